@@ -1,0 +1,171 @@
+package io.corral.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.corral.agent.containerizer.ProcessContainerizer;
+import io.corral.protocol.MasterInfos;
+import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.concurrent.SystemTimers;
+import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.HttpServer;
+import io.corral.protocol.resources.ResourceSet;
+import io.corral.zookeeper.MasterDetector;
+import io.corral.zookeeper.ZkClients;
+import io.corral.zookeeper.ZkUrl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent process: finds the leading master through ZooKeeper, keeps a {@link MasterLink} to it, runs tasks through
+ * the {@link Agent}, and serves {@code /health} and {@code /state} over HTTP.
+ *
+ * <p>Threading: {@link #start} and {@link #close} from the owner's thread; the agent's state lives on its
+ * {@link EventLoop}.
+ */
+public final class AgentServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param resources the resources to advertise, in Mesos's form ("cpus:4;mem:1024;..."); detected when null
+     * @param silenceLimit how long the master's stream may stay silent before the agent reconnects
+     */
+    public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
+                          Duration zkSessionTimeout, Duration silenceLimit) {}
+
+    private final Options options;
+    private EventLoop loop;
+    private SystemTimers timers;
+    private ScheduledExecutorService killTimers;
+    private HttpServer http;
+    private CuratorFramework zk;
+    private MasterDetector detector;
+    private MasterLink link;
+    private Agent agent;
+
+    private AgentServer(Options options) {
+        this.options = options;
+    }
+
+    public static AgentServer start(Options options) throws Exception {
+        AgentServer server = new AgentServer(options);
+        try {
+            server.startAll();
+        } catch (Exception e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void startAll() throws Exception {
+        Files.createDirectories(options.workDir());
+        ResourceSet resources = ResourceSet.parse(options.resources() != null ? options.resources()
+                : io.corral.agent.resources.DetectedResources.detect(options.workDir()).toMesosResourceString());
+        loop = new EventLoop("agent-loop");
+        timers = new SystemTimers(loop, "agent");
+        killTimers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "agent-kill-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        http = HttpServer.start(options.bindHost(), options.port(), this::serve);
+        AgentInfo info = AgentInfo.newBuilder()
+                .setHostname(options.hostname())
+                .setPort(http.port())
+                .addAllResources(resources.toList())
+                .build();
+        agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers), timers, loop::execute);
+        zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
+        detector = new MasterDetector(zk, options.zk().rootPath());
+        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit());
+        detector.addListener(leader -> link.leaderChanged());
+        link.start();
+        LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);
+    }
+
+    private Optional<String> leaderAddress() {
+        return detector.current().map(leader -> MasterInfos.httpAddress(leader.info()));
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    private void serve(HttpExchange exchange) {
+        switch (exchange.path()) {
+            case "/health", "/slave(1)/health" -> exchange.respond(200, null, new byte[0]);
+            case "/state", "/slave(1)/state" -> loop.submit(this::stateJson).whenComplete((json, failure) -> {
+                if (failure != null) {
+                    exchange.respondError(failure);
+                } else {
+                    exchange.respond(200, "application/json", json);
+                }
+            });
+            default -> exchange.respondText(404, "No such endpoint: " + exchange.path());
+        }
+    }
+
+    /** A small view of the agent (its id, resources and tasks); runs on the agent's loop. */
+    private byte[] stateJson() {
+        ObjectNode root = JSON.createObjectNode();
+        AgentInfo info = agent.info();
+        root.put("id", info.hasId() ? info.getId().getValue() : "");
+        root.put("hostname", info.getHostname());
+        root.put("port", info.getPort());
+        root.set("resources", JSON.valueToTree(ResourceSet.of(info.getResourcesList()).flatten()));
+        ArrayNode tasks = root.putArray("tasks");
+        for (TaskRun run : agent.tasks()) {
+            ObjectNode task = tasks.addObject();
+            task.put("id", run.task.getTaskId().getValue());
+            task.put("framework_id", run.frameworkId.getValue());
+            task.put("state", run.state().name());
+            task.put("sandbox", run.sandbox.toString());
+        }
+        try {
+            return JSON.writeValueAsBytes(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Stops the agent. With {@code killTasks} (used when a local cluster shuts down) its tasks are killed first;
+     * otherwise they keep running, as tasks outlive an agent restart in Mesos.
+     */
+    public void stop(boolean killTasks) {
+        if (killTasks && agent != null) {
+            loop.submit(() -> {
+                agent.killAll();
+                return null;
+            }).join();
+        }
+        close();
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable closeable : new AutoCloseable[] {link, detector, zk, http, timers, loop}) {
+            if (closeable == null) {
+                continue;
+            }
+            try {
+                closeable.close();
+            } catch (Exception e) {
+                LOG.debug("close failed", e);
+            }
+        }
+        if (killTimers != null) {
+            killTimers.shutdown();
+        }
+    }
+}

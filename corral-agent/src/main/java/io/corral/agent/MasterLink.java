@@ -1,0 +1,251 @@
+package io.corral.agent;
+
+import io.corral.protocol.agent.AgentCall;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.agent.AgentProtocol;
+import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.http.MediaTypes;
+import io.corral.protocol.recordio.RecordIODecoder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the agent subscribed to the leading master over the agent protocol ({@code docs/agent-protocol.md}): POST
+ * REGISTER to the leader ZooKeeper names, read the event stream, and when it ends (master died, leader changed,
+ * nothing heard for three ping intervals) register again, with the agent's id and its tasks, after a random backoff
+ * as Mesos agents do (uniform in [0, 1 s * 2^n], at most 1 min), cut short when the leader changes.
+ *
+ * <p>Threading: one daemon thread connects and reads; events go to the agent's {@link EventLoop}. {@link
+ * #leaderChanged()} and {@link Connection#send} may be called from any thread.
+ */
+final class MasterLink implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MasterLink.class);
+    private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
+    private static final Duration BACKOFF_FACTOR = Duration.ofSeconds(1);
+
+    private final Supplier<Optional<String>> leaderAddress;
+    private final EventLoop loop;
+    private final Agent agent;
+    private final Duration silenceLimit;
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1)
+            .build();
+    private final Random random = new Random();
+    private final Object wakeUp = new Object();
+    private final java.util.concurrent.ScheduledExecutorService watchdogs =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "agent-master-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+    private final Thread thread;
+    private volatile Connection current;
+    private volatile boolean closed;
+
+    /**
+     * @param leaderAddress host:port of the current leader, if known (read from ZooKeeper)
+     * @param silenceLimit how long the stream may stay silent before the master is presumed gone
+     */
+    MasterLink(Supplier<Optional<String>> leaderAddress, EventLoop loop, Agent agent, Duration silenceLimit) {
+        this.leaderAddress = leaderAddress;
+        this.loop = loop;
+        this.agent = agent;
+        this.silenceLimit = silenceLimit;
+        this.thread = new Thread(this::run, "agent-master-link");
+        this.thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** ZooKeeper named another leader: drop the current stream (if it is to another master) and connect anew. */
+    void leaderChanged() {
+        Connection connection = current;
+        Optional<String> leader = leaderAddress.get();
+        if (connection != null && !leader.equals(Optional.of(connection.address))) {
+            connection.abort();
+        }
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+    }
+
+    private void run() {
+        int failures = 0;
+        while (!closed) {
+            Optional<String> leader = leaderAddress.get();
+            if (leader.isEmpty()) {
+                pause(Duration.ofSeconds(1));
+                continue;
+            }
+            Connection connection = new Connection(leader.get());
+            current = connection;
+            boolean registered = connection.run();
+            loop.execute(() -> agent.disconnected(connection));
+            current = null;
+            failures = registered ? 0 : failures + 1;
+            if (!closed) {
+                pause(backoff(failures));
+            }
+        }
+    }
+
+    private Duration backoff(int failures) {
+        long capMillis = Math.min(MAX_BACKOFF.toMillis(), BACKOFF_FACTOR.toMillis() << Math.min(failures, 10));
+        return Duration.ofMillis((long) (random.nextDouble() * capMillis));
+    }
+
+    /** Waits up to {@code duration}, or less when the leader changes or the link closes. */
+    private void pause(Duration duration) {
+        synchronized (wakeUp) {
+            try {
+                wakeUp.wait(Math.max(1, duration.toMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                closed = true;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        watchdogs.shutdownNow();
+        Connection connection = current;
+        if (connection != null) {
+            connection.abort();
+        }
+        synchronized (wakeUp) {
+            wakeUp.notifyAll();
+        }
+    }
+
+    /** One subscription to one master: from REGISTER until its stream ends. */
+    final class Connection {
+        final String address;
+        private volatile String streamId;
+        private volatile AgentID agentId;
+        private volatile InputStream body;
+        private volatile long lastHeardNanos = System.nanoTime();
+        private volatile boolean aborted;
+
+        Connection(String address) {
+            this.address = address;
+        }
+
+        /** Registers and reads events until the stream ends; returns whether registration succeeded. */
+        boolean run() {
+            try {
+                AgentCall register = loop.submit(agent::registerCall).get(10, TimeUnit.SECONDS);
+                HttpResponse<InputStream> response = http.send(post(register, null), HttpResponse.BodyHandlers.ofInputStream());
+                body = response.body();
+                if (response.statusCode() != 200) {
+                    String reason = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+                    LOG.warn("Master at {} refused registration: {} {}", address, response.statusCode(), reason);
+                    return false;
+                }
+                streamId = response.headers().firstValue(AgentProtocol.STREAM_ID_HEADER).orElse(null);
+                loop.execute(() -> agent.connected(this));
+                readEvents();
+                return true;
+            } catch (Exception e) {
+                if (!aborted && !closed) {
+                    LOG.info("Connection to master at {} ended: {}", address, e.toString());
+                }
+                return agentId != null;
+            } finally {
+                abort();
+            }
+        }
+
+        private void readEvents() throws IOException {
+            RecordIODecoder decoder = new RecordIODecoder();
+            byte[] buffer = new byte[16384];
+            java.util.concurrent.ScheduledFuture<?> watchdog = startWatchdog();
+            try {
+                int n;
+                while ((n = body.read(buffer)) >= 0) {
+                    lastHeardNanos = System.nanoTime();
+                    for (byte[] record : decoder.feed(buffer, 0, n)) {
+                        AgentEvent event = AgentProtocol.decodeEvent(record);
+                        loop.execute(() -> agent.handle(event, this));
+                    }
+                }
+            } finally {
+                watchdog.cancel(false);
+            }
+        }
+
+        /** Aborts the stream when the master has been silent too long (it pings every ping interval). */
+        private java.util.concurrent.ScheduledFuture<?> startWatchdog() {
+            return watchdogs.scheduleWithFixedDelay(() -> {
+                if (System.nanoTime() - lastHeardNanos > silenceLimit.toNanos()) {
+                    LOG.warn("Master at {} silent for {}; reconnecting", address, silenceLimit);
+                    abort();
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+        }
+
+        void registered(AgentID id) {
+            agentId = id;
+        }
+
+        boolean isRegistered() {
+            return agentId != null && !aborted;
+        }
+
+        /** Sends a call on this connection; failures are logged (updates are retried by {@link StatusUpdates}). */
+        void send(AgentCall call) {
+            if (aborted) {
+                return;
+            }
+            http.sendAsync(post(call, streamId), HttpResponse.BodyHandlers.ofString())
+                    .whenComplete((response, failure) -> {
+                        if (failure != null) {
+                            LOG.debug("{} to {} failed: {}", call.type(), address, failure.toString());
+                        } else if (response.statusCode() != 202) {
+                            LOG.warn("{} refused by master at {}: {} {}", call.type(), address,
+                                    response.statusCode(), response.body());
+                        }
+                    });
+        }
+
+        private HttpRequest post(AgentCall call, String stream) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + address + AgentProtocol.PATH))
+                    .header("Content-Type", MediaTypes.APPLICATION_JSON)
+                    .header("Accept", MediaTypes.APPLICATION_JSON)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(AgentProtocol.encode(call)));
+            if (stream != null) {
+                request.header(AgentProtocol.STREAM_ID_HEADER, stream);
+            }
+            return request.build();
+        }
+
+        void abort() {
+            aborted = true;
+            InputStream stream = body;
+            if (stream != null) {
+                try {
+                    stream.close();
+                } catch (IOException ignored) {
+                    // closing is all we want
+                }
+            }
+        }
+    }
+}

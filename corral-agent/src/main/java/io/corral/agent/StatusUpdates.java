@@ -1,0 +1,115 @@
+package io.corral.agent;
+
+import com.google.protobuf.ByteString;
+import io.corral.protocol.concurrent.Timers;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskStatus;
+
+/**
+ * Reliable, ordered delivery of a task's status updates to its framework, as Mesos's status update manager does
+ * (reference §6): per task, only the head of the queue is in flight; it is resent after 10 s, then 20 s, 40 s... up
+ * to 10 min, until the framework's acknowledgement of its uuid comes back; then the next one goes.
+ *
+ * <p>Threading: owned by the agent's event loop; timers fire on it.
+ */
+final class StatusUpdates {
+    static final Duration FIRST_RETRY = Duration.ofSeconds(10);
+    static final Duration MAX_RETRY = Duration.ofMinutes(10);
+
+    /** Where updates go: (framework, status), sent when a master connection exists, else kept for later. */
+    private final BiConsumer<FrameworkID, TaskStatus> sender;
+    private final Timers timers;
+    private final Map<TaskID, Stream> streams = new HashMap<>();
+
+    private final class Stream {
+        final FrameworkID frameworkId;
+        final Deque<TaskStatus> pending = new ArrayDeque<>();
+        Duration backoff = FIRST_RETRY;
+        Timers.Cancellable retry;
+
+        Stream(FrameworkID frameworkId) {
+            this.frameworkId = frameworkId;
+        }
+
+        void sendHead() {
+            cancelRetry();
+            if (pending.isEmpty()) {
+                return;
+            }
+            sender.accept(frameworkId, pending.peekFirst());
+            Duration wait = backoff;
+            backoff = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff.multipliedBy(2);
+            retry = timers.schedule(wait, this::sendHead);
+        }
+
+        void cancelRetry() {
+            if (retry != null) {
+                retry.cancel();
+                retry = null;
+            }
+        }
+    }
+
+    StatusUpdates(BiConsumer<FrameworkID, TaskStatus> sender, Timers timers) {
+        this.sender = sender;
+        this.timers = timers;
+    }
+
+    /** Queues an update; it is sent at once when nothing else of that task is waiting for an acknowledgement. */
+    void enqueue(FrameworkID frameworkId, TaskStatus status) {
+        Stream stream = streams.computeIfAbsent(status.getTaskId(), id -> new Stream(frameworkId));
+        stream.pending.addLast(status);
+        if (stream.pending.size() == 1) {
+            stream.backoff = FIRST_RETRY;
+            stream.sendHead();
+        }
+    }
+
+    /** The framework acknowledged {@code uuid}: the head is done, the next goes. False if it was not the head. */
+    boolean acknowledge(TaskID taskId, ByteString uuid) {
+        Stream stream = streams.get(taskId);
+        if (stream == null || stream.pending.isEmpty() || !stream.pending.peekFirst().getUuid().equals(uuid)) {
+            return false;
+        }
+        stream.pending.removeFirst();
+        stream.backoff = FIRST_RETRY;
+        stream.cancelRetry();
+        if (stream.pending.isEmpty()) {
+            streams.remove(taskId);
+        } else {
+            stream.sendHead();
+        }
+        return true;
+    }
+
+    /** True while some update of the task waits for its acknowledgement. */
+    boolean hasPending(TaskID taskId) {
+        return streams.containsKey(taskId);
+    }
+
+    /** After (re-)registering with a master, resend every head at once instead of waiting for its timer. */
+    void resendAll() {
+        for (Stream stream : streams.values()) {
+            stream.backoff = FIRST_RETRY;
+            stream.sendHead();
+        }
+    }
+
+    /** Drops every pending update of a framework that was shut down. */
+    void dropFramework(FrameworkID frameworkId) {
+        streams.values().removeIf(stream -> {
+            if (stream.frameworkId.equals(frameworkId)) {
+                stream.cancelRetry();
+                return true;
+            }
+            return false;
+        });
+    }
+}

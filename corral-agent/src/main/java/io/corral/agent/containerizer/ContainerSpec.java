@@ -1,0 +1,47 @@
+package io.corral.agent.containerizer;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import org.apache.mesos.v1.Protos.CommandInfo;
+
+/**
+ * Everything {@link ProcessContainerizer#launch} needs to start one task's process.
+ *
+ * <p>Immutable and therefore safe to share between threads.
+ *
+ * @param containerId unique name of this container on the agent (used in logs)
+ * @param taskId the Mesos task id, for logs
+ * @param frameworkId the Mesos framework id, for logs
+ * @param executorId the Mesos executor id (the task id for command tasks), for logs
+ * @param command what to run, with Mesos {@code CommandInfo} semantics
+ * @param sandbox the task's working directory; created when missing; receives {@code stdout}, {@code stderr} and
+ *     {@code pid}
+ * @param extraEnvironment variables the agent adds for the task (for example {@code MESOS_FRAMEWORK_ID}); the task's
+ *     own {@code CommandInfo.environment} still wins on a name clash, as in Mesos
+ */
+public record ContainerSpec(
+    String containerId,
+    String taskId,
+    String frameworkId,
+    String executorId,
+    CommandInfo command,
+    Path sandbox,
+    Map<String, String> extraEnvironment) {
+
+  public ContainerSpec {
+    requireNonBlank(containerId, "containerId");
+    requireNonBlank(taskId, "taskId");
+    requireNonBlank(frameworkId, "frameworkId");
+    requireNonBlank(executorId, "executorId");
+    Objects.requireNonNull(command, "command (CommandInfo) is required");
+    Objects.requireNonNull(sandbox, "sandbox path is required");
+    extraEnvironment = Map.copyOf(Objects.requireNonNull(extraEnvironment, "extraEnvironment (may be empty)"));
+  }
+
+  private static void requireNonBlank(String value, String name) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + " must be a non-empty string");
+    }
+  }
+}

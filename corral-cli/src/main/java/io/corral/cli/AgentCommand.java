@@ -1,0 +1,68 @@
+package io.corral.cli;
+
+import io.corral.agent.AgentServer;
+import io.corral.zookeeper.ZkUrl;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code corral agent}: one agent process. It finds the leading master through ZooKeeper, registers its resources,
+ * runs the tasks it is given as OS processes, and re-registers with the same id when the leader changes.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = "Run an agent: register with the leading master and run tasks as OS processes.")
+public final class AgentCommand implements Callable<Integer> {
+
+    @Option(names = "--zk", required = true, paramLabel = "URL", converter = ZkUrlConverter.class,
+            description = "ZooKeeper ensemble and root path of the masters, e.g. zk://127.0.0.1:2181/corral.")
+    ZkUrl zk;
+
+    @Option(names = "--port", defaultValue = "5051", paramLabel = "PORT",
+            description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--hostname", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Name or IPv4 address the master and frameworks reach this agent at"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String hostname;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0", paramLabel = "ADDRESS",
+            description = "Address the HTTP server binds to (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--work-dir", required = true, paramLabel = "DIR",
+            description = "Where the agent keeps its id and the tasks' sandboxes.")
+    Path workDir;
+
+    @Option(names = "--resources", paramLabel = "RESOURCES",
+            description = "Resources to offer, in Mesos's form, e.g. 'cpus:4;mem:8192;disk:10000;ports:[31000-32000]'"
+                    + " (default: detected from this machine).")
+    String resources;
+
+    @Option(names = "--zk-session-timeout", defaultValue = "10secs", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "ZooKeeper session timeout (default: ${DEFAULT-VALUE}).")
+    Duration zkSessionTimeout;
+
+    @Option(names = "--kill-tasks-on-stop", defaultValue = "false",
+            description = "Kill running tasks when the agent is stopped with SIGTERM (used by `corral local`)."
+                    + " By default tasks outlive an agent restart.")
+    boolean killTasksOnStop;
+
+    @Override
+    public Integer call() throws Exception {
+        AgentServer server = AgentServer.start(new AgentServer.Options(zk, hostname, bind, port,
+                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45)));
+        CountDownLatch done = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop(killTasksOnStop);
+            done.countDown();
+        }, "agent-shutdown"));
+        done.await();
+        return 0;
+    }
+}

@@ -1,0 +1,142 @@
+package io.corral.cli;
+
+import io.corral.cli.local.LocalClusterRecord;
+import io.corral.cli.local.LocalRegistry;
+import io.corral.scheduler.FixedMasterLocator;
+import io.corral.scheduler.MasterAddresses;
+import io.corral.scheduler.MasterLocator;
+import io.corral.scheduler.ZooKeeperMasterLocator;
+import io.corral.zookeeper.ZkUnreachableException;
+import io.corral.zookeeper.ZkUrl;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Decides which cluster a command talks to. Sources, first one that names anything wins:
+ * <ol>
+ *   <li>the {@code --master} / {@code --zk} options,</li>
+ *   <li>the {@code CORRAL_MASTER} / {@code CORRAL_ZK} environment variables,</li>
+ *   <li>the newest {@code corral local} running on this machine.</li>
+ * </ol>
+ * When the winning source knows a ZooKeeper URL, the master is found through ZooKeeper, because that keeps working
+ * across a master failover; otherwise the master URL is used as given (standbys redirect to the leader).
+ *
+ * <p>Threading: immutable; safe to share.
+ */
+public final class ClusterLocator {
+    public static final String NO_CLUSTER_MESSAGE = "No Corral cluster found: pass --master http://host:5050 or "
+            + "--zk zk://host:2181/corral, set CORRAL_MASTER or CORRAL_ZK, or start one with `bin/corral local`.";
+    /** Exit code when no cluster is named or an address is malformed: the user must say more. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit code when the named cluster cannot be reached. */
+    public static final int EXIT_UNREACHABLE = 1;
+
+    /** The cluster a command will talk to, and where that was learned (for messages). */
+    public record Target(String source, Optional<String> masterUrl, Optional<String> zkUrl) {
+        public boolean usesZooKeeper() {
+            return zkUrl.isPresent();
+        }
+
+        /** e.g. "zk://127.0.0.1:2181/corral (from --zk)". */
+        public String describe() {
+            return (zkUrl.isPresent() ? zkUrl.get() : masterUrl.orElse("?")) + " (from " + source + ")";
+        }
+    }
+
+    /** The cluster could not be located; {@link #exitCode()} is what the command should exit with. */
+    public static final class ClusterException extends RuntimeException {
+        private final int exitCode;
+
+        public ClusterException(String message, int exitCode) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        public int exitCode() {
+            return exitCode;
+        }
+    }
+
+    private final Function<String, String> environment;
+    private final Supplier<Optional<LocalClusterRecord>> localClusters;
+
+    public ClusterLocator() {
+        this(System::getenv, LocalRegistry::newestRunning);
+    }
+
+    /**
+     * @param environment   reads an environment variable (null when unset)
+     * @param localClusters the newest running {@code corral local}, if any
+     */
+    public ClusterLocator(Function<String, String> environment,
+                          Supplier<Optional<LocalClusterRecord>> localClusters) {
+        this.environment = environment;
+        this.localClusters = localClusters;
+    }
+
+    /**
+     * Picks the cluster, validating its addresses.
+     *
+     * @throws ClusterException with {@link #NO_CLUSTER_MESSAGE} when nothing names one, or a message saying which
+     *                          address is malformed
+     */
+    public Target resolve(ClusterOptions options) {
+        Optional<Target> target = candidate("--master/--zk", "--master", options.master(), "--zk", options.zk());
+        if (target.isEmpty()) {
+            target = candidate("environment", "CORRAL_MASTER", environment.apply("CORRAL_MASTER"),
+                    "CORRAL_ZK", environment.apply("CORRAL_ZK"));
+        }
+        if (target.isEmpty()) {
+            target = localClusters.get().flatMap(local -> candidate("`corral local` pid " + local.pid(),
+                    "its master", local.master(), "its zk", local.zk()));
+        }
+        return target.orElseThrow(() -> new ClusterException(NO_CLUSTER_MESSAGE, EXIT_USAGE));
+    }
+
+    /**
+     * A master locator for the target: ZooKeeper detection when a zk URL is known, else the fixed URL. The caller
+     * closes it.
+     *
+     * @throws ClusterException with a one-line message when ZooKeeper cannot be reached
+     */
+    public MasterLocator open(Target target) {
+        if (target.zkUrl().isEmpty()) {
+            return new FixedMasterLocator(target.masterUrl().orElseThrow());
+        }
+        try {
+            return ZooKeeperMasterLocator.connect(target.zkUrl().get());
+        } catch (ZkUnreachableException e) {
+            throw new ClusterException(e.getMessage(), EXIT_UNREACHABLE);
+        }
+    }
+
+    /** {@link #resolve} then {@link #open}. */
+    public MasterLocator open(ClusterOptions options) {
+        return open(resolve(options));
+    }
+
+    private static Optional<Target> candidate(String source, String masterName, String master,
+                                              String zkName, String zk) {
+        Optional<String> masterUrl = nonBlank(master);
+        Optional<String> zkUrl = nonBlank(zk);
+        if (masterUrl.isEmpty() && zkUrl.isEmpty()) {
+            return Optional.empty();
+        }
+        masterUrl.ifPresent(url -> validate(masterName, () -> MasterAddresses.parseBase(url)));
+        zkUrl.ifPresent(url -> validate(zkName, () -> ZkUrl.parse(url)));
+        return Optional.of(new Target(source, masterUrl, zkUrl));
+    }
+
+    private static void validate(String name, Runnable parse) {
+        try {
+            parse.run();
+        } catch (IllegalArgumentException e) {
+            throw new ClusterException(name + ": " + e.getMessage(), EXIT_USAGE);
+        }
+    }
+
+    private static Optional<String> nonBlank(String value) {
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
+    }
+}

@@ -1,0 +1,37 @@
+package io.corral.cli;
+
+import picocli.CommandLine.Option;
+
+/**
+ * The options that say which cluster a command talks to, shared by every client command as a picocli
+ * {@code @Mixin}. {@link ClusterLocator} decides what to use when they are absent.
+ */
+public final class ClusterOptions {
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "A master of the cluster, e.g. http://127.0.0.1:5050. Any master will do: a standby "
+                    + "redirects to the leader. Default: $CORRAL_MASTER.")
+    String master;
+
+    @Option(names = "--zk", paramLabel = "ZK_URL",
+            description = "The cluster's ZooKeeper, e.g. zk://127.0.0.1:2181/corral. Finds the leading master "
+                    + "and follows it across failover. Default: $CORRAL_ZK, else the newest `corral local` "
+                    + "running on this machine.")
+    String zk;
+
+    public ClusterOptions() {}
+
+    /** For tests and for commands that build options in code. */
+    public ClusterOptions(String master, String zk) {
+        this.master = master;
+        this.zk = zk;
+    }
+
+    public String master() {
+        return master;
+    }
+
+    public String zk() {
+        return zk;
+    }
+}

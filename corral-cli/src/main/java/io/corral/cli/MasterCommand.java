@@ -1,0 +1,74 @@
+package io.corral.cli;
+
+import io.corral.master.MasterConfig;
+import io.corral.master.MasterServer;
+import io.corral.zookeeper.ZkUrl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code corral master}: one master process. It contends for leadership through ZooKeeper; the leader serves the
+ * scheduler and agent APIs, standbys redirect to it. When it loses leadership it exits with status 1, as a Mesos
+ * master does, so its supervisor restarts it as a fresh contender.
+ */
+@Command(name = "master", mixinStandardHelpOptions = true,
+        description = "Run a master: contend for leadership in ZooKeeper and serve the Mesos v1 APIs when leading.")
+public final class MasterCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(MasterCommand.class);
+
+    @Option(names = "--zk", required = true, paramLabel = "URL", converter = ZkUrlConverter.class,
+            description = "ZooKeeper ensemble and root path, e.g. zk://127.0.0.1:2181/corral.")
+    ZkUrl zk;
+
+    @Option(names = "--port", defaultValue = "5050", paramLabel = "PORT",
+            description = "HTTP port (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int port;
+
+    @Option(names = "--hostname", defaultValue = "127.0.0.1", paramLabel = "HOST",
+            description = "Name or IPv4 address that agents and frameworks reach this master at"
+                    + " (default: ${DEFAULT-VALUE}).")
+    String hostname;
+
+    @Option(names = "--bind", defaultValue = "0.0.0.0", paramLabel = "ADDRESS",
+            description = "Address the HTTP server binds to (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Directory for the master's files (created if missing).")
+    Path workDir;
+
+    @Option(names = "--zk-session-timeout", defaultValue = "2secs", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "ZooKeeper session timeout: how soon a dead leader is replaced"
+                    + " (default: ${DEFAULT-VALUE}; e.g. 2secs, 5s, 10secs).")
+    Duration zkSessionTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        if (workDir != null) {
+            Files.createDirectories(workDir);
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        int[] exitCode = {0};
+        MasterServer server = MasterServer.start(
+                new MasterServer.Options(zk, hostname, bind, port, zkSessionTimeout, MasterConfig.defaults()),
+                () -> {
+                    LOG.error("Lost candidacy as a leader: exiting so that a supervisor restarts this master");
+                    exitCode[0] = 1;
+                    done.countDown();
+                });
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            done.countDown();
+        }, "master-shutdown"));
+        done.await();
+        return exitCode[0];
+    }
+}

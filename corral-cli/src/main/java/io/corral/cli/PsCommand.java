@@ -1,0 +1,257 @@
+package io.corral.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.corral.cli.output.Table;
+import io.corral.scheduler.MasterAddresses;
+import io.corral.scheduler.MasterLocator;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code corral ps}: the cluster's tasks, from the leading master's {@code /master/state}. */
+@Command(name = "ps",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+                "List the cluster's tasks: TASK ID, NAME, FRAMEWORK, AGENT, STATE, CPUS, MEM (MB) and AGE "
+                        + "(time since the task's first status update).",
+                "Shows running and pending tasks; --all adds finished ones."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  corral ps",
+                "  corral ps --all --master http://127.0.0.1:5050",
+                "  corral ps --json | jq '.[].state'"})
+public final class PsCommand implements Callable<Integer> {
+    static final Set<String> TERMINAL_STATES = Set.of("TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST",
+            "TASK_ERROR", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration LOCATE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+
+    @Mixin
+    ClusterOptions cluster = new ClusterOptions();
+
+    @Option(names = {"-a", "--all"}, description = "Include finished tasks and those of finished frameworks.")
+    boolean all;
+
+    @Option(names = "--json",
+            description = "Print a JSON array of the tasks as /master/state has them, plus framework_name and "
+                    + "agent_hostname.")
+    boolean json;
+
+    private final ClusterLocator locator;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Clock clock;
+
+    public PsCommand() {
+        this(new ClusterLocator(), System.out, System.err, Clock.systemUTC());
+    }
+
+    PsCommand(ClusterLocator locator, PrintStream out, PrintStream err, Clock clock) {
+        this.locator = locator;
+        this.out = out;
+        this.err = err;
+        this.clock = clock;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        JsonNode state;
+        try (MasterLocator masters = locator.open(cluster)) {
+            state = fetchState(masters.master(LOCATE_TIMEOUT));
+        } catch (ClusterLocator.ClusterException e) {
+            err.println(e.getMessage());
+            return e.exitCode();
+        } catch (MasterLocator.MasterNotFoundException | StateUnavailableException e) {
+            err.println("corral ps: " + e.getMessage());
+            return 1;
+        }
+        List<ObjectNode> tasks = tasks(state, all);
+        if (json) {
+            ArrayNode array = JSON.createArrayNode();
+            tasks.forEach(array::add);
+            out.println(array);
+        } else {
+            printTable(tasks, out, clock.millis());
+        }
+        out.flush();
+        return 0;
+    }
+
+    // --------------------------------------------------------------------------------------------- fetching
+
+    /** /master/state could not be read; the message says from where and why. */
+    static final class StateUnavailableException extends RuntimeException {
+        StateUnavailableException(String message) {
+            super(message);
+        }
+    }
+
+    /** GET /master/state from {@code master}, following one redirect to the leader. */
+    static JsonNode fetchState(URI master) throws InterruptedException {
+        HttpClient http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+        HttpResponse<byte[]> response = get(http, master);
+        if (response.statusCode() == 307) {
+            URI leader;
+            try {
+                leader = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
+            } catch (IllegalArgumentException e) {
+                throw new StateUnavailableException("the master at " + master + " redirected badly: " + e.getMessage());
+            }
+            response = get(http, leader);
+            if (response.statusCode() == 307) {
+                throw new StateUnavailableException("the master at " + leader + ", named leader by " + master
+                        + ", redirects too; the masters disagree about the leader (an election may be under way)");
+            }
+            master = leader;
+        }
+        if (response.statusCode() != 200) {
+            String body = new String(response.body(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            throw new StateUnavailableException("GET /master/state on " + master + " answered "
+                    + response.statusCode() + (body.isEmpty() ? "" : ": " + body));
+        }
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new StateUnavailableException("the master at " + master + " sent unreadable state: "
+                    + e.getMessage());
+        }
+    }
+
+    private static HttpResponse<byte[]> get(HttpClient http, URI master) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, "/master/state"))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json")
+                .GET()
+                .build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new StateUnavailableException("cannot reach the master at " + master + ": " + why);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ shaping the data
+
+    /**
+     * The tasks to show, each a copy of its /master/state object plus {@code framework_name} and
+     * {@code agent_hostname}; non-terminal ones only unless {@code all}. Ordered by start time, then id.
+     */
+    static List<ObjectNode> tasks(JsonNode state, boolean all) {
+        Map<String, String> hostnames = new HashMap<>();
+        for (String agents : List.of("slaves", "recovered_slaves")) {
+            for (JsonNode agent : state.path(agents)) {
+                hostnames.put(agent.path("id").asText(), agent.path("hostname").asText());
+            }
+        }
+        List<ObjectNode> tasks = new ArrayList<>();
+        addTasksOf(state.path("frameworks"), List.of("tasks", "unreachable_tasks"), hostnames, tasks);
+        if (all) {
+            addTasksOf(state.path("frameworks"), List.of("completed_tasks"), hostnames, tasks);
+            addTasksOf(state.path("completed_frameworks"), List.of("tasks", "unreachable_tasks", "completed_tasks"),
+                    hostnames, tasks);
+        } else {
+            tasks.removeIf(task -> TERMINAL_STATES.contains(task.path("state").asText()));
+        }
+        tasks.sort(Comparator.comparingDouble(PsCommand::startedAt).thenComparing(t -> t.path("id").asText()));
+        return tasks;
+    }
+
+    private static void addTasksOf(JsonNode frameworks, List<String> lists, Map<String, String> hostnames,
+                                   List<ObjectNode> into) {
+        for (JsonNode framework : frameworks) {
+            for (String list : lists) {
+                for (JsonNode task : framework.path(list)) {
+                    if (!task.isObject()) {
+                        continue;
+                    }
+                    ObjectNode copy = ((ObjectNode) task).deepCopy();
+                    copy.put("framework_name", framework.path("name").asText(""));
+                    String agentId = task.path("slave_id").asText(task.path("agent_id").asText(""));
+                    copy.put("agent_hostname", hostnames.getOrDefault(agentId, agentId));
+                    into.add(copy);
+                }
+            }
+        }
+    }
+
+    /** Seconds since the epoch of the task's first status update; infinity when it has none yet. */
+    static double startedAt(JsonNode task) {
+        double first = Double.POSITIVE_INFINITY;
+        for (JsonNode status : task.path("statuses")) {
+            if (status.path("timestamp").isNumber()) {
+                first = Math.min(first, status.path("timestamp").asDouble());
+            }
+        }
+        return first;
+    }
+
+    static void printTable(List<ObjectNode> tasks, PrintStream out, long nowMillis) {
+        if (tasks.isEmpty()) {
+            out.println("No tasks.");
+            return;
+        }
+        Table table = new Table("TASK ID", "NAME", "FRAMEWORK", "AGENT", "STATE", "CPUS", "MEM", "AGE");
+        for (ObjectNode task : tasks) {
+            JsonNode resources = task.path("resources");
+            double started = startedAt(task);
+            table.row(task.path("id").asText(),
+                    task.path("name").asText(),
+                    task.path("framework_name").asText(),
+                    task.path("agent_hostname").asText(),
+                    task.path("state").asText(),
+                    resources.has("cpus") ? number(resources.path("cpus").asDouble()) : "-",
+                    resources.has("mem") ? number(resources.path("mem").asDouble()) : "-",
+                    Double.isInfinite(started) ? "-" : age(nowMillis - (long) (started * 1000)));
+        }
+        table.print(out);
+    }
+
+    /** "12s", "3m", "2h", "5d": the largest whole unit, as {@code docker ps} and {@code kubectl} show ages. */
+    static String age(long millis) {
+        long seconds = Math.max(0, millis / 1000);
+        if (seconds < 60) {
+            return seconds + "s";
+        }
+        if (seconds < 3600) {
+            return seconds / 60 + "m";
+        }
+        if (seconds < 48 * 3600) {
+            return seconds / 3600 + "h";
+        }
+        return seconds / 86400 + "d";
+    }
+
+    private static String number(double value) {
+        if (value == Math.rint(value)) {
+            return String.valueOf((long) value);
+        }
+        return String.format(Locale.ROOT, "%.3f", value).replaceAll("0+$", "");
+    }
+}

@@ -1,0 +1,97 @@
+package io.corral.cli.local;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * The processes of a local cluster and their fixed identities: names, ports, data directories, log files.
+ *
+ * <p>Ports are taken from a {@link PortPlan} in this order: ZooKeeper client ports, ZooKeeper quorum and election
+ * ports (member by member; none for a single standalone server), master ports, agent ports.
+ *
+ * <p>Work directory layout: {@code logs/<name>.log}, {@code run/<name>.pid}, {@code <name>/} (the process's data).
+ *
+ * @param zkUrl      {@code zk://127.0.0.1:p1,127.0.0.1:p2,.../corral}
+ * @param zooKeepers the ZooKeeper servers
+ * @param masters    the masters
+ * @param agents     the agents
+ */
+public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<ProcessSpec> masters,
+                            List<ProcessSpec> agents) {
+
+    public static final String HOST = "127.0.0.1";
+    public static final String ROOT_PATH = "/corral";
+    public static final String ZK = "zk";
+    public static final String MASTER = "master";
+    public static final String AGENT = "agent";
+
+    public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports) {
+        requireAtLeast(1, zkServers, "--zk-servers");
+        requireAtLeast(1, masterCount, "--masters");
+        requireAtLeast(0, agentCount, "--agents");
+        boolean ensemble = zkServers > 1;
+        Iterator<Integer> port = ports.take(zkServers * (ensemble ? 3 : 1) + masterCount + agentCount).iterator();
+
+        List<Integer> clientPorts = new ArrayList<>();
+        for (int i = 0; i < zkServers; i++) {
+            clientPorts.add(port.next());
+        }
+        List<String> members = new ArrayList<>();
+        for (int i = 0; ensemble && i < zkServers; i++) {
+            members.add(HOST + ":" + port.next() + ":" + port.next());
+        }
+        String zkUrl = "zk://" + clientPorts.stream().map(p -> HOST + ":" + p).collect(Collectors.joining(","))
+                + ROOT_PATH;
+
+        List<ProcessSpec> zooKeepers = new ArrayList<>();
+        for (int i = 1; i <= zkServers; i++) {
+            String name = ZK + "-" + i;
+            List<String> args = new ArrayList<>(List.of("zk", "--data-dir", workDir.resolve(name).toString(),
+                    "--port", Integer.toString(clientPorts.get(i - 1)), "--host", HOST));
+            if (ensemble) {
+                args.addAll(List.of("--id", Integer.toString(i), "--servers", String.join(",", members)));
+            }
+            zooKeepers.add(spec(workDir, ZK, name, args, clientPorts.get(i - 1)));
+        }
+        return new LocalTopology(zkUrl, zooKeepers,
+                servers(workDir, MASTER, masterCount, zkUrl, port),
+                servers(workDir, AGENT, agentCount, zkUrl, port));
+    }
+
+    /** Every process in start order: ZooKeeper, masters, agents. */
+    public List<ProcessSpec> all() {
+        return Stream.of(zooKeepers, masters, agents).flatMap(List::stream).toList();
+    }
+
+    /** Roles in the order {@code corral local} stops them: agents (and their tasks) first, ZooKeeper last. */
+    public static List<String> stopOrder() {
+        return List.of(AGENT, MASTER, ZK);
+    }
+
+    private static List<ProcessSpec> servers(Path workDir, String role, int count, String zkUrl,
+                                             Iterator<Integer> port) {
+        List<ProcessSpec> specs = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            String name = role + "-" + i;
+            int p = port.next();
+            specs.add(spec(workDir, role, name, List.of(role, "--zk", zkUrl, "--port", Integer.toString(p),
+                    "--work-dir", workDir.resolve(name).toString(), "--hostname", HOST), p));
+        }
+        return specs;
+    }
+
+    private static ProcessSpec spec(Path workDir, String role, String name, List<String> args, int port) {
+        return new ProcessSpec(role, name, args, HOST + ":" + port, workDir.resolve("logs").resolve(name + ".log"),
+                workDir.resolve("run").resolve(name + ".pid"));
+    }
+
+    private static void requireAtLeast(int min, int value, String flag) {
+        if (value < min) {
+            throw new IllegalArgumentException(flag + " must be at least " + min + ", got " + value);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.corral.it;
+
+import io.corral.agent.AgentServer;
+import io.corral.master.MasterConfig;
+import io.corral.master.MasterServer;
+import io.corral.zookeeper.ZkUrl;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.curator.test.TestingServer;
+
+/**
+ * A real cluster inside the test JVM: a ZooKeeper server (curator-test), masters and agents serving real HTTP on
+ * loopback, tasks as real processes. Masters that lose leadership are recorded, as their process would exit.
+ */
+final class InProcessCluster implements AutoCloseable {
+    static final String AGENT_RESOURCES = "cpus:2;mem:1024;disk:1000;ports:[31000-32000]";
+    static final Duration SESSION_TIMEOUT = Duration.ofSeconds(2);
+
+    final TestingServer zookeeper;
+    final ZkUrl zk;
+    final List<MasterServer> masters = new ArrayList<>();
+    final List<AgentServer> agents = new ArrayList<>();
+    final List<MasterServer> deposed = new CopyOnWriteArrayList<>();
+    private final Path workDir;
+
+    InProcessCluster(Path workDir) throws Exception {
+        this.workDir = workDir;
+        this.zookeeper = new TestingServer(true);
+        this.zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
+    }
+
+    static InProcessCluster start(Path workDir, int masters, int agents) throws Exception {
+        InProcessCluster cluster = new InProcessCluster(workDir);
+        for (int i = 0; i < masters; i++) {
+            cluster.startMaster();
+        }
+        for (int i = 0; i < agents; i++) {
+            cluster.startAgent(i);
+        }
+        return cluster;
+    }
+
+    MasterServer startMaster() throws Exception {
+        MasterServer[] self = new MasterServer[1];
+        MasterServer master = MasterServer.start(new MasterServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
+                SESSION_TIMEOUT, MasterConfig.defaults()), () -> deposed.add(self[0]));
+        self[0] = master;
+        masters.add(master);
+        return master;
+    }
+
+    AgentServer startAgent(int index) throws Exception {
+        AgentServer agent = AgentServer.start(new AgentServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
+                workDir.resolve("agent-" + index), AGENT_RESOURCES, SESSION_TIMEOUT, Duration.ofSeconds(45)));
+        agents.add(agent);
+        return agent;
+    }
+
+    Optional<MasterServer> leader() {
+        return masters.stream().filter(MasterServer::isLeading).findFirst();
+    }
+
+    String leaderUrl() {
+        return "http://127.0.0.1:" + leader().orElseThrow().port();
+    }
+
+    String anyMasterUrl() {
+        return "http://127.0.0.1:" + masters.get(0).port();
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AgentServer agent : agents) {
+            agent.stop(true);
+        }
+        for (MasterServer master : masters) {
+            master.close();
+        }
+        zookeeper.close();
+    }
+}

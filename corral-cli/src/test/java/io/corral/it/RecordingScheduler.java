@@ -1,0 +1,66 @@
+package io.corral.it;
+
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import io.corral.scheduler.SchedulerListener;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.Offer;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+
+/** A framework's ears for tests: every event it hears, queued so tests can wait for them without sleeping. */
+final class RecordingScheduler implements SchedulerListener {
+    final BlockingQueue<List<Offer>> offers = new LinkedBlockingQueue<>();
+    final List<TaskStatus> updates = new CopyOnWriteArrayList<>();
+    final List<String> errors = new CopyOnWriteArrayList<>();
+    final List<MasterInfo> subscriptions = new CopyOnWriteArrayList<>();
+    volatile FrameworkID frameworkId;
+
+    @Override
+    public void subscribed(FrameworkID frameworkId, MasterInfo master) {
+        this.frameworkId = frameworkId;
+        subscriptions.add(master);
+    }
+
+    @Override
+    public void offers(List<Offer> offers) {
+        this.offers.add(offers);
+    }
+
+    @Override
+    public void update(TaskStatus status) {
+        updates.add(status);
+    }
+
+    @Override
+    public void error(String message) {
+        errors.add(message);
+    }
+
+    Offer nextOffer() throws InterruptedException {
+        List<Offer> batch = offers.poll(30, TimeUnit.SECONDS);
+        if (batch == null) {
+            throw new AssertionError("no offer within 30s");
+        }
+        return batch.get(0);
+    }
+
+    /** Waits for an update of {@code taskId} in {@code state} and returns it. */
+    TaskStatus awaitState(String taskId, TaskState state) {
+        return await().atMost(Duration.ofSeconds(30)).until(() -> updates.stream()
+                .filter(s -> s.getTaskId().getValue().equals(taskId) && s.getState() == state)
+                .findFirst().orElse(null), java.util.Objects::nonNull);
+    }
+
+    List<TaskState> statesOf(String taskId) {
+        return updates.stream().filter(s -> s.getTaskId().getValue().equals(taskId))
+                .map(TaskStatus::getState).toList();
+    }
+}

@@ -1,0 +1,192 @@
+package io.corral.master;
+
+import io.corral.master.state.Agent;
+import io.corral.master.state.AgentLink;
+import io.corral.master.state.Framework;
+import io.corral.master.state.Task;
+import io.corral.protocol.agent.AgentCall;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.http.HttpError;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Calls from agents over the agent protocol ({@code docs/agent-protocol.md}): registration and re-registration,
+ * status updates, and the end of an agent's stream.
+ *
+ * <p>Threading: every method runs on the master's event loop.
+ */
+public final class AgentCalls {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentCalls.class);
+
+    private final Master master;
+
+    AgentCalls(Master master) {
+        this.master = master;
+    }
+
+    /**
+     * REGISTER: admits a new agent, or takes back one that registered before (it keeps its id, and the master adopts
+     * the tasks it reports, which keep running). {@code openStream} starts the event stream once the call is valid.
+     */
+    public void register(AgentCall.Register register, Function<AgentID, AgentLink> openStream) {
+        validate(register);
+        AgentInfo info = register.agentInfo().hasId() ? register.agentInfo()
+                : register.agentInfo().toBuilder().setId(master.ids().nextAgent()).build();
+        Agent agent = master.agents.get(info.getId());
+        if (agent == null) {
+            agent = new Agent(info, master.timers().nowMillis());
+            master.agents.put(agent.id(), agent);
+        } else if (agent.link() != null) {
+            agent.link().close();
+        }
+        AgentLink link = openStream.apply(agent.id());
+        agent.attach(link, info);
+        adoptReportedTasks(agent, register);
+        link.send(AgentEvent.registered(agent.id(), master.info(),
+                master.config().agentPingInterval().toMillis() / 1000.0));
+        LOG.info("Agent {} at {}:{} {} with {} ({} tasks)", agent.id().getValue(), info.getHostname(),
+                info.getPort(), register.agentInfo().hasId() ? "re-registered" : "registered", agent.total(),
+                agent.tasks().size());
+        master.allocateSoon();
+    }
+
+    private static void validate(AgentCall.Register register) {
+        if (register == null || register.agentInfo() == null) {
+            throw new HttpError(400, "Expecting 'register.agent_info' to be present");
+        }
+        if (register.protocolVersion() != io.corral.protocol.agent.AgentProtocol.VERSION) {
+            throw new HttpError(400, "Unsupported agent protocol version " + register.protocolVersion()
+                    + "; this master speaks version " + io.corral.protocol.agent.AgentProtocol.VERSION);
+        }
+        if (register.agentInfo().getResourcesCount() == 0) {
+            throw new HttpError(400, "Agent advertises no resources");
+        }
+    }
+
+    /**
+     * Makes the master's view of the agent's tasks match the agent's report: reported tasks are adopted (with their
+     * frameworks, as "recovered" frameworks until they resubscribe); tasks the master launched there that the agent
+     * does not know were lost on the way and are reported lost.
+     */
+    private void adoptReportedTasks(Agent agent, AgentCall.Register register) {
+        Map<FrameworkID, FrameworkInfo> infos = new HashMap<>();
+        for (FrameworkInfo info : nullSafe(register.frameworks())) {
+            infos.put(info.getId(), info);
+        }
+        Set<TaskID> reported = new HashSet<>();
+        for (AgentCall.RunningTask running : nullSafe(register.tasks())) {
+            reported.add(running.task().getTaskId());
+            adoptTask(agent, running, infos.get(running.frameworkId()));
+        }
+        for (Task task : List.copyOf(agent.tasks().values())) {
+            if (!reported.contains(task.id()) && !task.isTerminal()) {
+                Framework framework = master.frameworks.get(task.frameworkId());
+                TaskStatus lost = master.masterStatus(task.id(), agent.id(), TaskState.TASK_LOST,
+                        TaskStatus.Reason.REASON_RECONCILIATION, "Task is unknown to the agent after it re-registered");
+                agent.releaseTaskResources(task);
+                task.record(lost);
+                master.forwardUpdate(framework, lost);
+                master.completeTask(framework, task);
+            }
+        }
+    }
+
+    private void adoptTask(Agent agent, AgentCall.RunningTask running, FrameworkInfo frameworkInfo) {
+        Framework framework = master.frameworks.get(running.frameworkId());
+        if (framework == null) {
+            if (frameworkInfo == null) {
+                LOG.warn("Agent {} reported task {} of unknown framework {} without its FrameworkInfo",
+                        agent.id().getValue(), running.task().getTaskId().getValue(), running.frameworkId().getValue());
+                return;
+            }
+            framework = new Framework(frameworkInfo, master.timers().nowMillis());
+            master.frameworks.put(framework.id(), framework);
+        }
+        if (agent.tasks().containsKey(running.task().getTaskId())) {
+            Task known = agent.tasks().get(running.task().getTaskId());
+            recordStatus(agent, known, running.latestStatus());
+            return;
+        }
+        TaskState state = running.latestStatus() != null ? running.latestStatus().getState() : TaskState.TASK_STAGING;
+        Task task = new Task(running.task(), framework.id(), state);
+        if (running.latestStatus() != null) {
+            task.record(running.latestStatus());
+        }
+        master.addTask(framework, agent, task);
+        if (task.isTerminal()) {
+            agent.releaseTaskResources(task);
+        }
+    }
+
+    /** The agent's stream id must match its current registration, as a framework's must. */
+    public Agent authorize(AgentID agentId, String streamId) {
+        Agent agent = agentId == null ? null : master.agents.get(agentId);
+        if (agent == null || !agent.isConnected()) {
+            throw new HttpError(403, "Agent is not registered with this master: register first");
+        }
+        if (streamId == null || !streamId.equals(agent.link().streamId())) {
+            throw new HttpError(400, "The stream ID '" + streamId + "' does not match the agent's registration");
+        }
+        return agent;
+    }
+
+    /** A status update from the agent: recorded, then forwarded to the framework (the agent resends until acked). */
+    public void update(Agent agent, AgentCall.Update update) {
+        if (update == null || update.status() == null || update.frameworkId() == null) {
+            throw new HttpError(400, "Expecting 'update.status' and 'update.framework_id' to be present");
+        }
+        Framework framework = master.frameworks.get(update.frameworkId());
+        if (framework == null) {
+            // The framework was torn down: make the agent stop its tasks and its retries.
+            agent.link().send(AgentEvent.shutdownFramework(update.frameworkId()));
+            return;
+        }
+        Task task = agent.tasks().get(update.status().getTaskId());
+        if (task != null) {
+            recordStatus(agent, task, update.status());
+        }
+        master.forwardUpdate(framework, update.status());
+    }
+
+    private void recordStatus(Agent agent, Task task, TaskStatus status) {
+        if (status == null) {
+            return;
+        }
+        boolean wasTerminal = task.isTerminal();
+        task.record(status);
+        if (!wasTerminal && task.isTerminal()) {
+            agent.releaseTaskResources(task);
+            master.allocateSoon();
+        }
+    }
+
+    /** The agent's stream ended: it gets no offers until it comes back; its tasks keep running meanwhile. */
+    public void streamClosed(AgentID agentId, AgentLink link) {
+        Agent agent = master.agents.get(agentId);
+        if (agent == null || agent.link() != link) {
+            return;
+        }
+        agent.detach();
+        master.rescindOffersOf(agent.offers(), true);
+        LOG.info("Agent {} disconnected; its {} tasks are kept until it re-registers", agentId.getValue(),
+                agent.tasks().size());
+    }
+
+    private static <T> List<T> nullSafe(List<T> list) {
+        return list == null ? List.of() : list;
+    }
+}

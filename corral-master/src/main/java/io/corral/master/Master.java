@@ -1,0 +1,398 @@
+package io.corral.master;
+
+import io.corral.master.allocator.AllocationInput;
+import io.corral.master.allocator.Allocator;
+import io.corral.master.allocator.OfferProposal;
+import io.corral.master.state.Agent;
+import io.corral.master.state.Framework;
+import io.corral.master.state.Offer;
+import io.corral.master.state.Task;
+import io.corral.protocol.TaskStates;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.resources.ResourceSet;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.Protos.URL;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leading master's state and the decisions that change it: frameworks, agents, tasks and offers.
+ *
+ * <p><b>Threading contract.</b> One {@link EventLoop} owns everything here. HTTP handlers never touch this state:
+ * they turn a request into an event with {@link #submit} and answer from its future. Every method not marked
+ * otherwise must run on the loop; none blocks. Timers come from the injected {@link Timers} and fire on the loop.
+ *
+ * <p>Calls from frameworks are handled by {@link SchedulerCalls}, calls from agents by {@link AgentCalls}; both work
+ * on this state from the loop. This class keeps what they share: entity maps, offers and allocation, status updates
+ * sent to frameworks, and framework removal.
+ *
+ * <p>A Master instance lives exactly as long as one leadership term: a new term starts from empty soft state,
+ * rebuilt as agents re-register and frameworks resubscribe (as in Mesos).
+ */
+public final class Master implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Master.class);
+    /** Completed frameworks kept for /master/state (Mesos's --max_completed_frameworks is 50). */
+    static final int MAX_COMPLETED_FRAMEWORKS = 50;
+
+    private final MasterInfo info;
+    private final MasterConfig config;
+    private final EventLoop loop;
+    private final Timers timers;
+    private final Allocator allocator;
+    private final Random random;
+    private final MasterIds ids;
+    private final long startMillis;
+
+    final Map<FrameworkID, Framework> frameworks = new LinkedHashMap<>();
+    final Deque<Framework> completedFrameworks = new ArrayDeque<>();
+    final Map<AgentID, Agent> agents = new LinkedHashMap<>();
+    final Map<OfferID, Offer> offers = new HashMap<>();
+    /** Declined (framework, agent) pairs and when each filter expires. */
+    private final Map<AllocationInput.Filter, Long> filters = new HashMap<>();
+    private boolean allocationPending;
+    private Timers.Cancellable allocationTimer;
+    private Timers.Cancellable pingTimer;
+
+    private final SchedulerCalls schedulerCalls;
+    private final AgentCalls agentCalls;
+
+    public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
+                  Random random) {
+        this.info = info;
+        this.config = config;
+        this.loop = loop;
+        this.timers = timers;
+        this.allocator = allocator;
+        this.random = random;
+        this.ids = new MasterIds(info.getId());
+        this.startMillis = timers.nowMillis();
+        this.schedulerCalls = new SchedulerCalls(this);
+        this.agentCalls = new AgentCalls(this);
+    }
+
+    /** Starts the periodic work of a leadership term. Call on the loop. */
+    public void start() {
+        scheduleAllocationTick();
+        schedulePings();
+    }
+
+    /** Runs {@code event} on the loop; callable from any thread. */
+    public <T> CompletableFuture<T> submit(Supplier<T> event) {
+        return loop.submit(event);
+    }
+
+    public void execute(Runnable event) {
+        loop.execute(event);
+    }
+
+    public MasterInfo info() { return info; }
+    public MasterConfig config() { return config; }
+    public SchedulerCalls schedulerCalls() { return schedulerCalls; }
+    public AgentCalls agentCalls() { return agentCalls; }
+    public long startMillis() { return startMillis; }
+    Timers timers() { return timers; }
+    MasterIds ids() { return ids; }
+
+    public Collection<Framework> frameworks() { return frameworks.values(); }
+    public Collection<Framework> completedFrameworks() { return completedFrameworks; }
+    public Collection<Agent> agents() { return agents.values(); }
+    public int outstandingOffers() { return offers.size(); }
+
+    // ---- offers and allocation ----
+
+    /** Asks for an allocation after the events already queued: many changes in a burst cost one allocation. */
+    void allocateSoon() {
+        if (!allocationPending) {
+            allocationPending = true;
+            loop.execute(this::allocate);
+        }
+    }
+
+    private void scheduleAllocationTick() {
+        allocationTimer = timers.schedule(config.allocationInterval(), () -> {
+            allocate();
+            scheduleAllocationTick();
+        });
+    }
+
+    /** One allocation cycle: snapshot, ask the pure allocator, turn its proposals into offers. */
+    void allocate() {
+        allocationPending = false;
+        long now = timers.nowMillis();
+        filters.values().removeIf(expiry -> expiry <= now);
+        List<OfferProposal> proposals = allocator.allocate(snapshot(), random);
+        Map<FrameworkID, List<org.apache.mesos.v1.Protos.Offer>> byFramework = new LinkedHashMap<>();
+        for (OfferProposal proposal : proposals) {
+            Offer offer = createOffer(proposal);
+            byFramework.computeIfAbsent(offer.frameworkId(), k -> new ArrayList<>()).add(offer.proto());
+        }
+        byFramework.forEach((frameworkId, protos) -> frameworks.get(frameworkId).link().send(Event.newBuilder()
+                .setType(Event.Type.OFFERS)
+                .setOffers(Event.Offers.newBuilder().addAllOffers(protos))
+                .build()));
+    }
+
+    private AllocationInput snapshot() {
+        List<AllocationInput.AgentSlot> slots = new ArrayList<>();
+        for (Agent agent : agents.values()) {
+            if (agent.isConnected()) {
+                slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
+                        agent.free(), agent.total()));
+            }
+        }
+        List<AllocationInput.FrameworkDemand> demands = new ArrayList<>();
+        for (Framework framework : frameworks.values()) {
+            if (framework.isConnected() && !framework.isSuppressed()) {
+                demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), framework.role(),
+                        heldBy(framework)));
+            }
+        }
+        return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()));
+    }
+
+    private ResourceSet heldBy(Framework framework) {
+        ResourceSet held = ResourceSet.empty();
+        for (Task task : framework.tasks().values()) {
+            if (!task.isTerminal()) {
+                held = held.plus(task.resources());
+            }
+        }
+        for (OfferID offerId : framework.offers()) {
+            held = held.plus(offers.get(offerId).resources());
+        }
+        return held;
+    }
+
+    private Offer createOffer(OfferProposal proposal) {
+        Agent agent = agents.get(AgentID.newBuilder().setValue(proposal.agentId()).build());
+        Framework framework = frameworks.get(FrameworkID.newBuilder().setValue(proposal.frameworkId()).build());
+        org.apache.mesos.v1.Protos.Offer proto = org.apache.mesos.v1.Protos.Offer.newBuilder()
+                .setId(ids.nextOffer())
+                .setFrameworkId(framework.id())
+                .setAgentId(agent.id())
+                .setHostname(agent.info().getHostname())
+                .setUrl(agentUrl(agent))
+                .addAllResources(proposal.resources().toList())
+                .setAllocationInfo(org.apache.mesos.v1.Protos.Resource.AllocationInfo.newBuilder()
+                        .setRole(proposal.role()))
+                .build();
+        Offer offer = new Offer(proto, proposal.resources().withoutAllocationInfo(), proposal.role());
+        offers.put(offer.id(), offer);
+        agent.addOffer(offer);
+        framework.offers().add(offer.id());
+        return offer;
+    }
+
+    private static URL agentUrl(Agent agent) {
+        return URL.newBuilder()
+                .setScheme("http")
+                .setAddress(org.apache.mesos.v1.Protos.Address.newBuilder()
+                        .setHostname(agent.info().getHostname())
+                        .setIp(agent.info().getHostname())
+                        .setPort(agent.info().getPort()))
+                .setPath("/slave(1)")
+                .build();
+    }
+
+    /**
+     * Takes an offer off the table and gives its resources back to its agent. {@code notify} sends RESCIND to the
+     * framework (needed when the framework may still try to use it); {@code refuse} filters the agent for the
+     * framework for that long (a decline), when positive.
+     */
+    void removeOffer(Offer offer, boolean notify, Duration refuse) {
+        offers.remove(offer.id());
+        Agent agent = agents.get(offer.agentId());
+        if (agent != null) {
+            agent.removeOffer(offer);
+        }
+        Framework framework = frameworks.get(offer.frameworkId());
+        if (framework != null) {
+            framework.offers().remove(offer.id());
+            if (notify && framework.isConnected()) {
+                framework.link().send(Event.newBuilder().setType(Event.Type.RESCIND)
+                        .setRescind(Event.Rescind.newBuilder().setOfferId(offer.id())).build());
+            }
+        }
+        if (!refuse.isZero() && !refuse.isNegative()) {
+            filters.put(new AllocationInput.Filter(offer.frameworkId().getValue(), offer.agentId().getValue()),
+                    timers.nowMillis() + refuse.toMillis());
+        }
+        allocateSoon();
+    }
+
+    /** Removes every filter of {@code framework} (REVIVE). */
+    void clearFilters(Framework framework) {
+        filters.keySet().removeIf(f -> f.frameworkId().equals(framework.id().getValue()));
+    }
+
+    void rescindOffersOf(Collection<OfferID> offerIds, boolean notify) {
+        for (OfferID offerId : List.copyOf(offerIds)) {
+            Offer offer = offers.get(offerId);
+            if (offer != null) {
+                removeOffer(offer, notify, Duration.ZERO);
+            }
+        }
+    }
+
+    // ---- tasks and status updates ----
+
+    void addTask(Framework framework, Agent agent, Task task) {
+        framework.addTask(task);
+        agent.addTask(task);
+    }
+
+    /** Forwards an update to its framework, if connected; an update with a uuid keeps coming until acknowledged. */
+    void forwardUpdate(Framework framework, TaskStatus status) {
+        if (framework == null || !framework.isConnected()) {
+            return;
+        }
+        TaskState visible = TaskStates.visibleTo(status.getState(), framework.isPartitionAware());
+        TaskStatus shown = visible == status.getState() ? status : status.toBuilder().setState(visible).build();
+        framework.link().send(Event.newBuilder().setType(Event.Type.UPDATE)
+                .setUpdate(Event.Update.newBuilder().setStatus(shown)).build());
+    }
+
+    /**
+     * An update the master itself generates (invalid launch, reconciliation): no uuid, never acknowledged.
+     * {@code reason}, {@code agentId} and {@code message} may be null.
+     */
+    TaskStatus masterStatus(TaskID taskId, AgentID agentId, TaskState state, TaskStatus.Reason reason,
+                            String message) {
+        TaskStatus.Builder status = TaskStatus.newBuilder()
+                .setTaskId(taskId)
+                .setState(state)
+                .setSource(TaskStatus.Source.SOURCE_MASTER)
+                .setTimestamp(timers.nowMillis() / 1000.0);
+        if (reason != null) {
+            status.setReason(reason);
+        }
+        if (agentId != null) {
+            status.setAgentId(agentId);
+        }
+        if (message != null) {
+            status.setMessage(message);
+        }
+        return status.build();
+    }
+
+    /** Forgets a task whose terminal update the framework acknowledged (or that can no longer run). */
+    void completeTask(Framework framework, Task task) {
+        Agent agent = agents.get(task.agentId());
+        if (agent != null && agent.tasks().remove(task.id()) != null && !task.isTerminal()) {
+            agent.releaseTaskResources(task);
+        }
+        if (framework != null) {
+            framework.completeTask(task);
+        }
+    }
+
+    // ---- frameworks ----
+
+    /** Removes a framework for good: its offers, its tasks (agents are told to shut it down) and its stream. */
+    void removeFramework(Framework framework, String why) {
+        LOG.info("Removing framework {} ({}): {}", framework.id().getValue(), framework.info().getName(), why);
+        rescindOffersOf(framework.offers(), false);
+        Set<AgentID> agentsWithTasks = new HashSet<>();
+        for (Task task : List.copyOf(framework.tasks().values())) {
+            agentsWithTasks.add(task.agentId());
+            Agent agent = agents.get(task.agentId());
+            if (!task.isTerminal()) {
+                if (agent != null) {
+                    agent.releaseTaskResources(task);
+                }
+                task.record(masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
+                        TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
+            }
+            if (agent != null) {
+                agent.removeTask(task.id());
+            }
+            framework.completeTask(task);
+        }
+        for (AgentID agentId : agentsWithTasks) {
+            Agent agent = agents.get(agentId);
+            if (agent != null && agent.isConnected()) {
+                agent.link().send(AgentEvent.shutdownFramework(framework.id()));
+            }
+        }
+        framework.setFailoverTimer(null);
+        if (framework.link() != null) {
+            framework.link().close();
+        }
+        framework.detach();
+        frameworks.remove(framework.id());
+        completedFrameworks.addLast(framework);
+        while (completedFrameworks.size() > MAX_COMPLETED_FRAMEWORKS) {
+            completedFrameworks.removeFirst();
+        }
+        allocateSoon();
+    }
+
+    void scheduleHeartbeat(Framework framework) {
+        framework.setHeartbeatTimer(timers.schedule(config.heartbeatInterval(), () -> {
+            if (framework.isConnected()) {
+                framework.link().send(Event.newBuilder().setType(Event.Type.HEARTBEAT).build());
+                scheduleHeartbeat(framework);
+            }
+        }));
+    }
+
+    private void schedulePings() {
+        pingTimer = timers.schedule(config.agentPingInterval(), () -> {
+            for (Agent agent : agents.values()) {
+                if (agent.isConnected()) {
+                    agent.link().send(AgentEvent.ping());
+                }
+            }
+            schedulePings();
+        });
+    }
+
+    /** Ends the leadership term: closes every stream so clients look for the next leader. Callable from any thread. */
+    @Override
+    public void close() {
+        loop.submit(() -> {
+            if (allocationTimer != null) {
+                allocationTimer.cancel();
+            }
+            if (pingTimer != null) {
+                pingTimer.cancel();
+            }
+            for (Framework framework : frameworks.values()) {
+                framework.setFailoverTimer(null);
+                if (framework.link() != null) {
+                    framework.link().close();
+                }
+                framework.detach();
+            }
+            for (Agent agent : agents.values()) {
+                if (agent.link() != null) {
+                    agent.link().close();
+                }
+            }
+            return null;
+        }).join();
+    }
+}

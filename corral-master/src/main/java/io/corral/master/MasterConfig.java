@@ -1,0 +1,17 @@
+package io.corral.master;
+
+import java.time.Duration;
+
+/**
+ * Settings of one master process. Defaults follow Mesos's flags where one exists.
+ *
+ * @param heartbeatInterval scheduler HEARTBEAT period; Mesos hard-codes 15 s and clients expect it
+ * @param agentPingInterval PING period on agent streams (Mesos {@code --agent_ping_timeout}, 15 s)
+ * @param allocationInterval period of the batch allocation (Mesos {@code --allocation_interval}, 1 s); changes
+ *     (a new framework, freed resources) also trigger an allocation at once
+ */
+public record MasterConfig(Duration heartbeatInterval, Duration agentPingInterval, Duration allocationInterval) {
+    public static MasterConfig defaults() {
+        return new MasterConfig(Duration.ofSeconds(15), Duration.ofSeconds(15), Duration.ofSeconds(1));
+    }
+}

@@ -1,0 +1,206 @@
+package io.corral.master;
+
+import io.corral.master.allocator.FairShareAllocator;
+import io.corral.master.http.Leadership;
+import io.corral.master.http.MasterHttp;
+import io.corral.protocol.MasterInfos;
+import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.concurrent.SystemTimers;
+import io.corral.protocol.http.HttpServer;
+import io.corral.protocol.json.MesosJson;
+import io.corral.zookeeper.MasterContender;
+import io.corral.zookeeper.MasterDetector;
+import io.corral.zookeeper.ZkClients;
+import io.corral.zookeeper.ZkUrl;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One master process: serves HTTP, contends for leadership in ZooKeeper with a {@code json.info_} znode, and runs a
+ * {@link Master} while it leads. A standby redirects to the leader.
+ *
+ * <p>Leadership ends for good when the candidacy is lost (session expired, znode gone) or another master is seen
+ * leading while this one led: the process then calls {@code onLeadershipLost} and must not act again (the CLI exits
+ * and its supervisor restarts it, as Mesos masters "commit suicide").
+ *
+ * <p>Threading: leadership changes arrive on ZooKeeper threads and are handled one at a time on a private control
+ * thread; HTTP reads {@link Leadership}, which is thread-safe.
+ */
+public final class MasterServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MasterServer.class);
+    /** The Mesos release whose APIs Corral speaks; Mesos clients read MasterInfo.version. */
+    public static final String MESOS_VERSION = "1.11.0";
+
+    /** Everything a master process needs to start. */
+    public record Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
+                          MasterConfig master) {}
+
+    private final Options options;
+    private final Runnable onLeadershipLost;
+    private final Leadership leadership = new Leadership();
+    private final ExecutorService control = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "master-leadership");
+        t.setDaemon(true);
+        return t;
+    });
+    private HttpServer http;
+    private CuratorFramework zk;
+    private MasterDetector detector;
+    private MasterContender contender;
+    private MasterInfo info;
+    private Term term;
+    private volatile boolean lost;
+
+    /** The loop, timers and Master of one leadership term. */
+    private record Term(EventLoop loop, SystemTimers timers, Master master) {
+        void close() {
+            master.close();
+            timers.close();
+            loop.close();
+        }
+    }
+
+    private MasterServer(Options options, Runnable onLeadershipLost) {
+        this.options = options;
+        this.onLeadershipLost = onLeadershipLost;
+    }
+
+    /** Starts serving and contending; returns once the candidacy is registered in ZooKeeper. */
+    public static MasterServer start(Options options, Runnable onLeadershipLost) throws Exception {
+        MasterServer server = new MasterServer(options, onLeadershipLost);
+        try {
+            server.startAll();
+        } catch (Exception e) {
+            server.close();
+            throw e;
+        }
+        return server;
+    }
+
+    private void startAll() throws Exception {
+        http = HttpServer.start(options.bindHost(), options.port(), new MasterHttp(leadership));
+        info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
+                http.port(), MESOS_VERSION);
+        zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
+        detector = new MasterDetector(zk, options.zk().rootPath());
+        detector.addListener(leader -> control.execute(() -> onLeaderChange(leader)));
+        contender = new MasterContender(zk, options.zk().rootPath(), MesosJson.printBytes(info));
+        contender.addListener(() -> control.execute(() -> loseLeadership("candidacy lost (ZooKeeper session ended)")));
+        contender.start();
+        LOG.info("Master {} serving on http://{}:{}, contending as {}", info.getId(), options.hostname(),
+                http.port(), contender.ownNodeName());
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public MasterInfo info() {
+        return info;
+    }
+
+    /** This master's ZooKeeper client, for tools and tests that inspect or break its session. */
+    public CuratorFramework zookeeper() {
+        return zk;
+    }
+
+    public boolean isLeading() {
+        return leadership.master().isPresent();
+    }
+
+    private void onLeaderChange(Optional<MasterDetector.Leader> leader) {
+        if (lost) {
+            return;
+        }
+        boolean ours = leader.isPresent() && leader.get().nodeName().equals(contender.ownNodeName());
+        if (ours && term == null) {
+            lead();
+        } else if (!ours && term != null) {
+            loseLeadership("another master leads now");
+        } else if (!ours) {
+            leadership.follow(leader.map(l -> MasterInfos.httpAddress(l.info())).orElse(null));
+        }
+    }
+
+    private void lead() {
+        EventLoop loop = new EventLoop("master-loop");
+        SystemTimers timers = new SystemTimers(loop, "master");
+        Master master = new Master(info, options.master(), loop, timers, new FairShareAllocator(), new SecureRandom());
+        loop.submit(() -> {
+            master.start();
+            return null;
+        }).join();
+        term = new Term(loop, timers, master);
+        leadership.lead(master, MasterInfos.httpAddress(info));
+        LOG.info("Elected leader: master {} at {}", info.getId(), MasterInfos.httpAddress(info));
+    }
+
+    private void loseLeadership(String why) {
+        if (lost) {
+            return;
+        }
+        lost = true;
+        leadership.follow(null);
+        if (term != null) {
+            LOG.error("Lost leadership: {}; stepping down for good", why);
+            term.close();
+            term = null;
+        } else {
+            LOG.error("Lost candidacy: {}", why);
+        }
+        onLeadershipLost.run();
+    }
+
+    private static String resolveIp(String hostname) throws UnknownHostException {
+        for (InetAddress address : InetAddress.getAllByName(hostname)) {
+            if (address instanceof java.net.Inet4Address) {
+                return address.getHostAddress();
+            }
+        }
+        throw new UnknownHostException("no IPv4 address for " + hostname);
+    }
+
+    @Override
+    public void close() {
+        control.submit(() -> {
+            lost = true;
+            if (term != null) {
+                term.close();
+                term = null;
+            }
+        });
+        control.shutdown();
+        try {
+            control.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(contender);
+        closeQuietly(detector);
+        closeQuietly(zk);
+        closeQuietly(http);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            LOG.debug("close failed", e);
+        }
+    }
+
+}

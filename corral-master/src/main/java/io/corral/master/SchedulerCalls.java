@@ -1,0 +1,406 @@
+package io.corral.master;
+
+import com.google.protobuf.ByteString;
+import io.corral.master.state.Agent;
+import io.corral.master.state.Framework;
+import io.corral.master.state.FrameworkLink;
+import io.corral.master.state.Offer;
+import io.corral.master.state.Task;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.http.HttpError;
+import io.corral.protocol.resources.ResourceSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.Filters;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Mesos v1 scheduler calls (reference §1), decided on the master's loop. Each method validates first and throws
+ * {@link HttpError} (400/403, with Mesos's message) before changing anything; problems Mesos reports asynchronously
+ * (invalid offers, invalid tasks) become status updates instead, exactly as Mesos does.
+ *
+ * <p>Threading: every method runs on the master's event loop.
+ */
+public final class SchedulerCalls {
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerCalls.class);
+    private static final double DEFAULT_REFUSE_SECONDS = 5.0;
+    private static final double MAX_REFUSE_SECONDS = 365 * 24 * 3600.0;
+
+    private final Master master;
+
+    SchedulerCalls(Master master) {
+        this.master = master;
+    }
+
+    // ---- SUBSCRIBE and the stream's end ----
+
+    /**
+     * Subscribes a new framework or resubscribes a known id. {@code openStream} starts the HTTP stream (given the
+     * framework id) only once validation passed, so a refused SUBSCRIBE gets a plain 400.
+     */
+    public void subscribe(Call call, Function<FrameworkID, FrameworkLink> openStream) {
+        FrameworkInfo requested = call.getSubscribe().getFrameworkInfo();
+        validateSubscribe(call, requested);
+        Framework framework;
+        if (requested.hasId()) {
+            framework = resubscribe(requested);
+        } else {
+            FrameworkInfo info = requested.toBuilder().setId(master.ids().nextFramework()).build();
+            framework = new Framework(info, master.timers().nowMillis());
+            master.frameworks.put(framework.id(), framework);
+            LOG.info("Framework {} ({}) subscribed", framework.id().getValue(), info.getName());
+        }
+        FrameworkLink link = openStream.apply(framework.id());
+        framework.attach(link);
+        link.send(Event.newBuilder().setType(Event.Type.SUBSCRIBED)
+                .setSubscribed(Event.Subscribed.newBuilder()
+                        .setFrameworkId(framework.id())
+                        .setHeartbeatIntervalSeconds(master.config().heartbeatInterval().toMillis() / 1000.0)
+                        .setMasterInfo(master.info()))
+                .build());
+        master.scheduleHeartbeat(framework);
+        master.allocateSoon();
+    }
+
+    private static void validateSubscribe(Call call, FrameworkInfo info) {
+        if (call.hasFrameworkId() != info.hasId()
+                || (call.hasFrameworkId() && !call.getFrameworkId().equals(info.getId()))) {
+            throw new HttpError(400, "'framework_id' differs from 'subscribe.framework_info.id'");
+        }
+        boolean multiRole = info.getCapabilitiesList().stream()
+                .anyMatch(c -> c.getType() == FrameworkInfo.Capability.Type.MULTI_ROLE);
+        if (!multiRole && info.getRolesCount() > 0) {
+            throw new HttpError(400, "'FrameworkInfo.roles' is set but the MULTI_ROLE capability is not");
+        }
+        if (multiRole && info.hasRole()) {
+            throw new HttpError(400, "'FrameworkInfo.role' must not be set with the MULTI_ROLE capability;"
+                    + " use 'FrameworkInfo.roles'");
+        }
+        for (String role : rolesOf(info)) {
+            if (role.isEmpty() || role.startsWith("/") || role.endsWith("/") || role.contains(" ")) {
+                throw new HttpError(400, "Invalid role '" + role + "'");
+            }
+        }
+    }
+
+    private static List<String> rolesOf(FrameworkInfo info) {
+        return info.getRolesCount() > 0 ? info.getRolesList() : List.of(info.getRole());
+    }
+
+    /** Failover of a known framework, or adoption of an id from an earlier leader (after a master failover). */
+    private Framework resubscribe(FrameworkInfo requested) {
+        Framework framework = master.frameworks.get(requested.getId());
+        if (framework == null) {
+            framework = new Framework(requested, master.timers().nowMillis());
+            master.frameworks.put(framework.id(), framework);
+            LOG.info("Framework {} ({}) resubscribed after a master failover", framework.id().getValue(),
+                    requested.getName());
+            return framework;
+        }
+        FrameworkLink old = framework.link();
+        if (old != null && old.isOpen()) {
+            old.send(error("Framework failed over"));
+            old.close();
+        }
+        master.rescindOffersOf(framework.offers(), false);
+        // Mesos ignores a changed user or checkpoint on resubscription.
+        framework.updateInfo(requested.toBuilder()
+                .setUser(framework.info().getUser())
+                .setCheckpoint(framework.info().getCheckpoint())
+                .build());
+        LOG.info("Framework {} ({}) failed over to a new subscription", framework.id().getValue(),
+                requested.getName());
+        return framework;
+    }
+
+    /** The framework's stream ended: its offers go back and its failover timeout starts. */
+    public void streamClosed(FrameworkID frameworkId, FrameworkLink link) {
+        Framework framework = master.frameworks.get(frameworkId);
+        if (framework == null || framework.link() != link) {
+            return;
+        }
+        framework.detach();
+        master.rescindOffersOf(framework.offers(), false);
+        double timeoutSeconds = framework.info().getFailoverTimeout();
+        LOG.info("Framework {} disconnected; failover timeout {}s", frameworkId.getValue(), timeoutSeconds);
+        if (timeoutSeconds <= 0) {
+            master.removeFramework(framework, "disconnected with failover_timeout 0");
+            return;
+        }
+        framework.setFailoverTimer(master.timers().schedule(Duration.ofMillis((long) (timeoutSeconds * 1000)),
+                () -> {
+                    if (!framework.isConnected() && master.frameworks.get(frameworkId) == framework) {
+                        master.removeFramework(framework, "failover timeout of " + timeoutSeconds + "s expired");
+                    }
+                }));
+    }
+
+    // ---- the other calls: each requires a subscribed framework on its current stream ----
+
+    /** Checks framework_id and the stream id, as Mesos does before every non-SUBSCRIBE call. */
+    public Framework authorize(Call call, String streamId) {
+        if (!call.hasFrameworkId()) {
+            throw new HttpError(400, "Expecting 'framework_id' to be present");
+        }
+        Framework framework = master.frameworks.get(call.getFrameworkId());
+        if (framework == null) {
+            throw new HttpError(400, "Framework cannot be found");
+        }
+        if (!framework.isConnected()) {
+            throw new HttpError(403, "Framework is not subscribed");
+        }
+        if (streamId == null || !streamId.equals(framework.link().streamId())) {
+            throw new HttpError(400, "The stream ID '" + streamId + "' included in this request didn't match"
+                    + " the stream ID currently associated with framework ID " + framework.id().getValue());
+        }
+        return framework;
+    }
+
+    public void teardown(Framework framework) {
+        master.removeFramework(framework, "teardown requested");
+    }
+
+    public void decline(Framework framework, List<OfferID> offerIds, Filters filters) {
+        Duration refuse = refuseDuration(filters);
+        for (OfferID offerId : offerIds) {
+            Offer offer = master.offers.get(offerId);
+            if (offer != null && offer.frameworkId().equals(framework.id())) {
+                master.removeOffer(offer, false, refuse);
+            }
+        }
+    }
+
+    public void suppress(Framework framework) {
+        framework.setSuppressed(true);
+    }
+
+    public void revive(Framework framework) {
+        framework.setSuppressed(false);
+        master.clearFilters(framework);
+        master.allocateSoon();
+    }
+
+    /** ACCEPT: launches the LAUNCH operations' tasks on the offers' agent; unused resources count as declined. */
+    public void accept(Framework framework, Call.Accept accept) {
+        List<Offer> used = new ArrayList<>();
+        String invalid = takeOffers(framework, accept.getOfferIdsList(), used);
+        List<TaskInfo> tasks = launchedTasks(framework, accept);
+        if (invalid != null) {
+            for (Offer offer : used) {
+                master.removeOffer(offer, false, Duration.ZERO);
+            }
+            TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
+            for (TaskInfo task : tasks) {
+                master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), task.getAgentId(), state,
+                        TaskStatus.Reason.REASON_INVALID_OFFERS, invalid));
+            }
+            return;
+        }
+        Agent agent = master.agents.get(used.get(0).agentId());
+        ResourceSet available = ResourceSet.empty();
+        for (Offer offer : used) {
+            master.offers.remove(offer.id());
+            agent.removeOffer(offer);
+            framework.offers().remove(offer.id());
+            available = available.plus(offer.resources());
+        }
+        for (TaskInfo task : tasks) {
+            available = launch(framework, agent, task, available);
+        }
+        releaseUnused(framework, agent, available, refuseDuration(accept.getFilters()));
+    }
+
+    /** Validates and collects the offers of an ACCEPT; returns Mesos's message when any is invalid. */
+    private String takeOffers(Framework framework, List<OfferID> offerIds, List<Offer> into) {
+        if (offerIds.isEmpty()) {
+            return "No offers specified";
+        }
+        Set<OfferID> seen = new HashSet<>();
+        String invalid = null;
+        for (OfferID offerId : offerIds) {
+            Offer offer = master.offers.get(offerId);
+            if (!seen.add(offerId)) {
+                invalid = "Offers contain duplicates";
+            } else if (offer == null || !offer.frameworkId().equals(framework.id())) {
+                invalid = "Offer " + offerId.getValue() + " is no longer valid";
+            } else {
+                if (!into.isEmpty() && !into.get(0).agentId().equals(offer.agentId())) {
+                    invalid = "Aggregated offers must belong to one single agent";
+                }
+                into.add(offer);
+            }
+        }
+        return invalid;
+    }
+
+    private static List<TaskInfo> launchedTasks(Framework framework, Call.Accept accept) {
+        List<TaskInfo> tasks = new ArrayList<>();
+        for (org.apache.mesos.v1.Protos.Offer.Operation operation : accept.getOperationsList()) {
+            if (operation.getType() == org.apache.mesos.v1.Protos.Offer.Operation.Type.LAUNCH) {
+                tasks.addAll(operation.getLaunch().getTaskInfosList());
+            } else {
+                LOG.warn("Framework {}: offer operation {} is not supported yet; ignored",
+                        framework.id().getValue(), operation.getType());
+            }
+        }
+        return tasks;
+    }
+
+    /** Launches one task if valid (else answers TASK_ERROR); returns what is left of the offered resources. */
+    private ResourceSet launch(Framework framework, Agent agent, TaskInfo task, ResourceSet available) {
+        ResourceSet wanted = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
+        String error = validateTask(framework, agent, task, wanted, available);
+        if (error != null) {
+            master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), task.getAgentId(),
+                    TaskState.TASK_ERROR, TaskStatus.Reason.REASON_TASK_INVALID, error));
+            return available;
+        }
+        Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
+        launched.record(master.masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
+        master.addTask(framework, agent, launched);
+        agent.link().send(AgentEvent.launch(framework.info(), task));
+        return available.minus(wanted);
+    }
+
+    private static String validateTask(Framework framework, Agent agent, TaskInfo task, ResourceSet wanted,
+                                       ResourceSet available) {
+        if (task.getTaskId().getValue().isEmpty()) {
+            return "Task ID must not be empty";
+        }
+        if (framework.tasks().containsKey(task.getTaskId())) {
+            return "Task has duplicate ID: " + task.getTaskId().getValue();
+        }
+        if (!task.getAgentId().equals(agent.id())) {
+            return "Task uses agent ID " + task.getAgentId().getValue()
+                    + " which does not match the offers' agent ID " + agent.id().getValue();
+        }
+        if (task.hasCommand() == task.hasExecutor()) {
+            return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
+        }
+        if (task.hasExecutor()) {
+            return "Custom executors are not supported yet: use a CommandInfo";
+        }
+        if (wanted.isEmpty()) {
+            return "Task uses no resources";
+        }
+        if (!available.contains(wanted)) {
+            return "Task uses more resources " + wanted + " than available " + available;
+        }
+        return null;
+    }
+
+    private void releaseUnused(Framework framework, Agent agent, ResourceSet unused, Duration refuse) {
+        if (unused.isEmpty()) {
+            master.allocateSoon();
+            return;
+        }
+        // Re-enter through an offer so one code path returns resources and installs the decline filter.
+        Offer leftover = new Offer(org.apache.mesos.v1.Protos.Offer.newBuilder()
+                .setId(OfferID.newBuilder().setValue("unused"))
+                .setFrameworkId(framework.id())
+                .setAgentId(agent.id())
+                .setHostname(agent.info().getHostname())
+                .build(), unused, framework.role());
+        agent.addOffer(leftover);
+        master.removeOffer(leftover, false, refuse);
+    }
+
+    private static Duration refuseDuration(Filters filters) {
+        double seconds = filters.hasRefuseSeconds() ? filters.getRefuseSeconds() : DEFAULT_REFUSE_SECONDS;
+        if (seconds < 0) {
+            seconds = DEFAULT_REFUSE_SECONDS;
+        }
+        seconds = Math.min(seconds, MAX_REFUSE_SECONDS);
+        return Duration.ofMillis((long) (seconds * 1000));
+    }
+
+    // ---- tasks ----
+
+    public void kill(Framework framework, Call.Kill kill) {
+        Task task = framework.tasks().get(kill.getTaskId());
+        if (task == null) {
+            reconcileOne(framework, kill.getTaskId(), kill.hasAgentId() ? kill.getAgentId() : null);
+            return;
+        }
+        Agent agent = master.agents.get(task.agentId());
+        if (agent != null && agent.isConnected()) {
+            long graceNanos = kill.hasKillPolicy() ? kill.getKillPolicy().getGracePeriod().getNanoseconds()
+                    : task.info().getKillPolicy().getGracePeriod().getNanoseconds();
+            agent.link().send(AgentEvent.kill(framework.id(), task.id(), graceNanos));
+        }
+    }
+
+    public void acknowledge(Framework framework, Call.Acknowledge ack) {
+        ByteString uuid = ack.getUuid();
+        if (uuid.size() != 16) {
+            throw new HttpError(400, "Not a valid UUID: 'acknowledge.uuid' must be 16 bytes");
+        }
+        Task task = framework.tasks().get(ack.getTaskId());
+        if (task != null && task.isTerminal() && task.latestStatus() != null
+                && task.latestStatus().getUuid().equals(uuid)) {
+            master.completeTask(framework, task);
+        }
+        Agent agent = master.agents.get(ack.getAgentId());
+        if (agent != null && agent.isConnected()) {
+            agent.link().send(AgentEvent.acknowledge(framework.id(), ack.getTaskId(),
+                    Base64.getEncoder().encodeToString(uuid.toByteArray())));
+        }
+    }
+
+    /** RECONCILE: with no tasks, the latest state of each of the framework's tasks; else each named task. */
+    public void reconcile(Framework framework, Call.Reconcile reconcile) {
+        if (reconcile.getTasksCount() == 0) {
+            for (Task task : framework.tasks().values()) {
+                master.forwardUpdate(framework, reconciled(task));
+            }
+            return;
+        }
+        for (Call.Reconcile.Task query : reconcile.getTasksList()) {
+            reconcileOne(framework, query.getTaskId(), query.hasAgentId() ? query.getAgentId() : null);
+        }
+    }
+
+    private void reconcileOne(Framework framework, TaskID taskId, AgentID agentId) {
+        Task task = framework.tasks().get(taskId);
+        if (task != null) {
+            master.forwardUpdate(framework, reconciled(task));
+            return;
+        }
+        boolean agentKnown = agentId != null && master.agents.containsKey(agentId);
+        TaskState state = agentKnown ? TaskState.TASK_GONE : TaskState.TASK_UNKNOWN;
+        master.forwardUpdate(framework, master.masterStatus(taskId, agentId, state,
+                TaskStatus.Reason.REASON_RECONCILIATION, "Reconciliation: task is unknown"));
+    }
+
+    private TaskStatus reconciled(Task task) {
+        TaskStatus latest = task.latestStatus();
+        TaskStatus.Builder status = latest != null ? latest.toBuilder()
+                : TaskStatus.newBuilder().setTaskId(task.id()).setState(task.state()).setAgentId(task.agentId());
+        return status.clearUuid()
+                .setSource(TaskStatus.Source.SOURCE_MASTER)
+                .setReason(TaskStatus.Reason.REASON_RECONCILIATION)
+                .setTimestamp(master.timers().nowMillis() / 1000.0)
+                .build();
+    }
+
+    static Event error(String message) {
+        return Event.newBuilder().setType(Event.Type.ERROR)
+                .setError(Event.Error.newBuilder().setMessage(message)).build();
+    }
+}

@@ -1,0 +1,83 @@
+package io.corral.master.http;
+
+import io.corral.master.Master;
+import io.corral.master.state.Agent;
+import io.corral.protocol.agent.AgentCall;
+import io.corral.protocol.agent.AgentProtocol;
+import io.corral.protocol.http.HttpError;
+import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.HttpStream;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.MediaTypes;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * {@code POST /api/v1/corral/agent}: the agent protocol (DESIGN.md §5, {@code docs/agent-protocol.md}). REGISTER
+ * opens the agent's event stream; UPDATE and PONG are answered 202.
+ *
+ * <p>Threading: called on HTTP I/O threads; holds no state.
+ */
+final class AgentEndpoint {
+
+    void handle(Master master, HttpExchange exchange) {
+        try {
+            if (!"POST".equals(exchange.method())) {
+                throw new HttpError(405, "Expecting a 'POST' request, received '" + exchange.method() + "'");
+            }
+            if (MediaTypes.requestEncoding(exchange) != Encoding.JSON) {
+                throw new HttpError(415, "The agent protocol speaks application/json only");
+            }
+            AgentCall call = parse(exchange.body());
+            if (call.type() == AgentCall.Type.REGISTER) {
+                register(master, exchange, call);
+                return;
+            }
+            String streamId = exchange.header(AgentProtocol.STREAM_ID_HEADER);
+            master.submit(() -> {
+                Agent agent = master.agentCalls().authorize(call.agentId(), streamId);
+                if (call.type() == AgentCall.Type.UPDATE) {
+                    master.agentCalls().update(agent, call.update());
+                }
+                return null;
+            }).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    Responses.fail(exchange, failure);
+                } else {
+                    exchange.respond(202, null, new byte[0]);
+                }
+            });
+        } catch (HttpError error) {
+            exchange.respondText(error.status(), error.getMessage());
+        }
+    }
+
+    private static AgentCall parse(byte[] body) {
+        try {
+            AgentCall call = AgentProtocol.decodeCall(body);
+            if (call.type() == null) {
+                throw new HttpError(400, "Expecting 'type' to be present (REGISTER, UPDATE or PONG)");
+            }
+            return call;
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "Failed to parse agent call: " + e.getMessage());
+        }
+    }
+
+    private static void register(Master master, HttpExchange exchange, AgentCall call) {
+        master.submit(() -> {
+            master.agentCalls().register(call.register(), agentId -> {
+                String streamId = UUID.randomUUID().toString();
+                HttpStream stream = exchange.startStream(200, MediaTypes.APPLICATION_JSON,
+                        Map.of(AgentProtocol.STREAM_ID_HEADER, streamId));
+                StreamLinks.Agent link = new StreamLinks.Agent(streamId, stream);
+                stream.onClose(() -> master.execute(() -> master.agentCalls().streamClosed(agentId, link)));
+                return link;
+            });
+            return null;
+        }).exceptionally(failure -> {
+            Responses.fail(exchange, failure);
+            return null;
+        });
+    }
+}

@@ -1,0 +1,36 @@
+package io.corral.master.http;
+
+import io.corral.master.Master;
+import java.util.Optional;
+
+/**
+ * What the HTTP layer needs to know about leadership: whether this process leads (and then its {@link Master}), and
+ * otherwise where the leader is, for redirects.
+ *
+ * <p>Threading: thread-safe; written by the leadership watcher, read by HTTP threads.
+ */
+public final class Leadership {
+    private volatile Master master;
+    private volatile String leaderAddress;
+
+    /** This process leads from now on, serving through {@code master}. */
+    public void lead(Master master, String ownAddress) {
+        this.master = master;
+        this.leaderAddress = ownAddress;
+    }
+
+    /** Another process leads (or none, when {@code address} is null). */
+    public void follow(String address) {
+        this.master = null;
+        this.leaderAddress = address;
+    }
+
+    public Optional<Master> master() {
+        return Optional.ofNullable(master);
+    }
+
+    /** host:port of the current leader, if one is known. */
+    public Optional<String> leaderAddress() {
+        return Optional.ofNullable(leaderAddress);
+    }
+}

@@ -1,0 +1,87 @@
+package io.corral.master.http;
+
+import io.corral.master.Master;
+import io.corral.protocol.agent.AgentProtocol;
+import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.HttpHandler;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Routes the master's HTTP requests. Every master answers {@code /health}; only the leader serves the APIs and
+ * state: a standby answers them with 307 to the leader ({@code Location: //host:port/path?query}, protocol-relative
+ * as Mesos sends it) or 503 when no leader is known. As in Mesos, each path also works under {@code /master}.
+ *
+ * <p>Threading: called on HTTP I/O threads; reads {@link Leadership} (thread-safe) and posts to the master's loop.
+ */
+public final class MasterHttp implements HttpHandler {
+    private static final Set<String> LEADER_PATHS = Set.of(
+            "/api/v1/scheduler", AgentProtocol.PATH, "/state", "/state.json");
+
+    private final Leadership leadership;
+    private final SchedulerEndpoint scheduler = new SchedulerEndpoint();
+    private final AgentEndpoint agents = new AgentEndpoint();
+
+    public MasterHttp(Leadership leadership) {
+        this.leadership = leadership;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        String path = exchange.path().startsWith("/master/") ? exchange.path().substring("/master".length())
+                : exchange.path();
+        switch (path) {
+            case "/health" -> exchange.respond(200, null, new byte[0]);
+            case "/redirect" -> redirect(exchange, "");
+            case "/", "" -> home(exchange);
+            default -> {
+                if (LEADER_PATHS.contains(path)) {
+                    leaderOnly(exchange, path);
+                } else {
+                    exchange.respondText(404, "No such endpoint: " + exchange.path());
+                }
+            }
+        }
+    }
+
+    private void leaderOnly(HttpExchange exchange, String path) {
+        Optional<Master> master = leadership.master();
+        if (master.isEmpty()) {
+            redirect(exchange, exchange.uri());
+            return;
+        }
+        switch (path) {
+            case "/api/v1/scheduler" -> scheduler.handle(master.get(), exchange);
+            case AgentProtocol.PATH -> agents.handle(master.get(), exchange);
+            default -> master.get().submit(() -> StateJson.render(master.get()))
+                    .whenComplete((json, failure) -> {
+                        if (failure != null) {
+                            Responses.fail(exchange, failure);
+                        } else {
+                            exchange.respond(200, "application/json", json);
+                        }
+                    });
+        }
+    }
+
+    /** 307 to the leader with {@code pathAndQuery} appended, or 503 when no leader is known. */
+    private void redirect(HttpExchange exchange, String pathAndQuery) {
+        Optional<String> leader = leadership.leaderAddress();
+        if (leader.isEmpty()) {
+            exchange.respondText(503, "No leader elected");
+        } else {
+            exchange.redirect(307, "//" + leader.get() + pathAndQuery);
+        }
+    }
+
+    private void home(HttpExchange exchange) {
+        String leader = leadership.leaderAddress().orElse("none elected yet");
+        String role = leadership.master().isPresent() ? "leading master" : "standby master";
+        String html = "<!doctype html><html><head><title>Corral</title></head><body>"
+                + "<h1>Corral</h1><p>This is a " + role + ". Leader: " + leader + "</p>"
+                + "<p><a href=\"/master/state\">/master/state</a> &middot; <a href=\"/health\">/health</a></p>"
+                + "</body></html>";
+        exchange.respond(200, "text/html; charset=utf-8", html.getBytes(StandardCharsets.UTF_8));
+    }
+}

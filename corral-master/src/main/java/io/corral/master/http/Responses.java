@@ -1,0 +1,26 @@
+package io.corral.master.http;
+
+import io.corral.protocol.http.HttpError;
+import io.corral.protocol.http.HttpExchange;
+import java.util.concurrent.CompletionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turns the outcome of a master event into an HTTP answer. */
+final class Responses {
+    private static final Logger LOG = LoggerFactory.getLogger(Responses.class);
+
+    private Responses() {}
+
+    /** Answers a failed event: an {@link HttpError} with its own status and message, anything else with 500. */
+    static void fail(HttpExchange exchange, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof HttpError error) {
+            exchange.respondText(error.status(), error.getMessage());
+        } else {
+            LOG.error("request {} {} failed", exchange.method(), exchange.path(), cause);
+            exchange.respondText(500, "Internal error: " + cause);
+        }
+    }
+}

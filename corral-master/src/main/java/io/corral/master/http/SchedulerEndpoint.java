@@ -1,0 +1,124 @@
+package io.corral.master.http;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.corral.master.Master;
+import io.corral.master.SchedulerCalls;
+import io.corral.master.state.Framework;
+import io.corral.protocol.http.HttpError;
+import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.HttpStream;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.MediaTypes;
+import io.corral.protocol.json.MesosJson;
+import io.corral.protocol.json.MesosJsonException;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+
+/**
+ * {@code POST /api/v1/scheduler}: the Mesos v1 scheduler API (reference §0-§1). Checks the request in Mesos's order
+ * (method, content type, accepted type, body), then hands the call to the master's loop and answers from its result:
+ * 200 with a RecordIO stream for SUBSCRIBE, 202 for every other call.
+ *
+ * <p>Threading: called on HTTP I/O threads; holds no state.
+ */
+final class SchedulerEndpoint {
+    static final String STREAM_ID_HEADER = "Mesos-Stream-Id";
+
+    void handle(Master master, HttpExchange exchange) {
+        try {
+            if (!"POST".equals(exchange.method())) {
+                throw new HttpError(405, "Expecting a 'POST' request, received '" + exchange.method() + "'");
+            }
+            Encoding requestEncoding = MediaTypes.requestEncoding(exchange);
+            Encoding responseEncoding = MediaTypes.responseEncoding(exchange);
+            Call call = parse(exchange.body(), requestEncoding);
+            requireBody(call);
+            if (call.getType() == Call.Type.SUBSCRIBE) {
+                subscribe(master, exchange, call, responseEncoding);
+            } else {
+                String streamId = exchange.header(STREAM_ID_HEADER);
+                master.submit(() -> {
+                    dispatch(master.schedulerCalls(), call, streamId);
+                    return null;
+                }).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        Responses.fail(exchange, failure);
+                    } else {
+                        exchange.respond(202, null, new byte[0]);
+                    }
+                });
+            }
+        } catch (HttpError error) {
+            exchange.respondText(error.status(), error.getMessage());
+        }
+    }
+
+    static Call parse(byte[] body, Encoding encoding) {
+        try {
+            Call call = encoding == Encoding.JSON
+                    ? MesosJson.parse(body, Call.getDefaultInstance())
+                    : Call.parseFrom(body);
+            if (!call.hasType()) {
+                throw new HttpError(400, "Failed to validate scheduler::Call: Expecting 'type' to be present"
+                        + " (a known call type)");
+            }
+            return call;
+        } catch (MesosJsonException | InvalidProtocolBufferException e) {
+            throw new HttpError(400, "Failed to parse body into Call protobuf: " + e.getMessage());
+        }
+    }
+
+    /** Each call type needs its body message, as Mesos's validation demands. */
+    private static void requireBody(Call call) {
+        boolean present = switch (call.getType()) {
+            case SUBSCRIBE -> call.hasSubscribe();
+            case ACCEPT -> call.hasAccept();
+            case DECLINE -> call.hasDecline();
+            case KILL -> call.hasKill();
+            case ACKNOWLEDGE -> call.hasAcknowledge();
+            case RECONCILE -> call.hasReconcile();
+            default -> true;
+        };
+        if (!present) {
+            String field = call.getType().name().toLowerCase();
+            throw new HttpError(400, "Failed to validate scheduler::Call: Expecting '" + field + "' to be present");
+        }
+    }
+
+    private static void subscribe(Master master, HttpExchange exchange, Call call, Encoding encoding) {
+        if (exchange.header(STREAM_ID_HEADER) != null) {
+            throw new HttpError(400, "Expecting 'Mesos-Stream-Id' to be not present in a SUBSCRIBE request");
+        }
+        master.submit(() -> {
+            master.schedulerCalls().subscribe(call, frameworkId -> {
+                String streamId = UUID.randomUUID().toString();
+                HttpStream stream = exchange.startStream(200, encoding.mediaType(),
+                        Map.of(STREAM_ID_HEADER, streamId));
+                StreamLinks.Framework link = new StreamLinks.Framework(streamId, stream, encoding);
+                stream.onClose(() -> master.execute(() -> master.schedulerCalls().streamClosed(frameworkId, link)));
+                return link;
+            });
+            return null;
+        }).exceptionally(failure -> {
+            Responses.fail(exchange, failure);
+            return null;
+        });
+    }
+
+    private static void dispatch(SchedulerCalls calls, Call call, String streamId) {
+        Framework framework = calls.authorize(call, streamId);
+        switch (call.getType()) {
+            case TEARDOWN -> calls.teardown(framework);
+            case ACCEPT -> calls.accept(framework, call.getAccept());
+            case DECLINE -> calls.decline(framework, call.getDecline().getOfferIdsList(),
+                    call.getDecline().getFilters());
+            case KILL -> calls.kill(framework, call.getKill());
+            case ACKNOWLEDGE -> calls.acknowledge(framework, call.getAcknowledge());
+            case RECONCILE -> calls.reconcile(framework, call.getReconcile());
+            case SUPPRESS -> calls.suppress(framework);
+            case REVIVE -> calls.revive(framework);
+            default -> throw new HttpError(400, "Call type " + call.getType() + " is not supported by Corral yet");
+        }
+    }
+}

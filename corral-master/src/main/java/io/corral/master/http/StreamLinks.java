@@ -1,0 +1,55 @@
+package io.corral.master.http;
+
+import io.corral.master.state.AgentLink;
+import io.corral.master.state.FrameworkLink;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.agent.AgentProtocol;
+import io.corral.protocol.http.HttpStream;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.MediaTypes;
+import io.corral.protocol.json.MesosJson;
+import io.corral.protocol.recordio.RecordIO;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+
+/**
+ * The master's ends of subscription streams: events encoded as the subscriber asked, framed as RecordIO, one record
+ * per HTTP chunk. Threading: {@link HttpStream} is thread-safe; these add no state of their own.
+ */
+final class StreamLinks {
+    private StreamLinks() {}
+
+    record Framework(String streamId, HttpStream stream, Encoding encoding) implements FrameworkLink {
+        @Override
+        public void send(Event event) {
+            byte[] record = encoding == Encoding.JSON ? MesosJson.printBytes(event) : event.toByteArray();
+            stream.send(RecordIO.frame(record));
+        }
+
+        @Override
+        public boolean isOpen() {
+            return stream.isOpen();
+        }
+
+        @Override
+        public void close() {
+            stream.close();
+        }
+    }
+
+    record Agent(String streamId, HttpStream stream) implements AgentLink {
+        @Override
+        public void send(AgentEvent event) {
+            stream.send(RecordIO.frame(AgentProtocol.encode(event)));
+        }
+
+        @Override
+        public boolean isOpen() {
+            return stream.isOpen();
+        }
+
+        @Override
+        public void close() {
+            stream.close();
+        }
+    }
+}

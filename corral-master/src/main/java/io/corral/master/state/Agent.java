@@ -1,0 +1,92 @@
+package io.corral.master.state;
+
+import io.corral.protocol.resources.ResourceSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.TaskID;
+
+/**
+ * An agent registered with this master: its resources, the tasks on it, the offers of its resources, and the stream
+ * the master sends it events on.
+ *
+ * <p>Resources are split three ways: {@code total = free + offered + used}; the allocator offers only free resources.
+ * <p>Threading: owned by the master's event loop.
+ */
+public final class Agent {
+    private final AgentID id;
+    private AgentInfo info;
+    private ResourceSet total;
+    private ResourceSet used = ResourceSet.empty();
+    private ResourceSet offered = ResourceSet.empty();
+    private final Map<TaskID, Task> tasks = new LinkedHashMap<>();
+    private final Set<OfferID> offers = new LinkedHashSet<>();
+    private AgentLink link;
+    private final long registeredMillis;
+
+    public Agent(AgentInfo info, long registeredMillis) {
+        this.id = info.getId();
+        this.info = info;
+        this.total = ResourceSet.of(info.getResourcesList());
+        this.registeredMillis = registeredMillis;
+    }
+
+    public AgentID id() { return id; }
+    public AgentInfo info() { return info; }
+    public ResourceSet total() { return total; }
+    public ResourceSet used() { return used; }
+    public ResourceSet offered() { return offered; }
+    public Map<TaskID, Task> tasks() { return tasks; }
+    public Set<OfferID> offers() { return offers; }
+    public long registeredMillis() { return registeredMillis; }
+
+    /** Resources neither used by tasks nor offered: what the allocator may offer. */
+    public ResourceSet free() {
+        return total.minus(used).minus(offered);
+    }
+
+    /** Connected agents get offers and launches; a disconnected one keeps its tasks until it comes back. */
+    public boolean isConnected() {
+        return link != null && link.isOpen();
+    }
+
+    public AgentLink link() { return link; }
+
+    public void attach(AgentLink link, AgentInfo info) {
+        this.link = link;
+        this.info = info;
+        this.total = ResourceSet.of(info.getResourcesList());
+    }
+
+    public void detach() {
+        this.link = null;
+    }
+
+    public void addTask(Task task) {
+        tasks.put(task.id(), task);
+        used = used.plus(task.resources());
+    }
+
+    /** Gives a terminal task's resources back; the task stays listed until its update is acknowledged. */
+    public void releaseTaskResources(Task task) {
+        used = used.minus(task.resources());
+    }
+
+    public void removeTask(TaskID taskId) {
+        tasks.remove(taskId);
+    }
+
+    public void addOffer(Offer offer) {
+        offers.add(offer.id());
+        offered = offered.plus(offer.resources());
+    }
+
+    public void removeOffer(Offer offer) {
+        offers.remove(offer.id());
+        offered = offered.minus(offer.resources());
+    }
+}

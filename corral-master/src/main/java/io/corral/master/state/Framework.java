@@ -1,0 +1,114 @@
+package io.corral.master.state;
+
+import io.corral.protocol.concurrent.Timers;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.TaskID;
+
+/**
+ * A framework known to this master: subscribed now, disconnected and within its failover timeout, or recovered from
+ * an agent's re-registration and waiting for the framework to resubscribe.
+ *
+ * <p>Threading: owned by the master's event loop.
+ */
+public final class Framework {
+    /** Completed tasks kept for /master/state, as Mesos's --max_completed_tasks_per_framework (1000). */
+    public static final int MAX_COMPLETED_TASKS = 1000;
+
+    private final FrameworkID id;
+    private FrameworkInfo info;
+    private FrameworkLink link;
+    private final Map<TaskID, Task> tasks = new LinkedHashMap<>();
+    private final Deque<Task> completedTasks = new ArrayDeque<>();
+    private final Set<OfferID> offers = new LinkedHashSet<>();
+    private boolean suppressed;
+    private Timers.Cancellable failoverTimer;
+    private Timers.Cancellable heartbeatTimer;
+    private final long registeredMillis;
+
+    public Framework(FrameworkInfo info, long registeredMillis) {
+        this.id = info.getId();
+        this.info = info;
+        this.registeredMillis = registeredMillis;
+    }
+
+    public FrameworkID id() { return id; }
+    public FrameworkInfo info() { return info; }
+    public void updateInfo(FrameworkInfo info) { this.info = info; }
+    public FrameworkLink link() { return link; }
+    public Map<TaskID, Task> tasks() { return tasks; }
+    public Deque<Task> completedTasks() { return completedTasks; }
+    public Set<OfferID> offers() { return offers; }
+    public boolean isSuppressed() { return suppressed; }
+    public void setSuppressed(boolean suppressed) { this.suppressed = suppressed; }
+    public long registeredMillis() { return registeredMillis; }
+
+    public boolean isConnected() {
+        return link != null && link.isOpen();
+    }
+
+    /** The role offers are made for: the first of {@code roles} (MULTI_ROLE) or the deprecated {@code role}. */
+    public String role() {
+        if (info.getRolesCount() > 0) {
+            return info.getRoles(0);
+        }
+        return info.getRole();
+    }
+
+    public boolean isPartitionAware() {
+        return info.getCapabilitiesList().stream()
+                .anyMatch(c -> c.getType() == FrameworkInfo.Capability.Type.PARTITION_AWARE);
+    }
+
+    /** Replaces the stream (on resubscription) and stops any running failover timer. */
+    public FrameworkLink attach(FrameworkLink newLink) {
+        FrameworkLink old = link;
+        link = newLink;
+        cancelFailoverTimer();
+        return old;
+    }
+
+    public void detach() {
+        link = null;
+        setHeartbeatTimer(null);
+    }
+
+    public void setFailoverTimer(Timers.Cancellable timer) {
+        cancelFailoverTimer();
+        failoverTimer = timer;
+    }
+
+    public void setHeartbeatTimer(Timers.Cancellable timer) {
+        if (heartbeatTimer != null) {
+            heartbeatTimer.cancel();
+        }
+        heartbeatTimer = timer;
+    }
+
+    private void cancelFailoverTimer() {
+        if (failoverTimer != null) {
+            failoverTimer.cancel();
+            failoverTimer = null;
+        }
+    }
+
+    public void addTask(Task task) {
+        tasks.put(task.id(), task);
+    }
+
+    /** Moves a task whose terminal update was acknowledged to the bounded completed list. */
+    public void completeTask(Task task) {
+        tasks.remove(task.id());
+        completedTasks.addLast(task);
+        while (completedTasks.size() > MAX_COMPLETED_TASKS) {
+            completedTasks.removeFirst();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.corral.protocol.agent;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+
+/**
+ * An event from the leading master to an agent, sent on the agent's subscription stream (agent protocol v1).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record AgentEvent(Type type, Registered registered, Launch launch, Kill kill, Acknowledge acknowledge,
+                         ShutdownFramework shutdownFramework, Error error) {
+
+    public enum Type { REGISTERED, LAUNCH, KILL, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, PING, ERROR }
+
+    public record Registered(AgentID agentId, MasterInfo masterInfo, double pingIntervalSeconds) {}
+
+    public record Launch(FrameworkInfo frameworkInfo, TaskInfo task) {}
+
+    /** {@code gracePeriodNanos} is 0 when the framework gave no kill policy (the agent's default applies). */
+    public record Kill(FrameworkID frameworkId, TaskID taskId, long gracePeriodNanos) {}
+
+    /** {@code uuid} is the base64 of the acknowledged update's uuid bytes. */
+    public record Acknowledge(FrameworkID frameworkId, TaskID taskId, String uuid) {}
+
+    public record ShutdownFramework(FrameworkID frameworkId) {}
+
+    public record Error(String message) {}
+
+    public static AgentEvent registered(AgentID agentId, MasterInfo master, double pingIntervalSeconds) {
+        return new AgentEvent(Type.REGISTERED, new Registered(agentId, master, pingIntervalSeconds),
+                null, null, null, null, null);
+    }
+
+    public static AgentEvent launch(FrameworkInfo framework, TaskInfo task) {
+        return new AgentEvent(Type.LAUNCH, null, new Launch(framework, task), null, null, null, null);
+    }
+
+    public static AgentEvent kill(FrameworkID framework, TaskID task, long gracePeriodNanos) {
+        return new AgentEvent(Type.KILL, null, null, new Kill(framework, task, gracePeriodNanos), null, null, null);
+    }
+
+    public static AgentEvent acknowledge(FrameworkID framework, TaskID task, String uuidBase64) {
+        return new AgentEvent(Type.ACKNOWLEDGE, null, null, null, new Acknowledge(framework, task, uuidBase64),
+                null, null);
+    }
+
+    public static AgentEvent shutdownFramework(FrameworkID framework) {
+        return new AgentEvent(Type.SHUTDOWN_FRAMEWORK, null, null, null, null, new ShutdownFramework(framework), null);
+    }
+
+    public static AgentEvent ping() {
+        return new AgentEvent(Type.PING, null, null, null, null, null, null);
+    }
+
+    public static AgentEvent error(String message) {
+        return new AgentEvent(Type.ERROR, null, null, null, null, null, new Error(message));
+    }
+}

@@ -1,0 +1,81 @@
+package io.corral.protocol.concurrent;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread that runs every event of a component (the master, the agent) in order, so that component's state needs
+ * no locks: whoever owns state mutates it only from inside {@link #execute} or {@link #submit}.
+ *
+ * <p>Threading: thread-safe; events may be posted from any thread and run one at a time on the loop thread. An event
+ * that throws is logged and does not stop the loop.
+ */
+public final class EventLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
+
+    private final ExecutorService executor;
+    private volatile Thread thread;
+
+    public EventLoop(String name) {
+        this.executor = Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, name);
+            t.setDaemon(true);
+            thread = t;
+            return t;
+        });
+    }
+
+    /** Runs {@code event} on the loop, later. */
+    public void execute(Runnable event) {
+        try {
+            executor.execute(() -> runLogged(event));
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            LOG.debug("event dropped: loop closed");
+        }
+    }
+
+    /** Runs {@code event} on the loop and completes the future with its result (or its exception). */
+    public <T> CompletableFuture<T> submit(Supplier<T> event) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            executor.execute(() -> {
+                try {
+                    result.complete(event.get());
+                } catch (Throwable t) {
+                    result.completeExceptionally(t);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            result.completeExceptionally(new IllegalStateException("shutting down"));
+        }
+        return result;
+    }
+
+    /** True when called from the loop thread; used in assertions guarding loop-owned state. */
+    public boolean inLoop() {
+        return Thread.currentThread() == thread;
+    }
+
+    private static void runLogged(Runnable event) {
+        try {
+            event.run();
+        } catch (Throwable t) {
+            LOG.error("event failed", t);
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.corral.protocol.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request and its answer. The request side is immutable. It is answered exactly once, by one of
+ * {@link #respond}, {@link #respondText}, {@link #redirect}, {@link #respondError} or {@link #startStream}; a second
+ * answer throws {@link IllegalStateException} (except {@link #respondError}, which is a no-op then).
+ *
+ * <p>Threading: every method may be called from any thread, at any time (answering later, e.g. from a
+ * CompletableFuture, is normal). Answers of one connection reach the wire in the order of its requests.
+ *
+ * <p>Headers are written exactly as given: Content-Type in particular gets no {@code charset} appended, because
+ * Mesos clients compare it as a string. Byte arrays passed in are not copied: don't modify them afterwards.
+ */
+public final class HttpExchange {
+    private static final Logger log = LoggerFactory.getLogger(HttpExchange.class);
+    static final String TEXT_PLAIN = "text/plain; charset=utf-8";
+
+    private final ReceivedRequest request;
+    private final ServerConnection connection;
+    private final QueryStringDecoder query;
+    private final AtomicBoolean answered = new AtomicBoolean();
+    private volatile HttpStream stream;
+
+    HttpExchange(ReceivedRequest request, ServerConnection connection) {
+        this.request = request;
+        this.connection = connection;
+        this.query = new QueryStringDecoder(request.uri());
+    }
+
+    /** The method, upper case as sent ({@code GET}, {@code POST}...). */
+    public String method() {
+        return request.method();
+    }
+
+    /** The request target as sent: path and query, still percent-encoded. */
+    public String uri() {
+        return request.uri();
+    }
+
+    /** The decoded path, without the query. */
+    public String path() {
+        return query.path();
+    }
+
+    /** The first value of a query parameter, or null when absent. */
+    public String queryParam(String name) {
+        List<String> values = query.parameters().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
+    /** The first value of a header (name case-insensitive), or null when absent. */
+    public String header(String name) {
+        return request.headers().get(name);
+    }
+
+    /** Every value of a header, one per header line, in order; empty when absent. */
+    public List<String> headers(String name) {
+        return request.headers().getAll(name);
+    }
+
+    /** The request body; empty when there is none. */
+    public byte[] body() {
+        return request.body();
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) connection.channel().remoteAddress();
+    }
+
+    /** True once an answer was given (or a stream started). */
+    public boolean isAnswered() {
+        return answered.get();
+    }
+
+    /** Answers with a complete body; {@code contentType} null means no Content-Type header. */
+    public void respond(int status, String contentType, byte[] body) {
+        respond(status, contentType, body, Map.of());
+    }
+
+    /** Answers with a complete body and extra headers (e.g. {@code Mesos-Stream-Id}, {@code Location}). */
+    public void respond(int status, String contentType, byte[] body, Map<String, String> extraHeaders) {
+        Objects.requireNonNull(body, "body");
+        FullHttpResponse response =
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(status), Unpooled.wrappedBuffer(body));
+        addHeaders(response.headers(), contentType, extraHeaders); // throws on bad headers, before claiming
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        setConnectionHeader(response.headers());
+        claimAnswer();
+        connection.sendResponse(this, response, request.keepAlive());
+    }
+
+    /** Answers with a plain-text message ({@code text/plain; charset=utf-8}), as Mesos does for errors. */
+    public void respondText(int status, String message) {
+        respond(status, TEXT_PLAIN, message.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Answers with an empty body and a {@code Location} header, e.g. 307 to the leading master. */
+    public void redirect(int status, String location) {
+        respond(status, null, new byte[0], Map.of(HttpHeaderNames.LOCATION.toString(), location));
+    }
+
+    /**
+     * Answers with a failure if nothing was answered yet: an {@link HttpError} gives its status and message, anything
+     * else a 500 with its message. If a stream was started, it is closed instead (its status is already sent).
+     */
+    public void respondError(Throwable error) {
+        HttpStream started = stream;
+        if (started != null) {
+            log.warn("Closing the stream of {} {} after an error: {}", method(), uri(), error.toString());
+            started.close();
+            return;
+        }
+        int status = error instanceof HttpError httpError ? httpError.status() : 500;
+        String message = error.getMessage() != null ? error.getMessage() : error.getClass().getName();
+        try {
+            respondText(status, message);
+        } catch (IllegalStateException alreadyAnswered) {
+            log.warn("Cannot report an error on {} {}, already answered: {}", method(), uri(), error.toString());
+        }
+    }
+
+    /**
+     * Starts a chunked response: its status line and headers are sent now, before any data. The connection belongs
+     * to the stream until {@link HttpStream#close()}, which closes it.
+     *
+     * @param contentType written exactly as given, e.g. {@code application/json} for a RecordIO event stream
+     */
+    public HttpStream startStream(int status, String contentType, Map<String, String> extraHeaders) {
+        Objects.requireNonNull(contentType, "contentType");
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status(status));
+        addHeaders(head.headers(), contentType, extraHeaders);
+        head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        claimAnswer();
+        HttpStream started = new HttpStream(connection.channel(), connection.maxPendingStreamBytes());
+        stream = started;
+        connection.sendStreamHead(head);
+        return started;
+    }
+
+    private void claimAnswer() {
+        if (!answered.compareAndSet(false, true)) {
+            throw new IllegalStateException(method() + " " + uri() + " was already answered");
+        }
+    }
+
+    private static HttpResponseStatus status(int code) {
+        if (code < 100 || code > 599) {
+            throw new IllegalArgumentException("Not an HTTP status code: " + code);
+        }
+        return HttpResponseStatus.valueOf(code);
+    }
+
+    /** Netty validates names and values here, so a header cannot smuggle a CR/LF into the response. */
+    private static void addHeaders(HttpHeaders headers, String contentType, Map<String, String> extraHeaders) {
+        if (contentType != null) {
+            headers.set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        }
+        extraHeaders.forEach(headers::set);
+    }
+
+    /** HTTP/1.1 keeps connections open unless told otherwise; HTTP/1.0 closes them unless told otherwise. */
+    private void setConnectionHeader(HttpHeaders headers) {
+        if (!request.keepAlive()) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (request.version().equals(HttpVersion.HTTP_1_0)) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.corral.protocol.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/1.1 server that masters and agents serve their APIs through (Netty, NIO, keep-alive).
+ *
+ * <p>Every request is read whole (up to {@link HttpServerOptions#maxRequestBytes()}, else 413) and handed to one
+ * {@link HttpHandler}; see {@link HttpExchange} for answering and {@link HttpStream} for event streams. It listens
+ * on an IPv4 address, because some Mesos clients bind their side to {@code 0.0.0.0}.
+ *
+ * <p>Threading: a few Netty I/O threads (2 by default) accept connections and run the handler. {@link #port()} and
+ * {@link #close()} may be called from any thread; close() waits for the threads to stop and the port to be released,
+ * so don't call it from the handler.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private static final int MAX_REQUEST_LINE_BYTES = 8 * 1024;
+    private static final int MAX_HEADER_BYTES = 64 * 1024;
+    private static final int MAX_CHUNK_BYTES = 64 * 1024;
+
+    private final EventLoopGroup ioThreads;
+    private final Channel listener;
+    private final InetSocketAddress address;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private HttpServer(EventLoopGroup ioThreads, Channel listener) {
+        this.ioThreads = ioThreads;
+        this.listener = listener;
+        this.address = (InetSocketAddress) listener.localAddress();
+    }
+
+    /** Starts a server with the default limits; {@code port} 0 picks a free port (see {@link #port()}). */
+    public static HttpServer start(String bindHost, int port, HttpHandler handler) {
+        return start(bindHost, port, handler, HttpServerOptions.defaults());
+    }
+
+    /**
+     * Starts a server listening on {@code bindHost} ({@code 0.0.0.0} for all interfaces; a host name is resolved to
+     * its IPv4 address) and {@code port} (0 picks a free one).
+     *
+     * @throws IllegalArgumentException if the host has no IPv4 address or the port is out of range
+     * @throws IllegalStateException    if the address cannot be bound (e.g. the port is in use)
+     */
+    public static HttpServer start(String bindHost, int port, HttpHandler handler, HttpServerOptions options) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("HTTP port must be within 0..65535, not " + port);
+        }
+        InetSocketAddress bindAddress = new InetSocketAddress(ipv4AddressOf(bindHost), port);
+        EventLoopGroup ioThreads =
+                new NioEventLoopGroup(options.ioThreads(), new DefaultThreadFactory("corral-http", true));
+        try {
+            Channel listener = new ServerBootstrap()
+                    .group(ioThreads)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true) // a restarted master gets its port back at once
+                    .childOption(ChannelOption.TCP_NODELAY, true) // events must not wait for more data
+                    .childHandler(connectionPipeline(handler, options))
+                    .bind(bindAddress)
+                    .sync()
+                    .channel();
+            HttpServer server = new HttpServer(ioThreads, listener);
+            log.info("HTTP server listening on {}", server.address);
+            return server;
+        } catch (Exception e) {
+            ioThreads.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("Cannot listen for HTTP on " + bindAddress + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The port the server listens on (the chosen one when started with port 0). */
+    public int port() {
+        return address.getPort();
+    }
+
+    /** The address the server listens on. */
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** Stops listening, closes every connection (streams see their onClose) and stops the threads. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        listener.close().syncUninterruptibly();
+        ioThreads.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("HTTP server on {} stopped", address);
+    }
+
+    private static ChannelInitializer<SocketChannel> connectionPipeline(HttpHandler handler,
+            HttpServerOptions options) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel channel) {
+                channel.pipeline()
+                        .addLast(new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
+                        .addLast(new RequestAggregator(options.maxRequestBytes()))
+                        .addLast(new ServerConnection(handler, options.maxPendingStreamBytes()));
+            }
+        };
+    }
+
+    private static InetAddress ipv4AddressOf(String host) {
+        if (host == null || host.isBlank()) {
+            throw new IllegalArgumentException("HTTP bind host is empty: give an IPv4 address, a host name or 0.0.0.0");
+        }
+        try {
+            for (InetAddress candidate : InetAddress.getAllByName(host)) {
+                if (candidate instanceof Inet4Address) {
+                    return candidate;
+                }
+            }
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("Cannot bind HTTP server to '" + host + "': unknown host", e);
+        }
+        throw new IllegalArgumentException("Cannot bind HTTP server to '" + host
+                + "': it has no IPv4 address; give an IPv4 address or 0.0.0.0");
+    }
+}

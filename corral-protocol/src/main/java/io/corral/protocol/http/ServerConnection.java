@@ -1,0 +1,178 @@
+package io.corral.protocol.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One HTTP connection: hands its requests to the {@link HttpHandler} one at a time and writes the answers in the
+ * order the requests came (HTTP/1.1 pipelining), whichever thread answers and whenever it does.
+ *
+ * <p>Threading: the fields are touched only on the connection's Netty I/O thread. The methods an
+ * {@link HttpExchange} calls ({@link #sendResponse}, {@link #sendStreamHead}) may be called from any thread and hop
+ * onto the I/O thread.
+ *
+ * <p>While a request is being answered, later requests wait in a queue and the connection stops reading, so a
+ * client cannot pile up requests. A stream keeps reading (that is how a client's disconnect is noticed) and owns the
+ * connection until it ends, which closes the connection; requests sent behind a stream are dropped.
+ */
+final class ServerConnection extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+
+    private final HttpHandler handler;
+    private final long maxPendingStreamBytes;
+    private final Queue<ReceivedRequest> waiting = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private HttpExchange current;
+    private boolean streaming;
+    private boolean closing;
+
+    ServerConnection(HttpHandler handler, long maxPendingStreamBytes) {
+        this.handler = handler;
+        this.maxPendingStreamBytes = maxPendingStreamBytes;
+    }
+
+    Channel channel() {
+        return ctx.channel();
+    }
+
+    long maxPendingStreamBytes() {
+        return maxPendingStreamBytes;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object message) {
+        ReceivedRequest request;
+        if (message instanceof FullHttpRequest full) {
+            try {
+                request = ReceivedRequest.from(full);
+            } finally {
+                full.release();
+            }
+        } else if (message instanceof ReceivedRequest rejected) {
+            request = rejected;
+        } else {
+            ReferenceCountUtil.release(message);
+            return;
+        }
+        if (streaming || closing) {
+            log.debug("Dropping {} {} from {}: its connection is streaming or closing",
+                    request.method(), request.uri(), ctx.channel().remoteAddress());
+        } else if (current == null) {
+            begin(request);
+        } else {
+            waiting.add(request);
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closing = true;
+        waiting.clear();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("Closing connection from {} after an unexpected error", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+
+    /** Writes a complete answer to {@code exchange}, then serves the next waiting request. Any thread. */
+    void sendResponse(HttpExchange exchange, FullHttpResponse response, boolean keepAlive) {
+        onIoThread(() -> {
+            ChannelFuture written = ctx.writeAndFlush(response);
+            if (keepAlive) {
+                written.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            } else {
+                closing = true;
+                waiting.clear();
+                written.addListener(ChannelFutureListener.CLOSE);
+            }
+            finished(exchange);
+        }, () -> ReferenceCountUtil.release(response));
+    }
+
+    /** Writes the status line and headers of a stream at once; the connection is the stream's from now on. */
+    void sendStreamHead(HttpResponse head) {
+        onIoThread(() -> {
+            streaming = true;
+            waiting.clear();
+            ctx.channel().config().setAutoRead(true);
+            ctx.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        }, () -> { });
+    }
+
+    private void begin(ReceivedRequest request) {
+        HttpExchange exchange = new HttpExchange(request, this);
+        current = exchange;
+        if (request.rejection() != null) {
+            exchange.respondError(request.rejection());
+            return;
+        }
+        try {
+            handler.handle(exchange);
+        } catch (Throwable e) {
+            if (!(e instanceof HttpError)) {
+                log.warn("Handler failed on {} {}", request.method(), request.uri(), e);
+            }
+            exchange.respondError(e);
+        }
+    }
+
+    private void finished(HttpExchange exchange) {
+        if (current != exchange) {
+            return;
+        }
+        current = null;
+        // Not inline: an exchange answered inside handle() would otherwise recurse into the next one.
+        ctx.executor().execute(this::beginNextWaiting);
+    }
+
+    private void beginNextWaiting() {
+        if (current != null || closing) {
+            return;
+        }
+        ReceivedRequest next = waiting.poll();
+        if (next == null) {
+            ctx.channel().config().setAutoRead(true);
+        } else {
+            begin(next);
+        }
+    }
+
+    /** Runs {@code task} on this connection's I/O thread; runs {@code ifServerStopped} when that thread is gone. */
+    private void onIoThread(Runnable task, Runnable ifServerStopped) {
+        if (ctx.executor().inEventLoop()) {
+            task.run();
+            return;
+        }
+        try {
+            ctx.executor().execute(task);
+        } catch (RejectedExecutionException e) {
+            ifServerStopped.run();
+        }
+    }
+}

@@ -1,0 +1,131 @@
+package io.corral.protocol.json;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
+import com.google.protobuf.Message;
+import com.google.protobuf.MessageOrBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/**
+ * Protobuf to and from JSON exactly as Mesos (stout) does it, for any message type. Protobuf's own
+ * {@code JsonFormat} is not usable here: it prints 64-bit integers as strings and field names in camelCase, which
+ * Mesos clients cannot read.
+ *
+ * <p>Output: keys are proto field names in lexicographic order; enums by name; bytes base64; every number a JSON
+ * number (uint64 unsigned, doubles as {@code 15.0}); every set field plus the unset optional fields that have an
+ * explicit, non-deprecated {@code [default=...]} (so FrameworkInfo always shows {@code failover_timeout} and
+ * {@code checkpoint}); empty repeated fields are left out.
+ *
+ * <p>Input: unknown keys and explicit nulls are ignored; numbers may be strings or exponent floats; an unknown enum
+ * name in a non-required field is dropped; bytes in standard or URL-safe base64. A wrong type fails with a
+ * {@link MesosJsonException} naming the field path.
+ *
+ * <p>Threading: all methods are static and thread-safe.
+ */
+public final class MesosJson {
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS) // keeps 64-bit values in exponent form exact
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** Builds trees for {@link #toJson}: doubles become DoubleNodes, as callers building documents expect. */
+    private static final ObjectMapper TREE_MAPPER = new ObjectMapper();
+
+    private MesosJson() {}
+
+    /** Compact JSON text. */
+    public static String print(MessageOrBuilder message) {
+        StringWriter text = new StringWriter();
+        try (JsonGenerator out = MAPPER.getFactory().createGenerator(text)) {
+            MesosJsonWriter.writeMessage(out, message);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return text.toString();
+    }
+
+    /** Compact JSON as UTF-8 bytes, ready for an HTTP body or a RecordIO record. */
+    public static byte[] printBytes(MessageOrBuilder message) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        try (JsonGenerator out = MAPPER.getFactory().createGenerator(bytes)) {
+            MesosJsonWriter.writeMessage(out, message);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** The same JSON as a Jackson tree, for embedding a message in a larger document (e.g. /master/state). */
+    public static ObjectNode toJson(MessageOrBuilder message) {
+        try (TokenBuffer tokens = new TokenBuffer(TREE_MAPPER, false)) {
+            MesosJsonWriter.writeMessage(tokens, message);
+            return (ObjectNode) TREE_MAPPER.readTree(tokens.asParser());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Merges JSON text into {@code builder} without checking required fields; returns {@code builder}. */
+    public static <B extends Message.Builder> B merge(String json, B builder) {
+        return merge(readTree(json, null), builder);
+    }
+
+    /** Merges UTF-8 JSON into {@code builder} without checking required fields; returns {@code builder}. */
+    public static <B extends Message.Builder> B merge(byte[] utf8, B builder) {
+        return merge(readTree(null, utf8), builder);
+    }
+
+    /** Merges a JSON object into {@code builder} without checking required fields; returns {@code builder}. */
+    public static <B extends Message.Builder> B merge(JsonNode json, B builder) {
+        if (json == null || !json.isObject()) {
+            throw new MesosJsonException("Expected a JSON object for " + builder.getDescriptorForType().getFullName()
+                    + ", got " + (json == null || json.isMissingNode() ? "nothing" : json.getNodeType()));
+        }
+        try {
+            MesosJsonReader.mergeObject(json, builder);
+        } catch (MesosJsonReader.FieldError e) {
+            throw new MesosJsonException(e.describe());
+        }
+        return builder;
+    }
+
+    /** Parses JSON text into a complete message of {@code defaultInstance}'s type; all required fields must be set. */
+    public static <M extends Message> M parse(String json, M defaultInstance) {
+        return complete(merge(json, defaultInstance.newBuilderForType()));
+    }
+
+    /** Parses UTF-8 JSON into a complete message of {@code defaultInstance}'s type; all required fields must be set. */
+    public static <M extends Message> M parse(byte[] utf8, M defaultInstance) {
+        return complete(merge(utf8, defaultInstance.newBuilderForType()));
+    }
+
+    @SuppressWarnings("unchecked") // the builder came from defaultInstance, so it builds an M
+    private static <M extends Message> M complete(Message.Builder builder) {
+        Message message = builder.buildPartial();
+        if (!message.isInitialized()) {
+            List<String> missing = message.findInitializationErrors();
+            throw new MesosJsonException("Missing required fields: " + String.join(", ", missing));
+        }
+        return (M) message;
+    }
+
+    private static JsonNode readTree(String text, byte[] utf8) {
+        try {
+            return text != null ? MAPPER.readTree(text) : MAPPER.readTree(utf8);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            throw new MesosJsonException("Malformed JSON: " + e.getOriginalMessage() + where, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,544 @@
+package io.corral.scheduler;
+
+import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.concurrent.SystemTimers;
+import io.corral.protocol.concurrent.Timers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Mesos v1 scheduler connection: subscribes a framework to the leading master over {@code POST /api/v1/scheduler},
+ * delivers the event stream to a {@link SchedulerListener}, sends calls, and keeps the subscription alive across
+ * dropped connections and master failover.
+ *
+ * <p>Life cycle: {@link #start()} subscribes in the background and returns at once; the listener hears
+ * {@code subscribed} when the master accepts. When the stream ends, fails, or stays silent for five heartbeat
+ * intervals, the listener hears {@code disconnected}, and the client asks the {@link MasterLocator} for the (possibly
+ * new) leader and resubscribes with the same framework id, backing off exponentially with jitter between attempts. An
+ * ERROR event, a refused SUBSCRIBE (4xx), {@link #teardown()} or {@link #close()} end the subscription for good.
+ * {@link #close()} does not tear the framework down: the master keeps its tasks for {@code failover_timeout}. The
+ * client does not close the locator it was given.
+ *
+ * <p>Threading contract:
+ * <ul>
+ *   <li>One <b>reader</b> thread makes the SUBSCRIBE request and reads the event stream; it alone changes the
+ *       subscription ({@link #session}, {@link #frameworkId}, the backoff).</li>
+ *   <li>One <b>event</b> thread runs every listener callback, in event order (see {@link SchedulerListener}).</li>
+ *   <li>Timers (heartbeat timeout, resubscription delay) fire on the injected {@link Timers}; they only close the
+ *       stream or hand work to the reader thread.</li>
+ *   <li>All public methods are thread-safe. The futures returned by {@link #send} complete on the HTTP client's
+ *       threads, not on the event thread.</li>
+ * </ul>
+ */
+public final class SchedulerClient implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SchedulerClient.class);
+    static final String SCHEDULER_PATH = "/api/v1/scheduler";
+    static final String STREAM_ID_HEADER = "Mesos-Stream-Id";
+    private static final int MAX_REDIRECTS = 3;
+
+    /** The stream this client is subscribed on: calls go to this master with this stream id. */
+    private record Session(URI master, String streamId, FrameworkID frameworkId) {}
+
+    private final MasterLocator locator;
+    private final FrameworkInfo frameworkInfo;
+    private final Encoding encoding;
+    private final SchedulerListener listener;
+    private final boolean autoAcknowledge;
+    private final Duration locateTimeout;
+    private final Duration requestTimeout;
+    private final HttpClient http;
+    private final Timers timers;
+    private final AutoCloseable ownedTimers;
+    private final Backoff backoff;
+    private final EventLoop events;
+    private final ExecutorService reader;
+    private final HeartbeatWatchdog watchdog;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean stopped;
+    private volatile boolean tearingDown;
+    private volatile Session session;
+    private volatile FrameworkID frameworkId;
+    private volatile InputStream currentStream;
+
+    private SchedulerClient(Builder b) {
+        this.locator = b.locator;
+        this.frameworkInfo = b.frameworkInfo;
+        this.encoding = b.encoding;
+        this.listener = b.listener;
+        this.autoAcknowledge = b.autoAcknowledge;
+        this.locateTimeout = b.locateTimeout;
+        this.requestTimeout = b.requestTimeout;
+        this.frameworkId = b.frameworkInfo.hasId() ? b.frameworkInfo.getId() : null;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: masters speak HTTP/1.1
+                .followRedirects(HttpClient.Redirect.NEVER) // 307s are followed by hand, to learn the leader
+                .connectTimeout(b.connectTimeout)
+                .build();
+        this.events = new EventLoop("corral-scheduler-events");
+        this.reader = Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, "corral-scheduler-reader");
+            t.setDaemon(true);
+            return t;
+        });
+        if (b.timers != null) {
+            this.timers = b.timers;
+            this.ownedTimers = null;
+        } else {
+            SystemTimers system = new SystemTimers(events, "corral-scheduler");
+            this.timers = system;
+            this.ownedTimers = system;
+        }
+        this.backoff = new Backoff(b.backoffInitial, b.backoffCap, b.random);
+        this.watchdog = new HeartbeatWatchdog(timers, this::dropSilentStream);
+    }
+
+    public static Builder builder(MasterLocator locator, FrameworkInfo frameworkInfo, SchedulerListener listener) {
+        return new Builder(locator, frameworkInfo, listener);
+    }
+
+    /** Starts subscribing in the background. Call once. */
+    public void start() {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("SchedulerClient.start() was already called");
+        }
+        runOnReader(this::subscribe);
+    }
+
+    /** The framework id, once a master has assigned it (or the one the FrameworkInfo carried). */
+    public Optional<FrameworkID> frameworkId() {
+        return Optional.ofNullable(frameworkId);
+    }
+
+    /** True while a subscription is live (SUBSCRIBED received and the stream still open). */
+    public boolean isSubscribed() {
+        return session != null;
+    }
+
+    /** The master of the live subscription, if any. */
+    public Optional<URI> master() {
+        Session s = session;
+        return s == null ? Optional.empty() : Optional.of(s.master());
+    }
+
+    // ---------------------------------------------------------------------------------------------------- calls
+
+    /**
+     * Sends a call on the live subscription, filling in {@code framework_id}. Completes when the master answers 202;
+     * completes exceptionally with a {@link SchedulerCallException} (carrying the status and the master's message)
+     * on any other answer, or when there is no live subscription.
+     */
+    public CompletableFuture<Void> send(Call call) {
+        Session s = session;
+        String type = call.getType().name();
+        if (s == null) {
+            return CompletableFuture.failedFuture(
+                    new SchedulerCallException(type, 0, "not subscribed to a master (the client is (re)subscribing)"));
+        }
+        Call filled = call.hasFrameworkId() ? call : call.toBuilder().setFrameworkId(s.frameworkId()).build();
+        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(s.master(), SCHEDULER_PATH))
+                .timeout(requestTimeout)
+                .header("Content-Type", encoding.mediaType())
+                .header("Accept", encoding.mediaType())
+                .header(STREAM_ID_HEADER, s.streamId())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(filled)))
+                .build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+                .handle((response, failure) -> {
+                    if (failure != null) {
+                        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                                ? failure.getCause() : failure;
+                        throw new SchedulerCallException(type, "cannot reach the master at " + s.master() + ": "
+                                + describe(cause), cause);
+                    }
+                    if (response.statusCode() != 202) {
+                        throw new SchedulerCallException(type, response.statusCode(), bodyText(response.body()));
+                    }
+                    return null;
+                });
+    }
+
+    /** ACCEPT the offers (all on one agent) with one LAUNCH of {@code tasks}. */
+    public CompletableFuture<Void> launch(List<OfferID> offerIds, List<TaskInfo> tasks) {
+        return send(Calls.launch(offerIds, tasks));
+    }
+
+    public CompletableFuture<Void> decline(List<OfferID> offerIds, double refuseSeconds) {
+        return send(Calls.decline(offerIds, refuseSeconds));
+    }
+
+    /** KILL; {@code agentId} may be null. */
+    public CompletableFuture<Void> kill(TaskID taskId, AgentID agentId) {
+        return send(Calls.kill(taskId, agentId));
+    }
+
+    /**
+     * ACKNOWLEDGE an update. Updates without a uuid (generated by the master, e.g. for a lost agent) are not retried
+     * and must not be acknowledged, so for them this does nothing and completes at once.
+     */
+    public CompletableFuture<Void> acknowledge(TaskStatus status) {
+        if (!status.hasUuid() || !status.hasAgentId()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return send(Calls.acknowledge(status));
+    }
+
+    /** RECONCILE the given tasks, or all of them (implicit reconciliation) when the list is empty. */
+    public CompletableFuture<Void> reconcile(List<TaskStatus> tasks) {
+        return send(Calls.reconcile(tasks));
+    }
+
+    public CompletableFuture<Void> suppress() {
+        return send(Calls.suppress());
+    }
+
+    public CompletableFuture<Void> revive() {
+        return send(Calls.revive());
+    }
+
+    /**
+     * TEARDOWN: the master kills every task of the framework and forgets it. The client stops resubscribing once the
+     * master has accepted this; call {@link #close()} afterwards.
+     */
+    public CompletableFuture<Void> teardown() {
+        tearingDown = true;
+        return send(Calls.teardown()).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                tearingDown = false;
+            } else {
+                stopped = true;
+                closeQuietly(currentStream);
+            }
+        });
+    }
+
+    /** Stops reading and calling back. Does not tear the framework down. Idempotent. */
+    @Override
+    public void close() {
+        stopped = true;
+        session = null;
+        watchdog.disarm();
+        closeQuietly(currentStream);
+        reader.shutdownNow();
+        events.close();
+        if (ownedTimers != null) {
+            try {
+                ownedTimers.close();
+            } catch (Exception e) {
+                LOG.debug("closing timers", e);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------ subscription (reader)
+
+    /** One subscription attempt, run on the reader thread: find the leader, SUBSCRIBE, read until the stream ends. */
+    private void subscribe() {
+        if (stopped) {
+            return;
+        }
+        URI master;
+        try {
+            master = locator.master(locateTimeout);
+        } catch (MasterLocator.MasterNotFoundException e) {
+            retryLater(e.getMessage());
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        for (int hop = 0; hop <= MAX_REDIRECTS && !stopped; hop++) {
+            HttpResponse<InputStream> response;
+            try {
+                response = http.send(subscribeRequest(master), HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException e) {
+                locator.unreachable(master);
+                retryLater("cannot reach the master at " + master + ": " + describe(e));
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            int status = response.statusCode();
+            if (status == 307) {
+                String location = response.headers().firstValue("Location").orElse(null);
+                drain(response.body());
+                try {
+                    URI leader = MasterAddresses.redirectTarget(location);
+                    locator.redirected(master, leader);
+                    LOG.debug("master {} redirected to leader {}", master, leader);
+                    master = leader;
+                    continue;
+                } catch (IllegalArgumentException e) {
+                    retryLater("master at " + master + " sent an unusable redirect: " + e.getMessage());
+                    return;
+                }
+            }
+            if (status != 200) {
+                String body = bodyText(drain(response.body()));
+                if (status == 503 || status >= 500) {
+                    retryLater("master at " + master + " is not ready: " + status + " " + body);
+                } else {
+                    giveUp("SUBSCRIBE refused by the master at " + master + ": " + status + " " + body);
+                }
+                return;
+            }
+            Optional<String> streamId = response.headers().firstValue(STREAM_ID_HEADER);
+            if (streamId.isEmpty()) {
+                drain(response.body());
+                retryLater("master at " + master + " answered SUBSCRIBE without a " + STREAM_ID_HEADER + " header");
+                return;
+            }
+            readStream(master, streamId.get(), response.body());
+            return;
+        }
+        if (!stopped) {
+            retryLater("more than " + MAX_REDIRECTS + " redirects; masters disagree about the leader");
+        }
+    }
+
+    private HttpRequest subscribeRequest(URI master) {
+        FrameworkID id = frameworkId;
+        return HttpRequest.newBuilder(MasterAddresses.resolve(master, SCHEDULER_PATH))
+                .timeout(requestTimeout) // for a streaming body this bounds the wait for the headers only
+                .header("Content-Type", encoding.mediaType())
+                .header("Accept", encoding.mediaType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(Calls.subscribe(frameworkInfo, id))))
+                .build();
+    }
+
+    private void readStream(URI master, String streamId, InputStream body) {
+        currentStream = body;
+        if (stopped) {
+            closeQuietly(body); // close() ran before the stream was published
+        }
+        String reason = "the master closed the event stream";
+        boolean[] wasSubscribed = {false};
+        try (body) {
+            EventStreamReader.read(body, encoding, event -> {
+                if (event.getType() == Event.Type.SUBSCRIBED) {
+                    wasSubscribed[0] = true;
+                }
+                onEvent(master, streamId, event);
+            });
+        } catch (IOException | RuntimeException e) {
+            reason = "event stream from " + master + " failed: " + describe(e);
+        } finally {
+            currentStream = null;
+            session = null;
+            watchdog.disarm();
+        }
+        if (stopped || tearingDown) {
+            stopped = true;
+            return;
+        }
+        LOG.info("Disconnected from {}: {}", master, reason);
+        if (wasSubscribed[0]) {
+            events.execute(listener::disconnected);
+        }
+        retryLater(reason);
+    }
+
+    /** Runs on the reader thread for each event, before the listener sees it. */
+    private void onEvent(URI master, String streamId, Event event) {
+        watchdog.eventSeen();
+        switch (event.getType()) {
+            case SUBSCRIBED -> {
+                Event.Subscribed subscribed = event.getSubscribed();
+                frameworkId = subscribed.getFrameworkId();
+                session = new Session(master, streamId, subscribed.getFrameworkId());
+                backoff.reset();
+                watchdog.arm(Duration.ofMillis((long) (subscribed.getHeartbeatIntervalSeconds() * 1000)));
+                events.execute(() -> listener.subscribed(subscribed.getFrameworkId(), subscribed.getMasterInfo()));
+            }
+            case OFFERS -> events.execute(() -> listener.offers(event.getOffers().getOffersList()));
+            case RESCIND -> events.execute(() -> listener.rescind(event.getRescind().getOfferId()));
+            case UPDATE -> events.execute(() -> deliverUpdate(event.getUpdate().getStatus()));
+            case HEARTBEAT -> events.execute(listener::heartbeat);
+            case ERROR -> giveUp(event.getError().getMessage());
+            default -> LOG.debug("ignoring {} event", event.getType());
+        }
+    }
+
+    private void deliverUpdate(TaskStatus status) {
+        listener.update(status);
+        if (autoAcknowledge) {
+            acknowledge(status).exceptionally(failure -> {
+                LOG.warn("Could not acknowledge {} of task {}: {}", status.getState(),
+                        status.getTaskId().getValue(), failure.getMessage());
+                return null;
+            });
+        }
+    }
+
+    /** Ends the subscription for good and tells the listener why. */
+    private void giveUp(String message) {
+        LOG.warn("Subscription ended: {}", message);
+        stopped = true;
+        session = null;
+        watchdog.disarm();
+        closeQuietly(currentStream);
+        events.execute(() -> listener.error(message));
+    }
+
+    private void retryLater(String reason) {
+        if (stopped) {
+            return;
+        }
+        Duration delay = backoff.next();
+        LOG.debug("Resubscribing in {} ms: {}", delay.toMillis(), reason);
+        timers.schedule(delay, () -> runOnReader(this::subscribe));
+        events.execute(() -> listener.subscribeFailed(reason, delay));
+    }
+
+    /** Heartbeat timeout: closing the stream makes the reader's blocked read fail, which leads to a resubscription. */
+    private void dropSilentStream() {
+        LOG.info("No event for {} heartbeat intervals; dropping the connection", HeartbeatWatchdog.MISSED_HEARTBEATS);
+        closeQuietly(currentStream);
+    }
+
+    private void runOnReader(Runnable task) {
+        try {
+            reader.execute(task);
+        } catch (RejectedExecutionException closed) {
+            LOG.debug("client closed; not resubscribing");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- helpers
+
+    private static byte[] drain(InputStream body) {
+        try (body) {
+            return body.readNBytes(64 * 1024);
+        } catch (IOException e) {
+            return new byte[0];
+        }
+    }
+
+    private static String bodyText(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        if (text.isEmpty()) {
+            return "(no message)";
+        }
+        return text.length() > 500 ? text.substring(0, 500) + "..." : text;
+    }
+
+    private static String describe(Throwable e) {
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+    }
+
+    private static void closeQuietly(InputStream stream) {
+        if (stream == null) {
+            return;
+        }
+        try {
+            stream.close();
+        } catch (IOException e) {
+            LOG.debug("closing event stream", e);
+        }
+    }
+
+    /** Options for a {@link SchedulerClient}; only the locator, framework info and listener are required. */
+    public static final class Builder {
+        private final MasterLocator locator;
+        private final FrameworkInfo frameworkInfo;
+        private final SchedulerListener listener;
+        private Encoding encoding = Encoding.PROTOBUF;
+        private boolean autoAcknowledge;
+        private Duration locateTimeout = Duration.ofSeconds(10);
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration requestTimeout = Duration.ofSeconds(15);
+        private Duration backoffInitial = Backoff.DEFAULT_INITIAL;
+        private Duration backoffCap = Backoff.DEFAULT_CAP;
+        private Timers timers;
+        private Random random = new Random();
+
+        private Builder(MasterLocator locator, FrameworkInfo frameworkInfo, SchedulerListener listener) {
+            this.locator = Objects.requireNonNull(locator, "locator");
+            this.frameworkInfo = Objects.requireNonNull(frameworkInfo, "frameworkInfo");
+            this.listener = Objects.requireNonNull(listener, "listener");
+            if (!frameworkInfo.hasUser() || !frameworkInfo.hasName()) {
+                throw new IllegalArgumentException("FrameworkInfo needs both 'user' and 'name' (Mesos requires them)");
+            }
+        }
+
+        /** Wire encoding of calls and events; default PROTOBUF. */
+        public Builder encoding(Encoding encoding) {
+            this.encoding = Objects.requireNonNull(encoding);
+            return this;
+        }
+
+        /** Acknowledge every update that carries a uuid right after {@code listener.update} returns. Default off. */
+        public Builder autoAcknowledge(boolean autoAcknowledge) {
+            this.autoAcknowledge = autoAcknowledge;
+            return this;
+        }
+
+        /** How long one attempt waits for the locator to name a master (ZooKeeper with no leader yet). */
+        public Builder locateTimeout(Duration timeout) {
+            this.locateTimeout = timeout;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** Bound on a call's answer, and on the wait for SUBSCRIBE's response headers. Default 15 s. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        public Builder backoff(Duration initial, Duration cap) {
+            this.backoffInitial = initial;
+            this.backoffCap = cap;
+            return this;
+        }
+
+        /** Timers for the heartbeat timeout and resubscription delays; default: the wall clock. */
+        public Builder timers(Timers timers) {
+            this.timers = timers;
+            return this;
+        }
+
+        /** Source of the backoff jitter. */
+        public Builder random(Random random) {
+            this.random = random;
+            return this;
+        }
+
+        public SchedulerClient build() {
+            return new SchedulerClient(this);
+        }
+    }
+}

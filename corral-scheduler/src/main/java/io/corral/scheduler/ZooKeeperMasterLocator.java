@@ -1,0 +1,78 @@
+package io.corral.scheduler;
+
+import io.corral.protocol.MasterInfos;
+import io.corral.zookeeper.MasterDetector;
+import io.corral.zookeeper.ZkClients;
+import io.corral.zookeeper.ZkUrl;
+import io.corral.zookeeper.ZkUnreachableException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import org.apache.curator.framework.CuratorFramework;
+
+/**
+ * The leading master as elected in ZooKeeper (the lowest {@code json.info_} znode under the root path). It follows a
+ * master failover by itself, which a fixed URL cannot do once the configured master is gone.
+ *
+ * <p>Threading: thread-safe; the detector keeps the leader current from Curator's threads.
+ */
+public final class ZooKeeperMasterLocator implements MasterLocator {
+    public static final Duration DEFAULT_SESSION_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    private final String url;
+    private final CuratorFramework curator;
+    private final MasterDetector detector;
+
+    private ZooKeeperMasterLocator(String url, CuratorFramework curator, MasterDetector detector) {
+        this.url = url;
+        this.curator = curator;
+        this.detector = detector;
+    }
+
+    /**
+     * Connects to the ensemble named by {@code zkUrl} ({@code zk://host:port[,host:port]/root}).
+     *
+     * @throws IllegalArgumentException when the URL is malformed
+     * @throws ZkUnreachableException when no server of the ensemble answers within the connect timeout
+     */
+    public static ZooKeeperMasterLocator connect(String zkUrl, Duration sessionTimeout, Duration connectTimeout) {
+        ZkUrl parsed = ZkUrl.parse(zkUrl);
+        CuratorFramework curator = ZkClients.connect(parsed, sessionTimeout, connectTimeout);
+        try {
+            return new ZooKeeperMasterLocator(zkUrl, curator, new MasterDetector(curator, parsed.rootPath()));
+        } catch (RuntimeException e) {
+            curator.close();
+            throw e;
+        }
+    }
+
+    public static ZooKeeperMasterLocator connect(String zkUrl) {
+        return connect(zkUrl, DEFAULT_SESSION_TIMEOUT, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    @Override
+    public URI master(Duration timeout) throws InterruptedException {
+        MasterDetector.Leader leader;
+        try {
+            leader = detector.awaitLeader(timeout);
+        } catch (TimeoutException e) {
+            throw new MasterNotFoundException("ZooKeeper at " + url + " names no leading master: " + e.getMessage());
+        }
+        return MasterAddresses.parseBase(MasterInfos.httpAddress(leader.info()));
+    }
+
+    @Override
+    public String describe() {
+        return url;
+    }
+
+    @Override
+    public void close() {
+        try {
+            detector.close();
+        } finally {
+            curator.close();
+        }
+    }
+}

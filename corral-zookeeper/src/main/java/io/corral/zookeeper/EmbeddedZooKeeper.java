@@ -1,0 +1,329 @@
+package io.corral.zookeeper;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.FourLetterWordMain;
+import org.apache.zookeeper.common.X509Exception;
+import org.apache.zookeeper.server.DatadirCleanupManager;
+import org.apache.zookeeper.server.ServerConfig;
+import org.apache.zookeeper.server.ZooKeeperServerMain;
+import org.apache.zookeeper.server.quorum.QuorumPeer;
+import org.apache.zookeeper.server.quorum.QuorumPeerConfig;
+import org.apache.zookeeper.server.quorum.QuorumPeerMain;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real ZooKeeper server in this JVM, started through ZooKeeper's own embedding API: {@link ZooKeeperServerMain}
+ * for a standalone server, {@link QuorumPeerMain} for an ensemble member. Each runs in its own thread.
+ *
+ * <p>Settings and why:
+ * <ul>
+ *   <li>tickTime 500 ms: ZooKeeper only grants session timeouts between 2 and 20 ticks, so 500 ms allows 1 s to
+ *       10 s. Mesos' default session is 10 s, and tests want 1-2 s sessions to see failover quickly; the stock
+ *       2000 ms tick would force at least 4 s.</li>
+ *   <li>initLimit 20 / syncLimit 10 ticks (10 s / 5 s): generous on loopback even on a loaded two-core machine.</li>
+ *   <li>The admin HTTP server is off (it would claim port 8080 once per JVM) and the four-letter words that
+ *       monitoring needs are allowed. Both are JVM-wide system properties in ZooKeeper, set before the start.</li>
+ *   <li>Autopurge keeps the last 3 snapshots, checked every hour ({@code runFromConfig} does not start the purge
+ *       task itself, so this class runs ZooKeeper's {@link DatadirCleanupManager}).</li>
+ * </ul>
+ * Data lives in {@code dataDir}; starting again from the same directory keeps every persistent znode.
+ *
+ * <p>Threading: {@link #start} returns once the server listens on its client port. All public methods are
+ * thread-safe; {@link #close()} is idempotent and waits until the server thread has ended, so the same ports and
+ * directory can be reused right away.
+ */
+public final class EmbeddedZooKeeper implements AutoCloseable {
+
+    public static final int TICK_TIME_MS = 500;
+    public static final int MIN_SESSION_TIMEOUT_MS = 2 * TICK_TIME_MS;
+    public static final int MAX_SESSION_TIMEOUT_MS = 20 * TICK_TIME_MS;
+    static final String FOUR_LETTER_WORDS = "mntr,ruok,srvr,stat,conf,cons,isro,envi";
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedZooKeeper.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final int FOUR_LETTER_WORD_TIMEOUT_MS = 5_000;
+
+    private final ZkServerConfig config;
+    private final Runner runner;
+    private final Thread thread;
+    private final DatadirCleanupManager purger;
+    private final CompletableFuture<Void> exited = new CompletableFuture<>();
+    private volatile boolean closed;
+
+    private EmbeddedZooKeeper(ZkServerConfig config, Runner runner, DatadirCleanupManager purger) {
+        this.config = config;
+        this.runner = runner;
+        this.purger = purger;
+        this.thread = new Thread(this::runServer, "zookeeper-" + (config.isStandalone() ? "standalone" : "member-" + config.id()));
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Starts a server and returns once it listens on its client port. An ensemble member serves only after a
+     * quorum of members runs: use {@link #awaitServing(Duration)}.
+     *
+     * @throws IOException if the data directory cannot be prepared or the server fails to start (e.g. port in use)
+     */
+    public static EmbeddedZooKeeper start(ZkServerConfig config) throws IOException {
+        Files.createDirectories(config.dataDir());
+        if (!config.isStandalone()) {
+            // QuorumPeerConfig reads the member's id from this file.
+            Files.writeString(config.dataDir().resolve("myid"), Integer.toString(config.id()), StandardCharsets.US_ASCII);
+        }
+        System.setProperty("zookeeper.admin.enableServer", "false");
+        System.setProperty("zookeeper.4lw.commands.whitelist", FOUR_LETTER_WORDS);
+
+        QuorumPeerConfig peerConfig = parse(config);
+        Runner runner = config.isStandalone() ? new StandaloneRunner(peerConfig) : new MemberRunner(peerConfig);
+        DatadirCleanupManager purger = new DatadirCleanupManager(peerConfig.getDataDir(), peerConfig.getDataLogDir(),
+                peerConfig.getSnapRetainCount(), peerConfig.getPurgeInterval());
+        EmbeddedZooKeeper server = new EmbeddedZooKeeper(config, runner, purger);
+        server.thread.start();
+        server.awaitListening();
+        purger.start();
+        LOG.info("ZooKeeper {} listens on {}", server.describe(), server.connectString());
+        return server;
+    }
+
+    /** "host:port" of this server's client port. */
+    public String connectString() {
+        return config.clientHost() + ":" + config.clientPort();
+    }
+
+    public ZkServerConfig config() {
+        return config;
+    }
+
+    /**
+     * Waits until this server accepts client sessions: at once for a standalone server, once it has joined a
+     * quorum for an ensemble member.
+     *
+     * @throws TimeoutException if it does not serve within {@code timeout}
+     */
+    public void awaitServing(Duration timeout) throws TimeoutException, InterruptedException {
+        CountDownLatch connected = new CountDownLatch(1);
+        Watcher watcher = event -> {
+            if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
+                connected.countDown();
+            }
+        };
+        ZooKeeper probe;
+        try {
+            probe = new ZooKeeper(connectString(), MAX_SESSION_TIMEOUT_MS, watcher);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot open a probe client to " + connectString(), e);
+        }
+        try {
+            if (!connected.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                failIfExited();
+                throw new TimeoutException("ZooKeeper " + describe() + " at " + connectString()
+                        + " is not serving after " + ZkClients.describe(timeout)
+                        + (config.isStandalone() ? "" : ": check that a majority of " + config.servers() + " runs"));
+            }
+        } finally {
+            probe.close();
+        }
+    }
+
+    /**
+     * Sends a four-letter word (e.g. "ruok", "srvr", "mntr") to this server and returns its answer.
+     *
+     * @throws IOException if the server does not answer
+     */
+    public String fourLetterWord(String word) throws IOException {
+        try {
+            return FourLetterWordMain.send4LetterWord(config.clientHost(), config.clientPort(), word, false,
+                    FOUR_LETTER_WORD_TIMEOUT_MS);
+        } catch (X509Exception.SSLContextException e) {
+            throw new IOException(e);
+        }
+    }
+
+    /** Stops the server and waits for its thread to end. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        purger.shutdown();
+        runner.stop();
+        try {
+            thread.join(START_TIMEOUT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warn("ZooKeeper {} did not stop within {}", describe(), ZkClients.describe(START_TIMEOUT));
+        } else {
+            LOG.info("ZooKeeper {} stopped", describe());
+        }
+    }
+
+    private void runServer() {
+        try {
+            runner.run();
+            exited.complete(null);
+        } catch (Throwable t) {
+            exited.completeExceptionally(t);
+            // start() reports failures to start; errors while stopping are expected noise.
+            boolean wasServing = runner.started().isDone() && !runner.started().isCompletedExceptionally();
+            if (wasServing && !closed) {
+                LOG.error("ZooKeeper {} failed", describe(), t);
+            }
+            runner.started().completeExceptionally(t);
+        } finally {
+            // Unblocks start() if the thread ended without ever listening.
+            runner.started().completeExceptionally(new IllegalStateException("the ZooKeeper server thread ended"));
+        }
+    }
+
+    private void awaitListening() throws IOException {
+        try {
+            runner.started().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            close();
+            throw new IOException("ZooKeeper " + describe() + " failed to start on " + connectString() + ": "
+                    + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            runner.started().completeExceptionally(e); // lets close() proceed without waiting for the start
+            close();
+            throw new IOException("ZooKeeper " + describe() + " did not start within " + ZkClients.describe(START_TIMEOUT));
+        } catch (InterruptedException e) {
+            runner.started().completeExceptionally(e);
+            close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting ZooKeeper " + describe(), e);
+        }
+    }
+
+    private void failIfExited() {
+        if (exited.isCompletedExceptionally()) {
+            throw new IllegalStateException("ZooKeeper " + describe() + " has stopped after an error",
+                    exited.handle((ok, error) -> error).join());
+        }
+    }
+
+    private String describe() {
+        return config.isStandalone() ? "standalone server" : "member " + config.id() + " of " + config.servers().size();
+    }
+
+    private static QuorumPeerConfig parse(ZkServerConfig config) throws IOException {
+        Properties properties = new Properties();
+        properties.setProperty("tickTime", Integer.toString(TICK_TIME_MS));
+        properties.setProperty("minSessionTimeout", Integer.toString(MIN_SESSION_TIMEOUT_MS));
+        properties.setProperty("maxSessionTimeout", Integer.toString(MAX_SESSION_TIMEOUT_MS));
+        properties.setProperty("initLimit", "20");
+        properties.setProperty("syncLimit", "10");
+        properties.setProperty("dataDir", config.dataDir().toAbsolutePath().toString());
+        properties.setProperty("clientPortAddress", config.clientHost());
+        properties.setProperty("clientPort", Integer.toString(config.clientPort()));
+        properties.setProperty("autopurge.snapRetainCount", "3");
+        properties.setProperty("autopurge.purgeInterval", "1");
+        List<String> servers = config.servers();
+        for (int i = 0; i < servers.size(); i++) {
+            properties.setProperty("server." + (i + 1), servers.get(i));
+        }
+        QuorumPeerConfig peerConfig = new QuorumPeerConfig();
+        try {
+            peerConfig.parseProperties(properties);
+        } catch (QuorumPeerConfig.ConfigException e) {
+            throw new IllegalArgumentException("invalid ZooKeeper server configuration " + config + ": " + e.getMessage(), e);
+        }
+        return peerConfig;
+    }
+
+    /** Runs one kind of ZooKeeper server in the calling thread until {@link #stop()}. */
+    private interface Runner {
+        void run() throws Exception;
+
+        /** Completes once the server listens on its client port. */
+        CompletableFuture<Void> started();
+
+        /** Asks the running server to stop; {@link #run()} then returns. */
+        void stop();
+    }
+
+    private static final class StandaloneRunner extends ZooKeeperServerMain implements Runner {
+        private final ServerConfig serverConfig = new ServerConfig();
+        private final CompletableFuture<Void> started = new CompletableFuture<>();
+
+        StandaloneRunner(QuorumPeerConfig peerConfig) {
+            serverConfig.readFrom(peerConfig);
+        }
+
+        @Override
+        public void run() throws Exception {
+            runFromConfig(serverConfig);
+        }
+
+        @Override
+        protected void serverStarted() {
+            started.complete(null);
+        }
+
+        @Override
+        public CompletableFuture<Void> started() {
+            return started;
+        }
+
+        @Override
+        public void stop() {
+            // Before serverStarted() the connection factory may not exist yet and close() would do nothing,
+            // so wait for the start (or its failure) first.
+            started.handle((ok, error) -> null).join();
+            close();
+        }
+    }
+
+    private static final class MemberRunner extends QuorumPeerMain implements Runner {
+        private final QuorumPeerConfig peerConfig;
+        private final CompletableFuture<Void> started = new CompletableFuture<>();
+
+        MemberRunner(QuorumPeerConfig peerConfig) {
+            this.peerConfig = peerConfig;
+        }
+
+        @Override
+        public void run() throws Exception {
+            runFromConfig(peerConfig);
+        }
+
+        /** Hands runFromConfig a peer that reports when it has started, so stop() never races its start. */
+        @Override
+        protected QuorumPeer getQuorumPeer() throws javax.security.sasl.SaslException {
+            return new QuorumPeer() {
+                @Override
+                public synchronized void start() {
+                    super.start();
+                    started.complete(null);
+                }
+            };
+        }
+
+        @Override
+        public CompletableFuture<Void> started() {
+            return started;
+        }
+
+        @Override
+        public void stop() {
+            started.handle((ok, error) -> null).join();
+            close();
+        }
+    }
+}
