@@ -311,6 +311,8 @@ public final class RunCommand implements Callable<Integer> {
         private String lastSubscribeFailure;
         private TaskInfo launched;
         private boolean interrupted;
+        /** The master ended the subscription (ERROR): there is nothing left to tear down. */
+        private boolean subscriptionOver;
 
         TaskRun(MasterLocator masters) {
             this.masters = masters;
@@ -422,6 +424,7 @@ public final class RunCommand implements Callable<Integer> {
 
         @Override
         public synchronized void error(String message) {
+            subscriptionOver = true;
             finish(1, "corral run: the master ended the framework: " + message);
         }
 
@@ -463,6 +466,10 @@ public final class RunCommand implements Callable<Integer> {
                 }
             }
             finish(1, message.toString());
+        }
+
+        private synchronized boolean hasSubscriptionEnded() {
+            return subscriptionOver;
         }
 
         private synchronized boolean isInterrupted() {
@@ -507,7 +514,7 @@ public final class RunCommand implements Callable<Integer> {
         private void tearDown() {
             if (!client.isSubscribed()) {
                 // Nothing to send it on; an unsubscribed framework is removed after its 60 s failover timeout.
-                client.frameworkId().ifPresent(id -> err.println("corral run: not connected to a master; framework "
+                client.frameworkId().filter(id -> !hasSubscriptionEnded()).ifPresent(id -> err.println("corral run: not connected to a master; framework "
                         + id.getValue() + " will be removed by the master within 60s."));
                 client.close();
                 return;

@@ -1,9 +1,7 @@
 package io.corral.protocol;
 
-import com.google.protobuf.UnknownFieldSet;
 import org.apache.mesos.v1.Protos.Address;
 import org.apache.mesos.v1.Protos.MasterInfo;
-import org.apache.mesos.v1.Protos.MasterInfo.Capability;
 
 /**
  * Builds and reads {@link MasterInfo} the way Mesos fills it, because Mesos clients read it from the leader's
@@ -12,15 +10,6 @@ import org.apache.mesos.v1.Protos.MasterInfo.Capability;
  * <p>Stateless; all methods are thread-safe.
  */
 public final class MasterInfos {
-
-    /**
-     * Wire number of {@code MasterInfo.Capability.Type.QUOTA_V2}. Mesos 1.9+ advertises it, but the
-     * {@code org.apache.mesos:mesos:1.11.0} jar was generated from an older mesos.proto without that value, so it
-     * is carried as an unknown enum value (field 1 = type) exactly as protobuf itself keeps such values when parsing.
-     */
-    public static final int QUOTA_V2_CAPABILITY = 3;
-
-    private static final int CAPABILITY_TYPE_FIELD = 1;
 
     private MasterInfos() {
     }
@@ -50,9 +39,8 @@ public final class MasterInfos {
                 .setHostname(hostname)
                 .setVersion(version)
                 .setAddress(Address.newBuilder().setHostname(hostname).setIp(ipv4).setPort(port))
-                .addCapabilities(capability(Capability.Type.AGENT_UPDATE))
-                .addCapabilities(capability(Capability.Type.AGENT_DRAINING))
-                .addCapabilities(quotaV2Capability())
+                // No capabilities yet: Mesos advertises AGENT_UPDATE, AGENT_DRAINING and QUOTA_V2, and clients read
+                // them as promises of those operator APIs, which Corral does not serve yet. Add each with its API.
                 .build();
     }
 
@@ -113,16 +101,7 @@ public final class MasterInfos {
         return octets;
     }
 
-    private static Capability capability(Capability.Type type) {
-        return Capability.newBuilder().setType(type).build();
-    }
 
-    private static Capability quotaV2Capability() {
-        UnknownFieldSet type = UnknownFieldSet.newBuilder()
-                .addField(CAPABILITY_TYPE_FIELD, UnknownFieldSet.Field.newBuilder().addVarint(QUOTA_V2_CAPABILITY).build())
-                .build();
-        return Capability.newBuilder().setUnknownFields(type).build();
-    }
 
     private static void requireText(String value, String what) {
         if (value == null || value.isBlank()) {

@@ -400,7 +400,7 @@ public final class SchedulerClient implements AutoCloseable {
 
     /** Ends the subscription for good and tells the listener why. */
     private void giveUp(String message) {
-        LOG.warn("Subscription ended: {}", message);
+        LOG.info("Subscription ended: {}", message);
         stopped = true;
         session = null;
         watchdog.disarm();

@@ -9,7 +9,6 @@ import io.corral.protocol.MasterInfos;
 import io.corral.protocol.json.MesosJson;
 import org.apache.mesos.v1.Protos.Address;
 import org.apache.mesos.v1.Protos.MasterInfo;
-import org.apache.mesos.v1.Protos.MasterInfo.Capability;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,19 +28,7 @@ class MasterInfosTest {
         assertThat(info.getVersion()).isEqualTo("1.11.0");
         assertThat(info.getAddress()).isEqualTo(
                 Address.newBuilder().setHostname("master.example").setIp("127.0.0.1").setPort(5050).build());
-        assertThat(info.getCapabilitiesList()).extracting(Capability::getType).startsWith(
-                Capability.Type.AGENT_UPDATE, Capability.Type.AGENT_DRAINING);
-    }
-
-    @Test
-    void advertisesQuotaV2ByItsWireNumberAndKeepsItThroughProtobuf() throws Exception {
-        MasterInfo info = MasterInfos.create("m-1", "h", "10.0.0.1", 5050, "1.11.0");
-
-        MasterInfo reparsed = MasterInfo.parseFrom(info.toByteArray());
-
-        assertThat(reparsed.getCapabilitiesCount()).isEqualTo(3);
-        assertThat(reparsed.getCapabilities(2).getUnknownFields().getField(1).getVarintList())
-                .containsExactly((long) MasterInfos.QUOTA_V2_CAPABILITY);
+        assertThat(info.getCapabilitiesList()).as("no capability Corral does not honour yet").isEmpty();
     }
 
     @ParameterizedTest
@@ -98,7 +85,6 @@ class MasterInfosTest {
         assertThat(json.at("/address/hostname").asText()).isEqualTo("master.example");
         assertThat(json.at("/address/ip").asText()).isEqualTo("127.0.0.1");
         assertThat(json.at("/address/port").isNumber()).isTrue();
-        assertThat(json.at("/capabilities/0/type").asText()).isEqualTo("AGENT_UPDATE");
-        assertThat(json.at("/capabilities/1/type").asText()).isEqualTo("AGENT_DRAINING");
+        assertThat(json.has("capabilities")).isFalse();
     }
 }

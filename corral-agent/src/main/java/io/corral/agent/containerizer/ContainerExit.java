@@ -16,70 +16,72 @@ import java.util.OptionalInt;
  * @param sigkillAfter present when the agent escalated to SIGKILL: the grace period SIGTERM was given first
  */
 public record ContainerExit(
-    OptionalInt exitCode, OptionalInt signal, boolean killedByRequest, Optional<Duration> sigkillAfter) {
+        OptionalInt exitCode, OptionalInt signal, boolean killedByRequest, Optional<Duration> sigkillAfter) {
 
-  /** Java reports a process that died by signal n as exit value 128 + n; so does a shell for its children. */
-  private static final int SIGNAL_OFFSET = 128;
-  /** Linux signals are numbered 1..64. */
-  private static final int HIGHEST_SIGNAL = 64;
+    /** Java reports a process that died by signal n as exit value 128 + n; so does a shell for its children. */
+    private static final int SIGNAL_OFFSET = 128;
+    /** Linux signals are numbered 1..64. */
+    private static final int HIGHEST_SIGNAL = 64;
 
-  public ContainerExit {
-    Objects.requireNonNull(exitCode, "exitCode");
-    Objects.requireNonNull(signal, "signal");
-    Objects.requireNonNull(sigkillAfter, "sigkillAfter");
-    if (exitCode.isPresent() == signal.isPresent()) {
-      throw new IllegalArgumentException("exactly one of exitCode and signal must be present");
+    public ContainerExit {
+        Objects.requireNonNull(exitCode, "exitCode");
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(sigkillAfter, "sigkillAfter");
+        if (exitCode.isPresent() == signal.isPresent()) {
+            throw new IllegalArgumentException("exactly one of exitCode and signal must be present");
+        }
     }
-  }
 
-  /** A process that exited on its own with {@code status}. */
-  public static ContainerExit exited(int status) {
-    return new ContainerExit(OptionalInt.of(status), OptionalInt.empty(), false, Optional.empty());
-  }
-
-  /**
-   * Interprets the exit value Java reports ({@link Process#exitValue()}).
-   *
-   * <p>Java (like a shell) turns "died by signal n" into 128 + n, so the value alone is ambiguous. When the agent
-   * killed the container, a value of 128 + n is read as signal n; otherwise it stays an exit code (a process may
-   * well {@code exit 137} on purpose), and {@link #describe()} mentions the possible signal.
-   */
-  static ContainerExit fromExitValue(int exitValue, boolean killedByRequest, Optional<Duration> sigkillAfter) {
-    boolean looksLikeSignal = exitValue > SIGNAL_OFFSET && exitValue <= SIGNAL_OFFSET + HIGHEST_SIGNAL;
-    if (killedByRequest && looksLikeSignal) {
-      return new ContainerExit(OptionalInt.empty(), OptionalInt.of(exitValue - SIGNAL_OFFSET), true, sigkillAfter);
+    /** A process that exited on its own with {@code status}. */
+    public static ContainerExit exited(int status) {
+        return new ContainerExit(OptionalInt.of(status), OptionalInt.empty(), false, Optional.empty());
     }
-    return new ContainerExit(OptionalInt.of(exitValue), OptionalInt.empty(), killedByRequest, sigkillAfter);
-  }
 
-  /** True when the process exited with status 0 (what Mesos reports as TASK_FINISHED unless it was killed). */
-  public boolean succeeded() {
-    return exitCode.isPresent() && exitCode.getAsInt() == 0;
-  }
+    /**
+     * Interprets the exit value Java reports ({@link Process#exitValue()}).
+     *
+     * <p>Java (like a shell) turns "died by signal n" into 128 + n, so the value alone is ambiguous. When the agent
+     * killed the container, a value of 128 + n is read as signal n; otherwise it stays an exit code (a process may
+     * well {@code exit 137} on purpose), and {@link #describe()} mentions the possible signal.
+     */
+    static ContainerExit fromExitValue(int exitValue, boolean killedByRequest, Optional<Duration> sigkillAfter) {
+        boolean looksLikeSignal = exitValue > SIGNAL_OFFSET && exitValue <= SIGNAL_OFFSET + HIGHEST_SIGNAL;
+        if (killedByRequest && looksLikeSignal) {
+            int signalNumber = exitValue - SIGNAL_OFFSET;
+            return new ContainerExit(OptionalInt.empty(), OptionalInt.of(signalNumber), true, sigkillAfter);
+        }
+        return new ContainerExit(OptionalInt.of(exitValue), OptionalInt.empty(), killedByRequest, sigkillAfter);
+    }
 
-  /** One line for humans and for TaskStatus.message, e.g. "exited with status 3". */
-  public String describe() {
-    if (signal.isPresent()) {
-      String name = Signals.name(signal.getAsInt());
-      if (sigkillAfter.isPresent() && signal.getAsInt() == Signals.SIGKILL) {
-        return "killed by " + name + " after the " + formatDuration(sigkillAfter.get()) + " grace period";
-      }
-      return (signal.getAsInt() == Signals.SIGKILL ? "killed by " : "terminated by ") + name;
+    /** True when the process exited with status 0 (what Mesos reports as TASK_FINISHED unless it was killed). */
+    public boolean succeeded() {
+        return exitCode.isPresent() && exitCode.getAsInt() == 0;
     }
-    int status = exitCode.getAsInt();
-    String text = "exited with status " + status;
-    if (killedByRequest) {
-      return text + " after a kill request";
-    }
-    if (status > SIGNAL_OFFSET && status <= SIGNAL_OFFSET + HIGHEST_SIGNAL) {
-      return text + " (128+" + (status - SIGNAL_OFFSET) + ": possibly " + Signals.name(status - SIGNAL_OFFSET) + ")";
-    }
-    return text;
-  }
 
-  /** "3s" for whole seconds, "300ms" otherwise. */
-  static String formatDuration(Duration duration) {
-    long millis = duration.toMillis();
-    return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
-  }
+    /** One line for humans and for TaskStatus.message, e.g. "exited with status 3". */
+    public String describe() {
+        if (signal.isPresent()) {
+            String name = Signals.name(signal.getAsInt());
+            if (sigkillAfter.isPresent() && signal.getAsInt() == Signals.SIGKILL) {
+                return "killed by " + name + " after the " + formatDuration(sigkillAfter.get()) + " grace period";
+            }
+            return (signal.getAsInt() == Signals.SIGKILL ? "killed by " : "terminated by ") + name;
+        }
+        int status = exitCode.getAsInt();
+        String text = "exited with status " + status;
+        if (killedByRequest) {
+            return text + " after a kill request";
+        }
+        if (status > SIGNAL_OFFSET && status <= SIGNAL_OFFSET + HIGHEST_SIGNAL) {
+            int signalNumber = status - SIGNAL_OFFSET;
+            return text + " (128+" + signalNumber + ": possibly " + Signals.name(signalNumber) + ")";
+        }
+        return text;
+    }
+
+    /** "3s" for whole seconds, "300ms" otherwise. */
+    static String formatDuration(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? (millis / 1000) + "s" : millis + "ms";
+    }
 }

@@ -21,27 +21,27 @@ import org.apache.mesos.v1.Protos.CommandInfo;
  *     own {@code CommandInfo.environment} still wins on a name clash, as in Mesos
  */
 public record ContainerSpec(
-    String containerId,
-    String taskId,
-    String frameworkId,
-    String executorId,
-    CommandInfo command,
-    Path sandbox,
-    Map<String, String> extraEnvironment) {
+        String containerId,
+        String taskId,
+        String frameworkId,
+        String executorId,
+        CommandInfo command,
+        Path sandbox,
+        Map<String, String> extraEnvironment) {
 
-  public ContainerSpec {
-    requireNonBlank(containerId, "containerId");
-    requireNonBlank(taskId, "taskId");
-    requireNonBlank(frameworkId, "frameworkId");
-    requireNonBlank(executorId, "executorId");
-    Objects.requireNonNull(command, "command (CommandInfo) is required");
-    Objects.requireNonNull(sandbox, "sandbox path is required");
-    extraEnvironment = Map.copyOf(Objects.requireNonNull(extraEnvironment, "extraEnvironment (may be empty)"));
-  }
-
-  private static void requireNonBlank(String value, String name) {
-    if (value == null || value.isBlank()) {
-      throw new IllegalArgumentException(name + " must be a non-empty string");
+    public ContainerSpec {
+        requireNonBlank(containerId, "containerId");
+        requireNonBlank(taskId, "taskId");
+        requireNonBlank(frameworkId, "frameworkId");
+        requireNonBlank(executorId, "executorId");
+        Objects.requireNonNull(command, "command (CommandInfo) is required");
+        Objects.requireNonNull(sandbox, "sandbox path is required");
+        extraEnvironment = Map.copyOf(Objects.requireNonNull(extraEnvironment, "extraEnvironment (may be empty)"));
     }
-  }
+
+    private static void requireNonBlank(String value, String name) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(name + " must be a non-empty string");
+        }
+    }
 }

@@ -15,20 +15,20 @@ import java.util.Optional;
  */
 final class HostPrograms {
 
-  private HostPrograms() {}
+    private HostPrograms() {}
 
-  /** The absolute path of an executable {@code name} on the agent's PATH or in /usr/bin or /bin. */
-  static Optional<Path> find(String name) {
-    List<String> directories = new ArrayList<>();
-    String path = System.getenv("PATH");
-    if (path != null) {
-      directories.addAll(List.of(path.split(File.pathSeparator)));
+    /** The absolute path of an executable {@code name} on the agent's PATH or in /usr/bin or /bin. */
+    static Optional<Path> find(String name) {
+        List<String> directories = new ArrayList<>();
+        String path = System.getenv("PATH");
+        if (path != null) {
+            directories.addAll(List.of(path.split(File.pathSeparator)));
+        }
+        directories.addAll(List.of("/usr/bin", "/bin"));
+        return directories.stream()
+                .filter(directory -> !directory.isEmpty())
+                .map(directory -> Path.of(directory, name).toAbsolutePath())
+                .filter(candidate -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
+                .findFirst();
     }
-    directories.addAll(List.of("/usr/bin", "/bin"));
-    return directories.stream()
-        .filter(directory -> !directory.isEmpty())
-        .map(directory -> Path.of(directory, name).toAbsolutePath())
-        .filter(candidate -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
-        .findFirst();
-  }
 }

@@ -37,104 +37,105 @@ import org.slf4j.LoggerFactory;
  */
 public final class ProcessContainerizer {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ProcessContainerizer.class);
-  private static final File DEV_NULL = new File("/dev/null");
-  static final String STDOUT = "stdout";
-  static final String STDERR = "stderr";
-  static final String PID_FILE = "pid";
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessContainerizer.class);
+    private static final File DEV_NULL = new File("/dev/null");
+    static final String STDOUT = "stdout";
+    static final String STDERR = "stderr";
+    static final String PID_FILE = "pid";
 
-  private final ScheduledExecutorService timers;
-  private final Optional<Path> setsid;
-  private final TaskSignaller signaller;
+    private final ScheduledExecutorService timers;
+    private final Optional<Path> setsid;
+    private final TaskSignaller signaller;
 
-  /** Detects {@code setsid} and {@code kill} once; {@code timers} runs the SIGKILL escalation timers. */
-  public ProcessContainerizer(ScheduledExecutorService timers) {
-    this(timers, HostPrograms.find("setsid"), HostPrograms.find("kill"));
-  }
-
-  /** For tests: choose the helper programs (empty ones force the process-tree fallback). */
-  ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Optional<Path> kill) {
-    this.timers = Objects.requireNonNull(timers, "timers");
-    if (setsid.isPresent() && kill.isPresent()) {
-      this.setsid = setsid;
-      this.signaller = new ProcessGroupSignaller(kill.get());
-    } else {
-      LOG.warn("No {} program found: tasks run in the agent's process group, and kills signal the process tree, "
-          + "which misses processes a task left behind. Install util-linux and procps.",
-          setsid.isEmpty() ? "setsid" : "kill");
-      this.setsid = Optional.empty();
-      this.signaller = new ProcessTreeSignaller();
+    /** Detects {@code setsid} and {@code kill} once; {@code timers} runs the SIGKILL escalation timers. */
+    public ProcessContainerizer(ScheduledExecutorService timers) {
+        this(timers, HostPrograms.find("setsid"), HostPrograms.find("kill"));
     }
-  }
 
-  /** True when each task gets its own process group (pid == pgid), which makes kills complete. */
-  public boolean usesProcessGroups() {
-    return setsid.isPresent();
-  }
-
-  /**
-   * Starts the task's process.
-   *
-   * @throws IllegalArgumentException when the CommandInfo cannot be run (no value, a SECRET variable, a bad
-   *     variable name); nothing has been created then
-   * @throws IOException when the sandbox cannot be created, the process cannot be started, or the pid file cannot
-   *     be written (the process is killed then). With setsid, a missing executable is not an IOException: the task
-   *     exits with status 127 and setsid's message is in {@code stderr}.
-   */
-  public RunningContainer launch(ContainerSpec spec) throws IOException {
-    CommandInfo command = spec.command();
-    Path sandbox = spec.sandbox().toAbsolutePath();
-    List<String> argv = launcherArgv(command);
-    Map<String, String> environment =
-        TaskEnvironment.build(System.getenv(), sandbox, spec.extraEnvironment(), command);
-    warnAboutUnsupportedFields(spec);
-
-    Files.createDirectories(sandbox);
-    ProcessBuilder builder = new ProcessBuilder(argv)
-        .directory(sandbox.toFile())
-        .redirectInput(Redirect.from(DEV_NULL))
-        .redirectOutput(Redirect.appendTo(sandbox.resolve(STDOUT).toFile()))
-        .redirectError(Redirect.appendTo(sandbox.resolve(STDERR).toFile()));
-    builder.environment().clear();
-    builder.environment().putAll(environment);
-
-    Process process = builder.start();
-    try {
-      writePidFile(sandbox, process.pid());
-    } catch (IOException e) {
-      signaller.kill(process.toHandle());
-      throw new IOException("started task " + spec.taskId() + " but could not write its pid file in " + sandbox
-          + ", so killed it: " + e.getMessage(), e);
+    /** For tests: choose the helper programs (empty ones force the process-tree fallback). */
+    ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Optional<Path> kill) {
+        this.timers = Objects.requireNonNull(timers, "timers");
+        if (setsid.isPresent() && kill.isPresent()) {
+            this.setsid = setsid;
+            this.signaller = new ProcessGroupSignaller(kill.get());
+        } else {
+            LOG.warn("No {} program found: tasks run in the agent's process group, and kills signal the process tree, "
+                    + "which misses processes a task left behind. Install util-linux and procps.",
+                    setsid.isEmpty() ? "setsid" : "kill");
+            this.setsid = Optional.empty();
+            this.signaller = new ProcessTreeSignaller();
+        }
     }
-    LOG.debug("Container {} (task {} of framework {}): started pid {}: {}", spec.containerId(), spec.taskId(),
-        spec.frameworkId(), process.pid(), argv);
-    return new RunningContainer(spec.containerId(), process, signaller, timers);
-  }
 
-  private List<String> launcherArgv(CommandInfo command) {
-    List<String> argv = new ArrayList<>();
-    setsid.ifPresent(program -> argv.add(program.toString()));
-    argv.addAll(TaskCommandLine.argv(command));
-    return argv;
-  }
-
-  /** Writes then renames, so a reader (a restarted agent) never sees a half-written pid. */
-  private static void writePidFile(Path sandbox, long pid) throws IOException {
-    Path temporary = sandbox.resolve(PID_FILE + ".tmp");
-    Files.writeString(temporary, pid + "\n", StandardCharsets.US_ASCII);
-    Files.move(temporary, sandbox.resolve(PID_FILE), StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
-  }
-
-  private static void warnAboutUnsupportedFields(ContainerSpec spec) {
-    CommandInfo command = spec.command();
-    if (command.getUrisCount() > 0) {
-      LOG.warn("Task {}: CommandInfo.uris are not fetched by this agent yet ({} ignored)", spec.taskId(),
-          command.getUrisCount());
+    /** True when each task gets its own process group (pid == pgid), which makes kills complete. */
+    public boolean usesProcessGroups() {
+        return setsid.isPresent();
     }
-    if (command.hasUser() && !command.getUser().equals(System.getProperty("user.name"))) {
-      LOG.warn("Task {}: runs as the agent's user {}, not as CommandInfo.user {} (switching users is not supported "
-          + "yet)", spec.taskId(), System.getProperty("user.name"), command.getUser());
+
+    /**
+     * Starts the task's process.
+     *
+     * @throws IllegalArgumentException when the CommandInfo cannot be run (no value, a SECRET variable, a bad
+     *     variable name); nothing has been created then
+     * @throws IOException when the sandbox cannot be created, the process cannot be started, or the pid file cannot
+     *     be written (the process is killed then). With setsid, a missing executable is not an IOException: the task
+     *     exits with status 127 and setsid's message is in {@code stderr}.
+     */
+    public RunningContainer launch(ContainerSpec spec) throws IOException {
+        CommandInfo command = spec.command();
+        Path sandbox = spec.sandbox().toAbsolutePath();
+        List<String> argv = launcherArgv(command);
+        Map<String, String> environment =
+                TaskEnvironment.build(System.getenv(), sandbox, spec.extraEnvironment(), command);
+        warnAboutUnsupportedFields(spec);
+
+        Files.createDirectories(sandbox);
+        ProcessBuilder builder = new ProcessBuilder(argv)
+                .directory(sandbox.toFile())
+                .redirectInput(Redirect.from(DEV_NULL))
+                .redirectOutput(Redirect.appendTo(sandbox.resolve(STDOUT).toFile()))
+                .redirectError(Redirect.appendTo(sandbox.resolve(STDERR).toFile()));
+        builder.environment().clear();
+        builder.environment().putAll(environment);
+
+        Process process = builder.start();
+        try {
+            writePidFile(sandbox, process.pid());
+        } catch (IOException e) {
+            signaller.kill(process.toHandle());
+            throw new IOException("started task " + spec.taskId() + " but could not write its pid file in " + sandbox
+                    + ", so killed it: " + e.getMessage(), e);
+        }
+        LOG.debug("Container {} (task {} of framework {}): started pid {}: {}", spec.containerId(), spec.taskId(),
+                spec.frameworkId(), process.pid(), argv);
+        return new RunningContainer(spec.containerId(), process, signaller, timers);
     }
-  }
+
+    private List<String> launcherArgv(CommandInfo command) {
+        List<String> argv = new ArrayList<>();
+        setsid.ifPresent(program -> argv.add(program.toString()));
+        argv.addAll(TaskCommandLine.argv(command));
+        return argv;
+    }
+
+    /** Writes then renames, so a reader (a restarted agent) never sees a half-written pid. */
+    private static void writePidFile(Path sandbox, long pid) throws IOException {
+        Path temporary = sandbox.resolve(PID_FILE + ".tmp");
+        Files.writeString(temporary, pid + "\n", StandardCharsets.US_ASCII);
+        Files.move(temporary, sandbox.resolve(PID_FILE), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void warnAboutUnsupportedFields(ContainerSpec spec) {
+        CommandInfo command = spec.command();
+        if (command.getUrisCount() > 0) {
+            LOG.warn("Task {}: CommandInfo.uris are not fetched by this agent yet ({} ignored)", spec.taskId(),
+                    command.getUrisCount());
+        }
+        if (command.hasUser() && !command.getUser().equals(System.getProperty("user.name"))) {
+            LOG.warn("Task {}: runs as the agent's user {}, not as CommandInfo.user {} "
+                    + "(switching users is not supported yet)",
+                    spec.taskId(), System.getProperty("user.name"), command.getUser());
+        }
+    }
 }

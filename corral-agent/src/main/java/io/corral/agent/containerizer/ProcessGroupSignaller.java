@@ -26,53 +26,53 @@ import org.slf4j.LoggerFactory;
  */
 final class ProcessGroupSignaller implements TaskSignaller {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ProcessGroupSignaller.class);
-  private static final File DEV_NULL = new File("/dev/null");
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessGroupSignaller.class);
+    private static final File DEV_NULL = new File("/dev/null");
 
-  private final Path killProgram;
+    private final Path killProgram;
 
-  ProcessGroupSignaller(Path killProgram) {
-    this.killProgram = killProgram;
-  }
-
-  @Override
-  public void terminate(ProcessHandle leader) {
-    if (!signal("TERM", "-" + leader.pid(), Long.toString(leader.pid()))) {
-      leader.destroy();
+    ProcessGroupSignaller(Path killProgram) {
+        this.killProgram = killProgram;
     }
-  }
 
-  @Override
-  public void kill(ProcessHandle leader) {
-    if (!signal("KILL", "-" + leader.pid(), Long.toString(leader.pid()))) {
-      leader.destroyForcibly();
+    @Override
+    public void terminate(ProcessHandle leader) {
+        if (!signal("TERM", "-" + leader.pid(), Long.toString(leader.pid()))) {
+            leader.destroy();
+        }
     }
-  }
 
-  @Override
-  public void killLeftovers(long leaderPid) {
-    // Only the group: the main process has been reaped, so its pid may already belong to someone else.
-    signal("KILL", "-" + leaderPid);
-  }
-
-  /**
-   * Starts {@code kill} for the targets ("-pgid" for a group, "pid" for one process) and returns without waiting
-   * (the JDK reaps it); its failure for a target that is already gone is expected and ignored. Returns false when
-   * {@code kill} could not even be started.
-   */
-  private boolean signal(String signal, String... targets) {
-    List<String> command = new ArrayList<>(List.of(killProgram.toString(), "-s", signal, "--"));
-    command.addAll(List.of(targets));
-    try {
-      new ProcessBuilder(command)
-          .redirectInput(Redirect.from(DEV_NULL))
-          .redirectOutput(Redirect.DISCARD)
-          .redirectError(Redirect.DISCARD)
-          .start();
-      return true;
-    } catch (IOException e) {
-      LOG.warn("Could not run {} to send SIG{} to {}: {}", killProgram, signal, List.of(targets), e.toString());
-      return false;
+    @Override
+    public void kill(ProcessHandle leader) {
+        if (!signal("KILL", "-" + leader.pid(), Long.toString(leader.pid()))) {
+            leader.destroyForcibly();
+        }
     }
-  }
+
+    @Override
+    public void killLeftovers(long leaderPid) {
+        // Only the group: the main process has been reaped, so its pid may already belong to someone else.
+        signal("KILL", "-" + leaderPid);
+    }
+
+    /**
+     * Starts {@code kill} for the targets ("-pgid" for a group, "pid" for one process) and returns without waiting
+     * (the JDK reaps it); its failure for a target that is already gone is expected and ignored. Returns false when
+     * {@code kill} could not even be started.
+     */
+    private boolean signal(String signal, String... targets) {
+        List<String> command = new ArrayList<>(List.of(killProgram.toString(), "-s", signal, "--"));
+        command.addAll(List.of(targets));
+        try {
+            new ProcessBuilder(command)
+                    .redirectInput(Redirect.from(DEV_NULL))
+                    .redirectOutput(Redirect.DISCARD)
+                    .redirectError(Redirect.DISCARD)
+                    .start();
+            return true;
+        } catch (IOException e) {
+            LOG.warn("Could not run {} to send SIG{} to {}: {}", killProgram, signal, List.of(targets), e.toString());
+            return false;
+        }
+    }
 }

@@ -13,23 +13,23 @@ import java.util.List;
  */
 final class ProcessTreeSignaller implements TaskSignaller {
 
-  @Override
-  public void terminate(ProcessHandle leader) {
-    // Take the descendants first: once the leader dies they are re-parented and no longer found through it.
-    List<ProcessHandle> descendants = leader.descendants().toList();
-    leader.destroy();
-    descendants.forEach(ProcessHandle::destroy);
-  }
+    @Override
+    public void terminate(ProcessHandle leader) {
+        // Take the descendants first: once the leader dies they are re-parented and no longer found through it.
+        List<ProcessHandle> descendants = leader.descendants().toList();
+        leader.destroy();
+        descendants.forEach(ProcessHandle::destroy);
+    }
 
-  @Override
-  public void kill(ProcessHandle leader) {
-    List<ProcessHandle> descendants = leader.descendants().toList();
-    leader.destroyForcibly();
-    descendants.forEach(ProcessHandle::destroyForcibly);
-  }
+    @Override
+    public void kill(ProcessHandle leader) {
+        List<ProcessHandle> descendants = leader.descendants().toList();
+        leader.destroyForcibly();
+        descendants.forEach(ProcessHandle::destroyForcibly);
+    }
 
-  @Override
-  public void killLeftovers(long leaderPid) {
-    // Nothing to find: see the class comment.
-  }
+    @Override
+    public void killLeftovers(long leaderPid) {
+        // Nothing to find: see the class comment.
+    }
 }

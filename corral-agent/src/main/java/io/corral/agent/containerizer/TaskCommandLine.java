@@ -19,28 +19,28 @@ import org.apache.mesos.v1.Protos.CommandInfo;
  */
 final class TaskCommandLine {
 
-  static final String SHELL = "/bin/sh";
+    static final String SHELL = "/bin/sh";
 
-  private TaskCommandLine() {}
+    private TaskCommandLine() {}
 
-  /** The argv for {@code command}, throwing {@link IllegalArgumentException} when there is nothing to run. */
-  static List<String> argv(CommandInfo command) {
-    if (!command.hasValue() || command.getValue().isBlank()) {
-      throw new IllegalArgumentException("CommandInfo.value is empty: set the shell command (shell=true) "
-          + "or the path of the executable (shell=false)");
+    /** The argv for {@code command}, throwing {@link IllegalArgumentException} when there is nothing to run. */
+    static List<String> argv(CommandInfo command) {
+        if (!command.hasValue() || command.getValue().isBlank()) {
+            throw new IllegalArgumentException("CommandInfo.value is empty: set the shell command (shell=true) "
+                    + "or the path of the executable (shell=false)");
+        }
+        List<String> argv = new ArrayList<>();
+        if (command.getShell()) {
+            argv.add(SHELL);
+            argv.add("-c");
+            argv.add(command.getValue());
+            return argv;
+        }
+        argv.add(command.getValue());
+        List<String> arguments = command.getArgumentsList();
+        if (arguments.size() > 1) {
+            argv.addAll(arguments.subList(1, arguments.size()));
+        }
+        return argv;
     }
-    List<String> argv = new ArrayList<>();
-    if (command.getShell()) {
-      argv.add(SHELL);
-      argv.add("-c");
-      argv.add(command.getValue());
-      return argv;
-    }
-    argv.add(command.getValue());
-    List<String> arguments = command.getArgumentsList();
-    if (arguments.size() > 1) {
-      argv.addAll(arguments.subList(1, arguments.size()));
-    }
-    return argv;
-  }
 }

@@ -26,49 +26,50 @@ import org.apache.mesos.v1.Protos.Environment;
  */
 final class TaskEnvironment {
 
-  private static final List<String> PRIVATE_PREFIXES = List.of("CORRAL_", "MESOS_", "LIBPROCESS_");
-  private static final Set<String> PRIVATE_NAMES = Set.of("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS");
+    private static final List<String> PRIVATE_PREFIXES = List.of("CORRAL_", "MESOS_", "LIBPROCESS_");
+    private static final Set<String> PRIVATE_NAMES = Set.of("JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS");
 
-  private TaskEnvironment() {}
+    private TaskEnvironment() {}
 
-  /** The task's environment; throws {@link IllegalArgumentException} for variables the agent cannot provide. */
-  static Map<String, String> build(
-      Map<String, String> agentEnvironment, Path sandbox, Map<String, String> extra, CommandInfo command) {
-    Map<String, String> environment = new HashMap<>();
-    agentEnvironment.forEach((name, value) -> {
-      if (!isAgentPrivate(name)) {
-        environment.put(name, value);
-      }
-    });
-    environment.put("MESOS_SANDBOX", sandbox.toAbsolutePath().toString());
-    environment.putAll(extra);
-    for (Environment.Variable variable : command.getEnvironment().getVariablesList()) {
-      environment.put(requireName(variable), valueOf(variable));
+    /** The task's environment; throws {@link IllegalArgumentException} for variables the agent cannot provide. */
+    static Map<String, String> build(
+            Map<String, String> agentEnvironment, Path sandbox, Map<String, String> extra, CommandInfo command) {
+        Map<String, String> environment = new HashMap<>();
+        agentEnvironment.forEach((name, value) -> {
+            if (!isAgentPrivate(name)) {
+                environment.put(name, value);
+            }
+        });
+        environment.put("MESOS_SANDBOX", sandbox.toAbsolutePath().toString());
+        environment.putAll(extra);
+        for (Environment.Variable variable : command.getEnvironment().getVariablesList()) {
+            environment.put(requireName(variable), valueOf(variable));
+        }
+        return environment;
     }
-    return environment;
-  }
 
-  static boolean isAgentPrivate(String name) {
-    return PRIVATE_NAMES.contains(name) || PRIVATE_PREFIXES.stream().anyMatch(name::startsWith);
-  }
+    static boolean isAgentPrivate(String name) {
+        return PRIVATE_NAMES.contains(name) || PRIVATE_PREFIXES.stream().anyMatch(name::startsWith);
+    }
 
-  private static String requireName(Environment.Variable variable) {
-    String name = variable.getName();
-    if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("CommandInfo.environment has an invalid variable name '" + name
-          + "': names must be non-empty and contain neither '=' nor NUL");
+    private static String requireName(Environment.Variable variable) {
+        String name = variable.getName();
+        if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("CommandInfo.environment has an invalid variable name '" + name
+                    + "': names must be non-empty and contain neither '=' nor NUL");
+        }
+        return name;
     }
-    return name;
-  }
 
-  private static String valueOf(Environment.Variable variable) {
-    if (variable.getType() == Environment.Variable.Type.SECRET) {
-      throw new IllegalArgumentException("environment variable " + variable.getName()
-          + " is a SECRET, which this agent cannot resolve: pass it with type VALUE");
+    private static String valueOf(Environment.Variable variable) {
+        if (variable.getType() == Environment.Variable.Type.SECRET) {
+            throw new IllegalArgumentException("environment variable " + variable.getName()
+                    + " is a SECRET, which this agent cannot resolve: pass it with type VALUE");
+        }
+        if (variable.getValue().indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(
+                    "environment variable " + variable.getName() + " contains a NUL character");
+        }
+        return variable.getValue();
     }
-    if (variable.getValue().indexOf('\0') >= 0) {
-      throw new IllegalArgumentException("environment variable " + variable.getName() + " contains a NUL character");
-    }
-    return variable.getValue();
-  }
 }

@@ -23,64 +23,65 @@ import java.nio.file.Path;
  */
 public record DetectedResources(int cpus, long memMb, long diskMb, long portsBegin, long portsEnd) {
 
-  public static final long DEFAULT_PORTS_BEGIN = 31000;
-  public static final long DEFAULT_PORTS_END = 32000;
+    public static final long DEFAULT_PORTS_BEGIN = 31000;
+    public static final long DEFAULT_PORTS_END = 32000;
 
-  private static final long MB = 1024L * 1024;
-  private static final long GB = 1024 * MB;
+    private static final long MB = 1024L * 1024;
+    private static final long GB = 1024 * MB;
 
-  public DetectedResources {
-    if (cpus <= 0 || memMb <= 0 || diskMb < 0) {
-      throw new IllegalArgumentException("resources must be positive: cpus=" + cpus + " mem=" + memMb
-          + " disk=" + diskMb);
+    public DetectedResources {
+        if (cpus <= 0 || memMb <= 0 || diskMb < 0) {
+            throw new IllegalArgumentException("resources must be positive: cpus=" + cpus + " mem=" + memMb
+                    + " disk=" + diskMb);
+        }
+        if (portsBegin < 1 || portsEnd > 65535 || portsBegin > portsEnd) {
+            throw new IllegalArgumentException(
+                    "ports must be a range within 1-65535, got " + portsBegin + "-" + portsEnd);
+        }
     }
-    if (portsBegin < 1 || portsEnd > 65535 || portsBegin > portsEnd) {
-      throw new IllegalArgumentException("ports must be a range within 1-65535, got " + portsBegin + "-" + portsEnd);
+
+    /** Detects this machine's resources; {@code workDir} (created when missing) decides which disk is measured. */
+    public static DetectedResources detect(Path workDir) {
+        int cpus = Runtime.getRuntime().availableProcessors();
+        long totalMemory = physicalMemoryBytes();
+        long usableDisk = usableDiskBytes(workDir);
+        return new DetectedResources(cpus, memoryForTasksMb(totalMemory), diskForTasksMb(usableDisk),
+                DEFAULT_PORTS_BEGIN, DEFAULT_PORTS_END);
     }
-  }
 
-  /** Detects this machine's resources; {@code workDir} (created when missing) decides which disk is measured. */
-  public static DetectedResources detect(Path workDir) {
-    int cpus = Runtime.getRuntime().availableProcessors();
-    long totalMemory = physicalMemoryBytes();
-    long usableDisk = usableDiskBytes(workDir);
-    return new DetectedResources(cpus, memoryForTasksMb(totalMemory), diskForTasksMb(usableDisk),
-        DEFAULT_PORTS_BEGIN, DEFAULT_PORTS_END);
-  }
-
-  /** Mesos's rule: leave 1 GB to the system from 2 GB up, otherwise half. */
-  public static long memoryForTasksMb(long totalBytes) {
-    long forTasks = totalBytes >= 2 * GB ? totalBytes - GB : totalBytes / 2;
-    return forTasks / MB;
-  }
-
-  /** Mesos's rule: leave 5 GB to the system from 10 GB up, otherwise half. */
-  public static long diskForTasksMb(long bytes) {
-    long forTasks = bytes >= 10 * GB ? bytes - 5 * GB : bytes / 2;
-    return forTasks / MB;
-  }
-
-  /** "cpus:2;mem:23000;disk:50000;ports:[31000-32000]", the syntax of the Mesos {@code --resources} flag. */
-  public String toMesosResourceString() {
-    return "cpus:" + cpus + ";mem:" + memMb + ";disk:" + diskMb + ";ports:[" + portsBegin + "-" + portsEnd + "]";
-  }
-
-  private static long physicalMemoryBytes() {
-    var os = ManagementFactory.getOperatingSystemMXBean();
-    if (os instanceof com.sun.management.OperatingSystemMXBean hotspot) {
-      return hotspot.getTotalMemorySize();
+    /** Mesos's rule: leave 1 GB to the system from 2 GB up, otherwise half. */
+    public static long memoryForTasksMb(long totalBytes) {
+        long forTasks = totalBytes >= 2 * GB ? totalBytes - GB : totalBytes / 2;
+        return forTasks / MB;
     }
-    throw new IllegalStateException("this JVM does not report physical memory (no com.sun.management "
-        + "OperatingSystemMXBean): configure the agent's resources explicitly");
-  }
 
-  private static long usableDiskBytes(Path workDir) {
-    try {
-      Files.createDirectories(workDir);
-      return Files.getFileStore(workDir).getUsableSpace();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot measure the disk of work directory " + workDir
-          + ": check that it exists or can be created: " + e.getMessage(), e);
+    /** Mesos's rule: leave 5 GB to the system from 10 GB up, otherwise half. */
+    public static long diskForTasksMb(long bytes) {
+        long forTasks = bytes >= 10 * GB ? bytes - 5 * GB : bytes / 2;
+        return forTasks / MB;
     }
-  }
+
+    /** "cpus:2;mem:23000;disk:50000;ports:[31000-32000]", the syntax of the Mesos {@code --resources} flag. */
+    public String toMesosResourceString() {
+        return "cpus:" + cpus + ";mem:" + memMb + ";disk:" + diskMb + ";ports:[" + portsBegin + "-" + portsEnd + "]";
+    }
+
+    private static long physicalMemoryBytes() {
+        var os = ManagementFactory.getOperatingSystemMXBean();
+        if (os instanceof com.sun.management.OperatingSystemMXBean hotspot) {
+            return hotspot.getTotalMemorySize();
+        }
+        throw new IllegalStateException("this JVM does not report physical memory (no com.sun.management "
+                + "OperatingSystemMXBean): configure the agent's resources explicitly");
+    }
+
+    private static long usableDiskBytes(Path workDir) {
+        try {
+            Files.createDirectories(workDir);
+            return Files.getFileStore(workDir).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot measure the disk of work directory " + workDir
+                    + ": check that it exists or can be created: " + e.getMessage(), e);
+        }
+    }
 }

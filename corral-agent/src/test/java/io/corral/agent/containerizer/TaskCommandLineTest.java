@@ -8,32 +8,32 @@ import org.junit.jupiter.api.Test;
 
 class TaskCommandLineTest {
 
-  @Test
-  void shellIsTheDefaultAndIgnoresArguments() {
-    CommandInfo command = CommandInfo.newBuilder().setValue("echo $HOME").addArguments("ignored").build();
+    @Test
+    void shellIsTheDefaultAndIgnoresArguments() {
+        CommandInfo command = CommandInfo.newBuilder().setValue("echo $HOME").addArguments("ignored").build();
 
-    assertThat(TaskCommandLine.argv(command)).containsExactly("/bin/sh", "-c", "echo $HOME");
-  }
+        assertThat(TaskCommandLine.argv(command)).containsExactly("/bin/sh", "-c", "echo $HOME");
+    }
 
-  @Test
-  void withoutShellArgumentZeroIsArgvZeroAndTheValueIsTheProgram() {
-    CommandInfo command = CommandInfo.newBuilder().setShell(false).setValue("/bin/echo")
-        .addArguments("echo").addArguments("a b").addArguments("c").build();
+    @Test
+    void withoutShellArgumentZeroIsArgvZeroAndTheValueIsTheProgram() {
+        CommandInfo command = CommandInfo.newBuilder().setShell(false).setValue("/bin/echo")
+                .addArguments("echo").addArguments("a b").addArguments("c").build();
 
-    assertThat(TaskCommandLine.argv(command)).containsExactly("/bin/echo", "a b", "c");
-  }
+        assertThat(TaskCommandLine.argv(command)).containsExactly("/bin/echo", "a b", "c");
+    }
 
-  @Test
-  void withoutShellOrArgumentsOnlyTheProgramRuns() {
-    CommandInfo command = CommandInfo.newBuilder().setShell(false).setValue("/bin/true").build();
+    @Test
+    void withoutShellOrArgumentsOnlyTheProgramRuns() {
+        CommandInfo command = CommandInfo.newBuilder().setShell(false).setValue("/bin/true").build();
 
-    assertThat(TaskCommandLine.argv(command)).containsExactly("/bin/true");
-  }
+        assertThat(TaskCommandLine.argv(command)).containsExactly("/bin/true");
+    }
 
-  @Test
-  void anEmptyValueIsRejectedWithAHint() {
-    assertThatThrownBy(() -> TaskCommandLine.argv(CommandInfo.newBuilder().setValue("  ").build()))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("CommandInfo.value is empty");
-  }
+    @Test
+    void anEmptyValueIsRejectedWithAHint() {
+        assertThatThrownBy(() -> TaskCommandLine.argv(CommandInfo.newBuilder().setValue("  ").build()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("CommandInfo.value is empty");
+    }
 }

@@ -10,51 +10,51 @@ import org.junit.jupiter.api.io.TempDir;
 
 class DetectedResourcesTest {
 
-  private static final long MB = 1024L * 1024;
-  private static final long GB = 1024 * MB;
+    private static final long MB = 1024L * 1024;
+    private static final long GB = 1024 * MB;
 
-  @TempDir Path workDir;
+    @TempDir Path workDir;
 
-  @Test
-  void detectsSaneValuesForThisMachine() {
-    DetectedResources resources = DetectedResources.detect(workDir.resolve("created/on/demand"));
+    @Test
+    void detectsSaneValuesForThisMachine() {
+        DetectedResources resources = DetectedResources.detect(workDir.resolve("created/on/demand"));
 
-    long totalMemoryMb = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getTotalMemorySize() / MB;
-    assertThat(resources.cpus()).isEqualTo(Runtime.getRuntime().availableProcessors()).isPositive();
-    assertThat(resources.memMb()).isPositive().isLessThan(totalMemoryMb);
-    assertThat(resources.diskMb()).isPositive().isLessThan(workDir.toFile().getUsableSpace() / MB);
-    assertThat(resources.portsBegin()).isEqualTo(31000);
-    assertThat(resources.portsEnd()).isEqualTo(32000);
-  }
+        long totalMemoryMb = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getTotalMemorySize() / MB;
+        assertThat(resources.cpus()).isEqualTo(Runtime.getRuntime().availableProcessors()).isPositive();
+        assertThat(resources.memMb()).isPositive().isLessThan(totalMemoryMb);
+        assertThat(resources.diskMb()).isPositive().isLessThan(workDir.toFile().getUsableSpace() / MB);
+        assertThat(resources.portsBegin()).isEqualTo(31000);
+        assertThat(resources.portsEnd()).isEqualTo(32000);
+    }
 
-  @Test
-  void memoryLeavesOneGigabyteFromTwoGigabytesUpAndHalfBelow() {
-    assertThat(DetectedResources.memoryForTasksMb(24 * GB)).isEqualTo(23 * 1024);
-    assertThat(DetectedResources.memoryForTasksMb(2 * GB)).isEqualTo(1024);
-    assertThat(DetectedResources.memoryForTasksMb(2 * GB - MB)).isEqualTo(1023);
-    assertThat(DetectedResources.memoryForTasksMb(512 * MB)).isEqualTo(256);
-  }
+    @Test
+    void memoryLeavesOneGigabyteFromTwoGigabytesUpAndHalfBelow() {
+        assertThat(DetectedResources.memoryForTasksMb(24 * GB)).isEqualTo(23 * 1024);
+        assertThat(DetectedResources.memoryForTasksMb(2 * GB)).isEqualTo(1024);
+        assertThat(DetectedResources.memoryForTasksMb(2 * GB - MB)).isEqualTo(1023);
+        assertThat(DetectedResources.memoryForTasksMb(512 * MB)).isEqualTo(256);
+    }
 
-  @Test
-  void diskLeavesFiveGigabytesFromTenGigabytesUpAndHalfBelow() {
-    assertThat(DetectedResources.diskForTasksMb(80 * GB)).isEqualTo(75 * 1024);
-    assertThat(DetectedResources.diskForTasksMb(10 * GB)).isEqualTo(5 * 1024);
-    assertThat(DetectedResources.diskForTasksMb(8 * GB)).isEqualTo(4 * 1024);
-  }
+    @Test
+    void diskLeavesFiveGigabytesFromTenGigabytesUpAndHalfBelow() {
+        assertThat(DetectedResources.diskForTasksMb(80 * GB)).isEqualTo(75 * 1024);
+        assertThat(DetectedResources.diskForTasksMb(10 * GB)).isEqualTo(5 * 1024);
+        assertThat(DetectedResources.diskForTasksMb(8 * GB)).isEqualTo(4 * 1024);
+    }
 
-  @Test
-  void printsTheMesosResourcesFlagSyntax() {
-    DetectedResources resources = new DetectedResources(2, 23000, 50000, 31000, 32000);
+    @Test
+    void printsTheMesosResourcesFlagSyntax() {
+        DetectedResources resources = new DetectedResources(2, 23000, 50000, 31000, 32000);
 
-    assertThat(resources.toMesosResourceString()).isEqualTo("cpus:2;mem:23000;disk:50000;ports:[31000-32000]");
-  }
+        assertThat(resources.toMesosResourceString()).isEqualTo("cpus:2;mem:23000;disk:50000;ports:[31000-32000]");
+    }
 
-  @Test
-  void rejectsNonsense() {
-    assertThatThrownBy(() -> new DetectedResources(0, 1, 1, 31000, 32000))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cpus=0");
-    assertThatThrownBy(() -> new DetectedResources(1, 1, 1, 32000, 31000))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32000-31000");
-  }
+    @Test
+    void rejectsNonsense() {
+        assertThatThrownBy(() -> new DetectedResources(0, 1, 1, 31000, 32000))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cpus=0");
+        assertThatThrownBy(() -> new DetectedResources(1, 1, 1, 32000, 31000))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32000-31000");
+    }
 }

@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A whole Corral cluster on this machine: starts the ZooKeeper servers, then (once they serve) the masters and
@@ -44,6 +44,7 @@ public final class LocalCluster {
     private final long pid = ProcessHandle.current().pid();
     private final CompletableFuture<String> firstLeader = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
 
     // Confined to the loop.
     private List<ProcessStatus> statuses = List.of();
@@ -99,25 +100,27 @@ public final class LocalCluster {
 
     /** Stops agents, then masters, then ZooKeeper, each with its descendants. Idempotent; blocks until done. */
     public void stop() {
-        CompletableFuture<Void> stopping = CompletableFuture.supplyAsync(this::beginStop, loop)
-                .thenCompose(first -> first
-                        ? supervisor.stopAll(LocalTopology.stopOrder(), STOP_GRACE)
-                                .thenRunAsync(this::finishStop, loop)
-                        : stopped);
+        if (stopRequested.compareAndSet(false, true)) {
+            CompletableFuture.runAsync(this::beginStop, loop)
+                    .thenCompose(ignored -> supervisor.stopAll(LocalTopology.stopOrder(), STOP_GRACE))
+                    .thenRunAsync(this::finishStop, loop)
+                    .whenComplete((ignored, error) -> {
+                        loop.shutdown();
+                        if (error != null) {
+                            stopped.completeExceptionally(error);
+                        }
+                    });
+        }
         try {
-            stopping.get(STOP_GRACE.toSeconds() * 3 + 30, TimeUnit.SECONDS);
+            stopped.get(STOP_GRACE.toSeconds() * 3 + 30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             out.println("Could not stop cleanly: " + e);
         }
-        loop.shutdown();
     }
 
-    private boolean beginStop() {
-        if (stopping) {
-            return false;
-        }
+    private void beginStop() {
         stopping = true;
         state = "STOPPING";
         out.println("Stopping agents, then masters, then ZooKeeper...");
@@ -125,7 +128,6 @@ public final class LocalCluster {
             leaderFeed.close();
         }
         writeClusterFile();
-        return true;
     }
 
     private void finishStop() {
@@ -184,14 +186,19 @@ public final class LocalCluster {
     }
 
     private void reportProgress() {
-        String up = namesIn(ProcessState.UP);
-        String waiting = statuses.stream().filter(s -> s.state() != ProcessState.UP)
-                .map(s -> s.spec().name() + (s.state() == ProcessState.BACKOFF ? " (restarting)" : ""))
-                .collect(Collectors.joining(" "));
-        String progress = "up: " + (up.isEmpty() ? "-" : up) + (waiting.isEmpty() ? "" : "   starting: " + waiting);
-        if (serversStarted && waiting.isEmpty()) {
-            progress += "   waiting for a leading master";
+        List<String> up = new ArrayList<>();
+        List<String> waiting = new ArrayList<>();
+        for (ProcessSpec spec : topology.all()) {
+            Optional<ProcessStatus> status = statusOf(spec);
+            if (status.map(s -> s.state() == ProcessState.UP).orElse(false)) {
+                up.add(spec.name());
+            } else {
+                boolean restarting = status.map(s -> s.state() == ProcessState.BACKOFF).orElse(false);
+                waiting.add(spec.name() + (restarting ? " (restarting)" : ""));
+            }
         }
+        String progress = "up: " + (up.isEmpty() ? "-" : String.join(" ", up))
+                + (waiting.isEmpty() ? "   waiting for a leading master" : "   starting: " + String.join(" ", waiting));
         if (!progress.equals(lastProgress)) {
             lastProgress = progress;
             out.printf("  [%4.1fs] %s%n", elapsedSeconds(), progress);
@@ -205,13 +212,11 @@ public final class LocalCluster {
     }
 
     private boolean allUp(List<ProcessSpec> specs) {
-        return specs.stream().allMatch(spec -> statuses.stream()
-                .anyMatch(s -> s.spec().name().equals(spec.name()) && s.state() == ProcessState.UP));
+        return specs.stream().allMatch(spec -> statusOf(spec).map(s -> s.state() == ProcessState.UP).orElse(false));
     }
 
-    private String namesIn(ProcessState wanted) {
-        return statuses.stream().filter(s -> s.state() == wanted).map(s -> s.spec().name())
-                .collect(Collectors.joining(" "));
+    private Optional<ProcessStatus> statusOf(ProcessSpec spec) {
+        return statuses.stream().filter(s -> s.spec().name().equals(spec.name())).findFirst();
     }
 
     private String masterName(String address) {
@@ -222,8 +227,7 @@ public final class LocalCluster {
     private void writeClusterFile() {
         List<ClusterFile.Process> processes = new ArrayList<>();
         for (ProcessSpec spec : topology.all()) {
-            Optional<ProcessStatus> status = statuses.stream().filter(s -> s.spec().name().equals(spec.name()))
-                    .findFirst();
+            Optional<ProcessStatus> status = statusOf(spec);
             processes.add(new ClusterFile.Process(spec.role(), spec.name(),
                     status.map(ProcessStatus::pid).orElse(null), spec.address(), spec.logFile().toString(),
                     status.map(ProcessStatus::restarts).orElse(0),

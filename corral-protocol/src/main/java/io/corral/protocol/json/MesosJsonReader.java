@@ -12,7 +12,6 @@ import java.math.BigInteger;
 import java.util.ArrayDeque;
 import java.util.Base64;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.Map;
 
 /**
@@ -40,9 +39,7 @@ final class MesosJsonReader {
             throw new FieldError("expected a JSON object, got " + show(json));
         }
         Descriptor type = builder.getDescriptorForType();
-        Iterator<Map.Entry<String, JsonNode>> entries = json.fields();
-        while (entries.hasNext()) {
-            Map.Entry<String, JsonNode> entry = entries.next();
+        for (Map.Entry<String, JsonNode> entry : json.properties()) {
             FieldDescriptor field = type.findFieldByName(entry.getKey());
             if (field == null || entry.getValue().isNull()) {
                 continue;
@@ -110,9 +107,7 @@ final class MesosJsonReader {
     private static void mergeMap(Message.Builder builder, FieldDescriptor field, JsonNode json) {
         FieldDescriptor keyField = field.getMessageType().findFieldByNumber(1);
         FieldDescriptor valueField = field.getMessageType().findFieldByNumber(2);
-        Iterator<Map.Entry<String, JsonNode>> entries = json.fields();
-        while (entries.hasNext()) {
-            Map.Entry<String, JsonNode> entry = entries.next();
+        for (Map.Entry<String, JsonNode> entry : json.properties()) {
             if (entry.getValue().isNull()) {
                 continue;
             }

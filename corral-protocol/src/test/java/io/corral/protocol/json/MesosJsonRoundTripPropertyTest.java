@@ -26,12 +26,12 @@ import org.apache.mesos.v1.Protos.Value;
 /** Random Mesos messages survive proto -> JSON -> proto and JSON -> proto -> JSON unchanged. */
 class MesosJsonRoundTripPropertyTest {
 
-    @Property(tries = 400)
+    @Property(tries = 250)
     void resourcesRoundTrip(@ForAll("resources") Resource resource) {
         assertRoundTrips(resource);
     }
 
-    @Property(tries = 400)
+    @Property(tries = 250)
     void taskStatusesRoundTrip(@ForAll("statuses") TaskStatus status) {
         assertRoundTrips(status);
     }

@@ -48,6 +48,9 @@ class MesosJsonTest {
 
         assertThat(MesosJson.print(info))
                 .isEqualTo("{\"checkpoint\":false,\"failover_timeout\":0.0,\"name\":\"jfw\",\"user\":\"root\"}");
+        assertThat(MesosJson.print(info.toBuilder().setId(FrameworkID.newBuilder().setValue("f"))))
+                .isEqualTo("{\"checkpoint\":false,\"failover_timeout\":0.0,\"id\":{\"value\":\"f\"},\"name\":\"jfw\","
+                        + "\"user\":\"root\"}");
     }
 
     @Test

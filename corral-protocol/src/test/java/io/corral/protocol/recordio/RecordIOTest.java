@@ -15,6 +15,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
@@ -129,7 +130,7 @@ class RecordIOTest {
     Arbitrary<List<byte[]>> records() {
         Arbitrary<byte[]> small = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(40);
         Arbitrary<byte[]> large = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(5_000);
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, small), net.jqwik.api.Tuple.of(1, large))
+        return Arbitraries.frequencyOf(Tuple.of(4, small), Tuple.of(1, large))
                 .list().ofMinSize(1).ofMaxSize(8);
     }
 

@@ -1,0 +1,60 @@
+package io.corral.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CorralTest {
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    @Test
+    void helpListsEverySubcommandWithADescription() {
+        int exit = run("--help");
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).containsPattern("(?m)^  local +Run a whole cluster")
+                .containsPattern("(?m)^  run +\\S")
+                .containsPattern("(?m)^  ps +\\S")
+                .containsPattern("(?m)^  master +\\S")
+                .containsPattern("(?m)^  agent +\\S")
+                .containsPattern("(?m)^  zk +Run a ZooKeeper server");
+    }
+
+    @Test
+    void aBadFlagSaysWhatIsWrongShowsUsageAndExitsWith2() {
+        int exit = run("zk", "--data-dir", "/tmp/x", "--bogus");
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("Unknown option: '--bogus'").contains("Usage: corral zk");
+    }
+
+    @Test
+    void errorsMeantForUsersPrintOneLineAndExitWith1(@TempDir Path empty) {
+        int exit = run("local", "status", "--work-dir", empty.toString());
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString().strip())
+                .isEqualTo("corral local status: " + empty.resolve("cluster.json")
+                        + " does not exist: is this the work directory of a corral local?");
+    }
+
+    @Test
+    void versionNamesCorral() {
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString()).startsWith("corral ");
+    }
+
+    private int run(String... args) {
+        CommandLine commandLine = Corral.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+}
