@@ -281,7 +281,10 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private static String number(double value) {
-        return value == Math.rint(value) ? String.valueOf((long) value) : String.format(Locale.ROOT, "%.3g", value);
+        if (value == Math.rint(value)) {
+            return String.valueOf((long) value);
+        }
+        return String.format(Locale.ROOT, "%.3f", value).replaceAll("0+$", ""); // Mesos keeps 3 decimals
     }
 
     // ---------------------------------------------------------------------------------------------- the run
@@ -358,10 +361,10 @@ public final class RunCommand implements Callable<Integer> {
             err.println("Resubscribed to the master after losing it" + (launched == null ? "." : "; task "
                     + taskId + " keeps running."));
             if (launched != null) {
-                // Offers would only be declined; and ask for the task's state in case an update went missing.
+                // A new leader does not know we were suppressed. No reconciliation: the agent resends the task's
+                // unacknowledged updates on its own, while a new leader that has not yet heard from the agent
+                // could only answer with a premature TASK_LOST.
                 client.suppress();
-                client.reconcile(List.of(TaskStatus.newBuilder().setTaskId(launched.getTaskId())
-                        .setAgentId(launched.getAgentId()).setState(TaskState.TASK_STAGING).build()));
             }
         }
 

@@ -361,9 +361,13 @@ public final class SchedulerClient implements AutoCloseable {
         }
         LOG.info("Disconnected from {}: {}", master, reason);
         if (wasSubscribed[0]) {
+            // Scheduled before the listener hears of it (tests rely on this); it still hears disconnected() before
+            // the next subscribed(), since this thread posts both.
+            scheduleResubscribe(reason);
             events.execute(listener::disconnected);
+        } else {
+            retryLater(reason); // the stream ended before SUBSCRIBED: this attempt failed
         }
-        retryLater(reason);
     }
 
     /** Runs on the reader thread for each event, before the listener sees it. */
@@ -408,14 +412,23 @@ public final class SchedulerClient implements AutoCloseable {
         events.execute(() -> listener.error(message));
     }
 
+    /** A subscription attempt failed: tell the listener, and try again after the next backoff delay. */
     private void retryLater(String reason) {
+        Duration delay = scheduleResubscribe(reason);
+        if (delay != null) {
+            events.execute(() -> listener.subscribeFailed(reason, delay));
+        }
+    }
+
+    /** Schedules the next subscription attempt; returns its delay, or null when the client has stopped. */
+    private Duration scheduleResubscribe(String reason) {
         if (stopped) {
-            return;
+            return null;
         }
         Duration delay = backoff.next();
         LOG.debug("Resubscribing in {} ms: {}", delay.toMillis(), reason);
         timers.schedule(delay, () -> runOnReader(this::subscribe));
-        events.execute(() -> listener.subscribeFailed(reason, delay));
+        return delay;
     }
 
     /** Heartbeat timeout: closing the stream makes the reader's blocked read fail, which leads to a resubscription. */

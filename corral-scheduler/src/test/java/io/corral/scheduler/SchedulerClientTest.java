@@ -164,7 +164,7 @@ class SchedulerClientTest {
         await().until(client::isSubscribed);
 
         first.close();
-        await().until(() -> recorder.failures.size() == 1);
+        await().until(() -> recorder.events.contains("disconnected"));
         assertThat(client.isSubscribed()).isFalse();
         timers.advance(Duration.ofSeconds(1));
 
@@ -189,8 +189,8 @@ class SchedulerClientTest {
         timers.advance(Duration.ofSeconds(9)); // 4.5 intervals: still fine
         assertThat(client.isSubscribed()).isTrue();
         timers.advance(Duration.ofSeconds(1)); // 5 intervals without an event
-        await().until(() -> recorder.failures.size() == 1);
-        assertThat(recorder.events).containsExactly("subscribed fw-1", "disconnected");
+        await().until(() -> recorder.events.contains("disconnected"));
+        assertThat(recorder.failures).isEmpty(); // losing a live stream is not a failed subscription attempt
         timers.advance(Duration.ofSeconds(1));
         assertThat(master.nextSubscribe().call().getFrameworkId().getValue()).isEqualTo("fw-1");
     }

@@ -151,6 +151,18 @@ public final class CorralCluster implements AutoCloseable {
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** The leader's {@code /master/state} JSON. */
+    public String leaderState() {
+        try {
+            return get(leaderPort, "/master/state").body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while reading the leader's state", e);
+        }
+    }
+
     public int leaderPort() {
         return leaderPort;
     }

@@ -27,7 +27,8 @@ public final class Task {
     public Task(TaskInfo info, FrameworkID frameworkId, TaskState initialState) {
         this.info = info;
         this.frameworkId = frameworkId;
-        this.resources = ResourceSet.of(info.getResourcesList());
+        // Without allocation info: the agent's books (total, used, offered) count unallocated resources.
+        this.resources = ResourceSet.of(info.getResourcesList()).withoutAllocationInfo();
         this.state = initialState;
     }
 

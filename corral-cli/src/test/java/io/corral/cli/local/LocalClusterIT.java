@@ -1,0 +1,173 @@
+package io.corral.cli.local;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code bin/corral local} end to end, as a user runs it: the cluster comes up and names its leader, a task runs
+ * through {@code bin/corral run}, {@code bin/corral ps --all} lists it, and Ctrl-C (SIGINT) leaves no process of
+ * the cluster behind, task processes included.
+ *
+ * <p>Runs after {@code package} (failsafe), on the distribution {@code bin/corral} would run.
+ */
+class LocalClusterIT {
+    private static final Duration STARTUP = Duration.ofSeconds(180);
+    private static final Duration COMMAND = Duration.ofSeconds(120);
+
+    @TempDir
+    Path tmp;
+
+    private final List<String> localOutput = Collections.synchronizedList(new ArrayList<>());
+    private Process local;
+
+    @AfterEach
+    void leaveNothingBehind() {
+        if (local != null && local.isAlive()) {
+            ProcessTree.stop(List.of(local.toHandle()), Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void runsATaskAndStopsWithoutLeftoversOnCtrlC() throws Exception {
+        Path workDir = tmp.resolve("cluster");
+        local = corral("local", "--work-dir", workDir.toString()).start();
+        readLinesInto(local, localOutput);
+
+        await("a 'Leader: http://...' line from corral local").atMost(STARTUP)
+                .failFast("corral local exited", () -> !local.isAlive())
+                .until(() -> snapshot(localOutput).stream().anyMatch(line -> line.startsWith("Leader: http://")));
+
+        Result run = runToEnd("run", "--", "echo", "hello");
+        assertThat(run.exit).as(run.describe()).isZero();
+        assertThat(run.output).as(run.describe()).contains("TASK_FINISHED");
+
+        Result ps = runToEnd("ps", "--all");
+        assertThat(ps.exit).as(ps.describe()).isZero();
+        assertThat(ps.output).as(ps.describe()).contains("TASK_FINISHED");
+
+        Set<ProcessHandle> cluster = clusterProcesses(workDir);
+        assertThat(cluster).as("processes named in cluster.json").hasSizeGreaterThanOrEqualTo(8);
+
+        new ProcessBuilder("kill", "-" + ctrlC(local.pid()), Long.toString(local.pid())).start().waitFor();
+
+        assertThat(local.waitFor(90, TimeUnit.SECONDS)).as("corral local exits after SIGINT").isTrue();
+        await("every cluster process gone").atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(cluster).noneMatch(ProcessHandle::isAlive));
+        assertThat(snapshot(localOutput)).as(String.join("\n", snapshot(localOutput))).contains(
+                "Stopped. Logs are in " + workDir.resolve("logs"));
+        assertThat(ClusterFile.read(ClusterFile.in(workDir)).state()).isEqualTo("STOPPED");
+    }
+
+    /**
+     * INT, as Ctrl-C sends, unless this test runs where SIGINT is ignored (a non-interactive shell starts background
+     * jobs so, the ignore is inherited, and the JVM then cannot run shutdown hooks on it): then TERM.
+     */
+    private static String ctrlC(long pid) throws IOException {
+        Path status = Path.of("/proc/" + pid + "/status");
+        if (Files.exists(status)) {
+            for (String line : Files.readAllLines(status)) {
+                if (line.startsWith("SigIgn:") && (Long.parseLong(line.substring(7).strip(), 16) & (1L << 1)) != 0) {
+                    System.err.println("SIGINT is ignored in this environment; sending SIGTERM instead");
+                    return "TERM";
+                }
+            }
+        }
+        return "INT";
+    }
+
+    /** Every pid in cluster.json and, for agents, the task processes under them. */
+    private static Set<ProcessHandle> clusterProcesses(Path workDir) {
+        Set<ProcessHandle> processes = new HashSet<>();
+        ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
+                .map(ClusterFile.Process::pid)
+                .filter(Objects::nonNull)
+                .forEach(pid -> ProcessHandle.of(pid).ifPresent(handle -> {
+                    processes.add(handle);
+                    handle.descendants().forEach(processes::add);
+                }));
+        return processes;
+    }
+
+    private Result runToEnd(String... args) throws Exception {
+        Process process = corral(args).start();
+        List<String> lines = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = readLinesInto(process, lines);
+        if (!process.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        reader.join(TimeUnit.SECONDS.toMillis(5));
+        return new Result(String.join(" ", args), process.exitValue(), String.join("\n", snapshot(lines)),
+                String.join("\n", snapshot(localOutput)));
+    }
+
+    /**
+     * {@code bin/corral ARGS}, with its own temp directory so that it finds this test's cluster (and no other
+     * {@code corral local} of the same user), and without rebuilding: this build just packaged it.
+     */
+    private ProcessBuilder corral(String... args) throws IOException {
+        Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
+        List<String> command = new ArrayList<>();
+        command.add(repositoryRoot().resolve("bin/corral").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("CORRAL_NO_BUILD", "1");
+        builder.environment().put("CORRAL_JAVA_OPTS", "-Djava.io.tmpdir=" + javaTmp);
+        return builder;
+    }
+
+    private static Path repositoryRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isExecutable(dir.resolve("bin/corral"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("bin/corral not found above " + Path.of("").toAbsolutePath());
+    }
+
+    private static Thread readLinesInto(Process process, List<String> lines) {
+        Thread reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(
+                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // The process ended.
+            }
+        }, "output-of-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+        return reader;
+    }
+
+    private static List<String> snapshot(List<String> lines) {
+        synchronized (lines) {
+            return List.copyOf(lines);
+        }
+    }
+
+    private record Result(String command, int exit, String output, String localOutput) {
+        String describe() {
+            return "corral " + command + " exited " + exit + ":\n" + output + "\n--- corral local:\n" + localOutput;
+        }
+    }
+}
