@@ -48,9 +48,6 @@ public final class PsCommand implements Callable<Integer> {
     private static final Duration LOCATE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
 
-    @Mixin
-    ClusterOptions cluster = new ClusterOptions();
-
     @Option(names = {"-a", "--all"}, description = "Include finished tasks and those of finished frameworks.")
     boolean all;
 
@@ -58,6 +55,10 @@ public final class PsCommand implements Callable<Integer> {
             description = "Print a JSON array of the tasks as /master/state has them, plus framework_name and "
                     + "agent_hostname.")
     boolean json;
+
+    /** Declared after the command's own options so that they come first in --help. */
+    @Mixin
+    ClusterOptions cluster = new ClusterOptions();
 
     private final ClusterLocator locator;
     private final PrintStream out;

@@ -84,9 +84,6 @@ public final class RunCommand implements Callable<Integer> {
             TaskState.TASK_KILLED, TaskState.TASK_LOST, TaskState.TASK_ERROR, TaskState.TASK_DROPPED,
             TaskState.TASK_GONE, TaskState.TASK_GONE_BY_OPERATOR);
 
-    @Mixin
-    ClusterOptions cluster = new ClusterOptions();
-
     @Option(names = "--name", paramLabel = "NAME",
             description = "Task name; the task id is NAME-<random>. Default: the command's file name.")
     String name;
@@ -106,6 +103,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--offer-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "Give up when no offer fits within this many seconds (default: ${DEFAULT-VALUE}).")
     int offerTimeoutSeconds;
+
+    /** Declared after the command's own options so that they come first in --help. */
+    @Mixin
+    ClusterOptions cluster = new ClusterOptions();
 
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (after --).")
     List<String> command;

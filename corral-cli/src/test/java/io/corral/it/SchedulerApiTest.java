@@ -119,6 +119,28 @@ class SchedulerApiTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void offersLeaveOutWhatRunningTasksUse() throws Exception {
+        RecordingScheduler first = new RecordingScheduler();
+        RecordingScheduler second = new RecordingScheduler();
+        try (SchedulerClient a = subscribe(first, Encoding.JSON, "holder")) {
+            Offer offer = first.nextOffer();
+            double cpus = offer.getResourcesList().stream().filter(r -> r.getName().equals("cpus"))
+                    .mapToDouble(r -> r.getScalar().getValue()).sum();
+            a.launch(List.of(offer.getId()), List.of(Tasks.shell("holder-task", "sleep 100", offer, 0.5, 128)))
+                    .join();
+            first.awaitState("holder-task", TaskState.TASK_RUNNING);
+            try (SchedulerClient b = subscribe(second, Encoding.PROTOBUF, "second")) {
+                Offer rest = second.nextOffer();
+                assertThat(rest.getResourcesList()).filteredOn(r -> r.getName().equals("cpus"))
+                        .singleElement().satisfies(r -> assertThat(r.getScalar().getValue()).isEqualTo(cpus - 0.5));
+            }
+            a.kill(org.apache.mesos.v1.Protos.TaskID.newBuilder().setValue("holder-task").build(),
+                    offer.getAgentId()).join();
+            first.awaitState("holder-task", TaskState.TASK_KILLED);
+        }
+    }
+
     private static Path findSandboxFile(String taskId, String name) throws Exception {
         try (var files = Files.walk(workDir)) {
             return files.filter(p -> p.getFileName().toString().equals(name)

@@ -52,9 +52,13 @@ class LocalClusterIT {
         local = corral("local", "--work-dir", workDir.toString()).start();
         readLinesInto(local, localOutput);
 
-        await("a 'Leader: http://...' line from corral local").atMost(STARTUP)
-                .failFast("corral local exited", () -> !local.isAlive())
-                .until(() -> snapshot(localOutput).stream().anyMatch(line -> line.startsWith("Leader: http://")));
+        try {
+            await("a 'Leader: http://...' line from corral local").atMost(STARTUP)
+                    .failFast("corral local exited", () -> !local.isAlive())
+                    .until(() -> snapshot(localOutput).stream().anyMatch(line -> line.startsWith("Leader: http://")));
+        } catch (RuntimeException e) {
+            throw new AssertionError(e.getMessage() + "\n" + diagnostics(workDir), e);
+        }
 
         Result run = runToEnd("run", "--", "echo", "hello");
         assertThat(run.exit).as(run.describe()).isZero();
@@ -92,6 +96,21 @@ class LocalClusterIT {
             }
         }
         return "INT";
+    }
+
+    /** What corral local printed, and the end of every process's log. */
+    private String diagnostics(Path workDir) {
+        StringBuilder text = new StringBuilder("--- corral local:\n").append(String.join("\n", snapshot(localOutput)));
+        try (var logs = Files.list(workDir.resolve("logs"))) {
+            for (Path log : logs.sorted().toList()) {
+                List<String> lines = Files.readAllLines(log);
+                text.append("\n--- ").append(log.getFileName()).append(" (last 30 lines):\n")
+                        .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+            }
+        } catch (IOException e) {
+            text.append("\n(no logs: ").append(e.getMessage()).append(')');
+        }
+        return text.toString();
     }
 
     /** Every pid in cluster.json and, for agents, the task processes under them. */

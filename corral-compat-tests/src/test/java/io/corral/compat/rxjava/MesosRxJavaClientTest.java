@@ -11,14 +11,15 @@ import io.corral.compat.cluster.CorralCluster;
 import io.corral.compat.rxjava.RxJavaFramework.TaskRequest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
@@ -121,6 +122,32 @@ class MesosRxJavaClientTest {
         awaitState("sleep-task", TASK_KILLED);
         awaitAllAcknowledged("sleep-task");
         tearDownAndExpectNoFailures();
+    }
+
+    /**
+     * The exact probe mesos-rxjava sends before subscribing (MesosClient.resolveMesosUri): RxNetty writes the request
+     * target in absolute form, {@code GET http://host:port/redirect HTTP/1.1}, which HTTP/1.1 servers must accept
+     * (RFC 9112 section 3.2.2). Any answer but 307 makes the client keep the standby's URI and fail on SUBSCRIBE.
+     */
+    @Test
+    void standbyAnswersTheClientsAbsoluteFormRedirectProbeWith307() throws IOException {
+        int standby = cluster.standbyPort();
+        String request = "GET http://127.0.0.1:" + standby + "/redirect HTTP/1.1\r\n"
+                + "Host: 127.0.0.1:" + standby + "\r\n"
+                + "User-Agent: RxNetty Client\r\n"
+                + "Connection: close\r\n\r\n";
+        String response;
+        try (Socket socket = new Socket("127.0.0.1", standby)) {
+            socket.setSoTimeout((int) WAIT.toMillis());
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+        assertThat(response.lines().findFirst().orElse(""))
+                .as("status line; full response:%n%s", response)
+                .startsWith("HTTP/1.1 307");
+        assertThat(response.lines())
+                .as("headers; full response:%n%s", response)
+                .anySatisfy(line -> assertThat(line).isEqualToIgnoringCase("Location: //127.0.0.1:" + cluster.leaderPort()));
     }
 
     private static URI standbySchedulerUri() {

@@ -43,8 +43,8 @@ import rx.subjects.Subject;
  * updates, and every failure (a call Corral answered with anything but 202, an ERROR event, the stream breaking).
  *
  * <p>Threading: the client delivers events and call results on RxJava's computation threads; every recorded field is
- * a thread-safe collection or atomic, read by the test thread. {@link #launchOnNextOffer} may be called before or
- * after {@link #open}.
+ * a thread-safe collection or atomic, read by the test thread. {@link #open} and {@link #close} belong to the test
+ * thread; {@link #launchOnNextOffer}, {@link #kill} and {@link #teardown} may be called from any thread.
  */
 final class RxJavaFramework implements AutoCloseable {
     private static final double TASK_CPUS = 0.1;
@@ -82,12 +82,23 @@ final class RxJavaFramework implements AutoCloseable {
                 .applicationUserAgentEntry(UserAgentEntries.literal("corral-compat-tests", "0"))
                 .subscribe(subscribeCall)
                 .processStream(events -> events
-                        .doOnError(e -> failures.add("event stream failed: " + e))
+                        .doOnError(e -> failures.add("event stream failed: " + e + hint(e)))
                         .flatMapIterable(this::react)
                         .mergeWith(outbox)
                         .map(Optional::of))
                 .build()
                 .openStream();
+    }
+
+    /**
+     * mesos-rxjava throws a bare "Unhandled error" when SUBSCRIBE gets a status that is neither 200 nor 4xx/5xx
+     * (it logs the status at WARN as "Unhandled error: context = ...").
+     */
+    private static String hint(Throwable e) {
+        return e instanceof IllegalStateException && "Unhandled error".equals(e.getMessage())
+                ? " (SUBSCRIBE got neither 200 nor 4xx/5xx, typically a 307 from a standby that the client's"
+                        + " GET /redirect probe did not resolve; see the client's WARN log line for the status)"
+                : "";
     }
 
     void launchOnNextOffer(TaskRequest task) {
@@ -98,9 +109,7 @@ final class RxJavaFramework implements AutoCloseable {
     private List<SinkOperation<Call>> react(Event event) {
         List<SinkOperation<Call>> calls = new ArrayList<>();
         switch (event.getType()) {
-            case SUBSCRIBED -> {
-                frameworkId.set(event.getSubscribed().getFrameworkId());
-            }
+            case SUBSCRIBED -> frameworkId.set(event.getSubscribed().getFrameworkId());
             case OFFERS -> event.getOffers().getOffersList().forEach(offer -> calls.add(answer(offer)));
             case UPDATE -> {
                 TaskStatus status = event.getUpdate().getStatus();

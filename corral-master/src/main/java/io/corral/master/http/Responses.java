@@ -18,6 +18,9 @@ final class Responses {
                 ? failure.getCause() : failure;
         if (cause instanceof HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
+        } else if (cause instanceof java.util.concurrent.RejectedExecutionException) {
+            // The leadership term ended while the request was in flight: the client should find the new leader.
+            exchange.respondText(503, "This master is no longer leading; retry to reach the new leader");
         } else {
             LOG.error("request {} {} failed", exchange.method(), exchange.path(), cause);
             exchange.respondText(500, "Internal error: " + cause);

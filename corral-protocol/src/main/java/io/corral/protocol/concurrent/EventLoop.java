@@ -39,7 +39,10 @@ public final class EventLoop implements AutoCloseable {
         }
     }
 
-    /** Runs {@code event} on the loop and completes the future with its result (or its exception). */
+    /**
+     * Runs {@code event} on the loop and completes the future with its result (or its exception); once the loop is
+     * closed the future fails with {@link java.util.concurrent.RejectedExecutionException}.
+     */
     public <T> CompletableFuture<T> submit(Supplier<T> event) {
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
@@ -51,7 +54,7 @@ public final class EventLoop implements AutoCloseable {
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException closed) {
-            result.completeExceptionally(new IllegalStateException("shutting down"));
+            result.completeExceptionally(closed);
         }
         return result;
     }
