@@ -69,6 +69,10 @@ public final class AgentServer implements AutoCloseable {
 
     private void startAll() throws Exception {
         Files.createDirectories(options.workDir());
+        int leftovers = LeftoverTasks.killAll(options.workDir());
+        if (leftovers > 0) {
+            LOG.warn("Killed {} task(s) left running by an earlier run of this agent", leftovers);
+        }
         ResourceSet resources = ResourceSet.parse(options.resources() != null ? options.resources()
                 : io.corral.agent.resources.DetectedResources.detect(options.workDir()).toMesosResourceString());
         loop = new EventLoop("agent-loop");

@@ -20,8 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A whole Corral cluster on this machine: starts the ZooKeeper servers, then (once they serve) the masters and
- * agents, follows the leading master, keeps {@code cluster.json} and the {@link LocalRegistry} record current, tells
+ * A whole Corral cluster on this machine: starts the ZooKeeper servers, masters and agents, follows the leading master, keeps {@code cluster.json} and the {@link LocalRegistry} record current, tells
  * the user what happens, and stops everything on {@link #stop()}.
  *
  * <p>Threading: all state lives on one single-threaded loop, shared with the {@link Supervisor}; the leader feed's
@@ -51,7 +50,6 @@ public final class LocalCluster {
     private String state = "STARTING";
     private String leaderUrl;
     private LeaderFeed leaderFeed;
-    private boolean serversStarted;
     private String lastProgress = "";
     private boolean stopping;
 
@@ -73,7 +71,7 @@ public final class LocalCluster {
         this.supervisor = new Supervisor(loop, launcher, readiness, backoff, clock, this::processChanged);
     }
 
-    /** Starts the ZooKeeper servers; the rest follows once they serve. */
+    /** Starts every process and returns; {@link #ready()} tells when a leader serves. */
     public void start() {
         try {
             Files.createDirectories(workDir.resolve("logs"));
@@ -84,7 +82,10 @@ public final class LocalCluster {
             writeClusterFile();
             publishRecord();
             out.println("Starting " + describeSize() + " in " + workDir);
-            topology.zooKeepers().forEach(supervisor::start);
+            // All at once: JVM start-up is most of the wait, and masters and agents keep retrying ZooKeeper until
+            // its quorum serves. Starting them only after ZooKeeper serves made start-up about twice as slow.
+            topology.all().forEach(supervisor::start);
+            leaderFeed = leaderFeeds.open(topology.zkUrl(), leader -> loop.execute(() -> leaderChanged(leader)));
         });
     }
 
@@ -145,21 +146,11 @@ public final class LocalCluster {
         if (stopping) {
             return;
         }
-        if (!serversStarted && allUp(topology.zooKeepers())) {
-            startServers();
-        }
         if (firstLeader.isDone()) {
             reportEvent(changed, event);
         } else {
             reportProgress();
         }
-    }
-
-    private void startServers() {
-        serversStarted = true;
-        topology.masters().forEach(supervisor::start);
-        topology.agents().forEach(supervisor::start);
-        leaderFeed = leaderFeeds.open(topology.zkUrl(), leader -> loop.execute(() -> leaderChanged(leader)));
     }
 
     private void leaderChanged(Optional<String> address) {
@@ -209,10 +200,6 @@ public final class LocalCluster {
         if (changed.state() == ProcessState.BACKOFF || changed.restarts() > 0) {
             out.println(changed.spec().name() + ": " + event + (changed.pid() == null ? "" : " (pid " + changed.pid() + ")"));
         }
-    }
-
-    private boolean allUp(List<ProcessSpec> specs) {
-        return specs.stream().allMatch(spec -> statusOf(spec).map(s -> s.state() == ProcessState.UP).orElse(false));
     }
 
     private Optional<ProcessStatus> statusOf(ProcessSpec spec) {

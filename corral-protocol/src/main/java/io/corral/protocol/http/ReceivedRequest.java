@@ -26,8 +26,26 @@ record ReceivedRequest(
             return rejected(request, new HttpError(400, "Malformed HTTP request: " + cause.getMessage()), false);
         }
         return new ReceivedRequest(
-                request.method().name(), request.uri(), request.protocolVersion(), request.headers(),
+                request.method().name(), originForm(request.uri()), request.protocolVersion(), request.headers(),
                 ByteBufUtil.getBytes(request.content()), HttpUtil.isKeepAlive(request), null);
+    }
+
+    /**
+     * The request target as path and query. HTTP/1.1 servers must also accept the absolute form
+     * ({@code GET http://host:port/redirect}, RFC 9112 §3.2.2), which some Mesos clients send (mesos-rxjava through
+     * RxNetty); routing and redirects work on the path, so the scheme and authority are dropped here.
+     */
+    static String originForm(String target) {
+        int schemeEnd = target.indexOf("://");
+        if (schemeEnd <= 0 || target.startsWith("/")) {
+            return target;
+        }
+        int pathStart = target.indexOf('/', schemeEnd + 3);
+        if (pathStart < 0) {
+            int queryStart = target.indexOf('?', schemeEnd + 3);
+            return queryStart < 0 ? "/" : "/" + target.substring(queryStart);
+        }
+        return target.substring(pathStart);
     }
 
     /** A request that is answered with {@code error} without reaching the handler. */
