@@ -93,11 +93,12 @@ public final class MasterServer implements AutoCloseable {
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
-        detector = new MasterDetector(zk, options.zk().rootPath());
-        detector.addListener(leader -> control.execute(() -> onLeaderChange(leader)));
         contender = new MasterContender(zk, options.zk().rootPath(), MesosJson.printBytes(info));
         contender.addListener(() -> control.execute(() -> loseLeadership("candidacy lost (ZooKeeper session ended)")));
         contender.start();
+        // Only now: every leader the detector reports can be compared with our own node.
+        detector = new MasterDetector(zk, options.zk().rootPath());
+        detector.addListener(leader -> control.execute(() -> onLeaderChange(leader)));
         LOG.info("Master {} serving on http://{}:{}, contending as {}", info.getId(), options.hostname(),
                 http.port(), contender.ownNodeName());
     }

@@ -41,6 +41,7 @@ class LocalClusterIT {
 
     @AfterEach
     void leaveNothingBehind() {
+        System.out.println("--- corral local printed:\n" + String.join("\n", snapshot(localOutput)));
         if (local != null && local.isAlive()) {
             ProcessTree.stop(List.of(local.toHandle()), Duration.ofSeconds(20));
         }
