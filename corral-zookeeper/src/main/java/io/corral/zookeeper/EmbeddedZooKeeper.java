@@ -285,8 +285,12 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         public void stop() {
             // Before serverStarted() the connection factory may not exist yet and close() would do nothing,
             // so wait for the start (or its failure) first.
-            started.handle((ok, error) -> null).join();
-            close();
+            // A server that failed to start has nothing to close, and closing its half-built connection
+            // factory can wait forever for threads that never started.
+            boolean failed = started.handle((ok, error) -> error != null).join();
+            if (!failed) {
+                close();
+            }
         }
     }
 
@@ -322,8 +326,12 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
         @Override
         public void stop() {
-            started.handle((ok, error) -> null).join();
-            close();
+            // A server that failed to start has nothing to close, and closing its half-built connection
+            // factory can wait forever for threads that never started.
+            boolean failed = started.handle((ok, error) -> error != null).join();
+            if (!failed) {
+                close();
+            }
         }
     }
 }
