@@ -30,8 +30,8 @@ public final class AgentCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     String hostname;
 
-    @Option(names = "--bind", defaultValue = "0.0.0.0", paramLabel = "ADDRESS",
-            description = "Address the HTTP server binds to (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bind", paramLabel = "ADDRESS",
+            description = "Address the HTTP server binds to (default: the address of --hostname; 0.0.0.0 for all).")
     String bind;
 
     @Option(names = "--work-dir", required = true, paramLabel = "DIR",
@@ -55,7 +55,7 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        AgentServer server = AgentServer.start(new AgentServer.Options(zk, hostname, bind, port,
+        AgentServer server = AgentServer.start(new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45)));
         CountDownLatch done = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

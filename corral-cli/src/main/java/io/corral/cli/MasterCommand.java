@@ -36,8 +36,8 @@ public final class MasterCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     String hostname;
 
-    @Option(names = "--bind", defaultValue = "0.0.0.0", paramLabel = "ADDRESS",
-            description = "Address the HTTP server binds to (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--bind", paramLabel = "ADDRESS",
+            description = "Address the HTTP server binds to (default: the address of --hostname; 0.0.0.0 for all).")
     String bind;
 
     @Option(names = "--work-dir", paramLabel = "DIR",
@@ -58,7 +58,7 @@ public final class MasterCommand implements Callable<Integer> {
         CountDownLatch done = new CountDownLatch(1);
         int[] exitCode = {0};
         MasterServer server = MasterServer.start(
-                new MasterServer.Options(zk, hostname, bind, port, zkSessionTimeout, MasterConfig.defaults()),
+                new MasterServer.Options(zk, hostname, bind != null ? bind : hostname, port, zkSessionTimeout, MasterConfig.defaults()),
                 () -> {
                     LOG.error("Lost candidacy as a leader: exiting so that a supervisor restarts this master");
                     exitCode[0] = 1;
