@@ -69,6 +69,8 @@ class LocalClusterIT {
         assertThat(ps.exit).as(ps.describe()).isZero();
         assertThat(ps.output).as(ps.describe()).contains("TASK_FINISHED");
 
+        ridesAKill9OfTheLeader(workDir);
+
         Set<ProcessHandle> cluster = clusterProcesses(workDir);
         assertThat(cluster).as("processes named in cluster.json").hasSizeGreaterThanOrEqualTo(8);
 
@@ -80,6 +82,59 @@ class LocalClusterIT {
         assertThat(snapshot(localOutput)).as(String.join("\n", snapshot(localOutput))).contains(
                 "Stopped. Logs are in " + workDir.resolve("logs"));
         assertThat(ClusterFile.read(ClusterFile.in(workDir)).state()).isEqualTo("STOPPED");
+    }
+
+    /**
+     * {@code kill -9} of the leading master while {@code corral run} waits for its task: a standby takes over, the
+     * supervisor restarts the killed master, and the run still ends with TASK_FINISHED and exit code 0. Prints the
+     * seconds from the kill to a new leader answering, for docs/benchmarks.md.
+     */
+    private void ridesAKill9OfTheLeader(Path workDir) throws Exception {
+        Process run = corral("run", "--name", "through-failover", "--", "sh", "-c", "sleep 6; echo survived").start();
+        List<String> runOutput = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = readLinesInto(run, runOutput);
+        await("TASK_RUNNING from corral run").atMost(COMMAND)
+                .until(() -> snapshot(runOutput).stream().anyMatch(line -> line.contains("TASK_RUNNING")));
+
+        ClusterFile before = ClusterFile.read(ClusterFile.in(workDir));
+        String oldLeader = before.leader();
+        ClusterFile.Process leader = before.processes().stream()
+                .filter(p -> p.role().equals("master") && oldLeader.contains(p.address()))
+                .findFirst().orElseThrow(() -> new AssertionError("no master serves " + oldLeader));
+        long killedAt = System.nanoTime();
+        new ProcessBuilder("kill", "-9", Long.toString(leader.pid())).start().waitFor();
+
+        List<String> others = before.processes().stream()
+                .filter(p -> p.role().equals("master") && !p.name().equals(leader.name()))
+                .map(ClusterFile.Process::address).toList();
+        await("a new leader serving /master/state").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> others.stream().anyMatch(LocalClusterIT::servesState));
+        System.out.printf("failover: a new leader served %.2f s after kill -9 of %s%n",
+                (System.nanoTime() - killedAt) / 1e9, leader.name());
+
+        assertThat(run.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)).as("corral run ends").isTrue();
+        reader.join(TimeUnit.SECONDS.toMillis(5));
+        String output = String.join("\n", snapshot(runOutput));
+        assertThat(run.exitValue()).as(output).isZero();
+        assertThat(output).contains("TASK_FINISHED");
+        await("the killed master restarted by the supervisor").atMost(Duration.ofSeconds(60))
+                .until(() -> ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
+                        .anyMatch(p -> p.name().equals(leader.name()) && p.restarts() >= 1
+                                && "UP".equals(p.state())));
+    }
+
+    private static boolean servesState(String address) {
+        try {
+            java.net.HttpURLConnection connection = (java.net.HttpURLConnection)
+                    java.net.URI.create("http://" + address + "/master/state").toURL().openConnection();
+            connection.setInstanceFollowRedirects(false);
+            connection.setConnectTimeout(500);
+            connection.setReadTimeout(2000);
+            return connection.getResponseCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
