@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.test.TestingServer;
 import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.MasterInfo;
 import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
@@ -36,11 +38,13 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * TEARDOWN), through the real scheduler API over loopback HTTP, with the task a real OS process. Several such
  * frameworks run at once ({@code concurrency}).
  *
- * <p>Usage: {@code bench/launch-throughput [launches] [concurrency]} (defaults 400 and 8). The cluster (ZooKeeper,
+ * <p>Usage: {@code bench/launch-throughput [launches] [concurrency]} (defaults 400 and 8); {@code BENCH_TRACE=1}
+ * prints the timeline of every launch. The cluster (ZooKeeper,
  * one master, one agent) runs inside this JVM; the numbers include everything but JVM start-up.
  */
 public final class LaunchThroughputBenchmark {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final boolean TRACE = System.getenv("BENCH_TRACE") != null;
 
     public static void main(String[] args) throws Exception {
         int launches = args.length > 0 ? Integer.parseInt(args[0]) : 400;
@@ -110,8 +114,8 @@ public final class LaunchThroughputBenchmark {
             final long t0 = System.nanoTime();
 
             @Override
-            public void subscribed(org.apache.mesos.v1.Protos.FrameworkID id, org.apache.mesos.v1.Protos.MasterInfo m) {
-                if (System.getenv("BENCH_TRACE") != null) System.err.printf("%s subscribed +%d ms%n", name, (System.nanoTime() - t0) / 1000000);
+            public void subscribed(FrameworkID id, MasterInfo master) {
+                trace(name, "subscribed", t0);
             }
 
             @Override
@@ -122,7 +126,7 @@ public final class LaunchThroughputBenchmark {
                         continue;
                     }
                     launched = true;
-                    if (System.getenv("BENCH_TRACE") != null) System.err.printf("%s offer +%d ms%n", name, (System.nanoTime() - t0) / 1000000);
+                    trace(name, "offer", t0);
                     self[0].launch(List.of(offer.getId()), List.of(task(name, offer)));
                     self[0].suppress();
                 }
@@ -130,7 +134,7 @@ public final class LaunchThroughputBenchmark {
 
             @Override
             public void update(TaskStatus status) {
-                if (System.getenv("BENCH_TRACE") != null) System.err.printf("%s %s +%d ms%n", name, status.getState(), (System.nanoTime() - t0) / 1000000);
+                trace(name, status.getState().name(), t0);
                 if (status.getState() == TaskState.TASK_FINISHED || status.getState() == TaskState.TASK_FAILED
                         || status.getState() == TaskState.TASK_ERROR || status.getState() == TaskState.TASK_LOST) {
                     finished.complete(status);
@@ -148,6 +152,13 @@ public final class LaunchThroughputBenchmark {
                 throw new IllegalStateException(name + " ended " + status.getState() + ": " + status.getMessage());
             }
             client.teardown().get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** With BENCH_TRACE set, prints when each step of a launch happened, in ms since it started. */
+    private static void trace(String launch, String step, long startNanos) {
+        if (TRACE) {
+            System.err.printf("%s %s +%d ms%n", launch, step, (System.nanoTime() - startNanos) / 1_000_000);
         }
     }
 
