@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.protocol.MasterInfos;
+import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.HttpExchange;
@@ -158,16 +159,7 @@ public final class AgentServer implements AutoCloseable {
 
     @Override
     public void close() {
-        for (AutoCloseable closeable : new AutoCloseable[] {link, detector, zk, http, timers, loop}) {
-            if (closeable == null) {
-                continue;
-            }
-            try {
-                closeable.close();
-            } catch (Exception e) {
-                LOG.debug("close failed", e);
-            }
-        }
+        Closeables.closeAll(link, detector, zk, http, timers, loop);
         if (killTimers != null) {
             killTimers.shutdown();
         }

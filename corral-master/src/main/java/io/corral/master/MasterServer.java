@@ -4,6 +4,7 @@ import io.corral.master.allocator.FairShareAllocator;
 import io.corral.master.http.Leadership;
 import io.corral.master.http.MasterHttp;
 import io.corral.protocol.MasterInfos;
+import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.HttpServer;
@@ -187,21 +188,8 @@ public final class MasterServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        closeQuietly(contender);
-        closeQuietly(detector);
-        closeQuietly(zk);
-        closeQuietly(http);
+        Closeables.closeAll(contender, detector, zk, http);
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
-        if (closeable == null) {
-            return;
-        }
-        try {
-            closeable.close();
-        } catch (Exception e) {
-            LOG.debug("close failed", e);
-        }
-    }
 
 }

@@ -247,6 +247,18 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return peerConfig;
     }
 
+    /**
+     * Closes a server once its start has finished. Before it started, its connection factory may not exist yet and
+     * closing would do nothing; if it failed to start there is nothing to close, and closing its half-built
+     * connection factory could wait forever for threads that never started.
+     */
+    private static void closeOnceStarted(CompletableFuture<Void> started, Runnable close) {
+        boolean failed = started.handle((ok, error) -> error != null).join();
+        if (!failed) {
+            close.run();
+        }
+    }
+
     /** Runs one kind of ZooKeeper server in the calling thread until {@link #stop()}. */
     private interface Runner {
         void run() throws Exception;
@@ -283,14 +295,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
         @Override
         public void stop() {
-            // Before serverStarted() the connection factory may not exist yet and close() would do nothing,
-            // so wait for the start (or its failure) first.
-            // A server that failed to start has nothing to close, and closing its half-built connection
-            // factory can wait forever for threads that never started.
-            boolean failed = started.handle((ok, error) -> error != null).join();
-            if (!failed) {
-                close();
-            }
+            closeOnceStarted(started, this::close);
         }
     }
 
@@ -326,12 +331,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
         @Override
         public void stop() {
-            // A server that failed to start has nothing to close, and closing its half-built connection
-            // factory can wait forever for threads that never started.
-            boolean failed = started.handle((ok, error) -> error != null).join();
-            if (!failed) {
-                close();
-            }
+            closeOnceStarted(started, this::close);
         }
     }
 }

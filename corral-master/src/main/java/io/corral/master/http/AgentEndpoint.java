@@ -22,9 +22,7 @@ final class AgentEndpoint {
 
     void handle(Master master, HttpExchange exchange) {
         try {
-            if (!"POST".equals(exchange.method())) {
-                throw new HttpError(405, "Expecting a 'POST' request, received '" + exchange.method() + "'");
-            }
+            Responses.requirePost(exchange);
             if (MediaTypes.requestEncoding(exchange) != Encoding.JSON) {
                 throw new HttpError(415, "The agent protocol speaks application/json only");
             }
@@ -34,19 +32,13 @@ final class AgentEndpoint {
                 return;
             }
             String streamId = exchange.header(AgentProtocol.STREAM_ID_HEADER);
-            master.submit(() -> {
+            Responses.acceptedOrFailed(exchange, master.submit(() -> {
                 Agent agent = master.agentCalls().authorize(call.agentId(), streamId);
                 if (call.type() == AgentCall.Type.UPDATE) {
                     master.agentCalls().update(agent, call.update());
                 }
                 return null;
-            }).whenComplete((ok, failure) -> {
-                if (failure != null) {
-                    Responses.fail(exchange, failure);
-                } else {
-                    exchange.respond(202, null, new byte[0]);
-                }
-            });
+            }));
         } catch (HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
         }

@@ -12,6 +12,24 @@ final class Responses {
 
     private Responses() {}
 
+    /** The v1 APIs accept only POST (Mesos answers anything else with 405). */
+    static void requirePost(HttpExchange exchange) {
+        if (!"POST".equals(exchange.method())) {
+            throw new HttpError(405, "Expecting a 'POST' request, received '" + exchange.method() + "'");
+        }
+    }
+
+    /** Answers 202 when the call's event succeeded, else its error: the reply of every non-subscribe call. */
+    static void acceptedOrFailed(HttpExchange exchange, java.util.concurrent.CompletableFuture<?> event) {
+        event.whenComplete((ok, failure) -> {
+            if (failure != null) {
+                fail(exchange, failure);
+            } else {
+                exchange.respond(202, null, new byte[0]);
+            }
+        });
+    }
+
     /** Answers a failed event: an {@link HttpError} with its own status and message, anything else with 500. */
     static void fail(HttpExchange exchange, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null

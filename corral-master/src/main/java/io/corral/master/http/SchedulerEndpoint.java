@@ -27,9 +27,7 @@ final class SchedulerEndpoint {
 
     void handle(Master master, HttpExchange exchange) {
         try {
-            if (!"POST".equals(exchange.method())) {
-                throw new HttpError(405, "Expecting a 'POST' request, received '" + exchange.method() + "'");
-            }
+            Responses.requirePost(exchange);
             Encoding requestEncoding = MediaTypes.requestEncoding(exchange);
             Encoding responseEncoding = MediaTypes.responseEncoding(exchange);
             Call call = parse(exchange.body(), requestEncoding);
@@ -38,16 +36,10 @@ final class SchedulerEndpoint {
                 subscribe(master, exchange, call, responseEncoding);
             } else {
                 String streamId = exchange.header(STREAM_ID_HEADER);
-                master.submit(() -> {
+                Responses.acceptedOrFailed(exchange, master.submit(() -> {
                     dispatch(master.schedulerCalls(), call, streamId);
                     return null;
-                }).whenComplete((ok, failure) -> {
-                    if (failure != null) {
-                        Responses.fail(exchange, failure);
-                    } else {
-                        exchange.respond(202, null, new byte[0]);
-                    }
-                });
+                }));
             }
         } catch (HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
