@@ -73,6 +73,8 @@ public final class Master implements AutoCloseable {
     /** Declined (framework, agent) pairs and when each filter expires. */
     private final Map<AllocationInput.Filter, Long> filters = new HashMap<>();
     private boolean allocationPending;
+    /** While the ZooKeeper connection is suspended the master may no longer lead: it decides nothing. */
+    private boolean paused;
     private Timers.Cancellable allocationTimer;
     private Timers.Cancellable pingTimer;
 
@@ -138,9 +140,24 @@ public final class Master implements AutoCloseable {
         });
     }
 
+    /** Stops (or resumes) the decisions the master takes on its own: allocation and removals on timeouts. */
+    public void setPaused(boolean paused) {
+        this.paused = paused;
+        if (!paused) {
+            allocateSoon();
+        }
+    }
+
+    boolean isPaused() {
+        return paused;
+    }
+
     /** One allocation cycle: snapshot, ask the pure allocator, turn its proposals into offers. */
     void allocate() {
         allocationPending = false;
+        if (paused) {
+            return;
+        }
         long now = timers.nowMillis();
         filters.values().removeIf(expiry -> expiry <= now);
         List<OfferProposal> proposals = allocator.allocate(snapshot(), random);

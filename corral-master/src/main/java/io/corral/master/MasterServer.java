@@ -23,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.state.ConnectionState;
 import org.apache.mesos.v1.Protos.MasterInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,6 +95,7 @@ public final class MasterServer implements AutoCloseable {
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
+        zk.getConnectionStateListenable().addListener((client, state) -> control.execute(() -> onConnection(state)));
         contender = new MasterContender(zk, options.zk().rootPath(), MesosJson.printBytes(info));
         contender.addListener(() -> control.execute(() -> loseLeadership("candidacy lost (ZooKeeper session ended)")));
         contender.start();
@@ -132,6 +134,35 @@ public final class MasterServer implements AutoCloseable {
             loseLeadership("another master leads now");
         } else if (!ours) {
             leadership.follow(leader.map(l -> MasterInfos.httpAddress(l.info())).orElse(null));
+        }
+    }
+
+    /**
+     * SUSPENDED: stop deciding (the APIs answer 503) until RECONNECTED with the same session; LOST ends the
+     * candidacy for good (the contender reports it and {@link #loseLeadership} runs).
+     */
+    private void onConnection(ConnectionState state) {
+        switch (state) {
+            case SUSPENDED -> {
+                LOG.warn("ZooKeeper connection suspended: making no decisions until it is back");
+                leadership.setUncertain(true);
+                if (term != null) {
+                    Master master = term.master();
+                    master.execute(() -> master.setPaused(true));
+                }
+            }
+            case RECONNECTED -> {
+                if (contender.hasCandidacy()) {
+                    LOG.info("ZooKeeper connection back with the same session: resuming");
+                    leadership.setUncertain(false);
+                    if (term != null) {
+                        Master master = term.master();
+                        master.execute(() -> master.setPaused(false));
+                    }
+                }
+            }
+            case LOST -> loseLeadership("ZooKeeper session lost");
+            default -> { }
         }
     }
 

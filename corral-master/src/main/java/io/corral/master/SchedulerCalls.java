@@ -144,11 +144,20 @@ public final class SchedulerCalls {
             return;
         }
         framework.setFailoverTimer(master.timers().schedule(Duration.ofMillis((long) (timeoutSeconds * 1000)),
-                () -> {
-                    if (!framework.isConnected() && master.frameworks.get(frameworkId) == framework) {
-                        master.removeFramework(framework, "failover timeout of " + timeoutSeconds + "s expired");
-                    }
-                }));
+                () -> expireFailoverTimeout(framework, timeoutSeconds)));
+    }
+
+    /** The failover timeout passed; while the master is paused (leadership uncertain) it waits and tries again. */
+    private void expireFailoverTimeout(Framework framework, double timeoutSeconds) {
+        if (framework.isConnected() || master.frameworks.get(framework.id()) != framework) {
+            return;
+        }
+        if (master.isPaused()) {
+            framework.setFailoverTimer(master.timers().schedule(Duration.ofSeconds(1),
+                    () -> expireFailoverTimeout(framework, timeoutSeconds)));
+            return;
+        }
+        master.removeFramework(framework, "failover timeout of " + timeoutSeconds + "s expired");
     }
 
     // ---- the other calls: each requires a subscribed framework on its current stream ----

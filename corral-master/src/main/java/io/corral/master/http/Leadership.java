@@ -12,6 +12,7 @@ import java.util.Optional;
 public final class Leadership {
     private volatile Master master;
     private volatile String leaderAddress;
+    private volatile boolean uncertain;
 
     /** This process leads from now on, serving through {@code master}. */
     public void lead(Master master, String ownAddress) {
@@ -23,6 +24,18 @@ public final class Leadership {
     public void follow(String address) {
         this.master = null;
         this.leaderAddress = address;
+    }
+
+    /**
+     * The ZooKeeper connection is SUSPENDED: this master may have lost the lead without knowing it yet, so it makes
+     * no decisions and answers its APIs with 503 until the connection comes back (or the session is lost for good).
+     */
+    public void setUncertain(boolean uncertain) {
+        this.uncertain = uncertain;
+    }
+
+    public boolean isUncertain() {
+        return uncertain;
     }
 
     public Optional<Master> master() {

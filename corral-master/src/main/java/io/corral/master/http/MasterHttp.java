@@ -46,6 +46,11 @@ public final class MasterHttp implements HttpHandler {
     }
 
     private void leaderOnly(HttpExchange exchange, String path) {
+        if (leadership.isUncertain()) {
+            exchange.respondText(503, "Leadership uncertain: this master's ZooKeeper connection is suspended;"
+                    + " retry shortly");
+            return;
+        }
         Optional<Master> master = leadership.master();
         if (master.isEmpty()) {
             redirect(exchange, exchange.uri());
