@@ -55,6 +55,7 @@ public final class AgentCalls {
         }
         AgentLink link = openStream.apply(agent.id());
         agent.attach(link, info);
+        agent.heard(master.timers().nowMillis());
         adoptReportedTasks(agent, register);
         link.send(AgentEvent.registered(agent.id(), master.info(),
                 master.config().agentPingInterval().toMillis() / 1000.0));
@@ -118,7 +119,16 @@ public final class AgentCalls {
         }
         if (agent.tasks().containsKey(running.task().getTaskId())) {
             Task known = agent.tasks().get(running.task().getTaskId());
+            boolean wasUnreachable = known.state() == TaskState.TASK_UNREACHABLE;
             recordStatus(agent, known, running.latestStatus());
+            if (wasUnreachable && running.latestStatus() != null) {
+                // Back from a partition: tell the framework the task's real state (Mesos 1.5+ kills nothing).
+                master.forwardUpdate(framework, running.latestStatus().toBuilder().clearUuid()
+                        .setSource(TaskStatus.Source.SOURCE_MASTER)
+                        .setReason(TaskStatus.Reason.REASON_AGENT_REREGISTERED)
+                        .setTimestamp(master.timers().nowMillis() / 1000.0)
+                        .build());
+            }
             return;
         }
         TaskState state = running.latestStatus() != null ? running.latestStatus().getState() : TaskState.TASK_STAGING;
@@ -171,6 +181,44 @@ public final class AgentCalls {
         if (!wasTerminal && task.isTerminal()) {
             agent.releaseTaskResources(task);
             master.allocateSoon();
+        }
+    }
+
+    /** A PONG (or any call) from the agent: it is alive and reaches this master. */
+    public void heard(Agent agent) {
+        agent.heard(master.timers().nowMillis());
+    }
+
+    /**
+     * The agent is unreachable (silent past the ping limit, or its ZooKeeper presence gone): its offers are
+     * rescinded, and each of its running tasks is reported TASK_UNREACHABLE to partition-aware frameworks and
+     * TASK_LOST to the others, by the master, without a uuid (reference §6). The tasks stay known: when the agent
+     * re-registers they are reconciled and nothing is killed for having been unreachable.
+     */
+    public void markUnreachable(Agent agent, String why) {
+        if (agent.isUnreachable()) {
+            return;
+        }
+        long now = master.timers().nowMillis();
+        agent.markUnreachable(now);
+        LOG.warn("Agent {} ({}) is unreachable: {}", agent.id().getValue(), agent.info().getHostname(), why);
+        if (agent.link() != null) {
+            agent.link().close();
+            agent.detach();
+        }
+        master.rescindOffersOf(agent.offers(), true);
+        for (Task task : agent.tasks().values()) {
+            if (task.isTerminal()) {
+                continue;
+            }
+            TaskStatus status = master.masterStatus(task.id(), agent.id(), TaskState.TASK_UNREACHABLE,
+                    TaskStatus.Reason.REASON_AGENT_REMOVED, "Agent " + agent.info().getHostname() + " is unreachable: "
+                            + why).toBuilder()
+                    .setUnreachableTime(org.apache.mesos.v1.Protos.TimeInfo.newBuilder()
+                            .setNanoseconds(now * 1_000_000L))
+                    .build();
+            task.record(status);
+            master.forwardUpdate(master.frameworks.get(task.frameworkId()), status);
         }
     }
 

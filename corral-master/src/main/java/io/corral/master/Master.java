@@ -376,10 +376,21 @@ public final class Master implements AutoCloseable {
         }));
     }
 
+    /**
+     * Every ping interval: PING each connected agent, and mark unreachable each registered agent that has not been
+     * heard from for {@code max_agent_ping_timeouts} intervals (it may keep its ZooKeeper session, yet be unable to
+     * reach this master).
+     */
     private void schedulePings() {
         pingTimer = timers.schedule(config.agentPingInterval(), () -> {
-            for (Agent agent : agents.values()) {
-                if (agent.isConnected()) {
+            long now = timers.nowMillis();
+            for (Agent agent : List.copyOf(agents.values())) {
+                if (agent.isUnreachable()) {
+                    continue;
+                }
+                if (now - agent.lastHeardMillis() >= config.agentSilenceLimit().toMillis() && !paused) {
+                    agentCalls.markUnreachable(agent, "no PONG for " + config.agentSilenceLimit().toSeconds() + "s");
+                } else if (agent.isConnected()) {
                     agent.link().send(AgentEvent.ping());
                 }
             }

@@ -7,11 +7,19 @@ import java.time.Duration;
  *
  * @param heartbeatInterval scheduler HEARTBEAT period; Mesos hard-codes 15 s and clients expect it
  * @param agentPingInterval PING period on agent streams (Mesos {@code --agent_ping_timeout}, 15 s)
+ * @param maxAgentPingTimeouts PINGs an agent may leave unanswered before it is marked unreachable (Mesos
+ *     {@code --max_agent_ping_timeouts}, 5)
  * @param allocationInterval period of the batch allocation (Mesos {@code --allocation_interval}, 1 s); changes
  *     (a new framework, freed resources) also trigger an allocation at once
  */
-public record MasterConfig(Duration heartbeatInterval, Duration agentPingInterval, Duration allocationInterval) {
+public record MasterConfig(Duration heartbeatInterval, Duration agentPingInterval, int maxAgentPingTimeouts,
+                           Duration allocationInterval) {
     public static MasterConfig defaults() {
-        return new MasterConfig(Duration.ofSeconds(15), Duration.ofSeconds(15), Duration.ofSeconds(1));
+        return new MasterConfig(Duration.ofSeconds(15), Duration.ofSeconds(15), 5, Duration.ofSeconds(1));
+    }
+
+    /** How long an agent may stay silent (no PONG) before it is marked unreachable (Mesos: 15 s x 5 = 75 s). */
+    public Duration agentSilenceLimit() {
+        return agentPingInterval.multipliedBy(maxAgentPingTimeouts);
     }
 }

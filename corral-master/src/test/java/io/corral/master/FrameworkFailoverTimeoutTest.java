@@ -2,88 +2,46 @@ package io.corral.master;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.corral.master.allocator.FairShareAllocator;
-import io.corral.master.state.AgentLink;
-import io.corral.master.state.FrameworkLink;
-import io.corral.protocol.MasterInfos;
-import io.corral.protocol.agent.AgentCall;
-import io.corral.protocol.agent.AgentEvent;
-import io.corral.protocol.agent.AgentProtocol;
-import io.corral.protocol.concurrent.EventLoop;
-import io.corral.protocol.concurrent.ManualTimers;
-import io.corral.protocol.resources.ResourceSet;
+import io.corral.master.MasterFixture.RecordingLink;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
-import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
-import org.apache.mesos.v1.scheduler.Protos.Call;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+
 
 /**
  * The master's timers on a fake clock: a disconnected framework is removed when its failover timeout passes, not
  * before, and not at all if it resubscribes in time. No sleeping: time moves only when the test says so.
  */
 class FrameworkFailoverTimeoutTest {
-    private final EventLoop loop = new EventLoop("test-master");
-    private final ManualTimers timers = new ManualTimers(1_700_000_000_000L);
-    private final Master master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"),
-            MasterConfig.defaults(), loop, timers, new FairShareAllocator(), new Random(1));
-
-    /** A stream that records what the master sends. */
-    static final class RecordingLink implements FrameworkLink, AgentLink {
-        final List<Object> events = new CopyOnWriteArrayList<>();
-        volatile boolean open = true;
-
-        @Override public String streamId() { return "stream-" + System.identityHashCode(this); }
-        @Override public void send(Event event) { events.add(event); }
-        @Override public void send(AgentEvent event) { events.add(event); }
-        @Override public boolean isOpen() { return open; }
-        @Override public void close() { open = false; }
-    }
+    private final MasterFixture fixture = new MasterFixture();
+    private final Master master = fixture.master;
 
     @AfterEach
     void stop() {
-        loop.close();
+        fixture.close();
     }
 
     private <T> T onLoop(Supplier<T> action) {
-        return master.submit(action).join();
+        return fixture.onLoop(action);
     }
 
     private void advance(Duration duration) {
-        onLoop(() -> {
-            timers.advance(duration);
-            return null;
-        });
+        fixture.advance(duration);
     }
 
     private FrameworkID subscribe(FrameworkInfo info, RecordingLink link) {
-        Call.Builder call = Call.newBuilder().setType(Call.Type.SUBSCRIBE)
-                .setSubscribe(Call.Subscribe.newBuilder().setFrameworkInfo(info));
-        if (info.hasId()) {
-            call.setFrameworkId(info.getId());
-        }
-        onLoop(() -> {
-            master.schedulerCalls().subscribe(call.build(), id -> link);
-            return null;
-        });
-        Event subscribed = (Event) link.events.get(0);
-        assertThat(subscribed.getType()).isEqualTo(Event.Type.SUBSCRIBED);
-        return subscribed.getSubscribed().getFrameworkId();
+        return fixture.subscribe(info, link);
     }
 
     private void disconnect(FrameworkID id, RecordingLink link) {
         link.open = false;
-        onLoop(() -> {
-            master.schedulerCalls().streamClosed(id, link);
-            return null;
-        });
+        fixture.run(() -> master.schedulerCalls().streamClosed(id, link));
     }
 
     private boolean known(FrameworkID id) {
@@ -91,8 +49,7 @@ class FrameworkFailoverTimeoutTest {
     }
 
     private static FrameworkInfo info(double failoverTimeoutSeconds) {
-        return FrameworkInfo.newBuilder().setUser("u").setName("fw").setFailoverTimeout(failoverTimeoutSeconds)
-                .build();
+        return MasterFixture.frameworkInfo(failoverTimeoutSeconds);
     }
 
     @Test
@@ -140,14 +97,7 @@ class FrameworkFailoverTimeoutTest {
 
     @Test
     void resubscriptionClosesTheOldStreamWithAnErrorAndRescindsNothingVisible() {
-        RecordingLink agentLink = new RecordingLink();
-        onLoop(() -> {
-            master.agentCalls().register(new AgentCall.Register(AgentProtocol.VERSION, AgentInfo.newBuilder()
-                    .setHostname("a1").setPort(5051)
-                    .addAllResources(ResourceSet.parse("cpus:4;mem:4096").toList()).build(), List.of(), List.of()),
-                    agentId -> agentLink);
-            return null;
-        });
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:4;mem:4096"), List.of(), List.of(), new RecordingLink());
         RecordingLink first = new RecordingLink();
         FrameworkID id = subscribe(info(60), first);
         onLoop(() -> {

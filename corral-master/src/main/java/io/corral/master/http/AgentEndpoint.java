@@ -34,6 +34,7 @@ final class AgentEndpoint {
             String streamId = exchange.header(AgentProtocol.STREAM_ID_HEADER);
             Responses.acceptedOrFailed(exchange, master.submit(() -> {
                 Agent agent = master.agentCalls().authorize(call.agentId(), streamId);
+                master.agentCalls().heard(agent);
                 if (call.type() == AgentCall.Type.UPDATE) {
                     master.agentCalls().update(agent, call.update());
                 }

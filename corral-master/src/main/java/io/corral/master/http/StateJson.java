@@ -43,9 +43,10 @@ final class StateJson {
         root.put("leader", info.getPid());
         root.set("leader_info", MesosJson.toJson(info));
         long active = master.agents().stream().filter(Agent::isConnected).count();
+        long unreachable = master.agents().stream().filter(Agent::isUnreachable).count();
         root.put("activated_slaves", active);
-        root.put("deactivated_slaves", master.agents().size() - active);
-        root.put("unreachable_slaves", 0);
+        root.put("deactivated_slaves", master.agents().size() - active - unreachable);
+        root.put("unreachable_slaves", unreachable);
         root.putObject("flags");
         ArrayNode slaves = root.putArray("slaves");
         master.agents().forEach(agent -> slaves.add(agent(agent)));
@@ -73,6 +74,11 @@ final class StateJson {
         node.set("unreserved_resources", flat(agent.total()));
         node.putArray("attributes");
         node.put("active", agent.isConnected());
+        // Corral's addition: Mesos lists unreachable agents only by count; here each says so itself.
+        node.put("unreachable", agent.isUnreachable());
+        if (agent.isUnreachable()) {
+            node.put("unreachable_time", agent.unreachableSinceMillis() / 1000.0);
+        }
         node.put("version", agent.info().hasId() ? "corral" : "");
         return node;
     }

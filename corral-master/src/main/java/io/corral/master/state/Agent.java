@@ -27,12 +27,16 @@ public final class Agent {
     private final Set<OfferID> offers = new LinkedHashSet<>();
     private AgentLink link;
     private final long registeredMillis;
+    private long lastHeardMillis;
+    /** When the master marked the agent unreachable; 0 while it is reachable. */
+    private long unreachableSinceMillis;
 
     public Agent(AgentInfo info, long registeredMillis) {
         this.id = info.getId();
         this.info = info;
         this.total = ResourceSet.of(info.getResourcesList());
         this.registeredMillis = registeredMillis;
+        this.lastHeardMillis = registeredMillis;
     }
 
     public AgentID id() { return id; }
@@ -56,8 +60,17 @@ public final class Agent {
 
     public AgentLink link() { return link; }
 
+    /** Last time the agent registered or answered a PING. */
+    public long lastHeardMillis() { return lastHeardMillis; }
+    public void heard(long nowMillis) { lastHeardMillis = nowMillis; }
+
+    public boolean isUnreachable() { return unreachableSinceMillis > 0; }
+    public long unreachableSinceMillis() { return unreachableSinceMillis; }
+    public void markUnreachable(long nowMillis) { unreachableSinceMillis = nowMillis; }
+
     public void attach(AgentLink link, AgentInfo info) {
         this.link = link;
+        this.unreachableSinceMillis = 0;
         this.info = info;
         this.total = ResourceSet.of(info.getResourcesList());
     }

@@ -1,0 +1,112 @@
+package io.corral.master;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.corral.master.allocator.FairShareAllocator;
+import io.corral.master.state.AgentLink;
+import io.corral.master.state.FrameworkLink;
+import io.corral.protocol.MasterInfos;
+import io.corral.protocol.agent.AgentCall;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.agent.AgentProtocol;
+import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.concurrent.ManualTimers;
+import io.corral.protocol.resources.ResourceSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+
+/**
+ * A Master on a fake clock, driven from the test thread through its own event loop, with streams that record what
+ * the master sends. Time moves only when the test calls {@link #advance}.
+ */
+final class MasterFixture implements AutoCloseable {
+    final EventLoop loop = new EventLoop("test-master");
+    final ManualTimers timers = new ManualTimers(1_700_000_000_000L);
+    final Master master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"),
+            MasterConfig.defaults(), loop, timers, new FairShareAllocator(), new Random(1));
+
+    MasterFixture() {
+        run(master::start);
+    }
+
+    /** A stream that records what the master sends. */
+    static final class RecordingLink implements FrameworkLink, AgentLink {
+        final List<Object> events = new CopyOnWriteArrayList<>();
+        volatile boolean open = true;
+
+        @Override public String streamId() { return "stream-" + System.identityHashCode(this); }
+        @Override public void send(Event event) { events.add(event); }
+        @Override public void send(AgentEvent event) { events.add(event); }
+        @Override public boolean isOpen() { return open; }
+        @Override public void close() { open = false; }
+
+        List<Event> schedulerEvents(Event.Type type) {
+            return events.stream().filter(e -> e instanceof Event ev && ev.getType() == type)
+                    .map(Event.class::cast).toList();
+        }
+
+        List<AgentEvent> agentEvents(AgentEvent.Type type) {
+            return events.stream().filter(e -> e instanceof AgentEvent ev && ev.type() == type)
+                    .map(AgentEvent.class::cast).toList();
+        }
+    }
+
+    <T> T onLoop(Supplier<T> action) {
+        return master.submit(action).join();
+    }
+
+    void run(Runnable action) {
+        onLoop(() -> {
+            action.run();
+            return null;
+        });
+    }
+
+    void advance(Duration duration) {
+        run(() -> timers.advance(duration));
+    }
+
+    FrameworkID subscribe(FrameworkInfo info, RecordingLink link) {
+        Call.Builder call = Call.newBuilder().setType(Call.Type.SUBSCRIBE)
+                .setSubscribe(Call.Subscribe.newBuilder().setFrameworkInfo(info));
+        if (info.hasId()) {
+            call.setFrameworkId(info.getId());
+        }
+        run(() -> master.schedulerCalls().subscribe(call.build(), id -> link));
+        Event subscribed = link.schedulerEvents(Event.Type.SUBSCRIBED).get(0);
+        return subscribed.getSubscribed().getFrameworkId();
+    }
+
+    AgentID registerAgent(AgentInfo info, List<AgentCall.RunningTask> tasks, List<FrameworkInfo> frameworks,
+                          RecordingLink link) {
+        run(() -> master.agentCalls().register(new AgentCall.Register(AgentProtocol.VERSION, info, tasks,
+                frameworks), agentId -> link));
+        List<AgentEvent> registered = link.agentEvents(AgentEvent.Type.REGISTERED);
+        assertThat(registered).isNotEmpty();
+        return registered.get(registered.size() - 1).registered().agentId();
+    }
+
+    static AgentInfo agentInfo(String resources) {
+        return AgentInfo.newBuilder().setHostname("a1").setPort(5051)
+                .addAllResources(ResourceSet.parse(resources).toList()).build();
+    }
+
+    static FrameworkInfo frameworkInfo(double failoverTimeoutSeconds) {
+        return FrameworkInfo.newBuilder().setUser("u").setName("fw").setFailoverTimeout(failoverTimeoutSeconds)
+                .build();
+    }
+
+    @Override
+    public void close() {
+        loop.close();
+    }
+}
