@@ -58,7 +58,7 @@ public final class Master implements AutoCloseable {
     static final int MAX_COMPLETED_FRAMEWORKS = 50;
 
     private final MasterInfo info;
-    private final MasterConfig config;
+    private MasterConfig config;
     private final EventLoop loop;
     private final Timers timers;
     private final Allocator allocator;
@@ -112,6 +112,14 @@ public final class Master implements AutoCloseable {
 
     public MasterInfo info() { return info; }
     public MasterConfig config() { return config; }
+
+    /**
+     * Applies new settings (from the cluster configuration in ZooKeeper) to the running master: timers pick up
+     * their new period at their next run, new offers get the new timeout.
+     */
+    public void updateConfig(MasterConfig config) {
+        this.config = config;
+    }
     public SchedulerCalls schedulerCalls() { return schedulerCalls; }
     public AgentCalls agentCalls() { return agentCalls; }
     public long startMillis() { return startMillis; }
@@ -220,6 +228,11 @@ public final class Master implements AutoCloseable {
         offers.put(offer.id(), offer);
         agent.addOffer(offer);
         framework.offers().add(offer.id());
+        config.offerTimeout().ifPresent(timeout -> timers.schedule(timeout, () -> {
+            if (offers.get(offer.id()) == offer && !paused) {
+                removeOffer(offer, true, Duration.ZERO);
+            }
+        }));
         return offer;
     }
 

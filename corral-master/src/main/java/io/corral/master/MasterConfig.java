@@ -1,6 +1,7 @@
 package io.corral.master;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * Settings of one master process. Defaults follow Mesos's flags where one exists.
@@ -11,11 +12,17 @@ import java.time.Duration;
  *     {@code --max_agent_ping_timeouts}, 5)
  * @param allocationInterval period of the batch allocation (Mesos {@code --allocation_interval}, 1 s); changes
  *     (a new framework, freed resources) also trigger an allocation at once
+ * @param offerTimeout how long an offer may stay unanswered before it is rescinded (Mesos {@code --offer_timeout};
+ *     empty, the default, means never)
+ * @param agentReregisterTimeout how long a new leader waits for the agents of its registry to re-register before
+ *     marking them unreachable (Mesos {@code --agent_reregister_timeout}, 10 min)
  */
 public record MasterConfig(Duration heartbeatInterval, Duration agentPingInterval, int maxAgentPingTimeouts,
-                           Duration allocationInterval) {
+                           Duration allocationInterval, Optional<Duration> offerTimeout,
+                           Duration agentReregisterTimeout) {
     public static MasterConfig defaults() {
-        return new MasterConfig(Duration.ofSeconds(15), Duration.ofSeconds(15), 5, Duration.ofSeconds(1));
+        return new MasterConfig(Duration.ofSeconds(15), Duration.ofSeconds(15), 5, Duration.ofSeconds(1),
+                Optional.empty(), Duration.ofMinutes(10));
     }
 
     /** How long an agent may stay silent (no PONG) before it is marked unreachable (Mesos: 15 s x 5 = 75 s). */

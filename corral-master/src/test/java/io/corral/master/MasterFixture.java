@@ -31,10 +31,15 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 final class MasterFixture implements AutoCloseable {
     final EventLoop loop = new EventLoop("test-master");
     final ManualTimers timers = new ManualTimers(1_700_000_000_000L);
-    final Master master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"),
-            MasterConfig.defaults(), loop, timers, new FairShareAllocator(), new Random(1));
+    final Master master;
 
     MasterFixture() {
+        this(MasterConfig.defaults());
+    }
+
+    MasterFixture(MasterConfig config) {
+        master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"), config, loop, timers,
+                new FairShareAllocator(), new Random(1));
         run(master::start);
     }
 
