@@ -49,6 +49,8 @@ public final class MasterServer implements AutoCloseable {
                           MasterConfig master) {}
 
     private final Options options;
+    /** The settings the next leadership term starts with; updated live from the cluster configuration. */
+    private volatile MasterConfig masterConfig;
     private final Runnable onLeadershipLost;
     private final Leadership leadership = new Leadership();
     private final ExecutorService control = Executors.newSingleThreadExecutor(r -> {
@@ -75,6 +77,7 @@ public final class MasterServer implements AutoCloseable {
 
     private MasterServer(Options options, Runnable onLeadershipLost) {
         this.options = options;
+        this.masterConfig = options.master();
         this.onLeadershipLost = onLeadershipLost;
     }
 
@@ -117,6 +120,21 @@ public final class MasterServer implements AutoCloseable {
     /** This master's ZooKeeper client, for tools and tests that inspect or break its session. */
     public CuratorFramework zookeeper() {
         return zk;
+    }
+
+    /** Applies new settings now (to the running term, if leading) and to every later term. */
+    public void updateConfig(MasterConfig config) {
+        masterConfig = config;
+        control.execute(() -> {
+            if (term != null) {
+                Master master = term.master();
+                master.execute(() -> master.updateConfig(config));
+            }
+        });
+    }
+
+    public MasterConfig config() {
+        return masterConfig;
     }
 
     public boolean isLeading() {
@@ -169,7 +187,7 @@ public final class MasterServer implements AutoCloseable {
     private void lead() {
         EventLoop loop = new EventLoop("master-loop");
         SystemTimers timers = new SystemTimers(loop, "master");
-        Master master = new Master(info, options.master(), loop, timers, new FairShareAllocator(), new SecureRandom());
+        Master master = new Master(info, masterConfig, loop, timers, new FairShareAllocator(), new SecureRandom());
         loop.submit(() -> {
             master.start();
             return null;

@@ -1,44 +1,108 @@
 package io.corral.zookeeper;
 
+import java.security.NoSuchAlgorithmException;
 import java.util.List;
-import java.util.Optional;
+import java.util.Objects;
+import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.ACLProvider;
+import org.apache.zookeeper.Op;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
+import org.apache.zookeeper.proto.CreateRequest;
+import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
 
 /**
- * The one place that decides which ACLs Corral's znodes get. Every create goes through it: Curator creates via the
- * {@link ACLProvider} that {@link ZkClients} installs, and the few raw ZooKeeper creates (see
- * {@link MasterContender}) ask {@link #forPath(String)}.
+ * The one place that decides which ACLs Corral's znodes get, as Mesos does:
+ * <ul>
+ *   <li>Without credentials in the zk:// URL every znode is open ({@code OPEN_ACL_UNSAFE}).</li>
+ *   <li>With {@code zk://user:password@...} Corral's digest identity gets every right on every znode it creates.
+ *       Everyone else may only READ the root path, its parents and the masters' {@code json.info_} znodes (Mesos's
+ *       {@code EVERYONE_READ_CREATOR_ALL}): Mesos detectors connect without credentials, list the root's children
+ *       and read the lowest {@code json.info_}. Everything else (registry, config, presence...) is Corral's alone.</li>
+ * </ul>
  *
- * <p>For now every znode is open ({@code OPEN_ACL_UNSAFE}), as Mesos does without credentials. Mesos uses
- * {@code EVERYONE_READ_CREATOR_ALL} when credentials are given; switching to that is a later issue and changes only
- * this class.
+ * <p>Corral's identity is written out as {@code digest:user:base64(sha1(user:password))} rather than the
+ * {@code auth} scheme: the ACL then does not depend on which identities a session happens to carry, and every
+ * master and agent started with the same URL gets the same ACL.
  *
- * <p>Stateless; thread-safe.
+ * <p>Every create goes through this class: Curator creates through the {@link ACLProvider} that {@link ZkClients}
+ * installs, and the few creates on the raw ZooKeeper handle (see {@link MasterContender}) ask
+ * {@link #forCreate(CuratorFramework, String)}. Znodes that existed before credentials were added keep their ACLs.
+ *
+ * <p>Immutable; thread-safe.
  */
-public final class ZkAcls {
+public final class ZkAcls implements ACLProvider {
 
-    private ZkAcls() {
+    private static final ACL EVERYONE_READ = new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE);
+
+    private final String rootPath;
+    private final List<ACL> privateAcl;
+    private final List<ACL> publicReadAcl;
+
+    private ZkAcls(String rootPath, List<ACL> privateAcl, List<ACL> publicReadAcl) {
+        this.rootPath = rootPath;
+        this.privateAcl = privateAcl;
+        this.publicReadAcl = publicReadAcl;
+    }
+
+    /** The ACL policy for the root path and credentials of {@code url}. */
+    public static ZkAcls of(ZkUrl url) {
+        Objects.requireNonNull(url, "url");
+        if (url.credentials().isEmpty()) {
+            return new ZkAcls(url.rootPath(), ZooDefs.Ids.OPEN_ACL_UNSAFE, ZooDefs.Ids.OPEN_ACL_UNSAFE);
+        }
+        ACL corral = new ACL(ZooDefs.Perms.ALL, identity(url.credentials().get()));
+        return new ZkAcls(url.rootPath(), List.of(corral), List.of(EVERYONE_READ, corral));
+    }
+
+    /**
+     * The digest identity ZooKeeper gives a session authenticated with these credentials:
+     * {@code digest:user:base64(sha1(user:password))}, computed by ZooKeeper's own provider so it always matches.
+     */
+    public static Id identity(ZkUrl.Credentials credentials) {
+        try {
+            String digest = DigestAuthenticationProvider.generateDigest(credentials.user() + ":" + credentials.password());
+            return new Id("digest", digest);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM lacks SHA1, which ZooKeeper's digest authentication needs", e);
+        }
     }
 
     /** ACLs for a new znode at {@code path}. */
-    public static List<ACL> forPath(String path) {
-        return ZooDefs.Ids.OPEN_ACL_UNSAFE;
+    public List<ACL> forPath(String path) {
+        return isPublicReadable(path) ? publicReadAcl : privateAcl;
     }
 
-    /** The Curator ACL provider for a client connected with the given credentials. */
-    static ACLProvider provider(Optional<ZkUrl.Credentials> credentials) {
-        return new ACLProvider() {
-            @Override
-            public List<ACL> getDefaultAcl() {
-                return forPath("/");
-            }
+    @Override
+    public List<ACL> getDefaultAcl() {
+        return privateAcl;
+    }
 
-            @Override
-            public List<ACL> getAclForPath(String path) {
-                return forPath(path);
-            }
-        };
+    @Override
+    public List<ACL> getAclForPath(String path) {
+        return forPath(path);
+    }
+
+    /**
+     * The ACLs that {@code client}'s ACL provider gives a new znode at {@code path}, for creates made on the raw
+     * ZooKeeper handle. Curator does not expose its provider; it applies it when it builds an operation, so this
+     * builds one (without running it) and reads the ACLs back.
+     */
+    public static List<ACL> forCreate(CuratorFramework client, String path) throws Exception {
+        Op create = client.transactionOp().create().forPath(path).get();
+        return ((CreateRequest) create.toRequestRecord()).getAcl();
+    }
+
+    /** The root, its parents, and the masters' znodes directly under the root. */
+    private boolean isPublicReadable(String path) {
+        if (path == null) {
+            return false;
+        }
+        if (path.equals(rootPath) || rootPath.startsWith(path.endsWith("/") ? path : path + "/")) {
+            return true;
+        }
+        String masterPrefix = rootPath + "/" + MasterContender.NODE_PREFIX;
+        return path.startsWith(masterPrefix) && path.indexOf('/', masterPrefix.length()) < 0;
     }
 }
