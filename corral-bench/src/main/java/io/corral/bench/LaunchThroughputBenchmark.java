@@ -4,7 +4,7 @@ import io.corral.agent.AgentServer;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.protocol.resources.ResourceSet;
-import io.corral.scheduler.Encoding;
+import io.corral.protocol.http.Encoding;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import io.corral.scheduler.SchedulerListener;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.corral.master.MasterServer;
-import io.corral.scheduler.Encoding;
+import io.corral.protocol.http.Encoding;
 import io.corral.scheduler.SchedulerClient;
 import io.corral.scheduler.ZooKeeperMasterLocator;
 import java.nio.file.Files;

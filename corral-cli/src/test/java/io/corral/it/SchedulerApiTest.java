@@ -3,7 +3,7 @@ package io.corral.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.corral.scheduler.Encoding;
+import io.corral.protocol.http.Encoding;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.corral.scheduler;
 
+import io.corral.protocol.http.Encoding;
 import io.corral.protocol.recordio.RecordIODecoder;
 import java.io.IOException;
 import java.io.InputStream;

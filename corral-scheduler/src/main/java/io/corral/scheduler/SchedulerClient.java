@@ -1,5 +1,6 @@
 package io.corral.scheduler;
 
+import io.corral.protocol.http.Encoding;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.concurrent.Timers;

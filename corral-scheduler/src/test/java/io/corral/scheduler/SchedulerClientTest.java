@@ -1,5 +1,6 @@
 package io.corral.scheduler;
 
+import io.corral.protocol.http.Encoding;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

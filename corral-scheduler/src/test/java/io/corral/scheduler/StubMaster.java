@@ -1,5 +1,6 @@
 package io.corral.scheduler;
 
+import io.corral.protocol.http.Encoding;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.corral.protocol.recordio.RecordIO;

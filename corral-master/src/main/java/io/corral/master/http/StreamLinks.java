@@ -7,7 +7,6 @@ import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.HttpStream;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.MediaTypes;
-import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.recordio.RecordIO;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 
@@ -21,8 +20,7 @@ final class StreamLinks {
     record Framework(String streamId, HttpStream stream, Encoding encoding) implements FrameworkLink {
         @Override
         public void send(Event event) {
-            byte[] record = encoding == Encoding.JSON ? MesosJson.printBytes(event) : event.toByteArray();
-            stream.send(RecordIO.frame(record));
+            stream.send(RecordIO.frame(encoding.encode(event)));
         }
 
         @Override
