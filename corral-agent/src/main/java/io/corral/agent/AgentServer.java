@@ -106,6 +106,11 @@ public final class AgentServer implements AutoCloseable {
         return http.port();
     }
 
+    /** This agent's ZooKeeper client (for the configuration watch and tools). */
+    public CuratorFramework zookeeper() {
+        return zk;
+    }
+
     private void serve(HttpExchange exchange) {
         switch (exchange.path()) {
             case "/health", "/slave(1)/health" -> exchange.respond(200, null, new byte[0]);

@@ -58,7 +58,9 @@ public final class AgentCommand implements Callable<Integer> {
         AgentServer server = AgentServer.start(new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45)));
         CountDownLatch done = new CountDownLatch(1);
+        var settings = LiveSettings.forAgent(server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            settings.close();
             server.stop(killTasksOnStop);
             done.countDown();
         }, "agent-shutdown"));

@@ -31,6 +31,7 @@ import java.util.Set;
                 MasterCommand.class,
                 AgentCommand.class,
                 ZkCommand.class,
+                ConfigCommand.class,
         })
 public final class Corral implements Runnable {
     /** Subcommands that run servers and so log their work at INFO by default. */

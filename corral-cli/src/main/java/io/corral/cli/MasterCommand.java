@@ -64,7 +64,9 @@ public final class MasterCommand implements Callable<Integer> {
                     exitCode[0] = 1;
                     done.countDown();
                 });
+        var settings = LiveSettings.forMaster(server, server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            settings.close();
             server.close();
             done.countDown();
         }, "master-shutdown"));

@@ -1,5 +1,6 @@
 package io.corral.zookeeper.config;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -79,8 +80,10 @@ final class ConfigDocuments {
         JsonNode doc;
         try {
             doc = JSON.readTree(data == null ? new byte[0] : data);
-        } catch (IOException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage(), e);
         }
         if (doc == null || !doc.isObject()) {
             throw new IllegalArgumentException("not a JSON object");

@@ -85,8 +85,7 @@ final class ConfigReader {
                     : zk.getChildren().forPath(paths.settings());
         } catch (KeeperException.NoNodeException e) {
             if (watcher.isPresent()) {
-                // Wake up when the first setting creates the parent. If it appeared meanwhile, that watch fires at
-                // once on the next read; here it is simply read next time an event comes, so ask for one now.
+                // Watch for the first setting creating the parent; if it appeared meanwhile, read it now.
                 if (zk.checkExists().usingWatcher(watcher.get()).forPath(paths.settings()) != null) {
                     return children(watcher);
                 }
