@@ -55,14 +55,17 @@ public final class Agent {
     private final Map<TaskID, TaskRun> tasks = new LinkedHashMap<>();
     private final Map<FrameworkID, FrameworkInfo> frameworks = new HashMap<>();
     private final StatusUpdates updates;
+    private final Consumer<AgentID> onRegistered;
     private MasterLink.Connection connection;
 
     /**
      * @param info this agent's hostname, port and resources (its id, if it had one, is read from {@code workDir})
      * @param loop runs a task on the agent's event loop (process exits are posted through it)
+     * @param onRegistered called on the loop each time a master registers this agent (e.g. to announce presence)
      */
     public Agent(AgentInfo info, Path workDir, ProcessContainerizer containerizer, Timers timers,
-                 Consumer<Runnable> loop) {
+                 Consumer<Runnable> loop, Consumer<AgentID> onRegistered) {
+        this.onRegistered = onRegistered;
         this.info = info.toBuilder();
         this.workDir = workDir;
         this.containerizer = containerizer;
@@ -117,6 +120,7 @@ public final class Agent {
             idFile.write(registered.agentId());
         }
         connection.registered(registered.agentId());
+        onRegistered.accept(registered.agentId());
         LOG.info("Registered with master {} as agent {}", registered.masterInfo().getId(),
                 registered.agentId().getValue());
         updates.resendAll();

@@ -14,6 +14,7 @@ import io.corral.protocol.resources.ResourceSet;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
+import io.corral.zookeeper.presence.AgentPresence;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,6 +53,9 @@ public final class AgentServer implements AutoCloseable {
     private MasterDetector detector;
     private MasterLink link;
     private Agent agent;
+    private AgentPresence presence;
+    /** Touched only on the agent's loop. */
+    private boolean announced;
 
     private AgentServer(Options options) {
         this.options = options;
@@ -89,13 +93,27 @@ public final class AgentServer implements AutoCloseable {
                 .setPort(http.port())
                 .addAllResources(resources.toList())
                 .build();
-        agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers), timers, loop::execute);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
+        presence = new AgentPresence(zk, options.zk().rootPath());
+        String address = options.hostname() + ":" + http.port();
+        agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers), timers, loop::execute,
+                id -> announceOnce(id, address));
         detector = new MasterDetector(zk, options.zk().rootPath());
         link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit());
         detector.addListener(leader -> link.leaderChanged());
         link.start();
         LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);
+    }
+
+    /**
+     * Holds this agent's ephemeral presence znode from its first registration on (the id is stable across masters),
+     * so the leader learns within the ZooKeeper session timeout when this process dies or hangs.
+     */
+    private void announceOnce(org.apache.mesos.v1.Protos.AgentID id, String address) {
+        if (!announced) {
+            announced = true;
+            presence.announce(id.getValue(), address);
+        }
     }
 
     private Optional<String> leaderAddress() {
@@ -164,7 +182,8 @@ public final class AgentServer implements AutoCloseable {
 
     @Override
     public void close() {
-        Closeables.closeAll(link, detector, zk, http, timers, loop);
+        // Presence before its client: the znode goes at once, and the recipe does not fight a closing client.
+        Closeables.closeAll(link, presence, detector, zk, http, timers, loop);
         if (killTimers != null) {
             killTimers.shutdown();
         }

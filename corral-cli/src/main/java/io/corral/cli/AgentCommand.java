@@ -43,9 +43,10 @@ public final class AgentCommand implements Callable<Integer> {
                     + " (default: detected from this machine).")
     String resources;
 
-    @Option(names = "--zk-session-timeout", defaultValue = "10secs", paramLabel = "DURATION",
+    @Option(names = "--zk-session-timeout", defaultValue = "2secs", paramLabel = "DURATION",
             converter = DurationConverter.class,
-            description = "ZooKeeper session timeout (default: ${DEFAULT-VALUE}).")
+            description = "ZooKeeper session timeout: how soon the leader learns that this agent died or hung,"
+                    + " through its presence znode (default: ${DEFAULT-VALUE}).")
     Duration zkSessionTimeout;
 
     @Option(names = "--kill-tasks-on-stop", defaultValue = "false",

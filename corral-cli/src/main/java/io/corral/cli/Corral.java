@@ -32,6 +32,7 @@ import java.util.Set;
                 AgentCommand.class,
                 ZkCommand.class,
                 ConfigCommand.class,
+                StatusCommand.class,
         })
 public final class Corral implements Runnable {
     /** Subcommands that run servers and so log their work at INFO by default. */

@@ -32,7 +32,11 @@ import org.slf4j.LoggerFactory;
 public final class AgentCalls {
     private static final Logger LOG = LoggerFactory.getLogger(AgentCalls.class);
 
+    /** How long a vanished presence znode may stay away before the agent is marked unreachable. */
+    static final java.time.Duration PRESENCE_GRACE = java.time.Duration.ofMillis(500);
+
     private final Master master;
+    private final Map<String, io.corral.protocol.concurrent.Timers.Cancellable> presenceGrace = new HashMap<>();
 
     AgentCalls(Master master) {
         this.master = master;
@@ -53,6 +57,7 @@ public final class AgentCalls {
         } else if (agent.link() != null) {
             agent.link().close();
         }
+        master.countRegistration(register.agentInfo().hasId());
         AgentLink link = openStream.apply(agent.id());
         agent.attach(link, info);
         agent.heard(master.timers().nowMillis());
@@ -99,7 +104,7 @@ public final class AgentCalls {
                 TaskStatus lost = master.masterStatus(task.id(), agent.id(), TaskState.TASK_LOST,
                         TaskStatus.Reason.REASON_RECONCILIATION, "Task is unknown to the agent after it re-registered");
                 agent.releaseTaskResources(task);
-                task.record(lost);
+                master.record(task, lost);
                 master.forwardUpdate(framework, lost);
                 master.completeTask(framework, task);
             }
@@ -134,7 +139,7 @@ public final class AgentCalls {
         TaskState state = running.latestStatus() != null ? running.latestStatus().getState() : TaskState.TASK_STAGING;
         Task task = new Task(running.task(), framework.id(), state);
         if (running.latestStatus() != null) {
-            task.record(running.latestStatus());
+            master.record(task, running.latestStatus());
         }
         master.addTask(framework, agent, task);
         if (task.isTerminal()) {
@@ -177,7 +182,7 @@ public final class AgentCalls {
             return;
         }
         boolean wasTerminal = task.isTerminal();
-        task.record(status);
+        master.record(task, status);
         if (!wasTerminal && task.isTerminal()) {
             agent.releaseTaskResources(task);
             master.allocateSoon();
@@ -201,6 +206,7 @@ public final class AgentCalls {
         }
         long now = master.timers().nowMillis();
         agent.markUnreachable(now);
+        master.countRemoval();
         LOG.warn("Agent {} ({}) is unreachable: {}", agent.id().getValue(), agent.info().getHostname(), why);
         if (agent.link() != null) {
             agent.link().close();
@@ -217,8 +223,33 @@ public final class AgentCalls {
                     .setUnreachableTime(org.apache.mesos.v1.Protos.TimeInfo.newBuilder()
                             .setNanoseconds(now * 1_000_000L))
                     .build();
-            task.record(status);
+            master.record(task, status);
             master.forwardUpdate(master.frameworks.get(task.frameworkId()), status);
+        }
+    }
+
+    /**
+     * The agent's ZooKeeper presence znode is gone (its process died, its host hung, or its session expired): after
+     * a short grace, which a quick re-announcement (agent restart) cancels, it is marked unreachable.
+     */
+    public void presenceLost(String agentId) {
+        Agent agent = master.agents.get(AgentID.newBuilder().setValue(agentId).build());
+        if (agent == null || agent.isUnreachable()) {
+            return;
+        }
+        presenceGrace.put(agentId, master.timers().schedule(PRESENCE_GRACE, () -> {
+            presenceGrace.remove(agentId);
+            if (!master.isPaused()) {
+                markUnreachable(agent, "its ZooKeeper presence ended");
+            }
+        }));
+    }
+
+    /** The agent announced its presence again: a pending unreachable marking is cancelled. */
+    public void presenceBack(String agentId) {
+        var pending = presenceGrace.remove(agentId);
+        if (pending != null) {
+            pending.cancel();
         }
     }
 

@@ -73,6 +73,9 @@ public final class Master implements AutoCloseable {
     /** Declined (framework, agent) pairs and when each filter expires. */
     private final Map<AllocationInput.Filter, Long> filters = new HashMap<>();
     private boolean allocationPending;
+    private MasterCounts.TaskCounters taskCounters = MasterCounts.TaskCounters.NONE;
+    private MasterCounts.AgentCounters agentCounters = MasterCounts.AgentCounters.NONE;
+    private long allocationRuns;
     /** While the ZooKeeper connection is suspended the master may no longer lead: it decides nothing. */
     private boolean paused;
     private Timers.Cancellable allocationTimer;
@@ -166,6 +169,7 @@ public final class Master implements AutoCloseable {
         if (paused) {
             return;
         }
+        allocationRuns++;
         long now = timers.nowMillis();
         filters.values().removeIf(expiry -> expiry <= now);
         List<OfferProposal> proposals = allocator.allocate(snapshot(), random);
@@ -289,6 +293,57 @@ public final class Master implements AutoCloseable {
 
     // ---- tasks and status updates ----
 
+    /** Records a task's new status, counting each task once when it reaches a terminal state (metrics). */
+    void record(Task task, TaskStatus status) {
+        boolean wasTerminal = task.isTerminal();
+        task.record(status);
+        if (!wasTerminal && task.isTerminal()) {
+            taskCounters = taskCounters.counted(task.state());
+        }
+    }
+
+    void countRegistration(boolean reregistration) {
+        agentCounters = reregistration ? agentCounters.reregistered() : agentCounters.registered();
+    }
+
+    void countRemoval() {
+        agentCounters = agentCounters.removed();
+    }
+
+    /** What /metrics/snapshot reports, counted from the current state. Call on the loop. */
+    public MasterCounts counts() {
+        long connected = agents.values().stream().filter(Agent::isConnected).count();
+        long unreachable = agents.values().stream().filter(Agent::isUnreachable).count();
+        long disconnected = agents.size() - connected - unreachable;
+        long frameworksConnected = frameworks.values().stream().filter(Framework::isConnected).count();
+        ResourceSet total = ResourceSet.empty();
+        ResourceSet used = ResourceSet.empty();
+        for (Agent agent : agents.values()) {
+            if (!agent.isUnreachable()) {
+                total = total.plus(agent.total());
+                used = used.plus(agent.used());
+            }
+        }
+        Map<TaskState, Long> live = new java.util.EnumMap<>(TaskState.class);
+        for (Framework framework : frameworks.values()) {
+            for (Task task : framework.tasks().values()) {
+                live.merge(task.state(), 1L, Long::sum);
+            }
+        }
+        return new MasterCounts(
+                new MasterCounts.Agents(connected, disconnected, connected, disconnected, unreachable),
+                new MasterCounts.Frameworks(frameworksConnected, frameworks.size() - frameworksConnected,
+                        frameworksConnected, frameworks.size() - frameworksConnected),
+                new MasterCounts.Resources(total.scalar("cpus"), used.scalar("cpus"), total.scalar("mem"),
+                        used.scalar("mem"), total.scalar("disk"), used.scalar("disk"), total.scalar("gpus"),
+                        used.scalar("gpus")),
+                new MasterCounts.Tasks(live.getOrDefault(TaskState.TASK_STAGING, 0L),
+                        live.getOrDefault(TaskState.TASK_STARTING, 0L), live.getOrDefault(TaskState.TASK_RUNNING, 0L),
+                        live.getOrDefault(TaskState.TASK_KILLING, 0L),
+                        live.getOrDefault(TaskState.TASK_UNREACHABLE, 0L)),
+                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns);
+    }
+
     void addTask(Framework framework, Agent agent, Task task) {
         framework.addTask(task);
         agent.addTask(task);
@@ -353,7 +408,7 @@ public final class Master implements AutoCloseable {
                 if (agent != null) {
                     agent.releaseTaskResources(task);
                 }
-                task.record(masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
+                record(task, masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
                         TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
             }
             if (agent != null) {

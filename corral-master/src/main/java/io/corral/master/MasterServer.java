@@ -3,6 +3,7 @@ package io.corral.master;
 import io.corral.master.allocator.FairShareAllocator;
 import io.corral.master.http.Leadership;
 import io.corral.master.http.MasterHttp;
+import io.corral.master.http.MetricsEndpoint;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
@@ -13,6 +14,8 @@ import io.corral.zookeeper.MasterContender;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
+import io.corral.zookeeper.health.EnsembleMonitor;
+import io.corral.zookeeper.presence.PresenceWatcher;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
@@ -59,6 +62,7 @@ public final class MasterServer implements AutoCloseable {
         return t;
     });
     private HttpServer http;
+    private EnsembleMonitor zkHealth;
     private CuratorFramework zk;
     private MasterDetector detector;
     private MasterContender contender;
@@ -67,8 +71,9 @@ public final class MasterServer implements AutoCloseable {
     private volatile boolean lost;
 
     /** The loop, timers and Master of one leadership term. */
-    private record Term(EventLoop loop, SystemTimers timers, Master master) {
+    private record Term(EventLoop loop, SystemTimers timers, Master master, PresenceWatcher presence) {
         void close() {
+            presence.close();
             master.close();
             timers.close();
             loop.close();
@@ -94,7 +99,10 @@ public final class MasterServer implements AutoCloseable {
     }
 
     private void startAll() throws Exception {
-        http = HttpServer.start(options.bindHost(), options.port(), new MasterHttp(leadership));
+        zkHealth = EnsembleMonitor.start(options.zk());
+        MetricsEndpoint metrics = MetricsEndpoint.forMaster(leadership, Master::counts, zkHealth::health,
+                java.time.Clock.systemUTC());
+        http = HttpServer.start(options.bindHost(), options.port(), new MasterHttp(leadership, metrics));
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
@@ -192,7 +200,24 @@ public final class MasterServer implements AutoCloseable {
             master.start();
             return null;
         }).join();
-        term = new Term(loop, timers, master);
+        PresenceWatcher presence = new PresenceWatcher(zk, options.zk().rootPath(), new PresenceWatcher.Listener() {
+            @Override
+            public void present(java.util.Set<String> agentIds) {
+                // A new term knows no agent yet: agents are learnt as they (re-)register.
+            }
+
+            @Override
+            public void appeared(String agentId, String address) {
+                master.execute(() -> master.agentCalls().presenceBack(agentId));
+            }
+
+            @Override
+            public void disappeared(String agentId) {
+                master.execute(() -> master.agentCalls().presenceLost(agentId));
+            }
+        });
+        presence.start();
+        term = new Term(loop, timers, master, presence);
         leadership.lead(master, MasterInfos.httpAddress(info));
         LOG.info("Elected leader: master {} at {}", info.getId(), MasterInfos.httpAddress(info));
     }
@@ -237,7 +262,7 @@ public final class MasterServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Closeables.closeAll(contender, detector, zk, http);
+        Closeables.closeAll(contender, detector, zk, http, zkHealth);
     }
 
 

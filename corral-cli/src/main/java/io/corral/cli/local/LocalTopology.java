@@ -78,8 +78,12 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
         for (int i = 1; i <= count; i++) {
             String name = role + "-" + i;
             int p = port.next();
-            specs.add(spec(workDir, role, name, List.of(role, "--zk", zkUrl, "--port", Integer.toString(p),
-                    "--work-dir", workDir.resolve(name).toString(), "--hostname", HOST), p));
+            List<String> args = new ArrayList<>(List.of(role, "--zk", zkUrl, "--port", Integer.toString(p),
+                    "--work-dir", workDir.resolve(name).toString(), "--hostname", HOST));
+            if (role.equals(AGENT)) {
+                args.add("--kill-tasks-on-stop"); // Ctrl-C of a local cluster ends its tasks too
+            }
+            specs.add(spec(workDir, role, name, args, p));
         }
         return specs;
     }

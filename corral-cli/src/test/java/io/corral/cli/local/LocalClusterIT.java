@@ -1,5 +1,7 @@
 package io.corral.cli.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -70,6 +73,7 @@ class LocalClusterIT {
         assertThat(ps.output).as(ps.describe()).contains("TASK_FINISHED");
 
         ridesAKill9OfTheLeader(workDir);
+        frozenAgentIsUnreachableThenBack(workDir);
 
         Set<ProcessHandle> cluster = clusterProcesses(workDir);
         assertThat(cluster).as("processes named in cluster.json").hasSizeGreaterThanOrEqualTo(8);
@@ -122,6 +126,78 @@ class LocalClusterIT {
                 .until(() -> ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
                         .anyMatch(p -> p.name().equals(leader.name()) && p.restarts() >= 1
                                 && "UP".equals(p.state())));
+    }
+
+    /**
+     * SIGSTOP of an agent that runs a task: within its ZooKeeper session timeout (2 s) plus 2 s the leader's
+     * /master/state counts it in unreachable_slaves; after SIGCONT it re-registers and is active again with its
+     * task still running. Prints the detection time, for docs/benchmarks.md.
+     */
+    private void frozenAgentIsUnreachableThenBack(Path workDir) throws Exception {
+        Process run = corral("run", "--name", "frozen", "--", "sleep", "300").start();
+        List<String> runOutput = Collections.synchronizedList(new ArrayList<>());
+        readLinesInto(run, runOutput);
+        await("TASK_RUNNING of the task to freeze").atMost(COMMAND)
+                .until(() -> snapshot(runOutput).stream().anyMatch(line -> line.contains("TASK_RUNNING")));
+        try {
+            String leader = ClusterFile.read(ClusterFile.in(workDir)).leader().replaceAll("^http://|/$", "");
+            JsonNode state = state(leader);
+            String agentId = runningTask(state, "frozen").path("slave_id").asText();
+            ClusterFile.Process agent = ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
+                    .filter(p -> p.role().equals("agent"))
+                    .filter(p -> agentIdOf(state, p.address()).equals(agentId))
+                    .findFirst().orElseThrow(() -> new AssertionError("no agent runs the task"));
+
+            long frozenAt = System.nanoTime();
+            new ProcessBuilder("kill", "-STOP", Long.toString(agent.pid())).start().waitFor();
+            try {
+                await("the frozen agent in unreachable_slaves").atMost(Duration.ofSeconds(4))
+                        .pollInterval(Duration.ofMillis(100))
+                        .until(() -> state(leader).path("unreachable_slaves").asInt() >= 1);
+                System.out.printf("presence: frozen agent unreachable %.2f s after SIGSTOP%n",
+                        (System.nanoTime() - frozenAt) / 1e9);
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(agent.pid())).start().waitFor();
+            }
+            await("the agent active again with its task").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                JsonNode now = state(leader);
+                assertThat(now.path("unreachable_slaves").asInt()).isZero();
+                assertThat(runningTask(now, "frozen").path("state").asText()).isEqualTo("TASK_RUNNING");
+            });
+        } finally {
+            run.destroy(); // Ctrl-C of corral run kills the task
+            run.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static JsonNode state(String address) throws IOException {
+        java.net.HttpURLConnection connection = (java.net.HttpURLConnection)
+                java.net.URI.create("http://" + address + "/master/state").toURL().openConnection();
+        connection.setConnectTimeout(1000);
+        connection.setReadTimeout(3000);
+        try (var in = connection.getInputStream()) {
+            return new ObjectMapper().readTree(in);
+        }
+    }
+
+    private static JsonNode runningTask(JsonNode state, String namePrefix) {
+        for (JsonNode framework : state.path("frameworks")) {
+            for (JsonNode task : framework.path("tasks")) {
+                if (task.path("id").asText().startsWith(namePrefix + "-")) {
+                    return task;
+                }
+            }
+        }
+        throw new AssertionError("no task " + namePrefix + " in /master/state");
+    }
+
+    private static String agentIdOf(JsonNode state, String address) {
+        for (JsonNode agent : state.path("slaves")) {
+            if ((agent.path("hostname").asText() + ":" + agent.path("port").asInt()).equals(address)) {
+                return agent.path("id").asText();
+            }
+        }
+        return "";
     }
 
     private static boolean servesState(String address) {

@@ -20,15 +20,21 @@ public final class MasterHttp implements HttpHandler {
             "/api/v1/scheduler", AgentProtocol.PATH, "/state", "/state.json");
 
     private final Leadership leadership;
+    private final MetricsEndpoint metrics;
     private final SchedulerEndpoint scheduler = new SchedulerEndpoint();
     private final AgentEndpoint agents = new AgentEndpoint();
 
-    public MasterHttp(Leadership leadership) {
+    public MasterHttp(Leadership leadership, MetricsEndpoint metrics) {
         this.leadership = leadership;
+        this.metrics = metrics;
     }
 
     @Override
     public void handle(HttpExchange exchange) {
+        if (MetricsEndpoint.serves(exchange.path())) {
+            metrics.handle(exchange); // every master answers for itself, leader or not
+            return;
+        }
         String path = exchange.path().startsWith("/master/") ? exchange.path().substring("/master".length())
                 : exchange.path();
         switch (path) {

@@ -1,8 +1,6 @@
 package io.corral.protocol.concurrent;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -18,16 +16,17 @@ import org.slf4j.LoggerFactory;
 public final class EventLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
 
-    private final ExecutorService executor;
+    private final java.util.concurrent.ThreadPoolExecutor executor;
     private volatile Thread thread;
 
     public EventLoop(String name) {
-        this.executor = Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, name);
-            t.setDaemon(true);
-            thread = t;
-            return t;
-        });
+        this.executor = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), runnable -> {
+                    Thread t = new Thread(runnable, name);
+                    t.setDaemon(true);
+                    thread = t;
+                    return t;
+                });
     }
 
     /** Runs {@code event} on the loop, later. */
@@ -57,6 +56,11 @@ public final class EventLoop implements AutoCloseable {
             result.completeExceptionally(closed);
         }
         return result;
+    }
+
+    /** Events waiting to run (Mesos's {@code event_queue_messages}). */
+    public int pendingEvents() {
+        return executor.getQueue().size();
     }
 
     /** True when called from the loop thread; used in assertions guarding loop-owned state. */

@@ -107,7 +107,10 @@ public final class EnsembleMonitor implements AutoCloseable {
         }
     }
 
-    /** Probes every server in parallel and waits for all; each probe is bounded by the timeout and never throws. */
+    /**
+     * Probes every server in parallel and waits for all; each probe is bounded by the timeout and never throws. The
+     * pool has one thread per server and rounds never overlap, so no probe ever waits in a queue.
+     */
     private EnsembleHealth round() {
         List<CompletableFuture<ServerHealth>> answers = new ArrayList<>();
         for (String server : servers) {
