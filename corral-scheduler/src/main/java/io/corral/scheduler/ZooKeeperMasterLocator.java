@@ -40,7 +40,7 @@ public final class ZooKeeperMasterLocator implements MasterLocator {
         ZkUrl parsed = ZkUrl.parse(zkUrl);
         CuratorFramework curator = ZkClients.connect(parsed, sessionTimeout, connectTimeout);
         try {
-            return new ZooKeeperMasterLocator(zkUrl, curator, new MasterDetector(curator, parsed.rootPath()));
+            return new ZooKeeperMasterLocator(parsed.toString(), curator, new MasterDetector(curator, parsed.rootPath()));
         } catch (RuntimeException e) {
             curator.close();
             throw e;

@@ -18,6 +18,7 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * name prefix, which would break the exact {@code json.info_} name Mesos clients look for). So after a connection
  * loss this class looks for a child owned by its own session with its own data, as Curator's LeaderLatch looks for
  * its protected node, and creates again only if there is none.
+ *
+ * <p>ACLs come from {@link ZkAcls} for every node this class creates: with credentials the root, its parents and the
+ * {@code json.info_} node are readable by everyone (Mesos's EVERYONE_READ_CREATOR_ALL) and writable only by Corral.
+ * A NoAuth refusal surfaces as a {@link ZkAccessDeniedException}.
  *
  * <p>Threading: {@link #start()} and {@link #close()} may be called from any thread (they block on ZooKeeper).
  * Listeners run at most once, on a Curator/ZooKeeper event thread; they must return quickly and must not block on
@@ -173,23 +178,36 @@ public final class MasterContender implements AutoCloseable {
     private record Created(String path, long sessionId) {
     }
 
+    /**
+     * Creates the root and its parents, if missing, with the ACLs ZkAcls gives them (readable by everyone). Looks
+     * first: ZooKeeper checks the right to create in the parent before it checks existence, and a root set up by an
+     * operator may well sit in a parent Corral may not write to.
+     */
     private void ensureRoot() throws Exception {
         try {
+            if (zk.checkExists().forPath(rootPath) != null) {
+                return;
+            }
             zk.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT).forPath(rootPath);
         } catch (KeeperException.NodeExistsException e) {
             // Usual case: another master or an earlier run created it.
+        } catch (KeeperException.NoAuthException e) {
+            throw ZkAccessDeniedException.forPath(e.getPath() != null ? e.getPath() : rootPath);
         }
     }
 
     private Created createOwnNode() throws Exception {
         String prefixPath = rootPath + "/" + NODE_PREFIX;
+        // Readable by everyone when Corral has credentials, so Mesos detectors without any can find the leader.
+        List<ACL> acl = ZkAcls.forCreate(zk, prefixPath);
         for (int attempt = 1; ; attempt++) {
             ZooKeeper handle = zk.getZookeeperClient().getZooKeeper();
             long sessionId = handle.getSessionId();
             try {
-                String path = handle.create(prefixPath, masterInfoJson, ZkAcls.forPath(prefixPath),
-                        CreateMode.EPHEMERAL_SEQUENTIAL);
+                String path = handle.create(prefixPath, masterInfoJson, acl, CreateMode.EPHEMERAL_SEQUENTIAL);
                 return new Created(path, sessionId);
+            } catch (KeeperException.NoAuthException e) {
+                throw ZkAccessDeniedException.forPath(prefixPath);
             } catch (KeeperException.ConnectionLossException e) {
                 // The server may have created the node before the reply was lost.
                 awaitConnected(e);

@@ -1,6 +1,8 @@
 package io.corral.zookeeper;
 
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import org.apache.curator.framework.CuratorFramework;
@@ -27,8 +29,9 @@ import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
  * master and agent started with the same URL gets the same ACL.
  *
  * <p>Every create goes through this class: Curator creates through the {@link ACLProvider} that {@link ZkClients}
- * installs, and the few creates on the raw ZooKeeper handle (see {@link MasterContender}) ask
- * {@link #forCreate(CuratorFramework, String)}. Znodes that existed before credentials were added keep their ACLs.
+ * installs; creates on the raw ZooKeeper handle (the contender's, raw {@code multi}s) take their ACLs from
+ * {@link #forCreate(CuratorFramework, String)} or {@link #aclFor(String)}. Znodes that existed before credentials
+ * were added keep their ACLs.
  *
  * <p>Immutable; thread-safe.
  */
@@ -53,7 +56,12 @@ public final class ZkAcls implements ACLProvider {
             return new ZkAcls(url.rootPath(), ZooDefs.Ids.OPEN_ACL_UNSAFE, ZooDefs.Ids.OPEN_ACL_UNSAFE);
         }
         ACL corral = new ACL(ZooDefs.Perms.ALL, identity(url.credentials().get()));
-        return new ZkAcls(url.rootPath(), List.of(corral), List.of(EVERYONE_READ, corral));
+        return new ZkAcls(url.rootPath(), aclList(corral), aclList(EVERYONE_READ, corral));
+    }
+
+    /** Not List.of: ZooKeeper asks ACL lists whether they contain null, which List.of answers with an NPE. */
+    private static List<ACL> aclList(ACL... acls) {
+        return Collections.unmodifiableList(Arrays.asList(acls));
     }
 
     /**
@@ -70,7 +78,7 @@ public final class ZkAcls implements ACLProvider {
     }
 
     /** ACLs for a new znode at {@code path}. */
-    public List<ACL> forPath(String path) {
+    public List<ACL> aclFor(String path) {
         return isPublicReadable(path) ? publicReadAcl : privateAcl;
     }
 
@@ -81,7 +89,7 @@ public final class ZkAcls implements ACLProvider {
 
     @Override
     public List<ACL> getAclForPath(String path) {
-        return forPath(path);
+        return aclFor(path);
     }
 
     /**

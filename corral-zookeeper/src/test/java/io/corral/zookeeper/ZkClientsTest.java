@@ -9,6 +9,7 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.data.ACL;
 import org.junit.jupiter.api.Test;
 
 class ZkClientsTest {
@@ -39,14 +40,16 @@ class ZkClientsTest {
     }
 
     @Test
-    void connectsWithDigestCredentialsAndCreatesOpenNodes() throws Exception {
+    void connectsWithDigestCredentialsAndCreatesNodesOnlyItsIdentityMayUse() throws Exception {
         try (TestingServer server = new TestingServer(true);
              CuratorFramework client = ZkClients.connect(
                      ZkUrl.parse("zk://alice:s3cret@" + server.getConnectString() + "/corral"),
                      Duration.ofSeconds(5), Duration.ofSeconds(10))) {
             client.create().forPath("/probe", "x".getBytes(UTF_8));
 
-            assertThat(client.getACL().forPath("/probe")).isEqualTo(ZooDefs.Ids.OPEN_ACL_UNSAFE);
+            assertThat(client.getACL().forPath("/probe")).containsExactly(
+                    new ACL(ZooDefs.Perms.ALL, ZkAcls.identity(new ZkUrl.Credentials("alice", "s3cret"))));
+            assertThat(client.getData().forPath("/probe")).isEqualTo("x".getBytes(UTF_8));
             assertThat(client.getZookeeperClient().isConnected()).isTrue();
         }
     }
