@@ -1,0 +1,37 @@
+package io.corral.zookeeper.registry;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import org.apache.mesos.v1.Protos.AgentInfo;
+
+/**
+ * An admitted agent as the registry keeps it: its AgentInfo (with its id), its state, and when it was first
+ * registered and last changed. Times are kept to the millisecond, as they are stored.
+ */
+public record AgentRecord(AgentInfo info, AgentState state, Instant registeredAt, Instant updatedAt) {
+
+    public AgentRecord {
+        Objects.requireNonNull(info, "info");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(registeredAt, "registeredAt");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+        if (!info.hasId() || info.getId().getValue().isEmpty()) {
+            throw new IllegalArgumentException("the AgentInfo of agent " + info.getHostname()
+                    + " has no id: assign one before admitting it to the registry");
+        }
+        RegistryPaths.nodeName(info.getId().getValue(), "agent id");
+        registeredAt = registeredAt.truncatedTo(ChronoUnit.MILLIS);
+        updatedAt = updatedAt.truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    /** The agent's id, which is also its znode's name. */
+    public String id() {
+        return info.getId().getValue();
+    }
+
+    /** A copy in {@code newState}, changed at {@code now}. */
+    public AgentRecord withState(AgentState newState, Instant now) {
+        return new AgentRecord(info, newState, registeredAt, now);
+    }
+}
