@@ -7,6 +7,9 @@ import io.corral.master.state.Task;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.http.HttpError;
+import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.AgentState;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -44,21 +47,44 @@ public final class AgentCalls {
 
     /**
      * REGISTER: admits a new agent, or takes back one that registered before (it keeps its id, and the master adopts
-     * the tasks it reports, which keep running). {@code openStream} starts the event stream once the call is valid.
+     * the tasks it reports, which keep running). The agent is recorded in the registry first; only once that write
+     * is durable is the agent attached (offers, launches) and told REGISTERED. {@code openStream} starts the event
+     * stream once the call is valid.
      */
     public void register(AgentCall.Register register, Function<AgentID, AgentLink> openStream) {
         validate(register);
         AgentInfo info = register.agentInfo().hasId() ? register.agentInfo()
                 : register.agentInfo().toBuilder().setId(master.ids().nextAgent()).build();
+        Agent known = master.agents.get(info.getId());
+        if (known != null && known.link() != null) {
+            known.link().close();
+            known.detach();
+        }
+        AgentLink link = openStream.apply(info.getId());
+        Instant now = Instant.ofEpochMilli(master.timers().nowMillis());
+        Instant registeredAt = known != null ? Instant.ofEpochMilli(known.registeredMillis()) : now;
+        master.registry().putAgent(new AgentRecord(info, AgentState.active(), registeredAt, now))
+                .whenComplete((ok, failure) -> master.execute(() -> {
+                    if (failure != null) {
+                        LOG.warn("Agent {} not admitted: the registry write failed: {}", info.getId().getValue(),
+                                failure.toString());
+                        link.close();
+                    } else if (link.isOpen()) {
+                        admit(info, register, link);
+                    }
+                }));
+    }
+
+    /** The agent is durable in the registry: attach it, adopt its tasks, tell it REGISTERED. */
+    private void admit(AgentInfo info, AgentCall.Register register, AgentLink link) {
         Agent agent = master.agents.get(info.getId());
         if (agent == null) {
             agent = new Agent(info, master.timers().nowMillis());
             master.agents.put(agent.id(), agent);
-        } else if (agent.link() != null) {
+        } else if (agent.link() != null && agent.link() != link) {
             agent.link().close();
         }
         master.countRegistration(register.agentInfo().hasId());
-        AgentLink link = openStream.apply(agent.id());
         agent.attach(link, info);
         agent.heard(master.timers().nowMillis());
         adoptReportedTasks(agent, register);
@@ -207,6 +233,8 @@ public final class AgentCalls {
         long now = master.timers().nowMillis();
         agent.markUnreachable(now);
         master.countRemoval();
+        master.registry().putAgent(new AgentRecord(agent.info(), AgentState.unreachable(Instant.ofEpochMilli(now)),
+                Instant.ofEpochMilli(agent.registeredMillis()), Instant.ofEpochMilli(now)));
         LOG.warn("Agent {} ({}) is unreachable: {}", agent.id().getValue(), agent.info().getHostname(), why);
         if (agent.link() != null) {
             agent.link().close();

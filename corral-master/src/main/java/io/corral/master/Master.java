@@ -64,6 +64,7 @@ public final class Master implements AutoCloseable {
     private final Allocator allocator;
     private final Random random;
     private final MasterIds ids;
+    private final Registry registry;
     private final long startMillis;
 
     final Map<FrameworkID, Framework> frameworks = new LinkedHashMap<>();
@@ -85,8 +86,9 @@ public final class Master implements AutoCloseable {
     private final AgentCalls agentCalls;
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
-                  Random random) {
+                  Random random, Registry registry) {
         this.info = info;
+        this.registry = registry;
         this.config = config;
         this.loop = loop;
         this.timers = timers;
@@ -96,6 +98,42 @@ public final class Master implements AutoCloseable {
         this.startMillis = timers.nowMillis();
         this.schedulerCalls = new SchedulerCalls(this);
         this.agentCalls = new AgentCalls(this);
+    }
+
+    /**
+     * Replays the registry a new leader read (before it serves anything): agents come back as "recovered" (known,
+     * not connected: no offers until they re-register, and marked unreachable if they do not within
+     * {@code agent_reregister_timeout}); unreachable agents stay so; frameworks come back disconnected with their
+     * failover deadline, or, if they were connected when the last leader died, with
+     * {@code max(failover_timeout, agent_reregister_timeout)} to resubscribe.
+     */
+    public void recover(io.corral.zookeeper.registry.RegistrySnapshot snapshot) {
+        long now = timers.nowMillis();
+        for (io.corral.zookeeper.registry.AgentRecord record : snapshot.agents()) {
+            Agent agent = new Agent(record.info(), record.registeredAt().toEpochMilli());
+            agent.markRecovered();
+            agents.put(agent.id(), agent);
+            switch (record.state().kind()) {
+                case UNREACHABLE, GONE -> agent.markUnreachable(
+                        record.state().since().map(java.time.Instant::toEpochMilli).orElse(now));
+                default -> timers.schedule(config.agentReregisterTimeout(), () -> {
+                    if (agent.link() == null && !agent.isUnreachable() && agents.get(agent.id()) == agent) {
+                        agentCalls.markUnreachable(agent, "it did not re-register within "
+                                + config.agentReregisterTimeout().toSeconds() + "s of the master failover");
+                    }
+                });
+            }
+        }
+        for (io.corral.zookeeper.registry.FrameworkRecord record : snapshot.frameworks()) {
+            Framework framework = new Framework(record.info(), now);
+            frameworks.put(framework.id(), framework);
+            long waitMillis = record.failoverDeadline().map(d -> d.toEpochMilli() - now)
+                    .orElse(Math.max((long) (record.info().getFailoverTimeout() * 1000),
+                            config.agentReregisterTimeout().toMillis()));
+            schedulerCalls.startFailoverTimer(framework, Duration.ofMillis(Math.max(0, waitMillis)));
+        }
+        LOG.info("Recovered {} agents and {} frameworks from the registry (epoch {})", snapshot.agents().size(),
+                snapshot.frameworks().size(), snapshot.meta().epoch());
     }
 
     /** Starts the periodic work of a leadership term. Call on the loop. */
@@ -127,6 +165,7 @@ public final class Master implements AutoCloseable {
     public AgentCalls agentCalls() { return agentCalls; }
     public long startMillis() { return startMillis; }
     Timers timers() { return timers; }
+    Registry registry() { return registry; }
     MasterIds ids() { return ids; }
 
     public Collection<Framework> frameworks() { return frameworks.values(); }
@@ -428,6 +467,7 @@ public final class Master implements AutoCloseable {
         }
         framework.detach();
         frameworks.remove(framework.id());
+        registry.removeFramework(framework.id().getValue());
         completedFrameworks.addLast(framework);
         while (completedFrameworks.size() > MAX_COMPLETED_FRAMEWORKS) {
             completedFrameworks.removeFirst();
@@ -453,8 +493,8 @@ public final class Master implements AutoCloseable {
         pingTimer = timers.schedule(config.agentPingInterval(), () -> {
             long now = timers.nowMillis();
             for (Agent agent : List.copyOf(agents.values())) {
-                if (agent.isUnreachable()) {
-                    continue;
+                if (agent.isUnreachable() || agent.isRecovered()) {
+                    continue; // a recovered agent has agent_reregister_timeout to come back
                 }
                 if (now - agent.lastHeardMillis() >= config.agentSilenceLimit().toMillis() && !paused) {
                     agentCalls.markUnreachable(agent, "no PONG for " + config.agentSilenceLimit().toSeconds() + "s");

@@ -16,6 +16,8 @@ import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
 import io.corral.zookeeper.health.EnsembleMonitor;
 import io.corral.zookeeper.presence.PresenceWatcher;
+import io.corral.zookeeper.registry.RegistrySnapshot;
+import io.corral.zookeeper.registry.RegistryStore;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
@@ -68,12 +70,16 @@ public final class MasterServer implements AutoCloseable {
     private MasterContender contender;
     private MasterInfo info;
     private Term term;
+    /** Between winning the election and finishing the registry's recovery. */
+    private boolean claiming;
     private volatile boolean lost;
 
     /** The loop, timers and Master of one leadership term. */
-    private record Term(EventLoop loop, SystemTimers timers, Master master, PresenceWatcher presence) {
+    private record Term(EventLoop loop, SystemTimers timers, Master master, PresenceWatcher presence,
+                        RegistryStore registry) {
         void close() {
             presence.close();
+            registry.close();
             master.close();
             timers.close();
             loop.close();
@@ -154,9 +160,9 @@ public final class MasterServer implements AutoCloseable {
             return;
         }
         boolean ours = leader.isPresent() && leader.get().nodeName().equals(contender.ownNodeName());
-        if (ours && term == null) {
+        if (ours && term == null && !claiming) {
             lead();
-        } else if (!ours && term != null) {
+        } else if (!ours && (term != null || claiming)) {
             loseLeadership("another master leads now");
         } else if (!ours) {
             leadership.follow(leader.map(l -> MasterInfos.httpAddress(l.info())).orElse(null));
@@ -192,18 +198,59 @@ public final class MasterServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Won the election: claim the registry (fencing every earlier leader), read it, replay it into a new Master, and
+     * only then serve; until then the APIs answer 503 "Master has not finished recovery", as Mesos does.
+     */
     private void lead() {
+        claiming = true;
+        leadership.recover(MasterInfos.httpAddress(info));
+        LOG.info("Elected leader: master {} at {}; recovering the registry", info.getId(),
+                MasterInfos.httpAddress(info));
+        RegistryStore store = new RegistryStore(zk, options.zk().rootPath());
+        store.claimLeadership(contender.ownNodePath(), info)
+                .thenCompose(claim -> store.load())
+                .whenComplete((snapshot, failure) -> control.execute(() -> recovered(store, snapshot, failure)));
+    }
+
+    private void recovered(RegistryStore store, RegistrySnapshot snapshot, Throwable failure) {
+        claiming = false;
+        if (lost) {
+            store.close();
+            return;
+        }
+        if (failure != null) {
+            store.close();
+            loseLeadership("could not claim and read the registry: " + failure);
+            return;
+        }
         EventLoop loop = new EventLoop("master-loop");
         SystemTimers timers = new SystemTimers(loop, "master");
-        Master master = new Master(info, masterConfig, loop, timers, new FairShareAllocator(), new SecureRandom());
+        Master master = new Master(info, masterConfig, loop, timers, new FairShareAllocator(), new SecureRandom(),
+                Registry.of(store));
         loop.submit(() -> {
+            master.recover(snapshot);
             master.start();
             return null;
         }).join();
+        PresenceWatcher presence = watchPresence(master);
+        store.whenFenced().thenRun(() -> control.execute(
+                () -> loseLeadership("another master claimed the registry (this one is fenced)")));
+        term = new Term(loop, timers, master, presence, store);
+        leadership.lead(master, MasterInfos.httpAddress(info));
+        LOG.info("Leading: master {} serves at {} (registry epoch {})", info.getId(), MasterInfos.httpAddress(info),
+                snapshot.meta().epoch());
+    }
+
+    /** Agents' presence znodes: a vanished one (process died, host hung) makes the agent unreachable. */
+    private PresenceWatcher watchPresence(Master master) {
         PresenceWatcher presence = new PresenceWatcher(zk, options.zk().rootPath(), new PresenceWatcher.Listener() {
             @Override
             public void present(java.util.Set<String> agentIds) {
-                // A new term knows no agent yet: agents are learnt as they (re-)register.
+                // Agents recovered from the registry whose presence is already gone need not wait to be missed.
+                master.execute(() -> master.agents().stream()
+                        .filter(agent -> agent.isRecovered() && !agentIds.contains(agent.id().getValue()))
+                        .forEach(agent -> master.agentCalls().presenceLost(agent.id().getValue())));
             }
 
             @Override
@@ -217,9 +264,7 @@ public final class MasterServer implements AutoCloseable {
             }
         });
         presence.start();
-        term = new Term(loop, timers, master, presence);
-        leadership.lead(master, MasterInfos.httpAddress(info));
-        LOG.info("Elected leader: master {} at {}", info.getId(), MasterInfos.httpAddress(info));
+        return presence;
     }
 
     private void loseLeadership(String why) {

@@ -9,6 +9,8 @@ import io.corral.master.state.Task;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
+import io.corral.zookeeper.registry.FrameworkRecord;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -67,7 +69,32 @@ public final class SchedulerCalls {
             LOG.info("Framework {} ({}) subscribed", framework.id().getValue(), info.getName());
         }
         FrameworkLink link = openStream.apply(framework.id());
+        Framework subscribing = framework;
+        master.registry().putFramework(FrameworkRecord.connected(framework.info()))
+                .whenComplete((ok, failure) -> master.execute(() -> subscribed(subscribing, link, failure)));
+    }
+
+    /**
+     * The framework is durable in the registry: only now does it get SUBSCRIBED (its id is acknowledged), heartbeats
+     * and offers. A stream that ended meanwhile counts as a disconnection.
+     */
+    private void subscribed(Framework framework, FrameworkLink link, Throwable failure) {
+        if (failure != null) {
+            LOG.warn("Framework {} not subscribed: the registry write failed: {}", framework.id().getValue(),
+                    failure.toString());
+            link.send(error("Master could not record the subscription; retry"));
+            link.close();
+            return;
+        }
+        if (master.frameworks.get(framework.id()) != framework) {
+            link.close(); // torn down meanwhile
+            return;
+        }
         framework.attach(link);
+        if (!link.isOpen()) {
+            streamClosed(framework.id(), link);
+            return;
+        }
         link.send(Event.newBuilder().setType(Event.Type.SUBSCRIBED)
                 .setSubscribed(Event.Subscribed.newBuilder()
                         .setFrameworkId(framework.id())
@@ -143,7 +170,17 @@ public final class SchedulerCalls {
             master.removeFramework(framework, "disconnected with failover_timeout 0");
             return;
         }
-        framework.setFailoverTimer(master.timers().schedule(Duration.ofMillis((long) (timeoutSeconds * 1000)),
+        Duration timeout = Duration.ofMillis((long) (timeoutSeconds * 1000));
+        // The deadline is durable, so it holds across master failovers (Mesos loses it: MESOS-4659).
+        master.registry().putFramework(FrameworkRecord.disconnected(framework.info(),
+                Instant.ofEpochMilli(master.timers().nowMillis()).plus(timeout)));
+        startFailoverTimer(framework, timeout);
+    }
+
+    /** Removes the framework when {@code timeout} passes, unless it resubscribes first. */
+    void startFailoverTimer(Framework framework, Duration timeout) {
+        double timeoutSeconds = framework.info().getFailoverTimeout();
+        framework.setFailoverTimer(master.timers().schedule(timeout,
                 () -> expireFailoverTimeout(framework, timeoutSeconds)));
     }
 

@@ -32,6 +32,7 @@ final class MasterFixture implements AutoCloseable {
     final EventLoop loop = new EventLoop("test-master");
     final ManualTimers timers = new ManualTimers(1_700_000_000_000L);
     final Master master;
+    final InMemoryRegistry registry = new InMemoryRegistry();
 
     MasterFixture() {
         this(MasterConfig.defaults());
@@ -39,7 +40,7 @@ final class MasterFixture implements AutoCloseable {
 
     MasterFixture(MasterConfig config) {
         master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"), config, loop, timers,
-                new FairShareAllocator(), new Random(1));
+                new FairShareAllocator(), new Random(1), registry);
         run(master::start);
     }
 
@@ -87,6 +88,7 @@ final class MasterFixture implements AutoCloseable {
             call.setFrameworkId(info.getId());
         }
         run(() -> master.schedulerCalls().subscribe(call.build(), id -> link));
+        run(() -> { }); // the registry's completion (SUBSCRIBED) was queued behind the call
         Event subscribed = link.schedulerEvents(Event.Type.SUBSCRIBED).get(0);
         return subscribed.getSubscribed().getFrameworkId();
     }
@@ -95,6 +97,7 @@ final class MasterFixture implements AutoCloseable {
                           RecordingLink link) {
         run(() -> master.agentCalls().register(new AgentCall.Register(AgentProtocol.VERSION, info, tasks,
                 frameworks), agentId -> link));
+        run(() -> { }); // the registry's completion (REGISTERED) was queued behind the call
         List<AgentEvent> registered = link.agentEvents(AgentEvent.Type.REGISTERED);
         assertThat(registered).isNotEmpty();
         return registered.get(registered.size() - 1).registered().agentId();

@@ -13,17 +13,31 @@ public final class Leadership {
     private volatile Master master;
     private volatile String leaderAddress;
     private volatile boolean uncertain;
+    private volatile boolean recovering;
+
+    /** This process won the election and is recovering the registry: it leads but does not serve yet. */
+    public void recover(String ownAddress) {
+        this.master = null;
+        this.leaderAddress = ownAddress;
+        this.recovering = true;
+    }
 
     /** This process leads from now on, serving through {@code master}. */
     public void lead(Master master, String ownAddress) {
         this.master = master;
         this.leaderAddress = ownAddress;
+        this.recovering = false;
+    }
+
+    public boolean isRecovering() {
+        return recovering;
     }
 
     /** Another process leads (or none, when {@code address} is null). */
     public void follow(String address) {
         this.master = null;
         this.leaderAddress = address;
+        this.recovering = false;
     }
 
     /**

@@ -57,6 +57,10 @@ public final class MasterHttp implements HttpHandler {
                     + " retry shortly");
             return;
         }
+        if (leadership.isRecovering()) {
+            exchange.respondText(503, "Master has not finished recovery");
+            return;
+        }
         Optional<Master> master = leadership.master();
         if (master.isEmpty()) {
             redirect(exchange, exchange.uri());

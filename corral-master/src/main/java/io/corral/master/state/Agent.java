@@ -28,6 +28,8 @@ public final class Agent {
     private AgentLink link;
     private final long registeredMillis;
     private long lastHeardMillis;
+    /** Known from the registry after a master failover, not re-registered yet with this leader. */
+    private boolean recovered;
     /** When the master marked the agent unreachable; 0 while it is reachable. */
     private long unreachableSinceMillis;
 
@@ -65,12 +67,15 @@ public final class Agent {
     public void heard(long nowMillis) { lastHeardMillis = nowMillis; }
 
     public boolean isUnreachable() { return unreachableSinceMillis > 0; }
+    public boolean isRecovered() { return recovered; }
+    public void markRecovered() { recovered = true; }
     public long unreachableSinceMillis() { return unreachableSinceMillis; }
     public void markUnreachable(long nowMillis) { unreachableSinceMillis = nowMillis; }
 
     public void attach(AgentLink link, AgentInfo info) {
         this.link = link;
         this.unreachableSinceMillis = 0;
+        this.recovered = false;
         this.info = info;
         this.total = ResourceSet.of(info.getResourcesList());
     }

@@ -1,0 +1,40 @@
+package io.corral.master;
+
+import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.FrameworkRecord;
+import io.corral.zookeeper.registry.RegistryStore;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the master makes durable (DESIGN.md §2): admitted agents and their state, frameworks and their failover
+ * deadlines. Writes are asynchronous, so the event loop never waits on ZooKeeper; the master acknowledges a change
+ * (REGISTERED, SUBSCRIBED) only once its write completed. In production this is the fenced {@link RegistryStore}: a
+ * write from a deposed leader fails.
+ */
+public interface Registry {
+    CompletableFuture<Void> putAgent(AgentRecord agent);
+
+    CompletableFuture<Void> putFramework(FrameworkRecord framework);
+
+    CompletableFuture<Void> removeFramework(String frameworkId);
+
+    /** The fenced ZooKeeper store of one leadership term. */
+    static Registry of(RegistryStore store) {
+        return new Registry() {
+            @Override
+            public CompletableFuture<Void> putAgent(AgentRecord agent) {
+                return store.putAgent(agent);
+            }
+
+            @Override
+            public CompletableFuture<Void> putFramework(FrameworkRecord framework) {
+                return store.putFramework(framework);
+            }
+
+            @Override
+            public CompletableFuture<Void> removeFramework(String frameworkId) {
+                return store.removeFramework(frameworkId);
+            }
+        };
+    }
+}

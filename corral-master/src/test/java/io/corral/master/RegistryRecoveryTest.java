@@ -1,0 +1,102 @@
+package io.corral.master;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.corral.master.MasterFixture.RecordingLink;
+import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.AgentState;
+import io.corral.zookeeper.registry.FrameworkRecord;
+import io.corral.zookeeper.registry.RegistryMeta;
+import io.corral.zookeeper.registry.RegistrySnapshot;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What the master makes durable, and what a new leader does with it (on a fake clock): failover deadlines that
+ * survive a failover, and recovered agents that must re-register in time.
+ */
+class RegistryRecoveryTest {
+    private final MasterFixture fixture = new MasterFixture();
+
+    @AfterEach
+    void stop() {
+        fixture.close();
+    }
+
+    private Instant now() {
+        return Instant.ofEpochMilli(fixture.timers.nowMillis());
+    }
+
+    private boolean knows(FrameworkID id) {
+        return fixture.onLoop(() -> fixture.master.frameworks.containsKey(id));
+    }
+
+    @Test
+    void aDisconnectingFrameworksDeadlineIsWrittenToTheRegistry() {
+        RecordingLink link = new RecordingLink();
+        FrameworkID id = fixture.subscribe(MasterFixture.frameworkInfo(30), link);
+        assertThat(fixture.registry.frameworks.get(id.getValue()).failoverDeadline()).isEmpty();
+
+        link.open = false;
+        fixture.run(() -> fixture.master.schedulerCalls().streamClosed(id, link));
+
+        assertThat(fixture.registry.frameworks.get(id.getValue()).failoverDeadline())
+                .contains(now().plusSeconds(30));
+    }
+
+    @Test
+    void aRecoveredFrameworkIsRemovedAtItsDeadlineNotBefore() {
+        FrameworkID id = FrameworkID.newBuilder().setValue("old-0001").build();
+        FrameworkInfo info = MasterFixture.frameworkInfo(60).toBuilder().setId(id).build();
+        RegistrySnapshot snapshot = new RegistrySnapshot(RegistryMeta.UNCLAIMED, List.of(),
+                List.of(FrameworkRecord.disconnected(info, now().plusSeconds(20))), List.of());
+        fixture.run(() -> fixture.master.recover(snapshot));
+
+        fixture.advance(Duration.ofSeconds(19));
+        assertThat(knows(id)).isTrue();
+        fixture.advance(Duration.ofSeconds(1));
+        assertThat(knows(id)).isFalse();
+        assertThat(fixture.registry.frameworks).doesNotContainKey(id.getValue());
+    }
+
+    @Test
+    void aRecoveredAgentThatDoesNotComeBackIsMarkedUnreachable() {
+        AgentID id = AgentID.newBuilder().setValue("old-S0").build();
+        AgentInfo info = MasterFixture.agentInfo("cpus:2;mem:1024").toBuilder().setId(id).build();
+        RegistrySnapshot snapshot = new RegistrySnapshot(RegistryMeta.UNCLAIMED,
+                List.of(new AgentRecord(info, AgentState.active(), now(), now())), List.of(), List.of());
+        fixture.run(() -> fixture.master.recover(snapshot));
+
+        fixture.advance(Duration.ofMinutes(9));
+        assertThat(fixture.onLoop(() -> fixture.master.agents.get(id).isUnreachable())).isFalse();
+        fixture.advance(Duration.ofMinutes(1));
+        assertThat(fixture.onLoop(() -> fixture.master.agents.get(id).isUnreachable())).isTrue();
+        assertThat(fixture.registry.agents.get(id.getValue()).state().kind()).isEqualTo(AgentState.Kind.UNREACHABLE);
+    }
+
+    @Test
+    void aRecoveredAgentThatReregistersInTimeStaysActive() {
+        AgentID id = AgentID.newBuilder().setValue("old-S1").build();
+        AgentInfo info = MasterFixture.agentInfo("cpus:2;mem:1024").toBuilder().setId(id).build();
+        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED,
+                List.of(new AgentRecord(info, AgentState.active(), now(), now())), List.of(), List.of())));
+
+        fixture.advance(Duration.ofMinutes(1));
+        RecordingLink link = new RecordingLink();
+        fixture.registerAgent(info, List.of(), List.of(), link);
+        for (int i = 0; i < 40; i++) { // 10 minutes of answered pings
+            fixture.advance(Duration.ofSeconds(15));
+            fixture.run(() -> fixture.master.agentCalls().heard(fixture.master.agents.get(id)));
+        }
+        assertThat(fixture.onLoop(() -> fixture.master.agents.get(id).isUnreachable())).isFalse();
+        assertThat(fixture.registry.agents.get(id.getValue()).state().kind()).isEqualTo(AgentState.Kind.ACTIVE);
+    }
+}
