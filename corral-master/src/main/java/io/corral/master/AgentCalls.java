@@ -262,8 +262,8 @@ public final class AgentCalls {
      */
     public void presenceLost(String agentId) {
         Agent agent = master.agents.get(AgentID.newBuilder().setValue(agentId).build());
-        if (agent == null || agent.isUnreachable()) {
-            return;
+        if (agent == null || agent.isUnreachable() || agent.isRecovered()) {
+            return; // a recovered agent is judged by agent_reregister_timeout instead
         }
         presenceGrace.put(agentId, master.timers().schedule(PRESENCE_GRACE, () -> {
             presenceGrace.remove(agentId);

@@ -247,10 +247,9 @@ public final class MasterServer implements AutoCloseable {
         PresenceWatcher presence = new PresenceWatcher(zk, options.zk().rootPath(), new PresenceWatcher.Listener() {
             @Override
             public void present(java.util.Set<String> agentIds) {
-                // Agents recovered from the registry whose presence is already gone need not wait to be missed.
-                master.execute(() -> master.agents().stream()
-                        .filter(agent -> agent.isRecovered() && !agentIds.contains(agent.id().getValue()))
-                        .forEach(agent -> master.agentCalls().presenceLost(agent.id().getValue())));
+                // Not used to judge agents recovered from the registry: after an ensemble outage every agent's
+                // session (and presence) may have ended while the agents are fine; they get
+                // agent_reregister_timeout to come back, as in Mesos.
             }
 
             @Override

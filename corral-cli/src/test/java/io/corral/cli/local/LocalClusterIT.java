@@ -40,6 +40,7 @@ class LocalClusterIT {
     Path tmp;
 
     private final List<String> localOutput = Collections.synchronizedList(new ArrayList<>());
+    private final java.util.Map<Process, List<String>> runOutputs = new java.util.concurrent.ConcurrentHashMap<>();
     private Process local;
 
     @AfterEach
@@ -74,6 +75,7 @@ class LocalClusterIT {
 
         ridesAKill9OfTheLeader(workDir);
         frozenAgentIsUnreachableThenBack(workDir);
+        ridesZooKeeperTrouble(workDir);
 
         Set<ProcessHandle> cluster = clusterProcesses(workDir);
         assertThat(cluster).as("processes named in cluster.json").hasSizeGreaterThanOrEqualTo(8);
@@ -168,6 +170,55 @@ class LocalClusterIT {
             run.destroy(); // Ctrl-C of corral run kills the task
             run.waitFor(30, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * ZooKeeper trouble while tasks run: `kill -9` of one server (a minority) is invisible to a running `corral run`;
+     * `kill -9` of two servers (quorum lost: masters lose their sessions and are restarted, the servers too) ends
+     * with the task finished and its run exiting 0: agents kept the task running and nothing was lost.
+     */
+    private void ridesZooKeeperTrouble(Path workDir) throws Exception {
+        Process minority = startRun("minority", "3");
+        killServers(workDir, "zk-1");
+        assertRunFinishes(minority);
+
+        await("zk-1 restarted").atMost(Duration.ofSeconds(60)).until(() -> processUp(workDir, "zk-1"));
+        Process quorum = startRun("quorum", "8");
+        long killedAt = System.nanoTime();
+        killServers(workDir, "zk-2", "zk-3");
+        assertRunFinishes(quorum);
+        System.out.printf("quorum: a task running through the loss of ZooKeeper's quorum finished; its run ended"
+                + " %.1f s after the kill%n", (System.nanoTime() - killedAt) / 1e9);
+    }
+
+    private Process startRun(String name, String sleepSeconds) throws Exception {
+        Process run = corral("run", "--name", name, "--", "sleep", sleepSeconds).start();
+        List<String> output = Collections.synchronizedList(new ArrayList<>());
+        readLinesInto(run, output);
+        await("TASK_RUNNING of " + name).atMost(COMMAND)
+                .until(() -> snapshot(output).stream().anyMatch(line -> line.contains("TASK_RUNNING")));
+        runOutputs.put(run, output);
+        return run;
+    }
+
+    private void assertRunFinishes(Process run) throws Exception {
+        assertThat(run.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)).as("corral run ends").isTrue();
+        String output = String.join("\n", snapshot(runOutputs.get(run)));
+        assertThat(run.exitValue()).as(output).isZero();
+        assertThat(output).contains("TASK_FINISHED");
+    }
+
+    private static void killServers(Path workDir, String... names) throws Exception {
+        for (String name : names) {
+            Long pid = ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
+                    .filter(p -> p.name().equals(name)).findFirst().orElseThrow().pid();
+            new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        }
+    }
+
+    private static boolean processUp(Path workDir, String name) {
+        return ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
+                .anyMatch(p -> p.name().equals(name) && p.restarts() >= 1 && "UP".equals(p.state()));
     }
 
     private static JsonNode state(String address) throws IOException {
