@@ -100,40 +100,9 @@ public final class Master implements AutoCloseable {
         this.agentCalls = new AgentCalls(this);
     }
 
-    /**
-     * Replays the registry a new leader read (before it serves anything): agents come back as "recovered" (known,
-     * not connected: no offers until they re-register, and marked unreachable if they do not within
-     * {@code agent_reregister_timeout}); unreachable agents stay so; frameworks come back disconnected with their
-     * failover deadline, or, if they were connected when the last leader died, with
-     * {@code max(failover_timeout, agent_reregister_timeout)} to resubscribe.
-     */
+    /** Replays the registry a new leader read, before it serves anything: see {@link RegistryReplay}. */
     public void recover(io.corral.zookeeper.registry.RegistrySnapshot snapshot) {
-        long now = timers.nowMillis();
-        for (io.corral.zookeeper.registry.AgentRecord record : snapshot.agents()) {
-            Agent agent = new Agent(record.info(), record.registeredAt().toEpochMilli());
-            agent.markRecovered();
-            agents.put(agent.id(), agent);
-            switch (record.state().kind()) {
-                case UNREACHABLE, GONE -> agent.markUnreachable(
-                        record.state().since().map(java.time.Instant::toEpochMilli).orElse(now));
-                default -> timers.schedule(config.agentReregisterTimeout(), () -> {
-                    if (agent.link() == null && !agent.isUnreachable() && agents.get(agent.id()) == agent) {
-                        agentCalls.markUnreachable(agent, "it did not re-register within "
-                                + config.agentReregisterTimeout().toSeconds() + "s of the master failover");
-                    }
-                });
-            }
-        }
-        for (io.corral.zookeeper.registry.FrameworkRecord record : snapshot.frameworks()) {
-            Framework framework = new Framework(record.info(), now);
-            frameworks.put(framework.id(), framework);
-            long waitMillis = record.failoverDeadline().map(d -> d.toEpochMilli() - now)
-                    .orElse(Math.max((long) (record.info().getFailoverTimeout() * 1000),
-                            config.agentReregisterTimeout().toMillis()));
-            schedulerCalls.startFailoverTimer(framework, Duration.ofMillis(Math.max(0, waitMillis)));
-        }
-        LOG.info("Recovered {} agents and {} frameworks from the registry (epoch {})", snapshot.agents().size(),
-                snapshot.frameworks().size(), snapshot.meta().epoch());
+        RegistryReplay.replay(this, snapshot);
     }
 
     /** Starts the periodic work of a leadership term. Call on the loop. */
@@ -351,36 +320,7 @@ public final class Master implements AutoCloseable {
 
     /** What /metrics/snapshot reports, counted from the current state. Call on the loop. */
     public MasterCounts counts() {
-        long connected = agents.values().stream().filter(Agent::isConnected).count();
-        long unreachable = agents.values().stream().filter(Agent::isUnreachable).count();
-        long disconnected = agents.size() - connected - unreachable;
-        long frameworksConnected = frameworks.values().stream().filter(Framework::isConnected).count();
-        ResourceSet total = ResourceSet.empty();
-        ResourceSet used = ResourceSet.empty();
-        for (Agent agent : agents.values()) {
-            if (!agent.isUnreachable()) {
-                total = total.plus(agent.total());
-                used = used.plus(agent.used());
-            }
-        }
-        Map<TaskState, Long> live = new java.util.EnumMap<>(TaskState.class);
-        for (Framework framework : frameworks.values()) {
-            for (Task task : framework.tasks().values()) {
-                live.merge(task.state(), 1L, Long::sum);
-            }
-        }
-        return new MasterCounts(
-                new MasterCounts.Agents(connected, disconnected, connected, disconnected, unreachable),
-                new MasterCounts.Frameworks(frameworksConnected, frameworks.size() - frameworksConnected,
-                        frameworksConnected, frameworks.size() - frameworksConnected),
-                new MasterCounts.Resources(total.scalar("cpus"), used.scalar("cpus"), total.scalar("mem"),
-                        used.scalar("mem"), total.scalar("disk"), used.scalar("disk"), total.scalar("gpus"),
-                        used.scalar("gpus")),
-                new MasterCounts.Tasks(live.getOrDefault(TaskState.TASK_STAGING, 0L),
-                        live.getOrDefault(TaskState.TASK_STARTING, 0L), live.getOrDefault(TaskState.TASK_RUNNING, 0L),
-                        live.getOrDefault(TaskState.TASK_KILLING, 0L),
-                        live.getOrDefault(TaskState.TASK_UNREACHABLE, 0L)),
-                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns);
+        return MasterCounting.count(this, taskCounters, agentCounters, loop.pendingEvents(), allocationRuns);
     }
 
     void addTask(Framework framework, Agent agent, Task task) {
