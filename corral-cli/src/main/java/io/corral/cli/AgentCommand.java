@@ -61,8 +61,10 @@ public final class AgentCommand implements Callable<Integer> {
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            settings.close();
-            server.stop(killTasksOnStop);
+            BoundedShutdown.run("agent", () -> {
+                settings.close();
+                server.stop(killTasksOnStop);
+            });
             done.countDown();
         }, "agent-shutdown"));
         done.await();

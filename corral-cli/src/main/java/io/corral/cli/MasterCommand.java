@@ -66,8 +66,10 @@ public final class MasterCommand implements Callable<Integer> {
                 });
         var settings = LiveSettings.forMaster(server, server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            settings.close();
-            server.close();
+            BoundedShutdown.run("master", () -> {
+                settings.close();
+                server.close();
+            });
             done.countDown();
         }, "master-shutdown"));
         done.await();
