@@ -9,12 +9,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.WatcherRemoveCuratorFramework;
@@ -56,8 +52,7 @@ public final class MasterDetector implements AutoCloseable {
 
     private final WatcherRemoveCuratorFramework zk;
     private final String rootPath;
-    private final ScheduledExecutorService thread;
-    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private final RefreshThread refresher;
     private final CuratorWatcher childrenWatcher = this::onWatchedEvent;
     private final ConnectionStateListener connectionListener = this::onConnectionStateChanged;
     private final Object leaderMonitor = new Object();
@@ -79,13 +74,9 @@ public final class MasterDetector implements AutoCloseable {
     public MasterDetector(CuratorFramework zk, String rootPath) {
         this.zk = Objects.requireNonNull(zk, "zk").newWatcherRemoveCuratorFramework();
         this.rootPath = requireAbsolute(rootPath);
-        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread t = new Thread(runnable, "master-detector" + rootPath);
-            t.setDaemon(true);
-            return t;
-        });
+        this.refresher = new RefreshThread("master-detector" + rootPath, this::refresh);
         this.zk.getConnectionStateListenable().addListener(connectionListener);
-        scheduleRefresh();
+        refresher.request();
     }
 
     /** The leader as last read, or empty if none is known. */
@@ -99,7 +90,7 @@ public final class MasterDetector implements AutoCloseable {
      */
     public void addListener(Consumer<Optional<Leader>> listener) {
         Objects.requireNonNull(listener, "listener");
-        runOnDetectorThread(() -> {
+        refresher.execute(() -> {
             listeners.add(listener);
             notify(listener, current);
         });
@@ -130,7 +121,7 @@ public final class MasterDetector implements AutoCloseable {
         closed = true;
         zk.getConnectionStateListenable().removeListener(connectionListener);
         zk.removeWatchers();
-        thread.shutdownNow();
+        refresher.close();
         synchronized (leaderMonitor) {
             leaderMonitor.notifyAll();
         }
@@ -139,25 +130,15 @@ public final class MasterDetector implements AutoCloseable {
     private void onWatchedEvent(WatchedEvent event) {
         // Connection events (type None) come through the connection state listener instead.
         if (event.getType() != Watcher.Event.EventType.None) {
-            scheduleRefresh();
+            refresher.request();
         }
     }
 
     private void onConnectionStateChanged(CuratorFramework client, ConnectionState state) {
         if (state == ConnectionState.RECONNECTED) {
-            scheduleRefresh(); // a new session has no watches and the leader may have changed meanwhile
+            refresher.request(); // a new session has no watches and the leader may have changed meanwhile
         } else if (state == ConnectionState.LOST) {
-            runOnDetectorThread(() -> update(Optional.empty()));
-        }
-    }
-
-    /** Queues one refresh; events arriving while one is queued share it. */
-    private void scheduleRefresh() {
-        if (refreshQueued.compareAndSet(false, true)) {
-            runOnDetectorThread(() -> {
-                refreshQueued.set(false);
-                refresh();
-            });
+            refresher.execute(() -> update(Optional.empty()));
         }
     }
 
@@ -174,7 +155,7 @@ public final class MasterDetector implements AutoCloseable {
             if (!closed) {
                 LOG.warn("Cannot read masters under {} ({}); retrying in {}", rootPath, e.toString(),
                         ZkClients.describe(RETRY_DELAY));
-                retryLater();
+                refresher.retryAfter(RETRY_DELAY);
             }
         }
     }
@@ -185,7 +166,7 @@ public final class MasterDetector implements AutoCloseable {
             return zk.getChildren().usingWatcher(childrenWatcher).forPath(rootPath);
         } catch (KeeperException.NoNodeException e) {
             if (zk.checkExists().usingWatcher(childrenWatcher).forPath(rootPath) != null) {
-                scheduleRefresh(); // created between the two calls
+                refresher.request(); // created between the two calls
             }
             return null;
         }
@@ -246,21 +227,7 @@ public final class MasterDetector implements AutoCloseable {
         }
     }
 
-    private void retryLater() {
-        try {
-            thread.schedule(this::scheduleRefresh, RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closed
-        }
-    }
 
-    private void runOnDetectorThread(Runnable task) {
-        try {
-            thread.execute(task);
-        } catch (RejectedExecutionException e) {
-            // closed: nothing more to report
-        }
-    }
 
     /** A child named json.info_ followed by its sequence number. */
     private record Candidate(String name, long sequence) {

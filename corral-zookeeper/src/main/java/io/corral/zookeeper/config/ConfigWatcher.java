@@ -1,14 +1,11 @@
 package io.corral.zookeeper.config;
 
+import io.corral.zookeeper.RefreshThread;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.WatcherRemoveCuratorFramework;
@@ -41,8 +38,7 @@ final class ConfigWatcher implements AutoCloseable {
     private final WatcherRemoveCuratorFramework zk;
     private final ConfigSchema schema;
     private final ConfigReader reader;
-    private final ScheduledExecutorService thread;
-    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private final RefreshThread refresher;
     private final CuratorWatcher watcher = this::onWatchedEvent;
     private final ConnectionStateListener connectionListener = this::onConnectionStateChanged;
 
@@ -58,13 +54,9 @@ final class ConfigWatcher implements AutoCloseable {
         this.zk = zk.newWatcherRemoveCuratorFramework();
         this.schema = schema;
         this.reader = new ConfigReader(this.zk, paths, schema);
-        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread t = new Thread(runnable, "config-watch" + paths.root());
-            t.setDaemon(true);
-            return t;
-        });
+        this.refresher = new RefreshThread("config-watch" + paths.root(), this::refresh);
         this.zk.getConnectionStateListenable().addListener(connectionListener);
-        scheduleRefresh();
+        refresher.request();
     }
 
     /** The latest snapshot, or empty until the first read has completed. */
@@ -75,7 +67,7 @@ final class ConfigWatcher implements AutoCloseable {
     /** Adds a listener, called on the watch thread with the current snapshot (once read) and then every change. */
     void addListener(Consumer<ConfigSnapshot> listener) {
         Objects.requireNonNull(listener, "listener");
-        runOnWatchThread(() -> {
+        refresher.execute(() -> {
             listeners.add(listener);
             if (current != null) {
                 notify(listener, current);
@@ -88,29 +80,19 @@ final class ConfigWatcher implements AutoCloseable {
         closed = true;
         zk.getConnectionStateListenable().removeListener(connectionListener);
         zk.removeWatchers();
-        thread.shutdownNow();
+        refresher.close();
     }
 
     private void onWatchedEvent(WatchedEvent event) {
         // Connection events (type None) come through the connection state listener instead.
         if (event.getType() != Watcher.Event.EventType.None) {
-            scheduleRefresh();
+            refresher.request();
         }
     }
 
     private void onConnectionStateChanged(CuratorFramework client, ConnectionState state) {
         if (state == ConnectionState.RECONNECTED) {
-            scheduleRefresh();
-        }
-    }
-
-    /** Queues one refresh; events arriving while one is queued share it. */
-    private void scheduleRefresh() {
-        if (refreshQueued.compareAndSet(false, true)) {
-            runOnWatchThread(() -> {
-                refreshQueued.set(false);
-                refresh();
-            });
+            refresher.request();
         }
     }
 
@@ -128,7 +110,7 @@ final class ConfigWatcher implements AutoCloseable {
             if (!closed) {
                 LOG.warn("Cannot read the cluster configuration ({}); retrying in {} ms", e.toString(),
                         RETRY_DELAY_MS);
-                retryLater();
+                refresher.retryAfter(Duration.ofMillis(RETRY_DELAY_MS));
             }
             return;
         }
@@ -149,19 +131,5 @@ final class ConfigWatcher implements AutoCloseable {
         }
     }
 
-    private void retryLater() {
-        try {
-            thread.schedule(this::scheduleRefresh, RETRY_DELAY_MS, TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closed
-        }
-    }
 
-    private void runOnWatchThread(Runnable task) {
-        try {
-            thread.execute(task);
-        } catch (RejectedExecutionException e) {
-            // closed: nothing more to report
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.corral.zookeeper.presence;
 
+import io.corral.zookeeper.RefreshThread;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
@@ -13,12 +14,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.WatcherRemoveCuratorFramework;
@@ -77,8 +74,7 @@ public final class PresenceWatcher implements AutoCloseable {
     private final WatcherRemoveCuratorFramework zk;
     private final String parentPath;
     private final Listener listener;
-    private final ScheduledExecutorService thread;
-    private final AtomicBoolean refreshQueued = new AtomicBoolean();
+    private final RefreshThread refresher;
     private final CuratorWatcher parentWatcher = this::onParentEvent;
     private final CuratorWatcher agentNodeWatcher = this::onAgentNodeEvent;
     private final ConnectionStateListener connectionListener = this::onConnectionStateChanged;
@@ -108,11 +104,7 @@ public final class PresenceWatcher implements AutoCloseable {
         this.zk = Objects.requireNonNull(zk, "zk").newWatcherRemoveCuratorFramework();
         this.parentPath = PresencePaths.parent(rootPath);
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread t = new Thread(runnable, "presence-watcher" + rootPath);
-            t.setDaemon(true);
-            return t;
-        });
+        this.refresher = new RefreshThread("presence-watcher" + rootPath, this::refresh);
     }
 
     /** Starts watching; the listener's {@link Listener#present} follows as soon as ZooKeeper answers. */
@@ -122,9 +114,8 @@ public final class PresenceWatcher implements AutoCloseable {
         }
         started = true;
         zk.getConnectionStateListenable().addListener(connectionListener);
-        scheduleRefresh();
-        thread.scheduleWithFixedDelay(this::scheduleRefresh, SAFETY_REREAD_SECONDS, SAFETY_REREAD_SECONDS,
-                TimeUnit.SECONDS);
+        refresher.request();
+        refresher.requestEvery(Duration.ofSeconds(SAFETY_REREAD_SECONDS));
     }
 
     /** The agents present as last reported to the listener, with their addresses (empty before the snapshot). */
@@ -137,13 +128,13 @@ public final class PresenceWatcher implements AutoCloseable {
         closed = true;
         zk.getConnectionStateListenable().removeListener(connectionListener);
         zk.removeWatchers();
-        thread.shutdownNow();
+        refresher.close();
     }
 
     private void onParentEvent(WatchedEvent event) {
         // Connection events (type None) come through the connection state listener instead.
         if (event.getType() != Watcher.Event.EventType.None) {
-            scheduleRefresh();
+            refresher.request();
         }
     }
 
@@ -151,32 +142,22 @@ public final class PresenceWatcher implements AutoCloseable {
     private void onAgentNodeEvent(WatchedEvent event) {
         if (event.getType() != Watcher.Event.EventType.None && event.getPath() != null) {
             String agentId = ZKPaths.getNodeFromPath(event.getPath());
-            runOnWatcherThread(() -> toReread.add(agentId));
-            scheduleRefresh();
+            refresher.execute(() -> toReread.add(agentId));
+            refresher.request();
         }
     }
 
     private void onConnectionStateChanged(CuratorFramework client, ConnectionState state) {
         if (state == ConnectionState.LOST) {
-            runOnWatcherThread(() -> {
+            refresher.execute(() -> {
                 sessionLost = true;
                 LOG.warn("ZooKeeper session lost: agent presence is unknown until reconnected");
             });
         } else if (state == ConnectionState.RECONNECTED) {
             // Refresh right here: a refresh queued while the session was lost would run (and be skipped) first.
-            runOnWatcherThread(() -> {
+            refresher.execute(() -> {
                 sessionLost = false;
                 refresh(); // changes may have happened while disconnected
-            });
-        }
-    }
-
-    /** Queues one refresh; events arriving while one is queued share it. */
-    private void scheduleRefresh() {
-        if (refreshQueued.compareAndSet(false, true)) {
-            runOnWatcherThread(() -> {
-                refreshQueued.set(false);
-                refresh();
             });
         }
     }
@@ -206,7 +187,7 @@ public final class PresenceWatcher implements AutoCloseable {
             if (!closed) {
                 LOG.warn("Cannot read agent presence under {} ({}); retrying in {} s", parentPath, e.toString(),
                         RETRY_DELAY.toSeconds());
-                retryLater();
+                refresher.retryAfter(RETRY_DELAY);
             }
         }
     }
@@ -217,7 +198,7 @@ public final class PresenceWatcher implements AutoCloseable {
             return zk.getChildren().usingWatcher(parentWatcher).forPath(parentPath);
         } catch (KeeperException.NoNodeException e) {
             if (zk.checkExists().usingWatcher(parentWatcher).forPath(parentPath) != null) {
-                scheduleRefresh(); // created between the two calls
+                refresher.request(); // created between the two calls
             }
             return List.of();
         }
@@ -328,19 +309,5 @@ public final class PresenceWatcher implements AutoCloseable {
         }
     }
 
-    private void retryLater() {
-        try {
-            thread.schedule(this::scheduleRefresh, RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            // closed
-        }
-    }
 
-    private void runOnWatcherThread(Runnable task) {
-        try {
-            thread.execute(task);
-        } catch (RejectedExecutionException e) {
-            // closed: nothing more to report
-        }
-    }
 }
