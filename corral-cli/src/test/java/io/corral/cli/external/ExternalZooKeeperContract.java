@@ -1,8 +1,7 @@
-package io.corral.cli;
+package io.corral.cli.external;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.corral.cli.local.ProcessTree;
 import io.corral.zookeeper.MasterContender;
@@ -11,9 +10,7 @@ import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,64 +24,65 @@ import org.apache.zookeeper.KeeperException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Corral on a ZooKeeper it did not start: a server from Debian's {@code zookeeper} package, run as its own process
- * (ZooKeeperServerMain with a generated zoo.cfg), a {@code bin/corral master} and a {@code bin/corral agent} against
- * it with credentials in the URL, and {@code bin/corral run -- echo hello} through them. It also checks what the
- * credentials protect on that server, and that a wrong password stops every command with one line.
+ * What Corral must do on a ZooKeeper it did not start, whichever server that is: a {@code bin/corral master} and a
+ * {@code bin/corral agent} run on it with credentials in the URL, {@code bin/corral run -- echo hello} goes through
+ * them, the credentials protect what Corral wrote (a Mesos detector still reads the leader), and a wrong password
+ * stops every command with one line.
  *
- * <p>CI installs the package ({@code .ci/run}); without it this test fails and says how to install it. Runs after
- * {@code package} (failsafe), on the distribution {@code bin/corral} runs.
+ * <p>Subclasses start the servers ({@link #startZooKeeper}) as their own processes, from jars Corral did not build.
+ * The tests run after {@code package} (failsafe), on the distribution {@code bin/corral} runs. One cluster per class,
+ * so the class has one instance ({@link TestInstance.Lifecycle#PER_CLASS}); the test methods leave it as they found
+ * it.
  */
-class ExternalZooKeeperIT {
-    private static final Duration STARTUP = Duration.ofSeconds(60);
-    private static final Duration COMMAND = Duration.ofSeconds(60);
-    private static final String INSTALL_HINT = "Debian's zookeeper package is not installed; run the install step of"
-            + " .ci/run (apt-get update && apt-get install -y --no-install-recommends zookeeper)";
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class ExternalZooKeeperContract {
+    static final Duration STARTUP = Duration.ofSeconds(60);
+    static final Duration COMMAND = Duration.ofSeconds(60);
+    static final String PASSWORD = "s3cret";
 
-    @TempDir
-    static Path tmp;
+    /** This class's directory: server data, the processes' work dirs and logs. */
+    Path tmp;
 
-    private static int zkPort;
-    private static Process zookeeper;
+    private final List<ZooKeeperServerProcess> servers = new ArrayList<>();
     /** The master and the agent. */
-    private static final List<Process> corrals = new ArrayList<>();
-    private static final List<Path> logs = new ArrayList<>();
+    private final List<Process> corrals = new ArrayList<>();
+    private final List<Path> logs = new ArrayList<>();
+
+    /**
+     * Starts the ZooKeeper server(s) under test, under {@link #tmp}, and returns once they serve.
+     */
+    abstract List<ZooKeeperServerProcess> startZooKeeper() throws Exception;
 
     @BeforeAll
-    static void startZooKeeperMasterAndAgent() throws Exception {
-        Path zookeeperJar = debianZooKeeperJar();
-        zkPort = freePort();
-        zookeeper = startZooKeeper(zookeeperJar);
-        await("Debian's ZooKeeper listening on port " + zkPort).atMost(STARTUP)
-                .failFast("the ZooKeeper server exited; " + logTails(), () -> !zookeeper.isAlive())
-                .until(() -> accepts(zkPort));
-
-        corrals.add(corral("master.log", "master", "--zk", clusterUrl("s3cret"), "--port", "0",
+    void startZooKeeperMasterAndAgent(@TempDir Path dir) throws Exception {
+        tmp = dir;
+        servers.addAll(startZooKeeper());
+        corrals.add(corral("master.log", "master", "--zk", clusterUrl(PASSWORD), "--port", "0",
                 "--work-dir", tmp.resolve("master").toString()).start());
-        corrals.add(corral("agent.log", "agent", "--zk", clusterUrl("s3cret"), "--port", "0",
+        corrals.add(corral("agent.log", "agent", "--zk", clusterUrl(PASSWORD), "--port", "0",
                 "--work-dir", tmp.resolve("agent").toString(),
                 "--resources", "cpus:2;mem:1024;disk:1024;ports:[31000-31099]").start());
     }
 
     /** Agent and master first, while ZooKeeper still answers their goodbyes; then ZooKeeper. */
     @AfterAll
-    static void stopEverything() {
+    void stopEverything() throws InterruptedException {
         List<ProcessHandle> left = new ArrayList<>(
                 ProcessTree.stop(corrals.stream().map(Process::toHandle).toList(), Duration.ofSeconds(15)));
-        if (zookeeper != null) {
-            left.addAll(ProcessTree.stop(List.of(zookeeper.toHandle()), Duration.ofSeconds(15)));
-        }
+        List<ProcessHandle> zooKeeper = servers.stream().flatMap(server -> server.handle().stream()).toList();
+        left.addAll(ProcessTree.stop(zooKeeper, Duration.ofSeconds(15)));
         assertThat(left).as("processes left running").isEmpty();
     }
 
     @Test
-    void runsATaskThroughAMasterAndAnAgentOnDebiansZooKeeper() throws Exception {
+    void runsATaskThroughAMasterAndAnAgent() throws Exception {
         awaitLeader();
 
-        Result run = runToEnd("run.log", "run", "--zk", clusterUrl("s3cret"), "--", "echo", "hello");
+        Result run = runToEnd("run.log", "run", "--zk", clusterUrl(PASSWORD), "--", "echo", "hello");
 
         assertThat(run.exit).as(run.describe()).isZero();
         assertThat(run.output).as(run.describe()).contains("TASK_FINISHED");
@@ -111,8 +109,8 @@ class ExternalZooKeeperIT {
     void aWrongPasswordStopsMasterAgentAndRunWithOneLine() throws Exception {
         awaitLeader(); // the root exists, with the cluster's ACLs
         String wrong = clusterUrl("wrong");
-        String denied = "ZooKeeper denied access to /corral: check the user and password in zk://corral:****@127.0.0.1:"
-                + zkPort + "/corral";
+        String denied = "ZooKeeper denied access to /corral: check the user and password in zk://corral:****@"
+                + hosts() + "/corral";
         // Started together: each is a JVM start, and they do not depend on one another.
         List<Command> commands = List.of(
                 new Command("corral master", "wrong-master.log",
@@ -133,8 +131,8 @@ class ExternalZooKeeperIT {
     private record Command(String name, String logName, Process process) {
     }
 
-    /** Waits until ZooKeeper names a leader, read without credentials as a Mesos detector would. */
-    private static void awaitLeader() throws Exception {
+    /** Waits until ZooKeeper names a leading master, read without credentials as a Mesos detector would. */
+    void awaitLeader() throws Exception {
         try (CuratorFramework client = ZkClients.connect(anonymousUrl(), Duration.ofSeconds(5), STARTUP);
              MasterDetector detector = new MasterDetector(client, "/corral")) {
             try {
@@ -145,63 +143,24 @@ class ExternalZooKeeperIT {
         }
     }
 
-    /** The jar the package installs (its manifest's Class-Path names the other jars it needs). */
-    private static Path debianZooKeeperJar() throws Exception {
-        Process query;
-        try {
-            query = new ProcessBuilder("dpkg-query", "-W", "-f=${Status}", "zookeeper")
-                    .redirectErrorStream(true).start();
-        } catch (IOException e) {
-            throw new AssertionError(INSTALL_HINT + " (no dpkg-query here: this test needs Debian or Ubuntu, as CI)", e);
-        }
-        String status = new String(query.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        query.waitFor(30, TimeUnit.SECONDS);
-        assertThat(status).as(INSTALL_HINT).isEqualTo("install ok installed");
-        for (Path candidate : List.of(Path.of("/usr/share/java/zookeeper.jar"),
-                Path.of("/usr/share/zookeeper/zookeeper.jar"))) {
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        throw new AssertionError("the zookeeper package is installed but its zookeeper.jar is neither in"
-                + " /usr/share/java nor in /usr/share/zookeeper; see `dpkg -L zookeeper libzookeeper-java`");
+    /** {@code host:port,...} of every server under test, in the order they were started. */
+    String hosts() {
+        return String.join(",", servers.stream().map(server -> "127.0.0.1:" + server.clientPort()).toList());
     }
 
-    /** ZooKeeperServerMain from Debian's jars on a generated zoo.cfg: standalone, loopback only, no admin server. */
-    private static Process startZooKeeper(Path zookeeperJar) throws IOException {
-        Path dir = Files.createDirectories(tmp.resolve("zookeeper"));
-        Path config = dir.resolve("zoo.cfg");
-        Files.writeString(config, String.join("\n",
-                "tickTime=500", // lets the server grant the masters' 2 s sessions
-                "dataDir=" + Files.createDirectories(dir.resolve("data")),
-                "clientPort=" + zkPort,
-                "clientPortAddress=127.0.0.1",
-                "admin.enableServer=false", // its Jetty would take port 8080
-                ""));
-        String classpath = zookeeperJar.toString();
-        Path simpleLogger = Path.of("/usr/share/java/slf4j-simple.jar"); // for a server log, when present
-        if (Files.isRegularFile(simpleLogger)) {
-            classpath += ":" + simpleLogger;
-        }
-        Path log = log("zookeeper.log");
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath, "org.apache.zookeeper.server.ZooKeeperServerMain", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    String clusterUrl(String password) {
+        return "zk://corral:" + password + "@" + hosts() + "/corral";
     }
 
-    private static String clusterUrl(String password) {
-        return "zk://corral:" + password + "@127.0.0.1:" + zkPort + "/corral";
+    ZkUrl anonymousUrl() {
+        return ZkUrl.parse("zk://" + hosts() + "/corral");
     }
 
-    private static ZkUrl anonymousUrl() {
-        return ZkUrl.parse("zk://127.0.0.1:" + zkPort + "/corral");
-    }
-
-    private static Result runToEnd(String logName, String... args) throws Exception {
+    Result runToEnd(String logName, String... args) throws Exception {
         return awaitEnd(corral(logName, args).start(), logName, "corral " + String.join(" ", args));
     }
 
-    private static Result awaitEnd(Process process, String logName, String description) throws Exception {
+    Result awaitEnd(Process process, String logName, String description) throws Exception {
         if (!process.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
@@ -209,7 +168,7 @@ class ExternalZooKeeperIT {
     }
 
     /** {@code bin/corral ARGS} with its output in {@code logName}, without rebuilding: this build just packaged it. */
-    private static ProcessBuilder corral(String logName, String... args) throws IOException {
+    ProcessBuilder corral(String logName, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(repositoryRoot().resolve("bin/corral").toString());
         command.addAll(List.of(args));
@@ -221,13 +180,14 @@ class ExternalZooKeeperIT {
         return builder;
     }
 
-    private static Path log(String name) {
+    /** A log file in this class's temporary directory, whose tail failure messages show. */
+    Path log(String name) {
         Path log = tmp.resolve(name);
         logs.add(log);
         return log;
     }
 
-    private static Path repositoryRoot() {
+    static Path repositoryRoot() {
         for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
             if (Files.isExecutable(dir.resolve("bin/corral"))) {
                 return dir;
@@ -236,23 +196,14 @@ class ExternalZooKeeperIT {
         throw new IllegalStateException("bin/corral not found above " + Path.of("").toAbsolutePath());
     }
 
-    private static int freePort() throws IOException {
+    static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
-    private static boolean accepts(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     /** The last lines of every process's log, for failure messages. */
-    private static String logTails() {
+    String logTails() {
         StringBuilder text = new StringBuilder();
         for (Path log : logs) {
             try {
@@ -266,7 +217,17 @@ class ExternalZooKeeperIT {
         return text.toString();
     }
 
-    private record Result(String command, int exit, String output) {
+    final class Result {
+        final String command;
+        final int exit;
+        final String output;
+
+        Result(String command, int exit, String output) {
+            this.command = command;
+            this.exit = exit;
+            this.output = output;
+        }
+
         String describe() {
             return command + " exited " + exit + ":\n" + output + "\n" + logTails();
         }
