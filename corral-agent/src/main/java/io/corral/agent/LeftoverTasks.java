@@ -1,5 +1,6 @@
 package io.corral.agent;
 
+import io.corral.agent.containerizer.GroupKill;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,10 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kills the tasks an earlier run of this agent left behind (it crashed or was {@code kill -9}ed, and its tasks, each
- * in its own session, kept running). Re-attaching to them comes with checkpointed recovery; until then the agent
- * behaves as Mesos with {@code --recover=cleanup}: leftovers are killed, and the master reports them to their
- * frameworks as lost when the agent re-registers without them.
+ * Kills the tasks an earlier run of this agent left behind (it crashed, was {@code kill -9}ed, or was stopped without
+ * {@code --kill-tasks-on-stop}, and its tasks, each in its own session, kept running). Re-attaching to them comes
+ * with checkpointed recovery; until then the agent behaves as Mesos with {@code --recover=cleanup}: leftovers are
+ * killed, and the master reports them to their frameworks as lost when the agent re-registers without them.
  *
  * <p>Each sandbox holds a {@code pid} file written at launch; a pid counts as ours only if that process started
  * before the file was written, so a pid the kernel reused for something else is left alone.
@@ -63,7 +64,9 @@ final class LeftoverTasks {
         }
         LOG.warn("Killing task process group {} left by an earlier run of this agent ({})", pid, pidFile.getParent());
         try {
-            new ProcessBuilder(List.of("kill", "-KILL", "--", "-" + pid)).inheritIO().start().waitFor();
+            GroupKill.send("KILL", List.of("-" + pid)).waitFor();
+        } catch (IOException e) {
+            LOG.warn("Could not signal process group {} ({}); killing its main process only", pid, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -112,15 +112,27 @@ public final class MasterServer implements AutoCloseable {
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
-        zk.getConnectionStateListenable().addListener((client, state) -> control.execute(() -> onConnection(state)));
+        zk.getConnectionStateListenable().addListener((client, state) -> onControl(() -> onConnection(state)));
         contender = new MasterContender(zk, options.zk().rootPath(), MesosJson.printBytes(info));
-        contender.addListener(() -> control.execute(() -> loseLeadership("candidacy lost (ZooKeeper session ended)")));
+        contender.addListener(() -> onControl(() -> loseLeadership("candidacy lost (ZooKeeper session ended)")));
         contender.start();
         // Only now: every leader the detector reports can be compared with our own node.
         detector = new MasterDetector(zk, options.zk().rootPath());
-        detector.addListener(leader -> control.execute(() -> onLeaderChange(leader)));
+        detector.addListener(leader -> onControl(() -> onLeaderChange(leader)));
         LOG.info("Master {} serving on http://{}:{}, contending as {}", info.getId(), options.hostname(),
                 http.port(), contender.ownNodeName());
+    }
+
+    /**
+     * Runs ZooKeeper's news on the control thread. Once {@link #close} has shut that thread down, the news (the
+     * session ending as the client closes, say) is dropped: a closing master decides nothing more.
+     */
+    private void onControl(Runnable work) {
+        try {
+            control.execute(work);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            LOG.debug("Closing: ignoring ZooKeeper news that came after the control thread stopped");
+        }
     }
 
     public int port() {
@@ -139,7 +151,7 @@ public final class MasterServer implements AutoCloseable {
     /** Applies new settings now (to the running term, if leading) and to every later term. */
     public void updateConfig(MasterConfig config) {
         masterConfig = config;
-        control.execute(() -> {
+        onControl(() -> {
             if (term != null) {
                 Master master = term.master();
                 master.execute(() -> master.updateConfig(config));
@@ -210,7 +222,7 @@ public final class MasterServer implements AutoCloseable {
         RegistryStore store = new RegistryStore(zk, options.zk().rootPath());
         store.claimLeadership(contender.ownNodePath(), info)
                 .thenCompose(claim -> store.load())
-                .whenComplete((snapshot, failure) -> control.execute(() -> recovered(store, snapshot, failure)));
+                .whenComplete((snapshot, failure) -> onControl(() -> recovered(store, snapshot, failure)));
     }
 
     private void recovered(RegistryStore store, RegistrySnapshot snapshot, Throwable failure) {
@@ -234,7 +246,7 @@ public final class MasterServer implements AutoCloseable {
             return null;
         }).join();
         PresenceWatcher presence = watchPresence(master);
-        store.whenFenced().thenRun(() -> control.execute(
+        store.whenFenced().thenRun(() -> onControl(
                 () -> loseLeadership("another master claimed the registry (this one is fenced)")));
         term = new Term(loop, timers, master, presence, store);
         leadership.lead(master, MasterInfos.httpAddress(info));

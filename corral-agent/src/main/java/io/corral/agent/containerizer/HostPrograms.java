@@ -8,17 +8,17 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Finds the helper programs the containerizer uses ({@code setsid} from util-linux, {@code kill} from procps or
- * util-linux). Looked up once per containerizer, never per launch.
+ * Finds helper programs ({@code setsid} from util-linux) for the containerizer and {@code corral local}. Looked up
+ * once, never per launch.
  *
  * <p>Stateless.
  */
-final class HostPrograms {
+public final class HostPrograms {
 
     private HostPrograms() {}
 
     /** The absolute path of an executable {@code name} on the agent's PATH or in /usr/bin or /bin. */
-    static Optional<Path> find(String name) {
+    public static Optional<Path> find(String name) {
         List<String> directories = new ArrayList<>();
         String path = System.getenv("PATH");
         if (path != null) {

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@code <sandbox>/stdout} and {@code <sandbox>/stderr}; write the pid to {@code <sandbox>/pid} so a restarted agent
  * can find the process again. The process is started through {@code setsid}, which makes its pid its process group
  * id, so a kill reaches every process the task forked (see {@link ProcessGroupSignaller}). Without {@code setsid}
- * (or {@code kill}) on the machine, tasks stay in the agent's process group and kills walk the process tree instead
+ * on the machine, tasks stay in the agent's process group and kills walk the process tree instead
  * ({@link ProcessTreeSignaller}); a warning says so once.
  *
  * <p>Not handled yet: {@code CommandInfo.uris} are not fetched and {@code CommandInfo.user} is not switched to (the
@@ -47,21 +47,20 @@ public final class ProcessContainerizer {
     private final Optional<Path> setsid;
     private final TaskSignaller signaller;
 
-    /** Detects {@code setsid} and {@code kill} once; {@code timers} runs the SIGKILL escalation timers. */
+    /** Detects {@code setsid} once; {@code timers} runs the SIGKILL escalation timers. */
     public ProcessContainerizer(ScheduledExecutorService timers) {
-        this(timers, HostPrograms.find("setsid"), HostPrograms.find("kill"));
+        this(timers, HostPrograms.find("setsid"));
     }
 
-    /** For tests: choose the helper programs (empty ones force the process-tree fallback). */
-    ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Optional<Path> kill) {
+    /** For tests: choose the {@code setsid} program (empty forces the process-tree fallback). */
+    ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid) {
         this.timers = Objects.requireNonNull(timers, "timers");
-        if (setsid.isPresent() && kill.isPresent()) {
+        if (setsid.isPresent()) {
             this.setsid = setsid;
-            this.signaller = new ProcessGroupSignaller(kill.get());
+            this.signaller = new ProcessGroupSignaller();
         } else {
-            LOG.warn("No {} program found: tasks run in the agent's process group, and kills signal the process tree, "
-                    + "which misses processes a task left behind. Install util-linux and procps.",
-                    setsid.isEmpty() ? "setsid" : "kill");
+            LOG.warn("No setsid program found: tasks run in the agent's process group, and kills signal the process"
+                    + " tree, which misses processes a task left behind. Install util-linux.");
             this.setsid = Optional.empty();
             this.signaller = new ProcessTreeSignaller();
         }

@@ -245,7 +245,7 @@ class ProcessContainerizerTest {
 
     @Test
     void withoutSetsidTasksStillRunAndKillsWalkTheProcessTree() throws Exception {
-        ProcessContainerizer fallback = new ProcessContainerizer(timers, Optional.empty(), Optional.empty());
+        ProcessContainerizer fallback = new ProcessContainerizer(timers, Optional.empty());
         assertThat(fallback.usesProcessGroups()).isFalse();
         Path sandbox = workDir.resolve("fallback");
         RunningContainer container = fallback.launch(spec(shell("sleep 1000 & touch forked; wait"), sandbox, Map.of()));

@@ -1,5 +1,6 @@
 package io.corral.cli.local;
 
+import io.corral.agent.containerizer.HostPrograms;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +12,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
  * Starts {@code corral <subcommand>} as a child JVM with the same java binary and classpath as this JVM, its output
  * appended to the process's log file.
+ *
+ * <p>Each child runs in its own session ({@code setsid}, when the machine has it): a Ctrl-C in the terminal signals
+ * the terminal's whole foreground process group, and children in it would all stop at once, ZooKeeper first, so
+ * masters and agents could no longer say goodbye and a task's last update would be lost. Outside that group only
+ * the supervisor gets the Ctrl-C, and it stops the children in order (agents, masters, then ZooKeeper).
  *
  * <p>Immutable; thread-safe.
  */
@@ -33,18 +40,22 @@ public final class ChildLauncher {
     private final String javaBinary;
     private final String classPath;
     private final List<String> jvmOptions;
+    /** Started first, with the child's command line as its arguments: {@code setsid} (or nothing). */
+    private final Optional<Path> sessionLeader;
 
-    public ChildLauncher(String javaBinary, String classPath, List<String> jvmOptions) {
+    public ChildLauncher(String javaBinary, String classPath, List<String> jvmOptions, Optional<Path> sessionLeader) {
         this.javaBinary = javaBinary;
         this.classPath = classPath;
         this.jvmOptions = List.copyOf(jvmOptions);
+        this.sessionLeader = sessionLeader;
     }
 
     /** Children run on this JVM's java binary and classpath (made absolute: children run in other directories). */
     public static ChildLauncher sameAsThisJvm() {
         String java = ProcessHandle.current().info().command()
                 .orElse(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-        return new ChildLauncher(java, absolute(System.getProperty("java.class.path")), DEFAULT_JVM_OPTIONS);
+        return new ChildLauncher(java, absolute(System.getProperty("java.class.path")), DEFAULT_JVM_OPTIONS,
+                HostPrograms.find("setsid"));
     }
 
     /** The full command line for {@code spec}. */
@@ -64,7 +75,11 @@ public final class ChildLauncher {
         Files.createDirectories(spec.logFile().getParent());
         appendLine(spec.logFile(), "=== corral local: starting " + spec.name() + " (incarnation " + incarnation
                 + ") at " + Instant.now() + ": " + String.join(" ", spec.corralArgs()));
-        ProcessBuilder builder = new ProcessBuilder(command(spec))
+        List<String> command = new ArrayList<>();
+        // setsid execs the JVM in place (a fresh child is no group leader), so the pid stays the JVM's.
+        sessionLeader.ifPresent(setsid -> command.add(setsid.toString()));
+        command.addAll(command(spec));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(spec.logFile().toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.corral.agent.containerizer.GroupKill;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -27,8 +28,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * {@code bin/corral local} end to end, as a user runs it: the cluster comes up and names its leader, a task runs
- * through {@code bin/corral run}, {@code bin/corral ps --all} lists it, and Ctrl-C (SIGINT) leaves no process of
- * the cluster behind, task processes included.
+ * through {@code bin/corral run}, {@code bin/corral ps --all} lists it, and Ctrl-C (SIGINT to the terminal's whole
+ * process group) stops every process in order and leaves none of the cluster behind, task processes included.
  *
  * <p>Runs after {@code package} (failsafe), on the distribution {@code bin/corral} would run.
  */
@@ -54,7 +55,10 @@ class LocalClusterIT {
     @Test
     void runsATaskAndStopsWithoutLeftoversOnCtrlC() throws Exception {
         Path workDir = tmp.resolve("cluster");
-        local = corral("local", "--work-dir", workDir.toString()).start();
+        // Its own session and process group, as a terminal gives a foreground job (setsid execs in place).
+        ProcessBuilder localCommand = corral("local", "--work-dir", workDir.toString());
+        localCommand.command().add(0, "setsid");
+        local = localCommand.start();
         readLinesInto(local, localOutput);
 
         try {
@@ -80,7 +84,7 @@ class LocalClusterIT {
         Set<ProcessHandle> cluster = clusterProcesses(workDir);
         assertThat(cluster).as("processes named in cluster.json").hasSizeGreaterThanOrEqualTo(8);
 
-        new ProcessBuilder("kill", "-" + ctrlC(local.pid()), Long.toString(local.pid())).start().waitFor();
+        pressCtrlC(local.pid());
 
         assertThat(local.waitFor(90, TimeUnit.SECONDS)).as("corral local exits after SIGINT").isTrue();
         await("every cluster process gone").atMost(Duration.ofSeconds(10))
@@ -88,6 +92,12 @@ class LocalClusterIT {
         assertThat(snapshot(localOutput)).as(String.join("\n", snapshot(localOutput))).contains(
                 "Stopped. Logs are in " + workDir.resolve("logs"));
         assertThat(ClusterFile.read(ClusterFile.in(workDir)).state()).isEqualTo("STOPPED");
+        try (var logs = Files.list(workDir.resolve("logs"))) {
+            for (Path log : logs.toList()) {
+                assertThat(Files.readString(log)).as(log + ": stopped in order, each while what it needs still runs")
+                        .doesNotContain("did not stop cleanly");
+            }
+        }
     }
 
     /**
@@ -108,7 +118,7 @@ class LocalClusterIT {
                 .filter(p -> p.role().equals("master") && oldLeader.contains(p.address()))
                 .findFirst().orElseThrow(() -> new AssertionError("no master serves " + oldLeader));
         long killedAt = System.nanoTime();
-        new ProcessBuilder("kill", "-9", Long.toString(leader.pid())).start().waitFor();
+        signal("KILL", leader.pid());
 
         List<String> others = before.processes().stream()
                 .filter(p -> p.role().equals("master") && !p.name().equals(leader.name()))
@@ -151,7 +161,7 @@ class LocalClusterIT {
                     .findFirst().orElseThrow(() -> new AssertionError("no agent runs the task"));
 
             long frozenAt = System.nanoTime();
-            new ProcessBuilder("kill", "-STOP", Long.toString(agent.pid())).start().waitFor();
+            signal("STOP", agent.pid());
             try {
                 await("the frozen agent in unreachable_slaves").atMost(Duration.ofSeconds(4))
                         .pollInterval(Duration.ofMillis(100))
@@ -159,7 +169,7 @@ class LocalClusterIT {
                 System.out.printf("presence: frozen agent unreachable %.2f s after SIGSTOP%n",
                         (System.nanoTime() - frozenAt) / 1e9);
             } finally {
-                new ProcessBuilder("kill", "-CONT", Long.toString(agent.pid())).start().waitFor();
+                signal("CONT", agent.pid());
             }
             await("the agent active again with its task").atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 JsonNode now = state(leader);
@@ -234,7 +244,7 @@ class LocalClusterIT {
         for (String name : names) {
             Long pid = ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
                     .filter(p -> p.name().equals(name)).findFirst().orElseThrow().pid();
-            new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+            signal("KILL", pid);
         }
     }
 
@@ -287,20 +297,32 @@ class LocalClusterIT {
     }
 
     /**
-     * INT, as Ctrl-C sends, unless this test runs where SIGINT is ignored (a non-interactive shell starts background
-     * jobs so, the ignore is inherited, and the JVM then cannot run shutdown hooks on it): then TERM.
+     * Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group, here {@code corral local}'s own
+     * (see where it is started). Where this test runs with SIGINT ignored (a non-interactive shell starts background
+     * jobs so; the ignore is inherited, and the JVM then cannot run shutdown hooks on it), SIGTERM to the supervisor.
      */
-    private static String ctrlC(long pid) throws IOException {
+    private static void pressCtrlC(long pid) throws Exception {
         Path status = Path.of("/proc/" + pid + "/status");
-        if (Files.exists(status)) {
-            for (String line : Files.readAllLines(status)) {
-                if (line.startsWith("SigIgn:") && (Long.parseLong(line.substring(7).strip(), 16) & (1L << 1)) != 0) {
-                    System.err.println("SIGINT is ignored in this environment; sending SIGTERM instead");
-                    return "TERM";
-                }
+        for (String line : Files.readAllLines(status)) {
+            if (line.startsWith("SigIgn:") && (Long.parseLong(line.substring(7).strip(), 16) & (1L << 1)) != 0) {
+                System.err.println("SIGINT is ignored in this environment; sending SIGTERM to corral local instead");
+                signal("TERM", pid);
+                return;
             }
         }
-        return "INT";
+        assertThat(processGroupOf(pid)).as("corral local leads its process group").isEqualTo(pid);
+        GroupKill.send("INT", List.of("-" + pid)).waitFor();
+    }
+
+    /** The process group id, from /proc/PID/stat: the third field after the command name in parentheses. */
+    private static long processGroupOf(long pid) throws IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+    }
+
+    /** {@code kill -s SIGNAL pid}, through the shell's built-in kill: no procps needed. */
+    private static void signal(String signal, long pid) throws Exception {
+        GroupKill.send(signal, List.of(Long.toString(pid))).waitFor();
     }
 
     /** What corral local printed, and the end of every process's log. */
