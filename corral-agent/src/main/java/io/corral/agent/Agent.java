@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's state and reactions: it runs the tasks the master launches as OS processes (the built-in command
- * executor's behaviour, reference §3), reports their states reliably through {@link StatusUpdates}, and tells each
- * new leader what it runs when it re-registers.
+ * executor's behaviour: {@code docs/mesos-compatibility.md}, "Agent: command tasks and executors"), reports their
+ * states reliably through {@link StatusUpdates}, and tells each new leader what it runs when it re-registers.
  *
  * <p><b>Threading contract.</b> Everything here runs on the agent's event loop: master events, process exits and
  * timers are all posted to it. The {@link MasterLink} reads the stream on its own thread and only posts events.

@@ -167,8 +167,10 @@ public final class AgentServer implements AutoCloseable {
     }
 
     /**
-     * Stops the agent. With {@code killTasks} (used when a local cluster shuts down) its tasks are killed first;
-     * otherwise they keep running, as tasks outlive an agent restart in Mesos.
+     * Stops the agent. With {@code killTasks} (used when a local cluster shuts down) its tasks are killed first.
+     * Otherwise they keep running while the agent is down, but they do not outlive an agent restart: there is no
+     * checkpointed recovery yet, so an agent started again on the same work dir kills them ({@link LeftoverTasks})
+     * and re-registers without them, and the master reports them {@code TASK_LOST}.
      */
     public void stop(boolean killTasks) {
         if (killTasks && agent != null) {

@@ -14,8 +14,9 @@ import org.apache.mesos.v1.Protos.TaskStatus;
 
 /**
  * Reliable, ordered delivery of a task's status updates to its framework, as Mesos's status update manager does
- * (reference §6): per task, only the head of the queue is in flight; it is resent after 10 s, then 20 s, 40 s... up
- * to 10 min, until the framework's acknowledgement of its uuid comes back; then the next one goes.
+ * ({@code docs/mesos-compatibility.md}, "Status update delivery"): per task, only the head of the queue is in
+ * flight; it is resent after 10 s, then 20 s, 40 s... up to 10 min, until the framework's acknowledgement of its uuid
+ * comes back; then the next one goes.
  *
  * <p>Threading: owned by the agent's event loop; timers fire on it.
  */

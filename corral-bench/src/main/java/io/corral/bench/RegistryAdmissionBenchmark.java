@@ -31,8 +31,9 @@ import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.Value;
 
 /**
- * Admitting agents into the durable registry (DESIGN.md section 7: 10,000 agents in at most 2 s) on a three-server
- * ZooKeeper ensemble on loopback, in this JVM (curator-test's TestingCluster: real quorum, real transaction logs).
+ * Admitting agents into the durable registry ({@code docs/architecture.md}, "Performance targets and measurements":
+ * 10,000 agents in at most 2 s) on a three-server ZooKeeper ensemble on loopback, in this JVM (curator-test's
+ * TestingCluster: real quorum, real transaction logs).
  *
  * <p>What is measured is what a leading master does when agents register: one {@code putAgent} per agent, submitted
  * one after another without waiting (as the master's event loop does), each one a fenced write; the clock stops when

@@ -51,7 +51,8 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--kill-tasks-on-stop", defaultValue = "false",
             description = "Kill running tasks when the agent is stopped with SIGTERM (used by `corral local`)."
-                    + " By default tasks outlive an agent restart.")
+                    + " Without it they keep running while the agent is down, but they are not recovered: when the"
+                    + " agent starts again with the same work dir it kills them, and the master reports them lost.")
     boolean killTasksOnStop;
 
     @Override

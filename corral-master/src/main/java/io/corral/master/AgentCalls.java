@@ -223,8 +223,9 @@ public final class AgentCalls {
     /**
      * The agent is unreachable (silent past the ping limit, or its ZooKeeper presence gone): its offers are
      * rescinded, and each of its running tasks is reported TASK_UNREACHABLE to partition-aware frameworks and
-     * TASK_LOST to the others, by the master, without a uuid (reference §6). The tasks stay known: when the agent
-     * re-registers they are reconciled and nothing is killed for having been unreachable.
+     * TASK_LOST to the others, by the master, without a uuid ({@code docs/mesos-compatibility.md}, "Agent health and
+     * unreachable agents"). The tasks stay known: when the agent re-registers they are reconciled and nothing is
+     * killed for having been unreachable.
      */
     public void markUnreachable(Agent agent, String why) {
         if (agent.isUnreachable()) {

@@ -5,9 +5,9 @@ import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.OfferID;
 
 /**
- * Mints ids in Mesos's formats (reference §0): {@code <masterId>-0000} for frameworks, {@code <masterId>-S<n>} for
- * agents, {@code <masterId>-O<n>} for offers. The master id is a fresh UUID per leader, so ids from different
- * leaders never collide.
+ * Mints ids in Mesos's formats ({@code docs/mesos-compatibility.md}, "IDs"): {@code <masterId>-0000} for frameworks,
+ * {@code <masterId>-S<n>} for agents, {@code <masterId>-O<n>} for offers. The master id is a fresh UUID per leader,
+ * so ids from different leaders never collide.
  *
  * <p>Threading: owned by the master's event loop.
  */

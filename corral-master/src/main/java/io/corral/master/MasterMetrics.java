@@ -13,8 +13,8 @@ import java.util.function.Function;
 
 /**
  * The master's metrics, built as a pure function of what the master publishes: served flat under Mesos's names by
- * {@code GET /metrics/snapshot} ({@code "master/slaves_active": 2}, reference §4) and in Prometheus's text format by
- * {@code GET /metrics} ({@code corral_master_slaves_active 2}).
+ * {@code GET /metrics/snapshot} ({@code "master/slaves_active": 2}; {@code docs/mesos-compatibility.md}, "Metrics
+ * names") and in Prometheus's text format by {@code GET /metrics} ({@code corral_master_slaves_active 2}).
  *
  * <p>Naming: each metric has its Mesos name; its Prometheus name is {@code corral_} plus that name with every
  * character outside {@code [a-zA-Z0-9_]} turned into {@code _}, and {@code _total} appended for counters, as

@@ -6,10 +6,10 @@ import io.corral.zookeeper.registry.RegistryStore;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * What the master makes durable (DESIGN.md §2): admitted agents and their state, frameworks and their failover
- * deadlines. Writes are asynchronous, so the event loop never waits on ZooKeeper; the master acknowledges a change
- * (REGISTERED, SUBSCRIBED) only once its write completed. In production this is the fenced {@link RegistryStore}: a
- * write from a deposed leader fails.
+ * What the master makes durable ({@code docs/architecture.md}, "Registry and replay"): admitted agents and their
+ * state, frameworks and their failover deadlines. Writes are asynchronous, so the event loop never waits on
+ * ZooKeeper; the master acknowledges a change (REGISTERED, SUBSCRIBED) only once its write completed. In production
+ * this is the fenced {@link RegistryStore}: a write from a deposed leader fails.
  */
 public interface Registry {
     CompletableFuture<Void> putAgent(AgentRecord agent);

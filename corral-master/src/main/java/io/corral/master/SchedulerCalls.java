@@ -33,9 +33,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Mesos v1 scheduler calls (reference §1), decided on the master's loop. Each method validates first and throws
- * {@link HttpError} (400/403, with Mesos's message) before changing anything; problems Mesos reports asynchronously
- * (invalid offers, invalid tasks) become status updates instead, exactly as Mesos does.
+ * The Mesos v1 scheduler calls ({@code docs/mesos-compatibility.md}, "Scheduler API: calls and streams"), decided on
+ * the master's loop. Each method validates first and throws {@link HttpError} (400/403, with Mesos's message) before
+ * changing anything; problems Mesos reports asynchronously (invalid offers, invalid tasks) become status updates
+ * instead, exactly as Mesos does.
  *
  * <p>Threading: every method runs on the master's event loop.
  */

@@ -4,7 +4,7 @@ import java.util.EnumSet;
 import java.util.Set;
 import org.apache.mesos.v1.Protos.TaskState;
 
-/** Facts about task states, as Mesos defines them (reference §2). */
+/** Facts about task states, as Mesos defines them ({@code docs/mesos-compatibility.md}, "Task states and reasons"). */
 public final class TaskStates {
     private static final Set<TaskState> TERMINAL = EnumSet.of(TaskState.TASK_FINISHED, TaskState.TASK_FAILED,
             TaskState.TASK_KILLED, TaskState.TASK_LOST, TaskState.TASK_ERROR, TaskState.TASK_DROPPED,

@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * {@code POST /api/v1/corral/agent}: the agent protocol (DESIGN.md §5, {@code docs/agent-protocol.md}). REGISTER
- * opens the agent's event stream; UPDATE and PONG are answered 202.
+ * {@code POST /api/v1/corral/agent}: the agent protocol ({@code docs/architecture.md}, "Protocols";
+ * {@code docs/agent-protocol.md}). REGISTER opens the agent's event stream; UPDATE and PONG are answered 202.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state.
  */

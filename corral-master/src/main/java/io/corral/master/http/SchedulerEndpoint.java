@@ -16,9 +16,10 @@ import java.util.UUID;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 
 /**
- * {@code POST /api/v1/scheduler}: the Mesos v1 scheduler API (reference §0-§1). Checks the request in Mesos's order
- * (method, content type, accepted type, body), then hands the call to the master's loop and answers from its result:
- * 200 with a RecordIO stream for SUBSCRIBE, 202 for every other call.
+ * {@code POST /api/v1/scheduler}: the Mesos v1 scheduler API ({@code docs/mesos-compatibility.md}, "Scheduler API:
+ * calls and streams" and "Status codes and errors"). Checks the request in Mesos's order (method, content type,
+ * accepted type, body), then hands the call to the master's loop and answers from its result: 200 with a RecordIO
+ * stream for SUBSCRIBE, 202 for every other call.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state.
  */

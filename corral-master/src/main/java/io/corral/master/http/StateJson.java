@@ -13,8 +13,9 @@ import java.util.Collection;
 import org.apache.mesos.v1.Protos.TaskStatus;
 
 /**
- * Renders {@code /master/state} in Mesos's legacy JSON shape (reference §4): top-level master facts, {@code slaves},
- * {@code frameworks} with their tasks, {@code completed_frameworks}, resources flattened to {@code {"cpus":4,...}}.
+ * Renders {@code /master/state} in Mesos's legacy JSON shape ({@code docs/mesos-compatibility.md}, "Master state
+ * JSON"): top-level master facts, {@code slaves}, {@code frameworks} with their tasks, {@code completed_frameworks},
+ * resources flattened to {@code {"cpus":4,...}}.
  *
  * <p>Threading: runs on the master's event loop (it reads loop-owned state).
  */

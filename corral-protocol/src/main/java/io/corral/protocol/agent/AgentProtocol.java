@@ -7,10 +7,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The agent protocol between Corral's agents and masters (DESIGN.md §5, {@code docs/agent-protocol.md}): the same
- * transport as the Mesos scheduler API. The agent POSTs a REGISTER call to {@link #PATH} and keeps the response open
- * as a RecordIO stream of {@link AgentEvent}s; it sends its other calls as POSTs carrying {@link #STREAM_ID_HEADER},
- * answered 202. Messages are JSON with snake_case keys; embedded Mesos types follow the Mesos JSON rules.
+ * The agent protocol between Corral's agents and masters ({@code docs/architecture.md}, "Protocols";
+ * {@code docs/agent-protocol.md}): the same transport as the Mesos scheduler API. The agent POSTs a REGISTER call to
+ * {@link #PATH} and keeps the response open as a RecordIO stream of {@link AgentEvent}s; it sends its other calls as
+ * POSTs carrying {@link #STREAM_ID_HEADER}, answered 202. Messages are JSON with snake_case keys; embedded Mesos types
+ * follow the Mesos JSON rules.
  */
 public final class AgentProtocol {
     public static final String PATH = "/api/v1/corral/agent";

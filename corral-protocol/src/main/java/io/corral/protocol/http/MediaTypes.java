@@ -5,7 +5,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The Mesos v1 rules for choosing the encoding of a request and of its response (reference §0).
+ * The Mesos v1 rules for choosing the encoding of a request and of its response ({@code docs/mesos-compatibility.md},
+ * "Media types").
  *
  * <ul>
  *   <li>Request: {@code Content-Type} must be present (else 400) and be {@code application/json} or

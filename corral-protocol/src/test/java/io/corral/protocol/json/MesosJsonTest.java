@@ -26,7 +26,7 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 import org.junit.jupiter.api.Test;
 
 class MesosJsonTest {
-    /** The ACCEPT call of reference §1, verbatim. */
+    /** An ACCEPT with a LAUNCH, as clients send it (see {@code docs/mesos-compatibility.md}, "JSON encoding"). */
     private static final String ACCEPT_LAUNCH = """
             {"framework_id":{"value":"M-0002"},"type":"ACCEPT","accept":{"offer_ids":[{"value":"M-O7"}],
              "operations":[{"type":"LAUNCH","launch":{"task_infos":[{"name":"t1","task_id":{"value":"t1"},"agent_id":{"value":"M-S0"},

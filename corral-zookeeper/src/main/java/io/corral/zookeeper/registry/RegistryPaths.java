@@ -5,7 +5,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.net.URLEncoder;
 
 /**
- * Where the registry lives under a Corral root (DESIGN.md section 2):
+ * Where the registry lives under a Corral root ({@code docs/architecture.md}, "ZooKeeper layout"):
  *
  * <pre>
  * &lt;root&gt;/registry/meta               format, leader epoch, last leader

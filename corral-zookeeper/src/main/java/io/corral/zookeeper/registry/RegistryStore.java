@@ -12,8 +12,9 @@ import org.apache.mesos.v1.Protos.MasterInfo;
 import org.apache.zookeeper.data.ACL;
 
 /**
- * The durable registry in ZooKeeper (DESIGN.md section 2): agents, frameworks, roles and meta, one znode per entity,
- * written only by the leading master and fenced so that a deposed leader can never write.
+ * The durable registry in ZooKeeper ({@code docs/architecture.md}, "ZooKeeper layout"): agents, frameworks, roles
+ * and meta, one znode per entity, written only by the leading master and fenced so that a deposed leader can never
+ * write.
  *
  * <p>Life of a store, one per leadership term:
  * <ol>

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Agents announcing themselves and a master-side watcher, against a real ZooKeeper server. */
 class PresenceWatcherTest {
 
-    /** What the issue promises: a disappearance is seen within the agent's session timeout plus about a second. */
+    /** What presence promises: a disappearance is seen within the agent's session timeout plus about a second. */
     private static final Duration DETECTION_BOUND = SESSION.plusSeconds(1);
 
     private ZooKeeperFixture zk;
