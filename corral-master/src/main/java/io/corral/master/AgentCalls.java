@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
@@ -40,6 +41,8 @@ public final class AgentCalls {
 
     private final Master master;
     private final Map<String, io.corral.protocol.concurrent.Timers.Cancellable> presenceGrace = new HashMap<>();
+    /** Agents whose unreachable state is being written to the registry. */
+    private final Set<AgentID> pendingUnreachable = new HashSet<>();
 
     AgentCalls(Master master) {
         this.master = master;
@@ -48,40 +51,23 @@ public final class AgentCalls {
     /**
      * REGISTER: admits a new agent, or takes back one that registered before (it keeps its id, and the master adopts
      * the tasks it reports, which keep running). The agent is recorded in the registry first; only once that write
-     * is durable is the agent attached (offers, launches) and told REGISTERED. {@code openStream} starts the event
-     * stream once the call is valid.
+     * is durable does {@code openStream} start its event stream, and is the agent attached (offers, launches) and
+     * told REGISTERED. A write the registry refuses fails the returned future with a 503 and changes nothing.
      */
-    public void register(AgentCall.Register register, Function<AgentID, AgentLink> openStream) {
+    public CompletableFuture<Void> register(AgentCall.Register register, Function<AgentID, AgentLink> openStream) {
         validate(register);
         AgentInfo info = register.agentInfo().hasId() ? register.agentInfo()
                 : register.agentInfo().toBuilder().setId(master.ids().nextAgent()).build();
         Agent known = master.agents.get(info.getId());
-        if (known != null && known.link() != null) {
-            known.link().close();
-            known.detach();
-        }
-        AgentLink link = openStream.apply(info.getId());
         Instant now = Instant.ofEpochMilli(master.timers().nowMillis());
         Instant registeredAt = known != null ? Instant.ofEpochMilli(known.registeredMillis()) : now;
-        master.registry().putAgent(new AgentRecord(info, AgentState.active(), registeredAt, now))
-                .whenComplete((ok, failure) -> master.execute(() -> {
-                    if (failure != null) {
-                        LOG.warn("Agent {} not admitted: the registry write failed: {}", info.getId().getValue(),
-                                failure.toString());
-                        link.close();
-                    } else if (link.isOpen()) {
-                        admit(info, register, link);
-                    }
-                }));
+        return master.commit(new DurableChange.AgentStored(new AgentRecord(info, AgentState.active(), registeredAt,
+                now)), () -> admit(master.agents.get(info.getId()), info, register, openStream.apply(info.getId())));
     }
 
-    /** The agent is durable in the registry: attach it, adopt its tasks, tell it REGISTERED. */
-    private void admit(AgentInfo info, AgentCall.Register register, AgentLink link) {
-        Agent agent = master.agents.get(info.getId());
-        if (agent == null) {
-            agent = new Agent(info, master.timers().nowMillis());
-            master.agents.put(agent.id(), agent);
-        } else if (agent.link() != null && agent.link() != link) {
+    /** The agent is durable in the registry: attach it (replacing an earlier stream), adopt its tasks, REGISTERED. */
+    private void admit(Agent agent, AgentInfo info, AgentCall.Register register, AgentLink link) {
+        if (agent.link() != null && agent.link() != link) {
             agent.link().close();
         }
         master.countRegistration(register.agentInfo().hasId());
@@ -228,14 +214,30 @@ public final class AgentCalls {
      * killed for having been unreachable.
      */
     public void markUnreachable(Agent agent, String why) {
-        if (agent.isUnreachable()) {
+        if (agent.isUnreachable() || !pendingUnreachable.add(agent.id())) {
             return;
         }
         long now = master.timers().nowMillis();
-        agent.markUnreachable(now);
+        long heard = agent.lastHeardMillis();
+        AgentRecord unreachable = new AgentRecord(agent.info(), AgentState.unreachable(Instant.ofEpochMilli(now)),
+                Instant.ofEpochMilli(agent.registeredMillis()), Instant.ofEpochMilli(now));
+        master.commit(new DurableChange.AgentStored(unreachable), () -> unreachable(agent, why, now))
+                .whenComplete((ok, failure) -> {
+                    pendingUnreachable.remove(agent.id());
+                    if (failure != null) {
+                        // Nothing changed; judge again shortly, unless the agent has been heard from meanwhile.
+                        master.timers().schedule(Master.RETRY_AFTER_REFUSED_WRITE, () -> {
+                            if (agent.lastHeardMillis() == heard && !master.isPaused()) {
+                                markUnreachable(agent, why);
+                            }
+                        });
+                    }
+                });
+    }
+
+    /** The agent is unreachable in the registry: close its stream, take its offers back, tell its frameworks. */
+    private void unreachable(Agent agent, String why, long now) {
         master.countRemoval();
-        master.registry().putAgent(new AgentRecord(agent.info(), AgentState.unreachable(Instant.ofEpochMilli(now)),
-                Instant.ofEpochMilli(agent.registeredMillis()), Instant.ofEpochMilli(now)));
         LOG.warn("Agent {} ({}) is unreachable: {}", agent.id().getValue(), agent.info().getHostname(), why);
         if (agent.link() != null) {
             agent.link().close();

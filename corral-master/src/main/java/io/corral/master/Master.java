@@ -8,6 +8,7 @@ import io.corral.master.state.Framework;
 import io.corral.master.state.Offer;
 import io.corral.master.state.Task;
 import io.corral.protocol.TaskStates;
+import io.corral.protocol.http.HttpError;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
@@ -56,6 +57,8 @@ public final class Master implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Master.class);
     /** Completed frameworks kept for /master/state (Mesos's --max_completed_frameworks is 50). */
     static final int MAX_COMPLETED_FRAMEWORKS = 50;
+    /** How soon a change the master decided on its own is tried again after the registry refused it. */
+    static final Duration RETRY_AFTER_REFUSED_WRITE = Duration.ofSeconds(1);
 
     private final MasterInfo info;
     private MasterConfig config;
@@ -79,6 +82,8 @@ public final class Master implements AutoCloseable {
     private long allocationRuns;
     /** While the ZooKeeper connection is suspended the master may no longer lead: it decides nothing. */
     private boolean paused;
+    /** Frameworks whose removal is being written to the registry. */
+    private final Set<FrameworkID> pendingRemovals = new HashSet<>();
     private Timers.Cancellable allocationTimer;
     private Timers.Cancellable pingTimer;
 
@@ -100,9 +105,9 @@ public final class Master implements AutoCloseable {
         this.agentCalls = new AgentCalls(this);
     }
 
-    /** Replays the registry a new leader read, before it serves anything: see {@link RegistryReplay}. */
+    /** Applies the registry a new leader read, before it serves anything: see {@link DurableChanges#recover}. */
     public void recover(io.corral.zookeeper.registry.RegistrySnapshot snapshot) {
-        RegistryReplay.replay(this, snapshot);
+        DurableChanges.recover(this, snapshot);
     }
 
     /** Starts the periodic work of a leadership term. Call on the loop. */
@@ -134,7 +139,6 @@ public final class Master implements AutoCloseable {
     public AgentCalls agentCalls() { return agentCalls; }
     public long startMillis() { return startMillis; }
     Timers timers() { return timers; }
-    Registry registry() { return registry; }
     MasterIds ids() { return ids; }
 
     public Collection<Framework> frameworks() { return frameworks.values(); }
@@ -375,44 +379,71 @@ public final class Master implements AutoCloseable {
 
     // ---- frameworks ----
 
-    /** Removes a framework for good: its offers, its tasks (agents are told to shut it down) and its stream. */
-    void removeFramework(Framework framework, String why) {
-        LOG.info("Removing framework {} ({}): {}", framework.id().getValue(), framework.info().getName(), why);
-        rescindOffersOf(framework.offers(), false);
-        Set<AgentID> agentsWithTasks = new HashSet<>();
-        for (Task task : List.copyOf(framework.tasks().values())) {
-            agentsWithTasks.add(task.agentId());
-            Agent agent = agents.get(task.agentId());
-            if (!task.isTerminal()) {
-                if (agent != null) {
-                    agent.releaseTaskResources(task);
-                }
-                record(task, masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
-                        TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
+    /**
+     * Decides to remove {@code framework} for good and commits it ({@link DurableChanges} applies the removal). When
+     * the registry refuses, nothing is removed: the returned future fails (a TEARDOWN answers 503), and a removal the
+     * master decided on its own (a failover timeout) is tried again a second later while it still applies.
+     */
+    CompletableFuture<Void> removeFramework(Framework framework, String why) {
+        if (!pendingRemovals.add(framework.id())) {
+            return CompletableFuture.completedFuture(null); // already on its way
+        }
+        CompletableFuture<Void> removed = commit(new DurableChange.FrameworkRemoved(framework.id(), why), () -> {});
+        removed.whenComplete((ok, failure) -> {
+            pendingRemovals.remove(framework.id());
+            if (failure != null && !framework.isConnected() && frameworks.get(framework.id()) == framework) {
+                timers.schedule(RETRY_AFTER_REFUSED_WRITE, () -> {
+                    if (!framework.isConnected() && frameworks.get(framework.id()) == framework) {
+                        removeFramework(framework, why);
+                    }
+                });
             }
-            if (agent != null) {
-                agent.removeTask(task.id());
+        });
+        return removed;
+    }
+
+    // ---- durable changes ----
+
+    /**
+     * Decide, record, apply: writes {@code change} to the registry and, once ZooKeeper confirmed it, applies it on the
+     * loop ({@link DurableChanges#apply}) and then runs {@code afterApply}, the live change's own effects (attach a
+     * stream, answer REGISTERED...), in the same loop task. When the write is refused (fenced, no quorum, rejected)
+     * nothing changes: the returned future fails with a 503 for the HTTP room to answer.
+     */
+    CompletableFuture<Void> commit(DurableChange change, Runnable afterApply) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        change.writeTo(registry).whenComplete((ok, failure) -> {
+            try {
+                loop.execute(() -> {
+                    if (failure != null) {
+                        String why = rootMessage(failure);
+                        LOG.warn("The registry refused the {} ({}); nothing changed", change.describe(), why);
+                        done.completeExceptionally(new HttpError(503, "Master could not record the "
+                                + change.describe() + " in its registry (" + why + "); retry"));
+                        return;
+                    }
+                    try {
+                        DurableChanges.apply(this, change);
+                        afterApply.run();
+                        done.complete(null);
+                    } catch (RuntimeException e) {
+                        done.completeExceptionally(e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                done.completeExceptionally(e); // the term ended meanwhile: the HTTP room answers 503
             }
-            framework.completeTask(task);
+        });
+        return done;
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof java.util.concurrent.CompletionException
+                || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
         }
-        for (AgentID agentId : agentsWithTasks) {
-            Agent agent = agents.get(agentId);
-            if (agent != null && agent.isConnected()) {
-                agent.link().send(AgentEvent.shutdownFramework(framework.id()));
-            }
-        }
-        framework.setFailoverTimer(null);
-        if (framework.link() != null) {
-            framework.link().close();
-        }
-        framework.detach();
-        frameworks.remove(framework.id());
-        registry.removeFramework(framework.id().getValue());
-        completedFrameworks.addLast(framework);
-        while (completedFrameworks.size() > MAX_COMPLETED_FRAMEWORKS) {
-            completedFrameworks.removeFirst();
-        }
-        allocateSoon();
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
     void scheduleHeartbeat(Framework framework) {

@@ -10,13 +10,14 @@ import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.zookeeper.registry.FrameworkRecord;
-import java.time.Instant;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.Filters;
@@ -54,44 +55,51 @@ public final class SchedulerCalls {
     // ---- SUBSCRIBE and the stream's end ----
 
     /**
-     * Subscribes a new framework or resubscribes a known id. {@code openStream} starts the HTTP stream (given the
-     * framework id) only once validation passed, so a refused SUBSCRIBE gets a plain 400.
+     * Subscribes a new framework or resubscribes a known id. The subscription is written to the registry first; once
+     * it is durable, {@code openStream} starts the HTTP stream (given the framework id) and the framework gets
+     * SUBSCRIBED. A refused SUBSCRIBE gets a plain 400; one the registry refuses fails the returned future with a 503
+     * and leaves no trace.
      */
-    public void subscribe(Call call, Function<FrameworkID, FrameworkLink> openStream) {
+    public CompletableFuture<Void> subscribe(Call call, Function<FrameworkID, FrameworkLink> openStream) {
         FrameworkInfo requested = call.getSubscribe().getFrameworkInfo();
         validateSubscribe(call, requested);
-        Framework framework;
-        if (requested.hasId()) {
-            framework = resubscribe(requested);
-        } else {
-            FrameworkInfo info = requested.toBuilder().setId(master.ids().nextFramework()).build();
-            framework = new Framework(info, master.timers().nowMillis());
-            master.frameworks.put(framework.id(), framework);
-            LOG.info("Framework {} ({}) subscribed", framework.id().getValue(), info.getName());
-        }
-        FrameworkLink link = openStream.apply(framework.id());
-        Framework subscribing = framework;
-        master.registry().putFramework(FrameworkRecord.connected(framework.info()))
-                .whenComplete((ok, failure) -> master.execute(() -> subscribed(subscribing, link, failure)));
+        FrameworkInfo info = subscribedInfo(requested);
+        return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(info)),
+                () -> subscribed(master.frameworks.get(info.getId()), openStream.apply(info.getId()),
+                        requested.hasId()));
     }
 
     /**
-     * The framework is durable in the registry: only now does it get SUBSCRIBED (its id is acknowledged), heartbeats
-     * and offers. A stream that ended meanwhile counts as a disconnection.
+     * What the registry records: a new framework gets an id; a known one keeps its user and checkpoint flag (Mesos
+     * ignores a change of either on resubscription).
      */
-    private void subscribed(Framework framework, FrameworkLink link, Throwable failure) {
-        if (failure != null) {
-            LOG.warn("Framework {} not subscribed: the registry write failed: {}", framework.id().getValue(),
-                    failure.toString());
-            link.send(error("Master could not record the subscription; retry"));
-            link.close();
-            return;
+    private FrameworkInfo subscribedInfo(FrameworkInfo requested) {
+        if (!requested.hasId()) {
+            return requested.toBuilder().setId(master.ids().nextFramework()).build();
         }
-        if (master.frameworks.get(framework.id()) != framework) {
-            link.close(); // torn down meanwhile
-            return;
+        Framework known = master.frameworks.get(requested.getId());
+        return known == null ? requested : requested.toBuilder()
+                .setUser(known.info().getUser())
+                .setCheckpoint(known.info().getCheckpoint())
+                .build();
+    }
+
+    /**
+     * The subscription is durable: the framework's previous stream (a failover) is told and closed, the new one gets
+     * SUBSCRIBED (its id is acknowledged), heartbeats and offers. A stream that ended meanwhile counts as a
+     * disconnection.
+     */
+    private void subscribed(Framework framework, FrameworkLink link, boolean resubscription) {
+        FrameworkLink old = framework.link();
+        if (old != null && old != link && old.isOpen()) {
+            old.send(error("Framework failed over"));
+            old.close();
         }
+        master.rescindOffersOf(framework.offers(), false);
         framework.attach(link);
+        LOG.info("Framework {} ({}) {}", framework.id().getValue(), framework.info().getName(),
+                old != null ? "failed over to a new subscription"
+                        : resubscription ? "resubscribed" : "subscribed");
         if (!link.isOpen()) {
             streamClosed(framework.id(), link);
             return;
@@ -131,33 +139,11 @@ public final class SchedulerCalls {
         return info.getRolesCount() > 0 ? info.getRolesList() : List.of(info.getRole());
     }
 
-    /** Failover of a known framework, or adoption of an id from an earlier leader (after a master failover). */
-    private Framework resubscribe(FrameworkInfo requested) {
-        Framework framework = master.frameworks.get(requested.getId());
-        if (framework == null) {
-            framework = new Framework(requested, master.timers().nowMillis());
-            master.frameworks.put(framework.id(), framework);
-            LOG.info("Framework {} ({}) resubscribed after a master failover", framework.id().getValue(),
-                    requested.getName());
-            return framework;
-        }
-        FrameworkLink old = framework.link();
-        if (old != null && old.isOpen()) {
-            old.send(error("Framework failed over"));
-            old.close();
-        }
-        master.rescindOffersOf(framework.offers(), false);
-        // Mesos ignores a changed user or checkpoint on resubscription.
-        framework.updateInfo(requested.toBuilder()
-                .setUser(framework.info().getUser())
-                .setCheckpoint(framework.info().getCheckpoint())
-                .build());
-        LOG.info("Framework {} ({}) failed over to a new subscription", framework.id().getValue(),
-                requested.getName());
-        return framework;
-    }
-
-    /** The framework's stream ended: its offers go back and its failover timeout starts. */
+    /**
+     * The framework's stream ended: its offers go back and its failover timeout starts. The deadline is durable, so
+     * it holds across master failovers (Mesos loses it: MESOS-4659); until the registry confirms it no timer runs,
+     * and a refused write is tried again a second later while the framework stays away.
+     */
     public void streamClosed(FrameworkID frameworkId, FrameworkLink link) {
         Framework framework = master.frameworks.get(frameworkId);
         if (framework == null || framework.link() != link) {
@@ -171,11 +157,21 @@ public final class SchedulerCalls {
             master.removeFramework(framework, "disconnected with failover_timeout 0");
             return;
         }
-        Duration timeout = Duration.ofMillis((long) (timeoutSeconds * 1000));
-        // The deadline is durable, so it holds across master failovers (Mesos loses it: MESOS-4659).
-        master.registry().putFramework(FrameworkRecord.disconnected(framework.info(),
-                Instant.ofEpochMilli(master.timers().nowMillis()).plus(timeout)));
-        startFailoverTimer(framework, timeout);
+        recordDisconnection(framework,
+                Instant.ofEpochMilli(master.timers().nowMillis()).plusMillis((long) (timeoutSeconds * 1000)));
+    }
+
+    private void recordDisconnection(Framework framework, Instant deadline) {
+        master.commit(new DurableChange.FrameworkStored(FrameworkRecord.disconnected(framework.info(), deadline)),
+                () -> {}).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        master.timers().schedule(Master.RETRY_AFTER_REFUSED_WRITE, () -> {
+                            if (!framework.isConnected() && master.frameworks.get(framework.id()) == framework) {
+                                recordDisconnection(framework, deadline);
+                            }
+                        });
+                    }
+                });
     }
 
     /** Removes the framework when {@code timeout} passes, unless it resubscribes first. */
@@ -219,8 +215,8 @@ public final class SchedulerCalls {
         return framework;
     }
 
-    public void teardown(Framework framework) {
-        master.removeFramework(framework, "teardown requested");
+    public CompletableFuture<Void> teardown(Framework framework) {
+        return master.removeFramework(framework, "teardown requested");
     }
 
     public void decline(Framework framework, List<OfferID> offerIds, Filters filters) {

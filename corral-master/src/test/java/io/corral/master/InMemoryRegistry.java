@@ -6,26 +6,35 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The registry of unit tests: writes land in maps at once (the fenced ZooKeeper store has its own tests). */
+/**
+ * The registry of unit tests: writes land in maps at once (the fenced ZooKeeper store has its own tests), or, while
+ * {@link #refuse} is set, fail as a fenced or quorum-less ZooKeeper would and change nothing.
+ */
 final class InMemoryRegistry implements Registry {
     final Map<String, AgentRecord> agents = new ConcurrentHashMap<>();
     final Map<String, FrameworkRecord> frameworks = new ConcurrentHashMap<>();
+    volatile boolean refuse;
 
     @Override
     public CompletableFuture<Void> putAgent(AgentRecord agent) {
-        agents.put(agent.id(), agent);
-        return CompletableFuture.completedFuture(null);
+        return write(() -> agents.put(agent.id(), agent));
     }
 
     @Override
     public CompletableFuture<Void> putFramework(FrameworkRecord framework) {
-        frameworks.put(framework.id(), framework);
-        return CompletableFuture.completedFuture(null);
+        return write(() -> frameworks.put(framework.id(), framework));
     }
 
     @Override
     public CompletableFuture<Void> removeFramework(String frameworkId) {
-        frameworks.remove(frameworkId);
+        return write(() -> frameworks.remove(frameworkId));
+    }
+
+    private CompletableFuture<Void> write(Runnable change) {
+        if (refuse) {
+            return CompletableFuture.failedFuture(new IllegalStateException("ZooKeeper refused the write (test)"));
+        }
+        change.run();
         return CompletableFuture.completedFuture(null);
     }
 }

@@ -70,11 +70,18 @@ final class MasterFixture implements AutoCloseable {
         return master.submit(action).join();
     }
 
+    /**
+     * Runs {@code action} on the loop, then lets the loop settle: events it queued (a registry write's completion,
+     * which applies the change) run too before this returns.
+     */
     void run(Runnable action) {
         onLoop(() -> {
             action.run();
             return null;
         });
+        while (onLoop(loop::pendingEvents) > 0) {
+            onLoop(() -> null);
+        }
     }
 
     void advance(Duration duration) {
@@ -87,17 +94,15 @@ final class MasterFixture implements AutoCloseable {
         if (info.hasId()) {
             call.setFrameworkId(info.getId());
         }
-        run(() -> master.schedulerCalls().subscribe(call.build(), id -> link));
-        run(() -> { }); // the registry's completion (SUBSCRIBED) was queued behind the call
+        onLoop(() -> master.schedulerCalls().subscribe(call.build(), id -> link)).join(); // durable, then SUBSCRIBED
         Event subscribed = link.schedulerEvents(Event.Type.SUBSCRIBED).get(0);
         return subscribed.getSubscribed().getFrameworkId();
     }
 
     AgentID registerAgent(AgentInfo info, List<AgentCall.RunningTask> tasks, List<FrameworkInfo> frameworks,
                           RecordingLink link) {
-        run(() -> master.agentCalls().register(new AgentCall.Register(AgentProtocol.VERSION, info, tasks,
-                frameworks), agentId -> link));
-        run(() -> { }); // the registry's completion (REGISTERED) was queued behind the call
+        onLoop(() -> master.agentCalls().register(new AgentCall.Register(AgentProtocol.VERSION, info, tasks,
+                frameworks), agentId -> link)).join(); // durable, then REGISTERED
         List<AgentEvent> registered = link.agentEvents(AgentEvent.Type.REGISTERED);
         assertThat(registered).isNotEmpty();
         return registered.get(registered.size() - 1).registered().agentId();

@@ -58,17 +58,14 @@ final class AgentEndpoint {
     }
 
     private static void register(Master master, HttpExchange exchange, AgentCall call) {
-        master.submit(() -> {
-            master.agentCalls().register(call.register(), agentId -> {
-                String streamId = UUID.randomUUID().toString();
-                HttpStream stream = exchange.startStream(200, MediaTypes.APPLICATION_JSON,
-                        Map.of(AgentProtocol.STREAM_ID_HEADER, streamId));
-                StreamLinks.Agent link = new StreamLinks.Agent(streamId, stream);
-                stream.onClose(() -> master.execute(() -> master.agentCalls().streamClosed(agentId, link)));
-                return link;
-            });
-            return null;
-        }).exceptionally(failure -> {
+        master.submit(() -> master.agentCalls().register(call.register(), agentId -> {
+            String streamId = UUID.randomUUID().toString();
+            HttpStream stream = exchange.startStream(200, MediaTypes.APPLICATION_JSON,
+                    Map.of(AgentProtocol.STREAM_ID_HEADER, streamId));
+            StreamLinks.Agent link = new StreamLinks.Agent(streamId, stream);
+            stream.onClose(() -> master.execute(() -> master.agentCalls().streamClosed(agentId, link)));
+            return link;
+        })).thenCompose(registered -> registered).exceptionally(failure -> {
             Responses.fail(exchange, failure);
             return null;
         });

@@ -13,6 +13,7 @@ import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.json.MesosJsonException;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 
 /**
@@ -37,10 +38,9 @@ final class SchedulerEndpoint {
                 subscribe(master, exchange, call, responseEncoding);
             } else {
                 String streamId = exchange.header(STREAM_ID_HEADER);
-                Responses.acceptedOrFailed(exchange, master.submit(() -> {
-                    dispatch(master.schedulerCalls(), call, streamId);
-                    return null;
-                }));
+                // A call that changes the registry (TEARDOWN) is answered once ZooKeeper confirmed it.
+                Responses.acceptedOrFailed(exchange,
+                        master.submit(() -> dispatch(master.schedulerCalls(), call, streamId)).thenCompose(f -> f));
             }
         } catch (HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
@@ -83,26 +83,25 @@ final class SchedulerEndpoint {
         if (exchange.header(STREAM_ID_HEADER) != null) {
             throw new HttpError(400, "Expecting 'Mesos-Stream-Id' to be not present in a SUBSCRIBE request");
         }
-        master.submit(() -> {
-            master.schedulerCalls().subscribe(call, frameworkId -> {
-                String streamId = UUID.randomUUID().toString();
-                HttpStream stream = exchange.startStream(200, encoding.mediaType(),
-                        Map.of(STREAM_ID_HEADER, streamId));
-                StreamLinks.Framework link = new StreamLinks.Framework(streamId, stream, encoding);
-                stream.onClose(() -> master.execute(() -> master.schedulerCalls().streamClosed(frameworkId, link)));
-                return link;
-            });
-            return null;
-        }).exceptionally(failure -> {
+        master.submit(() -> master.schedulerCalls().subscribe(call, frameworkId -> {
+            String streamId = UUID.randomUUID().toString();
+            HttpStream stream = exchange.startStream(200, encoding.mediaType(), Map.of(STREAM_ID_HEADER, streamId));
+            StreamLinks.Framework link = new StreamLinks.Framework(streamId, stream, encoding);
+            stream.onClose(() -> master.execute(() -> master.schedulerCalls().streamClosed(frameworkId, link)));
+            return link;
+        })).thenCompose(subscribed -> subscribed).exceptionally(failure -> {
             Responses.fail(exchange, failure);
             return null;
         });
     }
 
-    private static void dispatch(SchedulerCalls calls, Call call, String streamId) {
+    /** Runs the call on the loop; the future completes when its effect is final (at once, but for TEARDOWN). */
+    private static CompletableFuture<Void> dispatch(SchedulerCalls calls, Call call, String streamId) {
         Framework framework = calls.authorize(call, streamId);
         switch (call.getType()) {
-            case TEARDOWN -> calls.teardown(framework);
+            case TEARDOWN -> {
+                return calls.teardown(framework);
+            }
             case ACCEPT -> calls.accept(framework, call.getAccept());
             case DECLINE -> calls.decline(framework, call.getDecline().getOfferIdsList(),
                     call.getDecline().getFilters());
@@ -113,5 +112,6 @@ final class SchedulerEndpoint {
             case REVIVE -> calls.revive(framework);
             default -> throw new HttpError(400, "Call type " + call.getType() + " is not supported by Corral yet");
         }
+        return CompletableFuture.completedFuture(null);
     }
 }

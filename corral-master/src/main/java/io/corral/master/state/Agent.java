@@ -68,9 +68,19 @@ public final class Agent {
 
     public boolean isUnreachable() { return unreachableSinceMillis > 0; }
     public boolean isRecovered() { return recovered; }
-    public void markRecovered() { recovered = true; }
     public long unreachableSinceMillis() { return unreachableSinceMillis; }
     public void markUnreachable(long nowMillis) { unreachableSinceMillis = nowMillis; }
+
+    /**
+     * The registry holds the agent as admitted with {@code info}: it is reachable again, and "recovered" (no offers,
+     * judged by agent_reregister_timeout) until a stream of this leadership term attaches.
+     */
+    public void admitted(AgentInfo info) {
+        this.info = info;
+        this.total = ResourceSet.of(info.getResourcesList());
+        this.unreachableSinceMillis = 0;
+        this.recovered = !isConnected();
+    }
 
     public void attach(AgentLink link, AgentInfo info) {
         this.link = link;

@@ -1,0 +1,62 @@
+package io.corral.master;
+
+import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.FrameworkRecord;
+import java.util.concurrent.CompletableFuture;
+import org.apache.mesos.v1.Protos.FrameworkID;
+
+/**
+ * A change to what the master keeps durable: one registry document written or removed. The master decides a change,
+ * writes it ({@link Master#commit}), and applies it ({@link DurableChanges#apply}) only once ZooKeeper confirmed the
+ * write; a new leader's recovery applies the documents it reads back as the same changes. So memory never holds
+ * what the registry does not, and a write ZooKeeper refuses (a deposed leader's fenced write, a lost quorum) leaves
+ * no trace.
+ */
+sealed interface DurableChange {
+
+    /** Writes this change; the future completes when ZooKeeper confirmed it. */
+    CompletableFuture<Void> writeTo(Registry registry);
+
+    /** What the change is about, for logs and error messages. */
+    String describe();
+
+    /** An agent admitted or re-registered ({@code active}), or marked unreachable or gone. */
+    record AgentStored(AgentRecord agent) implements DurableChange {
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.putAgent(agent);
+        }
+
+        @Override
+        public String describe() {
+            return "agent " + agent.id() + " " + agent.state().kind().name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A framework subscribed (no deadline), or disconnected with the deadline its failover timeout gives it. */
+    record FrameworkStored(FrameworkRecord framework) implements DurableChange {
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.putFramework(framework);
+        }
+
+        @Override
+        public String describe() {
+            return "framework " + framework.id()
+                    + (framework.failoverDeadline().isPresent() ? " disconnected" : " subscribed");
+        }
+    }
+
+    /** A framework torn down: removed for good. */
+    record FrameworkRemoved(FrameworkID frameworkId, String why) implements DurableChange {
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.removeFramework(frameworkId.getValue());
+        }
+
+        @Override
+        public String describe() {
+            return "removal of framework " + frameworkId.getValue();
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.corral.master;
+
+import io.corral.master.state.Agent;
+import io.corral.master.state.Framework;
+import io.corral.master.state.Task;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.AgentState;
+import io.corral.zookeeper.registry.FrameworkRecord;
+import io.corral.zookeeper.registry.RegistrySnapshot;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place a {@link DurableChange} touches the master's state: a live change once ZooKeeper confirmed its write
+ * ({@link Master#commit}), and a new leader's recovery, which applies every registry document it read as the same
+ * change ({@link #recover}). Applying creates or updates the entity and arms the timers its durable state needs;
+ * what only a live change does (attach the new stream, tell the agents, answer the caller) runs after it, in the
+ * committing call's continuation.
+ *
+ * <ul>
+ *   <li>An agent stored {@code active} is known and admitted, but has no stream in this term until it (re-)registers:
+ *       it is "recovered", gets no offers, and is marked unreachable if no stream attaches within
+ *       {@code agent_reregister_timeout} (not sooner: after an ensemble outage every agent's session may have ended
+ *       while the agents are fine). A live registration attaches its stream right after this apply.
+ *   <li>An agent stored unreachable (or gone) is marked so from the time recorded.
+ *   <li>A framework stored without a deadline (subscribed) that has no stream in this term gets
+ *       {@code max(failover_timeout, agent_reregister_timeout)} to resubscribe; one stored with a deadline is removed
+ *       at that deadline unless it resubscribes first. A live subscription attaches its stream right after, which
+ *       stops the timer.
+ *   <li>A framework removed is torn down: its offers rescinded, its tasks killed, its agents told to shut it down.
+ * </ul>
+ *
+ * <p>Threading: runs on the master's event loop.
+ */
+final class DurableChanges {
+    private static final Logger LOG = LoggerFactory.getLogger(DurableChanges.class);
+
+    private DurableChanges() {}
+
+    static void apply(Master master, DurableChange change) {
+        if (change instanceof DurableChange.AgentStored stored) {
+            applyAgent(master, stored.agent());
+        } else if (change instanceof DurableChange.FrameworkStored stored) {
+            applyFramework(master, stored.framework());
+        } else if (change instanceof DurableChange.FrameworkRemoved removed) {
+            Framework framework = master.frameworks.get(removed.frameworkId());
+            if (framework != null) {
+                removeFramework(master, framework, removed.why());
+            }
+        }
+    }
+
+    /** A new leader's recovery: the registry it read, applied document by document, before it serves anything. */
+    static void recover(Master master, RegistrySnapshot snapshot) {
+        for (AgentRecord agent : snapshot.agents()) {
+            apply(master, new DurableChange.AgentStored(agent));
+        }
+        for (FrameworkRecord framework : snapshot.frameworks()) {
+            apply(master, new DurableChange.FrameworkStored(framework));
+        }
+        LOG.info("Recovered {} agents and {} frameworks from the registry (epoch {})", snapshot.agents().size(),
+                snapshot.frameworks().size(), snapshot.meta().epoch());
+    }
+
+    private static void applyAgent(Master master, AgentRecord record) {
+        Agent agent = master.agents.computeIfAbsent(record.info().getId(),
+                id -> new Agent(record.info(), record.registeredAt().toEpochMilli()));
+        if (record.state().kind() == AgentState.Kind.UNREACHABLE || record.state().kind() == AgentState.Kind.GONE) {
+            agent.markUnreachable(record.state().since().orElse(record.updatedAt()).toEpochMilli());
+            return;
+        }
+        agent.admitted(record.info());
+        Duration timeout = master.config().agentReregisterTimeout();
+        master.timers().schedule(timeout, () -> {
+            if (agent.isRecovered() && !agent.isUnreachable() && !master.isPaused()) {
+                master.agentCalls().markUnreachable(agent, "it did not re-register within " + timeout.toSeconds()
+                        + "s of the master failover");
+            }
+        });
+    }
+
+    private static void applyFramework(Master master, FrameworkRecord record) {
+        long now = master.timers().nowMillis();
+        Framework framework = master.frameworks.get(record.info().getId());
+        if (framework == null) {
+            framework = new Framework(record.info(), now);
+            master.frameworks.put(framework.id(), framework);
+        } else {
+            framework.updateInfo(record.info());
+        }
+        if (framework.isConnected()) {
+            return; // a failover to a new stream: the caller replaces the stream right after
+        }
+        long waitMillis = record.failoverDeadline().map(deadline -> deadline.toEpochMilli() - now)
+                .orElse(Math.max((long) (record.info().getFailoverTimeout() * 1000),
+                        master.config().agentReregisterTimeout().toMillis()));
+        master.schedulerCalls().startFailoverTimer(framework, Duration.ofMillis(Math.max(0, waitMillis)));
+    }
+
+    /** Removes a framework for good: its offers, its tasks (agents are told to shut it down) and its stream. */
+    private static void removeFramework(Master master, Framework framework, String why) {
+        LOG.info("Removing framework {} ({}): {}", framework.id().getValue(), framework.info().getName(), why);
+        master.rescindOffersOf(framework.offers(), false);
+        Set<AgentID> agentsWithTasks = new HashSet<>();
+        for (Task task : List.copyOf(framework.tasks().values())) {
+            agentsWithTasks.add(task.agentId());
+            Agent agent = master.agents.get(task.agentId());
+            if (!task.isTerminal()) {
+                if (agent != null) {
+                    agent.releaseTaskResources(task);
+                }
+                master.record(task, master.masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
+                        TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
+            }
+            if (agent != null) {
+                agent.removeTask(task.id());
+            }
+            framework.completeTask(task);
+        }
+        for (AgentID agentId : agentsWithTasks) {
+            Agent agent = master.agents.get(agentId);
+            if (agent != null && agent.isConnected()) {
+                agent.link().send(AgentEvent.shutdownFramework(framework.id()));
+            }
+        }
+        framework.setFailoverTimer(null);
+        if (framework.link() != null) {
+            framework.link().close();
+        }
+        framework.detach();
+        master.frameworks.remove(framework.id());
+        master.completedFrameworks.addLast(framework);
+        while (master.completedFrameworks.size() > Master.MAX_COMPLETED_FRAMEWORKS) {
+            master.completedFrameworks.removeFirst();
+        }
+        master.allocateSoon();
+    }
+}
