@@ -9,6 +9,9 @@ import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.task.SideEffect;
+import io.corral.protocol.task.TaskTransitions;
+import io.corral.protocol.task.Transition;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -225,8 +228,21 @@ public final class Agent {
         }
     }
 
-    /** Records a new state and queues its update (with a fresh uuid, so the framework acknowledges it). */
+    /**
+     * Records a new state and queues its update (with a fresh uuid, so the framework acknowledges it), if the shared
+     * table ({@link TaskTransitions}) lets the task go there from its current state: a state already reported, or
+     * one that would undo an earlier one (a terminal state included), is not reported.
+     */
     private void report(TaskRun run, TaskState state, String message) {
+        Transition transition = TaskTransitions.decide(run.state(), state);
+        if (!transition.isAccepted()) {
+            LOG.warn("Task {}: not reporting {}: {}", run.task.getTaskId().getValue(), state,
+                    ((Transition.Rejected) transition).reason());
+            return;
+        }
+        if (!transition.has(SideEffect.FORWARD_TO_FRAMEWORK)) {
+            return; // the same state again: already queued
+        }
         TaskStatus.Builder status = TaskStatus.newBuilder()
                 .setTaskId(run.task.getTaskId())
                 .setState(state)

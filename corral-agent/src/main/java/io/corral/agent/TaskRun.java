@@ -1,7 +1,7 @@
 package io.corral.agent;
 
 import io.corral.agent.containerizer.RunningContainer;
-import io.corral.protocol.TaskStates;
+import io.corral.protocol.task.TaskTransitions;
 import java.nio.file.Path;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.TaskInfo;
@@ -33,6 +33,6 @@ final class TaskRun {
     }
 
     boolean isTerminal() {
-        return TaskStates.isTerminal(state());
+        return TaskTransitions.isTerminal(state());
     }
 }

@@ -2,6 +2,7 @@ package io.corral.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.protocol.json.MesosJson;
+import io.corral.protocol.task.TaskTransitions;
 import io.corral.scheduler.MasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import io.corral.scheduler.SchedulerListener;
@@ -18,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -80,9 +80,6 @@ public final class RunCommand implements Callable<Integer> {
     private static final Duration TEARDOWN_WAIT = Duration.ofSeconds(5);
     private static final Pattern EXIT_STATUS = Pattern.compile("Command exited with status (\\d+)");
     private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
-    private static final Set<TaskState> TERMINAL = Set.of(TaskState.TASK_FINISHED, TaskState.TASK_FAILED,
-            TaskState.TASK_KILLED, TaskState.TASK_LOST, TaskState.TASK_ERROR, TaskState.TASK_DROPPED,
-            TaskState.TASK_GONE, TaskState.TASK_GONE_BY_OPERATOR);
 
     @Option(names = "--name", paramLabel = "NAME",
             description = "Task name; the task id is NAME-<random>. Default: the command's file name.")
@@ -175,8 +172,9 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Mesos's terminal states, from the shared table ({@link TaskTransitions}). */
     static boolean isTerminal(TaskState state) {
-        return TERMINAL.contains(state);
+        return TaskTransitions.isTerminal(state);
     }
 
     /** Joins arguments into one /bin/sh command line that runs exactly them: unsafe ones are single-quoted. */

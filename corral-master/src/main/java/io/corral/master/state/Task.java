@@ -1,7 +1,8 @@
 package io.corral.master.state;
 
-import io.corral.protocol.TaskStates;
 import io.corral.protocol.resources.ResourceSet;
+import io.corral.protocol.task.TaskTransitions;
+import io.corral.protocol.task.Transition;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.mesos.v1.Protos.AgentID;
@@ -10,14 +11,19 @@ import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A task as the master knows it: what was launched and every status reported for it. Soft state: rebuilt from agents
- * after a master failover, never stored in ZooKeeper.
+ * after a master failover, never stored in ZooKeeper. Its state changes only as the shared table
+ * ({@link TaskTransitions}) allows.
  *
  * <p>Threading: owned by the master's event loop.
  */
 public final class Task {
+    private static final Logger LOG = LoggerFactory.getLogger(Task.class);
+
     private final TaskInfo info;
     private final FrameworkID frameworkId;
     private final ResourceSet resources;
@@ -41,7 +47,7 @@ public final class Task {
     public List<TaskStatus> statuses() { return statuses; }
 
     public boolean isTerminal() {
-        return TaskStates.isTerminal(state);
+        return TaskTransitions.isTerminal(state);
     }
 
     /** The latest status, or null before the agent reported anything. */
@@ -49,13 +55,37 @@ public final class Task {
         return statuses.isEmpty() ? null : statuses.get(statuses.size() - 1);
     }
 
-    /** Records a status; returns false (and changes nothing) when it repeats the current state. */
-    public boolean record(TaskStatus status) {
-        boolean changed = status.getState() != state || statuses.isEmpty();
-        state = status.getState();
-        if (changed) {
+    /**
+     * Records a status if the table ({@link TaskTransitions#decide}) allows its state after the current one, and
+     * says what the caller must do about it: the side effects of an accepted change (release the task's resources,
+     * count it, tell the framework), none for a repeat, or a rejection with its reason, in which case nothing
+     * changed. A repeat changes nothing either, except that the first status is always kept (the task was created
+     * in the state of that status). Does not log: a caller that gets a rejection logs it.
+     */
+    public Transition apply(TaskStatus status) {
+        Transition transition = TaskTransitions.decide(state, status.getState());
+        if (!transition.isAccepted()) {
+            return transition;
+        }
+        if (!transition.isRepeat() || statuses.isEmpty()) {
             statuses.add(status);
         }
-        return changed;
+        state = status.getState();
+        return transition;
+    }
+
+    /**
+     * Records a status; returns false (and changes nothing) when it repeats the current state or when the table
+     * rejects the change, which it logs at WARN. Kept for callers that ignore side effects; prefer {@link #apply}.
+     */
+    public boolean record(TaskStatus status) {
+        boolean first = statuses.isEmpty();
+        Transition transition = apply(status);
+        if (!transition.isAccepted()) {
+            LOG.warn("Task {} of framework {}: status {} ignored: {}", id().getValue(), frameworkId.getValue(),
+                    status.getState(), ((Transition.Rejected) transition).reason());
+            return false;
+        }
+        return !transition.isRepeat() || first;
     }
 }
