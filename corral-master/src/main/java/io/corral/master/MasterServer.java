@@ -69,10 +69,8 @@ public final class MasterServer implements AutoCloseable {
     private MasterDetector detector;
     private MasterContender contender;
     private MasterInfo info;
+    /** The running leadership term's resources; null unless LEADING (or SUSPENDED after leading). */
     private Term term;
-    /** Between winning the election and finishing the registry's recovery. */
-    private boolean claiming;
-    private volatile boolean lost;
 
     /** The loop, timers and Master of one leadership term. */
     private record Term(EventLoop loop, SystemTimers timers, Master master, PresenceWatcher presence,
@@ -167,17 +165,23 @@ public final class MasterServer implements AutoCloseable {
         return leadership.master().isPresent();
     }
 
+    /** Where this master stands: following, claiming, recovering, leading, suspended or deposed. */
+    public MasterLifecycle lifecycle() {
+        return leadership.lifecycle();
+    }
+
     private void onLeaderChange(Optional<MasterDetector.Leader> leader) {
-        if (lost) {
+        MasterLifecycle now = leadership.lifecycle();
+        if (now.phase() == MasterLifecycle.Phase.DEPOSED) {
             return;
         }
         boolean ours = leader.isPresent() && leader.get().nodeName().equals(contender.ownNodeName());
-        if (ours && term == null && !claiming) {
+        if (ours && !now.isElected()) {
             lead();
-        } else if (!ours && (term != null || claiming)) {
+        } else if (!ours && now.isElected()) {
             loseLeadership("another master leads now");
         } else if (!ours) {
-            leadership.follow(leader.map(l -> MasterInfos.httpAddress(l.info())).orElse(null));
+            leadership.set(now.follow(leader.map(l -> MasterInfos.httpAddress(l.info()))));
         }
     }
 
@@ -189,7 +193,7 @@ public final class MasterServer implements AutoCloseable {
         switch (state) {
             case SUSPENDED -> {
                 LOG.warn("ZooKeeper connection suspended: making no decisions until it is back");
-                leadership.setUncertain(true);
+                leadership.set(leadership.lifecycle().suspend());
                 if (term != null) {
                     Master master = term.master();
                     master.execute(() -> master.setPaused(true));
@@ -198,7 +202,7 @@ public final class MasterServer implements AutoCloseable {
             case RECONNECTED -> {
                 if (contender.hasCandidacy()) {
                     LOG.info("ZooKeeper connection back with the same session: resuming");
-                    leadership.setUncertain(false);
+                    leadership.set(leadership.lifecycle().resume());
                     if (term != null) {
                         Master master = term.master();
                         master.execute(() -> master.setPaused(false));
@@ -215,20 +219,28 @@ public final class MasterServer implements AutoCloseable {
      * only then serve; until then the APIs answer 503 "Master has not finished recovery", as Mesos does.
      */
     private void lead() {
-        claiming = true;
-        leadership.recover(MasterInfos.httpAddress(info));
-        LOG.info("Elected leader: master {} at {}; recovering the registry", info.getId(),
+        leadership.set(leadership.lifecycle().claim(MasterInfos.httpAddress(info)));
+        LOG.info("Elected leader: master {} at {}; claiming and recovering the registry", info.getId(),
                 MasterInfos.httpAddress(info));
         RegistryStore store = new RegistryStore(zk, options.zk().rootPath());
         store.claimLeadership(contender.ownNodePath(), info)
-                .thenCompose(claim -> store.load())
+                .thenCompose(claim -> {
+                    onControl(this::claimed);
+                    return store.load();
+                })
                 .whenComplete((snapshot, failure) -> onControl(() -> recovered(store, snapshot, failure)));
     }
 
+    /** Every earlier leader is fenced; the registry is being read. */
+    private void claimed() {
+        if (leadership.lifecycle().isElected()) {
+            leadership.set(leadership.lifecycle().recover());
+        }
+    }
+
     private void recovered(RegistryStore store, RegistrySnapshot snapshot, Throwable failure) {
-        claiming = false;
-        if (lost) {
-            store.close();
+        if (!leadership.lifecycle().isElected()) {
+            store.close(); // deposed meanwhile
             return;
         }
         if (failure != null) {
@@ -249,7 +261,11 @@ public final class MasterServer implements AutoCloseable {
         store.whenFenced().thenRun(() -> onControl(
                 () -> loseLeadership("another master claimed the registry (this one is fenced)")));
         term = new Term(loop, timers, master, presence, store);
-        leadership.lead(master, MasterInfos.httpAddress(info));
+        MasterLifecycle leading = leadership.lifecycle().lead(master);
+        if (leading.phase() == MasterLifecycle.Phase.SUSPENDED) {
+            master.execute(() -> master.setPaused(true)); // suspended while recovering: no decisions yet
+        }
+        leadership.set(leading);
         LOG.info("Leading: master {} serves at {} (registry epoch {})", info.getId(), MasterInfos.httpAddress(info),
                 snapshot.meta().epoch());
     }
@@ -279,11 +295,10 @@ public final class MasterServer implements AutoCloseable {
     }
 
     private void loseLeadership(String why) {
-        if (lost) {
+        if (leadership.lifecycle().phase() == MasterLifecycle.Phase.DEPOSED) {
             return;
         }
-        lost = true;
-        leadership.follow(null);
+        leadership.set(leadership.lifecycle().depose(why));
         if (term != null) {
             LOG.error("Lost leadership: {}; stepping down for good", why);
             term.close();
@@ -306,7 +321,7 @@ public final class MasterServer implements AutoCloseable {
     @Override
     public void close() {
         control.submit(() -> {
-            lost = true;
+            leadership.set(leadership.lifecycle().depose("closed"));
             if (term != null) {
                 term.close();
                 term = null;

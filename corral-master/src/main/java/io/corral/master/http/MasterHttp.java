@@ -1,6 +1,7 @@
 package io.corral.master.http;
 
 import io.corral.master.Master;
+import io.corral.master.MasterLifecycle;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpHandler;
@@ -52,20 +53,29 @@ public final class MasterHttp implements HttpHandler {
     }
 
     private void leaderOnly(HttpExchange exchange, String path) {
-        if (leadership.isUncertain()) {
-            exchange.respondText(503, "Leadership uncertain: this master's ZooKeeper connection is suspended;"
-                    + " retry shortly");
-            return;
+        MasterLifecycle lifecycle = leadership.lifecycle();
+        switch (lifecycle.phase()) {
+            case SUSPENDED -> {
+                exchange.respondText(503, "Leadership uncertain: this master's ZooKeeper connection is suspended;"
+                        + " retry shortly");
+                return;
+            }
+            case CLAIMING, RECOVERING -> {
+                exchange.respondText(503, "Master has not finished recovery");
+                return;
+            }
+            case DEPOSED -> {
+                exchange.respondText(503, "This master is no longer leading (" + lifecycle.reason().orElse("")
+                        + "); retry to reach the new leader");
+                return;
+            }
+            case FOLLOWING -> {
+                redirect(exchange, exchange.uri());
+                return;
+            }
+            case LEADING -> { }
         }
-        if (leadership.isRecovering()) {
-            exchange.respondText(503, "Master has not finished recovery");
-            return;
-        }
-        Optional<Master> master = leadership.master();
-        if (master.isEmpty()) {
-            redirect(exchange, exchange.uri());
-            return;
-        }
+        Optional<Master> master = lifecycle.master();
         switch (path) {
             case "/api/v1/scheduler" -> scheduler.handle(master.get(), exchange);
             case AgentProtocol.PATH -> agents.handle(master.get(), exchange);
