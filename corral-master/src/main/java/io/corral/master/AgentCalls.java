@@ -7,6 +7,7 @@ import io.corral.master.state.Task;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.http.HttpError;
+import io.corral.protocol.task.SideEffect;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import java.time.Instant;
@@ -115,7 +116,6 @@ public final class AgentCalls {
                 Framework framework = master.frameworks.get(task.frameworkId());
                 TaskStatus lost = master.masterStatus(task.id(), agent.id(), TaskState.TASK_LOST,
                         TaskStatus.Reason.REASON_RECONCILIATION, "Task is unknown to the agent after it re-registered");
-                agent.releaseTaskResources(task);
                 master.record(task, lost);
                 master.forwardUpdate(framework, lost);
                 master.completeTask(framework, task);
@@ -137,7 +137,7 @@ public final class AgentCalls {
         if (agent.tasks().containsKey(running.task().getTaskId())) {
             Task known = agent.tasks().get(running.task().getTaskId());
             boolean wasUnreachable = known.state() == TaskState.TASK_UNREACHABLE;
-            recordStatus(agent, known, running.latestStatus());
+            recordStatus(known, running.latestStatus());
             if (wasUnreachable && running.latestStatus() != null) {
                 // Back from a partition: tell the framework the task's real state (Mesos 1.5+ kills nothing).
                 master.forwardUpdate(framework, running.latestStatus().toBuilder().clearUuid()
@@ -155,7 +155,7 @@ public final class AgentCalls {
         }
         master.addTask(framework, agent, task);
         if (task.isTerminal()) {
-            agent.releaseTaskResources(task);
+            agent.releaseTaskResources(task); // addTask books every task; one that already ended holds nothing
         }
     }
 
@@ -184,20 +184,14 @@ public final class AgentCalls {
         }
         Task task = agent.tasks().get(update.status().getTaskId());
         if (task != null) {
-            recordStatus(agent, task, update.status());
+            recordStatus(task, update.status());
         }
         master.forwardUpdate(framework, update.status());
     }
 
-    private void recordStatus(Agent agent, Task task, TaskStatus status) {
-        if (status == null) {
-            return;
-        }
-        boolean wasTerminal = task.isTerminal();
-        master.record(task, status);
-        if (!wasTerminal && task.isTerminal()) {
-            agent.releaseTaskResources(task);
-            master.allocateSoon();
+    private void recordStatus(Task task, TaskStatus status) {
+        if (status != null) {
+            master.record(task, status);
         }
     }
 
@@ -254,8 +248,9 @@ public final class AgentCalls {
                     .setUnreachableTime(org.apache.mesos.v1.Protos.TimeInfo.newBuilder()
                             .setNanoseconds(now * 1_000_000L))
                     .build();
-            master.record(task, status);
-            master.forwardUpdate(master.frameworks.get(task.frameworkId()), status);
+            if (master.record(task, status).has(SideEffect.FORWARD_TO_FRAMEWORK)) {
+                master.forwardUpdate(master.frameworks.get(task.frameworkId()), status);
+            }
         }
     }
 

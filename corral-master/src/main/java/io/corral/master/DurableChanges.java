@@ -113,10 +113,7 @@ final class DurableChanges {
         for (Task task : List.copyOf(framework.tasks().values())) {
             agentsWithTasks.add(task.agentId());
             Agent agent = master.agents.get(task.agentId());
-            if (!task.isTerminal()) {
-                if (agent != null) {
-                    agent.releaseTaskResources(task);
-                }
+            if (!task.isTerminal()) { // its resources go back to the agent as the task ends
                 master.record(task, master.masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
                         TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
             }

@@ -9,6 +9,8 @@ import io.corral.master.state.Offer;
 import io.corral.master.state.Task;
 import io.corral.protocol.TaskStates;
 import io.corral.protocol.http.HttpError;
+import io.corral.protocol.task.SideEffect;
+import io.corral.protocol.task.Transition;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
@@ -305,13 +307,30 @@ public final class Master implements AutoCloseable {
 
     // ---- tasks and status updates ----
 
-    /** Records a task's new status, counting each task once when it reaches a terminal state (metrics). */
-    void record(Task task, TaskStatus status) {
-        boolean wasTerminal = task.isTerminal();
-        task.record(status);
-        if (!wasTerminal && task.isTerminal()) {
+    /**
+     * Records a task's new status as the shared table allows ({@link Task#apply}) and carries out what the change
+     * obliges the master to do: give the task's resources back to its agent (if booked there) and count it once when
+     * it ends. Telling the framework is the caller's: it knows whether the status came from the agent (always relayed,
+     * so the agent stops resending) or from the master. A change the table rejects changes nothing and is logged.
+     */
+    Transition record(Task task, TaskStatus status) {
+        Transition transition = task.apply(status);
+        if (!transition.isAccepted()) {
+            LOG.warn("Task {} of framework {}: {} ignored: {}", task.id().getValue(), task.frameworkId().getValue(),
+                    status.getState(), transition);
+            return transition;
+        }
+        if (transition.has(SideEffect.RELEASE_RESOURCES)) {
+            Agent agent = agents.get(task.agentId());
+            if (agent != null && agent.tasks().get(task.id()) == task) {
+                agent.releaseTaskResources(task);
+                allocateSoon();
+            }
+        }
+        if (transition.has(SideEffect.COUNT_TERMINAL)) {
             taskCounters = taskCounters.counted(task.state());
         }
+        return transition;
     }
 
     void countRegistration(boolean reregistration) {

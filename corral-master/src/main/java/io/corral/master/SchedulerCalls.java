@@ -315,7 +315,7 @@ public final class SchedulerCalls {
             return available;
         }
         Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
-        launched.record(master.masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
+        launched.apply(master.masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
         master.addTask(framework, agent, launched);
         agent.link().send(AgentEvent.launch(framework.info(), task));
         return available.minus(wanted);

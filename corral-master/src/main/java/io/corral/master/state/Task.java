@@ -11,8 +11,6 @@ import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A task as the master knows it: what was launched and every status reported for it. Soft state: rebuilt from agents
@@ -22,8 +20,6 @@ import org.slf4j.LoggerFactory;
  * <p>Threading: owned by the master's event loop.
  */
 public final class Task {
-    private static final Logger LOG = LoggerFactory.getLogger(Task.class);
-
     private final TaskInfo info;
     private final FrameworkID frameworkId;
     private final ResourceSet resources;
@@ -72,20 +68,5 @@ public final class Task {
         }
         state = status.getState();
         return transition;
-    }
-
-    /**
-     * Records a status; returns false (and changes nothing) when it repeats the current state or when the table
-     * rejects the change, which it logs at WARN. Kept for callers that ignore side effects; prefer {@link #apply}.
-     */
-    public boolean record(TaskStatus status) {
-        boolean first = statuses.isEmpty();
-        Transition transition = apply(status);
-        if (!transition.isAccepted()) {
-            LOG.warn("Task {} of framework {}: status {} ignored: {}", id().getValue(), frameworkId.getValue(),
-                    status.getState(), ((Transition.Rejected) transition).reason());
-            return false;
-        }
-        return !transition.isRepeat() || first;
     }
 }

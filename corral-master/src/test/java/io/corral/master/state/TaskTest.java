@@ -35,7 +35,8 @@ class TaskTest {
 
     private static Task launched() {
         Task task = new Task(INFO, FRAMEWORK, TaskState.TASK_STAGING);
-        assertThat(task.record(status(TaskState.TASK_STAGING, 0))).isTrue(); // the first status is always kept
+        assertThat(task.apply(status(TaskState.TASK_STAGING, 0)).isRepeat()).isTrue(); // created in that state
+        assertThat(task.statuses()).as("the first status is always kept").hasSize(1);
         return task;
     }
 
@@ -63,7 +64,6 @@ class TaskTest {
 
         assertThat(resent.isAccepted()).isTrue();
         assertThat(resent.effects()).isEmpty();
-        assertThat(task.record(status(TaskState.TASK_RUNNING, 1))).isFalse();
         assertThat(task.statuses()).hasSize(2);
         assertThat(task.latestStatus().getUuid()).isEqualTo(ByteString.copyFrom(new byte[] {1}));
     }
@@ -81,8 +81,6 @@ class TaskTest {
         assertThat(task.state()).isEqualTo(TaskState.TASK_FINISHED);
         assertThat(task.latestStatus().getUuid()).isEqualTo(ByteString.copyFrom(new byte[] {3}));
         assertThat(task.statuses()).hasSize(3);
-        assertThat(task.record(status(TaskState.TASK_STARTING, 1))).isFalse(); // logged at WARN, not applied
-        assertThat(task.state()).isEqualTo(TaskState.TASK_FINISHED);
     }
 
     @Test
@@ -96,15 +94,5 @@ class TaskTest {
         assertThat(unreachable.effects()).containsExactly(FORWARD_TO_FRAMEWORK);
         assertThat(back.effects()).containsExactly(FORWARD_TO_FRAMEWORK);
         assertThat(task.state()).isEqualTo(TaskState.TASK_RUNNING);
-    }
-
-    @Test
-    void recordKeepsItsBooleanContract() {
-        Task adopted = new Task(INFO, FRAMEWORK, TaskState.TASK_RUNNING);
-        assertThat(adopted.record(status(TaskState.TASK_RUNNING, 1))).isTrue(); // first status, same state
-        assertThat(adopted.record(status(TaskState.TASK_RUNNING, 1))).isFalse(); // repeat
-        assertThat(adopted.record(status(TaskState.TASK_KILLED, 2))).isTrue(); // change
-        assertThat(adopted.record(status(TaskState.TASK_RUNNING, 3))).isFalse(); // rejected
-        assertThat(adopted.state()).isEqualTo(TaskState.TASK_KILLED);
     }
 }
