@@ -134,9 +134,9 @@ final class DurableChanges {
         }
         framework.detach();
         master.frameworks.remove(framework.id());
-        master.completedFrameworks.addLast(framework);
-        while (master.completedFrameworks.size() > Master.MAX_COMPLETED_FRAMEWORKS) {
-            master.completedFrameworks.removeFirst();
+        master.completedFrameworkViews.addLast(framework.view());
+        while (master.completedFrameworkViews.size() > Master.MAX_COMPLETED_FRAMEWORKS) {
+            master.completedFrameworkViews.removeFirst();
         }
         master.allocateSoon();
     }

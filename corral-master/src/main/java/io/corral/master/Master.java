@@ -5,6 +5,7 @@ import io.corral.master.allocator.Allocator;
 import io.corral.master.allocator.OfferProposal;
 import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
+import io.corral.master.state.FrameworkView;
 import io.corral.master.state.Offer;
 import io.corral.master.state.Task;
 import io.corral.protocol.TaskStates;
@@ -25,9 +26,12 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.FrameworkID;
@@ -73,12 +77,16 @@ public final class Master implements AutoCloseable {
     private final long startMillis;
 
     final Map<FrameworkID, Framework> frameworks = new LinkedHashMap<>();
-    final Deque<Framework> completedFrameworks = new ArrayDeque<>();
     final Map<AgentID, Agent> agents = new LinkedHashMap<>();
     final Map<OfferID, Offer> offers = new HashMap<>();
     /** Declined (framework, agent) pairs and when each filter expires. */
     private final Map<AllocationInput.Filter, Long> filters = new HashMap<>();
     private boolean allocationPending;
+    /** Completed frameworks as readers see them: frozen when they are removed. */
+    final Deque<FrameworkView> completedFrameworkViews = new ArrayDeque<>();
+    private volatile MasterView published;
+    private final AtomicBoolean publishPending = new AtomicBoolean();
+    private final Queue<CompletableFuture<MasterView>> viewWaiters = new ConcurrentLinkedQueue<>();
     private MasterCounts.TaskCounters taskCounters = MasterCounts.TaskCounters.NONE;
     private MasterCounts.AgentCounters agentCounters = MasterCounts.AgentCounters.NONE;
     private long allocationRuns;
@@ -144,7 +152,6 @@ public final class Master implements AutoCloseable {
     MasterIds ids() { return ids; }
 
     public Collection<Framework> frameworks() { return frameworks.values(); }
-    public Collection<Framework> completedFrameworks() { return completedFrameworks; }
     public Collection<Agent> agents() { return agents.values(); }
     public int outstandingOffers() { return offers.size(); }
 
@@ -341,9 +348,48 @@ public final class Master implements AutoCloseable {
         agentCounters = agentCounters.removed();
     }
 
-    /** What /metrics/snapshot reports, counted from the current state. Call on the loop. */
-    public MasterCounts counts() {
-        return MasterCounting.count(this, taskCounters, agentCounters, loop.pendingEvents(), allocationRuns);
+    // ---- the published view ----
+
+    /**
+     * The state as an immutable view, for readers on any thread, who serialize it on their own: the view already
+     * published while nothing has run on the loop since, else the next one the loop publishes. However many readers
+     * ask at once, the loop builds one view for them all, between two events: a reader storm costs the loop one cheap
+     * copy of references per wave (tasks' views are cached until they change), never a serialization.
+     */
+    public CompletableFuture<MasterView> view() {
+        MasterView current = published;
+        if (current != null && current.eventsSeen() == loop.completedEvents()) {
+            return CompletableFuture.completedFuture(current);
+        }
+        CompletableFuture<MasterView> next = new CompletableFuture<>();
+        viewWaiters.add(next);
+        if (publishPending.compareAndSet(false, true)) {
+            loop.submit(() -> {
+                publish();
+                return null;
+            }).exceptionally(closed -> { // the leadership term ended
+                for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {
+                    waiter.completeExceptionally(closed);
+                }
+                return null;
+            });
+        }
+        return next;
+    }
+
+    private void publish() {
+        publishPending.set(false);
+        MasterView view = new MasterView(published == null ? 1 : published.version() + 1,
+                loop.completedEvents() + 1, // counting this event, which ends once the view is out
+                info, startMillis,
+                agents.values().stream().map(Agent::view).toList(),
+                frameworks.values().stream().map(Framework::view).toList(),
+                List.copyOf(completedFrameworkViews),
+                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns);
+        published = view;
+        for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {
+            waiter.complete(view);
+        }
     }
 
     void addTask(Framework framework, Agent agent, Task task) {

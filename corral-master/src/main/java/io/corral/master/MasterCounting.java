@@ -1,45 +1,44 @@
 package io.corral.master;
 
-import io.corral.master.state.Agent;
-import io.corral.master.state.Framework;
-import io.corral.master.state.Task;
+import io.corral.master.state.AgentView;
+import io.corral.master.state.FrameworkView;
+import io.corral.master.state.TaskView;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.mesos.v1.Protos.TaskState;
 
 /**
- * Counts what /metrics/snapshot reports from the master's current state: agents and frameworks by connection,
+ * Counts what /metrics/snapshot reports from a published {@link MasterView}: agents and frameworks by connection,
  * resources, live tasks by state; the counters (terminal tasks, registrations) are kept by the master itself.
  *
- * <p>Threading: runs on the master's event loop.
+ * <p>Threading: stateless; runs on a reader's thread, never on the master's loop.
  */
 final class MasterCounting {
     private MasterCounting() {}
 
-    static MasterCounts count(Master master, MasterCounts.TaskCounters taskCounters,
-                              MasterCounts.AgentCounters agentCounters, long pendingEvents, long allocationRuns) {
-        return new MasterCounts(agents(master), frameworks(master), resources(master), tasks(master),
-                taskCounters, agentCounters, master.outstandingOffers(), pendingEvents, allocationRuns);
+    static MasterCounts count(MasterView view) {
+        return new MasterCounts(agents(view), frameworks(view), resources(view), tasks(view), view.taskCounters(),
+                view.agentCounters(), view.outstandingOffers(), view.pendingEvents(), view.allocationRuns());
     }
 
-    private static MasterCounts.Agents agents(Master master) {
-        long connected = master.agents().stream().filter(Agent::isConnected).count();
-        long unreachable = master.agents().stream().filter(Agent::isUnreachable).count();
-        long disconnected = master.agents().size() - connected - unreachable;
+    private static MasterCounts.Agents agents(MasterView view) {
+        long connected = view.agents().stream().filter(AgentView::connected).count();
+        long unreachable = view.agents().stream().filter(AgentView::isUnreachable).count();
+        long disconnected = view.agents().size() - connected - unreachable;
         return new MasterCounts.Agents(connected, disconnected, connected, disconnected, unreachable);
     }
 
-    private static MasterCounts.Frameworks frameworks(Master master) {
-        long connected = master.frameworks().stream().filter(Framework::isConnected).count();
-        long disconnected = master.frameworks().size() - connected;
+    private static MasterCounts.Frameworks frameworks(MasterView view) {
+        long connected = view.frameworks().stream().filter(FrameworkView::connected).count();
+        long disconnected = view.frameworks().size() - connected;
         return new MasterCounts.Frameworks(connected, disconnected, connected, disconnected);
     }
 
-    private static MasterCounts.Resources resources(Master master) {
+    private static MasterCounts.Resources resources(MasterView view) {
         ResourceSet total = ResourceSet.empty();
         ResourceSet used = ResourceSet.empty();
-        for (Agent agent : master.agents()) {
+        for (AgentView agent : view.agents()) {
             if (!agent.isUnreachable()) {
                 total = total.plus(agent.total());
                 used = used.plus(agent.used());
@@ -50,10 +49,10 @@ final class MasterCounting {
                 used.scalar("gpus"));
     }
 
-    private static MasterCounts.Tasks tasks(Master master) {
+    private static MasterCounts.Tasks tasks(MasterView view) {
         Map<TaskState, Long> live = new EnumMap<>(TaskState.class);
-        for (Framework framework : master.frameworks()) {
-            for (Task task : framework.tasks().values()) {
+        for (FrameworkView framework : view.frameworks()) {
+            for (TaskView task : framework.tasks()) {
                 live.merge(task.state(), 1L, Long::sum);
             }
         }

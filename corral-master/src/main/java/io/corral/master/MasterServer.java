@@ -63,6 +63,12 @@ public final class MasterServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Serializes published views (state, metrics) for HTTP readers, so neither the loop nor I/O threads do. */
+    private final ExecutorService readers = Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "master-reader");
+        t.setDaemon(true);
+        return t;
+    });
     private HttpServer http;
     private EnsembleMonitor zkHealth;
     private CuratorFramework zk;
@@ -104,9 +110,10 @@ public final class MasterServer implements AutoCloseable {
 
     private void startAll() throws Exception {
         zkHealth = EnsembleMonitor.start(options.zk());
-        MetricsEndpoint metrics = MetricsEndpoint.forMaster(leadership, Master::counts, zkHealth::health,
+        MetricsEndpoint metrics = MetricsEndpoint.forMaster(leadership,
+                master -> master.view().thenApplyAsync(MasterCounting::count, readers), zkHealth::health,
                 java.time.Clock.systemUTC());
-        http = HttpServer.start(options.bindHost(), options.port(), new MasterHttp(leadership, metrics));
+        http = HttpServer.start(options.bindHost(), options.port(), new MasterHttp(leadership, metrics, readers));
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
@@ -334,6 +341,7 @@ public final class MasterServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         Closeables.closeAll(contender, detector, zk, http, zkHealth);
+        readers.shutdownNow();
     }
 
 

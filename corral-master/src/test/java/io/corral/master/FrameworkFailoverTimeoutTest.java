@@ -62,7 +62,7 @@ class FrameworkFailoverTimeoutTest {
         assertThat(known(id)).isTrue();
         advance(Duration.ofMillis(1));
         assertThat(known(id)).isFalse();
-        assertThat(onLoop(() -> master.completedFrameworks().size())).isEqualTo(1);
+        assertThat(master.view().join().completedFrameworks()).hasSize(1);
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.corral.protocol.http.HttpHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executor;
 
 /**
  * Routes the master's HTTP requests. Every master answers {@code /health}; only the leader serves the APIs and
@@ -22,12 +23,15 @@ public final class MasterHttp implements HttpHandler {
 
     private final Leadership leadership;
     private final MetricsEndpoint metrics;
+    /** Serializes published views for readers, off the master's loop and off the I/O threads. */
+    private final Executor readers;
     private final SchedulerEndpoint scheduler = new SchedulerEndpoint();
     private final AgentEndpoint agents = new AgentEndpoint();
 
-    public MasterHttp(Leadership leadership, MetricsEndpoint metrics) {
+    public MasterHttp(Leadership leadership, MetricsEndpoint metrics, Executor readers) {
         this.leadership = leadership;
         this.metrics = metrics;
+        this.readers = readers;
     }
 
     @Override
@@ -79,7 +83,7 @@ public final class MasterHttp implements HttpHandler {
         switch (path) {
             case "/api/v1/scheduler" -> scheduler.handle(master.get(), exchange);
             case AgentProtocol.PATH -> agents.handle(master.get(), exchange);
-            default -> master.get().submit(() -> StateJson.render(master.get()))
+            default -> master.get().view().thenApplyAsync(StateJson::render, readers)
                     .whenComplete((json, failure) -> {
                         if (failure != null) {
                             Responses.fail(exchange, failure);

@@ -72,9 +72,10 @@ public final class MetricsEndpoint {
 
     /**
      * The endpoint of a master process: elected while {@code leadership} has a {@link Master}, whose figures
-     * {@code counts} reads on the master's loop; uptime counted from now on {@code clock}.
+     * {@code counts} gives (counted from its published view, off its loop); uptime counted from now on {@code clock}.
      */
-    public static MetricsEndpoint forMaster(Leadership leadership, Function<Master, MasterCounts> counts,
+    public static MetricsEndpoint forMaster(Leadership leadership,
+                                            Function<Master, CompletableFuture<MasterCounts>> counts,
                                             Supplier<EnsembleHealth> zookeeper, Clock clock) {
         long startedMillis = clock.millis();
         return new MetricsEndpoint(new Sources() {
@@ -91,7 +92,7 @@ public final class MetricsEndpoint {
             @Override
             public CompletableFuture<MasterCounts> counts() {
                 return leadership.master()
-                        .map(master -> master.submit(() -> counts.apply(master)))
+                        .map(counts)
                         .orElseGet(() -> CompletableFuture.completedFuture(MasterCounts.EMPTY));
             }
 

@@ -3,10 +3,10 @@ package io.corral.master.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.corral.master.Master;
-import io.corral.master.state.Agent;
-import io.corral.master.state.Framework;
-import io.corral.master.state.Task;
+import io.corral.master.MasterView;
+import io.corral.master.state.AgentView;
+import io.corral.master.state.FrameworkView;
+import io.corral.master.state.TaskView;
 import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.Collection;
@@ -17,14 +17,14 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * JSON"): top-level master facts, {@code slaves}, {@code frameworks} with their tasks, {@code completed_frameworks},
  * resources flattened to {@code {"cpus":4,...}}.
  *
- * <p>Threading: runs on the master's event loop (it reads loop-owned state).
+ * <p>Threading: stateless; renders a published {@link MasterView} on any thread (never the master's loop).
  */
 final class StateJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private StateJson() {}
 
-    static byte[] render(Master master) {
+    static byte[] render(MasterView master) {
         try {
             return MAPPER.writeValueAsBytes(state(master));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -32,7 +32,7 @@ final class StateJson {
         }
     }
 
-    static ObjectNode state(Master master) {
+    static ObjectNode state(MasterView master) {
         ObjectNode root = MAPPER.createObjectNode();
         var info = master.info();
         root.put("version", info.getVersion());
@@ -43,8 +43,8 @@ final class StateJson {
         root.put("elected_time", master.startMillis() / 1000.0);
         root.put("leader", info.getPid());
         root.set("leader_info", MesosJson.toJson(info));
-        long active = master.agents().stream().filter(Agent::isConnected).count();
-        long unreachable = master.agents().stream().filter(Agent::isUnreachable).count();
+        long active = master.agents().stream().filter(AgentView::connected).count();
+        long unreachable = master.agents().stream().filter(AgentView::isUnreachable).count();
         root.put("activated_slaves", active);
         root.put("deactivated_slaves", master.agents().size() - active - unreachable);
         root.put("unreachable_slaves", unreachable);
@@ -61,7 +61,7 @@ final class StateJson {
         return root;
     }
 
-    private static ObjectNode agent(Agent agent) {
+    private static ObjectNode agent(AgentView agent) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("id", agent.id().getValue());
         node.put("hostname", agent.info().getHostname());
@@ -74,7 +74,7 @@ final class StateJson {
         node.set("reserved_resources", MAPPER.createObjectNode());
         node.set("unreserved_resources", flat(agent.total()));
         node.putArray("attributes");
-        node.put("active", agent.isConnected());
+        node.put("active", agent.connected());
         // Corral's addition: Mesos lists unreachable agents only by count; here each says so itself.
         node.put("unreachable", agent.isUnreachable());
         if (agent.isUnreachable()) {
@@ -84,7 +84,7 @@ final class StateJson {
         return node;
     }
 
-    private static ObjectNode framework(Framework framework, boolean active) {
+    private static ObjectNode framework(FrameworkView framework, boolean active) {
         ObjectNode node = MAPPER.createObjectNode();
         var info = framework.info();
         node.put("id", framework.id().getValue());
@@ -94,35 +94,35 @@ final class StateJson {
         node.put("role", framework.role());
         node.put("failover_timeout", info.getFailoverTimeout());
         node.put("checkpoint", info.getCheckpoint());
-        node.put("active", active && framework.isConnected());
-        node.put("connected", framework.isConnected());
+        node.put("active", active && framework.connected());
+        node.put("connected", framework.connected());
         node.put("recovered", false);
         node.put("registered_time", framework.registeredMillis() / 1000.0);
         node.put("webui_url", info.getWebuiUrl());
         ResourceSet used = ResourceSet.empty();
-        for (Task task : framework.tasks().values()) {
+        for (TaskView task : framework.tasks()) {
             if (!task.isTerminal()) {
                 used = used.plus(task.resources());
             }
         }
         node.set("used_resources", flat(used));
         node.set("resources", flat(used));
-        node.set("tasks", tasks(framework.tasks().values()));
+        node.set("tasks", tasks(framework.tasks()));
         node.set("completed_tasks", tasks(framework.completedTasks()));
         node.putArray("offers");
         node.putArray("executors");
         return node;
     }
 
-    private static ArrayNode tasks(Collection<Task> tasks) {
+    private static ArrayNode tasks(Collection<TaskView> tasks) {
         ArrayNode array = MAPPER.createArrayNode();
-        for (Task task : tasks) {
+        for (TaskView task : tasks) {
             array.add(task(task));
         }
         return array;
     }
 
-    private static ObjectNode task(Task task) {
+    private static ObjectNode task(TaskView task) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("id", task.id().getValue());
         node.put("name", task.info().getName());

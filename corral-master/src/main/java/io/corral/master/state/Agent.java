@@ -94,6 +94,12 @@ public final class Agent {
         this.link = null;
     }
 
+    /** What readers of the published state see of this agent now. */
+    public AgentView view() {
+        return new AgentView(info, total, used, offered, isConnected(), unreachableSinceMillis, registeredMillis,
+                tasks.size());
+    }
+
     public void addTask(Task task) {
         tasks.put(task.id(), task);
         used = used.plus(task.resources());

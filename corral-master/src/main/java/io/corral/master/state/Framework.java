@@ -99,6 +99,13 @@ public final class Framework {
         }
     }
 
+    /** What readers of the published state see of this framework now, with its tasks' (cached) views. */
+    public FrameworkView view() {
+        return new FrameworkView(info, role(), isConnected(), registeredMillis,
+                tasks.values().stream().map(Task::view).toList(),
+                completedTasks.stream().map(Task::view).toList());
+    }
+
     public void addTask(Task task) {
         tasks.put(task.id(), task);
     }

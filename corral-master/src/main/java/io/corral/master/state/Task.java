@@ -25,6 +25,8 @@ public final class Task {
     private final ResourceSet resources;
     private final List<TaskStatus> statuses = new ArrayList<>();
     private TaskState state;
+    /** The immutable view of the task as it is now, made when first asked for after a change. */
+    private TaskView view;
 
     public Task(TaskInfo info, FrameworkID frameworkId, TaskState initialState) {
         this.info = info;
@@ -65,8 +67,17 @@ public final class Task {
         }
         if (!transition.isRepeat() || statuses.isEmpty()) {
             statuses.add(status);
+            view = null;
         }
         state = status.getState();
         return transition;
+    }
+
+    /** What readers of the published state see of this task; cached until the task changes. */
+    public TaskView view() {
+        if (view == null) {
+            view = new TaskView(info, frameworkId, resources, state, statuses);
+        }
+        return view;
     }
 }

@@ -18,6 +18,8 @@ public final class EventLoop implements AutoCloseable {
 
     private final java.util.concurrent.ThreadPoolExecutor executor;
     private volatile Thread thread;
+    /** Events that have finished running; written by the loop thread only. */
+    private volatile long completedEvents;
 
     public EventLoop(String name) {
         this.executor = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
@@ -32,7 +34,10 @@ public final class EventLoop implements AutoCloseable {
     /** Runs {@code event} on the loop, later. */
     public void execute(Runnable event) {
         try {
-            executor.execute(() -> runLogged(event));
+            executor.execute(() -> {
+                runLogged(event);
+                completedEvents++;
+            });
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             LOG.debug("event dropped: loop closed");
         }
@@ -50,12 +55,22 @@ public final class EventLoop implements AutoCloseable {
                     result.complete(event.get());
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
+                } finally {
+                    completedEvents++;
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             result.completeExceptionally(closed);
         }
         return result;
+    }
+
+    /**
+     * How many events have finished running: while it stays the same, nothing the loop owns has changed. Readable
+     * from any thread.
+     */
+    public long completedEvents() {
+        return completedEvents;
     }
 
     /** Events waiting to run (Mesos's {@code event_queue_messages}). */

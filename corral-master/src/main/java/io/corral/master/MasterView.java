@@ -1,0 +1,28 @@
+package io.corral.master;
+
+import io.corral.master.state.AgentView;
+import io.corral.master.state.FrameworkView;
+import java.util.List;
+import org.apache.mesos.v1.Protos.MasterInfo;
+
+/**
+ * The leading master's state as readers see it: an immutable, versioned view the event loop publishes
+ * ({@link Master#view}), which {@code /master/state} and the metrics endpoints serialize on their own threads, never
+ * on the loop.
+ *
+ * @param version         increases with every view published in this leadership term
+ * @param eventsSeen      how many loop events had run when the view was taken: it is current while no other has run
+ * @param taskCounters    tasks that reached each terminal state
+ * @param agentCounters   agent registrations, re-registrations and removals
+ * @param pendingEvents   loop events waiting when the view was taken
+ */
+public record MasterView(long version, long eventsSeen, MasterInfo info, long startMillis, List<AgentView> agents,
+                         List<FrameworkView> frameworks, List<FrameworkView> completedFrameworks,
+                         MasterCounts.TaskCounters taskCounters, MasterCounts.AgentCounters agentCounters,
+                         long outstandingOffers, long pendingEvents, long allocationRuns) {
+    public MasterView {
+        agents = List.copyOf(agents);
+        frameworks = List.copyOf(frameworks);
+        completedFrameworks = List.copyOf(completedFrameworks);
+    }
+}

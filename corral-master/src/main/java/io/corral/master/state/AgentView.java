@@ -1,0 +1,20 @@
+package io.corral.master.state;
+
+import io.corral.protocol.resources.ResourceSet;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.AgentInfo;
+
+/**
+ * An agent as readers see it in a published {@code MasterView}: its resources split as {@code total = free +
+ * offered + used}, whether it is connected, and since when it is unreachable (0 while reachable). Immutable.
+ */
+public record AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
+                        long unreachableSinceMillis, long registeredMillis, int tasks) {
+    public AgentID id() {
+        return info.getId();
+    }
+
+    public boolean isUnreachable() {
+        return unreachableSinceMillis > 0;
+    }
+}

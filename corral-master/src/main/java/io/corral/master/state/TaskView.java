@@ -1,0 +1,31 @@
+package io.corral.master.state;
+
+import io.corral.protocol.resources.ResourceSet;
+import io.corral.protocol.task.TaskTransitions;
+import java.util.List;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+
+/** A task as readers see it in a published {@code MasterView}. Immutable. */
+public record TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
+                       List<TaskStatus> statuses) {
+    public TaskView {
+        statuses = List.copyOf(statuses);
+    }
+
+    public TaskID id() {
+        return info.getTaskId();
+    }
+
+    public AgentID agentId() {
+        return info.getAgentId();
+    }
+
+    public boolean isTerminal() {
+        return TaskTransitions.isTerminal(state);
+    }
+}

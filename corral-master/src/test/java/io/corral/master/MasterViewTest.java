@@ -1,0 +1,107 @@
+package io.corral.master;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.corral.master.MasterFixture.RecordingLink;
+import io.corral.master.state.FrameworkView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Readers see the master through published, immutable views: the same view while nothing has changed (without
+ * touching the loop), a new one after a change, never one that changes under them; and however many readers there
+ * are, they cost the loop at most one view per change.
+ */
+class MasterViewTest {
+    private final MasterFixture fixture = new MasterFixture();
+    private final Master master = fixture.master;
+
+    @AfterEach
+    void stop() {
+        fixture.close();
+    }
+
+    @Test
+    void aViewShowsTheStateWhenItWasTakenAndStaysAsItWas() {
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:4;mem:4096"), List.of(), List.of(), new RecordingLink());
+        MasterView before = master.view().join();
+
+        fixture.subscribe(MasterFixture.frameworkInfo(60), new RecordingLink());
+        MasterView after = master.view().join();
+
+        assertThat(before.agents()).hasSize(1);
+        assertThat(before.frameworks()).as("taken before the subscription").isEmpty();
+        assertThat(after.frameworks()).extracting(FrameworkView::connected).containsExactly(true);
+        assertThat(after.version()).isGreaterThan(before.version());
+    }
+
+    @Test
+    void whileNothingChangesEveryReaderGetsTheSameViewWithoutTouchingTheLoop() throws Exception {
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:4;mem:4096"), List.of(), List.of(), new RecordingLink());
+        MasterView published = master.view().join();
+        long eventsBefore = fixture.loop.completedEvents();
+
+        List<Thread> readers = new ArrayList<>();
+        AtomicBoolean allSame = new AtomicBoolean(true);
+        for (int i = 0; i < 8; i++) {
+            readers.add(start(() -> {
+                for (int n = 0; n < 1_000; n++) {
+                    if (master.view().join() != published) {
+                        allSame.set(false);
+                    }
+                }
+            }));
+        }
+        for (Thread reader : readers) {
+            reader.join();
+        }
+
+        assertThat(allSame).isTrue();
+        assertThat(fixture.loop.completedEvents()).isEqualTo(eventsBefore);
+    }
+
+    @Test
+    void aReaderStormCostsTheLoopAtMostOneViewPerChange() throws Exception {
+        AtomicBoolean reading = new AtomicBoolean(true);
+        AtomicLong reads = new AtomicLong();
+        CountDownLatch started = new CountDownLatch(4);
+        List<Thread> readers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            readers.add(start(() -> {
+                started.countDown();
+                while (reading.get()) {
+                    master.view().join();
+                    reads.incrementAndGet();
+                }
+            }));
+        }
+        started.await();
+
+        int changes = 200;
+        for (int i = 0; i < changes; i++) {
+            fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:512"), List.of(), List.of(),
+                    new RecordingLink());
+        }
+        reading.set(false);
+        for (Thread reader : readers) {
+            reader.join();
+        }
+
+        MasterView last = master.view().join();
+        assertThat(last.agents()).hasSize(changes);
+        // Each view is built only after some other event ran since the previous one.
+        long otherEvents = fixture.loop.completedEvents() - last.version();
+        assertThat(last.version()).as("views published for %d reads", reads.get()).isLessThanOrEqualTo(otherEvents + 1);
+    }
+
+    private static Thread start(Runnable reader) {
+        Thread thread = new Thread(reader, "reader");
+        thread.start();
+        return thread;
+    }
+}
