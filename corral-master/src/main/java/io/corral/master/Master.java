@@ -377,13 +377,18 @@ public final class Master implements AutoCloseable {
         return next;
     }
 
+    private List<org.apache.mesos.v1.Protos.Offer> offersHeldBy(Framework framework) {
+        return framework.offers().stream().map(offers::get).filter(java.util.Objects::nonNull).map(Offer::proto)
+                .toList();
+    }
+
     private void publish() {
         publishPending.set(false);
         MasterView view = new MasterView(published == null ? 1 : published.version() + 1,
                 loop.completedEvents() + 1, // counting this event, which ends once the view is out
                 info, startMillis,
                 agents.values().stream().map(Agent::view).toList(),
-                frameworks.values().stream().map(Framework::view).toList(),
+                frameworks.values().stream().map(f -> f.view(offersHeldBy(f))).toList(),
                 List.copyOf(completedFrameworkViews),
                 taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns);
         published = view;

@@ -4,6 +4,7 @@ import io.corral.master.allocator.FairShareAllocator;
 import io.corral.master.http.Leadership;
 import io.corral.master.http.MasterHttp;
 import io.corral.master.http.MetricsEndpoint;
+import io.corral.protocol.Durations;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
@@ -22,6 +23,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
@@ -30,6 +32,7 @@ import java.util.concurrent.Executors;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.VersionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +116,8 @@ public final class MasterServer implements AutoCloseable {
         MetricsEndpoint metrics = MetricsEndpoint.forMaster(leadership,
                 master -> master.view().thenApplyAsync(MasterCounting::count, readers), zkHealth::health,
                 java.time.Clock.systemUTC());
-        http = HttpServer.start(options.bindHost(), options.port(), new MasterHttp(leadership, metrics, readers));
+        http = HttpServer.start(options.bindHost(), options.port(),
+                new MasterHttp(leadership, metrics, readers, this::flags, versionInfo()));
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
@@ -142,6 +146,34 @@ public final class MasterServer implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /**
+     * What GET_FLAGS and {@code /flags} show: this process's options and the settings in force, with Mesos's flag
+     * names where one exists. The ZooKeeper URL's password is masked.
+     */
+    private Map<String, String> flags() {
+        MasterConfig config = masterConfig;
+        Map<String, String> flags = new java.util.LinkedHashMap<>();
+        flags.put("hostname", options.hostname());
+        flags.put("ip", options.bindHost());
+        flags.put("port", Integer.toString(http.port()));
+        flags.put("zk", options.zk().toString());
+        flags.put("zk_session_timeout", Durations.format(options.zkSessionTimeout()));
+        flags.put("allocation_interval", Durations.format(config.allocationInterval()));
+        flags.put("offer_timeout", config.offerTimeout().map(Durations::format).orElse(""));
+        flags.put("agent_ping_timeout", Durations.format(config.agentPingInterval()));
+        flags.put("max_agent_ping_timeouts", Integer.toString(config.maxAgentPingTimeouts()));
+        flags.put("agent_reregister_timeout", Durations.format(config.agentReregisterTimeout()));
+        return flags;
+    }
+
+    /** The Mesos release whose APIs Corral speaks, and which Corral build serves them. */
+    private static VersionInfo versionInfo() {
+        String corral = java.util.Optional.ofNullable(MasterServer.class.getPackage().getImplementationVersion())
+                .orElse("dev");
+        return VersionInfo.newBuilder().setVersion(MESOS_VERSION).setBuildUser("corral")
+                .setGitTag("corral-" + corral).build();
     }
 
     public MasterInfo info() {

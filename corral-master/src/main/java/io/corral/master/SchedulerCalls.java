@@ -219,6 +219,15 @@ public final class SchedulerCalls {
         return master.removeFramework(framework, "teardown requested");
     }
 
+    /** The operator API's TEARDOWN: removes a live framework; an id the master does not know is a 400, as in Mesos. */
+    public CompletableFuture<Void> teardownByOperator(FrameworkID frameworkId) {
+        Framework framework = master.frameworks.get(frameworkId);
+        if (framework == null) {
+            throw new HttpError(400, "No framework found with specified ID");
+        }
+        return master.removeFramework(framework, "torn down by an operator");
+    }
+
     public void decline(Framework framework, List<OfferID> offerIds, Filters filters) {
         Duration refuse = refuseDuration(filters);
         for (OfferID offerId : offerIds) {

@@ -7,8 +7,11 @@ import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.mesos.v1.Protos.VersionInfo;
 
 /**
  * Routes the master's HTTP requests. Every master answers {@code /health}; only the leader serves the APIs and
@@ -19,7 +22,7 @@ import java.util.concurrent.Executor;
  */
 public final class MasterHttp implements HttpHandler {
     private static final Set<String> LEADER_PATHS = Set.of(
-            "/api/v1/scheduler", AgentProtocol.PATH, "/state", "/state.json");
+            "/api/v1/scheduler", "/api/v1", AgentProtocol.PATH, "/state", "/state.json");
 
     private final Leadership leadership;
     private final MetricsEndpoint metrics;
@@ -28,10 +31,22 @@ public final class MasterHttp implements HttpHandler {
     private final SchedulerEndpoint scheduler = new SchedulerEndpoint();
     private final AgentEndpoint agents = new AgentEndpoint();
 
-    public MasterHttp(Leadership leadership, MetricsEndpoint metrics, Executor readers) {
+    private final OperatorEndpoint operator;
+    private final Supplier<Map<String, String>> flags;
+    private final VersionInfo version;
+
+    /**
+     * @param flags   this master's flags and settings, as GET_FLAGS and {@code /flags} show them (no secrets)
+     * @param version what GET_VERSION and {@code /version} report
+     */
+    public MasterHttp(Leadership leadership, MetricsEndpoint metrics, Executor readers,
+                      Supplier<Map<String, String>> flags, VersionInfo version) {
         this.leadership = leadership;
         this.metrics = metrics;
         this.readers = readers;
+        this.flags = flags;
+        this.version = version;
+        this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot);
     }
 
     @Override
@@ -44,6 +59,8 @@ public final class MasterHttp implements HttpHandler {
                 : exchange.path();
         switch (path) {
             case "/health" -> exchange.respond(200, null, new byte[0]);
+            case "/version" -> exchange.respond(200, "application/json", LegacyJson.version(version));
+            case "/flags" -> exchange.respond(200, "application/json", LegacyJson.flags(flags.get()));
             case "/redirect" -> redirect(exchange, "");
             case "/", "" -> home(exchange);
             default -> {
@@ -82,6 +99,7 @@ public final class MasterHttp implements HttpHandler {
         Optional<Master> master = lifecycle.master();
         switch (path) {
             case "/api/v1/scheduler" -> scheduler.handle(master.get(), exchange);
+            case "/api/v1" -> operator.handle(master.get(), exchange);
             case AgentProtocol.PATH -> agents.handle(master.get(), exchange);
             default -> master.get().view().thenApplyAsync(StateJson::render, readers)
                     .whenComplete((json, failure) -> {

@@ -12,6 +12,7 @@ import io.corral.zookeeper.health.EnsembleHealthJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -126,7 +127,7 @@ public final class MetricsEndpoint {
         }
     }
 
-    /** Gathers the input (waiting for the loop's figures up to the timeout), then answers with it. */
+    /** Gathers the input (waiting for the master's figures up to the timeout), then answers with it. */
     private void withInput(HttpExchange exchange, Consumer<MasterMetrics.Input> answer) {
         Duration timeout;
         try {
@@ -135,9 +136,24 @@ public final class MetricsEndpoint {
             exchange.respondText(400, e.getMessage());
             return;
         }
+        input(timeout).thenAccept(answer).exceptionally(failure -> {
+            exchange.respondError(failure);
+            return null;
+        });
+    }
+
+    /**
+     * What {@code /metrics/snapshot} reports, for the operator API's GET_METRICS: the master's figures if they come
+     * within {@code timeout}, else the rest without them.
+     */
+    public CompletableFuture<Map<String, Number>> snapshot(Duration timeout) {
+        return input(timeout).thenApply(MasterMetrics::snapshot);
+    }
+
+    private CompletableFuture<MasterMetrics.Input> input(Duration timeout) {
         boolean elected = sources.elected();
         Duration uptime = sources.uptime();
-        countsOrFailure()
+        return countsOrFailure()
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((counts, failure) -> {
                     if (failure != null) {
@@ -145,11 +161,6 @@ public final class MetricsEndpoint {
                     }
                     return new MasterMetrics.Input(elected, uptime, Optional.ofNullable(failure == null ? counts : null),
                             sources.zookeeper());
-                })
-                .thenAccept(answer)
-                .exceptionally(failure -> {
-                    exchange.respondError(failure);
-                    return null;
                 });
     }
 

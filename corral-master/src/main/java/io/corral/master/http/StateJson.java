@@ -99,12 +99,7 @@ final class StateJson {
         node.put("recovered", false);
         node.put("registered_time", framework.registeredMillis() / 1000.0);
         node.put("webui_url", info.getWebuiUrl());
-        ResourceSet used = ResourceSet.empty();
-        for (TaskView task : framework.tasks()) {
-            if (!task.isTerminal()) {
-                used = used.plus(task.resources());
-            }
-        }
+        ResourceSet used = framework.allocated();
         node.set("used_resources", flat(used));
         node.set("resources", flat(used));
         node.set("tasks", tasks(framework.tasks()));

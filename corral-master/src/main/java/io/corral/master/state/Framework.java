@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.mesos.v1.Protos.FrameworkID;
@@ -99,11 +100,14 @@ public final class Framework {
         }
     }
 
-    /** What readers of the published state see of this framework now, with its tasks' (cached) views. */
-    public FrameworkView view() {
+    /**
+     * What readers of the published state see of this framework now, with its tasks' (cached) views and
+     * {@code heldOffers}, the offers it holds.
+     */
+    public FrameworkView view(List<org.apache.mesos.v1.Protos.Offer> heldOffers) {
         return new FrameworkView(info, role(), isConnected(), registeredMillis,
                 tasks.values().stream().map(Task::view).toList(),
-                completedTasks.stream().map(Task::view).toList());
+                completedTasks.stream().map(Task::view).toList(), heldOffers);
     }
 
     public void addTask(Task task) {

@@ -1,0 +1,137 @@
+package io.corral.master.http;
+
+import io.corral.master.Master;
+import io.corral.master.MasterView;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.HttpError;
+import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.MediaTypes;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.mesos.v1.Protos.VersionInfo;
+import org.apache.mesos.v1.master.Protos.Call;
+import org.apache.mesos.v1.master.Protos.Response;
+
+/**
+ * {@code POST /api/v1}: the Mesos v1 operator API ({@code docs/mesos-compatibility.md}, "Operator API"). Checks the
+ * request in Mesos's order (method, content type, accepted type, body), then answers a {@code GET_*} call with 200 and
+ * one {@link Response} in the requested encoding (not RecordIO), built from the master's published view on a reader
+ * thread; TEARDOWN answers 200 with an empty body once the removal is durable.
+ *
+ * <p>Calls for what Corral has not built yet (quota, weights, reservations, volumes, maintenance changes, agent
+ * draining, the event stream, logging and files) answer 400 and say so.
+ *
+ * <p>Threading: called on HTTP I/O threads; holds no state; answers are built on {@code readers}.
+ */
+final class OperatorEndpoint {
+    private final Executor readers;
+    private final Supplier<Map<String, String>> flags;
+    private final VersionInfo version;
+    private final Function<Duration, CompletableFuture<Map<String, Number>>> metrics;
+
+    OperatorEndpoint(Executor readers, Supplier<Map<String, String>> flags, VersionInfo version,
+                     Function<Duration, CompletableFuture<Map<String, Number>>> metrics) {
+        this.readers = readers;
+        this.flags = flags;
+        this.version = version;
+        this.metrics = metrics;
+    }
+
+    void handle(Master master, HttpExchange exchange) {
+        try {
+            Responses.requirePost(exchange);
+            Encoding requestEncoding = MediaTypes.requestEncoding(exchange);
+            Encoding responseEncoding = MediaTypes.responseEncoding(exchange);
+            Call call = parse(exchange.body(), requestEncoding);
+            answer(master, call).whenComplete((response, failure) -> {
+                if (failure != null) {
+                    Responses.fail(exchange, failure);
+                } else if (response == null) {
+                    exchange.respond(200, null, new byte[0]);
+                } else {
+                    exchange.respond(200, responseEncoding.mediaType(), responseEncoding.encode(response));
+                }
+            });
+        } catch (HttpError error) {
+            exchange.respondText(error.status(), error.getMessage());
+        }
+    }
+
+    private static Call parse(byte[] body, Encoding encoding) {
+        Call call;
+        try {
+            call = encoding.decode(body, Call.getDefaultInstance());
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, "Failed to parse body into Call protobuf: " + e.getMessage());
+        }
+        if (!call.hasType() || call.getType() == Call.Type.UNKNOWN) {
+            throw new HttpError(400, "Failed to validate master::Call: Expecting 'type' to be present");
+        }
+        if (call.getType() == Call.Type.TEARDOWN && !call.hasTeardown()) {
+            throw new HttpError(400, "Failed to validate master::Call: Expecting 'teardown' to be present");
+        }
+        return call;
+    }
+
+    /** The answer to {@code call}: a Response, or null for a call answered with an empty 200. */
+    private CompletableFuture<Response> answer(Master master, Call call) {
+        switch (call.getType()) {
+            case GET_HEALTH:
+                return CompletableFuture.completedFuture(OperatorResponses.health());
+            case GET_FLAGS:
+                return CompletableFuture.supplyAsync(() -> OperatorResponses.flags(flags.get()), readers);
+            case GET_VERSION:
+                return CompletableFuture.completedFuture(OperatorResponses.version(version));
+            case GET_METRICS:
+                return metrics.apply(timeout(call)).thenApply(OperatorResponses::metrics);
+            case GET_STATE:
+                return fromView(master, OperatorResponses::state);
+            case GET_AGENTS:
+                return fromView(master, OperatorResponses::agents);
+            case GET_FRAMEWORKS:
+                return fromView(master, OperatorResponses::frameworks);
+            case GET_TASKS:
+                return fromView(master, OperatorResponses::tasks);
+            case GET_ROLES:
+                return fromView(master, OperatorResponses::roles);
+            case GET_MASTER:
+                return fromView(master, OperatorResponses::master);
+            case GET_EXECUTORS:
+                return CompletableFuture.completedFuture(OperatorResponses.executors());
+            case GET_WEIGHTS:
+                return CompletableFuture.completedFuture(OperatorResponses.weights());
+            case GET_QUOTA:
+                return CompletableFuture.completedFuture(OperatorResponses.quota());
+            case GET_MAINTENANCE_STATUS:
+                return CompletableFuture.completedFuture(OperatorResponses.maintenanceStatus());
+            case GET_MAINTENANCE_SCHEDULE:
+                return CompletableFuture.completedFuture(OperatorResponses.maintenanceSchedule());
+            case TEARDOWN:
+                return master.submit(() -> master.schedulerCalls().teardownByOperator(
+                        call.getTeardown().getFrameworkId())).thenCompose(removed -> removed)
+                        .thenApply(removed -> null);
+            default:
+                throw new HttpError(400, "Operator call " + call.getType() + " is not supported by Corral yet");
+        }
+    }
+
+    private CompletableFuture<Response> fromView(Master master, Function<MasterView, Response> build) {
+        return master.view().thenApplyAsync(build, readers);
+    }
+
+    /** GET_METRICS's optional timeout; Mesos's default otherwise. */
+    private static Duration timeout(Call call) {
+        if (!call.hasGetMetrics() || !call.getGetMetrics().hasTimeout()) {
+            return MetricsEndpoint.DEFAULT_TIMEOUT;
+        }
+        long nanos = call.getGetMetrics().getTimeout().getNanoseconds();
+        if (nanos <= 0) {
+            throw new HttpError(400, "Failed to validate master::Call: 'get_metrics.timeout' must be positive");
+        }
+        return Duration.ofNanos(Math.min(nanos, Duration.ofMinutes(5).toNanos()));
+    }
+}

@@ -1,0 +1,247 @@
+package io.corral.master.http;
+
+import io.corral.master.MasterServer;
+import io.corral.master.MasterView;
+import io.corral.master.state.AgentView;
+import io.corral.master.state.FrameworkView;
+import io.corral.master.state.TaskView;
+import io.corral.protocol.resources.ResourceSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.mesos.v1.Protos;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.Protos.TimeInfo;
+import org.apache.mesos.v1.master.Protos.Response;
+
+/**
+ * The operator API's answers ({@code POST /api/v1}, {@code docs/mesos-compatibility.md}, "Operator API"), built from
+ * a published {@link MasterView}: pure functions, no I/O. Every field older clients require (proto2 {@code required})
+ * is filled.
+ *
+ * <p>What Corral has not built yet has nothing to report, and says so truthfully: no executors (command tasks only),
+ * no weights, quota or maintenance set, so those lists are empty.
+ *
+ * <p>Stateless and thread-safe: runs on a reader thread.
+ */
+final class OperatorResponses {
+    private OperatorResponses() {}
+
+    static Response health() {
+        return Response.newBuilder().setType(Response.Type.GET_HEALTH)
+                .setGetHealth(Response.GetHealth.newBuilder().setHealthy(true)).build();
+    }
+
+    static Response flags(Map<String, String> flags) {
+        Response.GetFlags.Builder get = Response.GetFlags.newBuilder();
+        new TreeMap<>(flags).forEach((name, value) -> get.addFlags(Protos.Flag.newBuilder().setName(name)
+                .setValue(value)));
+        return Response.newBuilder().setType(Response.Type.GET_FLAGS).setGetFlags(get).build();
+    }
+
+    static Response version(Protos.VersionInfo version) {
+        return Response.newBuilder().setType(Response.Type.GET_VERSION)
+                .setGetVersion(Response.GetVersion.newBuilder().setVersionInfo(version)).build();
+    }
+
+    static Response metrics(Map<String, Number> snapshot) {
+        Response.GetMetrics.Builder get = Response.GetMetrics.newBuilder();
+        new TreeMap<>(snapshot).forEach((name, value) -> get.addMetrics(Protos.Metric.newBuilder().setName(name)
+                .setValue(value.doubleValue())));
+        return Response.newBuilder().setType(Response.Type.GET_METRICS).setGetMetrics(get).build();
+    }
+
+    static Response state(MasterView view) {
+        return Response.newBuilder().setType(Response.Type.GET_STATE)
+                .setGetState(Response.GetState.newBuilder()
+                        .setGetTasks(getTasks(view))
+                        .setGetExecutors(Response.GetExecutors.getDefaultInstance())
+                        .setGetFrameworks(getFrameworks(view))
+                        .setGetAgents(getAgents(view)))
+                .build();
+    }
+
+    static Response agents(MasterView view) {
+        return Response.newBuilder().setType(Response.Type.GET_AGENTS).setGetAgents(getAgents(view)).build();
+    }
+
+    static Response frameworks(MasterView view) {
+        return Response.newBuilder().setType(Response.Type.GET_FRAMEWORKS).setGetFrameworks(getFrameworks(view))
+                .build();
+    }
+
+    static Response tasks(MasterView view) {
+        return Response.newBuilder().setType(Response.Type.GET_TASKS).setGetTasks(getTasks(view)).build();
+    }
+
+    static Response executors() {
+        return Response.newBuilder().setType(Response.Type.GET_EXECUTORS)
+                .setGetExecutors(Response.GetExecutors.getDefaultInstance()).build();
+    }
+
+    /** Every role a framework is subscribed in, with weight 1 (weights are not settable yet) and what it uses. */
+    static Response roles(MasterView view) {
+        Map<String, Protos.Role.Builder> roles = new LinkedHashMap<>();
+        Map<String, ResourceSet> allocated = new LinkedHashMap<>();
+        for (FrameworkView framework : view.frameworks()) {
+            Protos.Role.Builder role = roles.computeIfAbsent(framework.role(),
+                    name -> Protos.Role.newBuilder().setName(name).setWeight(1.0));
+            role.addFrameworks(framework.id());
+            allocated.merge(framework.role(), framework.allocated(), ResourceSet::plus);
+        }
+        Response.GetRoles.Builder get = Response.GetRoles.newBuilder();
+        new TreeMap<>(roles).forEach((name, role) -> get.addRoles(role.addAllResources(allocated.get(name).toList())));
+        return Response.newBuilder().setType(Response.Type.GET_ROLES).setGetRoles(get).build();
+    }
+
+    static Response weights() {
+        return Response.newBuilder().setType(Response.Type.GET_WEIGHTS)
+                .setGetWeights(Response.GetWeights.getDefaultInstance()).build();
+    }
+
+    static Response master(MasterView view) {
+        double started = view.startMillis() / 1000.0;
+        return Response.newBuilder().setType(Response.Type.GET_MASTER)
+                .setGetMaster(Response.GetMaster.newBuilder().setMasterInfo(view.info()).setStartTime(started)
+                        .setElectedTime(started))
+                .build();
+    }
+
+    static Response quota() {
+        return Response.newBuilder().setType(Response.Type.GET_QUOTA)
+                .setGetQuota(Response.GetQuota.newBuilder()
+                        .setStatus(org.apache.mesos.v1.quota.Protos.QuotaStatus.getDefaultInstance()))
+                .build();
+    }
+
+    static Response maintenanceStatus() {
+        return Response.newBuilder().setType(Response.Type.GET_MAINTENANCE_STATUS)
+                .setGetMaintenanceStatus(Response.GetMaintenanceStatus.newBuilder()
+                        .setStatus(org.apache.mesos.v1.maintenance.Protos.ClusterStatus.getDefaultInstance()))
+                .build();
+    }
+
+    static Response maintenanceSchedule() {
+        return Response.newBuilder().setType(Response.Type.GET_MAINTENANCE_SCHEDULE)
+                .setGetMaintenanceSchedule(Response.GetMaintenanceSchedule.newBuilder()
+                        .setSchedule(org.apache.mesos.v1.maintenance.Protos.Schedule.getDefaultInstance()))
+                .build();
+    }
+
+    static Response.GetAgents getAgents(MasterView view) {
+        Response.GetAgents.Builder get = Response.GetAgents.newBuilder();
+        for (AgentView agent : view.agents()) {
+            Response.GetAgents.Agent.Builder entry = Response.GetAgents.Agent.newBuilder()
+                    .setAgentInfo(agent.info())
+                    .setActive(agent.connected())
+                    .setDeactivated(false)
+                    .setVersion(MasterServer.MESOS_VERSION)
+                    .setPid("slave(1)@" + agent.info().getHostname() + ":" + agent.info().getPort())
+                    .setRegisteredTime(time(agent.registeredMillis()))
+                    .addAllTotalResources(agent.total().toList())
+                    .addAllAllocatedResources(agent.used().toList())
+                    .addAllOfferedResources(agent.offered().toList());
+            get.addAgents(entry);
+        }
+        return get.build();
+    }
+
+    static Response.GetFrameworks getFrameworks(MasterView view) {
+        Response.GetFrameworks.Builder get = Response.GetFrameworks.newBuilder();
+        for (FrameworkView framework : view.frameworks()) {
+            get.addFrameworks(framework(framework, framework.connected()));
+        }
+        for (FrameworkView framework : view.completedFrameworks()) {
+            get.addCompletedFrameworks(framework(framework, false));
+        }
+        return get.build();
+    }
+
+    private static Response.GetFrameworks.Framework framework(FrameworkView framework, boolean active) {
+        ResourceSet offered = ResourceSet.empty();
+        for (Protos.Offer offer : framework.offers()) {
+            offered = offered.plus(ResourceSet.of(offer.getResourcesList()));
+        }
+        return Response.GetFrameworks.Framework.newBuilder()
+                .setFrameworkInfo(framework.info())
+                .setActive(active)
+                .setConnected(framework.connected())
+                .setRecovered(false)
+                .setRegisteredTime(time(framework.registeredMillis()))
+                .addAllOffers(framework.offers())
+                .addAllAllocatedResources(framework.allocated().toList())
+                .addAllOfferedResources(offered.toList())
+                .build();
+    }
+
+    /**
+     * Live tasks in {@code tasks}, those on unreachable agents in {@code unreachable_tasks}, ended ones (awaiting
+     * acknowledgement, or completed) in {@code completed_tasks}.
+     */
+    static Response.GetTasks getTasks(MasterView view) {
+        Response.GetTasks.Builder get = Response.GetTasks.newBuilder();
+        for (FrameworkView framework : view.frameworks()) {
+            for (TaskView task : framework.tasks()) {
+                Protos.Task proto = task(task);
+                if (task.isTerminal()) {
+                    get.addCompletedTasks(proto);
+                } else if (task.state() == TaskState.TASK_UNREACHABLE) {
+                    get.addUnreachableTasks(proto);
+                } else {
+                    get.addTasks(proto);
+                }
+            }
+            framework.completedTasks().forEach(task -> get.addCompletedTasks(task(task)));
+        }
+        for (FrameworkView framework : view.completedFrameworks()) {
+            framework.completedTasks().forEach(task -> get.addCompletedTasks(task(task)));
+        }
+        return get.build();
+    }
+
+    static Protos.Task task(TaskView task) {
+        Protos.TaskInfo info = task.info();
+        Protos.Task.Builder proto = Protos.Task.newBuilder()
+                .setName(info.getName())
+                .setTaskId(info.getTaskId())
+                .setFrameworkId(task.frameworkId())
+                .setAgentId(info.getAgentId())
+                .setState(task.state())
+                .addAllResources(info.getResourcesList())
+                .addAllStatuses(task.statuses());
+        if (!task.statuses().isEmpty()) {
+            TaskStatus latest = task.statuses().get(task.statuses().size() - 1);
+            proto.setStatusUpdateState(latest.getState());
+            if (latest.hasUuid()) {
+                proto.setStatusUpdateUuid(latest.getUuid());
+            }
+        }
+        if (info.hasExecutor()) {
+            proto.setExecutorId(info.getExecutor().getExecutorId());
+        }
+        if (info.hasLabels()) {
+            proto.setLabels(info.getLabels());
+        }
+        if (info.hasDiscovery()) {
+            proto.setDiscovery(info.getDiscovery());
+        }
+        if (info.hasContainer()) {
+            proto.setContainer(info.getContainer());
+        }
+        if (info.hasHealthCheck()) {
+            proto.setHealthCheck(info.getHealthCheck());
+        }
+        if (info.hasKillPolicy()) {
+            proto.setKillPolicy(info.getKillPolicy());
+        }
+        if (info.hasCommand() && info.getCommand().hasUser()) {
+            proto.setUser(info.getCommand().getUser());
+        }
+        return proto.build();
+    }
+
+    private static TimeInfo time(long millis) {
+        return TimeInfo.newBuilder().setNanoseconds(millis * 1_000_000L).build();
+    }
+}
