@@ -171,6 +171,32 @@ class OperatorApiTest {
         assertThat(flags.path("flags").path("hostname").asText()).isEqualTo("127.0.0.1");
     }
 
+    @Test
+    void legacyEndpointsServeTheSameStateInMesossShapes() throws Exception {
+        String leader = cluster.leaderUrl();
+        JsonNode summary = json(leader + "/master/state-summary");
+        assertThat(summary.path("slaves").get(0).path("TASK_RUNNING").asInt()).isEqualTo(1);
+        assertThat(summary.path("slaves").get(0).path("framework_ids").get(0).asText())
+                .isEqualTo(frameworkId.getValue());
+        assertThat(summary.path("frameworks").get(0).path("TASK_RUNNING").asInt()).isEqualTo(1);
+        assertThat(summary.path("frameworks").get(0).has("tasks")).as("a summary lists no tasks").isFalse();
+
+        assertThat(json(leader + "/master/slaves").path("slaves")).hasSize(1);
+        JsonNode frameworks = json(leader + "/master/frameworks").path("frameworks");
+        assertThat(frameworks.get(0).path("tasks").get(0).path("state").asText()).isEqualTo("TASK_RUNNING");
+        assertThat(json(leader + "/master/roles").path("roles").get(0).path("name").asText()).isEqualTo("*");
+
+        JsonNode tasks = json(leader + "/master/tasks?limit=1&order=asc&framework_id=" + frameworkId.getValue())
+                .path("tasks");
+        assertThat(tasks).hasSize(1);
+        assertThat(tasks.get(0).path("id").asText()).isEqualTo("sleeper");
+        assertThat(json(leader + "/master/tasks?framework_id=someone-else").path("tasks")).isEmpty();
+        HttpResponse<String> badOrder = HTTP.send(HttpRequest.newBuilder(URI.create(leader + "/master/tasks?order=up"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(badOrder.statusCode()).isEqualTo(400);
+        assertThat(badOrder.body()).contains("expected asc or des");
+    }
+
     /** On a framework of its own: the other tests read the first one. */
     @Test
     void teardownRemovesAFramework() throws Exception {

@@ -2,6 +2,7 @@ package io.corral.master.http;
 
 import io.corral.master.Master;
 import io.corral.master.MasterLifecycle;
+import io.corral.master.MasterView;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpHandler;
@@ -10,6 +11,7 @@ import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.VersionInfo;
 
@@ -22,7 +24,8 @@ import org.apache.mesos.v1.Protos.VersionInfo;
  */
 public final class MasterHttp implements HttpHandler {
     private static final Set<String> LEADER_PATHS = Set.of(
-            "/api/v1/scheduler", "/api/v1", AgentProtocol.PATH, "/state", "/state.json");
+            "/api/v1/scheduler", "/api/v1", AgentProtocol.PATH, "/state", "/state.json", "/state-summary",
+            "/frameworks", "/slaves", "/tasks", "/tasks.json", "/roles", "/roles.json");
 
     private final Leadership leadership;
     private final MetricsEndpoint metrics;
@@ -97,19 +100,44 @@ public final class MasterHttp implements HttpHandler {
             case LEADING -> { }
         }
         Optional<Master> master = lifecycle.master();
-        switch (path) {
-            case "/api/v1/scheduler" -> scheduler.handle(master.get(), exchange);
-            case "/api/v1" -> operator.handle(master.get(), exchange);
-            case AgentProtocol.PATH -> agents.handle(master.get(), exchange);
-            default -> master.get().view().thenApplyAsync(StateJson::render, readers)
-                    .whenComplete((json, failure) -> {
-                        if (failure != null) {
-                            Responses.fail(exchange, failure);
-                        } else {
-                            exchange.respond(200, "application/json", json);
-                        }
-                    });
+        try {
+            serve(master.get(), exchange, path);
+        } catch (io.corral.protocol.http.HttpError error) {
+            exchange.respondText(error.status(), error.getMessage());
         }
+    }
+
+    private void serve(Master master, HttpExchange exchange, String path) {
+        switch (path) {
+            case "/api/v1/scheduler" -> scheduler.handle(master, exchange);
+            case "/api/v1" -> operator.handle(master, exchange);
+            case AgentProtocol.PATH -> agents.handle(master, exchange);
+            default -> {
+                Function<MasterView, byte[]> render = legacyJson(path, exchange);
+                master.view().thenApplyAsync(render, readers).whenComplete((json, failure) -> {
+                    if (failure != null) {
+                        Responses.fail(exchange, failure);
+                    } else {
+                        exchange.respond(200, "application/json", json);
+                    }
+                });
+            }
+        }
+    }
+
+    /** The renderer of a legacy JSON path; a bad query is answered 400 (thrown) before the view is asked for. */
+    private static Function<MasterView, byte[]> legacyJson(String path, HttpExchange exchange) {
+        return switch (path) {
+            case "/state-summary" -> StateJson::summary;
+            case "/frameworks" -> StateJson::frameworks;
+            case "/slaves" -> StateJson::slaves;
+            case "/roles", "/roles.json" -> StateJson::roles;
+            case "/tasks", "/tasks.json" -> {
+                StateJson.TasksQuery query = StateJson.TasksQuery.parse(exchange::queryParam);
+                yield view -> StateJson.tasks(view, query);
+            }
+            default -> StateJson::render;
+        };
     }
 
     /** 307 to the leader with {@code pathAndQuery} appended, or 503 when no leader is known. */

@@ -7,15 +7,28 @@ import io.corral.master.MasterView;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.TaskView;
+import io.corral.protocol.http.HttpError;
 import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.resources.ResourceSet;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.UnaryOperator;
+import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 
 /**
  * Renders {@code /master/state} in Mesos's legacy JSON shape ({@code docs/mesos-compatibility.md}, "Master state
  * JSON"): top-level master facts, {@code slaves}, {@code frameworks} with their tasks, {@code completed_frameworks},
- * resources flattened to {@code {"cpus":4,...}}.
+ * resources flattened to {@code {"cpus":4,...}}; and the smaller legacy endpoints cut from the same objects
+ * ({@code /master/state-summary}, {@code /master/slaves}, {@code /master/frameworks}, {@code /master/tasks},
+ * {@code /master/roles}).
  *
  * <p>Threading: stateless; renders a published {@link MasterView} on any thread (never the master's loop).
  */
@@ -27,6 +40,171 @@ final class StateJson {
     static byte[] render(MasterView master) {
         try {
             return MAPPER.writeValueAsBytes(state(master));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code /master/slaves}: the agents, as in {@code /master/state}. */
+    static byte[] slaves(MasterView master) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ArrayNode slaves = root.putArray("slaves");
+        master.agents().forEach(agent -> slaves.add(agent(agent)));
+        root.putArray("recovered_slaves");
+        return bytes(root);
+    }
+
+    /** {@code /master/frameworks}: live and completed frameworks with their tasks, as in {@code /master/state}. */
+    static byte[] frameworks(MasterView master) {
+        ObjectNode root = MAPPER.createObjectNode();
+        ArrayNode frameworks = root.putArray("frameworks");
+        master.frameworks().forEach(framework -> frameworks.add(framework(framework, true)));
+        ArrayNode completed = root.putArray("completed_frameworks");
+        master.completedFrameworks().forEach(framework -> completed.add(framework(framework, false)));
+        root.putArray("unregistered_frameworks");
+        return bytes(root);
+    }
+
+    /** {@code /master/roles}: each role a framework is in, its weight (always 1 so far) and what it uses. */
+    static byte[] roles(MasterView master) {
+        Map<String, ObjectNode> roles = new TreeMap<>();
+        Map<String, ResourceSet> used = new HashMap<>();
+        for (FrameworkView framework : master.frameworks()) {
+            ObjectNode role = roles.computeIfAbsent(framework.role(), name -> {
+                ObjectNode node = MAPPER.createObjectNode();
+                node.put("name", name);
+                node.put("weight", 1.0);
+                node.putArray("frameworks");
+                return node;
+            });
+            ((ArrayNode) role.get("frameworks")).add(framework.id().getValue());
+            used.merge(framework.role(), framework.allocated(), ResourceSet::plus);
+        }
+        ObjectNode root = MAPPER.createObjectNode();
+        ArrayNode array = root.putArray("roles");
+        roles.forEach((name, role) -> array.add(role.set("resources", flat(used.get(name)))));
+        return bytes(root);
+    }
+
+    /**
+     * {@code /master/tasks}: tasks of live and completed frameworks, newest first unless {@code order=asc}, paged
+     * by {@code offset} and {@code limit}, optionally only one framework's or one task id.
+     */
+    static byte[] tasks(MasterView master, TasksQuery query) {
+        List<TaskView> all = new ArrayList<>();
+        for (List<FrameworkView> frameworks : List.of(master.frameworks(),
+                master.completedFrameworks())) {
+            for (FrameworkView framework : frameworks) {
+                if (query.frameworkId() == null || query.frameworkId().equals(framework.id().getValue())) {
+                    all.addAll(framework.tasks());
+                    all.addAll(framework.completedTasks());
+                }
+            }
+        }
+        Comparator<TaskView> byStart = Comparator.comparingDouble(StateJson::startedAt);
+        ArrayNode array = MAPPER.createArrayNode();
+        all.stream()
+                .filter(task -> query.taskId() == null || query.taskId().equals(task.id().getValue()))
+                .sorted(query.ascending() ? byStart : byStart.reversed())
+                .skip(query.offset())
+                .limit(query.limit())
+                .forEach(task -> array.add(task(task)));
+        ObjectNode root = MAPPER.createObjectNode();
+        root.set("tasks", array);
+        return bytes(root);
+    }
+
+    /** The query of {@code /master/tasks}, validated: Mesos's defaults are limit 100, offset 0, newest first. */
+    record TasksQuery(int limit, int offset, boolean ascending, String frameworkId, String taskId) {
+        static TasksQuery parse(UnaryOperator<String> param) {
+            return new TasksQuery(number(param.apply("limit"), "limit", 100), number(param.apply("offset"), "offset", 0),
+                    order(param.apply("order")), param.apply("framework_id"), param.apply("task_id"));
+        }
+
+        private static int number(String text, String name, int otherwise) {
+            if (text == null) {
+                return otherwise;
+            }
+            try {
+                int value = Integer.parseInt(text);
+                if (value >= 0) {
+                    return value;
+                }
+            } catch (NumberFormatException e) {
+                // answered below
+            }
+            throw new HttpError(400, "Invalid '" + name + "' '" + text
+                    + "': expected a non-negative integer");
+        }
+
+        private static boolean order(String text) {
+            if (text == null || text.equals("des")) {
+                return false;
+            }
+            if (text.equals("asc")) {
+                return true;
+            }
+            throw new HttpError(400, "Invalid 'order' '" + text + "': expected asc or des");
+        }
+    }
+
+    /** {@code /master/state-summary}: agents and frameworks with task counts by state, without the tasks. */
+    static byte[] summary(MasterView master) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("hostname", master.info().getHostname());
+        root.put("cluster", "");
+        Map<String, Map<String, Long>> byAgent = new HashMap<>();
+        Map<String, Set<String>> frameworksOnAgent = new HashMap<>();
+        ArrayNode frameworks = root.putArray("frameworks");
+        for (FrameworkView framework : master.frameworks()) {
+            ObjectNode node = frameworks.addObject();
+            node.put("id", framework.id().getValue());
+            node.put("name", framework.info().getName());
+            node.put("hostname", framework.info().getHostname());
+            node.put("webui_url", framework.info().getWebuiUrl());
+            node.put("active", framework.connected());
+            node.put("connected", framework.connected());
+            node.put("recovered", false);
+            node.set("used_resources", flat(framework.allocated()));
+            Map<String, Long> counts = new TreeMap<>();
+            Set<String> agents = new TreeSet<>();
+            for (TaskView task : framework.tasks()) {
+                counts.merge(task.state().name(), 1L, Long::sum);
+                agents.add(task.agentId().getValue());
+                byAgent.computeIfAbsent(task.agentId().getValue(), id -> new TreeMap<>())
+                        .merge(task.state().name(), 1L, Long::sum);
+                frameworksOnAgent.computeIfAbsent(task.agentId().getValue(), id -> new TreeSet<>())
+                        .add(framework.id().getValue());
+            }
+            putCounts(node, counts);
+            agents.forEach(node.putArray("slave_ids")::add);
+        }
+        ArrayNode slaves = root.putArray("slaves");
+        for (AgentView agent : master.agents()) {
+            ObjectNode node = agent(agent);
+            putCounts(node, byAgent.getOrDefault(agent.id().getValue(), Map.of()));
+            frameworksOnAgent.getOrDefault(agent.id().getValue(), Set.of())
+                    .forEach(node.putArray("framework_ids")::add);
+            slaves.add(node);
+        }
+        return bytes(root);
+    }
+
+    private static void putCounts(ObjectNode node, Map<String, Long> counts) {
+        for (TaskState state : List.of(TaskState.TASK_STAGING, TaskState.TASK_STARTING,
+                TaskState.TASK_RUNNING, TaskState.TASK_KILLING, TaskState.TASK_FINISHED, TaskState.TASK_KILLED,
+                TaskState.TASK_FAILED, TaskState.TASK_LOST, TaskState.TASK_ERROR, TaskState.TASK_UNREACHABLE)) {
+            node.put(state.name(), counts.getOrDefault(state.name(), 0L));
+        }
+    }
+
+    private static double startedAt(TaskView task) {
+        return task.statuses().isEmpty() ? 0 : task.statuses().get(0).getTimestamp();
+    }
+
+    private static byte[] bytes(ObjectNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
