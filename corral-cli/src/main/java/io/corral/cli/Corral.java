@@ -28,6 +28,8 @@ import java.util.Set;
                 LocalCommand.class,
                 RunCommand.class,
                 PsCommand.class,
+                AgentsCommand.class,
+                FrameworksCommand.class,
                 MasterCommand.class,
                 AgentCommand.class,
                 ZkCommand.class,

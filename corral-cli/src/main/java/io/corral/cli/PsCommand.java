@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.cli.output.Table;
 import io.corral.scheduler.MasterAddresses;
-import io.corral.scheduler.MasterLocator;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -45,7 +44,6 @@ public final class PsCommand implements Callable<Integer> {
     static final Set<String> TERMINAL_STATES = Set.of("TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST",
             "TASK_ERROR", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR");
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Duration LOCATE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
 
     @Option(names = {"-a", "--all"}, description = "Include finished tasks and those of finished frameworks.")
@@ -78,17 +76,11 @@ public final class PsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        JsonNode state;
-        try (MasterLocator masters = locator.open(cluster)) {
-            state = fetchState(masters.master(LOCATE_TIMEOUT));
-        } catch (ClusterLocator.ClusterException e) {
-            err.println(e.getMessage());
-            return e.exitCode();
-        } catch (MasterLocator.MasterNotFoundException | StateUnavailableException e) {
-            err.println("corral ps: " + e.getMessage());
-            return 1;
+        StateRead read = StateRead.of(locator, cluster, err, "ps");
+        if (read.failed()) {
+            return read.exitCode();
         }
-        List<ObjectNode> tasks = tasks(state, all);
+        List<ObjectNode> tasks = tasks(read.state(), all);
         if (json) {
             ArrayNode array = JSON.createArrayNode();
             tasks.forEach(array::add);
@@ -249,7 +241,7 @@ public final class PsCommand implements Callable<Integer> {
         return seconds / 86400 + "d";
     }
 
-    private static String number(double value) {
+    static String number(double value) {
         if (value == Math.rint(value)) {
             return String.valueOf((long) value);
         }

@@ -87,8 +87,21 @@ public final class Table {
         return line.toString().stripTrailing();
     }
 
+    /**
+     * The cell as it is shown: newlines would break the alignment of every later column, and other control or
+     * formatting characters from user data (escape sequences, bidi overrides) could rewrite the terminal, so each is
+     * shown as a visible {@code \\uXXXX} escape.
+     */
     private static String display(Object cell) {
-        // Newlines would break the alignment of every later column.
-        return Objects.toString(cell, "-").replace('\n', ' ').replace('\r', ' ');
+        String text = Objects.toString(cell, "-").replace('\n', ' ').replace('\r', ' ');
+        StringBuilder shown = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> {
+            if (Character.isISOControl(c) || Character.getType(c) == Character.FORMAT) {
+                shown.append(String.format("\\u%04x", c));
+            } else {
+                shown.appendCodePoint(c);
+            }
+        });
+        return shown.toString();
     }
 }

@@ -46,6 +46,14 @@ class TableTest {
     }
 
     @Test
+    void controlAndBidiCharactersFromUserDataAreShownEscaped() {
+        // An ANSI escape that would clear the screen, and a right-to-left override that would reverse what follows.
+        String printed = print(new Table("NAME").row("evil\u001b[2Jname\u202eexe.txt"));
+        assertThat(printed).contains("evil\\u001b[2Jname\\u202eexe.txt");
+        assertThat(printed).doesNotContain("\u001b").doesNotContain("\u202e");
+    }
+
+    @Test
     void rejectsRowsWiderThanTheHeader() {
         assertThatThrownBy(() -> new Table("A").row("1", "2"))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -1,0 +1,110 @@
+package io.corral.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.corral.cli.output.Table;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code corral agents}: the cluster's agents, from the leading master's {@code /master/state}. */
+@Command(name = "agents",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = {
+                "List the agents the leading master knows: ID, HOSTNAME, STATE (active, inactive: disconnected, "
+                        + "unreachable), CPUS and MEM (MB) as used/total, live TASKS, and AGE since the agent "
+                        + "registered."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+                "  corral agents",
+                "  corral agents --json | jq '.[] | select(.state == \"unreachable\") | .hostname'"})
+public final class AgentsCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Option(names = "--json",
+            description = "Print a JSON array of the agents as /master/state has them, plus state and tasks.")
+    boolean json;
+
+    @Mixin
+    ClusterOptions cluster = new ClusterOptions();
+
+    private final ClusterLocator locator;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Clock clock;
+
+    public AgentsCommand() {
+        this(new ClusterLocator(), System.out, System.err, Clock.systemUTC());
+    }
+
+    AgentsCommand(ClusterLocator locator, PrintStream out, PrintStream err, Clock clock) {
+        this.locator = locator;
+        this.out = out;
+        this.err = err;
+        this.clock = clock;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        StateRead read = StateRead.of(locator, cluster, err, "agents");
+        if (read.failed()) {
+            return read.exitCode();
+        }
+        List<ObjectNode> agents = agents(read.state());
+        if (json) {
+            ArrayNode array = JSON.createArrayNode();
+            agents.forEach(array::add);
+            out.println(array);
+        } else if (agents.isEmpty()) {
+            out.println("No agents.");
+        } else {
+            Table table = new Table("ID", "HOSTNAME", "STATE", "CPUS", "MEM", "TASKS", "AGE");
+            long now = clock.millis();
+            for (ObjectNode agent : agents) {
+                table.row(agent.path("id").asText(), agent.path("hostname").asText(), agent.path("state").asText(),
+                        usedOfTotal(agent, "cpus"), usedOfTotal(agent, "mem"), agent.path("tasks").asLong(),
+                        PsCommand.age(now - (long) (agent.path("registered_time").asDouble() * 1000)));
+            }
+            table.print(out);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Each agent of the state, with its {@code state} in words and how many live tasks it runs. */
+    static List<ObjectNode> agents(JsonNode state) {
+        Map<String, Long> liveTasks = new HashMap<>();
+        for (JsonNode framework : state.path("frameworks")) {
+            for (JsonNode task : framework.path("tasks")) {
+                if (!PsCommand.TERMINAL_STATES.contains(task.path("state").asText())) {
+                    liveTasks.merge(task.path("slave_id").asText(), 1L, Long::sum);
+                }
+            }
+        }
+        return java.util.stream.StreamSupport.stream(state.path("slaves").spliterator(), false)
+                .filter(JsonNode::isObject)
+                .map(agent -> {
+                    ObjectNode copy = ((ObjectNode) agent).deepCopy();
+                    copy.put("state", agent.path("unreachable").asBoolean() ? "unreachable"
+                            : agent.path("active").asBoolean() ? "active" : "inactive");
+                    copy.put("tasks", liveTasks.getOrDefault(agent.path("id").asText(), 0L));
+                    return copy;
+                })
+                .toList();
+    }
+
+    private static String usedOfTotal(JsonNode agent, String resource) {
+        return PsCommand.number(agent.path("used_resources").path(resource).asDouble()) + "/"
+                + PsCommand.number(agent.path("resources").path(resource).asDouble());
+    }
+}
