@@ -197,6 +197,48 @@ class OperatorApiTest {
         assertThat(badOrder.body()).contains("expected asc or des");
     }
 
+    @ParameterizedTest
+    @EnumSource(Encoding.class)
+    void subscribeStreamsTheStateThenEachChange(Encoding encoding) throws Exception {
+        HttpResponse<java.io.InputStream> stream = HTTP.send(HttpRequest.newBuilder(
+                        URI.create(cluster.leaderUrl() + "/api/v1"))
+                .header("Content-Type", encoding.mediaType())
+                .header("Accept", encoding.mediaType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(
+                        Call.newBuilder().setType(Call.Type.SUBSCRIBE).build())))
+                .build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (java.io.InputStream events = stream.body()) {
+            assertThat(stream.statusCode()).isEqualTo(200);
+            org.apache.mesos.v1.master.Protos.Event subscribed = nextEvent(events, encoding);
+            assertThat(subscribed.getType()).isEqualTo(org.apache.mesos.v1.master.Protos.Event.Type.SUBSCRIBED);
+            assertThat(subscribed.getSubscribed().getGetState().getGetTasks().getTasksList())
+                    .extracting(task -> task.getTaskId().getValue()).contains("sleeper");
+
+            Offer offer = scheduler.nextOffer();
+            String taskId = "streamed-" + encoding;
+            client.launch(List.of(offer.getId()), List.of(Tasks.shell(taskId, "true", offer, 0.1, 16))).join();
+
+            org.apache.mesos.v1.master.Protos.Event added;
+            do {
+                added = nextEvent(events, encoding);
+            } while (added.getType() != org.apache.mesos.v1.master.Protos.Event.Type.TASK_ADDED);
+            assertThat(added.getTaskAdded().getTask().getTaskId().getValue()).isEqualTo(taskId);
+            scheduler.awaitState(taskId, TaskState.TASK_FINISHED);
+        }
+    }
+
+    /** The next RecordIO record of an event stream: its length in decimal, a newline, then that many bytes. */
+    private static org.apache.mesos.v1.master.Protos.Event nextEvent(java.io.InputStream stream, Encoding encoding)
+            throws Exception {
+        StringBuilder length = new StringBuilder();
+        for (int c = stream.read(); c != '\n'; c = stream.read()) {
+            assertThat(c).as("a RecordIO length").isBetween((int) '0', (int) '9');
+            length.append((char) c);
+        }
+        byte[] record = stream.readNBytes(Integer.parseInt(length.toString()));
+        return encoding.decode(record, org.apache.mesos.v1.master.Protos.Event.getDefaultInstance());
+    }
+
     /** On a framework of its own: the other tests read the first one. */
     @Test
     void teardownRemovesAFramework() throws Exception {

@@ -77,6 +77,7 @@ public final class AgentCalls {
         adoptReportedTasks(agent, register);
         link.send(AgentEvent.registered(agent.id(), master.info(),
                 master.config().agentPingInterval().toMillis() / 1000.0));
+        master.operatorStreams.publish(() -> OperatorEvents.agentAdded(agent));
         LOG.info("Agent {} at {}:{} {} with {} ({} tasks)", agent.id().getValue(), info.getHostname(),
                 info.getPort(), register.agentInfo().hasId() ? "re-registered" : "registered", agent.total(),
                 agent.tasks().size());
@@ -238,6 +239,7 @@ public final class AgentCalls {
             agent.detach();
         }
         master.rescindOffersOf(agent.offers(), true);
+        master.operatorStreams.publish(() -> OperatorEvents.agentRemoved(agent.id()));
         for (Task task : agent.tasks().values()) {
             if (task.isTerminal()) {
                 continue;

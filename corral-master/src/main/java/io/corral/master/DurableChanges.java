@@ -134,6 +134,7 @@ final class DurableChanges {
         }
         framework.detach();
         master.frameworks.remove(framework.id());
+        master.operatorStreams.publish(() -> OperatorEvents.frameworkRemoved(framework.info()));
         master.completedFrameworkViews.addLast(framework.view(List.of()));
         while (master.completedFrameworkViews.size() > Master.MAX_COMPLETED_FRAMEWORKS) {
             master.completedFrameworkViews.removeFirst();

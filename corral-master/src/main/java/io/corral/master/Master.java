@@ -7,6 +7,7 @@ import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.Offer;
+import io.corral.master.state.OperatorLink;
 import io.corral.master.state.Task;
 import io.corral.protocol.TaskStates;
 import io.corral.protocol.http.HttpError;
@@ -99,6 +100,7 @@ public final class Master implements AutoCloseable {
 
     private final SchedulerCalls schedulerCalls;
     private final AgentCalls agentCalls;
+    final OperatorStreams operatorStreams;
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
                   Random random, Registry registry) {
@@ -113,6 +115,7 @@ public final class Master implements AutoCloseable {
         this.startMillis = timers.nowMillis();
         this.schedulerCalls = new SchedulerCalls(this);
         this.agentCalls = new AgentCalls(this);
+        this.operatorStreams = new OperatorStreams(timers);
     }
 
     /** Applies the registry a new leader read, before it serves anything: see {@link DurableChanges#recover}. */
@@ -337,6 +340,9 @@ public final class Master implements AutoCloseable {
         if (transition.has(SideEffect.COUNT_TERMINAL)) {
             taskCounters = taskCounters.counted(task.state());
         }
+        if (!transition.isRepeat()) {
+            operatorStreams.publish(() -> OperatorEvents.taskUpdated(task, status));
+        }
         return transition;
     }
 
@@ -375,6 +381,23 @@ public final class Master implements AutoCloseable {
             });
         }
         return next;
+    }
+
+    // ---- the operator event stream ----
+
+    /**
+     * An operator subscribes to the event stream: SUBSCRIBED with the whole state as of now, then every change the
+     * loop applies after it, in order (both happen on the loop, so nothing falls between them).
+     */
+    public void subscribeOperator(OperatorLink link) {
+        publish();
+        link.send(OperatorEvents.subscribed(published));
+        operatorStreams.add(link);
+    }
+
+    /** What subscribed operators are told of {@code framework} as it is now: its view with the offers it holds. */
+    FrameworkView frameworkView(Framework framework) {
+        return framework.view(offersHeldBy(framework));
     }
 
     private List<org.apache.mesos.v1.Protos.Offer> offersHeldBy(Framework framework) {
@@ -551,6 +574,7 @@ public final class Master implements AutoCloseable {
     @Override
     public void close() {
         loop.submit(() -> {
+            operatorStreams.closeAll();
             if (allocationTimer != null) {
                 allocationTimer.cancel();
             }

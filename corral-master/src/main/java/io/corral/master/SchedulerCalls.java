@@ -100,6 +100,9 @@ public final class SchedulerCalls {
         LOG.info("Framework {} ({}) {}", framework.id().getValue(), framework.info().getName(),
                 old != null ? "failed over to a new subscription"
                         : resubscription ? "resubscribed" : "subscribed");
+        master.operatorStreams.publish(() -> old == null && !resubscription
+                ? OperatorEvents.frameworkAdded(master.frameworkView(framework))
+                : OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
         if (!link.isOpen()) {
             streamClosed(framework.id(), link);
             return;
@@ -151,6 +154,7 @@ public final class SchedulerCalls {
         }
         framework.detach();
         master.rescindOffersOf(framework.offers(), false);
+        master.operatorStreams.publish(() -> OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
         double timeoutSeconds = framework.info().getFailoverTimeout();
         LOG.info("Framework {} disconnected; failover timeout {}s", frameworkId.getValue(), timeoutSeconds);
         if (timeoutSeconds <= 0) {
@@ -326,6 +330,7 @@ public final class SchedulerCalls {
         Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
         launched.apply(master.masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
         master.addTask(framework, agent, launched);
+        master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
         agent.link().send(AgentEvent.launch(framework.info(), task));
         return available.minus(wanted);
     }

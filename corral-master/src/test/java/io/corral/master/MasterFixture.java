@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.corral.master.allocator.FairShareAllocator;
 import io.corral.master.state.AgentLink;
 import io.corral.master.state.FrameworkLink;
+import io.corral.master.state.OperatorLink;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
@@ -45,19 +46,26 @@ final class MasterFixture implements AutoCloseable {
     }
 
     /** A stream that records what the master sends. */
-    static final class RecordingLink implements FrameworkLink, AgentLink {
+    static final class RecordingLink implements FrameworkLink, AgentLink, OperatorLink {
         final List<Object> events = new CopyOnWriteArrayList<>();
         volatile boolean open = true;
 
         @Override public String streamId() { return "stream-" + System.identityHashCode(this); }
         @Override public void send(Event event) { events.add(event); }
         @Override public void send(AgentEvent event) { events.add(event); }
+        @Override public void send(org.apache.mesos.v1.master.Protos.Event event) { events.add(event); }
         @Override public boolean isOpen() { return open; }
         @Override public void close() { open = false; }
 
         List<Event> schedulerEvents(Event.Type type) {
             return events.stream().filter(e -> e instanceof Event ev && ev.getType() == type)
                     .map(Event.class::cast).toList();
+        }
+
+        /** The operator events received, by type, in order. */
+        List<org.apache.mesos.v1.master.Protos.Event.Type> operatorEventTypes() {
+            return events.stream().filter(e -> e instanceof org.apache.mesos.v1.master.Protos.Event)
+                    .map(e -> ((org.apache.mesos.v1.master.Protos.Event) e).getType()).toList();
         }
 
         List<AgentEvent> agentEvents(AgentEvent.Type type) {

@@ -2,9 +2,11 @@ package io.corral.master.http;
 
 import io.corral.master.Master;
 import io.corral.master.MasterView;
+import io.corral.master.OperatorResponses;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.HttpStream;
 import io.corral.protocol.http.MediaTypes;
 import java.time.Duration;
 import java.util.Map;
@@ -22,8 +24,8 @@ import org.apache.mesos.v1.master.Protos.Response;
  * one {@link Response} in the requested encoding (not RecordIO), built from the master's published view on a reader
  * thread; TEARDOWN answers 200 with an empty body once the removal is durable.
  *
- * <p>Calls for what Corral has not built yet (quota, weights, reservations, volumes, maintenance changes, agent
- * draining, the event stream, logging and files) answer 400 and say so.
+ * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}). Calls for what Corral has not built yet (quota,
+ * weights, reservations, volumes, maintenance changes, agent draining, logging and files) answer 400 and say so.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state; answers are built on {@code readers}.
  */
@@ -47,6 +49,10 @@ final class OperatorEndpoint {
             Encoding requestEncoding = MediaTypes.requestEncoding(exchange);
             Encoding responseEncoding = MediaTypes.responseEncoding(exchange);
             Call call = parse(exchange.body(), requestEncoding);
+            if (call.getType() == Call.Type.SUBSCRIBE) {
+                subscribe(master, exchange, responseEncoding);
+                return;
+            }
             answer(master, call).whenComplete((response, failure) -> {
                 if (failure != null) {
                     Responses.fail(exchange, failure);
@@ -59,6 +65,21 @@ final class OperatorEndpoint {
         } catch (HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
         }
+    }
+
+    /**
+     * SUBSCRIBE: a 200 RecordIO stream in the requested encoding, opened on the loop together with the subscription,
+     * so the first record is SUBSCRIBED with the state as of then and every later change follows it.
+     */
+    private static void subscribe(Master master, HttpExchange exchange, Encoding encoding) {
+        master.submit(() -> {
+            HttpStream stream = exchange.startStream(200, encoding.mediaType(), Map.of());
+            master.subscribeOperator(new StreamLinks.Operator(stream, encoding));
+            return null;
+        }).exceptionally(failure -> {
+            Responses.fail(exchange, failure);
+            return null;
+        });
     }
 
     private static Call parse(byte[] body, Encoding encoding) {

@@ -2,6 +2,7 @@ package io.corral.master.http;
 
 import io.corral.master.state.AgentLink;
 import io.corral.master.state.FrameworkLink;
+import io.corral.master.state.OperatorLink;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.HttpStream;
@@ -20,6 +21,23 @@ final class StreamLinks {
     record Framework(String streamId, HttpStream stream, Encoding encoding) implements FrameworkLink {
         @Override
         public void send(Event event) {
+            stream.send(RecordIO.frame(encoding.encode(event)));
+        }
+
+        @Override
+        public boolean isOpen() {
+            return stream.isOpen();
+        }
+
+        @Override
+        public void close() {
+            stream.close();
+        }
+    }
+
+    record Operator(HttpStream stream, Encoding encoding) implements OperatorLink {
+        @Override
+        public void send(org.apache.mesos.v1.master.Protos.Event event) {
             stream.send(RecordIO.frame(encoding.encode(event)));
         }
 

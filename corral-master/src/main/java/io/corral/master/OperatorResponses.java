@@ -1,7 +1,5 @@
-package io.corral.master.http;
+package io.corral.master;
 
-import io.corral.master.MasterServer;
-import io.corral.master.MasterView;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.TaskView;
@@ -23,36 +21,36 @@ import org.apache.mesos.v1.master.Protos.Response;
  * <p>What Corral has not built yet has nothing to report, and says so truthfully: no executors (command tasks only),
  * no weights, quota or maintenance set, so those lists are empty.
  *
- * <p>Stateless and thread-safe: runs on a reader thread.
+ * <p>Stateless and thread-safe: runs on a reader thread, and on the master's loop for the operator event stream.
  */
-final class OperatorResponses {
+public final class OperatorResponses {
     private OperatorResponses() {}
 
-    static Response health() {
+    public static Response health() {
         return Response.newBuilder().setType(Response.Type.GET_HEALTH)
                 .setGetHealth(Response.GetHealth.newBuilder().setHealthy(true)).build();
     }
 
-    static Response flags(Map<String, String> flags) {
+    public static Response flags(Map<String, String> flags) {
         Response.GetFlags.Builder get = Response.GetFlags.newBuilder();
         new TreeMap<>(flags).forEach((name, value) -> get.addFlags(Protos.Flag.newBuilder().setName(name)
                 .setValue(value)));
         return Response.newBuilder().setType(Response.Type.GET_FLAGS).setGetFlags(get).build();
     }
 
-    static Response version(Protos.VersionInfo version) {
+    public static Response version(Protos.VersionInfo version) {
         return Response.newBuilder().setType(Response.Type.GET_VERSION)
                 .setGetVersion(Response.GetVersion.newBuilder().setVersionInfo(version)).build();
     }
 
-    static Response metrics(Map<String, Number> snapshot) {
+    public static Response metrics(Map<String, Number> snapshot) {
         Response.GetMetrics.Builder get = Response.GetMetrics.newBuilder();
         new TreeMap<>(snapshot).forEach((name, value) -> get.addMetrics(Protos.Metric.newBuilder().setName(name)
                 .setValue(value.doubleValue())));
         return Response.newBuilder().setType(Response.Type.GET_METRICS).setGetMetrics(get).build();
     }
 
-    static Response state(MasterView view) {
+    public static Response state(MasterView view) {
         return Response.newBuilder().setType(Response.Type.GET_STATE)
                 .setGetState(Response.GetState.newBuilder()
                         .setGetTasks(getTasks(view))
@@ -62,26 +60,26 @@ final class OperatorResponses {
                 .build();
     }
 
-    static Response agents(MasterView view) {
+    public static Response agents(MasterView view) {
         return Response.newBuilder().setType(Response.Type.GET_AGENTS).setGetAgents(getAgents(view)).build();
     }
 
-    static Response frameworks(MasterView view) {
+    public static Response frameworks(MasterView view) {
         return Response.newBuilder().setType(Response.Type.GET_FRAMEWORKS).setGetFrameworks(getFrameworks(view))
                 .build();
     }
 
-    static Response tasks(MasterView view) {
+    public static Response tasks(MasterView view) {
         return Response.newBuilder().setType(Response.Type.GET_TASKS).setGetTasks(getTasks(view)).build();
     }
 
-    static Response executors() {
+    public static Response executors() {
         return Response.newBuilder().setType(Response.Type.GET_EXECUTORS)
                 .setGetExecutors(Response.GetExecutors.getDefaultInstance()).build();
     }
 
     /** Every role a framework is subscribed in, with weight 1 (weights are not settable yet) and what it uses. */
-    static Response roles(MasterView view) {
+    public static Response roles(MasterView view) {
         Map<String, Protos.Role.Builder> roles = new LinkedHashMap<>();
         Map<String, ResourceSet> allocated = new LinkedHashMap<>();
         for (FrameworkView framework : view.frameworks()) {
@@ -95,12 +93,12 @@ final class OperatorResponses {
         return Response.newBuilder().setType(Response.Type.GET_ROLES).setGetRoles(get).build();
     }
 
-    static Response weights() {
+    public static Response weights() {
         return Response.newBuilder().setType(Response.Type.GET_WEIGHTS)
                 .setGetWeights(Response.GetWeights.getDefaultInstance()).build();
     }
 
-    static Response master(MasterView view) {
+    public static Response master(MasterView view) {
         double started = view.startMillis() / 1000.0;
         return Response.newBuilder().setType(Response.Type.GET_MASTER)
                 .setGetMaster(Response.GetMaster.newBuilder().setMasterInfo(view.info()).setStartTime(started)
@@ -108,46 +106,50 @@ final class OperatorResponses {
                 .build();
     }
 
-    static Response quota() {
+    public static Response quota() {
         return Response.newBuilder().setType(Response.Type.GET_QUOTA)
                 .setGetQuota(Response.GetQuota.newBuilder()
                         .setStatus(org.apache.mesos.v1.quota.Protos.QuotaStatus.getDefaultInstance()))
                 .build();
     }
 
-    static Response maintenanceStatus() {
+    public static Response maintenanceStatus() {
         return Response.newBuilder().setType(Response.Type.GET_MAINTENANCE_STATUS)
                 .setGetMaintenanceStatus(Response.GetMaintenanceStatus.newBuilder()
                         .setStatus(org.apache.mesos.v1.maintenance.Protos.ClusterStatus.getDefaultInstance()))
                 .build();
     }
 
-    static Response maintenanceSchedule() {
+    public static Response maintenanceSchedule() {
         return Response.newBuilder().setType(Response.Type.GET_MAINTENANCE_SCHEDULE)
                 .setGetMaintenanceSchedule(Response.GetMaintenanceSchedule.newBuilder()
                         .setSchedule(org.apache.mesos.v1.maintenance.Protos.Schedule.getDefaultInstance()))
                 .build();
     }
 
-    static Response.GetAgents getAgents(MasterView view) {
+    public static Response.GetAgents getAgents(MasterView view) {
         Response.GetAgents.Builder get = Response.GetAgents.newBuilder();
         for (AgentView agent : view.agents()) {
-            Response.GetAgents.Agent.Builder entry = Response.GetAgents.Agent.newBuilder()
-                    .setAgentInfo(agent.info())
-                    .setActive(agent.connected())
-                    .setDeactivated(false)
-                    .setVersion(MasterServer.MESOS_VERSION)
-                    .setPid("slave(1)@" + agent.info().getHostname() + ":" + agent.info().getPort())
-                    .setRegisteredTime(time(agent.registeredMillis()))
-                    .addAllTotalResources(agent.total().toList())
-                    .addAllAllocatedResources(agent.used().toList())
-                    .addAllOfferedResources(agent.offered().toList());
-            get.addAgents(entry);
+            get.addAgents(agent(agent));
         }
         return get.build();
     }
 
-    static Response.GetFrameworks getFrameworks(MasterView view) {
+    public static Response.GetAgents.Agent agent(AgentView agent) {
+        return Response.GetAgents.Agent.newBuilder()
+                .setAgentInfo(agent.info())
+                .setActive(agent.connected())
+                .setDeactivated(false)
+                .setVersion(MasterServer.MESOS_VERSION)
+                .setPid("slave(1)@" + agent.info().getHostname() + ":" + agent.info().getPort())
+                .setRegisteredTime(time(agent.registeredMillis()))
+                .addAllTotalResources(agent.total().toList())
+                .addAllAllocatedResources(agent.used().toList())
+                .addAllOfferedResources(agent.offered().toList())
+                .build();
+    }
+
+    public static Response.GetFrameworks getFrameworks(MasterView view) {
         Response.GetFrameworks.Builder get = Response.GetFrameworks.newBuilder();
         for (FrameworkView framework : view.frameworks()) {
             get.addFrameworks(framework(framework, framework.connected()));
@@ -158,7 +160,7 @@ final class OperatorResponses {
         return get.build();
     }
 
-    private static Response.GetFrameworks.Framework framework(FrameworkView framework, boolean active) {
+    public static Response.GetFrameworks.Framework framework(FrameworkView framework, boolean active) {
         ResourceSet offered = ResourceSet.empty();
         for (Protos.Offer offer : framework.offers()) {
             offered = offered.plus(ResourceSet.of(offer.getResourcesList()));
@@ -179,7 +181,7 @@ final class OperatorResponses {
      * Live tasks in {@code tasks}, those on unreachable agents in {@code unreachable_tasks}, ended ones (awaiting
      * acknowledgement, or completed) in {@code completed_tasks}.
      */
-    static Response.GetTasks getTasks(MasterView view) {
+    public static Response.GetTasks getTasks(MasterView view) {
         Response.GetTasks.Builder get = Response.GetTasks.newBuilder();
         for (FrameworkView framework : view.frameworks()) {
             for (TaskView task : framework.tasks()) {
@@ -200,7 +202,7 @@ final class OperatorResponses {
         return get.build();
     }
 
-    static Protos.Task task(TaskView task) {
+    public static Protos.Task task(TaskView task) {
         Protos.TaskInfo info = task.info();
         Protos.Task.Builder proto = Protos.Task.newBuilder()
                 .setName(info.getName())
