@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
         footer = {
                 "  corral agents",
                 "  corral agents --json | jq '.[] | select(.state == \"unreachable\") | .hostname'"})
-public final class AgentsCommand implements Callable<Integer> {
+public final class AgentsCommand extends ClusterCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--json",
@@ -38,20 +38,11 @@ public final class AgentsCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster = new ClusterOptions();
 
-    private final ClusterLocator locator;
-    private final PrintStream out;
-    private final PrintStream err;
-    private final Clock clock;
-
     public AgentsCommand() {
-        this(new ClusterLocator(), System.out, System.err, Clock.systemUTC());
     }
 
     AgentsCommand(ClusterLocator locator, PrintStream out, PrintStream err, Clock clock) {
-        this.locator = locator;
-        this.out = out;
-        this.err = err;
-        this.clock = clock;
+        super(locator, out, err, clock);
     }
 
     @Override

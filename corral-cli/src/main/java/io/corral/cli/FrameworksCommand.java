@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
         footer = {
                 "  corral frameworks",
                 "  corral frameworks --all --json | jq '.[].name'"})
-public final class FrameworksCommand implements Callable<Integer> {
+public final class FrameworksCommand extends ClusterCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = {"-a", "--all"}, description = "Include completed (torn down) frameworks.")
@@ -41,20 +41,11 @@ public final class FrameworksCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster = new ClusterOptions();
 
-    private final ClusterLocator locator;
-    private final PrintStream out;
-    private final PrintStream err;
-    private final Clock clock;
-
     public FrameworksCommand() {
-        this(new ClusterLocator(), System.out, System.err, Clock.systemUTC());
     }
 
     FrameworksCommand(ClusterLocator locator, PrintStream out, PrintStream err, Clock clock) {
-        this.locator = locator;
-        this.out = out;
-        this.err = err;
-        this.clock = clock;
+        super(locator, out, err, clock);
     }
 
     @Override

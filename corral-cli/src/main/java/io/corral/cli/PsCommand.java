@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
                 "  corral ps",
                 "  corral ps --all --master http://127.0.0.1:5050",
                 "  corral ps --json | jq '.[].state'"})
-public final class PsCommand implements Callable<Integer> {
+public final class PsCommand extends ClusterCommand implements Callable<Integer> {
     static final Set<String> TERMINAL_STATES = Set.of("TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST",
             "TASK_ERROR", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,20 +58,11 @@ public final class PsCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster = new ClusterOptions();
 
-    private final ClusterLocator locator;
-    private final PrintStream out;
-    private final PrintStream err;
-    private final Clock clock;
-
     public PsCommand() {
-        this(new ClusterLocator(), System.out, System.err, Clock.systemUTC());
     }
 
     PsCommand(ClusterLocator locator, PrintStream out, PrintStream err, Clock clock) {
-        this.locator = locator;
-        this.out = out;
-        this.err = err;
-        this.clock = clock;
+        super(locator, out, err, clock);
     }
 
     @Override

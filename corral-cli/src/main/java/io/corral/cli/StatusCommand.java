@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 "  corral status",
                 "  corral status --zk zk://zk1:2181,zk2:2181,zk3:2181/corral",
                 "  corral status --json | jq '.problems'"})
-public final class StatusCommand implements Callable<Integer> {
+public final class StatusCommand extends ClusterCommand implements Callable<Integer> {
     public static final int EXIT_HEALTHY = 0;
     public static final int EXIT_PROBLEMS = 1;
 
@@ -40,20 +40,11 @@ public final class StatusCommand implements Callable<Integer> {
     @Mixin
     ClusterOptions cluster = new ClusterOptions();
 
-    private final ClusterLocator locator;
-    private final PrintStream out;
-    private final PrintStream err;
-    private final Clock clock;
-
     public StatusCommand() {
-        this(new ClusterLocator(), System.out, System.err, Clock.systemUTC());
     }
 
     StatusCommand(ClusterLocator locator, PrintStream out, PrintStream err, Clock clock) {
-        this.locator = locator;
-        this.out = out;
-        this.err = err;
-        this.clock = clock;
+        super(locator, out, err, clock);
     }
 
     @Override
