@@ -2,13 +2,38 @@ package io.corral.master.allocator;
 
 import io.corral.protocol.resources.ResourceSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * An immutable snapshot of what the allocator needs: the free resources of every connected agent, the frameworks
- * that want offers with what they hold now, and the (framework, agent) pairs a framework declined recently.
+ * that want offers with what they hold now, the (framework, agent) pairs a framework declined recently, and the
+ * roles an operator gave a weight or quota (a role not in {@code roles} has weight 1 and no quota).
  */
-public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters) {
+public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters,
+                              Map<String, RolePolicy> roles) {
+
+    public AllocationInput {
+        agents = List.copyOf(agents);
+        frameworks = List.copyOf(frameworks);
+        filters = Set.copyOf(filters);
+        roles = Map.copyOf(roles);
+    }
+
+    /** No role has a weight or quota set. */
+    public AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters) {
+        this(agents, frameworks, filters, Map.of());
+    }
+
+    /**
+     * What an operator set for a role: its {@code weight} (shares are divided by it: a role of weight 2 gets twice
+     * the resources of a role of weight 1 when both want more), and its quota, as scalar resources: the
+     * {@code guarantees} it gets before any role gets more than its fair share, and the {@code limits} it never
+     * holds more than (empty: no limit).
+     */
+    public record RolePolicy(double weight, ResourceSet guarantees, ResourceSet limits) {
+        public static final RolePolicy DEFAULT = new RolePolicy(1.0, ResourceSet.empty(), ResourceSet.empty());
+    }
 
     /** An agent's free (neither used nor offered) resources. */
     public record AgentSlot(String agentId, String hostname, ResourceSet free, ResourceSet total) {}
