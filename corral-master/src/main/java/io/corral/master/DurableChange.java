@@ -2,6 +2,8 @@ package io.corral.master;
 
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.FrameworkRecord;
+import io.corral.zookeeper.registry.RoleRecord;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.mesos.v1.Protos.FrameworkID;
 
@@ -44,6 +46,28 @@ sealed interface DurableChange {
         public String describe() {
             return "framework " + framework.id()
                     + (framework.failoverDeadline().isPresent() ? " disconnected" : " subscribed");
+        }
+    }
+
+    /**
+     * Roles' weights and quota set by an operator ({@code roles}), and roles whose settings went back to the
+     * defaults ({@code cleared}: weight 1, no quota), written together.
+     */
+    record RolesStored(List<RoleRecord> roles, List<String> cleared) implements DurableChange {
+        public RolesStored {
+            roles = List.copyOf(roles);
+            cleared = List.copyOf(cleared);
+        }
+
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.updateRoles(roles, cleared);
+        }
+
+        @Override
+        public String describe() {
+            return "settings of roles " + java.util.stream.Stream.concat(roles.stream().map(RoleRecord::role),
+                    cleared.stream()).toList();
         }
     }
 

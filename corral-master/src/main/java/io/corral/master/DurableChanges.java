@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
  *       {@code max(failover_timeout, agent_reregister_timeout)} to resubscribe; one stored with a deadline is removed
  *       at that deadline unless it resubscribes first. A live subscription attaches its stream right after, which
  *       stops the timer.
+ *   <li>Roles' weights and quota replace what the master had for them (or go back to the defaults), for the next
+ *       allocation.
  *   <li>A framework removed is torn down: its offers rescinded, its tasks killed, its agents told to shut it down.
  * </ul>
  *
@@ -50,6 +52,10 @@ final class DurableChanges {
             applyAgent(master, stored.agent());
         } else if (change instanceof DurableChange.FrameworkStored stored) {
             applyFramework(master, stored.framework());
+        } else if (change instanceof DurableChange.RolesStored stored) {
+            stored.roles().forEach(role -> master.roles.put(role.role(), role));
+            stored.cleared().forEach(master.roles::remove);
+            master.allocateSoon();
         } else if (change instanceof DurableChange.FrameworkRemoved removed) {
             Framework framework = master.frameworks.get(removed.frameworkId());
             if (framework != null) {
@@ -66,8 +72,10 @@ final class DurableChanges {
         for (FrameworkRecord framework : snapshot.frameworks()) {
             apply(master, new DurableChange.FrameworkStored(framework));
         }
-        LOG.info("Recovered {} agents and {} frameworks from the registry (epoch {})", snapshot.agents().size(),
-                snapshot.frameworks().size(), snapshot.meta().epoch());
+        apply(master, new DurableChange.RolesStored(snapshot.roles(), List.of()));
+        LOG.info("Recovered {} agents, {} frameworks and {} roles from the registry (epoch {})",
+                snapshot.agents().size(), snapshot.frameworks().size(), snapshot.roles().size(),
+                snapshot.meta().epoch());
     }
 
     private static void applyAgent(Master master, AgentRecord record) {

@@ -13,6 +13,7 @@ import io.corral.protocol.TaskStates;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.task.SideEffect;
 import io.corral.protocol.task.Transition;
+import io.corral.zookeeper.registry.RoleRecord;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
@@ -80,6 +81,8 @@ public final class Master implements AutoCloseable {
     final Map<FrameworkID, Framework> frameworks = new LinkedHashMap<>();
     final Map<AgentID, Agent> agents = new LinkedHashMap<>();
     final Map<OfferID, Offer> offers = new HashMap<>();
+    /** Roles an operator gave a weight or quota, by name; every other role has weight 1 and no quota. */
+    final Map<String, RoleRecord> roles = new java.util.TreeMap<>();
     /** Declined (framework, agent) pairs and when each filter expires. */
     private final Map<AllocationInput.Filter, Long> filters = new HashMap<>();
     private boolean allocationPending;
@@ -100,6 +103,7 @@ public final class Master implements AutoCloseable {
 
     private final SchedulerCalls schedulerCalls;
     private final AgentCalls agentCalls;
+    private final RoleCalls roleCalls;
     final OperatorStreams operatorStreams;
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
@@ -115,6 +119,7 @@ public final class Master implements AutoCloseable {
         this.startMillis = timers.nowMillis();
         this.schedulerCalls = new SchedulerCalls(this);
         this.agentCalls = new AgentCalls(this);
+        this.roleCalls = new RoleCalls(this);
         this.operatorStreams = new OperatorStreams(timers);
     }
 
@@ -150,6 +155,7 @@ public final class Master implements AutoCloseable {
     }
     public SchedulerCalls schedulerCalls() { return schedulerCalls; }
     public AgentCalls agentCalls() { return agentCalls; }
+    public RoleCalls roleCalls() { return roleCalls; }
     public long startMillis() { return startMillis; }
     Timers timers() { return timers; }
     MasterIds ids() { return ids; }
@@ -196,7 +202,7 @@ public final class Master implements AutoCloseable {
         allocationRuns++;
         long now = timers.nowMillis();
         filters.values().removeIf(expiry -> expiry <= now);
-        List<OfferProposal> proposals = allocator.allocate(snapshot(), random);
+        List<OfferProposal> proposals = allocator.allocate(allocationInput(), random);
         Map<FrameworkID, List<org.apache.mesos.v1.Protos.Offer>> byFramework = new LinkedHashMap<>();
         for (OfferProposal proposal : proposals) {
             Offer offer = createOffer(proposal);
@@ -208,7 +214,8 @@ public final class Master implements AutoCloseable {
                 .build()));
     }
 
-    private AllocationInput snapshot() {
+    /** What the allocator decides from: connected agents, frameworks that want offers, filters, role policies. */
+    AllocationInput allocationInput() {
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
         for (Agent agent : agents.values()) {
             if (agent.isConnected()) {
@@ -223,7 +230,9 @@ public final class Master implements AutoCloseable {
                         heldBy(framework)));
             }
         }
-        return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()));
+        Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
+        roles.forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
+        return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()), policies);
     }
 
     private ResourceSet heldBy(Framework framework) {
@@ -412,7 +421,7 @@ public final class Master implements AutoCloseable {
                 info, startMillis,
                 agents.values().stream().map(Agent::view).toList(),
                 frameworks.values().stream().map(f -> f.view(offersHeldBy(f))).toList(),
-                List.copyOf(completedFrameworkViews),
+                List.copyOf(completedFrameworkViews), List.copyOf(roles.values()),
                 taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns);
         published = view;
         for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {

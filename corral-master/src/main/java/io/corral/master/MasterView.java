@@ -2,6 +2,7 @@ package io.corral.master;
 
 import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
+import io.corral.zookeeper.registry.RoleRecord;
 import java.util.List;
 import org.apache.mesos.v1.Protos.MasterInfo;
 
@@ -12,17 +13,19 @@ import org.apache.mesos.v1.Protos.MasterInfo;
  *
  * @param version         increases with every view published in this leadership term
  * @param eventsSeen      how many loop events had run when the view was taken: it is current while no other has run
+ * @param roles           the roles an operator gave a weight or quota
  * @param taskCounters    tasks that reached each terminal state
  * @param agentCounters   agent registrations, re-registrations and removals
  * @param pendingEvents   loop events waiting when the view was taken
  */
 public record MasterView(long version, long eventsSeen, MasterInfo info, long startMillis, List<AgentView> agents,
                          List<FrameworkView> frameworks, List<FrameworkView> completedFrameworks,
-                         MasterCounts.TaskCounters taskCounters, MasterCounts.AgentCounters agentCounters,
+                         List<RoleRecord> roles, MasterCounts.TaskCounters taskCounters, MasterCounts.AgentCounters agentCounters,
                          long outstandingOffers, long pendingEvents, long allocationRuns) {
     public MasterView {
         agents = List.copyOf(agents);
         frameworks = List.copyOf(frameworks);
         completedFrameworks = List.copyOf(completedFrameworks);
+        roles = List.copyOf(roles);
     }
 }

@@ -4,6 +4,7 @@ import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.TaskView;
 import io.corral.protocol.resources.ResourceSet;
+import io.corral.zookeeper.registry.RoleRecord;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -18,8 +19,8 @@ import org.apache.mesos.v1.master.Protos.Response;
  * a published {@link MasterView}: pure functions, no I/O. Every field older clients require (proto2 {@code required})
  * is filled.
  *
- * <p>What Corral has not built yet has nothing to report, and says so truthfully: no executors (command tasks only),
- * no weights, quota or maintenance set, so those lists are empty.
+ * <p>What Corral has not built yet has nothing to report, and says so truthfully: no executors (command tasks only)
+ * and no maintenance schedule, so those lists are empty.
  *
  * <p>Stateless and thread-safe: runs on a reader thread, and on the master's loop for the operator event stream.
  */
@@ -78,10 +79,17 @@ public final class OperatorResponses {
                 .setGetExecutors(Response.GetExecutors.getDefaultInstance()).build();
     }
 
-    /** Every role a framework is subscribed in, with weight 1 (weights are not settable yet) and what it uses. */
+    /**
+     * Every role a framework is subscribed in or an operator gave a weight or quota, with its weight and what its
+     * frameworks use.
+     */
     public static Response roles(MasterView view) {
         Map<String, Protos.Role.Builder> roles = new LinkedHashMap<>();
         Map<String, ResourceSet> allocated = new LinkedHashMap<>();
+        for (RoleRecord set : view.roles()) {
+            roles.put(set.role(), Protos.Role.newBuilder().setName(set.role()).setWeight(set.weight()));
+            allocated.put(set.role(), ResourceSet.empty());
+        }
         for (FrameworkView framework : view.frameworks()) {
             Protos.Role.Builder role = roles.computeIfAbsent(framework.role(),
                     name -> Protos.Role.newBuilder().setName(name).setWeight(1.0));
@@ -93,9 +101,15 @@ public final class OperatorResponses {
         return Response.newBuilder().setType(Response.Type.GET_ROLES).setGetRoles(get).build();
     }
 
-    public static Response weights() {
-        return Response.newBuilder().setType(Response.Type.GET_WEIGHTS)
-                .setGetWeights(Response.GetWeights.getDefaultInstance()).build();
+    /** The weights operators set (a role not listed has weight 1). */
+    public static Response weights(MasterView view) {
+        Response.GetWeights.Builder get = Response.GetWeights.newBuilder();
+        for (RoleRecord role : view.roles()) {
+            if (role.weight() != 1.0) {
+                get.addWeightInfos(Protos.WeightInfo.newBuilder().setRole(role.role()).setWeight(role.weight()));
+            }
+        }
+        return Response.newBuilder().setType(Response.Type.GET_WEIGHTS).setGetWeights(get).build();
     }
 
     public static Response master(MasterView view) {
@@ -106,11 +120,22 @@ public final class OperatorResponses {
                 .build();
     }
 
-    public static Response quota() {
+    /**
+     * The quota operators set: each role's config (guarantees and limits), and, for clients from before Mesos 1.9,
+     * the same guarantees as the deprecated {@code infos}.
+     */
+    public static Response quota(MasterView view) {
+        org.apache.mesos.v1.quota.Protos.QuotaStatus.Builder status =
+                org.apache.mesos.v1.quota.Protos.QuotaStatus.newBuilder();
+        for (RoleRecord role : view.roles()) {
+            role.quota().ifPresent(config -> {
+                status.addConfigs(config.toBuilder().setRole(role.role()));
+                status.addInfos(org.apache.mesos.v1.quota.Protos.QuotaInfo.newBuilder().setRole(role.role())
+                        .addAllGuarantee(RoleSettings.policy(role).guarantees().toList()));
+            });
+        }
         return Response.newBuilder().setType(Response.Type.GET_QUOTA)
-                .setGetQuota(Response.GetQuota.newBuilder()
-                        .setStatus(org.apache.mesos.v1.quota.Protos.QuotaStatus.getDefaultInstance()))
-                .build();
+                .setGetQuota(Response.GetQuota.newBuilder().setStatus(status)).build();
     }
 
     public static Response maintenanceStatus() {

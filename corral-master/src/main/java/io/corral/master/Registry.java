@@ -2,12 +2,15 @@ package io.corral.master;
 
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.FrameworkRecord;
+import io.corral.zookeeper.registry.RegistryBatch;
 import io.corral.zookeeper.registry.RegistryStore;
+import io.corral.zookeeper.registry.RoleRecord;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * What the master makes durable ({@code docs/architecture.md}, "Registry and replay"): admitted agents and their
- * state, frameworks and their failover deadlines. Writes are asynchronous, so the event loop never waits on
+ * state, frameworks and their failover deadlines, roles' weights and quota. Writes are asynchronous, so the event loop never waits on
  * ZooKeeper; the master acknowledges a change (REGISTERED, SUBSCRIBED) only once its write completed. In production
  * this is the fenced {@link RegistryStore}: a write from a deposed leader fails.
  */
@@ -17,6 +20,12 @@ public interface Registry {
     CompletableFuture<Void> putFramework(FrameworkRecord framework);
 
     CompletableFuture<Void> removeFramework(String frameworkId);
+
+    /**
+     * Puts {@code roles} and removes the roles named in {@code removed}, together: one atomic write (the role
+     * documents are small, so they fit one batch).
+     */
+    CompletableFuture<Void> updateRoles(List<RoleRecord> roles, List<String> removed);
 
     /** The fenced ZooKeeper store of one leadership term. */
     static Registry of(RegistryStore store) {
@@ -34,6 +43,14 @@ public interface Registry {
             @Override
             public CompletableFuture<Void> removeFramework(String frameworkId) {
                 return store.removeFramework(frameworkId);
+            }
+
+            @Override
+            public CompletableFuture<Void> updateRoles(List<RoleRecord> roles, List<String> removed) {
+                RegistryBatch batch = new RegistryBatch();
+                roles.forEach(batch::putRole);
+                removed.forEach(batch::removeRole);
+                return store.write(batch);
             }
         };
     }

@@ -2,6 +2,8 @@ package io.corral.master;
 
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.FrameworkRecord;
+import io.corral.zookeeper.registry.RoleRecord;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemoryRegistry implements Registry {
     final Map<String, AgentRecord> agents = new ConcurrentHashMap<>();
     final Map<String, FrameworkRecord> frameworks = new ConcurrentHashMap<>();
+    final Map<String, RoleRecord> roles = new ConcurrentHashMap<>();
     volatile boolean refuse;
 
     @Override
@@ -28,6 +31,14 @@ final class InMemoryRegistry implements Registry {
     @Override
     public CompletableFuture<Void> removeFramework(String frameworkId) {
         return write(() -> frameworks.remove(frameworkId));
+    }
+
+    @Override
+    public CompletableFuture<Void> updateRoles(List<RoleRecord> put, List<String> removed) {
+        return write(() -> {
+            put.forEach(role -> roles.put(role.role(), role));
+            removed.forEach(roles::remove);
+        });
     }
 
     private CompletableFuture<Void> write(Runnable change) {

@@ -24,8 +24,9 @@ import org.apache.mesos.v1.master.Protos.Response;
  * one {@link Response} in the requested encoding (not RecordIO), built from the master's published view on a reader
  * thread; TEARDOWN answers 200 with an empty body once the removal is durable.
  *
- * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}). Calls for what Corral has not built yet (quota,
- * weights, reservations, volumes, maintenance changes, agent draining, logging and files) answer 400 and say so.
+ * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}); UPDATE_WEIGHTS and UPDATE_QUOTA answer 200
+ * once durable ({@link io.corral.master.RoleCalls}). Calls for what Corral has not built yet (reservations, volumes,
+ * maintenance changes, agent draining, logging and files) answer 400 and say so.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state; answers are built on {@code readers}.
  */
@@ -92,8 +93,15 @@ final class OperatorEndpoint {
         if (!call.hasType() || call.getType() == Call.Type.UNKNOWN) {
             throw new HttpError(400, "Failed to validate master::Call: Expecting 'type' to be present");
         }
-        if (call.getType() == Call.Type.TEARDOWN && !call.hasTeardown()) {
-            throw new HttpError(400, "Failed to validate master::Call: Expecting 'teardown' to be present");
+        boolean bodyMissing = switch (call.getType()) {
+            case TEARDOWN -> !call.hasTeardown();
+            case UPDATE_WEIGHTS -> !call.hasUpdateWeights();
+            case UPDATE_QUOTA -> !call.hasUpdateQuota();
+            default -> false;
+        };
+        if (bodyMissing) {
+            throw new HttpError(400, "Failed to validate master::Call: Expecting '"
+                    + call.getType().name().toLowerCase(java.util.Locale.ROOT) + "' to be present");
         }
         return call;
     }
@@ -124,20 +132,30 @@ final class OperatorEndpoint {
             case GET_EXECUTORS:
                 return CompletableFuture.completedFuture(OperatorResponses.executors());
             case GET_WEIGHTS:
-                return CompletableFuture.completedFuture(OperatorResponses.weights());
+                return fromView(master, OperatorResponses::weights);
             case GET_QUOTA:
-                return CompletableFuture.completedFuture(OperatorResponses.quota());
+                return fromView(master, OperatorResponses::quota);
+            case UPDATE_WEIGHTS:
+                return onLoop(master, () -> master.roleCalls().updateWeights(
+                        call.getUpdateWeights().getWeightInfosList()));
+            case UPDATE_QUOTA:
+                return onLoop(master, () -> master.roleCalls().updateQuota(call.getUpdateQuota().getForce(),
+                        call.getUpdateQuota().getQuotaConfigsList()));
             case GET_MAINTENANCE_STATUS:
                 return CompletableFuture.completedFuture(OperatorResponses.maintenanceStatus());
             case GET_MAINTENANCE_SCHEDULE:
                 return CompletableFuture.completedFuture(OperatorResponses.maintenanceSchedule());
             case TEARDOWN:
-                return master.submit(() -> master.schedulerCalls().teardownByOperator(
-                        call.getTeardown().getFrameworkId())).thenCompose(removed -> removed)
-                        .thenApply(removed -> null);
+                return onLoop(master, () -> master.schedulerCalls().teardownByOperator(
+                        call.getTeardown().getFrameworkId()));
             default:
                 throw new HttpError(400, "Operator call " + call.getType() + " is not supported by Corral yet");
         }
+    }
+
+    /** A change decided on the loop: answered with an empty 200 once it is durable, or with the loop's error. */
+    private static CompletableFuture<Response> onLoop(Master master, Supplier<CompletableFuture<Void>> change) {
+        return master.submit(change).thenCompose(done -> done).thenApply(done -> null);
     }
 
     private CompletableFuture<Response> fromView(Master master, Function<MasterView, Response> build) {

@@ -1,0 +1,114 @@
+package io.corral.master;
+
+import io.corral.master.state.Agent;
+import io.corral.protocol.http.HttpError;
+import io.corral.protocol.resources.ResourceSet;
+import io.corral.zookeeper.registry.RoleRecord;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.mesos.v1.Protos.WeightInfo;
+import org.apache.mesos.v1.quota.Protos.QuotaConfig;
+
+/**
+ * The operator calls that set roles' weights and quota (UPDATE_WEIGHTS, UPDATE_QUOTA), decided against the roles the
+ * master has: every entry is validated before anything is written (one bad entry refuses the whole call, as in
+ * Mesos), then all of them are committed in one atomic registry write and applied once it is durable, where the
+ * next allocation uses them. They survive a master failover.
+ *
+ * <p>Threading: every method runs on the master's event loop.
+ */
+public final class RoleCalls {
+    private final Master master;
+
+    RoleCalls(Master master) {
+        this.master = master;
+    }
+
+    /** UPDATE_WEIGHTS: each role's weight, a finite number above 0; a role's quota stays as it was. */
+    public CompletableFuture<Void> updateWeights(List<WeightInfo> weights) {
+        Map<String, RoleRecord> updated = new LinkedHashMap<>();
+        for (WeightInfo weight : weights) {
+            String role = weight.getRole();
+            RoleSettings.invalidRole(role).ifPresent(RoleCalls::refuse);
+            if (!(weight.getWeight() > 0) || Double.isInfinite(weight.getWeight())) {
+                refuse("the weight of role '" + role + "' is " + weight.getWeight() + ": use a number above 0");
+            }
+            if (updated.containsKey(role)) {
+                refuse("role '" + role + "' appears twice");
+            }
+            updated.put(role, new RoleRecord(role, weight.getWeight(), current(role).quota()));
+        }
+        return commit(updated);
+    }
+
+    /**
+     * UPDATE_QUOTA: each role's guarantees and limits (an empty config removes the role's quota). Unless
+     * {@code force}, the guarantees of all roles together must fit the resources of the reachable agents, as Mesos
+     * checks, so that no guarantee is promised that the cluster cannot keep.
+     */
+    public CompletableFuture<Void> updateQuota(boolean force, List<QuotaConfig> configs) {
+        Map<String, RoleRecord> updated = new LinkedHashMap<>();
+        for (QuotaConfig config : configs) {
+            String role = config.getRole();
+            RoleSettings.invalidRole(role).ifPresent(RoleCalls::refuse);
+            RoleSettings.invalidQuota(config).ifPresent(RoleCalls::refuse);
+            if (updated.containsKey(role)) {
+                refuse("role '" + role + "' appears twice");
+            }
+            Optional<QuotaConfig> quota = RoleSettings.isEmpty(config) ? Optional.empty() : Optional.of(config);
+            updated.put(role, new RoleRecord(role, current(role).weight(), quota));
+        }
+        if (!force) {
+            requireCapacity(updated);
+        }
+        return commit(updated);
+    }
+
+    private void requireCapacity(Map<String, RoleRecord> updated) {
+        Map<String, RoleRecord> after = new LinkedHashMap<>(master.roles);
+        after.putAll(updated);
+        ResourceSet guaranteed = ResourceSet.empty();
+        for (RoleRecord role : after.values()) {
+            guaranteed = guaranteed.plus(RoleSettings.policy(role).guarantees());
+        }
+        ResourceSet capacity = ResourceSet.empty();
+        for (Agent agent : master.agents.values()) {
+            if (!agent.isUnreachable()) {
+                capacity = capacity.plus(agent.total());
+            }
+        }
+        for (String resource : RoleSettings.QUOTA_RESOURCES) {
+            if (guaranteed.scalar(resource) > capacity.scalar(resource)) {
+                refuse("the roles' quota guarantees would total " + resource + " " + guaranteed.scalar(resource)
+                        + ", more than the cluster's " + capacity.scalar(resource) + "; add agents first, or send"
+                        + " 'force': true to set it anyway");
+            }
+        }
+    }
+
+    /** Commits the new records; a role back at the defaults (weight 1, no quota) is removed from the registry. */
+    private CompletableFuture<Void> commit(Map<String, RoleRecord> updated) {
+        List<RoleRecord> stored = new ArrayList<>();
+        List<String> cleared = new ArrayList<>();
+        for (RoleRecord role : updated.values()) {
+            if (role.weight() == 1.0 && role.quota().isEmpty()) {
+                cleared.add(role.role());
+            } else {
+                stored.add(role);
+            }
+        }
+        return master.commit(new DurableChange.RolesStored(stored, cleared), () -> { });
+    }
+
+    private RoleRecord current(String role) {
+        return master.roles.getOrDefault(role, RoleRecord.weighted(role, 1.0));
+    }
+
+    private static void refuse(String why) {
+        throw new HttpError(400, why);
+    }
+}
