@@ -30,6 +30,8 @@ import java.util.Set;
                 PsCommand.class,
                 AgentsCommand.class,
                 FrameworksCommand.class,
+                WeightsCommand.class,
+                QuotaCommand.class,
                 MasterCommand.class,
                 AgentCommand.class,
                 ZkCommand.class,

@@ -84,6 +84,36 @@ class ListingCommandsTest {
     }
 
     @Test
+    void weightsAndQuotaAreSetAndShownThroughTheOperatorApi() throws Exception {
+        Run set = corral("weights", "set", "eng=2", "eng/web=0.5", "--master", standby());
+        assertThat(set.exit).as(set.err).isZero();
+        assertThat(set.out).contains("Weight of role eng is now 2.");
+
+        Run weights = corral("weights", "get", "--master", standby());
+        assertThat(weights.out.lines()).containsExactly("ROLE     WEIGHT", "eng      2", "eng/web  0.5");
+
+        Run quota = corral("quota", "set", "eng", "--guarantee", "cpus=1,mem=256", "--limit", "cpus=2",
+                "--master", standby());
+        assertThat(quota.exit).as(quota.err).isZero();
+        JsonNode configs = new ObjectMapper().readTree(corral("quota", "get", "--json", "--master", standby()).out);
+        assertThat(configs.get(0).path("role").asText()).isEqualTo("eng");
+        assertThat(configs.get(0).path("guarantees").path("mem").asDouble()).isEqualTo(256.0);
+        assertThat(configs.get(0).path("limits").path("cpus").asDouble()).isEqualTo(2.0);
+
+        Run tooMuch = corral("quota", "set", "ops", "--guarantee", "cpus=64", "--master", standby());
+        assertThat(tooMuch.exit).isEqualTo(2);
+        assertThat(tooMuch.err).startsWith("corral quota set: UPDATE_QUOTA").contains("more than the cluster's 2.0");
+
+        Run badWeight = corral("weights", "set", "eng=heavy", "--master", standby());
+        assertThat(badWeight.exit).isEqualTo(2);
+        assertThat(badWeight.err).contains("the weight in 'eng=heavy' is not a number");
+
+        assertThat(corral("quota", "set", "eng", "--master", standby()).out).contains("Removed the quota of role eng");
+        assertThat(corral("weights", "set", "eng=1", "eng/web=1", "--master", standby()).exit).isZero();
+        assertThat(corral("weights", "get", "--master", standby()).out).contains("No weights set");
+    }
+
+    @Test
     void noMasterAnsweringIsAClearErrorAndExitsNonZero() {
         Run run = corral("agents", "--master", "http://127.0.0.1:1");
 

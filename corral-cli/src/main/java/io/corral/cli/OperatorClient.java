@@ -1,0 +1,113 @@
+package io.corral.cli;
+
+import io.corral.protocol.http.Encoding;
+import io.corral.scheduler.MasterAddresses;
+import io.corral.scheduler.MasterLocator;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.mesos.v1.master.Protos.Call;
+import org.apache.mesos.v1.master.Protos.Response;
+
+/**
+ * The CLI's client of the Mesos v1 operator API ({@code POST /api/v1}) on the cluster's leading master: locates the
+ * cluster from a command's options, follows one redirect from a standby to the leader, and turns every failure into
+ * one line saying what to do, for the command to print.
+ *
+ * <p>Stateless apart from its HTTP client; thread-safe.
+ */
+final class OperatorClient {
+    private static final Duration LOCATE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
+
+    /** The call failed; the message says why and what to do. */
+    static final class OperatorException extends RuntimeException {
+        private final int exitCode;
+
+        OperatorException(String message, int exitCode) {
+            super(message);
+            this.exitCode = exitCode;
+        }
+
+        int exitCode() {
+            return exitCode;
+        }
+    }
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+
+    /**
+     * Sends {@code call} to the leader of the cluster {@code options} name; returns its {@link Response}, or empty
+     * for a call answered with an empty 200 (UPDATE_WEIGHTS, UPDATE_QUOTA).
+     */
+    Optional<Response> call(ClusterLocator locator, ClusterOptions options, Call call) throws InterruptedException {
+        try (MasterLocator masters = locator.open(options)) {
+            return send(masters.master(LOCATE_TIMEOUT), call);
+        } catch (ClusterLocator.ClusterException e) {
+            throw new OperatorException(e.getMessage(), e.exitCode());
+        } catch (MasterLocator.MasterNotFoundException e) {
+            throw new OperatorException(e.getMessage(), 1);
+        }
+    }
+
+    /** Runs {@code command} and prints its failure as {@code corral <name>: <why>}; returns the exit code. */
+    static int run(String name, PrintStream err, CheckedCall command) throws InterruptedException {
+        try {
+            command.run();
+            return 0;
+        } catch (OperatorException e) {
+            err.println("corral " + name + ": " + e.getMessage());
+            return e.exitCode();
+        }
+    }
+
+    /** A command body that may be interrupted. */
+    interface CheckedCall {
+        void run() throws InterruptedException;
+    }
+
+    private Optional<Response> send(URI master, Call call) throws InterruptedException {
+        HttpResponse<byte[]> response = post(master, call);
+        if (response.statusCode() == 307) {
+            URI leader;
+            try {
+                leader = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
+            } catch (IllegalArgumentException e) {
+                throw new OperatorException("the master at " + master + " redirected badly: " + e.getMessage(), 1);
+            }
+            master = leader;
+            response = post(leader, call);
+        }
+        String body = new String(response.body(), StandardCharsets.UTF_8).strip();
+        if (response.statusCode() != 200) {
+            throw new OperatorException(call.getType() + " on " + master + " answered " + response.statusCode()
+                    + (body.isEmpty() ? "" : ": " + body), response.statusCode() == 400 ? 2 : 1);
+        }
+        if (response.body().length == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(Encoding.JSON.decode(response.body(), Response.getDefaultInstance()));
+    }
+
+    private HttpResponse<byte[]> post(URI master, Call call) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, "/api/v1"))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Content-Type", Encoding.JSON.mediaType())
+                .header("Accept", Encoding.JSON.mediaType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Encoding.JSON.encode(call)))
+                .build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new OperatorException("cannot reach the master at " + master + ": " + why, 1);
+        }
+    }
+}
