@@ -1,6 +1,6 @@
 package io.corral.master;
 
-import io.corral.master.allocator.FairShareAllocator;
+import io.corral.master.allocator.HierarchicalDrfAllocator;
 import io.corral.master.http.Leadership;
 import io.corral.master.http.MasterHttp;
 import io.corral.master.http.MetricsEndpoint;
@@ -289,7 +289,7 @@ public final class MasterServer implements AutoCloseable {
         }
         EventLoop loop = new EventLoop("master-loop");
         SystemTimers timers = new SystemTimers(loop, "master");
-        Master master = new Master(info, masterConfig, loop, timers, new FairShareAllocator(), new SecureRandom(),
+        Master master = new Master(info, masterConfig, loop, timers, new HierarchicalDrfAllocator(), new SecureRandom(),
                 Registry.of(store));
         loop.submit(() -> {
             master.recover(snapshot);

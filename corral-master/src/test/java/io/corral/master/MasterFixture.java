@@ -2,7 +2,7 @@ package io.corral.master;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.corral.master.allocator.FairShareAllocator;
+import io.corral.master.allocator.HierarchicalDrfAllocator;
 import io.corral.master.state.AgentLink;
 import io.corral.master.state.FrameworkLink;
 import io.corral.master.state.OperatorLink;
@@ -41,7 +41,7 @@ final class MasterFixture implements AutoCloseable {
 
     MasterFixture(MasterConfig config) {
         master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"), config, loop, timers,
-                new FairShareAllocator(), new Random(1), registry);
+                new HierarchicalDrfAllocator(), new Random(1), registry);
         run(master::start);
     }
 
