@@ -150,9 +150,13 @@ class OperatorApiTest {
         assertThat(unknownFramework.statusCode()).isEqualTo(400);
         assertThat(unknownFramework.body()).isEqualTo("No framework found with specified ID");
 
-        HttpResponse<String> notYet = post(cluster.leaderUrl(), "application/json", "{\"type\":\"UPDATE_QUOTA\"}");
+        HttpResponse<String> noBody = post(cluster.leaderUrl(), "application/json", "{\"type\":\"UPDATE_QUOTA\"}");
+        assertThat(noBody.statusCode()).isEqualTo(400);
+        assertThat(noBody.body()).isEqualTo("Failed to validate master::Call: Expecting 'update_quota' to be present");
+
+        HttpResponse<String> notYet = post(cluster.leaderUrl(), "application/json", "{\"type\":\"DRAIN_AGENT\"}");
         assertThat(notYet.statusCode()).isEqualTo(400);
-        assertThat(notYet.body()).contains("UPDATE_QUOTA").contains("not supported");
+        assertThat(notYet.body()).contains("DRAIN_AGENT").contains("not supported");
     }
 
     @Test
