@@ -4,10 +4,13 @@ import io.corral.master.state.Agent;
 import io.corral.master.state.AgentLink;
 import io.corral.master.state.Framework;
 import io.corral.master.state.Task;
+import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.http.HttpError;
+import io.corral.protocol.resources.ResourceSet;
 import io.corral.protocol.task.SideEffect;
+import io.corral.protocol.task.TaskTransitions;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import java.time.Instant;
@@ -23,6 +26,7 @@ import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 import org.slf4j.Logger;
@@ -70,6 +74,8 @@ public final class AgentCalls {
     private void admit(Agent agent, AgentInfo info, AgentCall.Register register, AgentLink link) {
         if (agent.link() != null && agent.link() != link) {
             agent.link().close();
+            // Offers of the replaced stream were made of the old resources: take them back before the new total.
+            master.rescindOffersOf(agent.offers(), true);
         }
         master.countRegistration(register.agentInfo().hasId());
         agent.attach(link, info);
@@ -84,7 +90,13 @@ public final class AgentCalls {
         master.allocateSoon();
     }
 
-    private static void validate(AgentCall.Register register) {
+    /**
+     * Refuses (400) a registration Mesos would refuse ({@code master::validation::master::message}): a bad agent id,
+     * invalid resources, reported frameworks without a valid id, reported tasks with a bad id, another agent's id,
+     * no framework id or invalid resources. Corral also refuses an agent whose resources cannot hold the tasks it
+     * reports, which would over-commit it.
+     */
+    private void validate(AgentCall.Register register) {
         if (register == null || register.agentInfo() == null) {
             throw new HttpError(400, "Expecting 'register.agent_info' to be present");
         }
@@ -92,8 +104,60 @@ public final class AgentCalls {
             throw new HttpError(400, "Unsupported agent protocol version " + register.protocolVersion()
                     + "; this master speaks version " + io.corral.protocol.agent.AgentProtocol.VERSION);
         }
-        if (register.agentInfo().getResourcesCount() == 0) {
+        AgentInfo info = register.agentInfo();
+        if (info.getResourcesCount() == 0) {
             throw new HttpError(400, "Agent advertises no resources");
+        }
+        String invalidId = info.hasId() ? MesosIds.invalidReason(info.getId().getValue()) : null;
+        if (invalidId != null) {
+            throw new HttpError(400, "'agent_info.id' is invalid: " + invalidId);
+        }
+        ResourceSet total = resources(info.getResourcesList(), "Agent advertises invalid resources: ");
+        for (FrameworkInfo framework : nullSafe(register.frameworks())) {
+            String invalid = framework == null || !framework.hasId() ? "it has none"
+                    : MesosIds.invalidReason(framework.getId().getValue());
+            if (invalid != null) {
+                throw new HttpError(400, "Reported framework has an invalid FrameworkID: " + invalid);
+            }
+        }
+        Agent known = info.hasId() ? master.agents.get(info.getId()) : null;
+        ResourceSet reportedUse = ResourceSet.empty();
+        for (AgentCall.RunningTask running : nullSafe(register.tasks())) {
+            if (running == null || running.frameworkId() == null || running.task() == null) {
+                throw new HttpError(400, "Expecting 'framework_id' and 'task' in every reported task");
+            }
+            TaskInfo task = running.task();
+            String invalidTaskId = MesosIds.invalidReason(task.getTaskId().getValue());
+            if (invalidTaskId != null) {
+                throw new HttpError(400, "Task has an invalid TaskID: " + invalidTaskId);
+            }
+            if (!info.hasId() || !task.getAgentId().equals(info.getId())) {
+                throw new HttpError(400, "Task has an invalid AgentID '" + task.getAgentId().getValue() + "'");
+            }
+            ResourceSet resources = resources(task.getResourcesList(), "Task uses invalid resources: ")
+                    .withoutAllocationInfo();
+            Task knownTask = known == null ? null : known.task(running.frameworkId(), task.getTaskId());
+            boolean ended = running.latestStatus() != null
+                    && TaskTransitions.isTerminal(running.latestStatus().getState());
+            if (!ended) {
+                try {
+                    reportedUse = reportedUse.plus(knownTask != null ? knownTask.resources() : resources);
+                } catch (IllegalArgumentException e) {
+                    throw new HttpError(400, "Reported tasks use invalid resources: " + e.getMessage());
+                }
+            }
+        }
+        if (!total.contains(reportedUse)) {
+            throw new HttpError(400, "Agent's resources " + total + " cannot hold the tasks it reports, which use "
+                    + reportedUse);
+        }
+    }
+
+    private static ResourceSet resources(List<org.apache.mesos.v1.Protos.Resource> resources, String error) {
+        try {
+            return ResourceSet.of(resources);
+        } catch (IllegalArgumentException e) {
+            throw new HttpError(400, error + e.getMessage());
         }
     }
 
@@ -107,13 +171,14 @@ public final class AgentCalls {
         for (FrameworkInfo info : nullSafe(register.frameworks())) {
             infos.put(info.getId(), info);
         }
-        Set<TaskID> reported = new HashSet<>();
+        Set<Map.Entry<FrameworkID, TaskID>> reported = new HashSet<>();
         for (AgentCall.RunningTask running : nullSafe(register.tasks())) {
-            reported.add(running.task().getTaskId());
-            adoptTask(agent, running, infos.get(running.frameworkId()));
+            reported.add(Map.entry(running.frameworkId(), running.task().getTaskId()));
         }
-        for (Task task : List.copyOf(agent.tasks().values())) {
-            if (!reported.contains(task.id()) && !task.isTerminal()) {
+        // The lost ones first: their resources go back before the reported ones are booked, so that the agent's
+        // books never hold more than its resources (validated to hold the reported tasks).
+        for (Task task : List.copyOf(agent.tasks())) {
+            if (!reported.contains(Map.entry(task.frameworkId(), task.id())) && !task.isTerminal()) {
                 Framework framework = master.frameworks.get(task.frameworkId());
                 TaskStatus lost = master.masterStatus(task.id(), agent.id(), TaskState.TASK_LOST,
                         TaskStatus.Reason.REASON_RECONCILIATION, "Task is unknown to the agent after it re-registered");
@@ -121,6 +186,9 @@ public final class AgentCalls {
                 master.forwardUpdate(framework, lost);
                 master.completeTask(framework, task);
             }
+        }
+        for (AgentCall.RunningTask running : nullSafe(register.tasks())) {
+            adoptTask(agent, running, infos.get(running.frameworkId()));
         }
     }
 
@@ -135,8 +203,15 @@ public final class AgentCalls {
             framework = new Framework(frameworkInfo, master.timers().nowMillis());
             master.frameworks.put(framework.id(), framework);
         }
-        if (agent.tasks().containsKey(running.task().getTaskId())) {
-            Task known = agent.tasks().get(running.task().getTaskId());
+        Task elsewhere = framework.tasks().get(running.task().getTaskId());
+        if (elsewhere != null && !elsewhere.agentId().equals(agent.id())) {
+            LOG.warn("Agent {} reported task {} of framework {}, which the master knows on agent {}; ignored",
+                    agent.id().getValue(), running.task().getTaskId().getValue(), framework.id().getValue(),
+                    elsewhere.agentId().getValue());
+            return;
+        }
+        Task known = agent.task(framework.id(), running.task().getTaskId());
+        if (known != null) {
             boolean wasUnreachable = known.state() == TaskState.TASK_UNREACHABLE;
             recordStatus(known, running.latestStatus());
             if (wasUnreachable && running.latestStatus() != null) {
@@ -177,13 +252,17 @@ public final class AgentCalls {
         if (update == null || update.status() == null || update.frameworkId() == null) {
             throw new HttpError(400, "Expecting 'update.status' and 'update.framework_id' to be present");
         }
+        if (update.status().hasUuid() && update.status().getUuid().size() != 16) {
+            // The framework could not acknowledge it, and the agent would resend it for ever.
+            throw new HttpError(400, "Expecting 'update.status.uuid' to be a UUID (16 bytes)");
+        }
         Framework framework = master.frameworks.get(update.frameworkId());
         if (framework == null) {
             // The framework was torn down: make the agent stop its tasks and its retries.
             agent.link().send(AgentEvent.shutdownFramework(update.frameworkId()));
             return;
         }
-        Task task = agent.tasks().get(update.status().getTaskId());
+        Task task = agent.task(update.frameworkId(), update.status().getTaskId());
         if (task != null) {
             recordStatus(task, update.status());
         }
@@ -240,7 +319,7 @@ public final class AgentCalls {
         }
         master.rescindOffersOf(agent.offers(), true);
         master.operatorStreams.publish(() -> OperatorEvents.agentRemoved(agent.id()));
-        for (Task task : agent.tasks().values()) {
+        for (Task task : agent.tasks()) {
             if (task.isTerminal()) {
                 continue;
             }

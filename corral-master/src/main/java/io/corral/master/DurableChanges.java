@@ -126,7 +126,7 @@ final class DurableChanges {
                         TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
             }
             if (agent != null) {
-                agent.removeTask(task.id());
+                agent.removeTask(task);
             }
             framework.completeTask(task);
         }

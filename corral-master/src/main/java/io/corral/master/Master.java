@@ -341,7 +341,7 @@ public final class Master implements AutoCloseable {
         }
         if (transition.has(SideEffect.RELEASE_RESOURCES)) {
             Agent agent = agents.get(task.agentId());
-            if (agent != null && agent.tasks().get(task.id()) == task) {
+            if (agent != null && agent.task(task.frameworkId(), task.id()) == task) {
                 agent.releaseTaskResources(task);
                 allocateSoon();
             }
@@ -471,7 +471,7 @@ public final class Master implements AutoCloseable {
     /** Forgets a task whose terminal update the framework acknowledged (or that can no longer run). */
     void completeTask(Framework framework, Task task) {
         Agent agent = agents.get(task.agentId());
-        if (agent != null && agent.tasks().remove(task.id()) != null && !task.isTerminal()) {
+        if (agent != null && agent.removeTask(task) && !task.isTerminal()) {
             agent.releaseTaskResources(task);
         }
         if (framework != null) {

@@ -6,6 +6,7 @@ import io.corral.master.state.Framework;
 import io.corral.master.state.FrameworkLink;
 import io.corral.master.state.Offer;
 import io.corral.master.state.Task;
+import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
@@ -45,6 +46,8 @@ public final class SchedulerCalls {
     private static final Logger LOG = LoggerFactory.getLogger(SchedulerCalls.class);
     private static final double DEFAULT_REFUSE_SECONDS = 5.0;
     private static final double MAX_REFUSE_SECONDS = 365 * 24 * 3600.0;
+    /** Mesos's Duration is a signed 64-bit count of nanoseconds. */
+    private static final double MAX_FAILOVER_TIMEOUT_SECONDS = Long.MAX_VALUE / 1e9;
 
     private final Master master;
 
@@ -66,7 +69,12 @@ public final class SchedulerCalls {
         FrameworkInfo info = subscribedInfo(requested);
         return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(info)),
                 () -> subscribed(master.frameworks.get(info.getId()), openStream.apply(info.getId()),
-                        requested.hasId()));
+                        !isNew(requested)));
+    }
+
+    /** A FrameworkInfo without an id, or with an empty one, subscribes a new framework (as in Mesos). */
+    private static boolean isNew(FrameworkInfo requested) {
+        return !requested.hasId() || requested.getId().getValue().isEmpty();
     }
 
     /**
@@ -74,7 +82,7 @@ public final class SchedulerCalls {
      * ignores a change of either on resubscription).
      */
     private FrameworkInfo subscribedInfo(FrameworkInfo requested) {
-        if (!requested.hasId()) {
+        if (isNew(requested)) {
             return requested.toBuilder().setId(master.ids().nextFramework()).build();
         }
         Framework known = master.frameworks.get(requested.getId());
@@ -135,6 +143,15 @@ public final class SchedulerCalls {
             if (role.isEmpty() || role.startsWith("/") || role.endsWith("/") || role.contains(" ")) {
                 throw new HttpError(400, "Invalid role '" + role + "'");
             }
+        }
+        String invalidId = isNew(info) ? null : MesosIds.invalidReason(info.getId().getValue());
+        if (invalidId != null) {
+            throw new HttpError(400, "'FrameworkInfo.id' is invalid: " + invalidId);
+        }
+        // Mesos refuses a timeout its Duration cannot hold (about 292 years); NaN and infinities are refused too.
+        double failoverTimeout = info.getFailoverTimeout();
+        if (!(Math.abs(failoverTimeout) <= MAX_FAILOVER_TIMEOUT_SECONDS)) {
+            throw new HttpError(400, "The framework failover_timeout (" + failoverTimeout + ") is invalid");
         }
     }
 
@@ -320,8 +337,7 @@ public final class SchedulerCalls {
 
     /** Launches one task if valid (else answers TASK_ERROR); returns what is left of the offered resources. */
     private ResourceSet launch(Framework framework, Agent agent, TaskInfo task, ResourceSet available) {
-        ResourceSet wanted = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
-        String error = validateTask(framework, agent, task, wanted, available);
+        String error = validateTask(framework, agent, task, available);
         if (error != null) {
             master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), task.getAgentId(),
                     TaskState.TASK_ERROR, TaskStatus.Reason.REASON_TASK_INVALID, error));
@@ -332,13 +348,16 @@ public final class SchedulerCalls {
         master.addTask(framework, agent, launched);
         master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
         agent.link().send(AgentEvent.launch(framework.info(), task));
-        return available.minus(wanted);
+        return available.minus(launched.resources());
     }
 
-    private static String validateTask(Framework framework, Agent agent, TaskInfo task, ResourceSet wanted,
-                                       ResourceSet available) {
+    private static String validateTask(Framework framework, Agent agent, TaskInfo task, ResourceSet available) {
         if (task.getTaskId().getValue().isEmpty()) {
             return "Task ID must not be empty";
+        }
+        String invalidId = MesosIds.invalidReason(task.getTaskId().getValue());
+        if (invalidId != null) {
+            return "Task ID is invalid: " + invalidId;
         }
         if (framework.tasks().containsKey(task.getTaskId())) {
             return "Task has duplicate ID: " + task.getTaskId().getValue();
@@ -352,6 +371,12 @@ public final class SchedulerCalls {
         }
         if (task.hasExecutor()) {
             return "Custom executors are not supported yet: use a CommandInfo";
+        }
+        ResourceSet wanted;
+        try {
+            wanted = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
+        } catch (IllegalArgumentException e) {
+            return "Task uses invalid resources: " + e.getMessage();
         }
         if (wanted.isEmpty()) {
             return "Task uses no resources";

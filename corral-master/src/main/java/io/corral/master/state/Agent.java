@@ -1,12 +1,15 @@
 package io.corral.master.state;
 
 import io.corral.protocol.resources.ResourceSet;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.OfferID;
 import org.apache.mesos.v1.Protos.TaskID;
 
@@ -23,7 +26,8 @@ public final class Agent {
     private ResourceSet total;
     private ResourceSet used = ResourceSet.empty();
     private ResourceSet offered = ResourceSet.empty();
-    private final Map<TaskID, Task> tasks = new LinkedHashMap<>();
+    /** By framework and task id: task ids are unique within a framework only. */
+    private final Map<TaskKey, Task> tasks = new LinkedHashMap<>();
     private final Set<OfferID> offers = new LinkedHashSet<>();
     private AgentLink link;
     private final long registeredMillis;
@@ -46,7 +50,14 @@ public final class Agent {
     public ResourceSet total() { return total; }
     public ResourceSet used() { return used; }
     public ResourceSet offered() { return offered; }
-    public Map<TaskID, Task> tasks() { return tasks; }
+    /** The tasks on this agent (read-only). */
+    public Collection<Task> tasks() { return Collections.unmodifiableCollection(tasks.values()); }
+
+    /** The task {@code taskId} of framework {@code frameworkId} on this agent, or null. */
+    public Task task(FrameworkID frameworkId, TaskID taskId) {
+        return tasks.get(new TaskKey(frameworkId, taskId));
+    }
+
     public Set<OfferID> offers() { return offers; }
     public long registeredMillis() { return registeredMillis; }
 
@@ -101,7 +112,7 @@ public final class Agent {
     }
 
     public void addTask(Task task) {
-        tasks.put(task.id(), task);
+        tasks.put(TaskKey.of(task), task);
         used = used.plus(task.resources());
     }
 
@@ -110,8 +121,9 @@ public final class Agent {
         used = used.minus(task.resources());
     }
 
-    public void removeTask(TaskID taskId) {
-        tasks.remove(taskId);
+    /** Forgets {@code task} (its resources are the caller's business); false when it was not here. */
+    public boolean removeTask(Task task) {
+        return tasks.remove(TaskKey.of(task), task);
     }
 
     public void addOffer(Offer offer) {
@@ -122,5 +134,11 @@ public final class Agent {
     public void removeOffer(Offer offer) {
         offers.remove(offer.id());
         offered = offered.minus(offer.resources());
+    }
+
+    private record TaskKey(FrameworkID frameworkId, TaskID taskId) {
+        static TaskKey of(Task task) {
+            return new TaskKey(task.frameworkId(), task.id());
+        }
     }
 }

@@ -122,6 +122,9 @@ public final class MediaTypes {
         /** Parses one element; null when it is malformed, so that it is ignored. */
         static MediaRange parse(String element) {
             String[] parts = element.split(";");
+            if (parts.length == 0) { // only semicolons, e.g. "Accept: ;"
+                return null;
+            }
             String mediaRange = parts[0].trim().toLowerCase(Locale.ROOT);
             if (mediaRange.equals("*")) { // old clients (e.g. HttpURLConnection) send a bare "*"
                 mediaRange = "*/*";

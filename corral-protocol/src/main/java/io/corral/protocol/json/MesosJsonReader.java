@@ -146,7 +146,7 @@ final class MesosJsonReader {
             case BOOL:
                 return bool(json);
             case STRING:
-                return text(json, "a string");
+                return unicode(text(json, "a string"));
             case BYTES:
                 return bytes(json);
             case ENUM:
@@ -216,6 +216,24 @@ final class MesosJsonReader {
             throw new FieldError("expected " + expected + ", got " + show(json));
         }
         return json.textValue();
+    }
+
+    /**
+     * Protobuf strings are UTF-8, and so are the registry's documents: a lone surrogate (JSON's escapes can name
+     * one, such as U+D800, which a Java string holds) has no UTF-8 form, so it cannot be a string field's value.
+     */
+    private static String unicode(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length()
+                    && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new FieldError("expected a string of Unicode characters, got one with an unpaired surrogate"
+                        + " (\\u" + Integer.toHexString(c) + ")");
+            }
+        }
+        return text;
     }
 
     /** Standard or URL-safe alphabet, padding optional, line breaks ignored: whatever clients' encoders produce. */

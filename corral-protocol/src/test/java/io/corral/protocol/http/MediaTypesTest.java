@@ -91,6 +91,16 @@ class MediaTypesTest {
         assertHttpError(() -> accept("application/json;q=2"), 406, message);
     }
 
+    @Test
+    void answers406ToAnAcceptOfSeparatorsOnly() { // "Accept: ;" was an ArrayIndexOutOfBoundsException: a 500
+        String message = "Expecting 'Accept' to allow application/json or application/x-protobuf";
+        assertHttpError(() -> accept(";"), 406, message);
+        assertHttpError(() -> accept(";;;"), 406, message);
+        assertHttpError(() -> accept(",;,"), 406, message);
+        assertHttpError(() -> accept(";", ";"), 406, message);
+        assertThat(accept(";, application/x-protobuf")).isEqualTo(Encoding.PROTOBUF);
+    }
+
     @Property(tries = 300)
     void anUnqualifiedJsonRangeAlwaysGivesJsonAndNothingElseFailsBut406(@ForAll("acceptHeaders") String accept) {
         Encoding chosen;
@@ -109,7 +119,7 @@ class MediaTypesTest {
     @Provide
     Arbitrary<String> acceptHeaders() {
         Arbitrary<String> range = Arbitraries.of("application/json", "application/x-protobuf", "*/*", "application/*",
-                "text/html", "*", "bogus", "", "APPLICATION/JSON");
+                "text/html", "*", "bogus", "", "APPLICATION/JSON", ";", ";;");
         Arbitrary<String> parameter = Arbitraries.of("", ";q=0", ";q=0.5", ";q=1", ";q=x", ";level=1", "; q=0.2");
         Arbitrary<String> element = Combinators.combine(range, parameter).as(String::concat);
         return element.list().ofMinSize(1).ofMaxSize(5).map(elements -> String.join(",", elements));

@@ -308,6 +308,21 @@ class MesosJsonTest {
     }
 
     @Test
+    void aLoneSurrogateIsNotAString() {
+        // It has no UTF-8 form: a SUBSCRIBE carrying one was accepted, then the registry could not store it (a 503).
+        assertThatThrownBy(() -> MesosJson.parse("{\"user\":\"u\",\"name\":\"a\\ud800b\"}",
+                FrameworkInfo.getDefaultInstance()))
+                .isInstanceOf(MesosJsonException.class)
+                .hasMessage("field 'name': expected a string of Unicode characters, got one with an unpaired"
+                        + " surrogate (\\ud800)");
+        assertThatThrownBy(() -> MesosJson.parse("{\"user\":\"u\",\"name\":\"\\udca5\"}",
+                FrameworkInfo.getDefaultInstance()))
+                .hasMessageEndingWith("unpaired surrogate (\\udca5)");
+        assertThat(MesosJson.parse("{\"user\":\"u\",\"name\":\"\\ud83d\\udca5\"}",
+                FrameworkInfo.getDefaultInstance()).getName()).isEqualTo(new String(Character.toChars(0x1F4A5)));
+    }
+
+    @Test
     void integersAreRangeCheckedAndMustBeWhole() {
         assertThatThrownBy(() -> MesosJson.merge("{\"range\":[{\"begin\":1.5,\"end\":2}]}", Value.Ranges.newBuilder()))
                 .hasMessage("field 'range[0].begin': expected an integer, got 1.5");
