@@ -54,9 +54,17 @@ import org.slf4j.LoggerFactory;
  * they turn a request into an event with {@link #submit} and answer from its future. Every method not marked
  * otherwise must run on the loop; none blocks. Timers come from the injected {@link Timers} and fire on the loop.
  *
- * <p>Calls from frameworks are handled by {@link SchedulerCalls}, calls from agents by {@link AgentCalls}; both work
- * on this state from the loop. This class keeps what they share: entity maps, offers and allocation, status updates
- * sent to frameworks, and framework removal.
+ * <p>Calls from frameworks are handled by {@link SchedulerCalls}, calls from agents by {@link AgentCalls}, operators'
+ * role settings by {@link RoleCalls}; all work on this state from the loop. This class keeps what they share: entity
+ * maps, offers and allocation, task status records ({@link #record}, the one place the task state table's effects
+ * are carried out), status updates sent to frameworks, and the spine's three doors:
+ * <ul>
+ *   <li>{@link #commit}: a durable change is written to the registry and applied ({@link DurableChanges}) only once
+ *       ZooKeeper confirmed it; a refused write changes nothing;
+ *   <li>{@link #view}: readers get an immutable {@link MasterView}, published by the loop, serialized elsewhere;
+ *   <li>{@link #subscribeOperator}: the operator event stream ({@link OperatorStreams}).
+ * </ul>
+ * See {@code docs/master.md}.
  *
  * <p>A Master instance lives exactly as long as one leadership term: a new term starts from empty soft state,
  * rebuilt as agents re-register and frameworks resubscribe (as in Mesos).
