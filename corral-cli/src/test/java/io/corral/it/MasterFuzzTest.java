@@ -53,7 +53,8 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
  * <p>Properties: every request gets a complete answer (no reset, no hang); never a 5xx; every non-2xx answer says
  * why, every 2xx but a stream is a bare 202; nothing the master logs is an escaped exception; the agent is never told
  * to launch a task Mesos refuses; and {@code /master/state} stays consistent (checked every few hundred requests and
- * at the end): no agent over-committed, used resources equal to the live tasks', every task on a listed agent.
+ * at the end): no agent over-committed, used resources equal to the live tasks', every task on a listed agent; and
+ * {@code /metrics/snapshot} still carries the master's own figures.
  *
  * <p>{@code -Dcorral.fuzz.tries=1000000} runs a long fuzz on purpose (the default keeps {@code ./mvnw verify} well
  * under a minute); {@code -Dcorral.fuzz.survey=true} goes on after a failure and lists every kind found at the end.
@@ -75,7 +76,7 @@ class MasterFuzzTest {
     private static final Map<String, AtomicLong> surveyCounts = new TreeMap<>();
     private static long requests;
     private static long closedOnMalformedHead;
-    /** Mesos accepts resource names of any length, which /master/state then shows as keys. */
+    /** Mesos accepts resource names of any length, which /master/state (and the metrics) then show as keys. */
     private static final ObjectMapper STATE_READER = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNameLength(Integer.MAX_VALUE).build())
             .build());
@@ -253,9 +254,26 @@ class MasterFuzzTest {
                     + recentRequests());
             return;
         }
+        assertMetricsCountTheMaster();
         for (String violation : FuzzChecks.stateViolations(state)) {
             fail("state: " + signature(violation.replaceAll("agent \\S+", "agent X")), "/master/state is"
                     + " inconsistent: " + violation + "\nafter these requests:\n" + recentRequests());
+        }
+    }
+
+    /** The master's own figures are in /metrics/snapshot (they are left out when counting them fails). */
+    private static void assertMetricsCountTheMaster() {
+        try (FuzzHttp http = new FuzzHttp(world.host, world.port)) {
+            FuzzHttp.Response response = http.send(new FuzzHttp.Request("GET", "/metrics/snapshot", List.of(),
+                    new byte[0]), false);
+            JsonNode metrics = STATE_READER.readTree(response.body());
+            if (response.status() != 200 || !metrics.has("master/cpus_total")) {
+                fail("metrics: no master figures", "GET /metrics/snapshot answered " + response.status()
+                        + " without the master's figures: " + response.text().substring(0,
+                        Math.min(300, response.text().length())) + "\nafter these requests:\n" + recentRequests());
+            }
+        } catch (FuzzHttp.NoAnswer | IOException e) {
+            fail("metrics: no answer", "GET /metrics/snapshot failed: " + e);
         }
     }
 

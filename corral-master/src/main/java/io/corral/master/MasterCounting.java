@@ -35,18 +35,23 @@ final class MasterCounting {
         return new MasterCounts.Frameworks(connected, disconnected, connected, disconnected);
     }
 
+    /**
+     * Summed as numbers, agent by agent: a cluster may hold more of a kind than one {@link ResourceSet} may (1e12),
+     * and the metrics must not fail when it does.
+     */
     private static MasterCounts.Resources resources(MasterView view) {
-        ResourceSet total = ResourceSet.empty();
-        ResourceSet used = ResourceSet.empty();
+        String[] kinds = {"cpus", "mem", "disk", "gpus"};
+        double[] total = new double[kinds.length];
+        double[] used = new double[kinds.length];
         for (AgentView agent : view.agents()) {
             if (!agent.isUnreachable()) {
-                total = total.plus(agent.total());
-                used = used.plus(agent.used());
+                for (int i = 0; i < kinds.length; i++) {
+                    total[i] += agent.total().scalar(kinds[i]);
+                    used[i] += agent.used().scalar(kinds[i]);
+                }
             }
         }
-        return new MasterCounts.Resources(total.scalar("cpus"), used.scalar("cpus"), total.scalar("mem"),
-                used.scalar("mem"), total.scalar("disk"), used.scalar("disk"), total.scalar("gpus"),
-                used.scalar("gpus"));
+        return new MasterCounts.Resources(total[0], used[0], total[1], used[1], total[2], used[2], total[3], used[3]);
     }
 
     private static MasterCounts.Tasks tasks(MasterView view) {

@@ -260,6 +260,19 @@ class BadInputRegressionTest {
         assertThat(agent(agentId).offered()).isEqualTo(ResourceSet.parse("cpus:2;mem:1024"));
     }
 
+    /**
+     * Was: the cluster's totals were summed as one ResourceSet, which holds at most 1e12 of a kind: two big agents
+     * made every /metrics/snapshot leave the master's figures out, for as long as the agents were known.
+     */
+    @Test
+    void metricsCountAClusterHoldingMoreThanOneResourceSetMay() {
+        registerAgent("cpus:1000000000000;mem:1");
+        registerAgent("cpus:1000000000000;mem:1");
+        MasterCounts counts = MasterCounting.count(fixture.master.view().join());
+        assertThat(counts.resources().cpusTotal()).isEqualTo(2e12);
+        assertThat(counts.resources().memTotal()).isEqualTo(2);
+    }
+
     /** Was: forwarded; the framework's ACKNOWLEDGE of it is refused (400), so the agent would resend it for ever. */
     @Test
     void agentUpdateWhoseUuidIsNotAUuidIs400() {

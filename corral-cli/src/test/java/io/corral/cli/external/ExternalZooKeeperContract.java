@@ -43,6 +43,13 @@ abstract class ExternalZooKeeperContract {
     static final Duration STARTUP = Duration.ofSeconds(60);
     static final Duration COMMAND = Duration.ofSeconds(60);
     static final String PASSWORD = "s3cret";
+    /**
+     * The one master here has no supervisor to restart it, and a master whose session ends steps down for good: its
+     * session must outlive a ZooKeeper leader election, which on a busy 2-core machine can take longer than the 2 s
+     * default (docs/failover.md: raise the timeout where stalls are longer). 6 s is within the servers' maximum
+     * (20 ticks of 500 ms).
+     */
+    static final String SESSION_TIMEOUT = "6secs";
 
     /** This class's directory: server data, the processes' work dirs and logs. */
     Path tmp;
@@ -62,9 +69,9 @@ abstract class ExternalZooKeeperContract {
         tmp = dir;
         servers.addAll(startZooKeeper());
         corrals.add(corral("master.log", "master", "--zk", clusterUrl(PASSWORD), "--port", "0",
-                "--work-dir", tmp.resolve("master").toString()).start());
+                "--zk-session-timeout", SESSION_TIMEOUT, "--work-dir", tmp.resolve("master").toString()).start());
         corrals.add(corral("agent.log", "agent", "--zk", clusterUrl(PASSWORD), "--port", "0",
-                "--work-dir", tmp.resolve("agent").toString(),
+                "--zk-session-timeout", SESSION_TIMEOUT, "--work-dir", tmp.resolve("agent").toString(),
                 "--resources", "cpus:2;mem:1024;disk:1024;ports:[31000-31099]").start());
     }
 
