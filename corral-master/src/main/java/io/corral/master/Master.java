@@ -381,7 +381,7 @@ public final class Master implements AutoCloseable {
      */
     public CompletableFuture<MasterView> view() {
         MasterView current = published;
-        if (current != null && current.eventsSeen() == loop.completedEvents()) {
+        if (current != null && current.eventsSeen() == loop.startedEvents()) {
             return CompletableFuture.completedFuture(current);
         }
         CompletableFuture<MasterView> next = new CompletableFuture<>();
@@ -425,7 +425,7 @@ public final class Master implements AutoCloseable {
     private void publish() {
         publishPending.set(false);
         MasterView view = new MasterView(published == null ? 1 : published.version() + 1,
-                loop.completedEvents() + 1, // counting this event, which ends once the view is out
+                loop.startedEvents(), // this event included: the view is current until another one starts
                 info, startMillis,
                 agents.values().stream().map(Agent::view).toList(),
                 frameworks.values().stream().map(f -> f.view(offersHeldBy(f))).toList(),

@@ -12,7 +12,7 @@ import org.apache.mesos.v1.Protos.MasterInfo;
  * on the loop.
  *
  * @param version         increases with every view published in this leadership term
- * @param eventsSeen      how many loop events had run when the view was taken: it is current while no other has run
+ * @param eventsSeen      how many loop events had started when the view was taken: it is current until another starts
  * @param roles           the roles an operator gave a weight or quota
  * @param taskCounters    tasks that reached each terminal state
  * @param agentCounters   agent registrations, re-registrations and removals

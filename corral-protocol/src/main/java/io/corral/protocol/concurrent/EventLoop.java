@@ -18,8 +18,11 @@ public final class EventLoop implements AutoCloseable {
 
     private final java.util.concurrent.ThreadPoolExecutor executor;
     private volatile Thread thread;
-    /** Events that have finished running; written by the loop thread only. */
-    private volatile long completedEvents;
+    /**
+     * Events that have started running; written by the loop thread only, before each event runs, so a thread that an
+     * event releases (a completed future) never sees the count of before that event.
+     */
+    private volatile long startedEvents;
 
     public EventLoop(String name) {
         this.executor = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
@@ -35,8 +38,8 @@ public final class EventLoop implements AutoCloseable {
     public void execute(Runnable event) {
         try {
             executor.execute(() -> {
+                startedEvents++;
                 runLogged(event);
-                completedEvents++;
             });
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             LOG.debug("event dropped: loop closed");
@@ -51,12 +54,11 @@ public final class EventLoop implements AutoCloseable {
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
             executor.execute(() -> {
+                startedEvents++;
                 try {
                     result.complete(event.get());
                 } catch (Throwable t) {
                     result.completeExceptionally(t);
-                } finally {
-                    completedEvents++;
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException closed) {
@@ -66,11 +68,11 @@ public final class EventLoop implements AutoCloseable {
     }
 
     /**
-     * How many events have finished running: while it stays the same, nothing the loop owns has changed. Readable
-     * from any thread.
+     * How many events have started running (the one running now included): while it stays the same, nothing the loop
+     * owns has changed. Readable from any thread.
      */
-    public long completedEvents() {
-        return completedEvents;
+    public long startedEvents() {
+        return startedEvents;
     }
 
     /** Events waiting to run (Mesos's {@code event_queue_messages}). */
