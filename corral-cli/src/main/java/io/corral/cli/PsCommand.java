@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.cli.output.Table;
+import io.corral.protocol.task.TaskTransitions;
 import io.corral.scheduler.MasterAddresses;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,8 +42,9 @@ import picocli.CommandLine.Option;
                 "  corral ps --all --master http://127.0.0.1:5050",
                 "  corral ps --json | jq '.[].state'"})
 public final class PsCommand extends ClusterCommand implements Callable<Integer> {
-    static final Set<String> TERMINAL_STATES = Set.of("TASK_FINISHED", "TASK_FAILED", "TASK_KILLED", "TASK_LOST",
-            "TASK_ERROR", "TASK_DROPPED", "TASK_GONE", "TASK_GONE_BY_OPERATOR");
+    /** The terminal states' names, as /master/state writes them: from the one task state table. */
+    static final Set<String> TERMINAL_STATES = TaskTransitions.terminalStates().stream().map(Enum::name)
+            .collect(java.util.stream.Collectors.toUnmodifiableSet());
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
 
