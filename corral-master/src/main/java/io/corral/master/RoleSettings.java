@@ -28,31 +28,9 @@ final class RoleSettings {
         return new RolePolicy(role.weight(), guarantees, limits);
     }
 
-    /**
-     * Why Mesos would refuse this role name, or empty when it is valid: not empty, not {@code .} or {@code ..}, no
-     * leading or trailing or doubled {@code /}, no whitespace or control characters, no path component starting
-     * with {@code -}, and not {@code *} as part of a path.
-     */
+    /** Why Mesos would refuse this role name ({@link io.corral.protocol.Roles#invalidReason}), or empty. */
     static Optional<String> invalidRole(String role) {
-        if (role.isEmpty()) {
-            return Optional.of("a role name must not be empty");
-        }
-        if (role.equals("*")) {
-            return Optional.empty();
-        }
-        if (role.startsWith("/") || role.endsWith("/") || role.contains("//")) {
-            return Optional.of("role '" + role + "' must not start or end with '/' or contain '//'");
-        }
-        for (String part : role.split("/")) {
-            if (part.equals(".") || part.equals("..") || part.startsWith("-") || part.equals("*")) {
-                return Optional.of("role '" + role + "' has an invalid component '" + part + "'");
-            }
-        }
-        if (role.codePoints().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c)
-                || c == '\\')) {
-            return Optional.of("role '" + role + "' must not contain whitespace, control characters or '\\'");
-        }
-        return Optional.empty();
+        return Optional.ofNullable(io.corral.protocol.Roles.invalidReason(role));
     }
 
     /** Why a quota config is invalid, or empty: known scalar resources, finite values >= 0, guarantee <= limit. */

@@ -21,8 +21,9 @@ import org.apache.mesos.v1.Protos.Value;
  * <p>Resources are grouped by <em>kind</em>: everything about a {@link Resource} except its value (name, type,
  * role, reservations, allocation info, disk, revocable, shared, provider). Amounts of the same kind add up:
  * scalars in thousandths, as Mesos rounds them (so 0.1 + 0.2 - 0.3 is exactly 0); ranges as merged interval sets;
- * sets as item sets. Empty amounts disappear. An unset {@code role} is stored as {@code "*"} (unless the resource
- * uses the {@code reservations} stack), so resources from frameworks that omit it match the agent's.
+ * sets as item sets. Empty amounts disappear. Reservations are kept in one form ({@link Reservations#canonical}:
+ * the {@code reservations} stack, and {@code role: "*"} for unreserved resources), so a reservation written in
+ * either of Mesos's formats, and an unset role, match the agent's resources.
  *
  * <p>Ranges and sets add as sets do (adding port 31000 twice still holds it once), as in Mesos.
  *
@@ -57,12 +58,14 @@ public final class ResourceSet {
         Map<Resource, Amount> amounts = new LinkedHashMap<>();
         for (Resource resource : resources) {
             Amount amount;
+            Resource kind;
             try {
                 amount = Amount.of(validated(resource));
+                kind = kindOf(resource);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("Invalid resource '" + resource.getName() + "': " + e.getMessage(), e);
             }
-            add(amounts, kindOf(resource), amount);
+            add(amounts, kind, amount);
         }
         return create(amounts);
     }
@@ -262,12 +265,11 @@ public final class ResourceSet {
         return resource;
     }
 
-    /** The resource without its value: what identifies which amounts may be added together. */
+    /**
+     * The resource without its value, its reservation in the one form Corral keeps ({@link Reservations#canonical}):
+     * what identifies which amounts may be added together.
+     */
     private static Resource kindOf(Resource resource) {
-        Resource.Builder kind = resource.toBuilder().clearScalar().clearRanges().clearSet();
-        if (!kind.hasRole() && kind.getReservationsCount() == 0) {
-            kind.setRole("*");
-        }
-        return kind.buildPartial();
+        return Reservations.canonical(resource.toBuilder().clearScalar().clearRanges().clearSet().buildPartial());
     }
 }

@@ -136,11 +136,19 @@ final class ResourceText {
      */
     static String format(Resource kind, Amount amount) {
         StringBuilder text = new StringBuilder(kind.getName());
-        if (kind.getReservationsCount() > 0) {
+        boolean staticOnly = kind.getReservationsCount() == 1
+                && kind.getReservations(0).getType() == Resource.ReservationInfo.Type.STATIC;
+        if (staticOnly) {
+            text.append('(').append(kind.getReservations(0).getRole()).append(')');
+        } else if (kind.getReservationsCount() > 0) {
             text.append("(reservations: ").append(kind.getReservationsList().stream()
                     .map(r -> r.getType() + "," + r.getRole()).toList()).append(')');
         } else if (!kind.getRole().equals("*")) {
             text.append('(').append(kind.getRole()).append(')');
+        }
+        if (Reservations.isPersistentVolume(kind)) {
+            text.append("[").append(kind.getDisk().getPersistence().getId()).append(':')
+                    .append(kind.getDisk().getVolume().getContainerPath()).append(']');
         }
         if (kind.hasAllocationInfo()) {
             text.append("(allocated: ").append(kind.getAllocationInfo().getRole()).append(')');

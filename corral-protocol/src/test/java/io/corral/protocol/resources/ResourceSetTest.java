@@ -64,7 +64,7 @@ class ResourceSetTest {
         assertThat(resources.ranges("ports")).isEqualTo(ranges(1, 2, 31000, 32010));
         assertThat(resources.set("zones")).containsExactly("a", "b");
         assertThat(resources.toList()).filteredOn(r -> r.getName().equals("cpus"))
-                .extracting(Resource::getRole).containsExactly("*", "eng");
+                .extracting(Reservations::role).containsExactly("*", "eng");
         assertThat(resources.toString()).isEqualTo("cpus:2.5;cpus(eng):1;ports:[1-2, 31000-32010];zones:{a, b}");
         assertThat(ResourceSet.parse(resources.toString())).isEqualTo(resources);
     }
@@ -150,7 +150,7 @@ class ResourceSetTest {
         ResourceSet allocated = agent.withAllocationRole("eng");
 
         assertThat(allocated.toList()).allSatisfy(r -> assertThat(r.getAllocationInfo().getRole()).isEqualTo("eng"));
-        assertThat(allocated.toList()).extracting(Resource::getRole).containsExactly("*", "ops", "*");
+        assertThat(allocated.toList()).extracting(Reservations::role).containsExactly("*", "ops", "*");
         assertThat(agent.contains(allocated)).isFalse();
         assertThat(allocated.withoutAllocationInfo()).isEqualTo(agent);
         assertThat(allocated.toString()).isEqualTo("cpus(allocated: eng):4;cpus(ops)(allocated: eng):1;"
@@ -213,6 +213,6 @@ class ResourceSetTest {
     void filterKeepsMatchingResources() {
         ResourceSet resources = ResourceSet.parse("cpus:4;cpus(eng):2;mem(eng):10");
 
-        assertThat(resources.filter(r -> r.getRole().equals("eng"))).isEqualTo(ResourceSet.parse("cpus(eng):2;mem(eng):10"));
+        assertThat(resources.filter(r -> Reservations.role(r).equals("eng"))).isEqualTo(ResourceSet.parse("cpus(eng):2;mem(eng):10"));
     }
 }
