@@ -55,6 +55,7 @@ public final class Agent {
     private final Timers timers;
     private final Consumer<Runnable> loop;
     private final AgentIdFile idFile;
+    private final PersistentVolumes volumes;
     private final Map<TaskID, TaskRun> tasks = new LinkedHashMap<>();
     private final Map<FrameworkID, FrameworkInfo> frameworks = new HashMap<>();
     private final StatusUpdates updates;
@@ -75,6 +76,7 @@ public final class Agent {
         this.timers = timers;
         this.loop = loop;
         this.idFile = new AgentIdFile(workDir);
+        this.volumes = new PersistentVolumes(workDir);
         idFile.read().ifPresent(this.info::setId);
         this.updates = new StatusUpdates(this::sendUpdate, timers);
     }
@@ -114,6 +116,7 @@ public final class Agent {
             case SHUTDOWN_FRAMEWORK -> shutdownFramework(event.shutdownFramework().frameworkId());
             case PING -> connection.send(AgentCall.pong(info.getId()));
             case ERROR -> LOG.error("Master refused this agent: {}", event.error().message());
+            case CHECKPOINT_RESOURCES -> volumes.keepOnly(event.checkpointResources().resources(), volumesInUse());
         }
     }
 
@@ -152,6 +155,7 @@ public final class Agent {
         tasks.put(task.getTaskId(), run);
         report(run, TaskState.TASK_STARTING, null);
         try {
+            volumes.mount(task.getResourcesList(), sandbox);
             run.container = containerizer.launch(new ContainerSpec(containerId, task.getTaskId().getValue(),
                     framework.getId().getValue(), task.getTaskId().getValue(), task.getCommand(), sandbox,
                     environment(framework, task, sandbox)));
@@ -263,6 +267,21 @@ public final class Agent {
         ByteBuffer bytes = ByteBuffer.allocate(16);
         bytes.putLong(uuid.getMostSignificantBits()).putLong(uuid.getLeastSignificantBits());
         return ByteString.copyFrom(bytes.array());
+    }
+
+    /** The volume directories of tasks that have not ended: never deleted under them. */
+    private java.util.Set<Path> volumesInUse() {
+        java.util.Set<Path> inUse = new java.util.HashSet<>();
+        for (TaskRun run : tasks.values()) {
+            if (!run.isTerminal()) {
+                for (org.apache.mesos.v1.Protos.Resource resource : run.task.getResourcesList()) {
+                    if (io.corral.protocol.resources.Reservations.isPersistentVolume(resource)) {
+                        inUse.add(volumes.directoryOf(io.corral.protocol.resources.Reservations.canonical(resource)));
+                    }
+                }
+            }
+        }
+        return inUse;
     }
 
     /** Kills every task (used when the agent is told to stop for good, e.g. by `corral local` on Ctrl-C). */

@@ -63,11 +63,14 @@ public final class AgentCalls {
         validate(register);
         AgentInfo info = register.agentInfo().hasId() ? register.agentInfo()
                 : register.agentInfo().toBuilder().setId(master.ids().nextAgent()).build();
-        Agent known = master.agents.get(info.getId());
-        Instant now = Instant.ofEpochMilli(master.timers().nowMillis());
-        Instant registeredAt = known != null ? Instant.ofEpochMilli(known.registeredMillis()) : now;
-        return master.commit(new DurableChange.AgentStored(new AgentRecord(info, AgentState.active(), registeredAt,
-                now)), () -> admit(master.agents.get(info.getId()), info, register, openStream.apply(info.getId())));
+        return master.agentWrites().commit(info.getId(), () -> {
+            // Decided at its turn: the reservations and volumes are the ones recorded when it is written.
+            Agent known = master.agents.get(info.getId());
+            Instant now = Instant.ofEpochMilli(master.timers().nowMillis());
+            Instant registeredAt = known != null ? Instant.ofEpochMilli(known.registeredMillis()) : now;
+            return new DurableChange.AgentStored(new AgentRecord(info, AgentState.active(), registeredAt, now,
+                    known != null ? known.checkpointed() : List.of()));
+        }, () -> admit(master.agents.get(info.getId()), info, register, openStream.apply(info.getId())));
     }
 
     /** The agent is durable in the registry: attach it (replacing an earlier stream), adopt its tasks, REGISTERED. */
@@ -83,6 +86,7 @@ public final class AgentCalls {
         adoptReportedTasks(agent, register);
         link.send(AgentEvent.registered(agent.id(), master.info(),
                 master.config().agentPingInterval().toMillis() / 1000.0));
+        link.send(AgentEvent.checkpointResources(agent.checkpointed()));
         master.operatorStreams.publish(() -> OperatorEvents.agentAdded(agent));
         LOG.info("Agent {} at {}:{} {} with {} ({} tasks)", agent.id().getValue(), info.getHostname(),
                 info.getPort(), register.agentInfo().hasId() ? "re-registered" : "registered", agent.total(),
@@ -146,6 +150,9 @@ public final class AgentCalls {
                     throw new HttpError(400, "Reported tasks use invalid resources: " + e.getMessage());
                 }
             }
+        }
+        if (known != null) { // tasks may use the reservations and volumes made on it
+            total = Agent.totalOf(info, known.checkpointed());
         }
         if (!total.contains(reportedUse)) {
             throw new HttpError(400, "Agent's resources " + total + " cannot hold the tasks it reports, which use "
@@ -293,9 +300,9 @@ public final class AgentCalls {
         }
         long now = master.timers().nowMillis();
         long heard = agent.lastHeardMillis();
-        AgentRecord unreachable = new AgentRecord(agent.info(), AgentState.unreachable(Instant.ofEpochMilli(now)),
-                Instant.ofEpochMilli(agent.registeredMillis()), Instant.ofEpochMilli(now));
-        master.commit(new DurableChange.AgentStored(unreachable), () -> unreachable(agent, why, now))
+        master.agentWrites().commit(agent.id(), () -> new DurableChange.AgentStored(new AgentRecord(agent.info(),
+                        AgentState.unreachable(Instant.ofEpochMilli(now)), Instant.ofEpochMilli(agent.registeredMillis()),
+                        Instant.ofEpochMilli(now), agent.checkpointed())), () -> unreachable(agent, why, now))
                 .whenComplete((ok, failure) -> {
                     pendingUnreachable.remove(agent.id());
                     if (failure != null) {

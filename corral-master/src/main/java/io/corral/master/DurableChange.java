@@ -35,6 +35,22 @@ sealed interface DurableChange {
         }
     }
 
+    /**
+     * The dynamic reservations and persistent volumes of an agent changed (RESERVE, UNRESERVE, CREATE, DESTROY, from
+     * a framework or an operator): the agent's record with its new {@link AgentRecord#checkpointed()} list.
+     */
+    record CheckpointedResourcesStored(AgentRecord agent) implements DurableChange {
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.putAgent(agent);
+        }
+
+        @Override
+        public String describe() {
+            return "reservations and volumes of agent " + agent.id();
+        }
+    }
+
     /** A framework subscribed (no deadline), or disconnected with the deadline its failover timeout gives it. */
     record FrameworkStored(FrameworkRecord framework) implements DurableChange {
         @Override

@@ -50,6 +50,12 @@ final class DurableChanges {
     static void apply(Master master, DurableChange change) {
         if (change instanceof DurableChange.AgentStored stored) {
             applyAgent(master, stored.agent());
+        } else if (change instanceof DurableChange.CheckpointedResourcesStored stored) {
+            Agent agent = master.agents.get(stored.agent().info().getId());
+            if (agent != null) {
+                agent.checkpointed(stored.agent().checkpointed());
+                master.allocateSoon();
+            }
         } else if (change instanceof DurableChange.FrameworkStored stored) {
             applyFramework(master, stored.framework());
         } else if (change instanceof DurableChange.RolesStored stored) {
@@ -81,11 +87,12 @@ final class DurableChanges {
     private static void applyAgent(Master master, AgentRecord record) {
         Agent agent = master.agents.computeIfAbsent(record.info().getId(),
                 id -> new Agent(record.info(), record.registeredAt().toEpochMilli()));
+        agent.checkpointed(record.checkpointed());
         if (record.state().kind() == AgentState.Kind.UNREACHABLE || record.state().kind() == AgentState.Kind.GONE) {
             agent.markUnreachable(record.state().since().orElse(record.updatedAt()).toEpochMilli());
             return;
         }
-        agent.admitted(record.info());
+        agent.admitted(record.info(), record.checkpointed());
         Duration timeout = master.config().agentReregisterTimeout();
         master.timers().schedule(timeout, () -> {
             if (agent.isRecovered() && !agent.isUnreachable() && !master.isPaused()) {

@@ -17,6 +17,7 @@ import io.corral.zookeeper.registry.RoleRecord;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -112,6 +113,7 @@ public final class Master implements AutoCloseable {
     private final SchedulerCalls schedulerCalls;
     private final AgentCalls agentCalls;
     private final RoleCalls roleCalls;
+    private final AgentWrites agentWrites;
     final OperatorStreams operatorStreams;
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
@@ -128,6 +130,7 @@ public final class Master implements AutoCloseable {
         this.schedulerCalls = new SchedulerCalls(this);
         this.agentCalls = new AgentCalls(this);
         this.roleCalls = new RoleCalls(this);
+        this.agentWrites = new AgentWrites(this);
         this.operatorStreams = new OperatorStreams(timers);
     }
 
@@ -164,6 +167,7 @@ public final class Master implements AutoCloseable {
     public SchedulerCalls schedulerCalls() { return schedulerCalls; }
     public AgentCalls agentCalls() { return agentCalls; }
     public RoleCalls roleCalls() { return roleCalls; }
+    AgentWrites agentWrites() { return agentWrites; }
     public long startMillis() { return startMillis; }
     Timers timers() { return timers; }
     MasterIds ids() { return ids; }
@@ -235,7 +239,8 @@ public final class Master implements AutoCloseable {
         for (Framework framework : frameworks.values()) {
             if (framework.isConnected() && !framework.isSuppressed()) {
                 demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), framework.role(),
-                        heldBy(framework)));
+                        heldBy(framework), framework.hasCapability(
+                                org.apache.mesos.v1.Protos.FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT)));
             }
         }
         Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
@@ -265,7 +270,7 @@ public final class Master implements AutoCloseable {
                 .setAgentId(agent.id())
                 .setHostname(agent.info().getHostname())
                 .setUrl(agentUrl(agent))
-                .addAllResources(proposal.resources().toList())
+                .addAllResources(inFormatOf(framework, proposal.resources()))
                 .setAllocationInfo(org.apache.mesos.v1.Protos.Resource.AllocationInfo.newBuilder()
                         .setRole(proposal.role()))
                 .build();
@@ -279,6 +284,27 @@ public final class Master implements AutoCloseable {
             }
         }));
         return offer;
+    }
+
+    /**
+     * Resources as {@code framework} reads them: the reservations stack for frameworks with RESERVATION_REFINEMENT
+     * (unreserved resources without a role), Mesos's old {@code role}/{@code reservation} fields for the others.
+     */
+    static List<org.apache.mesos.v1.Protos.Resource> inFormatOf(Framework framework, ResourceSet resources) {
+        boolean refinement = framework.hasCapability(
+                org.apache.mesos.v1.Protos.FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
+        List<org.apache.mesos.v1.Protos.Resource> shown = new ArrayList<>();
+        for (org.apache.mesos.v1.Protos.Resource resource : resources.toList()) {
+            if (refinement) {
+                shown.add(Reservations.isUnreserved(resource) ? resource.toBuilder().clearRole().build() : resource);
+            } else {
+                org.apache.mesos.v1.Protos.Resource old = Reservations.downgraded(resource);
+                if (old != null) {
+                    shown.add(old);
+                }
+            }
+        }
+        return shown;
     }
 
     private static URL agentUrl(Agent agent) {

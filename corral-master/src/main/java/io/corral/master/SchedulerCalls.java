@@ -269,34 +269,31 @@ public final class SchedulerCalls {
         master.allocateSoon();
     }
 
-    /** ACCEPT: launches the LAUNCH operations' tasks on the offers' agent; unused resources count as declined. */
+    /**
+     * ACCEPT: the operations are carried out on the offers' resources ({@link Acceptance}); unused resources count
+     * as declined. Invalid offers fail every task the ACCEPT would launch, as in Mesos.
+     */
     public void accept(Framework framework, Call.Accept accept) {
         List<Offer> used = new ArrayList<>();
         String invalid = takeOffers(framework, accept.getOfferIdsList(), used);
-        List<TaskInfo> tasks = launchedTasks(framework, accept);
         if (invalid != null) {
             for (Offer offer : used) {
                 master.removeOffer(offer, false, Duration.ZERO);
             }
             TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
-            for (TaskInfo task : tasks) {
+            for (TaskInfo task : launchedTasks(accept)) {
                 master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), task.getAgentId(), state,
                         TaskStatus.Reason.REASON_INVALID_OFFERS, invalid));
             }
             return;
         }
         Agent agent = master.agents.get(used.get(0).agentId());
-        ResourceSet available = ResourceSet.empty();
-        for (Offer offer : used) {
+        for (Offer offer : used) { // off the table; their resources stay booked on the agent until the ACCEPT is done
             master.offers.remove(offer.id());
-            agent.removeOffer(offer);
             framework.offers().remove(offer.id());
-            available = available.plus(offer.resources());
         }
-        for (TaskInfo task : tasks) {
-            available = launch(framework, agent, task, available);
-        }
-        releaseUnused(framework, agent, available, refuseDuration(accept.getFilters()));
+        new Acceptance(master, framework, agent, used, accept.getOperationsList(),
+                refuseDuration(accept.getFilters())).run();
     }
 
     /** Validates and collects the offers of an ACCEPT; returns Mesos's message when any is invalid. */
@@ -315,6 +312,8 @@ public final class SchedulerCalls {
             } else {
                 if (!into.isEmpty() && !into.get(0).agentId().equals(offer.agentId())) {
                     invalid = "Aggregated offers must belong to one single agent";
+                } else if (!into.isEmpty() && !into.get(0).role().equals(offer.role())) {
+                    invalid = "Aggregated offers must be allocated to the same role";
                 }
                 into.add(offer);
             }
@@ -322,85 +321,16 @@ public final class SchedulerCalls {
         return invalid;
     }
 
-    private static List<TaskInfo> launchedTasks(Framework framework, Call.Accept accept) {
+    private static List<TaskInfo> launchedTasks(Call.Accept accept) {
         List<TaskInfo> tasks = new ArrayList<>();
         for (org.apache.mesos.v1.Protos.Offer.Operation operation : accept.getOperationsList()) {
-            if (operation.getType() == org.apache.mesos.v1.Protos.Offer.Operation.Type.LAUNCH) {
-                tasks.addAll(operation.getLaunch().getTaskInfosList());
-            } else {
-                LOG.warn("Framework {}: offer operation {} is not supported yet; ignored",
-                        framework.id().getValue(), operation.getType());
+            switch (operation.getType()) {
+                case LAUNCH -> tasks.addAll(operation.getLaunch().getTaskInfosList());
+                case LAUNCH_GROUP -> tasks.addAll(operation.getLaunchGroup().getTaskGroup().getTasksList());
+                default -> { }
             }
         }
         return tasks;
-    }
-
-    /** Launches one task if valid (else answers TASK_ERROR); returns what is left of the offered resources. */
-    private ResourceSet launch(Framework framework, Agent agent, TaskInfo task, ResourceSet available) {
-        String error = validateTask(framework, agent, task, available);
-        if (error != null) {
-            master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), task.getAgentId(),
-                    TaskState.TASK_ERROR, TaskStatus.Reason.REASON_TASK_INVALID, error));
-            return available;
-        }
-        Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
-        launched.apply(master.masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
-        master.addTask(framework, agent, launched);
-        master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
-        agent.link().send(AgentEvent.launch(framework.info(), task));
-        return available.minus(launched.resources());
-    }
-
-    private static String validateTask(Framework framework, Agent agent, TaskInfo task, ResourceSet available) {
-        if (task.getTaskId().getValue().isEmpty()) {
-            return "Task ID must not be empty";
-        }
-        String invalidId = MesosIds.invalidReason(task.getTaskId().getValue());
-        if (invalidId != null) {
-            return "Task ID is invalid: " + invalidId;
-        }
-        if (framework.tasks().containsKey(task.getTaskId())) {
-            return "Task has duplicate ID: " + task.getTaskId().getValue();
-        }
-        if (!task.getAgentId().equals(agent.id())) {
-            return "Task uses agent ID " + task.getAgentId().getValue()
-                    + " which does not match the offers' agent ID " + agent.id().getValue();
-        }
-        if (task.hasCommand() == task.hasExecutor()) {
-            return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
-        }
-        if (task.hasExecutor()) {
-            return "Custom executors are not supported yet: use a CommandInfo";
-        }
-        ResourceSet wanted;
-        try {
-            wanted = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
-        } catch (IllegalArgumentException e) {
-            return "Task uses invalid resources: " + e.getMessage();
-        }
-        if (wanted.isEmpty()) {
-            return "Task uses no resources";
-        }
-        if (!available.contains(wanted)) {
-            return "Task uses more resources " + wanted + " than available " + available;
-        }
-        return null;
-    }
-
-    private void releaseUnused(Framework framework, Agent agent, ResourceSet unused, Duration refuse) {
-        if (unused.isEmpty()) {
-            master.allocateSoon();
-            return;
-        }
-        // Re-enter through an offer so one code path returns resources and installs the decline filter.
-        Offer leftover = new Offer(org.apache.mesos.v1.Protos.Offer.newBuilder()
-                .setId(OfferID.newBuilder().setValue("unused"))
-                .setFrameworkId(framework.id())
-                .setAgentId(agent.id())
-                .setHostname(agent.info().getHostname())
-                .build(), unused, framework.role());
-        agent.addOffer(leftover);
-        master.removeOffer(leftover, false, refuse);
     }
 
     private static Duration refuseDuration(Filters filters) {

@@ -2,9 +2,12 @@ package io.corral.master.allocator;
 
 import io.corral.master.allocator.AllocationInput.AgentSlot;
 import io.corral.master.allocator.AllocationInput.Filter;
+import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.Value;
@@ -12,6 +15,9 @@ import org.apache.mesos.v1.Protos.Value;
 /**
  * What is left of one agent's free resources during a cycle, and the slices of it granted so far, at most one per
  * framework (a framework granted twice on the same agent has its grant enlarged).
+ *
+ * <p>Reserved resources are set apart ({@link #reserved}): they go whole to a framework of their role, before the
+ * fair-share stages divide the unreserved ones.
  *
  * <p>Scalars are kept per resource of the agent's free set (so cpus reserved and unreserved, say, stay apart) and
  * summed per kind in {@link #free}; a slice of a kind is taken from the agent's resources of that kind in order.
@@ -22,6 +28,10 @@ import org.apache.mesos.v1.Protos.Value;
  */
 final class AgentSpace {
     final AgentSlot slot;
+    /** The agent's free unreserved resources: what the fair-share stages divide. */
+    private final ResourceSet offerable;
+    /** The agent's free reserved resources, by the role they are reserved for (the top of their stack). */
+    final Map<String, ResourceSet> reserved;
     /** What is left per kind, in thousandths: the sum of {@link #left} by kind. */
     final long[] free;
     private final List<Resource> resources;
@@ -38,7 +48,20 @@ final class AgentSpace {
     AgentSpace(AgentSlot slot, ScalarKinds kinds, Set<Filter> filters) {
         this.slot = slot;
         this.filters = filters;
-        this.resources = slot.free().toList();
+        List<Resource> unreserved = new ArrayList<>();
+        Map<String, List<Resource>> reservedByRole = new LinkedHashMap<>();
+        for (Resource resource : slot.free().toList()) {
+            if (Reservations.isUnreserved(resource)) {
+                unreserved.add(resource);
+            } else {
+                reservedByRole.computeIfAbsent(Reservations.role(resource), r -> new ArrayList<>()).add(resource);
+            }
+        }
+        this.offerable = unreserved.size() == slot.free().toList().size() ? slot.free() : ResourceSet.of(unreserved);
+        Map<String, ResourceSet> reserved = new LinkedHashMap<>();
+        reservedByRole.forEach((role, list) -> reserved.put(role, ResourceSet.of(list)));
+        this.reserved = reserved;
+        this.resources = offerable.toList();
         this.kindOf = new int[resources.size()];
         this.left = new long[resources.size()];
         this.initial = new long[resources.size()];
@@ -106,7 +129,7 @@ final class AgentSpace {
     /** The resources of {@code grant}, parts of the agent's free resources, allocated to {@code role}. */
     ResourceSet resourcesOf(Grant grant, String role) {
         if (grantsEverything(grant)) {
-            return slot.free().withAllocationRole(role);
+            return offerable.withAllocationRole(role);
         }
         Resource.AllocationInfo allocation = Resource.AllocationInfo.newBuilder().setRole(role).build();
         List<Resource> granted = new ArrayList<>();
@@ -133,18 +156,51 @@ final class AgentSpace {
         return true;
     }
 
+    /**
+     * Grants {@code resources}, reserved for {@code leaf}'s role (or an ancestor) and already marked as allocated
+     * to it, whole. Returns the framework's new grant on this agent (which its fair-share grants then enlarge), or
+     * null when the framework's grant here was enlarged (it holds reservations of two roles of its path).
+     */
+    Grant grantReserved(ShareTree.Node leaf, ResourceSet resources) {
+        for (Grant existing : grants) {
+            if (existing.leaf == leaf) {
+                existing.reserved = existing.reserved.plus(resources);
+                return null;
+            }
+        }
+        Grant grant = new Grant(this, leaf, new long[this.resources.size()]);
+        grant.reserved = resources;
+        grants.add(grant);
+        return grant;
+    }
+
     /** What one framework is granted of one agent in this cycle. */
     static final class Grant {
         final AgentSpace agent;
         final ShareTree.Node leaf;
-        /** Per resource of the agent's free set: thousandths granted. */
+        /** Per resource of the agent's unreserved free set: thousandths granted. */
         final long[] taken;
         boolean nonScalars;
+        /** Reserved resources granted whole, with their allocation role; empty for none. */
+        ResourceSet reserved = ResourceSet.empty();
 
         Grant(AgentSpace agent, ShareTree.Node leaf, long[] taken) {
             this.agent = agent;
             this.leaf = leaf;
             this.taken = taken;
+        }
+
+        /** True when the grant holds some unreserved resources. */
+        boolean hasUnreserved() {
+            if (nonScalars) {
+                return true;
+            }
+            for (long amount : taken) {
+                if (amount > 0) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 }

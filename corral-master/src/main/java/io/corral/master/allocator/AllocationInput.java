@@ -38,8 +38,16 @@ public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> fram
     /** An agent's free (neither used nor offered) resources. */
     public record AgentSlot(String agentId, String hostname, ResourceSet free, ResourceSet total) {}
 
-    /** A framework that may receive offers, for its role, with everything it holds (used and offered). */
-    public record FrameworkDemand(String frameworkId, String role, ResourceSet held) {}
+    /**
+     * A framework that may receive offers, for its role, with everything it holds (used and offered);
+     * {@code refinement}: it has the RESERVATION_REFINEMENT capability, so it may be offered refined reservations
+     * (a stack of more than one), which the others cannot read.
+     */
+    public record FrameworkDemand(String frameworkId, String role, ResourceSet held, boolean refinement) {
+        public FrameworkDemand(String frameworkId, String role, ResourceSet held) {
+            this(frameworkId, role, held, true);
+        }
+    }
 
     /** The framework declined this agent's resources and asked not to see them for a while. */
     public record Filter(String frameworkId, String agentId) {}

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -57,6 +58,10 @@ import java.util.Random;
  * <em>required headroom</em>: per kind, the sum over roles of what their guarantees still lack, a parent's guarantee
  * covering its children's), and then:
  * <ol>
+ *   <li><b>Reservations.</b> Agents in a random order; on each, the free resources reserved for a role (static or
+ *       dynamic, the top of their reservation stack) go whole to the lowest-share framework at or below that role
+ *       that has not declined the agent. They count towards shares; nobody outside the role's subtree is offered
+ *       them, and the stages below divide only unreserved resources.</li>
  *   <li><b>Guarantees.</b> Agents in a random order; on each, roles that still need resources to meet a guarantee
  *       (their own or an ancestor's), lowest weighted share first, each get one slice for their lowest-share
  *       framework that has not declined the agent: of every guaranteed kind, as much as brings the role to its
@@ -77,8 +82,8 @@ import java.util.Random;
  * Every grant updates at once the shares, the quota consumption, the required headroom and the free resources
  * left, so later choices in the same cycle see it.
  *
- * <p>Not implemented, as before: reservations (a reserved resource is offered like any other), per-resource filters
- * (a {@link Filter} covers the whole agent), frameworks in several roles (one role each).
+ * <p>Not implemented: per-resource filters (a {@link Filter} covers the whole agent), frameworks in several roles (one
+ * role each), reservations counted towards quota consumption while nobody uses them (Mesos counts them).
  */
 public final class HierarchicalDrfAllocator implements Allocator {
 
@@ -98,6 +103,8 @@ public final class HierarchicalDrfAllocator implements Allocator {
         /** Per kind: free resources not granted yet, over all agents (the headroom available). */
         private final long[] available;
         private final List<AgentSpace.Grant> grants = new ArrayList<>();
+        /** Stage 0's grants of reserved resources; a framework's grant there is merged with its later ones. */
+        private final List<AgentSpace.Grant> reservedGrants = new ArrayList<>();
         private final long[] need;
         private final long[] room;
         private final long[] guaranteed;
@@ -144,6 +151,9 @@ public final class HierarchicalDrfAllocator implements Allocator {
         List<OfferProposal> run(Random random) {
             List<AgentSpace> order = new ArrayList<>(agents);
             Collections.shuffle(order, random);
+            for (AgentSpace agent : order) {
+                offerReservations(agent);
+            }
             if (tree.hasGuarantees()) {
                 meetGuarantees(order);
                 // Mesos shuffles again, so that the agents the first stage cut up are not also the first ones
@@ -153,13 +163,45 @@ public final class HierarchicalDrfAllocator implements Allocator {
             for (AgentSpace agent : order) {
                 shareOut(agent);
             }
-            List<OfferProposal> proposals = new ArrayList<>(grants.size());
+            // One offer per (framework, agent): a grant of reserved resources also holds the framework's later
+            // unreserved grants on that agent (AgentSpace#take enlarges it).
+            List<OfferProposal> proposals = new ArrayList<>(reservedGrants.size() + grants.size());
+            for (AgentSpace.Grant grant : reservedGrants) {
+                ResourceSet unreserved = grant.hasUnreserved()
+                        ? grant.agent.resourcesOf(grant, grant.leaf.demand.role()) : ResourceSet.empty();
+                proposals.add(proposal(grant, grant.reserved.plus(unreserved)));
+            }
             for (AgentSpace.Grant grant : grants) {
-                String role = grant.leaf.demand.role();
-                proposals.add(new OfferProposal(grant.leaf.demand.frameworkId(), grant.agent.slot.agentId(), role,
-                        grant.agent.resourcesOf(grant, role)));
+                proposals.add(proposal(grant, grant.agent.resourcesOf(grant, grant.leaf.demand.role())));
             }
             return proposals;
+        }
+
+        private static OfferProposal proposal(AgentSpace.Grant grant, ResourceSet resources) {
+            return new OfferProposal(grant.leaf.demand.frameworkId(), grant.agent.slot.agentId(),
+                    grant.leaf.demand.role(), resources);
+        }
+
+        /**
+         * Stage 0: each role's reserved resources on {@code agent} go whole to the lowest-share framework at or
+         * below that role (Mesos offers a reservation to its role's subtree only) that has not declined the agent;
+         * they count towards its share like any grant. Refined reservations go only to frameworks that can read
+         * them. Nobody else is ever offered them.
+         */
+        private void offerReservations(AgentSpace agent) {
+            for (Map.Entry<String, ResourceSet> entry : agent.reserved.entrySet()) {
+                boolean refined = entry.getValue().toList().stream().anyMatch(r -> r.getReservationsCount() > 1);
+                ShareTree.Node framework = tree.lowestFrameworkWithin(entry.getKey(),
+                        node -> !agent.filters(node.demand.frameworkId()) && (!refined || node.demand.refinement()));
+                if (framework != null) {
+                    AgentSpace.Grant created = agent.grantReserved(framework,
+                            entry.getValue().withAllocationRole(framework.demand.role()));
+                    if (created != null) {
+                        reservedGrants.add(created);
+                    }
+                    tree.allocate(framework, kinds.millis(entry.getValue()));
+                }
+            }
         }
 
         /** Stage 1: roles below a guarantee get up to it, agent by agent. */

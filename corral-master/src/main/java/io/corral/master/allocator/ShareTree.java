@@ -259,6 +259,31 @@ final class ShareTree {
         return c != 0 ? c : Integer.compare(a.seq, b.seq);
     }
 
+    /**
+     * The lowest-share framework at or below role {@code path} (by share at every level) that {@code eligible}
+     * accepts; null when there is none (or no framework of that subtree wants offers).
+     */
+    Node lowestFrameworkWithin(String path, java.util.function.Predicate<Node> eligible) {
+        Node role = roles.get(path);
+        return role == null || !role.active ? null : lowestFramework(role, eligible);
+    }
+
+    private static Node lowestFramework(Node node, java.util.function.Predicate<Node> eligible) {
+        for (Node child : node.children) {
+            if (child.type == Type.FRAMEWORK) {
+                if (eligible.test(child)) {
+                    return child;
+                }
+            } else {
+                Node found = lowestFramework(child, eligible);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
     /** The role's node, made with its ancestors if new. */
     private Node role(String path) {
         Node known = roles.get(path);

@@ -1,16 +1,19 @@
 package io.corral.master.state;
 
+import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.TaskID;
 
 /**
@@ -18,12 +21,17 @@ import org.apache.mesos.v1.Protos.TaskID;
  * the master sends it events on.
  *
  * <p>Resources are split three ways: {@code total = free + offered + used}; the allocator offers only free resources.
+ * The total is what the agent reports (unreserved and statically reserved resources, in its AgentInfo) with the
+ * {@link #checkpointed() dynamic reservations and persistent volumes} made on it applied: each of those replaces the
+ * reported resources it was made from.
  * <p>Threading: owned by the master's event loop.
  */
 public final class Agent {
     private final AgentID id;
     private AgentInfo info;
     private ResourceSet total;
+    /** Dynamic reservations and persistent volumes made on this agent, as the registry holds them. */
+    private List<Resource> checkpointed = List.of();
     private ResourceSet used = ResourceSet.empty();
     private ResourceSet offered = ResourceSet.empty();
     /** By framework and task id: task ids are unique within a framework only. */
@@ -40,12 +48,13 @@ public final class Agent {
     public Agent(AgentInfo info, long registeredMillis) {
         this.id = info.getId();
         this.info = info;
-        this.total = ResourceSet.of(info.getResourcesList());
+        this.total = totalOf(info, checkpointed);
         this.registeredMillis = registeredMillis;
         this.lastHeardMillis = registeredMillis;
     }
 
     public AgentID id() { return id; }
+    public List<Resource> checkpointed() { return checkpointed; }
     public AgentInfo info() { return info; }
     public ResourceSet total() { return total; }
     public ResourceSet used() { return used; }
@@ -86,9 +95,10 @@ public final class Agent {
      * The registry holds the agent as admitted with {@code info}: it is reachable again, and "recovered" (no offers,
      * judged by agent_reregister_timeout) until a stream of this leadership term attaches.
      */
-    public void admitted(AgentInfo info) {
+    public void admitted(AgentInfo info, List<Resource> checkpointed) {
         this.info = info;
-        this.total = ResourceSet.of(info.getResourcesList());
+        this.checkpointed = List.copyOf(checkpointed);
+        this.total = totalOf(info, this.checkpointed);
         this.unreachableSinceMillis = 0;
         this.recovered = !isConnected();
     }
@@ -98,7 +108,29 @@ public final class Agent {
         this.unreachableSinceMillis = 0;
         this.recovered = false;
         this.info = info;
-        this.total = ResourceSet.of(info.getResourcesList());
+        this.total = totalOf(info, checkpointed);
+    }
+
+    /** The registry now holds {@code checkpointed} as this agent's reservations and volumes. */
+    public void checkpointed(List<Resource> checkpointed) {
+        this.checkpointed = List.copyOf(checkpointed);
+        this.total = totalOf(info, this.checkpointed);
+    }
+
+    /**
+     * What the agent reports with the reservations and volumes made on it applied. One that the reported resources
+     * cannot hold any more (the agent came back smaller) is left out: its resources are not there to offer.
+     */
+    public static ResourceSet totalOf(AgentInfo info, List<Resource> checkpointed) {
+        ResourceSet total = ResourceSet.of(info.getResourcesList());
+        for (Resource made : checkpointed) {
+            ResourceSet madeOf = ResourceSet.of(List.of(
+                    Reservations.withoutVolume(Reservations.withoutDynamicReservations(made))));
+            if (total.contains(madeOf)) {
+                total = total.minus(madeOf).plus(ResourceSet.of(List.of(made)));
+            }
+        }
+        return total;
     }
 
     public void detach() {

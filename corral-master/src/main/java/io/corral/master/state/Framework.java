@@ -11,6 +11,8 @@ import java.util.Set;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.OperationID;
+import org.apache.mesos.v1.Protos.OperationStatus;
 import org.apache.mesos.v1.Protos.TaskID;
 
 /**
@@ -22,6 +24,8 @@ import org.apache.mesos.v1.Protos.TaskID;
 public final class Framework {
     /** Completed tasks kept for /master/state, as Mesos's --max_completed_tasks_per_framework (1000). */
     public static final int MAX_COMPLETED_TASKS = 1000;
+    /** Operation statuses kept for RECONCILE_OPERATIONS; the oldest are forgotten first. */
+    public static final int MAX_OPERATION_STATUSES = 1000;
 
     private final FrameworkID id;
     private FrameworkInfo info;
@@ -29,6 +33,8 @@ public final class Framework {
     private final Map<TaskID, Task> tasks = new LinkedHashMap<>();
     private final Deque<Task> completedTasks = new ArrayDeque<>();
     private final Set<OfferID> offers = new LinkedHashSet<>();
+    /** The latest status of each offer operation that asked for feedback (it had an id), oldest first. */
+    private final Map<OperationID, OperationStatus> operations = new LinkedHashMap<>();
     private boolean suppressed;
     private Timers.Cancellable failoverTimer;
     private Timers.Cancellable heartbeatTimer;
@@ -64,8 +70,11 @@ public final class Framework {
     }
 
     public boolean isPartitionAware() {
-        return info.getCapabilitiesList().stream()
-                .anyMatch(c -> c.getType() == FrameworkInfo.Capability.Type.PARTITION_AWARE);
+        return hasCapability(FrameworkInfo.Capability.Type.PARTITION_AWARE);
+    }
+
+    public boolean hasCapability(FrameworkInfo.Capability.Type type) {
+        return info.getCapabilitiesList().stream().anyMatch(c -> c.getType() == type);
     }
 
     /** Replaces the stream (on resubscription) and stops any running failover timer. */
@@ -108,6 +117,25 @@ public final class Framework {
         return new FrameworkView(info, role(), isConnected(), registeredMillis,
                 tasks.values().stream().map(Task::view).toList(),
                 completedTasks.stream().map(Task::view).toList(), heldOffers);
+    }
+
+    /** Remembers the latest status of an operation, for reconciliation. */
+    public void recordOperation(OperationStatus status) {
+        operations.remove(status.getOperationId());
+        operations.put(status.getOperationId(), status);
+        if (operations.size() > MAX_OPERATION_STATUSES) {
+            operations.remove(operations.keySet().iterator().next());
+        }
+    }
+
+    /** The operations whose latest status is known, oldest first (read-only). */
+    public Map<OperationID, OperationStatus> operations() {
+        return java.util.Collections.unmodifiableMap(operations);
+    }
+
+    /** The framework acknowledged the operation's final status: it need not be reconciled any more. */
+    public void forgetOperation(OperationID id) {
+        operations.remove(id);
     }
 
     public void addTask(Task task) {

@@ -467,4 +467,87 @@ class HierarchicalDrfAllocatorTest {
             assertThat(outcomes).hasSizeGreaterThan(1);
         }
     }
+
+    @Nested
+    class Reservations {
+        private static final String REFINED = "{\"name\":\"cpus\",\"type\":\"SCALAR\",\"scalar\":{\"value\":2},"
+                + "\"reservations\":[{\"type\":\"STATIC\",\"role\":\"eng\"},"
+                + "{\"type\":\"DYNAMIC\",\"role\":\"eng/web\"}]}";
+
+        @Test
+        void reservedResourcesGoOnlyToTheirRoleEvenWhenAnotherRoleIsFurtherBelowItsShare() {
+            // eng already holds much more than ops, yet only eng may have the cpus reserved for it.
+            List<OfferProposal> proposals = allocate(List.of(agent("a0", "cpus(eng):3;mem(eng):3072")),
+                    List.of(framework("f-eng", "eng", "cpus:10;mem:10240"), framework("f-ops", "ops")), Map.of());
+
+            assertThat(proposals).singleElement().satisfies(p -> {
+                assertThat(p.frameworkId()).isEqualTo("f-eng");
+                assertThat(p.resources().scalar("cpus")).isEqualTo(3.0);
+                assertThat(p.resources().toList()).allSatisfy(r ->
+                        assertThat(io.corral.protocol.resources.Reservations.role(r)).isEqualTo("eng"));
+            });
+        }
+
+        @Test
+        void aReservationIsOfferedToTheRolesSubtreeButNotToItsParent() {
+            List<OfferProposal> toChild = allocate(List.of(agent("a0", "cpus(eng):2;mem(eng):2048")),
+                    List.of(framework("f-web", "eng/web")), Map.of());
+            List<OfferProposal> toParent = allocate(List.of(agent("a0", "cpus(eng/web):2;mem(eng/web):2048")),
+                    List.of(framework("f-eng", "eng")), Map.of());
+
+            assertThat(toChild).singleElement().satisfies(p -> {
+                assertThat(p.role()).isEqualTo("eng/web");
+                assertThat(p.resources().scalar("cpus")).isEqualTo(2.0);
+            });
+            assertThat(toParent).isEmpty();
+        }
+
+        @Test
+        void aFrameworkGetsItsReservationAndItsFairPartOfTheRestInOneOffer() {
+            List<OfferProposal> proposals = allocate(List.of(agent("a0", "cpus(eng):1;cpus:3;mem:4096")),
+                    List.of(framework("f-eng", "eng")), Map.of());
+
+            assertThat(proposals).singleElement().satisfies(p -> {
+                assertThat(p.resources().scalar("cpus")).isEqualTo(4.0);
+                assertThat(p.resources().scalar("mem")).isEqualTo(4096.0);
+            });
+        }
+
+        @Test
+        void reservedResourcesCountTowardsTheRolesShare() {
+            // a0's 4 reserved cpus go to eng; on a1 (4 unreserved cpus) ops, now the lower share, comes first.
+            List<OfferProposal> proposals = allocate(List.of(agent("a0", "cpus(eng):4;mem(eng):4096"),
+                            agent("a1", "cpus:4;mem:4096")),
+                    List.of(framework("f-eng", "eng"), framework("f-ops", "ops")), Map.of());
+
+            assertThat(byFramework(proposals, "cpus")).containsEntry("f-eng", 4.0).containsEntry("f-ops", 4.0);
+        }
+
+        @Test
+        void refinedReservationsAreOfferedOnlyToFrameworksThatCanReadThem() {
+            org.apache.mesos.v1.Protos.Resource refined = io.corral.protocol.json.MesosJson.parse(REFINED,
+                    org.apache.mesos.v1.Protos.Resource.getDefaultInstance());
+            ResourceSet free = ResourceSet.of(List.of(refined)).plus(ResourceSet.parse("mem(eng):1024"));
+            AgentSlot slot = new AgentSlot("a0", "a0.host", free, free);
+
+            List<OfferProposal> old = allocate(List.of(slot),
+                    List.of(new FrameworkDemand("f-old", "eng/web", ResourceSet.empty(), false)), Map.of());
+            List<OfferProposal> refining = allocate(List.of(slot),
+                    List.of(new FrameworkDemand("f-new", "eng/web", ResourceSet.empty(), true)), Map.of());
+
+            assertThat(old).singleElement().satisfies(p -> assertThat(p.resources().scalar("cpus")).isZero());
+            assertThat(refining).singleElement().satisfies(p ->
+                    assertThat(p.resources().scalar("cpus")).isEqualTo(2.0));
+        }
+
+        @Test
+        void aFrameworkThatDeclinedTheAgentIsNotOfferedItsReservation() {
+            List<OfferProposal> proposals = allocator.allocate(new AllocationInput(
+                    List.of(agent("a0", "cpus(eng):2;mem(eng):2048")),
+                    List.of(framework("f1", "eng"), framework("f2", "eng", "cpus:5")),
+                    Set.of(new Filter("f1", "a0")), Map.of()), new Random(1));
+
+            assertThat(proposals).singleElement().satisfies(p -> assertThat(p.frameworkId()).isEqualTo("f2"));
+        }
+    }
 }

@@ -13,9 +13,26 @@ import org.apache.mesos.v1.Protos.TaskInfo;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AgentEvent(Type type, Registered registered, Launch launch, Kill kill, Acknowledge acknowledge,
-                         ShutdownFramework shutdownFramework, Error error) {
+                         ShutdownFramework shutdownFramework, Error error, CheckpointResources checkpointResources) {
 
-    public enum Type { REGISTERED, LAUNCH, KILL, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, PING, ERROR }
+    public enum Type { REGISTERED, LAUNCH, KILL, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, PING, ERROR, CHECKPOINT_RESOURCES }
+
+    /** Compatibility constructor for the events that existed before CHECKPOINT_RESOURCES. */
+    public AgentEvent(Type type, Registered registered, Launch launch, Kill kill, Acknowledge acknowledge,
+                      ShutdownFramework shutdownFramework, Error error) {
+        this(type, registered, launch, kill, acknowledge, shutdownFramework, error, null);
+    }
+
+    /**
+     * The dynamic reservations and persistent volumes the master recorded for this agent, sent after each change and
+     * on (re-)registration: the agent keeps the volumes listed and deletes the others' data.
+     */
+    public record CheckpointResources(java.util.List<org.apache.mesos.v1.Protos.Resource> resources) {}
+
+    public static AgentEvent checkpointResources(java.util.List<org.apache.mesos.v1.Protos.Resource> resources) {
+        return new AgentEvent(Type.CHECKPOINT_RESOURCES, null, null, null, null, null, null,
+                new CheckpointResources(java.util.List.copyOf(resources)));
+    }
 
     public record Registered(AgentID agentId, MasterInfo masterInfo, double pingIntervalSeconds) {}
 

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.quota.Protos.QuotaConfig;
 
 /**
@@ -27,7 +28,8 @@ import org.apache.mesos.v1.quota.Protos.QuotaConfig;
  * <pre>
  * meta       {"format":2, "epoch":7, "leader":{"id":"...", "address":"host:5050"}}
  * agent      {"format":2, "agent_info":{AgentInfo}, "state":{"kind":"UNREACHABLE", "since":ms},
- *             "registered_at":ms, "updated_at":ms}
+ *             "registered_at":ms, "updated_at":ms,
+ *             "checkpointed_resources":[Resource...] (only when it has dynamic reservations or volumes)}
  * framework  {"format":2, "framework_info":{FrameworkInfo}, "failover_deadline":ms (only while disconnected)}
  * role       {"format":2, "role":"eng/web", "weight":2.0, "quota":{QuotaConfig} (optional)}
  * </pre>
@@ -83,6 +85,13 @@ public final class RegistryCodec {
             out.writeEndObject();
             out.writeNumberField("registered_at", agent.registeredAt().toEpochMilli());
             out.writeNumberField("updated_at", agent.updatedAt().toEpochMilli());
+            if (!agent.checkpointed().isEmpty()) {
+                out.writeArrayFieldStart("checkpointed_resources");
+                for (Resource resource : agent.checkpointed()) {
+                    out.writeRawValue(MesosJson.print(resource));
+                }
+                out.writeEndArray();
+            }
         });
     }
 
@@ -143,8 +152,10 @@ public final class RegistryCodec {
         JsonNode state = object(doc, "state");
         AgentState.Kind kind = kind(text(state, "kind"));
         Optional<Instant> since = optionalTime(state, "since");
+        List<Resource> checkpointed = resources(doc, "checkpointed_resources");
         return construct(() -> new AgentRecord(info, new AgentState(kind, since),
-                Instant.ofEpochMilli(number(doc, "registered_at")), Instant.ofEpochMilli(number(doc, "updated_at"))));
+                Instant.ofEpochMilli(number(doc, "registered_at")), Instant.ofEpochMilli(number(doc, "updated_at")),
+                checkpointed));
     }
 
     public static FrameworkRecord decodeFramework(byte[] document) {
@@ -225,6 +236,24 @@ public final class RegistryCodec {
             throw new RegistryFormatException("\"" + field + "\" is not a valid "
                     + builder.getDescriptorForType().getName() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** An optional array of Resources; absent means none. */
+    private static List<Resource> resources(JsonNode doc, String field) {
+        JsonNode array = doc.get(field);
+        if (array == null || array.isNull()) {
+            return List.of();
+        }
+        if (!array.isArray()) {
+            throw new RegistryFormatException("\"" + field + "\" must be a JSON array, got " + array);
+        }
+        List<Resource> resources = new java.util.ArrayList<>(array.size());
+        for (JsonNode item : array) {
+            ObjectNode holder = MAPPER.createObjectNode();
+            holder.set(field, item);
+            resources.add(message(holder, field, Resource.newBuilder()));
+        }
+        return resources;
     }
 
     private static JsonNode object(JsonNode doc, String field) {

@@ -31,6 +31,23 @@ class RegistryCodecTest {
     }
 
     @Test
+    void anAgentsReservationsAndVolumesSurviveARoundTrip() {
+        org.apache.mesos.v1.Protos.Resource volume = io.corral.protocol.json.MesosJson.parse("""
+                {"name":"disk","type":"SCALAR","scalar":{"value":128},
+                 "reservations":[{"type":"DYNAMIC","role":"eng","principal":"ops"}],
+                 "disk":{"persistence":{"id":"db"},"volume":{"container_path":"data","mode":"RW"}}}""",
+                org.apache.mesos.v1.Protos.Resource.getDefaultInstance());
+        AgentRecord agent = TestRecords.agent("S1").withCheckpointed(java.util.List.of(volume), TestRecords.T0);
+
+        AgentRecord read = RegistryCodec.decodeAgent(RegistryCodec.encodeAgent(agent));
+
+        assertThat(read).isEqualTo(agent);
+        assertThat(read.checkpointed()).containsExactly(volume);
+        assertThat(RegistryCodec.decodeAgent(RegistryCodec.encodeAgent(TestRecords.agent("S2"))).checkpointed())
+                .isEmpty();
+    }
+
+    @Test
     void timesAreKeptToTheMillisecondSoStoredRecordsCompareEqual() {
         Instant precise = Instant.ofEpochSecond(1_700_000_000L, 123_456_789);
         AgentRecord agent = new AgentRecord(TestRecords.agentInfo("S1"), AgentState.gone(precise), precise, precise);

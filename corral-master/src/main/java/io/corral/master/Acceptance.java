@@ -1,0 +1,318 @@
+package io.corral.master;
+
+import io.corral.master.state.Agent;
+import io.corral.master.state.Framework;
+import io.corral.master.state.Offer;
+import io.corral.master.state.Task;
+import io.corral.protocol.MesosIds;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.resources.ResourceOperations;
+import io.corral.protocol.resources.ResourceSet;
+import io.corral.protocol.resources.Reservations;
+import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.AgentState;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.OperationState;
+import org.apache.mesos.v1.Protos.OperationStatus;
+import org.apache.mesos.v1.Protos.Offer.Operation;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ACCEPT, from valid offers to launched tasks: the operations are applied in order to the offers' resources
+ * (the <em>pool</em>), as Mesos does.
+ *
+ * <ol>
+ *   <li>Decide: RESERVE, UNRESERVE, CREATE and DESTROY change the pool ({@link ResourceOperations}); an invalid one
+ *       is dropped with OPERATION_ERROR (when it has an id) and the rest go on. LAUNCH validates each task against
+ *       the pool as it is at that point and takes its resources; an invalid task gets TASK_ERROR.</li>
+ *   <li>Record: when the reservations or volumes of the agent changed, the agent's new list is committed to the
+ *       registry ({@link AgentWrites}, so it is decided from the agent's state at its turn). Until ZooKeeper
+ *       confirms, the offers' resources stay booked on the agent as offered, so nobody else is offered them.</li>
+ *   <li>Apply and effects: the agent's total changes, the tasks are launched, each operation with an id gets
+ *       OPERATION_FINISHED, the agent is told its reservations and volumes, and what the ACCEPT left unused is
+ *       declined. A refused write changes nothing: its operations get OPERATION_FAILED, its tasks TASK_DROPPED
+ *       (TASK_LOST for frameworks that are not partition-aware), and the resources go back.</li>
+ * </ol>
+ *
+ * <p>Threading: created and run on the master's event loop.
+ */
+final class Acceptance {
+    private static final Logger LOG = LoggerFactory.getLogger(Acceptance.class);
+
+    private final Master master;
+    private final Framework framework;
+    private final Agent agent;
+    private final List<Offer> offers;
+    private final List<Operation> operations;
+    private final Duration refuse;
+    private final String role;
+    private ResourceSet pool = ResourceSet.empty();
+    private final List<TaskInfo> launches = new ArrayList<>();
+    /** Operations with an id that changed the pool: they finish when it is recorded. */
+    private final List<Operation> applied = new ArrayList<>();
+    private boolean checkpointChanged;
+
+    /** {@code offers} are valid, all of {@code agent}, owned by {@code framework}, and off the table already. */
+    Acceptance(Master master, Framework framework, Agent agent, List<Offer> offers, List<Operation> operations,
+               Duration refuse) {
+        this.master = master;
+        this.framework = framework;
+        this.agent = agent;
+        this.offers = offers;
+        this.operations = operations;
+        this.refuse = refuse;
+        this.role = offers.get(0).role();
+        for (Offer offer : offers) {
+            pool = pool.plus(offer.resources());
+        }
+    }
+
+    /** True when some operation may change the agent's reservations or volumes, which must be recorded first. */
+    static boolean changesCheckpoint(List<Operation> operations) {
+        return operations.stream().anyMatch(op -> switch (op.getType()) {
+            case RESERVE, UNRESERVE, CREATE, DESTROY -> true;
+            default -> false;
+        });
+    }
+
+    /** Carries out the ACCEPT; the offers' resources stay booked on the agent until it is done. */
+    void run() {
+        if (!changesCheckpoint(operations)) {
+            decide();
+            finish();
+            return;
+        }
+        master.agentWrites().commit(agent.id(), this::decideAndRecord, this::finish)
+                .whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        refused(failure);
+                    }
+                });
+    }
+
+    /** At the agent's turn: the operations against the pool, and the agent's new reservations if they changed. */
+    private DurableChange decideAndRecord() {
+        decide();
+        if (!checkpointChanged) {
+            return null;
+        }
+        ResourceSet total = agent.total().minus(offeredPool()).plus(pool);
+        List<Resource> checkpointed = total.toList().stream().filter(Reservations::isCheckpointed).toList();
+        Instant now = Instant.ofEpochMilli(master.timers().nowMillis());
+        return new DurableChange.CheckpointedResourcesStored(new AgentRecord(agent.info(), AgentState.active(),
+                Instant.ofEpochMilli(agent.registeredMillis()), now, checkpointed));
+    }
+
+    private ResourceSet offeredPool() {
+        ResourceSet offered = ResourceSet.empty();
+        for (Offer offer : offers) {
+            offered = offered.plus(offer.resources());
+        }
+        return offered;
+    }
+
+    private void decide() {
+        Set<String> launchedIds = new HashSet<>();
+        for (Operation operation : operations) {
+            switch (operation.getType()) {
+                case LAUNCH -> operation.getLaunch().getTaskInfosList().forEach(task -> plan(task, launchedIds));
+                case RESERVE, UNRESERVE, CREATE, DESTROY -> change(operation);
+                case LAUNCH_GROUP -> operation.getLaunchGroup().getTaskGroup().getTasksList().forEach(task ->
+                        taskError(task, "LAUNCH_GROUP needs the default executor, which Corral's agent does not"
+                                + " run yet; launch the tasks with LAUNCH"));
+                default -> operationError(operation, "Offer operation " + operation.getType()
+                        + " is not supported by this master");
+            }
+        }
+    }
+
+    /** Applies one resource operation to the pool; an invalid one changes nothing and is answered. */
+    private void change(Operation operation) {
+        ResourceOperations.Context context = new ResourceOperations.Context(role,
+                framework.info().hasPrincipal() ? framework.info().getPrincipal() : null, agent.total(),
+                volumesInUse());
+        try {
+            pool = switch (operation.getType()) {
+                case RESERVE -> ResourceOperations.reserve(pool, operation.getReserve().getSourceList(),
+                        operation.getReserve().getResourcesList(), context);
+                case UNRESERVE -> ResourceOperations.unreserve(pool, operation.getUnreserve().getResourcesList(),
+                        context);
+                case CREATE -> ResourceOperations.create(pool, operation.getCreate().getVolumesList(), context);
+                case DESTROY -> ResourceOperations.destroy(pool, operation.getDestroy().getVolumesList(), context);
+                default -> throw new IllegalStateException("not a resource operation: " + operation.getType());
+            };
+            checkpointChanged = true;
+            if (operation.hasId()) {
+                applied.add(operation);
+            }
+        } catch (IllegalArgumentException invalid) {
+            operationError(operation, invalid.getMessage());
+        }
+    }
+
+    private Set<String> volumesInUse() {
+        Set<String> ids = new HashSet<>();
+        for (Task task : agent.tasks()) {
+            if (!task.isTerminal()) {
+                ids.addAll(ResourceOperations.volumeIds(task.resources(), null));
+            }
+        }
+        return ids;
+    }
+
+    /** Validates a task against the pool as it is now and takes its resources, or answers TASK_ERROR. */
+    private void plan(TaskInfo task, Set<String> launchedIds) {
+        String error = validateTask(task, launchedIds);
+        if (error != null) {
+            taskError(task, error);
+            return;
+        }
+        launchedIds.add(task.getTaskId().getValue());
+        launches.add(task);
+        pool = pool.minus(ResourceSet.of(task.getResourcesList()).withoutAllocationInfo());
+    }
+
+    private String validateTask(TaskInfo task, Set<String> launchedIds) {
+        if (task.getTaskId().getValue().isEmpty()) {
+            return "Task ID must not be empty";
+        }
+        String invalidId = MesosIds.invalidReason(task.getTaskId().getValue());
+        if (invalidId != null) {
+            return "Task ID is invalid: " + invalidId;
+        }
+        if (framework.tasks().containsKey(task.getTaskId()) || launchedIds.contains(task.getTaskId().getValue())) {
+            return "Task has duplicate ID: " + task.getTaskId().getValue();
+        }
+        if (!task.getAgentId().equals(agent.id())) {
+            return "Task uses agent ID " + task.getAgentId().getValue()
+                    + " which does not match the offers' agent ID " + agent.id().getValue();
+        }
+        if (task.hasCommand() == task.hasExecutor()) {
+            return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
+        }
+        if (task.hasExecutor()) {
+            return "Custom executors are not supported yet: use a CommandInfo";
+        }
+        ResourceSet wanted;
+        try {
+            wanted = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
+        } catch (IllegalArgumentException e) {
+            return "Task uses invalid resources: " + e.getMessage();
+        }
+        if (wanted.isEmpty()) {
+            return "Task uses no resources";
+        }
+        if (!pool.contains(wanted)) {
+            return "Task uses more resources " + wanted + " than available " + pool;
+        }
+        return null;
+    }
+
+    /** The decision is applied (recorded first when it had to be): launch, report, give back what is unused. */
+    private void finish() {
+        releaseOffers();
+        for (TaskInfo task : launches) {
+            launch(task);
+        }
+        for (Operation operation : applied) {
+            report(operation, OperationState.OPERATION_FINISHED, null);
+        }
+        if (checkpointChanged && agent.isConnected()) {
+            agent.link().send(AgentEvent.checkpointResources(agent.checkpointed()));
+        }
+        releaseUnused();
+    }
+
+    private void launch(TaskInfo task) {
+        Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
+        launched.apply(master.masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
+        master.addTask(framework, agent, launched);
+        master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
+        if (agent.isConnected()) {
+            agent.link().send(AgentEvent.launch(framework.info(), task));
+        }
+    }
+
+    /** The registry refused the new reservations: nothing changed, and everything the ACCEPT asked for fails. */
+    private void refused(Throwable failure) {
+        String why = "Master could not record the agent's reservations and volumes (" + failure.getMessage()
+                + "); retry";
+        releaseOffers();
+        pool = offeredPool();
+        for (Operation operation : applied) {
+            report(operation, OperationState.OPERATION_FAILED, why);
+        }
+        TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
+        for (TaskInfo task : launches) {
+            master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), agent.id(), state,
+                    TaskStatus.Reason.REASON_INVALID_OFFERS, why));
+        }
+        releaseUnused();
+    }
+
+    /** The accepted offers' resources were booked on the agent as offered until now. */
+    private void releaseOffers() {
+        for (Offer offer : offers) {
+            agent.removeOffer(offer);
+        }
+    }
+
+    /** What no operation used goes back to the agent, declined for the ACCEPT's refuse_seconds. */
+    private void releaseUnused() {
+        if (pool.isEmpty() || master.agents.get(agent.id()) != agent) {
+            master.allocateSoon();
+            return;
+        }
+        // Re-enter through an offer so one code path returns resources and installs the decline filter.
+        Offer leftover = new Offer(org.apache.mesos.v1.Protos.Offer.newBuilder()
+                .setId(OfferID.newBuilder().setValue("unused"))
+                .setFrameworkId(framework.id())
+                .setAgentId(agent.id())
+                .setHostname(agent.info().getHostname())
+                .build(), pool, role);
+        agent.addOffer(leftover);
+        master.removeOffer(leftover, false, refuse);
+    }
+
+    private void taskError(TaskInfo task, String message) {
+        master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), task.getAgentId(),
+                TaskState.TASK_ERROR, TaskStatus.Reason.REASON_TASK_INVALID, message));
+    }
+
+    private void operationError(Operation operation, String message) {
+        LOG.info("Framework {}: {} operation dropped: {}", framework.id().getValue(), operation.getType(), message);
+        report(operation, OperationState.OPERATION_ERROR, message);
+    }
+
+    /** UPDATE_OPERATION_STATUS for an operation that asked for feedback; master-made, so no uuid to acknowledge. */
+    private void report(Operation operation, OperationState state, String message) {
+        if (!operation.hasId()) {
+            return;
+        }
+        OperationStatus.Builder status = OperationStatus.newBuilder()
+                .setOperationId(operation.getId())
+                .setState(state)
+                .setAgentId(agent.id());
+        if (message != null) {
+            status.setMessage(message);
+        }
+        framework.recordOperation(status.build());
+        if (framework.isConnected()) {
+            framework.link().send(Event.newBuilder().setType(Event.Type.UPDATE_OPERATION_STATUS)
+                    .setUpdateOperationStatus(Event.UpdateOperationStatus.newBuilder().setStatus(status))
+                    .build());
+        }
+    }
+}
