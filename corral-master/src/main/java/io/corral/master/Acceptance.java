@@ -60,6 +60,8 @@ final class Acceptance {
     private final String role;
     private ResourceSet pool = ResourceSet.empty();
     private final List<TaskInfo> launches = new ArrayList<>();
+    /** What the launches take from the pool: still the agent's, in the form the operations gave them. */
+    private ResourceSet launching = ResourceSet.empty();
     /** Operations with an id that changed the pool: they finish when it is recorded. */
     private final List<Operation> applied = new ArrayList<>();
     private boolean checkpointChanged;
@@ -108,7 +110,7 @@ final class Acceptance {
         if (!checkpointChanged) {
             return null;
         }
-        ResourceSet total = agent.total().minus(offeredPool()).plus(pool);
+        ResourceSet total = agent.total().minus(offeredPool()).plus(pool).plus(launching);
         List<Resource> checkpointed = total.toList().stream().filter(Reservations::isCheckpointed).toList();
         Instant now = Instant.ofEpochMilli(master.timers().nowMillis());
         return new DurableChange.CheckpointedResourcesStored(new AgentRecord(agent.info(), AgentState.active(),
@@ -142,7 +144,7 @@ final class Acceptance {
     private void change(Operation operation) {
         ResourceOperations.Context context = new ResourceOperations.Context(role,
                 framework.info().hasPrincipal() ? framework.info().getPrincipal() : null, agent.total(),
-                volumesInUse());
+                ReservationCalls.volumesInUse(agent));
         try {
             pool = switch (operation.getType()) {
                 case RESERVE -> ResourceOperations.reserve(pool, operation.getReserve().getSourceList(),
@@ -162,16 +164,6 @@ final class Acceptance {
         }
     }
 
-    private Set<String> volumesInUse() {
-        Set<String> ids = new HashSet<>();
-        for (Task task : agent.tasks()) {
-            if (!task.isTerminal()) {
-                ids.addAll(ResourceOperations.volumeIds(task.resources(), null));
-            }
-        }
-        return ids;
-    }
-
     /** Validates a task against the pool as it is now and takes its resources, or answers TASK_ERROR. */
     private void plan(TaskInfo task, Set<String> launchedIds) {
         String error = validateTask(task, launchedIds);
@@ -181,7 +173,9 @@ final class Acceptance {
         }
         launchedIds.add(task.getTaskId().getValue());
         launches.add(task);
-        pool = pool.minus(ResourceSet.of(task.getResourcesList()).withoutAllocationInfo());
+        ResourceSet taken = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
+        pool = pool.minus(taken);
+        launching = launching.plus(taken);
     }
 
     private String validateTask(TaskInfo task, Set<String> launchedIds) {

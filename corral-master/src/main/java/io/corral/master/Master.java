@@ -114,6 +114,7 @@ public final class Master implements AutoCloseable {
     private final AgentCalls agentCalls;
     private final RoleCalls roleCalls;
     private final AgentWrites agentWrites;
+    private final ReservationCalls reservationCalls;
     final OperatorStreams operatorStreams;
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
@@ -131,6 +132,7 @@ public final class Master implements AutoCloseable {
         this.agentCalls = new AgentCalls(this);
         this.roleCalls = new RoleCalls(this);
         this.agentWrites = new AgentWrites(this);
+        this.reservationCalls = new ReservationCalls(this);
         this.operatorStreams = new OperatorStreams(timers);
     }
 
@@ -168,6 +170,7 @@ public final class Master implements AutoCloseable {
     public AgentCalls agentCalls() { return agentCalls; }
     public RoleCalls roleCalls() { return roleCalls; }
     AgentWrites agentWrites() { return agentWrites; }
+    public ReservationCalls reservationCalls() { return reservationCalls; }
     public long startMillis() { return startMillis; }
     Timers timers() { return timers; }
     MasterIds ids() { return ids; }

@@ -25,12 +25,16 @@ import org.apache.mesos.v1.master.Protos.Response;
  * thread; TEARDOWN answers 200 with an empty body once the removal is durable.
  *
  * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}); UPDATE_WEIGHTS and UPDATE_QUOTA answer 200
- * once durable ({@link io.corral.master.RoleCalls}). Calls for what Corral has not built yet (reservations, volumes,
- * maintenance changes, agent draining, logging and files) answer 400 and say so.
+ * once durable ({@link io.corral.master.RoleCalls}); RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES and
+ * DESTROY_VOLUMES answer 202 once durable ({@link io.corral.master.ReservationCalls}). Calls for what Corral has not
+ * built yet answer 400 and say so.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state; answers are built on {@code readers}.
  */
 final class OperatorEndpoint {
+    /** Calls Mesos answers 202 Accepted once applied, rather than 200. */
+    private static final java.util.Set<Call.Type> ANSWERED_202 = java.util.EnumSet.of(Call.Type.RESERVE_RESOURCES,
+            Call.Type.UNRESERVE_RESOURCES, Call.Type.CREATE_VOLUMES, Call.Type.DESTROY_VOLUMES);
     private final Executor readers;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
@@ -58,7 +62,7 @@ final class OperatorEndpoint {
                 if (failure != null) {
                     Responses.fail(exchange, failure);
                 } else if (response == null) {
-                    exchange.respond(200, null, new byte[0]);
+                    exchange.respond(ANSWERED_202.contains(call.getType()) ? 202 : 200, null, new byte[0]);
                 } else {
                     exchange.respond(200, responseEncoding.mediaType(), responseEncoding.encode(response));
                 }
@@ -97,6 +101,10 @@ final class OperatorEndpoint {
             case TEARDOWN -> !call.hasTeardown();
             case UPDATE_WEIGHTS -> !call.hasUpdateWeights();
             case UPDATE_QUOTA -> !call.hasUpdateQuota();
+            case RESERVE_RESOURCES -> !call.hasReserveResources();
+            case UNRESERVE_RESOURCES -> !call.hasUnreserveResources();
+            case CREATE_VOLUMES -> !call.hasCreateVolumes();
+            case DESTROY_VOLUMES -> !call.hasDestroyVolumes();
             default -> false;
         };
         if (bodyMissing) {
@@ -141,6 +149,19 @@ final class OperatorEndpoint {
             case UPDATE_QUOTA:
                 return onLoop(master, () -> master.roleCalls().updateQuota(call.getUpdateQuota().getForce(),
                         call.getUpdateQuota().getQuotaConfigsList()));
+            case RESERVE_RESOURCES:
+                return onLoop(master, () -> master.reservationCalls().reserve(
+                        call.getReserveResources().getAgentId(), call.getReserveResources().getSourceList(),
+                        call.getReserveResources().getResourcesList()));
+            case UNRESERVE_RESOURCES:
+                return onLoop(master, () -> master.reservationCalls().unreserve(
+                        call.getUnreserveResources().getAgentId(), call.getUnreserveResources().getResourcesList()));
+            case CREATE_VOLUMES:
+                return onLoop(master, () -> master.reservationCalls().createVolumes(
+                        call.getCreateVolumes().getAgentId(), call.getCreateVolumes().getVolumesList()));
+            case DESTROY_VOLUMES:
+                return onLoop(master, () -> master.reservationCalls().destroyVolumes(
+                        call.getDestroyVolumes().getAgentId(), call.getDestroyVolumes().getVolumesList()));
             case GET_MAINTENANCE_STATUS:
                 return CompletableFuture.completedFuture(OperatorResponses.maintenanceStatus());
             case GET_MAINTENANCE_SCHEDULE:

@@ -9,6 +9,7 @@ import io.corral.master.state.FrameworkView;
 import io.corral.master.state.TaskView;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.json.MesosJson;
+import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -249,8 +250,22 @@ final class StateJson {
         node.set("resources", flat(agent.total()));
         node.set("used_resources", flat(agent.used()));
         node.set("offered_resources", flat(agent.offered()));
-        node.set("reserved_resources", MAPPER.createObjectNode());
-        node.set("unreserved_resources", flat(agent.total()));
+        ResourceSet unreserved = agent.total().filter(Reservations::isUnreserved);
+        Map<String, List<org.apache.mesos.v1.Protos.Resource>> reserved = new java.util.TreeMap<>();
+        for (org.apache.mesos.v1.Protos.Resource resource : agent.total().toList()) {
+            if (!Reservations.isUnreserved(resource)) {
+                reserved.computeIfAbsent(Reservations.role(resource), r -> new ArrayList<>()).add(resource);
+            }
+        }
+        ObjectNode reservedFlat = node.putObject("reserved_resources");
+        ObjectNode reservedFull = MAPPER.createObjectNode();
+        reserved.forEach((role, resources) -> {
+            reservedFlat.set(role, flat(ResourceSet.of(resources)));
+            reservedFull.set(role, full(resources));
+        });
+        node.set("unreserved_resources", flat(unreserved));
+        node.set("reserved_resources_full", reservedFull);
+        node.set("unreserved_resources_full", full(unreserved.toList()));
         node.putArray("attributes");
         node.put("active", agent.connected());
         // Corral's addition: Mesos lists unreachable agents only by count; here each says so itself.
@@ -314,6 +329,19 @@ final class StateJson {
             }
         }
         return node;
+    }
+
+    /**
+     * Resources as Mesos's v0 endpoints show them in {@code *_full} fields: one object per resource, in the old
+     * reservation format where it can say it (Mesos downgrades them too), else in the stack format.
+     */
+    private static ArrayNode full(List<org.apache.mesos.v1.Protos.Resource> resources) {
+        ArrayNode array = MAPPER.createArrayNode();
+        for (org.apache.mesos.v1.Protos.Resource resource : resources) {
+            org.apache.mesos.v1.Protos.Resource old = Reservations.downgraded(resource);
+            array.add(io.corral.protocol.json.MesosJson.toJson(old != null ? old : resource));
+        }
+        return array;
     }
 
     private static ObjectNode flat(ResourceSet resources) {

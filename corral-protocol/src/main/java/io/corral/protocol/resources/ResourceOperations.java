@@ -16,6 +16,13 @@ import org.apache.mesos.v1.Protos.Resource;
 public final class ResourceOperations {
     private ResourceOperations() {}
 
+    /** The operation is valid, but the pool does not hold what it needs (Mesos answers an operator 409). */
+    public static final class InsufficientResources extends IllegalArgumentException {
+        InsufficientResources(String message) {
+            super(message);
+        }
+    }
+
     /**
      * Who asks and where: {@code allocationRole} is the role the offer was made to (null for an operator, who may
      * reserve for any role), {@code principal} the caller's principal (null when unauthenticated), {@code agentTotal}
@@ -167,8 +174,7 @@ public final class ResourceOperations {
 
     private static ResourceSet replace(ResourceSet pool, ResourceSet taken, ResourceSet added, String what) {
         if (!pool.contains(taken)) {
-            throw new IllegalArgumentException("Cannot " + what + " " + taken + ": only " + pool
-                    + " are available");
+            throw new InsufficientResources("Cannot " + what + " " + taken + ": only " + pool + " are available");
         }
         return pool.minus(taken).plus(added);
     }
