@@ -115,6 +115,7 @@ public final class Master implements AutoCloseable {
     private final RoleCalls roleCalls;
     private final AgentWrites agentWrites;
     private final ReservationCalls reservationCalls;
+    private final OperationCalls operationCalls;
     final OperatorStreams operatorStreams;
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
@@ -133,6 +134,7 @@ public final class Master implements AutoCloseable {
         this.roleCalls = new RoleCalls(this);
         this.agentWrites = new AgentWrites(this);
         this.reservationCalls = new ReservationCalls(this);
+        this.operationCalls = new OperationCalls(this);
         this.operatorStreams = new OperatorStreams(timers);
     }
 
@@ -171,6 +173,7 @@ public final class Master implements AutoCloseable {
     public RoleCalls roleCalls() { return roleCalls; }
     AgentWrites agentWrites() { return agentWrites; }
     public ReservationCalls reservationCalls() { return reservationCalls; }
+    OperationCalls operationCalls() { return operationCalls; }
     public long startMillis() { return startMillis; }
     Timers timers() { return timers; }
     MasterIds ids() { return ids; }

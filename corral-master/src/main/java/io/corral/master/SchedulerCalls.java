@@ -130,6 +130,11 @@ public final class SchedulerCalls {
                 || (call.hasFrameworkId() && !call.getFrameworkId().equals(info.getId()))) {
             throw new HttpError(400, "'framework_id' differs from 'subscribe.framework_info.id'");
         }
+        validateInfo(info);
+    }
+
+    /** Mesos's checks of a FrameworkInfo a framework sends (SUBSCRIBE, UPDATE_FRAMEWORK). */
+    private static void validateInfo(FrameworkInfo info) {
         boolean multiRole = info.getCapabilitiesList().stream()
                 .anyMatch(c -> c.getType() == FrameworkInfo.Capability.Type.MULTI_ROLE);
         if (!multiRole && info.getRolesCount() > 0) {
@@ -213,6 +218,45 @@ public final class SchedulerCalls {
             return;
         }
         master.removeFramework(framework, "failover timeout of " + timeoutSeconds + "s expired");
+    }
+
+    /**
+     * UPDATE_FRAMEWORK: a subscribed framework changes its FrameworkInfo (name, roles, capabilities, failover
+     * timeout...) and the roles it suppresses, without resubscribing. Like a subscription, the new info is durable
+     * before it applies. Mesos's limits: the id must be the framework's, and user, checkpoint and principal cannot
+     * change.
+     */
+    public CompletableFuture<Void> updateFramework(Framework framework, Call.UpdateFramework update) {
+        FrameworkInfo requested = update.getFrameworkInfo();
+        if (!requested.hasId() || !requested.getId().equals(framework.id())) {
+            throw new HttpError(400, "'update_framework.framework_info.id' must be the id of the calling framework");
+        }
+        validateInfo(requested);
+        FrameworkInfo current = framework.info();
+        if (!requested.getUser().equals(current.getUser())) {
+            throw new HttpError(400, "Updating 'FrameworkInfo.user' is unsupported");
+        }
+        if (requested.getCheckpoint() != current.getCheckpoint()) {
+            throw new HttpError(400, "Updating 'FrameworkInfo.checkpoint' is unsupported");
+        }
+        if (!requested.getPrincipal().equals(current.getPrincipal())) {
+            throw new HttpError(400, "Changing framework's principal is not allowed");
+        }
+        for (String role : update.getSuppressedRolesList()) {
+            if (!rolesOf(requested).contains(role)) {
+                throw new HttpError(400, "Suppressed role '" + role + "' is not one of the framework's roles");
+            }
+        }
+        boolean suppress = !update.getSuppressedRolesList().isEmpty();
+        return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(requested)), () -> {
+            if (!framework.role().equals(current.getRolesCount() > 0 ? current.getRoles(0) : current.getRole())
+                    || suppress) {
+                master.rescindOffersOf(framework.offers(), true); // made for a role it no longer wants offers in
+            }
+            framework.setSuppressed(suppress);
+            master.operatorStreams.publish(() -> OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
+            master.allocateSoon();
+        });
     }
 
     // ---- the other calls: each requires a subscribed framework on its current stream ----
@@ -340,6 +384,43 @@ public final class SchedulerCalls {
         }
         seconds = Math.min(seconds, MAX_REFUSE_SECONDS);
         return Duration.ofMillis((long) (seconds * 1000));
+    }
+
+    /**
+     * SHUTDOWN of an executor. A command task's executor has the task's id (and dies with it), so shutting it down
+     * kills the task; an executor the agent does not run is ignored, as a Mesos agent ignores it.
+     */
+    public void shutdown(Framework framework, Call.Shutdown shutdown) {
+        if (!shutdown.hasExecutorId() || !shutdown.hasAgentId()) {
+            throw new HttpError(400, "Expecting 'shutdown.executor_id' and 'shutdown.agent_id' to be present");
+        }
+        Task task = framework.tasks().get(TaskID.newBuilder().setValue(shutdown.getExecutorId().getValue()).build());
+        Agent agent = master.agents.get(shutdown.getAgentId());
+        if (task != null && task.agentId().equals(shutdown.getAgentId()) && agent != null && agent.isConnected()) {
+            agent.link().send(AgentEvent.kill(framework.id(), task.id(), 0));
+        }
+    }
+
+    /**
+     * MESSAGE to an executor. Corral runs only command tasks, and Mesos's command executor ignores framework
+     * messages, so a valid message is accepted and dropped, as Mesos does.
+     */
+    public void message(Framework framework, Call.Message message) {
+        if (!message.hasAgentId() || !message.hasExecutorId() || !message.hasData()) {
+            throw new HttpError(400, "Expecting 'message.agent_id', 'message.executor_id' and 'message.data'"
+                    + " to be present");
+        }
+        LOG.debug("Framework {}: message for executor {} dropped (command executors take no messages)",
+                framework.id().getValue(), message.getExecutorId().getValue());
+    }
+
+    /** OPERATION feedback: see {@link OperationCalls}. */
+    public void acknowledgeOperationStatus(Framework framework, Call.AcknowledgeOperationStatus ack) {
+        master.operationCalls().acknowledge(framework, ack);
+    }
+
+    public void reconcileOperations(Framework framework, Call.ReconcileOperations reconcile) {
+        master.operationCalls().reconcile(framework, reconcile);
     }
 
     // ---- tasks ----

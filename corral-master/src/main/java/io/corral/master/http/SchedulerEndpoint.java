@@ -71,6 +71,12 @@ final class SchedulerEndpoint {
             case KILL -> call.hasKill();
             case ACKNOWLEDGE -> call.hasAcknowledge();
             case RECONCILE -> call.hasReconcile();
+            case SHUTDOWN -> call.hasShutdown();
+            case MESSAGE -> call.hasMessage();
+            case REQUEST -> call.hasRequest();
+            case UPDATE_FRAMEWORK -> call.hasUpdateFramework();
+            case ACKNOWLEDGE_OPERATION_STATUS -> call.hasAcknowledgeOperationStatus();
+            case RECONCILE_OPERATIONS -> call.hasReconcileOperations();
             default -> true;
         };
         if (!present) {
@@ -102,6 +108,9 @@ final class SchedulerEndpoint {
             case TEARDOWN -> {
                 return calls.teardown(framework);
             }
+            case UPDATE_FRAMEWORK -> {
+                return calls.updateFramework(framework, call.getUpdateFramework());
+            }
             case ACCEPT -> calls.accept(framework, call.getAccept());
             case DECLINE -> calls.decline(framework, call.getDecline().getOfferIdsList(),
                     call.getDecline().getFilters());
@@ -110,6 +119,12 @@ final class SchedulerEndpoint {
             case RECONCILE -> calls.reconcile(framework, call.getReconcile());
             case SUPPRESS -> calls.suppress(framework);
             case REVIVE -> calls.revive(framework);
+            case SHUTDOWN -> calls.shutdown(framework, call.getShutdown());
+            case MESSAGE -> calls.message(framework, call.getMessage());
+            case REQUEST -> { } // Mesos's allocator ignores resource requests too
+            case ACKNOWLEDGE_OPERATION_STATUS -> calls.acknowledgeOperationStatus(framework,
+                    call.getAcknowledgeOperationStatus());
+            case RECONCILE_OPERATIONS -> calls.reconcileOperations(framework, call.getReconcileOperations());
             default -> throw new HttpError(400, "Call type " + call.getType() + " is not supported by Corral yet");
         }
         return CompletableFuture.completedFuture(null);
