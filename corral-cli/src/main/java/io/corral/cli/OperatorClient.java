@@ -45,7 +45,7 @@ final class OperatorClient {
 
     /**
      * Sends {@code call} to the leader of the cluster {@code options} name; returns its {@link Response}, or empty
-     * for a call answered with an empty 200 (UPDATE_WEIGHTS, UPDATE_QUOTA).
+     * for a call answered with an empty 200 (UPDATE_WEIGHTS, UPDATE_QUOTA) or 202 (RESERVE_RESOURCES...).
      */
     Optional<Response> call(ClusterLocator locator, ClusterOptions options, Call call) throws InterruptedException {
         try (MasterLocator masters = locator.open(options)) {
@@ -86,7 +86,7 @@ final class OperatorClient {
             response = post(leader, call);
         }
         String body = new String(response.body(), StandardCharsets.UTF_8).strip();
-        if (response.statusCode() != 200) {
+        if (response.statusCode() != 200 && response.statusCode() != 202) { // 202: RESERVE_RESOURCES and the like
             throw new OperatorException(call.getType() + " on " + master + " answered " + response.statusCode()
                     + (body.isEmpty() ? "" : ": " + body), response.statusCode() == 400 ? 2 : 1);
         }
