@@ -145,8 +145,9 @@ public final class SchedulerCalls {
                     + " use 'FrameworkInfo.roles'");
         }
         for (String role : rolesOf(info)) {
-            if (role.isEmpty() || role.startsWith("/") || role.endsWith("/") || role.contains(" ")) {
-                throw new HttpError(400, "Invalid role '" + role + "'");
+            String invalid = io.corral.protocol.Roles.invalidReason(role);
+            if (invalid != null) {
+                throw new HttpError(400, "Invalid role '" + role + "': " + invalid);
             }
         }
         String invalidId = isNew(info) ? null : MesosIds.invalidReason(info.getId().getValue());
