@@ -164,8 +164,20 @@ final class Acceptance {
         }
     }
 
-    /** Validates a task against the pool as it is now and takes its resources, or answers TASK_ERROR. */
-    private void plan(TaskInfo task, Set<String> launchedIds) {
+    /**
+     * Validates a task against the pool as it is now and takes its resources, or answers TASK_ERROR. Resources that
+     * do not say which role they are allocated to get the offers' role, as Mesos injects it, so the task's role is
+     * known wherever its resources are counted.
+     */
+    private void plan(TaskInfo requested, Set<String> launchedIds) {
+        String otherRole = requested.getResourcesList().stream().filter(Resource::hasAllocationInfo)
+                .map(r -> r.getAllocationInfo().getRole()).filter(r -> !r.equals(role)).findFirst().orElse(null);
+        if (otherRole != null) {
+            taskError(requested, "Task uses resources allocated to role '" + otherRole + "', not to the offers' role '"
+                    + role + "'");
+            return;
+        }
+        TaskInfo task = withAllocationRole(requested);
         String error = validateTask(task, launchedIds);
         if (error != null) {
             taskError(task, error);
@@ -176,6 +188,18 @@ final class Acceptance {
         ResourceSet taken = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
         pool = pool.minus(taken);
         launching = launching.plus(taken);
+    }
+
+    private TaskInfo withAllocationRole(TaskInfo task) {
+        if (task.getResourcesList().stream().allMatch(Resource::hasAllocationInfo)) {
+            return task;
+        }
+        TaskInfo.Builder allocated = task.toBuilder().clearResources();
+        for (Resource resource : task.getResourcesList()) {
+            allocated.addResources(resource.hasAllocationInfo() ? resource : resource.toBuilder()
+                    .setAllocationInfo(Resource.AllocationInfo.newBuilder().setRole(role)).build());
+        }
+        return allocated.build();
     }
 
     private String validateTask(TaskInfo task, Set<String> launchedIds) {

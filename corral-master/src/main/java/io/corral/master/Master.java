@@ -38,6 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.MasterInfo;
 import org.apache.mesos.v1.Protos.OfferID;
 import org.apache.mesos.v1.Protos.TaskID;
@@ -243,10 +244,16 @@ public final class Master implements AutoCloseable {
         }
         List<AllocationInput.FrameworkDemand> demands = new ArrayList<>();
         for (Framework framework : frameworks.values()) {
-            if (framework.isConnected() && !framework.isSuppressed()) {
-                demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), framework.role(),
-                        heldBy(framework), framework.hasCapability(
-                                org.apache.mesos.v1.Protos.FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT)));
+            if (!framework.isConnected()) {
+                continue;
+            }
+            boolean refinement = framework.hasCapability(FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
+            boolean gpus = framework.hasCapability(FrameworkInfo.Capability.Type.GPU_RESOURCES);
+            for (String role : framework.roles()) {
+                if (!framework.isSuppressed(role)) {
+                    demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), role,
+                            heldBy(framework, role), refinement, gpus));
+                }
             }
         }
         Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
@@ -254,15 +261,19 @@ public final class Master implements AutoCloseable {
         return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()), policies);
     }
 
-    private ResourceSet heldBy(Framework framework) {
+    /** What {@code framework} holds in {@code role}: its live tasks' and its offers' resources allocated to it. */
+    private ResourceSet heldBy(Framework framework, String role) {
         ResourceSet held = ResourceSet.empty();
         for (Task task : framework.tasks().values()) {
-            if (!task.isTerminal()) {
+            if (!task.isTerminal() && task.roleOr(framework.role()).equals(role)) {
                 held = held.plus(task.resources());
             }
         }
         for (OfferID offerId : framework.offers()) {
-            held = held.plus(offers.get(offerId).resources());
+            Offer offer = offers.get(offerId);
+            if (offer.role().equals(role)) {
+                held = held.plus(offer.resources());
+            }
         }
         return held;
     }

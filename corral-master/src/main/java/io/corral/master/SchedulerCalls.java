@@ -66,10 +66,13 @@ public final class SchedulerCalls {
     public CompletableFuture<Void> subscribe(Call call, Function<FrameworkID, FrameworkLink> openStream) {
         FrameworkInfo requested = call.getSubscribe().getFrameworkInfo();
         validateSubscribe(call, requested);
+        requireOwnRoles(requested, call.getSubscribe().getSuppressedRolesList(), "SUBSCRIBE's suppressed_roles");
         FrameworkInfo info = subscribedInfo(requested);
-        return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(info)),
-                () -> subscribed(master.frameworks.get(info.getId()), openStream.apply(info.getId()),
-                        !isNew(requested)));
+        return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(info)), () -> {
+            Framework framework = master.frameworks.get(info.getId());
+            framework.setSuppressedRoles(call.getSubscribe().getSuppressedRolesList());
+            subscribed(framework, openStream.apply(info.getId()), !isNew(requested));
+        });
     }
 
     /** A FrameworkInfo without an id, or with an empty one, subscribes a new framework (as in Mesos). */
@@ -243,18 +246,17 @@ public final class SchedulerCalls {
         if (!requested.getPrincipal().equals(current.getPrincipal())) {
             throw new HttpError(400, "Changing framework's principal is not allowed");
         }
-        for (String role : update.getSuppressedRolesList()) {
-            if (!rolesOf(requested).contains(role)) {
-                throw new HttpError(400, "Suppressed role '" + role + "' is not one of the framework's roles");
-            }
-        }
-        boolean suppress = !update.getSuppressedRolesList().isEmpty();
+        requireOwnRoles(requested, update.getSuppressedRolesList(), "UPDATE_FRAMEWORK's suppressed_roles");
+        List<String> suppressed = update.getSuppressedRolesList();
         return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(requested)), () -> {
-            if (!framework.role().equals(current.getRolesCount() > 0 ? current.getRoles(0) : current.getRole())
-                    || suppress) {
-                master.rescindOffersOf(framework.offers(), true); // made for a role it no longer wants offers in
+            List<String> roles = rolesOf(requested);
+            for (OfferID offerId : List.copyOf(framework.offers())) {
+                Offer offer = master.offers.get(offerId);
+                if (offer != null && (!roles.contains(offer.role()) || suppressed.contains(offer.role()))) {
+                    master.removeOffer(offer, true, Duration.ZERO); // a role it no longer wants offers in
+                }
             }
-            framework.setSuppressed(suppress);
+            framework.setSuppressedRoles(suppressed);
             master.operatorStreams.publish(() -> OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
             master.allocateSoon();
         });
@@ -304,14 +306,27 @@ public final class SchedulerCalls {
         }
     }
 
-    public void suppress(Framework framework) {
-        framework.setSuppressed(true);
+    /** SUPPRESS: no offers in the given roles (all the framework's roles if none is given) until REVIVE. */
+    public void suppress(Framework framework, Call.Suppress suppress) {
+        requireOwnRoles(framework.info(), suppress.getRolesList(), "SUPPRESS");
+        framework.suppress(suppress.getRolesList());
     }
 
-    public void revive(Framework framework) {
-        framework.setSuppressed(false);
+    /** REVIVE: offers again in the given roles (all if none), and every decline filter of the framework gone. */
+    public void revive(Framework framework, Call.Revive revive) {
+        requireOwnRoles(framework.info(), revive.getRolesList(), "REVIVE");
+        framework.revive(revive.getRolesList());
         master.clearFilters(framework);
         master.allocateSoon();
+    }
+
+    private static void requireOwnRoles(FrameworkInfo info, List<String> roles, String call) {
+        for (String role : roles) {
+            if (!rolesOf(info).contains(role)) {
+                throw new HttpError(400, call + " names role '" + role + "', which is not one of the framework's"
+                        + " roles " + rolesOf(info));
+            }
+        }
     }
 
     /**

@@ -42,12 +42,14 @@ final class AgentSpace {
     /** Per resource: thousandths free at the start (scalars). */
     private final long[] initial;
     private boolean nonScalarsLeft;
+    private final boolean hasGpus;
     private final Set<Filter> filters;
     private final List<Grant> grants = new ArrayList<>(2);
 
     AgentSpace(AgentSlot slot, ScalarKinds kinds, Set<Filter> filters) {
         this.slot = slot;
         this.filters = filters;
+        this.hasGpus = slot.total().scalar("gpus") > 0;
         List<Resource> unreserved = new ArrayList<>();
         Map<String, List<Resource>> reservedByRole = new LinkedHashMap<>();
         for (Resource resource : slot.free().toList()) {
@@ -84,9 +86,15 @@ final class AgentSpace {
         return ScalarKinds.allocatable(free);
     }
 
-    /** True when the framework declined this agent and asked not to see it for a while. */
-    boolean filters(String frameworkId) {
-        return !filters.isEmpty() && filters.contains(new Filter(frameworkId, slot.agentId()));
+    /**
+     * True when this agent is not for {@code framework}: it declined the agent and asked not to see it for a while,
+     * or the agent has GPUs and the framework is not GPU_RESOURCES capable.
+     */
+    boolean excludes(ShareTree.Node framework) {
+        if (hasGpus && !framework.demand.gpus()) {
+            return true;
+        }
+        return !filters.isEmpty() && filters.contains(new Filter(framework.demand.frameworkId(), slot.agentId()));
     }
 
     /**

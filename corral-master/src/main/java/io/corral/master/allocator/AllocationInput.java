@@ -39,13 +39,21 @@ public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> fram
     public record AgentSlot(String agentId, String hostname, ResourceSet free, ResourceSet total) {}
 
     /**
-     * A framework that may receive offers, for its role, with everything it holds (used and offered);
-     * {@code refinement}: it has the RESERVATION_REFINEMENT capability, so it may be offered refined reservations
-     * (a stack of more than one), which the others cannot read.
+     * A framework that may receive offers for one of its roles (a MULTI_ROLE framework has one demand per role it
+     * wants offers in), with everything it holds in that role (used and offered). Capabilities that decide what it
+     * may be offered: {@code refinement} (RESERVATION_REFINEMENT: refined reservations, a stack of more than one,
+     * which the others cannot read) and {@code gpus} (GPU_RESOURCES: agents that have GPUs, which Mesos keeps from
+     * the others so that they do not take up GPU machines with CPU work).
      */
-    public record FrameworkDemand(String frameworkId, String role, ResourceSet held, boolean refinement) {
+    public record FrameworkDemand(String frameworkId, String role, ResourceSet held, boolean refinement,
+                                  boolean gpus) {
+        /** A framework that can read any resources. */
         public FrameworkDemand(String frameworkId, String role, ResourceSet held) {
-            this(frameworkId, role, held, true);
+            this(frameworkId, role, held, true, true);
+        }
+
+        public FrameworkDemand(String frameworkId, String role, ResourceSet held, boolean refinement) {
+            this(frameworkId, role, held, refinement, true);
         }
     }
 

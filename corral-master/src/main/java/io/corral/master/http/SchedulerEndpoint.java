@@ -117,8 +117,8 @@ final class SchedulerEndpoint {
             case KILL -> calls.kill(framework, call.getKill());
             case ACKNOWLEDGE -> calls.acknowledge(framework, call.getAcknowledge());
             case RECONCILE -> calls.reconcile(framework, call.getReconcile());
-            case SUPPRESS -> calls.suppress(framework);
-            case REVIVE -> calls.revive(framework);
+            case SUPPRESS -> calls.suppress(framework, call.getSuppress());
+            case REVIVE -> calls.revive(framework, call.getRevive());
             case SHUTDOWN -> calls.shutdown(framework, call.getShutdown());
             case MESSAGE -> calls.message(framework, call.getMessage());
             case REQUEST -> { } // Mesos's allocator ignores resource requests too

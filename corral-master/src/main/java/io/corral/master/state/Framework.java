@@ -35,7 +35,8 @@ public final class Framework {
     private final Set<OfferID> offers = new LinkedHashSet<>();
     /** The latest status of each offer operation that asked for feedback (it had an id), oldest first. */
     private final Map<OperationID, OperationStatus> operations = new LinkedHashMap<>();
-    private boolean suppressed;
+    /** The roles it asked not to be offered resources in (SUPPRESS; SUBSCRIBE's and UPDATE_FRAMEWORK's). */
+    private final Set<String> suppressedRoles = new java.util.HashSet<>();
     private Timers.Cancellable failoverTimer;
     private Timers.Cancellable heartbeatTimer;
     private final long registeredMillis;
@@ -53,20 +54,44 @@ public final class Framework {
     public Map<TaskID, Task> tasks() { return tasks; }
     public Deque<Task> completedTasks() { return completedTasks; }
     public Set<OfferID> offers() { return offers; }
-    public boolean isSuppressed() { return suppressed; }
-    public void setSuppressed(boolean suppressed) { this.suppressed = suppressed; }
+    public boolean isSuppressed(String role) { return suppressedRoles.contains(role); }
+
+    /** Suppresses offers in {@code roles}; no roles means all its roles, as in Mesos. */
+    public void suppress(java.util.Collection<String> roles) {
+        suppressedRoles.addAll(roles.isEmpty() ? roles() : roles);
+    }
+
+    /** Offers in {@code roles} again; no roles means all its roles. */
+    public void revive(java.util.Collection<String> roles) {
+        if (roles.isEmpty()) {
+            suppressedRoles.clear();
+        } else {
+            suppressedRoles.removeAll(roles);
+        }
+    }
+
+    /** The roles suppressed are exactly {@code roles} (UPDATE_FRAMEWORK, SUBSCRIBE). */
+    public void setSuppressedRoles(java.util.Collection<String> roles) {
+        suppressedRoles.clear();
+        suppressedRoles.addAll(roles);
+    }
     public long registeredMillis() { return registeredMillis; }
 
     public boolean isConnected() {
         return link != null && link.isOpen();
     }
 
-    /** The role offers are made for: the first of {@code roles} (MULTI_ROLE) or the deprecated {@code role}. */
+    /** Its first role: the deprecated {@code role}, or the first of {@code roles} (MULTI_ROLE). */
     public String role() {
+        return roles().get(0);
+    }
+
+    /** The roles it is offered resources in: {@code roles} (MULTI_ROLE), else its one {@code role}. */
+    public List<String> roles() {
         if (info.getRolesCount() > 0) {
-            return info.getRoles(0);
+            return info.getRolesList();
         }
-        return info.getRole();
+        return List.of(info.getRole());
     }
 
     public boolean isPartitionAware() {

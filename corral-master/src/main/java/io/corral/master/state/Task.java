@@ -23,6 +23,8 @@ public final class Task {
     private final TaskInfo info;
     private final FrameworkID frameworkId;
     private final ResourceSet resources;
+    /** The role its resources were allocated to (their allocation info), or null if they do not say. */
+    private final String role;
     private final List<TaskStatus> statuses = new ArrayList<>();
     private TaskState state;
     /** The immutable view of the task as it is now, made when first asked for after a change. */
@@ -33,6 +35,8 @@ public final class Task {
         this.frameworkId = frameworkId;
         // Without allocation info: the agent's books (total, used, offered) count unallocated resources.
         this.resources = ResourceSet.of(info.getResourcesList()).withoutAllocationInfo();
+        this.role = info.getResourcesList().stream().filter(r -> r.hasAllocationInfo())
+                .map(r -> r.getAllocationInfo().getRole()).findFirst().orElse(null);
         this.state = initialState;
     }
 
@@ -41,6 +45,11 @@ public final class Task {
     public AgentID agentId() { return info.getAgentId(); }
     public FrameworkID frameworkId() { return frameworkId; }
     public ResourceSet resources() { return resources; }
+
+    /** The role the task's resources are allocated to; {@code fallback} (its framework's role) if they do not say. */
+    public String roleOr(String fallback) {
+        return role != null ? role : fallback;
+    }
     public TaskState state() { return state; }
     public List<TaskStatus> statuses() { return statuses; }
 
