@@ -87,6 +87,7 @@ public final class Master implements AutoCloseable {
     private final MasterIds ids;
     private final Registry registry;
     private final long startMillis;
+    private final AllocationTimes allocationTimes;
 
     final Map<FrameworkID, Framework> frameworks = new LinkedHashMap<>();
     final Map<AgentID, Agent> agents = new LinkedHashMap<>();
@@ -121,7 +122,14 @@ public final class Master implements AutoCloseable {
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
                   Random random, Registry registry) {
+        this(info, config, loop, timers, allocator, random, registry, AllocationTimes.unregistered());
+    }
+
+    /** @param allocationTimes where each allocation cycle's duration is recorded (the process's metrics) */
+    public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
+                  Random random, Registry registry, AllocationTimes allocationTimes) {
         this.info = info;
+        this.allocationTimes = allocationTimes;
         this.registry = registry;
         this.config = config;
         this.loop = loop;
@@ -176,7 +184,8 @@ public final class Master implements AutoCloseable {
     public ReservationCalls reservationCalls() { return reservationCalls; }
     OperationCalls operationCalls() { return operationCalls; }
     public long startMillis() { return startMillis; }
-    Timers timers() { return timers; }
+    /** This term's clock and timers; timers fire on the loop (e.g. SET_LOGGING_LEVEL's revert). */
+    public Timers timers() { return timers; }
     MasterIds ids() { return ids; }
 
     public Collection<Framework> frameworks() { return frameworks.values(); }
@@ -219,6 +228,7 @@ public final class Master implements AutoCloseable {
             return;
         }
         allocationRuns++;
+        long started = System.nanoTime(); // a duration for the metrics only: decisions use the injected clock
         long now = timers.nowMillis();
         filters.values().removeIf(expiry -> expiry <= now);
         List<OfferProposal> proposals = allocator.allocate(allocationInput(), random);
@@ -227,6 +237,7 @@ public final class Master implements AutoCloseable {
             Offer offer = createOffer(proposal);
             byFramework.computeIfAbsent(offer.frameworkId(), k -> new ArrayList<>()).add(offer.proto());
         }
+        allocationTimes.record(System.nanoTime() - started); // as Mesos times it: the algorithm, not the sending
         byFramework.forEach((frameworkId, protos) -> frameworks.get(frameworkId).link().send(Event.newBuilder()
                 .setType(Event.Type.OFFERS)
                 .setOffers(Event.Offers.newBuilder().addAllOffers(protos))
@@ -473,11 +484,24 @@ public final class Master implements AutoCloseable {
                 agents.values().stream().map(Agent::view).toList(),
                 frameworks.values().stream().map(f -> f.view(offersHeldBy(f))).toList(),
                 List.copyOf(completedFrameworkViews), List.copyOf(roles.values()),
-                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns);
+                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns,
+                activeFilters(), allocationPending);
         published = view;
         for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {
             waiter.complete(view);
         }
+    }
+
+    /** Decline filters not yet expired, counted by framework id (expired ones are dropped only when allocating). */
+    private Map<String, Long> activeFilters() {
+        long now = timers.nowMillis();
+        Map<String, Long> active = new HashMap<>();
+        filters.forEach((filter, expiry) -> {
+            if (expiry > now) {
+                active.merge(filter.frameworkId(), 1L, Long::sum);
+            }
+        });
+        return active;
     }
 
     void addTask(Framework framework, Agent agent, Task task) {

@@ -6,6 +6,7 @@ import io.corral.master.state.TaskView;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.mesos.v1.Protos.TaskState;
 
 /**
@@ -17,9 +18,15 @@ import org.apache.mesos.v1.Protos.TaskState;
 final class MasterCounting {
     private MasterCounting() {}
 
-    static MasterCounts count(MasterView view) {
+    /** The figures of {@code view}, with the allocation cycle times the master recorded. */
+    static MasterCounts count(MasterView view, Optional<AllocationTimes.Stats> runTimes) {
         return new MasterCounts(agents(view), frameworks(view), resources(view), tasks(view), view.taskCounters(),
-                view.agentCounters(), view.outstandingOffers(), view.pendingEvents(), view.allocationRuns());
+                view.agentCounters(), view.outstandingOffers(), view.pendingEvents(), view.allocationRuns(),
+                AllocatorCounting.count(view, runTimes));
+    }
+
+    static MasterCounts count(MasterView view) {
+        return count(view, Optional.empty());
     }
 
     private static MasterCounts.Agents agents(MasterView view) {

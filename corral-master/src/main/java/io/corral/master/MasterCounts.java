@@ -1,5 +1,9 @@
 package io.corral.master;
 
+import java.util.Collections;
+import java.util.Optional;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.mesos.v1.Protos.TaskState;
 
 /**
@@ -18,15 +22,62 @@ import org.apache.mesos.v1.Protos.TaskState;
  * @param outstandingOffers  offers sent and not yet accepted, declined or rescinded
  * @param eventQueueMessages events waiting in the master's loop
  * @param allocationRuns     allocation cycles run (counter)
+ * @param allocator          the allocator's figures: cycle times, shares, filters, resources, quota
  */
 public record MasterCounts(Agents agents, Frameworks frameworks, Resources resources, Tasks tasks,
                            TaskCounters taskCounters, AgentCounters agentCounters, long outstandingOffers,
-                           long eventQueueMessages, long allocationRuns) {
+                           long eventQueueMessages, long allocationRuns, Allocator allocator) {
 
     /** All zero: what a standby (or a leader with nothing yet) reports. */
     public static final MasterCounts EMPTY = new MasterCounts(new Agents(0, 0, 0, 0, 0), new Frameworks(0, 0, 0, 0),
             new Resources(0, 0, 0, 0, 0, 0, 0, 0), new Tasks(0, 0, 0, 0, 0), TaskCounters.NONE, AgentCounters.NONE,
-            0, 0, 0);
+            0, 0, 0, Allocator.NONE);
+
+    /**
+     * What Mesos reports under {@code allocator/mesos/...}, computed from a published view. Maps are sorted by key.
+     *
+     * @param runTimes          allocation cycle times (empty before the first cycle)
+     * @param queuedDispatches  allocation cycles queued on the loop and not run yet (0 or 1: requests coalesce)
+     * @param dominantShares    each role with frameworks: the dominant share of what its subtree holds (offered or
+     *                          allocated), divided by the role's weight
+     * @param offerFilters      each role with frameworks: its frameworks' decline filters not yet expired
+     * @param total             {@code cpus}, {@code mem}, {@code disk} over the registered agents
+     * @param offeredOrAllocated the same, offered or used by tasks
+     * @param quota             each role with a quota
+     */
+    public record Allocator(Optional<AllocationTimes.Stats> runTimes, long queuedDispatches,
+                            Map<String, Double> dominantShares, Map<String, Long> offerFilters,
+                            Map<String, Double> total, Map<String, Double> offeredOrAllocated,
+                            Map<String, RoleQuota> quota) {
+        public static final Allocator NONE = new Allocator(Optional.empty(), 0, new TreeMap<>(), new TreeMap<>(),
+                new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
+
+        public Allocator {
+            dominantShares = Collections.unmodifiableMap(new TreeMap<>(dominantShares));
+            offerFilters = Collections.unmodifiableMap(new TreeMap<>(offerFilters));
+            total = Collections.unmodifiableMap(new TreeMap<>(total));
+            offeredOrAllocated = Collections.unmodifiableMap(new TreeMap<>(offeredOrAllocated));
+            quota = Collections.unmodifiableMap(new TreeMap<>(quota));
+        }
+    }
+
+    /**
+     * A role's quota and what counts against it, by resource name: only the resources its quota names.
+     *
+     * @param guarantee          what the quota guarantees
+     * @param limit              what the quota limits the role to
+     * @param consumed           what the role's tasks use (Corral has no reservations, which Mesos adds)
+     * @param offeredOrAllocated what the role holds, offered or used
+     */
+    public record RoleQuota(Map<String, Double> guarantee, Map<String, Double> limit,
+                            Map<String, Double> consumed, Map<String, Double> offeredOrAllocated) {
+        public RoleQuota {
+            guarantee = Collections.unmodifiableMap(new TreeMap<>(guarantee));
+            limit = Collections.unmodifiableMap(new TreeMap<>(limit));
+            consumed = Collections.unmodifiableMap(new TreeMap<>(consumed));
+            offeredOrAllocated = Collections.unmodifiableMap(new TreeMap<>(offeredOrAllocated));
+        }
+    }
 
     /**
      * Agents, as Mesos counts them: active/inactive is whether offers are made from the agent (an operator or a

@@ -4,6 +4,7 @@ import io.corral.zookeeper.health.EnsembleHealth;
 import io.corral.zookeeper.health.ServerHealth;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,14 +15,19 @@ import java.util.function.Function;
 /**
  * The master's metrics, built as a pure function of what the master publishes: served flat under Mesos's names by
  * {@code GET /metrics/snapshot} ({@code "master/slaves_active": 2}; {@code docs/mesos-compatibility.md}, "Metrics
- * names") and in Prometheus's text format by {@code GET /metrics} ({@code corral_master_slaves_active 2}).
+ * names") and, through {@link PrometheusMetrics}, in Prometheus's text format by {@code GET /metrics}
+ * ({@code corral_master_slaves_active 2.0}).
  *
- * <p>Naming: each metric has its Mesos name; its Prometheus name is {@code corral_} plus that name with every
- * character outside {@code [a-zA-Z0-9_]} turned into {@code _}, and {@code _total} appended for counters, as
- * Prometheus names counters. Per-ZooKeeper-server metrics are one family with a {@code server} label in Prometheus
- * ({@code corral_zookeeper_server_latency_avg_ms{server="10.0.0.1:2181"}}) and one name per server in the snapshot
- * ({@code zookeeper/10.0.0.1:2181/latency_avg_ms}). A server that does not serve reports only {@code up} and
- * {@code is_leader}: its other figures are unknown, not zero.
+ * <p>Naming: each metric has its Mesos name and a Prometheus meter. A fixed name's meter is {@code corral_} plus the
+ * Mesos name with every character outside {@code [a-zA-Z0-9_]} turned into {@code _}; Prometheus's client adds
+ * {@code _total} to counters and drops it from gauges (it reserves the suffix for counters: {@code master/cpus_total}
+ * is {@code corral_master_cpus}). A name with a part that varies (a role, a resource, a ZooKeeper server) is one
+ * meter with a label for that part: {@code allocator/mesos/roles/eng/shares/dominant} is
+ * {@code corral_allocator_mesos_roles_shares_dominant{role="eng"}}, {@code zookeeper/10.0.0.1:2181/znode_count} is
+ * {@code corral_zookeeper_server_znode_count{server="10.0.0.1:2181"}}. A ZooKeeper server that does not serve
+ * reports only {@code up} and {@code is_leader}: its other figures are unknown, not zero. Mesos's timer statistics
+ * ({@code allocator/mesos/allocation_run_ms/p99} ...) are in the snapshot only: Prometheus gets the timer's
+ * histogram instead ({@link AllocationTimes}).
  *
  * <p>Stateless and thread-safe.
  */
@@ -49,14 +55,22 @@ public final class MasterMetrics {
     /**
      * One value.
      *
-     * @param name   the Mesos-style snapshot name, e.g. "master/slaves_active" or "zookeeper/h:2181/znode_count"
-     * @param family the Prometheus metric name, e.g. "corral_master_slaves_active"
-     * @param server the {@code server} label of a per-ZooKeeper-server metric, else null
+     * @param name  the Mesos-style snapshot name, e.g. "master/slaves_active" or "zookeeper/h:2181/znode_count"
+     * @param meter the Prometheus meter name, e.g. "corral_master_slaves_active"; null for a value the snapshot alone
+     *              reports (Mesos's timer statistics)
+     * @param tags  the Prometheus labels (the varying parts of the name), in order
+     * @param help  the Mesos name with its varying parts named, e.g. "allocator/mesos/roles/&lt;role&gt;/shares/dominant"
      */
-    public record Metric(String name, String family, String server, Type type, Number value) {}
+    public record Metric(String name, String meter, Map<String, String> tags, String help, Type type, Number value) {
+        public Metric {
+            tags = Collections.unmodifiableMap(new LinkedHashMap<>(tags));
+        }
 
-    /** The Prometheus text exposition format this class writes. */
-    public static final String PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+        /** The {@code server} label of a per-ZooKeeper-server metric, else null. */
+        public String server() {
+            return tags.get("server");
+        }
+    }
 
     private static final String PREFIX = "corral_";
 
@@ -67,7 +81,10 @@ public final class MasterMetrics {
         List<Metric> metrics = new ArrayList<>();
         metrics.add(gauge("master/uptime_secs", input.uptime().toMillis() / 1000.0));
         metrics.add(gauge("master/elected", input.elected() ? 1L : 0L));
-        input.counts().ifPresent(counts -> addMaster(metrics, counts));
+        input.counts().ifPresent(counts -> {
+            addMaster(metrics, counts);
+            AllocatorMetrics.add(metrics, counts.allocationRuns(), counts.allocator());
+        });
         addZooKeeper(metrics, input.zookeeper());
         return metrics;
     }
@@ -79,25 +96,6 @@ public final class MasterMetrics {
             snapshot.put(metric.name(), metric.value());
         }
         return snapshot;
-    }
-
-    /** The {@code /metrics} body: a {@code # TYPE} line per family, then its samples. */
-    public static String prometheus(Input input) {
-        StringBuilder text = new StringBuilder();
-        String family = null;
-        for (Metric metric : metrics(input)) {
-            if (!metric.family().equals(family)) {
-                family = metric.family();
-                text.append("# TYPE ").append(family).append(' ')
-                        .append(metric.type() == Type.COUNTER ? "counter" : "gauge").append('\n');
-            }
-            text.append(family);
-            if (metric.server() != null) {
-                text.append("{server=\"").append(escapeLabel(metric.server())).append("\"}");
-            }
-            text.append(' ').append(format(metric.value())).append('\n');
-        }
-        return text.toString();
     }
 
     // ------------------------------------------------------------------------------------------------- master
@@ -143,8 +141,10 @@ public final class MasterMetrics {
         metrics.add(counter("master/tasks_gone", ended.gone()));
         metrics.add(counter("master/tasks_gone_by_operator", ended.goneByOperator()));
 
+        // Corral's loop has one queue: every event on it is a dispatch (a closure run on the loop), and it is also
+        // what Mesos's dashboards watch as messages; both names report it
         metrics.add(gauge("master/event_queue_messages", counts.eventQueueMessages()));
-        metrics.add(counter("allocator/mesos/allocation_runs", counts.allocationRuns()));
+        metrics.add(gauge("master/event_queue_dispatches", counts.eventQueueMessages()));
     }
 
     /** Mesos's {@code <name>_percent} is the used fraction, from 0 to 1 (0 when there is none of the resource). */
@@ -175,39 +175,23 @@ public final class MasterMetrics {
     private static void addPerServer(List<Metric> metrics, String name, List<ServerHealth> servers,
                                      Function<ServerHealth, Number> value) {
         for (ServerHealth server : servers) {
-            metrics.add(new Metric("zookeeper/" + server.address() + "/" + name,
-                    PREFIX + "zookeeper_server_" + name, server.address(), Type.GAUGE, value.apply(server)));
+            metrics.add(new Metric("zookeeper/" + server.address() + "/" + name, PREFIX + "zookeeper_server_" + name,
+                    Map.of("server", server.address()), "zookeeper/<server>/" + name, Type.GAUGE,
+                    value.apply(server)));
         }
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    private static Metric gauge(String name, Number value) {
-        return new Metric(name, sanitize(name), null, Type.GAUGE, value);
+    static Metric gauge(String name, Number value) {
+        return new Metric(name, sanitize(name), Map.of(), name, Type.GAUGE, value);
     }
 
-    private static Metric counter(String name, Number value) {
-        return new Metric(name, sanitize(name) + "_total", null, Type.COUNTER, value);
+    static Metric counter(String name, Number value) {
+        return new Metric(name, sanitize(name), Map.of(), name, Type.COUNTER, value);
     }
 
-    private static String sanitize(String name) {
+    static String sanitize(String name) {
         return PREFIX + name.replaceAll("[^a-zA-Z0-9_]", "_");
-    }
-
-    /** Label values escape backslash, double quote and newline (Prometheus text format). */
-    private static String escapeLabel(String value) {
-        return value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
-    }
-
-    private static String format(Number value) {
-        if (value instanceof Double d) {
-            if (d.isNaN()) {
-                return "NaN";
-            }
-            if (d.isInfinite()) {
-                return d > 0 ? "+Inf" : "-Inf";
-            }
-        }
-        return value.toString();
     }
 }

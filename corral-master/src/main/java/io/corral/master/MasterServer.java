@@ -72,6 +72,9 @@ public final class MasterServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** This process's Prometheus registry: /metrics, and the meters every term records into. */
+    private final PrometheusMetrics prometheus = new PrometheusMetrics();
+    private final AllocationTimes allocationTimes = new AllocationTimes(prometheus.registry());
     private HttpServer http;
     private EnsembleMonitor zkHealth;
     private CuratorFramework zk;
@@ -114,10 +117,11 @@ public final class MasterServer implements AutoCloseable {
     private void startAll() throws Exception {
         zkHealth = EnsembleMonitor.start(options.zk());
         MetricsEndpoint metrics = MetricsEndpoint.forMaster(leadership,
-                master -> master.view().thenApplyAsync(MasterCounting::count, readers), zkHealth::health,
-                java.time.Clock.systemUTC());
+                master -> master.view().thenApplyAsync(view -> MasterCounting.count(view, allocationTimes.stats()),
+                        readers),
+                zkHealth::health, java.time.Clock.systemUTC(), prometheus, readers);
         http = HttpServer.start(options.bindHost(), options.port(),
-                new MasterHttp(leadership, metrics, readers, this::flags, versionInfo()));
+                new MasterHttp(leadership, metrics, readers, this::flags, versionInfo(), LoggingLevels.ofLogback()));
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
@@ -290,7 +294,7 @@ public final class MasterServer implements AutoCloseable {
         EventLoop loop = new EventLoop("master-loop");
         SystemTimers timers = new SystemTimers(loop, "master");
         Master master = new Master(info, masterConfig, loop, timers, new HierarchicalDrfAllocator(), new SecureRandom(),
-                Registry.of(store));
+                Registry.of(store), allocationTimes);
         loop.submit(() -> {
             master.recover(snapshot);
             master.start();

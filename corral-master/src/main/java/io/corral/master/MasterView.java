@@ -4,6 +4,7 @@ import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
 import io.corral.zookeeper.registry.RoleRecord;
 import java.util.List;
+import java.util.Map;
 import org.apache.mesos.v1.Protos.MasterInfo;
 
 /**
@@ -17,12 +18,17 @@ import org.apache.mesos.v1.Protos.MasterInfo;
  * @param taskCounters    tasks that reached each terminal state
  * @param agentCounters   agent registrations, re-registrations and removals
  * @param pendingEvents   loop events waiting when the view was taken
+ * @param allocationRuns  allocation cycles run in this term
+ * @param activeFilters   decline filters not yet expired, by framework id
+ * @param allocationQueued an allocation cycle was queued on the loop and had not run yet
  */
 public record MasterView(long version, long eventsSeen, MasterInfo info, long startMillis, List<AgentView> agents,
                          List<FrameworkView> frameworks, List<FrameworkView> completedFrameworks,
                          List<RoleRecord> roles, MasterCounts.TaskCounters taskCounters, MasterCounts.AgentCounters agentCounters,
-                         long outstandingOffers, long pendingEvents, long allocationRuns) {
+                         long outstandingOffers, long pendingEvents, long allocationRuns,
+                         Map<String, Long> activeFilters, boolean allocationQueued) {
     public MasterView {
+        activeFilters = Map.copyOf(activeFilters);
         agents = List.copyOf(agents);
         frameworks = List.copyOf(frameworks);
         completedFrameworks = List.copyOf(completedFrameworks);

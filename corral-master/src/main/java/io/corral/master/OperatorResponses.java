@@ -51,6 +51,12 @@ public final class OperatorResponses {
         return Response.newBuilder().setType(Response.Type.GET_METRICS).setGetMetrics(get).build();
     }
 
+    /** GET_LOGGING_LEVEL: Mesos's verbosity ({@link LoggingLevels}). */
+    public static Response loggingLevel(int verbosity) {
+        return Response.newBuilder().setType(Response.Type.GET_LOGGING_LEVEL)
+                .setGetLoggingLevel(Response.GetLoggingLevel.newBuilder().setLevel(verbosity)).build();
+    }
+
     public static Response state(MasterView view) {
         return Response.newBuilder().setType(Response.Type.GET_STATE)
                 .setGetState(Response.GetState.newBuilder()

@@ -40,8 +40,12 @@ final class MasterFixture implements AutoCloseable {
     }
 
     MasterFixture(MasterConfig config) {
+        this(config, AllocationTimes.unregistered());
+    }
+
+    MasterFixture(MasterConfig config, AllocationTimes allocationTimes) {
         master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"), config, loop, timers,
-                new HierarchicalDrfAllocator(), new Random(1), registry);
+                new HierarchicalDrfAllocator(), new Random(1), registry, allocationTimes);
         run(master::start);
     }
 

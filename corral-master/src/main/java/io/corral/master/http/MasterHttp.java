@@ -25,7 +25,7 @@ import org.apache.mesos.v1.Protos.VersionInfo;
 public final class MasterHttp implements HttpHandler {
     private static final Set<String> LEADER_PATHS = Set.of(
             "/api/v1/scheduler", "/api/v1", AgentProtocol.PATH, "/state", "/state.json", "/state-summary",
-            "/frameworks", "/slaves", "/tasks", "/tasks.json", "/roles", "/roles.json");
+            "/frameworks", "/slaves", "/tasks", "/tasks.json", "/roles", "/roles.json", "/quota", "/weights");
 
     private final Leadership leadership;
     private final MetricsEndpoint metrics;
@@ -41,15 +41,17 @@ public final class MasterHttp implements HttpHandler {
     /**
      * @param flags   this master's flags and settings, as GET_FLAGS and {@code /flags} show them (no secrets)
      * @param version what GET_VERSION and {@code /version} report
+     * @param logging what GET_LOGGING_LEVEL and SET_LOGGING_LEVEL change (empty without logback)
      */
     public MasterHttp(Leadership leadership, MetricsEndpoint metrics, Executor readers,
-                      Supplier<Map<String, String>> flags, VersionInfo version) {
+                      Supplier<Map<String, String>> flags, VersionInfo version,
+                      Optional<io.corral.master.LoggingLevels> logging) {
         this.leadership = leadership;
         this.metrics = metrics;
         this.readers = readers;
         this.flags = flags;
         this.version = version;
-        this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot);
+        this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot, logging);
     }
 
     @Override
@@ -113,6 +115,12 @@ public final class MasterHttp implements HttpHandler {
             case "/api/v1" -> operator.handle(master, exchange);
             case AgentProtocol.PATH -> agents.handle(master, exchange);
             default -> {
+                if ((path.equals("/quota") || path.equals("/weights")) && !"GET".equals(exchange.method())) {
+                    exchange.respondText(405, "Expecting a 'GET' request, received '" + exchange.method()
+                            + "'; change " + path.substring(1) + " with the operator API's "
+                            + RoleJson.changedBy(path) + " call (POST /api/v1)");
+                    return;
+                }
                 Function<MasterView, byte[]> render = legacyJson(path, exchange);
                 master.view().thenApplyAsync(render, readers).whenComplete((json, failure) -> {
                     if (failure != null) {
@@ -132,6 +140,8 @@ public final class MasterHttp implements HttpHandler {
             case "/frameworks" -> StateJson::frameworks;
             case "/slaves" -> StateJson::slaves;
             case "/roles", "/roles.json" -> StateJson::roles;
+            case "/quota" -> RoleJson::quota;
+            case "/weights" -> RoleJson::weights;
             case "/tasks", "/tasks.json" -> {
                 StateJson.TasksQuery query = StateJson.TasksQuery.parse(exchange::queryParam);
                 yield view -> StateJson.tasks(view, query);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.master.Master;
 import io.corral.master.MasterCounts;
 import io.corral.master.MasterMetrics;
+import io.corral.master.PrometheusMetrics;
 import io.corral.protocol.Durations;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.zookeeper.health.EnsembleHealth;
@@ -15,6 +16,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -27,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * and its own view of ZooKeeper; nothing here redirects):
  * <ul>
  *   <li>{@code GET /metrics/snapshot[?timeout=5secs]}: {@link MasterMetrics#snapshot} as a flat JSON object;</li>
- *   <li>{@code GET /metrics}: the same in Prometheus's text format;</li>
+ *   <li>{@code GET /metrics}: the same in Prometheus's text format, written by Micrometer
+ *       ({@link PrometheusMetrics}), with the allocation cycle timer's histogram;</li>
  *   <li>{@code GET /master/zookeeper}: the ensemble's health ({@link EnsembleHealthJson}).</li>
  * </ul>
  * Each path also works with or without the {@code /master} prefix, like the master's other endpoints.
@@ -35,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>The master's figures come from its loop; if the loop does not answer within the timeout (default 5 s), they are
  * left out and the rest is served, as Mesos leaves out metrics that time out.
  *
- * <p>Threading: {@link #handle} runs on HTTP I/O threads and never blocks; the answer is sent when the loop's figures
- * arrive. {@link Sources} must be thread-safe.
+ * <p>Threading: {@link #handle} runs on HTTP I/O threads and never blocks; the answer is rendered on the reader
+ * executor once the loop's figures arrive. {@link Sources} must be thread-safe.
  */
 public final class MetricsEndpoint {
     public static final String SNAPSHOT_PATH = "/metrics/snapshot";
@@ -66,9 +69,19 @@ public final class MetricsEndpoint {
     }
 
     private final Sources sources;
+    private final PrometheusMetrics prometheus;
+    /** Where answers are rendered: the master's readers, never the loop or an I/O thread. */
+    private final Executor readers;
 
+    /** An endpoint with a registry of its own, rendering on the thread the figures arrive on (tests). */
     public MetricsEndpoint(Sources sources) {
+        this(sources, new PrometheusMetrics(), Runnable::run);
+    }
+
+    public MetricsEndpoint(Sources sources, PrometheusMetrics prometheus, Executor readers) {
         this.sources = sources;
+        this.prometheus = prometheus;
+        this.readers = readers;
     }
 
     /**
@@ -78,6 +91,14 @@ public final class MetricsEndpoint {
     public static MetricsEndpoint forMaster(Leadership leadership,
                                             Function<Master, CompletableFuture<MasterCounts>> counts,
                                             Supplier<EnsembleHealth> zookeeper, Clock clock) {
+        return forMaster(leadership, counts, zookeeper, clock, new PrometheusMetrics(), Runnable::run);
+    }
+
+    /** As above, with the process's Prometheus registry, rendering on {@code readers}. */
+    public static MetricsEndpoint forMaster(Leadership leadership,
+                                            Function<Master, CompletableFuture<MasterCounts>> counts,
+                                            Supplier<EnsembleHealth> zookeeper, Clock clock,
+                                            PrometheusMetrics prometheus, Executor readers) {
         long startedMillis = clock.millis();
         return new MetricsEndpoint(new Sources() {
             @Override
@@ -101,7 +122,7 @@ public final class MetricsEndpoint {
             public EnsembleHealth zookeeper() {
                 return zookeeper.get();
             }
-        });
+        }, prometheus, readers);
     }
 
     /** True for the paths this endpoint serves, with or without the {@code /master} prefix. */
@@ -119,8 +140,8 @@ public final class MetricsEndpoint {
             case SNAPSHOT_PATH -> withInput(exchange, input -> exchange.respond(200, "application/json",
                     json(MasterMetrics.snapshot(input))));
             case PROMETHEUS_PATH -> withInput(exchange, input -> exchange.respond(200,
-                    MasterMetrics.PROMETHEUS_CONTENT_TYPE,
-                    MasterMetrics.prometheus(input).getBytes(StandardCharsets.UTF_8)));
+                    PrometheusMetrics.CONTENT_TYPE,
+                    prometheus.render(MasterMetrics.metrics(input)).getBytes(StandardCharsets.UTF_8)));
             case "/zookeeper" -> exchange.respond(200, "application/json",
                     EnsembleHealthJson.toBytes(sources.zookeeper()));
             default -> exchange.respondText(404, "No such endpoint: " + exchange.path());
@@ -136,7 +157,7 @@ public final class MetricsEndpoint {
             exchange.respondText(400, e.getMessage());
             return;
         }
-        input(timeout).thenAccept(answer).exceptionally(failure -> {
+        input(timeout).thenAcceptAsync(answer, readers).exceptionally(failure -> {
             exchange.respondError(failure);
             return null;
         });

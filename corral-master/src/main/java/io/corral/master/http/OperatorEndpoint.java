@@ -1,5 +1,6 @@
 package io.corral.master.http;
 
+import io.corral.master.LoggingLevels;
 import io.corral.master.Master;
 import io.corral.master.MasterView;
 import io.corral.master.OperatorResponses;
@@ -10,6 +11,7 @@ import io.corral.protocol.http.HttpStream;
 import io.corral.protocol.http.MediaTypes;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -26,8 +28,10 @@ import org.apache.mesos.v1.master.Protos.Response;
  *
  * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}); UPDATE_WEIGHTS and UPDATE_QUOTA answer 200
  * once durable ({@link io.corral.master.RoleCalls}); RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES and
- * DESTROY_VOLUMES answer 202 once durable ({@link io.corral.master.ReservationCalls}). Calls for what Corral has not
- * built yet answer 400 and say so.
+ * DESTROY_VOLUMES answer 202 once durable ({@link io.corral.master.ReservationCalls}). GET_LOGGING_LEVEL and
+ * SET_LOGGING_LEVEL read and set the {@code io.corral} logger's level ({@link LoggingLevels}); SET answers 200 with
+ * an empty body, and the level reverts after the call's duration on the master's timers. Calls for what Corral has
+ * not built yet answer 400 and say so.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state; answers are built on {@code readers}.
  */
@@ -39,13 +43,17 @@ final class OperatorEndpoint {
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
     private final Function<Duration, CompletableFuture<Map<String, Number>>> metrics;
+    /** Empty when the process does not log through logback: the logging calls then answer 400. */
+    private final Optional<LoggingLevels> logging;
 
     OperatorEndpoint(Executor readers, Supplier<Map<String, String>> flags, VersionInfo version,
-                     Function<Duration, CompletableFuture<Map<String, Number>>> metrics) {
+                     Function<Duration, CompletableFuture<Map<String, Number>>> metrics,
+                     Optional<LoggingLevels> logging) {
         this.readers = readers;
         this.flags = flags;
         this.version = version;
         this.metrics = metrics;
+        this.logging = logging;
     }
 
     void handle(Master master, HttpExchange exchange) {
@@ -105,6 +113,7 @@ final class OperatorEndpoint {
             case UNRESERVE_RESOURCES -> !call.hasUnreserveResources();
             case CREATE_VOLUMES -> !call.hasCreateVolumes();
             case DESTROY_VOLUMES -> !call.hasDestroyVolumes();
+            case SET_LOGGING_LEVEL -> !call.hasSetLoggingLevel();
             default -> false;
         };
         if (bodyMissing) {
@@ -125,6 +134,10 @@ final class OperatorEndpoint {
                 return CompletableFuture.completedFuture(OperatorResponses.version(version));
             case GET_METRICS:
                 return metrics.apply(timeout(call)).thenApply(OperatorResponses::metrics);
+            case GET_LOGGING_LEVEL:
+                return CompletableFuture.completedFuture(OperatorResponses.loggingLevel(logging(call).verbosity()));
+            case SET_LOGGING_LEVEL:
+                return setLoggingLevel(master, call);
             case GET_STATE:
                 return fromView(master, OperatorResponses::state);
             case GET_AGENTS:
@@ -172,6 +185,39 @@ final class OperatorEndpoint {
             default:
                 throw new HttpError(400, "Operator call " + call.getType() + " is not supported by Corral yet");
         }
+    }
+
+    /**
+     * SET_LOGGING_LEVEL, checked here (both fields present, a duration from 0 to {@link LoggingLevels#MAX_DURATION})
+     * and applied on the loop, whose timers revert it; answered with an empty 200.
+     */
+    private CompletableFuture<Response> setLoggingLevel(Master master, Call call) {
+        LoggingLevels levels = logging(call);
+        Call.SetLoggingLevel set = call.getSetLoggingLevel();
+        if (!set.hasLevel()) {
+            throw new HttpError(400, "Failed to validate master::Call: Expecting 'set_logging_level.level' to be"
+                    + " present");
+        }
+        if (!set.hasDuration() || !set.getDuration().hasNanoseconds()) {
+            throw new HttpError(400, "Failed to validate master::Call: Expecting 'set_logging_level.duration' to be"
+                    + " present");
+        }
+        long nanos = set.getDuration().getNanoseconds();
+        if (nanos < 0 || nanos > LoggingLevels.MAX_DURATION.toNanos()) {
+            throw new HttpError(400, "Failed to validate master::Call: 'set_logging_level.duration' must be between"
+                    + " 0 and " + LoggingLevels.MAX_DURATION.toDays() + " days (" + LoggingLevels.MAX_DURATION.toNanos()
+                    + " nanoseconds), not " + nanos + " nanoseconds");
+        }
+        long level = Integer.toUnsignedLong(set.getLevel()); // uint32
+        return master.submit(() -> {
+            levels.set(level, Duration.ofNanos(nanos), master.timers());
+            return null;
+        });
+    }
+
+    private LoggingLevels logging(Call call) {
+        return logging.orElseThrow(() -> new HttpError(400, "Operator call " + call.getType()
+                + " is not supported by this master: its logging is not done by logback"));
     }
 
     /** A change decided on the loop: answered with an empty 200 once it is durable, or with the loop's error. */

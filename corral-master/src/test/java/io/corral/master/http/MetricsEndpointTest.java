@@ -70,7 +70,8 @@ class MetricsEndpointTest {
         assertThat(json.path("master/slaves_active").asInt()).isEqualTo(2);
         assertThat(json.path("master/cpus_percent").asDouble()).isEqualTo(0.25);
         assertThat(json.path("zookeeper/10.0.0.1:2181/is_leader").asInt()).isEqualTo(1);
-        assertThat(json.fieldNames()).toIterable().hasSize(62);
+        assertThat(json.fieldNames()).toIterable().hasSize(88);
+        assertThat(json.path("allocator/mesos/roles/eng/shares/dominant").asDouble()).isEqualTo(0.5);
         assertThat(get("/master/metrics/snapshot").body()).isEqualTo(response.body());
     }
 
@@ -83,8 +84,9 @@ class MetricsEndpointTest {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type"))
                 .contains("text/plain; version=0.0.4; charset=utf-8");
-        assertThat(response.body()).contains("\ncorral_master_slaves_active 2\n",
-                "corral_zookeeper_server_up{server=\"10.0.0.3:2181\"} 0\n");
+        assertThat(response.body()).contains("\ncorral_master_slaves_active 2.0\n",
+                "corral_zookeeper_server_up{server=\"10.0.0.3:2181\"} 0.0\n",
+                "corral_allocator_mesos_roles_shares_dominant{role=\"eng\"} 0.5\n");
     }
 
     @Test
