@@ -204,8 +204,15 @@ public final class Master implements AutoCloseable {
 
     private void scheduleAllocationTick() {
         allocationTimer = timers.schedule(config.allocationInterval(), () -> {
-            allocate();
-            scheduleAllocationTick();
+            try {
+                allocate();
+            } catch (RuntimeException e) {
+                // A cycle that fails (a bug, or state no offer can be made of) must not end allocation for the
+                // whole term: the next tick tries again.
+                LOG.error("Allocation cycle failed; trying again at the next interval", e);
+            } finally {
+                scheduleAllocationTick();
+            }
         });
     }
 

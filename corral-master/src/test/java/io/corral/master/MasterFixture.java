@@ -44,8 +44,16 @@ final class MasterFixture implements AutoCloseable {
     }
 
     MasterFixture(MasterConfig config, AllocationTimes allocationTimes) {
+        this(config, allocationTimes, new HierarchicalDrfAllocator());
+    }
+
+    MasterFixture(MasterConfig config, io.corral.master.allocator.Allocator allocator) {
+        this(config, AllocationTimes.unregistered(), allocator);
+    }
+
+    MasterFixture(MasterConfig config, AllocationTimes allocationTimes, io.corral.master.allocator.Allocator allocator) {
         master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"), config, loop, timers,
-                new HierarchicalDrfAllocator(), new Random(1), registry, allocationTimes);
+                allocator, new Random(1), registry, allocationTimes);
         run(master::start);
     }
 
