@@ -261,22 +261,23 @@ public final class Master implements AutoCloseable {
             }
         }
         List<AllocationInput.FrameworkDemand> demands = new ArrayList<>();
+        List<AllocationInput.RoleHolding> idle = new ArrayList<>();
         for (Framework framework : frameworks.values()) {
-            if (!framework.isConnected()) {
-                continue;
-            }
             boolean refinement = framework.hasCapability(FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
             boolean gpus = framework.hasCapability(FrameworkInfo.Capability.Type.GPU_RESOURCES);
             for (String role : framework.roles()) {
-                if (!framework.isSuppressed(role)) {
-                    demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), role,
-                            heldBy(framework, role), refinement, gpus));
+                ResourceSet held = heldBy(framework, role);
+                if (framework.isConnected() && !framework.isSuppressed(role)) {
+                    demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), role, held,
+                            refinement, gpus));
+                } else if (!held.isEmpty()) {
+                    idle.add(new AllocationInput.RoleHolding(role, held));
                 }
             }
         }
         Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
         roles.forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
-        return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()), policies);
+        return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()), policies, idle);
     }
 
     /** What {@code framework} holds in {@code role}: its live tasks' and its offers' resources allocated to it. */

@@ -7,23 +7,35 @@ import java.util.Set;
 
 /**
  * An immutable snapshot of what the allocator needs: the free resources of every connected agent, the frameworks
- * that want offers with what they hold now, the (framework, agent) pairs a framework declined recently, and the
- * roles an operator gave a weight or quota (a role not in {@code roles} has weight 1 and no quota).
+ * that want offers with what they hold now, the (framework, agent) pairs a framework declined recently, the roles an
+ * operator gave a weight or quota (a role not in {@code roles} has weight 1 and no quota), and what frameworks that
+ * want no offers now (suppressed, or disconnected) hold by role ({@code idle}): it counts towards their role's share
+ * and quota consumption, as in Mesos, though they are offered nothing.
  */
 public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters,
-                              Map<String, RolePolicy> roles) {
+                              Map<String, RolePolicy> roles, List<RoleHolding> idle) {
 
     public AllocationInput {
         agents = List.copyOf(agents);
         frameworks = List.copyOf(frameworks);
         filters = Set.copyOf(filters);
         roles = Map.copyOf(roles);
+        idle = List.copyOf(idle);
+    }
+
+    /** Nobody holds resources without wanting offers. */
+    public AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters,
+                           Map<String, RolePolicy> roles) {
+        this(agents, frameworks, filters, roles, List.of());
     }
 
     /** No role has a weight or quota set. */
     public AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters) {
         this(agents, frameworks, filters, Map.of());
     }
+
+    /** What frameworks of {@code role} that want no offers now hold (used and offered). */
+    public record RoleHolding(String role, ResourceSet held) {}
 
     /**
      * What an operator set for a role: its {@code weight} (shares are divided by it: a role of weight 2 gets twice

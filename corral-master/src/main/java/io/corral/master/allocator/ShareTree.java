@@ -129,6 +129,12 @@ final class ShareTree {
                 n.active = true;
             }
         }
+        for (AllocationInput.RoleHolding holding : input.idle()) {
+            long[] held = kindIndex.millis(holding.held());
+            for (Node n = role(pathOf(holding.role())); n != null; n = n.parent) {
+                add(n.held, held); // counts towards shares and quota, but makes no node active
+            }
+        }
         // Sorted, so that the tree is built the same way whatever the map's iteration order.
         new TreeMap<>(policies).forEach((path, policy) -> {
             if (policy != null && policy.guarantees() != null && !policy.guarantees().isEmpty()) {

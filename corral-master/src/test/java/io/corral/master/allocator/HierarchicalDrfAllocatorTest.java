@@ -550,4 +550,33 @@ class HierarchicalDrfAllocatorTest {
             assertThat(proposals).singleElement().satisfies(p -> assertThat(p.frameworkId()).isEqualTo("f2"));
         }
     }
+
+    @Nested
+    class IdleHoldings {
+        @Test
+        void whatASuppressedFrameworkHoldsStillCountsTowardsItsRolesShare() {
+            // eng's suppressed framework holds 4 cpus; eng's active one is therefore behind ops on both agents.
+            List<OfferProposal> proposals = allocator.allocate(new AllocationInput(
+                    agents(2, "cpus:2;mem:2048"),
+                    List.of(framework("f-eng", "eng"), framework("f-ops", "ops")), Set.of(), Map.of(),
+                    List.of(new AllocationInput.RoleHolding("eng", ResourceSet.parse("cpus:4;mem:4096")))),
+                    new Random(3));
+
+            assertThat(byFramework(proposals, "cpus")).containsEntry("f-ops", 4.0).doesNotContainKey("f-eng");
+        }
+
+        @Test
+        void whatASuppressedFrameworkHoldsCountsTowardsItsRolesGuarantee() {
+            List<OfferProposal> proposals = allocator.allocate(new AllocationInput(
+                    agents(2, "cpus:1;mem:1024"),
+                    List.of(framework("f-eng", "eng"), framework("f-ops", "ops")), Set.of(),
+                    Map.of("eng", guarantee("cpus:2")),
+                    List.of(new AllocationInput.RoleHolding("eng", ResourceSet.parse("cpus:2;mem:2048")))),
+                    new Random(3));
+
+            // eng's guarantee is met by what it holds already, so nothing is set aside for it: ops, far below
+            // eng's share, gets both agents.
+            assertThat(byFramework(proposals, "cpus")).containsOnly(java.util.Map.entry("f-ops", 2.0));
+        }
+    }
 }
