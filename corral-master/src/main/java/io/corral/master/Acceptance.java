@@ -290,7 +290,7 @@ final class Acceptance {
     /** What no operation used goes back to the agent, declined for the ACCEPT's refuse_seconds. */
     private void releaseUnused() {
         if (pool.isEmpty() || master.agents.get(agent.id()) != agent) {
-            master.allocateSoon();
+            master.offers.allocateSoon();
             return;
         }
         // Re-enter through an offer so one code path returns resources and installs the decline filter.
@@ -301,7 +301,7 @@ final class Acceptance {
                 .setHostname(agent.info().getHostname())
                 .build(), pool, role);
         agent.addOffer(leftover);
-        master.removeOffer(leftover, false, refuse);
+        master.offers.remove(leftover, false, refuse);
     }
 
     private void taskError(TaskInfo task, String message) {

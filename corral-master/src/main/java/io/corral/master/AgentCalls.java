@@ -78,7 +78,7 @@ public final class AgentCalls {
         if (agent.link() != null && agent.link() != link) {
             agent.link().close();
             // Offers of the replaced stream were made of the old resources: take them back before the new total.
-            master.rescindOffersOf(agent.offers(), true);
+            master.offers.rescind(agent.offers(), true);
         }
         master.countRegistration(register.agentInfo().hasId());
         agent.attach(link, info);
@@ -91,7 +91,7 @@ public final class AgentCalls {
         LOG.info("Agent {} at {}:{} {} with {} ({} tasks)", agent.id().getValue(), info.getHostname(),
                 info.getPort(), register.agentInfo().hasId() ? "re-registered" : "registered", agent.total(),
                 agent.tasks().size());
-        master.allocateSoon();
+        master.offers.allocateSoon();
     }
 
     /**
@@ -324,7 +324,7 @@ public final class AgentCalls {
             agent.link().close();
             agent.detach();
         }
-        master.rescindOffersOf(agent.offers(), true);
+        master.offers.rescind(agent.offers(), true);
         master.operatorStreams.publish(() -> OperatorEvents.agentRemoved(agent.id()));
         for (Task task : agent.tasks()) {
             if (task.isTerminal()) {
@@ -374,7 +374,7 @@ public final class AgentCalls {
             return;
         }
         agent.detach();
-        master.rescindOffersOf(agent.offers(), true);
+        master.offers.rescind(agent.offers(), true);
         LOG.info("Agent {} disconnected; its {} tasks are kept until it re-registers", agentId.getValue(),
                 agent.tasks().size());
     }

@@ -54,14 +54,14 @@ final class DurableChanges {
             Agent agent = master.agents.get(stored.agent().info().getId());
             if (agent != null) {
                 agent.checkpointed(stored.agent().checkpointed());
-                master.allocateSoon();
+                master.offers.allocateSoon();
             }
         } else if (change instanceof DurableChange.FrameworkStored stored) {
             applyFramework(master, stored.framework());
         } else if (change instanceof DurableChange.RolesStored stored) {
             stored.roles().forEach(role -> master.roles.put(role.role(), role));
             stored.cleared().forEach(master.roles::remove);
-            master.allocateSoon();
+            master.offers.allocateSoon();
         } else if (change instanceof DurableChange.FrameworkRemoved removed) {
             Framework framework = master.frameworks.get(removed.frameworkId());
             if (framework != null) {
@@ -123,7 +123,7 @@ final class DurableChanges {
     /** Removes a framework for good: its offers, its tasks (agents are told to shut it down) and its stream. */
     private static void removeFramework(Master master, Framework framework, String why) {
         LOG.info("Removing framework {} ({}): {}", framework.id().getValue(), framework.info().getName(), why);
-        master.rescindOffersOf(framework.offers(), false);
+        master.offers.rescind(framework.offers(), false);
         Set<AgentID> agentsWithTasks = new HashSet<>();
         for (Task task : List.copyOf(framework.tasks().values())) {
             agentsWithTasks.add(task.agentId());
@@ -154,6 +154,6 @@ final class DurableChanges {
         while (master.completedFrameworkViews.size() > Master.MAX_COMPLETED_FRAMEWORKS) {
             master.completedFrameworkViews.removeFirst();
         }
-        master.allocateSoon();
+        master.offers.allocateSoon();
     }
 }

@@ -1,12 +1,9 @@
 package io.corral.master;
 
-import io.corral.master.allocator.AllocationInput;
 import io.corral.master.allocator.Allocator;
-import io.corral.master.allocator.OfferProposal;
 import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.FrameworkView;
-import io.corral.master.state.Offer;
 import io.corral.master.state.OperatorLink;
 import io.corral.master.state.Task;
 import io.corral.protocol.TaskStates;
@@ -17,14 +14,10 @@ import io.corral.zookeeper.registry.RoleRecord;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
-import io.corral.protocol.resources.Reservations;
-import io.corral.protocol.resources.ResourceSet;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,13 +31,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.FrameworkID;
-import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.MasterInfo;
-import org.apache.mesos.v1.Protos.OfferID;
 import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
-import org.apache.mesos.v1.Protos.URL;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,10 +46,13 @@ import org.slf4j.LoggerFactory;
  * they turn a request into an event with {@link #submit} and answer from its future. Every method not marked
  * otherwise must run on the loop; none blocks. Timers come from the injected {@link Timers} and fire on the loop.
  *
- * <p>Calls from frameworks are handled by {@link SchedulerCalls}, calls from agents by {@link AgentCalls}, operators'
- * role settings by {@link RoleCalls}; all work on this state from the loop. This class keeps what they share: entity
- * maps, offers and allocation, task status records ({@link #record}, the one place the task state table's effects
- * are carried out), status updates sent to frameworks, and the spine's three doors:
+ * <p>Calls from frameworks are handled by {@link SchedulerCalls} (ACCEPT by {@link Acceptance}, operation feedback
+ * by {@link OperationCalls}), calls from agents by {@link AgentCalls}, operators' role settings by {@link RoleCalls}
+ * and reservations by {@link ReservationCalls}; all work on this state from the loop. Offers, decline filters and
+ * allocation are their own domain, {@link Offers}; writes of an agent's registry document are serialized by
+ * {@link AgentWrites}. This class keeps what they share: entity maps, task status records ({@link #record}, the one
+ * place the task state table's effects are carried out), status updates sent to frameworks, and the spine's three
+ * doors:
  * <ul>
  *   <li>{@link #commit}: a durable change is written to the registry and applied ({@link DurableChanges}) only once
  *       ZooKeeper confirmed it; a refused write changes nothing;
@@ -82,21 +75,16 @@ public final class Master implements AutoCloseable {
     private MasterConfig config;
     private final EventLoop loop;
     private final Timers timers;
-    private final Allocator allocator;
-    private final Random random;
     private final MasterIds ids;
     private final Registry registry;
     private final long startMillis;
-    private final AllocationTimes allocationTimes;
 
     final Map<FrameworkID, Framework> frameworks = new LinkedHashMap<>();
     final Map<AgentID, Agent> agents = new LinkedHashMap<>();
-    final Map<OfferID, Offer> offers = new HashMap<>();
+    /** The outstanding offers, decline filters and allocation cycles. */
+    final Offers offers;
     /** Roles an operator gave a weight or quota, by name; every other role has weight 1 and no quota. */
     final Map<String, RoleRecord> roles = new java.util.TreeMap<>();
-    /** Declined (framework, agent) pairs and when each filter expires. */
-    private final Map<AllocationInput.Filter, Long> filters = new HashMap<>();
-    private boolean allocationPending;
     /** Completed frameworks as readers see them: frozen when they are removed. */
     final Deque<FrameworkView> completedFrameworkViews = new ArrayDeque<>();
     private volatile MasterView published;
@@ -104,12 +92,10 @@ public final class Master implements AutoCloseable {
     private final Queue<CompletableFuture<MasterView>> viewWaiters = new ConcurrentLinkedQueue<>();
     private MasterCounts.TaskCounters taskCounters = MasterCounts.TaskCounters.NONE;
     private MasterCounts.AgentCounters agentCounters = MasterCounts.AgentCounters.NONE;
-    private long allocationRuns;
     /** While the ZooKeeper connection is suspended the master may no longer lead: it decides nothing. */
     private boolean paused;
     /** Frameworks whose removal is being written to the registry. */
     private final Set<FrameworkID> pendingRemovals = new HashSet<>();
-    private Timers.Cancellable allocationTimer;
     private Timers.Cancellable pingTimer;
 
     private final SchedulerCalls schedulerCalls;
@@ -129,15 +115,13 @@ public final class Master implements AutoCloseable {
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
                   Random random, Registry registry, AllocationTimes allocationTimes) {
         this.info = info;
-        this.allocationTimes = allocationTimes;
         this.registry = registry;
         this.config = config;
         this.loop = loop;
         this.timers = timers;
-        this.allocator = allocator;
-        this.random = random;
         this.ids = new MasterIds(info.getId());
         this.startMillis = timers.nowMillis();
+        this.offers = new Offers(this, allocator, random, allocationTimes);
         this.schedulerCalls = new SchedulerCalls(this);
         this.agentCalls = new AgentCalls(this);
         this.roleCalls = new RoleCalls(this);
@@ -154,7 +138,7 @@ public final class Master implements AutoCloseable {
 
     /** Starts the periodic work of a leadership term. Call on the loop. */
     public void start() {
-        scheduleAllocationTick();
+        offers.start();
         schedulePings();
     }
 
@@ -191,207 +175,20 @@ public final class Master implements AutoCloseable {
     public Collection<Framework> frameworks() { return frameworks.values(); }
     public Collection<Agent> agents() { return agents.values(); }
     public int outstandingOffers() { return offers.size(); }
+    Map<String, RoleRecord> roles() { return roles; }
 
-    // ---- offers and allocation ----
-
-    /** Asks for an allocation after the events already queued: many changes in a burst cost one allocation. */
-    void allocateSoon() {
-        if (!allocationPending) {
-            allocationPending = true;
-            loop.execute(this::allocate);
-        }
-    }
-
-    private void scheduleAllocationTick() {
-        allocationTimer = timers.schedule(config.allocationInterval(), () -> {
-            try {
-                allocate();
-            } catch (RuntimeException e) {
-                // A cycle that fails (a bug, or state no offer can be made of) must not end allocation for the
-                // whole term: the next tick tries again.
-                LOG.error("Allocation cycle failed; trying again at the next interval", e);
-            } finally {
-                scheduleAllocationTick();
-            }
-        });
-    }
+    // ---- pausing ----
 
     /** Stops (or resumes) the decisions the master takes on its own: allocation and removals on timeouts. */
     public void setPaused(boolean paused) {
         this.paused = paused;
         if (!paused) {
-            allocateSoon();
+            offers.allocateSoon();
         }
     }
 
     boolean isPaused() {
         return paused;
-    }
-
-    /** One allocation cycle: snapshot, ask the pure allocator, turn its proposals into offers. */
-    void allocate() {
-        allocationPending = false;
-        if (paused) {
-            return;
-        }
-        allocationRuns++;
-        long started = System.nanoTime(); // a duration for the metrics only: decisions use the injected clock
-        long now = timers.nowMillis();
-        filters.values().removeIf(expiry -> expiry <= now);
-        List<OfferProposal> proposals = allocator.allocate(allocationInput(), random);
-        Map<FrameworkID, List<org.apache.mesos.v1.Protos.Offer>> byFramework = new LinkedHashMap<>();
-        for (OfferProposal proposal : proposals) {
-            Offer offer = createOffer(proposal);
-            byFramework.computeIfAbsent(offer.frameworkId(), k -> new ArrayList<>()).add(offer.proto());
-        }
-        allocationTimes.record(System.nanoTime() - started); // as Mesos times it: the algorithm, not the sending
-        byFramework.forEach((frameworkId, protos) -> frameworks.get(frameworkId).link().send(Event.newBuilder()
-                .setType(Event.Type.OFFERS)
-                .setOffers(Event.Offers.newBuilder().addAllOffers(protos))
-                .build()));
-    }
-
-    /** What the allocator decides from: connected agents, frameworks that want offers, filters, role policies. */
-    AllocationInput allocationInput() {
-        List<AllocationInput.AgentSlot> slots = new ArrayList<>();
-        for (Agent agent : agents.values()) {
-            if (agent.isConnected()) {
-                slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
-                        agent.free(), agent.total()));
-            }
-        }
-        List<AllocationInput.FrameworkDemand> demands = new ArrayList<>();
-        List<AllocationInput.RoleHolding> idle = new ArrayList<>();
-        for (Framework framework : frameworks.values()) {
-            boolean refinement = framework.hasCapability(FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
-            boolean gpus = framework.hasCapability(FrameworkInfo.Capability.Type.GPU_RESOURCES);
-            for (String role : framework.roles()) {
-                ResourceSet held = heldBy(framework, role);
-                if (framework.isConnected() && !framework.isSuppressed(role)) {
-                    demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), role, held,
-                            refinement, gpus));
-                } else if (!held.isEmpty()) {
-                    idle.add(new AllocationInput.RoleHolding(role, held));
-                }
-            }
-        }
-        Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
-        roles.forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
-        return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()), policies, idle);
-    }
-
-    /** What {@code framework} holds in {@code role}: its live tasks' and its offers' resources allocated to it. */
-    private ResourceSet heldBy(Framework framework, String role) {
-        ResourceSet held = ResourceSet.empty();
-        for (Task task : framework.tasks().values()) {
-            if (!task.isTerminal() && task.roleOr(framework.role()).equals(role)) {
-                held = held.plus(task.resources());
-            }
-        }
-        for (OfferID offerId : framework.offers()) {
-            Offer offer = offers.get(offerId);
-            if (offer.role().equals(role)) {
-                held = held.plus(offer.resources());
-            }
-        }
-        return held;
-    }
-
-    private Offer createOffer(OfferProposal proposal) {
-        Agent agent = agents.get(AgentID.newBuilder().setValue(proposal.agentId()).build());
-        Framework framework = frameworks.get(FrameworkID.newBuilder().setValue(proposal.frameworkId()).build());
-        org.apache.mesos.v1.Protos.Offer proto = org.apache.mesos.v1.Protos.Offer.newBuilder()
-                .setId(ids.nextOffer())
-                .setFrameworkId(framework.id())
-                .setAgentId(agent.id())
-                .setHostname(agent.info().getHostname())
-                .setUrl(agentUrl(agent))
-                .addAllResources(inFormatOf(framework, proposal.resources()))
-                .setAllocationInfo(org.apache.mesos.v1.Protos.Resource.AllocationInfo.newBuilder()
-                        .setRole(proposal.role()))
-                .build();
-        Offer offer = new Offer(proto, proposal.resources().withoutAllocationInfo(), proposal.role());
-        offers.put(offer.id(), offer);
-        agent.addOffer(offer);
-        framework.offers().add(offer.id());
-        config.offerTimeout().ifPresent(timeout -> timers.schedule(timeout, () -> {
-            if (offers.get(offer.id()) == offer && !paused) {
-                removeOffer(offer, true, Duration.ZERO);
-            }
-        }));
-        return offer;
-    }
-
-    /**
-     * Resources as {@code framework} reads them: the reservations stack for frameworks with RESERVATION_REFINEMENT
-     * (unreserved resources without a role), Mesos's old {@code role}/{@code reservation} fields for the others.
-     */
-    static List<org.apache.mesos.v1.Protos.Resource> inFormatOf(Framework framework, ResourceSet resources) {
-        boolean refinement = framework.hasCapability(
-                org.apache.mesos.v1.Protos.FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
-        List<org.apache.mesos.v1.Protos.Resource> shown = new ArrayList<>();
-        for (org.apache.mesos.v1.Protos.Resource resource : resources.toList()) {
-            if (refinement) {
-                shown.add(Reservations.isUnreserved(resource) ? resource.toBuilder().clearRole().build() : resource);
-            } else {
-                org.apache.mesos.v1.Protos.Resource old = Reservations.downgraded(resource);
-                if (old != null) {
-                    shown.add(old);
-                }
-            }
-        }
-        return shown;
-    }
-
-    private static URL agentUrl(Agent agent) {
-        return URL.newBuilder()
-                .setScheme("http")
-                .setAddress(org.apache.mesos.v1.Protos.Address.newBuilder()
-                        .setHostname(agent.info().getHostname())
-                        .setIp(agent.info().getHostname())
-                        .setPort(agent.info().getPort()))
-                .setPath("/slave(1)")
-                .build();
-    }
-
-    /**
-     * Takes an offer off the table and gives its resources back to its agent. {@code notify} sends RESCIND to the
-     * framework (needed when the framework may still try to use it); {@code refuse} filters the agent for the
-     * framework for that long (a decline), when positive.
-     */
-    void removeOffer(Offer offer, boolean notify, Duration refuse) {
-        offers.remove(offer.id());
-        Agent agent = agents.get(offer.agentId());
-        if (agent != null) {
-            agent.removeOffer(offer);
-        }
-        Framework framework = frameworks.get(offer.frameworkId());
-        if (framework != null) {
-            framework.offers().remove(offer.id());
-            if (notify && framework.isConnected()) {
-                framework.link().send(Event.newBuilder().setType(Event.Type.RESCIND)
-                        .setRescind(Event.Rescind.newBuilder().setOfferId(offer.id())).build());
-            }
-        }
-        if (!refuse.isZero() && !refuse.isNegative()) {
-            filters.put(new AllocationInput.Filter(offer.frameworkId().getValue(), offer.agentId().getValue()),
-                    timers.nowMillis() + refuse.toMillis());
-        }
-        allocateSoon();
-    }
-
-    /** Removes every filter of {@code framework} (REVIVE). */
-    void clearFilters(Framework framework) {
-        filters.keySet().removeIf(f -> f.frameworkId().equals(framework.id().getValue()));
-    }
-
-    void rescindOffersOf(Collection<OfferID> offerIds, boolean notify) {
-        for (OfferID offerId : List.copyOf(offerIds)) {
-            Offer offer = offers.get(offerId);
-            if (offer != null) {
-                removeOffer(offer, notify, Duration.ZERO);
-            }
-        }
     }
 
     // ---- tasks and status updates ----
@@ -413,7 +210,7 @@ public final class Master implements AutoCloseable {
             Agent agent = agents.get(task.agentId());
             if (agent != null && agent.task(task.frameworkId(), task.id()) == task) {
                 agent.releaseTaskResources(task);
-                allocateSoon();
+                offers.allocateSoon();
             }
         }
         if (transition.has(SideEffect.COUNT_TERMINAL)) {
@@ -476,12 +273,7 @@ public final class Master implements AutoCloseable {
 
     /** What subscribed operators are told of {@code framework} as it is now: its view with the offers it holds. */
     FrameworkView frameworkView(Framework framework) {
-        return framework.view(offersHeldBy(framework));
-    }
-
-    private List<org.apache.mesos.v1.Protos.Offer> offersHeldBy(Framework framework) {
-        return framework.offers().stream().map(offers::get).filter(java.util.Objects::nonNull).map(Offer::proto)
-                .toList();
+        return framework.view(offers.heldBy(framework));
     }
 
     private void publish() {
@@ -490,26 +282,14 @@ public final class Master implements AutoCloseable {
                 loop.startedEvents(), // this event included: the view is current until another one starts
                 info, startMillis,
                 agents.values().stream().map(Agent::view).toList(),
-                frameworks.values().stream().map(f -> f.view(offersHeldBy(f))).toList(),
+                frameworks.values().stream().map(f -> f.view(offers.heldBy(f))).toList(),
                 List.copyOf(completedFrameworkViews), List.copyOf(roles.values()),
-                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns,
-                activeFilters(), allocationPending);
+                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), offers.allocationRuns(),
+                offers.activeFilters(), offers.isAllocationPending());
         published = view;
         for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {
             waiter.complete(view);
         }
-    }
-
-    /** Decline filters not yet expired, counted by framework id (expired ones are dropped only when allocating). */
-    private Map<String, Long> activeFilters() {
-        long now = timers.nowMillis();
-        Map<String, Long> active = new HashMap<>();
-        filters.forEach((filter, expiry) -> {
-            if (expiry > now) {
-                active.merge(filter.frameworkId(), 1L, Long::sum);
-            }
-        });
-        return active;
     }
 
     void addTask(Framework framework, Agent agent, Task task) {
@@ -667,9 +447,7 @@ public final class Master implements AutoCloseable {
     public void close() {
         loop.submit(() -> {
             operatorStreams.closeAll();
-            if (allocationTimer != null) {
-                allocationTimer.cancel();
-            }
+            offers.stop();
             if (pingTimer != null) {
                 pingTimer.cancel();
             }

@@ -61,7 +61,7 @@ public final class ReservationCalls {
 
     private CompletableFuture<Void> change(AgentID agentId, String what, Operation operation) {
         Agent agent = registered(agentId);
-        master.rescindOffersOf(agent.offers(), true);
+        master.offers.rescind(agent.offers(), true);
         return master.agentWrites().commit(agentId, () -> decide(agent, what, operation), () -> {
             if (agent.isConnected()) {
                 agent.link().send(AgentEvent.checkpointResources(agent.checkpointed()));

@@ -106,7 +106,7 @@ public final class SchedulerCalls {
             old.send(error("Framework failed over"));
             old.close();
         }
-        master.rescindOffersOf(framework.offers(), false);
+        master.offers.rescind(framework.offers(), false);
         framework.attach(link);
         LOG.info("Framework {} ({}) {}", framework.id().getValue(), framework.info().getName(),
                 old != null ? "failed over to a new subscription"
@@ -125,7 +125,7 @@ public final class SchedulerCalls {
                         .setMasterInfo(master.info()))
                 .build());
         master.scheduleHeartbeat(framework);
-        master.allocateSoon();
+        master.offers.allocateSoon();
     }
 
     private static void validateSubscribe(Call call, FrameworkInfo info) {
@@ -179,7 +179,7 @@ public final class SchedulerCalls {
             return;
         }
         framework.detach();
-        master.rescindOffersOf(framework.offers(), false);
+        master.offers.rescind(framework.offers(), false);
         master.operatorStreams.publish(() -> OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
         double timeoutSeconds = framework.info().getFailoverTimeout();
         LOG.info("Framework {} disconnected; failover timeout {}s", frameworkId.getValue(), timeoutSeconds);
@@ -253,12 +253,12 @@ public final class SchedulerCalls {
             for (OfferID offerId : List.copyOf(framework.offers())) {
                 Offer offer = master.offers.get(offerId);
                 if (offer != null && (!roles.contains(offer.role()) || suppressed.contains(offer.role()))) {
-                    master.removeOffer(offer, true, Duration.ZERO); // a role it no longer wants offers in
+                    master.offers.remove(offer, true, Duration.ZERO); // a role it no longer wants offers in
                 }
             }
             framework.setSuppressedRoles(suppressed);
             master.operatorStreams.publish(() -> OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
-            master.allocateSoon();
+            master.offers.allocateSoon();
         });
     }
 
@@ -301,7 +301,7 @@ public final class SchedulerCalls {
         for (OfferID offerId : offerIds) {
             Offer offer = master.offers.get(offerId);
             if (offer != null && offer.frameworkId().equals(framework.id())) {
-                master.removeOffer(offer, false, refuse);
+                master.offers.remove(offer, false, refuse);
             }
         }
     }
@@ -316,8 +316,8 @@ public final class SchedulerCalls {
     public void revive(Framework framework, Call.Revive revive) {
         requireOwnRoles(framework.info(), revive.getRolesList(), "REVIVE");
         framework.revive(revive.getRolesList());
-        master.clearFilters(framework);
-        master.allocateSoon();
+        master.offers.clearFilters(framework);
+        master.offers.allocateSoon();
     }
 
     private static void requireOwnRoles(FrameworkInfo info, List<String> roles, String call) {
@@ -338,7 +338,7 @@ public final class SchedulerCalls {
         String invalid = takeOffers(framework, accept.getOfferIdsList(), used);
         if (invalid != null) {
             for (Offer offer : used) {
-                master.removeOffer(offer, false, Duration.ZERO);
+                master.offers.remove(offer, false, Duration.ZERO);
             }
             TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
             for (TaskInfo task : launchedTasks(accept)) {
@@ -348,9 +348,8 @@ public final class SchedulerCalls {
             return;
         }
         Agent agent = master.agents.get(used.get(0).agentId());
-        for (Offer offer : used) { // off the table; their resources stay booked on the agent until the ACCEPT is done
-            master.offers.remove(offer.id());
-            framework.offers().remove(offer.id());
+        for (Offer offer : used) {
+            master.offers.withdraw(offer, framework);
         }
         new Acceptance(master, framework, agent, used, accept.getOperationsList(),
                 refuseDuration(accept.getFilters())).run();

@@ -50,7 +50,7 @@ class AgentUnreachableTest {
         }
         RecordingLink frameworkLink = new RecordingLink();
         FrameworkID frameworkId = fixture.subscribe(info.build(), frameworkLink);
-        fixture.run(() -> fixture.master.allocate());
+        fixture.run(() -> fixture.master.offers.allocate());
         Offer offer = frameworkLink.schedulerEvents(Event.Type.OFFERS).get(0).getOffers().getOffers(0);
         TaskInfo task = TaskInfo.newBuilder().setName("t").setTaskId(TaskID.newBuilder().setValue("t1"))
                 .setAgentId(agentId).setCommand(CommandInfo.newBuilder().setValue("sleep 100"))

@@ -44,7 +44,7 @@ class AllocatorFiguresTest {
         assertThat(subscribed).containsEntry("allocator/mesos/resources/cpus/total", 4.0)
                 .containsEntry("allocator/mesos/resources/mem/total", 4096.0);
 
-        fixture.run(() -> fixture.master.allocate());
+        fixture.run(() -> fixture.master.offers.allocate());
         Map<String, Number> offered = snapshot();
         assertThat(offered).as("offered resources count, as in Mesos's allocator")
                 .containsEntry("allocator/mesos/roles/eng/shares/dominant", 1.0)
@@ -60,7 +60,7 @@ class AllocatorFiguresTest {
                 .containsEntry("allocator/mesos/offer_filters/roles/eng/active", 1L);
 
         fixture.advance(Duration.ofSeconds(6)); // the filter expired and the rest was offered again
-        fixture.run(() -> fixture.master.allocate());
+        fixture.run(() -> fixture.master.offers.allocate());
         assertThat(snapshot()).containsEntry("allocator/mesos/offer_filters/roles/eng/active", 0L)
                 .containsEntry("allocator/mesos/roles/eng/shares/dominant", 1.0);
     }
@@ -73,7 +73,7 @@ class AllocatorFiguresTest {
         fixture.onLoop(() -> fixture.master.roleCalls().updateWeights(
                 List.of(WeightInfo.newBuilder().setRole("eng").setWeight(2).build()))).join();
         fixture.subscribe(MasterFixture.frameworkInfo(60).toBuilder().setRole("eng").build(), new RecordingLink());
-        fixture.run(() -> fixture.master.allocate()); // the quota's limit: 3 of the 4 cpus are offered
+        fixture.run(() -> fixture.master.offers.allocate()); // the quota's limit: 3 of the 4 cpus are offered
 
         assertThat(snapshot())
                 .containsEntry("allocator/mesos/quota/roles/eng/resources/cpus/guarantee", 2.0)
@@ -92,11 +92,11 @@ class AllocatorFiguresTest {
         assertThat(snapshot()).containsEntry("allocator/mesos/allocation_runs", 0L)
                 .doesNotContainKey("allocator/mesos/allocation_run_ms");
 
-        fixture.run(() -> fixture.master.allocate());
+        fixture.run(() -> fixture.master.offers.allocate());
         assertThat(snapshot()).containsKey("allocator/mesos/allocation_run_ms")
                 .doesNotContainKey("allocator/mesos/allocation_run_ms/count");
 
-        fixture.run(() -> fixture.master.allocate());
+        fixture.run(() -> fixture.master.offers.allocate());
         Map<String, Number> two = snapshot();
         assertThat(two).containsEntry("allocator/mesos/allocation_runs", 2L)
                 .containsEntry("allocator/mesos/allocation_run_ms/count", 2L)

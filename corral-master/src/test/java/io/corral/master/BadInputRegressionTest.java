@@ -71,7 +71,7 @@ class BadInputRegressionTest {
         assertThat(error.getMessage()).isEqualTo("Task uses invalid resources: " + why);
         Agent agent = agent(agentId);
         assertThat(agent.used().isEmpty()).isTrue();
-        fixture.run(() -> fixture.master.allocate());
+        fixture.run(() -> fixture.master.offers.allocate());
         assertThat(ResourceSet.of(offer(framework).getResourcesList()).withoutAllocationInfo())
                 .as("the whole agent is offered again").isEqualTo(ResourceSet.parse("cpus:4;mem:4096"));
     }
@@ -254,7 +254,7 @@ class BadInputRegressionTest {
 
         assertThat(framework.schedulerEvents(Event.Type.RESCIND)).extracting(e -> e.getRescind().getOfferId())
                 .containsExactly(old.getId());
-        fixture.run(() -> fixture.master.allocate());
+        fixture.run(() -> fixture.master.offers.allocate());
         assertThat(ResourceSet.of(offer(framework).getResourcesList()).withoutAllocationInfo())
                 .isEqualTo(ResourceSet.parse("cpus:2;mem:1024"));
         assertThat(agent(agentId).offered()).isEqualTo(ResourceSet.parse("cpus:2;mem:1024"));
@@ -329,7 +329,7 @@ class BadInputRegressionTest {
 
     /** The newest offer the framework got, once the master allocated. */
     private Offer offer(RecordingLink framework) {
-        fixture.run(() -> fixture.master.allocate());
+        fixture.run(() -> fixture.master.offers.allocate());
         List<Event> offers = framework.schedulerEvents(Event.Type.OFFERS);
         assertThat(offers).isNotEmpty();
         return offers.get(offers.size() - 1).getOffers().getOffers(0);

@@ -101,7 +101,7 @@ class FrameworkFailoverTimeoutTest {
         RecordingLink first = new RecordingLink();
         FrameworkID id = subscribe(info(60), first);
         onLoop(() -> {
-            master.allocate();
+            master.offers.allocate();
             return null;
         });
         assertThat(first.events).anySatisfy(e -> assertThat(((Event) e).getType()).isEqualTo(Event.Type.OFFERS));
@@ -116,7 +116,7 @@ class FrameworkFailoverTimeoutTest {
         assertThat(first.open).isFalse();
         // The old offer was discarded; the allocation that follows offers the agent again on the new stream.
         onLoop(() -> {
-            master.allocate();
+            master.offers.allocate();
             return null;
         });
         assertThat(second.events).anySatisfy(e -> assertThat(((Event) e).getType()).isEqualTo(Event.Type.OFFERS));

@@ -70,12 +70,12 @@ class MoreSchedulerCallsTest {
 
     @Test
     void updateFrameworkSuppressingItsRoleTakesBackItsOffersAndStopsNewOnes() {
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         assertThat(link.schedulerEvents(Event.Type.OFFERS)).hasSize(1);
 
         fixture.onLoop(() -> calls().updateFramework(framework(), Call.UpdateFramework.newBuilder()
                 .setFrameworkInfo(info()).addSuppressedRoles("eng").build())).join();
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
 
         assertThat(link.schedulerEvents(Event.Type.RESCIND)).hasSize(1);
         assertThat(link.schedulerEvents(Event.Type.OFFERS)).hasSize(1);
@@ -84,7 +84,7 @@ class MoreSchedulerCallsTest {
 
     @Test
     void shutdownOfACommandTasksExecutorKillsTheTask() {
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         Offer offer = link.schedulerEvents(Event.Type.OFFERS).get(0).getOffers().getOffers(0);
         fixture.run(() -> calls().accept(framework(), Call.Accept.newBuilder().addOfferIds(offer.getId())
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
@@ -106,7 +106,7 @@ class MoreSchedulerCallsTest {
 
     @Test
     void operationFeedbackCallsAreValidatedAndReconciliationAnswersWhatTheMasterKnows() {
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         Offer offer = link.schedulerEvents(Event.Type.OFFERS).get(0).getOffers().getOffers(0);
         fixture.run(() -> calls().accept(framework(), Call.Accept.newBuilder().addOfferIds(offer.getId())
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.UNRESERVE)

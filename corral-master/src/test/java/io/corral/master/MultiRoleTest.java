@@ -58,7 +58,7 @@ class MultiRoleTest {
         RecordingLink link = new RecordingLink();
         fixture.subscribe(multiRole("a", "b"), link);
 
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
 
         List<Offer> offers = offers(link);
         assertThat(roles(offers)).containsExactlyInAnyOrder("a", "b");
@@ -81,7 +81,7 @@ class MultiRoleTest {
         link.events.clear();
         fixture.run(() -> fixture.master.schedulerCalls().decline(framework, outstanding,
                 org.apache.mesos.v1.Protos.Filters.newBuilder().setRefuseSeconds(0).build()));
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
 
         assertThat(roles(offers(link))).containsExactly("b");
         assertThatThrownBy(() -> fixture.onLoop(() -> {
@@ -90,7 +90,7 @@ class MultiRoleTest {
         })).cause().isInstanceOf(HttpError.class).hasMessageContaining("not one of the framework's roles");
 
         fixture.run(() -> fixture.master.schedulerCalls().revive(framework, Call.Revive.getDefaultInstance()));
-        assertThat(fixture.onLoop(() -> fixture.master.allocationInput().frameworks()))
+        assertThat(fixture.onLoop(() -> fixture.master.offers.allocationInput().frameworks()))
                 .extracting(io.corral.master.allocator.AllocationInput.FrameworkDemand::role)
                 .containsExactlyInAnyOrder("a", "b");
     }
@@ -100,7 +100,7 @@ class MultiRoleTest {
         agents(1, "cpus:2;mem:2048");
         RecordingLink link = new RecordingLink();
         FrameworkID id = fixture.subscribe(multiRole("a", "b"), link);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         Offer offer = offers(link).get(0);
         String other = offer.getAllocationInfo().getRole().equals("a") ? "b" : "a";
 
@@ -124,14 +124,14 @@ class MultiRoleTest {
         agents(1, "cpus:2;mem:2048;gpus:1");
         RecordingLink plain = new RecordingLink();
         fixture.subscribe(FrameworkInfo.newBuilder().setUser("u").setName("plain").setRole("a").build(), plain);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         assertThat(offers(plain)).isEmpty();
 
         RecordingLink gpu = new RecordingLink();
         fixture.subscribe(FrameworkInfo.newBuilder().setUser("u").setName("gpu").setRole("a")
                 .addCapabilities(FrameworkInfo.Capability.newBuilder()
                         .setType(FrameworkInfo.Capability.Type.GPU_RESOURCES)).build(), gpu);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         assertThat(offers(gpu)).singleElement().satisfies(o ->
                 assertThat(ResourceSet.of(o.getResourcesList()).scalar("gpus")).isEqualTo(1.0));
         assertThat(offers(plain)).isEmpty();

@@ -22,7 +22,7 @@ class OfferTimeoutTest {
         fixture.registerAgent(MasterFixture.agentInfo("cpus:4;mem:4096"), List.of(), List.of(), new RecordingLink());
         RecordingLink framework = new RecordingLink();
         fixture.subscribe(MasterFixture.frameworkInfo(0), framework);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         assertThat(framework.schedulerEvents(Event.Type.OFFERS)).hasSize(1);
         return framework;
     }

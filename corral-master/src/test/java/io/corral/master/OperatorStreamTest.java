@@ -119,7 +119,7 @@ class OperatorStreamTest {
     }
 
     private void launch(FrameworkID frameworkId, AgentID agentId, RecordingLink frameworkLink) {
-        fixture.run(master::allocate);
+        fixture.run(master.offers::allocate);
         Offer offer = frameworkLink.schedulerEvents(org.apache.mesos.v1.scheduler.Protos.Event.Type.OFFERS).get(0)
                 .getOffers().getOffers(0);
         TaskInfo task = TaskInfo.newBuilder().setName("t").setTaskId(TaskID.newBuilder().setValue("t1"))

@@ -160,7 +160,7 @@ class RefusedRegistryWriteTest {
                 agentLink);
         RecordingLink frameworkLink = new RecordingLink();
         FrameworkID frameworkId = fixture.subscribe(MasterFixture.frameworkInfo(60), frameworkLink);
-        fixture.run(master::allocate);
+        fixture.run(master.offers::allocate);
         Offer offer = frameworkLink.schedulerEvents(Event.Type.OFFERS).get(0).getOffers().getOffers(0);
         TaskInfo task = TaskInfo.newBuilder().setName("t").setTaskId(TaskID.newBuilder().setValue("t1"))
                 .setAgentId(agentId).setCommand(CommandInfo.newBuilder().setValue("sleep 100"))

@@ -105,7 +105,7 @@ class ReservationsTest {
     void aFrameworkReservesCreatesAVolumeAndLaunchesOnThemInOneAccept() {
         RecordingLink link = new RecordingLink();
         FrameworkID eng = fixture.subscribe(framework("eng"), link);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
 
         accept(eng, lastOffer(link),
                 reserve("r1", reserved("cpus", 1, "eng"), reserved("disk", 500, "eng")),
@@ -133,13 +133,13 @@ class ReservationsTest {
     void reservedResourcesAreOfferedOnlyToTheirRoleAndInTheFormatEachFrameworkReads() {
         RecordingLink engLink = new RecordingLink();
         FrameworkID eng = fixture.subscribe(framework("eng"), engLink);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         accept(eng, lastOffer(engLink), reserve("r1", reserved("cpus", 2, "eng"), reserved("mem", 1024, "eng")));
         fixture.run(() -> fixture.master.schedulerCalls().teardown(fixture.master.frameworks.get(eng)));
 
         RecordingLink opsLink = new RecordingLink();
         fixture.subscribe(framework("ops"), opsLink);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         Offer toOps = lastOffer(opsLink);
         assertThat(toOps.getResourcesList()).allSatisfy(r -> assertThat(r.getRole()).isEqualTo("*"));
         assertThat(ResourceSet.of(toOps.getResourcesList()).scalar("cpus")).isEqualTo(2.0);
@@ -147,7 +147,7 @@ class ReservationsTest {
         RecordingLink web = new RecordingLink();
         fixture.subscribe(framework("eng").toBuilder().addCapabilities(FrameworkInfo.Capability.newBuilder()
                 .setType(FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT)).build(), web);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         Offer toEng = lastOffer(web);
         assertThat(toEng.getResourcesList()).filteredOn(r -> r.getName().equals("cpus")).singleElement()
                 .satisfies(r -> {
@@ -161,7 +161,7 @@ class ReservationsTest {
     void anInvalidOperationIsDroppedWithOperationErrorAndTheRestGoesOn() {
         RecordingLink link = new RecordingLink();
         FrameworkID eng = fixture.subscribe(framework("eng"), link);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
 
         accept(eng, lastOffer(link), reserve("wrong-role", reserved("cpus", 1, "ops")),
                 launch("t1", ResourceSet.parse("cpus:1;mem:128").toList().toArray(new Resource[0])));
@@ -178,7 +178,7 @@ class ReservationsTest {
     void aReservationTheRegistryRefusesChangesNothingAndFailsTheAccept() {
         RecordingLink link = new RecordingLink();
         FrameworkID eng = fixture.subscribe(framework("eng"), link);
-        fixture.run(fixture.master::allocate);
+        fixture.run(fixture.master.offers::allocate);
         fixture.registry.refuse = true;
 
         accept(eng, lastOffer(link), reserve("r1", reserved("cpus", 1, "eng")),

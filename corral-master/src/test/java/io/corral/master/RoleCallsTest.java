@@ -42,7 +42,7 @@ class RoleCallsTest {
 
         assertThat(fixture.registry.roles.get("eng").weight()).isEqualTo(3.0);
         assertThat(fixture.registry.roles.get("eng").quota()).isPresent();
-        AllocationInput.RolePolicy eng = fixture.onLoop(() -> master.allocationInput().roles().get("eng"));
+        AllocationInput.RolePolicy eng = fixture.onLoop(() -> master.offers.allocationInput().roles().get("eng"));
         assertThat(eng.weight()).isEqualTo(3.0);
         assertThat(eng.guarantees().scalar("cpus")).isEqualTo(2.0);
         assertThat(eng.limits().scalar("cpus")).isEqualTo(4.0);
@@ -120,7 +120,7 @@ class RoleCallsTest {
 
         fixture.run(() -> master.recover(snapshot));
 
-        assertThat(fixture.onLoop(() -> master.allocationInput().roles().get("eng").weight())).isEqualTo(2.0);
+        assertThat(fixture.onLoop(() -> master.offers.allocationInput().roles().get("eng").weight())).isEqualTo(2.0);
     }
 
     private void call(Supplier<CompletableFuture<Void>> change) {

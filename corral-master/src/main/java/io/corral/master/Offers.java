@@ -1,0 +1,302 @@
+package io.corral.master;
+
+import io.corral.master.allocator.AllocationInput;
+import io.corral.master.allocator.Allocator;
+import io.corral.master.allocator.OfferProposal;
+import io.corral.master.state.Agent;
+import io.corral.master.state.Framework;
+import io.corral.master.state.Offer;
+import io.corral.master.state.Task;
+import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.resources.Reservations;
+import io.corral.protocol.resources.ResourceSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import java.util.Set;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.URL;
+import org.apache.mesos.v1.scheduler.Protos.Event;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The offers domain of the master: outstanding offers, decline filters, and the allocation cycles that turn the
+ * pure allocator's proposals into offers. An agent's books ({@link Agent#offered()}) and a framework's offer ids
+ * are kept in step here; nothing else adds or removes offers.
+ *
+ * <p>Allocation runs every {@code allocation_interval} and, coalesced, right after events that free or need
+ * resources ({@link #allocateSoon}). A cycle reads the master's agents, frameworks and roles into an immutable
+ * {@link AllocationInput}; the allocator decides without I/O; the proposals become offers sent per framework.
+ *
+ * <p>Threading: owned by the master's event loop, like every class of the master's state.
+ */
+final class Offers {
+    private static final Logger LOG = LoggerFactory.getLogger(Offers.class);
+
+    private final Master master;
+    private final Allocator allocator;
+    private final Random random;
+    private final AllocationTimes allocationTimes;
+    private final Map<OfferID, Offer> offers = new HashMap<>();
+    /** Declined (framework, agent) pairs and when each filter expires. */
+    private final Map<AllocationInput.Filter, Long> filters = new HashMap<>();
+    private boolean allocationPending;
+    private long allocationRuns;
+    private Timers.Cancellable allocationTimer;
+
+    Offers(Master master, Allocator allocator, Random random, AllocationTimes allocationTimes) {
+        this.master = master;
+        this.allocator = allocator;
+        this.random = random;
+        this.allocationTimes = allocationTimes;
+    }
+
+    /** Starts the periodic allocation of a leadership term. */
+    void start() {
+        scheduleTick();
+    }
+
+    /** Stops it, at the end of the term. */
+    void stop() {
+        if (allocationTimer != null) {
+            allocationTimer.cancel();
+        }
+    }
+
+    Offer get(OfferID id) {
+        return offers.get(id);
+    }
+
+    int size() {
+        return offers.size();
+    }
+
+    /** Takes an offer off the table for an ACCEPT: its resources stay booked on its agent until the ACCEPT is done. */
+    void withdraw(Offer offer, Framework framework) {
+        offers.remove(offer.id());
+        framework.offers().remove(offer.id());
+    }
+
+    long allocationRuns() {
+        return allocationRuns;
+    }
+
+    boolean isAllocationPending() {
+        return allocationPending;
+    }
+
+    /** The offers {@code framework} holds, as sent. */
+    List<org.apache.mesos.v1.Protos.Offer> heldBy(Framework framework) {
+        return framework.offers().stream().map(offers::get).filter(Objects::nonNull).map(Offer::proto).toList();
+    }
+
+    /** Decline filters not yet expired, counted by framework id (expired ones are dropped only when allocating). */
+    Map<String, Long> activeFilters() {
+        long now = master.timers().nowMillis();
+        Map<String, Long> active = new HashMap<>();
+        filters.forEach((filter, expiry) -> {
+            if (expiry > now) {
+                active.merge(filter.frameworkId(), 1L, Long::sum);
+            }
+        });
+        return active;
+    }
+
+    /** Asks for an allocation after the events already queued: many changes in a burst cost one allocation. */
+    void allocateSoon() {
+        if (!allocationPending) {
+            allocationPending = true;
+            master.execute(this::allocate);
+        }
+    }
+
+    private void scheduleTick() {
+        allocationTimer = master.timers().schedule(master.config().allocationInterval(), () -> {
+            try {
+                allocate();
+            } catch (RuntimeException e) {
+                // A cycle that fails (a bug, or state no offer can be made of) must not end allocation for the
+                // whole term: the next tick tries again.
+                LOG.error("Allocation cycle failed; trying again at the next interval", e);
+            } finally {
+                scheduleTick();
+            }
+        });
+    }
+
+    /** One allocation cycle: snapshot, ask the pure allocator, turn its proposals into offers. */
+    void allocate() {
+        allocationPending = false;
+        if (master.isPaused()) {
+            return;
+        }
+        allocationRuns++;
+        long started = System.nanoTime(); // a duration for the metrics only: decisions use the injected clock
+        long now = master.timers().nowMillis();
+        filters.values().removeIf(expiry -> expiry <= now);
+        List<OfferProposal> proposals = allocator.allocate(allocationInput(), random);
+        Map<FrameworkID, List<org.apache.mesos.v1.Protos.Offer>> byFramework = new LinkedHashMap<>();
+        for (OfferProposal proposal : proposals) {
+            Offer offer = createOffer(proposal);
+            byFramework.computeIfAbsent(offer.frameworkId(), k -> new ArrayList<>()).add(offer.proto());
+        }
+        allocationTimes.record(System.nanoTime() - started); // as Mesos times it: the algorithm, not the sending
+        byFramework.forEach((frameworkId, protos) -> master.frameworks.get(frameworkId).link().send(Event.newBuilder()
+                .setType(Event.Type.OFFERS)
+                .setOffers(Event.Offers.newBuilder().addAllOffers(protos))
+                .build()));
+    }
+
+    /** What the allocator decides from: connected agents, frameworks that want offers, filters, role policies. */
+    AllocationInput allocationInput() {
+        List<AllocationInput.AgentSlot> slots = new ArrayList<>();
+        for (Agent agent : master.agents.values()) {
+            if (agent.isConnected()) {
+                slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
+                        agent.free(), agent.total()));
+            }
+        }
+        List<AllocationInput.FrameworkDemand> demands = new ArrayList<>();
+        List<AllocationInput.RoleHolding> idle = new ArrayList<>();
+        for (Framework framework : master.frameworks.values()) {
+            boolean refinement = framework.hasCapability(FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
+            boolean gpus = framework.hasCapability(FrameworkInfo.Capability.Type.GPU_RESOURCES);
+            for (String role : framework.roles()) {
+                ResourceSet held = heldIn(framework, role);
+                if (framework.isConnected() && !framework.isSuppressed(role)) {
+                    demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), role, held,
+                            refinement, gpus));
+                } else if (!held.isEmpty()) {
+                    idle.add(new AllocationInput.RoleHolding(role, held));
+                }
+            }
+        }
+        Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
+        master.roles().forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
+        return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()), policies, idle);
+    }
+
+    /** What {@code framework} holds in {@code role}: its live tasks' and its offers' resources allocated to it. */
+    private ResourceSet heldIn(Framework framework, String role) {
+        ResourceSet held = ResourceSet.empty();
+        for (Task task : framework.tasks().values()) {
+            if (!task.isTerminal() && task.roleOr(framework.role()).equals(role)) {
+                held = held.plus(task.resources());
+            }
+        }
+        for (OfferID offerId : framework.offers()) {
+            Offer offer = offers.get(offerId);
+            if (offer.role().equals(role)) {
+                held = held.plus(offer.resources());
+            }
+        }
+        return held;
+    }
+
+    private Offer createOffer(OfferProposal proposal) {
+        Agent agent = master.agents.get(AgentID.newBuilder().setValue(proposal.agentId()).build());
+        Framework framework = master.frameworks.get(FrameworkID.newBuilder().setValue(proposal.frameworkId()).build());
+        org.apache.mesos.v1.Protos.Offer proto = org.apache.mesos.v1.Protos.Offer.newBuilder()
+                .setId(master.ids().nextOffer())
+                .setFrameworkId(framework.id())
+                .setAgentId(agent.id())
+                .setHostname(agent.info().getHostname())
+                .setUrl(agentUrl(agent))
+                .addAllResources(inFormatOf(framework, proposal.resources()))
+                .setAllocationInfo(org.apache.mesos.v1.Protos.Resource.AllocationInfo.newBuilder()
+                        .setRole(proposal.role()))
+                .build();
+        Offer offer = new Offer(proto, proposal.resources().withoutAllocationInfo(), proposal.role());
+        offers.put(offer.id(), offer);
+        agent.addOffer(offer);
+        framework.offers().add(offer.id());
+        master.config().offerTimeout().ifPresent(timeout -> master.timers().schedule(timeout, () -> {
+            if (offers.get(offer.id()) == offer && !master.isPaused()) {
+                remove(offer, true, Duration.ZERO);
+            }
+        }));
+        return offer;
+    }
+
+    /**
+     * Resources as {@code framework} reads them: the reservations stack for frameworks with RESERVATION_REFINEMENT
+     * (unreserved resources without a role), Mesos's old {@code role}/{@code reservation} fields for the others.
+     */
+    static List<org.apache.mesos.v1.Protos.Resource> inFormatOf(Framework framework, ResourceSet resources) {
+        boolean refinement = framework.hasCapability(
+                org.apache.mesos.v1.Protos.FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
+        List<org.apache.mesos.v1.Protos.Resource> shown = new ArrayList<>();
+        for (org.apache.mesos.v1.Protos.Resource resource : resources.toList()) {
+            if (refinement) {
+                shown.add(Reservations.isUnreserved(resource) ? resource.toBuilder().clearRole().build() : resource);
+            } else {
+                org.apache.mesos.v1.Protos.Resource old = Reservations.downgraded(resource);
+                if (old != null) {
+                    shown.add(old);
+                }
+            }
+        }
+        return shown;
+    }
+
+    private static URL agentUrl(Agent agent) {
+        return URL.newBuilder()
+                .setScheme("http")
+                .setAddress(org.apache.mesos.v1.Protos.Address.newBuilder()
+                        .setHostname(agent.info().getHostname())
+                        .setIp(agent.info().getHostname())
+                        .setPort(agent.info().getPort()))
+                .setPath("/slave(1)")
+                .build();
+    }
+
+    /**
+     * Takes an offer off the table and gives its resources back to its agent. {@code notify} sends RESCIND to the
+     * framework (needed when the framework may still try to use it); {@code refuse} filters the agent for the
+     * framework for that long (a decline), when positive.
+     */
+    void remove(Offer offer, boolean notify, Duration refuse) {
+        offers.remove(offer.id());
+        Agent agent = master.agents.get(offer.agentId());
+        if (agent != null) {
+            agent.removeOffer(offer);
+        }
+        Framework framework = master.frameworks.get(offer.frameworkId());
+        if (framework != null) {
+            framework.offers().remove(offer.id());
+            if (notify && framework.isConnected()) {
+                framework.link().send(Event.newBuilder().setType(Event.Type.RESCIND)
+                        .setRescind(Event.Rescind.newBuilder().setOfferId(offer.id())).build());
+            }
+        }
+        if (!refuse.isZero() && !refuse.isNegative()) {
+            filters.put(new AllocationInput.Filter(offer.frameworkId().getValue(), offer.agentId().getValue()),
+                    master.timers().nowMillis() + refuse.toMillis());
+        }
+        allocateSoon();
+    }
+
+    /** Removes every filter of {@code framework} (REVIVE). */
+    void clearFilters(Framework framework) {
+        filters.keySet().removeIf(f -> f.frameworkId().equals(framework.id().getValue()));
+    }
+
+    void rescind(Collection<OfferID> offerIds, boolean notify) {
+        for (OfferID offerId : List.copyOf(offerIds)) {
+            Offer offer = offers.get(offerId);
+            if (offer != null) {
+                remove(offer, notify, Duration.ZERO);
+            }
+        }
+    }
+}
