@@ -326,6 +326,7 @@ public final class AgentCalls {
         }
         master.offers.rescind(agent.offers(), true);
         master.operatorStreams.publish(() -> OperatorEvents.agentRemoved(agent.id()));
+        tellFrameworksAgentLost(agent);
         for (Task task : agent.tasks()) {
             if (task.isTerminal()) {
                 continue;
@@ -338,6 +339,19 @@ public final class AgentCalls {
                     .build();
             if (master.record(task, status).has(SideEffect.FORWARD_TO_FRAMEWORK)) {
                 master.forwardUpdate(master.frameworks.get(task.frameworkId()), status);
+            }
+        }
+    }
+
+    /** FAILURE{agent_id} to every connected framework, as Mesos tells schedulers an agent was lost. */
+    private void tellFrameworksAgentLost(Agent agent) {
+        org.apache.mesos.v1.scheduler.Protos.Event failure = org.apache.mesos.v1.scheduler.Protos.Event.newBuilder()
+                .setType(org.apache.mesos.v1.scheduler.Protos.Event.Type.FAILURE)
+                .setFailure(org.apache.mesos.v1.scheduler.Protos.Event.Failure.newBuilder().setAgentId(agent.id()))
+                .build();
+        for (Framework framework : master.frameworks.values()) {
+            if (framework.isConnected()) {
+                framework.link().send(failure);
             }
         }
     }

@@ -91,6 +91,11 @@ class AgentUnreachableTest {
         assertThat(unreachable.hasUnreachableTime()).isTrue();
         assertThat(r.agent().open).as("the agent's stream is closed").isFalse();
         assertThat(fixture.onLoop(() -> fixture.master.agents.get(r.agentId()).isUnreachable())).isTrue();
+        assertThat(r.framework().schedulerEvents(Event.Type.FAILURE)).as("FAILURE tells the agent was lost")
+                .singleElement().satisfies(e -> {
+                    assertThat(e.getFailure().getAgentId()).isEqualTo(r.agentId());
+                    assertThat(e.getFailure().hasExecutorId()).isFalse();
+                });
     }
 
     @Test
