@@ -125,6 +125,34 @@ class MesosRxJavaClientTest {
     }
 
     /**
+     * A stateful framework on Mesos 1.0's protos (old reservation format): RESERVE, CREATE a persistent volume and
+     * LAUNCH a writer in one ACCEPT; once the writer finished, the volume is offered again, reserved for its role, and
+     * a reader finds what the writer left there.
+     */
+    @Test
+    void reservesCreatesAVolumeAndAReaderFindsWhatTheWriterLeft() {
+        Call subscribe = Call.newBuilder()
+                .setType(Call.Type.SUBSCRIBE)
+                .setSubscribe(Call.Subscribe.newBuilder().setFrameworkInfo(FrameworkInfo.newBuilder()
+                        .setUser(System.getProperty("user.name"))
+                        .setName("rxjava-volume")
+                        .setRole("compat")
+                        .setPrincipal("compat-principal")))
+                .build();
+        framework = new RxJavaFramework(standbySchedulerUri(), subscribe);
+        framework.answerOffersWith(new VolumePlan("compat", "compat-principal",
+                "echo kept-between-tasks > data/note", "grep -q kept-between-tasks data/note"));
+        framework.open();
+
+        awaitState("writer", TASK_FINISHED);
+        awaitState("reader", TASK_FINISHED);
+        assertThat(cluster.leaderState()).as("the leader's /master/state")
+                .contains("\"reserved_resources\":{\"compat\":")
+                .contains(VolumePlan.VOLUME_ID);
+        tearDownAndExpectNoFailures();
+    }
+
+    /**
      * The exact probe mesos-rxjava sends before subscribing (MesosClient.resolveMesosUri): RxNetty writes the request
      * target in absolute form, {@code GET http://host:port/redirect HTTP/1.1}, which HTTP/1.1 servers must accept
      * (RFC 9112 section 3.2.2). Any answer but 307 makes the client keep the standby's URI and fail on SUBSCRIBE.

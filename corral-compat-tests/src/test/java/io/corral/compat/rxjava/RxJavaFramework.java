@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.CommandInfo;
 import org.apache.mesos.v1.Protos.Filters;
@@ -65,6 +66,7 @@ final class RxJavaFramework implements AutoCloseable {
     private final Map<String, AtomicInteger> acknowledged = new ConcurrentHashMap<>();
     private final List<String> failures = new CopyOnWriteArrayList<>();
     private AwaitableSubscription subscription;
+    private volatile Function<Offer, List<Offer.Operation>> plan;
 
     /** A command task to launch on the next offer that fits it. */
     record TaskRequest(String taskId, String command) {
@@ -142,19 +144,35 @@ final class RxJavaFramework implements AutoCloseable {
                 e -> failures.add("ACKNOWLEDGE of " + status.getState() + " for " + taskId + " rejected: " + e));
     }
 
-    /** ACCEPT with the first queued task when the offer fits it, else DECLINE. */
+    /**
+     * From now on, offers are answered by {@code plan}: the operations it returns are ACCEPTed, an empty list means
+     * DECLINE. Queued tasks are then ignored.
+     */
+    void answerOffersWith(Function<Offer, List<Offer.Operation>> plan) {
+        this.plan = plan;
+    }
+
+    /** ACCEPT with the plan's operations or the first queued task when the offer fits it, else DECLINE. */
     private SinkOperation<Call> answer(Offer offer) {
+        Function<Offer, List<Offer.Operation>> planned = plan;
+        if (planned != null) {
+            List<Offer.Operation> operations = planned.apply(offer);
+            if (!operations.isEmpty()) {
+                return SinkOperations.create(Call.newBuilder()
+                        .setFrameworkId(frameworkId.get())
+                        .setType(Call.Type.ACCEPT)
+                        .setAccept(Call.Accept.newBuilder().addOfferIds(offer.getId()).addAllOperations(operations)
+                                .setFilters(Filters.newBuilder().setRefuseSeconds(DECLINE_REFUSE_SECONDS)))
+                        .build(), () -> { }, e -> failures.add("ACCEPT of " + operations.size()
+                        + " operations rejected: " + e));
+            }
+            return decline(offer);
+        }
         Optional<Resource> cpus = scalar(offer, "cpus", TASK_CPUS);
         Optional<Resource> mem = scalar(offer, "mem", TASK_MEM);
         TaskRequest task = cpus.isPresent() && mem.isPresent() ? toLaunch.poll() : null;
         if (task == null) {
-            return sinkRecordingRejection(Call.newBuilder()
-                    .setFrameworkId(frameworkId.get())
-                    .setType(Call.Type.DECLINE)
-                    .setDecline(Call.Decline.newBuilder()
-                            .addOfferIds(offer.getId())
-                            .setFilters(Filters.newBuilder().setRefuseSeconds(DECLINE_REFUSE_SECONDS)))
-                    .build());
+            return decline(offer);
         }
         TaskInfo taskInfo = TaskInfo.newBuilder()
                 .setName(task.taskId())
@@ -198,6 +216,16 @@ final class RxJavaFramework implements AutoCloseable {
                 .setRole(offered.getRole())
                 .setScalar(Value.Scalar.newBuilder().setValue(amount))
                 .build();
+    }
+
+    private SinkOperation<Call> decline(Offer offer) {
+        return sinkRecordingRejection(Call.newBuilder()
+                .setFrameworkId(frameworkId.get())
+                .setType(Call.Type.DECLINE)
+                .setDecline(Call.Decline.newBuilder()
+                        .addOfferIds(offer.getId())
+                        .setFilters(Filters.newBuilder().setRefuseSeconds(DECLINE_REFUSE_SECONDS)))
+                .build());
     }
 
     private SinkOperation<Call> sinkRecordingRejection(Call call) {
