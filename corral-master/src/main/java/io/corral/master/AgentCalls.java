@@ -84,6 +84,7 @@ public final class AgentCalls {
         agent.attach(link, info);
         agent.heard(master.timers().nowMillis());
         adoptReportedTasks(agent, register);
+        resendWantedKills(agent, link);
         link.send(AgentEvent.registered(agent.id(), master.info(),
                 master.config().agentPingInterval().toMillis() / 1000.0));
         link.send(AgentEvent.checkpointResources(agent.checkpointed()));
@@ -173,6 +174,15 @@ public final class AgentCalls {
      * frameworks, as "recovered" frameworks until they resubscribe); tasks the master launched there that the agent
      * does not know were lost on the way and are reported lost.
      */
+    /** Kills frameworks asked for while the agent was away: what they want, not what the agent last said, wins. */
+    private void resendWantedKills(Agent agent, AgentLink link) {
+        for (Task task : agent.tasks()) {
+            if (!task.isTerminal() && task.isKillRequested()) {
+                link.send(AgentEvent.kill(task.frameworkId(), task.id(), task.killGraceNanos()));
+            }
+        }
+    }
+
     private void adoptReportedTasks(Agent agent, AgentCall.Register register) {
         Map<FrameworkID, FrameworkInfo> infos = new HashMap<>();
         for (FrameworkInfo info : nullSafe(register.frameworks())) {
@@ -201,6 +211,13 @@ public final class AgentCalls {
 
     private void adoptTask(Agent agent, AgentCall.RunningTask running, FrameworkInfo frameworkInfo) {
         Framework framework = master.frameworks.get(running.frameworkId());
+        if (framework == null && master.wasRemoved(running.frameworkId())) {
+            // Torn down while the agent was away: it must not come back as a recovered framework.
+            LOG.info("Agent {} reported task {} of removed framework {}: shutting the framework down there",
+                    agent.id().getValue(), running.task().getTaskId().getValue(), running.frameworkId().getValue());
+            agent.link().send(AgentEvent.shutdownFramework(running.frameworkId()));
+            return;
+        }
         if (framework == null) {
             if (frameworkInfo == null) {
                 LOG.warn("Agent {} reported task {} of unknown framework {} without its FrameworkInfo",

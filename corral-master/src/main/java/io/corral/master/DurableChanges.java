@@ -149,6 +149,7 @@ final class DurableChanges {
         }
         framework.detach();
         master.frameworks.remove(framework.id());
+        master.rememberRemoved(framework.id());
         master.operatorStreams.publish(() -> OperatorEvents.frameworkRemoved(framework.info()));
         master.completedFrameworkViews.addLast(framework.view(List.of()));
         while (master.completedFrameworkViews.size() > Master.MAX_COMPLETED_FRAMEWORKS) {

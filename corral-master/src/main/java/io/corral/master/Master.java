@@ -68,6 +68,8 @@ public final class Master implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Master.class);
     /** Completed frameworks kept for /master/state (Mesos's --max_completed_frameworks is 50). */
     static final int MAX_COMPLETED_FRAMEWORKS = 50;
+    /** Removed frameworks remembered so agents that come back with their tasks are told to shut them down. */
+    static final int MAX_REMEMBERED_REMOVALS = 10_000;
     /** How soon a change the master decided on its own is tried again after the registry refused it. */
     static final Duration RETRY_AFTER_REFUSED_WRITE = Duration.ofSeconds(1);
 
@@ -87,6 +89,8 @@ public final class Master implements AutoCloseable {
     final Map<String, RoleRecord> roles = new java.util.TreeMap<>();
     /** Completed frameworks as readers see them: frozen when they are removed. */
     final Deque<FrameworkView> completedFrameworkViews = new ArrayDeque<>();
+    /** Ids of frameworks removed in this term (the latest {@link #MAX_REMEMBERED_REMOVALS}), oldest first. */
+    private final Set<FrameworkID> removedFrameworks = new java.util.LinkedHashSet<>();
     private volatile MasterView published;
     private final AtomicBoolean publishPending = new AtomicBoolean();
     private final Queue<CompletableFuture<MasterView>> viewWaiters = new ConcurrentLinkedQueue<>();
@@ -290,6 +294,18 @@ public final class Master implements AutoCloseable {
         for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {
             waiter.complete(view);
         }
+    }
+
+    /** Remembers that {@code frameworkId} was removed for good. */
+    void rememberRemoved(FrameworkID frameworkId) {
+        removedFrameworks.add(frameworkId);
+        if (removedFrameworks.size() > MAX_REMEMBERED_REMOVALS) {
+            removedFrameworks.remove(removedFrameworks.iterator().next());
+        }
+    }
+
+    boolean wasRemoved(FrameworkID frameworkId) {
+        return removedFrameworks.contains(frameworkId);
     }
 
     void addTask(Framework framework, Agent agent, Task task) {

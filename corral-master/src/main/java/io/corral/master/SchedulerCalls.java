@@ -446,11 +446,11 @@ public final class SchedulerCalls {
             reconcileOne(framework, kill.getTaskId(), kill.hasAgentId() ? kill.getAgentId() : null);
             return;
         }
+        task.killRequested(kill.hasKillPolicy() ? kill.getKillPolicy().getGracePeriod().getNanoseconds()
+                : task.info().getKillPolicy().getGracePeriod().getNanoseconds());
         Agent agent = master.agents.get(task.agentId());
-        if (agent != null && agent.isConnected()) {
-            long graceNanos = kill.hasKillPolicy() ? kill.getKillPolicy().getGracePeriod().getNanoseconds()
-                    : task.info().getKillPolicy().getGracePeriod().getNanoseconds();
-            agent.link().send(AgentEvent.kill(framework.id(), task.id(), graceNanos));
+        if (agent != null && agent.isConnected()) { // else sent when the agent comes back (AgentCalls.admit)
+            agent.link().send(AgentEvent.kill(framework.id(), task.id(), task.killGraceNanos()));
         }
     }
 

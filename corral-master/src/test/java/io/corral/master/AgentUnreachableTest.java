@@ -133,4 +133,42 @@ class AgentUnreachableTest {
         assertThat(newLink.agentEvents(AgentEvent.Type.KILL)).as("nothing is killed").isEmpty();
         assertThat(fixture.onLoop(() -> fixture.master.agents.get(r.agentId()).isUnreachable())).isFalse();
     }
+
+    @Test
+    void aKillAskedWhileTheAgentWasAwayIsSentWhenItComesBack() {
+        Running r = runningTask(true);
+        fixture.advance(Duration.ofSeconds(75));
+        fixture.run(() -> fixture.master.schedulerCalls().kill(fixture.master.frameworks.get(r.frameworkId()),
+                Call.Kill.newBuilder().setTaskId(r.task().getTaskId()).build()));
+
+        TaskStatus stillRunning = TaskStatus.newBuilder().setTaskId(r.task().getTaskId())
+                .setState(TaskState.TASK_RUNNING).setAgentId(r.agentId()).build();
+        RecordingLink newLink = new RecordingLink();
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:4;mem:4096").toBuilder().setId(r.agentId()).build(),
+                List.of(new AgentCall.RunningTask(r.frameworkId(), r.task(), stillRunning)),
+                List.of(r.frameworkInfo()), newLink);
+
+        assertThat(newLink.agentEvents(AgentEvent.Type.KILL)).as("the framework's kill, not forgotten")
+                .singleElement().satisfies(e -> assertThat(e.kill().taskId()).isEqualTo(r.task().getTaskId()));
+    }
+
+    @Test
+    void aFrameworkTornDownWhileTheAgentWasAwayIsShutDownThereNotRevived() {
+        Running r = runningTask(true);
+        fixture.advance(Duration.ofSeconds(75));
+        fixture.onLoop(() -> fixture.master.schedulerCalls().teardown(
+                fixture.master.frameworks.get(r.frameworkId()))).join();
+
+        TaskStatus stillRunning = TaskStatus.newBuilder().setTaskId(r.task().getTaskId())
+                .setState(TaskState.TASK_RUNNING).setAgentId(r.agentId()).build();
+        RecordingLink newLink = new RecordingLink();
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:4;mem:4096").toBuilder().setId(r.agentId()).build(),
+                List.of(new AgentCall.RunningTask(r.frameworkId(), r.task(), stillRunning)),
+                List.of(r.frameworkInfo()), newLink);
+
+        assertThat(newLink.agentEvents(AgentEvent.Type.SHUTDOWN_FRAMEWORK)).singleElement().satisfies(e ->
+                assertThat(e.shutdownFramework().frameworkId()).isEqualTo(r.frameworkId()));
+        assertThat(fixture.onLoop(() -> fixture.master.frameworks.containsKey(r.frameworkId()))).isFalse();
+        assertThat(fixture.onLoop(() -> fixture.master.agents.get(r.agentId()).used().isEmpty())).isTrue();
+    }
 }

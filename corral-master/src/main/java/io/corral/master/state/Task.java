@@ -27,6 +27,12 @@ public final class Task {
     private final String role;
     private final List<TaskStatus> statuses = new ArrayList<>();
     private TaskState state;
+    /**
+     * What the framework asked for, apart from what the agent reported: -1 while it wants the task running, else the
+     * kill grace period (nanoseconds; 0 for the agent's default) of the KILL it sent. A kill asked while the agent
+     * was away is sent again when the agent comes back.
+     */
+    private long killGraceNanos = -1;
     /** The immutable view of the task as it is now, made when first asked for after a change. */
     private TaskView view;
 
@@ -52,6 +58,19 @@ public final class Task {
     }
     public TaskState state() { return state; }
     public List<TaskStatus> statuses() { return statuses; }
+
+    /** The framework asked to kill the task, with this grace period (nanoseconds, 0 for the agent's default). */
+    public void killRequested(long graceNanos) {
+        killGraceNanos = Math.max(0, graceNanos);
+    }
+
+    public boolean isKillRequested() {
+        return killGraceNanos >= 0;
+    }
+
+    public long killGraceNanos() {
+        return Math.max(0, killGraceNanos);
+    }
 
     public boolean isTerminal() {
         return TaskTransitions.isTerminal(state);
