@@ -84,7 +84,7 @@ final class Acceptance {
     /** True when some operation may change the agent's reservations or volumes, which must be recorded first. */
     static boolean changesCheckpoint(List<Operation> operations) {
         return operations.stream().anyMatch(op -> switch (op.getType()) {
-            case RESERVE, UNRESERVE, CREATE, DESTROY -> true;
+            case RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME -> true;
             default -> false;
         });
     }
@@ -130,7 +130,7 @@ final class Acceptance {
         for (Operation operation : operations) {
             switch (operation.getType()) {
                 case LAUNCH -> operation.getLaunch().getTaskInfosList().forEach(task -> plan(task, launchedIds));
-                case RESERVE, UNRESERVE, CREATE, DESTROY -> change(operation);
+                case RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME -> change(operation);
                 case LAUNCH_GROUP -> operation.getLaunchGroup().getTaskGroup().getTasksList().forEach(task ->
                         taskError(task, "LAUNCH_GROUP needs the default executor, which Corral's agent does not"
                                 + " run yet; launch the tasks with LAUNCH"));
@@ -153,6 +153,10 @@ final class Acceptance {
                         context);
                 case CREATE -> ResourceOperations.create(pool, operation.getCreate().getVolumesList(), context);
                 case DESTROY -> ResourceOperations.destroy(pool, operation.getDestroy().getVolumesList(), context);
+                case GROW_VOLUME -> ResourceOperations.grow(pool, operation.getGrowVolume().getVolume(),
+                        operation.getGrowVolume().getAddition(), context);
+                case SHRINK_VOLUME -> ResourceOperations.shrink(pool, operation.getShrinkVolume().getVolume(),
+                        operation.getShrinkVolume().getSubtract().getValue(), context);
                 default -> throw new IllegalStateException("not a resource operation: " + operation.getType());
             };
             checkpointChanged = true;

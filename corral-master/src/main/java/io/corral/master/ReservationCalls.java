@@ -18,8 +18,8 @@ import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.Resource;
 
 /**
- * The operator API's reservation and volume calls: RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES and
- * DESTROY_VOLUMES, on an agent's resources that no task uses. The agent's outstanding offers are rescinded first
+ * The operator API's reservation and volume calls: RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES,
+ * DESTROY_VOLUMES, GROW_VOLUME and SHRINK_VOLUME, on an agent's resources that no task uses. The agent's outstanding offers are rescinded first
  * (their resources may be the ones asked for, as Mesos does); the operation is then decided against the agent's free
  * resources at its turn ({@link AgentWrites}), recorded in the registry, and applied: the agent's total changes and
  * the agent is told. Refusals: 400 for an invalid operation or an unknown agent, 409 when the agent does not have
@@ -52,6 +52,16 @@ public final class ReservationCalls {
     public CompletableFuture<Void> destroyVolumes(AgentID agentId, List<Resource> volumes) {
         return change(agentId, "destroy volumes", (pool, context) ->
                 ResourceOperations.destroy(pool, volumes, context));
+    }
+
+    public CompletableFuture<Void> growVolume(AgentID agentId, Resource volume, Resource addition) {
+        return change(agentId, "grow a volume", (pool, context) ->
+                ResourceOperations.grow(pool, volume, addition, context));
+    }
+
+    public CompletableFuture<Void> shrinkVolume(AgentID agentId, Resource volume, double subtract) {
+        return change(agentId, "shrink a volume", (pool, context) ->
+                ResourceOperations.shrink(pool, volume, subtract, context));
     }
 
     /** One operation on the free resources of {@code agentId}. */

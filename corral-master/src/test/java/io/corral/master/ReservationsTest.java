@@ -235,4 +235,33 @@ class ReservationsTest {
                 });
         assertThat(recorded()).isEmpty();
     }
+
+    @Test
+    void volumesGrowAndShrinkThroughTheOperatorApiAndAnAccept() {
+        fixture.onLoop(() -> fixture.master.reservationCalls().reserve(agentId, List.of(),
+                List.of(reserved("disk", 600, "eng"), reserved("cpus", 1, "eng"), reserved("mem", 64, "eng"))))
+                .join();
+        fixture.onLoop(() -> fixture.master.reservationCalls().createVolumes(agentId,
+                List.of(volume("db", 100)))).join();
+
+        fixture.onLoop(() -> fixture.master.reservationCalls().growVolume(agentId, volume("db", 100),
+                reserved("disk", 300, "eng"))).join();
+        assertThat(ResourceSet.of(recorded()).filter(Reservations::isPersistentVolume).scalar("disk"))
+                .isEqualTo(400.0);
+
+        RecordingLink link = new RecordingLink();
+        FrameworkID eng = fixture.subscribe(framework("eng"), link);
+        fixture.run(fixture.master.offers::allocate);
+        accept(eng, lastOffer(link), Offer.Operation.newBuilder().setType(Offer.Operation.Type.SHRINK_VOLUME)
+                .setId(OperationID.newBuilder().setValue("shrink"))
+                .setShrinkVolume(Offer.Operation.ShrinkVolume.newBuilder().setVolume(volume("db", 400))
+                        .setSubtract(org.apache.mesos.v1.Protos.Value.Scalar.newBuilder().setValue(350)))
+                .build());
+
+        assertThat(operationStatuses(link)).singleElement().satisfies(st ->
+                assertThat(st.getState()).isEqualTo(OperationState.OPERATION_FINISHED));
+        assertThat(ResourceSet.of(recorded()).filter(Reservations::isPersistentVolume).scalar("disk"))
+                .isEqualTo(50.0);
+        assertThat(ResourceSet.of(recorded()).scalar("disk")).isEqualTo(600.0);
+    }
 }

@@ -38,7 +38,8 @@ import org.apache.mesos.v1.master.Protos.Response;
 final class OperatorEndpoint {
     /** Calls Mesos answers 202 Accepted once applied, rather than 200. */
     private static final java.util.Set<Call.Type> ANSWERED_202 = java.util.EnumSet.of(Call.Type.RESERVE_RESOURCES,
-            Call.Type.UNRESERVE_RESOURCES, Call.Type.CREATE_VOLUMES, Call.Type.DESTROY_VOLUMES);
+            Call.Type.UNRESERVE_RESOURCES, Call.Type.CREATE_VOLUMES, Call.Type.DESTROY_VOLUMES, Call.Type.GROW_VOLUME,
+            Call.Type.SHRINK_VOLUME);
     private final Executor readers;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
@@ -113,6 +114,8 @@ final class OperatorEndpoint {
             case UNRESERVE_RESOURCES -> !call.hasUnreserveResources();
             case CREATE_VOLUMES -> !call.hasCreateVolumes();
             case DESTROY_VOLUMES -> !call.hasDestroyVolumes();
+            case GROW_VOLUME -> !call.hasGrowVolume();
+            case SHRINK_VOLUME -> !call.hasShrinkVolume();
             case SET_LOGGING_LEVEL -> !call.hasSetLoggingLevel();
             default -> false;
         };
@@ -175,6 +178,13 @@ final class OperatorEndpoint {
             case DESTROY_VOLUMES:
                 return onLoop(master, () -> master.reservationCalls().destroyVolumes(
                         call.getDestroyVolumes().getAgentId(), call.getDestroyVolumes().getVolumesList()));
+            case GROW_VOLUME:
+                return onLoop(master, () -> master.reservationCalls().growVolume(call.getGrowVolume().getAgentId(),
+                        call.getGrowVolume().getVolume(), call.getGrowVolume().getAddition()));
+            case SHRINK_VOLUME:
+                return onLoop(master, () -> master.reservationCalls().shrinkVolume(
+                        call.getShrinkVolume().getAgentId(), call.getShrinkVolume().getVolume(),
+                        call.getShrinkVolume().getSubtract().getValue()));
             case GET_MAINTENANCE_STATUS:
                 return CompletableFuture.completedFuture(OperatorResponses.maintenanceStatus());
             case GET_MAINTENANCE_SCHEDULE:

@@ -131,6 +131,61 @@ public final class ResourceOperations {
         return replace(pool, destroyed, freed, "destroy");
     }
 
+    /**
+     * GROW_VOLUME: a persistent volume no task uses takes {@code addition}, more disk with the same reservations
+     * (and disk source), from the pool.
+     */
+    public static ResourceSet grow(ResourceSet pool, Resource volume, Resource addition, Context context) {
+        Resource grown = singleVolume(volume, "grow", context);
+        ResourceSet added = parse(List.of(addition), "grow a volume by");
+        Resource extra = added.toList().isEmpty() ? null : added.toList().get(0);
+        if (extra == null || added.toList().size() != 1 || extra.getScalar().getValue() <= 0) {
+            throw new IllegalArgumentException("'addition' must be a positive amount of disk");
+        }
+        if (!Reservations.withoutVolume(grown).toBuilder().clearScalar().build()
+                .equals(extra.toBuilder().clearScalar().build())) {
+            throw new IllegalArgumentException("'addition' must be disk with the volume's reservations and source,"
+                    + " not a volume or other resources");
+        }
+        ResourceSet taken = ResourceSet.of(List.of(grown)).plus(added);
+        Resource bigger = grown.toBuilder().setScalar(org.apache.mesos.v1.Protos.Value.Scalar.newBuilder()
+                .setValue(grown.getScalar().getValue() + extra.getScalar().getValue())).build();
+        return replace(pool, taken, ResourceSet.of(List.of(bigger)), "grow a volume with");
+    }
+
+    /** SHRINK_VOLUME: a persistent volume no task uses gives {@code subtract} MB back as plain reserved disk. */
+    public static ResourceSet shrink(ResourceSet pool, Resource volume, double subtract, Context context) {
+        Resource shrunk = singleVolume(volume, "shrink", context);
+        double size = shrunk.getScalar().getValue();
+        if (!(subtract > 0) || !(subtract < size)) {
+            throw new IllegalArgumentException("'subtract' (" + subtract + ") must be above 0 and below the volume's"
+                    + " size (" + size + ")");
+        }
+        Resource smaller = shrunk.toBuilder().setScalar(org.apache.mesos.v1.Protos.Value.Scalar.newBuilder()
+                .setValue(size - subtract)).build();
+        Resource freed = Reservations.withoutVolume(shrunk).toBuilder().setScalar(
+                org.apache.mesos.v1.Protos.Value.Scalar.newBuilder().setValue(subtract)).build();
+        return replace(pool, ResourceSet.of(List.of(shrunk)), ResourceSet.of(List.of(smaller, freed)),
+                "shrink a volume of");
+    }
+
+    private static Resource singleVolume(Resource volume, String action, Context context) {
+        ResourceSet parsed = parse(List.of(volume), action + " a volume");
+        Resource only = parsed.toList().isEmpty() ? null : parsed.toList().get(0);
+        if (only == null || !Reservations.isPersistentVolume(only)) {
+            throw new IllegalArgumentException("'volume' must be a persistent volume");
+        }
+        if (only.hasShared()) {
+            throw new IllegalArgumentException("A shared persistent volume cannot be resized");
+        }
+        String id = only.getDisk().getPersistence().getId();
+        if (context.volumesInUse().contains(id)) {
+            throw new IllegalArgumentException("Persistent volume '" + id + "' is in use by a task");
+        }
+        checkRole(Reservations.role(only), context, action + " a volume");
+        return only;
+    }
+
     /** The persistence ids of the volumes of {@code role} in {@code resources}. */
     public static Set<String> volumeIds(ResourceSet resources, String role) {
         Set<String> ids = new HashSet<>();

@@ -89,4 +89,33 @@ class ResourceOperationsTest {
         assertThatThrownBy(() -> ResourceOperations.create(AGENT, List.of(volume("v", 100, "d")), FRAMEWORK_IN_ENG))
                 .hasMessageContaining("are available");
     }
+
+    @Test
+    void aVolumeGrowsFromReservedDiskAndShrinksBackToIt() {
+        ResourceSet pool = ResourceOperations.reserve(AGENT, List.of(), List.of(reserved("disk", 500, "eng")),
+                FRAMEWORK_IN_ENG);
+        ResourceSet withVolume = ResourceOperations.create(pool, List.of(volume("db", 100, "data")),
+                FRAMEWORK_IN_ENG);
+
+        ResourceSet grown = ResourceOperations.grow(withVolume, volume("db", 100, "data"),
+                reserved("disk", 150, "eng"), FRAMEWORK_IN_ENG);
+        assertThat(grown.filter(Reservations::isPersistentVolume).scalar("disk")).isEqualTo(250.0);
+        assertThat(grown.scalar("disk")).isEqualTo(1000.0);
+
+        ResourceSet shrunk = ResourceOperations.shrink(grown, volume("db", 250, "data"), 200, FRAMEWORK_IN_ENG);
+        assertThat(shrunk.filter(Reservations::isPersistentVolume).scalar("disk")).isEqualTo(50.0);
+        assertThat(shrunk.filter(r -> !Reservations.isPersistentVolume(r) && !Reservations.isUnreserved(r))
+                .scalar("disk")).isEqualTo(450.0);
+
+        assertThatThrownBy(() -> ResourceOperations.shrink(shrunk, volume("db", 50, "data"), 50, FRAMEWORK_IN_ENG))
+                .hasMessageContaining("below the volume's size");
+        assertThatThrownBy(() -> ResourceOperations.grow(shrunk, volume("db", 50, "data"),
+                ResourceSet.parse("disk:10").toList().get(0), FRAMEWORK_IN_ENG))
+                .hasMessageContaining("the volume's reservations");
+        assertThatThrownBy(() -> ResourceOperations.grow(shrunk, volume("db", 50, "data"),
+                reserved("disk", 5000, "eng"), FRAMEWORK_IN_ENG)).hasMessageContaining("are available");
+        assertThatThrownBy(() -> ResourceOperations.shrink(shrunk, volume("db", 50, "data"), 10,
+                new ResourceOperations.Context("eng", "web", shrunk, Set.of("db"))))
+                .hasMessageContaining("in use by a task");
+    }
 }
