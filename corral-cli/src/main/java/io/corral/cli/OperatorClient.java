@@ -57,6 +57,48 @@ final class OperatorClient {
         }
     }
 
+    /**
+     * POSTs {@code json} to one of Corral's own endpoints ({@code path}, e.g. {@code /api/v1/corral/kill}) on the
+     * leader, following one redirect from a standby; returns the answer's body.
+     */
+    byte[] postJson(ClusterLocator locator, ClusterOptions options, String path, byte[] json)
+            throws InterruptedException {
+        try (MasterLocator masters = locator.open(options)) {
+            URI master = masters.master(LOCATE_TIMEOUT);
+            HttpResponse<byte[]> response = postJson(master, path, json);
+            if (response.statusCode() == 307) {
+                master = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
+                response = postJson(master, path, json);
+            }
+            if (response.statusCode() != 200) {
+                String body = new String(response.body(), StandardCharsets.UTF_8).strip();
+                throw new OperatorException(path + " on " + master + " answered " + response.statusCode()
+                        + (body.isEmpty() ? "" : ": " + body), response.statusCode() == 400 ? 2 : 1);
+            }
+            return response.body();
+        } catch (ClusterLocator.ClusterException e) {
+            throw new OperatorException(e.getMessage(), e.exitCode());
+        } catch (MasterLocator.MasterNotFoundException e) {
+            throw new OperatorException(e.getMessage(), 1);
+        } catch (IllegalArgumentException e) {
+            throw new OperatorException("the leader redirected badly: " + e.getMessage(), 1);
+        }
+    }
+
+    private HttpResponse<byte[]> postJson(URI master, String path, byte[] json) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
+                .timeout(REQUEST_TIMEOUT)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json))
+                .build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new OperatorException("cannot reach the master at " + master + ": " + why, 1);
+        }
+    }
+
     /** Runs {@code command} and prints its failure as {@code corral <name>: <why>}; returns the exit code. */
     static int run(String name, PrintStream err, CheckedCall command) throws InterruptedException {
         try {

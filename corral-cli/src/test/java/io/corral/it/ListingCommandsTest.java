@@ -114,6 +114,33 @@ class ListingCommandsTest {
     }
 
     @Test
+    void killStopsARunningTaskAndSaysWhatItDid() throws Exception {
+        Offer offer = scheduler.nextOffer();
+        client.launch(List.of(offer.getId()), List.of(Tasks.shell("doomed", "sleep 300", offer, 0.5, 64))).join();
+        scheduler.awaitState("doomed", TaskState.TASK_RUNNING);
+
+        Run kill = corral("kill", "doomed", "--grace", "1s", "--master", standby());
+
+        assertThat(kill.exit).as(kill.err).isZero();
+        assertThat(kill.out.lines()).containsExactly("TASK    FRAMEWORK" + " ".repeat(
+                scheduler.frameworkId.getValue().length() - "FRAMEWORK".length()) + "  RESULT",
+                "doomed  " + scheduler.frameworkId.getValue() + "  killing");
+        scheduler.awaitState("doomed", TaskState.TASK_KILLED);
+
+        Run unknown = corral("kill", "no-such-task", "--master", standby());
+        assertThat(unknown.exit).isEqualTo(1);
+        assertThat(unknown.err).contains("no running task 'no-such-task'");
+
+        java.net.http.HttpResponse<String> bad = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(cluster.leaderUrl() + "/api/v1/corral/kill"))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                                "{\"tasks\":[{\"framework_id\":\"../x\",\"task_id\":\"t\"}]}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(bad.body()).contains("'framework_id' is invalid");
+    }
+
+    @Test
     void noMasterAnsweringIsAClearErrorAndExitsNonZero() {
         Run run = corral("agents", "--master", "http://127.0.0.1:1");
 

@@ -454,6 +454,32 @@ public final class SchedulerCalls {
         }
     }
 
+    /** What an operator's kill of one task did. */
+    public enum OperatorKill { KILLING, KILLING_WHEN_AGENT_RETURNS, ALREADY_ENDED, UNKNOWN }
+
+    /**
+     * An operator kills a task (Corral's {@code POST /api/v1/corral/kill}, as {@code corral kill}): as the framework's
+     * own KILL would, with {@code graceNanos} (0: the task's kill policy, else the agent's default). The framework
+     * learns of it from the task's updates.
+     */
+    public OperatorKill killByOperator(FrameworkID frameworkId, TaskID taskId, long graceNanos) {
+        Framework framework = master.frameworks.get(frameworkId);
+        Task task = framework == null ? null : framework.tasks().get(taskId);
+        if (task == null) {
+            return OperatorKill.UNKNOWN;
+        }
+        if (task.isTerminal()) {
+            return OperatorKill.ALREADY_ENDED;
+        }
+        task.killRequested(graceNanos > 0 ? graceNanos : task.info().getKillPolicy().getGracePeriod().getNanoseconds());
+        Agent agent = master.agents.get(task.agentId());
+        if (agent == null || !agent.isConnected()) {
+            return OperatorKill.KILLING_WHEN_AGENT_RETURNS;
+        }
+        agent.link().send(AgentEvent.kill(frameworkId, taskId, task.killGraceNanos()));
+        return OperatorKill.KILLING;
+    }
+
     public void acknowledge(Framework framework, Call.Acknowledge ack) {
         ByteString uuid = ack.getUuid();
         if (uuid.size() != 16) {

@@ -24,7 +24,7 @@ import org.apache.mesos.v1.Protos.VersionInfo;
  */
 public final class MasterHttp implements HttpHandler {
     private static final Set<String> LEADER_PATHS = Set.of(
-            "/api/v1/scheduler", "/api/v1", AgentProtocol.PATH, "/state", "/state.json", "/state-summary",
+            "/api/v1/scheduler", "/api/v1", AgentProtocol.PATH, TaskKillEndpoint.PATH, "/state", "/state.json", "/state-summary",
             "/frameworks", "/slaves", "/tasks", "/tasks.json", "/roles", "/roles.json", "/quota", "/weights");
 
     private final Leadership leadership;
@@ -33,6 +33,7 @@ public final class MasterHttp implements HttpHandler {
     private final Executor readers;
     private final SchedulerEndpoint scheduler = new SchedulerEndpoint();
     private final AgentEndpoint agents = new AgentEndpoint();
+    private final TaskKillEndpoint kills = new TaskKillEndpoint();
 
     private final OperatorEndpoint operator;
     private final Supplier<Map<String, String>> flags;
@@ -114,6 +115,7 @@ public final class MasterHttp implements HttpHandler {
             case "/api/v1/scheduler" -> scheduler.handle(master, exchange);
             case "/api/v1" -> operator.handle(master, exchange);
             case AgentProtocol.PATH -> agents.handle(master, exchange);
+            case TaskKillEndpoint.PATH -> kills.handle(master, exchange);
             default -> {
                 if ((path.equals("/quota") || path.equals("/weights")) && !"GET".equals(exchange.method())) {
                     exchange.respondText(405, "Expecting a 'GET' request, received '" + exchange.method()
