@@ -65,10 +65,10 @@ final class OperatorClient {
             throws InterruptedException {
         try (MasterLocator masters = locator.open(options)) {
             URI master = masters.master(LOCATE_TIMEOUT);
-            HttpResponse<byte[]> response = postJson(master, path, json);
+            HttpResponse<byte[]> response = post(master, path, json);
             if (response.statusCode() == 307) {
                 master = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
-                response = postJson(master, path, json);
+                response = post(master, path, json);
             }
             if (response.statusCode() != 200) {
                 String body = new String(response.body(), StandardCharsets.UTF_8).strip();
@@ -82,20 +82,6 @@ final class OperatorClient {
             throw new OperatorException(e.getMessage(), 1);
         } catch (IllegalArgumentException e) {
             throw new OperatorException("the leader redirected badly: " + e.getMessage(), 1);
-        }
-    }
-
-    private HttpResponse<byte[]> postJson(URI master, String path, byte[] json) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
-                .timeout(REQUEST_TIMEOUT)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json))
-                .build();
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new OperatorException("cannot reach the master at " + master + ": " + why, 1);
         }
     }
 
@@ -139,11 +125,16 @@ final class OperatorClient {
     }
 
     private HttpResponse<byte[]> post(URI master, Call call) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, "/api/v1"))
+        return post(master, "/api/v1", Encoding.JSON.encode(call));
+    }
+
+    /** POSTs a JSON body (the operator API's calls, Corral's own endpoints) and accepts JSON back. */
+    private HttpResponse<byte[]> post(URI master, String path, byte[] json) throws InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", Encoding.JSON.mediaType())
                 .header("Accept", Encoding.JSON.mediaType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Encoding.JSON.encode(call)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json))
                 .build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());

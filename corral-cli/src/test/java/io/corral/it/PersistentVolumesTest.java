@@ -1,18 +1,15 @@
 package io.corral.it;
 
+import static io.corral.it.CliRun.corral;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.corral.cli.Corral;
 import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +25,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * An operator reserves resources and makes a persistent volume with the CLI; a framework of that role is offered
@@ -47,7 +43,7 @@ class PersistentVolumesTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
         agentId = await().atMost(Duration.ofSeconds(30)).until(() -> {
             JsonNode agents = new ObjectMapper().readTree(corral("agents", "--json", "--master",
-                    cluster.leaderUrl()).out);
+                    cluster.leaderUrl()).out());
             return agents.size() == 1 ? agents.get(0).path("id").asText() : null;
         }, java.util.Objects::nonNull);
     }
@@ -59,15 +55,15 @@ class PersistentVolumesTest {
 
     @Test
     void aVolumeKeepsWhatOneTaskWroteForTheNextAndIsGoneWhenDestroyed() throws Exception {
-        Run reserve = corral("reserve", agentId, "--role", "eng", "--resources", "cpus:1;mem:128;disk:64",
+        CliRun reserve = corral("reserve", agentId, "--role", "eng", "--resources", "cpus:1;mem:128;disk:64",
                 "--master", cluster.leaderUrl());
-        assertThat(reserve.exit).as(reserve.err).isZero();
-        assertThat(reserve.out).contains("Reserved cpus:1;mem:128;disk:64 on agent " + agentId + " for role eng.");
-        Run create = corral("volumes", "create", agentId, "--role", "eng", "--id", "db", "--size", "32",
+        assertThat(reserve.exit()).as(reserve.err()).isZero();
+        assertThat(reserve.out()).contains("Reserved cpus:1;mem:128;disk:64 on agent " + agentId + " for role eng.");
+        CliRun create = corral("volumes", "create", agentId, "--role", "eng", "--id", "db", "--size", "32",
                 "--path", "data", "--master", cluster.leaderUrl());
-        assertThat(create.exit).as(create.err).isZero();
+        assertThat(create.exit()).as(create.err()).isZero();
         JsonNode listed = new ObjectMapper().readTree(corral("volumes", "list", "--json", "--master",
-                cluster.leaderUrl()).out);
+                cluster.leaderUrl()).out());
         assertThat(listed).singleElement().satisfies(v -> {
             assertThat(v.path("id").asText()).isEqualTo("db");
             assertThat(v.path("role").asText()).isEqualTo("eng");
@@ -85,36 +81,36 @@ class PersistentVolumesTest {
         Path volume = workDir.resolve("agent-0").resolve("volumes/roles/eng/db");
         assertThat(volume.resolve("greeting")).hasContent("hello");
 
-        Run destroy = corral("volumes", "destroy", agentId, "--id", "db", "--master", cluster.leaderUrl());
-        assertThat(destroy.exit).as(destroy.err).isZero();
+        CliRun destroy = corral("volumes", "destroy", agentId, "--id", "db", "--master", cluster.leaderUrl());
+        assertThat(destroy.exit()).as(destroy.err()).isZero();
         await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(volume));
-        Run unreserve = corral("unreserve", agentId, "--role", "eng", "--resources", "cpus:1;mem:128;disk:64",
+        CliRun unreserve = corral("unreserve", agentId, "--role", "eng", "--resources", "cpus:1;mem:128;disk:64",
                 "--master", cluster.leaderUrl());
-        assertThat(unreserve.exit).as(unreserve.err).isZero();
-        assertThat(corral("volumes", "list", "--master", cluster.leaderUrl()).out).contains("No persistent volumes.");
+        assertThat(unreserve.exit()).as(unreserve.err()).isZero();
+        assertThat(corral("volumes", "list", "--master", cluster.leaderUrl()).out()).contains("No persistent volumes.");
     }
 
     @Test
     void badRequestsSayWhatIsWrongAndExitNonZero() {
-        Run tooMuch = corral("reserve", agentId, "--role", "ops", "--resources", "cpus:99",
+        CliRun tooMuch = corral("reserve", agentId, "--role", "ops", "--resources", "cpus:99",
                 "--master", cluster.leaderUrl());
-        assertThat(tooMuch.exit).isNotZero();
-        assertThat(tooMuch.err).startsWith("corral reserve: RESERVE_RESOURCES").contains("409")
+        assertThat(tooMuch.exit()).isNotZero();
+        assertThat(tooMuch.err()).startsWith("corral reserve: RESERVE_RESOURCES").contains("409")
                 .contains("are available");
 
-        Run roleInResources = corral("reserve", agentId, "--role", "ops", "--resources", "cpus(ops):1",
+        CliRun roleInResources = corral("reserve", agentId, "--role", "ops", "--resources", "cpus(ops):1",
                 "--master", cluster.leaderUrl());
-        assertThat(roleInResources.exit).isEqualTo(2);
-        assertThat(roleInResources.err).contains("give unreserved resources");
+        assertThat(roleInResources.exit()).isEqualTo(2);
+        assertThat(roleInResources.err()).contains("give unreserved resources");
 
-        Run noVolume = corral("volumes", "destroy", agentId, "--id", "nope", "--master", cluster.leaderUrl());
-        assertThat(noVolume.exit).isNotZero();
-        assertThat(noVolume.err).contains("has no volume 'nope'");
+        CliRun noVolume = corral("volumes", "destroy", agentId, "--id", "nope", "--master", cluster.leaderUrl());
+        assertThat(noVolume.exit()).isNotZero();
+        assertThat(noVolume.err()).contains("has no volume 'nope'");
 
-        Run badPath = corral("volumes", "create", agentId, "--role", "ops", "--id", "x", "--size", "1",
+        CliRun badPath = corral("volumes", "create", agentId, "--role", "ops", "--id", "x", "--size", "1",
                 "--path", "../../etc", "--master", cluster.leaderUrl());
-        assertThat(badPath.exit).isEqualTo(2);
-        assertThat(badPath.err).contains("invalid container path");
+        assertThat(badPath.exit()).isEqualTo(2);
+        assertThat(badPath.err()).contains("invalid container path");
     }
 
     /** Waits for an offer with the volume and runs {@code command} on it with the reserved cpus and mem. */
@@ -134,23 +130,5 @@ class PersistentVolumesTest {
                 .build();
         client.launch(List.of(offer.getId()), List.of(task)).join();
         scheduler.awaitState(taskId, TaskState.TASK_FINISHED);
-    }
-
-    private record Run(int exit, String out, String err) {}
-
-    private static Run corral(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Corral()).execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
     }
 }
