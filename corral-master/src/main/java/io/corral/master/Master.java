@@ -28,6 +28,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
@@ -55,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * otherwise must run on the loop; none blocks. Timers come from the injected {@link Timers} and fire on the loop.
  *
  * <p>Calls from frameworks are handled by {@link SchedulerCalls}, calls from agents by {@link AgentCalls}, operators'
- * role settings by {@link RoleCalls}; all work on this state from the loop. This class keeps what they share: entity
+ * role settings by {@link RoleCalls}, maintenance by {@link Maintenance} (with {@link InverseOffers}), operators'
+ * agent draining, deactivation and gone agents by {@link AgentModes}; all work on this state from the loop. This class keeps what they share: entity
  * maps, offers and allocation, task status records ({@link #record}, the one place the task state table's effects
  * are carried out), status updates sent to frameworks, and the spine's three doors:
  * <ul>
@@ -112,6 +114,9 @@ public final class Master implements AutoCloseable {
     private final SchedulerCalls schedulerCalls;
     private final AgentCalls agentCalls;
     private final RoleCalls roleCalls;
+    private final Maintenance maintenance;
+    private final AgentModes agentModes;
+    private final InverseOffers inverseOffers;
     final OperatorStreams operatorStreams;
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
@@ -128,6 +133,9 @@ public final class Master implements AutoCloseable {
         this.schedulerCalls = new SchedulerCalls(this);
         this.agentCalls = new AgentCalls(this);
         this.roleCalls = new RoleCalls(this);
+        this.maintenance = new Maintenance(this);
+        this.agentModes = new AgentModes(this);
+        this.inverseOffers = new InverseOffers(this);
         this.operatorStreams = new OperatorStreams(timers);
     }
 
@@ -164,6 +172,9 @@ public final class Master implements AutoCloseable {
     public SchedulerCalls schedulerCalls() { return schedulerCalls; }
     public AgentCalls agentCalls() { return agentCalls; }
     public RoleCalls roleCalls() { return roleCalls; }
+    public Maintenance maintenance() { return maintenance; }
+    public AgentModes agentModes() { return agentModes; }
+    InverseOffers inverseOffers() { return inverseOffers; }
     public long startMillis() { return startMillis; }
     Timers timers() { return timers; }
     MasterIds ids() { return ids; }
@@ -220,13 +231,17 @@ public final class Master implements AutoCloseable {
                 .setType(Event.Type.OFFERS)
                 .setOffers(Event.Offers.newBuilder().addAllOffers(protos))
                 .build()));
+        inverseOffers.send();
     }
 
-    /** What the allocator decides from: connected agents, frameworks that want offers, filters, role policies. */
+    /**
+     * What the allocator decides from: connected agents an operator has not deactivated, drained or brought down,
+     * frameworks that want offers, filters, role policies.
+     */
     AllocationInput allocationInput() {
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
         for (Agent agent : agents.values()) {
-            if (agent.isConnected()) {
+            if (agent.isConnected() && !agent.isDeactivated() && !maintenance.isDown(agent.info())) {
                 slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
                         agent.free(), agent.total()));
             }
@@ -269,6 +284,10 @@ public final class Master implements AutoCloseable {
                 .setAllocationInfo(org.apache.mesos.v1.Protos.Resource.AllocationInfo.newBuilder()
                         .setRole(proposal.role()))
                 .build();
+        Optional<org.apache.mesos.v1.Protos.Unavailability> unavailability = maintenance.unavailability(agent.info());
+        if (unavailability.isPresent()) { // the agent's machine is scheduled for maintenance: frameworks may plan
+            proto = proto.toBuilder().setUnavailability(unavailability.get()).build();
+        }
         Offer offer = new Offer(proto, proposal.resources().withoutAllocationInfo(), proposal.role());
         offers.put(offer.id(), offer);
         agent.addOffer(offer);
@@ -281,7 +300,7 @@ public final class Master implements AutoCloseable {
         return offer;
     }
 
-    private static URL agentUrl(Agent agent) {
+    static URL agentUrl(Agent agent) {
         return URL.newBuilder()
                 .setScheme("http")
                 .setAddress(org.apache.mesos.v1.Protos.Address.newBuilder()
@@ -356,6 +375,10 @@ public final class Master implements AutoCloseable {
         }
         if (transition.has(SideEffect.COUNT_TERMINAL)) {
             taskCounters = taskCounters.counted(task.state());
+            Agent agent = agents.get(task.agentId());
+            if (agent != null) {
+                agentModes.taskEnded(agent); // a draining agent may be drained now
+            }
         }
         if (!transition.isRepeat()) {
             operatorStreams.publish(() -> OperatorEvents.taskUpdated(task, status));
@@ -430,7 +453,8 @@ public final class Master implements AutoCloseable {
                 agents.values().stream().map(Agent::view).toList(),
                 frameworks.values().stream().map(f -> f.view(offersHeldBy(f))).toList(),
                 List.copyOf(completedFrameworkViews), List.copyOf(roles.values()),
-                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns);
+                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), allocationRuns,
+                maintenance.view());
         published = view;
         for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {
             waiter.complete(view);

@@ -17,11 +17,13 @@ import org.apache.mesos.v1.Protos.MasterInfo;
  * @param taskCounters    tasks that reached each terminal state
  * @param agentCounters   agent registrations, re-registrations and removals
  * @param pendingEvents   loop events waiting when the view was taken
+ * @param maintenance     the maintenance schedule and machines' status
  */
 public record MasterView(long version, long eventsSeen, MasterInfo info, long startMillis, List<AgentView> agents,
                          List<FrameworkView> frameworks, List<FrameworkView> completedFrameworks,
                          List<RoleRecord> roles, MasterCounts.TaskCounters taskCounters, MasterCounts.AgentCounters agentCounters,
-                         long outstandingOffers, long pendingEvents, long allocationRuns) {
+                         long outstandingOffers, long pendingEvents, long allocationRuns,
+                         Maintenance.MaintenanceView maintenance) {
     public MasterView {
         agents = List.copyOf(agents);
         frameworks = List.copyOf(frameworks);

@@ -35,6 +35,7 @@ public final class MasterHttp implements HttpHandler {
     private final AgentEndpoint agents = new AgentEndpoint();
 
     private final OperatorEndpoint operator;
+    private final MaintenanceEndpoints maintenance;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
 
@@ -50,6 +51,7 @@ public final class MasterHttp implements HttpHandler {
         this.flags = flags;
         this.version = version;
         this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot);
+        this.maintenance = new MaintenanceEndpoints(readers);
     }
 
     @Override
@@ -67,7 +69,7 @@ public final class MasterHttp implements HttpHandler {
             case "/redirect" -> redirect(exchange, "");
             case "/", "" -> home(exchange);
             default -> {
-                if (LEADER_PATHS.contains(path)) {
+                if (LEADER_PATHS.contains(path) || MaintenanceEndpoints.PATHS.contains(path)) {
                     leaderOnly(exchange, path);
                 } else {
                     exchange.respondText(404, "No such endpoint: " + exchange.path());
@@ -112,6 +114,8 @@ public final class MasterHttp implements HttpHandler {
             case "/api/v1/scheduler" -> scheduler.handle(master, exchange);
             case "/api/v1" -> operator.handle(master, exchange);
             case AgentProtocol.PATH -> agents.handle(master, exchange);
+            case "/maintenance/schedule", "/maintenance/status", "/machine/down", "/machine/up" ->
+                    maintenance.handle(master, exchange, path);
             default -> {
                 Function<MasterView, byte[]> render = legacyJson(path, exchange);
                 master.view().thenApplyAsync(render, readers).whenComplete((json, failure) -> {

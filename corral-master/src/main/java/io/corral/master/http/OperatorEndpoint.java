@@ -25,8 +25,9 @@ import org.apache.mesos.v1.master.Protos.Response;
  * thread; TEARDOWN answers 200 with an empty body once the removal is durable.
  *
  * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}); UPDATE_WEIGHTS and UPDATE_QUOTA answer 200
- * once durable ({@link io.corral.master.RoleCalls}). Calls for what Corral has not built yet (reservations, volumes,
- * maintenance changes, agent draining, logging and files) answer 400 and say so.
+ * once durable ({@link io.corral.master.RoleCalls}), as do the maintenance calls ({@link io.corral.master.Maintenance})
+ * and DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT and MARK_AGENT_GONE ({@link io.corral.master.AgentModes}).
+ * Calls for what Corral has not built yet (reservations, volumes, logging and files) answer 400 and say so.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state; answers are built on {@code readers}.
  */
@@ -97,6 +98,13 @@ final class OperatorEndpoint {
             case TEARDOWN -> !call.hasTeardown();
             case UPDATE_WEIGHTS -> !call.hasUpdateWeights();
             case UPDATE_QUOTA -> !call.hasUpdateQuota();
+            case UPDATE_MAINTENANCE_SCHEDULE -> !call.hasUpdateMaintenanceSchedule();
+            case START_MAINTENANCE -> !call.hasStartMaintenance();
+            case STOP_MAINTENANCE -> !call.hasStopMaintenance();
+            case DRAIN_AGENT -> !call.hasDrainAgent();
+            case DEACTIVATE_AGENT -> !call.hasDeactivateAgent();
+            case REACTIVATE_AGENT -> !call.hasReactivateAgent();
+            case MARK_AGENT_GONE -> !call.hasMarkAgentGone();
             default -> false;
         };
         if (bodyMissing) {
@@ -142,9 +150,30 @@ final class OperatorEndpoint {
                 return onLoop(master, () -> master.roleCalls().updateQuota(call.getUpdateQuota().getForce(),
                         call.getUpdateQuota().getQuotaConfigsList()));
             case GET_MAINTENANCE_STATUS:
-                return CompletableFuture.completedFuture(OperatorResponses.maintenanceStatus());
+                return fromView(master, OperatorResponses::maintenanceStatus);
             case GET_MAINTENANCE_SCHEDULE:
-                return CompletableFuture.completedFuture(OperatorResponses.maintenanceSchedule());
+                return fromView(master, OperatorResponses::maintenanceSchedule);
+            case UPDATE_MAINTENANCE_SCHEDULE:
+                return onLoop(master, () -> master.maintenance().updateSchedule(
+                        call.getUpdateMaintenanceSchedule().getSchedule()));
+            case START_MAINTENANCE:
+                return onLoop(master, () -> master.maintenance().startMaintenance(
+                        call.getStartMaintenance().getMachinesList()));
+            case STOP_MAINTENANCE:
+                return onLoop(master, () -> master.maintenance().stopMaintenance(
+                        call.getStopMaintenance().getMachinesList()));
+            case DRAIN_AGENT: {
+                Call.DrainAgent drain = call.getDrainAgent();
+                return onLoop(master, () -> master.agentModes().drain(drain.getAgentId(),
+                        drain.hasMaxGracePeriod() ? java.util.Optional.of(drain.getMaxGracePeriod())
+                                : java.util.Optional.empty(), drain.getMarkGone()));
+            }
+            case DEACTIVATE_AGENT:
+                return onLoop(master, () -> master.agentModes().deactivate(call.getDeactivateAgent().getAgentId()));
+            case REACTIVATE_AGENT:
+                return onLoop(master, () -> master.agentModes().reactivate(call.getReactivateAgent().getAgentId()));
+            case MARK_AGENT_GONE:
+                return onLoop(master, () -> master.agentModes().markGone(call.getMarkAgentGone().getAgentId()));
             case TEARDOWN:
                 return onLoop(master, () -> master.schedulerCalls().teardownByOperator(
                         call.getTeardown().getFrameworkId()));

@@ -71,6 +71,8 @@ final class SchedulerEndpoint {
             case KILL -> call.hasKill();
             case ACKNOWLEDGE -> call.hasAcknowledge();
             case RECONCILE -> call.hasReconcile();
+            case ACCEPT_INVERSE_OFFERS -> call.hasAcceptInverseOffers();
+            case DECLINE_INVERSE_OFFERS -> call.hasDeclineInverseOffers();
             default -> true;
         };
         if (!present) {
@@ -110,6 +112,8 @@ final class SchedulerEndpoint {
             case RECONCILE -> calls.reconcile(framework, call.getReconcile());
             case SUPPRESS -> calls.suppress(framework);
             case REVIVE -> calls.revive(framework);
+            case ACCEPT_INVERSE_OFFERS -> calls.acceptInverseOffers(framework, call.getAcceptInverseOffers());
+            case DECLINE_INVERSE_OFFERS -> calls.declineInverseOffers(framework, call.getDeclineInverseOffers());
             default -> throw new HttpError(400, "Call type " + call.getType() + " is not supported by Corral yet");
         }
         return CompletableFuture.completedFuture(null);
