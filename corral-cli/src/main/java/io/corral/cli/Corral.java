@@ -32,6 +32,8 @@ import java.util.Set;
                 FrameworksCommand.class,
                 WeightsCommand.class,
                 QuotaCommand.class,
+                AgentModeCommands.Drain.class,
+                MaintenanceCommand.class,
                 MasterCommand.class,
                 AgentCommand.class,
                 ZkCommand.class,
