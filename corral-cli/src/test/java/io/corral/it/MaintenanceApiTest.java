@@ -112,6 +112,45 @@ class MaintenanceApiTest {
     }
 
     @Test
+    void randomMaintenanceAndDrainCallsNeverGetA500AndAlwaysSayWhy() throws Exception {
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            String url = cluster.leaderUrl();
+            java.util.Random random = new java.util.Random(Long.getLong("corral.fuzz.seed", 7L));
+            String[] strings = {"", "a", "NODE", "10.0.0.1", "::1", "1.2.3.4.5", "a/b", "..", ".", "\u0000",
+                    "x".repeat(300), "é", " ", "300.1.1.1", "node,1"};
+            for (int i = 0; i < 300; i++) {
+                MachineID machine = machine(strings[random.nextInt(strings.length)],
+                        strings[random.nextInt(strings.length)]);
+                String id = strings[random.nextInt(strings.length)];
+                Call call = switch (random.nextInt(7)) {
+                    case 0 -> schedule(window(random.nextLong(), random.nextInt(7200) - 100, machine));
+                    case 1 -> start(machine);
+                    case 2 -> stop(machine);
+                    case 3 -> OperatorCalls.drain(OperatorCalls.agentId(id), (long) random.nextInt(100) - 10,
+                            random.nextBoolean());
+                    case 4 -> OperatorCalls.deactivate(OperatorCalls.agentId(id));
+                    case 5 -> OperatorCalls.reactivate(OperatorCalls.agentId(id));
+                    default -> OperatorCalls.gone(OperatorCalls.agentId(id));
+                };
+                HttpResponse<byte[]> response = OperatorCalls.call(url, call);
+                String body = new String(response.body(), java.nio.charset.StandardCharsets.UTF_8);
+                assertThat(response.statusCode()).as(call + " -> " + body).isIn(200, 400, 404, 409, 503);
+                if (response.statusCode() != 200) {
+                    assertThat(body).as(call.toString()).isNotBlank();
+                }
+            }
+            for (String json : List.of("not json", "[1]", "[{\"hostname\":7}]", "{}", "[]", "[[]]")) {
+                assertThat(post(url + "/master/machine/down", json).statusCode()).as(json).isEqualTo(400);
+                assertThat(post(url + "/master/maintenance/schedule", json).statusCode()).as(json)
+                        .isIn(200, 400);
+            }
+            assertThat(OperatorCalls.call(url, Call.newBuilder().setType(Call.Type.GET_MAINTENANCE_STATUS).build())
+                    .statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
     void aFrameworkWithATaskOnADrainingMachineGetsInverseOffersAndItsAnswersShowInTheStatus() throws Exception {
         try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 1)) {
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());

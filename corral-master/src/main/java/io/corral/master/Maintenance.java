@@ -76,6 +76,14 @@ public final class Maintenance {
 
     /** What readers see: the schedule, and the machines draining (with frameworks' answers) or down. */
     MaintenanceView view() {
+        if (scheduled.isEmpty()) {
+            return MaintenanceView.NONE;
+        }
+        Map<MachineID, List<Agent>> agentsByMachine = new HashMap<>();
+        for (Agent agent : master.agents.values()) {
+            machineOf(agent.info()).ifPresent(m -> agentsByMachine.computeIfAbsent(m, k -> new ArrayList<>())
+                    .add(agent));
+        }
         ClusterStatus.Builder status = ClusterStatus.newBuilder();
         for (MachineID machine : scheduled.keySet()) {
             if (down.contains(machine)) {
@@ -84,10 +92,8 @@ public final class Maintenance {
             }
             ClusterStatus.DrainingMachine.Builder draining = ClusterStatus.DrainingMachine.newBuilder()
                     .setId(machine);
-            for (Agent agent : master.agents.values()) {
-                if (MachineIds.hosts(machine, agent.info())) {
-                    draining.addAllStatuses(master.inverseOffers().statuses(agent.id()));
-                }
+            for (Agent agent : agentsByMachine.getOrDefault(machine, List.of())) {
+                draining.addAllStatuses(master.inverseOffers().statuses(agent.id()));
             }
             status.addDrainingMachines(draining);
         }
@@ -167,6 +173,7 @@ public final class Maintenance {
             }
             if (isDown(agent.info()) && !wasDown.contains(agent.id())) {
                 master.agentModes().shutDown(agent, "Operator initiated 'Machine DOWN'");
+                master.operatorStreams.publish(() -> OperatorEvents.agentRemoved(agent.id()));
             }
         }
         master.allocateSoon();
