@@ -18,15 +18,20 @@ import picocli.CommandLine.Option;
 /** {@code corral agents}: the cluster's agents, from the leading master's {@code /master/state}. */
 @Command(name = "agents",
         mixinStandardHelpOptions = true,
+        subcommands = {AgentModeCommands.Deactivate.class, AgentModeCommands.Reactivate.class,
+                AgentModeCommands.Gone.class},
         sortOptions = false,
         usageHelpAutoWidth = true,
         description = {
                 "List the agents the leading master knows: ID, HOSTNAME, STATE (active, inactive: disconnected, "
-                        + "unreachable), CPUS and MEM (MB) as used/total, live TASKS, and AGE since the agent "
+                        + "unreachable, deactivated, draining, drained), CPUS and MEM (MB) as used/total, live TASKS, and AGE since the agent "
                         + "registered."},
         footerHeading = "%nExamples:%n",
         footer = {
                 "  corral agents",
+                "  corral agents deactivate AGENT_ID     (no offers; tasks keep running)",
+                "  corral agents reactivate AGENT_ID",
+                "  corral agents gone AGENT_ID --yes     (for good: its tasks are lost)",
                 "  corral agents --json | jq '.[] | select(.state == \"unreachable\") | .hostname'"})
 public final class AgentsCommand extends ClusterCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -86,12 +91,26 @@ public final class AgentsCommand extends ClusterCommand implements Callable<Inte
                 .filter(JsonNode::isObject)
                 .map(agent -> {
                     ObjectNode copy = ((ObjectNode) agent).deepCopy();
-                    copy.put("state", agent.path("unreachable").asBoolean() ? "unreachable"
-                            : agent.path("active").asBoolean() ? "active" : "inactive");
+                    copy.put("state", state(agent));
                     copy.put("tasks", liveTasks.getOrDefault(agent.path("id").asText(), 0L));
                     return copy;
                 })
                 .toList();
+    }
+
+    /** The agent's state in words: an operator's drain or deactivation first, as it explains why no offers. */
+    private static String state(JsonNode agent) {
+        if (agent.path("unreachable").asBoolean()) {
+            return "unreachable";
+        }
+        String drain = agent.path("drain_info").path("state").asText("");
+        if (!drain.isEmpty()) {
+            return drain.toLowerCase(java.util.Locale.ROOT);
+        }
+        if (agent.path("deactivated").asBoolean()) {
+            return "deactivated";
+        }
+        return agent.path("active").asBoolean() ? "active" : "inactive";
     }
 
     private static String usedOfTotal(JsonNode agent, String resource) {

@@ -36,6 +36,8 @@ import java.util.Set;
                 ReserveCommand.Reserve.class,
                 ReserveCommand.Unreserve.class,
                 VolumesCommand.class,
+                AgentModeCommands.Drain.class,
+                MaintenanceCommand.class,
                 MasterCommand.class,
                 AgentCommand.class,
                 ZkCommand.class,

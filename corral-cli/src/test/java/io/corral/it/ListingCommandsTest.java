@@ -98,7 +98,7 @@ class ListingCommandsTest {
 
         CliRun tooMuch = corral("quota", "set", "ops", "--guarantee", "cpus=64", "--master", standby());
         assertThat(tooMuch.exit()).isEqualTo(2);
-        assertThat(tooMuch.err()).startsWith("corral quota set: UPDATE_QUOTA").contains("more than the cluster's 2.0");
+        assertThat(tooMuch.err()).contains("corral quota set: UPDATE_QUOTA").contains("more than the cluster's 2.0");
 
         CliRun badWeight = corral("weights", "set", "eng=heavy", "--master", standby());
         assertThat(badWeight.exit()).isEqualTo(2);
@@ -141,6 +141,6 @@ class ListingCommandsTest {
         CliRun run = corral("agents", "--master", "http://127.0.0.1:1");
 
         assertThat(run.exit()).isNotZero();
-        assertThat(run.err()).startsWith("corral agents: ").contains("127.0.0.1:1");
+        assertThat(run.err()).contains("corral agents: ").contains("127.0.0.1:1");
     }
 }

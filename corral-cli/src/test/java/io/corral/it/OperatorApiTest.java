@@ -154,9 +154,13 @@ class OperatorApiTest {
         assertThat(noBody.statusCode()).isEqualTo(400);
         assertThat(noBody.body()).isEqualTo("Failed to validate master::Call: Expecting 'update_quota' to be present");
 
-        HttpResponse<String> notYet = post(cluster.leaderUrl(), "application/json", "{\"type\":\"DRAIN_AGENT\"}");
+        HttpResponse<String> noDrain = post(cluster.leaderUrl(), "application/json", "{\"type\":\"DRAIN_AGENT\"}");
+        assertThat(noDrain.statusCode()).isEqualTo(400);
+        assertThat(noDrain.body()).isEqualTo("Failed to validate master::Call: Expecting 'drain_agent' to be present");
+
+        HttpResponse<String> notYet = post(cluster.leaderUrl(), "application/json", "{\"type\":\"LIST_FILES\"}");
         assertThat(notYet.statusCode()).isEqualTo(400);
-        assertThat(notYet.body()).contains("DRAIN_AGENT").contains("not supported");
+        assertThat(notYet.body()).contains("LIST_FILES").contains("not supported");
     }
 
     @Test

@@ -21,6 +21,8 @@ final class RecordingScheduler implements SchedulerListener {
     final List<TaskStatus> updates = new CopyOnWriteArrayList<>();
     final List<String> errors = new CopyOnWriteArrayList<>();
     final List<MasterInfo> subscriptions = new CopyOnWriteArrayList<>();
+    final BlockingQueue<List<org.apache.mesos.v1.Protos.InverseOffer>> inverseOffers = new LinkedBlockingQueue<>();
+    final List<org.apache.mesos.v1.Protos.OfferID> rescindedInverseOffers = new CopyOnWriteArrayList<>();
     volatile FrameworkID frameworkId;
 
     @Override
@@ -32,6 +34,25 @@ final class RecordingScheduler implements SchedulerListener {
     @Override
     public void offers(List<Offer> offers) {
         this.offers.add(offers);
+    }
+
+    @Override
+    public void inverseOffers(List<org.apache.mesos.v1.Protos.InverseOffer> inverseOffers) {
+        this.inverseOffers.add(inverseOffers);
+    }
+
+    @Override
+    public void rescindInverseOffer(org.apache.mesos.v1.Protos.OfferID inverseOfferId) {
+        rescindedInverseOffers.add(inverseOfferId);
+    }
+
+    /** The next inverse offer the master sends, within 30 s. */
+    org.apache.mesos.v1.Protos.InverseOffer nextInverseOffer() throws InterruptedException {
+        List<org.apache.mesos.v1.Protos.InverseOffer> batch = inverseOffers.poll(30, TimeUnit.SECONDS);
+        if (batch == null) {
+            throw new AssertionError("no inverse offer within 30s");
+        }
+        return batch.get(0);
     }
 
     @Override

@@ -106,6 +106,10 @@ final class Acceptance {
 
     /** At the agent's turn: the operations against the pool, and the agent's new reservations if they changed. */
     private DurableChange decideAndRecord() {
+        if (master.agents.get(agent.id()) != agent || master.agentModes().isGone(agent.id())) {
+            throw new io.corral.protocol.http.HttpError(409, "Agent " + agent.id().getValue()
+                    + " was removed meanwhile");
+        }
         decide();
         if (!checkpointChanged) {
             return null;

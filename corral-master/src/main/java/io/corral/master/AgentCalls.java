@@ -61,6 +61,7 @@ public final class AgentCalls {
      */
     public CompletableFuture<Void> register(AgentCall.Register register, Function<AgentID, AgentLink> openStream) {
         validate(register);
+        refuseGoneOrDown(register.agentInfo());
         AgentInfo info = register.agentInfo().hasId() ? register.agentInfo()
                 : register.agentInfo().toBuilder().setId(master.ids().nextAgent()).build();
         return master.agentWrites().commit(info.getId(), () -> {
@@ -71,6 +72,23 @@ public final class AgentCalls {
             return new DurableChange.AgentStored(new AgentRecord(info, AgentState.active(), registeredAt, now,
                     known != null ? known.checkpointed() : List.of()));
         }, () -> admit(master.agents.get(info.getId()), info, register, openStream.apply(info.getId())));
+    }
+
+    /**
+     * An agent marked gone is never admitted again, whatever it sends (a REGISTER carrying a gone agent's id is
+     * refused too), and an agent on a machine that is DOWN for maintenance is refused until the machine is brought
+     * up, as Mesos answers both with a ShutdownMessage.
+     */
+    private void refuseGoneOrDown(AgentInfo info) {
+        if (info.hasId() && (master.agentModes().isGone(info.getId())
+                || master.agentModes().isMarkingGone(info.getId()))) {
+            throw new HttpError(403, "Agent " + info.getId().getValue() + " has been marked gone and cannot"
+                    + " register again: shut it down, clear its work directory, and start it as a new agent");
+        }
+        if (master.maintenance().isDown(info)) {
+            throw new HttpError(403, "Machine '" + info.getHostname() + "' is DOWN for maintenance: agents on it"
+                    + " are refused until an operator brings it up (STOP_MAINTENANCE)");
+        }
     }
 
     /** The agent is durable in the registry: attach it (replacing an earlier stream), adopt its tasks, REGISTERED. */
@@ -89,6 +107,7 @@ public final class AgentCalls {
                 master.config().agentPingInterval().toMillis() / 1000.0));
         link.send(AgentEvent.checkpointResources(agent.checkpointed()));
         master.operatorStreams.publish(() -> OperatorEvents.agentAdded(agent));
+        master.agentModes().reregistered(agent);
         LOG.info("Agent {} at {}:{} {} with {} ({} tasks)", agent.id().getValue(), info.getHostname(),
                 info.getPort(), register.agentInfo().hasId() ? "re-registered" : "registered", agent.total(),
                 agent.tasks().size());
@@ -312,7 +331,8 @@ public final class AgentCalls {
      * killed for having been unreachable.
      */
     public void markUnreachable(Agent agent, String why) {
-        if (agent.isUnreachable() || !pendingUnreachable.add(agent.id())) {
+        if (agent.isUnreachable() || master.agents.get(agent.id()) != agent
+                || master.agentModes().isMarkingGone(agent.id()) || !pendingUnreachable.add(agent.id())) {
             return;
         }
         long now = master.timers().nowMillis();
@@ -333,6 +353,11 @@ public final class AgentCalls {
                 });
     }
 
+    /** Whether the agent's unreachable state is being written (it cannot be marked gone meanwhile). */
+    boolean isMarkingUnreachable(AgentID agentId) {
+        return pendingUnreachable.contains(agentId);
+    }
+
     /** The agent is unreachable in the registry: close its stream, take its offers back, tell its frameworks. */
     private void unreachable(Agent agent, String why, long now) {
         master.countRemoval();
@@ -342,6 +367,7 @@ public final class AgentCalls {
             agent.detach();
         }
         master.offers.rescind(agent.offers(), true);
+        master.inverseOffers().rescind(agent.id());
         master.operatorStreams.publish(() -> OperatorEvents.agentRemoved(agent.id()));
         tellFrameworksAgentLost(agent);
         for (Task task : agent.tasks()) {
@@ -406,6 +432,7 @@ public final class AgentCalls {
         }
         agent.detach();
         master.offers.rescind(agent.offers(), true);
+        master.inverseOffers().rescind(agent.id());
         LOG.info("Agent {} disconnected; its {} tasks are kept until it re-registers", agentId.getValue(),
                 agent.tasks().size());
     }

@@ -1,6 +1,8 @@
 package io.corral.master;
 
+import io.corral.zookeeper.registry.AgentModeRecord;
 import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.MaintenanceRecord;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import io.corral.zookeeper.registry.RoleRecord;
 import java.util.List;
@@ -97,6 +99,60 @@ sealed interface DurableChange {
         @Override
         public String describe() {
             return "removal of framework " + frameworkId.getValue();
+        }
+    }
+
+    /** The maintenance schedule replaced, or machines brought down or up (one document holds both). */
+    record MaintenanceStored(MaintenanceRecord maintenance) implements DurableChange {
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.putMaintenance(maintenance);
+        }
+
+        @Override
+        public String describe() {
+            return "maintenance schedule";
+        }
+    }
+
+    /** An operator deactivated an agent, or started draining it, or it finished draining. */
+    record AgentModeStored(AgentModeRecord mode) implements DurableChange {
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.putAgentMode(mode);
+        }
+
+        @Override
+        public String describe() {
+            return "agent " + mode.agentId() + (mode.drain().isPresent()
+                    ? " " + mode.drain().get().getState().name().toLowerCase(java.util.Locale.ROOT)
+                    : " deactivated");
+        }
+    }
+
+    /** An operator reactivated an agent: it is no longer deactivated nor draining. */
+    record AgentModeCleared(String agentId) implements DurableChange {
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.removeAgentMode(agentId);
+        }
+
+        @Override
+        public String describe() {
+            return "reactivation of agent " + agentId;
+        }
+    }
+
+    /** An agent marked gone (its state GONE), its mode removed with it, in one write: it never comes back. */
+    record AgentGone(AgentRecord agent) implements DurableChange {
+        @Override
+        public CompletableFuture<Void> writeTo(Registry registry) {
+            return registry.markAgentGone(agent);
+        }
+
+        @Override
+        public String describe() {
+            return "agent " + agent.id() + " gone";
         }
     }
 }

@@ -4,6 +4,7 @@ import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.Task;
 import io.corral.protocol.agent.AgentEvent;
+import io.corral.zookeeper.registry.AgentModeRecord;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import io.corral.zookeeper.registry.FrameworkRecord;
@@ -30,13 +31,16 @@ import org.slf4j.LoggerFactory;
  *       it is "recovered", gets no offers, and is marked unreachable if no stream attaches within
  *       {@code agent_reregister_timeout} (not sooner: after an ensemble outage every agent's session may have ended
  *       while the agents are fine). A live registration attaches its stream right after this apply.
- *   <li>An agent stored unreachable (or gone) is marked so from the time recorded.
+ *   <li>An agent stored unreachable is marked so from the time recorded; one stored gone is forgotten but for its id,
+ *       which is refused for ever ({@link AgentModes#applyGone}).
  *   <li>A framework stored without a deadline (subscribed) that has no stream in this term gets
  *       {@code max(failover_timeout, agent_reregister_timeout)} to resubscribe; one stored with a deadline is removed
  *       at that deadline unless it resubscribes first. A live subscription attaches its stream right after, which
  *       stops the timer.
  *   <li>Roles' weights and quota replace what the master had for them (or go back to the defaults), for the next
  *       allocation.
+ *   <li>The maintenance schedule and machines' modes replace the master's ({@link Maintenance#apply}); an agent's
+ *       mode (deactivated, draining, drained) is set on it, or cleared by a reactivation ({@link AgentModes}).
  *   <li>A framework removed is torn down: its offers rescinded, its tasks killed, its agents told to shut it down.
  * </ul>
  *
@@ -67,6 +71,14 @@ final class DurableChanges {
             if (framework != null) {
                 removeFramework(master, framework, removed.why());
             }
+        } else if (change instanceof DurableChange.MaintenanceStored stored) {
+            master.maintenance().apply(stored.maintenance());
+        } else if (change instanceof DurableChange.AgentModeStored stored) {
+            master.agentModes().apply(stored.mode());
+        } else if (change instanceof DurableChange.AgentModeCleared cleared) {
+            master.agentModes().cleared(cleared.agentId());
+        } else if (change instanceof DurableChange.AgentGone gone) {
+            master.agentModes().applyGone(gone.agent());
         }
     }
 
@@ -79,16 +91,28 @@ final class DurableChanges {
             apply(master, new DurableChange.FrameworkStored(framework));
         }
         apply(master, new DurableChange.RolesStored(snapshot.roles(), List.of()));
-        LOG.info("Recovered {} agents, {} frameworks and {} roles from the registry (epoch {})",
-                snapshot.agents().size(), snapshot.frameworks().size(), snapshot.roles().size(),
-                snapshot.meta().epoch());
+        apply(master, new DurableChange.MaintenanceStored(snapshot.maintenance()));
+        for (AgentModeRecord mode : snapshot.agentModes()) {
+            apply(master, new DurableChange.AgentModeStored(mode));
+        }
+        LOG.info("Recovered {} agents, {} frameworks, {} roles, {} agent modes and {} scheduled maintenance windows"
+                        + " from the registry (epoch {})", snapshot.agents().size(), snapshot.frameworks().size(),
+                snapshot.roles().size(), snapshot.agentModes().size(),
+                snapshot.maintenance().schedule().getWindowsCount(), snapshot.meta().epoch());
     }
 
     private static void applyAgent(Master master, AgentRecord record) {
+        if (record.state().kind() == AgentState.Kind.GONE) {
+            master.agentModes().applyGone(record);
+            return;
+        }
+        if (master.agentModes().isGone(record.info().getId())) {
+            return; // gone is for ever
+        }
         Agent agent = master.agents.computeIfAbsent(record.info().getId(),
                 id -> new Agent(record.info(), record.registeredAt().toEpochMilli()));
         agent.checkpointed(record.checkpointed());
-        if (record.state().kind() == AgentState.Kind.UNREACHABLE || record.state().kind() == AgentState.Kind.GONE) {
+        if (record.state().kind() == AgentState.Kind.UNREACHABLE) {
             agent.markUnreachable(record.state().since().orElse(record.updatedAt()).toEpochMilli());
             return;
         }

@@ -22,6 +22,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Random;
 import java.util.Set;
@@ -47,12 +48,13 @@ import org.slf4j.LoggerFactory;
  * otherwise must run on the loop; none blocks. Timers come from the injected {@link Timers} and fire on the loop.
  *
  * <p>Calls from frameworks are handled by {@link SchedulerCalls} (ACCEPT by {@link Acceptance}, operation feedback
- * by {@link OperationCalls}), calls from agents by {@link AgentCalls}, operators' role settings by {@link RoleCalls}
- * and reservations by {@link ReservationCalls}; all work on this state from the loop. Offers, decline filters and
- * allocation are their own domain, {@link Offers}; writes of an agent's registry document are serialized by
- * {@link AgentWrites}. This class keeps what they share: entity maps, task status records ({@link #record}, the one
- * place the task state table's effects are carried out), status updates sent to frameworks, and the spine's three
- * doors:
+ * by {@link OperationCalls}), calls from agents by {@link AgentCalls}, operators' role settings by {@link RoleCalls},
+ * reservations by {@link ReservationCalls}, maintenance by {@link Maintenance} (with {@link InverseOffers}), agent
+ * draining, deactivation and gone agents by {@link AgentModes}; all work on this state from the loop. Offers, decline
+ * filters and allocation are their own domain, {@link Offers}; writes of an agent's registry document are serialized
+ * by {@link AgentWrites}. This class keeps what they share: entity maps, task status records ({@link #record}, the
+ * one place the task state table's effects are carried out), status updates sent to frameworks, and the spine's
+ * three doors:
  * <ul>
  *   <li>{@link #commit}: a durable change is written to the registry and applied ({@link DurableChanges}) only once
  *       ZooKeeper confirmed it; a refused write changes nothing;
@@ -108,6 +110,9 @@ public final class Master implements AutoCloseable {
     private final AgentWrites agentWrites;
     private final ReservationCalls reservationCalls;
     private final OperationCalls operationCalls;
+    private final Maintenance maintenance;
+    private final AgentModes agentModes;
+    private final InverseOffers inverseOffers;
     final OperatorStreams operatorStreams;
 
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
@@ -132,6 +137,9 @@ public final class Master implements AutoCloseable {
         this.agentWrites = new AgentWrites(this);
         this.reservationCalls = new ReservationCalls(this);
         this.operationCalls = new OperationCalls(this);
+        this.maintenance = new Maintenance(this);
+        this.agentModes = new AgentModes(this);
+        this.inverseOffers = new InverseOffers(this);
         this.operatorStreams = new OperatorStreams(timers);
     }
 
@@ -171,6 +179,9 @@ public final class Master implements AutoCloseable {
     AgentWrites agentWrites() { return agentWrites; }
     public ReservationCalls reservationCalls() { return reservationCalls; }
     OperationCalls operationCalls() { return operationCalls; }
+    public Maintenance maintenance() { return maintenance; }
+    public AgentModes agentModes() { return agentModes; }
+    InverseOffers inverseOffers() { return inverseOffers; }
     public long startMillis() { return startMillis; }
     /** This term's clock and timers; timers fire on the loop (e.g. SET_LOGGING_LEVEL's revert). */
     public Timers timers() { return timers; }
@@ -219,6 +230,10 @@ public final class Master implements AutoCloseable {
         }
         if (transition.has(SideEffect.COUNT_TERMINAL)) {
             taskCounters = taskCounters.counted(task.state());
+            Agent agent = agents.get(task.agentId());
+            if (agent != null) {
+                agentModes.taskEnded(agent); // a draining agent may be drained now
+            }
         }
         if (!transition.isRepeat()) {
             operatorStreams.publish(() -> OperatorEvents.taskUpdated(task, status));
@@ -289,7 +304,7 @@ public final class Master implements AutoCloseable {
                 frameworks.values().stream().map(f -> f.view(offers.heldBy(f))).toList(),
                 List.copyOf(completedFrameworkViews), List.copyOf(roles.values()),
                 taskCounters, agentCounters, offers.size(), loop.pendingEvents(), offers.allocationRuns(),
-                offers.activeFilters(), offers.isAllocationPending());
+                offers.activeFilters(), offers.isAllocationPending(), maintenance.view());
         published = view;
         for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {
             waiter.complete(view);

@@ -33,7 +33,10 @@ final class MasterCounting {
         long connected = view.agents().stream().filter(AgentView::connected).count();
         long unreachable = view.agents().stream().filter(AgentView::isUnreachable).count();
         long disconnected = view.agents().size() - connected - unreachable;
-        return new MasterCounts.Agents(connected, disconnected, connected, disconnected, unreachable);
+        // Active: offers are made from it (connected, and not deactivated or drained by an operator).
+        long active = view.agents().stream().filter(a -> a.connected() && !a.deactivated()).count();
+        return new MasterCounts.Agents(active, view.agents().size() - unreachable - active, connected, disconnected,
+                unreachable);
     }
 
     private static MasterCounts.Frameworks frameworks(MasterView view) {

@@ -21,12 +21,14 @@ import org.apache.mesos.v1.Protos.MasterInfo;
  * @param allocationRuns  allocation cycles run in this term
  * @param activeFilters   decline filters not yet expired, by framework id
  * @param allocationQueued an allocation cycle was queued on the loop and had not run yet
+ * @param maintenance     the maintenance schedule and machines' status
  */
 public record MasterView(long version, long eventsSeen, MasterInfo info, long startMillis, List<AgentView> agents,
                          List<FrameworkView> frameworks, List<FrameworkView> completedFrameworks,
                          List<RoleRecord> roles, MasterCounts.TaskCounters taskCounters, MasterCounts.AgentCounters agentCounters,
                          long outstandingOffers, long pendingEvents, long allocationRuns,
-                         Map<String, Long> activeFilters, boolean allocationQueued) {
+                         Map<String, Long> activeFilters, boolean allocationQueued,
+                         Maintenance.MaintenanceView maintenance) {
     public MasterView {
         activeFilters = Map.copyOf(activeFilters);
         agents = List.copyOf(agents);

@@ -155,13 +155,17 @@ final class Offers {
                 .setType(Event.Type.OFFERS)
                 .setOffers(Event.Offers.newBuilder().addAllOffers(protos))
                 .build()));
+        master.inverseOffers().send();
     }
 
-    /** What the allocator decides from: connected agents, frameworks that want offers, filters, role policies. */
+    /**
+     * What the allocator decides from: connected agents an operator has not deactivated, drained or brought down,
+     * frameworks that want offers, filters, role policies.
+     */
     AllocationInput allocationInput() {
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
         for (Agent agent : master.agents.values()) {
-            if (agent.isConnected()) {
+            if (agent.isConnected() && !agent.isDeactivated() && !master.maintenance().isDown(agent.info())) {
                 slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
                         agent.free(), agent.total()));
             }
@@ -216,6 +220,11 @@ final class Offers {
                 .setAllocationInfo(org.apache.mesos.v1.Protos.Resource.AllocationInfo.newBuilder()
                         .setRole(proposal.role()))
                 .build();
+        java.util.Optional<org.apache.mesos.v1.Protos.Unavailability> unavailability =
+                master.maintenance().unavailability(agent.info());
+        if (unavailability.isPresent()) { // the agent's machine is scheduled for maintenance: frameworks may plan
+            proto = proto.toBuilder().setUnavailability(unavailability.get()).build();
+        }
         Offer offer = new Offer(proto, proposal.resources().withoutAllocationInfo(), proposal.role());
         offers.put(offer.id(), offer);
         agent.addOffer(offer);
@@ -249,7 +258,7 @@ final class Offers {
         return shown;
     }
 
-    private static URL agentUrl(Agent agent) {
+    static URL agentUrl(Agent agent) {
         return URL.newBuilder()
                 .setScheme("http")
                 .setAddress(org.apache.mesos.v1.Protos.Address.newBuilder()

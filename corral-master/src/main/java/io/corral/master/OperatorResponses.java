@@ -19,8 +19,8 @@ import org.apache.mesos.v1.master.Protos.Response;
  * a published {@link MasterView}: pure functions, no I/O. Every field older clients require (proto2 {@code required})
  * is filled.
  *
- * <p>What Corral has not built yet has nothing to report, and says so truthfully: no executors (command tasks only)
- * and no maintenance schedule, so those lists are empty.
+ * <p>What Corral has not built yet has nothing to report, and says so truthfully: no executors (command tasks only),
+ * so that list is empty.
  *
  * <p>Stateless and thread-safe: runs on a reader thread, and on the master's loop for the operator event stream.
  */
@@ -144,17 +144,18 @@ public final class OperatorResponses {
                 .setGetQuota(Response.GetQuota.newBuilder().setStatus(status)).build();
     }
 
-    public static Response maintenanceStatus() {
+    /** The machines draining (with the frameworks' answers to their inverse offers) and down. */
+    public static Response maintenanceStatus(MasterView view) {
         return Response.newBuilder().setType(Response.Type.GET_MAINTENANCE_STATUS)
                 .setGetMaintenanceStatus(Response.GetMaintenanceStatus.newBuilder()
-                        .setStatus(org.apache.mesos.v1.maintenance.Protos.ClusterStatus.getDefaultInstance()))
+                        .setStatus(view.maintenance().status()))
                 .build();
     }
 
-    public static Response maintenanceSchedule() {
+    public static Response maintenanceSchedule(MasterView view) {
         return Response.newBuilder().setType(Response.Type.GET_MAINTENANCE_SCHEDULE)
                 .setGetMaintenanceSchedule(Response.GetMaintenanceSchedule.newBuilder()
-                        .setSchedule(org.apache.mesos.v1.maintenance.Protos.Schedule.getDefaultInstance()))
+                        .setSchedule(view.maintenance().schedule()))
                 .build();
     }
 
@@ -167,17 +168,18 @@ public final class OperatorResponses {
     }
 
     public static Response.GetAgents.Agent agent(AgentView agent) {
-        return Response.GetAgents.Agent.newBuilder()
+        Response.GetAgents.Agent.Builder proto = Response.GetAgents.Agent.newBuilder()
                 .setAgentInfo(agent.info())
-                .setActive(agent.connected())
-                .setDeactivated(false)
+                .setActive(agent.connected() && !agent.deactivated())
+                .setDeactivated(agent.deactivated())
                 .setVersion(MasterServer.MESOS_VERSION)
                 .setPid("slave(1)@" + agent.info().getHostname() + ":" + agent.info().getPort())
                 .setRegisteredTime(time(agent.registeredMillis()))
                 .addAllTotalResources(agent.total().toList())
                 .addAllAllocatedResources(agent.used().toList())
-                .addAllOfferedResources(agent.offered().toList())
-                .build();
+                .addAllOfferedResources(agent.offered().toList());
+        agent.drain().ifPresent(proto::setDrainInfo);
+        return proto.build();
     }
 
     public static Response.GetFrameworks getFrameworks(MasterView view) {

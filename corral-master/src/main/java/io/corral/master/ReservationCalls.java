@@ -81,7 +81,8 @@ public final class ReservationCalls {
 
     /** At the agent's turn: the operation on what is free now, as the agent's new record. */
     private DurableChange decide(Agent agent, String what, Operation operation) {
-        if (master.agents.get(agent.id()) != agent || !agent.isConnected()) {
+        if (master.agents.get(agent.id()) != agent || !agent.isConnected()
+                || master.agentModes().isGone(agent.id())) {
             throw new HttpError(409, "Agent " + agent.id().getValue() + " is no longer registered; retry");
         }
         ResourceSet free = agent.free();

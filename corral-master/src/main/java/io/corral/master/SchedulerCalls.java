@@ -438,6 +438,16 @@ public final class SchedulerCalls {
         master.operationCalls().reconcile(framework, reconcile);
     }
 
+    /** ACCEPT_INVERSE_OFFERS: the framework agrees to give the agents back ({@link InverseOffers#answer}). */
+    public void acceptInverseOffers(Framework framework, Call.AcceptInverseOffers accept) {
+        master.inverseOffers().answer(framework, accept.getInverseOfferIdsList(), true);
+    }
+
+    /** DECLINE_INVERSE_OFFERS: the framework would rather keep the agents. */
+    public void declineInverseOffers(Framework framework, Call.DeclineInverseOffers decline) {
+        master.inverseOffers().answer(framework, decline.getInverseOfferIdsList(), false);
+    }
+
     // ---- tasks ----
 
     public void kill(Framework framework, Call.Kill kill) {
@@ -517,7 +527,9 @@ public final class SchedulerCalls {
             return;
         }
         boolean agentKnown = agentId != null && master.agents.containsKey(agentId);
-        TaskState state = agentKnown ? TaskState.TASK_GONE : TaskState.TASK_UNKNOWN;
+        boolean agentGone = agentId != null && master.agentModes().isGone(agentId);
+        TaskState state = agentGone ? TaskState.TASK_GONE_BY_OPERATOR
+                : agentKnown ? TaskState.TASK_GONE : TaskState.TASK_UNKNOWN;
         master.forwardUpdate(framework, master.masterStatus(taskId, agentId, state,
                 TaskStatus.Reason.REASON_RECONCILIATION, "Reconciliation: task is unknown"));
     }

@@ -1,6 +1,8 @@
 package io.corral.master;
 
+import io.corral.zookeeper.registry.AgentModeRecord;
 import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.MaintenanceRecord;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import io.corral.zookeeper.registry.RoleRecord;
 import java.util.List;
@@ -16,7 +18,32 @@ final class InMemoryRegistry implements Registry {
     final Map<String, AgentRecord> agents = new ConcurrentHashMap<>();
     final Map<String, FrameworkRecord> frameworks = new ConcurrentHashMap<>();
     final Map<String, RoleRecord> roles = new ConcurrentHashMap<>();
+    final Map<String, AgentModeRecord> agentModes = new ConcurrentHashMap<>();
+    volatile MaintenanceRecord maintenance = MaintenanceRecord.NONE;
     volatile boolean refuse;
+
+    @Override
+    public CompletableFuture<Void> putMaintenance(MaintenanceRecord maintenance) {
+        return write(() -> this.maintenance = maintenance);
+    }
+
+    @Override
+    public CompletableFuture<Void> putAgentMode(AgentModeRecord mode) {
+        return write(() -> agentModes.put(mode.agentId(), mode));
+    }
+
+    @Override
+    public CompletableFuture<Void> removeAgentMode(String agentId) {
+        return write(() -> agentModes.remove(agentId));
+    }
+
+    @Override
+    public CompletableFuture<Void> markAgentGone(AgentRecord gone) {
+        return write(() -> {
+            agents.put(gone.id(), gone);
+            agentModes.remove(gone.id());
+        });
+    }
 
     @Override
     public CompletableFuture<Void> putAgent(AgentRecord agent) {

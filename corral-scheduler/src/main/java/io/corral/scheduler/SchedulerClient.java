@@ -385,6 +385,10 @@ public final class SchedulerClient implements AutoCloseable {
             }
             case OFFERS -> events.execute(() -> listener.offers(event.getOffers().getOffersList()));
             case RESCIND -> events.execute(() -> listener.rescind(event.getRescind().getOfferId()));
+            case INVERSE_OFFERS -> events.execute(() -> listener.inverseOffers(
+                    event.getInverseOffers().getInverseOffersList()));
+            case RESCIND_INVERSE_OFFER -> events.execute(() -> listener.rescindInverseOffer(
+                    event.getRescindInverseOffer().getInverseOfferId()));
             case UPDATE -> events.execute(() -> deliverUpdate(event.getUpdate().getStatus()));
             case HEARTBEAT -> events.execute(listener::heartbeat);
             case ERROR -> giveUp(event.getError().getMessage());

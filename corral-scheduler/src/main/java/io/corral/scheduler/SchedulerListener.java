@@ -26,6 +26,12 @@ public interface SchedulerListener {
     /** RESCIND: the offer is no longer valid; launching on it would give TASK_LOST. */
     default void rescind(OfferID offerId) {}
 
+    /** The master asks for agents back before their maintenance (INVERSE_OFFERS); answer with {@code send}. */
+    default void inverseOffers(List<org.apache.mesos.v1.Protos.InverseOffer> inverseOffers) {}
+
+    /** An inverse offer is withdrawn (RESCIND_INVERSE_OFFER): the maintenance changed. */
+    default void rescindInverseOffer(OfferID inverseOfferId) {}
+
     /**
      * UPDATE: a task changed state. Unless the client acknowledges automatically, call
      * {@link SchedulerClient#acknowledge} once the update is handled, or the agent keeps resending it.

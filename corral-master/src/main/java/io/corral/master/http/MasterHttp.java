@@ -36,6 +36,7 @@ public final class MasterHttp implements HttpHandler {
     private final TaskKillEndpoint kills = new TaskKillEndpoint();
 
     private final OperatorEndpoint operator;
+    private final MaintenanceEndpoints maintenance;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
 
@@ -53,6 +54,7 @@ public final class MasterHttp implements HttpHandler {
         this.flags = flags;
         this.version = version;
         this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot, logging);
+        this.maintenance = new MaintenanceEndpoints(readers);
     }
 
     @Override
@@ -70,7 +72,7 @@ public final class MasterHttp implements HttpHandler {
             case "/redirect" -> redirect(exchange, "");
             case "/", "" -> home(exchange);
             default -> {
-                if (LEADER_PATHS.contains(path)) {
+                if (LEADER_PATHS.contains(path) || MaintenanceEndpoints.PATHS.contains(path)) {
                     leaderOnly(exchange, path);
                 } else {
                     exchange.respondText(404, "No such endpoint: " + exchange.path());
@@ -116,6 +118,8 @@ public final class MasterHttp implements HttpHandler {
             case "/api/v1" -> operator.handle(master, exchange);
             case AgentProtocol.PATH -> agents.handle(master, exchange);
             case TaskKillEndpoint.PATH -> kills.handle(master, exchange);
+            case "/maintenance/schedule", "/maintenance/status", "/machine/down", "/machine/up" ->
+                    maintenance.handle(master, exchange, path);
             default -> {
                 if ((path.equals("/quota") || path.equals("/weights")) && !"GET".equals(exchange.method())) {
                     exchange.respondText(405, "Expecting a 'GET' request, received '" + exchange.method()

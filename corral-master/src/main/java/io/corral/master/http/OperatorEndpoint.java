@@ -27,11 +27,12 @@ import org.apache.mesos.v1.master.Protos.Response;
  * thread; TEARDOWN answers 200 with an empty body once the removal is durable.
  *
  * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}); UPDATE_WEIGHTS and UPDATE_QUOTA answer 200
- * once durable ({@link io.corral.master.RoleCalls}); RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES and
- * DESTROY_VOLUMES answer 202 once durable ({@link io.corral.master.ReservationCalls}). GET_LOGGING_LEVEL and
- * SET_LOGGING_LEVEL read and set the {@code io.corral} logger's level ({@link LoggingLevels}); SET answers 200 with
- * an empty body, and the level reverts after the call's duration on the master's timers. Calls for what Corral has
- * not built yet answer 400 and say so.
+ * once durable ({@link io.corral.master.RoleCalls}), as do the maintenance calls ({@link io.corral.master.Maintenance})
+ * and DRAIN_AGENT, DEACTIVATE_AGENT, REACTIVATE_AGENT and MARK_AGENT_GONE ({@link io.corral.master.AgentModes});
+ * RESERVE_RESOURCES, UNRESERVE_RESOURCES, CREATE_VOLUMES, DESTROY_VOLUMES, GROW_VOLUME and SHRINK_VOLUME answer 202
+ * once durable ({@link io.corral.master.ReservationCalls}). GET_LOGGING_LEVEL and SET_LOGGING_LEVEL read and set the
+ * {@code io.corral} logger's level ({@link LoggingLevels}); SET answers 200 with an empty body, and the level reverts
+ * after the call's duration on the master's timers. Calls for what Corral has not built yet answer 400 and say so.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state; answers are built on {@code readers}.
  */
@@ -117,6 +118,13 @@ final class OperatorEndpoint {
             case GROW_VOLUME -> !call.hasGrowVolume();
             case SHRINK_VOLUME -> !call.hasShrinkVolume();
             case SET_LOGGING_LEVEL -> !call.hasSetLoggingLevel();
+            case UPDATE_MAINTENANCE_SCHEDULE -> !call.hasUpdateMaintenanceSchedule();
+            case START_MAINTENANCE -> !call.hasStartMaintenance();
+            case STOP_MAINTENANCE -> !call.hasStopMaintenance();
+            case DRAIN_AGENT -> !call.hasDrainAgent();
+            case DEACTIVATE_AGENT -> !call.hasDeactivateAgent();
+            case REACTIVATE_AGENT -> !call.hasReactivateAgent();
+            case MARK_AGENT_GONE -> !call.hasMarkAgentGone();
             default -> false;
         };
         if (bodyMissing) {
@@ -186,9 +194,30 @@ final class OperatorEndpoint {
                         call.getShrinkVolume().getAgentId(), call.getShrinkVolume().getVolume(),
                         call.getShrinkVolume().getSubtract().getValue()));
             case GET_MAINTENANCE_STATUS:
-                return CompletableFuture.completedFuture(OperatorResponses.maintenanceStatus());
+                return fromView(master, OperatorResponses::maintenanceStatus);
             case GET_MAINTENANCE_SCHEDULE:
-                return CompletableFuture.completedFuture(OperatorResponses.maintenanceSchedule());
+                return fromView(master, OperatorResponses::maintenanceSchedule);
+            case UPDATE_MAINTENANCE_SCHEDULE:
+                return onLoop(master, () -> master.maintenance().updateSchedule(
+                        call.getUpdateMaintenanceSchedule().getSchedule()));
+            case START_MAINTENANCE:
+                return onLoop(master, () -> master.maintenance().startMaintenance(
+                        call.getStartMaintenance().getMachinesList()));
+            case STOP_MAINTENANCE:
+                return onLoop(master, () -> master.maintenance().stopMaintenance(
+                        call.getStopMaintenance().getMachinesList()));
+            case DRAIN_AGENT: {
+                Call.DrainAgent drain = call.getDrainAgent();
+                return onLoop(master, () -> master.agentModes().drain(drain.getAgentId(),
+                        drain.hasMaxGracePeriod() ? java.util.Optional.of(drain.getMaxGracePeriod())
+                                : java.util.Optional.empty(), drain.getMarkGone()));
+            }
+            case DEACTIVATE_AGENT:
+                return onLoop(master, () -> master.agentModes().deactivate(call.getDeactivateAgent().getAgentId()));
+            case REACTIVATE_AGENT:
+                return onLoop(master, () -> master.agentModes().reactivate(call.getReactivateAgent().getAgentId()));
+            case MARK_AGENT_GONE:
+                return onLoop(master, () -> master.agentModes().markGone(call.getMarkAgentGone().getAgentId()));
             case TEARDOWN:
                 return onLoop(master, () -> master.schedulerCalls().teardownByOperator(
                         call.getTeardown().getFrameworkId()));

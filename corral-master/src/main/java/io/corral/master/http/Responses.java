@@ -21,11 +21,16 @@ final class Responses {
 
     /** Answers 202 when the call's event succeeded, else its error: the reply of every non-subscribe call. */
     static void acceptedOrFailed(HttpExchange exchange, java.util.concurrent.CompletableFuture<?> event) {
+        answeredOrFailed(exchange, 202, event);
+    }
+
+    /** Answers {@code status} with an empty body when the call's event succeeded, else its error. */
+    static void answeredOrFailed(HttpExchange exchange, int status, java.util.concurrent.CompletableFuture<?> event) {
         event.whenComplete((ok, failure) -> {
             if (failure != null) {
                 fail(exchange, failure);
             } else {
-                exchange.respond(202, null, new byte[0]);
+                exchange.respond(status, null, new byte[0]);
             }
         });
     }

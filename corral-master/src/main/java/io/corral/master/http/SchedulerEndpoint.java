@@ -39,7 +39,8 @@ final class SchedulerEndpoint {
             } else {
                 String streamId = exchange.header(STREAM_ID_HEADER);
                 // A call that changes the registry (TEARDOWN) is answered once ZooKeeper confirmed it.
-                Responses.acceptedOrFailed(exchange,
+                // Mesos answers UPDATE_FRAMEWORK 200, every other call 202.
+                Responses.answeredOrFailed(exchange, call.getType() == Call.Type.UPDATE_FRAMEWORK ? 200 : 202,
                         master.submit(() -> dispatch(master.schedulerCalls(), call, streamId)).thenCompose(f -> f));
             }
         } catch (HttpError error) {
@@ -77,6 +78,8 @@ final class SchedulerEndpoint {
             case UPDATE_FRAMEWORK -> call.hasUpdateFramework();
             case ACKNOWLEDGE_OPERATION_STATUS -> call.hasAcknowledgeOperationStatus();
             case RECONCILE_OPERATIONS -> call.hasReconcileOperations();
+            case ACCEPT_INVERSE_OFFERS -> call.hasAcceptInverseOffers();
+            case DECLINE_INVERSE_OFFERS -> call.hasDeclineInverseOffers();
             default -> true;
         };
         if (!present) {
@@ -125,6 +128,8 @@ final class SchedulerEndpoint {
             case ACKNOWLEDGE_OPERATION_STATUS -> calls.acknowledgeOperationStatus(framework,
                     call.getAcknowledgeOperationStatus());
             case RECONCILE_OPERATIONS -> calls.reconcileOperations(framework, call.getReconcileOperations());
+            case ACCEPT_INVERSE_OFFERS -> calls.acceptInverseOffers(framework, call.getAcceptInverseOffers());
+            case DECLINE_INVERSE_OFFERS -> calls.declineInverseOffers(framework, call.getDeclineInverseOffers());
             default -> throw new HttpError(400, "Call type " + call.getType() + " is not supported by Corral yet");
         }
         return CompletableFuture.completedFuture(null);

@@ -222,7 +222,7 @@ final class StateJson {
         root.put("elected_time", master.startMillis() / 1000.0);
         root.put("leader", info.getPid());
         root.set("leader_info", MesosJson.toJson(info));
-        long active = master.agents().stream().filter(AgentView::connected).count();
+        long active = master.agents().stream().filter(a -> a.connected() && !a.deactivated()).count();
         long unreachable = master.agents().stream().filter(AgentView::isUnreachable).count();
         root.put("activated_slaves", active);
         root.put("deactivated_slaves", master.agents().size() - active - unreachable);
@@ -267,7 +267,9 @@ final class StateJson {
         node.set("reserved_resources_full", reservedFull);
         node.set("unreserved_resources_full", full(unreserved.toList()));
         node.putArray("attributes");
-        node.put("active", agent.connected());
+        node.put("active", agent.connected() && !agent.deactivated());
+        node.put("deactivated", agent.deactivated());
+        agent.drain().ifPresent(drain -> node.set("drain_info", MesosJson.toJson(drain)));
         // Corral's addition: Mesos lists unreachable agents only by count; here each says so itself.
         node.put("unreachable", agent.isUnreachable());
         if (agent.isUnreachable()) {

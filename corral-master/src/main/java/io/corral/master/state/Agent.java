@@ -8,9 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.DrainInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.OfferID;
 import org.apache.mesos.v1.Protos.Resource;
@@ -44,6 +46,10 @@ public final class Agent {
     private boolean recovered;
     /** When the master marked the agent unreachable; 0 while it is reachable. */
     private long unreachableSinceMillis;
+    /** An operator deactivated it (DEACTIVATE_AGENT or DRAIN_AGENT): no offers, its tasks keep running. */
+    private boolean deactivated;
+    /** Its drain state (DRAINING or DRAINED) and config while an operator drains it; null otherwise. */
+    private DrainInfo drain;
 
     public Agent(AgentInfo info, long registeredMillis) {
         this.id = info.getId();
@@ -137,10 +143,21 @@ public final class Agent {
         this.link = null;
     }
 
+    public boolean isDeactivated() { return deactivated; }
+
+    /** The drain state and config, while an operator drains the agent. */
+    public Optional<DrainInfo> drain() { return Optional.ofNullable(drain); }
+
+    /** What an operator set on the agent: deactivated, and its drain state (null when not draining). */
+    public void setMode(boolean deactivated, DrainInfo drain) {
+        this.deactivated = deactivated;
+        this.drain = drain;
+    }
+
     /** What readers of the published state see of this agent now. */
     public AgentView view() {
         return new AgentView(info, total, used, offered, isConnected(), unreachableSinceMillis, registeredMillis,
-                tasks.size());
+                tasks.size(), deactivated, drain());
     }
 
     public void addTask(Task task) {

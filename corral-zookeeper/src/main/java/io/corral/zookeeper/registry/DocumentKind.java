@@ -5,5 +5,9 @@ public enum DocumentKind {
     META,
     AGENT,
     FRAMEWORK,
-    ROLE
+    ROLE,
+    /** The maintenance schedule and which scheduled machines are down: one document. */
+    MAINTENANCE,
+    /** What an operator set on one agent: deactivated, draining or drained. */
+    AGENT_MODE
 }

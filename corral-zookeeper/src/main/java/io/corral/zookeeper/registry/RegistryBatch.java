@@ -60,6 +60,22 @@ public final class RegistryBatch {
         return add(new Change(DocumentKind.ROLE, role, null));
     }
 
+    /** Replaces the maintenance schedule and the machines that are down. */
+    public RegistryBatch putMaintenance(MaintenanceRecord maintenance) {
+        return add(new Change(DocumentKind.MAINTENANCE, MaintenanceRecord.ID,
+                () -> RegistryCodec.encodeMaintenance(maintenance)));
+    }
+
+    public RegistryBatch putAgentMode(AgentModeRecord mode) {
+        return add(new Change(DocumentKind.AGENT_MODE, mode.agentId(), () -> RegistryCodec.encodeAgentMode(mode)));
+    }
+
+    /** Removes an agent's mode (reactivated, or gone); removing one that is not there is not an error. */
+    public RegistryBatch removeAgentMode(String agentId) {
+        RegistryPaths.nodeName(agentId, "agent id");
+        return add(new Change(DocumentKind.AGENT_MODE, agentId, null));
+    }
+
     public int size() {
         return changes.size();
     }

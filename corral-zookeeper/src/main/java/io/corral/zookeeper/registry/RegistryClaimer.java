@@ -131,7 +131,8 @@ final class RegistryClaimer {
         if (!found.registryExists()) {
             ops.add(create(paths.registry(), new byte[0]));
         }
-        for (String dir : List.of(paths.agents(), paths.frameworks(), paths.roles())) {
+        for (String dir : List.of(paths.agents(), paths.frameworks(), paths.roles(), paths.maintenanceDir(),
+                paths.agentModes())) {
             if (!found.presentChildren().contains(dir.substring(dir.lastIndexOf('/') + 1))) {
                 ops.add(create(dir, new byte[0]));
             }

@@ -14,8 +14,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.DrainInfo;
+import org.apache.mesos.v1.Protos.MachineID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.maintenance.Protos.Schedule;
 import org.apache.mesos.v1.quota.Protos.QuotaConfig;
 
 /**
@@ -32,6 +35,8 @@ import org.apache.mesos.v1.quota.Protos.QuotaConfig;
  *             "checkpointed_resources":[Resource...] (only when it has dynamic reservations or volumes)}
  * framework  {"format":2, "framework_info":{FrameworkInfo}, "failover_deadline":ms (only while disconnected)}
  * role       {"format":2, "role":"eng/web", "weight":2.0, "quota":{QuotaConfig} (optional)}
+ * maintenance {"format":2, "schedule":{Schedule}, "down":[{MachineID}, ...]}
+ * agent mode {"format":2, "agent_id":"...", "deactivated":true, "drain_info":{DrainInfo} (optional)}
  * </pre>
  *
  * <p>Stateless; thread-safe.
@@ -116,6 +121,29 @@ public final class RegistryCodec {
         });
     }
 
+    public static byte[] encodeMaintenance(MaintenanceRecord maintenance) {
+        return write(out -> {
+            out.writeFieldName("schedule");
+            out.writeRawValue(MesosJson.print(maintenance.schedule()));
+            out.writeArrayFieldStart("down");
+            for (MachineID machine : maintenance.down()) {
+                out.writeRawValue(MesosJson.print(machine));
+            }
+            out.writeEndArray();
+        });
+    }
+
+    public static byte[] encodeAgentMode(AgentModeRecord mode) {
+        return write(out -> {
+            out.writeStringField("agent_id", mode.agentId());
+            out.writeBooleanField("deactivated", mode.deactivated());
+            if (mode.drain().isPresent()) {
+                out.writeFieldName("drain_info");
+                out.writeRawValue(MesosJson.print(mode.drain().get()));
+            }
+        });
+    }
+
     /** The body of a document, after its "format" field. */
     @FunctionalInterface
     private interface Body {
@@ -175,6 +203,32 @@ public final class RegistryCodec {
                 ? Optional.of(message(doc, "quota", QuotaConfig.newBuilder()))
                 : Optional.empty();
         return construct(() -> new RoleRecord(text(doc, "role"), weight.asDouble(), quota));
+    }
+
+    public static MaintenanceRecord decodeMaintenance(byte[] document) {
+        ObjectNode doc = upgrade(DocumentKind.MAINTENANCE, document);
+        Schedule schedule = message(doc, "schedule", Schedule.newBuilder());
+        JsonNode down = doc.get("down");
+        if (down == null || !down.isArray()) {
+            throw new RegistryFormatException("\"down\" must be a JSON array, got " + down);
+        }
+        List<MachineID> machines = new java.util.ArrayList<>();
+        for (JsonNode machine : down) {
+            machines.add(message(doc.objectNode().set("machine", machine), "machine", MachineID.newBuilder()));
+        }
+        return construct(() -> new MaintenanceRecord(schedule, machines));
+    }
+
+    public static AgentModeRecord decodeAgentMode(byte[] document) {
+        ObjectNode doc = upgrade(DocumentKind.AGENT_MODE, document);
+        JsonNode deactivated = doc.get("deactivated");
+        if (deactivated == null || !deactivated.isBoolean()) {
+            throw new RegistryFormatException("\"deactivated\" must be true or false, got " + deactivated);
+        }
+        Optional<DrainInfo> drain = doc.hasNonNull("drain_info")
+                ? Optional.of(message(doc, "drain_info", DrainInfo.newBuilder()))
+                : Optional.empty();
+        return construct(() -> new AgentModeRecord(text(doc, "agent_id"), deactivated.asBoolean(), drain));
     }
 
     /**

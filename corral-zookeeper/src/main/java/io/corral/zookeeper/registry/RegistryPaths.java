@@ -12,6 +12,8 @@ import java.net.URLEncoder;
  * &lt;root&gt;/registry/agents/&lt;id&gt;        one znode per admitted agent
  * &lt;root&gt;/registry/frameworks/&lt;id&gt;    one znode per framework
  * &lt;root&gt;/registry/roles/&lt;role&gt;       one znode per role with a weight or quota
+ * &lt;root&gt;/registry/maintenance/schedule the maintenance schedule and the machines that are down
+ * &lt;root&gt;/registry/agent-modes/&lt;id&gt;   one znode per agent an operator deactivated or is draining
  * </pre>
  *
  * <p>Ids become znode names URL-encoded, because Mesos role names may contain '/' ("eng/web"); ordinary agent and
@@ -52,6 +54,23 @@ public final class RegistryPaths {
         return registry() + "/roles";
     }
 
+    public String maintenanceDir() {
+        return registry() + "/maintenance";
+    }
+
+    /** The one maintenance document (its id is always {@link MaintenanceRecord#ID}). */
+    public String maintenance() {
+        return maintenanceDir() + "/" + MaintenanceRecord.ID;
+    }
+
+    public String agentModes() {
+        return registry() + "/agent-modes";
+    }
+
+    public String agentMode(String agentId) {
+        return agentModes() + "/" + nodeName(agentId, "agent id");
+    }
+
     public String agent(String agentId) {
         return agents() + "/" + nodeName(agentId, "agent id");
     }
@@ -70,6 +89,8 @@ public final class RegistryPaths {
             case AGENT -> agent(id);
             case FRAMEWORK -> framework(id);
             case ROLE -> role(id);
+            case MAINTENANCE -> maintenanceDir() + "/" + nodeName(id, "maintenance document");
+            case AGENT_MODE -> agentMode(id);
             case META -> meta();
         };
     }

@@ -11,9 +11,9 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.KeeperException.Code;
 
 /**
- * Reads the whole registry with parallel asynchronous reads: meta, then every agent, framework and role znode at
- * once. A znode deleted between the listing and its read is skipped (it was removed: it no longer belongs to the
- * registry). Reads go through Curator (any session will do: reading needs no fence), so connection losses are
+ * Reads the whole registry with parallel asynchronous reads: meta, then every agent, framework, role and agent-mode
+ * znode and the maintenance document at once. A znode deleted between the listing and its read is skipped (it was
+ * removed: it no longer belongs to the registry). Reads go through Curator (any session will do: reading needs no fence), so connection losses are
  * retried by Curator's retry policy.
  *
  * <p>Stateless apart from its arguments; decoding runs on the given executor, not on ZooKeeper's event thread.
@@ -42,18 +42,27 @@ final class RegistryReader {
         CompletableFuture<List<Document>> agents = readAll(paths.agents());
         CompletableFuture<List<Document>> frameworks = readAll(paths.frameworks());
         CompletableFuture<List<Document>> roles = readAll(paths.roles());
-        return CompletableFuture.allOf(meta, agents, frameworks, roles).thenApplyAsync(ignored -> {
+        CompletableFuture<Optional<byte[]>> maintenance = read(paths.maintenance());
+        CompletableFuture<List<Document>> agentModes = readAll(paths.agentModes());
+        return CompletableFuture.allOf(meta, agents, frameworks, roles, maintenance, agentModes)
+                .thenApplyAsync(ignored -> {
             RegistryMeta decodedMeta = meta.join()
                     .map(bytes -> decode(new Document(paths.meta(), bytes), RegistryCodec::decodeMeta))
                     .orElse(RegistryMeta.UNCLAIMED);
             List<String> entityPaths = new ArrayList<>();
-            for (List<Document> docs : List.of(agents.join(), frameworks.join(), roles.join())) {
+            for (List<Document> docs : List.of(agents.join(), frameworks.join(), roles.join(), agentModes.join())) {
                 docs.forEach(doc -> entityPaths.add(doc.path()));
             }
+            maintenance.join().ifPresent(bytes -> entityPaths.add(paths.maintenance()));
+            MaintenanceRecord decodedMaintenance = maintenance.join()
+                    .map(bytes -> decode(new Document(paths.maintenance(), bytes), RegistryCodec::decodeMaintenance))
+                    .orElse(MaintenanceRecord.NONE);
             RegistrySnapshot snapshot = new RegistrySnapshot(decodedMeta,
                     decodeAll(agents.join(), RegistryCodec::decodeAgent),
                     decodeAll(frameworks.join(), RegistryCodec::decodeFramework),
-                    decodeAll(roles.join(), RegistryCodec::decodeRole));
+                    decodeAll(roles.join(), RegistryCodec::decodeRole),
+                    decodedMaintenance,
+                    decodeAll(agentModes.join(), RegistryCodec::decodeAgentMode));
             return new Loaded(snapshot, entityPaths);
         }, decoder);
     }

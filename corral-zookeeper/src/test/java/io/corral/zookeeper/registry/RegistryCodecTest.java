@@ -48,6 +48,36 @@ class RegistryCodecTest {
     }
 
     @Test
+    void maintenanceAndAgentModesSurviveARoundTrip() {
+        org.apache.mesos.v1.Protos.MachineID node1 = org.apache.mesos.v1.Protos.MachineID.newBuilder()
+                .setHostname("node1").setIp("10.0.0.1").build();
+        org.apache.mesos.v1.maintenance.Protos.Schedule schedule = org.apache.mesos.v1.maintenance.Protos.Schedule
+                .newBuilder().addWindows(org.apache.mesos.v1.maintenance.Protos.Window.newBuilder()
+                        .addMachineIds(node1)
+                        .setUnavailability(org.apache.mesos.v1.Protos.Unavailability.newBuilder()
+                                .setStart(org.apache.mesos.v1.Protos.TimeInfo.newBuilder().setNanoseconds(7))))
+                .build();
+        MaintenanceRecord maintenance = new MaintenanceRecord(schedule, java.util.List.of(node1));
+        assertThat(RegistryCodec.decodeMaintenance(RegistryCodec.encodeMaintenance(maintenance)))
+                .isEqualTo(maintenance);
+
+        org.apache.mesos.v1.Protos.DrainInfo drain = org.apache.mesos.v1.Protos.DrainInfo.newBuilder()
+                .setState(org.apache.mesos.v1.Protos.DrainState.DRAINED)
+                .setConfig(org.apache.mesos.v1.Protos.DrainConfig.newBuilder().setMarkGone(true)
+                        .setMaxGracePeriod(org.apache.mesos.v1.Protos.DurationInfo.newBuilder().setNanoseconds(5)))
+                .build();
+        for (AgentModeRecord mode : java.util.List.of(new AgentModeRecord("a-S1", true, Optional.of(drain)),
+                new AgentModeRecord("a-S2", true, Optional.empty()))) {
+            assertThat(RegistryCodec.decodeAgentMode(RegistryCodec.encodeAgentMode(mode))).isEqualTo(mode);
+        }
+        assertThatThrownBy(() -> new AgentModeRecord("a-S3", false, Optional.of(drain)))
+                .hasMessageContaining("must be deactivated too");
+        assertThatThrownBy(() -> RegistryCodec.decodeAgentMode("{\"format\":2,\"agent_id\":\"x\"}"
+                .getBytes(UTF_8))).isInstanceOf(RegistryFormatException.class)
+                .hasMessageContaining("\"deactivated\" must be true or false");
+    }
+
+    @Test
     void timesAreKeptToTheMillisecondSoStoredRecordsCompareEqual() {
         Instant precise = Instant.ofEpochSecond(1_700_000_000L, 123_456_789);
         AgentRecord agent = new AgentRecord(TestRecords.agentInfo("S1"), AgentState.gone(precise), precise, precise);
