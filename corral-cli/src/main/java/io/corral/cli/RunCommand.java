@@ -325,6 +325,10 @@ public final class RunCommand implements Callable<Integer> {
                     .setUser(System.getProperty("user.name"))
                     .setFailoverTimeout(60) // long enough to ride a master failover, short enough to clean up
                     .setCheckpoint(true)
+                    // An agent cut off for a while makes the task TASK_UNREACHABLE, not a final TASK_LOST: the run
+                    // waits for the agent to come back rather than ending (and tearing down) a task that runs on.
+                    .addCapabilities(FrameworkInfo.Capability.newBuilder()
+                            .setType(FrameworkInfo.Capability.Type.PARTITION_AWARE))
                     .build();
             this.client = SchedulerClient.builder(masters, framework, this).build();
         }
