@@ -65,6 +65,8 @@ final class Acceptance {
     /** Operations with an id that changed the pool: they finish when it is recorded. */
     private final List<Operation> applied = new ArrayList<>();
     private boolean checkpointChanged;
+    /** The operations were applied to the pool (at the agent's turn); false when refused before that. */
+    private boolean decided;
 
     /** {@code offers} are valid, all of {@code agent}, owned by {@code framework}, and off the table already. */
     Acceptance(Master master, Framework framework, Agent agent, List<Offer> offers, List<Operation> operations,
@@ -130,6 +132,7 @@ final class Acceptance {
     }
 
     private void decide() {
+        decided = true;
         Set<String> launchedIds = new HashSet<>();
         for (Operation operation : operations) {
             switch (operation.getType()) {
@@ -273,10 +276,21 @@ final class Acceptance {
 
     /** The registry refused the new reservations: nothing changed, and everything the ACCEPT asked for fails. */
     private void refused(Throwable failure) {
-        String why = "Master could not record the agent's reservations and volumes (" + failure.getMessage()
-                + "); retry";
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String why = decided ? "Master could not record the agent's reservations and volumes ("
+                + cause.getMessage() + "); retry" : cause.getMessage();
         releaseOffers();
         pool = offeredPool();
+        if (!decided) { // refused before its turn came (the agent went away): nothing was tried
+            for (Operation operation : operations) {
+                if (changesCheckpoint(List.of(operation))) {
+                    applied.add(operation);
+                } else if (operation.getType() == Operation.Type.LAUNCH) {
+                    launches.addAll(operation.getLaunch().getTaskInfosList());
+                }
+            }
+        }
         for (Operation operation : applied) {
             report(operation, OperationState.OPERATION_FAILED, why);
         }
