@@ -2,8 +2,6 @@ package io.corral.it;
 
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.it.FuzzRequests.FuzzRequest;
@@ -62,6 +60,8 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 class MasterFuzzTest {
     static final int DEFAULT_TRIES = 10_000;
     static final int STATE_CHECK_EVERY = 300;
+    /** How often the world takes back what reservations, volumes and quota took from the frameworks. */
+    static final int RESERVATION_CLEANUP_EVERY = 250;
 
     private static Path workDir;
     private static InProcessCluster cluster;
@@ -76,11 +76,9 @@ class MasterFuzzTest {
     private static final Map<String, AtomicLong> surveyCounts = new TreeMap<>();
     private static long requests;
     private static long closedOnMalformedHead;
-    /** Mesos accepts resource names of any length, which /master/state (and the metrics) then show as keys. */
-    private static final ObjectMapper STATE_READER = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNameLength(Integer.MAX_VALUE).build())
-            .build());
+    private static final ObjectMapper STATE_READER = FuzzWorld.STATE_READER;
     private static long startNanos;
+    private static long refusalsCompared;
 
     @BeforeContainer
     static void startMaster() throws Exception {
@@ -126,6 +124,9 @@ class MasterFuzzTest {
     void masterAnswersEveryRequestWithoutFailing(@ForAll("requests") FuzzRequest plan) {
         try {
             world.housekeeping();
+            if (requests > 0 && requests % RESERVATION_CLEANUP_EVERY == 0) {
+                world.clearReservations();
+            }
         } catch (AssertionError e) {
             fail("housekeeping: " + signature(e.getMessage()), e.getMessage() + "\nafter these requests:\n"
                     + recentRequests());
@@ -134,6 +135,7 @@ class MasterFuzzTest {
         Rendered rendered = FuzzRequests.render(plan, world);
         remember(rendered.summary());
         requests++;
+        String before = comparesRefusal(plan) ? world.settledAgentReservations() : null;
         FuzzHttp.Response response;
         try {
             response = client.send(rendered.request(), true);
@@ -148,7 +150,13 @@ class MasterFuzzTest {
         }
         answers.computeIfAbsent(plan.template() + " " + response.status(), k -> new AtomicLong()).incrementAndGet();
         if (response.streaming()) {
-            learnFromStream(response);
+            learnFromStream(response, plan.template().operator());
+        }
+        if (plan.template() == FuzzRequests.Template.OPERATOR_LOGGING) {
+            world.resetLoggingLevel();
+        }
+        if (before != null && response.status() >= 400 && response.status() < 500) {
+            assertUnchanged(before, response, rendered);
         }
         String body = response.text();
         if (response.status() >= 500) {
@@ -157,10 +165,10 @@ class MasterFuzzTest {
         } else if (response.status() >= 300 && body.isBlank()) {
             fail(response.status() + " without message", "The master answered " + response.status()
                     + " without a message to:\n  " + rendered.summary());
-        } else if (response.status() < 300 && !response.streaming()
-                && (response.status() != 202 || !body.isEmpty())) {
+        } else if (response.status() < 300 && !response.streaming() && !expectedSuccess(plan, response)) {
             fail(response.status() + " not 202", "The master answered " + response.status() + " '" + body
-                    + "' (Mesos: 202 with no body) to:\n  " + rendered.summary());
+                    + "' (Mesos: 202 with no body" + (plan.template().operator() ? ", or 200" : "") + ") to:\n  "
+                    + rendered.summary());
         }
         if (response.status() == 202) {
             rendered.offerIds().forEach(world::offerUsed);
@@ -168,6 +176,35 @@ class MasterFuzzTest {
         assertNoLoggedProblems();
         if (requests % STATE_CHECK_EVERY == 0) {
             assertConsistentState();
+        }
+    }
+
+    /**
+     * A success as Mesos answers it: 202 with no body; on the operator API also 200 (with the GET_* calls' Response,
+     * or empty for TEARDOWN, UPDATE_WEIGHTS, UPDATE_QUOTA and SET_LOGGING_LEVEL).
+     */
+    private static boolean expectedSuccess(FuzzRequest plan, FuzzHttp.Response response) {
+        if (response.status() == 202) {
+            return response.body().length == 0;
+        }
+        return plan.template().operator() && response.status() == 200;
+    }
+
+    /**
+     * Whether to compare the fuzz agent before and after an operator's reservation call, to see that a refusal
+     * changed nothing ({@link FuzzWorld#settledAgentReservations} waits for earlier changes to the agent first).
+     */
+    private static boolean comparesRefusal(FuzzRequest plan) {
+        return plan.template().changesReservations();
+    }
+
+    private static void assertUnchanged(String before, FuzzHttp.Response response, Rendered rendered) {
+        refusalsCompared++;
+        String after = world.agentReservations();
+        if (!after.equals(before)) {
+            fail("refused operator call changed the agent", "The master answered " + response.status() + " ("
+                    + response.text() + ") to:\n  " + rendered.summary() + "\nbut the fuzz agent changed from\n  "
+                    + before + "\nto\n  " + after);
         }
     }
 
@@ -191,6 +228,9 @@ class MasterFuzzTest {
                         + " times, the agent registered %d times.%n", requests, seconds, requests / seconds,
                 world.housekeepingCalls.get(), world.frameworkResubscriptions.get(),
                 world.agentReregistrations.get()));
+        report.append(String.format("Reservations: %d refused operator calls compared before and after, %d"
+                + " clean-ups; reserved resources known now: %d%n", refusalsCompared,
+                world.reservationCleanups.get(), world.knownReserved().size()));
         report.append(String.format("Deep paths: %d offers, %d launches, %d kills reached the agent; updates: %s%n",
                 world.offersReceived.get(), world.launchesReceived.get(), world.killsReceived.get(),
                 new TreeMap<>(world.updatesByState)));
@@ -208,6 +248,12 @@ class MasterFuzzTest {
         for (String problem : logProblems.drain()) {
             fail("logged " + signature(problem), "The master logged a failure:\n" + problem
                     + "\nafter these requests:\n" + recentRequests());
+        }
+        List<String> misplaced = List.copyOf(world.misplacedOffers);
+        world.misplacedOffers.removeAll(misplaced);
+        for (String offer : misplaced) {
+            fail("offered a reservation outside its role", "The master offered a reservation outside its role: "
+                    + offer + "\nafter these requests:\n" + recentRequests());
         }
         List<String> invalid = List.copyOf(world.invalidLaunches);
         world.invalidLaunches.clear();
@@ -277,8 +323,11 @@ class MasterFuzzTest {
         }
     }
 
-    /** A fuzzed SUBSCRIBE or REGISTER was accepted: note the new id from the first event, then hang up. */
-    private static void learnFromStream(FuzzHttp.Response response) {
+    /**
+     * A fuzzed SUBSCRIBE or REGISTER was accepted: note the new id from the first event, then hang up. An operator's
+     * stream must start with SUBSCRIBED.
+     */
+    private static void learnFromStream(FuzzHttp.Response response, boolean operator) {
         try (var socket = response.stream()) {
             socket.setSoTimeout(5_000);
             RecordIODecoder decoder = new RecordIODecoder();
@@ -291,7 +340,14 @@ class MasterFuzzTest {
                 records = decoder.feed(chunk);
             }
             byte[] first = records.get(0);
-            if (response.header(AgentProtocol.STREAM_ID_HEADER) != null) {
+            boolean protobuf = "application/x-protobuf".equals(response.header("Content-Type"));
+            if (operator) {
+                var event = protobuf ? org.apache.mesos.v1.master.Protos.Event.parseFrom(first)
+                        : MesosJson.parse(first, org.apache.mesos.v1.master.Protos.Event.getDefaultInstance());
+                if (event.getType() != org.apache.mesos.v1.master.Protos.Event.Type.SUBSCRIBED) {
+                    fail("operator stream without SUBSCRIBED", "The operator stream began with " + event.getType());
+                }
+            } else if (response.header(AgentProtocol.STREAM_ID_HEADER) != null) {
                 AgentEvent event = AgentProtocol.decodeEvent(first);
                 if (event.type() == AgentEvent.Type.REGISTERED) {
                     String id = event.registered().agentId().getValue();
@@ -300,7 +356,6 @@ class MasterFuzzTest {
                     }
                 }
             } else {
-                boolean protobuf = "application/x-protobuf".equals(response.header("Content-Type"));
                 Event event = protobuf ? Event.parseFrom(first) : MesosJson.parse(first, Event.getDefaultInstance());
                 if (event.getType() == Event.Type.SUBSCRIBED) {
                     String id = event.getSubscribed().getFrameworkId().getValue();

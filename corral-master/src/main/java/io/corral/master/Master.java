@@ -248,7 +248,10 @@ public final class Master implements AutoCloseable {
     AllocationInput allocationInput() {
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
         for (Agent agent : agents.values()) {
-            if (agent.isConnected()) {
+            // An agent whose registry document is being written may be about to change its total (a reservation):
+            // offered now, its offers could hold resources the new total no longer has. AgentWrites allocates again
+            // once its writes are done.
+            if (agent.isConnected() && !agentWrites.isBusy(agent.id())) {
                 slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
                         agent.free(), agent.total()));
             }
@@ -277,16 +280,28 @@ public final class Master implements AutoCloseable {
         ResourceSet held = ResourceSet.empty();
         for (Task task : framework.tasks().values()) {
             if (!task.isTerminal() && task.roleOr(framework.role()).equals(role)) {
-                held = held.plus(task.resources());
+                held = plusAtMost(held, task.resources());
             }
         }
         for (OfferID offerId : framework.offers()) {
             Offer offer = offers.get(offerId);
             if (offer.role().equals(role)) {
-                held = held.plus(offer.resources());
+                held = plusAtMost(held, offer.resources());
             }
         }
         return held;
+    }
+
+    /**
+     * {@code held} plus {@code more}, or {@code held} alone when the sum is beyond the largest scalar (1e12): across
+     * several huge agents it can be, and a framework holding that much already has the largest share there is.
+     */
+    private static ResourceSet plusAtMost(ResourceSet held, ResourceSet more) {
+        try {
+            return held.plus(more);
+        } catch (IllegalArgumentException beyondLargest) {
+            return held;
+        }
     }
 
     private Offer createOffer(OfferProposal proposal) {

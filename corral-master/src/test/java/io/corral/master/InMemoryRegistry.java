@@ -17,6 +17,8 @@ final class InMemoryRegistry implements Registry {
     final Map<String, FrameworkRecord> frameworks = new ConcurrentHashMap<>();
     final Map<String, RoleRecord> roles = new ConcurrentHashMap<>();
     volatile boolean refuse;
+    /** While set, writes wait in here (as a slow ZooKeeper keeps them) until {@link #releaseHeld}. */
+    private volatile java.util.Queue<Runnable> held;
 
     @Override
     public CompletableFuture<Void> putAgent(AgentRecord agent) {
@@ -45,7 +47,30 @@ final class InMemoryRegistry implements Registry {
         if (refuse) {
             return CompletableFuture.failedFuture(new IllegalStateException("ZooKeeper refused the write (test)"));
         }
+        java.util.Queue<Runnable> waiting = held;
+        if (waiting != null) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            waiting.add(() -> {
+                change.run();
+                done.complete(null);
+            });
+            return done;
+        }
         change.run();
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** From now on writes stay in flight until {@link #releaseHeld}. */
+    void holdWrites() {
+        held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    }
+
+    /** Completes the writes held so far, in order, and lets later ones through at once. */
+    void releaseHeld() {
+        java.util.Queue<Runnable> waiting = held;
+        held = null;
+        for (Runnable write; waiting != null && (write = waiting.poll()) != null; ) {
+            write.run();
+        }
     }
 }
