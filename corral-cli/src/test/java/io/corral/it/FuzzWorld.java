@@ -80,6 +80,8 @@ final class FuzzWorld implements AutoCloseable {
     final AtomicLong launchesReceived = new AtomicLong();
     final AtomicLong killsReceived = new AtomicLong();
     final Map<String, AtomicLong> updatesByState = new java.util.concurrent.ConcurrentHashMap<>();
+    /** UPDATE_OPERATION_STATUS of the ACCEPTs' resource operations, by state. */
+    final Map<String, AtomicLong> operationsByState = new java.util.concurrent.ConcurrentHashMap<>();
     final AtomicLong frameworkResubscriptions = new AtomicLong();
     final AtomicLong agentReregistrations = new AtomicLong();
     final AtomicLong housekeepingCalls = new AtomicLong();
@@ -702,6 +704,9 @@ final class FuzzWorld implements AutoCloseable {
                                 status.getState().name(), System.nanoTime()));
                     }
                 }
+                case UPDATE_OPERATION_STATUS -> operationsByState.computeIfAbsent(
+                        event.getUpdateOperationStatus().getStatus().getState().name(), k -> new AtomicLong())
+                        .incrementAndGet();
                 default -> { }
             }
         }

@@ -40,8 +40,11 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 
 /**
  * Bad input, fuzzed (issue 7, section 6): random and mutated requests thrown at a real master over loopback HTTP,
- * on the scheduler API and the agent protocol, in JSON and protobuf. Valid calls (SUBSCRIBE, ACCEPT with LAUNCH,
- * DECLINE, KILL, ACKNOWLEDGE, RECONCILE, REVIVE, SUPPRESS, TEARDOWN; the agent's REGISTER, UPDATE, PONG) have fields
+ * on the scheduler API, the operator API and the agent protocol, in JSON and protobuf. Valid calls (SUBSCRIBE, ACCEPT
+ * with RESERVE, UNRESERVE, CREATE, DESTROY and LAUNCH, DECLINE, KILL, ACKNOWLEDGE, RECONCILE, REVIVE, SUPPRESS,
+ * TEARDOWN; the operator's GET_* calls, UPDATE_WEIGHTS, UPDATE_QUOTA, TEARDOWN, RESERVE_RESOURCES,
+ * UNRESERVE_RESOURCES, CREATE_VOLUMES, DESTROY_VOLUMES, SET_LOGGING_LEVEL, SUBSCRIBE ({@link FuzzOperatorCalls},
+ * {@link FuzzReservations}); the agent's REGISTER, UPDATE, PONG) have fields
  * dropped, duplicated, given the wrong type, extreme numbers, odd strings and ids, unknown enum names, nulls; bodies
  * are truncated, random or nested too deep; Content-Type, Accept and the stream ids are missing, wrong or sent twice.
  * The calls use the real ids of two subscribed frameworks and a registered (scripted) agent most of the time, so
@@ -50,9 +53,11 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
  *
  * <p>Properties: every request gets a complete answer (no reset, no hang); never a 5xx; every non-2xx answer says
  * why, every 2xx but a stream is a bare 202; nothing the master logs is an escaped exception; the agent is never told
- * to launch a task Mesos refuses; and {@code /master/state} stays consistent (checked every few hundred requests and
- * at the end): no agent over-committed, used resources equal to the live tasks', every task on a listed agent; and
- * {@code /metrics/snapshot} still carries the master's own figures.
+ * to launch a task Mesos refuses; no framework is offered a reservation outside its role; an operator's refused
+ * reservation call changes nothing on the agent; and {@code /master/state} stays consistent (checked every few
+ * hundred requests and at the end): no agent over-committed, used resources equal to the live tasks', every task on
+ * a listed agent, reserved plus unreserved resources equal to each agent's total, a persistence id used once per role
+ * and agent; and {@code /metrics/snapshot} still carries the master's own figures.
  *
  * <p>{@code -Dcorral.fuzz.tries=1000000} runs a long fuzz on purpose (the default keeps {@code ./mvnw verify} well
  * under a minute); {@code -Dcorral.fuzz.survey=true} goes on after a failure and lists every kind found at the end.
@@ -193,9 +198,10 @@ class MasterFuzzTest {
     /**
      * Whether to compare the fuzz agent before and after an operator's reservation call, to see that a refusal
      * changed nothing ({@link FuzzWorld#settledAgentReservations} waits for earlier changes to the agent first).
+     * Every other one: the comparison costs three more requests, and the default run has a time budget.
      */
     private static boolean comparesRefusal(FuzzRequest plan) {
-        return plan.template().changesReservations();
+        return plan.template().changesReservations() && plan.bodyVariant() % 2 == 0;
     }
 
     private static void assertUnchanged(String before, FuzzHttp.Response response, Rendered rendered) {
@@ -229,8 +235,9 @@ class MasterFuzzTest {
                 world.housekeepingCalls.get(), world.frameworkResubscriptions.get(),
                 world.agentReregistrations.get()));
         report.append(String.format("Reservations: %d refused operator calls compared before and after, %d"
-                + " clean-ups; reserved resources known now: %d%n", refusalsCompared,
-                world.reservationCleanups.get(), world.knownReserved().size()));
+                + " clean-ups; reserved resources known now: %d; ACCEPTs' operations: %s%n", refusalsCompared,
+                world.reservationCleanups.get(), world.knownReserved().size(),
+                new TreeMap<>(world.operationsByState)));
         report.append(String.format("Deep paths: %d offers, %d launches, %d kills reached the agent; updates: %s%n",
                 world.offersReceived.get(), world.launchesReceived.get(), world.killsReceived.get(),
                 new TreeMap<>(world.updatesByState)));
