@@ -280,29 +280,18 @@ public final class Master implements AutoCloseable {
         ResourceSet held = ResourceSet.empty();
         for (Task task : framework.tasks().values()) {
             if (!task.isTerminal() && task.roleOr(framework.role()).equals(role)) {
-                held = plusAtMost(held, task.resources());
+                held = held.plusAtMost(task.resources()); // over many agents: may pass 1e12
             }
         }
         for (OfferID offerId : framework.offers()) {
             Offer offer = offers.get(offerId);
             if (offer.role().equals(role)) {
-                held = plusAtMost(held, offer.resources());
+                held = held.plusAtMost(offer.resources());
             }
         }
         return held;
     }
 
-    /**
-     * {@code held} plus {@code more}, or {@code held} alone when the sum is beyond the largest scalar (1e12): across
-     * several huge agents it can be, and a framework holding that much already has the largest share there is.
-     */
-    private static ResourceSet plusAtMost(ResourceSet held, ResourceSet more) {
-        try {
-            return held.plus(more);
-        } catch (IllegalArgumentException beyondLargest) {
-            return held;
-        }
-    }
 
     private Offer createOffer(OfferProposal proposal) {
         Agent agent = agents.get(AgentID.newBuilder().setValue(proposal.agentId()).build());

@@ -180,6 +180,27 @@ class RoleCallsTest {
         assertThat(offered).as("each of the three agents offered").isEqualTo(3);
     }
 
+    /** Was (seen in the code behind the case above): GET_FRAMEWORKS and GET_STATE failed with a 500 then. */
+    @Test
+    void theOperatorApiReportsAFrameworkHoldingMoreThanTheLargestAmount() {
+        RecordingLink framework = new RecordingLink();
+        fixture.subscribe(MasterFixture.frameworkInfo(60), framework);
+        for (int i = 0; i < 2; i++) {
+            fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1000000000000").toBuilder()
+                    .setHostname("huge-" + i).build(), List.of(), List.of(), new RecordingLink());
+            fixture.run(master::allocate);
+        }
+
+        MasterView view = master.view().join();
+        var frameworks = OperatorResponses.frameworks(view).getGetFrameworks().getFrameworksList();
+        assertThat(frameworks).hasSize(1);
+        assertThat(frameworks.get(0).getOffersCount()).isEqualTo(2);
+        assertThat(frameworks.get(0).getOfferedResourcesList()).filteredOn(r -> r.getName().equals("mem"))
+                .singleElement().satisfies(mem -> assertThat(mem.getScalar().getValue())
+                        .as("the largest amount Corral counts").isEqualTo(1e12));
+        assertThat(OperatorResponses.state(view).getGetState().getGetFrameworks().getFrameworksCount()).isEqualTo(1);
+    }
+
     private void call(Supplier<CompletableFuture<Void>> change) {
         fixture.onLoop(change).join();
     }
