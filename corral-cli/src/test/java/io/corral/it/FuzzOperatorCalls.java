@@ -61,7 +61,7 @@ final class FuzzOperatorCalls {
             }
             case "READ_FILE" -> call.putObject("read_file").put("path", "/master/log").put("offset", 0);
             case "DRAIN_AGENT", "MARK_AGENT_GONE" -> FuzzRequests.putId(call.putObject(
-                    type.toLowerCase()), "agent_id", agentId);
+                    type.toLowerCase(java.util.Locale.ROOT)), "agent_id", agentId);
             default -> { }
         }
     }
