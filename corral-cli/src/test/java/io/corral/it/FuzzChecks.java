@@ -85,11 +85,44 @@ final class FuzzChecks {
             if (!both.isEmpty()) {
                 violations.add("agent " + id + " offers ports its tasks use: " + both);
             }
+            violations.addAll(reservationViolations(agent));
             double[] live = liveUse.getOrDefault(id, new double[2]);
             if (Math.abs(live[0] - used.path("cpus").asDouble()) > 1e-6
                     || Math.abs(live[1] - used.path("mem").asDouble()) > 1e-6) {
                 violations.add("agent " + id + " books used cpus " + used.path("cpus") + ", mem "
                         + used.path("mem") + " but its live tasks use cpus " + live[0] + ", mem " + live[1]);
+            }
+        }
+        return violations;
+    }
+
+    /**
+     * An agent's reservations add up: what is reserved for each role plus what is unreserved is its total, and no
+     * persistence id is used twice by volumes of one role (a task mounting it would get either).
+     */
+    static List<String> reservationViolations(JsonNode agent) {
+        List<String> violations = new ArrayList<>();
+        String id = agent.path("id").asText();
+        for (String scalar : new String[] {"cpus", "mem", "disk", "gpus"}) {
+            double sum = agent.path("unreserved_resources").path(scalar).asDouble();
+            for (JsonNode reserved : agent.path("reserved_resources")) {
+                sum += reserved.path(scalar).asDouble();
+            }
+            double total = agent.path("resources").path(scalar).asDouble();
+            if (Math.abs(sum - total) > 1e-6) {
+                violations.add("agent " + id + " has reserved plus unreserved " + scalar + " " + sum + ", not its"
+                        + " total " + total + ": reserved " + agent.path("reserved_resources") + ", unreserved "
+                        + agent.path("unreserved_resources"));
+            }
+        }
+        for (var role : (Iterable<Map.Entry<String, JsonNode>>) agent.path("reserved_resources_full")::fields) {
+            Set<String> ids = new HashSet<>();
+            for (JsonNode resource : role.getValue()) {
+                JsonNode persistence = resource.path("disk").path("persistence");
+                if (persistence.has("id") && !ids.add(persistence.path("id").asText())) {
+                    violations.add("agent " + id + " has two volumes of role '" + role.getKey() + "' with"
+                            + " persistence id '" + persistence.path("id").asText() + "'");
+                }
             }
         }
         return violations;

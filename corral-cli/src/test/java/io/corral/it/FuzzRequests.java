@@ -56,15 +56,27 @@ final class FuzzRequests {
 
     enum Template {
         SUBSCRIBE, RESUBSCRIBE_MAIN, TEARDOWN, ACCEPT, DECLINE, KILL, ACKNOWLEDGE, RECONCILE, REVIVE, SUPPRESS,
-        UNSUPPORTED, NO_TYPE, AGENT_REGISTER, AGENT_REREGISTER_FUZZ_AGENT, AGENT_UPDATE, AGENT_PONG;
+        UNSUPPORTED, NO_TYPE, AGENT_REGISTER, AGENT_REREGISTER_FUZZ_AGENT, AGENT_UPDATE, AGENT_PONG,
+        OPERATOR_GET, OPERATOR_ROLES, OPERATOR_TEARDOWN, OPERATOR_RESERVE, OPERATOR_UNRESERVE,
+        OPERATOR_CREATE_VOLUMES, OPERATOR_DESTROY_VOLUMES, OPERATOR_LOGGING, OPERATOR_SUBSCRIBE;
 
         boolean agent() {
             return name().startsWith("AGENT_");
         }
 
+        boolean operator() {
+            return name().startsWith("OPERATOR_");
+        }
+
+        /** An operator call on the fuzz agent's reservations or volumes: refused, it must change nothing. */
+        boolean changesReservations() {
+            return this == OPERATOR_RESERVE || this == OPERATOR_UNRESERVE || this == OPERATOR_CREATE_VOLUMES
+                    || this == OPERATOR_DESTROY_VOLUMES;
+        }
+
         boolean opensStream() {
             return this == SUBSCRIBE || this == RESUBSCRIBE_MAIN || this == AGENT_REGISTER
-                    || this == AGENT_REREGISTER_FUZZ_AGENT;
+                    || this == AGENT_REREGISTER_FUZZ_AGENT || this == OPERATOR_SUBSCRIBE;
         }
     }
 
@@ -78,8 +90,12 @@ final class FuzzRequests {
     record Headers(int contentType, int secondContentType, int accept, int secondAccept, int streamId,
                    int secondStreamId) {}
 
-    /** Which live ids (or made-up ones) the call uses; each 0..99, 0 the most ordinary. */
-    record Refs(int framework, int offer, int task, int uuid, int agent, int number, int extreme) {
+    /**
+     * Which live ids (or made-up ones) the call uses; each 0..99, 0 the most ordinary. {@code op} (0..9999) chooses
+     * the resource operations of an ACCEPT ({@link FuzzReservations#acceptOperations}) and the roles and formats of the operator's
+     * reservation calls: its last two digits which operations, the rest how they are written.
+     */
+    record Refs(int framework, int offer, int task, int uuid, int agent, int number, int extreme, int op) {
 
         /** From 80 on, one field of the call (which one: {@code slot}) holds a well-formed but odd value. */
         boolean extreme(int slot, int slots) {
@@ -125,7 +141,16 @@ final class FuzzRequests {
                 Tuple.of(6, Arbitraries.just(Template.AGENT_REGISTER)),
                 Tuple.of(1, Arbitraries.just(Template.AGENT_REREGISTER_FUZZ_AGENT)),
                 Tuple.of(10, Arbitraries.just(Template.AGENT_UPDATE)),
-                Tuple.of(2, Arbitraries.just(Template.AGENT_PONG)));
+                Tuple.of(2, Arbitraries.just(Template.AGENT_PONG)),
+                Tuple.of(6, Arbitraries.just(Template.OPERATOR_GET)),
+                Tuple.of(3, Arbitraries.just(Template.OPERATOR_ROLES)),
+                Tuple.of(1, Arbitraries.just(Template.OPERATOR_TEARDOWN)),
+                Tuple.of(5, Arbitraries.just(Template.OPERATOR_RESERVE)),
+                Tuple.of(3, Arbitraries.just(Template.OPERATOR_UNRESERVE)),
+                Tuple.of(3, Arbitraries.just(Template.OPERATOR_CREATE_VOLUMES)),
+                Tuple.of(2, Arbitraries.just(Template.OPERATOR_DESTROY_VOLUMES)),
+                Tuple.of(1, Arbitraries.just(Template.OPERATOR_LOGGING)),
+                Tuple.of(2, Arbitraries.just(Template.OPERATOR_SUBSCRIBE)));
         Arbitrary<Boolean> protobuf = Arbitraries.frequencyOf(
                 Tuple.of(55, Arbitraries.just(false)), Tuple.of(45, Arbitraries.just(true)));
         Arbitrary<Mutation> mutation = Combinators.combine(Arbitraries.of(Kind.class),
@@ -145,7 +170,8 @@ final class FuzzRequests {
         Arbitrary<Integer> percent = Arbitraries.integers().between(0, 99);
         Arbitrary<Headers> headers = Combinators.combine(percent, percent, percent, percent, percent, percent)
                 .as(Headers::new);
-        Arbitrary<Refs> refs = Combinators.combine(percent, percent, percent, percent, percent, percent, percent)
+        Arbitrary<Refs> refs = Combinators.combine(percent, percent, percent, percent, percent, percent, percent,
+                        Arbitraries.integers().between(0, 9_999))
                 .as(Refs::new);
         return Combinators.combine(template, protobuf, mutations, body,
                         Arbitraries.integers().between(0, 1_000_000), headers, refs, percent)
@@ -163,14 +189,17 @@ final class FuzzRequests {
     static Rendered render(FuzzRequest plan, FuzzWorld world) {
         Template template = plan.template();
         boolean agent = template.agent();
+        boolean operator = template.operator();
         boolean protobuf = agent ? plan.protobuf() && plan.bodyVariant() % 4 == 0 : plan.protobuf();
         List<String> offerIds = new ArrayList<>();
-        ObjectNode tree = agent ? agentCall(plan, world) : schedulerCall(plan, world, offerIds);
+        ObjectNode tree = agent ? agentCall(plan, world)
+                : operator ? FuzzOperatorCalls.call(plan, world) : schedulerCall(plan, world, offerIds);
 
         IdentityHashMap<JsonNode, Map<String, JsonNode>> duplicates = new IdentityHashMap<>();
         byte[] body;
         if (protobuf && !agent) {
-            Call.Builder call = Call.newBuilder();
+            Message.Builder call = operator ? org.apache.mesos.v1.master.Protos.Call.newBuilder()
+                    : Call.newBuilder();
             boolean asProto = true;
             try {
                 MesosJson.merge(tree, call);
@@ -193,7 +222,7 @@ final class FuzzRequests {
         }
         body = shapeBody(body, plan.body(), plan.bodyVariant(), protobuf);
 
-        String path = agent ? AgentProtocol.PATH : "/api/v1/scheduler";
+        String path = agent ? AgentProtocol.PATH : operator ? "/api/v1" : "/api/v1/scheduler";
         String method = "POST";
         int route = plan.route();
         if (route >= 94) {
@@ -230,7 +259,8 @@ final class FuzzRequests {
         }
         String streamHeader = agent ? AgentProtocol.STREAM_ID_HEADER : SchedulerHeaders.STREAM_ID;
         FuzzWorld.Scheduler actor = actor(plan.refs(), world);
-        String normalStream = template.opensStream() ? null : agent ? world.agentStreamId : actor.streamId;
+        String normalStream = template.opensStream() || operator ? null
+                : agent ? world.agentStreamId : actor.streamId;
         String streamId = h.streamId() < 80 ? normalStream : streamIdVariant(h.streamId(), agent, actor, world);
         if (streamId != null) {
             headers.add(Map.entry(streamHeader, streamId));
@@ -293,7 +323,7 @@ final class FuzzRequests {
     // ---- the calls, as a well-behaved client would send them ----
 
     /** The well-behaved framework whose stream (and, mostly, id) the call uses. */
-    private static FuzzWorld.Scheduler actor(Refs refs, FuzzWorld world) {
+    static FuzzWorld.Scheduler actor(Refs refs, FuzzWorld world) {
         boolean main = refs.framework() < 45 || (refs.framework() >= 75 && refs.framework() % 2 == 0);
         return main ? world.main : world.rival;
     }
@@ -332,11 +362,18 @@ final class FuzzRequests {
                 ObjectNode accept = call.putObject("accept");
                 offerIds(accept.putArray("offer_ids"), refs, actor, world, offerIds);
                 String offerAgent = offerIds.isEmpty() ? null : actor.offerAgent(offerIds.get(0));
-                ArrayNode taskInfos = accept.putArray("operations").addObject().put("type", "LAUNCH")
+                ArrayNode operations = accept.putArray("operations");
+                List<ObjectNode> volumes = FuzzReservations.acceptOperations(operations, plan, actor,
+                        offerIds.isEmpty() ? List.of() : actor.offerResources(offerIds.get(0)));
+                ArrayNode taskInfos = operations.addObject().put("type", "LAUNCH")
                         .putObject("launch").putArray("task_infos");
                 int tasks = refs.number() % 5 == 0 ? 2 : 1;
                 for (int i = 0; i < tasks; i++) {
-                    taskInfo(taskInfos.addObject(), refs, i, agentId(refs.agent(), offerAgent, world), plan);
+                    ObjectNode task = taskInfos.addObject();
+                    taskInfo(task, refs, i, agentId(refs.agent(), offerAgent, world), plan, actor.role);
+                    if (i == 0) {
+                        volumes.forEach(volume -> ((ArrayNode) task.get("resources")).add(volume.deepCopy()));
+                    }
                 }
                 if (refs.number() % 13 != 3) { // else Mesos's default filter: 5 s
                     accept.putObject("filters").put("refuse_seconds",
@@ -469,7 +506,8 @@ final class FuzzRequests {
         }
     }
 
-    private static void taskInfo(ObjectNode task, Refs refs, int index, String agentId, FuzzRequest plan) {
+    private static void taskInfo(ObjectNode task, Refs refs, int index, String agentId, FuzzRequest plan,
+                                 String role) {
         // A small id space now and then: the same id again (a duplicate), or the other framework's id.
         int space = refs.number() % 3 == 0 ? 20 : 100_000;
         String id = refs.id(2, 5, "t-" + (plan.bodyVariant() % space) + (index > 0 ? "-" + index : ""));
@@ -482,8 +520,8 @@ final class FuzzRequests {
         ObjectNode c = resources.addObject().setAll(FuzzWorld.scalar("cpus", cpus));
         ObjectNode m = resources.addObject().setAll(FuzzWorld.scalar("mem", mem));
         if (refs.number() % 2 == 0) {
-            c.putObject("allocation_info").put("role", "*");
-            m.putObject("allocation_info").put("role", "*");
+            c.putObject("allocation_info").put("role", role);
+            m.putObject("allocation_info").put("role", role);
         }
         if (refs.number() % 6 == 1 || refs.extreme(3, 5)) {
             ObjectNode ports = resources.addObject();
@@ -501,7 +539,7 @@ final class FuzzRequests {
         command.put("value", "true");
     }
 
-    private static String frameworkId(int choice, boolean teardown, FuzzWorld.Scheduler actor, FuzzWorld world) {
+    static String frameworkId(int choice, boolean teardown, FuzzWorld.Scheduler actor, FuzzWorld world) {
         if (teardown ? choice % 5 == 0 : choice < 75) {
             return actor.id;
         }
@@ -554,7 +592,7 @@ final class FuzzRequests {
         }
     }
 
-    private static String agentId(int choice, String normal, FuzzWorld world) {
+    static String agentId(int choice, String normal, FuzzWorld world) {
         if (choice < 80) {
             return normal != null ? normal : world.agentId;
         }
@@ -590,7 +628,7 @@ final class FuzzRequests {
         return Base64.getEncoder().encodeToString(bytes);
     }
 
-    private static void putId(ObjectNode parent, String field, String value) {
+    static void putId(ObjectNode parent, String field, String value) {
         if (value != null) {
             parent.putObject(field).put("value", value);
         }

@@ -1,5 +1,8 @@
 package io.corral.it;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -24,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.TaskStatus;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 
@@ -41,7 +45,13 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
  */
 final class FuzzWorld implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
+    /** Mesos accepts resource names of any length, which /master/state (and the metrics) then show as keys. */
+    static final ObjectMapper STATE_READER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNameLength(Integer.MAX_VALUE).build())
+            .build());
     private static final int KEEP = 64;
+    /** The rival's role, in which it may reserve; the main framework stays in '*', where nobody can. */
+    static final String RIVAL_ROLE = "fuzz";
 
     final String host;
     final int port;
@@ -50,8 +60,9 @@ final class FuzzWorld implements AutoCloseable {
 
     // ---- the well-behaved frameworks ----
     /** Takes most calls; {@link #rival} shares the agent with it, so that ids of one can be used by the other. */
-    final Scheduler main = new Scheduler("fuzz-main");
-    final Scheduler rival = new Scheduler("fuzz-rival");
+    final Scheduler main = new Scheduler("fuzz-main", "*", false);
+    /** Reserves in its role, and sees reservations as a stack (RESERVATION_REFINEMENT); main sees the old format. */
+    final Scheduler rival = new Scheduler("fuzz-rival", RIVAL_ROLE, true);
     final List<String> otherFrameworkIds = new CopyOnWriteArrayList<>();
 
     // ---- the fuzz agent ----
@@ -69,11 +80,18 @@ final class FuzzWorld implements AutoCloseable {
     final AtomicLong launchesReceived = new AtomicLong();
     final AtomicLong killsReceived = new AtomicLong();
     final Map<String, AtomicLong> updatesByState = new java.util.concurrent.ConcurrentHashMap<>();
+    /** UPDATE_OPERATION_STATUS of the ACCEPTs' resource operations, by state. */
+    final Map<String, AtomicLong> operationsByState = new java.util.concurrent.ConcurrentHashMap<>();
     final AtomicLong frameworkResubscriptions = new AtomicLong();
     final AtomicLong agentReregistrations = new AtomicLong();
     final AtomicLong housekeepingCalls = new AtomicLong();
     /** Tasks the master launched although Mesos refuses them (an id no directory may have, bad resources). */
     final List<String> invalidLaunches = new CopyOnWriteArrayList<>();
+    /** Offers of resources reserved for a role outside the framework's (Mesos offers them only within it). */
+    final List<String> misplacedOffers = new CopyOnWriteArrayList<>();
+    /** Reserved resources (and volumes) of the fuzz agent seen lately, in offers or the state, for calls to name. */
+    private final List<JsonNode> knownReserved = new CopyOnWriteArrayList<>();
+    final AtomicLong reservationCleanups = new AtomicLong();
     /** Answers of housekeeping calls that were not what a well-behaved client expects (the first 100). */
     final List<String> housekeepingSurprises = new CopyOnWriteArrayList<>() {
         @Override
@@ -202,6 +220,147 @@ final class FuzzWorld implements AutoCloseable {
         }
     }
 
+    // ---- the operator's side: reservations, volumes, quota, logging ----
+
+    List<JsonNode> knownReserved() {
+        return List.copyOf(knownReserved);
+    }
+
+    /** Remembers a reserved resource or volume of the fuzz agent (the newest {@link #KEEP}). */
+    void learnReserved(JsonNode resource) {
+        if (!knownReserved.contains(resource)) {
+            knownReserved.add(resource);
+        }
+        while (knownReserved.size() > KEEP) {
+            knownReserved.remove(0);
+        }
+    }
+
+    /** A well-behaved operator call in JSON; null when the master gave no answer. */
+    private FuzzHttp.Response operator(ObjectNode call) {
+        return post("/api/v1", "application/json", "application/json", Map.of(), bytes(call));
+    }
+
+    /** {@code GET /master/state}, read leniently (resource names may be long); fails when it cannot be had. */
+    JsonNode state() {
+        housekeepingCalls.incrementAndGet();
+        try {
+            FuzzHttp.Response response = control.send(new FuzzHttp.Request("GET", "/master/state", List.of(),
+                    new byte[0]), false);
+            if (response.status() != 200) {
+                throw new AssertionError("GET /master/state answered " + response.status() + ": "
+                        + response.text());
+            }
+            return STATE_READER.readTree(response.body());
+        } catch (FuzzHttp.NoAnswer | IOException e) {
+            throw new AssertionError("GET /master/state failed: " + e, e);
+        }
+    }
+
+    /** The fuzz agent in {@code state}; a missing node when it is not listed. */
+    JsonNode fuzzAgent(JsonNode state) {
+        for (JsonNode agent : state.path("slaves")) {
+            if (agent.path("id").asText().equals(agentId)) {
+                return agent;
+            }
+        }
+        return STATE_READER.missingNode();
+    }
+
+    /**
+     * The fuzz agent's resources and reservations once the changes already asked for are done: an ACCEPT's
+     * reservations are recorded after its 202, but the master decides an operator's call on the agent only after
+     * them, so a refused UNRESERVE of nothing (answered at its turn) waits for them.
+     */
+    String settledAgentReservations() {
+        ObjectNode call = JSON.createObjectNode().put("type", "UNRESERVE_RESOURCES");
+        ObjectNode unreserve = call.putObject("unreserve_resources");
+        unreserve.putObject("agent_id").put("value", agentId);
+        unreserve.putArray("resources").add(scalar("cpus", 0.001));
+        expect(operator(call), 400, call);
+        return agentReservations();
+    }
+
+    /** What an operator's reservation call may change on the fuzz agent: its resources and reservations. */
+    String agentReservations() {
+        JsonNode agent = fuzzAgent(state());
+        return agent.path("resources") + " " + agent.path("reserved_resources_full");
+    }
+
+    /** After any SET_LOGGING_LEVEL: the configured level again at once (verbosity 0 is the original here). */
+    void resetLoggingLevel() {
+        ObjectNode call = JSON.createObjectNode().put("type", "SET_LOGGING_LEVEL");
+        call.putObject("set_logging_level").put("level", 0).putObject("duration").put("nanoseconds", 0);
+        expect(operator(call), 200, call);
+    }
+
+    /**
+     * Gives the fuzz agent back to the frameworks: destroys the volumes no task uses, unreserves what is reserved
+     * dynamically, and removes every quota, so that reservations and guarantees for roles nobody has do not starve
+     * the deep paths. Refusals (a volume in use, resources offered meanwhile) are left for the next round.
+     */
+    void clearReservations() {
+        reservationCleanups.incrementAndGet();
+        JsonNode reserved = fuzzAgent(state()).path("reserved_resources_full");
+        reserved.forEach(resources -> resources.forEach(resource -> {
+            if (FuzzReservations.isVolume(resource)) {
+                operatorOn("DESTROY_VOLUMES", "destroy_volumes", "volumes", List.of(resource));
+            }
+        }));
+        JsonNode agent = fuzzAgent(state());
+        knownReserved.clear();
+        agent.path("reserved_resources_full").forEach(resources -> {
+            List<JsonNode> dynamic = new ArrayList<>();
+            resources.forEach(resource -> {
+                learnReserved(resource);
+                boolean isDynamic = resource.has("reservation") || resource.path("reservations")
+                        .path(resource.path("reservations").size() - 1).path("type").asText().equals("DYNAMIC");
+                if (isDynamic && !FuzzReservations.isVolume(resource)) {
+                    dynamic.add(resource);
+                }
+            });
+            if (!dynamic.isEmpty()) {
+                operatorOn("UNRESERVE_RESOURCES", "unreserve_resources", "resources", dynamic);
+            }
+        });
+        clearQuota();
+    }
+
+    private void operatorOn(String type, String field, String list, List<JsonNode> resources) {
+        ObjectNode call = JSON.createObjectNode().put("type", type);
+        ObjectNode body = call.putObject(field);
+        body.putObject("agent_id").put("value", agentId);
+        resources.forEach(body.putArray(list)::add);
+        expect(operator(call), 202, call);
+    }
+
+    private void clearQuota() {
+        FuzzHttp.Response quota = operator(JSON.createObjectNode().put("type", "GET_QUOTA"));
+        if (quota == null || quota.status() != 200) {
+            return;
+        }
+        ObjectNode call = JSON.createObjectNode().put("type", "UPDATE_QUOTA");
+        ObjectNode update = call.putObject("update_quota").put("force", true);
+        ArrayNode configs = update.putArray("quota_configs");
+        try {
+            JSON.readTree(quota.body()).path("get_quota").path("status").path("configs").forEach(config ->
+                    configs.addObject().put("role", config.path("role").asText()));
+        } catch (IOException e) {
+            housekeepingSurprises.add("GET_QUOTA is not JSON: " + e);
+            return;
+        }
+        if (!configs.isEmpty()) {
+            expect(operator(call), 200, call);
+        }
+    }
+
+    private void expect(FuzzHttp.Response response, int status, ObjectNode call) {
+        if (response != null && response.status() != status) {
+            housekeepingSurprises.add("operator " + call.get("type").asText() + ": " + response.status() + " "
+                    + response.text());
+        }
+    }
+
     // ---- the fuzz agent's registration ----
 
     private void registerAgent() {
@@ -303,6 +462,8 @@ final class FuzzWorld implements AutoCloseable {
     /** One framework the fuzz keeps subscribed, with what its stream told it. */
     final class Scheduler {
         final String name;
+        final String role;
+        private final boolean refinement;
         volatile String id;
         volatile String streamId;
         private volatile Stream stream;
@@ -315,8 +476,17 @@ final class FuzzWorld implements AutoCloseable {
         /** Status updates with a uuid, to acknowledge (and for ACKNOWLEDGE to refer to). */
         final ConcurrentLinkedQueue<Update> updates = new ConcurrentLinkedQueue<>();
 
-        Scheduler(String name) {
+        /** Offered resources of the offers in {@link #offers}. */
+        private final Map<String, List<Resource>> offerResources = new LinkedHashMap<>();
+
+        Scheduler(String name, String role, boolean refinement) {
             this.name = name;
+            this.role = role;
+            this.refinement = refinement;
+        }
+
+        synchronized List<Resource> offerResources(String offerId) {
+            return offerResources.getOrDefault(offerId, List.of());
         }
 
         synchronized String newestOffer() {
@@ -346,6 +516,7 @@ final class FuzzWorld implements AutoCloseable {
 
         synchronized void offerUsed(String offerId) {
             offers.remove(offerId);
+            offerResources.remove(offerId);
         }
 
         synchronized String staleOffer() {
@@ -436,12 +607,17 @@ final class FuzzWorld implements AutoCloseable {
             info.put("user", "fuzz");
             info.put("name", name);
             info.put("failover_timeout", 3600);
+            info.put("role", role);
+            if (refinement) {
+                info.putArray("capabilities").addObject().put("type", "RESERVATION_REFINEMENT");
+            }
             if (frameworkId != null) {
                 call.putObject("framework_id").put("value", frameworkId);
                 info.putObject("id").put("value", frameworkId);
             }
             synchronized (this) {
                 offers.clear();
+                offerResources.clear();
                 maybeHeld.clear();
             }
             CountDownLatch subscribed = new CountDownLatch(1);
@@ -469,6 +645,27 @@ final class FuzzWorld implements AutoCloseable {
             return true;
         }
 
+        /**
+         * Mesos offers a reservation only to frameworks in its role or a role above it ("eng" resources to "eng" and
+         * "eng/web" frameworks, never to "*"), and a refined one (a stack of more) only to frameworks that can read it.
+         */
+        private void checkReservations(org.apache.mesos.v1.Protos.Offer offer) {
+            for (Resource resource : offer.getResourcesList()) {
+                int stack = resource.getReservationsCount();
+                String reservedFor = stack > 0 ? resource.getReservations(stack - 1).getRole()
+                        : resource.hasRole() ? resource.getRole() : "*";
+                boolean within = reservedFor.equals("*") || reservedFor.equals(role)
+                        || (!role.equals("*") && reservedFor.startsWith(role + "/"));
+                if (!within || (stack > 1 && !refinement)) {
+                    misplacedOffers.add(name + " (role '" + role + "', refinement " + refinement + ") was offered "
+                            + MesosJson.print(resource));
+                }
+                if (stack > 0 || resource.hasRole() && !resource.getRole().equals("*")) {
+                    learnReserved(MesosJson.toJson(resource));
+                }
+            }
+        }
+
         private void onEvent(Event event, CountDownLatch subscribed) {
             switch (event.getType()) {
                 case SUBSCRIBED -> {
@@ -478,7 +675,12 @@ final class FuzzWorld implements AutoCloseable {
                 case OFFERS -> {
                     synchronized (this) {
                         for (var offer : event.getOffers().getOffersList()) {
+                            checkReservations(offer);
                             offers.put(offer.getId().getValue(), offer.getAgentId().getValue());
+                            offerResources.put(offer.getId().getValue(), offer.getResourcesList());
+                            while (offerResources.size() > KEEP) {
+                                offerResources.remove(offerResources.keySet().iterator().next());
+                            }
                             maybeHeld.add(offer.getId().getValue());
                             offersReceived.incrementAndGet();
                         }
@@ -488,6 +690,7 @@ final class FuzzWorld implements AutoCloseable {
                 case RESCIND -> {
                     synchronized (this) {
                         offers.remove(event.getRescind().getOfferId().getValue());
+                        offerResources.remove(event.getRescind().getOfferId().getValue());
                         maybeHeld.remove(event.getRescind().getOfferId().getValue());
                     }
                 }
@@ -501,6 +704,9 @@ final class FuzzWorld implements AutoCloseable {
                                 status.getState().name(), System.nanoTime()));
                     }
                 }
+                case UPDATE_OPERATION_STATUS -> operationsByState.computeIfAbsent(
+                        event.getUpdateOperationStatus().getStatus().getState().name(), k -> new AtomicLong())
+                        .incrementAndGet();
                 default -> { }
             }
         }

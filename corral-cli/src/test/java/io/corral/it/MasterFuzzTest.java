@@ -2,8 +2,6 @@ package io.corral.it;
 
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.it.FuzzRequests.FuzzRequest;
@@ -42,8 +40,11 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 
 /**
  * Bad input, fuzzed (issue 7, section 6): random and mutated requests thrown at a real master over loopback HTTP,
- * on the scheduler API and the agent protocol, in JSON and protobuf. Valid calls (SUBSCRIBE, ACCEPT with LAUNCH,
- * DECLINE, KILL, ACKNOWLEDGE, RECONCILE, REVIVE, SUPPRESS, TEARDOWN; the agent's REGISTER, UPDATE, PONG) have fields
+ * on the scheduler API, the operator API and the agent protocol, in JSON and protobuf. Valid calls (SUBSCRIBE, ACCEPT
+ * with RESERVE, UNRESERVE, CREATE, DESTROY and LAUNCH, DECLINE, KILL, ACKNOWLEDGE, RECONCILE, REVIVE, SUPPRESS,
+ * TEARDOWN; the operator's GET_* calls, UPDATE_WEIGHTS, UPDATE_QUOTA, TEARDOWN, RESERVE_RESOURCES,
+ * UNRESERVE_RESOURCES, CREATE_VOLUMES, DESTROY_VOLUMES, SET_LOGGING_LEVEL, SUBSCRIBE ({@link FuzzOperatorCalls},
+ * {@link FuzzReservations}); the agent's REGISTER, UPDATE, PONG) have fields
  * dropped, duplicated, given the wrong type, extreme numbers, odd strings and ids, unknown enum names, nulls; bodies
  * are truncated, random or nested too deep; Content-Type, Accept and the stream ids are missing, wrong or sent twice.
  * The calls use the real ids of two subscribed frameworks and a registered (scripted) agent most of the time, so
@@ -52,9 +53,11 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
  *
  * <p>Properties: every request gets a complete answer (no reset, no hang); never a 5xx; every non-2xx answer says
  * why, every 2xx but a stream is a bare 202; nothing the master logs is an escaped exception; the agent is never told
- * to launch a task Mesos refuses; and {@code /master/state} stays consistent (checked every few hundred requests and
- * at the end): no agent over-committed, used resources equal to the live tasks', every task on a listed agent; and
- * {@code /metrics/snapshot} still carries the master's own figures.
+ * to launch a task Mesos refuses; no framework is offered a reservation outside its role; an operator's refused
+ * reservation call changes nothing on the agent; and {@code /master/state} stays consistent (checked every few
+ * hundred requests and at the end): no agent over-committed, used resources equal to the live tasks', every task on
+ * a listed agent, reserved plus unreserved resources equal to each agent's total, a persistence id used once per role
+ * and agent; and {@code /metrics/snapshot} still carries the master's own figures.
  *
  * <p>{@code -Dcorral.fuzz.tries=1000000} runs a long fuzz on purpose (the default keeps {@code ./mvnw verify} well
  * under a minute); {@code -Dcorral.fuzz.survey=true} goes on after a failure and lists every kind found at the end.
@@ -62,6 +65,8 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 class MasterFuzzTest {
     static final int DEFAULT_TRIES = 10_000;
     static final int STATE_CHECK_EVERY = 300;
+    /** How often the world takes back what reservations, volumes and quota took from the frameworks. */
+    static final int RESERVATION_CLEANUP_EVERY = 250;
 
     private static Path workDir;
     private static InProcessCluster cluster;
@@ -76,11 +81,9 @@ class MasterFuzzTest {
     private static final Map<String, AtomicLong> surveyCounts = new TreeMap<>();
     private static long requests;
     private static long closedOnMalformedHead;
-    /** Mesos accepts resource names of any length, which /master/state (and the metrics) then show as keys. */
-    private static final ObjectMapper STATE_READER = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxNameLength(Integer.MAX_VALUE).build())
-            .build());
+    private static final ObjectMapper STATE_READER = FuzzWorld.STATE_READER;
     private static long startNanos;
+    private static long refusalsCompared;
 
     @BeforeContainer
     static void startMaster() throws Exception {
@@ -126,6 +129,9 @@ class MasterFuzzTest {
     void masterAnswersEveryRequestWithoutFailing(@ForAll("requests") FuzzRequest plan) {
         try {
             world.housekeeping();
+            if (requests > 0 && requests % RESERVATION_CLEANUP_EVERY == 0) {
+                world.clearReservations();
+            }
         } catch (AssertionError e) {
             fail("housekeeping: " + signature(e.getMessage()), e.getMessage() + "\nafter these requests:\n"
                     + recentRequests());
@@ -134,6 +140,7 @@ class MasterFuzzTest {
         Rendered rendered = FuzzRequests.render(plan, world);
         remember(rendered.summary());
         requests++;
+        String before = comparesRefusal(plan) ? world.settledAgentReservations() : null;
         FuzzHttp.Response response;
         try {
             response = client.send(rendered.request(), true);
@@ -148,7 +155,13 @@ class MasterFuzzTest {
         }
         answers.computeIfAbsent(plan.template() + " " + response.status(), k -> new AtomicLong()).incrementAndGet();
         if (response.streaming()) {
-            learnFromStream(response);
+            learnFromStream(response, plan.template().operator());
+        }
+        if (plan.template() == FuzzRequests.Template.OPERATOR_LOGGING) {
+            world.resetLoggingLevel();
+        }
+        if (before != null && response.status() >= 400 && response.status() < 500) {
+            assertUnchanged(before, response, rendered);
         }
         String body = response.text();
         if (response.status() >= 500) {
@@ -157,10 +170,10 @@ class MasterFuzzTest {
         } else if (response.status() >= 300 && body.isBlank()) {
             fail(response.status() + " without message", "The master answered " + response.status()
                     + " without a message to:\n  " + rendered.summary());
-        } else if (response.status() < 300 && !response.streaming()
-                && (response.status() != 202 || !body.isEmpty())) {
+        } else if (response.status() < 300 && !response.streaming() && !expectedSuccess(plan, response)) {
             fail(response.status() + " not 202", "The master answered " + response.status() + " '" + body
-                    + "' (Mesos: 202 with no body) to:\n  " + rendered.summary());
+                    + "' (Mesos: 202 with no body" + (plan.template().operator() ? ", or 200" : "") + ") to:\n  "
+                    + rendered.summary());
         }
         if (response.status() == 202) {
             rendered.offerIds().forEach(world::offerUsed);
@@ -168,6 +181,36 @@ class MasterFuzzTest {
         assertNoLoggedProblems();
         if (requests % STATE_CHECK_EVERY == 0) {
             assertConsistentState();
+        }
+    }
+
+    /**
+     * A success as Mesos answers it: 202 with no body; on the operator API also 200 (with the GET_* calls' Response,
+     * or empty for TEARDOWN, UPDATE_WEIGHTS, UPDATE_QUOTA and SET_LOGGING_LEVEL).
+     */
+    private static boolean expectedSuccess(FuzzRequest plan, FuzzHttp.Response response) {
+        if (response.status() == 202) {
+            return response.body().length == 0;
+        }
+        return plan.template().operator() && response.status() == 200;
+    }
+
+    /**
+     * Whether to compare the fuzz agent before and after an operator's reservation call, to see that a refusal
+     * changed nothing ({@link FuzzWorld#settledAgentReservations} waits for earlier changes to the agent first).
+     * Every other one: the comparison costs three more requests, and the default run has a time budget.
+     */
+    private static boolean comparesRefusal(FuzzRequest plan) {
+        return plan.template().changesReservations() && plan.bodyVariant() % 2 == 0;
+    }
+
+    private static void assertUnchanged(String before, FuzzHttp.Response response, Rendered rendered) {
+        refusalsCompared++;
+        String after = world.agentReservations();
+        if (!after.equals(before)) {
+            fail("refused operator call changed the agent", "The master answered " + response.status() + " ("
+                    + response.text() + ") to:\n  " + rendered.summary() + "\nbut the fuzz agent changed from\n  "
+                    + before + "\nto\n  " + after);
         }
     }
 
@@ -191,6 +234,10 @@ class MasterFuzzTest {
                         + " times, the agent registered %d times.%n", requests, seconds, requests / seconds,
                 world.housekeepingCalls.get(), world.frameworkResubscriptions.get(),
                 world.agentReregistrations.get()));
+        report.append(String.format("Reservations: %d refused operator calls compared before and after, %d"
+                + " clean-ups; reserved resources known now: %d; ACCEPTs' operations: %s%n", refusalsCompared,
+                world.reservationCleanups.get(), world.knownReserved().size(),
+                new TreeMap<>(world.operationsByState)));
         report.append(String.format("Deep paths: %d offers, %d launches, %d kills reached the agent; updates: %s%n",
                 world.offersReceived.get(), world.launchesReceived.get(), world.killsReceived.get(),
                 new TreeMap<>(world.updatesByState)));
@@ -208,6 +255,12 @@ class MasterFuzzTest {
         for (String problem : logProblems.drain()) {
             fail("logged " + signature(problem), "The master logged a failure:\n" + problem
                     + "\nafter these requests:\n" + recentRequests());
+        }
+        List<String> misplaced = List.copyOf(world.misplacedOffers);
+        world.misplacedOffers.removeAll(misplaced);
+        for (String offer : misplaced) {
+            fail("offered a reservation outside its role", "The master offered a reservation outside its role: "
+                    + offer + "\nafter these requests:\n" + recentRequests());
         }
         List<String> invalid = List.copyOf(world.invalidLaunches);
         world.invalidLaunches.clear();
@@ -277,8 +330,11 @@ class MasterFuzzTest {
         }
     }
 
-    /** A fuzzed SUBSCRIBE or REGISTER was accepted: note the new id from the first event, then hang up. */
-    private static void learnFromStream(FuzzHttp.Response response) {
+    /**
+     * A fuzzed SUBSCRIBE or REGISTER was accepted: note the new id from the first event, then hang up. An operator's
+     * stream must start with SUBSCRIBED.
+     */
+    private static void learnFromStream(FuzzHttp.Response response, boolean operator) {
         try (var socket = response.stream()) {
             socket.setSoTimeout(5_000);
             RecordIODecoder decoder = new RecordIODecoder();
@@ -291,7 +347,14 @@ class MasterFuzzTest {
                 records = decoder.feed(chunk);
             }
             byte[] first = records.get(0);
-            if (response.header(AgentProtocol.STREAM_ID_HEADER) != null) {
+            boolean protobuf = "application/x-protobuf".equals(response.header("Content-Type"));
+            if (operator) {
+                var event = protobuf ? org.apache.mesos.v1.master.Protos.Event.parseFrom(first)
+                        : MesosJson.parse(first, org.apache.mesos.v1.master.Protos.Event.getDefaultInstance());
+                if (event.getType() != org.apache.mesos.v1.master.Protos.Event.Type.SUBSCRIBED) {
+                    fail("operator stream without SUBSCRIBED", "The operator stream began with " + event.getType());
+                }
+            } else if (response.header(AgentProtocol.STREAM_ID_HEADER) != null) {
                 AgentEvent event = AgentProtocol.decodeEvent(first);
                 if (event.type() == AgentEvent.Type.REGISTERED) {
                     String id = event.registered().agentId().getValue();
@@ -300,7 +363,6 @@ class MasterFuzzTest {
                     }
                 }
             } else {
-                boolean protobuf = "application/x-protobuf".equals(response.header("Content-Type"));
                 Event event = protobuf ? Event.parseFrom(first) : MesosJson.parse(first, Event.getDefaultInstance());
                 if (event.getType() == Event.Type.SUBSCRIBED) {
                     String id = event.getSubscribed().getFrameworkId().getValue();

@@ -58,7 +58,7 @@ final class AllocatorCounting {
     private static Map<String, ResourceSet> heldByRole(MasterView view) {
         Map<String, ResourceSet> held = new HashMap<>();
         for (FrameworkView framework : view.frameworks()) {
-            held.merge(framework.role(), offeredTo(framework).plus(framework.allocated()), ResourceSet::plus);
+            held.merge(framework.role(), offeredTo(framework).plusAtMost(framework.allocated()), ResourceSet::plusAtMost);
         }
         return held;
     }
@@ -66,7 +66,7 @@ final class AllocatorCounting {
     private static ResourceSet offeredTo(FrameworkView framework) {
         ResourceSet offered = ResourceSet.empty();
         for (Protos.Offer offer : framework.offers()) {
-            offered = offered.plus(ResourceSet.of(offer.getResourcesList()));
+            offered = offered.plusAtMost(ResourceSet.of(offer.getResourcesList()));
         }
         return offered;
     }
@@ -121,8 +121,8 @@ final class AllocatorCounting {
         Map<String, ResourceSet> used = new HashMap<>();
         Map<String, ResourceSet> held = new HashMap<>();
         for (FrameworkView framework : view.frameworks()) {
-            used.merge(framework.role(), framework.allocated(), ResourceSet::plus);
-            held.merge(framework.role(), offeredTo(framework).plus(framework.allocated()), ResourceSet::plus);
+            used.merge(framework.role(), framework.allocated(), ResourceSet::plusAtMost);
+            held.merge(framework.role(), offeredTo(framework).plusAtMost(framework.allocated()), ResourceSet::plusAtMost);
         }
         Map<String, MasterCounts.RoleQuota> quota = new TreeMap<>();
         for (RoleRecord role : view.roles()) {

@@ -165,7 +165,11 @@ final class Offers {
     AllocationInput allocationInput() {
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
         for (Agent agent : master.agents.values()) {
-            if (agent.isConnected() && !agent.isDeactivated() && !master.maintenance().isDown(agent.info())) {
+            // An agent whose registry document is being written may be about to change its total (a reservation):
+            // offered now, its offers could hold resources the new total no longer has. AgentWrites allocates again
+            // once its writes are done.
+            if (agent.isConnected() && !agent.isDeactivated() && !master.maintenance().isDown(agent.info())
+                    && !master.agentWrites().isBusy(agent.id())) {
                 slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
                         agent.free(), agent.total()));
             }
@@ -195,13 +199,13 @@ final class Offers {
         ResourceSet held = ResourceSet.empty();
         for (Task task : framework.tasks().values()) {
             if (!task.isTerminal() && task.roleOr(framework.role()).equals(role)) {
-                held = held.plus(task.resources());
+                held = held.plusAtMost(task.resources()); // over many agents: may pass 1e12
             }
         }
         for (OfferID offerId : framework.offers()) {
             Offer offer = offers.get(offerId);
             if (offer.role().equals(role)) {
-                held = held.plus(offer.resources());
+                held = held.plusAtMost(offer.resources());
             }
         }
         return held;

@@ -196,7 +196,7 @@ public final class OperatorResponses {
     public static Response.GetFrameworks.Framework framework(FrameworkView framework, boolean active) {
         ResourceSet offered = ResourceSet.empty();
         for (Protos.Offer offer : framework.offers()) {
-            offered = offered.plus(ResourceSet.of(offer.getResourcesList()));
+            offered = offered.plusAtMost(ResourceSet.of(offer.getResourcesList())); // may pass 1e12
         }
         return Response.GetFrameworks.Framework.newBuilder()
                 .setFrameworkInfo(framework.info())

@@ -68,24 +68,24 @@ public final class RoleCalls {
         return commit(updated);
     }
 
+    /** Summed as doubles: the cluster's total (and all roles' guarantees) may exceed what one ResourceSet holds. */
     private void requireCapacity(Map<String, RoleRecord> updated) {
         Map<String, RoleRecord> after = new LinkedHashMap<>(master.roles);
         after.putAll(updated);
-        ResourceSet guaranteed = ResourceSet.empty();
-        for (RoleRecord role : after.values()) {
-            guaranteed = guaranteed.plus(RoleSettings.policy(role).guarantees());
-        }
-        ResourceSet capacity = ResourceSet.empty();
-        for (Agent agent : master.agents.values()) {
-            if (!agent.isUnreachable()) {
-                capacity = capacity.plus(agent.total());
-            }
-        }
         for (String resource : RoleSettings.QUOTA_RESOURCES) {
-            if (guaranteed.scalar(resource) > capacity.scalar(resource)) {
-                refuse("the roles' quota guarantees would total " + resource + " " + guaranteed.scalar(resource)
-                        + ", more than the cluster's " + capacity.scalar(resource) + "; add agents first, or send"
-                        + " 'force': true to set it anyway");
+            double guaranteed = 0;
+            for (RoleRecord role : after.values()) {
+                guaranteed += RoleSettings.policy(role).guarantees().scalar(resource);
+            }
+            double capacity = 0;
+            for (Agent agent : master.agents.values()) {
+                if (!agent.isUnreachable()) {
+                    capacity += agent.total().scalar(resource);
+                }
+            }
+            if (guaranteed > capacity) {
+                refuse("the roles' quota guarantees would total " + resource + " " + guaranteed + ", more than the"
+                        + " cluster's " + capacity + "; add agents first, or send 'force': true to set it anyway");
             }
         }
     }

@@ -33,7 +33,10 @@ final class RoleSettings {
         return Optional.ofNullable(io.corral.protocol.Roles.invalidReason(role));
     }
 
-    /** Why a quota config is invalid, or empty: known scalar resources, finite values >= 0, guarantee <= limit. */
+    /** The largest amount of a resource a quota may name: the largest scalar a {@link ResourceSet} holds. */
+    static final double MAX_AMOUNT = 1e12;
+
+    /** Why a quota config is invalid, or empty: known scalar resources, values from 0 to 1e12, guarantee <= limit. */
     static Optional<String> invalidQuota(QuotaConfig quota) {
         for (Map<String, Value.Scalar> amounts : List.of(quota.getGuaranteesMap(), quota.getLimitsMap())) {
             for (Map.Entry<String, Value.Scalar> amount : amounts.entrySet()) {
@@ -42,9 +45,11 @@ final class RoleSettings {
                             + "': only " + QUOTA_RESOURCES + " may have quota");
                 }
                 double value = amount.getValue().getValue();
-                if (!(value >= 0) || Double.isInfinite(value)) {
+                // Above 1e12 no resource can be counted (ResourceSet's largest scalar): such a quota would make
+                // every allocation fail.
+                if (!(value >= 0 && value <= MAX_AMOUNT)) {
                     return Optional.of("quota of role '" + quota.getRole() + "' for " + amount.getKey() + " is "
-                            + value + ": use a finite number >= 0");
+                            + value + ": use a number from 0 to 1e12");
                 }
             }
         }

@@ -21,6 +21,8 @@ final class InMemoryRegistry implements Registry {
     final Map<String, AgentModeRecord> agentModes = new ConcurrentHashMap<>();
     volatile MaintenanceRecord maintenance = MaintenanceRecord.NONE;
     volatile boolean refuse;
+    /** While set, writes wait in here (as a slow ZooKeeper keeps them) until {@link #releaseHeld}. */
+    private volatile java.util.Queue<Runnable> held;
 
     @Override
     public CompletableFuture<Void> putMaintenance(MaintenanceRecord maintenance) {
@@ -72,7 +74,30 @@ final class InMemoryRegistry implements Registry {
         if (refuse) {
             return CompletableFuture.failedFuture(new IllegalStateException("ZooKeeper refused the write (test)"));
         }
+        java.util.Queue<Runnable> waiting = held;
+        if (waiting != null) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            waiting.add(() -> {
+                change.run();
+                done.complete(null);
+            });
+            return done;
+        }
         change.run();
         return CompletableFuture.completedFuture(null);
+    }
+
+    /** From now on writes stay in flight until {@link #releaseHeld}. */
+    void holdWrites() {
+        held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    }
+
+    /** Completes the writes held so far, in order, and lets later ones through at once. */
+    void releaseHeld() {
+        java.util.Queue<Runnable> waiting = held;
+        held = null;
+        for (Runnable write; waiting != null && (write = waiting.poll()) != null; ) {
+            write.run();
+        }
     }
 }

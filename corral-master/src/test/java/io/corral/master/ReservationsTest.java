@@ -215,6 +215,34 @@ class ReservationsTest {
         }
     }
 
+    /**
+     * Was (found by the fuzz test): offers made while the reservation was being written held the agent's unreserved
+     * cpus, which its new total no longer had, and every allocation after failed ("Cannot subtract").
+     */
+    @Test
+    void anAgentIsNotOfferedWhileAReservationOfItIsBeingWritten() {
+        RecordingLink framework = new RecordingLink();
+        fixture.subscribe(framework("*"), framework);
+        fixture.run(() -> fixture.master.offers.allocate());
+        int offersBefore = framework.schedulerEvents(Event.Type.OFFERS).size();
+        fixture.registry.holdWrites();
+        var reserving = fixture.onLoop(() -> fixture.master.reservationCalls().reserve(agentId, List.of(),
+                List.of(reserved("cpus", 2, "eng"))));
+
+        fixture.run(() -> fixture.master.offers.allocate());
+
+        assertThat(framework.schedulerEvents(Event.Type.OFFERS)).as("no offer while the write is in flight")
+                .hasSize(offersBefore);
+        fixture.registry.releaseHeld();
+        reserving.join();
+        fixture.run(() -> fixture.master.offers.allocate());
+        var agent = fixture.onLoop(() -> fixture.master.agents.get(agentId));
+        assertThat(fixture.onLoop(agent::free).plus(agent.offered()).plus(agent.used())).isEqualTo(agent.total());
+        Offer offer = framework.schedulerEvents(Event.Type.OFFERS).get(offersBefore).getOffers().getOffers(0);
+        assertThat(ResourceSet.of(offer.getResourcesList()).withoutAllocationInfo())
+                .isEqualTo(ResourceSet.parse("cpus:2;mem:4096;disk:1000"));
+    }
+
     @Test
     void operatorCallsAreRefusedWithMesossCodesAndChangeNothing() {
         assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.reservationCalls().reserve(

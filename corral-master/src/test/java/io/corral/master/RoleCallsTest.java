@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.Value;
 import org.apache.mesos.v1.Protos.WeightInfo;
 import org.apache.mesos.v1.quota.Protos.QuotaConfig;
+import org.apache.mesos.v1.scheduler.Protos.Event;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +76,7 @@ class RoleCallsTest {
         assertRefused(() -> master.roleCalls().updateQuota(true, List.of(QuotaConfig.newBuilder().setRole("eng")
                 .putGuarantees("ports", scalar(1)).build())), "only [cpus, mem, disk, gpus]");
         assertRefused(() -> master.roleCalls().updateQuota(true, List.of(QuotaConfig.newBuilder().setRole("eng")
-                .putGuarantees("cpus", scalar(-1)).build())), ">= 0");
+                .putGuarantees("cpus", scalar(-1)).build())), "from 0 to 1e12");
 
         assertThat(fixture.registry.roles).isEmpty();
         assertThat(fixture.onLoop(() -> master.roles.isEmpty())).isTrue();
@@ -121,6 +122,83 @@ class RoleCallsTest {
         fixture.run(() -> master.recover(snapshot));
 
         assertThat(fixture.onLoop(() -> master.offers.allocationInput().roles().get("eng").weight())).isEqualTo(2.0);
+    }
+
+    // ---- found by the fuzz test (MasterFuzzTest) ----
+
+    /** Was: accepted, after which every allocation failed, as no ResourceSet holds more than 1e12 of a scalar. */
+    @Test
+    void aQuotaBeyondTheLargestAmountIsRefusedAndAllocationGoesOn() {
+        RecordingLink framework = new RecordingLink();
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:8;mem:8192"), List.of(), List.of(), new RecordingLink());
+
+        assertRefused(() -> master.roleCalls().updateQuota(true, List.of(QuotaConfig.newBuilder().setRole("eng")
+                .putGuarantees("mem", scalar(9.223372036854776E18)).build())), "is 9.223372036854776E18: use a"
+                + " number from 0 to 1e12");
+        assertRefused(() -> master.roleCalls().updateQuota(true, List.of(QuotaConfig.newBuilder().setRole("eng")
+                .putLimits("disk", scalar(1e12 + 1)).build())), "from 0 to 1e12");
+
+        assertThat(fixture.registry.roles).isEmpty();
+        fixture.subscribe(MasterFixture.frameworkInfo(60), framework);
+        fixture.run(master.offers::allocate);
+        assertThat(framework.schedulerEvents(Event.Type.OFFERS)).isNotEmpty();
+    }
+
+    /** Was: a 500, as the agents' resources were summed in one ResourceSet, which holds at most 1e12 of mem. */
+    @Test
+    void quotaIsCheckedAgainstAClusterLargerThanTheLargestAmount() {
+        for (int i = 0; i < 2; i++) {
+            fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1000000000000"), List.of(), List.of(),
+                    new RecordingLink());
+        }
+
+        call(() -> master.roleCalls().updateQuota(false, List.of(QuotaConfig.newBuilder().setRole("eng")
+                .putGuarantees("mem", scalar(9e11)).build(), QuotaConfig.newBuilder().setRole("ops")
+                .putGuarantees("mem", scalar(9e11)).build())));
+
+        assertThat(fixture.registry.roles).containsKeys("eng", "ops");
+        assertRefused(() -> master.roleCalls().updateQuota(false, List.of(QuotaConfig.newBuilder().setRole("web")
+                .putGuarantees("mem", scalar(3e11)).build())), "more than the cluster's 2.0E12");
+    }
+
+    /**
+     * Was: with a framework holding offers of two agents of 1e12 MB each, what it holds no longer summed, and every
+     * allocation failed from then on.
+     */
+    @Test
+    void aFrameworkHoldingMoreThanTheLargestAmountDoesNotStopAllocation() {
+        RecordingLink framework = new RecordingLink();
+        fixture.subscribe(MasterFixture.frameworkInfo(60), framework);
+        for (int i = 0; i < 3; i++) {
+            fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1000000000000").toBuilder()
+                    .setHostname("huge-" + i).build(), List.of(), List.of(), new RecordingLink());
+            fixture.run(master.offers::allocate);
+        }
+
+        long offered = framework.schedulerEvents(Event.Type.OFFERS).stream()
+                .mapToLong(event -> event.getOffers().getOffersCount()).sum();
+        assertThat(offered).as("each of the three agents offered").isEqualTo(3);
+    }
+
+    /** Was (seen in the code behind the case above): GET_FRAMEWORKS and GET_STATE failed with a 500 then. */
+    @Test
+    void theOperatorApiReportsAFrameworkHoldingMoreThanTheLargestAmount() {
+        RecordingLink framework = new RecordingLink();
+        fixture.subscribe(MasterFixture.frameworkInfo(60), framework);
+        for (int i = 0; i < 2; i++) {
+            fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1000000000000").toBuilder()
+                    .setHostname("huge-" + i).build(), List.of(), List.of(), new RecordingLink());
+            fixture.run(master.offers::allocate);
+        }
+
+        MasterView view = master.view().join();
+        var frameworks = OperatorResponses.frameworks(view).getGetFrameworks().getFrameworksList();
+        assertThat(frameworks).hasSize(1);
+        assertThat(frameworks.get(0).getOffersCount()).isEqualTo(2);
+        assertThat(frameworks.get(0).getOfferedResourcesList()).filteredOn(r -> r.getName().equals("mem"))
+                .singleElement().satisfies(mem -> assertThat(mem.getScalar().getValue())
+                        .as("the largest amount Corral counts").isEqualTo(1e12));
+        assertThat(OperatorResponses.state(view).getGetState().getGetFrameworks().getFrameworksCount()).isEqualTo(1);
     }
 
     private void call(Supplier<CompletableFuture<Void>> change) {

@@ -79,7 +79,7 @@ final class StateJson {
                 return node;
             });
             ((ArrayNode) role.get("frameworks")).add(framework.id().getValue());
-            used.merge(framework.role(), framework.allocated(), ResourceSet::plus);
+            used.merge(framework.role(), framework.allocated(), ResourceSet::plusAtMost); // may pass 1e12
         }
         ObjectNode root = MAPPER.createObjectNode();
         ArrayNode array = root.putArray("roles");

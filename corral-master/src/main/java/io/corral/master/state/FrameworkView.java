@@ -23,7 +23,7 @@ public record FrameworkView(FrameworkInfo info, String role, boolean connected, 
         ResourceSet used = ResourceSet.empty();
         for (TaskView task : tasks) {
             if (!task.isTerminal()) {
-                used = used.plus(task.resources());
+                used = used.plusAtMost(task.resources()); // over many agents: may pass 1e12
             }
         }
         return used;

@@ -16,6 +16,11 @@ import org.apache.mesos.v1.Protos.Value;
 sealed interface Amount {
     Amount plus(Amount other);
 
+    /** {@link #plus}, except that a scalar beyond the largest stays at the largest instead of failing. */
+    default Amount plusAtMost(Amount other) {
+        return plus(other);
+    }
+
     /** Callers check {@link #contains} first; the result is never negative. */
     Amount minus(Amount other);
 
@@ -70,6 +75,11 @@ sealed interface Amount {
                 throw new IllegalArgumentException("scalar total " + this + " + " + other + " exceeds 1e12");
             }
             return new Scalar(sum);
+        }
+
+        @Override
+        public Amount plusAtMost(Amount other) {
+            return new Scalar(Math.min(MAX_MILLIS, millis + ((Scalar) other).millis)); // each at most MAX_MILLIS
         }
 
         @Override

@@ -90,6 +90,24 @@ public final class ResourceSet {
         return create(sum);
     }
 
+    /**
+     * {@link #plus} for totals over several agents (what a framework or a role holds, reported or compared), which
+     * may exceed the largest scalar (1e12) that one agent has: such a sum stays at 1e12 instead of failing. Never for
+     * an agent's own books, which must be exact.
+     */
+    public ResourceSet plusAtMost(ResourceSet other) {
+        if (other.isEmpty()) {
+            return this;
+        }
+        Map<Resource, Amount> sum = new LinkedHashMap<>(amounts);
+        other.amounts.forEach((kind, amount) -> {
+            if (!amount.isEmpty()) {
+                sum.merge(kind, amount, Amount::plusAtMost);
+            }
+        });
+        return create(sum);
+    }
+
     /** @throws IllegalArgumentException if {@code other} is not contained in this set */
     public ResourceSet minus(ResourceSet other) {
         if (!contains(other)) {

@@ -179,6 +179,18 @@ class ResourceSetTest {
         assertThat(ResourceSet.empty().flatten()).containsOnlyKeys("cpus", "gpus", "mem", "disk");
     }
 
+    /** Totals over several agents: a scalar stops at the largest, other kinds add up as {@code plus} does. */
+    @Test
+    void plusAtMostStopsAScalarAtTheLargestAmount() {
+        ResourceSet huge = ResourceSet.of(List.of(scalar("mem", 1e12), scalar("cpus", 1)));
+
+        ResourceSet sum = huge.plusAtMost(huge).plusAtMost(ResourceSet.parse("cpus:0.5;ports:[1-2]"));
+
+        assertThat(sum).isEqualTo(ResourceSet.parse("mem:1000000000000;cpus:2.5;ports:[1-2]"));
+        assertThat(ResourceSet.parse("cpus:1").plusAtMost(ResourceSet.parse("cpus:2")))
+                .isEqualTo(ResourceSet.parse("cpus:3"));
+    }
+
     @Test
     void invalidProtobufResourcesAreRejectedByName() {
         assertThatThrownBy(() -> ResourceSet.of(List.of(scalar("cpus", -1))))
