@@ -388,6 +388,16 @@ final class FuzzWorld implements AutoCloseable {
             }
             onAgentEvent(event, registered);
         });
+        if (stream == null && agentId != null && housekeepingSurprises.stream()
+                .anyMatch(s -> s.contains("has been marked gone"))) {
+            // A fuzzed MARK_AGENT_GONE (or DRAIN_AGENT with mark_gone) hit this agent: gone is for ever, so do what
+            // the master tells an operator to do, and start it as a new agent.
+            housekeepingSurprises.removeIf(s -> s.contains("has been marked gone")
+                    || s.contains("has not re-registered"));
+            agentId = null;
+            registerAgent();
+            return;
+        }
         if (stream == null) {
             throw new AssertionError("the fuzz agent cannot register: " + housekeepingSurprises);
         }

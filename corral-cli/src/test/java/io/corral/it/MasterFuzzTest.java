@@ -170,7 +170,8 @@ class MasterFuzzTest {
         } else if (response.status() >= 300 && body.isBlank()) {
             fail(response.status() + " without message", "The master answered " + response.status()
                     + " without a message to:\n  " + rendered.summary());
-        } else if (response.status() < 300 && !response.streaming() && !expectedSuccess(plan, response)) {
+        } else if (response.status() < 300 && !response.streaming()
+                && !expectedSuccess(plan, rendered.request(), response)) {
             fail(response.status() + " not 202", "The master answered " + response.status() + " '" + body
                     + "' (Mesos: 202 with no body" + (plan.template().operator() ? ", or 200" : "") + ") to:\n  "
                     + rendered.summary());
@@ -186,13 +187,34 @@ class MasterFuzzTest {
 
     /**
      * A success as Mesos answers it: 202 with no body; on the operator API also 200 (with the GET_* calls' Response,
-     * or empty for TEARDOWN, UPDATE_WEIGHTS, UPDATE_QUOTA and SET_LOGGING_LEVEL).
+     * or empty for TEARDOWN, UPDATE_WEIGHTS, UPDATE_QUOTA and SET_LOGGING_LEVEL); and 200 with no body for the
+     * scheduler API's UPDATE_FRAMEWORK, which Mesos answers synchronously.
      */
-    private static boolean expectedSuccess(FuzzRequest plan, FuzzHttp.Response response) {
+    private static boolean expectedSuccess(FuzzRequest plan, FuzzHttp.Request request, FuzzHttp.Response response) {
         if (response.status() == 202) {
             return response.body().length == 0;
         }
+        if (response.status() == 200 && isUpdateFramework(request)) {
+            return response.body().length == 0;
+        }
         return plan.template().operator() && response.status() == 200;
+    }
+
+    /** Whether {@code request} is a scheduler call of type UPDATE_FRAMEWORK, in either encoding. */
+    private static boolean isUpdateFramework(FuzzHttp.Request request) {
+        if (!request.target().contains("/api/v1/scheduler")) {
+            return false;
+        }
+        boolean protobuf = request.headers().stream().anyMatch(h -> h.getKey().equalsIgnoreCase("Content-Type")
+                && h.getValue().contains("protobuf"));
+        try {
+            org.apache.mesos.v1.scheduler.Protos.Call call = (protobuf
+                    ? io.corral.protocol.http.Encoding.PROTOBUF : io.corral.protocol.http.Encoding.JSON)
+                    .decode(request.body(), org.apache.mesos.v1.scheduler.Protos.Call.getDefaultInstance());
+            return call.getType() == org.apache.mesos.v1.scheduler.Protos.Call.Type.UPDATE_FRAMEWORK;
+        } catch (RuntimeException notACall) {
+            return false;
+        }
     }
 
     /**

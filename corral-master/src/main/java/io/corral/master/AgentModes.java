@@ -197,10 +197,12 @@ public final class AgentModes {
         Set<FrameworkID> frameworks = new LinkedHashSet<>();
         for (Task task : List.copyOf(agent.tasks())) {
             frameworks.add(task.frameworkId());
+            Framework framework = master.frameworks.get(task.frameworkId());
             if (task.isTerminal()) {
+                // Ended, its update not acknowledged yet: no agent will take the acknowledgement any more.
+                master.completeTask(framework, task);
                 continue;
             }
-            Framework framework = master.frameworks.get(task.frameworkId());
             boolean partitionAware = framework != null && framework.isPartitionAware();
             TaskStatus status = master.masterStatus(task.id(), agent.id(),
                     partitionAware ? TaskState.TASK_GONE_BY_OPERATOR : TaskState.TASK_LOST,

@@ -171,4 +171,22 @@ class AgentUnreachableTest {
         assertThat(fixture.onLoop(() -> fixture.master.frameworks.containsKey(r.frameworkId()))).isFalse();
         assertThat(fixture.onLoop(() -> fixture.master.agents.get(r.agentId()).used().isEmpty())).isTrue();
     }
+
+    @Test
+    void anAgentMarkedGoneTakesItsEndedButUnacknowledgedTasksWithIt() {
+        Running r = runningTask(true);
+        TaskStatus finished = TaskStatus.newBuilder().setTaskId(r.task().getTaskId())
+                .setState(TaskState.TASK_FINISHED).setAgentId(r.agentId())
+                .setUuid(com.google.protobuf.ByteString.copyFrom(new byte[16])).build();
+        fixture.run(() -> fixture.master.agentCalls().update(fixture.master.agents.get(r.agentId()),
+                new AgentCall.Update(r.frameworkId(), finished)));
+
+        fixture.onLoop(() -> fixture.master.agentModes().markGone(r.agentId())).join();
+
+        var framework = fixture.master.frameworks.get(r.frameworkId());
+        assertThat(fixture.onLoop(() -> framework.tasks().containsKey(r.task().getTaskId())))
+                .as("no task left on an agent the master no longer lists").isFalse();
+        assertThat(fixture.onLoop(() -> framework.completedTasks().stream().map(t -> t.id()).toList()))
+                .contains(r.task().getTaskId());
+    }
 }
