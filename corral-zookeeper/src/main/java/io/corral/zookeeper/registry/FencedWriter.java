@@ -315,7 +315,7 @@ final class FencedWriter implements AutoCloseable {
         }
         switch (code) {
             case OK -> onApplied(multi);
-            case SESSIONEXPIRED, SESSIONMOVED -> fence(Fencing.sessionEnded(fence.session()));
+            case SESSIONEXPIRED, SESSIONMOVED -> fenceAndFail(multi, Fencing.sessionEnded(fence.session()));
             case CONNECTIONLOSS, OPERATIONTIMEOUT -> resendWhenConnected(multi, code);
             default -> onRefused(multi, code, results);
         }
@@ -324,9 +324,9 @@ final class FencedWriter implements AutoCloseable {
     private void onRefused(InFlight multi, Code code, List<OpResult> results) {
         int failed = ZkSession.failedIndex(results).orElse(-1);
         if (failed == 0) {
-            fence(Fencing.contenderGone(fence.contenderPath()));
+            fenceAndFail(multi, Fencing.contenderGone(fence.contenderPath()));
         } else if (failed == 1) {
-            fence(claimedByAnother());
+            fenceAndFail(multi, claimedByAnother());
         } else if ((code == Code.NODEEXISTS || code == Code.NONODE) && multi.repairs < MAX_REPAIRS) {
             repair(multi);
         } else {
@@ -381,7 +381,7 @@ final class FencedWriter implements AutoCloseable {
             if (connected) {
                 send(multi);
             } else {
-                fence(Fencing.sessionEnded(fence.session()));
+                fenceAndFail(multi, Fencing.sessionEnded(fence.session()));
             }
         }));
     }
@@ -401,14 +401,27 @@ final class FencedWriter implements AutoCloseable {
         multi.ops.forEach(op -> pathsInFlight.remove(op.path()));
     }
 
+    /**
+     * Stops writing for good: queued changes fail at once. Multis already sent are left to their replies: one that
+     * ZooKeeper applied (its checks passed, so it was still this store's term) reports success, one it refused
+     * fails; failing them now could call a write refused that ZooKeeper applies a moment later (the watch that
+     * fenced may arrive before the reply), and the caller would forget what the registry holds.
+     */
     private void fence(FencedException why) {
         if (fenced != null || closed) {
             return;
         }
         fenced = why;
         LOG.warn("Registry fenced: {}", why.getMessage());
-        failAll(why);
+        pending.forEach(op -> op.request().done.completeExceptionally(why));
+        pending.clear();
         whenFenced.complete(why);
+    }
+
+    /** {@code multi} was not applied because this store's term is over: fences, and fails the multi's changes. */
+    private void fenceAndFail(InFlight multi, FencedException why) {
+        fence(why);
+        failInFlight(multi, fenced != null ? fenced : why);
     }
 
     private void failAll(RuntimeException error) {
