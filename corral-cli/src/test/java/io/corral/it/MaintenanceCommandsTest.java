@@ -1,14 +1,11 @@
 package io.corral.it;
 
+import static io.corral.it.CliRun.corral;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.corral.cli.Corral;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +14,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code corral maintenance}, {@code corral drain} and {@code corral agents deactivate|reactivate|gone} against a
@@ -48,48 +44,48 @@ class MaintenanceCommandsTest {
 
     @Test
     void maintenanceIsScheduledStartedAndStopped() throws Exception {
-        assertThat(corral("maintenance", "status", "--master", standby()).out)
+        assertThat(corral("maintenance", "status", "--master", standby()).out())
                 .contains("No machine is scheduled for maintenance.");
 
-        Run scheduled = corral("maintenance", "schedule", "--machine", "node1,10.0.0.1", "--start", "2h",
+        CliRun scheduled = corral("maintenance", "schedule", "--machine", "node1,10.0.0.1", "--start", "2h",
                 "--duration", "1h", "--master", standby());
-        assertThat(scheduled.exit).as(scheduled.err).isZero();
-        assertThat(scheduled.out).contains("Maintenance schedule updated: 1 machines in 1 windows");
-        assertThat(corral("maintenance", "schedule", "--master", standby()).out.lines())
+        assertThat(scheduled.exit()).as(scheduled.err()).isZero();
+        assertThat(scheduled.out()).contains("Maintenance schedule updated: 1 machines in 1 windows");
+        assertThat(corral("maintenance", "schedule", "--master", standby()).out().lines())
                 .anySatisfy(line -> assertThat(line).matches("node1,10\\.0\\.0\\.1 +\\d{4}-.*Z +1h"));
 
-        Run badStart = corral("maintenance", "schedule", "--machine", "node2", "--start", "soonish",
+        CliRun badStart = corral("maintenance", "schedule", "--machine", "node2", "--start", "soonish",
                 "--duration", "1h", "--master", standby());
-        assertThat(badStart.exit).isEqualTo(2);
-        assertThat(badStart.err).contains("--start 'soonish' is neither an ISO-8601 time");
+        assertThat(badStart.exit()).isEqualTo(2);
+        assertThat(badStart.err()).contains("--start 'soonish' is neither an ISO-8601 time");
 
-        Run started = corral("maintenance", "start", "node1", "--master", standby());
-        assertThat(started.exit).as(started.err).isZero();
-        assertThat(corral("maintenance", "status", "--master", standby()).out.lines())
+        CliRun started = corral("maintenance", "start", "node1", "--master", standby());
+        assertThat(started.exit()).as(started.err()).isZero();
+        assertThat(corral("maintenance", "status", "--master", standby()).out().lines())
                 .anySatisfy(line -> assertThat(line).matches("node1,10\\.0\\.0\\.1 +down +-"));
         JsonNode status = new ObjectMapper().readTree(corral("maintenance", "status", "--json", "--master",
-                standby()).out);
+                standby()).out());
         assertThat(status.path("down_machines").get(0).path("hostname").asText()).isEqualTo("node1");
 
-        Run again = corral("maintenance", "start", "node1", "--master", standby());
-        assertThat(again.exit).isEqualTo(2);
-        assertThat(again.err).contains("corral maintenance start: START_MAINTENANCE")
+        CliRun again = corral("maintenance", "start", "node1", "--master", standby());
+        assertThat(again.exit()).isEqualTo(2);
+        assertThat(again.err()).contains("corral maintenance start: START_MAINTENANCE")
                 .contains("is not in DRAINING mode");
 
-        assertThat(corral("maintenance", "stop", "node1", "--master", standby()).exit).isZero();
-        assertThat(corral("maintenance", "status", "--master", standby()).out)
+        assertThat(corral("maintenance", "stop", "node1", "--master", standby()).exit()).isZero();
+        assertThat(corral("maintenance", "status", "--master", standby()).out())
                 .contains("No machine is scheduled for maintenance.");
 
         Path file = workDir.resolve("schedule.json");
         Files.writeString(file, "{\"windows\":[{\"machine_ids\":[{\"hostname\":\"node3\"}],\"unavailability\":"
                 + "{\"start\":{\"nanoseconds\":4000000000000000000}}}]}");
-        assertThat(corral("maintenance", "schedule", "--file", file.toString(), "--master", standby()).exit)
+        assertThat(corral("maintenance", "schedule", "--file", file.toString(), "--master", standby()).exit())
                 .isZero();
-        assertThat(corral("maintenance", "schedule", "--json", "--master", standby()).out).contains("node3");
+        assertThat(corral("maintenance", "schedule", "--json", "--master", standby()).out()).contains("node3");
         Files.writeString(file, "{\"windows\": 3}");
-        Run badFile = corral("maintenance", "schedule", "--file", file.toString(), "--master", standby());
-        assertThat(badFile.exit).isEqualTo(2);
-        assertThat(badFile.err).contains("is not a Mesos maintenance schedule");
+        CliRun badFile = corral("maintenance", "schedule", "--file", file.toString(), "--master", standby());
+        assertThat(badFile.exit()).isEqualTo(2);
+        assertThat(badFile.err()).contains("is not a Mesos maintenance schedule");
     }
 
     @Test
@@ -97,45 +93,27 @@ class MaintenanceCommandsTest {
         String agent = OperatorCalls.get(cluster.leaderUrl(), Call.Type.GET_AGENTS).getGetAgents().getAgents(0)
                 .getAgentInfo().getId().getValue();
 
-        assertThat(corral("agents", "deactivate", agent, "--master", standby()).exit).isZero();
-        assertThat(corral("agents", "--master", standby()).out).contains("deactivated");
-        Run reactivated = corral("agents", "reactivate", agent, "--master", standby());
-        assertThat(reactivated.exit).as(reactivated.err).isZero();
-        assertThat(corral("agents", "--master", standby()).out).contains(" active ");
+        assertThat(corral("agents", "deactivate", agent, "--master", standby()).exit()).isZero();
+        assertThat(corral("agents", "--master", standby()).out()).contains("deactivated");
+        CliRun reactivated = corral("agents", "reactivate", agent, "--master", standby());
+        assertThat(reactivated.exit()).as(reactivated.err()).isZero();
+        assertThat(corral("agents", "--master", standby()).out()).contains(" active ");
 
-        Run unknown = corral("drain", "no-such-agent", "--master", standby());
-        assertThat(unknown.exit).isEqualTo(2);
-        assertThat(unknown.err).contains("corral drain: DRAIN_AGENT").contains("Unknown agent");
-        Run drained = corral("drain", agent, "--max-grace-period", "2s", "--master", standby());
-        assertThat(drained.exit).as(drained.err).isZero();
+        CliRun unknown = corral("drain", "no-such-agent", "--master", standby());
+        assertThat(unknown.exit()).isEqualTo(2);
+        assertThat(unknown.err()).contains("corral drain: DRAIN_AGENT").contains("Unknown agent");
+        CliRun drained = corral("drain", agent, "--max-grace-period", "2s", "--master", standby());
+        assertThat(drained.exit()).as(drained.err()).isZero();
         await().atMost(Duration.ofSeconds(10))
-                .until(() -> corral("agents", "--master", standby()).out.contains(" drained "));
-        assertThat(corral("agents", "reactivate", agent, "--master", standby()).exit).isZero();
+                .until(() -> corral("agents", "--master", standby()).out().contains(" drained "));
+        assertThat(corral("agents", "reactivate", agent, "--master", standby()).exit()).isZero();
 
-        Run unconfirmed = corral("agents", "gone", agent, "--master", standby());
-        assertThat(unconfirmed.exit).isEqualTo(2);
-        assertThat(unconfirmed.err).contains("cannot be undone").contains("--yes");
-        assertThat(corral("agents", "--master", standby()).out).contains(agent);
-        Run goneRun = corral("agents", "gone", agent, "--yes", "--master", standby());
-        assertThat(goneRun.exit).as(goneRun.err).isZero();
-        assertThat(corral("agents", "--master", standby()).out).contains("No agents.");
-    }
-
-    private record Run(int exit, String out, String err) {}
-
-    private static Run corral(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream savedOut = System.out;
-        PrintStream savedErr = System.err;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = new CommandLine(new Corral()).execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(savedOut);
-            System.setErr(savedErr);
-        }
+        CliRun unconfirmed = corral("agents", "gone", agent, "--master", standby());
+        assertThat(unconfirmed.exit()).isEqualTo(2);
+        assertThat(unconfirmed.err()).contains("cannot be undone").contains("--yes");
+        assertThat(corral("agents", "--master", standby()).out()).contains(agent);
+        CliRun goneRun = corral("agents", "gone", agent, "--yes", "--master", standby());
+        assertThat(goneRun.exit()).as(goneRun.err()).isZero();
+        assertThat(corral("agents", "--master", standby()).out()).contains("No agents.");
     }
 }

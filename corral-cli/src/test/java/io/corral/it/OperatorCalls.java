@@ -18,7 +18,7 @@ import org.apache.mesos.v1.maintenance.Protos.Window;
 import org.apache.mesos.v1.master.Protos.Call;
 import org.apache.mesos.v1.master.Protos.Response;
 
-/** Operator API calls for the maintenance and draining tests, over real HTTP. */
+/** Operator API calls for the maintenance, draining and failover tests, over real HTTP, in protobuf. */
 final class OperatorCalls {
     static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -30,6 +30,12 @@ final class OperatorCalls {
                 .header("Accept", Encoding.PROTOBUF.mediaType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(call.toByteArray()))
                 .build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** The answer's Response; the call must have succeeded with 200. */
+    static Response decode(HttpResponse<byte[]> response) {
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        return Encoding.PROTOBUF.decode(response.body(), Response.getDefaultInstance());
     }
 
     /** The call's answer, which must be 200. */

@@ -1,5 +1,7 @@
 package io.corral.it;
 
+import static io.corral.it.OperatorCalls.call;
+import static io.corral.it.OperatorCalls.decode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -102,19 +104,6 @@ class ReservationsFailoverTest {
         Response.GetAgents get = decode(agents).getGetAgents();
         return get.getAgentsCount() == 1 && get.getAgents(0).getActive()
                 ? get.getAgents(0).getAgentInfo().getId() : null;
-    }
-
-    private static HttpResponse<byte[]> call(String master, Call call) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(master + "/api/v1"))
-                .header("Content-Type", Encoding.PROTOBUF.mediaType())
-                .header("Accept", Encoding.PROTOBUF.mediaType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.toByteArray()))
-                .build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    private static Response decode(HttpResponse<byte[]> response) {
-        assertThat(response.statusCode()).as(new String(response.body())).isEqualTo(200);
-        return Encoding.PROTOBUF.decode(response.body(), Response.getDefaultInstance());
     }
 
     /** An operator's SUBSCRIBE stream, read on its own thread: the events so far, and when it ended. */

@@ -1,13 +1,11 @@
 package io.corral.it;
 
+import static io.corral.it.OperatorCalls.call;
+import static io.corral.it.OperatorCalls.decode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.corral.master.MasterServer;
-import io.corral.protocol.http.Encoding;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,8 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * GET_ROLES. A call the master refuses changes nothing.
  */
 class RoleSettingsFailoverTest {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
     @TempDir
     Path workDir;
 
@@ -84,18 +80,5 @@ class RoleSettingsFailoverTest {
                         .addQuotaConfigs(QuotaConfig.newBuilder().setRole(role)
                                 .putGuarantees("cpus", Value.Scalar.newBuilder().setValue(cpus).build())))
                 .build();
-    }
-
-    private static HttpResponse<byte[]> call(String master, Call call) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(master + "/api/v1"))
-                .header("Content-Type", Encoding.PROTOBUF.mediaType())
-                .header("Accept", Encoding.PROTOBUF.mediaType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(call.toByteArray()))
-                .build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    private static Response decode(HttpResponse<byte[]> response) {
-        assertThat(response.statusCode()).as(new String(response.body())).isEqualTo(200);
-        return Encoding.PROTOBUF.decode(response.body(), Response.getDefaultInstance());
     }
 }
