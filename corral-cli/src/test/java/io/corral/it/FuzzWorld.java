@@ -93,6 +93,8 @@ final class FuzzWorld implements AutoCloseable {
     private final List<JsonNode> knownReserved = new CopyOnWriteArrayList<>();
     final AtomicLong reservationCleanups = new AtomicLong();
     /** Answers of housekeeping calls that were not what a well-behaved client expects (the first 100). */
+    /** Why the master last refused one of the world's streams (the surprises list may be full). */
+    private volatile String lastRefusedSubscription = "";
     final List<String> housekeepingSurprises = new CopyOnWriteArrayList<>() {
         @Override
         public boolean add(String surprise) {
@@ -388,8 +390,7 @@ final class FuzzWorld implements AutoCloseable {
             }
             onAgentEvent(event, registered);
         });
-        if (stream == null && agentId != null && housekeepingSurprises.stream()
-                .anyMatch(s -> s.contains("has been marked gone"))) {
+        if (stream == null && agentId != null && lastRefusedSubscription.contains("has been marked gone")) {
             // A fuzzed MARK_AGENT_GONE (or DRAIN_AGENT with mark_gone) hit this agent: gone is for ever, so do what
             // the master tells an operator to do, and start it as a new agent.
             housekeepingSurprises.removeIf(s -> s.contains("has been marked gone")
@@ -747,6 +748,7 @@ final class FuzzWorld implements AutoCloseable {
             throw new AssertionError("subscription to " + path + " got no answer: " + e.getMessage(), e);
         }
         if (!response.streaming()) {
+            lastRefusedSubscription = response.text();
             housekeepingSurprises.add("subscription to " + path + ": " + response.status() + " " + response.text());
             http.close();
             return null;

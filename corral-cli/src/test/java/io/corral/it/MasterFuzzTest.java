@@ -205,8 +205,8 @@ class MasterFuzzTest {
         if (!request.target().contains("/api/v1/scheduler")) {
             return false;
         }
-        boolean protobuf = request.headers().stream().anyMatch(h -> h.getKey().equalsIgnoreCase("Content-Type")
-                && h.getValue().contains("protobuf"));
+        boolean protobuf = request.headers().stream().filter(h -> h.getKey().equalsIgnoreCase("Content-Type"))
+                .findFirst().map(h -> h.getValue().contains("protobuf")).orElse(false); // the master reads the first
         try {
             org.apache.mesos.v1.scheduler.Protos.Call call = (protobuf
                     ? io.corral.protocol.http.Encoding.PROTOBUF : io.corral.protocol.http.Encoding.JSON)

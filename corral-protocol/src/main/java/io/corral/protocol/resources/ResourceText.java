@@ -142,7 +142,8 @@ final class ResourceText {
             text.append('(').append(kind.getReservations(0).getRole()).append(')');
         } else if (kind.getReservationsCount() > 0) {
             text.append("(reservations: ").append(kind.getReservationsList().stream()
-                    .map(r -> r.getType() + "," + r.getRole()).toList()).append(')');
+                    .map(r -> r.getType() + "," + r.getRole() + (r.hasPrincipal() ? "," + r.getPrincipal() : ""))
+                    .toList()).append(')');
         } else if (!kind.getRole().equals("*")) {
             text.append('(').append(kind.getRole()).append(')');
         }
