@@ -109,7 +109,7 @@ final class Acceptance {
     /** At the agent's turn: the operations against the pool, and the agent's new reservations if they changed. */
     private DurableChange decideAndRecord() {
         if (master.agents.get(agent.id()) != agent || master.agentModes().isGone(agent.id())) {
-            throw new io.corral.protocol.http.HttpError(409, "Agent " + agent.id().getValue()
+            throw Rejected.conflict("Agent " + agent.id().getValue()
                     + " was removed meanwhile");
         }
         decide();
@@ -259,7 +259,7 @@ final class Acceptance {
             report(operation, OperationState.OPERATION_FINISHED, null);
         }
         if (checkpointChanged && agent.isConnected()) {
-            agent.link().send(AgentEvent.checkpointResources(agent.checkpointed()));
+            master.outbox().toAgent(agent.id(), AgentEvent.checkpointResources(agent.checkpointed()));
         }
         releaseUnused();
     }
@@ -270,7 +270,7 @@ final class Acceptance {
         master.addTask(framework, agent, launched);
         master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
         if (agent.isConnected()) {
-            agent.link().send(AgentEvent.launch(framework.info(), task));
+            master.outbox().toAgent(agent.id(), AgentEvent.launch(framework.info(), task));
         }
     }
 
@@ -350,7 +350,7 @@ final class Acceptance {
         }
         framework.recordOperation(status.build());
         if (framework.isConnected()) {
-            framework.link().send(Event.newBuilder().setType(Event.Type.UPDATE_OPERATION_STATUS)
+            master.outbox().toFramework(framework.id(), Event.newBuilder().setType(Event.Type.UPDATE_OPERATION_STATUS)
                     .setUpdateOperationStatus(Event.UpdateOperationStatus.newBuilder().setStatus(status))
                     .build());
         }

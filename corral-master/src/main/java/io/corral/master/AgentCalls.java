@@ -7,7 +7,6 @@ import io.corral.master.state.Task;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.protocol.task.SideEffect;
 import io.corral.protocol.task.TaskTransitions;
@@ -82,30 +81,30 @@ public final class AgentCalls {
     private void refuseGoneOrDown(AgentInfo info) {
         if (info.hasId() && (master.agentModes().isGone(info.getId())
                 || master.agentModes().isMarkingGone(info.getId()))) {
-            throw new HttpError(403, "Agent " + info.getId().getValue() + " has been marked gone and cannot"
+            throw Rejected.forbidden("Agent " + info.getId().getValue() + " has been marked gone and cannot"
                     + " register again: shut it down, clear its work directory, and start it as a new agent");
         }
         if (master.maintenance().isDown(info)) {
-            throw new HttpError(403, "Machine '" + info.getHostname() + "' is DOWN for maintenance: agents on it"
+            throw Rejected.forbidden("Machine '" + info.getHostname() + "' is DOWN for maintenance: agents on it"
                     + " are refused until an operator brings it up (STOP_MAINTENANCE)");
         }
     }
 
     /** The agent is durable in the registry: attach it (replacing an earlier stream), adopt its tasks, REGISTERED. */
     private void admit(Agent agent, AgentInfo info, AgentCall.Register register, AgentLink link) {
-        if (agent.link() != null && agent.link() != link) {
-            agent.link().close();
+        if (agent.isConnected() && !agent.streamId().equals(link.streamId())) {
             // Offers of the replaced stream were made of the old resources: take them back before the new total.
             master.offers.rescind(agent.offers(), true);
         }
         master.countRegistration(register.agentInfo().hasId());
-        agent.attach(link, info);
+        agent.attach(link.streamId(), info);
+        master.outbox().add(new Effect.OpenAgentStream(agent.id(), link)); // closes the replaced stream
         agent.heard(master.timers().nowMillis());
         adoptReportedTasks(agent, register);
-        resendWantedKills(agent, link);
-        link.send(AgentEvent.registered(agent.id(), master.info(),
+        resendWantedKills(agent);
+        master.outbox().toAgent(agent.id(), AgentEvent.registered(agent.id(), master.info(),
                 master.config().agentPingInterval().toMillis() / 1000.0));
-        link.send(AgentEvent.checkpointResources(agent.checkpointed()));
+        master.outbox().toAgent(agent.id(), AgentEvent.checkpointResources(agent.checkpointed()));
         master.operatorStreams.publish(() -> OperatorEvents.agentAdded(agent));
         master.agentModes().reregistered(agent);
         LOG.info("Agent {} at {}:{} {} with {} ({} tasks)", agent.id().getValue(), info.getHostname(),
@@ -122,41 +121,41 @@ public final class AgentCalls {
      */
     private void validate(AgentCall.Register register) {
         if (register == null || register.agentInfo() == null) {
-            throw new HttpError(400, "Expecting 'register.agent_info' to be present");
+            throw Rejected.invalid("Expecting 'register.agent_info' to be present");
         }
         if (register.protocolVersion() != io.corral.protocol.agent.AgentProtocol.VERSION) {
-            throw new HttpError(400, "Unsupported agent protocol version " + register.protocolVersion()
+            throw Rejected.invalid("Unsupported agent protocol version " + register.protocolVersion()
                     + "; this master speaks version " + io.corral.protocol.agent.AgentProtocol.VERSION);
         }
         AgentInfo info = register.agentInfo();
         if (info.getResourcesCount() == 0) {
-            throw new HttpError(400, "Agent advertises no resources");
+            throw Rejected.invalid("Agent advertises no resources");
         }
         String invalidId = info.hasId() ? MesosIds.invalidReason(info.getId().getValue()) : null;
         if (invalidId != null) {
-            throw new HttpError(400, "'agent_info.id' is invalid: " + invalidId);
+            throw Rejected.invalid("'agent_info.id' is invalid: " + invalidId);
         }
         ResourceSet total = resources(info.getResourcesList(), "Agent advertises invalid resources: ");
         for (FrameworkInfo framework : nullSafe(register.frameworks())) {
             String invalid = framework == null || !framework.hasId() ? "it has none"
                     : MesosIds.invalidReason(framework.getId().getValue());
             if (invalid != null) {
-                throw new HttpError(400, "Reported framework has an invalid FrameworkID: " + invalid);
+                throw Rejected.invalid("Reported framework has an invalid FrameworkID: " + invalid);
             }
         }
         Agent known = info.hasId() ? master.agents.get(info.getId()) : null;
         ResourceSet reportedUse = ResourceSet.empty();
         for (AgentCall.RunningTask running : nullSafe(register.tasks())) {
             if (running == null || running.frameworkId() == null || running.task() == null) {
-                throw new HttpError(400, "Expecting 'framework_id' and 'task' in every reported task");
+                throw Rejected.invalid("Expecting 'framework_id' and 'task' in every reported task");
             }
             TaskInfo task = running.task();
             String invalidTaskId = MesosIds.invalidReason(task.getTaskId().getValue());
             if (invalidTaskId != null) {
-                throw new HttpError(400, "Task has an invalid TaskID: " + invalidTaskId);
+                throw Rejected.invalid("Task has an invalid TaskID: " + invalidTaskId);
             }
             if (!info.hasId() || !task.getAgentId().equals(info.getId())) {
-                throw new HttpError(400, "Task has an invalid AgentID '" + task.getAgentId().getValue() + "'");
+                throw Rejected.invalid("Task has an invalid AgentID '" + task.getAgentId().getValue() + "'");
             }
             ResourceSet resources = resources(task.getResourcesList(), "Task uses invalid resources: ")
                     .withoutAllocationInfo();
@@ -167,7 +166,7 @@ public final class AgentCalls {
                 try {
                     reportedUse = reportedUse.plus(knownTask != null ? knownTask.resources() : resources);
                 } catch (IllegalArgumentException e) {
-                    throw new HttpError(400, "Reported tasks use invalid resources: " + e.getMessage());
+                    throw Rejected.invalid("Reported tasks use invalid resources: " + e.getMessage());
                 }
             }
         }
@@ -175,7 +174,7 @@ public final class AgentCalls {
             total = Agent.totalOf(info, known.checkpointed());
         }
         if (!total.contains(reportedUse)) {
-            throw new HttpError(400, "Agent's resources " + total + " cannot hold the tasks it reports, which use "
+            throw Rejected.invalid("Agent's resources " + total + " cannot hold the tasks it reports, which use "
                     + reportedUse);
         }
     }
@@ -184,7 +183,7 @@ public final class AgentCalls {
         try {
             return ResourceSet.of(resources);
         } catch (IllegalArgumentException e) {
-            throw new HttpError(400, error + e.getMessage());
+            throw Rejected.invalid(error + e.getMessage());
         }
     }
 
@@ -194,10 +193,11 @@ public final class AgentCalls {
      * does not know were lost on the way and are reported lost.
      */
     /** Kills frameworks asked for while the agent was away: what they want, not what the agent last said, wins. */
-    private void resendWantedKills(Agent agent, AgentLink link) {
+    private void resendWantedKills(Agent agent) {
         for (Task task : agent.tasks()) {
             if (!task.isTerminal() && task.isKillRequested()) {
-                link.send(AgentEvent.kill(task.frameworkId(), task.id(), task.killGraceNanos()));
+                master.outbox().toAgent(agent.id(), AgentEvent.kill(task.frameworkId(), task.id(),
+                        task.killGraceNanos()));
             }
         }
     }
@@ -234,7 +234,7 @@ public final class AgentCalls {
             // Torn down while the agent was away: it must not come back as a recovered framework.
             LOG.info("Agent {} reported task {} of removed framework {}: shutting the framework down there",
                     agent.id().getValue(), running.task().getTaskId().getValue(), running.frameworkId().getValue());
-            agent.link().send(AgentEvent.shutdownFramework(running.frameworkId()));
+            master.outbox().toAgent(agent.id(), AgentEvent.shutdownFramework(running.frameworkId()));
             return;
         }
         if (framework == null) {
@@ -282,10 +282,10 @@ public final class AgentCalls {
     public Agent authorize(AgentID agentId, String streamId) {
         Agent agent = agentId == null ? null : master.agents.get(agentId);
         if (agent == null || !agent.isConnected()) {
-            throw new HttpError(403, "Agent is not registered with this master: register first");
+            throw Rejected.forbidden("Agent is not registered with this master: register first");
         }
-        if (streamId == null || !streamId.equals(agent.link().streamId())) {
-            throw new HttpError(400, "The stream ID '" + streamId + "' does not match the agent's registration");
+        if (streamId == null || !streamId.equals(agent.streamId())) {
+            throw Rejected.invalid("The stream ID '" + streamId + "' does not match the agent's registration");
         }
         return agent;
     }
@@ -293,16 +293,16 @@ public final class AgentCalls {
     /** A status update from the agent: recorded, then forwarded to the framework (the agent resends until acked). */
     public void update(Agent agent, AgentCall.Update update) {
         if (update == null || update.status() == null || update.frameworkId() == null) {
-            throw new HttpError(400, "Expecting 'update.status' and 'update.framework_id' to be present");
+            throw Rejected.invalid("Expecting 'update.status' and 'update.framework_id' to be present");
         }
         if (update.status().hasUuid() && update.status().getUuid().size() != 16) {
             // The framework could not acknowledge it, and the agent would resend it for ever.
-            throw new HttpError(400, "Expecting 'update.status.uuid' to be a UUID (16 bytes)");
+            throw Rejected.invalid("Expecting 'update.status.uuid' to be a UUID (16 bytes)");
         }
         Framework framework = master.frameworks.get(update.frameworkId());
         if (framework == null) {
             // The framework was torn down: make the agent stop its tasks and its retries.
-            agent.link().send(AgentEvent.shutdownFramework(update.frameworkId()));
+            master.outbox().toAgent(agent.id(), AgentEvent.shutdownFramework(update.frameworkId()));
             return;
         }
         Task task = agent.task(update.frameworkId(), update.status().getTaskId());
@@ -362,8 +362,8 @@ public final class AgentCalls {
     private void unreachable(Agent agent, String why, long now) {
         master.countRemoval();
         LOG.warn("Agent {} ({}) is unreachable: {}", agent.id().getValue(), agent.info().getHostname(), why);
-        if (agent.link() != null) {
-            agent.link().close();
+        if (agent.isConnected()) {
+            master.outbox().add(new Effect.CloseAgentStream(agent.id()));
             agent.detach();
         }
         master.offers.rescind(agent.offers(), true);
@@ -394,7 +394,7 @@ public final class AgentCalls {
                 .build();
         for (Framework framework : master.frameworks.values()) {
             if (framework.isConnected()) {
-                framework.link().send(failure);
+                master.outbox().toFramework(framework.id(), failure);
             }
         }
     }
@@ -426,9 +426,10 @@ public final class AgentCalls {
 
     /** The agent's stream ended: it gets no offers until it comes back; its tasks keep running meanwhile. */
     public void streamClosed(AgentID agentId, AgentLink link) {
+        master.streams().ended(agentId, link);
         Agent agent = master.agents.get(agentId);
-        if (agent == null || agent.link() != link) {
-            return;
+        if (agent == null || !link.streamId().equals(agent.streamId())) {
+            return; // an old stream: the agent registered again on a new one
         }
         agent.detach();
         master.offers.rescind(agent.offers(), true);

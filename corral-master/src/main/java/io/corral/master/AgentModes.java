@@ -5,7 +5,6 @@ import io.corral.master.state.Framework;
 import io.corral.master.state.Task;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentEvent;
-import io.corral.protocol.http.HttpError;
 import io.corral.zookeeper.registry.AgentModeRecord;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
@@ -74,12 +73,12 @@ public final class AgentModes {
                                         boolean markGone) {
         validId(agentId, "drain_agent");
         Optional<DurationInfo> maxGrace = maxGracePeriod.map(AgentModes::validGrace);
-        Agent agent = known(agentId, 400, "Unknown agent");
+        Agent agent = known(agentId, Rejected.Reason.INVALID, "Unknown agent");
         if (markingGone.contains(agentId)) {
-            throw new HttpError(409, "Agent is currently being marked gone");
+            throw Rejected.conflict("Agent is currently being marked gone");
         }
         master.maintenance().machineOf(agent.info()).ifPresent(machine -> {
-            throw new HttpError(400, "Agent " + agentId.getValue() + " is part of a maintenance schedule under"
+            throw Rejected.invalid("Agent " + agentId.getValue() + " is part of a maintenance schedule under"
                     + " Machine " + MachineIds.json(machine));
         });
         DrainConfig.Builder config = DrainConfig.newBuilder().setMarkGone(markGone);
@@ -96,7 +95,7 @@ public final class AgentModes {
     /** DEACTIVATE_AGENT: no more offers from the agent; its tasks keep running. */
     public CompletableFuture<Void> deactivate(AgentID agentId) {
         validId(agentId, "deactivate_agent");
-        Agent agent = known(agentId, 400, "Unknown agent");
+        Agent agent = known(agentId, Rejected.Reason.INVALID, "Unknown agent");
         return master.commit(new DurableChange.AgentModeStored(new AgentModeRecord(agentId.getValue(), true,
                 agent.drain())), () -> { });
     }
@@ -106,10 +105,10 @@ public final class AgentModes {
         validId(agentId, "reactivate_agent");
         Agent agent = master.agents.get(agentId);
         if (agent == null || !agent.isDeactivated()) {
-            throw new HttpError(400, "Agent is not deactivated");
+            throw Rejected.invalid("Agent is not deactivated");
         }
         if (agent.drain().map(d -> d.getState() == DrainState.DRAINING).orElse(false)) {
-            throw new HttpError(400, "Agent is still in the DRAINING state");
+            throw Rejected.invalid("Agent is still in the DRAINING state");
         }
         return master.commit(new DurableChange.AgentModeCleared(agentId.getValue()), () -> { });
     }
@@ -121,12 +120,12 @@ public final class AgentModes {
             return CompletableFuture.completedFuture(null);
         }
         if (markingGone.contains(agentId)) {
-            throw new HttpError(503, "Agent '" + agentId.getValue() + "' is already being transitioned to gone");
+            throw Rejected.unavailable("Agent '" + agentId.getValue() + "' is already being transitioned to gone");
         }
         if (master.agentCalls().isMarkingUnreachable(agentId)) {
-            throw new HttpError(503, "Agent '" + agentId.getValue() + "' is being transitioned to unreachable");
+            throw Rejected.unavailable("Agent '" + agentId.getValue() + "' is being transitioned to unreachable");
         }
-        Agent agent = known(agentId, 404, "Agent '" + agentId.getValue() + "' not found");
+        Agent agent = known(agentId, Rejected.Reason.NOT_FOUND, "Agent '" + agentId.getValue() + "' not found");
         return commitGone(agent);
     }
 
@@ -213,11 +212,9 @@ public final class AgentModes {
             master.completeTask(framework, task);
         }
         if (agent.isConnected()) {
-            frameworks.forEach(id -> agent.link().send(AgentEvent.shutdownFramework(id)));
-            agent.link().send(AgentEvent.error(why));
-        }
-        if (agent.link() != null) {
-            agent.link().close();
+            frameworks.forEach(id -> master.outbox().toAgent(agent.id(), AgentEvent.shutdownFramework(id)));
+            master.outbox().toAgent(agent.id(), AgentEvent.error(why));
+            master.outbox().add(new Effect.CloseAgentStream(agent.id()));
             agent.detach();
         }
         master.offers.allocateSoon();
@@ -257,7 +254,7 @@ public final class AgentModes {
                 // The agent reads 0 as "its default", so "no grace at all" is sent as one nanosecond.
                 grace = Math.max(1, Math.min(grace, max.get().getNanoseconds()));
             }
-            agent.link().send(AgentEvent.kill(task.frameworkId(), task.id(), grace));
+            master.outbox().toAgent(agent.id(), AgentEvent.kill(task.frameworkId(), task.id(), grace));
         }
     }
 
@@ -295,24 +292,24 @@ public final class AgentModes {
     private static void validId(AgentID agentId, String call) {
         String invalid = MesosIds.invalidReason(agentId.getValue());
         if (invalid != null) {
-            throw new HttpError(400, "'" + call + ".agent_id' is invalid: " + invalid);
+            throw Rejected.invalid("'" + call + ".agent_id' is invalid: " + invalid);
         }
     }
 
-    private Agent known(AgentID agentId, int status, String message) {
+    private Agent known(AgentID agentId, Rejected.Reason reason, String message) {
         Agent agent = master.agents.get(agentId);
         if (agent == null) {
-            throw new HttpError(status, message);
+            throw new Rejected(reason, message);
         }
         return agent;
     }
 
     private static DurationInfo validGrace(com.google.protobuf.Duration grace) {
         if (grace.getSeconds() < 0 || grace.getNanos() < 0) {
-            throw new HttpError(400, "'drain_agent.max_grace_period' must not be negative");
+            throw Rejected.invalid("'drain_agent.max_grace_period' must not be negative");
         }
         if (grace.getSeconds() > Long.MAX_VALUE / 1_000_000_000L - 1) {
-            throw new HttpError(400, "'drain_agent.max_grace_period' is too long");
+            throw Rejected.invalid("'drain_agent.max_grace_period' is too long");
         }
         return DurationInfo.newBuilder().setNanoseconds(grace.getSeconds() * 1_000_000_000L + grace.getNanos())
                 .build();

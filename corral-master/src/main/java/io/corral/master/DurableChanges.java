@@ -164,12 +164,12 @@ final class DurableChanges {
         for (AgentID agentId : agentsWithTasks) {
             Agent agent = master.agents.get(agentId);
             if (agent != null && agent.isConnected()) {
-                agent.link().send(AgentEvent.shutdownFramework(framework.id()));
+                master.outbox().toAgent(agentId, AgentEvent.shutdownFramework(framework.id()));
             }
         }
-        framework.setFailoverTimer(null);
-        if (framework.link() != null) {
-            framework.link().close();
+        master.schedulerCalls().cancelFailoverTimer(framework.id());
+        if (framework.isConnected()) {
+            master.outbox().add(new Effect.CloseFrameworkStream(framework.id()));
         }
         framework.detach();
         master.frameworks.remove(framework.id());

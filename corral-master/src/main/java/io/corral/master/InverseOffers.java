@@ -3,7 +3,6 @@ package io.corral.master;
 import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.Task;
-import io.corral.protocol.http.HttpError;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -72,7 +71,7 @@ final class InverseOffers {
                 batches.computeIfAbsent(frameworkId, id -> new ArrayList<>()).add(offer);
             }
         }
-        batches.forEach((frameworkId, offers) -> master.frameworks.get(frameworkId).link().send(Event.newBuilder()
+        batches.forEach((frameworkId, offers) -> master.outbox().toFramework(frameworkId, Event.newBuilder()
                 .setType(Event.Type.INVERSE_OFFERS)
                 .setInverseOffers(Event.InverseOffers.newBuilder().addAllInverseOffers(offers))
                 .build()));
@@ -95,19 +94,19 @@ final class InverseOffers {
      */
     void answer(Framework framework, List<OfferID> offerIds, boolean accept) {
         if (offerIds.isEmpty()) {
-            throw new HttpError(400, "No inverse offers specified");
+            throw Rejected.invalid("No inverse offers specified");
         }
         Set<OfferID> seen = new HashSet<>();
         for (OfferID offerId : offerIds) {
             InverseOffer offer = outstanding.get(offerId);
             if (!seen.add(offerId)) {
-                throw new HttpError(400, "Duplicate offer " + offerId.getValue() + " in offer list");
+                throw Rejected.invalid("Duplicate offer " + offerId.getValue() + " in offer list");
             }
             if (offer == null) {
-                throw new HttpError(400, "Inverse offer " + offerId.getValue() + " is no longer valid");
+                throw Rejected.invalid("Inverse offer " + offerId.getValue() + " is no longer valid");
             }
             if (!offer.getFrameworkId().equals(framework.id())) {
-                throw new HttpError(400, "Offer " + offerId.getValue() + " has invalid framework "
+                throw Rejected.invalid("Offer " + offerId.getValue() + " has invalid framework "
                         + offer.getFrameworkId().getValue() + " while framework " + framework.id().getValue()
                         + " is expected");
             }
@@ -136,7 +135,7 @@ final class InverseOffers {
             outstanding.remove(offer.getId());
             Framework framework = master.frameworks.get(offer.getFrameworkId());
             if (framework != null && framework.isConnected()) {
-                framework.link().send(Event.newBuilder().setType(Event.Type.RESCIND_INVERSE_OFFER)
+                master.outbox().toFramework(framework.id(), Event.newBuilder().setType(Event.Type.RESCIND_INVERSE_OFFER)
                         .setRescindInverseOffer(Event.RescindInverseOffer.newBuilder()
                                 .setInverseOfferId(offer.getId()))
                         .build());

@@ -1,7 +1,6 @@
 package io.corral.master;
 
 import io.corral.master.state.Agent;
-import io.corral.protocol.http.HttpError;
 import io.corral.zookeeper.registry.MaintenanceRecord;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -256,7 +255,7 @@ public final class Maintenance {
     }
 
     private static void refuse(String why) {
-        throw new HttpError(400, why);
+        throw Rejected.invalid(why);
     }
 
     /** The maintenance as readers see it. Immutable. */

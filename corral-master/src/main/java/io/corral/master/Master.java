@@ -7,7 +7,6 @@ import io.corral.master.state.FrameworkView;
 import io.corral.master.state.OperatorLink;
 import io.corral.master.state.Task;
 import io.corral.protocol.TaskStates;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.task.SideEffect;
 import io.corral.protocol.task.Transition;
 import io.corral.zookeeper.registry.RoleRecord;
@@ -103,6 +102,9 @@ public final class Master implements AutoCloseable {
     /** Frameworks whose removal is being written to the registry. */
     private final Set<FrameworkID> pendingRemovals = new HashSet<>();
     private Timers.Cancellable pingTimer;
+    /** What the current event decided to send; carried out by {@link #streams} after the event. */
+    private final Outbox outbox = new Outbox();
+    private final Streams streams;
 
     private final SchedulerCalls schedulerCalls;
     private final AgentCalls agentCalls;
@@ -141,6 +143,8 @@ public final class Master implements AutoCloseable {
         this.agentModes = new AgentModes(this);
         this.inverseOffers = new InverseOffers(this);
         this.operatorStreams = new OperatorStreams(timers);
+        this.streams = new Streams(timers, () -> this.config.heartbeatInterval());
+        loop.afterEachEvent(() -> streams.carryOut(outbox.drain()));
     }
 
     /** Applies the registry a new leader read, before it serves anything: see {@link DurableChanges#recover}. */
@@ -186,6 +190,10 @@ public final class Master implements AutoCloseable {
     /** This term's clock and timers; timers fire on the loop (e.g. SET_LOGGING_LEVEL's revert). */
     public Timers timers() { return timers; }
     MasterIds ids() { return ids; }
+    /** Where decisions put the messages they send ({@link Effect}s, carried out after the event). */
+    Outbox outbox() { return outbox; }
+    /** The open streams; only the HTTP room's news of a stream that ended reaches them directly. */
+    Streams streams() { return streams; }
 
     public Collection<Framework> frameworks() { return frameworks.values(); }
     public Collection<Agent> agents() { return agents.values(); }
@@ -335,7 +343,7 @@ public final class Master implements AutoCloseable {
         }
         TaskState visible = TaskStates.visibleTo(status.getState(), framework.isPartitionAware());
         TaskStatus shown = visible == status.getState() ? status : status.toBuilder().setState(visible).build();
-        framework.link().send(Event.newBuilder().setType(Event.Type.UPDATE)
+        outbox.toFramework(framework.id(), Event.newBuilder().setType(Event.Type.UPDATE)
                 .setUpdate(Event.Update.newBuilder().setStatus(shown)).build());
     }
 
@@ -403,7 +411,8 @@ public final class Master implements AutoCloseable {
     /**
      * Decide, record, apply: writes {@code change} to the registry and, once ZooKeeper confirmed it, applies it on the
      * loop ({@link DurableChanges#apply}) and then runs {@code afterApply}, the live change's own effects (attach a
-     * stream, answer REGISTERED...), in the same loop task. When the write is refused (fenced, no quorum, rejected)
+     * stream, answer REGISTERED...), in the same loop task; the returned future completes after those effects are
+     * carried out. When the write is refused (fenced, no quorum, rejected)
      * nothing changes: the returned future fails with a 503 for the HTTP room to answer.
      */
     CompletableFuture<Void> commit(DurableChange change, Runnable afterApply) {
@@ -414,14 +423,14 @@ public final class Master implements AutoCloseable {
                     if (failure != null) {
                         String why = rootMessage(failure);
                         LOG.warn("The registry refused the {} ({}); nothing changed", change.describe(), why);
-                        done.completeExceptionally(new HttpError(503, "Master could not record the "
+                        done.completeExceptionally(Rejected.unavailable("Master could not record the "
                                 + change.describe() + " in its registry (" + why + "); retry"));
                         return;
                     }
                     try {
                         DurableChanges.apply(this, change);
                         afterApply.run();
-                        done.complete(null);
+                        outbox.reply(done); // answered once the change's messages are out
                     } catch (RuntimeException e) {
                         done.completeExceptionally(e);
                     }
@@ -442,15 +451,6 @@ public final class Master implements AutoCloseable {
         return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
-    void scheduleHeartbeat(Framework framework) {
-        framework.setHeartbeatTimer(timers.schedule(config.heartbeatInterval(), () -> {
-            if (framework.isConnected()) {
-                framework.link().send(Event.newBuilder().setType(Event.Type.HEARTBEAT).build());
-                scheduleHeartbeat(framework);
-            }
-        }));
-    }
-
     /**
      * Every ping interval: PING each connected agent, and mark unreachable each registered agent that has not been
      * heard from for {@code max_agent_ping_timeouts} intervals (it may keep its ZooKeeper session, yet be unable to
@@ -466,7 +466,7 @@ public final class Master implements AutoCloseable {
                 if (now - agent.lastHeardMillis() >= config.agentSilenceLimit().toMillis() && !paused) {
                     agentCalls.markUnreachable(agent, "no PONG for " + config.agentSilenceLimit().toSeconds() + "s");
                 } else if (agent.isConnected()) {
-                    agent.link().send(AgentEvent.ping());
+                    outbox.toAgent(agent.id(), AgentEvent.ping());
                 }
             }
             schedulePings();
@@ -482,18 +482,10 @@ public final class Master implements AutoCloseable {
             if (pingTimer != null) {
                 pingTimer.cancel();
             }
-            for (Framework framework : frameworks.values()) {
-                framework.setFailoverTimer(null);
-                if (framework.link() != null) {
-                    framework.link().close();
-                }
-                framework.detach();
-            }
-            for (Agent agent : agents.values()) {
-                if (agent.link() != null) {
-                    agent.link().close();
-                }
-            }
+            schedulerCalls.cancelFailoverTimers();
+            frameworks.values().forEach(Framework::detach);
+            agents.values().forEach(Agent::detach);
+            streams.closeAll();
             return null;
         }).join();
     }

@@ -151,7 +151,7 @@ final class Offers {
             byFramework.computeIfAbsent(offer.frameworkId(), k -> new ArrayList<>()).add(offer.proto());
         }
         allocationTimes.record(System.nanoTime() - started); // as Mesos times it: the algorithm, not the sending
-        byFramework.forEach((frameworkId, protos) -> master.frameworks.get(frameworkId).link().send(Event.newBuilder()
+        byFramework.forEach((frameworkId, protos) -> master.outbox().toFramework(frameworkId, Event.newBuilder()
                 .setType(Event.Type.OFFERS)
                 .setOffers(Event.Offers.newBuilder().addAllOffers(protos))
                 .build()));
@@ -288,7 +288,7 @@ final class Offers {
         if (framework != null) {
             framework.offers().remove(offer.id());
             if (notify && framework.isConnected()) {
-                framework.link().send(Event.newBuilder().setType(Event.Type.RESCIND)
+                master.outbox().toFramework(framework.id(), Event.newBuilder().setType(Event.Type.RESCIND)
                         .setRescind(Event.Rescind.newBuilder().setOfferId(offer.id())).build());
             }
         }

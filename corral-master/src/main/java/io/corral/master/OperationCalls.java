@@ -2,7 +2,6 @@ package io.corral.master;
 
 import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
-import io.corral.protocol.http.HttpError;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.OperationID;
 import org.apache.mesos.v1.Protos.OperationState;
@@ -28,10 +27,10 @@ final class OperationCalls {
     /** Validated as Mesos does; the operation needs no reconciliation after it. */
     void acknowledge(Framework framework, Call.AcknowledgeOperationStatus ack) {
         if (!ack.hasOperationId() || ack.getOperationId().getValue().isEmpty()) {
-            throw new HttpError(400, "Expecting 'acknowledge_operation_status.operation_id' to be present");
+            throw Rejected.invalid("Expecting 'acknowledge_operation_status.operation_id' to be present");
         }
         if (ack.getUuid().size() != 16) {
-            throw new HttpError(400, "Not a valid UUID: 'acknowledge_operation_status.uuid' must be 16 bytes");
+            throw Rejected.invalid("Not a valid UUID: 'acknowledge_operation_status.uuid' must be 16 bytes");
         }
         framework.forgetOperation(ack.getOperationId());
     }
@@ -65,8 +64,8 @@ final class OperationCalls {
         return status.build();
     }
 
-    private static void send(Framework framework, OperationStatus status) {
-        framework.link().send(Event.newBuilder().setType(Event.Type.UPDATE_OPERATION_STATUS)
+    private void send(Framework framework, OperationStatus status) {
+        master.outbox().toFramework(framework.id(), Event.newBuilder().setType(Event.Type.UPDATE_OPERATION_STATUS)
                 .setUpdateOperationStatus(Event.UpdateOperationStatus.newBuilder().setStatus(status)).build());
     }
 }

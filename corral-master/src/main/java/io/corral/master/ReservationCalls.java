@@ -3,7 +3,6 @@ package io.corral.master;
 import io.corral.master.state.Agent;
 import io.corral.master.state.Task;
 import io.corral.protocol.agent.AgentEvent;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceOperations;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.protocol.resources.Reservations;
@@ -74,7 +73,7 @@ public final class ReservationCalls {
         master.offers.rescind(agent.offers(), true);
         return master.agentWrites().commit(agentId, () -> decide(agent, what, operation), () -> {
             if (agent.isConnected()) {
-                agent.link().send(AgentEvent.checkpointResources(agent.checkpointed()));
+                master.outbox().toAgent(agent.id(), AgentEvent.checkpointResources(agent.checkpointed()));
             }
         });
     }
@@ -83,7 +82,7 @@ public final class ReservationCalls {
     private DurableChange decide(Agent agent, String what, Operation operation) {
         if (master.agents.get(agent.id()) != agent || !agent.isConnected()
                 || master.agentModes().isGone(agent.id())) {
-            throw new HttpError(409, "Agent " + agent.id().getValue() + " is no longer registered; retry");
+            throw Rejected.conflict("Agent " + agent.id().getValue() + " is no longer registered; retry");
         }
         ResourceSet free = agent.free();
         ResourceSet changed;
@@ -91,10 +90,10 @@ public final class ReservationCalls {
             changed = operation.apply(free, new ResourceOperations.Context(null, null, agent.total(),
                     volumesInUse(agent)));
         } catch (ResourceOperations.InsufficientResources e) {
-            throw new HttpError(409, "Cannot " + what + " on agent " + agent.id().getValue() + ": "
+            throw Rejected.conflict("Cannot " + what + " on agent " + agent.id().getValue() + ": "
                     + e.getMessage());
         } catch (IllegalArgumentException e) {
-            throw new HttpError(400, "Invalid " + what + " operation: " + e.getMessage());
+            throw Rejected.invalid("Invalid " + what + " operation: " + e.getMessage());
         }
         ResourceSet total = agent.total().minus(free).plus(changed);
         List<Resource> checkpointed = total.toList().stream().filter(Reservations::isCheckpointed).toList();
@@ -106,10 +105,10 @@ public final class ReservationCalls {
     private Agent registered(AgentID agentId) {
         Agent agent = agentId == null ? null : master.agents.get(agentId);
         if (agent == null || agent.isUnreachable()) {
-            throw new HttpError(400, "No agent found with specified ID");
+            throw Rejected.invalid("No agent found with specified ID");
         }
         if (!agent.isConnected()) {
-            throw new HttpError(409, "Agent " + agentId.getValue() + " has not re-registered with this master yet;"
+            throw Rejected.conflict("Agent " + agentId.getValue() + " has not re-registered with this master yet;"
                     + " retry once it has");
         }
         return agent;

@@ -1,7 +1,6 @@
 package io.corral.master;
 
 import io.corral.master.state.Agent;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.zookeeper.registry.RoleRecord;
 import java.util.ArrayList;
@@ -109,6 +108,6 @@ public final class RoleCalls {
     }
 
     private static void refuse(String why) {
-        throw new HttpError(400, why);
+        throw Rejected.invalid(why);
     }
 }

@@ -8,15 +8,17 @@ import io.corral.master.state.Offer;
 import io.corral.master.state.Task;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentEvent;
-import io.corral.protocol.http.HttpError;
+import io.corral.protocol.concurrent.Timers;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -36,7 +38,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Mesos v1 scheduler calls ({@code docs/mesos-compatibility.md}, "Scheduler API: calls and streams"), decided on
- * the master's loop. Each method validates first and throws {@link HttpError} (400/403, with Mesos's message) before
+ * the master's loop. Each method validates first and throws {@link Rejected} (with Mesos's message) before
  * changing anything; problems Mesos reports asynchronously (invalid offers, invalid tasks) become status updates
  * instead, exactly as Mesos does.
  *
@@ -50,6 +52,8 @@ public final class SchedulerCalls {
     private static final double MAX_FAILOVER_TIMEOUT_SECONDS = Long.MAX_VALUE / 1e9;
 
     private final Master master;
+    /** Disconnected frameworks' failover timeouts, by framework. */
+    private final Map<FrameworkID, Timers.Cancellable> failoverTimers = new HashMap<>();
 
     SchedulerCalls(Master master) {
         this.master = master;
@@ -101,37 +105,40 @@ public final class SchedulerCalls {
      * disconnection.
      */
     private void subscribed(Framework framework, FrameworkLink link, boolean resubscription) {
-        FrameworkLink old = framework.link();
-        if (old != null && old != link && old.isOpen()) {
-            old.send(error("Framework failed over"));
-            old.close();
+        Outbox out = master.outbox();
+        boolean failover = framework.isConnected() && !framework.streamId().equals(link.streamId());
+        if (failover) {
+            out.toFramework(framework.id(), error("Framework failed over"));
+            out.add(new Effect.CloseFrameworkStream(framework.id()));
         }
         master.offers.rescind(framework.offers(), false);
-        framework.attach(link);
+        cancelFailoverTimer(framework.id());
         LOG.info("Framework {} ({}) {}", framework.id().getValue(), framework.info().getName(),
-                old != null ? "failed over to a new subscription"
-                        : resubscription ? "resubscribed" : "subscribed");
-        master.operatorStreams.publish(() -> old == null && !resubscription
-                ? OperatorEvents.frameworkAdded(master.frameworkView(framework))
-                : OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
-        if (!link.isOpen()) {
-            streamClosed(framework.id(), link);
+                failover ? "failed over to a new subscription" : resubscription ? "resubscribed" : "subscribed");
+        if (!link.isOpen()) { // the client left before its subscription was recorded
+            framework.detach();
+            master.operatorStreams.publish(() -> OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
+            disconnected(framework);
             return;
         }
-        link.send(Event.newBuilder().setType(Event.Type.SUBSCRIBED)
+        framework.attach(link.streamId());
+        master.operatorStreams.publish(() -> !failover && !resubscription
+                ? OperatorEvents.frameworkAdded(master.frameworkView(framework))
+                : OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
+        out.add(new Effect.OpenFrameworkStream(framework.id(), link));
+        out.toFramework(framework.id(), Event.newBuilder().setType(Event.Type.SUBSCRIBED)
                 .setSubscribed(Event.Subscribed.newBuilder()
                         .setFrameworkId(framework.id())
                         .setHeartbeatIntervalSeconds(master.config().heartbeatInterval().toMillis() / 1000.0)
                         .setMasterInfo(master.info()))
                 .build());
-        master.scheduleHeartbeat(framework);
         master.offers.allocateSoon();
     }
 
     private static void validateSubscribe(Call call, FrameworkInfo info) {
         if (call.hasFrameworkId() != info.hasId()
                 || (call.hasFrameworkId() && !call.getFrameworkId().equals(info.getId()))) {
-            throw new HttpError(400, "'framework_id' differs from 'subscribe.framework_info.id'");
+            throw Rejected.invalid("'framework_id' differs from 'subscribe.framework_info.id'");
         }
         validateInfo(info);
     }
@@ -141,26 +148,26 @@ public final class SchedulerCalls {
         boolean multiRole = info.getCapabilitiesList().stream()
                 .anyMatch(c -> c.getType() == FrameworkInfo.Capability.Type.MULTI_ROLE);
         if (!multiRole && info.getRolesCount() > 0) {
-            throw new HttpError(400, "'FrameworkInfo.roles' is set but the MULTI_ROLE capability is not");
+            throw Rejected.invalid("'FrameworkInfo.roles' is set but the MULTI_ROLE capability is not");
         }
         if (multiRole && info.hasRole()) {
-            throw new HttpError(400, "'FrameworkInfo.role' must not be set with the MULTI_ROLE capability;"
+            throw Rejected.invalid("'FrameworkInfo.role' must not be set with the MULTI_ROLE capability;"
                     + " use 'FrameworkInfo.roles'");
         }
         for (String role : rolesOf(info)) {
             String invalid = io.corral.protocol.Roles.invalidReason(role);
             if (invalid != null) {
-                throw new HttpError(400, "Invalid role '" + role + "': " + invalid);
+                throw Rejected.invalid("Invalid role '" + role + "': " + invalid);
             }
         }
         String invalidId = isNew(info) ? null : MesosIds.invalidReason(info.getId().getValue());
         if (invalidId != null) {
-            throw new HttpError(400, "'FrameworkInfo.id' is invalid: " + invalidId);
+            throw Rejected.invalid("'FrameworkInfo.id' is invalid: " + invalidId);
         }
         // Mesos refuses a timeout its Duration cannot hold (about 292 years); NaN and infinities are refused too.
         double failoverTimeout = info.getFailoverTimeout();
         if (!(Math.abs(failoverTimeout) <= MAX_FAILOVER_TIMEOUT_SECONDS)) {
-            throw new HttpError(400, "The framework failover_timeout (" + failoverTimeout + ") is invalid");
+            throw Rejected.invalid("The framework failover_timeout (" + failoverTimeout + ") is invalid");
         }
     }
 
@@ -174,15 +181,21 @@ public final class SchedulerCalls {
      * and a refused write is tried again a second later while the framework stays away.
      */
     public void streamClosed(FrameworkID frameworkId, FrameworkLink link) {
+        master.streams().ended(frameworkId, link);
         Framework framework = master.frameworks.get(frameworkId);
-        if (framework == null || framework.link() != link) {
-            return;
+        if (framework == null || !link.streamId().equals(framework.streamId())) {
+            return; // an old stream: the framework failed over to a new one, or was removed
         }
         framework.detach();
         master.offers.rescind(framework.offers(), false);
         master.operatorStreams.publish(() -> OperatorEvents.frameworkUpdated(master.frameworkView(framework)));
+        disconnected(framework);
+    }
+
+    /** Starts the failover timeout of a framework that just lost its stream (or removes it at once, with 0). */
+    private void disconnected(Framework framework) {
         double timeoutSeconds = framework.info().getFailoverTimeout();
-        LOG.info("Framework {} disconnected; failover timeout {}s", frameworkId.getValue(), timeoutSeconds);
+        LOG.info("Framework {} disconnected; failover timeout {}s", framework.id().getValue(), timeoutSeconds);
         if (timeoutSeconds <= 0) {
             master.removeFramework(framework, "disconnected with failover_timeout 0");
             return;
@@ -207,8 +220,25 @@ public final class SchedulerCalls {
     /** Removes the framework when {@code timeout} passes, unless it resubscribes first. */
     void startFailoverTimer(Framework framework, Duration timeout) {
         double timeoutSeconds = framework.info().getFailoverTimeout();
-        framework.setFailoverTimer(master.timers().schedule(timeout,
-                () -> expireFailoverTimeout(framework, timeoutSeconds)));
+        armFailoverTimer(framework, timeout, () -> expireFailoverTimeout(framework, timeoutSeconds));
+    }
+
+    private void armFailoverTimer(Framework framework, Duration timeout, Runnable expired) {
+        cancelFailoverTimer(framework.id());
+        failoverTimers.put(framework.id(), master.timers().schedule(timeout, expired));
+    }
+
+    void cancelFailoverTimer(FrameworkID frameworkId) {
+        Timers.Cancellable timer = failoverTimers.remove(frameworkId);
+        if (timer != null) {
+            timer.cancel();
+        }
+    }
+
+    /** The leadership term ends. */
+    void cancelFailoverTimers() {
+        failoverTimers.values().forEach(Timers.Cancellable::cancel);
+        failoverTimers.clear();
     }
 
     /** The failover timeout passed; while the master is paused (leadership uncertain) it waits and tries again. */
@@ -217,8 +247,7 @@ public final class SchedulerCalls {
             return;
         }
         if (master.isPaused()) {
-            framework.setFailoverTimer(master.timers().schedule(Duration.ofSeconds(1),
-                    () -> expireFailoverTimeout(framework, timeoutSeconds)));
+            armFailoverTimer(framework, Duration.ofSeconds(1), () -> expireFailoverTimeout(framework, timeoutSeconds));
             return;
         }
         master.removeFramework(framework, "failover timeout of " + timeoutSeconds + "s expired");
@@ -233,18 +262,18 @@ public final class SchedulerCalls {
     public CompletableFuture<Void> updateFramework(Framework framework, Call.UpdateFramework update) {
         FrameworkInfo requested = update.getFrameworkInfo();
         if (!requested.hasId() || !requested.getId().equals(framework.id())) {
-            throw new HttpError(400, "'update_framework.framework_info.id' must be the id of the calling framework");
+            throw Rejected.invalid("'update_framework.framework_info.id' must be the id of the calling framework");
         }
         validateInfo(requested);
         FrameworkInfo current = framework.info();
         if (!requested.getUser().equals(current.getUser())) {
-            throw new HttpError(400, "Updating 'FrameworkInfo.user' is unsupported");
+            throw Rejected.invalid("Updating 'FrameworkInfo.user' is unsupported");
         }
         if (requested.getCheckpoint() != current.getCheckpoint()) {
-            throw new HttpError(400, "Updating 'FrameworkInfo.checkpoint' is unsupported");
+            throw Rejected.invalid("Updating 'FrameworkInfo.checkpoint' is unsupported");
         }
         if (!requested.getPrincipal().equals(current.getPrincipal())) {
-            throw new HttpError(400, "Changing framework's principal is not allowed");
+            throw Rejected.invalid("Changing framework's principal is not allowed");
         }
         requireOwnRoles(requested, update.getSuppressedRolesList(), "UPDATE_FRAMEWORK's suppressed_roles");
         List<String> suppressed = update.getSuppressedRolesList();
@@ -267,17 +296,17 @@ public final class SchedulerCalls {
     /** Checks framework_id and the stream id, as Mesos does before every non-SUBSCRIBE call. */
     public Framework authorize(Call call, String streamId) {
         if (!call.hasFrameworkId()) {
-            throw new HttpError(400, "Expecting 'framework_id' to be present");
+            throw Rejected.invalid("Expecting 'framework_id' to be present");
         }
         Framework framework = master.frameworks.get(call.getFrameworkId());
         if (framework == null) {
-            throw new HttpError(400, "Framework cannot be found");
+            throw Rejected.invalid("Framework cannot be found");
         }
         if (!framework.isConnected()) {
-            throw new HttpError(403, "Framework is not subscribed");
+            throw Rejected.forbidden("Framework is not subscribed");
         }
-        if (streamId == null || !streamId.equals(framework.link().streamId())) {
-            throw new HttpError(400, "The stream ID '" + streamId + "' included in this request didn't match"
+        if (streamId == null || !streamId.equals(framework.streamId())) {
+            throw Rejected.invalid("The stream ID '" + streamId + "' included in this request didn't match"
                     + " the stream ID currently associated with framework ID " + framework.id().getValue());
         }
         return framework;
@@ -291,7 +320,7 @@ public final class SchedulerCalls {
     public CompletableFuture<Void> teardownByOperator(FrameworkID frameworkId) {
         Framework framework = master.frameworks.get(frameworkId);
         if (framework == null) {
-            throw new HttpError(400, "No framework found with specified ID");
+            throw Rejected.invalid("No framework found with specified ID");
         }
         return master.removeFramework(framework, "torn down by an operator");
     }
@@ -323,7 +352,7 @@ public final class SchedulerCalls {
     private static void requireOwnRoles(FrameworkInfo info, List<String> roles, String call) {
         for (String role : roles) {
             if (!rolesOf(info).contains(role)) {
-                throw new HttpError(400, call + " names role '" + role + "', which is not one of the framework's"
+                throw Rejected.invalid(call + " names role '" + role + "', which is not one of the framework's"
                         + " roles " + rolesOf(info));
             }
         }
@@ -407,12 +436,12 @@ public final class SchedulerCalls {
      */
     public void shutdown(Framework framework, Call.Shutdown shutdown) {
         if (!shutdown.hasExecutorId() || !shutdown.hasAgentId()) {
-            throw new HttpError(400, "Expecting 'shutdown.executor_id' and 'shutdown.agent_id' to be present");
+            throw Rejected.invalid("Expecting 'shutdown.executor_id' and 'shutdown.agent_id' to be present");
         }
         Task task = framework.tasks().get(TaskID.newBuilder().setValue(shutdown.getExecutorId().getValue()).build());
         Agent agent = master.agents.get(shutdown.getAgentId());
         if (task != null && task.agentId().equals(shutdown.getAgentId()) && agent != null && agent.isConnected()) {
-            agent.link().send(AgentEvent.kill(framework.id(), task.id(), 0));
+            master.outbox().toAgent(agent.id(), AgentEvent.kill(framework.id(), task.id(), 0));
         }
     }
 
@@ -422,7 +451,7 @@ public final class SchedulerCalls {
      */
     public void message(Framework framework, Call.Message message) {
         if (!message.hasAgentId() || !message.hasExecutorId() || !message.hasData()) {
-            throw new HttpError(400, "Expecting 'message.agent_id', 'message.executor_id' and 'message.data'"
+            throw Rejected.invalid("Expecting 'message.agent_id', 'message.executor_id' and 'message.data'"
                     + " to be present");
         }
         LOG.debug("Framework {}: message for executor {} dropped (command executors take no messages)",
@@ -460,7 +489,7 @@ public final class SchedulerCalls {
                 : task.info().getKillPolicy().getGracePeriod().getNanoseconds());
         Agent agent = master.agents.get(task.agentId());
         if (agent != null && agent.isConnected()) { // else sent when the agent comes back (AgentCalls.admit)
-            agent.link().send(AgentEvent.kill(framework.id(), task.id(), task.killGraceNanos()));
+            master.outbox().toAgent(agent.id(), AgentEvent.kill(framework.id(), task.id(), task.killGraceNanos()));
         }
     }
 
@@ -486,14 +515,14 @@ public final class SchedulerCalls {
         if (agent == null || !agent.isConnected()) {
             return OperatorKill.KILLING_WHEN_AGENT_RETURNS;
         }
-        agent.link().send(AgentEvent.kill(frameworkId, taskId, task.killGraceNanos()));
+        master.outbox().toAgent(agent.id(), AgentEvent.kill(frameworkId, taskId, task.killGraceNanos()));
         return OperatorKill.KILLING;
     }
 
     public void acknowledge(Framework framework, Call.Acknowledge ack) {
         ByteString uuid = ack.getUuid();
         if (uuid.size() != 16) {
-            throw new HttpError(400, "Not a valid UUID: 'acknowledge.uuid' must be 16 bytes");
+            throw Rejected.invalid("Not a valid UUID: 'acknowledge.uuid' must be 16 bytes");
         }
         Task task = framework.tasks().get(ack.getTaskId());
         if (task != null && task.isTerminal() && task.latestStatus() != null
@@ -502,7 +531,7 @@ public final class SchedulerCalls {
         }
         Agent agent = master.agents.get(ack.getAgentId());
         if (agent != null && agent.isConnected()) {
-            agent.link().send(AgentEvent.acknowledge(framework.id(), ack.getTaskId(),
+            master.outbox().toAgent(agent.id(), AgentEvent.acknowledge(framework.id(), ack.getTaskId(),
                     Base64.getEncoder().encodeToString(uuid.toByteArray())));
         }
     }

@@ -8,7 +8,6 @@ import io.corral.master.MasterFixture.RecordingLink;
 import io.corral.master.state.Agent;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.List;
 import java.util.function.Supplier;
@@ -107,8 +106,8 @@ class BadInputRegressionTest {
     void subscribeWithAFrameworkIdMesosRefusesIs400(String id, String message) {
         FrameworkInfo info = MasterFixture.frameworkInfo(60).toBuilder().setId(FrameworkID.newBuilder().setValue(id))
                 .build();
-        assertHttpError(() -> fixture.onLoop(() -> fixture.master.schedulerCalls().subscribe(subscribe(info),
-                frameworkId -> new RecordingLink())), 400, message);
+        assertRejected(() -> fixture.onLoop(() -> fixture.master.schedulerCalls().subscribe(subscribe(info),
+                frameworkId -> new RecordingLink())), Rejected.Reason.INVALID, message);
         assertThat(fixture.registry.frameworks).isEmpty();
     }
 
@@ -131,8 +130,8 @@ class BadInputRegressionTest {
     })
     void subscribeWithAFailoverTimeoutMesosCannotHoldIs400(double timeout, String message) {
         FrameworkInfo info = MasterFixture.frameworkInfo(timeout);
-        assertHttpError(() -> fixture.onLoop(() -> fixture.master.schedulerCalls().subscribe(subscribe(info),
-                frameworkId -> new RecordingLink())), 400, message);
+        assertRejected(() -> fixture.onLoop(() -> fixture.master.schedulerCalls().subscribe(subscribe(info),
+                frameworkId -> new RecordingLink())), Rejected.Reason.INVALID, message);
     }
 
     /**
@@ -166,7 +165,7 @@ class BadInputRegressionTest {
     @Test
     void registrationWithInvalidResourcesIs400AndStoresNothing() {
         AgentInfo info = MasterFixture.agentInfo("mem:4096").toBuilder().addResources(scalar("cpus", -1)).build();
-        assertHttpError(() -> register(info, List.of(), List.of()), 400, "Agent advertises invalid resources:"
+        assertRejected(() -> register(info, List.of(), List.of()), Rejected.Reason.INVALID, "Agent advertises invalid resources:"
                 + " Invalid resource 'cpus': scalar value -1.0 must be a number from 0 to 1e12");
         assertThat(fixture.registry.agents).isEmpty();
     }
@@ -176,7 +175,7 @@ class BadInputRegressionTest {
     void registrationWithAnAgentIdMesosRefusesIs400() {
         AgentInfo info = MasterFixture.agentInfo("cpus:4;mem:4096").toBuilder()
                 .setId(AgentID.newBuilder().setValue("..")).build();
-        assertHttpError(() -> register(info, List.of(), List.of()), 400,
+        assertRejected(() -> register(info, List.of(), List.of()), Rejected.Reason.INVALID,
                 "'agent_info.id' is invalid: '..' is disallowed");
     }
 
@@ -185,8 +184,8 @@ class BadInputRegressionTest {
     void registrationReportingATaskWithoutItsFrameworkIs400() {
         AgentID id = AgentID.newBuilder().setValue("a1").build();
         AgentInfo info = MasterFixture.agentInfo("cpus:4;mem:4096").toBuilder().setId(id).build();
-        assertHttpError(() -> register(info, List.of(new AgentCall.RunningTask(null, task("t1", id).build(), null)),
-                List.of()), 400, "Expecting 'framework_id' and 'task' in every reported task");
+        assertRejected(() -> register(info, List.of(new AgentCall.RunningTask(null, task("t1", id).build(), null)),
+                List.of()), Rejected.Reason.INVALID, "Expecting 'framework_id' and 'task' in every reported task");
     }
 
     /** Was: adopted, booked on this agent while /master/state listed it on another one. */
@@ -196,8 +195,8 @@ class BadInputRegressionTest {
                 .setId(AgentID.newBuilder().setValue("a1")).build();
         TaskInfo elsewhere = task("t1", AgentID.newBuilder().setValue("a2").build()).build();
         FrameworkID framework = FrameworkID.newBuilder().setValue("f1").build();
-        assertHttpError(() -> register(info, List.of(new AgentCall.RunningTask(framework, elsewhere, null)),
-                List.of(MasterFixture.frameworkInfo(60).toBuilder().setId(framework).build())), 400,
+        assertRejected(() -> register(info, List.of(new AgentCall.RunningTask(framework, elsewhere, null)),
+                List.of(MasterFixture.frameworkInfo(60).toBuilder().setId(framework).build())), Rejected.Reason.INVALID,
                 "Task has an invalid AgentID 'a2'");
     }
 
@@ -211,8 +210,8 @@ class BadInputRegressionTest {
         launch(frameworkId, offer(framework), task);
 
         AgentInfo smaller = MasterFixture.agentInfo("cpus:0.5;mem:4096").toBuilder().setId(agentId).build();
-        assertHttpError(() -> register(smaller, List.of(new AgentCall.RunningTask(frameworkId, task, null)),
-                List.of()), 400, "Agent's resources cpus:0.5;mem:4096 cannot hold the tasks it reports, which use"
+        assertRejected(() -> register(smaller, List.of(new AgentCall.RunningTask(frameworkId, task, null)),
+                List.of()), Rejected.Reason.INVALID, "Agent's resources cpus:0.5;mem:4096 cannot hold the tasks it reports, which use"
                 + " cpus:1;mem:128");
         assertThat(agent(agentId).total()).isEqualTo(ResourceSet.parse("cpus:4;mem:4096"));
     }
@@ -279,18 +278,18 @@ class BadInputRegressionTest {
         AgentID agentId = registerAgent("cpus:4;mem:4096");
         TaskStatus status = status("t1", agentId, TaskState.TASK_RUNNING).toBuilder()
                 .setUuid(ByteString.copyFrom(new byte[15])).build();
-        assertHttpError(() -> fixture.onLoop(() -> {
+        assertRejected(() -> fixture.onLoop(() -> {
             fixture.master.agentCalls().update(fixture.master.agents.get(agentId),
                     new AgentCall.Update(FrameworkID.newBuilder().setValue("f1").build(), status));
             return null;
-        }), 400, "Expecting 'update.status.uuid' to be a UUID (16 bytes)");
+        }), Rejected.Reason.INVALID, "Expecting 'update.status.uuid' to be a UUID (16 bytes)");
     }
 
     // ---- helpers ----
 
-    private static void assertHttpError(Runnable call, int status, String message) {
+    private static void assertRejected(Runnable call, Rejected.Reason reason, String message) {
         assertThatThrownBy(call::run).rootCause()
-                .isInstanceOfSatisfying(HttpError.class, e -> assertThat(e.status()).isEqualTo(status))
+                .isInstanceOfSatisfying(Rejected.class, e -> assertThat(e.reason()).isEqualTo(reason))
                 .hasMessage(message);
     }
 

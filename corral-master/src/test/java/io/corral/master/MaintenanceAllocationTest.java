@@ -7,7 +7,6 @@ import io.corral.master.MasterFixture.RecordingLink;
 import io.corral.master.allocator.AllocationInput;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentProtocol;
-import io.corral.protocol.http.HttpError;
 import io.corral.zookeeper.registry.AgentModeRecord;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
@@ -85,8 +84,8 @@ class MaintenanceAllocationTest {
         Throwable gone = catchThrowable(() -> call(() -> master.agentModes().markGone(a1)));
 
         for (Throwable failure : List.of(drain, schedule, gone)) {
-            assertThat(cause(failure)).isInstanceOf(HttpError.class);
-            assertThat(((HttpError) cause(failure)).status()).isEqualTo(503);
+            assertThat(cause(failure)).isInstanceOf(Rejected.class);
+            assertThat(((Rejected) cause(failure)).reason()).isEqualTo(Rejected.Reason.UNAVAILABLE);
         }
         assertThat(offerable()).containsExactly("a1");
         assertThat(master.view().join().maintenance().schedule().getWindowsCount()).isZero();
@@ -124,7 +123,7 @@ class MaintenanceAllocationTest {
                 new AgentCall.Register(AgentProtocol.VERSION, a3, List.of(), List.of()), id -> new RecordingLink()))
                 .join());
         assertThat(cause(spoofed)).hasMessageContaining("has been marked gone");
-        assertThat(((HttpError) cause(spoofed)).status()).isEqualTo(403);
+        assertThat(((Rejected) cause(spoofed)).reason()).isEqualTo(Rejected.Reason.FORBIDDEN);
         fixture.registerAgent(a2, List.of(), List.of(), new RecordingLink());
         assertThat(offerable()).as("a drained agent stays out after re-registering").isEmpty();
     }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import io.corral.master.MasterFixture.RecordingLink;
 import io.corral.protocol.agent.AgentEvent;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.List;
 import org.apache.mesos.v1.Protos.AgentID;
@@ -61,11 +60,11 @@ class MoreSchedulerCallsTest {
                 .isEqualTo(120.0);
         assertThatThrownBy(() -> fixture.onLoop(() -> calls().updateFramework(framework(),
                 Call.UpdateFramework.newBuilder().setFrameworkInfo(info().toBuilder().setUser("root")).build())))
-                .cause().isInstanceOf(HttpError.class).hasMessageContaining("'FrameworkInfo.user' is unsupported");
+                .cause().isInstanceOf(Rejected.class).hasMessageContaining("'FrameworkInfo.user' is unsupported");
         assertThatThrownBy(() -> fixture.onLoop(() -> calls().updateFramework(framework(),
                 Call.UpdateFramework.newBuilder().setFrameworkInfo(info().toBuilder()
                         .setId(FrameworkID.newBuilder().setValue("someone-else"))).build())))
-                .cause().isInstanceOf(HttpError.class).hasMessageContaining("id of the calling framework");
+                .cause().isInstanceOf(Rejected.class).hasMessageContaining("id of the calling framework");
     }
 
     @Test
@@ -101,7 +100,7 @@ class MoreSchedulerCallsTest {
         assertThatThrownBy(() -> fixture.onLoop(() -> {
             calls().shutdown(framework(), Call.Shutdown.newBuilder().setAgentId(agentId).buildPartial());
             return null;
-        })).cause().isInstanceOf(HttpError.class).hasMessageContaining("executor_id");
+        })).cause().isInstanceOf(Rejected.class).hasMessageContaining("executor_id");
     }
 
     @Test
@@ -129,10 +128,10 @@ class MoreSchedulerCallsTest {
                     .setOperationId(OperationID.newBuilder().setValue("op1")).setUuid(ByteString.copyFromUtf8("x"))
                     .build());
             return null;
-        })).cause().isInstanceOf(HttpError.class).hasMessageContaining("16 bytes");
+        })).cause().isInstanceOf(Rejected.class).hasMessageContaining("16 bytes");
         assertThatThrownBy(() -> fixture.onLoop(() -> {
             calls().message(framework(), Call.Message.newBuilder().setAgentId(agentId).buildPartial());
             return null;
-        })).cause().isInstanceOf(HttpError.class).hasMessageContaining("message.executor_id");
+        })).cause().isInstanceOf(Rejected.class).hasMessageContaining("message.executor_id");
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corral.master.MasterFixture.RecordingLink;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.List;
 import java.util.Set;
@@ -87,7 +86,7 @@ class MultiRoleTest {
         assertThatThrownBy(() -> fixture.onLoop(() -> {
             fixture.master.schedulerCalls().suppress(framework, Call.Suppress.newBuilder().addRoles("c").build());
             return null;
-        })).cause().isInstanceOf(HttpError.class).hasMessageContaining("not one of the framework's roles");
+        })).cause().isInstanceOf(Rejected.class).hasMessageContaining("not one of the framework's roles");
 
         fixture.run(() -> fixture.master.schedulerCalls().revive(framework, Call.Revive.getDefaultInstance()));
         assertThat(fixture.onLoop(() -> fixture.master.offers.allocationInput().frameworks()))

@@ -7,7 +7,6 @@ import io.corral.master.MasterFixture.RecordingLink;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.zookeeper.registry.AgentState;
 import java.time.Duration;
@@ -142,8 +141,8 @@ class RefusedRegistryWriteTest {
 
     private static void assertServiceUnavailable(Throwable failure) {
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
-        assertThat(cause).isInstanceOf(HttpError.class);
-        assertThat(((HttpError) cause).status()).isEqualTo(503);
+        assertThat(cause).isInstanceOf(Rejected.class);
+        assertThat(((Rejected) cause).reason()).isEqualTo(Rejected.Reason.UNAVAILABLE);
         assertThat(cause.getMessage()).contains("could not record").contains("refused the write").contains("retry");
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corral.master.MasterFixture.RecordingLink;
 import io.corral.protocol.agent.AgentEvent;
-import io.corral.protocol.http.HttpError;
 import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
@@ -247,18 +246,18 @@ class ReservationsTest {
     void operatorCallsAreRefusedWithMesossCodesAndChangeNothing() {
         assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.reservationCalls().reserve(
                 AgentID.newBuilder().setValue("nobody").build(), List.of(), List.of(reserved("cpus", 1, "eng")))))
-                .cause().isInstanceOf(HttpError.class).hasMessageContaining("No agent found");
+                .cause().isInstanceOf(Rejected.class).hasMessageContaining("No agent found");
         assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.reservationCalls().reserve(agentId, List.of(),
                 List.of(reserved("cpus", 9, "eng")))).join())
                 .isInstanceOf(CompletionException.class).cause()
-                .isInstanceOfSatisfying(HttpError.class, e -> assertThat(e.status()).isEqualTo(409));
+                .isInstanceOfSatisfying(Rejected.class, e -> assertThat(e.reason()).isEqualTo(Rejected.Reason.CONFLICT));
         assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.reservationCalls().unreserve(agentId,
                 List.of(reserved("cpus", 1, "eng")))).join())
-                .cause().isInstanceOfSatisfying(HttpError.class, e -> assertThat(e.status()).isEqualTo(409));
+                .cause().isInstanceOfSatisfying(Rejected.class, e -> assertThat(e.reason()).isEqualTo(Rejected.Reason.CONFLICT));
         assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.reservationCalls().createVolumes(agentId,
                 List.of(ResourceSet.parse("disk:10").toList().get(0)))).join())
-                .cause().isInstanceOfSatisfying(HttpError.class, e -> {
-                    assertThat(e.status()).isEqualTo(400);
+                .cause().isInstanceOfSatisfying(Rejected.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Rejected.Reason.INVALID);
                     assertThat(e.getMessage()).contains("is not a persistent volume");
                 });
         assertThat(recorded()).isEmpty();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.corral.master.MasterFixture.RecordingLink;
 import io.corral.master.allocator.AllocationInput;
-import io.corral.protocol.http.HttpError;
 import io.corral.zookeeper.registry.RegistryMeta;
 import io.corral.zookeeper.registry.RegistrySnapshot;
 import io.corral.zookeeper.registry.RoleRecord;
@@ -109,8 +108,8 @@ class RoleCallsTest {
         Throwable failure = catchThrowable(() -> call(() -> master.roleCalls().updateWeights(
                 List.of(weight("eng", 2)))));
 
-        assertThat(cause(failure)).isInstanceOf(HttpError.class);
-        assertThat(((HttpError) cause(failure)).status()).isEqualTo(503);
+        assertThat(cause(failure)).isInstanceOf(Rejected.class);
+        assertThat(((Rejected) cause(failure)).reason()).isEqualTo(Rejected.Reason.UNAVAILABLE);
         assertThat(fixture.onLoop(() -> master.roles.isEmpty())).isTrue();
     }
 
@@ -207,8 +206,8 @@ class RoleCallsTest {
 
     private void assertRefused(Supplier<CompletableFuture<Void>> change, String message) {
         Throwable failure = catchThrowable(() -> call(change));
-        assertThat(cause(failure)).isInstanceOf(HttpError.class).hasMessageContaining(message);
-        assertThat(((HttpError) cause(failure)).status()).isEqualTo(400);
+        assertThat(cause(failure)).isInstanceOf(Rejected.class).hasMessageContaining(message);
+        assertThat(((Rejected) cause(failure)).reason()).isEqualTo(Rejected.Reason.INVALID);
     }
 
     private static Throwable cause(Throwable failure) {

@@ -109,6 +109,8 @@ public final class MasterHttp implements HttpHandler {
             serve(master.get(), exchange, path);
         } catch (io.corral.protocol.http.HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
+        } catch (io.corral.master.Rejected rejected) {
+            exchange.respondText(Responses.status(rejected.reason()), rejected.getMessage());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.corral.master.http;
 
+import io.corral.master.Rejected;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.HttpExchange;
 import java.util.concurrent.CompletionException;
@@ -35,12 +36,26 @@ final class Responses {
         });
     }
 
-    /** Answers a failed event: an {@link HttpError} with its own status and message, anything else with 500. */
+    /** The status code Mesos answers a refused call with: the one place a domain error becomes HTTP. */
+    static int status(Rejected.Reason reason) {
+        return switch (reason) {
+            case INVALID -> 400;
+            case FORBIDDEN -> 403;
+            case NOT_FOUND -> 404;
+            case CONFLICT -> 409;
+            case UNAVAILABLE -> 503;
+        };
+    }
+
+    /** Answers a failed event: an {@link HttpError} with its own status and message, a {@link Rejected}
+     * call with its reason's status, anything else with 500. */
     static void fail(HttpExchange exchange, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         if (cause instanceof HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
+        } else if (cause instanceof Rejected rejected) {
+            exchange.respondText(status(rejected.reason()), rejected.getMessage());
         } else if (cause instanceof java.util.concurrent.RejectedExecutionException) {
             // The leadership term ended while the request was in flight: the client should find the new leader.
             exchange.respondText(503, "This master is no longer leading; retry to reach the new leader");

@@ -19,8 +19,8 @@ import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.TaskID;
 
 /**
- * An agent registered with this master: its resources, the tasks on it, the offers of its resources, and the stream
- * the master sends it events on.
+ * An agent registered with this master: its resources, the tasks on it, and the offers of its resources. The stream
+ * the master sends it events on is not here: the master's {@code Streams} own streams.
  *
  * <p>Resources are split three ways: {@code total = free + offered + used}; the allocator offers only free resources.
  * The total is what the agent reports (unreserved and statically reserved resources, in its AgentInfo) with the
@@ -39,7 +39,8 @@ public final class Agent {
     /** By framework and task id: task ids are unique within a framework only. */
     private final Map<TaskKey, Task> tasks = new LinkedHashMap<>();
     private final Set<OfferID> offers = new LinkedHashSet<>();
-    private AgentLink link;
+    /** The id of its stream in this leadership term; null while it is disconnected. */
+    private String streamId;
     private final long registeredMillis;
     private long lastHeardMillis;
     /** Known from the registry after a master failover, not re-registered yet with this leader. */
@@ -83,10 +84,11 @@ public final class Agent {
 
     /** Connected agents get offers and launches; a disconnected one keeps its tasks until it comes back. */
     public boolean isConnected() {
-        return link != null && link.isOpen();
+        return streamId != null;
     }
 
-    public AgentLink link() { return link; }
+    /** Its current stream's id (every call must name it), or null while disconnected. */
+    public String streamId() { return streamId; }
 
     /** Last time the agent registered or answered a PING. */
     public long lastHeardMillis() { return lastHeardMillis; }
@@ -109,8 +111,9 @@ public final class Agent {
         this.recovered = !isConnected();
     }
 
-    public void attach(AgentLink link, AgentInfo info) {
-        this.link = link;
+    /** It registered on the stream {@code streamId} of this term, reporting {@code info}. */
+    public void attach(String streamId, AgentInfo info) {
+        this.streamId = java.util.Objects.requireNonNull(streamId, "streamId");
         this.unreachableSinceMillis = 0;
         this.recovered = false;
         this.info = info;
@@ -139,8 +142,9 @@ public final class Agent {
         return total;
     }
 
+    /** Its stream ended, or the master dropped it. */
     public void detach() {
-        this.link = null;
+        this.streamId = null;
     }
 
     public boolean isDeactivated() { return deactivated; }

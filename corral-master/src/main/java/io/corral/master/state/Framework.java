@@ -1,6 +1,5 @@
 package io.corral.master.state;
 
-import io.corral.protocol.concurrent.Timers;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -19,7 +18,8 @@ import org.apache.mesos.v1.Protos.TaskID;
  * A framework known to this master: subscribed now, disconnected and within its failover timeout, or recovered from
  * an agent's re-registration and waiting for the framework to resubscribe.
  *
- * <p>Threading: owned by the master's event loop.
+ * <p>It holds no stream and no timer: the master's {@code Streams} own the streams, and the failover timer is the
+ * scheduler calls'. Threading: owned by the master's event loop.
  */
 public final class Framework {
     /** Completed tasks kept for /master/state, as Mesos's --max_completed_tasks_per_framework (1000). */
@@ -29,7 +29,8 @@ public final class Framework {
 
     private final FrameworkID id;
     private FrameworkInfo info;
-    private FrameworkLink link;
+    /** The id of its subscription stream in this leadership term; null while it is disconnected. */
+    private String streamId;
     private final Map<TaskID, Task> tasks = new LinkedHashMap<>();
     private final Deque<Task> completedTasks = new ArrayDeque<>();
     private final Set<OfferID> offers = new LinkedHashSet<>();
@@ -37,8 +38,6 @@ public final class Framework {
     private final Map<OperationID, OperationStatus> operations = new LinkedHashMap<>();
     /** The roles it asked not to be offered resources in (SUPPRESS; SUBSCRIBE's and UPDATE_FRAMEWORK's). */
     private final Set<String> suppressedRoles = new java.util.HashSet<>();
-    private Timers.Cancellable failoverTimer;
-    private Timers.Cancellable heartbeatTimer;
     private final long registeredMillis;
 
     public Framework(FrameworkInfo info, long registeredMillis) {
@@ -50,7 +49,8 @@ public final class Framework {
     public FrameworkID id() { return id; }
     public FrameworkInfo info() { return info; }
     public void updateInfo(FrameworkInfo info) { this.info = info; }
-    public FrameworkLink link() { return link; }
+    /** Its current stream's id (every call must name it), or null while disconnected. */
+    public String streamId() { return streamId; }
     public Map<TaskID, Task> tasks() { return tasks; }
     public Deque<Task> completedTasks() { return completedTasks; }
     public Set<OfferID> offers() { return offers; }
@@ -77,8 +77,9 @@ public final class Framework {
     }
     public long registeredMillis() { return registeredMillis; }
 
+    /** Subscribed on a stream of this leadership term that has not ended. */
     public boolean isConnected() {
-        return link != null && link.isOpen();
+        return streamId != null;
     }
 
     /** Its first role: the deprecated {@code role}, or the first of {@code roles} (MULTI_ROLE). */
@@ -102,36 +103,14 @@ public final class Framework {
         return info.getCapabilitiesList().stream().anyMatch(c -> c.getType() == type);
     }
 
-    /** Replaces the stream (on resubscription) and stops any running failover timer. */
-    public FrameworkLink attach(FrameworkLink newLink) {
-        FrameworkLink old = link;
-        link = newLink;
-        cancelFailoverTimer();
-        return old;
+    /** It is subscribed on the stream {@code streamId} (a subscription, or a failover to a new stream). */
+    public void attach(String streamId) {
+        this.streamId = java.util.Objects.requireNonNull(streamId, "streamId");
     }
 
+    /** Its stream ended, or it was removed. */
     public void detach() {
-        link = null;
-        setHeartbeatTimer(null);
-    }
-
-    public void setFailoverTimer(Timers.Cancellable timer) {
-        cancelFailoverTimer();
-        failoverTimer = timer;
-    }
-
-    public void setHeartbeatTimer(Timers.Cancellable timer) {
-        if (heartbeatTimer != null) {
-            heartbeatTimer.cancel();
-        }
-        heartbeatTimer = timer;
-    }
-
-    private void cancelFailoverTimer() {
-        if (failoverTimer != null) {
-            failoverTimer.cancel();
-            failoverTimer = null;
-        }
+        streamId = null;
     }
 
     /**

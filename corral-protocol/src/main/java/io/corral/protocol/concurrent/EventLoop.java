@@ -23,6 +23,8 @@ public final class EventLoop implements AutoCloseable {
      * event releases (a completed future) never sees the count of before that event.
      */
     private volatile long startedEvents;
+    /** Runs on the loop after each event, before a {@link #submit}'s future completes; see {@link #afterEachEvent}. */
+    private volatile Runnable afterEachEvent = () -> { };
 
     public EventLoop(String name) {
         this.executor = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
@@ -40,6 +42,7 @@ public final class EventLoop implements AutoCloseable {
             executor.execute(() -> {
                 startedEvents++;
                 runLogged(event);
+                runLogged(afterEachEvent);
             });
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             LOG.debug("event dropped: loop closed");
@@ -55,16 +58,30 @@ public final class EventLoop implements AutoCloseable {
         try {
             executor.execute(() -> {
                 startedEvents++;
+                T value;
                 try {
-                    result.complete(event.get());
+                    value = event.get();
                 } catch (Throwable t) {
+                    runLogged(afterEachEvent);
                     result.completeExceptionally(t);
+                    return;
                 }
+                runLogged(afterEachEvent);
+                result.complete(value);
             });
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             result.completeExceptionally(closed);
         }
         return result;
+    }
+
+    /**
+     * Sets what runs on the loop after every event, e.g. carrying out the effects the event decided (the master's
+     * messages): it runs before the future of a {@link #submit} completes, so whoever waits on that future sees the
+     * event's effects done. Replaces the previous hook; set it before posting events.
+     */
+    public void afterEachEvent(Runnable hook) {
+        this.afterEachEvent = java.util.Objects.requireNonNull(hook, "hook");
     }
 
     /**
