@@ -108,7 +108,7 @@ final class Acceptance {
 
     /** At the agent's turn: the operations against the pool, and the agent's new reservations if they changed. */
     private DurableChange decideAndRecord() {
-        if (master.agents.get(agent.id()) != agent || master.agentModes().isGone(agent.id())) {
+        if (master.agents().get(agent.id()) != agent || master.agentModes().isGone(agent.id())) {
             throw Rejected.conflict("Agent " + agent.id().getValue()
                     + " was removed meanwhile");
         }
@@ -266,8 +266,8 @@ final class Acceptance {
 
     private void launch(TaskInfo task) {
         Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
-        launched.apply(master.masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
-        master.addTask(framework, agent, launched);
+        launched.apply(master.tasks().masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
+        master.tasks().addTask(framework, agent, launched);
         master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
         if (agent.isConnected()) {
             master.outbox().toAgent(agent.id(), AgentEvent.launch(framework.info(), task));
@@ -296,7 +296,7 @@ final class Acceptance {
         }
         TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
         for (TaskInfo task : launches) {
-            master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), agent.id(), state,
+            master.tasks().forwardUpdate(framework, master.tasks().masterStatus(task.getTaskId(), agent.id(), state,
                     TaskStatus.Reason.REASON_INVALID_OFFERS, why));
         }
         releaseUnused();
@@ -311,7 +311,7 @@ final class Acceptance {
 
     /** What no operation used goes back to the agent, declined for the ACCEPT's refuse_seconds. */
     private void releaseUnused() {
-        if (pool.isEmpty() || master.agents.get(agent.id()) != agent) {
+        if (pool.isEmpty() || master.agents().get(agent.id()) != agent) {
             master.offers.allocateSoon();
             return;
         }
@@ -327,7 +327,7 @@ final class Acceptance {
     }
 
     private void taskError(TaskInfo task, String message) {
-        master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), task.getAgentId(),
+        master.tasks().forwardUpdate(framework, master.tasks().masterStatus(task.getTaskId(), task.getAgentId(),
                 TaskState.TASK_ERROR, TaskStatus.Reason.REASON_TASK_INVALID, message));
     }
 

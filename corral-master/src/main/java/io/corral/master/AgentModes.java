@@ -103,7 +103,7 @@ public final class AgentModes {
     /** REACTIVATE_AGENT: offers again, once the agent is no longer DRAINING. */
     public CompletableFuture<Void> reactivate(AgentID agentId) {
         validId(agentId, "reactivate_agent");
-        Agent agent = master.agents.get(agentId);
+        Agent agent = master.agents().get(agentId);
         if (agent == null || !agent.isDeactivated()) {
             throw Rejected.invalid("Agent is not deactivated");
         }
@@ -122,7 +122,7 @@ public final class AgentModes {
         if (markingGone.contains(agentId)) {
             throw Rejected.unavailable("Agent '" + agentId.getValue() + "' is already being transitioned to gone");
         }
-        if (master.agentCalls().isMarkingUnreachable(agentId)) {
+        if (master.agents().isMarkingUnreachable(agentId)) {
             throw Rejected.unavailable("Agent '" + agentId.getValue() + "' is being transitioned to unreachable");
         }
         Agent agent = known(agentId, Rejected.Reason.NOT_FOUND, "Agent '" + agentId.getValue() + "' not found");
@@ -145,7 +145,7 @@ public final class AgentModes {
 
     /** The agent's mode is durable: a deactivated agent's offers and inverse offers are taken back. */
     void apply(AgentModeRecord mode) {
-        Agent agent = master.agents.get(AgentID.newBuilder().setValue(mode.agentId()).build());
+        Agent agent = master.agents().get(AgentID.newBuilder().setValue(mode.agentId()).build());
         if (agent == null) {
             LOG.warn("The registry holds a mode for agent {}, which it does not admit; ignored", mode.agentId());
             return;
@@ -160,7 +160,7 @@ public final class AgentModes {
 
     /** The agent is reactivated: offered again from the next allocation. */
     void cleared(String agentId) {
-        Agent agent = master.agents.get(AgentID.newBuilder().setValue(agentId).build());
+        Agent agent = master.agents().get(AgentID.newBuilder().setValue(agentId).build());
         if (agent != null) {
             agent.setMode(false, null);
             LOG.info("Agent {} reactivated", agentId);
@@ -175,12 +175,12 @@ public final class AgentModes {
     void applyGone(AgentRecord record) {
         AgentID agentId = record.info().getId();
         gone.put(agentId, record.state().since().orElse(record.updatedAt()).toEpochMilli());
-        Agent agent = master.agents.remove(agentId);
+        Agent agent = master.agents().remove(agentId);
         if (agent == null) {
             return; // a new leader's recovery: nothing else to undo
         }
         shutDown(agent, "Agent has been marked gone");
-        master.countRemoval();
+        master.agents().countRemoval();
         master.operatorStreams.publish(() -> OperatorEvents.agentRemoved(agentId));
         LOG.warn("Agent {} ({}) has been marked gone", agentId.getValue(), agent.info().getHostname());
     }
@@ -196,20 +196,20 @@ public final class AgentModes {
         Set<FrameworkID> frameworks = new LinkedHashSet<>();
         for (Task task : List.copyOf(agent.tasks())) {
             frameworks.add(task.frameworkId());
-            Framework framework = master.frameworks.get(task.frameworkId());
+            Framework framework = master.frameworks().get(task.frameworkId());
             if (task.isTerminal()) {
                 // Ended, its update not acknowledged yet: no agent will take the acknowledgement any more.
-                master.completeTask(framework, task);
+                master.tasks().completeTask(framework, task);
                 continue;
             }
             boolean partitionAware = framework != null && framework.isPartitionAware();
-            TaskStatus status = master.masterStatus(task.id(), agent.id(),
+            TaskStatus status = master.tasks().masterStatus(task.id(), agent.id(),
                     partitionAware ? TaskState.TASK_GONE_BY_OPERATOR : TaskState.TASK_LOST,
                     partitionAware ? TaskStatus.Reason.REASON_AGENT_REMOVED_BY_OPERATOR
                             : TaskStatus.Reason.REASON_AGENT_REMOVED, why);
-            master.record(task, status);
-            master.forwardUpdate(framework, status);
-            master.completeTask(framework, task);
+            master.tasks().record(task, status);
+            master.tasks().forwardUpdate(framework, status);
+            master.tasks().completeTask(framework, task);
         }
         if (agent.isConnected()) {
             frameworks.forEach(id -> master.outbox().toAgent(agent.id(), AgentEvent.shutdownFramework(id)));
@@ -279,7 +279,7 @@ public final class AgentModes {
             markingDrained.remove(agent.id());
             if (failure != null) {
                 master.timers().schedule(Master.RETRY_AFTER_REFUSED_WRITE, () -> {
-                    if (master.agents.get(agent.id()) == agent) {
+                    if (master.agents().get(agent.id()) == agent) {
                         checkDrained(agent);
                     }
                 });
@@ -297,7 +297,7 @@ public final class AgentModes {
     }
 
     private Agent known(AgentID agentId, Rejected.Reason reason, String message) {
-        Agent agent = master.agents.get(agentId);
+        Agent agent = master.agents().get(agentId);
         if (agent == null) {
             throw new Rejected(reason, message);
         }

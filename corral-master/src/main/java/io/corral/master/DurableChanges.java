@@ -55,7 +55,7 @@ final class DurableChanges {
         if (change instanceof DurableChange.AgentStored stored) {
             applyAgent(master, stored.agent());
         } else if (change instanceof DurableChange.CheckpointedResourcesStored stored) {
-            Agent agent = master.agents.get(stored.agent().info().getId());
+            Agent agent = master.agents().get(stored.agent().info().getId());
             if (agent != null) {
                 agent.checkpointed(stored.agent().checkpointed());
                 master.offers.allocateSoon();
@@ -67,7 +67,7 @@ final class DurableChanges {
             stored.cleared().forEach(master.roles::remove);
             master.offers.allocateSoon();
         } else if (change instanceof DurableChange.FrameworkRemoved removed) {
-            Framework framework = master.frameworks.get(removed.frameworkId());
+            Framework framework = master.frameworks().get(removed.frameworkId());
             if (framework != null) {
                 removeFramework(master, framework, removed.why());
             }
@@ -109,7 +109,7 @@ final class DurableChanges {
         if (master.agentModes().isGone(record.info().getId())) {
             return; // gone is for ever
         }
-        Agent agent = master.agents.computeIfAbsent(record.info().getId(),
+        Agent agent = master.agents().computeIfAbsent(record.info().getId(),
                 id -> new Agent(record.info(), record.registeredAt().toEpochMilli()));
         agent.checkpointed(record.checkpointed());
         if (record.state().kind() == AgentState.Kind.UNREACHABLE) {
@@ -120,7 +120,7 @@ final class DurableChanges {
         Duration timeout = master.config().agentReregisterTimeout();
         master.timers().schedule(timeout, () -> {
             if (agent.isRecovered() && !agent.isUnreachable() && !master.isPaused()) {
-                master.agentCalls().markUnreachable(agent, "it did not re-register within " + timeout.toSeconds()
+                master.agents().markUnreachable(agent, "it did not re-register within " + timeout.toSeconds()
                         + "s of the master failover");
             }
         });
@@ -128,10 +128,10 @@ final class DurableChanges {
 
     private static void applyFramework(Master master, FrameworkRecord record) {
         long now = master.timers().nowMillis();
-        Framework framework = master.frameworks.get(record.info().getId());
+        Framework framework = master.frameworks().get(record.info().getId());
         if (framework == null) {
             framework = new Framework(record.info(), now);
-            master.frameworks.put(framework.id(), framework);
+            master.frameworks().add(framework);
         } else {
             framework.updateInfo(record.info());
         }
@@ -141,7 +141,7 @@ final class DurableChanges {
         long waitMillis = record.failoverDeadline().map(deadline -> deadline.toEpochMilli() - now)
                 .orElse(Math.max((long) (record.info().getFailoverTimeout() * 1000),
                         master.config().agentReregisterTimeout().toMillis()));
-        master.schedulerCalls().startFailoverTimer(framework, Duration.ofMillis(Math.max(0, waitMillis)));
+        master.frameworks().startFailoverTimer(framework, Duration.ofMillis(Math.max(0, waitMillis)));
     }
 
     /** Removes a framework for good: its offers, its tasks (agents are told to shut it down) and its stream. */
@@ -151,9 +151,9 @@ final class DurableChanges {
         Set<AgentID> agentsWithTasks = new HashSet<>();
         for (Task task : List.copyOf(framework.tasks().values())) {
             agentsWithTasks.add(task.agentId());
-            Agent agent = master.agents.get(task.agentId());
+            Agent agent = master.agents().get(task.agentId());
             if (!task.isTerminal()) { // its resources go back to the agent as the task ends
-                master.record(task, master.masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
+                master.tasks().record(task, master.tasks().masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
                         TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
             }
             if (agent != null) {
@@ -162,23 +162,17 @@ final class DurableChanges {
             framework.completeTask(task);
         }
         for (AgentID agentId : agentsWithTasks) {
-            Agent agent = master.agents.get(agentId);
+            Agent agent = master.agents().get(agentId);
             if (agent != null && agent.isConnected()) {
                 master.outbox().toAgent(agentId, AgentEvent.shutdownFramework(framework.id()));
             }
         }
-        master.schedulerCalls().cancelFailoverTimer(framework.id());
         if (framework.isConnected()) {
             master.outbox().add(new Effect.CloseFrameworkStream(framework.id()));
         }
         framework.detach();
-        master.frameworks.remove(framework.id());
-        master.rememberRemoved(framework.id());
+        master.frameworks().forget(framework);
         master.operatorStreams.publish(() -> OperatorEvents.frameworkRemoved(framework.info()));
-        master.completedFrameworkViews.addLast(framework.view(List.of()));
-        while (master.completedFrameworkViews.size() > Master.MAX_COMPLETED_FRAMEWORKS) {
-            master.completedFrameworkViews.removeFirst();
-        }
         master.offers.allocateSoon();
     }
 }

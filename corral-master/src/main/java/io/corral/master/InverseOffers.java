@@ -33,7 +33,7 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
  *
  * <p>Threading: owned by the master's event loop; every method runs there.
  */
-final class InverseOffers {
+public final class InverseOffers {
     private final Master master;
     private final Map<OfferID, InverseOffer> outstanding = new LinkedHashMap<>();
     /** Frameworks' answers, by agent and framework, for the agent's current unavailability. */
@@ -47,16 +47,16 @@ final class InverseOffers {
 
     /** Sends an inverse offer to every connected framework with live tasks on a draining agent not asked yet. */
     void send() {
-        outstanding.values().removeIf(offer -> !master.frameworks.containsKey(offer.getFrameworkId()));
+        outstanding.values().removeIf(offer -> !master.frameworks().contains(offer.getFrameworkId()));
         Map<FrameworkID, List<InverseOffer>> batches = new LinkedHashMap<>();
-        for (Agent agent : master.agents.values()) {
+        for (Agent agent : master.agents().all()) {
             Optional<Unavailability> unavailability = master.maintenance().unavailability(agent.info());
             if (unavailability.isEmpty() || !agent.isConnected() || agent.isDeactivated()
                     || master.maintenance().isDown(agent.info())) {
                 continue;
             }
             for (FrameworkID frameworkId : frameworksWithLiveTasks(agent)) {
-                Framework framework = master.frameworks.get(frameworkId);
+                Framework framework = master.frameworks().get(frameworkId);
                 if (framework == null || !framework.isConnected() || !asked.add(Map.entry(agent.id(), frameworkId))) {
                     continue;
                 }
@@ -92,7 +92,7 @@ final class InverseOffers {
      * inverse offer. Every id must name an outstanding inverse offer of this framework, once; otherwise nothing is
      * recorded and the call is refused with Mesos's message (Mesos only logs it: see the compatibility notes).
      */
-    void answer(Framework framework, List<OfferID> offerIds, boolean accept) {
+    public void answer(Framework framework, List<OfferID> offerIds, boolean accept) {
         if (offerIds.isEmpty()) {
             throw Rejected.invalid("No inverse offers specified");
         }
@@ -133,7 +133,7 @@ final class InverseOffers {
                 continue;
             }
             outstanding.remove(offer.getId());
-            Framework framework = master.frameworks.get(offer.getFrameworkId());
+            Framework framework = master.frameworks().get(offer.getFrameworkId());
             if (framework != null && framework.isConnected()) {
                 master.outbox().toFramework(framework.id(), Event.newBuilder().setType(Event.Type.RESCIND_INVERSE_OFFER)
                         .setRescindInverseOffer(Event.RescindInverseOffer.newBuilder()

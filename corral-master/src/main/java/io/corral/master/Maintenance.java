@@ -79,7 +79,7 @@ public final class Maintenance {
             return MaintenanceView.NONE;
         }
         Map<MachineID, List<Agent>> agentsByMachine = new HashMap<>();
-        for (Agent agent : master.agents.values()) {
+        for (Agent agent : master.agents().all()) {
             machineOf(agent.info()).ifPresent(m -> agentsByMachine.computeIfAbsent(m, k -> new ArrayList<>())
                     .add(agent));
         }
@@ -158,14 +158,14 @@ public final class Maintenance {
     void apply(MaintenanceRecord next) {
         Map<AgentID, Optional<Unavailability>> before = new HashMap<>();
         Set<AgentID> wasDown = new HashSet<>();
-        for (Agent agent : master.agents.values()) {
+        for (Agent agent : master.agents().all()) {
             before.put(agent.id(), unavailability(agent.info()));
             if (isDown(agent.info())) {
                 wasDown.add(agent.id());
             }
         }
         take(next);
-        for (Agent agent : List.copyOf(master.agents.values())) {
+        for (Agent agent : List.copyOf(master.agents().all())) {
             if (!Objects.equals(before.get(agent.id()), unavailability(agent.info()))) {
                 master.offers.rescind(agent.offers(), true);
                 master.inverseOffers().rescind(agent.id());

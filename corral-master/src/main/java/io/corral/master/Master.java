@@ -5,37 +5,23 @@ import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.OperatorLink;
-import io.corral.master.state.Task;
-import io.corral.protocol.TaskStates;
-import io.corral.protocol.task.SideEffect;
-import io.corral.protocol.task.Transition;
 import io.corral.zookeeper.registry.RoleRecord;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Queue;
 import java.util.Random;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.AgentID;
-import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.MasterInfo;
-import org.apache.mesos.v1.Protos.TaskID;
-import org.apache.mesos.v1.Protos.TaskState;
-import org.apache.mesos.v1.Protos.TaskStatus;
-import org.apache.mesos.v1.scheduler.Protos.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * otherwise must run on the loop; none blocks. Timers come from the injected {@link Timers} and fire on the loop.
  *
  * <p>Calls from frameworks are handled by {@link SchedulerCalls} (ACCEPT by {@link Acceptance}, operation feedback
- * by {@link OperationCalls}), calls from agents by {@link AgentCalls}, operators' role settings by {@link RoleCalls},
+ * by {@link OperationCalls}), calls from agents by {@link Agents}, operators' role settings by {@link RoleCalls},
  * reservations by {@link ReservationCalls}, maintenance by {@link Maintenance} (with {@link InverseOffers}), agent
  * draining, deactivation and gone agents by {@link AgentModes}; all work on this state from the loop. Offers, decline
  * filters and allocation are their own domain, {@link Offers}; writes of an agent's registry document are serialized
@@ -67,10 +53,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Master implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Master.class);
-    /** Completed frameworks kept for /master/state (Mesos's --max_completed_frameworks is 50). */
-    static final int MAX_COMPLETED_FRAMEWORKS = 50;
-    /** Removed frameworks remembered so agents that come back with their tasks are told to shut them down. */
-    static final int MAX_REMEMBERED_REMOVALS = 10_000;
     /** How soon a change the master decided on its own is tried again after the registry refused it. */
     static final Duration RETRY_AFTER_REFUSED_WRITE = Duration.ofSeconds(1);
 
@@ -82,32 +64,23 @@ public final class Master implements AutoCloseable {
     private final Registry registry;
     private final long startMillis;
 
-    final Map<FrameworkID, Framework> frameworks = new LinkedHashMap<>();
-    final Map<AgentID, Agent> agents = new LinkedHashMap<>();
     /** The outstanding offers, decline filters and allocation cycles. */
     final Offers offers;
     /** Roles an operator gave a weight or quota, by name; every other role has weight 1 and no quota. */
     final Map<String, RoleRecord> roles = new java.util.TreeMap<>();
-    /** Completed frameworks as readers see them: frozen when they are removed. */
-    final Deque<FrameworkView> completedFrameworkViews = new ArrayDeque<>();
-    /** Ids of frameworks removed in this term (the latest {@link #MAX_REMEMBERED_REMOVALS}), oldest first. */
-    private final Set<FrameworkID> removedFrameworks = new java.util.LinkedHashSet<>();
     private volatile MasterView published;
     private final AtomicBoolean publishPending = new AtomicBoolean();
     private final Queue<CompletableFuture<MasterView>> viewWaiters = new ConcurrentLinkedQueue<>();
-    private MasterCounts.TaskCounters taskCounters = MasterCounts.TaskCounters.NONE;
-    private MasterCounts.AgentCounters agentCounters = MasterCounts.AgentCounters.NONE;
     /** While the ZooKeeper connection is suspended the master may no longer lead: it decides nothing. */
     private boolean paused;
-    /** Frameworks whose removal is being written to the registry. */
-    private final Set<FrameworkID> pendingRemovals = new HashSet<>();
     private Timers.Cancellable pingTimer;
     /** What the current event decided to send; carried out by {@link #streams} after the event. */
     private final Outbox outbox = new Outbox();
     private final Streams streams;
 
-    private final SchedulerCalls schedulerCalls;
-    private final AgentCalls agentCalls;
+    private final Frameworks frameworks;
+    private final Tasks tasks;
+    private final Agents agents;
     private final RoleCalls roleCalls;
     private final AgentWrites agentWrites;
     private final ReservationCalls reservationCalls;
@@ -133,8 +106,9 @@ public final class Master implements AutoCloseable {
         this.ids = new MasterIds(info.getId());
         this.startMillis = timers.nowMillis();
         this.offers = new Offers(this, allocator, random, allocationTimes);
-        this.schedulerCalls = new SchedulerCalls(this);
-        this.agentCalls = new AgentCalls(this);
+        this.frameworks = new Frameworks(this);
+        this.tasks = new Tasks(this);
+        this.agents = new Agents(this);
         this.roleCalls = new RoleCalls(this);
         this.agentWrites = new AgentWrites(this);
         this.reservationCalls = new ReservationCalls(this);
@@ -177,15 +151,21 @@ public final class Master implements AutoCloseable {
     public void updateConfig(MasterConfig config) {
         this.config = config;
     }
-    public SchedulerCalls schedulerCalls() { return schedulerCalls; }
-    public AgentCalls agentCalls() { return agentCalls; }
+    /** The frameworks domain: every framework known, and the decisions of a framework's life. */
+    public Frameworks frameworks() { return frameworks; }
+    /** The tasks domain: status records, kills, acknowledgements, reconciliation. */
+    public Tasks tasks() { return tasks; }
+    /** The agents domain: every agent known, registrations, status updates, unreachable agents. */
+    public Agents agents() { return agents; }
     public RoleCalls roleCalls() { return roleCalls; }
     AgentWrites agentWrites() { return agentWrites; }
     public ReservationCalls reservationCalls() { return reservationCalls; }
-    OperationCalls operationCalls() { return operationCalls; }
+    public OperationCalls operationCalls() { return operationCalls; }
     public Maintenance maintenance() { return maintenance; }
     public AgentModes agentModes() { return agentModes; }
-    InverseOffers inverseOffers() { return inverseOffers; }
+    public InverseOffers inverseOffers() { return inverseOffers; }
+    /** The offers domain: outstanding offers, decline filters, allocation, and the answers ACCEPT and DECLINE. */
+    public Offers offers() { return offers; }
     public long startMillis() { return startMillis; }
     /** This term's clock and timers; timers fire on the loop (e.g. SET_LOGGING_LEVEL's revert). */
     public Timers timers() { return timers; }
@@ -195,8 +175,6 @@ public final class Master implements AutoCloseable {
     /** The open streams; only the HTTP room's news of a stream that ended reaches them directly. */
     Streams streams() { return streams; }
 
-    public Collection<Framework> frameworks() { return frameworks.values(); }
-    public Collection<Agent> agents() { return agents.values(); }
     public int outstandingOffers() { return offers.size(); }
     Map<String, RoleRecord> roles() { return roles; }
 
@@ -215,47 +193,6 @@ public final class Master implements AutoCloseable {
     }
 
     // ---- tasks and status updates ----
-
-    /**
-     * Records a task's new status as the shared table allows ({@link Task#apply}) and carries out what the change
-     * obliges the master to do: give the task's resources back to its agent (if booked there) and count it once when
-     * it ends. Telling the framework is the caller's: it knows whether the status came from the agent (always relayed,
-     * so the agent stops resending) or from the master. A change the table rejects changes nothing and is logged.
-     */
-    Transition record(Task task, TaskStatus status) {
-        Transition transition = task.apply(status);
-        if (!transition.isAccepted()) {
-            LOG.warn("Task {} of framework {}: {} ignored: {}", task.id().getValue(), task.frameworkId().getValue(),
-                    status.getState(), transition);
-            return transition;
-        }
-        if (transition.has(SideEffect.RELEASE_RESOURCES)) {
-            Agent agent = agents.get(task.agentId());
-            if (agent != null && agent.task(task.frameworkId(), task.id()) == task) {
-                agent.releaseTaskResources(task);
-                offers.allocateSoon();
-            }
-        }
-        if (transition.has(SideEffect.COUNT_TERMINAL)) {
-            taskCounters = taskCounters.counted(task.state());
-            Agent agent = agents.get(task.agentId());
-            if (agent != null) {
-                agentModes.taskEnded(agent); // a draining agent may be drained now
-            }
-        }
-        if (!transition.isRepeat()) {
-            operatorStreams.publish(() -> OperatorEvents.taskUpdated(task, status));
-        }
-        return transition;
-    }
-
-    void countRegistration(boolean reregistration) {
-        agentCounters = reregistration ? agentCounters.reregistered() : agentCounters.registered();
-    }
-
-    void countRemoval() {
-        agentCounters = agentCounters.removed();
-    }
 
     // ---- the published view ----
 
@@ -308,102 +245,15 @@ public final class Master implements AutoCloseable {
         MasterView view = new MasterView(published == null ? 1 : published.version() + 1,
                 loop.startedEvents(), // this event included: the view is current until another one starts
                 info, startMillis,
-                agents.values().stream().map(Agent::view).toList(),
-                frameworks.values().stream().map(f -> f.view(offers.heldBy(f))).toList(),
-                List.copyOf(completedFrameworkViews), List.copyOf(roles.values()),
-                taskCounters, agentCounters, offers.size(), loop.pendingEvents(), offers.allocationRuns(),
+                agents.all().stream().map(Agent::view).toList(),
+                frameworks.all().stream().map(f -> f.view(offers.heldBy(f))).toList(),
+                frameworks.completed(), List.copyOf(roles.values()),
+                tasks.counters(), agents.counters(), offers.size(), loop.pendingEvents(), offers.allocationRuns(),
                 offers.activeFilters(), offers.isAllocationPending(), maintenance.view());
         published = view;
         for (CompletableFuture<MasterView> waiter; (waiter = viewWaiters.poll()) != null; ) {
             waiter.complete(view);
         }
-    }
-
-    /** Remembers that {@code frameworkId} was removed for good. */
-    void rememberRemoved(FrameworkID frameworkId) {
-        removedFrameworks.add(frameworkId);
-        if (removedFrameworks.size() > MAX_REMEMBERED_REMOVALS) {
-            removedFrameworks.remove(removedFrameworks.iterator().next());
-        }
-    }
-
-    boolean wasRemoved(FrameworkID frameworkId) {
-        return removedFrameworks.contains(frameworkId);
-    }
-
-    void addTask(Framework framework, Agent agent, Task task) {
-        framework.addTask(task);
-        agent.addTask(task);
-    }
-
-    /** Forwards an update to its framework, if connected; an update with a uuid keeps coming until acknowledged. */
-    void forwardUpdate(Framework framework, TaskStatus status) {
-        if (framework == null || !framework.isConnected()) {
-            return;
-        }
-        TaskState visible = TaskStates.visibleTo(status.getState(), framework.isPartitionAware());
-        TaskStatus shown = visible == status.getState() ? status : status.toBuilder().setState(visible).build();
-        outbox.toFramework(framework.id(), Event.newBuilder().setType(Event.Type.UPDATE)
-                .setUpdate(Event.Update.newBuilder().setStatus(shown)).build());
-    }
-
-    /**
-     * An update the master itself generates (invalid launch, reconciliation): no uuid, never acknowledged.
-     * {@code reason}, {@code agentId} and {@code message} may be null.
-     */
-    TaskStatus masterStatus(TaskID taskId, AgentID agentId, TaskState state, TaskStatus.Reason reason,
-                            String message) {
-        TaskStatus.Builder status = TaskStatus.newBuilder()
-                .setTaskId(taskId)
-                .setState(state)
-                .setSource(TaskStatus.Source.SOURCE_MASTER)
-                .setTimestamp(timers.nowMillis() / 1000.0);
-        if (reason != null) {
-            status.setReason(reason);
-        }
-        if (agentId != null) {
-            status.setAgentId(agentId);
-        }
-        if (message != null) {
-            status.setMessage(message);
-        }
-        return status.build();
-    }
-
-    /** Forgets a task whose terminal update the framework acknowledged (or that can no longer run). */
-    void completeTask(Framework framework, Task task) {
-        Agent agent = agents.get(task.agentId());
-        if (agent != null && agent.removeTask(task) && !task.isTerminal()) {
-            agent.releaseTaskResources(task);
-        }
-        if (framework != null) {
-            framework.completeTask(task);
-        }
-    }
-
-    // ---- frameworks ----
-
-    /**
-     * Decides to remove {@code framework} for good and commits it ({@link DurableChanges} applies the removal). When
-     * the registry refuses, nothing is removed: the returned future fails (a TEARDOWN answers 503), and a removal the
-     * master decided on its own (a failover timeout) is tried again a second later while it still applies.
-     */
-    CompletableFuture<Void> removeFramework(Framework framework, String why) {
-        if (!pendingRemovals.add(framework.id())) {
-            return CompletableFuture.completedFuture(null); // already on its way
-        }
-        CompletableFuture<Void> removed = commit(new DurableChange.FrameworkRemoved(framework.id(), why), () -> {});
-        removed.whenComplete((ok, failure) -> {
-            pendingRemovals.remove(framework.id());
-            if (failure != null && !framework.isConnected() && frameworks.get(framework.id()) == framework) {
-                timers.schedule(RETRY_AFTER_REFUSED_WRITE, () -> {
-                    if (!framework.isConnected() && frameworks.get(framework.id()) == framework) {
-                        removeFramework(framework, why);
-                    }
-                });
-            }
-        });
-        return removed;
     }
 
     // ---- durable changes ----
@@ -459,12 +309,12 @@ public final class Master implements AutoCloseable {
     private void schedulePings() {
         pingTimer = timers.schedule(config.agentPingInterval(), () -> {
             long now = timers.nowMillis();
-            for (Agent agent : List.copyOf(agents.values())) {
+            for (Agent agent : List.copyOf(agents.all())) {
                 if (agent.isUnreachable() || agent.isRecovered()) {
                     continue; // a recovered agent has agent_reregister_timeout to come back
                 }
                 if (now - agent.lastHeardMillis() >= config.agentSilenceLimit().toMillis() && !paused) {
-                    agentCalls.markUnreachable(agent, "no PONG for " + config.agentSilenceLimit().toSeconds() + "s");
+                    agents.markUnreachable(agent, "no PONG for " + config.agentSilenceLimit().toSeconds() + "s");
                 } else if (agent.isConnected()) {
                     outbox.toAgent(agent.id(), AgentEvent.ping());
                 }
@@ -482,9 +332,9 @@ public final class Master implements AutoCloseable {
             if (pingTimer != null) {
                 pingTimer.cancel();
             }
-            schedulerCalls.cancelFailoverTimers();
-            frameworks.values().forEach(Framework::detach);
-            agents.values().forEach(Agent::detach);
+            frameworks.cancelFailoverTimers();
+            frameworks.all().forEach(Framework::detach);
+            agents.all().forEach(Agent::detach);
             streams.closeAll();
             return null;
         }).join();

@@ -325,12 +325,12 @@ public final class MasterServer implements AutoCloseable {
 
             @Override
             public void appeared(String agentId, String address) {
-                master.execute(() -> master.agentCalls().presenceBack(agentId));
+                master.execute(() -> master.agents().presenceBack(agentId));
             }
 
             @Override
             public void disappeared(String agentId) {
-                master.execute(() -> master.agentCalls().presenceLost(agentId));
+                master.execute(() -> master.agents().presenceLost(agentId));
             }
         });
         presence.start();

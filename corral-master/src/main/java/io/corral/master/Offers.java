@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +22,15 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.Filters;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.OfferID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
 import org.apache.mesos.v1.Protos.URL;
+import org.apache.mesos.v1.scheduler.Protos.Call;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,8 +46,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threading: owned by the master's event loop, like every class of the master's state.
  */
-final class Offers {
+public final class Offers {
     private static final Logger LOG = LoggerFactory.getLogger(Offers.class);
+    private static final double DEFAULT_REFUSE_SECONDS = 5.0;
+    private static final double MAX_REFUSE_SECONDS = 365 * 24 * 3600.0;
 
     private final Master master;
     private final Allocator allocator;
@@ -164,7 +172,7 @@ final class Offers {
      */
     AllocationInput allocationInput() {
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
-        for (Agent agent : master.agents.values()) {
+        for (Agent agent : master.agents().all()) {
             // An agent whose registry document is being written may be about to change its total (a reservation):
             // offered now, its offers could hold resources the new total no longer has. AgentWrites allocates again
             // once its writes are done.
@@ -176,7 +184,7 @@ final class Offers {
         }
         List<AllocationInput.FrameworkDemand> demands = new ArrayList<>();
         List<AllocationInput.RoleHolding> idle = new ArrayList<>();
-        for (Framework framework : master.frameworks.values()) {
+        for (Framework framework : master.frameworks().all()) {
             boolean refinement = framework.hasCapability(FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
             boolean gpus = framework.hasCapability(FrameworkInfo.Capability.Type.GPU_RESOURCES);
             for (String role : framework.roles()) {
@@ -212,8 +220,8 @@ final class Offers {
     }
 
     private Offer createOffer(OfferProposal proposal) {
-        Agent agent = master.agents.get(AgentID.newBuilder().setValue(proposal.agentId()).build());
-        Framework framework = master.frameworks.get(FrameworkID.newBuilder().setValue(proposal.frameworkId()).build());
+        Agent agent = master.agents().get(AgentID.newBuilder().setValue(proposal.agentId()).build());
+        Framework framework = master.frameworks().get(FrameworkID.newBuilder().setValue(proposal.frameworkId()).build());
         org.apache.mesos.v1.Protos.Offer proto = org.apache.mesos.v1.Protos.Offer.newBuilder()
                 .setId(master.ids().nextOffer())
                 .setFrameworkId(framework.id())
@@ -280,11 +288,11 @@ final class Offers {
      */
     void remove(Offer offer, boolean notify, Duration refuse) {
         offers.remove(offer.id());
-        Agent agent = master.agents.get(offer.agentId());
+        Agent agent = master.agents().get(offer.agentId());
         if (agent != null) {
             agent.removeOffer(offer);
         }
-        Framework framework = master.frameworks.get(offer.frameworkId());
+        Framework framework = master.frameworks().get(offer.frameworkId());
         if (framework != null) {
             framework.offers().remove(offer.id());
             if (notify && framework.isConnected()) {
@@ -311,5 +319,90 @@ final class Offers {
                 remove(offer, notify, Duration.ZERO);
             }
         }
+    }
+
+    // ---- the framework's answers: DECLINE and ACCEPT ----
+
+    /** DECLINE: the offers go back, and the agents are filtered from the framework for {@code refuse_seconds}. */
+    public void decline(Framework framework, List<OfferID> offerIds, Filters filters) {
+        Duration refuse = refuseDuration(filters);
+        for (OfferID offerId : offerIds) {
+            Offer offer = get(offerId);
+            if (offer != null && offer.frameworkId().equals(framework.id())) {
+                remove(offer, false, refuse);
+            }
+        }
+    }
+
+    /**
+     * ACCEPT: the operations are carried out on the offers' resources ({@link Acceptance}); unused resources count
+     * as declined. Invalid offers fail every task the ACCEPT would launch, as in Mesos.
+     */
+    public void accept(Framework framework, Call.Accept accept) {
+        List<Offer> used = new ArrayList<>();
+        String invalid = takeOffers(framework, accept.getOfferIdsList(), used);
+        if (invalid != null) {
+            for (Offer offer : used) {
+                remove(offer, false, Duration.ZERO);
+            }
+            TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
+            for (TaskInfo task : launchedTasks(accept)) {
+                master.tasks().forwardUpdate(framework, master.tasks().masterStatus(task.getTaskId(), task.getAgentId(), state,
+                        TaskStatus.Reason.REASON_INVALID_OFFERS, invalid));
+            }
+            return;
+        }
+        Agent agent = master.agents().get(used.get(0).agentId());
+        for (Offer offer : used) {
+            withdraw(offer, framework);
+        }
+        new Acceptance(master, framework, agent, used, accept.getOperationsList(),
+                refuseDuration(accept.getFilters())).run();
+    }
+
+    /** Validates and collects the offers of an ACCEPT; returns Mesos's message when any is invalid. */
+    private String takeOffers(Framework framework, List<OfferID> offerIds, List<Offer> into) {
+        if (offerIds.isEmpty()) {
+            return "No offers specified";
+        }
+        Set<OfferID> seen = new HashSet<>();
+        String invalid = null;
+        for (OfferID offerId : offerIds) {
+            Offer offer = get(offerId);
+            if (!seen.add(offerId)) {
+                invalid = "Offers contain duplicates";
+            } else if (offer == null || !offer.frameworkId().equals(framework.id())) {
+                invalid = "Offer " + offerId.getValue() + " is no longer valid";
+            } else {
+                if (!into.isEmpty() && !into.get(0).agentId().equals(offer.agentId())) {
+                    invalid = "Aggregated offers must belong to one single agent";
+                } else if (!into.isEmpty() && !into.get(0).role().equals(offer.role())) {
+                    invalid = "Aggregated offers must be allocated to the same role";
+                }
+                into.add(offer);
+            }
+        }
+        return invalid;
+    }
+
+    private static List<TaskInfo> launchedTasks(Call.Accept accept) {
+        List<TaskInfo> tasks = new ArrayList<>();
+        for (org.apache.mesos.v1.Protos.Offer.Operation operation : accept.getOperationsList()) {
+            switch (operation.getType()) {
+                case LAUNCH -> tasks.addAll(operation.getLaunch().getTaskInfosList());
+                case LAUNCH_GROUP -> tasks.addAll(operation.getLaunchGroup().getTaskGroup().getTasksList());
+                default -> { }
+            }
+        }
+        return tasks;
+    }
+
+    private static Duration refuseDuration(Filters filters) {
+        double seconds = filters.hasRefuseSeconds() ? filters.getRefuseSeconds() : DEFAULT_REFUSE_SECONDS;
+        if (seconds < 0) {
+            seconds = DEFAULT_REFUSE_SECONDS;
+        }
+        seconds = Math.min(seconds, MAX_REFUSE_SECONDS);
+        return Duration.ofMillis((long) (seconds * 1000));
     }
 }

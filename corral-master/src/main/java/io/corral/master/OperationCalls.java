@@ -17,7 +17,7 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
  *
  * <p>Threading: every method runs on the master's event loop.
  */
-final class OperationCalls {
+public final class OperationCalls {
     private final Master master;
 
     OperationCalls(Master master) {
@@ -25,7 +25,7 @@ final class OperationCalls {
     }
 
     /** Validated as Mesos does; the operation needs no reconciliation after it. */
-    void acknowledge(Framework framework, Call.AcknowledgeOperationStatus ack) {
+    public void acknowledge(Framework framework, Call.AcknowledgeOperationStatus ack) {
         if (!ack.hasOperationId() || ack.getOperationId().getValue().isEmpty()) {
             throw Rejected.invalid("Expecting 'acknowledge_operation_status.operation_id' to be present");
         }
@@ -40,7 +40,7 @@ final class OperationCalls {
      * framework; else, for each one asked about, its latest status, or what the master can say without it:
      * OPERATION_UNREACHABLE on an unreachable agent, OPERATION_UNKNOWN otherwise.
      */
-    void reconcile(Framework framework, Call.ReconcileOperations reconcile) {
+    public void reconcile(Framework framework, Call.ReconcileOperations reconcile) {
         if (reconcile.getOperationsCount() == 0) {
             framework.operations().values().forEach(status -> send(framework, status));
             return;
@@ -53,7 +53,7 @@ final class OperationCalls {
     }
 
     private OperationStatus unknown(OperationID id, AgentID agentId) {
-        Agent agent = agentId == null ? null : master.agents.get(agentId);
+        Agent agent = agentId == null ? null : master.agents().get(agentId);
         OperationStatus.Builder status = OperationStatus.newBuilder().setOperationId(id)
                 .setState(agent != null && agent.isUnreachable() ? OperationState.OPERATION_UNREACHABLE
                         : OperationState.OPERATION_UNKNOWN)

@@ -80,7 +80,7 @@ public final class ReservationCalls {
 
     /** At the agent's turn: the operation on what is free now, as the agent's new record. */
     private DurableChange decide(Agent agent, String what, Operation operation) {
-        if (master.agents.get(agent.id()) != agent || !agent.isConnected()
+        if (master.agents().get(agent.id()) != agent || !agent.isConnected()
                 || master.agentModes().isGone(agent.id())) {
             throw Rejected.conflict("Agent " + agent.id().getValue() + " is no longer registered; retry");
         }
@@ -103,7 +103,7 @@ public final class ReservationCalls {
     }
 
     private Agent registered(AgentID agentId) {
-        Agent agent = agentId == null ? null : master.agents.get(agentId);
+        Agent agent = agentId == null ? null : master.agents().get(agentId);
         if (agent == null || agent.isUnreachable()) {
             throw Rejected.invalid("No agent found with specified ID");
         }

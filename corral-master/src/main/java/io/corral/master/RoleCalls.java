@@ -77,7 +77,7 @@ public final class RoleCalls {
                 guaranteed += RoleSettings.policy(role).guarantees().scalar(resource);
             }
             double capacity = 0;
-            for (Agent agent : master.agents.values()) {
+            for (Agent agent : master.agents().all()) {
                 if (!agent.isUnreachable()) {
                     capacity += agent.total().scalar(resource);
                 }

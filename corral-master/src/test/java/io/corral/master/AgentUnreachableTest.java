@@ -60,12 +60,12 @@ class AgentUnreachableTest {
                         .setType(org.apache.mesos.v1.Protos.Offer.Operation.Type.LAUNCH)
                         .setLaunch(org.apache.mesos.v1.Protos.Offer.Operation.Launch.newBuilder().addTaskInfos(task)))
                 .build();
-        fixture.run(() -> fixture.master.schedulerCalls().accept(
-                fixture.master.frameworks.get(frameworkId), accept));
+        fixture.run(() -> fixture.master.offers().accept(
+                fixture.master.frameworks().get(frameworkId), accept));
         assertThat(agentLink.agentEvents(AgentEvent.Type.LAUNCH)).hasSize(1);
         TaskStatus running = TaskStatus.newBuilder().setTaskId(task.getTaskId()).setState(TaskState.TASK_RUNNING)
                 .setAgentId(agentId).setUuid(com.google.protobuf.ByteString.copyFrom(new byte[16])).build();
-        fixture.run(() -> fixture.master.agentCalls().update(fixture.master.agents.get(agentId),
+        fixture.run(() -> fixture.master.agents().update(fixture.master.agents().get(agentId),
                 new AgentCall.Update(frameworkId, running)));
         return new Running(frameworkId, agentId, task, frameworkLink, agentLink, info.setId(frameworkId).build());
     }
@@ -90,7 +90,7 @@ class AgentUnreachableTest {
         assertThat(unreachable.hasUuid()).isFalse();
         assertThat(unreachable.hasUnreachableTime()).isTrue();
         assertThat(r.agent().open).as("the agent's stream is closed").isFalse();
-        assertThat(fixture.onLoop(() -> fixture.master.agents.get(r.agentId()).isUnreachable())).isTrue();
+        assertThat(fixture.onLoop(() -> fixture.master.agents().get(r.agentId()).isUnreachable())).isTrue();
         assertThat(r.framework().schedulerEvents(Event.Type.FAILURE)).as("FAILURE tells the agent was lost")
                 .singleElement().satisfies(e -> {
                     assertThat(e.getFailure().getAgentId()).isEqualTo(r.agentId());
@@ -110,7 +110,7 @@ class AgentUnreachableTest {
         Running r = runningTask(true);
         for (int i = 0; i < 10; i++) {
             fixture.advance(Duration.ofSeconds(15));
-            fixture.run(() -> fixture.master.agentCalls().heard(fixture.master.agents.get(r.agentId())));
+            fixture.run(() -> fixture.master.agents().heard(fixture.master.agents().get(r.agentId())));
         }
         assertThat(updates(r.framework())).extracting(TaskStatus::getState).containsExactly(TaskState.TASK_RUNNING);
     }
@@ -131,14 +131,14 @@ class AgentUnreachableTest {
         assertThat(back.getState()).isEqualTo(TaskState.TASK_RUNNING);
         assertThat(back.getReason()).isEqualTo(TaskStatus.Reason.REASON_AGENT_REREGISTERED);
         assertThat(newLink.agentEvents(AgentEvent.Type.KILL)).as("nothing is killed").isEmpty();
-        assertThat(fixture.onLoop(() -> fixture.master.agents.get(r.agentId()).isUnreachable())).isFalse();
+        assertThat(fixture.onLoop(() -> fixture.master.agents().get(r.agentId()).isUnreachable())).isFalse();
     }
 
     @Test
     void aKillAskedWhileTheAgentWasAwayIsSentWhenItComesBack() {
         Running r = runningTask(true);
         fixture.advance(Duration.ofSeconds(75));
-        fixture.run(() -> fixture.master.schedulerCalls().kill(fixture.master.frameworks.get(r.frameworkId()),
+        fixture.run(() -> fixture.master.tasks().kill(fixture.master.frameworks().get(r.frameworkId()),
                 Call.Kill.newBuilder().setTaskId(r.task().getTaskId()).build()));
 
         TaskStatus stillRunning = TaskStatus.newBuilder().setTaskId(r.task().getTaskId())
@@ -156,8 +156,8 @@ class AgentUnreachableTest {
     void aFrameworkTornDownWhileTheAgentWasAwayIsShutDownThereNotRevived() {
         Running r = runningTask(true);
         fixture.advance(Duration.ofSeconds(75));
-        fixture.onLoop(() -> fixture.master.schedulerCalls().teardown(
-                fixture.master.frameworks.get(r.frameworkId()))).join();
+        fixture.onLoop(() -> fixture.master.frameworks().teardown(
+                fixture.master.frameworks().get(r.frameworkId()))).join();
 
         TaskStatus stillRunning = TaskStatus.newBuilder().setTaskId(r.task().getTaskId())
                 .setState(TaskState.TASK_RUNNING).setAgentId(r.agentId()).build();
@@ -168,8 +168,8 @@ class AgentUnreachableTest {
 
         assertThat(newLink.agentEvents(AgentEvent.Type.SHUTDOWN_FRAMEWORK)).singleElement().satisfies(e ->
                 assertThat(e.shutdownFramework().frameworkId()).isEqualTo(r.frameworkId()));
-        assertThat(fixture.onLoop(() -> fixture.master.frameworks.containsKey(r.frameworkId()))).isFalse();
-        assertThat(fixture.onLoop(() -> fixture.master.agents.get(r.agentId()).used().isEmpty())).isTrue();
+        assertThat(fixture.onLoop(() -> fixture.master.frameworks().contains(r.frameworkId()))).isFalse();
+        assertThat(fixture.onLoop(() -> fixture.master.agents().get(r.agentId()).used().isEmpty())).isTrue();
     }
 
     @Test
@@ -178,12 +178,12 @@ class AgentUnreachableTest {
         TaskStatus finished = TaskStatus.newBuilder().setTaskId(r.task().getTaskId())
                 .setState(TaskState.TASK_FINISHED).setAgentId(r.agentId())
                 .setUuid(com.google.protobuf.ByteString.copyFrom(new byte[16])).build();
-        fixture.run(() -> fixture.master.agentCalls().update(fixture.master.agents.get(r.agentId()),
+        fixture.run(() -> fixture.master.agents().update(fixture.master.agents().get(r.agentId()),
                 new AgentCall.Update(r.frameworkId(), finished)));
 
         fixture.onLoop(() -> fixture.master.agentModes().markGone(r.agentId())).join();
 
-        var framework = fixture.master.frameworks.get(r.frameworkId());
+        var framework = fixture.master.frameworks().get(r.frameworkId());
         assertThat(fixture.onLoop(() -> framework.tasks().containsKey(r.task().getTaskId())))
                 .as("no task left on an agent the master no longer lists").isFalse();
         assertThat(fixture.onLoop(() -> framework.completedTasks().stream().map(t -> t.id()).toList()))

@@ -127,7 +127,7 @@ class AllocatorFiguresTest {
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
                         .setLaunch(Offer.Operation.Launch.newBuilder().addTaskInfos(task)))
                 .build();
-        fixture.run(() -> fixture.master.schedulerCalls().accept(fixture.master.frameworks.get(frameworkId), accept));
+        fixture.run(() -> fixture.master.offers().accept(fixture.master.frameworks().get(frameworkId), accept));
     }
 
 }

@@ -106,7 +106,7 @@ class BadInputRegressionTest {
     void subscribeWithAFrameworkIdMesosRefusesIs400(String id, String message) {
         FrameworkInfo info = MasterFixture.frameworkInfo(60).toBuilder().setId(FrameworkID.newBuilder().setValue(id))
                 .build();
-        assertRejected(() -> fixture.onLoop(() -> fixture.master.schedulerCalls().subscribe(subscribe(info),
+        assertRejected(() -> fixture.onLoop(() -> fixture.master.frameworks().subscribe(subscribe(info),
                 frameworkId -> new RecordingLink())), Rejected.Reason.INVALID, message);
         assertThat(fixture.registry.frameworks).isEmpty();
     }
@@ -130,7 +130,7 @@ class BadInputRegressionTest {
     })
     void subscribeWithAFailoverTimeoutMesosCannotHoldIs400(double timeout, String message) {
         FrameworkInfo info = MasterFixture.frameworkInfo(timeout);
-        assertRejected(() -> fixture.onLoop(() -> fixture.master.schedulerCalls().subscribe(subscribe(info),
+        assertRejected(() -> fixture.onLoop(() -> fixture.master.frameworks().subscribe(subscribe(info),
                 frameworkId -> new RecordingLink())), Rejected.Reason.INVALID, message);
     }
 
@@ -279,7 +279,7 @@ class BadInputRegressionTest {
         TaskStatus status = status("t1", agentId, TaskState.TASK_RUNNING).toBuilder()
                 .setUuid(ByteString.copyFrom(new byte[15])).build();
         assertRejected(() -> fixture.onLoop(() -> {
-            fixture.master.agentCalls().update(fixture.master.agents.get(agentId),
+            fixture.master.agents().update(fixture.master.agents().get(agentId),
                     new AgentCall.Update(FrameworkID.newBuilder().setValue("f1").build(), status));
             return null;
         }), Rejected.Reason.INVALID, "Expecting 'update.status.uuid' to be a UUID (16 bytes)");
@@ -295,17 +295,17 @@ class BadInputRegressionTest {
 
     private void finish(AgentID agentId, FrameworkID frameworkId) {
         TaskStatus finished = status("t1", agentId, TaskState.TASK_FINISHED);
-        fixture.run(() -> fixture.master.agentCalls().update(fixture.master.agents.get(agentId),
+        fixture.run(() -> fixture.master.agents().update(fixture.master.agents().get(agentId),
                 new AgentCall.Update(frameworkId, finished)));
     }
 
     private void launch(FrameworkID frameworkId, Offer offer, TaskInfo task) {
-        fixture.run(() -> fixture.master.schedulerCalls().accept(fixture.master.frameworks.get(frameworkId),
+        fixture.run(() -> fixture.master.offers().accept(fixture.master.frameworks().get(frameworkId),
                 accept(offer, task)));
     }
 
     private Object register(AgentInfo info, List<AgentCall.RunningTask> tasks, List<FrameworkInfo> frameworks) {
-        return fixture.onLoop(() -> fixture.master.agentCalls().register(new AgentCall.Register(
+        return fixture.onLoop(() -> fixture.master.agents().register(new AgentCall.Register(
                 io.corral.protocol.agent.AgentProtocol.VERSION, info, tasks, frameworks), id -> new RecordingLink()))
                 .join();
     }
@@ -315,11 +315,11 @@ class BadInputRegressionTest {
     }
 
     private Agent agent(AgentID id) {
-        return onLoop(() -> fixture.master.agents.get(id));
+        return onLoop(() -> fixture.master.agents().get(id));
     }
 
     private io.corral.master.state.Framework framework(FrameworkID id) {
-        return onLoop(() -> fixture.master.frameworks.get(id));
+        return onLoop(() -> fixture.master.frameworks().get(id));
     }
 
     private <T> T onLoop(Supplier<T> read) {

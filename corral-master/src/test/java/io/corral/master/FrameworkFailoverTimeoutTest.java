@@ -41,11 +41,11 @@ class FrameworkFailoverTimeoutTest {
 
     private void disconnect(FrameworkID id, RecordingLink link) {
         link.open = false;
-        fixture.run(() -> master.schedulerCalls().streamClosed(id, link));
+        fixture.run(() -> master.frameworks().streamClosed(id, link));
     }
 
     private boolean known(FrameworkID id) {
-        return onLoop(() -> master.frameworks().stream().anyMatch(f -> f.id().equals(id)));
+        return onLoop(() -> master.frameworks().all().stream().anyMatch(f -> f.id().equals(id)));
     }
 
     private static FrameworkInfo info(double failoverTimeoutSeconds) {

@@ -119,7 +119,7 @@ class MaintenanceAllocationTest {
         assertThat(view.agents().get(1).drain()).contains(drained);
         Throwable down = catchThrowable(() -> fixture.registerAgent(a1, List.of(), List.of(), new RecordingLink()));
         assertThat(cause(down)).hasMessageContaining("is DOWN for maintenance");
-        Throwable spoofed = catchThrowable(() -> fixture.onLoop(() -> master.agentCalls().register(
+        Throwable spoofed = catchThrowable(() -> fixture.onLoop(() -> master.agents().register(
                 new AgentCall.Register(AgentProtocol.VERSION, a3, List.of(), List.of()), id -> new RecordingLink()))
                 .join());
         assertThat(cause(spoofed)).hasMessageContaining("has been marked gone");

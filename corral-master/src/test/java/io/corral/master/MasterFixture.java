@@ -114,14 +114,14 @@ final class MasterFixture implements AutoCloseable {
         if (info.hasId()) {
             call.setFrameworkId(info.getId());
         }
-        onLoop(() -> master.schedulerCalls().subscribe(call.build(), id -> link)).join(); // durable, then SUBSCRIBED
+        onLoop(() -> master.frameworks().subscribe(call.build(), id -> link)).join(); // durable, then SUBSCRIBED
         Event subscribed = link.schedulerEvents(Event.Type.SUBSCRIBED).get(0);
         return subscribed.getSubscribed().getFrameworkId();
     }
 
     AgentID registerAgent(AgentInfo info, List<AgentCall.RunningTask> tasks, List<FrameworkInfo> frameworks,
                           RecordingLink link) {
-        onLoop(() -> master.agentCalls().register(new AgentCall.Register(AgentProtocol.VERSION, info, tasks,
+        onLoop(() -> master.agents().register(new AgentCall.Register(AgentProtocol.VERSION, info, tasks,
                 frameworks), agentId -> link)).join(); // durable, then REGISTERED
         List<AgentEvent> registered = link.agentEvents(AgentEvent.Type.REGISTERED);
         assertThat(registered).isNotEmpty();

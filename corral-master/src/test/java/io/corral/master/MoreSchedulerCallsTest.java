@@ -38,12 +38,9 @@ class MoreSchedulerCallsTest {
         fixture.close();
     }
 
-    private SchedulerCalls calls() {
-        return fixture.master.schedulerCalls();
-    }
 
     private io.corral.master.state.Framework framework() {
-        return fixture.master.frameworks.get(frameworkId);
+        return fixture.master.frameworks().get(frameworkId);
     }
 
     private FrameworkInfo info() {
@@ -52,16 +49,16 @@ class MoreSchedulerCallsTest {
 
     @Test
     void updateFrameworkChangesTheInfoDurablyAndRefusesWhatMesosRefuses() {
-        fixture.onLoop(() -> calls().updateFramework(framework(), Call.UpdateFramework.newBuilder()
+        fixture.onLoop(() -> fixture.master.frameworks().updateFramework(framework(), Call.UpdateFramework.newBuilder()
                 .setFrameworkInfo(info().toBuilder().setName("renamed").setFailoverTimeout(120)).build())).join();
 
         assertThat(info().getName()).isEqualTo("renamed");
         assertThat(fixture.registry.frameworks.get(frameworkId.getValue()).info().getFailoverTimeout())
                 .isEqualTo(120.0);
-        assertThatThrownBy(() -> fixture.onLoop(() -> calls().updateFramework(framework(),
+        assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.frameworks().updateFramework(framework(),
                 Call.UpdateFramework.newBuilder().setFrameworkInfo(info().toBuilder().setUser("root")).build())))
                 .cause().isInstanceOf(Rejected.class).hasMessageContaining("'FrameworkInfo.user' is unsupported");
-        assertThatThrownBy(() -> fixture.onLoop(() -> calls().updateFramework(framework(),
+        assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.frameworks().updateFramework(framework(),
                 Call.UpdateFramework.newBuilder().setFrameworkInfo(info().toBuilder()
                         .setId(FrameworkID.newBuilder().setValue("someone-else"))).build())))
                 .cause().isInstanceOf(Rejected.class).hasMessageContaining("id of the calling framework");
@@ -72,7 +69,7 @@ class MoreSchedulerCallsTest {
         fixture.run(fixture.master.offers::allocate);
         assertThat(link.schedulerEvents(Event.Type.OFFERS)).hasSize(1);
 
-        fixture.onLoop(() -> calls().updateFramework(framework(), Call.UpdateFramework.newBuilder()
+        fixture.onLoop(() -> fixture.master.frameworks().updateFramework(framework(), Call.UpdateFramework.newBuilder()
                 .setFrameworkInfo(info()).addSuppressedRoles("eng").build())).join();
         fixture.run(fixture.master.offers::allocate);
 
@@ -85,20 +82,20 @@ class MoreSchedulerCallsTest {
     void shutdownOfACommandTasksExecutorKillsTheTask() {
         fixture.run(fixture.master.offers::allocate);
         Offer offer = link.schedulerEvents(Event.Type.OFFERS).get(0).getOffers().getOffers(0);
-        fixture.run(() -> calls().accept(framework(), Call.Accept.newBuilder().addOfferIds(offer.getId())
+        fixture.run(() -> fixture.master.offers().accept(framework(), Call.Accept.newBuilder().addOfferIds(offer.getId())
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
                         .setLaunch(Offer.Operation.Launch.newBuilder().addTaskInfos(TaskInfo.newBuilder()
                                 .setName("t1").setTaskId(TaskID.newBuilder().setValue("t1")).setAgentId(agentId)
                                 .setCommand(CommandInfo.newBuilder().setValue("sleep 100"))
                                 .addAllResources(ResourceSet.parse("cpus:1;mem:64").toList())))).build()));
 
-        fixture.run(() -> calls().shutdown(framework(), Call.Shutdown.newBuilder()
+        fixture.run(() -> fixture.master.tasks().shutdown(framework(), Call.Shutdown.newBuilder()
                 .setExecutorId(ExecutorID.newBuilder().setValue("t1")).setAgentId(agentId).build()));
 
         assertThat(agentLink.agentEvents(AgentEvent.Type.KILL)).singleElement()
                 .satisfies(e -> assertThat(e.kill().taskId().getValue()).isEqualTo("t1"));
         assertThatThrownBy(() -> fixture.onLoop(() -> {
-            calls().shutdown(framework(), Call.Shutdown.newBuilder().setAgentId(agentId).buildPartial());
+            fixture.master.tasks().shutdown(framework(), Call.Shutdown.newBuilder().setAgentId(agentId).buildPartial());
             return null;
         })).cause().isInstanceOf(Rejected.class).hasMessageContaining("executor_id");
     }
@@ -107,13 +104,13 @@ class MoreSchedulerCallsTest {
     void operationFeedbackCallsAreValidatedAndReconciliationAnswersWhatTheMasterKnows() {
         fixture.run(fixture.master.offers::allocate);
         Offer offer = link.schedulerEvents(Event.Type.OFFERS).get(0).getOffers().getOffers(0);
-        fixture.run(() -> calls().accept(framework(), Call.Accept.newBuilder().addOfferIds(offer.getId())
+        fixture.run(() -> fixture.master.offers().accept(framework(), Call.Accept.newBuilder().addOfferIds(offer.getId())
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.UNRESERVE)
                         .setId(OperationID.newBuilder().setValue("op1"))
                         .setUnreserve(Offer.Operation.Unreserve.newBuilder()
                                 .addAllResources(ResourceSet.parse("cpus(eng):1").toList()))).build()));
 
-        fixture.run(() -> calls().reconcileOperations(framework(), Call.ReconcileOperations.newBuilder()
+        fixture.run(() -> fixture.master.operationCalls().reconcile(framework(), Call.ReconcileOperations.newBuilder()
                 .addOperations(Call.ReconcileOperations.Operation.newBuilder()
                         .setOperationId(OperationID.newBuilder().setValue("op1")))
                 .addOperations(Call.ReconcileOperations.Operation.newBuilder()
@@ -124,13 +121,13 @@ class MoreSchedulerCallsTest {
                 .containsExactly(OperationState.OPERATION_ERROR, OperationState.OPERATION_ERROR,
                         OperationState.OPERATION_UNKNOWN);
         assertThatThrownBy(() -> fixture.onLoop(() -> {
-            calls().acknowledgeOperationStatus(framework(), Call.AcknowledgeOperationStatus.newBuilder()
+            fixture.master.operationCalls().acknowledge(framework(), Call.AcknowledgeOperationStatus.newBuilder()
                     .setOperationId(OperationID.newBuilder().setValue("op1")).setUuid(ByteString.copyFromUtf8("x"))
                     .build());
             return null;
         })).cause().isInstanceOf(Rejected.class).hasMessageContaining("16 bytes");
         assertThatThrownBy(() -> fixture.onLoop(() -> {
-            calls().message(framework(), Call.Message.newBuilder().setAgentId(agentId).buildPartial());
+            fixture.master.tasks().message(framework(), Call.Message.newBuilder().setAgentId(agentId).buildPartial());
             return null;
         })).cause().isInstanceOf(Rejected.class).hasMessageContaining("message.executor_id");
     }

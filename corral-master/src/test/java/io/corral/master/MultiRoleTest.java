@@ -72,23 +72,23 @@ class MultiRoleTest {
         agents(2, "cpus:2;mem:2048");
         RecordingLink link = new RecordingLink();
         FrameworkID id = fixture.subscribe(multiRole("a", "b"), link);
-        var framework = fixture.master.frameworks.get(id);
+        var framework = fixture.master.frameworks().get(id);
 
-        fixture.run(() -> fixture.master.schedulerCalls().suppress(framework,
+        fixture.run(() -> fixture.master.frameworks().suppress(framework,
                 Call.Suppress.newBuilder().addRoles("a").build()));
         List<org.apache.mesos.v1.Protos.OfferID> outstanding = offers(link).stream().map(Offer::getId).toList();
         link.events.clear();
-        fixture.run(() -> fixture.master.schedulerCalls().decline(framework, outstanding,
+        fixture.run(() -> fixture.master.offers().decline(framework, outstanding,
                 org.apache.mesos.v1.Protos.Filters.newBuilder().setRefuseSeconds(0).build()));
         fixture.run(fixture.master.offers::allocate);
 
         assertThat(roles(offers(link))).containsExactly("b");
         assertThatThrownBy(() -> fixture.onLoop(() -> {
-            fixture.master.schedulerCalls().suppress(framework, Call.Suppress.newBuilder().addRoles("c").build());
+            fixture.master.frameworks().suppress(framework, Call.Suppress.newBuilder().addRoles("c").build());
             return null;
         })).cause().isInstanceOf(Rejected.class).hasMessageContaining("not one of the framework's roles");
 
-        fixture.run(() -> fixture.master.schedulerCalls().revive(framework, Call.Revive.getDefaultInstance()));
+        fixture.run(() -> fixture.master.frameworks().revive(framework, Call.Revive.getDefaultInstance()));
         assertThat(fixture.onLoop(() -> fixture.master.offers.allocationInput().frameworks()))
                 .extracting(io.corral.master.allocator.AllocationInput.FrameworkDemand::role)
                 .containsExactlyInAnyOrder("a", "b");
@@ -103,7 +103,7 @@ class MultiRoleTest {
         Offer offer = offers(link).get(0);
         String other = offer.getAllocationInfo().getRole().equals("a") ? "b" : "a";
 
-        fixture.run(() -> fixture.master.schedulerCalls().accept(fixture.master.frameworks.get(id),
+        fixture.run(() -> fixture.master.offers().accept(fixture.master.frameworks().get(id),
                 Call.Accept.newBuilder().addOfferIds(offer.getId()).addOperations(Offer.Operation.newBuilder()
                         .setType(Offer.Operation.Type.LAUNCH).setLaunch(Offer.Operation.Launch.newBuilder()
                                 .addTaskInfos(TaskInfo.newBuilder().setName("t").setTaskId(TaskID.newBuilder()

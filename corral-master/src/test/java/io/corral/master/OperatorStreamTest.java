@@ -54,10 +54,10 @@ class OperatorStreamTest {
         RecordingLink frameworkLink = new RecordingLink();
         FrameworkID frameworkId = fixture.subscribe(MasterFixture.frameworkInfo(60), frameworkLink);
         launch(frameworkId, agentId, frameworkLink);
-        fixture.run(() -> master.agentCalls().update(master.agents.get(agentId), new AgentCall.Update(frameworkId,
+        fixture.run(() -> master.agents().update(master.agents().get(agentId), new AgentCall.Update(frameworkId,
                 TaskStatus.newBuilder().setTaskId(TaskID.newBuilder().setValue("t1")).setState(TaskState.TASK_RUNNING)
                         .setAgentId(agentId).setUuid(com.google.protobuf.ByteString.copyFrom(new byte[16])).build())));
-        fixture.onLoop(() -> master.schedulerCalls().teardown(master.frameworks.get(frameworkId))).join();
+        fixture.onLoop(() -> master.frameworks().teardown(master.frameworks().get(frameworkId))).join();
         fixture.advance(Duration.ofSeconds(75)); // the agent answers no PING: unreachable
 
         assertThat(operator.operatorEventTypes()).filteredOn(type -> type != HEARTBEAT).containsExactly(SUBSCRIBED,
@@ -81,7 +81,7 @@ class OperatorStreamTest {
         RecordingLink first = new RecordingLink();
         FrameworkID id = fixture.subscribe(MasterFixture.frameworkInfo(60), first);
         first.open = false;
-        fixture.run(() -> master.schedulerCalls().streamClosed(id, first));
+        fixture.run(() -> master.frameworks().streamClosed(id, first));
         fixture.subscribe(MasterFixture.frameworkInfo(60).toBuilder().setId(id).build(), new RecordingLink());
 
         assertThat(operator.operatorEventTypes()).containsExactly(SUBSCRIBED, AGENT_ADDED, FRAMEWORK_ADDED,
@@ -129,7 +129,7 @@ class OperatorStreamTest {
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
                         .setLaunch(Offer.Operation.Launch.newBuilder().addTaskInfos(task)))
                 .build();
-        fixture.run(() -> master.schedulerCalls().accept(master.frameworks.get(frameworkId), accept));
+        fixture.run(() -> master.offers().accept(master.frameworks().get(frameworkId), accept));
     }
 
     private static List<Event> operatorEvents(RecordingLink link) {

@@ -47,7 +47,7 @@ class RefusedRegistryWriteTest {
         Call subscribe = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
                 .setFrameworkInfo(MasterFixture.frameworkInfo(60))).build();
 
-        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.schedulerCalls().subscribe(subscribe,
+        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().subscribe(subscribe,
                 id -> {
                     streamOpened.set(true);
                     return new RecordingLink();
@@ -55,7 +55,7 @@ class RefusedRegistryWriteTest {
 
         assertServiceUnavailable(failure);
         assertThat(streamOpened).isFalse();
-        assertThat(fixture.onLoop(() -> master.frameworks().size())).isZero();
+        assertThat(fixture.onLoop(() -> master.frameworks().all().size())).isZero();
         assertThat(fixture.registry.frameworks).isEmpty();
 
         fixture.registry.refuse = false;
@@ -68,11 +68,11 @@ class RefusedRegistryWriteTest {
         AgentCall.Register register = new AgentCall.Register(AgentProtocol.VERSION,
                 MasterFixture.agentInfo("cpus:4;mem:4096"), List.of(), List.of());
 
-        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.agentCalls().register(register,
+        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.agents().register(register,
                 id -> new RecordingLink())).join());
 
         assertServiceUnavailable(failure);
-        assertThat(fixture.onLoop(() -> master.agents().size())).isZero();
+        assertThat(fixture.onLoop(() -> master.agents().all().size())).isZero();
         assertThat(fixture.registry.agents).isEmpty();
     }
 
@@ -83,7 +83,7 @@ class RefusedRegistryWriteTest {
 
         fixture.advance(Duration.ofSeconds(90)); // silent past 5 x 15 s: the master decides it is unreachable
 
-        assertThat(fixture.onLoop(() -> master.agents.get(r.agentId).isUnreachable())).isFalse();
+        assertThat(fixture.onLoop(() -> master.agents().get(r.agentId).isUnreachable())).isFalse();
         assertThat(r.agent.open).as("its stream stays as it was").isTrue();
         assertThat(updates(r.framework)).extracting(TaskStatus::getState).containsExactly(TaskState.TASK_RUNNING);
         assertThat(fixture.registry.agents.get(r.agentId.getValue()).state().kind()).isEqualTo(AgentState.Kind.ACTIVE);
@@ -91,7 +91,7 @@ class RefusedRegistryWriteTest {
         fixture.registry.refuse = false;
         fixture.advance(Master.RETRY_AFTER_REFUSED_WRITE);
 
-        assertThat(fixture.onLoop(() -> master.agents.get(r.agentId).isUnreachable())).isTrue();
+        assertThat(fixture.onLoop(() -> master.agents().get(r.agentId).isUnreachable())).isTrue();
         assertThat(updates(r.framework)).extracting(TaskStatus::getState)
                 .containsExactly(TaskState.TASK_RUNNING, TaskState.TASK_LOST);
         assertThat(fixture.registry.agents.get(r.agentId.getValue()).state().kind())
@@ -104,7 +104,7 @@ class RefusedRegistryWriteTest {
         FrameworkID id = fixture.subscribe(MasterFixture.frameworkInfo(10), link);
         fixture.registry.refuse = true;
         link.open = false;
-        fixture.run(() -> master.schedulerCalls().streamClosed(id, link));
+        fixture.run(() -> master.frameworks().streamClosed(id, link));
 
         fixture.advance(Duration.ofSeconds(30));
         assertThat(known(id)).as("no deadline was recorded, so none passed").isTrue();
@@ -123,18 +123,17 @@ class RefusedRegistryWriteTest {
         Running r = runningTask();
         fixture.registry.refuse = true;
 
-        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.schedulerCalls()
-                .teardown(master.frameworks.get(r.frameworkId))).join());
+        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().teardown(master.frameworks().get(r.frameworkId))).join());
 
         assertServiceUnavailable(failure);
         assertThat(known(r.frameworkId)).isTrue();
-        assertThat(fixture.onLoop(() -> master.frameworks.get(r.frameworkId).tasks().size())).isEqualTo(1);
+        assertThat(fixture.onLoop(() -> master.frameworks().get(r.frameworkId).tasks().size())).isEqualTo(1);
         assertThat(r.agent.agentEvents(AgentEvent.Type.SHUTDOWN_FRAMEWORK)).isEmpty();
         fixture.advance(Duration.ofSeconds(5));
         assertThat(known(r.frameworkId)).as("a refused TEARDOWN is the caller's to retry").isTrue();
 
         fixture.registry.refuse = false;
-        fixture.onLoop(() -> master.schedulerCalls().teardown(master.frameworks.get(r.frameworkId))).join();
+        fixture.onLoop(() -> master.frameworks().teardown(master.frameworks().get(r.frameworkId))).join();
         assertThat(known(r.frameworkId)).isFalse();
         assertThat(r.agent.agentEvents(AgentEvent.Type.SHUTDOWN_FRAMEWORK)).hasSize(1);
     }
@@ -147,7 +146,7 @@ class RefusedRegistryWriteTest {
     }
 
     private boolean known(FrameworkID id) {
-        return fixture.onLoop(() -> master.frameworks.containsKey(id));
+        return fixture.onLoop(() -> master.frameworks().contains(id));
     }
 
     private record Running(FrameworkID frameworkId, AgentID agentId, RecordingLink framework, RecordingLink agent) {}
@@ -168,10 +167,10 @@ class RefusedRegistryWriteTest {
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
                         .setLaunch(Offer.Operation.Launch.newBuilder().addTaskInfos(task)))
                 .build();
-        fixture.run(() -> master.schedulerCalls().accept(master.frameworks.get(frameworkId), accept));
+        fixture.run(() -> master.offers().accept(master.frameworks().get(frameworkId), accept));
         TaskStatus running = TaskStatus.newBuilder().setTaskId(task.getTaskId()).setState(TaskState.TASK_RUNNING)
                 .setAgentId(agentId).setUuid(com.google.protobuf.ByteString.copyFrom(new byte[16])).build();
-        fixture.run(() -> master.agentCalls().update(master.agents.get(agentId),
+        fixture.run(() -> master.agents().update(master.agents().get(agentId),
                 new AgentCall.Update(frameworkId, running)));
         return new Running(frameworkId, agentId, frameworkLink, agentLink);
     }

@@ -36,7 +36,7 @@ class RegistryRecoveryTest {
     }
 
     private boolean knows(FrameworkID id) {
-        return fixture.onLoop(() -> fixture.master.frameworks.containsKey(id));
+        return fixture.onLoop(() -> fixture.master.frameworks().contains(id));
     }
 
     @Test
@@ -46,7 +46,7 @@ class RegistryRecoveryTest {
         assertThat(fixture.registry.frameworks.get(id.getValue()).failoverDeadline()).isEmpty();
 
         link.open = false;
-        fixture.run(() -> fixture.master.schedulerCalls().streamClosed(id, link));
+        fixture.run(() -> fixture.master.frameworks().streamClosed(id, link));
 
         assertThat(fixture.registry.frameworks.get(id.getValue()).failoverDeadline())
                 .contains(now().plusSeconds(30));
@@ -76,9 +76,9 @@ class RegistryRecoveryTest {
         fixture.run(() -> fixture.master.recover(snapshot));
 
         fixture.advance(Duration.ofMinutes(9));
-        assertThat(fixture.onLoop(() -> fixture.master.agents.get(id).isUnreachable())).isFalse();
+        assertThat(fixture.onLoop(() -> fixture.master.agents().get(id).isUnreachable())).isFalse();
         fixture.advance(Duration.ofMinutes(1));
-        assertThat(fixture.onLoop(() -> fixture.master.agents.get(id).isUnreachable())).isTrue();
+        assertThat(fixture.onLoop(() -> fixture.master.agents().get(id).isUnreachable())).isTrue();
         assertThat(fixture.registry.agents.get(id.getValue()).state().kind()).isEqualTo(AgentState.Kind.UNREACHABLE);
     }
 
@@ -94,9 +94,9 @@ class RegistryRecoveryTest {
         fixture.registerAgent(info, List.of(), List.of(), link);
         for (int i = 0; i < 40; i++) { // 10 minutes of answered pings
             fixture.advance(Duration.ofSeconds(15));
-            fixture.run(() -> fixture.master.agentCalls().heard(fixture.master.agents.get(id)));
+            fixture.run(() -> fixture.master.agents().heard(fixture.master.agents().get(id)));
         }
-        assertThat(fixture.onLoop(() -> fixture.master.agents.get(id).isUnreachable())).isFalse();
+        assertThat(fixture.onLoop(() -> fixture.master.agents().get(id).isUnreachable())).isFalse();
         assertThat(fixture.registry.agents.get(id.getValue()).state().kind()).isEqualTo(AgentState.Kind.ACTIVE);
     }
 }

@@ -81,7 +81,7 @@ class ReservationsTest {
     }
 
     private void accept(FrameworkID frameworkId, Offer offer, Offer.Operation... operations) {
-        fixture.run(() -> fixture.master.schedulerCalls().accept(fixture.master.frameworks.get(frameworkId),
+        fixture.run(() -> fixture.master.offers().accept(fixture.master.frameworks().get(frameworkId),
                 Call.Accept.newBuilder().addOfferIds(offer.getId()).addAllOperations(List.of(operations)).build()));
     }
 
@@ -122,7 +122,7 @@ class ReservationsTest {
                 assertThat(e.launch().task().getTaskId().getValue()).isEqualTo("t1"));
         assertThat(agentLink.agentEvents(AgentEvent.Type.CHECKPOINT_RESOURCES)).last().satisfies(e ->
                 assertThat(ResourceSet.of(e.checkpointResources().resources())).isEqualTo(checkpointed));
-        var agent = fixture.master.agents.get(agentId);
+        var agent = fixture.master.agents().get(agentId);
         assertThat(agent.total().scalar("cpus")).isEqualTo(4.0);
         assertThat(agent.total().filter(Reservations::isUnreserved)).isEqualTo(ResourceSet.parse("cpus:3;mem:4096;disk:500"));
         assertThat(agent.used().scalar("cpus")).isEqualTo(1.0);
@@ -134,7 +134,7 @@ class ReservationsTest {
         FrameworkID eng = fixture.subscribe(framework("eng"), engLink);
         fixture.run(fixture.master.offers::allocate);
         accept(eng, lastOffer(engLink), reserve("r1", reserved("cpus", 2, "eng"), reserved("mem", 1024, "eng")));
-        fixture.run(() -> fixture.master.schedulerCalls().teardown(fixture.master.frameworks.get(eng)));
+        fixture.run(() -> fixture.master.frameworks().teardown(fixture.master.frameworks().get(eng)));
 
         RecordingLink opsLink = new RecordingLink();
         fixture.subscribe(framework("ops"), opsLink);
@@ -170,7 +170,7 @@ class ReservationsTest {
             assertThat(s.getMessage()).contains("does not match the offer's allocation role 'eng'");
         });
         assertThat(recorded()).isEmpty();
-        assertThat(fixture.master.frameworks.get(eng).tasks()).containsKey(TaskID.newBuilder().setValue("t1").build());
+        assertThat(fixture.master.frameworks().get(eng).tasks()).containsKey(TaskID.newBuilder().setValue("t1").build());
     }
 
     @Test
@@ -187,7 +187,7 @@ class ReservationsTest {
                 assertThat(s.getState()).isEqualTo(OperationState.OPERATION_FAILED));
         assertThat(link.schedulerEvents(Event.Type.UPDATE)).singleElement().satisfies(e ->
                 assertThat(e.getUpdate().getStatus().getState()).isEqualTo(TaskState.TASK_LOST));
-        var agent = fixture.master.agents.get(agentId);
+        var agent = fixture.master.agents().get(agentId);
         assertThat(agent.total()).isEqualTo(ResourceSet.parse("cpus:4;mem:4096;disk:1000"));
         assertThat(agent.used().isEmpty()).isTrue();
         assertThat(agent.offered().isEmpty()).isTrue();
@@ -205,7 +205,7 @@ class ReservationsTest {
         try {
             next.run(() -> next.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED,
                     List.copyOf(fixture.registry.agents.values()), List.of(), List.of())));
-            var recovered = next.master.agents.get(agentId);
+            var recovered = next.master.agents().get(agentId);
             assertThat(recovered.total().filter(r -> !Reservations.isUnreserved(r)))
                     .isEqualTo(ResourceSet.of(recorded()));
             assertThat(recovered.total().scalar("cpus")).isEqualTo(4.0);
@@ -235,7 +235,7 @@ class ReservationsTest {
         fixture.registry.releaseHeld();
         reserving.join();
         fixture.run(() -> fixture.master.offers.allocate());
-        var agent = fixture.onLoop(() -> fixture.master.agents.get(agentId));
+        var agent = fixture.onLoop(() -> fixture.master.agents().get(agentId));
         assertThat(fixture.onLoop(agent::free).plus(agent.offered()).plus(agent.used())).isEqualTo(agent.total());
         Offer offer = framework.schedulerEvents(Event.Type.OFFERS).get(offersBefore).getOffers().getOffers(0);
         assertThat(ResourceSet.of(offer.getResourcesList()).withoutAllocationInfo())

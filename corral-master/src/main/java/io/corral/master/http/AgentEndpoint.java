@@ -33,10 +33,10 @@ final class AgentEndpoint {
             }
             String streamId = exchange.header(AgentProtocol.STREAM_ID_HEADER);
             Responses.acceptedOrFailed(exchange, master.submit(() -> {
-                Agent agent = master.agentCalls().authorize(call.agentId(), streamId);
-                master.agentCalls().heard(agent);
+                Agent agent = master.agents().authorize(call.agentId(), streamId);
+                master.agents().heard(agent);
                 if (call.type() == AgentCall.Type.UPDATE) {
-                    master.agentCalls().update(agent, call.update());
+                    master.agents().update(agent, call.update());
                 }
                 return null;
             }));
@@ -58,12 +58,12 @@ final class AgentEndpoint {
     }
 
     private static void register(Master master, HttpExchange exchange, AgentCall call) {
-        master.submit(() -> master.agentCalls().register(call.register(), agentId -> {
+        master.submit(() -> master.agents().register(call.register(), agentId -> {
             String streamId = UUID.randomUUID().toString();
             HttpStream stream = exchange.startStream(200, MediaTypes.APPLICATION_JSON,
                     Map.of(AgentProtocol.STREAM_ID_HEADER, streamId));
             StreamLinks.Agent link = new StreamLinks.Agent(streamId, stream);
-            stream.onClose(() -> master.execute(() -> master.agentCalls().streamClosed(agentId, link)));
+            stream.onClose(() -> master.execute(() -> master.agents().streamClosed(agentId, link)));
             return link;
         })).thenCompose(registered -> registered).exceptionally(failure -> {
             Responses.fail(exchange, failure);

@@ -219,7 +219,7 @@ final class OperatorEndpoint {
             case MARK_AGENT_GONE:
                 return onLoop(master, () -> master.agentModes().markGone(call.getMarkAgentGone().getAgentId()));
             case TEARDOWN:
-                return onLoop(master, () -> master.schedulerCalls().teardownByOperator(
+                return onLoop(master, () -> master.frameworks().teardownByOperator(
                         call.getTeardown().getFrameworkId()));
             default:
                 throw new HttpError(400, "Operator call " + call.getType() + " is not supported by Corral yet");

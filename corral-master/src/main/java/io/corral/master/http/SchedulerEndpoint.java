@@ -2,7 +2,7 @@ package io.corral.master.http;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.corral.master.Master;
-import io.corral.master.SchedulerCalls;
+import io.corral.master.Frameworks;
 import io.corral.master.state.Framework;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.HttpExchange;
@@ -41,7 +41,7 @@ final class SchedulerEndpoint {
                 // A call that changes the registry (TEARDOWN) is answered once ZooKeeper confirmed it.
                 // Mesos answers UPDATE_FRAMEWORK 200, every other call 202.
                 Responses.answeredOrFailed(exchange, call.getType() == Call.Type.UPDATE_FRAMEWORK ? 200 : 202,
-                        master.submit(() -> dispatch(master.schedulerCalls(), call, streamId)).thenCompose(f -> f));
+                        master.submit(() -> dispatch(master, call, streamId)).thenCompose(f -> f));
             }
         } catch (HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
@@ -92,11 +92,11 @@ final class SchedulerEndpoint {
         if (exchange.header(STREAM_ID_HEADER) != null) {
             throw new HttpError(400, "Expecting 'Mesos-Stream-Id' to be not present in a SUBSCRIBE request");
         }
-        master.submit(() -> master.schedulerCalls().subscribe(call, frameworkId -> {
+        master.submit(() -> master.frameworks().subscribe(call, frameworkId -> {
             String streamId = UUID.randomUUID().toString();
             HttpStream stream = exchange.startStream(200, encoding.mediaType(), Map.of(STREAM_ID_HEADER, streamId));
             StreamLinks.Framework link = new StreamLinks.Framework(streamId, stream, encoding);
-            stream.onClose(() -> master.execute(() -> master.schedulerCalls().streamClosed(frameworkId, link)));
+            stream.onClose(() -> master.execute(() -> master.frameworks().streamClosed(frameworkId, link)));
             return link;
         })).thenCompose(subscribed -> subscribed).exceptionally(failure -> {
             Responses.fail(exchange, failure);
@@ -104,32 +104,38 @@ final class SchedulerEndpoint {
         });
     }
 
-    /** Runs the call on the loop; the future completes when its effect is final (at once, but for TEARDOWN). */
-    private static CompletableFuture<Void> dispatch(SchedulerCalls calls, Call call, String streamId) {
-        Framework framework = calls.authorize(call, streamId);
+    /**
+     * Runs the call on the loop, handing it to the domain it concerns; the future completes when its effect is final
+     * (at once, but for TEARDOWN and UPDATE_FRAMEWORK, which wait for the registry).
+     */
+    private static CompletableFuture<Void> dispatch(Master master, Call call, String streamId) {
+        Frameworks frameworks = master.frameworks();
+        Framework framework = frameworks.authorize(call, streamId);
         switch (call.getType()) {
             case TEARDOWN -> {
-                return calls.teardown(framework);
+                return frameworks.teardown(framework);
             }
             case UPDATE_FRAMEWORK -> {
-                return calls.updateFramework(framework, call.getUpdateFramework());
+                return frameworks.updateFramework(framework, call.getUpdateFramework());
             }
-            case ACCEPT -> calls.accept(framework, call.getAccept());
-            case DECLINE -> calls.decline(framework, call.getDecline().getOfferIdsList(),
+            case SUPPRESS -> frameworks.suppress(framework, call.getSuppress());
+            case REVIVE -> frameworks.revive(framework, call.getRevive());
+            case ACCEPT -> master.offers().accept(framework, call.getAccept());
+            case DECLINE -> master.offers().decline(framework, call.getDecline().getOfferIdsList(),
                     call.getDecline().getFilters());
-            case KILL -> calls.kill(framework, call.getKill());
-            case ACKNOWLEDGE -> calls.acknowledge(framework, call.getAcknowledge());
-            case RECONCILE -> calls.reconcile(framework, call.getReconcile());
-            case SUPPRESS -> calls.suppress(framework, call.getSuppress());
-            case REVIVE -> calls.revive(framework, call.getRevive());
-            case SHUTDOWN -> calls.shutdown(framework, call.getShutdown());
-            case MESSAGE -> calls.message(framework, call.getMessage());
+            case KILL -> master.tasks().kill(framework, call.getKill());
+            case ACKNOWLEDGE -> master.tasks().acknowledge(framework, call.getAcknowledge());
+            case RECONCILE -> master.tasks().reconcile(framework, call.getReconcile());
+            case SHUTDOWN -> master.tasks().shutdown(framework, call.getShutdown());
+            case MESSAGE -> master.tasks().message(framework, call.getMessage());
             case REQUEST -> { } // Mesos's allocator ignores resource requests too
-            case ACKNOWLEDGE_OPERATION_STATUS -> calls.acknowledgeOperationStatus(framework,
+            case ACKNOWLEDGE_OPERATION_STATUS -> master.operationCalls().acknowledge(framework,
                     call.getAcknowledgeOperationStatus());
-            case RECONCILE_OPERATIONS -> calls.reconcileOperations(framework, call.getReconcileOperations());
-            case ACCEPT_INVERSE_OFFERS -> calls.acceptInverseOffers(framework, call.getAcceptInverseOffers());
-            case DECLINE_INVERSE_OFFERS -> calls.declineInverseOffers(framework, call.getDeclineInverseOffers());
+            case RECONCILE_OPERATIONS -> master.operationCalls().reconcile(framework, call.getReconcileOperations());
+            case ACCEPT_INVERSE_OFFERS -> master.inverseOffers().answer(framework,
+                    call.getAcceptInverseOffers().getInverseOfferIdsList(), true);
+            case DECLINE_INVERSE_OFFERS -> master.inverseOffers().answer(framework,
+                    call.getDeclineInverseOffers().getInverseOfferIdsList(), false);
             default -> throw new HttpError(400, "Call type " + call.getType() + " is not supported by Corral yet");
         }
         return CompletableFuture.completedFuture(null);

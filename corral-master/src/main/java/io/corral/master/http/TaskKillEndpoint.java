@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.master.Master;
-import io.corral.master.SchedulerCalls;
+import io.corral.master.Tasks;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.HttpExchange;
@@ -41,9 +41,9 @@ final class TaskKillEndpoint {
         List<Target> targets = targets(body);
         long graceNanos = graceNanos(body);
         master.submit(() -> {
-            List<SchedulerCalls.OperatorKill> results = new ArrayList<>();
+            List<Tasks.OperatorKill> results = new ArrayList<>();
             for (Target target : targets) {
-                results.add(master.schedulerCalls().killByOperator(target.frameworkId(), target.taskId(),
+                results.add(master.tasks().killByOperator(target.frameworkId(), target.taskId(),
                         graceNanos));
             }
             return results;
@@ -109,7 +109,7 @@ final class TaskKillEndpoint {
         return (long) (seconds * 1e9);
     }
 
-    private static byte[] answer(List<Target> targets, List<SchedulerCalls.OperatorKill> results) {
+    private static byte[] answer(List<Target> targets, List<Tasks.OperatorKill> results) {
         ObjectNode answer = JSON.createObjectNode();
         ArrayNode array = answer.putArray("results");
         for (int i = 0; i < targets.size(); i++) {

@@ -32,24 +32,66 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Calls from agents over the agent protocol ({@code docs/agent-protocol.md}): registration and re-registration,
- * status updates, and the end of an agent's stream.
+ * The agents domain: every agent this leader knows (registered, recovered from the registry, or unreachable) and the
+ * decisions of an agent's life over the agent protocol ({@code docs/agent-protocol.md}): registration and
+ * re-registration (adopting the tasks it reports), status updates, silence or a lost ZooKeeper presence making it
+ * unreachable, and the end of its stream. Its operator-set modes (drain, deactivate, gone) are {@link AgentModes}'.
  *
- * <p>Threading: every method runs on the master's event loop.
+ * <p>Threading: owned by the master's event loop; every method runs on it.
  */
-public final class AgentCalls {
-    private static final Logger LOG = LoggerFactory.getLogger(AgentCalls.class);
+public final class Agents {
+    private static final Logger LOG = LoggerFactory.getLogger(Agents.class);
 
     /** How long a vanished presence znode may stay away before the agent is marked unreachable. */
     static final java.time.Duration PRESENCE_GRACE = java.time.Duration.ofMillis(500);
 
     private final Master master;
+    private final Map<AgentID, Agent> byId = new java.util.LinkedHashMap<>();
+    private MasterCounts.AgentCounters counters = MasterCounts.AgentCounters.NONE;
     private final Map<String, io.corral.protocol.concurrent.Timers.Cancellable> presenceGrace = new HashMap<>();
     /** Agents whose unreachable state is being written to the registry. */
     private final Set<AgentID> pendingUnreachable = new HashSet<>();
 
-    AgentCalls(Master master) {
+    Agents(Master master) {
         this.master = master;
+    }
+
+    // ---- what is known ----
+
+    /** The agent with this id, or null. */
+    public Agent get(AgentID id) {
+        return byId.get(id);
+    }
+
+    public boolean contains(AgentID id) {
+        return byId.containsKey(id);
+    }
+
+    /** Every known agent, in the order they became known (read-only). */
+    public java.util.Collection<Agent> all() {
+        return java.util.Collections.unmodifiableCollection(byId.values());
+    }
+
+    /** The agent with this id, made by {@code create} if it is not known yet (a registry document applied). */
+    Agent computeIfAbsent(AgentID id, java.util.function.Function<AgentID, Agent> create) {
+        return byId.computeIfAbsent(id, create);
+    }
+
+    /** Forgets an agent (marked gone); returns it, or null if it was not known. */
+    Agent remove(AgentID id) {
+        return byId.remove(id);
+    }
+
+    MasterCounts.AgentCounters counters() {
+        return counters;
+    }
+
+    private void countRegistration(boolean reregistration) {
+        counters = reregistration ? counters.reregistered() : counters.registered();
+    }
+
+    void countRemoval() {
+        counters = counters.removed();
     }
 
     /**
@@ -65,12 +107,12 @@ public final class AgentCalls {
                 : register.agentInfo().toBuilder().setId(master.ids().nextAgent()).build();
         return master.agentWrites().commit(info.getId(), () -> {
             // Decided at its turn: the reservations and volumes are the ones recorded when it is written.
-            Agent known = master.agents.get(info.getId());
+            Agent known = get(info.getId());
             Instant now = Instant.ofEpochMilli(master.timers().nowMillis());
             Instant registeredAt = known != null ? Instant.ofEpochMilli(known.registeredMillis()) : now;
             return new DurableChange.AgentStored(new AgentRecord(info, AgentState.active(), registeredAt, now,
                     known != null ? known.checkpointed() : List.of()));
-        }, () -> admit(master.agents.get(info.getId()), info, register, openStream.apply(info.getId())));
+        }, () -> admit(get(info.getId()), info, register, openStream.apply(info.getId())));
     }
 
     /**
@@ -96,7 +138,7 @@ public final class AgentCalls {
             // Offers of the replaced stream were made of the old resources: take them back before the new total.
             master.offers.rescind(agent.offers(), true);
         }
-        master.countRegistration(register.agentInfo().hasId());
+        countRegistration(register.agentInfo().hasId());
         agent.attach(link.streamId(), info);
         master.outbox().add(new Effect.OpenAgentStream(agent.id(), link)); // closes the replaced stream
         agent.heard(master.timers().nowMillis());
@@ -143,7 +185,7 @@ public final class AgentCalls {
                 throw Rejected.invalid("Reported framework has an invalid FrameworkID: " + invalid);
             }
         }
-        Agent known = info.hasId() ? master.agents.get(info.getId()) : null;
+        Agent known = info.hasId() ? get(info.getId()) : null;
         ResourceSet reportedUse = ResourceSet.empty();
         for (AgentCall.RunningTask running : nullSafe(register.tasks())) {
             if (running == null || running.frameworkId() == null || running.task() == null) {
@@ -215,12 +257,12 @@ public final class AgentCalls {
         // books never hold more than its resources (validated to hold the reported tasks).
         for (Task task : List.copyOf(agent.tasks())) {
             if (!reported.contains(Map.entry(task.frameworkId(), task.id())) && !task.isTerminal()) {
-                Framework framework = master.frameworks.get(task.frameworkId());
-                TaskStatus lost = master.masterStatus(task.id(), agent.id(), TaskState.TASK_LOST,
+                Framework framework = master.frameworks().get(task.frameworkId());
+                TaskStatus lost = master.tasks().masterStatus(task.id(), agent.id(), TaskState.TASK_LOST,
                         TaskStatus.Reason.REASON_RECONCILIATION, "Task is unknown to the agent after it re-registered");
-                master.record(task, lost);
-                master.forwardUpdate(framework, lost);
-                master.completeTask(framework, task);
+                master.tasks().record(task, lost);
+                master.tasks().forwardUpdate(framework, lost);
+                master.tasks().completeTask(framework, task);
             }
         }
         for (AgentCall.RunningTask running : nullSafe(register.tasks())) {
@@ -229,8 +271,8 @@ public final class AgentCalls {
     }
 
     private void adoptTask(Agent agent, AgentCall.RunningTask running, FrameworkInfo frameworkInfo) {
-        Framework framework = master.frameworks.get(running.frameworkId());
-        if (framework == null && master.wasRemoved(running.frameworkId())) {
+        Framework framework = master.frameworks().get(running.frameworkId());
+        if (framework == null && master.frameworks().wasRemoved(running.frameworkId())) {
             // Torn down while the agent was away: it must not come back as a recovered framework.
             LOG.info("Agent {} reported task {} of removed framework {}: shutting the framework down there",
                     agent.id().getValue(), running.task().getTaskId().getValue(), running.frameworkId().getValue());
@@ -244,7 +286,7 @@ public final class AgentCalls {
                 return;
             }
             framework = new Framework(frameworkInfo, master.timers().nowMillis());
-            master.frameworks.put(framework.id(), framework);
+            master.frameworks().add(framework);
         }
         Task elsewhere = framework.tasks().get(running.task().getTaskId());
         if (elsewhere != null && !elsewhere.agentId().equals(agent.id())) {
@@ -259,7 +301,7 @@ public final class AgentCalls {
             recordStatus(known, running.latestStatus());
             if (wasUnreachable && running.latestStatus() != null) {
                 // Back from a partition: tell the framework the task's real state (Mesos 1.5+ kills nothing).
-                master.forwardUpdate(framework, running.latestStatus().toBuilder().clearUuid()
+                master.tasks().forwardUpdate(framework, running.latestStatus().toBuilder().clearUuid()
                         .setSource(TaskStatus.Source.SOURCE_MASTER)
                         .setReason(TaskStatus.Reason.REASON_AGENT_REREGISTERED)
                         .setTimestamp(master.timers().nowMillis() / 1000.0)
@@ -270,9 +312,9 @@ public final class AgentCalls {
         TaskState state = running.latestStatus() != null ? running.latestStatus().getState() : TaskState.TASK_STAGING;
         Task task = new Task(running.task(), framework.id(), state);
         if (running.latestStatus() != null) {
-            master.record(task, running.latestStatus());
+            master.tasks().record(task, running.latestStatus());
         }
-        master.addTask(framework, agent, task);
+        master.tasks().addTask(framework, agent, task);
         if (task.isTerminal()) {
             agent.releaseTaskResources(task); // addTask books every task; one that already ended holds nothing
         }
@@ -280,7 +322,7 @@ public final class AgentCalls {
 
     /** The agent's stream id must match its current registration, as a framework's must. */
     public Agent authorize(AgentID agentId, String streamId) {
-        Agent agent = agentId == null ? null : master.agents.get(agentId);
+        Agent agent = agentId == null ? null : get(agentId);
         if (agent == null || !agent.isConnected()) {
             throw Rejected.forbidden("Agent is not registered with this master: register first");
         }
@@ -299,7 +341,7 @@ public final class AgentCalls {
             // The framework could not acknowledge it, and the agent would resend it for ever.
             throw Rejected.invalid("Expecting 'update.status.uuid' to be a UUID (16 bytes)");
         }
-        Framework framework = master.frameworks.get(update.frameworkId());
+        Framework framework = master.frameworks().get(update.frameworkId());
         if (framework == null) {
             // The framework was torn down: make the agent stop its tasks and its retries.
             master.outbox().toAgent(agent.id(), AgentEvent.shutdownFramework(update.frameworkId()));
@@ -309,12 +351,12 @@ public final class AgentCalls {
         if (task != null) {
             recordStatus(task, update.status());
         }
-        master.forwardUpdate(framework, update.status());
+        master.tasks().forwardUpdate(framework, update.status());
     }
 
     private void recordStatus(Task task, TaskStatus status) {
         if (status != null) {
-            master.record(task, status);
+            master.tasks().record(task, status);
         }
     }
 
@@ -331,7 +373,7 @@ public final class AgentCalls {
      * killed for having been unreachable.
      */
     public void markUnreachable(Agent agent, String why) {
-        if (agent.isUnreachable() || master.agents.get(agent.id()) != agent
+        if (agent.isUnreachable() || get(agent.id()) != agent
                 || master.agentModes().isMarkingGone(agent.id()) || !pendingUnreachable.add(agent.id())) {
             return;
         }
@@ -360,7 +402,7 @@ public final class AgentCalls {
 
     /** The agent is unreachable in the registry: close its stream, take its offers back, tell its frameworks. */
     private void unreachable(Agent agent, String why, long now) {
-        master.countRemoval();
+        countRemoval();
         LOG.warn("Agent {} ({}) is unreachable: {}", agent.id().getValue(), agent.info().getHostname(), why);
         if (agent.isConnected()) {
             master.outbox().add(new Effect.CloseAgentStream(agent.id()));
@@ -374,14 +416,14 @@ public final class AgentCalls {
             if (task.isTerminal()) {
                 continue;
             }
-            TaskStatus status = master.masterStatus(task.id(), agent.id(), TaskState.TASK_UNREACHABLE,
+            TaskStatus status = master.tasks().masterStatus(task.id(), agent.id(), TaskState.TASK_UNREACHABLE,
                     TaskStatus.Reason.REASON_AGENT_REMOVED, "Agent " + agent.info().getHostname() + " is unreachable: "
                             + why).toBuilder()
                     .setUnreachableTime(org.apache.mesos.v1.Protos.TimeInfo.newBuilder()
                             .setNanoseconds(now * 1_000_000L))
                     .build();
-            if (master.record(task, status).has(SideEffect.FORWARD_TO_FRAMEWORK)) {
-                master.forwardUpdate(master.frameworks.get(task.frameworkId()), status);
+            if (master.tasks().record(task, status).has(SideEffect.FORWARD_TO_FRAMEWORK)) {
+                master.tasks().forwardUpdate(master.frameworks().get(task.frameworkId()), status);
             }
         }
     }
@@ -392,7 +434,7 @@ public final class AgentCalls {
                 .setType(org.apache.mesos.v1.scheduler.Protos.Event.Type.FAILURE)
                 .setFailure(org.apache.mesos.v1.scheduler.Protos.Event.Failure.newBuilder().setAgentId(agent.id()))
                 .build();
-        for (Framework framework : master.frameworks.values()) {
+        for (Framework framework : master.frameworks().all()) {
             if (framework.isConnected()) {
                 master.outbox().toFramework(framework.id(), failure);
             }
@@ -404,7 +446,7 @@ public final class AgentCalls {
      * a short grace, which a quick re-announcement (agent restart) cancels, it is marked unreachable.
      */
     public void presenceLost(String agentId) {
-        Agent agent = master.agents.get(AgentID.newBuilder().setValue(agentId).build());
+        Agent agent = get(AgentID.newBuilder().setValue(agentId).build());
         if (agent == null || agent.isUnreachable() || agent.isRecovered()) {
             return; // a recovered agent is judged by agent_reregister_timeout instead
         }
@@ -427,7 +469,7 @@ public final class AgentCalls {
     /** The agent's stream ended: it gets no offers until it comes back; its tasks keep running meanwhile. */
     public void streamClosed(AgentID agentId, AgentLink link) {
         master.streams().ended(agentId, link);
-        Agent agent = master.agents.get(agentId);
+        Agent agent = get(agentId);
         if (agent == null || !link.streamId().equals(agent.streamId())) {
             return; // an old stream: the agent registered again on a new one
         }

@@ -1,20 +1,13 @@
 package io.corral.master;
 
-import com.google.protobuf.ByteString;
-import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.FrameworkLink;
 import io.corral.master.state.Offer;
-import io.corral.master.state.Task;
 import io.corral.protocol.MesosIds;
-import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.concurrent.Timers;
-import io.corral.protocol.resources.ResourceSet;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -22,41 +15,72 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-import org.apache.mesos.v1.Protos.AgentID;
-import org.apache.mesos.v1.Protos.Filters;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.OfferID;
-import org.apache.mesos.v1.Protos.TaskID;
-import org.apache.mesos.v1.Protos.TaskInfo;
-import org.apache.mesos.v1.Protos.TaskState;
-import org.apache.mesos.v1.Protos.TaskStatus;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Mesos v1 scheduler calls ({@code docs/mesos-compatibility.md}, "Scheduler API: calls and streams"), decided on
- * the master's loop. Each method validates first and throws {@link Rejected} (with Mesos's message) before
- * changing anything; problems Mesos reports asynchronously (invalid offers, invalid tasks) become status updates
- * instead, exactly as Mesos does.
+ * The frameworks domain: every framework this leader knows (subscribed, disconnected within its failover timeout,
+ * or recovered from an agent's report), the ones it removed, and the decisions of a framework's life: SUBSCRIBE (a
+ * failover to a new stream included), UPDATE_FRAMEWORK, SUPPRESS and REVIVE, a stream's end and the failover timeout
+ * it starts, TEARDOWN and removal. Each decision validates first and throws {@link Rejected} (with Mesos's message)
+ * before changing anything; durable changes go through {@link Master#commit} and are applied by
+ * {@link DurableChanges}; messages go to the {@link Outbox}.
  *
- * <p>Threading: every method runs on the master's event loop.
+ * <p>Threading: owned by the master's event loop; every method runs on it.
  */
-public final class SchedulerCalls {
-    private static final Logger LOG = LoggerFactory.getLogger(SchedulerCalls.class);
-    private static final double DEFAULT_REFUSE_SECONDS = 5.0;
-    private static final double MAX_REFUSE_SECONDS = 365 * 24 * 3600.0;
+public final class Frameworks {
+    private static final Logger LOG = LoggerFactory.getLogger(Frameworks.class);
+    /** Completed frameworks kept for /master/state (Mesos's --max_completed_frameworks is 50). */
+    static final int MAX_COMPLETED_FRAMEWORKS = 50;
+    /** Removed frameworks remembered so agents that come back with their tasks are told to shut them down. */
+    static final int MAX_REMEMBERED_REMOVALS = 10_000;
     /** Mesos's Duration is a signed 64-bit count of nanoseconds. */
     private static final double MAX_FAILOVER_TIMEOUT_SECONDS = Long.MAX_VALUE / 1e9;
 
     private final Master master;
+    private final Map<FrameworkID, Framework> byId = new java.util.LinkedHashMap<>();
+    /** Completed frameworks as readers see them: frozen when they are removed. */
+    private final java.util.Deque<io.corral.master.state.FrameworkView> completed = new java.util.ArrayDeque<>();
+    /** Ids of frameworks removed in this term (the latest {@link #MAX_REMEMBERED_REMOVALS}), oldest first. */
+    private final Set<FrameworkID> removed = new java.util.LinkedHashSet<>();
+    /** Frameworks whose removal is being written to the registry. */
+    private final Set<FrameworkID> pendingRemovals = new HashSet<>();
     /** Disconnected frameworks' failover timeouts, by framework. */
     private final Map<FrameworkID, Timers.Cancellable> failoverTimers = new HashMap<>();
 
-    SchedulerCalls(Master master) {
+    Frameworks(Master master) {
         this.master = master;
+    }
+
+    // ---- what is known ----
+
+    /** The framework with this id, or null. */
+    public Framework get(FrameworkID id) {
+        return byId.get(id);
+    }
+
+    public boolean contains(FrameworkID id) {
+        return byId.containsKey(id);
+    }
+
+    /** Every known framework, in the order they became known (read-only). */
+    public java.util.Collection<Framework> all() {
+        return java.util.Collections.unmodifiableCollection(byId.values());
+    }
+
+    /** Frameworks removed in this term, as readers see them (the latest {@link #MAX_COMPLETED_FRAMEWORKS}). */
+    List<io.corral.master.state.FrameworkView> completed() {
+        return List.copyOf(completed);
+    }
+
+    /** A framework becomes known: subscribed (applied from the registry), or recovered from an agent's report. */
+    void add(Framework framework) {
+        byId.put(framework.id(), framework);
     }
 
     // ---- SUBSCRIBE and the stream's end ----
@@ -73,7 +97,7 @@ public final class SchedulerCalls {
         requireOwnRoles(requested, call.getSubscribe().getSuppressedRolesList(), "SUBSCRIBE's suppressed_roles");
         FrameworkInfo info = subscribedInfo(requested);
         return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(info)), () -> {
-            Framework framework = master.frameworks.get(info.getId());
+            Framework framework = get(info.getId());
             framework.setSuppressedRoles(call.getSubscribe().getSuppressedRolesList());
             subscribed(framework, openStream.apply(info.getId()), !isNew(requested));
         });
@@ -92,7 +116,7 @@ public final class SchedulerCalls {
         if (isNew(requested)) {
             return requested.toBuilder().setId(master.ids().nextFramework()).build();
         }
-        Framework known = master.frameworks.get(requested.getId());
+        Framework known = get(requested.getId());
         return known == null ? requested : requested.toBuilder()
                 .setUser(known.info().getUser())
                 .setCheckpoint(known.info().getCheckpoint())
@@ -182,7 +206,7 @@ public final class SchedulerCalls {
      */
     public void streamClosed(FrameworkID frameworkId, FrameworkLink link) {
         master.streams().ended(frameworkId, link);
-        Framework framework = master.frameworks.get(frameworkId);
+        Framework framework = get(frameworkId);
         if (framework == null || !link.streamId().equals(framework.streamId())) {
             return; // an old stream: the framework failed over to a new one, or was removed
         }
@@ -197,7 +221,7 @@ public final class SchedulerCalls {
         double timeoutSeconds = framework.info().getFailoverTimeout();
         LOG.info("Framework {} disconnected; failover timeout {}s", framework.id().getValue(), timeoutSeconds);
         if (timeoutSeconds <= 0) {
-            master.removeFramework(framework, "disconnected with failover_timeout 0");
+            remove(framework, "disconnected with failover_timeout 0");
             return;
         }
         recordDisconnection(framework,
@@ -209,7 +233,7 @@ public final class SchedulerCalls {
                 () -> {}).whenComplete((ok, failure) -> {
                     if (failure != null) {
                         master.timers().schedule(Master.RETRY_AFTER_REFUSED_WRITE, () -> {
-                            if (!framework.isConnected() && master.frameworks.get(framework.id()) == framework) {
+                            if (!framework.isConnected() && get(framework.id()) == framework) {
                                 recordDisconnection(framework, deadline);
                             }
                         });
@@ -243,14 +267,14 @@ public final class SchedulerCalls {
 
     /** The failover timeout passed; while the master is paused (leadership uncertain) it waits and tries again. */
     private void expireFailoverTimeout(Framework framework, double timeoutSeconds) {
-        if (framework.isConnected() || master.frameworks.get(framework.id()) != framework) {
+        if (framework.isConnected() || get(framework.id()) != framework) {
             return;
         }
         if (master.isPaused()) {
             armFailoverTimer(framework, Duration.ofSeconds(1), () -> expireFailoverTimeout(framework, timeoutSeconds));
             return;
         }
-        master.removeFramework(framework, "failover timeout of " + timeoutSeconds + "s expired");
+        remove(framework, "failover timeout of " + timeoutSeconds + "s expired");
     }
 
     /**
@@ -298,7 +322,7 @@ public final class SchedulerCalls {
         if (!call.hasFrameworkId()) {
             throw Rejected.invalid("Expecting 'framework_id' to be present");
         }
-        Framework framework = master.frameworks.get(call.getFrameworkId());
+        Framework framework = get(call.getFrameworkId());
         if (framework == null) {
             throw Rejected.invalid("Framework cannot be found");
         }
@@ -313,26 +337,16 @@ public final class SchedulerCalls {
     }
 
     public CompletableFuture<Void> teardown(Framework framework) {
-        return master.removeFramework(framework, "teardown requested");
+        return remove(framework, "teardown requested");
     }
 
     /** The operator API's TEARDOWN: removes a live framework; an id the master does not know is a 400, as in Mesos. */
     public CompletableFuture<Void> teardownByOperator(FrameworkID frameworkId) {
-        Framework framework = master.frameworks.get(frameworkId);
+        Framework framework = get(frameworkId);
         if (framework == null) {
             throw Rejected.invalid("No framework found with specified ID");
         }
-        return master.removeFramework(framework, "torn down by an operator");
-    }
-
-    public void decline(Framework framework, List<OfferID> offerIds, Filters filters) {
-        Duration refuse = refuseDuration(filters);
-        for (OfferID offerId : offerIds) {
-            Offer offer = master.offers.get(offerId);
-            if (offer != null && offer.frameworkId().equals(framework.id())) {
-                master.offers.remove(offer, false, refuse);
-            }
-        }
+        return remove(framework, "torn down by an operator");
     }
 
     /** SUPPRESS: no offers in the given roles (all the framework's roles if none is given) until REVIVE. */
@@ -358,220 +372,47 @@ public final class SchedulerCalls {
         }
     }
 
-    /**
-     * ACCEPT: the operations are carried out on the offers' resources ({@link Acceptance}); unused resources count
-     * as declined. Invalid offers fail every task the ACCEPT would launch, as in Mesos.
-     */
-    public void accept(Framework framework, Call.Accept accept) {
-        List<Offer> used = new ArrayList<>();
-        String invalid = takeOffers(framework, accept.getOfferIdsList(), used);
-        if (invalid != null) {
-            for (Offer offer : used) {
-                master.offers.remove(offer, false, Duration.ZERO);
-            }
-            TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
-            for (TaskInfo task : launchedTasks(accept)) {
-                master.forwardUpdate(framework, master.masterStatus(task.getTaskId(), task.getAgentId(), state,
-                        TaskStatus.Reason.REASON_INVALID_OFFERS, invalid));
-            }
-            return;
-        }
-        Agent agent = master.agents.get(used.get(0).agentId());
-        for (Offer offer : used) {
-            master.offers.withdraw(offer, framework);
-        }
-        new Acceptance(master, framework, agent, used, accept.getOperationsList(),
-                refuseDuration(accept.getFilters())).run();
-    }
-
-    /** Validates and collects the offers of an ACCEPT; returns Mesos's message when any is invalid. */
-    private String takeOffers(Framework framework, List<OfferID> offerIds, List<Offer> into) {
-        if (offerIds.isEmpty()) {
-            return "No offers specified";
-        }
-        Set<OfferID> seen = new HashSet<>();
-        String invalid = null;
-        for (OfferID offerId : offerIds) {
-            Offer offer = master.offers.get(offerId);
-            if (!seen.add(offerId)) {
-                invalid = "Offers contain duplicates";
-            } else if (offer == null || !offer.frameworkId().equals(framework.id())) {
-                invalid = "Offer " + offerId.getValue() + " is no longer valid";
-            } else {
-                if (!into.isEmpty() && !into.get(0).agentId().equals(offer.agentId())) {
-                    invalid = "Aggregated offers must belong to one single agent";
-                } else if (!into.isEmpty() && !into.get(0).role().equals(offer.role())) {
-                    invalid = "Aggregated offers must be allocated to the same role";
-                }
-                into.add(offer);
-            }
-        }
-        return invalid;
-    }
-
-    private static List<TaskInfo> launchedTasks(Call.Accept accept) {
-        List<TaskInfo> tasks = new ArrayList<>();
-        for (org.apache.mesos.v1.Protos.Offer.Operation operation : accept.getOperationsList()) {
-            switch (operation.getType()) {
-                case LAUNCH -> tasks.addAll(operation.getLaunch().getTaskInfosList());
-                case LAUNCH_GROUP -> tasks.addAll(operation.getLaunchGroup().getTaskGroup().getTasksList());
-                default -> { }
-            }
-        }
-        return tasks;
-    }
-
-    private static Duration refuseDuration(Filters filters) {
-        double seconds = filters.hasRefuseSeconds() ? filters.getRefuseSeconds() : DEFAULT_REFUSE_SECONDS;
-        if (seconds < 0) {
-            seconds = DEFAULT_REFUSE_SECONDS;
-        }
-        seconds = Math.min(seconds, MAX_REFUSE_SECONDS);
-        return Duration.ofMillis((long) (seconds * 1000));
-    }
+    // ---- removal ----
 
     /**
-     * SHUTDOWN of an executor. A command task's executor has the task's id (and dies with it), so shutting it down
-     * kills the task; an executor the agent does not run is ignored, as a Mesos agent ignores it.
+     * Decides to remove {@code framework} for good and commits it ({@link DurableChanges} applies the removal). When
+     * the registry refuses, nothing is removed: the returned future fails (a TEARDOWN answers 503), and a removal the
+     * master decided on its own (a failover timeout) is tried again a second later while it still applies.
      */
-    public void shutdown(Framework framework, Call.Shutdown shutdown) {
-        if (!shutdown.hasExecutorId() || !shutdown.hasAgentId()) {
-            throw Rejected.invalid("Expecting 'shutdown.executor_id' and 'shutdown.agent_id' to be present");
+    CompletableFuture<Void> remove(Framework framework, String why) {
+        if (!pendingRemovals.add(framework.id())) {
+            return CompletableFuture.completedFuture(null); // already on its way
         }
-        Task task = framework.tasks().get(TaskID.newBuilder().setValue(shutdown.getExecutorId().getValue()).build());
-        Agent agent = master.agents.get(shutdown.getAgentId());
-        if (task != null && task.agentId().equals(shutdown.getAgentId()) && agent != null && agent.isConnected()) {
-            master.outbox().toAgent(agent.id(), AgentEvent.kill(framework.id(), task.id(), 0));
-        }
-    }
-
-    /**
-     * MESSAGE to an executor. Corral runs only command tasks, and Mesos's command executor ignores framework
-     * messages, so a valid message is accepted and dropped, as Mesos does.
-     */
-    public void message(Framework framework, Call.Message message) {
-        if (!message.hasAgentId() || !message.hasExecutorId() || !message.hasData()) {
-            throw Rejected.invalid("Expecting 'message.agent_id', 'message.executor_id' and 'message.data'"
-                    + " to be present");
-        }
-        LOG.debug("Framework {}: message for executor {} dropped (command executors take no messages)",
-                framework.id().getValue(), message.getExecutorId().getValue());
-    }
-
-    /** OPERATION feedback: see {@link OperationCalls}. */
-    public void acknowledgeOperationStatus(Framework framework, Call.AcknowledgeOperationStatus ack) {
-        master.operationCalls().acknowledge(framework, ack);
-    }
-
-    public void reconcileOperations(Framework framework, Call.ReconcileOperations reconcile) {
-        master.operationCalls().reconcile(framework, reconcile);
-    }
-
-    /** ACCEPT_INVERSE_OFFERS: the framework agrees to give the agents back ({@link InverseOffers#answer}). */
-    public void acceptInverseOffers(Framework framework, Call.AcceptInverseOffers accept) {
-        master.inverseOffers().answer(framework, accept.getInverseOfferIdsList(), true);
-    }
-
-    /** DECLINE_INVERSE_OFFERS: the framework would rather keep the agents. */
-    public void declineInverseOffers(Framework framework, Call.DeclineInverseOffers decline) {
-        master.inverseOffers().answer(framework, decline.getInverseOfferIdsList(), false);
-    }
-
-    // ---- tasks ----
-
-    public void kill(Framework framework, Call.Kill kill) {
-        Task task = framework.tasks().get(kill.getTaskId());
-        if (task == null) {
-            reconcileOne(framework, kill.getTaskId(), kill.hasAgentId() ? kill.getAgentId() : null);
-            return;
-        }
-        task.killRequested(kill.hasKillPolicy() ? kill.getKillPolicy().getGracePeriod().getNanoseconds()
-                : task.info().getKillPolicy().getGracePeriod().getNanoseconds());
-        Agent agent = master.agents.get(task.agentId());
-        if (agent != null && agent.isConnected()) { // else sent when the agent comes back (AgentCalls.admit)
-            master.outbox().toAgent(agent.id(), AgentEvent.kill(framework.id(), task.id(), task.killGraceNanos()));
-        }
-    }
-
-    /** What an operator's kill of one task did. */
-    public enum OperatorKill { KILLING, KILLING_WHEN_AGENT_RETURNS, ALREADY_ENDED, UNKNOWN }
-
-    /**
-     * An operator kills a task (Corral's {@code POST /api/v1/corral/kill}, as {@code corral kill}): as the framework's
-     * own KILL would, with {@code graceNanos} (0: the task's kill policy, else the agent's default). The framework
-     * learns of it from the task's updates.
-     */
-    public OperatorKill killByOperator(FrameworkID frameworkId, TaskID taskId, long graceNanos) {
-        Framework framework = master.frameworks.get(frameworkId);
-        Task task = framework == null ? null : framework.tasks().get(taskId);
-        if (task == null) {
-            return OperatorKill.UNKNOWN;
-        }
-        if (task.isTerminal()) {
-            return OperatorKill.ALREADY_ENDED;
-        }
-        task.killRequested(graceNanos > 0 ? graceNanos : task.info().getKillPolicy().getGracePeriod().getNanoseconds());
-        Agent agent = master.agents.get(task.agentId());
-        if (agent == null || !agent.isConnected()) {
-            return OperatorKill.KILLING_WHEN_AGENT_RETURNS;
-        }
-        master.outbox().toAgent(agent.id(), AgentEvent.kill(frameworkId, taskId, task.killGraceNanos()));
-        return OperatorKill.KILLING;
-    }
-
-    public void acknowledge(Framework framework, Call.Acknowledge ack) {
-        ByteString uuid = ack.getUuid();
-        if (uuid.size() != 16) {
-            throw Rejected.invalid("Not a valid UUID: 'acknowledge.uuid' must be 16 bytes");
-        }
-        Task task = framework.tasks().get(ack.getTaskId());
-        if (task != null && task.isTerminal() && task.latestStatus() != null
-                && task.latestStatus().getUuid().equals(uuid)) {
-            master.completeTask(framework, task);
-        }
-        Agent agent = master.agents.get(ack.getAgentId());
-        if (agent != null && agent.isConnected()) {
-            master.outbox().toAgent(agent.id(), AgentEvent.acknowledge(framework.id(), ack.getTaskId(),
-                    Base64.getEncoder().encodeToString(uuid.toByteArray())));
-        }
-    }
-
-    /** RECONCILE: with no tasks, the latest state of each of the framework's tasks; else each named task. */
-    public void reconcile(Framework framework, Call.Reconcile reconcile) {
-        if (reconcile.getTasksCount() == 0) {
-            for (Task task : framework.tasks().values()) {
-                master.forwardUpdate(framework, reconciled(task));
+        CompletableFuture<Void> removed = master.commit(new DurableChange.FrameworkRemoved(framework.id(), why), () -> {});
+        removed.whenComplete((ok, failure) -> {
+            pendingRemovals.remove(framework.id());
+            if (failure != null && !framework.isConnected() && get(framework.id()) == framework) {
+                master.timers().schedule(Master.RETRY_AFTER_REFUSED_WRITE, () -> {
+                    if (!framework.isConnected() && get(framework.id()) == framework) {
+                        remove(framework, why);
+                    }
+                });
             }
-            return;
+        });
+        return removed;
+    }
+
+    /** Applies a removal: the framework is forgotten, remembered as removed, and kept for readers as completed. */
+    void forget(Framework framework) {
+        cancelFailoverTimer(framework.id());
+        byId.remove(framework.id());
+        removed.add(framework.id());
+        if (removed.size() > MAX_REMEMBERED_REMOVALS) {
+            removed.remove(removed.iterator().next());
         }
-        for (Call.Reconcile.Task query : reconcile.getTasksList()) {
-            reconcileOne(framework, query.getTaskId(), query.hasAgentId() ? query.getAgentId() : null);
+        completed.addLast(framework.view(List.of()));
+        while (completed.size() > MAX_COMPLETED_FRAMEWORKS) {
+            completed.removeFirst();
         }
     }
 
-    private void reconcileOne(Framework framework, TaskID taskId, AgentID agentId) {
-        Task task = framework.tasks().get(taskId);
-        if (task != null) {
-            master.forwardUpdate(framework, reconciled(task));
-            return;
-        }
-        boolean agentKnown = agentId != null && master.agents.containsKey(agentId);
-        boolean agentGone = agentId != null && master.agentModes().isGone(agentId);
-        TaskState state = agentGone ? TaskState.TASK_GONE_BY_OPERATOR
-                : agentKnown ? TaskState.TASK_GONE : TaskState.TASK_UNKNOWN;
-        master.forwardUpdate(framework, master.masterStatus(taskId, agentId, state,
-                TaskStatus.Reason.REASON_RECONCILIATION, "Reconciliation: task is unknown"));
-    }
-
-    private TaskStatus reconciled(Task task) {
-        TaskStatus latest = task.latestStatus();
-        TaskStatus.Builder status = latest != null ? latest.toBuilder()
-                : TaskStatus.newBuilder().setTaskId(task.id()).setState(task.state()).setAgentId(task.agentId());
-        return status.clearUuid()
-                .setSource(TaskStatus.Source.SOURCE_MASTER)
-                .setReason(TaskStatus.Reason.REASON_RECONCILIATION)
-                .setTimestamp(master.timers().nowMillis() / 1000.0)
-                .build();
+    boolean wasRemoved(FrameworkID frameworkId) {
+        return removed.contains(frameworkId);
     }
 
     static Event error(String message) {
