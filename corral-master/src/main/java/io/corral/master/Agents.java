@@ -314,10 +314,7 @@ public final class Agents {
         if (running.latestStatus() != null) {
             master.tasks().record(task, running.latestStatus());
         }
-        master.tasks().addTask(framework, agent, task);
-        if (task.isTerminal()) {
-            agent.releaseTaskResources(task); // addTask books every task; one that already ended holds nothing
-        }
+        master.tasks().addTask(framework, agent, task); // one that already ended holds nothing
     }
 
     /** The agent's stream id must match its current registration, as a framework's must. */

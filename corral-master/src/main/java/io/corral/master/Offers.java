@@ -92,7 +92,7 @@ public final class Offers {
     /** Takes an offer off the table for an ACCEPT: its resources stay booked on its agent until the ACCEPT is done. */
     void withdraw(Offer offer, Framework framework) {
         offers.remove(offer.id());
-        framework.offers().remove(offer.id());
+        framework.removeOffer(offer);
     }
 
     long allocationRuns() {
@@ -188,7 +188,7 @@ public final class Offers {
             boolean refinement = framework.hasCapability(FrameworkInfo.Capability.Type.RESERVATION_REFINEMENT);
             boolean gpus = framework.hasCapability(FrameworkInfo.Capability.Type.GPU_RESOURCES);
             for (String role : framework.roles()) {
-                ResourceSet held = heldIn(framework, role);
+                ResourceSet held = framework.held(role);
                 if (framework.isConnected() && !framework.isSuppressed(role)) {
                     demands.add(new AllocationInput.FrameworkDemand(framework.id().getValue(), role, held,
                             refinement, gpus));
@@ -200,23 +200,6 @@ public final class Offers {
         Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
         master.roles().forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
         return new AllocationInput(slots, demands, Set.copyOf(filters.keySet()), policies, idle);
-    }
-
-    /** What {@code framework} holds in {@code role}: its live tasks' and its offers' resources allocated to it. */
-    private ResourceSet heldIn(Framework framework, String role) {
-        ResourceSet held = ResourceSet.empty();
-        for (Task task : framework.tasks().values()) {
-            if (!task.isTerminal() && task.roleOr(framework.role()).equals(role)) {
-                held = held.plusAtMost(task.resources()); // over many agents: may pass 1e12
-            }
-        }
-        for (OfferID offerId : framework.offers()) {
-            Offer offer = offers.get(offerId);
-            if (offer.role().equals(role)) {
-                held = held.plusAtMost(offer.resources());
-            }
-        }
-        return held;
     }
 
     private Offer createOffer(OfferProposal proposal) {
@@ -240,7 +223,7 @@ public final class Offers {
         Offer offer = new Offer(proto, proposal.resources().withoutAllocationInfo(), proposal.role());
         offers.put(offer.id(), offer);
         agent.addOffer(offer);
-        framework.offers().add(offer.id());
+        framework.addOffer(offer);
         master.config().offerTimeout().ifPresent(timeout -> master.timers().schedule(timeout, () -> {
             if (offers.get(offer.id()) == offer && !master.isPaused()) {
                 remove(offer, true, Duration.ZERO);
@@ -294,7 +277,7 @@ public final class Offers {
         }
         Framework framework = master.frameworks().get(offer.frameworkId());
         if (framework != null) {
-            framework.offers().remove(offer.id());
+            framework.removeOffer(offer);
             if (notify && framework.isConnected()) {
                 master.outbox().toFramework(framework.id(), Event.newBuilder().setType(Event.Type.RESCIND)
                         .setRescind(Event.Rescind.newBuilder().setOfferId(offer.id())).build());

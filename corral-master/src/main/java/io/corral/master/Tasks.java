@@ -58,6 +58,10 @@ public final class Tasks {
             return transition;
         }
         if (transition.has(SideEffect.RELEASE_RESOURCES)) {
+            Framework framework = master.frameworks().get(task.frameworkId());
+            if (framework != null) {
+                framework.taskEnded(task);
+            }
             Agent agent = master.agents().get(task.agentId());
             if (agent != null && agent.task(task.frameworkId(), task.id()) == task) {
                 agent.releaseTaskResources(task);

@@ -164,9 +164,12 @@ public final class Agent {
                 tasks.size(), deactivated, drain());
     }
 
+    /** A task on this agent; a live one uses its resources here until {@link #releaseTaskResources}. */
     public void addTask(Task task) {
         tasks.put(TaskKey.of(task), task);
-        used = used.plus(task.resources());
+        if (!task.isTerminal()) {
+            used = used.plus(task.resources());
+        }
     }
 
     /** Gives a terminal task's resources back; the task stays listed until its update is acknowledged. */

@@ -1,5 +1,6 @@
 package io.corral.master.state;
 
+import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -34,6 +35,15 @@ public final class Framework {
     private final Map<TaskID, Task> tasks = new LinkedHashMap<>();
     private final Deque<Task> completedTasks = new ArrayDeque<>();
     private final Set<OfferID> offers = new LinkedHashSet<>();
+    /**
+     * What it holds per role, kept up to date as tasks and offers come and go (the allocator reads it every cycle
+     * instead of summing every task): the scalar resources of its live tasks and outstanding offers. Only scalars,
+     * which is all the allocator weighs; ranges (ports) of tasks on different agents would merge and could not be
+     * taken back one task at a time.
+     */
+    private final Map<String, ResourceSet> held = new java.util.HashMap<>();
+    /** The role each held task's resources count in, as booked (its role may be inferred from the framework's). */
+    private final Map<TaskID, String> heldTaskRoles = new java.util.HashMap<>();
     /** The latest status of each offer operation that asked for feedback (it had an id), oldest first. */
     private final Map<OperationID, OperationStatus> operations = new LinkedHashMap<>();
     /** The roles it asked not to be offered resources in (SUPPRESS; SUBSCRIBE's and UPDATE_FRAMEWORK's). */
@@ -53,7 +63,8 @@ public final class Framework {
     public String streamId() { return streamId; }
     public Map<TaskID, Task> tasks() { return tasks; }
     public Deque<Task> completedTasks() { return completedTasks; }
-    public Set<OfferID> offers() { return offers; }
+    /** The ids of its outstanding offers (read-only): {@link #addOffer} and {@link #removeOffer} change them. */
+    public Set<OfferID> offers() { return java.util.Collections.unmodifiableSet(offers); }
     public boolean isSuppressed(String role) { return suppressedRoles.contains(role); }
 
     /** Suppresses offers in {@code roles}; no roles means all its roles, as in Mesos. */
@@ -142,12 +153,64 @@ public final class Framework {
         operations.remove(id);
     }
 
-    public void addTask(Task task) {
-        tasks.put(task.id(), task);
+    /** What it holds in {@code role} now: its live tasks' and its offers' scalar resources there. */
+    public ResourceSet held(String role) {
+        return held.getOrDefault(role, ResourceSet.empty());
     }
 
-    /** Moves a task whose terminal update was acknowledged to the bounded completed list. */
+    /** A task of this framework; a live one holds its resources until {@link #taskEnded}. */
+    public void addTask(Task task) {
+        tasks.put(task.id(), task);
+        if (!task.isTerminal()) {
+            String role = task.roleOr(role());
+            heldTaskRoles.put(task.id(), role);
+            hold(role, task.resources());
+        }
+    }
+
+    /** The task ended: its resources are not held any more (a second call changes nothing). */
+    public void taskEnded(Task task) {
+        String role = tasks.get(task.id()) == task ? heldTaskRoles.remove(task.id()) : null;
+        if (role != null) {
+            release(role, task.resources());
+        }
+    }
+
+    public void addOffer(Offer offer) {
+        if (offers.add(offer.id())) {
+            hold(offer.role(), offer.resources());
+        }
+    }
+
+    public void removeOffer(Offer offer) {
+        if (offers.remove(offer.id())) {
+            release(offer.role(), offer.resources());
+        }
+    }
+
+    private void hold(String role, ResourceSet resources) {
+        held.put(role, held(role).plusAtMost(scalars(resources))); // over many agents: may pass 1e12
+    }
+
+    private void release(String role, ResourceSet resources) {
+        ResourceSet scalars = scalars(resources);
+        ResourceSet now = held(role);
+        // Only a sum capped at 1e12 of one kind (plusAtMost) could lack what is taken back: then nothing is left.
+        ResourceSet left = now.contains(scalars) ? now.minus(scalars) : ResourceSet.empty();
+        if (left.isEmpty()) {
+            held.remove(role);
+        } else {
+            held.put(role, left);
+        }
+    }
+
+    private static ResourceSet scalars(ResourceSet resources) {
+        return resources.filter(r -> r.getType() == org.apache.mesos.v1.Protos.Value.Type.SCALAR);
+    }
+
+    /** Moves a task whose terminal update was acknowledged (or that can no longer run) to the completed list. */
     public void completeTask(Task task) {
+        taskEnded(task);
         tasks.remove(task.id());
         completedTasks.addLast(task);
         while (completedTasks.size() > MAX_COMPLETED_TASKS) {
