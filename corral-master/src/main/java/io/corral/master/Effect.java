@@ -36,6 +36,16 @@ sealed interface Effect {
     /** Ends the agent's stream (it registered again on another, it is gone, or it was removed). */
     record CloseAgentStream(AgentID agent) implements Effect { }
 
+    /** An event for every operator subscribed to the event stream. */
+    record ToOperators(org.apache.mesos.v1.master.Protos.Event event) implements Effect { }
+
+    /**
+     * An operator subscribes to the event stream: {@code subscribed} (the whole state as of this event) first, then
+     * every event decided after it.
+     */
+    record OpenOperatorStream(io.corral.master.state.OperatorLink stream,
+                              org.apache.mesos.v1.master.Protos.Event subscribed) implements Effect { }
+
     /**
      * Answers a call that waited for its change to be recorded and applied (a SUBSCRIBE, a REGISTER, an operator's
      * change): after the messages queued before it, so a caller never sees the answer before the change's effects.

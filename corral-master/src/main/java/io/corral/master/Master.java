@@ -116,8 +116,8 @@ public final class Master implements AutoCloseable {
         this.maintenance = new Maintenance(this);
         this.agentModes = new AgentModes(this);
         this.inverseOffers = new InverseOffers(this);
-        this.operatorStreams = new OperatorStreams(timers);
-        this.streams = new Streams(timers, () -> this.config.heartbeatInterval());
+        this.operatorStreams = new OperatorStreams(timers, outbox);
+        this.streams = new Streams(timers, () -> this.config.heartbeatInterval(), operatorStreams);
         loop.afterEachEvent(() -> streams.carryOut(outbox.drain()));
     }
 
@@ -231,8 +231,7 @@ public final class Master implements AutoCloseable {
      */
     public void subscribeOperator(OperatorLink link) {
         publish();
-        link.send(OperatorEvents.subscribed(published));
-        operatorStreams.add(link);
+        outbox.add(new Effect.OpenOperatorStream(link, OperatorEvents.subscribed(published)));
     }
 
     /** What subscribed operators are told of {@code framework} as it is now: its view with the offers it holds. */

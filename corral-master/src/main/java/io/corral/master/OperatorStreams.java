@@ -23,14 +23,17 @@ final class OperatorStreams {
 
     private final Deque<OperatorLink> subscribers = new ArrayDeque<>();
     private final Timers timers;
+    private final Outbox outbox;
     private Timers.Cancellable heartbeat;
 
-    OperatorStreams(Timers timers) {
+    OperatorStreams(Timers timers, Outbox outbox) {
         this.timers = timers;
+        this.outbox = outbox;
     }
 
-    /** Adds {@code link}, already sent its SUBSCRIBED; from now on it gets every event. */
-    void add(OperatorLink link) {
+    /** Carries out an {@link Effect.OpenOperatorStream}: {@code link} gets SUBSCRIBED, then every later event. */
+    void add(OperatorLink link, Event subscribed) {
+        link.send(subscribed);
         subscribers.addLast(link);
         while (subscribers.size() > MAX_SUBSCRIBERS) {
             subscribers.removeFirst().close();
@@ -45,13 +48,19 @@ final class OperatorStreams {
         return !subscribers.isEmpty();
     }
 
-    /** Sends the event {@code build} makes to every open stream, if there is any; drops closed ones. */
+    /**
+     * A change was applied: if anyone listens, the event {@code build} makes of the state as it is now is decided as
+     * an {@link Effect.ToOperators}, sent after the loop event with the other effects, in order.
+     */
     void publish(Supplier<Event> build) {
         subscribers.removeIf(link -> !link.isOpen());
-        if (subscribers.isEmpty()) {
-            return;
+        if (!subscribers.isEmpty()) {
+            outbox.add(new Effect.ToOperators(build.get()));
         }
-        Event event = build.get();
+    }
+
+    /** Carries out an {@link Effect.ToOperators}: the event goes to every open stream. */
+    void send(Event event) {
         subscribers.forEach(link -> link.send(event));
     }
 
@@ -67,7 +76,8 @@ final class OperatorStreams {
 
     private void scheduleHeartbeat() {
         heartbeat = timers.schedule(HEARTBEAT_INTERVAL, () -> {
-            publish(OperatorEvents::heartbeat);
+            subscribers.removeIf(link -> !link.isOpen());
+            send(OperatorEvents.heartbeat());
             if (subscribers.isEmpty()) {
                 heartbeat = null;
             } else {

@@ -15,7 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The master's open streams to frameworks and agents, and the one place {@link Effect}s are carried out: after each
+ * The master's open streams to frameworks and agents (and, through {@link OperatorStreams}, operators), and the one
+ * place {@link Effect}s are carried out: after each
  * loop event, in the order they were decided. It also sends each framework's stream its HEARTBEATs, a property of
  * the stream rather than of the framework. Entities know only whether they are connected (and their stream's id);
  * the streams themselves live here.
@@ -34,10 +35,12 @@ final class Streams {
     private final Map<FrameworkID, FrameworkLink> frameworks = new HashMap<>();
     private final Map<FrameworkID, Timers.Cancellable> heartbeats = new HashMap<>();
     private final Map<AgentID, AgentLink> agents = new HashMap<>();
+    private final OperatorStreams operators;
 
-    Streams(Timers timers, Supplier<Duration> heartbeatInterval) {
+    Streams(Timers timers, Supplier<Duration> heartbeatInterval, OperatorStreams operators) {
         this.timers = timers;
         this.heartbeatInterval = heartbeatInterval;
+        this.operators = operators;
     }
 
     /** Carries out {@code effects} in order; one that fails is logged and does not stop the others. */
@@ -76,6 +79,10 @@ final class Streams {
             if (stream != null) {
                 stream.close();
             }
+        } else if (effect instanceof Effect.ToOperators event) {
+            operators.send(event.event());
+        } else if (effect instanceof Effect.OpenOperatorStream open) {
+            operators.add(open.stream(), open.subscribed());
         } else if (effect instanceof Effect.Reply reply) {
             reply.call().complete(null);
         }

@@ -88,7 +88,7 @@ class EffectsTest {
     @Test
     void streamsDeliverToTheCurrentStreamDropWhatHasNoneAndKeepOrder() {
         ManualTimers timers = new ManualTimers(0);
-        Streams streams = new Streams(timers, () -> Duration.ofSeconds(15));
+        Streams streams = new Streams(timers, () -> Duration.ofSeconds(15), new OperatorStreams(timers, new Outbox()));
         RecordingLink old = new RecordingLink();
         RecordingLink current = new RecordingLink();
         RecordingLink agent = new RecordingLink();
