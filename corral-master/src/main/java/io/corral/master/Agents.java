@@ -377,7 +377,8 @@ public final class Agents {
         long now = master.timers().nowMillis();
         long heard = agent.lastHeardMillis();
         master.agentWrites().commit(agent.id(), () -> new DurableChange.AgentStored(new AgentRecord(agent.info(),
-                        AgentState.unreachable(Instant.ofEpochMilli(now)), Instant.ofEpochMilli(agent.registeredMillis()),
+                        AgentState.unreachable(Instant.ofEpochMilli(now)),
+                        Instant.ofEpochMilli(agent.registeredMillis()),
                         Instant.ofEpochMilli(now), agent.checkpointed())), () -> unreachable(agent, why, now))
                 .whenComplete((ok, failure) -> {
                     pendingUnreachable.remove(agent.id());

@@ -153,8 +153,8 @@ final class DurableChanges {
             agentsWithTasks.add(task.agentId());
             Agent agent = master.agents().get(task.agentId());
             if (!task.isTerminal()) { // its resources go back to the agent as the task ends
-                master.tasks().record(task, master.tasks().masterStatus(task.id(), task.agentId(), TaskState.TASK_KILLED,
-                        TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
+                master.tasks().record(task, master.tasks().masterStatus(task.id(), task.agentId(),
+                        TaskState.TASK_KILLED, TaskStatus.Reason.REASON_FRAMEWORK_REMOVED, "Framework " + why));
             }
             if (agent != null) {
                 agent.removeTask(task);

@@ -383,7 +383,8 @@ public final class Frameworks {
         if (!pendingRemovals.add(framework.id())) {
             return CompletableFuture.completedFuture(null); // already on its way
         }
-        CompletableFuture<Void> removed = master.commit(new DurableChange.FrameworkRemoved(framework.id(), why), () -> {});
+        CompletableFuture<Void> removed =
+                master.commit(new DurableChange.FrameworkRemoved(framework.id(), why), () -> { });
         removed.whenComplete((ok, failure) -> {
             pendingRemovals.remove(framework.id());
             if (failure != null && !framework.isConnected() && get(framework.id()) == framework) {

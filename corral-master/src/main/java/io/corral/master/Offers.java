@@ -204,7 +204,8 @@ public final class Offers {
 
     private Offer createOffer(OfferProposal proposal) {
         Agent agent = master.agents().get(AgentID.newBuilder().setValue(proposal.agentId()).build());
-        Framework framework = master.frameworks().get(FrameworkID.newBuilder().setValue(proposal.frameworkId()).build());
+        Framework framework =
+                master.frameworks().get(FrameworkID.newBuilder().setValue(proposal.frameworkId()).build());
         org.apache.mesos.v1.Protos.Offer proto = org.apache.mesos.v1.Protos.Offer.newBuilder()
                 .setId(master.ids().nextOffer())
                 .setFrameworkId(framework.id())
@@ -330,8 +331,8 @@ public final class Offers {
             }
             TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
             for (TaskInfo task : launchedTasks(accept)) {
-                master.tasks().forwardUpdate(framework, master.tasks().masterStatus(task.getTaskId(), task.getAgentId(), state,
-                        TaskStatus.Reason.REASON_INVALID_OFFERS, invalid));
+                master.tasks().forwardUpdate(framework, master.tasks().masterStatus(task.getTaskId(),
+                        task.getAgentId(), state, TaskStatus.Reason.REASON_INVALID_OFFERS, invalid));
             }
             return;
         }

@@ -165,7 +165,8 @@ class BadInputRegressionTest {
     @Test
     void registrationWithInvalidResourcesIs400AndStoresNothing() {
         AgentInfo info = MasterFixture.agentInfo("mem:4096").toBuilder().addResources(scalar("cpus", -1)).build();
-        assertRejected(() -> register(info, List.of(), List.of()), Rejected.Reason.INVALID, "Agent advertises invalid resources:"
+        assertRejected(() -> register(info, List.of(), List.of()), Rejected.Reason.INVALID,
+                "Agent advertises invalid resources:"
                 + " Invalid resource 'cpus': scalar value -1.0 must be a number from 0 to 1e12");
         assertThat(fixture.registry.agents).isEmpty();
     }
@@ -211,7 +212,8 @@ class BadInputRegressionTest {
 
         AgentInfo smaller = MasterFixture.agentInfo("cpus:0.5;mem:4096").toBuilder().setId(agentId).build();
         assertRejected(() -> register(smaller, List.of(new AgentCall.RunningTask(frameworkId, task, null)),
-                List.of()), Rejected.Reason.INVALID, "Agent's resources cpus:0.5;mem:4096 cannot hold the tasks it reports, which use"
+                List.of()), Rejected.Reason.INVALID,
+                "Agent's resources cpus:0.5;mem:4096 cannot hold the tasks it reports, which use"
                 + " cpus:1;mem:128");
         assertThat(agent(agentId).total()).isEqualTo(ResourceSet.parse("cpus:4;mem:4096"));
     }

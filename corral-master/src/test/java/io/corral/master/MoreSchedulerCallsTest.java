@@ -39,6 +39,10 @@ class MoreSchedulerCallsTest {
     }
 
 
+    private Frameworks frameworks() {
+        return fixture.master.frameworks();
+    }
+
     private io.corral.master.state.Framework framework() {
         return fixture.master.frameworks().get(frameworkId);
     }
@@ -49,16 +53,16 @@ class MoreSchedulerCallsTest {
 
     @Test
     void updateFrameworkChangesTheInfoDurablyAndRefusesWhatMesosRefuses() {
-        fixture.onLoop(() -> fixture.master.frameworks().updateFramework(framework(), Call.UpdateFramework.newBuilder()
+        fixture.onLoop(() -> frameworks().updateFramework(framework(), Call.UpdateFramework.newBuilder()
                 .setFrameworkInfo(info().toBuilder().setName("renamed").setFailoverTimeout(120)).build())).join();
 
         assertThat(info().getName()).isEqualTo("renamed");
         assertThat(fixture.registry.frameworks.get(frameworkId.getValue()).info().getFailoverTimeout())
                 .isEqualTo(120.0);
-        assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.frameworks().updateFramework(framework(),
+        assertThatThrownBy(() -> fixture.onLoop(() -> frameworks().updateFramework(framework(),
                 Call.UpdateFramework.newBuilder().setFrameworkInfo(info().toBuilder().setUser("root")).build())))
                 .cause().isInstanceOf(Rejected.class).hasMessageContaining("'FrameworkInfo.user' is unsupported");
-        assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.frameworks().updateFramework(framework(),
+        assertThatThrownBy(() -> fixture.onLoop(() -> frameworks().updateFramework(framework(),
                 Call.UpdateFramework.newBuilder().setFrameworkInfo(info().toBuilder()
                         .setId(FrameworkID.newBuilder().setValue("someone-else"))).build())))
                 .cause().isInstanceOf(Rejected.class).hasMessageContaining("id of the calling framework");
@@ -69,7 +73,7 @@ class MoreSchedulerCallsTest {
         fixture.run(fixture.master.offers::allocate);
         assertThat(link.schedulerEvents(Event.Type.OFFERS)).hasSize(1);
 
-        fixture.onLoop(() -> fixture.master.frameworks().updateFramework(framework(), Call.UpdateFramework.newBuilder()
+        fixture.onLoop(() -> frameworks().updateFramework(framework(), Call.UpdateFramework.newBuilder()
                 .setFrameworkInfo(info()).addSuppressedRoles("eng").build())).join();
         fixture.run(fixture.master.offers::allocate);
 
@@ -82,7 +86,8 @@ class MoreSchedulerCallsTest {
     void shutdownOfACommandTasksExecutorKillsTheTask() {
         fixture.run(fixture.master.offers::allocate);
         Offer offer = link.schedulerEvents(Event.Type.OFFERS).get(0).getOffers().getOffers(0);
-        fixture.run(() -> fixture.master.offers().accept(framework(), Call.Accept.newBuilder().addOfferIds(offer.getId())
+        fixture.run(() -> fixture.master.offers().accept(framework(), Call.Accept.newBuilder()
+                .addOfferIds(offer.getId())
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
                         .setLaunch(Offer.Operation.Launch.newBuilder().addTaskInfos(TaskInfo.newBuilder()
                                 .setName("t1").setTaskId(TaskID.newBuilder().setValue("t1")).setAgentId(agentId)
@@ -104,7 +109,8 @@ class MoreSchedulerCallsTest {
     void operationFeedbackCallsAreValidatedAndReconciliationAnswersWhatTheMasterKnows() {
         fixture.run(fixture.master.offers::allocate);
         Offer offer = link.schedulerEvents(Event.Type.OFFERS).get(0).getOffers().getOffers(0);
-        fixture.run(() -> fixture.master.offers().accept(framework(), Call.Accept.newBuilder().addOfferIds(offer.getId())
+        fixture.run(() -> fixture.master.offers().accept(framework(), Call.Accept.newBuilder()
+                .addOfferIds(offer.getId())
                 .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.UNRESERVE)
                         .setId(OperationID.newBuilder().setValue("op1"))
                         .setUnreserve(Offer.Operation.Unreserve.newBuilder()

@@ -123,7 +123,8 @@ class RefusedRegistryWriteTest {
         Running r = runningTask();
         fixture.registry.refuse = true;
 
-        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().teardown(master.frameworks().get(r.frameworkId))).join());
+        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks()
+                .teardown(master.frameworks().get(r.frameworkId))).join());
 
         assertServiceUnavailable(failure);
         assertThat(known(r.frameworkId)).isTrue();

@@ -170,7 +170,8 @@ class ReservationsTest {
             assertThat(s.getMessage()).contains("does not match the offer's allocation role 'eng'");
         });
         assertThat(recorded()).isEmpty();
-        assertThat(fixture.master.frameworks().get(eng).tasks()).containsKey(TaskID.newBuilder().setValue("t1").build());
+        assertThat(fixture.master.frameworks().get(eng).tasks())
+                .containsKey(TaskID.newBuilder().setValue("t1").build());
     }
 
     @Test
@@ -250,10 +251,12 @@ class ReservationsTest {
         assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.reservationCalls().reserve(agentId, List.of(),
                 List.of(reserved("cpus", 9, "eng")))).join())
                 .isInstanceOf(CompletionException.class).cause()
-                .isInstanceOfSatisfying(Rejected.class, e -> assertThat(e.reason()).isEqualTo(Rejected.Reason.CONFLICT));
+                .isInstanceOfSatisfying(Rejected.class,
+                        e -> assertThat(e.reason()).isEqualTo(Rejected.Reason.CONFLICT));
         assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.reservationCalls().unreserve(agentId,
                 List.of(reserved("cpus", 1, "eng")))).join())
-                .cause().isInstanceOfSatisfying(Rejected.class, e -> assertThat(e.reason()).isEqualTo(Rejected.Reason.CONFLICT));
+                .cause().isInstanceOfSatisfying(Rejected.class,
+                        e -> assertThat(e.reason()).isEqualTo(Rejected.Reason.CONFLICT));
         assertThatThrownBy(() -> fixture.onLoop(() -> fixture.master.reservationCalls().createVolumes(agentId,
                 List.of(ResourceSet.parse("disk:10").toList().get(0)))).join())
                 .cause().isInstanceOfSatisfying(Rejected.class, e -> {
