@@ -63,8 +63,7 @@ final class DurableChanges {
         } else if (change instanceof DurableChange.FrameworkStored stored) {
             applyFramework(master, stored.framework());
         } else if (change instanceof DurableChange.RolesStored stored) {
-            stored.roles().forEach(role -> master.roles.put(role.role(), role));
-            stored.cleared().forEach(master.roles::remove);
+            master.roleCalls().apply(stored.roles(), stored.cleared());
             master.offers.allocateSoon();
         } else if (change instanceof DurableChange.FrameworkRemoved removed) {
             Framework framework = master.frameworks().get(removed.frameworkId());

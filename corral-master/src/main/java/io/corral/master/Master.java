@@ -66,8 +66,6 @@ public final class Master implements AutoCloseable {
 
     /** The outstanding offers, decline filters and allocation cycles. */
     final Offers offers;
-    /** Roles an operator gave a weight or quota, by name; every other role has weight 1 and no quota. */
-    final Map<String, RoleRecord> roles = new java.util.TreeMap<>();
     private volatile MasterView published;
     private final AtomicBoolean publishPending = new AtomicBoolean();
     private final Queue<CompletableFuture<MasterView>> viewWaiters = new ConcurrentLinkedQueue<>();
@@ -176,7 +174,7 @@ public final class Master implements AutoCloseable {
     Streams streams() { return streams; }
 
     public int outstandingOffers() { return offers.size(); }
-    Map<String, RoleRecord> roles() { return roles; }
+    Map<String, RoleRecord> roles() { return roleCalls.settings(); }
 
     // ---- pausing ----
 
@@ -246,7 +244,7 @@ public final class Master implements AutoCloseable {
                 info, startMillis,
                 agents.all().stream().map(Agent::view).toList(),
                 frameworks.all().stream().map(f -> f.view(offers.heldBy(f))).toList(),
-                frameworks.completed(), List.copyOf(roles.values()),
+                frameworks.completed(), List.copyOf(roles().values()),
                 tasks.counters(), agents.counters(), offers.size(), loop.pendingEvents(), offers.allocationRuns(),
                 offers.activeFilters(), offers.isAllocationPending(), maintenance.view());
         published = view;

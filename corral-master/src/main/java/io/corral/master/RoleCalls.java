@@ -22,9 +22,22 @@ import org.apache.mesos.v1.quota.Protos.QuotaConfig;
  */
 public final class RoleCalls {
     private final Master master;
+    /** Roles an operator gave a weight or quota, by name; every other role has weight 1 and no quota. */
+    private final Map<String, RoleRecord> settings = new java.util.TreeMap<>();
 
     RoleCalls(Master master) {
         this.master = master;
+    }
+
+    /** The roles' settings, by name (read-only). */
+    Map<String, RoleRecord> settings() {
+        return java.util.Collections.unmodifiableMap(settings);
+    }
+
+    /** Applies durable settings: {@code stored} replace a role's, {@code cleared} roles go back to the defaults. */
+    void apply(List<RoleRecord> stored, List<String> cleared) {
+        stored.forEach(role -> settings.put(role.role(), role));
+        cleared.forEach(settings::remove);
     }
 
     /** UPDATE_WEIGHTS: each role's weight, a finite number above 0; a role's quota stays as it was. */
@@ -69,7 +82,7 @@ public final class RoleCalls {
 
     /** Summed as doubles: the cluster's total (and all roles' guarantees) may exceed what one ResourceSet holds. */
     private void requireCapacity(Map<String, RoleRecord> updated) {
-        Map<String, RoleRecord> after = new LinkedHashMap<>(master.roles);
+        Map<String, RoleRecord> after = new LinkedHashMap<>(settings);
         after.putAll(updated);
         for (String resource : RoleSettings.QUOTA_RESOURCES) {
             double guaranteed = 0;
@@ -104,7 +117,7 @@ public final class RoleCalls {
     }
 
     private RoleRecord current(String role) {
-        return master.roles.getOrDefault(role, RoleRecord.weighted(role, 1.0));
+        return settings.getOrDefault(role, RoleRecord.weighted(role, 1.0));
     }
 
     private static void refuse(String why) {

@@ -55,7 +55,7 @@ class RoleCallsTest {
         call(() -> master.roleCalls().updateWeights(List.of(weight("eng", 1))));
 
         assertThat(fixture.registry.roles).isEmpty();
-        assertThat(fixture.onLoop(() -> master.roles.isEmpty())).isTrue();
+        assertThat(fixture.onLoop(() -> master.roles().isEmpty())).isTrue();
     }
 
     @Test
@@ -78,7 +78,7 @@ class RoleCallsTest {
                 .putGuarantees("cpus", scalar(-1)).build())), "from 0 to 1e12");
 
         assertThat(fixture.registry.roles).isEmpty();
-        assertThat(fixture.onLoop(() -> master.roles.isEmpty())).isTrue();
+        assertThat(fixture.onLoop(() -> master.roles().isEmpty())).isTrue();
     }
 
     @Test
@@ -110,7 +110,7 @@ class RoleCallsTest {
 
         assertThat(cause(failure)).isInstanceOf(Rejected.class);
         assertThat(((Rejected) cause(failure)).reason()).isEqualTo(Rejected.Reason.UNAVAILABLE);
-        assertThat(fixture.onLoop(() -> master.roles.isEmpty())).isTrue();
+        assertThat(fixture.onLoop(() -> master.roles().isEmpty())).isTrue();
     }
 
     @Test
