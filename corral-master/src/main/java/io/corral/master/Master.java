@@ -32,14 +32,13 @@ import org.slf4j.LoggerFactory;
  * they turn a request into an event with {@link #submit} and answer from its future. Every method not marked
  * otherwise must run on the loop; none blocks. Timers come from the injected {@link Timers} and fire on the loop.
  *
- * <p>Calls from frameworks are handled by {@link SchedulerCalls} (ACCEPT by {@link Acceptance}, operation feedback
- * by {@link OperationCalls}), calls from agents by {@link Agents}, operators' role settings by {@link RoleCalls},
- * reservations by {@link ReservationCalls}, maintenance by {@link Maintenance} (with {@link InverseOffers}), agent
- * draining, deactivation and gone agents by {@link AgentModes}; all work on this state from the loop. Offers, decline
- * filters and allocation are their own domain, {@link Offers}; writes of an agent's registry document are serialized
- * by {@link AgentWrites}. This class keeps what they share: entity maps, task status records ({@link #record}, the
- * one place the task state table's effects are carried out), status updates sent to frameworks, and the spine's
- * three doors:
+ * <p>The state is owned per domain ({@code docs/master.md}, "Domains"): {@link Frameworks}, {@link Tasks},
+ * {@link Agents}, {@link Offers} (ACCEPT's operations by {@link Acceptance}, their feedback by
+ * {@link OperationCalls}), roles' settings by {@link RoleCalls}, operators' reservations by {@link ReservationCalls},
+ * maintenance by {@link Maintenance} (with {@link InverseOffers}), agent modes by {@link AgentModes}; writes of an
+ * agent's registry document are serialized by {@link AgentWrites}. Decisions send nothing themselves: they put
+ * {@link Effect}s in the {@link Outbox}, which {@link Streams} carries out after each loop event. This class wires
+ * them together and keeps the spine's doors:
  * <ul>
  *   <li>{@link #commit}: a durable change is written to the registry and applied ({@link DurableChanges}) only once
  *       ZooKeeper confirmed it; a refused write changes nothing;
