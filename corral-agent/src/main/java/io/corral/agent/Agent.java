@@ -117,6 +117,9 @@ public final class Agent {
             case PING -> connection.send(AgentCall.pong(info.getId()));
             case ERROR -> LOG.error("Master refused this agent: {}", event.error().message());
             case CHECKPOINT_RESOURCES -> volumes.keepOnly(event.checkpointResources().resources(), volumesInUse());
+            case LAUNCH_GROUP -> event.launchGroup().tasks().forEach(task ->
+                    launch(event.launchGroup().frameworkInfo(), task));
+            case SHUTDOWN_EXECUTOR, MESSAGE -> LOG.warn("Ignoring {}: this agent runs no executors", event.type());
         }
     }
 
@@ -153,6 +156,11 @@ public final class Agent {
                 .resolve("runs").resolve(containerId);
         TaskRun run = new TaskRun(framework.getId(), task, sandbox);
         tasks.put(task.getTaskId(), run);
+        if (task.hasExecutor()) { // custom and default executors come with the agent's rebuild
+            report(run, TaskState.TASK_FAILED, "This agent runs command tasks only: executor '"
+                    + task.getExecutor().getExecutorId().getValue() + "' cannot be started");
+            return;
+        }
         report(run, TaskState.TASK_STARTING, null);
         try {
             volumes.mount(task.getResourcesList(), sandbox);

@@ -14,9 +14,13 @@ import io.corral.zookeeper.registry.AgentState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.apache.mesos.v1.Protos.ExecutorID;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.OfferID;
 import org.apache.mesos.v1.Protos.OperationState;
 import org.apache.mesos.v1.Protos.OperationStatus;
@@ -35,8 +39,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>Decide: RESERVE, UNRESERVE, CREATE and DESTROY change the pool ({@link ResourceOperations}); an invalid one
- *       is dropped with OPERATION_ERROR (when it has an id) and the rest go on. LAUNCH validates each task against
- *       the pool as it is at that point and takes its resources; an invalid task gets TASK_ERROR.</li>
+ *       is dropped with OPERATION_ERROR (when it has an id) and the rest go on. LAUNCH validates each task (and its
+ *       executor, {@link ExecutorValidation}) against the pool as it is at that point and takes its resources, and
+ *       its executor's when the executor starts with it; an invalid task gets TASK_ERROR. LAUNCH_GROUP does the same
+ *       for a group of tasks under one executor, all or none.</li>
  *   <li>Record: when the reservations or volumes of the agent changed, the agent's new list is committed to the
  *       registry ({@link AgentWrites}, so it is decided from the agent's state at its turn). Until ZooKeeper
  *       confirms, the offers' resources stay booked on the agent as offered, so nobody else is offered them.</li>
@@ -59,7 +65,9 @@ final class Acceptance {
     private final Duration refuse;
     private final String role;
     private ResourceSet pool = ResourceSet.empty();
-    private final List<TaskInfo> launches = new ArrayList<>();
+    private final List<Launch> launches = new ArrayList<>();
+    /** Executors this ACCEPT starts, by id: a later task may run on one, and must describe it alike. */
+    private final Map<ExecutorID, ExecutorInfo> starting = new HashMap<>();
     /** What the launches take from the pool: still the agent's, in the form the operations gave them. */
     private ResourceSet launching = ResourceSet.empty();
     /** Operations with an id that changed the pool: they finish when it is recorded. */
@@ -67,6 +75,12 @@ final class Acceptance {
     private boolean checkpointChanged;
     /** The operations were applied to the pool (at the agent's turn); false when refused before that. */
     private boolean decided;
+
+    /**
+     * Tasks launched together: one (LAUNCH) or a group (LAUNCH_GROUP), with their executor (null for a command task)
+     * and whether it starts with them (its resources are charged then, once).
+     */
+    private record Launch(List<TaskInfo> tasks, ExecutorInfo executor, boolean startsExecutor, boolean group) { }
 
     /** {@code offers} are valid, all of {@code agent}, owned by {@code framework}, and off the table already. */
     Acceptance(Master master, Framework framework, Agent agent, List<Offer> offers, List<Operation> operations,
@@ -138,9 +152,7 @@ final class Acceptance {
             switch (operation.getType()) {
                 case LAUNCH -> operation.getLaunch().getTaskInfosList().forEach(task -> plan(task, launchedIds));
                 case RESERVE, UNRESERVE, CREATE, DESTROY, GROW_VOLUME, SHRINK_VOLUME -> change(operation);
-                case LAUNCH_GROUP -> operation.getLaunchGroup().getTaskGroup().getTasksList().forEach(task ->
-                        taskError(task, "LAUNCH_GROUP needs the default executor, which Corral's agent does not"
-                                + " run yet; launch the tasks with LAUNCH"));
+                case LAUNCH_GROUP -> planGroup(operation.getLaunchGroup(), launchedIds);
                 default -> operationError(operation, "Offer operation " + operation.getType()
                         + " is not supported by this master");
             }
@@ -181,7 +193,9 @@ final class Acceptance {
      * known wherever its resources are counted.
      */
     private void plan(TaskInfo requested, Set<String> launchedIds) {
-        String otherRole = requested.getResourcesList().stream().filter(Resource::hasAllocationInfo)
+        List<Resource> resources = new ArrayList<>(requested.getResourcesList());
+        resources.addAll(requested.getExecutor().getResourcesList()); // none without an executor
+        String otherRole = resources.stream().filter(Resource::hasAllocationInfo)
                 .map(r -> r.getAllocationInfo().getRole()).filter(r -> !r.equals(role)).findFirst().orElse(null);
         if (otherRole != null) {
             taskError(requested, "Task uses resources allocated to role '" + otherRole + "', not to the offers' role '"
@@ -190,27 +204,116 @@ final class Acceptance {
         }
         TaskInfo task = withAllocationRole(requested);
         String error = validateTask(task, launchedIds);
+        if (error == null && task.hasCommand() == task.hasExecutor()) {
+            error = "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
+        }
+        ExecutorInfo executor = task.hasExecutor() ? task.getExecutor() : null;
+        if (error == null && executor != null) {
+            error = ExecutorValidation.forLaunch(executor, framework.id(), existing(executor));
+        }
+        boolean startsExecutor = executor != null && existing(executor) == null;
+        ResourceSet taken = error == null ? taken(List.of(task), startsExecutor ? executor : null) : null;
+        if (error == null && !pool.contains(taken)) {
+            error = executor == null ? "Task uses more resources " + taken + " than available " + pool
+                    : "Total resources " + taken + " required by task and its executor is more than available " + pool;
+        }
         if (error != null) {
             taskError(task, error);
             return;
         }
-        launchedIds.add(task.getTaskId().getValue());
-        launches.add(task);
-        ResourceSet taken = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
+        take(new Launch(List.of(task), executor, startsExecutor, false), taken, launchedIds);
+    }
+
+    /**
+     * LAUNCH_GROUP: its tasks start, live and die together under its executor, so they are validated together and
+     * all refused (TASK_ERROR, with the same message) if any part is invalid, as Mesos delivers a group atomically.
+     * Each task gets the group's executor in its TaskInfo, as Mesos's master sets it.
+     */
+    private void planGroup(Operation.LaunchGroup group, Set<String> launchedIds) {
+        ExecutorInfo executor = normalized(group.getExecutor());
+        List<TaskInfo> original = group.getTaskGroup().getTasksList();
+        List<TaskInfo> tasks = original.stream().map(task -> withAllocationRole(task.hasExecutor() ? task
+                : task.toBuilder().setExecutor(executor).build())).toList();
+        String error = groupError(executor, original, tasks, launchedIds);
+        boolean startsExecutor = existing(executor) == null;
+        ResourceSet taken = error == null ? taken(tasks, startsExecutor ? executor : null) : null;
+        if (error == null && !pool.contains(taken)) {
+            error = "Total resources " + taken + " required by task group and its executor are more than available "
+                    + pool;
+        }
+        if (error != null) {
+            for (TaskInfo task : tasks) {
+                taskError(task, error);
+            }
+            return;
+        }
+        take(new Launch(tasks, executor, startsExecutor, true), taken, launchedIds);
+    }
+
+    private String groupError(ExecutorInfo executor, List<TaskInfo> original, List<TaskInfo> tasks,
+                              Set<String> launchedIds) {
+        if (tasks.isEmpty()) {
+            return "Task group is empty";
+        }
+        Set<String> inGroup = new HashSet<>(launchedIds);
+        for (TaskInfo task : tasks) {
+            String error = validateTask(task, inGroup);
+            if (error != null) {
+                return "Task '" + task.getTaskId().getValue() + "' is invalid: " + error;
+            }
+            inGroup.add(task.getTaskId().getValue());
+        }
+        return ExecutorValidation.forGroup(executor, framework.id(), existing(executor), original);
+    }
+
+    /** The executor with this id running on the agent or started by this ACCEPT, or null. */
+    private ExecutorInfo existing(ExecutorInfo executor) {
+        ExecutorInfo started = starting.get(executor.getExecutorId());
+        return started != null ? started : master.executors().running(agent, framework.id(), executor.getExecutorId());
+    }
+
+    /** What {@code tasks} (and {@code startingExecutor}, when they start it) take from the pool. */
+    private static ResourceSet taken(List<TaskInfo> tasks, ExecutorInfo startingExecutor) {
+        ResourceSet taken = ResourceSet.empty();
+        for (TaskInfo task : tasks) {
+            taken = taken.plus(ResourceSet.of(task.getResourcesList()).withoutAllocationInfo());
+        }
+        return startingExecutor == null ? taken
+                : taken.plus(ResourceSet.of(startingExecutor.getResourcesList()).withoutAllocationInfo());
+    }
+
+    private void take(Launch launch, ResourceSet taken, Set<String> launchedIds) {
+        launch.tasks().forEach(task -> launchedIds.add(task.getTaskId().getValue()));
+        if (launch.startsExecutor()) {
+            starting.put(launch.executor().getExecutorId(), launch.executor());
+        }
+        launches.add(launch);
         pool = pool.minus(taken);
         launching = launching.plus(taken);
     }
 
+    /** The task's (and its executor's) resources allocated to the offers' role, as Mesos injects it. */
     private TaskInfo withAllocationRole(TaskInfo task) {
-        if (task.getResourcesList().stream().allMatch(Resource::hasAllocationInfo)) {
-            return task;
-        }
-        TaskInfo.Builder allocated = task.toBuilder().clearResources();
-        for (Resource resource : task.getResourcesList()) {
-            allocated.addResources(resource.hasAllocationInfo() ? resource : resource.toBuilder()
-                    .setAllocationInfo(Resource.AllocationInfo.newBuilder().setRole(role)).build());
+        TaskInfo.Builder allocated = task.toBuilder().clearResources().addAllResources(allocated(task.getResourcesList()));
+        if (task.hasExecutor()) {
+            allocated.setExecutor(normalized(task.getExecutor()));
         }
         return allocated.build();
+    }
+
+    /** An executor as the master records it: its framework id set (if it had none) and its resources allocated. */
+    private ExecutorInfo normalized(ExecutorInfo executor) {
+        ExecutorInfo.Builder normalized = executor.toBuilder().clearResources()
+                .addAllResources(allocated(executor.getResourcesList()));
+        if (!executor.hasFrameworkId()) {
+            normalized.setFrameworkId(framework.id());
+        }
+        return normalized.build();
+    }
+
+    private List<Resource> allocated(List<Resource> resources) {
+        return resources.stream().map(resource -> resource.hasAllocationInfo() ? resource : resource.toBuilder()
+                .setAllocationInfo(Resource.AllocationInfo.newBuilder().setRole(role)).build()).toList();
     }
 
     private String validateTask(TaskInfo task, Set<String> launchedIds) {
@@ -228,12 +331,6 @@ final class Acceptance {
             return "Task uses agent ID " + task.getAgentId().getValue()
                     + " which does not match the offers' agent ID " + agent.id().getValue();
         }
-        if (task.hasCommand() == task.hasExecutor()) {
-            return "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
-        }
-        if (task.hasExecutor()) {
-            return "Custom executors are not supported yet: use a CommandInfo";
-        }
         ResourceSet wanted;
         try {
             wanted = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
@@ -243,17 +340,14 @@ final class Acceptance {
         if (wanted.isEmpty()) {
             return "Task uses no resources";
         }
-        if (!pool.contains(wanted)) {
-            return "Task uses more resources " + wanted + " than available " + pool;
-        }
         return null;
     }
 
     /** The decision is applied (recorded first when it had to be): launch, report, give back what is unused. */
     private void finish() {
         releaseOffers();
-        for (TaskInfo task : launches) {
-            launch(task);
+        for (Launch launch : launches) {
+            launch(launch);
         }
         for (Operation operation : applied) {
             report(operation, OperationState.OPERATION_FINISHED, null);
@@ -264,13 +358,25 @@ final class Acceptance {
         releaseUnused();
     }
 
-    private void launch(TaskInfo task) {
-        Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
-        launched.apply(master.tasks().masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null, null));
-        master.tasks().addTask(framework, agent, launched);
-        master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
-        if (agent.isConnected()) {
-            master.outbox().toAgent(agent.id(), AgentEvent.launch(framework.info(), task));
+    private void launch(Launch launch) {
+        if (launch.startsExecutor()) {
+            master.executors().started(framework, agent, launch.executor(), role);
+        }
+        for (TaskInfo task : launch.tasks()) {
+            Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
+            launched.apply(master.tasks().masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null,
+                    null));
+            master.tasks().addTask(framework, agent, launched);
+            master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
+        }
+        if (!agent.isConnected()) {
+            return;
+        }
+        if (launch.group()) {
+            master.outbox().toAgent(agent.id(), AgentEvent.launchGroup(framework.info(), launch.executor(),
+                    launch.tasks()));
+        } else {
+            master.outbox().toAgent(agent.id(), AgentEvent.launch(framework.info(), launch.tasks().get(0)));
         }
     }
 
@@ -287,7 +393,11 @@ final class Acceptance {
                 if (changesCheckpoint(List.of(operation))) {
                     applied.add(operation);
                 } else if (operation.getType() == Operation.Type.LAUNCH) {
-                    launches.addAll(operation.getLaunch().getTaskInfosList());
+                    operation.getLaunch().getTaskInfosList().forEach(task ->
+                            launches.add(new Launch(List.of(task), null, false, false)));
+                } else if (operation.getType() == Operation.Type.LAUNCH_GROUP) {
+                    launches.add(new Launch(operation.getLaunchGroup().getTaskGroup().getTasksList(), null, false,
+                            true));
                 }
             }
         }
@@ -295,9 +405,11 @@ final class Acceptance {
             report(operation, OperationState.OPERATION_FAILED, why);
         }
         TaskState state = framework.isPartitionAware() ? TaskState.TASK_DROPPED : TaskState.TASK_LOST;
-        for (TaskInfo task : launches) {
-            master.tasks().forwardUpdate(framework, master.tasks().masterStatus(task.getTaskId(), agent.id(), state,
-                    TaskStatus.Reason.REASON_INVALID_OFFERS, why));
+        for (Launch launch : launches) {
+            for (TaskInfo task : launch.tasks()) {
+                master.tasks().forwardUpdate(framework, master.tasks().masterStatus(task.getTaskId(), agent.id(),
+                        state, TaskStatus.Reason.REASON_INVALID_OFFERS, why));
+            }
         }
         releaseUnused();
     }

@@ -193,6 +193,7 @@ public final class AgentModes {
     void shutDown(Agent agent, String why) {
         master.offers.rescind(agent.offers(), true);
         master.inverseOffers().rescind(agent.id());
+        master.executors().agentRemoved(agent);
         Set<FrameworkID> frameworks = new LinkedHashSet<>();
         for (Task task : List.copyOf(agent.tasks())) {
             frameworks.add(task.frameworkId());

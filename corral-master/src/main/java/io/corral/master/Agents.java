@@ -143,6 +143,7 @@ public final class Agents {
         master.outbox().add(new Effect.OpenAgentStream(agent.id(), link)); // closes the replaced stream
         agent.heard(master.timers().nowMillis());
         adoptReportedTasks(agent, register);
+        master.executors().reported(agent, register.executors());
         resendWantedKills(agent);
         master.outbox().toAgent(agent.id(), AgentEvent.registered(agent.id(), master.info(),
                 master.config().agentPingInterval().toMillis() / 1000.0));
@@ -212,13 +213,34 @@ public final class Agents {
                 }
             }
         }
+        reportedUse = plusExecutors(reportedUse, register.executors());
         if (known != null) { // tasks may use the reservations and volumes made on it
             total = Agent.totalOf(info, known.checkpointed());
         }
         if (!total.contains(reportedUse)) {
-            throw Rejected.invalid("Agent's resources " + total + " cannot hold the tasks it reports, which use "
-                    + reportedUse);
+            throw Rejected.invalid("Agent's resources " + total + " cannot hold the tasks and executors it reports,"
+                    + " which use " + reportedUse);
         }
+    }
+
+    /** What the reported executors use, added to {@code use}; each must name its framework and have a valid id. */
+    private static ResourceSet plusExecutors(ResourceSet use, List<AgentCall.RunningExecutor> executors) {
+        for (AgentCall.RunningExecutor running : nullSafe(executors)) {
+            if (running == null || running.frameworkId() == null || running.executor() == null) {
+                throw Rejected.invalid("Expecting 'framework_id' and 'executor' in every reported executor");
+            }
+            String invalidId = MesosIds.invalidReason(running.executor().getExecutorId().getValue());
+            if (invalidId != null) {
+                throw Rejected.invalid("Executor has an invalid ExecutorID: " + invalidId);
+            }
+            try {
+                use = use.plus(resources(running.executor().getResourcesList(), "Executor uses invalid resources: ")
+                        .withoutAllocationInfo());
+            } catch (IllegalArgumentException e) {
+                throw Rejected.invalid("Reported executors use invalid resources: " + e.getMessage());
+            }
+        }
+        return use;
     }
 
     private static ResourceSet resources(List<org.apache.mesos.v1.Protos.Resource> resources, String error) {

@@ -166,6 +166,7 @@ final class DurableChanges {
                 master.outbox().toAgent(agentId, AgentEvent.shutdownFramework(framework.id()));
             }
         }
+        master.executors().frameworkRemoved(framework);
         if (framework.isConnected()) {
             master.outbox().add(new Effect.CloseFrameworkStream(framework.id()));
         }

@@ -77,6 +77,7 @@ public final class Master implements AutoCloseable {
 
     private final Frameworks frameworks;
     private final Tasks tasks;
+    private final Executors executors;
     private final Agents agents;
     private final RoleCalls roleCalls;
     private final AgentWrites agentWrites;
@@ -105,6 +106,7 @@ public final class Master implements AutoCloseable {
         this.offers = new Offers(this, allocator, random, allocationTimes);
         this.frameworks = new Frameworks(this);
         this.tasks = new Tasks(this);
+        this.executors = new Executors(this);
         this.agents = new Agents(this);
         this.roleCalls = new RoleCalls(this);
         this.agentWrites = new AgentWrites(this);
@@ -152,6 +154,8 @@ public final class Master implements AutoCloseable {
     public Frameworks frameworks() { return frameworks; }
     /** The tasks domain: status records, kills, acknowledgements, reconciliation. */
     public Tasks tasks() { return tasks; }
+    /** The executors domain: CUSTOM and DEFAULT executors, their resources, messages and ends. */
+    public Executors executors() { return executors; }
     /** The agents domain: every agent known, registrations, status updates, unreachable agents. */
     public Agents agents() { return agents; }
     public RoleCalls roleCalls() { return roleCalls; }

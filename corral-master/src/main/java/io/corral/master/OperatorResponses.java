@@ -61,7 +61,7 @@ public final class OperatorResponses {
         return Response.newBuilder().setType(Response.Type.GET_STATE)
                 .setGetState(Response.GetState.newBuilder()
                         .setGetTasks(getTasks(view))
-                        .setGetExecutors(Response.GetExecutors.getDefaultInstance())
+                        .setGetExecutors(getExecutors(view))
                         .setGetFrameworks(getFrameworks(view))
                         .setGetAgents(getAgents(view)))
                 .build();
@@ -80,9 +80,21 @@ public final class OperatorResponses {
         return Response.newBuilder().setType(Response.Type.GET_TASKS).setGetTasks(getTasks(view)).build();
     }
 
-    public static Response executors() {
-        return Response.newBuilder().setType(Response.Type.GET_EXECUTORS)
-                .setGetExecutors(Response.GetExecutors.getDefaultInstance()).build();
+    public static Response executors(MasterView view) {
+        return Response.newBuilder().setType(Response.Type.GET_EXECUTORS).setGetExecutors(getExecutors(view))
+                .build();
+    }
+
+    /** The executors (CUSTOM and DEFAULT; command tasks have none of their own) of every live framework. */
+    private static Response.GetExecutors getExecutors(MasterView view) {
+        Response.GetExecutors.Builder executors = Response.GetExecutors.newBuilder();
+        for (FrameworkView framework : view.frameworks()) {
+            for (io.corral.master.state.Executor executor : framework.executors()) {
+                executors.addExecutors(Response.GetExecutors.Executor.newBuilder()
+                        .setExecutorInfo(executor.info()).setAgentId(executor.agentId()));
+            }
+        }
+        return executors.build();
     }
 
     /**
@@ -252,8 +264,8 @@ public final class OperatorResponses {
                 proto.setStatusUpdateUuid(latest.getUuid());
             }
         }
-        if (info.hasExecutor()) {
-            proto.setExecutorId(info.getExecutor().getExecutorId());
+        if (task.executorId() != null) {
+            proto.setExecutorId(task.executorId());
         }
         if (info.hasLabels()) {
             proto.setLabels(info.getLabels());

@@ -131,35 +131,6 @@ public final class Tasks {
         }
     }
 
-    /**
-     * SHUTDOWN of an executor. A command task's executor has the task's id (and dies with it), so shutting it down
-     * kills the task; an executor the agent does not run is ignored, as a Mesos agent ignores it.
-     */
-    public void shutdown(Framework framework, Call.Shutdown shutdown) {
-        if (!shutdown.hasExecutorId() || !shutdown.hasAgentId()) {
-            throw Rejected.invalid("Expecting 'shutdown.executor_id' and 'shutdown.agent_id' to be present");
-        }
-        Task task = framework.tasks().get(TaskID.newBuilder().setValue(shutdown.getExecutorId().getValue()).build());
-        Agent agent = master.agents().get(shutdown.getAgentId());
-        if (task != null && task.agentId().equals(shutdown.getAgentId()) && agent != null && agent.isConnected()) {
-            master.outbox().toAgent(agent.id(), AgentEvent.kill(framework.id(), task.id(), 0));
-        }
-    }
-
-    /**
-     * MESSAGE to an executor. Corral runs only command tasks, and Mesos's command executor ignores framework
-     * messages, so a valid message is accepted and dropped, as Mesos does.
-     */
-    public void message(Framework framework, Call.Message message) {
-        if (!message.hasAgentId() || !message.hasExecutorId() || !message.hasData()) {
-            throw Rejected.invalid("Expecting 'message.agent_id', 'message.executor_id' and 'message.data'"
-                    + " to be present");
-        }
-        LOG.debug("Framework {}: message for executor {} dropped (command executors take no messages)",
-                framework.id().getValue(), message.getExecutorId().getValue());
-    }
-    // ---- tasks ----
-
     public void kill(Framework framework, Call.Kill kill) {
         Task task = framework.tasks().get(kill.getTaskId());
         if (task == null) {

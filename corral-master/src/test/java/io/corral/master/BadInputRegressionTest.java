@@ -213,7 +213,8 @@ class BadInputRegressionTest {
         AgentInfo smaller = MasterFixture.agentInfo("cpus:0.5;mem:4096").toBuilder().setId(agentId).build();
         assertRejected(() -> register(smaller, List.of(new AgentCall.RunningTask(frameworkId, task, null)),
                 List.of()), Rejected.Reason.INVALID,
-                "Agent's resources cpus:0.5;mem:4096 cannot hold the tasks it reports, which use"
+                "Agent's resources cpus:0.5;mem:4096 cannot hold the tasks and executors it"
+                + " reports, which use"
                 + " cpus:1;mem:128");
         assertThat(agent(agentId).total()).isEqualTo(ResourceSet.parse("cpus:4;mem:4096"));
     }

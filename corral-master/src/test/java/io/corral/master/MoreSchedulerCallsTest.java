@@ -94,13 +94,13 @@ class MoreSchedulerCallsTest {
                                 .setCommand(CommandInfo.newBuilder().setValue("sleep 100"))
                                 .addAllResources(ResourceSet.parse("cpus:1;mem:64").toList())))).build()));
 
-        fixture.run(() -> fixture.master.tasks().shutdown(framework(), Call.Shutdown.newBuilder()
+        fixture.run(() -> fixture.master.executors().shutdown(framework(), Call.Shutdown.newBuilder()
                 .setExecutorId(ExecutorID.newBuilder().setValue("t1")).setAgentId(agentId).build()));
 
         assertThat(agentLink.agentEvents(AgentEvent.Type.KILL)).singleElement()
                 .satisfies(e -> assertThat(e.kill().taskId().getValue()).isEqualTo("t1"));
         assertThatThrownBy(() -> fixture.onLoop(() -> {
-            fixture.master.tasks().shutdown(framework(), Call.Shutdown.newBuilder().setAgentId(agentId).buildPartial());
+            fixture.master.executors().shutdown(framework(), Call.Shutdown.newBuilder().setAgentId(agentId).buildPartial());
             return null;
         })).cause().isInstanceOf(Rejected.class).hasMessageContaining("executor_id");
     }
@@ -133,7 +133,7 @@ class MoreSchedulerCallsTest {
             return null;
         })).cause().isInstanceOf(Rejected.class).hasMessageContaining("16 bytes");
         assertThatThrownBy(() -> fixture.onLoop(() -> {
-            fixture.master.tasks().message(framework(), Call.Message.newBuilder().setAgentId(agentId).buildPartial());
+            fixture.master.executors().message(framework(), Call.Message.newBuilder().setAgentId(agentId).buildPartial());
             return null;
         })).cause().isInstanceOf(Rejected.class).hasMessageContaining("message.executor_id");
     }

@@ -35,8 +35,11 @@ final class AgentEndpoint {
             Responses.acceptedOrFailed(exchange, master.submit(() -> {
                 Agent agent = master.agents().authorize(call.agentId(), streamId);
                 master.agents().heard(agent);
-                if (call.type() == AgentCall.Type.UPDATE) {
-                    master.agents().update(agent, call.update());
+                switch (call.type()) {
+                    case UPDATE -> master.agents().update(agent, call.update());
+                    case EXECUTOR_EXITED -> master.executors().exited(agent, call.executorExited());
+                    case MESSAGE -> master.executors().fromExecutor(agent, call.message());
+                    default -> { } // PONG: heard
                 }
                 return null;
             }));
@@ -49,7 +52,7 @@ final class AgentEndpoint {
         try {
             AgentCall call = AgentProtocol.decodeCall(body);
             if (call.type() == null) {
-                throw new HttpError(400, "Expecting 'type' to be present (REGISTER, UPDATE or PONG)");
+                throw new HttpError(400, "Expecting 'type' to be present (REGISTER, UPDATE, PONG, EXECUTOR_EXITED or MESSAGE)");
             }
             return call;
         } catch (IllegalArgumentException e) {

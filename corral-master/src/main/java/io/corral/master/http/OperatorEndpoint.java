@@ -162,7 +162,7 @@ final class OperatorEndpoint {
             case GET_MASTER:
                 return fromView(master, OperatorResponses::master);
             case GET_EXECUTORS:
-                return CompletableFuture.completedFuture(OperatorResponses.executors());
+                return fromView(master, OperatorResponses::executors);
             case GET_WEIGHTS:
                 return fromView(master, OperatorResponses::weights);
             case GET_QUOTA:

@@ -126,8 +126,8 @@ final class SchedulerEndpoint {
             case KILL -> master.tasks().kill(framework, call.getKill());
             case ACKNOWLEDGE -> master.tasks().acknowledge(framework, call.getAcknowledge());
             case RECONCILE -> master.tasks().reconcile(framework, call.getReconcile());
-            case SHUTDOWN -> master.tasks().shutdown(framework, call.getShutdown());
-            case MESSAGE -> master.tasks().message(framework, call.getMessage());
+            case SHUTDOWN -> master.executors().shutdown(framework, call.getShutdown());
+            case MESSAGE -> master.executors().message(framework, call.getMessage());
             case REQUEST -> { } // Mesos's allocator ignores resource requests too
             case ACKNOWLEDGE_OPERATION_STATUS -> master.operationCalls().acknowledge(framework,
                     call.getAcknowledgeOperationStatus());

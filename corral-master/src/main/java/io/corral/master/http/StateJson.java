@@ -300,7 +300,25 @@ final class StateJson {
         node.set("tasks", tasks(framework.tasks()));
         node.set("completed_tasks", tasks(framework.completedTasks()));
         node.putArray("offers");
-        node.putArray("executors");
+        ArrayNode executors = node.putArray("executors");
+        for (io.corral.master.state.Executor executor : framework.executors()) {
+            executors.add(executor(executor));
+        }
+        return node;
+    }
+
+    /** An executor as Mesos's state lists it under its framework. */
+    private static ObjectNode executor(io.corral.master.state.Executor executor) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.put("executor_id", executor.id().getValue());
+        node.put("name", executor.info().getName());
+        node.put("framework_id", executor.frameworkId().getValue());
+        node.put("slave_id", executor.agentId().getValue());
+        node.put("type", executor.info().getType().name());
+        if (executor.info().hasCommand()) {
+            node.set("command", MAPPER.createObjectNode().put("value", executor.info().getCommand().getValue()));
+        }
+        node.set("resources", flat(executor.resources()));
         return node;
     }
 
@@ -317,7 +335,7 @@ final class StateJson {
         node.put("id", task.id().getValue());
         node.put("name", task.info().getName());
         node.put("framework_id", task.frameworkId().getValue());
-        node.put("executor_id", "");
+        node.put("executor_id", task.executorId() == null ? "" : task.executorId().getValue());
         node.put("slave_id", task.agentId().getValue());
         node.put("state", task.state().name());
         node.set("resources", flat(task.resources()));

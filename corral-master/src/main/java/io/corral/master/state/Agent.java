@@ -39,6 +39,8 @@ public final class Agent {
     /** By framework and task id: task ids are unique within a framework only. */
     private final Map<TaskKey, Task> tasks = new LinkedHashMap<>();
     private final Set<OfferID> offers = new LinkedHashSet<>();
+    /** Executors running here (not command tasks'), by framework and executor id; their resources are used. */
+    private final Map<Executor.Key, Executor> executors = new LinkedHashMap<>();
     /** The id of its stream in this leadership term; null while it is disconnected. */
     private String streamId;
     private final long registeredMillis;
@@ -170,6 +172,32 @@ public final class Agent {
         if (!task.isTerminal()) {
             used = used.plus(task.resources());
         }
+    }
+
+    /** The executor {@code key} running here, or null. */
+    public Executor executor(Executor.Key key) {
+        return executors.get(key);
+    }
+
+    /** The executors running here (read-only). */
+    public Collection<Executor> executors() {
+        return Collections.unmodifiableCollection(executors.values());
+    }
+
+    /** An executor starts here: its resources are used until {@link #removeExecutor}. */
+    public void addExecutor(Executor executor) {
+        if (executors.putIfAbsent(executor.key(), executor) == null) {
+            used = used.plus(executor.resources());
+        }
+    }
+
+    /** The executor ended: its resources are free again; null if it was not here. */
+    public Executor removeExecutor(Executor.Key key) {
+        Executor removed = executors.remove(key);
+        if (removed != null) {
+            used = used.minus(removed.resources());
+        }
+        return removed;
     }
 
     /** Gives a terminal task's resources back; the task stays listed until its update is acknowledged. */

@@ -42,6 +42,9 @@ public final class Framework {
      * taken back one task at a time.
      */
     private final Map<String, ResourceSet> held = new java.util.HashMap<>();
+    /** Its executors (not command tasks'), on every agent. */
+    private final Map<Executor.Key, Map<org.apache.mesos.v1.Protos.AgentID, Executor>> executors =
+            new LinkedHashMap<>();
     /** The role each held task's resources count in, as booked (its role may be inferred from the framework's). */
     private final Map<TaskID, String> heldTaskRoles = new java.util.HashMap<>();
     /** The latest status of each offer operation that asked for feedback (it had an id), oldest first. */
@@ -131,7 +134,7 @@ public final class Framework {
     public FrameworkView view(List<org.apache.mesos.v1.Protos.Offer> heldOffers) {
         return new FrameworkView(info, role(), isConnected(), registeredMillis,
                 tasks.values().stream().map(Task::view).toList(),
-                completedTasks.stream().map(Task::view).toList(), heldOffers);
+                completedTasks.stream().map(Task::view).toList(), heldOffers, executors());
     }
 
     /** Remembers the latest status of an operation, for reconciliation. */
@@ -174,6 +177,29 @@ public final class Framework {
         if (role != null) {
             release(role, task.resources());
         }
+    }
+
+    /** An executor of this framework starts on an agent: it holds its resources until {@link #removeExecutor}. */
+    public void addExecutor(Executor executor) {
+        if (executors.computeIfAbsent(executor.key(), k -> new LinkedHashMap<>())
+                .putIfAbsent(executor.agentId(), executor) == null) {
+            hold(executor.role(), executor.resources());
+        }
+    }
+
+    public void removeExecutor(Executor executor) {
+        Map<org.apache.mesos.v1.Protos.AgentID, Executor> byAgent = executors.get(executor.key());
+        if (byAgent != null && byAgent.remove(executor.agentId()) != null) {
+            release(executor.role(), executor.resources());
+            if (byAgent.isEmpty()) {
+                executors.remove(executor.key());
+            }
+        }
+    }
+
+    /** Its executors on every agent (a copy). */
+    public List<Executor> executors() {
+        return executors.values().stream().flatMap(byAgent -> byAgent.values().stream()).toList();
     }
 
     public void addOffer(Offer offer) {

@@ -6,6 +6,7 @@ import io.corral.protocol.task.Transition;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.ExecutorID;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
@@ -50,6 +51,11 @@ public final class Task {
     public TaskID id() { return info.getTaskId(); }
     public AgentID agentId() { return info.getAgentId(); }
     public FrameworkID frameworkId() { return frameworkId; }
+    /**
+     * Its executor's id (a task of a group has its group's executor in its TaskInfo, as the master sets it), or null
+     * for a command task (whose executor is the task itself).
+     */
+    public ExecutorID executorId() { return info.hasExecutor() ? info.getExecutor().getExecutorId() : null; }
     public ResourceSet resources() { return resources; }
 
     /** The role the task's resources are allocated to; {@code fallback} (its framework's role) if they do not say. */
@@ -104,7 +110,7 @@ public final class Task {
     /** What readers of the published state see of this task; cached until the task changes. */
     public TaskView view() {
         if (view == null) {
-            view = new TaskView(info, frameworkId, resources, state, statuses);
+            view = new TaskView(info, frameworkId, resources, state, statuses, executorId());
         }
         return view;
     }

@@ -12,7 +12,7 @@ import org.apache.mesos.v1.Protos.TaskStatus;
 
 /** A task as readers see it in a published {@code MasterView}. Immutable. */
 public record TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
-                       List<TaskStatus> statuses) {
+                       List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId) {
     public TaskView {
         statuses = List.copyOf(statuses);
     }

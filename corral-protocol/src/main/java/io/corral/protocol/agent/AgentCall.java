@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.ExecutorID;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.TaskInfo;
@@ -14,9 +16,15 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * {@code Call}: a type plus the one body field of that type.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record AgentCall(Type type, AgentID agentId, Register register, Update update) {
+public record AgentCall(Type type, AgentID agentId, Register register, Update update, ExecutorExited executorExited,
+                        ExecutorMessage message) {
 
-    public enum Type { REGISTER, UPDATE, PONG }
+    public enum Type { REGISTER, UPDATE, PONG, EXECUTOR_EXITED, MESSAGE }
+
+    /** The calls that existed before executors. */
+    public AgentCall(Type type, AgentID agentId, Register register, Update update) {
+        this(type, agentId, register, update, null, null);
+    }
 
     /**
      * Opens the agent's subscription. {@code agentInfo.id} is set when the agent registered before (with this or an
@@ -24,10 +32,32 @@ public record AgentCall(Type type, AgentID agentId, Register register, Update up
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Register(int protocolVersion, AgentInfo agentInfo, List<RunningTask> tasks,
-                           List<FrameworkInfo> frameworks) {}
+                           List<FrameworkInfo> frameworks, List<RunningExecutor> executors) {
+        /** A registration that reports no executors (an agent that runs command tasks only). */
+        public Register(int protocolVersion, AgentInfo agentInfo, List<RunningTask> tasks,
+                        List<FrameworkInfo> frameworks) {
+            this(protocolVersion, agentInfo, tasks, frameworks, null);
+        }
+    }
 
-    /** A task the agent runs (or ran and has not had acknowledged), with the latest state it knows. */
+    /**
+     * A task the agent runs (or ran and has not had acknowledged), with the latest state it knows. A task with an
+     * executor (one of a group included: the master sets the group's executor in each of its TaskInfos) names it in
+     * {@code task.executor}.
+     */
     public record RunningTask(FrameworkID frameworkId, TaskInfo task, TaskStatus latestStatus) {}
+
+    /** An executor (not a command task's) the agent runs for a framework: its resources are booked on the agent. */
+    public record RunningExecutor(FrameworkID frameworkId, ExecutorInfo executor) {}
+
+    /**
+     * An executor's process ended (or its container was destroyed): its resources are free, and its framework is told
+     * (FAILURE). {@code status} is the wait status, as Mesos reports it.
+     */
+    public record ExecutorExited(FrameworkID frameworkId, ExecutorID executorId, int status) {}
+
+    /** A message from an executor to its framework ({@code data} in base64), relayed as the framework's MESSAGE. */
+    public record ExecutorMessage(FrameworkID frameworkId, ExecutorID executorId, String data) {}
 
     /** A status update; the agent resends it until the framework acknowledges its uuid. */
     public record Update(FrameworkID frameworkId, TaskStatus status) {}
@@ -43,5 +73,17 @@ public record AgentCall(Type type, AgentID agentId, Register register, Update up
 
     public static AgentCall pong(AgentID agentId) {
         return new AgentCall(Type.PONG, agentId, null, null);
+    }
+
+    public static AgentCall executorExited(AgentID agentId, FrameworkID frameworkId, ExecutorID executorId,
+                                           int status) {
+        return new AgentCall(Type.EXECUTOR_EXITED, agentId, null, null,
+                new ExecutorExited(frameworkId, executorId, status), null);
+    }
+
+    public static AgentCall message(AgentID agentId, FrameworkID frameworkId, ExecutorID executorId,
+                                    String dataBase64) {
+        return new AgentCall(Type.MESSAGE, agentId, null, null, null,
+                new ExecutorMessage(frameworkId, executorId, dataBase64));
     }
 }

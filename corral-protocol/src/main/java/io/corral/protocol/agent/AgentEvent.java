@@ -2,6 +2,8 @@ package io.corral.protocol.agent;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.ExecutorID;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.MasterInfo;
@@ -13,14 +15,51 @@ import org.apache.mesos.v1.Protos.TaskInfo;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AgentEvent(Type type, Registered registered, Launch launch, Kill kill, Acknowledge acknowledge,
-                         ShutdownFramework shutdownFramework, Error error, CheckpointResources checkpointResources) {
+                         ShutdownFramework shutdownFramework, Error error, CheckpointResources checkpointResources,
+                         LaunchGroup launchGroup, ShutdownExecutor shutdownExecutor, Message message) {
 
-    public enum Type { REGISTERED, LAUNCH, KILL, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, PING, ERROR, CHECKPOINT_RESOURCES }
+    public enum Type { REGISTERED, LAUNCH, KILL, ACKNOWLEDGE, SHUTDOWN_FRAMEWORK, PING, ERROR, CHECKPOINT_RESOURCES,
+        LAUNCH_GROUP, SHUTDOWN_EXECUTOR, MESSAGE }
 
     /** Compatibility constructor for the events that existed before CHECKPOINT_RESOURCES. */
     public AgentEvent(Type type, Registered registered, Launch launch, Kill kill, Acknowledge acknowledge,
                       ShutdownFramework shutdownFramework, Error error) {
-        this(type, registered, launch, kill, acknowledge, shutdownFramework, error, null);
+        this(type, registered, launch, kill, acknowledge, shutdownFramework, error, null, null, null, null);
+    }
+
+    /** Compatibility constructor for the events that existed before executors. */
+    public AgentEvent(Type type, Registered registered, Launch launch, Kill kill, Acknowledge acknowledge,
+                      ShutdownFramework shutdownFramework, Error error, CheckpointResources checkpointResources) {
+        this(type, registered, launch, kill, acknowledge, shutdownFramework, error, checkpointResources, null, null,
+                null);
+    }
+
+    /**
+     * Tasks that start, live and die together under {@code executor} (Mesos's LAUNCH_GROUP; the DEFAULT executor, or
+     * a CUSTOM one). The executor's resources are charged once, when it is new on the agent.
+     */
+    public record LaunchGroup(FrameworkInfo frameworkInfo, ExecutorInfo executor, java.util.List<TaskInfo> tasks) {}
+
+    /** The framework's SHUTDOWN of one of its executors: the agent shuts it down and destroys its container. */
+    public record ShutdownExecutor(FrameworkID frameworkId, ExecutorID executorId) {}
+
+    /** A framework's MESSAGE for one of its executors ({@code data} in base64). */
+    public record Message(FrameworkID frameworkId, ExecutorID executorId, String data) {}
+
+    public static AgentEvent launchGroup(FrameworkInfo framework, ExecutorInfo executor,
+                                         java.util.List<TaskInfo> tasks) {
+        return new AgentEvent(Type.LAUNCH_GROUP, null, null, null, null, null, null, null,
+                new LaunchGroup(framework, executor, java.util.List.copyOf(tasks)), null, null);
+    }
+
+    public static AgentEvent shutdownExecutor(FrameworkID framework, ExecutorID executor) {
+        return new AgentEvent(Type.SHUTDOWN_EXECUTOR, null, null, null, null, null, null, null, null,
+                new ShutdownExecutor(framework, executor), null);
+    }
+
+    public static AgentEvent message(FrameworkID framework, ExecutorID executor, String dataBase64) {
+        return new AgentEvent(Type.MESSAGE, null, null, null, null, null, null, null, null, null,
+                new Message(framework, executor, dataBase64));
     }
 
     /**
@@ -31,7 +70,7 @@ public record AgentEvent(Type type, Registered registered, Launch launch, Kill k
 
     public static AgentEvent checkpointResources(java.util.List<org.apache.mesos.v1.Protos.Resource> resources) {
         return new AgentEvent(Type.CHECKPOINT_RESOURCES, null, null, null, null, null, null,
-                new CheckpointResources(java.util.List.copyOf(resources)));
+                new CheckpointResources(java.util.List.copyOf(resources)), null, null, null);
     }
 
     public record Registered(AgentID agentId, MasterInfo masterInfo, double pingIntervalSeconds) {}
