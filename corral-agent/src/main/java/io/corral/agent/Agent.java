@@ -48,6 +48,8 @@ public final class Agent {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     /** The command executor's default kill grace period (Mesos: 3 s). */
     static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(3);
+    /** The wait status reported for an executor this agent could not start: as if it exited with status 1. */
+    static final int EXECUTOR_NEVER_STARTED = 1 << 8;
 
     private final AgentInfo.Builder info;
     private final Path workDir;
@@ -159,6 +161,10 @@ public final class Agent {
         if (task.hasExecutor()) { // custom and default executors come with the agent's rebuild
             report(run, TaskState.TASK_FAILED, "This agent runs command tasks only: executor '"
                     + task.getExecutor().getExecutorId().getValue() + "' cannot be started");
+            if (connection != null && connection.isRegistered()) { // the master frees what it booked for it
+                connection.send(AgentCall.executorExited(info.getId(), framework.getId(),
+                        task.getExecutor().getExecutorId(), EXECUTOR_NEVER_STARTED));
+            }
             return;
         }
         report(run, TaskState.TASK_STARTING, null);

@@ -28,7 +28,7 @@ final class FuzzChecks {
     /**
      * What {@code GET /master/state} must always show, whatever was sent to the master: no agent over-committed
      * (used and offered resources within its total, and not overlapping), each agent's used resources equal to what
-     * its live tasks use, and every task on an agent the master lists.
+     * its live tasks and its executors use, and every task on an agent the master lists.
      *
      * @return the violations, empty when consistent
      */
@@ -58,6 +58,11 @@ final class FuzzChecks {
                         use[1] += task.path("resources").path("mem").asDouble();
                     }
                 }
+            }
+            for (JsonNode executor : framework.path("executors")) { // charged once each, apart from its tasks
+                double[] use = liveUse.computeIfAbsent(executor.path("slave_id").asText(), k -> new double[2]);
+                use[0] += executor.path("resources").path("cpus").asDouble();
+                use[1] += executor.path("resources").path("mem").asDouble();
             }
         }
         for (JsonNode agent : agents.values()) {
