@@ -123,6 +123,7 @@ public final class Agent {
                     stored.runDir());
             run.latestStatus = stored.latest();
             run.killGracePeriod = stored.killGracePeriod();
+            run.orphaned = stored.orphaned();
             tasks.put(run.task.getTaskId(), run);
             updates.restore(run.frameworkId, run.task.getTaskId(), stored.pending());
             if (run.isTerminal()) {
@@ -130,6 +131,9 @@ public final class Agent {
                     forget(run); // its last update was acknowledged just before the agent stopped
                 }
                 continue;
+            }
+            if (run.orphaned && run.killGracePeriod == null) {
+                run.killGracePeriod = DEFAULT_KILL_GRACE; // its framework was shut down just before the agent stopped
             }
             run.container = containerizer.recover(run.containerId, run.runDir, run.killGracePeriod);
             live.add(run.containerId);
@@ -363,8 +367,16 @@ public final class Agent {
         }
     }
 
-    /** The framework is gone: kill its tasks, stop reporting them, forget it. */
+    /**
+     * The framework is gone: kill its tasks, stop reporting them, forget it. The tasks are marked before their
+     * queues are dropped, so the checkpoint says so too: a restarted agent finishes the kills without reporting them.
+     */
     private void shutdownFramework(FrameworkID frameworkId) {
+        for (TaskRun run : tasks.values()) {
+            if (run.frameworkId.equals(frameworkId)) {
+                run.orphaned = true;
+            }
+        }
         updates.dropFramework(frameworkId);
         frameworks.remove(frameworkId);
         for (AgentStore.Unreadable lost : List.copyOf(unreadable.values())) {
@@ -375,8 +387,8 @@ public final class Agent {
         }
         for (TaskRun run : List.copyOf(tasks.values())) {
             if (run.frameworkId.equals(frameworkId)) {
-                run.orphaned = true;
                 if (run.container != null && !run.isTerminal()) {
+                    checkpointUpdates(run.task.getTaskId()); // "shut down", even for a task with nothing pending
                     requestKill(run, DEFAULT_KILL_GRACE);
                 } else {
                     forget(run);

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  *                                                                      task.pid, exit_status (the launcher's)
  *     .../runs/&lt;container&gt;/tasks/&lt;task&gt;/task.info                      TaskInfo and sandbox path
  *     .../runs/&lt;container&gt;/tasks/&lt;task&gt;/task.updates                   latest status, unacknowledged updates,
- *                                                                      kill requested
+ *                                                                      kill requested, framework shut down
  * </pre>
  *
  * <p>Each file is JSON (Mesos types in Mesos's JSON) and replaced whole and atomically ({@link AtomicFiles}), so a
@@ -62,7 +62,7 @@ final class AgentStore {
 
     /** A task read back with everything the agent had checkpointed for it. */
     record StoredTask(FrameworkID frameworkId, TaskInfo task, String containerId, Path sandbox, Path runDir,
-                      TaskStatus latest, List<TaskStatus> pending, Duration killGracePeriod) {}
+                      TaskStatus latest, List<TaskStatus> pending, Duration killGracePeriod, boolean orphaned) {}
 
     /** A task whose records could not be read: its ids come from the directory names. */
     record Unreadable(FrameworkID frameworkId, TaskID taskId, String containerId, Path runDir, String reason) {}
@@ -106,6 +106,9 @@ final class AgentStore {
         pending.forEach(status -> queue.add(MesosJson.toJson(status)));
         if (run.killGracePeriod != null) {
             json.put("kill_grace_period_nanos", run.killGracePeriod.toNanos());
+        }
+        if (run.orphaned) {
+            json.put("framework_shut_down", true);
         }
         AtomicFiles.write(taskDir(run.runDir, run.task.getTaskId()).resolve(TASK_UPDATES),
                 JSON.writeValueAsBytes(json));
@@ -187,7 +190,7 @@ final class AgentStore {
         Path updatesFile = taskDir.resolve(TASK_UPDATES);
         if (!Files.exists(updatesFile)) {
             // The agent stopped between writing the task and its first update: the container was never started.
-            return new StoredTask(frameworkId, task, containerId, sandbox, runDir, null, List.of(), null);
+            return new StoredTask(frameworkId, task, containerId, sandbox, runDir, null, List.of(), null, false);
         }
         JsonNode updates = readJson(updatesFile);
         TaskStatus latest = updates.has("latest") ? status(updates.get("latest"), taskId, updatesFile) : null;
@@ -201,7 +204,9 @@ final class AgentStore {
         }
         Duration kill = updates.has("kill_grace_period_nanos")
                 ? Duration.ofNanos(Math.max(0, updates.get("kill_grace_period_nanos").asLong())) : null;
-        return new StoredTask(frameworkId, task, containerId, sandbox, runDir, latest, List.copyOf(pending), kill);
+        boolean orphaned = updates.path("framework_shut_down").asBoolean(false);
+        return new StoredTask(frameworkId, task, containerId, sandbox, runDir, latest, List.copyOf(pending), kill,
+                orphaned);
     }
 
     private static TaskStatus status(JsonNode json, TaskID taskId, Path file) throws IOException {

@@ -230,6 +230,25 @@ class AgentRecoveryTest {
     }
 
     @Test
+    void aTaskOfAFrameworkShutDownBeforeTheCrashIsKilledAfterItAndNeverReported() throws Exception {
+        Path ready = workDir.resolve("ready");
+        Incarnation first = new Incarnation();
+        first.launch("orphan", "trap '' TERM; touch " + ready + "; while :; do sleep 0.05; done");
+        first.acknowledge("orphan", TaskState.TASK_STARTING);
+        await().until(() -> Files.exists(ready));
+        long pid = first.task("orphan").container.pid();
+        first.event(AgentEvent.shutdownFramework(FRAMEWORK.getId())); // RUNNING is still unacknowledged
+        first.crash();
+
+        Incarnation second = new Incarnation();
+
+        await().until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)); // SIGKILL after 3 s
+        await().until(() -> second.task("orphan") == null);
+        assertThat(workDir.resolve("meta/frameworks")).isEmptyDirectory();
+        assertThat(second.channel.updates("orphan")).isEmpty();
+    }
+
+    @Test
     void aDamagedCheckpointReportsTheTaskLostKillsItAndDoesNotStopTheAgent() throws Exception {
         Incarnation first = new Incarnation();
         first.launch("t1", "sleep 1000");

@@ -60,6 +60,7 @@ class AgentStoreTest {
         store.saveTask(run);
         run.latestStatus = status(run, TaskState.TASK_RUNNING, 2);
         run.killGracePeriod = Duration.ofMillis(1500);
+        run.orphaned = true;
         store.saveUpdates(run, List.of(status(run, TaskState.TASK_STARTING, 1), run.latestStatus));
 
         AgentStore.Replay replay = fixture.store().replay();
@@ -75,6 +76,7 @@ class AgentStoreTest {
         assertThat(stored.latest()).isEqualTo(run.latestStatus);
         assertThat(stored.pending()).containsExactly(status(run, TaskState.TASK_STARTING, 1), run.latestStatus);
         assertThat(stored.killGracePeriod()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(stored.orphaned()).isTrue();
     }
 
     @Test
@@ -88,6 +90,7 @@ class AgentStoreTest {
         assertThat(stored.latest()).isNull();
         assertThat(stored.pending()).isEmpty();
         assertThat(stored.killGracePeriod()).isNull();
+        assertThat(stored.orphaned()).isFalse();
     }
 
     @Test
