@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.corral.cli.CorralProcesses;
+import io.corral.master.MasterServer;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
+import io.corral.scheduler.ZooKeeperMasterLocator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.curator.test.KillSession;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.TaskState;
@@ -26,7 +29,7 @@ import org.junit.jupiter.api.io.TempDir;
  * DESIGN.md's "agent restarts" row with every part real: {@code corral agent} as its own JVM process, {@code kill
  * -9}ed while it runs two tasks, one of which ends while no agent is there; a new {@code corral agent} on the same
  * work dir re-registers with the same id, keeps the running task (the same process) and reports the other's real end
- * to the framework, through a real master.
+ * to the framework, through a real master. And the same with a master failover while the agent is down.
  */
 class AgentKillNineTest {
     @TempDir Path workDir;
@@ -84,6 +87,39 @@ class AgentKillNineTest {
                 TaskStatus killed = scheduler.awaitState("long", TaskState.TASK_KILLED);
                 assertThat(killed.getMessage()).isEqualTo("Command terminated by SIGTERM");
                 assertThat(scheduler.statesOf("short")).doesNotContain(TaskState.TASK_FAILED, TaskState.TASK_LOST);
+            }
+        }
+    }
+
+    @Test
+    void anUpdateIsNotLostWhenTheAgentIsKilledAndTheLeaderFailsOverWhileItIsDown() throws Exception {
+        Path release = workDir.resolve("release");
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 2, 0)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            Process first = startAgent(cluster, "agent-1.log");
+            RecordingScheduler scheduler = new RecordingScheduler();
+            try (SchedulerClient client = SchedulerClient.builder(
+                    ZooKeeperMasterLocator.connect(cluster.zk.toString()), Tasks.framework("both", 600), scheduler)
+                    .autoAcknowledge(true).build()) {
+                client.start();
+                Offer offer = scheduler.nextOffer();
+                client.launch(List.of(offer.getId()), List.of(Tasks.shell("gated",
+                        "while [ ! -e " + release + " ]; do sleep 0.05; done; exit 3", offer, 0.5, 32))).join();
+                scheduler.awaitState("gated", TaskState.TASK_RUNNING);
+
+                first.destroyForcibly().waitFor();
+                Files.createFile(release);
+                await().atMost(Duration.ofSeconds(30)).until(() -> files("exit_status").size() == 1);
+                MasterServer oldLeader = cluster.leader().orElseThrow();
+                KillSession.kill(oldLeader.zookeeper().getZookeeperClient().getZooKeeper());
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> cluster.leader().filter(master -> master != oldLeader).isPresent());
+                startAgent(cluster, "agent-2.log");
+
+                TaskStatus failed = scheduler.awaitState("gated", TaskState.TASK_FAILED);
+                assertThat(failed.getMessage()).isEqualTo("Command exited with status 3");
+                assertThat(scheduler.statesOf("gated")).doesNotContain(TaskState.TASK_FINISHED,
+                        TaskState.TASK_KILLED);
             }
         }
     }
