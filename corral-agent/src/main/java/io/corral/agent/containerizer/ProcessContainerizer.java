@@ -142,7 +142,7 @@ public final class ProcessContainerizer {
                     spec.taskId(), spec.frameworkId(), launcher.pid(), taskPid, argv.subList(argv.indexOf("-c") + 2,
                     argv.size()));
             return new RunningContainer(spec.containerId(), runDir, launcher.pid(), OptionalLong.of(taskPid),
-                    launcher.onExit(), signaller, timers, isolators, null);
+                    launcher.onExit(), signaller, timers, isolators, null, launcherVanished(launcher.pid(), runDir));
         } catch (IOException | RuntimeException e) {
             launcher.destroyForcibly();
             isolators.cleanup(spec.containerId());
@@ -185,27 +185,39 @@ public final class ProcessContainerizer {
         try {
             record = LauncherRecord.read(dir);
         } catch (IOException e) {
-            return ended(containerId, dir, -1, killGracePeriod, "unreadable launcher record: " + e.getMessage());
+            return ended(containerId, dir, -1, killGracePeriod, "The agent restarted and could not read the task's"
+                    + " launcher record (" + e.getMessage() + "), so it cannot know how the task ended");
         }
         if (record.isEmpty()) {
-            return ended(containerId, dir, -1, killGracePeriod, "the agent stopped before the task started");
+            return ended(containerId, dir, -1, killGracePeriod,
+                    "The agent stopped before the task started: the task never ran");
         }
         LauncherRecord launcher = record.get();
         if (!launcher.isRunning()) {
-            return ended(containerId, dir, launcher.pid(), killGracePeriod, "ended while the agent was down");
+            return ended(containerId, dir, launcher.pid(), killGracePeriod, launcherVanished(launcher.pid(), dir));
         }
         RunningContainer container = new RunningContainer(containerId, dir, launcher.pid(),
-                LauncherRecord.readTaskPid(dir), watch(launcher), signaller, timers, isolators, killGracePeriod);
+                LauncherRecord.readTaskPid(dir), watch(launcher), signaller, timers, isolators, killGracePeriod,
+                launcherVanished(launcher.pid(), dir));
         container.resumeKill();
         LOG.info("Container {}: recovered, launcher pid {} still running", containerId, launcher.pid());
         return container;
     }
 
+    /**
+     * A container whose launcher no longer runs: its exit status, if recorded, tells how the task ended; else
+     * {@code unrecorded} says why nobody can know.
+     */
     private RunningContainer ended(String containerId, Path runDir, long launcherPid, Duration killGracePeriod,
-                                   String why) {
-        LOG.info("Container {}: recovered as ended ({})", containerId, why);
+                                   String unrecorded) {
+        LOG.info("Container {}: its launcher ended while the agent was down", containerId);
         return new RunningContainer(containerId, runDir, launcherPid, LauncherRecord.readTaskPid(runDir),
-                CompletableFuture.completedFuture(null), signaller, timers, isolators, killGracePeriod);
+                CompletableFuture.completedFuture(null), signaller, timers, isolators, killGracePeriod, unrecorded);
+    }
+
+    private static String launcherVanished(long launcherPid, Path runDir) {
+        return "The task's launcher (pid " + launcherPid + ") ended without recording the task's exit status"
+                + " (it was killed, or the machine restarted); see " + runDir.resolve(LauncherRecord.LAUNCHER_LOG);
     }
 
     /** Completes when a launcher that is not this JVM's child ends; polled, as Linux gives no other notice of it. */

@@ -35,6 +35,7 @@ public final class RunningContainer {
     private final TaskSignaller signaller;
     private final ScheduledExecutorService timers;
     private final Isolators isolators;
+    private final String unrecorded;
     private final CompletableFuture<ContainerExit> exit = new CompletableFuture<>();
     /** Read from {@code task.pid} when not known at construction (a container recovered early in its launch). */
     private volatile OptionalLong taskPid;
@@ -48,10 +49,11 @@ public final class RunningContainer {
     /**
      * @param launcherGone completes when the launcher process has ended (whatever its value)
      * @param killedBefore the grace period of a kill requested before an agent restart; null if none was
+     * @param unrecorded what it means when the launcher ends without an exit status (the lost container's message)
      */
     RunningContainer(String containerId, Path runDir, long launcherPid, OptionalLong taskPid,
                      CompletableFuture<?> launcherGone, TaskSignaller signaller, ScheduledExecutorService timers,
-                     Isolators isolators, Duration killedBefore) {
+                     Isolators isolators, Duration killedBefore, String unrecorded) {
         this.containerId = containerId;
         this.runDir = runDir;
         this.launcherPid = launcherPid;
@@ -59,6 +61,7 @@ public final class RunningContainer {
         this.signaller = signaller;
         this.timers = timers;
         this.isolators = isolators;
+        this.unrecorded = unrecorded;
         synchronized (this) {
             this.killGracePeriod = killedBefore;
         }
@@ -170,9 +173,7 @@ public final class RunningContainer {
         Optional<String> limitation = isolators.limitation(containerId);
         isolators.cleanup(containerId);
         if (status.isEmpty()) {
-            exit.completeExceptionally(new ContainerLostException("The task's launcher (pid " + launcherPid
-                    + ") ended without recording the task's exit status (killed, or the machine restarted); see "
-                    + runDir.resolve(LauncherRecord.LAUNCHER_LOG)));
+            exit.completeExceptionally(new ContainerLostException(unrecorded));
             return;
         }
         ContainerExit result = ContainerExit.fromExitValue(status.getAsInt(), killedByRequest, sigkillAfter);

@@ -116,7 +116,7 @@ class ContainerRecoveryTest {
 
         RunningContainer recovered = after.recover("c1", runDir("c1"), null);
 
-        assertThatLost(recovered).contains("ended without recording");
+        assertThatLost(recovered).isEqualTo("The agent stopped before the task started: the task never ran");
     }
 
     @Test
@@ -155,7 +155,8 @@ class ContainerRecoveryTest {
         Files.createDirectories(runDir("c1"));
         Files.writeString(runDir("c1").resolve("launcher.pid"), "12x 4");
 
-        assertThatLost(after.recover("c1", runDir("c1"), null)).contains("ended without recording");
+        assertThatLost(after.recover("c1", runDir("c1"), null)).startsWith("The agent restarted and could not read the"
+                + " task's launcher record").contains("is damaged");
     }
 
     // --- helpers ---
