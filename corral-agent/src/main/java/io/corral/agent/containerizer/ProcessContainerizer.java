@@ -121,7 +121,12 @@ public final class ProcessContainerizer {
 
         Files.createDirectories(sandbox);
         Files.createDirectories(runDir);
-        isolators.prepare(spec);
+        try {
+            isolators.prepare(spec);
+        } catch (IOException | RuntimeException e) {
+            isolators.cleanup(spec.containerId()); // what the isolators prepared before one of them failed
+            throw new IOException("could not isolate task " + spec.taskId() + ": " + e.getMessage(), e);
+        }
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(sandbox.toFile())
                 .redirectInput(Redirect.PIPE)
