@@ -13,12 +13,15 @@ run_dir=$1
 sandbox=$2
 setsid=$3
 shift 3
+# The environment is the task's, PATH included, which may not reach mv: the launcher uses its own, the task gets its.
+task_path=${PATH-}
+PATH=/usr/local/bin:/usr/bin:/bin
 IFS= read -r go || exit 0
 [ "$go" = go ] || exit 0
 if [ -n "$setsid" ]; then
-    "$setsid" "$@" </dev/null >>"$sandbox/stdout" 2>>"$sandbox/stderr" &
+    PATH=$task_path "$setsid" "$@" </dev/null >>"$sandbox/stdout" 2>>"$sandbox/stderr" &
 else
-    "$@" </dev/null >>"$sandbox/stdout" 2>>"$sandbox/stderr" &
+    PATH=$task_path "$@" </dev/null >>"$sandbox/stdout" 2>>"$sandbox/stderr" &
 fi
 child=$!
 echo "$child" >"$run_dir/task.pid.tmp" && mv -f "$run_dir/task.pid.tmp" "$run_dir/task.pid"

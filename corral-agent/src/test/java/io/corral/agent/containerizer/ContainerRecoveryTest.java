@@ -48,6 +48,22 @@ class ContainerRecoveryTest {
     }
 
     @Test
+    void theLauncherKeepsWorkingWhenTheTaskSetsItsOwnPath() throws Exception {
+        CommandInfo command = CommandInfo.newBuilder().setValue("echo \"$PATH\"; exit 4")
+                .setEnvironment(org.apache.mesos.v1.Protos.Environment.newBuilder().addVariables(
+                        org.apache.mesos.v1.Protos.Environment.Variable.newBuilder().setName("PATH")
+                                .setType(org.apache.mesos.v1.Protos.Environment.Variable.Type.VALUE)
+                                .setValue("/opt/nothing-here")))
+                .build();
+        RunningContainer container = before.launch(new ContainerSpec("c1", "t1", "F1", "t1", command, sandbox("c1"),
+                runDir("c1"), Map.of(), List.of()));
+
+        assertThat(awaitExit(container).exitCode()).hasValue(4);
+        assertThat(Files.readString(sandbox("c1").resolve("stdout"))).isEqualTo("/opt/nothing-here\n");
+        assertThat(runDir("c1").resolve("task.pid")).exists();
+    }
+
+    @Test
     void aTaskKilledByASignalIsRecordedAsThatSignal() throws Exception {
         RunningContainer container = launch("c1", "touch ready; sleep 100");
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(sandbox("c1").resolve("ready")));
