@@ -98,9 +98,10 @@ class AgentKillNineTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
             Process first = startAgent(cluster, "agent-1.log");
             RecordingScheduler scheduler = new RecordingScheduler();
-            try (SchedulerClient client = SchedulerClient.builder(
-                    ZooKeeperMasterLocator.connect(cluster.zk.toString()), Tasks.framework("both", 600), scheduler)
-                    .autoAcknowledge(true).build()) {
+            // The client does not close its locator: closed here, so its ZooKeeper client does not outlive the test.
+            try (ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(cluster.zk.toString());
+                 SchedulerClient client = SchedulerClient.builder(locator, Tasks.framework("both", 600), scheduler)
+                         .autoAcknowledge(true).build()) {
                 client.start();
                 Offer offer = scheduler.nextOffer();
                 client.launch(List.of(offer.getId()), List.of(Tasks.shell("gated",
