@@ -24,6 +24,18 @@ public final class AtomicFiles {
     }
 
     public static void write(Path file, byte[] content) throws IOException {
+        write(file, content, true);
+    }
+
+    /**
+     * Atomic but not forced to disk: survives the agent's crash (the page cache does), not a power cut. For records
+     * that mean nothing after a reboot anyway (a process's pid), where two fsyncs would be most of a launch's cost.
+     */
+    public static void writeUnsynced(Path file, String content) throws IOException {
+        write(file, content.getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    private static void write(Path file, byte[] content, boolean sync) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temporary = directory.resolve(file.getFileName() + ".tmp");
@@ -33,10 +45,14 @@ public final class AtomicFiles {
             while (buffer.hasRemaining()) {
                 channel.write(buffer);
             }
-            channel.force(true);
+            if (sync) {
+                channel.force(true);
+            }
         }
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        forceDirectory(directory);
+        if (sync) {
+            forceDirectory(directory);
+        }
     }
 
     /** Makes a directory's entries (a rename, a new or deleted file) durable. */

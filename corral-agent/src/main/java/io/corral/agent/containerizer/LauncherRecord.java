@@ -15,9 +15,9 @@ import java.util.OptionalLong;
  *   <li>{@code launcher.pid} (the agent, before it lets the launcher start the task): "pid start-ticks boot-id",
  *       the launcher's identity ({@link ProcStat}), so a restarted agent recognises it and is not fooled by a reused
  *       pid;
- *   <li>{@code task.pid} (the launcher): the task's pid, also its process group and session;
+ *   <li>{@code task.pid} (the launcher): the task's pid, also its process group and session; empty for a moment;
  *   <li>{@code exit_status} (the launcher, once the task ended): the wait status as a shell reports it (128 + n
- *       for a signal n);
+ *       for a signal n); read only once the launcher has ended, so it is complete;
  *   <li>{@code launcher.log}: the launcher's own errors.
  * </ul>
  *
@@ -29,8 +29,9 @@ record LauncherRecord(long pid, long startTicks, String bootId) {
     static final String EXIT_STATUS = "exit_status";
     static final String LAUNCHER_LOG = "launcher.log";
 
+    /** Not forced to disk: after a power cut the boot id differs and the record means nothing anyway. */
     void write(Path runDir) throws IOException {
-        AtomicFiles.write(runDir.resolve(LAUNCHER_PID), pid + " " + startTicks + " " + bootId + "\n");
+        AtomicFiles.writeUnsynced(runDir.resolve(LAUNCHER_PID), pid + " " + startTicks + " " + bootId + "\n");
     }
 
     /** The record, empty when there is none (the launcher was never allowed to start the task); throws if damaged. */

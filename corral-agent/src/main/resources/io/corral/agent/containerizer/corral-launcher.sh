@@ -7,24 +7,24 @@
 #      stdin from /dev/null, output appended to the sandbox's stdout and stderr files;
 #   3. records the task's pid in <run dir>/task.pid and tells the agent on stdout, then lets go of the agent's pipes;
 #   4. waits for the task, kills whatever the task left in its process group, and records the wait status in
-#      <run dir>/exit_status (written to a temporary file and renamed: a reader sees all of it or nothing).
-# POSIX sh only (dash, busybox): every Linux has it, and no JVM or other runtime is started per task.
+#      <run dir>/exit_status.
+# POSIX sh only (dash, busybox): every Linux has it, and no JVM or other runtime is started per task. Only shell
+# built-ins: no process is spawned but the task (spawning costs milliseconds), and the task's PATH does not matter.
+# Each file is one short write(2); the agent reads exit_status only once this launcher has ended, so never half of it,
+# and treats an empty task.pid as not written yet.
 run_dir=$1
 sandbox=$2
 setsid=$3
 shift 3
-# The environment is the task's, PATH included, which may not reach mv: the launcher uses its own, the task gets its.
-task_path=${PATH-}
-PATH=/usr/local/bin:/usr/bin:/bin
 IFS= read -r go || exit 0
 [ "$go" = go ] || exit 0
 if [ -n "$setsid" ]; then
-    PATH=$task_path "$setsid" "$@" </dev/null >>"$sandbox/stdout" 2>>"$sandbox/stderr" &
+    "$setsid" "$@" </dev/null >>"$sandbox/stdout" 2>>"$sandbox/stderr" &
 else
-    PATH=$task_path "$@" </dev/null >>"$sandbox/stdout" 2>>"$sandbox/stderr" &
+    "$@" </dev/null >>"$sandbox/stdout" 2>>"$sandbox/stderr" &
 fi
 child=$!
-echo "$child" >"$run_dir/task.pid.tmp" && mv -f "$run_dir/task.pid.tmp" "$run_dir/task.pid"
+echo "$child" >"$run_dir/task.pid"
 echo "$child"
 exec </dev/null >/dev/null
 wait "$child"
@@ -32,4 +32,4 @@ status=$?
 if [ -n "$setsid" ]; then
     kill -s KILL -- "-$child" 2>/dev/null
 fi
-echo "$status" >"$run_dir/exit_status.tmp" && mv -f "$run_dir/exit_status.tmp" "$run_dir/exit_status"
+echo "$status" >"$run_dir/exit_status"
