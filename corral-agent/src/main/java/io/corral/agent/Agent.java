@@ -2,11 +2,13 @@ package io.corral.agent;
 
 import com.google.protobuf.ByteString;
 import io.corral.agent.containerizer.ContainerExit;
+import io.corral.agent.containerizer.ContainerLostException;
 import io.corral.agent.containerizer.ContainerSpec;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.agent.containerizer.RunningContainer;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.Timers;
 import io.corral.protocol.task.SideEffect;
@@ -20,9 +22,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
@@ -33,6 +38,7 @@ import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.Protos.TaskStatus.Reason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +47,13 @@ import org.slf4j.LoggerFactory;
  * executor's behaviour: {@code docs/mesos-compatibility.md}, "Agent: command tasks and executors"), reports their
  * states reliably through {@link StatusUpdates}, and tells each new leader what it runs when it re-registers.
  *
- * <p><b>Threading contract.</b> Everything here runs on the agent's event loop: master events, process exits and
+ * <p>Its state survives the agent process: every task, state, kill request and unacknowledged update is written to
+ * the {@link AgentStore} before the action it records, and {@link #recover} (called once, before the first master
+ * connection) reads it back, finds every container again (tasks keep running while the agent is down; those that
+ * ended meanwhile are reported from the exit status their launcher recorded) and restores the pending updates,
+ * which go out once a master registers the agent under its old id.
+ *
+ * <p><b>Threading contract.</b> Everything here runs on the agent's event loop: master events, container exits and
  * timers are all posted to it. The {@link MasterLink} reads the stream on its own thread and only posts events.
  */
 public final class Agent {
@@ -58,11 +70,14 @@ public final class Agent {
     private final Consumer<Runnable> loop;
     private final AgentIdFile idFile;
     private final PersistentVolumes volumes;
+    private final AgentStore store;
     private final Map<TaskID, TaskRun> tasks = new LinkedHashMap<>();
+    /** Tasks whose checkpoint could not be read back: reported lost; their records go once that is acknowledged. */
+    private final Map<TaskID, AgentStore.Unreadable> unreadable = new HashMap<>();
     private final Map<FrameworkID, FrameworkInfo> frameworks = new HashMap<>();
     private final StatusUpdates updates;
     private final Consumer<AgentID> onRegistered;
-    private MasterLink.Connection connection;
+    private MasterChannel connection;
 
     /**
      * @param info this agent's hostname, port and resources (its id, if it had one, is read from {@code workDir})
@@ -79,8 +94,77 @@ public final class Agent {
         this.loop = loop;
         this.idFile = new AgentIdFile(workDir);
         this.volumes = new PersistentVolumes(workDir);
+        this.store = new AgentStore(workDir);
         idFile.read().ifPresent(this.info::setId);
-        this.updates = new StatusUpdates(this::sendUpdate, timers);
+        this.updates = new StatusUpdates(this::sendUpdate, timers, this::checkpointUpdates);
+    }
+
+    // ---- recovery ----
+
+    /**
+     * Reads the checkpoint of an earlier run of this agent and carries on from it. Call once, on the loop, before
+     * the agent connects to a master.
+     */
+    void recover() {
+        AgentStore.Replay replay = store.replay();
+        if (replay.isEmpty()) {
+            return;
+        }
+        if (!info.hasId()) {
+            // Its tasks' statuses name an agent id this agent no longer has: no master would take them back.
+            LOG.error("The checkpoint holds {} task(s) but the agent id is lost; killing them and starting afresh",
+                    replay.tasks().size() + replay.unreadable().size());
+            replay.tasks().forEach(task -> killAndForget(task.frameworkId(), task.containerId(), task.runDir()));
+            replay.unreadable().forEach(task -> killAndForget(task.frameworkId(), task.containerId(), task.runDir()));
+            return;
+        }
+        replay.frameworks().forEach(framework -> frameworks.put(framework.getId(), framework));
+        Set<String> live = new HashSet<>();
+        for (AgentStore.StoredTask stored : replay.tasks()) {
+            TaskRun run = new TaskRun(stored.frameworkId(), stored.task(), stored.containerId(), stored.sandbox(),
+                    stored.runDir());
+            run.latestStatus = stored.latest();
+            run.killGracePeriod = stored.killGracePeriod();
+            run.orphaned = stored.orphaned();
+            tasks.put(run.task.getTaskId(), run);
+            updates.restore(run.frameworkId, run.task.getTaskId(), stored.pending());
+            if (run.isTerminal()) {
+                if (!updates.hasPending(run.task.getTaskId())) {
+                    forget(run); // its last update was acknowledged just before the agent stopped
+                }
+                continue;
+            }
+            if (run.orphaned && run.killGracePeriod == null) {
+                run.killGracePeriod = DEFAULT_KILL_GRACE; // its framework was shut down just before the agent stopped
+            }
+            run.container = containerizer.recover(run.containerId, run.runDir, run.killGracePeriod);
+            live.add(run.containerId);
+            if (run.state() == TaskState.TASK_STARTING && !run.container.exit().isDone()) {
+                report(run, TaskState.TASK_RUNNING, null, null); // the agent stopped before it could say so
+            }
+            watch(run);
+        }
+        for (AgentStore.Unreadable task : replay.unreadable()) {
+            LOG.error("Task {} of framework {}: its checkpoint is unreadable ({}); reporting it lost",
+                    task.taskId().getValue(), task.frameworkId().getValue(), task.reason());
+            // Its container, if still running, cannot be managed without the task's record: stop it.
+            containerizer.recover(task.containerId(), task.runDir(), Duration.ZERO);
+            live.add(task.containerId());
+            unreadable.put(task.taskId(), task);
+            updates.enqueue(task.frameworkId(), newStatus(task.taskId(), TaskState.TASK_LOST,
+                    "The agent restarted and could not read this task's checkpoint (" + task.reason()
+                            + "); the task was killed if it still ran",
+                    Reason.REASON_AGENT_RESTARTED).build());
+        }
+        containerizer.isolators().recover(live);
+        LOG.info("Recovered {} task(s) ({} still running), {} unreadable, {} update(s) to resend", tasks.size(),
+                tasks.values().stream().filter(run -> !run.isTerminal()).count(), unreadable.size(),
+                tasks.keySet().stream().mapToInt(id -> updates.pending(id).size()).sum() + unreadable.size());
+    }
+
+    private void killAndForget(FrameworkID frameworkId, String containerId, Path runDir) {
+        containerizer.recover(containerId, runDir, Duration.ZERO);
+        store.remove(frameworkId, runDir);
     }
 
     // ---- the master connection ----
@@ -95,18 +179,18 @@ public final class Agent {
                 List.copyOf(frameworks.values())));
     }
 
-    void connected(MasterLink.Connection connection) {
+    void connected(MasterChannel connection) {
         this.connection = connection;
     }
 
-    void disconnected(MasterLink.Connection closed) {
+    void disconnected(MasterChannel closed) {
         if (connection == closed) {
             connection = null;
         }
     }
 
     /** Handles one event from the master's stream. */
-    void handle(AgentEvent event, MasterLink.Connection from) {
+    void handle(AgentEvent event, MasterChannel from) {
         if (from != connection) {
             return;
         }
@@ -146,40 +230,72 @@ public final class Agent {
     // ---- tasks ----
 
     private void launch(FrameworkInfo framework, TaskInfo task) {
-        frameworks.put(framework.getId(), framework);
+        String invalid = firstNonNull(MesosIds.invalidReason(framework.getId().getValue()),
+                MesosIds.invalidReason(task.getTaskId().getValue()));
+        if (invalid != null) {
+            // The master validates ids; one that is not valid would name a path outside the work dir.
+            LOG.error("Refusing to launch task '{}' of framework '{}': {}", task.getTaskId().getValue(),
+                    framework.getId().getValue(), invalid);
+            return;
+        }
         if (tasks.containsKey(task.getTaskId())) {
             LOG.warn("Ignoring a second launch of task {}", task.getTaskId().getValue());
             return;
         }
         String containerId = UUID.randomUUID().toString();
+        String executorId = task.getTaskId().getValue();
         Path sandbox = workDir.resolve("slaves").resolve(info.getId().getValue())
                 .resolve("frameworks").resolve(framework.getId().getValue())
-                .resolve("executors").resolve(task.getTaskId().getValue())
+                .resolve("executors").resolve(executorId)
                 .resolve("runs").resolve(containerId);
-        TaskRun run = new TaskRun(framework.getId(), task, sandbox);
+        TaskRun run = new TaskRun(framework.getId(), task, containerId, sandbox,
+                store.runDir(framework.getId(), executorId, containerId));
         tasks.put(task.getTaskId(), run);
-        if (task.hasExecutor()) { // custom and default executors come with the agent's rebuild
+        try {
+            if (!framework.equals(frameworks.put(framework.getId(), framework))) {
+                store.saveFramework(framework);
+            }
+            store.saveTask(run);
+        } catch (IOException e) {
+            LOG.error("Task {}: cannot checkpoint it, so not starting it: {}", task.getTaskId().getValue(),
+                    e.getMessage());
+            report(run, TaskState.TASK_FAILED, "The agent could not checkpoint the task: " + e.getMessage(),
+                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            return;
+        }
+        if (task.hasExecutor()) { // custom and default executors come with the agent's executor support
             report(run, TaskState.TASK_FAILED, "This agent runs command tasks only: executor '"
-                    + task.getExecutor().getExecutorId().getValue() + "' cannot be started");
+                    + task.getExecutor().getExecutorId().getValue() + "' cannot be started",
+                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
             if (connection != null && connection.isRegistered()) { // the master frees what it booked for it
                 connection.send(AgentCall.executorExited(info.getId(), framework.getId(),
                         task.getExecutor().getExecutorId(), EXECUTOR_NEVER_STARTED));
             }
             return;
         }
-        report(run, TaskState.TASK_STARTING, null);
+        report(run, TaskState.TASK_STARTING, null, null);
         try {
             volumes.mount(task.getResourcesList(), sandbox);
             run.container = containerizer.launch(new ContainerSpec(containerId, task.getTaskId().getValue(),
-                    framework.getId().getValue(), task.getTaskId().getValue(), task.getCommand(), sandbox,
-                    environment(framework, task, sandbox)));
+                    framework.getId().getValue(), executorId, task.getCommand(), sandbox, run.runDir,
+                    environment(framework, task, sandbox), task.getResourcesList()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
-            report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage());
+            report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),
+                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
             return;
         }
-        report(run, TaskState.TASK_RUNNING, null);
-        run.container.exit().thenAccept(exit -> loop.accept(() -> exited(run, exit)));
+        report(run, TaskState.TASK_RUNNING, null, null);
+        watch(run);
+    }
+
+    /** Posts the container's end to the loop. */
+    private void watch(TaskRun run) {
+        run.container.exit().whenComplete((exit, failure) -> loop.accept(() -> ended(run, exit, failure)));
+    }
+
+    private static String firstNonNull(String first, String second) {
+        return first != null ? first : second;
     }
 
     private Map<String, String> environment(FrameworkInfo framework, TaskInfo task, Path sandbox) {
@@ -193,20 +309,37 @@ public final class Agent {
         return env;
     }
 
-    /** The process ended: its final state, as the command executor words it ("Command exited with status 3"). */
-    private void exited(TaskRun run, ContainerExit exit) {
+    /**
+     * The container ended: the task's final state, as the command executor words it ("Command exited with status
+     * 3"); a container whose end is unknown (its launcher vanished) is reported failed.
+     */
+    private void ended(TaskRun run, ContainerExit exit, Throwable failure) {
         if (run.orphaned) {
-            tasks.remove(run.task.getTaskId());
+            forget(run);
             return;
         }
-        if (exit.killedByRequest()) {
-            report(run, TaskState.TASK_KILLED, "Command " + exit.describe());
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        if (cause instanceof ContainerLostException lost) {
+            report(run, TaskState.TASK_FAILED, lost.getMessage(), Reason.REASON_EXECUTOR_TERMINATED);
+        } else if (cause != null) {
+            report(run, TaskState.TASK_FAILED, "The agent lost track of the task: " + cause,
+                    Reason.REASON_EXECUTOR_TERMINATED);
+        } else if (exit.limitation().isPresent()) {
+            report(run, TaskState.TASK_FAILED, exit.limitation().get(), Reason.REASON_CONTAINER_LIMITATION_MEMORY);
+        } else if (exit.killedByRequest()) {
+            report(run, TaskState.TASK_KILLED, "Command " + exit.describe(), null);
         } else if (exit.succeeded()) {
-            report(run, TaskState.TASK_FINISHED, "Command exited with status 0");
+            report(run, TaskState.TASK_FINISHED, "Command exited with status 0", null);
         } else {
-            report(run, TaskState.TASK_FAILED, "Command " + exit.describe());
+            report(run, TaskState.TASK_FAILED, "Command " + exit.describe(), null);
         }
-        LOG.info("Task {} {}", run.task.getTaskId().getValue(), exit.describe());
+        LOG.info("Task {} {}", run.task.getTaskId().getValue(), exit != null ? exit.describe() : cause.getMessage());
+    }
+
+    /** Drops an ended task whose updates were all acknowledged (or are no longer wanted), and its checkpoint. */
+    private void forget(TaskRun run) {
+        tasks.remove(run.task.getTaskId());
+        store.remove(run.frameworkId, run.runDir);
     }
 
     private void kill(AgentEvent.Kill kill) {
@@ -216,31 +349,64 @@ public final class Agent {
             return;
         }
         Duration grace = kill.gracePeriodNanos() > 0 ? Duration.ofNanos(kill.gracePeriodNanos()) : DEFAULT_KILL_GRACE;
+        requestKill(run, grace);
+    }
+
+    /** Checkpoints the kill request, so a restarted agent finishes it and reports TASK_KILLED, then signals. */
+    private void requestKill(TaskRun run, Duration grace) {
+        if (run.killGracePeriod == null) {
+            run.killGracePeriod = grace;
+            checkpointUpdates(run.task.getTaskId());
+        }
         run.container.kill(grace);
     }
 
     private void acknowledge(AgentEvent.Acknowledge ack) {
-        ByteString uuid = ByteString.copyFrom(Base64.getDecoder().decode(ack.uuid()));
-        if (!updates.acknowledge(ack.taskId(), uuid)) {
+        ByteString uuid;
+        try {
+            uuid = ByteString.copyFrom(Base64.getDecoder().decode(ack.uuid()));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Ignoring an acknowledgement of task {} with a malformed uuid", ack.taskId().getValue());
+            return;
+        }
+        if (!updates.acknowledge(ack.taskId(), uuid) || updates.hasPending(ack.taskId())) {
             return;
         }
         TaskRun run = tasks.get(ack.taskId());
-        if (run != null && run.isTerminal() && !updates.hasPending(ack.taskId())) {
-            tasks.remove(ack.taskId());
+        if (run != null && run.isTerminal()) {
+            forget(run);
+        }
+        AgentStore.Unreadable lost = unreadable.remove(ack.taskId());
+        if (lost != null) {
+            store.remove(lost.frameworkId(), lost.runDir());
         }
     }
 
-    /** The framework is gone: kill its tasks, stop reporting them, forget it. */
+    /**
+     * The framework is gone: kill its tasks, stop reporting them, forget it. The tasks are marked before their
+     * queues are dropped, so the checkpoint says so too: a restarted agent finishes the kills without reporting them.
+     */
     private void shutdownFramework(FrameworkID frameworkId) {
-        updates.dropFramework(frameworkId);
-        frameworks.remove(frameworkId);
-        for (TaskRun run : List.copyOf(tasks.values())) {
+        for (TaskRun run : tasks.values()) {
             if (run.frameworkId.equals(frameworkId)) {
                 run.orphaned = true;
+            }
+        }
+        updates.dropFramework(frameworkId);
+        frameworks.remove(frameworkId);
+        for (AgentStore.Unreadable lost : List.copyOf(unreadable.values())) {
+            if (lost.frameworkId().equals(frameworkId)) {
+                unreadable.remove(lost.taskId());
+                store.remove(frameworkId, lost.runDir());
+            }
+        }
+        for (TaskRun run : List.copyOf(tasks.values())) {
+            if (run.frameworkId.equals(frameworkId)) {
                 if (run.container != null && !run.isTerminal()) {
-                    run.container.kill(DEFAULT_KILL_GRACE);
+                    checkpointUpdates(run.task.getTaskId()); // "shut down", even for a task with nothing pending
+                    requestKill(run, DEFAULT_KILL_GRACE);
                 } else {
-                    tasks.remove(run.task.getTaskId());
+                    forget(run);
                 }
             }
         }
@@ -249,9 +415,10 @@ public final class Agent {
     /**
      * Records a new state and queues its update (with a fresh uuid, so the framework acknowledges it), if the shared
      * table ({@link TaskTransitions}) lets the task go there from its current state: a state already reported, or
-     * one that would undo an earlier one (a terminal state included), is not reported.
+     * one that would undo an earlier one (a terminal state included), is not reported. The queue is checkpointed
+     * before the update is sent ({@link #checkpointUpdates}).
      */
-    private void report(TaskRun run, TaskState state, String message) {
+    private void report(TaskRun run, TaskState state, String message, Reason reason) {
         Transition transition = TaskTransitions.decide(run.state(), state);
         if (!transition.isAccepted()) {
             LOG.warn("Task {}: not reporting {}: {}", run.task.getTaskId().getValue(), state,
@@ -261,19 +428,44 @@ public final class Agent {
         if (!transition.has(SideEffect.FORWARD_TO_FRAMEWORK)) {
             return; // the same state again: already queued
         }
+        run.latestStatus = newStatus(run.task.getTaskId(), state, message, reason).build();
+        updates.enqueue(run.frameworkId, run.latestStatus);
+    }
+
+    private TaskStatus.Builder newStatus(TaskID taskId, TaskState state, String message, Reason reason) {
         TaskStatus.Builder status = TaskStatus.newBuilder()
-                .setTaskId(run.task.getTaskId())
+                .setTaskId(taskId)
                 .setState(state)
                 .setSource(TaskStatus.Source.SOURCE_EXECUTOR)
                 .setAgentId(info.getId())
-                .setExecutorId(ExecutorID.newBuilder().setValue(run.task.getTaskId().getValue()))
+                .setExecutorId(ExecutorID.newBuilder().setValue(taskId.getValue()))
                 .setTimestamp(timers.nowMillis() / 1000.0)
                 .setUuid(randomUuid());
         if (message != null) {
             status.setMessage(message);
         }
-        run.latestStatus = status.build();
-        updates.enqueue(run.frameworkId, run.latestStatus);
+        if (reason != null) {
+            status.setReason(reason);
+        }
+        return status;
+    }
+
+    /**
+     * Writes a task's latest status, unacknowledged updates and kill request to the checkpoint. Called by
+     * {@link StatusUpdates} before it sends anything. A failed write is logged and the agent carries on: the task is
+     * not harmed, but that change would not survive an agent restart.
+     */
+    private void checkpointUpdates(TaskID taskId) {
+        TaskRun run = tasks.get(taskId);
+        if (run == null) {
+            return; // an unreadable task's TASK_LOST: its broken record stays until the update is acknowledged
+        }
+        try {
+            store.saveUpdates(run, updates.pending(taskId));
+        } catch (IOException e) {
+            LOG.error("Task {}: cannot checkpoint its status updates ({}); they would not survive a restart",
+                    taskId.getValue(), e.getMessage());
+        }
     }
 
     private static ByteString randomUuid() {
@@ -302,7 +494,7 @@ public final class Agent {
     void killAll() {
         for (TaskRun run : tasks.values()) {
             if (run.container != null && !run.isTerminal()) {
-                run.container.kill(DEFAULT_KILL_GRACE);
+                requestKill(run, DEFAULT_KILL_GRACE);
             }
         }
     }

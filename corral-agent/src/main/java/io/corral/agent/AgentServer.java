@@ -3,6 +3,9 @@ package io.corral.agent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.corral.agent.containerizer.CgroupMemoryIsolator;
+import io.corral.agent.containerizer.Isolator;
+import io.corral.agent.containerizer.Isolators;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.concurrent.Closeables;
@@ -15,9 +18,13 @@ import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
 import io.corral.zookeeper.presence.AgentPresence;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -40,9 +47,20 @@ public final class AgentServer implements AutoCloseable {
     /**
      * @param resources the resources to advertise, in Mesos's form ("cpus:4;mem:1024;..."); detected when null
      * @param silenceLimit how long the master's stream may stay silent before the agent reconnects
+     * @param isolation the isolators to use, by name: none, or {@code cgroups/mem}
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
-                          Duration zkSessionTimeout, Duration silenceLimit) {}
+                          Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation) {
+        public Options {
+            isolation = List.copyOf(isolation);
+        }
+
+        /** No isolation (Mesos's default, {@code posix}: processes only). */
+        public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
+                       Duration zkSessionTimeout, Duration silenceLimit) {
+            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, List.of());
+        }
+    }
 
     private final Options options;
     private EventLoop loop;
@@ -74,10 +92,6 @@ public final class AgentServer implements AutoCloseable {
 
     private void startAll() throws Exception {
         Files.createDirectories(options.workDir());
-        int leftovers = LeftoverTasks.killAll(options.workDir());
-        if (leftovers > 0) {
-            LOG.warn("Killed {} task(s) left running by an earlier run of this agent", leftovers);
-        }
         ResourceSet resources = ResourceSet.parse(options.resources() != null ? options.resources()
                 : io.corral.agent.resources.DetectedResources.detect(options.workDir()).toMesosResourceString());
         loop = new EventLoop("agent-loop");
@@ -96,13 +110,47 @@ public final class AgentServer implements AutoCloseable {
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
         presence = new AgentPresence(zk, options.zk().rootPath());
         String address = options.hostname() + ":" + http.port();
-        agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers), timers, loop::execute,
-                id -> announceOnce(id, address));
+        agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers, isolators()), timers,
+                loop::execute, id -> announceOnce(id, address));
+        // Before the first registration: the REGISTER call reports the recovered tasks.
+        loop.submit(() -> {
+            agent.recover();
+            return null;
+        }).join();
         detector = new MasterDetector(zk, options.zk().rootPath());
         link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit());
         detector.addListener(leader -> link.leaderChanged());
         link.start();
         LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);
+    }
+
+    /** The isolators {@code --isolation} names; an unknown name or one this machine cannot provide stops the agent. */
+    private Isolators isolators() throws IOException {
+        List<Isolator> isolators = new ArrayList<>();
+        for (String name : options.isolation()) {
+            switch (name) {
+                case "cgroups/mem" -> isolators.add(CgroupMemoryIsolator.create(CgroupMemoryIsolator.DEFAULT_HIERARCHY,
+                        cgroupRootName(options.workDir())));
+                default -> throw new IllegalArgumentException("Unknown isolator '" + name
+                        + "': this agent knows cgroups/mem");
+            }
+        }
+        LOG.info("Isolation: {}", isolators.isEmpty() ? "none (processes only)" : options.isolation());
+        return new Isolators(isolators);
+    }
+
+    /**
+     * The agent's own cgroup directory: "corral-" and a digest of its work dir, so agents sharing a machine (as under
+     * {@code corral local}) never clean up each other's containers, and a restarted agent finds its own again.
+     */
+    static String cgroupRootName(Path workDir) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(workDir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+            return "corral-" + java.util.HexFormat.of().formatHex(digest, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -168,9 +216,8 @@ public final class AgentServer implements AutoCloseable {
 
     /**
      * Stops the agent. With {@code killTasks} (used when a local cluster shuts down) its tasks are killed first.
-     * Otherwise they keep running while the agent is down, but they do not outlive an agent restart: there is no
-     * checkpointed recovery yet, so an agent started again on the same work dir kills them ({@link LeftoverTasks})
-     * and re-registers without them, and the master reports them {@code TASK_LOST}.
+     * Otherwise they keep running while the agent is down, and an agent started again on the same work dir recovers
+     * them ({@link Agent#recover}).
      */
     public void stop(boolean killTasks) {
         if (killTasks && agent != null) {

@@ -136,7 +136,7 @@ final class MasterLink implements AutoCloseable {
     }
 
     /** One subscription to one master: from REGISTER until its stream ends. */
-    final class Connection {
+    final class Connection implements MasterChannel {
         final String address;
         private volatile String streamId;
         private volatile AgentID agentId;
@@ -201,16 +201,19 @@ final class MasterLink implements AutoCloseable {
             }, 1, 1, TimeUnit.SECONDS);
         }
 
-        void registered(AgentID id) {
+        @Override
+        public void registered(AgentID id) {
             agentId = id;
         }
 
-        boolean isRegistered() {
+        @Override
+        public boolean isRegistered() {
             return agentId != null && !aborted;
         }
 
         /** Sends a call on this connection; failures are logged (updates are retried by {@link StatusUpdates}). */
-        void send(AgentCall call) {
+        @Override
+        public void send(AgentCall call) {
             if (aborted) {
                 return;
             }

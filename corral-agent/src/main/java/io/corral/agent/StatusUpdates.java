@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.BiConsumer;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.TaskID;
@@ -18,6 +20,10 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * flight; it is resent after 10 s, then 20 s, 40 s... up to 10 min, until the framework's acknowledgement of its uuid
  * comes back; then the next one goes.
  *
+ * <p>Every change to a task's queue is handed to the journal (the agent's checkpoint, {@link AgentStore}) before
+ * anything of it is sent, so an update the framework may have seen is never lost to an agent crash: a restarted
+ * agent {@link #restore}s the queues and resends their heads once registered.
+ *
  * <p>Threading: owned by the agent's event loop; timers fire on it.
  */
 final class StatusUpdates {
@@ -27,6 +33,8 @@ final class StatusUpdates {
     /** Where updates go: (framework, status), sent when a master connection exists, else kept for later. */
     private final BiConsumer<FrameworkID, TaskStatus> sender;
     private final Timers timers;
+    /** Told the task whose queue changed, before anything is sent; it reads the queue with {@link #pending}. */
+    private final Consumer<TaskID> journal;
     private final Map<TaskID, Stream> streams = new HashMap<>();
 
     private final class Stream {
@@ -58,15 +66,20 @@ final class StatusUpdates {
         }
     }
 
-    StatusUpdates(BiConsumer<FrameworkID, TaskStatus> sender, Timers timers) {
+    StatusUpdates(BiConsumer<FrameworkID, TaskStatus> sender, Timers timers, Consumer<TaskID> journal) {
         this.sender = sender;
         this.timers = timers;
+        this.journal = journal;
     }
 
-    /** Queues an update; it is sent at once when nothing else of that task is waiting for an acknowledgement. */
+    /**
+     * Queues an update, journals the queue, and sends the update at once when nothing else of that task is waiting
+     * for an acknowledgement.
+     */
     void enqueue(FrameworkID frameworkId, TaskStatus status) {
         Stream stream = streams.computeIfAbsent(status.getTaskId(), id -> new Stream(frameworkId));
         stream.pending.addLast(status);
+        journal.accept(status.getTaskId());
         if (stream.pending.size() == 1) {
             stream.backoff = FIRST_RETRY;
             stream.sendHead();
@@ -84,10 +97,28 @@ final class StatusUpdates {
         stream.cancelRetry();
         if (stream.pending.isEmpty()) {
             streams.remove(taskId);
-        } else {
+        }
+        journal.accept(taskId);
+        if (!stream.pending.isEmpty()) {
             stream.sendHead();
         }
         return true;
+    }
+
+    /**
+     * Puts back the queue a task had when the agent stopped, as read from the checkpoint: nothing is sent until the
+     * agent registers ({@link #resendAll}) and nothing is journaled (it is the journal's content).
+     */
+    void restore(FrameworkID frameworkId, TaskID taskId, List<TaskStatus> pending) {
+        if (!pending.isEmpty()) {
+            streams.computeIfAbsent(taskId, id -> new Stream(frameworkId)).pending.addAll(pending);
+        }
+    }
+
+    /** The task's unacknowledged updates, oldest first. */
+    List<TaskStatus> pending(TaskID taskId) {
+        Stream stream = streams.get(taskId);
+        return stream == null ? List.of() : List.copyOf(stream.pending);
     }
 
     /** True while some update of the task waits for its acknowledgement. */
@@ -105,12 +136,11 @@ final class StatusUpdates {
 
     /** Drops every pending update of a framework that was shut down. */
     void dropFramework(FrameworkID frameworkId) {
-        streams.values().removeIf(stream -> {
-            if (stream.frameworkId.equals(frameworkId)) {
-                stream.cancelRetry();
-                return true;
-            }
-            return false;
-        });
+        List<TaskID> dropped = streams.entrySet().stream()
+                .filter(entry -> entry.getValue().frameworkId.equals(frameworkId)).map(Map.Entry::getKey).toList();
+        for (TaskID taskId : dropped) {
+            streams.remove(taskId).cancelRetry();
+            journal.accept(taskId);
+        }
     }
 }

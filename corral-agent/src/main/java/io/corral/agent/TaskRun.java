@@ -3,29 +3,38 @@ package io.corral.agent;
 import io.corral.agent.containerizer.RunningContainer;
 import io.corral.protocol.task.TaskTransitions;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 
 /**
- * A task on this agent: what was launched, its process, and the latest state reported for it.
+ * A task on this agent: what was launched, its container, and the latest state reported for it. What a restarted
+ * agent needs of it is checkpointed by {@link AgentStore}.
  *
  * <p>Threading: owned by the agent's event loop.
  */
 final class TaskRun {
     final FrameworkID frameworkId;
     final TaskInfo task;
+    final String containerId;
     final Path sandbox;
+    /** The container's directory in the checkpoint: this task's records and the launcher's files. */
+    final Path runDir;
     RunningContainer container;
     TaskStatus latestStatus;
+    /** The grace period of the kill the master asked for; null until then. Checkpointed: a restart resumes it. */
+    Duration killGracePeriod;
     /** Set when the framework was shut down: the task is being killed and reports nothing more. */
     boolean orphaned;
 
-    TaskRun(FrameworkID frameworkId, TaskInfo task, Path sandbox) {
+    TaskRun(FrameworkID frameworkId, TaskInfo task, String containerId, Path sandbox, Path runDir) {
         this.frameworkId = frameworkId;
         this.task = task;
+        this.containerId = containerId;
         this.sandbox = sandbox;
+        this.runDir = runDir;
     }
 
     TaskState state() {

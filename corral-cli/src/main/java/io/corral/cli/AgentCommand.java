@@ -51,14 +51,19 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Option(names = "--kill-tasks-on-stop", defaultValue = "false",
             description = "Kill running tasks when the agent is stopped with SIGTERM (used by `corral local`)."
-                    + " Without it they keep running while the agent is down, but they are not recovered: when the"
-                    + " agent starts again with the same work dir it kills them, and the master reports them lost.")
+                    + " Without it they keep running while the agent is down, and an agent started again with the same"
+                    + " work dir recovers them.")
     boolean killTasksOnStop;
+
+    @Option(names = "--isolation", split = ",", paramLabel = "ISOLATORS",
+            description = "Isolators, comma-separated: cgroups/mem (cgroup v1 memory limit from each task's mem;"
+                    + " needs root). Default: none, processes only.")
+    java.util.List<String> isolation = java.util.List.of();
 
     @Override
     public Integer call() throws Exception {
         AgentServer server = AgentServer.start(new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
-                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45)));
+                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45), isolation));
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

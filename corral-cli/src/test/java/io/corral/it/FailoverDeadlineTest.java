@@ -32,10 +32,13 @@ class FailoverDeadlineTest {
 
     @Test
     void newLeaderTearsDownAtTheRecordedDeadline() throws Exception {
-        try (InProcessCluster cluster = InProcessCluster.start(workDir, 2, 0)) {
+        // The locator is closed with the cluster: the client does not close it, and its ZooKeeper client, left
+        // running, logged reconnection attempts into the stderr that later tests' CLI runs capture.
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 2, 0);
+             ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(cluster.zk.toString())) {
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
             RecordingScheduler scheduler = new RecordingScheduler();
-            SchedulerClient client = SchedulerClient.builder(ZooKeeperMasterLocator.connect(cluster.zk.toString()),
+            SchedulerClient client = SchedulerClient.builder(locator,
                     Tasks.framework("deadline", 8), scheduler).encoding(Encoding.JSON).build();
             client.start();
             await().atMost(Duration.ofSeconds(20)).until(() -> scheduler.frameworkId != null);

@@ -33,8 +33,10 @@ class MasterFailoverTest {
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
             RecordingScheduler scheduler = new RecordingScheduler();
             Path go = workDir.resolve("go");
-            try (SchedulerClient client = SchedulerClient.builder(
-                            ZooKeeperMasterLocator.connect(cluster.zk.toString()),
+            // The client does not close its locator: its ZooKeeper client, left running, logged reconnection
+            // attempts into the stderr that later tests' CLI runs capture.
+            try (ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(cluster.zk.toString());
+                 SchedulerClient client = SchedulerClient.builder(locator,
                             Tasks.framework("failover-test", 60), scheduler)
                     .encoding(Encoding.JSON).autoAcknowledge(true).build()) {
                 client.start();

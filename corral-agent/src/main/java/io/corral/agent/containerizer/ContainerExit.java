@@ -14,9 +14,10 @@ import java.util.OptionalInt;
  * @param signal the signal that ended the process; empty when it exited normally
  * @param killedByRequest true when {@link RunningContainer#kill} was called before the exit was observed
  * @param sigkillAfter present when the agent escalated to SIGKILL: the grace period SIGTERM was given first
+ * @param limitation present when an isolator ended the task (the memory limit), in words for the framework
  */
-public record ContainerExit(
-        OptionalInt exitCode, OptionalInt signal, boolean killedByRequest, Optional<Duration> sigkillAfter) {
+public record ContainerExit(OptionalInt exitCode, OptionalInt signal, boolean killedByRequest,
+                            Optional<Duration> sigkillAfter, Optional<String> limitation) {
 
     /** Java reports a process that died by signal n as exit value 128 + n; so does a shell for its children. */
     private static final int SIGNAL_OFFSET = 128;
@@ -27,6 +28,7 @@ public record ContainerExit(
         Objects.requireNonNull(exitCode, "exitCode");
         Objects.requireNonNull(signal, "signal");
         Objects.requireNonNull(sigkillAfter, "sigkillAfter");
+        Objects.requireNonNull(limitation, "limitation");
         if (exitCode.isPresent() == signal.isPresent()) {
             throw new IllegalArgumentException("exactly one of exitCode and signal must be present");
         }
@@ -34,11 +36,13 @@ public record ContainerExit(
 
     /** A process that exited on its own with {@code status}. */
     public static ContainerExit exited(int status) {
-        return new ContainerExit(OptionalInt.of(status), OptionalInt.empty(), false, Optional.empty());
+        return new ContainerExit(OptionalInt.of(status), OptionalInt.empty(), false, Optional.empty(),
+                Optional.empty());
     }
 
     /**
-     * Interprets the exit value Java reports ({@link Process#exitValue()}).
+     * Interprets the exit value the launcher recorded (its shell's {@code $?} for the task; Java's
+     * {@link Process#exitValue()} reads the same way).
      *
      * <p>Java (like a shell) turns "died by signal n" into 128 + n, so the value alone is ambiguous. When the agent
      * killed the container, a value of 128 + n is read as signal n; otherwise it stays an exit code (a process may
@@ -48,9 +52,16 @@ public record ContainerExit(
         boolean looksLikeSignal = exitValue > SIGNAL_OFFSET && exitValue <= SIGNAL_OFFSET + HIGHEST_SIGNAL;
         if (killedByRequest && looksLikeSignal) {
             int signalNumber = exitValue - SIGNAL_OFFSET;
-            return new ContainerExit(OptionalInt.empty(), OptionalInt.of(signalNumber), true, sigkillAfter);
+            return new ContainerExit(OptionalInt.empty(), OptionalInt.of(signalNumber), true, sigkillAfter,
+                    Optional.empty());
         }
-        return new ContainerExit(OptionalInt.of(exitValue), OptionalInt.empty(), killedByRequest, sigkillAfter);
+        return new ContainerExit(OptionalInt.of(exitValue), OptionalInt.empty(), killedByRequest, sigkillAfter,
+                Optional.empty());
+    }
+
+    /** The same exit, ended by an isolator's limit. */
+    ContainerExit withLimitation(String why) {
+        return new ContainerExit(exitCode, signal, killedByRequest, sigkillAfter, Optional.of(why));
     }
 
     /** True when the process exited with status 0 (what Mesos reports as TASK_FINISHED unless it was killed). */

@@ -1,9 +1,11 @@
 package io.corral.agent.containerizer;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.Resource;
 
 /**
  * Everything {@link ProcessContainerizer#launch} needs to start one task's process.
@@ -15,10 +17,12 @@ import org.apache.mesos.v1.Protos.CommandInfo;
  * @param frameworkId the Mesos framework id, for logs
  * @param executorId the Mesos executor id (the task id for command tasks), for logs
  * @param command what to run, with Mesos {@code CommandInfo} semantics
- * @param sandbox the task's working directory; created when missing; receives {@code stdout}, {@code stderr} and
- *     {@code pid}
+ * @param sandbox the task's working directory; created when missing; receives {@code stdout} and {@code stderr}
+ * @param runDir the container's directory in the agent's checkpoint (not reachable from the sandbox, so the task
+ *     cannot tamper with it): the launcher's pid, the task's pid and its exit status ({@link LauncherRecord})
  * @param extraEnvironment variables the agent adds for the task (for example {@code MESOS_FRAMEWORK_ID}); the task's
  *     own {@code CommandInfo.environment} still wins on a name clash, as in Mesos
+ * @param resources the task's resources, for the isolators (the memory limit)
  */
 public record ContainerSpec(
         String containerId,
@@ -27,7 +31,9 @@ public record ContainerSpec(
         String executorId,
         CommandInfo command,
         Path sandbox,
-        Map<String, String> extraEnvironment) {
+        Path runDir,
+        Map<String, String> extraEnvironment,
+        List<Resource> resources) {
 
     public ContainerSpec {
         requireNonBlank(containerId, "containerId");
@@ -36,6 +42,8 @@ public record ContainerSpec(
         requireNonBlank(executorId, "executorId");
         Objects.requireNonNull(command, "command (CommandInfo) is required");
         Objects.requireNonNull(sandbox, "sandbox path is required");
+        Objects.requireNonNull(runDir, "runDir is required");
+        resources = List.copyOf(resources);
         extraEnvironment = Map.copyOf(Objects.requireNonNull(extraEnvironment, "extraEnvironment (may be empty)"));
     }
 

@@ -31,4 +31,31 @@ public final class HostPrograms {
                 .filter(candidate -> Files.isRegularFile(candidate) && Files.isExecutable(candidate))
                 .findFirst();
     }
+
+    /**
+     * The prefix ({@code env --default-signal=INT,QUIT}) that gives a task back the SIGINT and SIGQUIT a shell's
+     * background job starts with ignored, when this machine's {@code env} can (coreutils 8.31+); else empty.
+     */
+    public static List<String> restoreSignalsPrefix() {
+        Optional<Path> env = find("env");
+        if (env.isEmpty()) {
+            return List.of();
+        }
+        List<String> prefix = List.of(env.get().toString(), "--default-signal=INT,QUIT");
+        try {
+            List<String> probe = new ArrayList<>(prefix);
+            probe.add("true");
+            Process process = new ProcessBuilder(probe).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            if (process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && process.exitValue() == 0) {
+                return prefix;
+            }
+            process.destroyForcibly();
+        } catch (java.io.IOException e) {
+            // no usable env: tasks keep SIGINT and SIGQUIT ignored
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return List.of();
+    }
 }

@@ -1,60 +1,85 @@
 package io.corral.agent.containerizer;
 
-import java.io.File;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.mesos.v1.Protos.CommandInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs Mesos command tasks as plain OS processes, each in its own session and process group, with its output in its
- * sandbox.
+ * Runs Mesos command tasks as OS processes that outlive the agent: each task is started by a small launcher, a
+ * {@code /bin/sh} script ({@code corral-launcher.sh}, next to this class) in a session of its own, which is the task's
+ * parent, waits for it, and records its exit status in the container's run directory ({@link LauncherRecord}). The
+ * agent JVM is not in the tasks' process trees, so it can die ({@code kill -9}) and start again without the tasks
+ * noticing; {@link #recover} finds each container again by the launcher's pid and start time.
  *
- * <p>A launch: create the sandbox; start the command ({@link TaskCommandLine}) with the task's environment
- * ({@link TaskEnvironment}), the sandbox as working directory, stdin from /dev/null and stdout/stderr appended to
- * {@code <sandbox>/stdout} and {@code <sandbox>/stderr}; write the pid to {@code <sandbox>/pid} so a restarted agent
- * can find the process again. The process is started through {@code setsid}, which makes its pid its process group
- * id, so a kill reaches every process the task forked (see {@link ProcessGroupSignaller}). Without {@code setsid}
- * on the machine, tasks stay in the agent's process group and kills walk the process tree instead
- * ({@link ProcessTreeSignaller}); a warning says so once.
+ * <p>A launch, in order: create the sandbox and run directory; the isolators' {@code prepare}; start the launcher
+ * (through {@code setsid}, stdin and stdout piped to the agent, stderr to {@code launcher.log}); checkpoint its pid
+ * and start time ({@code launcher.pid}); the isolators' {@code isolate} (e.g. into the memory cgroup); write "go" to
+ * the launcher, which starts the task (itself through {@code setsid}, so the task's pid is its process group and a
+ * kill reaches everything it forked: {@link ProcessGroupSignaller}), with the task's environment
+ * ({@link TaskEnvironment}), the sandbox as working directory, stdin from /dev/null and output appended to
+ * {@code <sandbox>/stdout} and {@code stderr}; read the task's pid back. An agent that dies before "go" leaves a
+ * launcher that reads end-of-input and starts nothing: no task ever runs without a checkpoint naming its launcher.
+ *
+ * <p>Without {@code setsid} on the machine, launchers and tasks stay in the agent's process group and kills walk the
+ * process tree instead ({@link ProcessTreeSignaller}); a warning says so once. The shell starts a background job with
+ * SIGINT and SIGQUIT ignored; where {@code env --default-signal} exists (coreutils 8.31+) the task gets them back.
  *
  * <p>Not handled yet: {@code CommandInfo.uris} are not fetched and {@code CommandInfo.user} is not switched to (the
- * task runs as the agent's user); both log a warning. No resource isolation (no cgroups).
+ * task runs as the agent's user); both log a warning.
  *
- * <p>Threading: thread-safe; {@link #launch} may be called from many threads at once (it blocks while the process
- * is spawned). The fields are immutable after construction. Kill escalation timers run on the injected scheduler.
+ * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
+ * blocks while the launcher starts, a few milliseconds). The fields are immutable after construction. Kill escalation
+ * timers and the watch over recovered launchers run on the injected scheduler.
  */
 public final class ProcessContainerizer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessContainerizer.class);
-    private static final File DEV_NULL = new File("/dev/null");
     static final String STDOUT = "stdout";
     static final String STDERR = "stderr";
-    static final String PID_FILE = "pid";
+    /** How often a recovered launcher (not this JVM's child: no exit notification) is checked. */
+    static final Duration RECOVERED_POLL = Duration.ofMillis(200);
+    private static final String LAUNCHER_SCRIPT = loadLauncherScript();
 
     private final ScheduledExecutorService timers;
     private final Optional<Path> setsid;
     private final TaskSignaller signaller;
+    private final Isolators isolators;
+    private final List<String> restoreSignals;
 
-    /** Detects {@code setsid} once; {@code timers} runs the SIGKILL escalation timers. */
+    /** Detects {@code setsid} once; {@code timers} runs the SIGKILL escalation timers; no isolation. */
     public ProcessContainerizer(ScheduledExecutorService timers) {
-        this(timers, HostPrograms.find("setsid"));
+        this(timers, Isolators.none());
+    }
+
+    public ProcessContainerizer(ScheduledExecutorService timers, Isolators isolators) {
+        this(timers, HostPrograms.find("setsid"), isolators);
     }
 
     /** For tests: choose the {@code setsid} program (empty forces the process-tree fallback). */
-    ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid) {
+    ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Isolators isolators) {
         this.timers = Objects.requireNonNull(timers, "timers");
+        this.isolators = Objects.requireNonNull(isolators, "isolators");
         if (setsid.isPresent()) {
             this.setsid = setsid;
             this.signaller = new ProcessGroupSignaller();
@@ -64,6 +89,7 @@ public final class ProcessContainerizer {
             this.setsid = Optional.empty();
             this.signaller = new ProcessTreeSignaller();
         }
+        this.restoreSignals = HostPrograms.restoreSignalsPrefix();
     }
 
     /** True when each task gets its own process group (pid == pgid), which makes kills complete. */
@@ -71,58 +97,165 @@ public final class ProcessContainerizer {
         return setsid.isPresent();
     }
 
+    public Isolators isolators() {
+        return isolators;
+    }
+
     /**
-     * Starts the task's process.
+     * Starts the task's launcher and, once it is checkpointed and isolated, the task.
      *
      * @throws IllegalArgumentException when the CommandInfo cannot be run (no value, a SECRET variable, a bad
      *     variable name); nothing has been created then
-     * @throws IOException when the sandbox cannot be created, the process cannot be started, or the pid file cannot
-     *     be written (the process is killed then). With setsid, a missing executable is not an IOException: the task
-     *     exits with status 127 and setsid's message is in {@code stderr}.
+     * @throws IOException when the sandbox cannot be created, an isolator fails, or the launcher cannot be started
+     *     or checkpointed (it is killed then, before it starts the task). A missing executable is not an
+     *     IOException: the task exits with status 127 and the message is in {@code stderr}.
      */
     public RunningContainer launch(ContainerSpec spec) throws IOException {
         CommandInfo command = spec.command();
         Path sandbox = spec.sandbox().toAbsolutePath();
-        List<String> argv = launcherArgv(command);
+        Path runDir = spec.runDir().toAbsolutePath();
+        List<String> argv = launcherArgv(sandbox, runDir, TaskCommandLine.argv(command));
         Map<String, String> environment =
                 TaskEnvironment.build(System.getenv(), sandbox, spec.extraEnvironment(), command);
         warnAboutUnsupportedFields(spec);
 
         Files.createDirectories(sandbox);
+        Files.createDirectories(runDir);
+        try {
+            isolators.prepare(spec);
+        } catch (IOException | RuntimeException e) {
+            isolators.cleanup(spec.containerId()); // what the isolators prepared before one of them failed
+            throw new IOException("could not isolate task " + spec.taskId() + ": " + e.getMessage(), e);
+        }
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(sandbox.toFile())
-                .redirectInput(Redirect.from(DEV_NULL))
-                .redirectOutput(Redirect.appendTo(sandbox.resolve(STDOUT).toFile()))
-                .redirectError(Redirect.appendTo(sandbox.resolve(STDERR).toFile()));
+                .redirectInput(Redirect.PIPE)
+                .redirectOutput(Redirect.PIPE)
+                .redirectError(Redirect.appendTo(runDir.resolve(LauncherRecord.LAUNCHER_LOG).toFile()));
         builder.environment().clear();
         builder.environment().putAll(environment);
-
-        Process process = builder.start();
+        Process launcher;
         try {
-            writePidFile(sandbox, process.pid());
+            launcher = builder.start();
         } catch (IOException e) {
-            signaller.kill(process.toHandle());
-            throw new IOException("started task " + spec.taskId() + " but could not write its pid file in " + sandbox
-                    + ", so killed it: " + e.getMessage(), e);
+            isolators.cleanup(spec.containerId());
+            throw e;
         }
-        LOG.debug("Container {} (task {} of framework {}): started pid {}: {}", spec.containerId(), spec.taskId(),
-                spec.frameworkId(), process.pid(), argv);
-        return new RunningContainer(spec.containerId(), process, signaller, timers);
+        try {
+            long taskPid = startTask(spec, launcher, runDir);
+            LOG.debug("Container {} (task {} of framework {}): launcher pid {}, task pid {}: {}", spec.containerId(),
+                    spec.taskId(), spec.frameworkId(), launcher.pid(), taskPid, argv.subList(argv.indexOf("-c") + 2,
+                    argv.size()));
+            return new RunningContainer(spec.containerId(), runDir, launcher.pid(), OptionalLong.of(taskPid),
+                    launcher.onExit(), signaller, timers, isolators, null, launcherVanished(launcher.pid(), runDir));
+        } catch (IOException | RuntimeException e) {
+            launcher.destroyForcibly();
+            isolators.cleanup(spec.containerId());
+            throw new IOException("could not start task " + spec.taskId() + ": " + e.getMessage(), e);
+        }
     }
 
-    private List<String> launcherArgv(CommandInfo command) {
+    /** The handshake with a started launcher (see the class comment); returns the task's pid. */
+    private long startTask(ContainerSpec spec, Process launcher, Path runDir) throws IOException {
+        // The launcher is our child and waits for "go", so its pid cannot be reused under us here.
+        ProcStat stat = ProcStat.read(launcher.pid())
+                .orElseThrow(() -> new IOException("the launcher (pid " + launcher.pid() + ") vanished at once"));
+        new LauncherRecord(launcher.pid(), stat.startTicks(), ProcStat.bootId()).write(runDir);
+        isolators.isolate(spec.containerId(), launcher.pid());
+        try (OutputStream go = launcher.getOutputStream()) {
+            go.write("go\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        try (InputStream output = launcher.getInputStream()) {
+            String line = new BufferedReader(new InputStreamReader(output, StandardCharsets.US_ASCII)).readLine();
+            if (line == null) {
+                throw new IOException("the launcher ended before starting the task; see "
+                        + runDir.resolve(LauncherRecord.LAUNCHER_LOG));
+            }
+            return Long.parseLong(line.trim());
+        }
+    }
+
+    /**
+     * Finds a container of an earlier run of this agent again. Whatever its state, the answer is a container whose
+     * {@link RunningContainer#exit()} tells how the task ended: at once when it ended while the agent was down (from
+     * its recorded exit status), when it ends if it still runs, or as {@link ContainerLostException} when it can
+     * never be known (the agent died before the task started, the launcher was killed, the machine rebooted).
+     *
+     * @param killGracePeriod the grace period of a kill requested before the restart; null if none was. A container
+     *     still running gets SIGTERM again, and SIGKILL after the grace period.
+     */
+    public RunningContainer recover(String containerId, Path runDir, Duration killGracePeriod) {
+        Path dir = runDir.toAbsolutePath();
+        Optional<LauncherRecord> record;
+        try {
+            record = LauncherRecord.read(dir);
+        } catch (IOException e) {
+            return ended(containerId, dir, -1, killGracePeriod, "The agent restarted and could not read the task's"
+                    + " launcher record (" + e.getMessage() + "), so it cannot know how the task ended");
+        }
+        if (record.isEmpty()) {
+            return ended(containerId, dir, -1, killGracePeriod,
+                    "The agent stopped before the task started: the task never ran");
+        }
+        LauncherRecord launcher = record.get();
+        if (!launcher.isRunning()) {
+            return ended(containerId, dir, launcher.pid(), killGracePeriod, launcherVanished(launcher.pid(), dir));
+        }
+        RunningContainer container = new RunningContainer(containerId, dir, launcher.pid(),
+                LauncherRecord.readTaskPid(dir), watch(launcher), signaller, timers, isolators, killGracePeriod,
+                launcherVanished(launcher.pid(), dir));
+        container.resumeKill();
+        LOG.info("Container {}: recovered, launcher pid {} still running", containerId, launcher.pid());
+        return container;
+    }
+
+    /**
+     * A container whose launcher no longer runs: its exit status, if recorded, tells how the task ended; else
+     * {@code unrecorded} says why nobody can know.
+     */
+    private RunningContainer ended(String containerId, Path runDir, long launcherPid, Duration killGracePeriod,
+                                   String unrecorded) {
+        LOG.info("Container {}: its launcher ended while the agent was down", containerId);
+        return new RunningContainer(containerId, runDir, launcherPid, LauncherRecord.readTaskPid(runDir),
+                CompletableFuture.completedFuture(null), signaller, timers, isolators, killGracePeriod, unrecorded);
+    }
+
+    private static String launcherVanished(long launcherPid, Path runDir) {
+        return "The task's launcher (pid " + launcherPid + ") ended without recording the task's exit status"
+                + " (it was killed, or the machine restarted); see " + runDir.resolve(LauncherRecord.LAUNCHER_LOG);
+    }
+
+    /** Completes when a launcher that is not this JVM's child ends; polled, as Linux gives no other notice of it. */
+    private CompletableFuture<Void> watch(LauncherRecord launcher) {
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        ScheduledFuture<?> poll = timers.scheduleWithFixedDelay(() -> {
+            if (!launcher.isRunning()) {
+                gone.complete(null);
+            }
+        }, RECOVERED_POLL.toMillis(), RECOVERED_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        gone.whenComplete((ignored, error) -> poll.cancel(false));
+        return gone;
+    }
+
+    private List<String> launcherArgv(Path sandbox, Path runDir, List<String> taskArgv) {
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(program -> argv.add(program.toString()));
-        argv.addAll(TaskCommandLine.argv(command));
+        argv.addAll(List.of(TaskCommandLine.SHELL, "-c", LAUNCHER_SCRIPT, "corral-launcher", runDir.toString(),
+                sandbox.toString(), setsid.map(Path::toString).orElse("")));
+        argv.addAll(restoreSignals);
+        argv.addAll(taskArgv);
         return argv;
     }
 
-    /** Writes then renames, so a reader (a restarted agent) never sees a half-written pid. */
-    private static void writePidFile(Path sandbox, long pid) throws IOException {
-        Path temporary = sandbox.resolve(PID_FILE + ".tmp");
-        Files.writeString(temporary, pid + "\n", StandardCharsets.US_ASCII);
-        Files.move(temporary, sandbox.resolve(PID_FILE), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+    private static String loadLauncherScript() {
+        try (InputStream in = ProcessContainerizer.class.getResourceAsStream("corral-launcher.sh")) {
+            if (in == null) {
+                throw new IllegalStateException("corral-launcher.sh is missing from the agent's jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static void warnAboutUnsupportedFields(ContainerSpec spec) {

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * on kills and task exits). A group id cannot be reused while any member of the group lives, so signalling it never
  * hits an unrelated process group.
  *
- * <p>For a moment after {@link ProcessBuilder#start()} the new process has not called setsid(2) yet and is still in
- * the agent's group; its own group does not exist. So terminate and kill also signal the main process by pid: a kill
+ * <p>For a moment after the launcher forked the task, the task has not called setsid(2) yet and is still in the
+ * launcher's group; its own group does not exist. So terminate and kill also signal the main process by pid: a kill
  * that early still ends the process (it has forked nothing yet), instead of waiting for the grace period.
  *
  * <p>Stateless and thread-safe.
@@ -25,23 +25,17 @@ final class ProcessGroupSignaller implements TaskSignaller {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessGroupSignaller.class);
 
     @Override
-    public void terminate(ProcessHandle leader) {
-        if (!signal("TERM", "-" + leader.pid(), Long.toString(leader.pid()))) {
-            leader.destroy();
+    public void terminate(long taskPid) {
+        if (!signal("TERM", "-" + taskPid, Long.toString(taskPid))) {
+            ProcessHandle.of(taskPid).ifPresent(ProcessHandle::destroy);
         }
     }
 
     @Override
-    public void kill(ProcessHandle leader) {
-        if (!signal("KILL", "-" + leader.pid(), Long.toString(leader.pid()))) {
-            leader.destroyForcibly();
+    public void kill(long taskPid) {
+        if (!signal("KILL", "-" + taskPid, Long.toString(taskPid))) {
+            ProcessHandle.of(taskPid).ifPresent(ProcessHandle::destroyForcibly);
         }
-    }
-
-    @Override
-    public void killLeftovers(long leaderPid) {
-        // Only the group: the main process has been reaped, so its pid may already belong to someone else.
-        signal("KILL", "-" + leaderPid);
     }
 
     /**

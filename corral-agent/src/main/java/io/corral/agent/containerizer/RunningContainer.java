@@ -1,8 +1,11 @@
 package io.corral.agent.containerizer;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -11,23 +14,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One task process started by {@link ProcessContainerizer}: its pid, its exit, and the Mesos kill sequence (SIGTERM
- * to all the task's processes, SIGKILL when they outlive the grace period).
+ * One container: a launcher ({@code corral-launcher.sh}) and the task it started, whether this agent launched it or
+ * found it again after a restart. It knows the task's pid (for signals), learns of the launcher's end and reads the
+ * exit status the launcher recorded, and runs the Mesos kill sequence (SIGTERM to all the task's processes, SIGKILL
+ * when they outlive the grace period).
  *
  * <p>Threading: thread-safe. {@link #kill} may be called from any thread, any number of times. The kill state is
- * guarded by {@code this}; no signal is sent while holding the lock. {@link #exit()} is completed on a JDK
- * process-reaper thread, so callbacks attached with {@code thenAccept} (not {@code ...Async}) run there: keep them
- * short. The escalation timer runs on the containerizer's injected scheduler.
+ * guarded by {@code this}; no signal is sent while holding the lock. {@link #exit()} is completed on the thread that
+ * saw the launcher end (a JDK process-reaper thread for a launcher this agent started, the containerizer's scheduler
+ * for a recovered one), after the isolators' cleanup, so callbacks attached with {@code thenAccept} run there: keep
+ * them short. The escalation timer runs on the containerizer's scheduler.
  */
 public final class RunningContainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RunningContainer.class);
 
     private final String containerId;
-    private final Process process;
+    private final Path runDir;
+    private final long launcherPid;
     private final TaskSignaller signaller;
     private final ScheduledExecutorService timers;
+    private final Isolators isolators;
+    private final String unrecorded;
     private final CompletableFuture<ContainerExit> exit = new CompletableFuture<>();
+    /** Read from {@code task.pid} when not known at construction (a container recovered early in its launch). */
+    private volatile OptionalLong taskPid;
 
     // Guarded by this.
     private Duration killGracePeriod; // null until kill() is first called
@@ -35,33 +46,61 @@ public final class RunningContainer {
     private ScheduledFuture<?> escalationTimer;
     private boolean exited;
 
-    RunningContainer(String containerId, Process process, TaskSignaller signaller, ScheduledExecutorService timers) {
+    /**
+     * @param launcherGone completes when the launcher process has ended (whatever its value)
+     * @param killedBefore the grace period of a kill requested before an agent restart; null if none was
+     * @param unrecorded what it means when the launcher ends without an exit status (the lost container's message)
+     */
+    RunningContainer(String containerId, Path runDir, long launcherPid, OptionalLong taskPid,
+                     CompletableFuture<?> launcherGone, TaskSignaller signaller, ScheduledExecutorService timers,
+                     Isolators isolators, Duration killedBefore, String unrecorded) {
         this.containerId = containerId;
-        this.process = process;
+        this.runDir = runDir;
+        this.launcherPid = launcherPid;
+        this.taskPid = taskPid;
         this.signaller = signaller;
         this.timers = timers;
-        process.onExit().whenComplete((ignored, error) -> onProcessExit());
+        this.isolators = isolators;
+        this.unrecorded = unrecorded;
+        synchronized (this) {
+            this.killGracePeriod = killedBefore;
+        }
+        launcherGone.whenComplete((ignored, error) -> onLauncherExit());
     }
 
     public String containerId() {
         return containerId;
     }
 
-    /** The pid of the task's main process (with setsid, also its process group and session id). */
+    /** The pid of the task's main process (with setsid, also its process group and session id); -1 if unknown. */
     public long pid() {
-        return process.pid();
+        return taskPid().orElse(-1);
+    }
+
+    public long launcherPid() {
+        return launcherPid;
+    }
+
+    private OptionalLong taskPid() {
+        OptionalLong known = taskPid;
+        if (known.isEmpty()) {
+            known = LauncherRecord.readTaskPid(runDir);
+            taskPid = known;
+        }
+        return known;
     }
 
     /**
-     * Completes once the main process has exited (any processes it left behind are SIGKILLed right before). Each call
-     * returns a new copy, so a caller completing or cancelling its future cannot fake the exit for others.
+     * Completes once the task has ended and the launcher recorded how (processes it left behind are SIGKILLed
+     * first); fails with {@link ContainerLostException} when the launcher ended without a record. Each call returns
+     * a new copy, so a caller completing or cancelling its future cannot fake the exit for others.
      */
     public CompletableFuture<ContainerExit> exit() {
         return exit.copy();
     }
 
     /**
-     * Sends SIGTERM to all the task's processes, then SIGKILL when the main process is still alive after
+     * Sends SIGTERM to all the task's processes, then SIGKILL when the container has not ended after
      * {@code gracePeriod} (zero means SIGKILL right after SIGTERM). A second call, or a call after the exit, does
      * nothing: the first kill's grace period stands.
      */
@@ -71,32 +110,54 @@ public final class RunningContainer {
             throw new IllegalArgumentException("kill grace period must not be negative, got " + gracePeriod);
         }
         synchronized (this) {
-            if (exited || killGracePeriod != null || !process.isAlive()) {
+            if (exited || killGracePeriod != null) {
                 return;
             }
             killGracePeriod = gracePeriod;
             escalationTimer = timers.schedule(this::escalate, gracePeriod.toNanos(), TimeUnit.NANOSECONDS);
         }
-        LOG.debug("Container {}: SIGTERM to pid {} and its children, SIGKILL after {}", containerId, pid(),
+        OptionalLong pid = taskPid();
+        if (pid.isEmpty()) {
+            LOG.warn("Container {}: no task pid recorded yet; SIGTERM goes to nobody", containerId);
+            return;
+        }
+        LOG.debug("Container {}: SIGTERM to pid {} and its children, SIGKILL after {}", containerId, pid.getAsLong(),
                 ContainerExit.formatDuration(gracePeriod));
-        signaller.terminate(process.toHandle());
+        signaller.terminate(pid.getAsLong());
+    }
+
+    /**
+     * A kill was requested before the agent restarted and the container still runs: send SIGTERM again and start a
+     * fresh grace period (the old timer died with the old agent).
+     */
+    void resumeKill() {
+        Duration gracePeriod;
+        synchronized (this) {
+            if (exited || killGracePeriod == null) {
+                return;
+            }
+            gracePeriod = killGracePeriod;
+            escalationTimer = timers.schedule(this::escalate, gracePeriod.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        taskPid().ifPresent(signaller::terminate);
     }
 
     private void escalate() {
         Duration gracePeriod;
         synchronized (this) {
-            if (exited || !process.isAlive()) {
+            if (exited) {
                 return;
             }
             escalatedToSigkill = true;
             gracePeriod = killGracePeriod;
         }
-        LOG.info("Container {}: pid {} outlived its {} grace period; sending SIGKILL", containerId, pid(),
+        OptionalLong pid = taskPid();
+        LOG.info("Container {}: task pid {} outlived its {} grace period; sending SIGKILL", containerId, pid,
                 ContainerExit.formatDuration(gracePeriod));
-        signaller.kill(process.toHandle());
+        pid.ifPresent(signaller::kill);
     }
 
-    private void onProcessExit() {
+    private void onLauncherExit() {
         boolean killedByRequest;
         Optional<Duration> sigkillAfter;
         synchronized (this) {
@@ -107,18 +168,24 @@ public final class RunningContainer {
                 escalationTimer.cancel(false);
             }
         }
-        try {
-            signaller.killLeftovers(pid());
-        } catch (RuntimeException e) {
-            LOG.warn("Container {}: could not kill processes left behind by pid {}", containerId, pid(), e);
+        OptionalInt status = LauncherRecord.readExitStatus(runDir);
+        // Before cleanup: the isolators' evidence (the OOM count) goes with the cgroup.
+        Optional<String> limitation = isolators.limitation(containerId);
+        isolators.cleanup(containerId);
+        if (status.isEmpty()) {
+            exit.completeExceptionally(new ContainerLostException(unrecorded));
+            return;
         }
-        ContainerExit result = ContainerExit.fromExitValue(process.exitValue(), killedByRequest, sigkillAfter);
-        LOG.debug("Container {}: pid {} {}", containerId, pid(), result.describe());
+        ContainerExit result = ContainerExit.fromExitValue(status.getAsInt(), killedByRequest, sigkillAfter);
+        if (limitation.isPresent()) {
+            result = result.withLimitation(limitation.get());
+        }
+        LOG.debug("Container {}: task {}", containerId, result.describe());
         exit.complete(result);
     }
 
     @Override
     public String toString() {
-        return "RunningContainer[" + containerId + ", pid " + pid() + "]";
+        return "RunningContainer[" + containerId + ", launcher pid " + launcherPid + ", task pid " + taskPid + "]";
     }
 }

@@ -7,15 +7,9 @@ package io.corral.agent.containerizer;
  */
 interface TaskSignaller {
 
-    /** SIGTERM to the task's processes. */
-    void terminate(ProcessHandle leader);
+    /** SIGTERM to the task's processes; {@code taskPid} is the task's main process. */
+    void terminate(long taskPid);
 
     /** SIGKILL to the task's processes. */
-    void kill(ProcessHandle leader);
-
-    /**
-     * After the main process exited: SIGKILL whatever it left running (as Mesos destroys the whole container when a
-     * command task ends), when those processes can still be found.
-     */
-    void killLeftovers(long leaderPid);
+    void kill(long taskPid);
 }

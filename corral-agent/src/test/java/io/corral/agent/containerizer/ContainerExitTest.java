@@ -57,10 +57,12 @@ class ContainerExitTest {
 
     @Test
     void rejectsBothOrNeitherOfExitCodeAndSignal() {
-        assertThatThrownBy(() -> new ContainerExit(OptionalInt.of(1), OptionalInt.of(9), false, Optional.empty()))
+        assertThatThrownBy(() -> new ContainerExit(OptionalInt.of(1), OptionalInt.of(9), false, Optional.empty(),
+                Optional.empty()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("exactly one");
-        assertThatThrownBy(() -> new ContainerExit(OptionalInt.empty(), OptionalInt.empty(), false, Optional.empty()))
+        assertThatThrownBy(() -> new ContainerExit(OptionalInt.empty(), OptionalInt.empty(), false, Optional.empty(),
+                Optional.empty()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

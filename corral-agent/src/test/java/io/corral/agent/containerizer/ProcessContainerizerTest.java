@@ -136,10 +136,10 @@ class ProcessContainerizerTest {
     }
 
     @Test
-    void pidFileHoldsThePidWhichLeadsItsOwnProcessGroupAndSession() throws Exception {
+    void taskPidFileHoldsThePidWhichLeadsItsOwnProcessGroupAndSession() throws Exception {
         RunningContainer container = launch(shell("sleep 100"));
 
-        assertThat(Files.readString(sandboxOf(1).resolve("pid"))).isEqualTo(container.pid() + "\n");
+        assertThat(Files.readString(runDirOf(1).resolve("task.pid"))).isEqualTo(container.pid() + "\n");
         assumeThat(containerizer.usesProcessGroups()).as("setsid available").isTrue();
         // setsid(2) runs in the child a moment after launch() returns.
         ProcessTable.Entry entry = await().atMost(Duration.ofSeconds(10))
@@ -245,7 +245,7 @@ class ProcessContainerizerTest {
 
     @Test
     void withoutSetsidTasksStillRunAndKillsWalkTheProcessTree() throws Exception {
-        ProcessContainerizer fallback = new ProcessContainerizer(timers, Optional.empty());
+        ProcessContainerizer fallback = new ProcessContainerizer(timers, Optional.empty(), Isolators.none());
         assertThat(fallback.usesProcessGroups()).isFalse();
         Path sandbox = workDir.resolve("fallback");
         RunningContainer container = fallback.launch(spec(shell("sleep 1000 & touch forked; wait"), sandbox, Map.of()));
@@ -301,11 +301,16 @@ class ProcessContainerizerTest {
     private ContainerSpec spec(CommandInfo command, Path sandbox, Map<String, String> extraEnvironment) {
         launches++;
         String id = "task-" + launches;
-        return new ContainerSpec("container-" + launches, id, "framework-1", id, command, sandbox, extraEnvironment);
+        return new ContainerSpec("container-" + launches, id, "framework-1", id, command, sandbox,
+                sandbox.resolveSibling(sandbox.getFileName() + "-run"), extraEnvironment, List.of());
     }
 
     private Path sandboxOf(int launch) {
         return workDir.resolve("sandbox-" + launch);
+    }
+
+    private Path runDirOf(int launch) {
+        return workDir.resolve("sandbox-" + launch + "-run");
     }
 
     private static ContainerExit awaitExit(RunningContainer container) {

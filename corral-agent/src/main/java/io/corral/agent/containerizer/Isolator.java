@@ -1,0 +1,49 @@
+package io.corral.agent.containerizer;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.ResourceStatistics;
+
+/**
+ * One kind of isolation a container gets (Mesos's isolator): a cgroup controller, devices, a namespace, ports. The
+ * containerizer calls every isolator at each step of a container's life, in this order:
+ *
+ * <ol>
+ *   <li>{@link #prepare} before the launcher starts (create the cgroup, set its limits);
+ *   <li>{@link #isolate} once the launcher runs but before it starts the task (move the launcher into the cgroup,
+ *       so the task and everything it forks are born inside);
+ *   <li>{@link #update} when the container's resources change, {@link #usage} when someone asks;
+ *   <li>{@link #limitation} once the launcher ended (did this isolator end the task, e.g. the OOM killer?), then
+ *       {@link #cleanup} (kill what is left inside, remove the cgroup);
+ *   <li>{@link #recover} when a restarted agent found its containers again: keep theirs, clean up the rest.
+ * </ol>
+ *
+ * <p>Threading: called from the agent's loop (prepare, isolate, update, usage, recover) and from the thread that
+ * saw a launcher end (limitation, cleanup), never twice at once for the same container. Implementations keep no
+ * per-container state in memory: everything lives in the kernel, so a restarted agent needs nothing else.
+ */
+public interface Isolator {
+
+    /** Short name for logs and the agent's flags ("cgroups/mem"). */
+    String name();
+
+    void prepare(ContainerSpec spec) throws IOException;
+
+    void isolate(String containerId, long launcherPid) throws IOException;
+
+    void update(String containerId, List<Resource> resources) throws IOException;
+
+    void usage(String containerId, ResourceStatistics.Builder usage) throws IOException;
+
+    /** Why this isolator ended the container ("Memory limit exceeded: ..."), if it did. */
+    Optional<String> limitation(String containerId);
+
+    /** Kills whatever still runs inside the container's isolation and removes it; never throws. */
+    void cleanup(String containerId);
+
+    /** {@code live} are the containers a restarted agent recovered; anything else this isolator left is cleaned up. */
+    void recover(Set<String> live);
+}

@@ -1,0 +1,89 @@
+package io.corral.agent.containerizer;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.ResourceStatistics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The isolators a containerizer was configured with, called together ({@link Isolator} has the order). A failure to
+ * prepare or isolate fails the launch; failures later on are logged, because the task runs either way.
+ *
+ * <p>Immutable and thread-safe (the isolators keep their state in the kernel).
+ */
+public final class Isolators {
+    private static final Logger LOG = LoggerFactory.getLogger(Isolators.class);
+
+    private final List<Isolator> isolators;
+
+    public Isolators(List<Isolator> isolators) {
+        this.isolators = List.copyOf(isolators);
+    }
+
+    public static Isolators none() {
+        return new Isolators(List.of());
+    }
+
+    public List<String> names() {
+        return isolators.stream().map(Isolator::name).toList();
+    }
+
+    void prepare(ContainerSpec spec) throws IOException {
+        for (Isolator isolator : isolators) {
+            isolator.prepare(spec);
+        }
+    }
+
+    void isolate(String containerId, long launcherPid) throws IOException {
+        for (Isolator isolator : isolators) {
+            isolator.isolate(containerId, launcherPid);
+        }
+    }
+
+    public void update(String containerId, List<Resource> resources) {
+        for (Isolator isolator : isolators) {
+            try {
+                isolator.update(containerId, resources);
+            } catch (IOException e) {
+                LOG.warn("Container {}: {} could not apply new resources: {}", containerId, isolator.name(),
+                        e.getMessage());
+            }
+        }
+    }
+
+    public ResourceStatistics usage(String containerId) {
+        ResourceStatistics.Builder usage = ResourceStatistics.newBuilder()
+                .setTimestamp(System.currentTimeMillis() / 1000.0);
+        for (Isolator isolator : isolators) {
+            try {
+                isolator.usage(containerId, usage);
+            } catch (IOException e) {
+                LOG.debug("Container {}: no usage from {}: {}", containerId, isolator.name(), e.getMessage());
+            }
+        }
+        return usage.build();
+    }
+
+    /** The first limitation an isolator reports for an ended container. */
+    Optional<String> limitation(String containerId) {
+        for (Isolator isolator : isolators) {
+            Optional<String> limitation = isolator.limitation(containerId);
+            if (limitation.isPresent()) {
+                return limitation;
+            }
+        }
+        return Optional.empty();
+    }
+
+    void cleanup(String containerId) {
+        isolators.forEach(isolator -> isolator.cleanup(containerId));
+    }
+
+    public void recover(Set<String> live) {
+        isolators.forEach(isolator -> isolator.recover(live));
+    }
+}

@@ -1,0 +1,154 @@
+package io.corral.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.corral.cli.CorralProcesses;
+import io.corral.master.MasterServer;
+import io.corral.scheduler.FixedMasterLocator;
+import io.corral.scheduler.SchedulerClient;
+import io.corral.scheduler.ZooKeeperMasterLocator;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.curator.test.KillSession;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.Offer;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * DESIGN.md's "agent restarts" row with every part real: {@code corral agent} as its own JVM process, {@code kill
+ * -9}ed while it runs two tasks, one of which ends while no agent is there; a new {@code corral agent} on the same
+ * work dir re-registers with the same id, keeps the running task (the same process) and reports the other's real end
+ * to the framework, through a real master. And the same with a master failover while the agent is down.
+ */
+class AgentKillNineTest {
+    @TempDir Path workDir;
+
+    private final List<Process> agents = new ArrayList<>();
+
+    @AfterEach
+    void stopProcesses() {
+        agents.forEach(Process::destroyForcibly);
+        for (Path pidFile : files("task.pid")) {
+            try {
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
+                        .ifPresent(ProcessHandle::destroyForcibly);
+            } catch (IOException | NumberFormatException gone) {
+                // nothing left to stop
+            }
+        }
+    }
+
+    @Test
+    void tasksOutliveTheAgentsKillNineAndTheRestartedAgentReportsTheirRealEnds() throws Exception {
+        Path release = workDir.resolve("release");
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            Process first = startAgent(cluster, "agent-1.log");
+            RecordingScheduler scheduler = new RecordingScheduler();
+            FrameworkInfo framework = Tasks.framework("kill-nine", 600).toBuilder()
+                    .addCapabilities(FrameworkInfo.Capability.newBuilder()
+                            .setType(FrameworkInfo.Capability.Type.PARTITION_AWARE))
+                    .build();
+            try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()),
+                    framework, scheduler).autoAcknowledge(true).build()) {
+                client.start();
+                Offer offer = scheduler.nextOffer();
+                client.launch(List.of(offer.getId()), List.of(
+                        Tasks.shell("long", "sleep 1000", offer, 0.5, 32),
+                        Tasks.shell("short", "while [ ! -e " + release + " ]; do sleep 0.05; done", offer, 0.5,
+                                32))).join();
+                scheduler.awaitState("long", TaskState.TASK_RUNNING);
+                scheduler.awaitState("short", TaskState.TASK_RUNNING);
+                String agentId = scheduler.awaitState("long", TaskState.TASK_RUNNING).getAgentId().getValue();
+                long longPid = taskPid("long");
+
+                first.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, nothing flushed or killed
+                Files.createFile(release);
+                await().atMost(Duration.ofSeconds(30)).until(() -> files("exit_status").size() == 1);
+                startAgent(cluster, "agent-2.log");
+
+                TaskStatus finished = scheduler.awaitState("short", TaskState.TASK_FINISHED);
+                assertThat(finished.getAgentId().getValue()).isEqualTo(agentId);
+                assertThat(ProcessHandle.of(longPid).map(ProcessHandle::isAlive)).contains(true);
+                assertThat(taskPid("long")).isEqualTo(longPid); // the same container, not a new one
+                client.kill(finished.getTaskId().toBuilder().setValue("long").build(), finished.getAgentId())
+                        .join();
+                TaskStatus killed = scheduler.awaitState("long", TaskState.TASK_KILLED);
+                assertThat(killed.getMessage()).isEqualTo("Command terminated by SIGTERM");
+                assertThat(scheduler.statesOf("short")).doesNotContain(TaskState.TASK_FAILED, TaskState.TASK_LOST);
+            }
+        }
+    }
+
+    @Test
+    void anUpdateIsNotLostWhenTheAgentIsKilledAndTheLeaderFailsOverWhileItIsDown() throws Exception {
+        Path release = workDir.resolve("release");
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 2, 0)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            Process first = startAgent(cluster, "agent-1.log");
+            RecordingScheduler scheduler = new RecordingScheduler();
+            // The client does not close its locator: closed here, so its ZooKeeper client does not outlive the test.
+            try (ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(cluster.zk.toString());
+                 SchedulerClient client = SchedulerClient.builder(locator, Tasks.framework("both", 600), scheduler)
+                         .autoAcknowledge(true).build()) {
+                client.start();
+                Offer offer = scheduler.nextOffer();
+                client.launch(List.of(offer.getId()), List.of(Tasks.shell("gated",
+                        "while [ ! -e " + release + " ]; do sleep 0.05; done; exit 3", offer, 0.5, 32))).join();
+                scheduler.awaitState("gated", TaskState.TASK_RUNNING);
+
+                first.destroyForcibly().waitFor();
+                Files.createFile(release);
+                await().atMost(Duration.ofSeconds(30)).until(() -> files("exit_status").size() == 1);
+                MasterServer oldLeader = cluster.leader().orElseThrow();
+                KillSession.kill(oldLeader.zookeeper().getZookeeperClient().getZooKeeper());
+                await().atMost(Duration.ofSeconds(20))
+                        .until(() -> cluster.leader().filter(master -> master != oldLeader).isPresent());
+                startAgent(cluster, "agent-2.log");
+
+                TaskStatus failed = scheduler.awaitState("gated", TaskState.TASK_FAILED);
+                assertThat(failed.getMessage()).isEqualTo("Command exited with status 3");
+                assertThat(scheduler.statesOf("gated")).doesNotContain(TaskState.TASK_FINISHED,
+                        TaskState.TASK_KILLED);
+            }
+        }
+    }
+
+    private Process startAgent(InProcessCluster cluster, String log) throws IOException {
+        Process agent = CorralProcesses.start(workDir.resolve(log), "agent", "--zk", cluster.zk.toString(),
+                "--port", "0", "--work-dir", workDir.resolve("agent").toString(), "--resources",
+                InProcessCluster.AGENT_RESOURCES);
+        agents.add(agent);
+        return agent;
+    }
+
+    /** The pid its launcher recorded for the task (the checkpoint names the executor after the task). */
+    private long taskPid(String taskId) throws IOException {
+        Path pidFile = files("task.pid").stream()
+                .filter(file -> file.toString().contains("/executors/" + taskId + "/")).findFirst().orElseThrow();
+        return Long.parseLong(Files.readString(pidFile).trim());
+    }
+
+    private List<Path> files(String name) {
+        Path meta = workDir.resolve("agent").resolve("meta");
+        if (!Files.isDirectory(meta)) {
+            return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(meta)) {
+            return walk.filter(path -> path.getFileName().toString().equals(name)).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of(); // a directory vanished while walking
+        }
+    }
+}
