@@ -365,8 +365,8 @@ final class FuzzRequests {
                 ArrayNode operations = accept.putArray("operations");
                 List<ObjectNode> volumes = FuzzReservations.acceptOperations(operations, plan, actor,
                         offerIds.isEmpty() ? List.of() : actor.offerResources(offerIds.get(0)));
-                ArrayNode taskInfos = operations.addObject().put("type", "LAUNCH")
-                        .putObject("launch").putArray("task_infos");
+                ObjectNode launch = operations.addObject().put("type", "LAUNCH");
+                ArrayNode taskInfos = launch.putObject("launch").putArray("task_infos");
                 int tasks = refs.number() % 5 == 0 ? 2 : 1;
                 for (int i = 0; i < tasks; i++) {
                     ObjectNode task = taskInfos.addObject();
@@ -375,6 +375,7 @@ final class FuzzRequests {
                         volumes.forEach(volume -> ((ArrayNode) task.get("resources")).add(volume.deepCopy()));
                     }
                 }
+                underExecutors(launch, taskInfos, refs);
                 if (refs.number() % 13 != 3) { // else Mesos's default filter: 5 s
                     accept.putObject("filters").put("refuse_seconds",
                             refs.number(4, 5, refs.number() % 13 == 5 ? 0.2 : 0));
@@ -537,6 +538,43 @@ final class FuzzRequests {
         ObjectNode command = task.putObject("command");
         command.put("shell", true);
         command.put("value", "true");
+    }
+
+    /**
+     * Now and then the tasks of an ACCEPT run under an executor: each with a custom one (LAUNCH), or all as a group
+     * under the default one (LAUNCH_GROUP); the executor's id, type and resources vary like the rest.
+     */
+    private static void underExecutors(ObjectNode launch, ArrayNode taskInfos, Refs refs) {
+        switch (refs.number() % 11) {
+            case 1 -> taskInfos.forEach(task -> {
+                ((ObjectNode) task).remove("command");
+                executorInfo(((ObjectNode) task).putObject("executor"), refs, "CUSTOM");
+            });
+            case 2 -> {
+                launch.put("type", "LAUNCH_GROUP");
+                launch.remove("launch");
+                ObjectNode group = launch.putObject("launch_group");
+                executorInfo(group.putObject("executor"), refs, "DEFAULT");
+                group.putObject("task_group").set("tasks", taskInfos);
+            }
+            default -> { }
+        }
+    }
+
+    private static void executorInfo(ObjectNode executor, Refs refs, String type) {
+        if (refs.number() % 4 != 0) { // else untyped, as older frameworks send it
+            executor.put("type", type);
+        }
+        putId(executor, "executor_id", refs.id(1, 6, "e-" + refs.number() % 3));
+        if (type.equals("CUSTOM")) {
+            executor.putObject("command").put("shell", true).put("value", "true");
+        }
+        ArrayNode resources = executor.putArray("resources");
+        resources.addObject().setAll(FuzzWorld.scalar("cpus", refs.number(2, 6, 0.1)));
+        resources.addObject().setAll(FuzzWorld.scalar("mem", 32));
+        if (type.equals("DEFAULT")) {
+            resources.addObject().setAll(FuzzWorld.scalar("disk", 10));
+        }
     }
 
     static String frameworkId(int choice, boolean teardown, FuzzWorld.Scheduler actor, FuzzWorld world) {
