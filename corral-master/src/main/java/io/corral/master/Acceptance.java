@@ -4,7 +4,6 @@ import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.Offer;
 import io.corral.master.state.Task;
-import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.resources.ResourceOperations;
 import io.corral.protocol.resources.ResourceSet;
@@ -202,8 +201,8 @@ final class Acceptance {
                     + role + "'");
             return;
         }
-        TaskInfo task = withAllocationRole(requested);
-        String error = validateTask(task, launchedIds);
+        TaskInfo task = TaskValidation.allocated(requested, role, framework.id());
+        String error = TaskValidation.task(task, framework, agent.id(), launchedIds);
         if (error == null && task.hasCommand() == task.hasExecutor()) {
             error = "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
         }
@@ -230,10 +229,10 @@ final class Acceptance {
      * Each task gets the group's executor in its TaskInfo, as Mesos's master sets it.
      */
     private void planGroup(Operation.LaunchGroup group, Set<String> launchedIds) {
-        ExecutorInfo executor = normalized(group.getExecutor());
+        ExecutorInfo executor = TaskValidation.allocated(group.getExecutor(), role, framework.id());
         List<TaskInfo> original = group.getTaskGroup().getTasksList();
-        List<TaskInfo> tasks = original.stream().map(task -> withAllocationRole(task.hasExecutor() ? task
-                : task.toBuilder().setExecutor(executor).build())).toList();
+        List<TaskInfo> tasks = original.stream().map(task -> TaskValidation.allocated(task.hasExecutor() ? task
+                : task.toBuilder().setExecutor(executor).build(), role, framework.id())).toList();
         String error = groupError(executor, original, tasks, launchedIds);
         boolean startsExecutor = existing(executor) == null;
         ResourceSet taken = error == null ? taken(tasks, startsExecutor ? executor : null) : null;
@@ -257,7 +256,7 @@ final class Acceptance {
         }
         Set<String> inGroup = new HashSet<>(launchedIds);
         for (TaskInfo task : tasks) {
-            String error = validateTask(task, inGroup);
+            String error = TaskValidation.task(task, framework, agent.id(), inGroup);
             if (error != null) {
                 return "Task '" + task.getTaskId().getValue() + "' is invalid: " + error;
             }
@@ -290,57 +289,6 @@ final class Acceptance {
         launches.add(launch);
         pool = pool.minus(taken);
         launching = launching.plus(taken);
-    }
-
-    /** The task's (and its executor's) resources allocated to the offers' role, as Mesos injects it. */
-    private TaskInfo withAllocationRole(TaskInfo task) {
-        TaskInfo.Builder allocated = task.toBuilder().clearResources().addAllResources(allocated(task.getResourcesList()));
-        if (task.hasExecutor()) {
-            allocated.setExecutor(normalized(task.getExecutor()));
-        }
-        return allocated.build();
-    }
-
-    /** An executor as the master records it: its framework id set (if it had none) and its resources allocated. */
-    private ExecutorInfo normalized(ExecutorInfo executor) {
-        ExecutorInfo.Builder normalized = executor.toBuilder().clearResources()
-                .addAllResources(allocated(executor.getResourcesList()));
-        if (!executor.hasFrameworkId()) {
-            normalized.setFrameworkId(framework.id());
-        }
-        return normalized.build();
-    }
-
-    private List<Resource> allocated(List<Resource> resources) {
-        return resources.stream().map(resource -> resource.hasAllocationInfo() ? resource : resource.toBuilder()
-                .setAllocationInfo(Resource.AllocationInfo.newBuilder().setRole(role)).build()).toList();
-    }
-
-    private String validateTask(TaskInfo task, Set<String> launchedIds) {
-        if (task.getTaskId().getValue().isEmpty()) {
-            return "Task ID must not be empty";
-        }
-        String invalidId = MesosIds.invalidReason(task.getTaskId().getValue());
-        if (invalidId != null) {
-            return "Task ID is invalid: " + invalidId;
-        }
-        if (framework.tasks().containsKey(task.getTaskId()) || launchedIds.contains(task.getTaskId().getValue())) {
-            return "Task has duplicate ID: " + task.getTaskId().getValue();
-        }
-        if (!task.getAgentId().equals(agent.id())) {
-            return "Task uses agent ID " + task.getAgentId().getValue()
-                    + " which does not match the offers' agent ID " + agent.id().getValue();
-        }
-        ResourceSet wanted;
-        try {
-            wanted = ResourceSet.of(task.getResourcesList()).withoutAllocationInfo();
-        } catch (IllegalArgumentException e) {
-            return "Task uses invalid resources: " + e.getMessage();
-        }
-        if (wanted.isEmpty()) {
-            return "Task uses no resources";
-        }
-        return null;
     }
 
     /** The decision is applied (recorded first when it had to be): launch, report, give back what is unused. */

@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * The tasks domain: a task's life as the master sees it, from launch to the acknowledgement of its end. It records
  * statuses through the shared task state table ({@link #record}: the one place the table's effects on the master's
  * books are carried out), keeps what the framework asked (a KILL) apart from what the agent reported, and serves the
- * scheduler calls about tasks and executors: KILL, ACKNOWLEDGE, RECONCILE, SHUTDOWN, MESSAGE, and an operator's kill.
+ * scheduler calls about tasks: KILL, ACKNOWLEDGE, RECONCILE, and an operator's kill ({@link Executors} serves the
+ * executor calls, SHUTDOWN and MESSAGE).
  * Tasks live on their {@link Framework} and {@link Agent} (indexed both ways); updates to frameworks go to the
  * {@link Outbox}.
  *
