@@ -11,6 +11,9 @@ import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.HttpError;
+import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.task.SideEffect;
 import io.corral.protocol.task.TaskTransitions;
 import io.corral.protocol.task.Transition;
@@ -32,6 +35,7 @@ import java.util.function.Consumer;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.ExecutorID;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.TaskID;
@@ -39,6 +43,8 @@ import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 import org.apache.mesos.v1.Protos.TaskStatus.Reason;
+import org.apache.mesos.v1.executor.Protos.Call;
+import org.apache.mesos.v1.executor.Protos.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +68,10 @@ public final class Agent {
     static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(3);
     /** The wait status reported for an executor this agent could not start: as if it exited with status 1. */
     static final int EXECUTOR_NEVER_STARTED = 1 << 8;
+    /** Mesos's {@code --executor_registration_timeout}: a custom executor must subscribe within it. */
+    public static final Duration DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT = Duration.ofMinutes(1);
+    /** Mesos's {@code --executor_shutdown_grace_period}, unless the ExecutorInfo sets its own. */
+    static final Duration DEFAULT_EXECUTOR_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     private final AgentInfo.Builder info;
     private final Path workDir;
@@ -75,6 +85,9 @@ public final class Agent {
     /** Tasks whose checkpoint could not be read back: reported lost; their records go once that is acknowledged. */
     private final Map<TaskID, AgentStore.Unreadable> unreadable = new HashMap<>();
     private final Map<FrameworkID, FrameworkInfo> frameworks = new HashMap<>();
+    /** The custom and default executors that have not ended (command tasks' executors are their TaskRuns). */
+    private final Map<ExecutorKey, ExecutorRun> executors = new LinkedHashMap<>();
+    private final Duration executorRegistrationTimeout;
     private final StatusUpdates updates;
     private final Consumer<AgentID> onRegistered;
     private MasterChannel connection;
@@ -86,6 +99,16 @@ public final class Agent {
      */
     public Agent(AgentInfo info, Path workDir, ProcessContainerizer containerizer, Timers timers,
                  Consumer<Runnable> loop, Consumer<AgentID> onRegistered) {
+        this(info, workDir, containerizer, timers, loop, onRegistered, DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT);
+    }
+
+    /**
+     * @param executorRegistrationTimeout how long a custom executor may take to subscribe after its start (and to
+     *     subscribe again after an agent restart) before its container is destroyed
+     */
+    public Agent(AgentInfo info, Path workDir, ProcessContainerizer containerizer, Timers timers,
+                 Consumer<Runnable> loop, Consumer<AgentID> onRegistered, Duration executorRegistrationTimeout) {
+        this.executorRegistrationTimeout = executorRegistrationTimeout;
         this.onRegistered = onRegistered;
         this.info = info.toBuilder();
         this.workDir = workDir;
@@ -114,12 +137,25 @@ public final class Agent {
             // Its tasks' statuses name an agent id this agent no longer has: no master would take them back.
             LOG.error("The checkpoint holds {} task(s) but the agent id is lost; killing them and starting afresh",
                     replay.tasks().size() + replay.unreadable().size());
+            replay.executors().forEach(executor -> killAndForget(executor.frameworkId(), executor.containerId(),
+                    executor.runDir()));
             replay.tasks().forEach(task -> killAndForget(task.frameworkId(), task.containerId(), task.runDir()));
             replay.unreadable().forEach(task -> killAndForget(task.frameworkId(), task.containerId(), task.runDir()));
             return;
         }
         replay.frameworks().forEach(framework -> frameworks.put(framework.getId(), framework));
         Set<String> live = new HashSet<>();
+        for (AgentStore.StoredExecutor stored : replay.executors()) {
+            ExecutorRun executor = new ExecutorRun(stored.frameworkId(), stored.info(), stored.containerId(),
+                    stored.sandbox(), stored.runDir());
+            executors.put(ExecutorKey.of(executor), executor);
+            if (!executor.isDefault()) {
+                // It kept running while the agent was down; it has executorRegistrationTimeout to subscribe again.
+                executor.container = containerizer.recover(executor.containerId, executor.runDir, null);
+                live.add(executor.containerId);
+                watchExecutor(executor);
+            }
+        }
         for (AgentStore.StoredTask stored : replay.tasks()) {
             TaskRun run = new TaskRun(stored.frameworkId(), stored.task(), stored.containerId(), stored.sandbox(),
                     stored.runDir());
@@ -128,9 +164,29 @@ public final class Agent {
             run.orphaned = stored.orphaned();
             tasks.put(run.task.getTaskId(), run);
             updates.restore(run.frameworkId, run.task.getTaskId(), stored.pending());
+            ExecutorRun executor = run.task.hasExecutor() ? executors.get(ExecutorKey.of(run)) : null;
+            if (executor != null) {
+                executor.tasks.add(run.task.getTaskId());
+            }
             if (run.isTerminal()) {
                 if (!updates.hasPending(run.task.getTaskId())) {
                     forget(run); // its last update was acknowledged just before the agent stopped
+                }
+                continue;
+            }
+            if (run.task.hasExecutor() && executor == null) {
+                // Its executor ended (or its record is unreadable) before the agent could report the task.
+                report(run, TaskState.TASK_FAILED, "The task's executor terminated while the agent was down",
+                        Reason.REASON_EXECUTOR_TERMINATED);
+                if (live.add(run.containerId)) { // whatever still runs of it cannot be managed: stop it
+                    containerizer.recover(run.containerId, run.runDir, Duration.ZERO);
+                }
+                continue;
+            }
+            if (executor != null && !executor.isDefault()) {
+                if (run.state() == TaskState.TASK_STAGING) {
+                    // Not yet handed over, or handed over and not yet reported: the executor's SUBSCRIBE tells which.
+                    executor.pendingLaunches.add(new ExecutorRun.PendingLaunch(List.of(run.task.getTaskId()), false));
                 }
                 continue;
             }
@@ -147,19 +203,37 @@ public final class Agent {
         for (AgentStore.Unreadable task : replay.unreadable()) {
             LOG.error("Task {} of framework {}: its checkpoint is unreadable ({}); reporting it lost",
                     task.taskId().getValue(), task.frameworkId().getValue(), task.reason());
-            // Its container, if still running, cannot be managed without the task's record: stop it.
-            containerizer.recover(task.containerId(), task.runDir(), Duration.ZERO);
-            live.add(task.containerId());
+            if (!live.contains(task.containerId())) {
+                // Its container, if still running, cannot be managed without the task's record: stop it (unless it
+                // is a custom executor's, which runs other tasks too).
+                containerizer.recover(task.containerId(), task.runDir(), Duration.ZERO);
+                live.add(task.containerId());
+            }
             unreadable.put(task.taskId(), task);
-            updates.enqueue(task.frameworkId(), newStatus(task.taskId(), TaskState.TASK_LOST,
-                    "The agent restarted and could not read this task's checkpoint (" + task.reason()
-                            + "); the task was killed if it still ran",
+            updates.enqueue(task.frameworkId(), newStatus(task.taskId(), executorIdOf(task.taskId()),
+                    TaskState.TASK_LOST, "The agent restarted and could not read this task's checkpoint ("
+                            + task.reason() + "); the task was killed if it still ran",
                     Reason.REASON_AGENT_RESTARTED).build());
         }
+        for (ExecutorRun executor : List.copyOf(executors.values())) {
+            if (executor.isDefault()) {
+                // The groups are not checkpointed: after a restart, all of a default executor's tasks are one group.
+                executor.groups.add(new java.util.LinkedHashSet<>(executor.tasks));
+                endDefaultExecutorIfDone(executor);
+            } else {
+                executor.registrationTimer = timers.schedule(executorRegistrationTimeout,
+                        () -> registrationTimedOut(executor));
+            }
+        }
         containerizer.isolators().recover(live);
-        LOG.info("Recovered {} task(s) ({} still running), {} unreadable, {} update(s) to resend", tasks.size(),
-                tasks.values().stream().filter(run -> !run.isTerminal()).count(), unreadable.size(),
+        LOG.info("Recovered {} task(s) ({} still running), {} executor(s), {} unreadable, {} update(s) to resend",
+                tasks.size(), tasks.values().stream().filter(run -> !run.isTerminal()).count(), executors.size(),
+                unreadable.size(),
                 tasks.keySet().stream().mapToInt(id -> updates.pending(id).size()).sum() + unreadable.size());
+    }
+
+    private static ExecutorID executorIdOf(TaskID taskId) {
+        return ExecutorID.newBuilder().setValue(taskId.getValue()).build();
     }
 
     private void killAndForget(FrameworkID frameworkId, String containerId, Path runDir) {
@@ -175,8 +249,13 @@ public final class Agent {
         for (TaskRun run : tasks.values()) {
             running.add(new AgentCall.RunningTask(run.frameworkId, run.task, run.latestStatus));
         }
+        // Every executor that has not ended holds its resources, the ones being shut down included.
+        List<AgentCall.RunningExecutor> runningExecutors = new ArrayList<>();
+        for (ExecutorRun executor : executors.values()) {
+            runningExecutors.add(new AgentCall.RunningExecutor(executor.frameworkId, executor.info));
+        }
         return AgentCall.register(new AgentCall.Register(AgentProtocol.VERSION, info.build(), running,
-                List.copyOf(frameworks.values())));
+                List.copyOf(frameworks.values()), runningExecutors));
     }
 
     void connected(MasterChannel connection) {
@@ -203,9 +282,11 @@ public final class Agent {
             case PING -> connection.send(AgentCall.pong(info.getId()));
             case ERROR -> LOG.error("Master refused this agent: {}", event.error().message());
             case CHECKPOINT_RESOURCES -> volumes.keepOnly(event.checkpointResources().resources(), volumesInUse());
-            case LAUNCH_GROUP -> event.launchGroup().tasks().forEach(task ->
-                    launch(event.launchGroup().frameworkInfo(), task));
-            case SHUTDOWN_EXECUTOR, MESSAGE -> LOG.warn("Ignoring {}: this agent runs no executors", event.type());
+            case LAUNCH_GROUP -> launchOnExecutor(event.launchGroup().frameworkInfo(), event.launchGroup().executor(),
+                    event.launchGroup().tasks(), true);
+            case SHUTDOWN_EXECUTOR -> shutdownExecutor(event.shutdownExecutor().frameworkId(),
+                    event.shutdownExecutor().executorId());
+            case MESSAGE -> messageToExecutor(event.message());
         }
     }
 
@@ -242,6 +323,10 @@ public final class Agent {
             LOG.warn("Ignoring a second launch of task {}", task.getTaskId().getValue());
             return;
         }
+        if (task.hasExecutor()) {
+            launchOnExecutor(framework, task.getExecutor(), List.of(task), false);
+            return;
+        }
         String containerId = UUID.randomUUID().toString();
         String executorId = task.getTaskId().getValue();
         Path sandbox = workDir.resolve("slaves").resolve(info.getId().getValue())
@@ -252,9 +337,7 @@ public final class Agent {
                 store.runDir(framework.getId(), executorId, containerId));
         tasks.put(task.getTaskId(), run);
         try {
-            if (!framework.equals(frameworks.put(framework.getId(), framework))) {
-                store.saveFramework(framework);
-            }
+            saveFramework(framework);
             store.saveTask(run);
         } catch (IOException e) {
             LOG.error("Task {}: cannot checkpoint it, so not starting it: {}", task.getTaskId().getValue(),
@@ -263,22 +346,21 @@ public final class Agent {
                     Reason.REASON_CONTAINER_LAUNCH_FAILED);
             return;
         }
-        if (task.hasExecutor()) { // custom and default executors come with the agent's executor support
-            report(run, TaskState.TASK_FAILED, "This agent runs command tasks only: executor '"
-                    + task.getExecutor().getExecutorId().getValue() + "' cannot be started",
-                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
-            if (connection != null && connection.isRegistered()) { // the master frees what it booked for it
-                connection.send(AgentCall.executorExited(info.getId(), framework.getId(),
-                        task.getExecutor().getExecutorId(), EXECUTOR_NEVER_STARTED));
-            }
-            return;
-        }
+        startTaskContainer(framework, run);
+    }
+
+    /**
+     * Runs a task as a container of its own, as Mesos's command executor (and its default executor, for each task of
+     * a group) does: TASK_STARTING, the process, TASK_RUNNING; its end is reported by {@link #ended}.
+     */
+    private void startTaskContainer(FrameworkInfo framework, TaskRun run) {
+        TaskInfo task = run.task;
         report(run, TaskState.TASK_STARTING, null, null);
         try {
-            volumes.mount(task.getResourcesList(), sandbox);
-            run.container = containerizer.launch(new ContainerSpec(containerId, task.getTaskId().getValue(),
-                    framework.getId().getValue(), executorId, task.getCommand(), sandbox, run.runDir,
-                    environment(framework, task, sandbox), task.getResourcesList()));
+            volumes.mount(task.getResourcesList(), run.sandbox);
+            run.container = containerizer.launch(new ContainerSpec(run.containerId, task.getTaskId().getValue(),
+                    framework.getId().getValue(), run.executorId.getValue(), task.getCommand(), run.sandbox,
+                    run.runDir, environment(framework, run), task.getResourcesList()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
             report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),
@@ -298,10 +380,11 @@ public final class Agent {
         return first != null ? first : second;
     }
 
-    private Map<String, String> environment(FrameworkInfo framework, TaskInfo task, Path sandbox) {
+    private Map<String, String> environment(FrameworkInfo framework, TaskRun run) {
+        Path sandbox = run.sandbox;
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MESOS_FRAMEWORK_ID", framework.getId().getValue());
-        env.put("MESOS_EXECUTOR_ID", task.getTaskId().getValue());
+        env.put("MESOS_EXECUTOR_ID", run.executorId.getValue());
         env.put("MESOS_SLAVE_ID", info.getId().getValue());
         env.put("MESOS_AGENT_ENDPOINT", info.getHostname() + ":" + info.getPort());
         env.put("MESOS_DIRECTORY", sandbox.toString());
@@ -316,6 +399,7 @@ public final class Agent {
     private void ended(TaskRun run, ContainerExit exit, Throwable failure) {
         if (run.orphaned) {
             forget(run);
+            groupTaskEnded(run);
             return;
         }
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
@@ -334,17 +418,36 @@ public final class Agent {
             report(run, TaskState.TASK_FAILED, "Command " + exit.describe(), null);
         }
         LOG.info("Task {} {}", run.task.getTaskId().getValue(), exit != null ? exit.describe() : cause.getMessage());
+        groupTaskEnded(run);
     }
 
     /** Drops an ended task whose updates were all acknowledged (or are no longer wanted), and its checkpoint. */
     private void forget(TaskRun run) {
         tasks.remove(run.task.getTaskId());
-        store.remove(run.frameworkId, run.runDir);
+        ExecutorRun executor = run.task.hasExecutor() ? executors.get(ExecutorKey.of(run)) : null;
+        if (executor != null) {
+            executor.tasks.remove(run.task.getTaskId());
+        }
+        // A custom executor's tasks share its run dir (its launcher's files): that goes with its last user.
+        store.removeTask(run.runDir, run.task.getTaskId());
+        boolean inUse = (executor != null && executor.runDir.equals(run.runDir))
+                || tasks.values().stream().anyMatch(other -> other.runDir.equals(run.runDir));
+        if (!inUse) {
+            store.remove(run.frameworkId, run.runDir);
+        }
     }
 
     private void kill(AgentEvent.Kill kill) {
         TaskRun run = tasks.get(kill.taskId());
-        if (run == null || run.container == null || run.isTerminal()) {
+        if (run == null || run.isTerminal()) {
+            LOG.info("Kill of task {} ignored: not running here", kill.taskId().getValue());
+            return;
+        }
+        if (run.container == null && run.task.hasExecutor()) {
+            killOnExecutor(run, kill.gracePeriodNanos());
+            return;
+        }
+        if (run.container == null) {
             LOG.info("Kill of task {} ignored: not running here", kill.taskId().getValue());
             return;
         }
@@ -369,10 +472,16 @@ public final class Agent {
             LOG.warn("Ignoring an acknowledgement of task {} with a malformed uuid", ack.taskId().getValue());
             return;
         }
-        if (!updates.acknowledge(ack.taskId(), uuid) || updates.hasPending(ack.taskId())) {
+        if (!updates.acknowledge(ack.taskId(), uuid)) {
             return;
         }
         TaskRun run = tasks.get(ack.taskId());
+        if (run != null && run.container == null && run.task.hasExecutor()) {
+            acknowledgedToExecutor(run, uuid);
+        }
+        if (updates.hasPending(ack.taskId())) {
+            return;
+        }
         if (run != null && run.isTerminal()) {
             forget(run);
         }
@@ -392,6 +501,12 @@ public final class Agent {
                 run.orphaned = true;
             }
         }
+        for (ExecutorRun executor : List.copyOf(executors.values())) {
+            if (executor.frameworkId.equals(frameworkId)) {
+                executor.orphaned = true;
+                shutdownExecutor(executor, "Framework shut down");
+            }
+        }
         updates.dropFramework(frameworkId);
         frameworks.remove(frameworkId);
         for (AgentStore.Unreadable lost : List.copyOf(unreadable.values())) {
@@ -402,6 +517,9 @@ public final class Agent {
         }
         for (TaskRun run : List.copyOf(tasks.values())) {
             if (run.frameworkId.equals(frameworkId)) {
+                if (run.container == null && run.task.hasExecutor() && executors.containsKey(ExecutorKey.of(run))) {
+                    continue; // its executor is being destroyed; its end forgets the task
+                }
                 if (run.container != null && !run.isTerminal()) {
                     checkpointUpdates(run.task.getTaskId()); // "shut down", even for a task with nothing pending
                     requestKill(run, DEFAULT_KILL_GRACE);
@@ -428,17 +546,18 @@ public final class Agent {
         if (!transition.has(SideEffect.FORWARD_TO_FRAMEWORK)) {
             return; // the same state again: already queued
         }
-        run.latestStatus = newStatus(run.task.getTaskId(), state, message, reason).build();
+        run.latestStatus = newStatus(run.task.getTaskId(), run.executorId, state, message, reason).build();
         updates.enqueue(run.frameworkId, run.latestStatus);
     }
 
-    private TaskStatus.Builder newStatus(TaskID taskId, TaskState state, String message, Reason reason) {
+    private TaskStatus.Builder newStatus(TaskID taskId, ExecutorID executorId, TaskState state, String message,
+                                         Reason reason) {
         TaskStatus.Builder status = TaskStatus.newBuilder()
                 .setTaskId(taskId)
                 .setState(state)
                 .setSource(TaskStatus.Source.SOURCE_EXECUTOR)
                 .setAgentId(info.getId())
-                .setExecutorId(ExecutorID.newBuilder().setValue(taskId.getValue()))
+                .setExecutorId(executorId)
                 .setTimestamp(timers.nowMillis() / 1000.0)
                 .setUuid(randomUuid());
         if (message != null) {
@@ -478,6 +597,13 @@ public final class Agent {
     /** The volume directories of tasks that have not ended: never deleted under them. */
     private java.util.Set<Path> volumesInUse() {
         java.util.Set<Path> inUse = new java.util.HashSet<>();
+        for (ExecutorRun executor : executors.values()) {
+            for (org.apache.mesos.v1.Protos.Resource resource : executor.info.getResourcesList()) {
+                if (io.corral.protocol.resources.Reservations.isPersistentVolume(resource)) {
+                    inUse.add(volumes.directoryOf(io.corral.protocol.resources.Reservations.canonical(resource)));
+                }
+            }
+        }
         for (TaskRun run : tasks.values()) {
             if (!run.isTerminal()) {
                 for (org.apache.mesos.v1.Protos.Resource resource : run.task.getResourcesList()) {
@@ -497,6 +623,523 @@ public final class Agent {
                 requestKill(run, DEFAULT_KILL_GRACE);
             }
         }
+        for (ExecutorRun executor : executors.values()) {
+            if (executor.container != null) {
+                executor.container.kill(DEFAULT_KILL_GRACE);
+            }
+        }
+    }
+
+    // ---- executors ----
+
+    /** A framework's executor: executor ids are unique per framework only. */
+    record ExecutorKey(FrameworkID frameworkId, ExecutorID executorId) {
+        static ExecutorKey of(ExecutorRun executor) {
+            return new ExecutorKey(executor.frameworkId, executor.info.getExecutorId());
+        }
+
+        static ExecutorKey of(TaskRun run) {
+            return new ExecutorKey(run.frameworkId, run.executorId);
+        }
+    }
+
+    private void saveFramework(FrameworkInfo framework) throws IOException {
+        if (!framework.equals(frameworks.put(framework.getId(), framework))) {
+            store.saveFramework(framework);
+        }
+    }
+
+    /**
+     * Tasks with an executor: a task (LAUNCH) or a task group (LAUNCH_GROUP). The executor is started when the
+     * framework has none of that id here; a custom executor gets the tasks once it subscribes, the default executor
+     * (inside the agent) runs each task as its own container at once.
+     */
+    private void launchOnExecutor(FrameworkInfo framework, ExecutorInfo executorInfo, List<TaskInfo> launched,
+                                  boolean group) {
+        String invalid = firstNonNull(MesosIds.invalidReason(framework.getId().getValue()),
+                MesosIds.invalidReason(executorInfo.getExecutorId().getValue()));
+        for (TaskInfo task : launched) {
+            invalid = firstNonNull(invalid, MesosIds.invalidReason(task.getTaskId().getValue()));
+        }
+        if (invalid != null) {
+            // The master validates ids; one that is not valid would name a path outside the work dir.
+            LOG.error("Refusing to launch tasks on executor '{}' of framework '{}': {}",
+                    executorInfo.getExecutorId().getValue(), framework.getId().getValue(), invalid);
+            return;
+        }
+        List<TaskInfo> fresh = new ArrayList<>();
+        for (TaskInfo task : launched) {
+            if (tasks.containsKey(task.getTaskId())) {
+                LOG.warn("Ignoring a second launch of task {}", task.getTaskId().getValue());
+            } else {
+                // Mesos's master sets the group's executor in each task; a LAUNCH has it already.
+                fresh.add(task.hasExecutor() ? task : task.toBuilder().setExecutor(executorInfo).build());
+            }
+        }
+        if (fresh.isEmpty()) {
+            return;
+        }
+        ExecutorKey key = new ExecutorKey(framework.getId(), executorInfo.getExecutorId());
+        ExecutorRun executor = executors.get(key);
+        boolean start = executor == null;
+        if (start) {
+            String containerId = UUID.randomUUID().toString();
+            Path sandbox = workDir.resolve("slaves").resolve(info.getId().getValue())
+                    .resolve("frameworks").resolve(framework.getId().getValue())
+                    .resolve("executors").resolve(executorInfo.getExecutorId().getValue())
+                    .resolve("runs").resolve(containerId);
+            executor = new ExecutorRun(framework.getId(), executorInfo, containerId, sandbox,
+                    store.runDir(framework.getId(), executorInfo.getExecutorId().getValue(), containerId));
+        }
+        List<TaskRun> runs = new ArrayList<>();
+        for (TaskInfo task : fresh) {
+            TaskRun run;
+            if (executor.isDefault()) { // each task of a group is a container of its own, in the executor's sandbox
+                String taskContainer = UUID.randomUUID().toString();
+                run = new TaskRun(framework.getId(), task, taskContainer,
+                        executor.sandbox.resolve("tasks").resolve(task.getTaskId().getValue()),
+                        store.runDir(framework.getId(), executorInfo.getExecutorId().getValue(), taskContainer));
+            } else {
+                run = new TaskRun(framework.getId(), task, executor.containerId, executor.sandbox, executor.runDir);
+            }
+            tasks.put(task.getTaskId(), run);
+            runs.add(run);
+        }
+        try {
+            saveFramework(framework);
+            if (start) {
+                store.saveExecutor(executor);
+            }
+            for (TaskRun run : runs) {
+                store.saveTask(run);
+            }
+        } catch (IOException e) {
+            LOG.error("Executor {}: cannot checkpoint its tasks, so not starting them: {}",
+                    executorInfo.getExecutorId().getValue(), e.getMessage());
+            for (TaskRun run : runs) {
+                report(run, TaskState.TASK_FAILED, "The agent could not checkpoint the task: " + e.getMessage(),
+                        Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            }
+            if (start) {
+                store.removeExecutor(framework.getId(), executorInfo.getExecutorId().getValue());
+                sendExecutorExited(executor, EXECUTOR_NEVER_STARTED);
+            }
+            return;
+        }
+        if (start) {
+            executors.put(key, executor);
+        }
+        List<TaskID> ids = runs.stream().map(run -> run.task.getTaskId()).toList();
+        executor.tasks.addAll(ids);
+        if (executor.terminationMessage != null) {
+            for (TaskRun run : runs) { // Mesos drops tasks sent to a terminating executor
+                report(run, TaskState.TASK_FAILED, "Executor is terminating: " + executor.terminationMessage,
+                        Reason.REASON_EXECUTOR_TERMINATED);
+            }
+            return;
+        }
+        if (executor.isDefault()) {
+            executor.groups.add(new java.util.LinkedHashSet<>(ids));
+            for (TaskRun run : runs) {
+                startTaskContainer(framework, run);
+            }
+            return;
+        }
+        executor.pendingLaunches.add(new ExecutorRun.PendingLaunch(ids, group));
+        if (start) {
+            startExecutorContainer(framework, executor);
+        } else if (executor.isSubscribed()) {
+            flushLaunches(executor);
+        }
+    }
+
+    /** Starts a custom executor's program with Mesos's executor environment; it must subscribe in time. */
+    private void startExecutorContainer(FrameworkInfo framework, ExecutorRun executor) {
+        String executorId = executor.info.getExecutorId().getValue();
+        try {
+            volumes.mount(executor.info.getResourcesList(), executor.sandbox);
+            executor.container = containerizer.launch(new ContainerSpec(executor.containerId, executorId,
+                    framework.getId().getValue(), executorId, executor.info.getCommand(), executor.sandbox,
+                    executor.runDir, ExecutorEnvironment.build(info.build(), framework, executor.info,
+                            executor.sandbox, executor.shutdownGracePeriod()), executor.info.getResourcesList()));
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Executor {} failed to start: {}", executorId, e.getMessage());
+            executor.terminationMessage = "Failed to launch the executor: " + e.getMessage();
+            executor.terminationReason = Reason.REASON_CONTAINER_LAUNCH_FAILED;
+            executorTerminated(executor, EXECUTOR_NEVER_STARTED);
+            return;
+        }
+        LOG.info("Started {} (container {})", executor.describe(), executor.containerId);
+        watchExecutor(executor);
+        executor.registrationTimer = timers.schedule(executorRegistrationTimeout,
+                () -> registrationTimedOut(executor));
+    }
+
+    private void watchExecutor(ExecutorRun executor) {
+        executor.container.exit().whenComplete((exit, failure) ->
+                loop.accept(() -> executorContainerEnded(executor, exit, failure)));
+    }
+
+    /** Mesos's {@code executor_registration_timeout}: an executor that never subscribes is destroyed. */
+    private void registrationTimedOut(ExecutorRun executor) {
+        executor.registrationTimer = null;
+        if (executors.get(ExecutorKey.of(executor)) != executor || executor.isSubscribed()
+                || executor.terminationMessage != null) {
+            return;
+        }
+        LOG.warn("{} did not subscribe within {}: destroying it", executor.describe(), executorRegistrationTimeout);
+        executor.terminationMessage = "Executor did not register within " + executorRegistrationTimeout.toSeconds()
+                + " seconds";
+        executor.terminationReason = Reason.REASON_EXECUTOR_REGISTRATION_TIMEOUT;
+        executor.container.kill(Duration.ZERO);
+    }
+
+    private void executorContainerEnded(ExecutorRun executor, ContainerExit exit, Throwable failure) {
+        if (executors.get(ExecutorKey.of(executor)) != executor) {
+            return;
+        }
+        int waitStatus;
+        String how;
+        if (exit != null) {
+            waitStatus = exit.exitCode().isPresent() ? (exit.exitCode().getAsInt() & 0xff) << 8
+                    : exit.signal().getAsInt() & 0x7f;
+            how = exit.describe();
+        } else {
+            Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+            waitStatus = EXECUTOR_NEVER_STARTED;
+            how = "was lost: " + (cause != null ? cause.getMessage() : "unknown");
+        }
+        LOG.info("{} {}", executor.describe(), how);
+        if (executor.terminationMessage == null) {
+            executor.terminationMessage = "Executor " + how;
+        }
+        executorTerminated(executor, waitStatus);
+    }
+
+    /**
+     * The executor is gone: its tasks that had not ended are failed (Mesos's docs say TASK_LOST; Corral says
+     * TASK_FAILED with REASON_EXECUTOR_TERMINATED, a terminal state every framework understands and that names the
+     * cause), the master is told (EXECUTOR_EXITED: it frees the executor's resources and tells the framework
+     * FAILURE), and its records go once nothing of its tasks waits for an acknowledgement.
+     */
+    private void executorTerminated(ExecutorRun executor, int waitStatus) {
+        executor.cancelTimers();
+        if (executor.subscription != null) {
+            executor.subscription.close();
+            executor.subscription = null;
+        }
+        executors.remove(ExecutorKey.of(executor));
+        store.removeExecutor(executor.frameworkId, executor.info.getExecutorId().getValue());
+        for (TaskID taskId : List.copyOf(executor.tasks)) {
+            TaskRun run = tasks.get(taskId);
+            if (run == null) {
+                continue;
+            }
+            if (!executor.orphaned && !run.isTerminal()) {
+                report(run, TaskState.TASK_FAILED, executor.terminationMessage,
+                        executor.terminationReason != null ? executor.terminationReason
+                                : Reason.REASON_EXECUTOR_TERMINATED);
+            }
+            if (run.orphaned || executor.orphaned || (run.isTerminal() && !updates.hasPending(taskId))) {
+                forget(run);
+            }
+        }
+        if (tasks.values().stream().noneMatch(run -> run.runDir.equals(executor.runDir))) {
+            store.remove(executor.frameworkId, executor.runDir);
+        }
+        if (!executor.orphaned) {
+            sendExecutorExited(executor, waitStatus);
+        }
+    }
+
+    private void sendExecutorExited(ExecutorRun executor, int waitStatus) {
+        // Without a master now, the next leader learns it from REGISTER, which no longer lists the executor.
+        if (connection != null && connection.isRegistered()) {
+            connection.send(AgentCall.executorExited(info.getId(), executor.frameworkId,
+                    executor.info.getExecutorId(), waitStatus));
+        }
+    }
+
+    /**
+     * A task of a group under the default executor ended: as Mesos's default executor, a task that did not finish
+     * (failed, killed...) takes the rest of its group down; once every task of the executor has ended, so has it.
+     */
+    private void groupTaskEnded(TaskRun run) {
+        if (!run.task.hasExecutor()) {
+            return;
+        }
+        ExecutorRun executor = executors.get(ExecutorKey.of(run));
+        if (executor == null || !executor.isDefault()) {
+            return;
+        }
+        if (run.state() != TaskState.TASK_FINISHED) {
+            for (java.util.Set<TaskID> group : executor.groups) {
+                if (group.contains(run.task.getTaskId())) {
+                    for (TaskID other : group) {
+                        TaskRun sibling = tasks.get(other);
+                        if (sibling != null && sibling.container != null && !sibling.isTerminal()) {
+                            requestKill(sibling, DEFAULT_KILL_GRACE);
+                        }
+                    }
+                }
+            }
+        }
+        endDefaultExecutorIfDone(executor);
+    }
+
+    private void endDefaultExecutorIfDone(ExecutorRun executor) {
+        boolean done = executor.tasks.stream().map(tasks::get)
+                .allMatch(run -> run == null || run.isTerminal() || run.orphaned);
+        if (done) {
+            LOG.info("{}: all its tasks ended", executor.describe());
+            executor.terminationMessage = "All tasks of the default executor ended";
+            executorTerminated(executor, 0);
+        }
+    }
+
+    /**
+     * A kill of a custom executor's task: a task the executor has not been handed yet is killed here (Mesos does the
+     * same); otherwise the executor gets KILL (with the framework's grace period as its kill policy) and reports.
+     */
+    private void killOnExecutor(TaskRun run, long gracePeriodNanos) {
+        ExecutorRun executor = executors.get(ExecutorKey.of(run));
+        if (executor == null) {
+            LOG.info("Kill of task {} ignored: its executor is gone", run.task.getTaskId().getValue());
+            return;
+        }
+        TaskID taskId = run.task.getTaskId();
+        for (ExecutorRun.PendingLaunch pending : List.copyOf(executor.pendingLaunches)) {
+            if (pending.tasks().contains(taskId)) {
+                // A group is killed whole, as Mesos kills a queued task group when one of its tasks is killed.
+                executor.pendingLaunches.remove(pending);
+                for (TaskID queued : pending.tasks()) {
+                    TaskRun queuedRun = tasks.get(queued);
+                    if (queuedRun != null) {
+                        report(queuedRun, TaskState.TASK_KILLED, "Killed before it was handed to its executor",
+                                null);
+                    }
+                }
+                return;
+            }
+        }
+        if (!executor.isSubscribed()) {
+            LOG.warn("Kill of task {} not delivered: {} is not subscribed", taskId.getValue(), executor.describe());
+            return;
+        }
+        Event.Kill.Builder kill = Event.Kill.newBuilder().setTaskId(taskId);
+        if (gracePeriodNanos > 0) {
+            kill.setKillPolicy(org.apache.mesos.v1.Protos.KillPolicy.newBuilder()
+                    .setGracePeriod(org.apache.mesos.v1.Protos.DurationInfo.newBuilder()
+                            .setNanoseconds(gracePeriodNanos)));
+        }
+        executor.subscription.send(Event.newBuilder().setType(Event.Type.KILL).setKill(kill).build());
+    }
+
+    /** The framework acknowledged an update of a custom executor's task: the executor hears it with the uuid. */
+    private void acknowledgedToExecutor(TaskRun run, ByteString uuid) {
+        ExecutorRun executor = executors.get(ExecutorKey.of(run));
+        if (executor != null && executor.isSubscribed()) {
+            executor.subscription.send(Event.newBuilder().setType(Event.Type.ACKNOWLEDGED)
+                    .setAcknowledged(Event.Acknowledged.newBuilder().setTaskId(run.task.getTaskId()).setUuid(uuid))
+                    .build());
+        }
+    }
+
+    private void shutdownExecutor(FrameworkID frameworkId, ExecutorID executorId) {
+        ExecutorRun executor = executors.get(new ExecutorKey(frameworkId, executorId));
+        if (executor == null) {
+            LOG.info("Shutdown of executor {} of framework {} ignored: not running here", executorId.getValue(),
+                    frameworkId.getValue());
+            return;
+        }
+        shutdownExecutor(executor, "Executor shut down by its framework");
+    }
+
+    /**
+     * Mesos's executor shutdown: a subscribed custom executor gets SHUTDOWN and its grace period to end, then its
+     * container is destroyed; one that is not subscribed is destroyed at once. The default executor kills its tasks.
+     */
+    private void shutdownExecutor(ExecutorRun executor, String why) {
+        if (executor.terminationMessage == null) {
+            executor.terminationMessage = why;
+        }
+        if (executor.isDefault()) {
+            for (TaskID taskId : List.copyOf(executor.tasks)) {
+                TaskRun run = tasks.get(taskId);
+                if (run != null && run.container != null && !run.isTerminal()) {
+                    requestKill(run, DEFAULT_KILL_GRACE);
+                }
+            }
+            endDefaultExecutorIfDone(executor);
+            return;
+        }
+        if (executor.container == null || executor.shutdownTimer != null) {
+            return; // never started, or already shutting down
+        }
+        if (executor.isSubscribed()) {
+            executor.subscription.send(Event.newBuilder().setType(Event.Type.SHUTDOWN).build());
+            Duration grace = executor.shutdownGracePeriod();
+            executor.shutdownTimer = timers.schedule(grace, () -> {
+                executor.shutdownTimer = null;
+                if (executors.get(ExecutorKey.of(executor)) == executor) {
+                    LOG.info("{} still runs {} after SHUTDOWN: destroying it", executor.describe(), grace);
+                    executor.container.kill(Duration.ZERO);
+                }
+            });
+        } else {
+            executor.container.kill(Duration.ZERO);
+        }
+    }
+
+    /** The framework's MESSAGE for one of its executors; dropped (as by Mesos) when it is not subscribed. */
+    private void messageToExecutor(AgentEvent.Message message) {
+        ExecutorRun executor = executors.get(new ExecutorKey(message.frameworkId(), message.executorId()));
+        if (executor == null || !executor.isSubscribed()) {
+            LOG.warn("Dropping a message for executor {} of framework {}: not subscribed here",
+                    message.executorId().getValue(), message.frameworkId().getValue());
+            return;
+        }
+        ByteString data;
+        try {
+            data = ByteString.copyFrom(Base64.getDecoder().decode(message.data()));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("Dropping a message for executor {}: its data is not base64", message.executorId().getValue());
+            return;
+        }
+        executor.subscription.send(Event.newBuilder().setType(Event.Type.MESSAGE)
+                .setMessage(Event.Message.newBuilder().setData(data)).build());
+    }
+
+    /**
+     * A call to {@code /api/v1/executor}, already validated by {@link ExecutorApi} as far as it can be without the
+     * agent's state. Answers the exchange, or throws {@link HttpError} for the caller to answer.
+     */
+    void executorCall(Call call, Encoding responseEncoding, HttpExchange exchange) {
+        ExecutorRun executor = executors.get(new ExecutorKey(call.getFrameworkId(), call.getExecutorId()));
+        if (executor == null || executor.isDefault()) {
+            throw new HttpError(400, "Executor '" + call.getExecutorId().getValue() + "' of framework '"
+                    + call.getFrameworkId().getValue() + "' is not running on this agent");
+        }
+        if (call.getType() == Call.Type.SUBSCRIBE) {
+            subscribeExecutor(executor, call.getSubscribe(), responseEncoding, exchange);
+            return;
+        }
+        if (!executor.isSubscribed()) {
+            throw new HttpError(403, "Executor is not subscribed");
+        }
+        switch (call.getType()) {
+            case UPDATE -> executorUpdate(executor, call.getUpdate().getStatus());
+            case MESSAGE -> {
+                if (connection != null && connection.isRegistered()) {
+                    connection.send(AgentCall.message(info.getId(), executor.frameworkId,
+                            executor.info.getExecutorId(),
+                            Base64.getEncoder().encodeToString(call.getMessage().getData().toByteArray())));
+                } else { // as Mesos: messages are not reliable
+                    LOG.warn("Dropping a message of {}: no master", executor.describe());
+                }
+            }
+            default -> { } // HEARTBEAT
+        }
+        exchange.respond(202, null, new byte[0]);
+    }
+
+    /**
+     * SUBSCRIBE: the event stream opens with SUBSCRIBED, then every task the executor has not been handed yet. A
+     * second subscription replaces the first (a reconnecting executor). The tasks the executor lists as
+     * {@code unacknowledged_tasks} (after an agent restart: those it got but has not reported) are not sent again.
+     */
+    private void subscribeExecutor(ExecutorRun executor, Call.Subscribe subscribe, Encoding encoding,
+                                   HttpExchange exchange) {
+        FrameworkInfo framework = frameworks.get(executor.frameworkId);
+        if (executor.terminationMessage != null || framework == null) {
+            throw new HttpError(403, "Executor is terminating");
+        }
+        if (executor.subscription != null) {
+            executor.subscription.close();
+        }
+        ExecutorSubscription subscription = new ExecutorSubscription(
+                exchange.startStream(200, encoding.mediaType(), Map.of()), encoding);
+        executor.subscription = subscription;
+        if (executor.registrationTimer != null) {
+            executor.registrationTimer.cancel();
+            executor.registrationTimer = null;
+        }
+        subscription.stream().onClose(() -> loop.accept(() -> {
+            if (executor.subscription == subscription) {
+                executor.subscription = null;
+                LOG.info("{} disconnected", executor.describe());
+            }
+        }));
+        subscription.send(Event.newBuilder().setType(Event.Type.SUBSCRIBED)
+                .setSubscribed(Event.Subscribed.newBuilder()
+                        .setExecutorInfo(executor.info)
+                        .setFrameworkInfo(framework)
+                        .setAgentInfo(info.build())
+                        .setContainerId(org.apache.mesos.v1.Protos.ContainerID.newBuilder()
+                                .setValue(executor.containerId)))
+                .build());
+        Set<TaskID> known = new HashSet<>();
+        subscribe.getUnacknowledgedTasksList().forEach(task -> known.add(task.getTaskId()));
+        subscribe.getUnacknowledgedUpdatesList().forEach(update -> known.add(update.getStatus().getTaskId()));
+        executor.pendingLaunches.removeIf(pending -> pending.tasks().stream().anyMatch(known::contains));
+        LOG.info("{} subscribed", executor.describe());
+        flushLaunches(executor);
+    }
+
+    /** Hands the executor every task (LAUNCH) and task group (LAUNCH_GROUP) that waited for its subscription. */
+    private void flushLaunches(ExecutorRun executor) {
+        for (ExecutorRun.PendingLaunch pending : executor.pendingLaunches) {
+            List<TaskInfo> infos = pending.tasks().stream().map(tasks::get)
+                    .filter(run -> run != null && !run.isTerminal()).map(run -> run.task).toList();
+            if (infos.isEmpty()) {
+                continue;
+            }
+            if (pending.group()) {
+                executor.subscription.send(Event.newBuilder().setType(Event.Type.LAUNCH_GROUP)
+                        .setLaunchGroup(Event.LaunchGroup.newBuilder().setTaskGroup(
+                                org.apache.mesos.v1.Protos.TaskGroupInfo.newBuilder().addAllTasks(infos)))
+                        .build());
+            } else {
+                infos.forEach(task -> executor.subscription.send(Event.newBuilder().setType(Event.Type.LAUNCH)
+                        .setLaunch(Event.Launch.newBuilder().setTask(task)).build()));
+            }
+        }
+        executor.pendingLaunches.clear();
+    }
+
+    /**
+     * An executor's status update: forwarded reliably with the executor's own uuid, so the framework's
+     * acknowledgement can be handed back to it. A repeat of a pending uuid (an executor resending) is not queued
+     * twice; a state the task may not go to (after a terminal one) is refused.
+     */
+    private void executorUpdate(ExecutorRun executor, TaskStatus status) {
+        TaskID taskId = status.getTaskId();
+        TaskRun run = tasks.get(taskId);
+        if (run == null || !executor.tasks.contains(taskId)) {
+            throw new HttpError(400, "Task '" + taskId.getValue() + "' is not a task of this executor");
+        }
+        if (updates.pending(taskId).stream().anyMatch(pending -> pending.getUuid().equals(status.getUuid()))) {
+            return;
+        }
+        Transition transition = TaskTransitions.decide(run.state(), status.getState());
+        if (!transition.isAccepted()) {
+            throw new HttpError(400, ((Transition.Rejected) transition).reason());
+        }
+        executor.pendingLaunches.removeIf(pending -> pending.tasks().contains(taskId));
+        TaskStatus.Builder update = status.toBuilder()
+                .setAgentId(info.getId())
+                .setExecutorId(executor.info.getExecutorId())
+                .setSource(TaskStatus.Source.SOURCE_EXECUTOR);
+        if (!update.hasTimestamp()) {
+            update.setTimestamp(timers.nowMillis() / 1000.0);
+        }
+        run.latestStatus = update.build();
+        updates.enqueue(run.frameworkId, run.latestStatus);
+    }
+
+    /** Read-only view for the agent's HTTP state endpoint. */
+    List<ExecutorRun> executors() {
+        return List.copyOf(executors.values());
     }
 
     AgentID id() {
