@@ -205,9 +205,11 @@ class ExecutorApiTest {
 
     private static TaskInfo task(String id, String command, ExecutorInfo executor) {
         TaskInfo.Builder task = TaskInfo.newBuilder().setName(id).setTaskId(TaskID.newBuilder().setValue(id))
-                .setAgentId(AGENT_ID).setCommand(CommandInfo.newBuilder().setShell(true).setValue(command));
-        if (executor != null) {
-            task.setExecutor(executor);
+                .setAgentId(AGENT_ID);
+        if (executor != null) { // as Mesos wants: a custom executor's task has no CommandInfo; the test one runs data
+            task.setExecutor(executor).setData(com.google.protobuf.ByteString.copyFromUtf8(command));
+        } else {
+            task.setCommand(CommandInfo.newBuilder().setShell(true).setValue(command));
         }
         return task.build();
     }

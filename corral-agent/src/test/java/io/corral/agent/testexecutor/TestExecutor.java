@@ -24,7 +24,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * and a small JSON reader below), the v1 executor API in JSON, its configuration strictly from the environment the
  * agent gives (it exits with status 3 when a variable Mesos promises is missing).
  *
- * <p>It subscribes; runs each LAUNCHed task's {@code command.value} with {@code /bin/sh -c}, reporting TASK_RUNNING,
+ * <p>It subscribes; runs each LAUNCHed task's {@code data} (as text; {@code command.value} if it has no data) with
+ * {@code /bin/sh -c}, reporting TASK_RUNNING,
  * then TASK_FINISHED, TASK_FAILED or TASK_KILLED (KILL destroys the process), each with a uuid of its own; answers
  * ACKNOWLEDGED with a MESSAGE "acknowledged &lt;task&gt; &lt;state&gt;" to its framework, so a test can see that the
  * acknowledgement reached it; echoes every MESSAGE back as "echo: &lt;data&gt;"; exits 0 on SHUTDOWN. When its
@@ -171,7 +172,10 @@ public final class TestExecutor {
     private void launch(Object task) throws IOException, InterruptedException {
         Map<?, ?> info = (Map<?, ?>) task;
         String taskId = id(info.get("task_id"));
-        String command = (String) ((Map<?, ?>) info.get("command")).get("value");
+        // A task for a custom executor carries no CommandInfo (Mesos refuses both): its command is its data.
+        String command = info.get("data") != null
+                ? new String(Base64.getDecoder().decode((String) info.get("data")), StandardCharsets.UTF_8)
+                : (String) ((Map<?, ?>) info.get("command")).get("value");
         tasks.put(taskId, task);
         Process process = new ProcessBuilder("/bin/sh", "-c", command).directory(sandbox.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.INHERIT).redirectError(ProcessBuilder.Redirect.INHERIT)
