@@ -1,5 +1,6 @@
 package io.corral.agent;
 
+import io.corral.protocol.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -50,23 +51,8 @@ final class ExecutorEnvironment {
         return env;
     }
 
-    /**
-     * A duration as Mesos's {@code Duration} prints it: the largest unit that keeps it whole ({@code 5secs},
-     * {@code 15mins}, {@code 1500ms}, {@code 10ns}).
-     */
-    static String mesosDuration(Duration duration) {
-        long nanos = duration.toNanos();
-        if (nanos == 0) {
-            return "0ns";
-        }
-        String[] units = {"weeks", "days", "hrs", "mins", "secs", "ms", "us", "ns"};
-        long[] sizes = {604_800_000_000_000L, 86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L,
-                1_000_000_000L, 1_000_000L, 1_000L, 1L};
-        for (int i = 0; i < units.length; i++) {
-            if (nanos % sizes[i] == 0) {
-                return (nanos / sizes[i]) + units[i];
-            }
-        }
-        return nanos + "ns";
+    /** Mesos's units ({@code 5secs}, {@code 500ms}): executor libraries parse these, not ISO-8601. */
+    private static String mesosDuration(Duration duration) {
+        return Durations.format(duration);
     }
 }

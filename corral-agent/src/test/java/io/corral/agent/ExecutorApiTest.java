@@ -299,7 +299,7 @@ class ExecutorApiTest {
         assertThat(output).contains("MESOS_AGENT_ENDPOINT=127.0.0.1:" + agent.http.port(),
                 "MESOS_EXECUTOR_ID=custom", "MESOS_FRAMEWORK_ID=F1", "MESOS_CHECKPOINT=1",
                 "MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD=5secs", "MESOS_SANDBOX=" + stdout.getParent(),
-                "MESOS_RECOVERY_TIMEOUT=15mins", "MESOS_SLAVE_ID=M-S1", "one", "two");
+                "MESOS_RECOVERY_TIMEOUT=900secs", "MESOS_SLAVE_ID=M-S1", "one", "two");
 
         agent.event(AgentEvent.shutdownExecutor(FRAMEWORK.getId(), executor.getExecutorId()));
         AgentCall.ExecutorExited exited = await().atMost(Duration.ofSeconds(30))
@@ -385,6 +385,123 @@ class ExecutorApiTest {
                 .isEqualTo(1);
         second.event(AgentEvent.shutdownExecutor(FRAMEWORK.getId(), executor.getExecutorId()));
         await().atMost(Duration.ofSeconds(30)).until(() -> !second.channel.exits().isEmpty());
+    }
+
+    /** Reads the executor's event stream: protobuf events, one RecordIO record each. */
+    private static final class EventReader {
+        private final java.io.InputStream in;
+        private final io.corral.protocol.recordio.RecordIODecoder decoder =
+                new io.corral.protocol.recordio.RecordIODecoder();
+        private final java.util.ArrayDeque<byte[]> records = new java.util.ArrayDeque<>();
+
+        EventReader(java.io.InputStream in) {
+            this.in = in;
+        }
+
+        org.apache.mesos.v1.executor.Protos.Event next() throws Exception {
+            byte[] buffer = new byte[8192];
+            while (records.isEmpty()) {
+                int n = in.read(buffer);
+                if (n < 0) {
+                    throw new java.io.EOFException("the stream ended");
+                }
+                records.addAll(decoder.feed(buffer, 0, n));
+            }
+            return org.apache.mesos.v1.executor.Protos.Event.parseFrom(records.removeFirst());
+        }
+    }
+
+    private static org.apache.mesos.v1.executor.Protos.Call.Builder protoCall(
+            org.apache.mesos.v1.executor.Protos.Call.Type type, String executorId) {
+        return org.apache.mesos.v1.executor.Protos.Call.newBuilder().setType(type)
+                .setFrameworkId(FRAMEWORK.getId()).setExecutorId(ExecutorID.newBuilder().setValue(executorId));
+    }
+
+    private static int postProto(String url, org.apache.mesos.v1.executor.Protos.Call call) throws Exception {
+        return post(url, "application/x-protobuf", call.toByteArray()).statusCode();
+    }
+
+    @Test
+    void theExecutorApiInProtobufHandsBackTheExecutorsOwnUuid() throws Exception {
+        Incarnation agent = new Incarnation();
+        // Its program never subscribes: the test speaks for it, in protobuf.
+        ExecutorInfo executor = customExecutor("proto", CommandInfo.newBuilder().setValue("sleep 1000").build())
+                .toBuilder().setShutdownGracePeriod(org.apache.mesos.v1.Protos.DurationInfo.newBuilder()
+                        .setNanoseconds(Duration.ofMillis(300).toNanos())).build();
+        agent.event(AgentEvent.launch(FRAMEWORK, task("t", "unused", executor)));
+        String url = agent.url();
+
+        HttpResponse<java.io.InputStream> subscribed = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/x-protobuf").header("Accept", "application/x-protobuf")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(protoCall(
+                        org.apache.mesos.v1.executor.Protos.Call.Type.SUBSCRIBE, "proto")
+                        .setSubscribe(org.apache.mesos.v1.executor.Protos.Call.Subscribe.getDefaultInstance())
+                        .build().toByteArray())).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(subscribed.statusCode()).isEqualTo(200);
+        assertThat(subscribed.headers().firstValue("Content-Type")).contains("application/x-protobuf");
+        assertThat(subscribed.headers().firstValue("Mesos-Stream-Id")).isEmpty();
+        EventReader events = new EventReader(subscribed.body());
+        var first = events.next();
+        assertThat(first.getType()).isEqualTo(org.apache.mesos.v1.executor.Protos.Event.Type.SUBSCRIBED);
+        assertThat(first.getSubscribed().getExecutorInfo().getExecutorId().getValue()).isEqualTo("proto");
+        assertThat(first.getSubscribed().getFrameworkInfo().getId()).isEqualTo(FRAMEWORK.getId());
+        assertThat(first.getSubscribed().getAgentInfo().getId()).isEqualTo(AGENT_ID);
+        assertThat(first.getSubscribed().getContainerId().getValue()).isNotEmpty();
+        var launch = events.next();
+        assertThat(launch.getType()).isEqualTo(org.apache.mesos.v1.executor.Protos.Event.Type.LAUNCH);
+        assertThat(launch.getLaunch().getTask().getTaskId().getValue()).isEqualTo("t");
+
+        byte[] uuid = new byte[16];
+        new java.security.SecureRandom().nextBytes(uuid);
+        var running = protoCall(org.apache.mesos.v1.executor.Protos.Call.Type.UPDATE, "proto")
+                .setUpdate(org.apache.mesos.v1.executor.Protos.Call.Update.newBuilder().setStatus(
+                        TaskStatus.newBuilder().setTaskId(TaskID.newBuilder().setValue("t"))
+                                .setState(TaskState.TASK_RUNNING).setSource(TaskStatus.Source.SOURCE_EXECUTOR)
+                                .setUuid(com.google.protobuf.ByteString.copyFrom(uuid)))).build();
+        assertThat(postProto(url, running)).isEqualTo(202);
+        assertThat(postProto(url, running)).isEqualTo(202); // a resend of the same uuid is not queued twice
+        TaskStatus forwarded = agent.awaitUpdate("t", TaskState.TASK_RUNNING);
+        assertThat(forwarded.getUuid().toByteArray()).isEqualTo(uuid);
+        assertThat(forwarded.getExecutorId().getValue()).isEqualTo("proto");
+        assertThat(forwarded.getAgentId()).isEqualTo(AGENT_ID);
+        agent.acknowledge(forwarded);
+        var acknowledged = events.next();
+        assertThat(acknowledged.getType()).isEqualTo(org.apache.mesos.v1.executor.Protos.Event.Type.ACKNOWLEDGED);
+        assertThat(acknowledged.getAcknowledged().getTaskId().getValue()).isEqualTo("t");
+        assertThat(acknowledged.getAcknowledged().getUuid().toByteArray()).isEqualTo(uuid);
+        assertThat(agent.channel.sent.stream().filter(c -> c.type() == AgentCall.Type.UPDATE).count()).isEqualTo(1);
+
+        agent.event(AgentEvent.kill(FRAMEWORK.getId(), TaskID.newBuilder().setValue("t").build(),
+                Duration.ofSeconds(2).toNanos()));
+        var kill = events.next();
+        assertThat(kill.getType()).isEqualTo(org.apache.mesos.v1.executor.Protos.Event.Type.KILL);
+        assertThat(kill.getKill().getKillPolicy().getGracePeriod().getNanoseconds())
+                .isEqualTo(Duration.ofSeconds(2).toNanos());
+        byte[] killedUuid = new byte[16];
+        killedUuid[0] = 1;
+        var killed = running.toBuilder().setUpdate(running.getUpdate().toBuilder().setStatus(
+                running.getUpdate().getStatus().toBuilder().setState(TaskState.TASK_KILLED)
+                        .setUuid(com.google.protobuf.ByteString.copyFrom(killedUuid)))).build();
+        assertThat(postProto(url, killed)).isEqualTo(202);
+        // After a terminal state the task may not run again: refused, not forwarded.
+        var again = running.toBuilder().setUpdate(running.getUpdate().toBuilder().setStatus(
+                running.getUpdate().getStatus().toBuilder().setUuid(com.google.protobuf.ByteString.copyFrom(
+                        new byte[16])))).build();
+        assertThat(postProto(url, again)).isEqualTo(400);
+        // A message from the executor goes to the master.
+        assertThat(postProto(url, protoCall(org.apache.mesos.v1.executor.Protos.Call.Type.MESSAGE, "proto")
+                .setMessage(org.apache.mesos.v1.executor.Protos.Call.Message.newBuilder()
+                        .setData(com.google.protobuf.ByteString.copyFromUtf8("from executor"))).build()))
+                .isEqualTo(202);
+        assertThat(agent.channel.messages()).contains("from executor");
+
+        // SHUTDOWN, then the container is destroyed after the executor's own grace period (it ignores SHUTDOWN).
+        agent.event(AgentEvent.shutdownExecutor(FRAMEWORK.getId(), executor.getExecutorId()));
+        assertThat(events.next().getType()).isEqualTo(org.apache.mesos.v1.executor.Protos.Event.Type.SHUTDOWN);
+        AgentCall.ExecutorExited exited = await().atMost(Duration.ofSeconds(30))
+                .until(() -> agent.channel.exits().stream().findFirst().orElse(null), found -> found != null);
+        assertThat(exited.executorId().getValue()).isEqualTo("proto");
+        assertThat(agent.onLoop(() -> agent.agent.executors())).isEmpty();
     }
 
     private List<Path> files(String name) {
