@@ -888,8 +888,8 @@ public final class Agent {
     }
 
     private void endDefaultExecutorIfDone(ExecutorRun executor) {
-        boolean done = executor.tasks.stream().map(tasks::get)
-                .allMatch(run -> run == null || run.isTerminal() || run.orphaned);
+        // A task of a shut-down framework is forgotten when its container ends, not before: until then it runs.
+        boolean done = executor.tasks.stream().map(tasks::get).allMatch(run -> run == null || run.isTerminal());
         if (done) {
             LOG.info("{}: all its tasks ended", executor.describe());
             executor.terminationMessage = "All tasks of the default executor ended";
@@ -1117,6 +1117,9 @@ public final class Agent {
         TaskRun run = tasks.get(taskId);
         if (run == null || !executor.tasks.contains(taskId)) {
             throw new HttpError(400, "Task '" + taskId.getValue() + "' is not a task of this executor");
+        }
+        if (executor.orphaned || run.orphaned) {
+            return; // its framework is gone: nobody would acknowledge it
         }
         if (updates.pending(taskId).stream().anyMatch(pending -> pending.getUuid().equals(status.getUuid()))) {
             return;

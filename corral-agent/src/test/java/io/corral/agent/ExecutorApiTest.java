@@ -99,6 +99,13 @@ class ExecutorApiTest {
             onLoop(() -> agent.handle(event, channel));
         }
 
+        /** From now on every update is acknowledged as soon as it is sent, as by a framework. */
+        void autoAcknowledge() {
+            channel.autoAcknowledge = status -> loop.execute(() -> agent.handle(
+                    AgentEvent.acknowledge(FRAMEWORK.getId(), status.getTaskId(),
+                            Base64.getEncoder().encodeToString(status.getUuid().toByteArray())), channel));
+        }
+
         void acknowledge(TaskStatus status) {
             event(AgentEvent.acknowledge(FRAMEWORK.getId(), status.getTaskId(),
                     Base64.getEncoder().encodeToString(status.getUuid().toByteArray())));
@@ -311,6 +318,26 @@ class ExecutorApiTest {
     }
 
     @Test
+    void aShutDownFrameworksExecutorsAreDestroyedWithoutAReportAndForgotten() {
+        Incarnation agent = new Incarnation();
+        agent.autoAcknowledge();
+        agent.event(AgentEvent.launch(FRAMEWORK, task("custom-task", "sleep 1000",
+                customExecutor("custom", testExecutorCommand()))));
+        ExecutorInfo group = ExecutorInfo.newBuilder().setType(ExecutorInfo.Type.DEFAULT)
+                .setExecutorId(ExecutorID.newBuilder().setValue("group")).setFrameworkId(FRAMEWORK.getId()).build();
+        agent.event(AgentEvent.launchGroup(FRAMEWORK, group, List.of(task("group-task", "sleep 1000", null))));
+        agent.awaitUpdate("custom-task", TaskState.TASK_RUNNING);
+        agent.awaitUpdate("group-task", TaskState.TASK_RUNNING);
+        int before = agent.channel.sent.size();
+
+        agent.event(AgentEvent.shutdownFramework(FRAMEWORK.getId()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> agent.onLoop(() ->
+                agent.agent.executors().isEmpty() && agent.agent.tasks().isEmpty()));
+        assertThat(agent.channel.sent.subList(before, agent.channel.sent.size())).isEmpty();
+        assertThat(workDir.resolve("meta/frameworks")).isEmptyDirectory();
+    }
+
+    @Test
     void anExecutorThatNeverSubscribesIsDestroyedAndItsTaskFails() {
         Incarnation agent = new Incarnation(0, Duration.ofMillis(500));
         ExecutorInfo silent = customExecutor("silent", CommandInfo.newBuilder().setValue("sleep 1000").build());
@@ -327,9 +354,7 @@ class ExecutorApiTest {
     @Test
     void aTaskGroupUnderTheDefaultExecutorDiesTogether() throws Exception {
         Incarnation agent = new Incarnation();
-        agent.channel.autoAcknowledge = status -> agent.loop.execute(() -> agent.agent.handle(
-                AgentEvent.acknowledge(FRAMEWORK.getId(), status.getTaskId(),
-                        Base64.getEncoder().encodeToString(status.getUuid().toByteArray())), agent.channel));
+        agent.autoAcknowledge();
         ExecutorInfo executor = ExecutorInfo.newBuilder().setType(ExecutorInfo.Type.DEFAULT)
                 .setExecutorId(ExecutorID.newBuilder().setValue("group-executor")).setFrameworkId(FRAMEWORK.getId())
                 .build();
