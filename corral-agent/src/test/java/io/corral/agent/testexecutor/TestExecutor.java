@@ -87,13 +87,18 @@ public final class TestExecutor {
     }
 
     private void run(boolean checkpoint) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        // How long it keeps trying to reach a restarted agent (Mesos's executors use MESOS_RECOVERY_TIMEOUT).
+        Duration patience = Duration.ofSeconds(60);
+        long deadline = System.nanoTime() + patience.toNanos();
         boolean subscribedOnce = false;
         while (true) {
             try {
-                subscribedOnce |= subscribeAndServe();
+                if (subscribeAndServe()) {
+                    subscribedOnce = true;
+                    deadline = System.nanoTime() + patience.toNanos();
+                }
             } catch (IOException e) {
-                System.out.println("stream ended: " + e);
+                System.out.println("stream ended or agent unreachable: " + e);
             }
             if (!checkpoint || System.nanoTime() > deadline) {
                 System.out.println(subscribedOnce ? "disconnected; exiting" : "could not subscribe; exiting");
