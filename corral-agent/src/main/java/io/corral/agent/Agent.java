@@ -740,8 +740,20 @@ public final class Agent {
         }
         if (executor.isDefault()) {
             executor.groups.add(new java.util.LinkedHashSet<>(ids));
+            TaskRun failed = null;
             for (TaskRun run : runs) {
+                if (failed != null) { // the group lives and dies together: the rest is not started
+                    report(run, TaskState.TASK_KILLED, "Task '" + failed.task.getTaskId().getValue()
+                            + "' of its group failed to start", null);
+                    continue;
+                }
                 startTaskContainer(framework, run);
+                if (run.isTerminal()) {
+                    failed = run;
+                }
+            }
+            if (failed != null) {
+                groupTaskEnded(failed); // kills the ones already started; the executor ends with the last
             }
             return;
         }

@@ -379,6 +379,26 @@ class ExecutorApiTest {
     }
 
     @Test
+    void aGroupWhoseTaskCannotStartIsKilledWhole() {
+        Incarnation agent = new Incarnation();
+        agent.autoAcknowledge();
+        ExecutorInfo executor = ExecutorInfo.newBuilder().setType(ExecutorInfo.Type.DEFAULT)
+                .setExecutorId(ExecutorID.newBuilder().setValue("broken-group")).setFrameworkId(FRAMEWORK.getId())
+                .build();
+        TaskInfo broken = task("broken", "x", null).toBuilder().setCommand(CommandInfo.newBuilder()).build();
+        agent.event(AgentEvent.launchGroup(FRAMEWORK, executor, List.of(task("started", "sleep 1000", null), broken,
+                task("never", "sleep 1000", null))));
+        assertThat(agent.awaitUpdate("broken", TaskState.TASK_FAILED).getReason())
+                .isEqualTo(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED);
+        agent.awaitUpdate("started", TaskState.TASK_KILLED);
+        assertThat(agent.awaitUpdate("never", TaskState.TASK_KILLED).getMessage())
+                .isEqualTo("Task 'broken' of its group failed to start");
+        assertThat(agent.channel.update("never", TaskState.TASK_STARTING)).isNull();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !agent.channel.exits().isEmpty());
+        await().until(() -> agent.onLoop(() -> agent.agent.executors().isEmpty() && agent.agent.tasks().isEmpty()));
+    }
+
+    @Test
     void aCustomExecutorSubscribesAgainAfterTheAgentRestartsAndKeepsItsTasks() throws Exception {
         Incarnation first = new Incarnation();
         ExecutorInfo executor = customExecutor("survivor", testExecutorCommand());
