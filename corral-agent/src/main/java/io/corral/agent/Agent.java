@@ -44,7 +44,6 @@ import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 import org.apache.mesos.v1.Protos.TaskStatus.Reason;
 import org.apache.mesos.v1.executor.Protos.Call;
-import org.apache.mesos.v1.executor.Protos.Event;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -938,22 +937,14 @@ public final class Agent {
             LOG.warn("Kill of task {} not delivered: {} is not subscribed", taskId.getValue(), executor.describe());
             return;
         }
-        Event.Kill.Builder kill = Event.Kill.newBuilder().setTaskId(taskId);
-        if (gracePeriodNanos > 0) {
-            kill.setKillPolicy(org.apache.mesos.v1.Protos.KillPolicy.newBuilder()
-                    .setGracePeriod(org.apache.mesos.v1.Protos.DurationInfo.newBuilder()
-                            .setNanoseconds(gracePeriodNanos)));
-        }
-        executor.subscription.send(Event.newBuilder().setType(Event.Type.KILL).setKill(kill).build());
+        executor.subscription.kill(taskId, gracePeriodNanos);
     }
 
     /** The framework acknowledged an update of a custom executor's task: the executor hears it with the uuid. */
     private void acknowledgedToExecutor(TaskRun run, ByteString uuid) {
         ExecutorRun executor = executors.get(ExecutorKey.of(run));
         if (executor != null && executor.isSubscribed()) {
-            executor.subscription.send(Event.newBuilder().setType(Event.Type.ACKNOWLEDGED)
-                    .setAcknowledged(Event.Acknowledged.newBuilder().setTaskId(run.task.getTaskId()).setUuid(uuid))
-                    .build());
+            executor.subscription.acknowledged(run.task.getTaskId(), uuid);
         }
     }
 
@@ -989,7 +980,7 @@ public final class Agent {
             return; // never started, or already shutting down
         }
         if (executor.isSubscribed()) {
-            executor.subscription.send(Event.newBuilder().setType(Event.Type.SHUTDOWN).build());
+            executor.subscription.shutdown();
             Duration grace = executor.shutdownGracePeriod();
             executor.shutdownTimer = timers.schedule(grace, () -> {
                 executor.shutdownTimer = null;
@@ -1018,8 +1009,7 @@ public final class Agent {
             LOG.warn("Dropping a message for executor {}: its data is not base64", message.executorId().getValue());
             return;
         }
-        executor.subscription.send(Event.newBuilder().setType(Event.Type.MESSAGE)
-                .setMessage(Event.Message.newBuilder().setData(data)).build());
+        executor.subscription.message(data);
     }
 
     /**
@@ -1082,14 +1072,7 @@ public final class Agent {
                 LOG.info("{} disconnected", executor.describe());
             }
         }));
-        subscription.send(Event.newBuilder().setType(Event.Type.SUBSCRIBED)
-                .setSubscribed(Event.Subscribed.newBuilder()
-                        .setExecutorInfo(executor.info)
-                        .setFrameworkInfo(framework)
-                        .setAgentInfo(info.build())
-                        .setContainerId(org.apache.mesos.v1.Protos.ContainerID.newBuilder()
-                                .setValue(executor.containerId)))
-                .build());
+        subscription.subscribed(executor.info, framework, info.build(), executor.containerId);
         Set<TaskID> known = new HashSet<>();
         subscribe.getUnacknowledgedTasksList().forEach(task -> known.add(task.getTaskId()));
         subscribe.getUnacknowledgedUpdatesList().forEach(update -> known.add(update.getStatus().getTaskId()));
@@ -1107,13 +1090,9 @@ public final class Agent {
                 continue;
             }
             if (pending.group()) {
-                executor.subscription.send(Event.newBuilder().setType(Event.Type.LAUNCH_GROUP)
-                        .setLaunchGroup(Event.LaunchGroup.newBuilder().setTaskGroup(
-                                org.apache.mesos.v1.Protos.TaskGroupInfo.newBuilder().addAllTasks(infos)))
-                        .build());
+                executor.subscription.launchGroup(infos);
             } else {
-                infos.forEach(task -> executor.subscription.send(Event.newBuilder().setType(Event.Type.LAUNCH)
-                        .setLaunch(Event.Launch.newBuilder().setTask(task)).build()));
+                infos.forEach(executor.subscription::launch);
             }
         }
         executor.pendingLaunches.clear();
