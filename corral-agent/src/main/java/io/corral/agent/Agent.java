@@ -209,7 +209,10 @@ public final class Agent {
                 live.add(task.containerId());
             }
             unreadable.put(task.taskId(), task);
-            updates.enqueue(task.frameworkId(), newStatus(task.taskId(), executorIdOf(task.taskId()),
+            // The executor's id is the name of the directory above runs/ (the task's own id for a command task).
+            ExecutorID executorId = ExecutorID.newBuilder()
+                    .setValue(task.runDir().getParent().getParent().getFileName().toString()).build();
+            updates.enqueue(task.frameworkId(), newStatus(task.taskId(), executorId,
                     TaskState.TASK_LOST, "The agent restarted and could not read this task's checkpoint ("
                             + task.reason() + "); the task was killed if it still ran",
                     Reason.REASON_AGENT_RESTARTED).build());
@@ -229,10 +232,6 @@ public final class Agent {
                 tasks.size(), tasks.values().stream().filter(run -> !run.isTerminal()).count(), executors.size(),
                 unreadable.size(),
                 tasks.keySet().stream().mapToInt(id -> updates.pending(id).size()).sum() + unreadable.size());
-    }
-
-    private static ExecutorID executorIdOf(TaskID taskId) {
-        return ExecutorID.newBuilder().setValue(taskId.getValue()).build();
     }
 
     private void killAndForget(FrameworkID frameworkId, String containerId, Path runDir) {

@@ -276,6 +276,34 @@ class ExecutorApiTest {
     }
 
     @Test
+    void randomlyDamagedCallsAllGetA4xxAndTheAgentCarriesOn() throws Exception {
+        Incarnation agent = new Incarnation();
+        java.util.Random random = new java.util.Random(8);
+        byte[] json = call("UPDATE", "nobody", ",\"update\":{\"status\":{\"task_id\":{\"value\":\"t\"},"
+                + "\"state\":\"TASK_RUNNING\",\"uuid\":\"AAAAAAAAAAAAAAAAAAAAAA==\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] proto = protoCall(org.apache.mesos.v1.executor.Protos.Call.Type.SUBSCRIBE, "nobody")
+                .setSubscribe(org.apache.mesos.v1.executor.Protos.Call.Subscribe.getDefaultInstance()).build()
+                .toByteArray();
+        for (int i = 0; i < 150; i++) {
+            boolean useJson = i % 2 == 0;
+            byte[] body = (useJson ? json : proto).clone();
+            for (int flips = 1 + random.nextInt(4); flips > 0; flips--) {
+                body[random.nextInt(body.length)] = (byte) random.nextInt(256);
+            }
+            if (random.nextInt(5) == 0) {
+                body = java.util.Arrays.copyOf(body, random.nextInt(body.length));
+            }
+            int status = post(agent.url(), useJson ? "application/json" : "application/x-protobuf", body)
+                    .statusCode();
+            assertThat(status).as("answer %d to %s", i, new String(body, StandardCharsets.ISO_8859_1))
+                    .isBetween(400, 499);
+        }
+        // Still serving: a well-formed call for an unknown executor gets its proper answer.
+        assertThat(post(agent.url(), "application/json", json).body()).contains("not running on this agent");
+    }
+
+    @Test
     void aCustomExecutorRunsTwoTasksExchangesMessagesAndIsShutDown() throws Exception {
         Incarnation agent = new Incarnation();
         ExecutorInfo executor = customExecutor("custom", testExecutorCommand());
