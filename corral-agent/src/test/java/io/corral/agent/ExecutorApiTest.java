@@ -180,14 +180,24 @@ class ExecutorApiTest {
     @AfterEach
     void stopEverything() {
         incarnations.forEach(Incarnation::crash);
-        for (Path pidFile : files("task.pid")) {
-            try {
-                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
-                        .ifPresent(ProcessHandle::destroyForcibly);
-            } catch (Exception ignored) {
-                // already gone
+        // Launchers first (SIGKILLed, they record nothing more), then what they ran; wait for all of them, so that
+        // nothing writes into the work dir while JUnit deletes it.
+        List<ProcessHandle> stopped = new ArrayList<>();
+        for (String name : List.of("launcher.pid", "task.pid")) {
+            for (Path pidFile : files(name)) {
+                try {
+                    ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim().split(" ")[0]))
+                            .ifPresent(process -> {
+                                process.destroyForcibly();
+                                stopped.add(process);
+                            });
+                } catch (Exception ignored) {
+                    // already gone
+                }
             }
         }
+        stopped.forEach(process -> process.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                .exceptionally(timeout -> null).join());
     }
 
     /** The test executor, a JVM started from this module's test classes. */
