@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent's state and reactions: it runs the tasks the master launches as OS processes (the built-in command
  * executor's behaviour: {@code docs/mesos-compatibility.md}, "Agent: command tasks and executors"), reports their
- * states reliably through {@link StatusUpdates}, and tells each new leader what it runs when it re-registers.
+ * states reliably through {@link StatusUpdates}, and tells each new leader what it runs when it re-registers. Tasks
+ * with an executor (custom, or the default executor's task groups) go to the {@link ExecutorSupervisor}, which uses
+ * this class's task records, reports and kills.
  *
  * <p>Its state survives the agent process: every task, state, kill request and unacknowledged update is written to
  * the {@link AgentStore} before the action it records, and {@link #recover} (called once, before the first master
