@@ -11,6 +11,8 @@ import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.task.SideEffect;
 import io.corral.protocol.task.TaskTransitions;
 import io.corral.protocol.task.Transition;
@@ -32,6 +34,7 @@ import java.util.function.Consumer;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.ExecutorID;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.TaskID;
@@ -39,13 +42,16 @@ import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 import org.apache.mesos.v1.Protos.TaskStatus.Reason;
+import org.apache.mesos.v1.executor.Protos.Call;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The agent's state and reactions: it runs the tasks the master launches as OS processes (the built-in command
  * executor's behaviour: {@code docs/mesos-compatibility.md}, "Agent: command tasks and executors"), reports their
- * states reliably through {@link StatusUpdates}, and tells each new leader what it runs when it re-registers.
+ * states reliably through {@link StatusUpdates}, and tells each new leader what it runs when it re-registers. Tasks
+ * with an executor (custom, or the default executor's task groups) go to the {@link ExecutorSupervisor}, which uses
+ * this class's task records, reports and kills.
  *
  * <p>Its state survives the agent process: every task, state, kill request and unacknowledged update is written to
  * the {@link AgentStore} before the action it records, and {@link #recover} (called once, before the first master
@@ -62,6 +68,10 @@ public final class Agent {
     static final Duration DEFAULT_KILL_GRACE = Duration.ofSeconds(3);
     /** The wait status reported for an executor this agent could not start: as if it exited with status 1. */
     static final int EXECUTOR_NEVER_STARTED = 1 << 8;
+    /** Mesos's {@code --executor_registration_timeout}: a custom executor must subscribe within it. */
+    public static final Duration DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT = Duration.ofMinutes(1);
+    /** Mesos's {@code --executor_shutdown_grace_period}, unless the ExecutorInfo sets its own. */
+    static final Duration DEFAULT_EXECUTOR_SHUTDOWN_GRACE = Duration.ofSeconds(5);
 
     private final AgentInfo.Builder info;
     private final Path workDir;
@@ -75,6 +85,8 @@ public final class Agent {
     /** Tasks whose checkpoint could not be read back: reported lost; their records go once that is acknowledged. */
     private final Map<TaskID, AgentStore.Unreadable> unreadable = new HashMap<>();
     private final Map<FrameworkID, FrameworkInfo> frameworks = new HashMap<>();
+    /** The custom and default executors (command tasks' executors are their TaskRuns). */
+    private final ExecutorSupervisor executorSupervisor;
     private final StatusUpdates updates;
     private final Consumer<AgentID> onRegistered;
     private MasterChannel connection;
@@ -86,6 +98,15 @@ public final class Agent {
      */
     public Agent(AgentInfo info, Path workDir, ProcessContainerizer containerizer, Timers timers,
                  Consumer<Runnable> loop, Consumer<AgentID> onRegistered) {
+        this(info, workDir, containerizer, timers, loop, onRegistered, DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT);
+    }
+
+    /**
+     * @param executorRegistrationTimeout how long a custom executor may take to subscribe after its start (and to
+     *     subscribe again after an agent restart) before its container is destroyed
+     */
+    public Agent(AgentInfo info, Path workDir, ProcessContainerizer containerizer, Timers timers,
+                 Consumer<Runnable> loop, Consumer<AgentID> onRegistered, Duration executorRegistrationTimeout) {
         this.onRegistered = onRegistered;
         this.info = info.toBuilder();
         this.workDir = workDir;
@@ -97,6 +118,8 @@ public final class Agent {
         this.store = new AgentStore(workDir);
         idFile.read().ifPresent(this.info::setId);
         this.updates = new StatusUpdates(this::sendUpdate, timers, this::checkpointUpdates);
+        this.executorSupervisor = new ExecutorSupervisor(this, tasks, frameworks, updates, store, containerizer,
+                volumes, timers, loop, workDir, executorRegistrationTimeout);
     }
 
     // ---- recovery ----
@@ -114,12 +137,18 @@ public final class Agent {
             // Its tasks' statuses name an agent id this agent no longer has: no master would take them back.
             LOG.error("The checkpoint holds {} task(s) but the agent id is lost; killing them and starting afresh",
                     replay.tasks().size() + replay.unreadable().size());
+            replay.executors().forEach(executor -> killAndForget(executor.frameworkId(), executor.containerId(),
+                    executor.runDir()));
             replay.tasks().forEach(task -> killAndForget(task.frameworkId(), task.containerId(), task.runDir()));
             replay.unreadable().forEach(task -> killAndForget(task.frameworkId(), task.containerId(), task.runDir()));
             return;
         }
         replay.frameworks().forEach(framework -> frameworks.put(framework.getId(), framework));
         Set<String> live = new HashSet<>();
+        for (AgentStore.StoredExecutor stored : replay.executors()) {
+            executorSupervisor.recovered(new ExecutorRun(stored.frameworkId(), stored.info(), stored.containerId(),
+                    stored.sandbox(), stored.runDir()), live);
+        }
         for (AgentStore.StoredTask stored : replay.tasks()) {
             TaskRun run = new TaskRun(stored.frameworkId(), stored.task(), stored.containerId(), stored.sandbox(),
                     stored.runDir());
@@ -128,9 +157,29 @@ public final class Agent {
             run.orphaned = stored.orphaned();
             tasks.put(run.task.getTaskId(), run);
             updates.restore(run.frameworkId, run.task.getTaskId(), stored.pending());
+            ExecutorRun executor = executorSupervisor.of(run);
+            if (executor != null) {
+                executor.tasks.add(run.task.getTaskId());
+            }
             if (run.isTerminal()) {
                 if (!updates.hasPending(run.task.getTaskId())) {
                     forget(run); // its last update was acknowledged just before the agent stopped
+                }
+                continue;
+            }
+            if (run.task.hasExecutor() && executor == null) {
+                // Its executor ended (or its record is unreadable) before the agent could report the task.
+                report(run, TaskState.TASK_FAILED, "The task's executor terminated while the agent was down",
+                        Reason.REASON_EXECUTOR_TERMINATED);
+                if (live.add(run.containerId)) { // whatever still runs of it cannot be managed: stop it
+                    containerizer.recover(run.containerId, run.runDir, Duration.ZERO);
+                }
+                continue;
+            }
+            if (executor != null && !executor.isDefault()) {
+                if (run.state() == TaskState.TASK_STAGING) {
+                    // Not yet handed over, or handed over and not yet reported: the executor's SUBSCRIBE tells which.
+                    executor.pendingLaunches.add(new ExecutorRun.PendingLaunch(List.of(run.task.getTaskId()), false));
                 }
                 continue;
             }
@@ -147,18 +196,26 @@ public final class Agent {
         for (AgentStore.Unreadable task : replay.unreadable()) {
             LOG.error("Task {} of framework {}: its checkpoint is unreadable ({}); reporting it lost",
                     task.taskId().getValue(), task.frameworkId().getValue(), task.reason());
-            // Its container, if still running, cannot be managed without the task's record: stop it.
-            containerizer.recover(task.containerId(), task.runDir(), Duration.ZERO);
-            live.add(task.containerId());
+            if (!live.contains(task.containerId())) {
+                // Its container, if still running, cannot be managed without the task's record: stop it (unless it
+                // is a custom executor's, which runs other tasks too).
+                containerizer.recover(task.containerId(), task.runDir(), Duration.ZERO);
+                live.add(task.containerId());
+            }
             unreadable.put(task.taskId(), task);
-            updates.enqueue(task.frameworkId(), newStatus(task.taskId(), TaskState.TASK_LOST,
-                    "The agent restarted and could not read this task's checkpoint (" + task.reason()
-                            + "); the task was killed if it still ran",
+            // The executor's id is the name of the directory above runs/ (the task's own id for a command task).
+            ExecutorID executorId = ExecutorID.newBuilder()
+                    .setValue(task.runDir().getParent().getParent().getFileName().toString()).build();
+            updates.enqueue(task.frameworkId(), newStatus(task.taskId(), executorId,
+                    TaskState.TASK_LOST, "The agent restarted and could not read this task's checkpoint ("
+                            + task.reason() + "); the task was killed if it still ran",
                     Reason.REASON_AGENT_RESTARTED).build());
         }
+        executorSupervisor.finishRecovery();
         containerizer.isolators().recover(live);
-        LOG.info("Recovered {} task(s) ({} still running), {} unreadable, {} update(s) to resend", tasks.size(),
-                tasks.values().stream().filter(run -> !run.isTerminal()).count(), unreadable.size(),
+        LOG.info("Recovered {} task(s) ({} still running), {} executor(s), {} unreadable, {} update(s) to resend",
+                tasks.size(), tasks.values().stream().filter(run -> !run.isTerminal()).count(), executorSupervisor.all().size(),
+                unreadable.size(),
                 tasks.keySet().stream().mapToInt(id -> updates.pending(id).size()).sum() + unreadable.size());
     }
 
@@ -175,8 +232,13 @@ public final class Agent {
         for (TaskRun run : tasks.values()) {
             running.add(new AgentCall.RunningTask(run.frameworkId, run.task, run.latestStatus));
         }
+        // Every executor that has not ended holds its resources, the ones being shut down included.
+        List<AgentCall.RunningExecutor> runningExecutors = new ArrayList<>();
+        for (ExecutorRun executor : executorSupervisor.all()) {
+            runningExecutors.add(new AgentCall.RunningExecutor(executor.frameworkId, executor.info));
+        }
         return AgentCall.register(new AgentCall.Register(AgentProtocol.VERSION, info.build(), running,
-                List.copyOf(frameworks.values())));
+                List.copyOf(frameworks.values()), runningExecutors));
     }
 
     void connected(MasterChannel connection) {
@@ -203,9 +265,11 @@ public final class Agent {
             case PING -> connection.send(AgentCall.pong(info.getId()));
             case ERROR -> LOG.error("Master refused this agent: {}", event.error().message());
             case CHECKPOINT_RESOURCES -> volumes.keepOnly(event.checkpointResources().resources(), volumesInUse());
-            case LAUNCH_GROUP -> event.launchGroup().tasks().forEach(task ->
-                    launch(event.launchGroup().frameworkInfo(), task));
-            case SHUTDOWN_EXECUTOR, MESSAGE -> LOG.warn("Ignoring {}: this agent runs no executors", event.type());
+            case LAUNCH_GROUP -> executorSupervisor.launchOnExecutor(event.launchGroup().frameworkInfo(), event.launchGroup().executor(),
+                    event.launchGroup().tasks(), true);
+            case SHUTDOWN_EXECUTOR -> executorSupervisor.shutdownExecutor(event.shutdownExecutor().frameworkId(),
+                    event.shutdownExecutor().executorId());
+            case MESSAGE -> executorSupervisor.messageToExecutor(event.message());
         }
     }
 
@@ -242,6 +306,10 @@ public final class Agent {
             LOG.warn("Ignoring a second launch of task {}", task.getTaskId().getValue());
             return;
         }
+        if (task.hasExecutor()) {
+            executorSupervisor.launchOnExecutor(framework, task.getExecutor(), List.of(task), false);
+            return;
+        }
         String containerId = UUID.randomUUID().toString();
         String executorId = task.getTaskId().getValue();
         Path sandbox = workDir.resolve("slaves").resolve(info.getId().getValue())
@@ -252,9 +320,7 @@ public final class Agent {
                 store.runDir(framework.getId(), executorId, containerId));
         tasks.put(task.getTaskId(), run);
         try {
-            if (!framework.equals(frameworks.put(framework.getId(), framework))) {
-                store.saveFramework(framework);
-            }
+            saveFramework(framework);
             store.saveTask(run);
         } catch (IOException e) {
             LOG.error("Task {}: cannot checkpoint it, so not starting it: {}", task.getTaskId().getValue(),
@@ -263,22 +329,21 @@ public final class Agent {
                     Reason.REASON_CONTAINER_LAUNCH_FAILED);
             return;
         }
-        if (task.hasExecutor()) { // custom and default executors come with the agent's executor support
-            report(run, TaskState.TASK_FAILED, "This agent runs command tasks only: executor '"
-                    + task.getExecutor().getExecutorId().getValue() + "' cannot be started",
-                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
-            if (connection != null && connection.isRegistered()) { // the master frees what it booked for it
-                connection.send(AgentCall.executorExited(info.getId(), framework.getId(),
-                        task.getExecutor().getExecutorId(), EXECUTOR_NEVER_STARTED));
-            }
-            return;
-        }
+        startTaskContainer(framework, run);
+    }
+
+    /**
+     * Runs a task as a container of its own, as Mesos's command executor (and its default executor, for each task of
+     * a group) does: TASK_STARTING, the process, TASK_RUNNING; its end is reported by {@link #ended}.
+     */
+    void startTaskContainer(FrameworkInfo framework, TaskRun run) {
+        TaskInfo task = run.task;
         report(run, TaskState.TASK_STARTING, null, null);
         try {
-            volumes.mount(task.getResourcesList(), sandbox);
-            run.container = containerizer.launch(new ContainerSpec(containerId, task.getTaskId().getValue(),
-                    framework.getId().getValue(), executorId, task.getCommand(), sandbox, run.runDir,
-                    environment(framework, task, sandbox), task.getResourcesList()));
+            volumes.mount(task.getResourcesList(), run.sandbox);
+            run.container = containerizer.launch(new ContainerSpec(run.containerId, task.getTaskId().getValue(),
+                    framework.getId().getValue(), run.executorId.getValue(), task.getCommand(), run.sandbox,
+                    run.runDir, environment(framework, run), task.getResourcesList()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
             report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),
@@ -289,19 +354,26 @@ public final class Agent {
         watch(run);
     }
 
+    void saveFramework(FrameworkInfo framework) throws IOException {
+        if (!framework.equals(frameworks.put(framework.getId(), framework))) {
+            store.saveFramework(framework);
+        }
+    }
+
     /** Posts the container's end to the loop. */
     private void watch(TaskRun run) {
         run.container.exit().whenComplete((exit, failure) -> loop.accept(() -> ended(run, exit, failure)));
     }
 
-    private static String firstNonNull(String first, String second) {
+    static String firstNonNull(String first, String second) {
         return first != null ? first : second;
     }
 
-    private Map<String, String> environment(FrameworkInfo framework, TaskInfo task, Path sandbox) {
+    private Map<String, String> environment(FrameworkInfo framework, TaskRun run) {
+        Path sandbox = run.sandbox;
         Map<String, String> env = new LinkedHashMap<>();
         env.put("MESOS_FRAMEWORK_ID", framework.getId().getValue());
-        env.put("MESOS_EXECUTOR_ID", task.getTaskId().getValue());
+        env.put("MESOS_EXECUTOR_ID", run.executorId.getValue());
         env.put("MESOS_SLAVE_ID", info.getId().getValue());
         env.put("MESOS_AGENT_ENDPOINT", info.getHostname() + ":" + info.getPort());
         env.put("MESOS_DIRECTORY", sandbox.toString());
@@ -316,6 +388,7 @@ public final class Agent {
     private void ended(TaskRun run, ContainerExit exit, Throwable failure) {
         if (run.orphaned) {
             forget(run);
+            executorSupervisor.groupTaskEnded(run);
             return;
         }
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
@@ -334,17 +407,36 @@ public final class Agent {
             report(run, TaskState.TASK_FAILED, "Command " + exit.describe(), null);
         }
         LOG.info("Task {} {}", run.task.getTaskId().getValue(), exit != null ? exit.describe() : cause.getMessage());
+        executorSupervisor.groupTaskEnded(run);
     }
 
     /** Drops an ended task whose updates were all acknowledged (or are no longer wanted), and its checkpoint. */
-    private void forget(TaskRun run) {
+    void forget(TaskRun run) {
         tasks.remove(run.task.getTaskId());
-        store.remove(run.frameworkId, run.runDir);
+        ExecutorRun executor = executorSupervisor.of(run);
+        if (executor != null) {
+            executor.tasks.remove(run.task.getTaskId());
+        }
+        // A custom executor's tasks share its run dir (its launcher's files): that goes with its last user.
+        store.removeTask(run.runDir, run.task.getTaskId());
+        boolean inUse = (executor != null && executor.runDir.equals(run.runDir))
+                || tasks.values().stream().anyMatch(other -> other.runDir.equals(run.runDir));
+        if (!inUse) {
+            store.remove(run.frameworkId, run.runDir);
+        }
     }
 
     private void kill(AgentEvent.Kill kill) {
         TaskRun run = tasks.get(kill.taskId());
-        if (run == null || run.container == null || run.isTerminal()) {
+        if (run == null || run.isTerminal()) {
+            LOG.info("Kill of task {} ignored: not running here", kill.taskId().getValue());
+            return;
+        }
+        if (run.container == null && run.task.hasExecutor()) {
+            executorSupervisor.killOnExecutor(run, kill.gracePeriodNanos());
+            return;
+        }
+        if (run.container == null) {
             LOG.info("Kill of task {} ignored: not running here", kill.taskId().getValue());
             return;
         }
@@ -353,7 +445,7 @@ public final class Agent {
     }
 
     /** Checkpoints the kill request, so a restarted agent finishes it and reports TASK_KILLED, then signals. */
-    private void requestKill(TaskRun run, Duration grace) {
+    void requestKill(TaskRun run, Duration grace) {
         if (run.killGracePeriod == null) {
             run.killGracePeriod = grace;
             checkpointUpdates(run.task.getTaskId());
@@ -369,10 +461,16 @@ public final class Agent {
             LOG.warn("Ignoring an acknowledgement of task {} with a malformed uuid", ack.taskId().getValue());
             return;
         }
-        if (!updates.acknowledge(ack.taskId(), uuid) || updates.hasPending(ack.taskId())) {
+        if (!updates.acknowledge(ack.taskId(), uuid)) {
             return;
         }
         TaskRun run = tasks.get(ack.taskId());
+        if (run != null && run.container == null && run.task.hasExecutor()) {
+            executorSupervisor.acknowledgedToExecutor(run, uuid);
+        }
+        if (updates.hasPending(ack.taskId())) {
+            return;
+        }
         if (run != null && run.isTerminal()) {
             forget(run);
         }
@@ -392,6 +490,7 @@ public final class Agent {
                 run.orphaned = true;
             }
         }
+        executorSupervisor.shutdownFramework(frameworkId);
         updates.dropFramework(frameworkId);
         frameworks.remove(frameworkId);
         for (AgentStore.Unreadable lost : List.copyOf(unreadable.values())) {
@@ -402,6 +501,9 @@ public final class Agent {
         }
         for (TaskRun run : List.copyOf(tasks.values())) {
             if (run.frameworkId.equals(frameworkId)) {
+                if (run.container == null && run.task.hasExecutor() && executorSupervisor.of(run) != null) {
+                    continue; // its executor is being destroyed; its end forgets the task
+                }
                 if (run.container != null && !run.isTerminal()) {
                     checkpointUpdates(run.task.getTaskId()); // "shut down", even for a task with nothing pending
                     requestKill(run, DEFAULT_KILL_GRACE);
@@ -418,7 +520,7 @@ public final class Agent {
      * one that would undo an earlier one (a terminal state included), is not reported. The queue is checkpointed
      * before the update is sent ({@link #checkpointUpdates}).
      */
-    private void report(TaskRun run, TaskState state, String message, Reason reason) {
+    void report(TaskRun run, TaskState state, String message, Reason reason) {
         Transition transition = TaskTransitions.decide(run.state(), state);
         if (!transition.isAccepted()) {
             LOG.warn("Task {}: not reporting {}: {}", run.task.getTaskId().getValue(), state,
@@ -428,17 +530,18 @@ public final class Agent {
         if (!transition.has(SideEffect.FORWARD_TO_FRAMEWORK)) {
             return; // the same state again: already queued
         }
-        run.latestStatus = newStatus(run.task.getTaskId(), state, message, reason).build();
+        run.latestStatus = newStatus(run.task.getTaskId(), run.executorId, state, message, reason).build();
         updates.enqueue(run.frameworkId, run.latestStatus);
     }
 
-    private TaskStatus.Builder newStatus(TaskID taskId, TaskState state, String message, Reason reason) {
+    private TaskStatus.Builder newStatus(TaskID taskId, ExecutorID executorId, TaskState state, String message,
+                                         Reason reason) {
         TaskStatus.Builder status = TaskStatus.newBuilder()
                 .setTaskId(taskId)
                 .setState(state)
                 .setSource(TaskStatus.Source.SOURCE_EXECUTOR)
                 .setAgentId(info.getId())
-                .setExecutorId(ExecutorID.newBuilder().setValue(taskId.getValue()))
+                .setExecutorId(executorId)
                 .setTimestamp(timers.nowMillis() / 1000.0)
                 .setUuid(randomUuid());
         if (message != null) {
@@ -478,6 +581,13 @@ public final class Agent {
     /** The volume directories of tasks that have not ended: never deleted under them. */
     private java.util.Set<Path> volumesInUse() {
         java.util.Set<Path> inUse = new java.util.HashSet<>();
+        for (ExecutorRun executor : executorSupervisor.all()) {
+            for (org.apache.mesos.v1.Protos.Resource resource : executor.info.getResourcesList()) {
+                if (io.corral.protocol.resources.Reservations.isPersistentVolume(resource)) {
+                    inUse.add(volumes.directoryOf(io.corral.protocol.resources.Reservations.canonical(resource)));
+                }
+            }
+        }
         for (TaskRun run : tasks.values()) {
             if (!run.isTerminal()) {
                 for (org.apache.mesos.v1.Protos.Resource resource : run.task.getResourcesList()) {
@@ -496,6 +606,24 @@ public final class Agent {
             if (run.container != null && !run.isTerminal()) {
                 requestKill(run, DEFAULT_KILL_GRACE);
             }
+        }
+        executorSupervisor.killAll();
+    }
+
+    /** Read-only view for the agent's HTTP state endpoint. */
+    List<ExecutorRun> executors() {
+        return executorSupervisor.all();
+    }
+
+    /** A call to {@code /api/v1/executor} ({@link ExecutorSupervisor#call}); on the loop. */
+    void executorCall(Call call, Encoding responseEncoding, HttpExchange exchange) {
+        executorSupervisor.call(call, responseEncoding, exchange);
+    }
+
+    /** Sends a call to the master if this agent is registered with one; otherwise it is dropped (the caller's choice). */
+    void sendToMaster(AgentCall call) {
+        if (connection != null && connection.isRegistered()) {
+            connection.send(call);
         }
     }
 

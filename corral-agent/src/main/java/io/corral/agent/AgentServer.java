@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One agent process: finds the leading master through ZooKeeper, keeps a {@link MasterLink} to it, runs tasks through
- * the {@link Agent}, and serves {@code /health} and {@code /state} over HTTP.
+ * the {@link Agent}, and serves {@code /health}, {@code /state} and the v1 executor API ({@link ExecutorApi}) over
+ * HTTP.
  *
  * <p>Threading: {@link #start} and {@link #close} from the owner's thread; the agent's state lives on its
  * {@link EventLoop}.
@@ -50,9 +51,27 @@ public final class AgentServer implements AutoCloseable {
      * @param isolation the isolators to use, by name: none, or {@code cgroups/mem}
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
-                          Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation) {
+                          Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation,
+                          Duration executorRegistrationTimeout) {
         public Options {
             isolation = List.copyOf(isolation);
+            if (executorRegistrationTimeout == null || executorRegistrationTimeout.isNegative()
+                    || executorRegistrationTimeout.isZero()) {
+                throw new IllegalArgumentException("executorRegistrationTimeout must be positive");
+            }
+        }
+
+        /** Mesos's default executor registration timeout (1 min). */
+        public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
+                       Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation) {
+            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, isolation,
+                    Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT);
+        }
+
+        /** The same options with another executor registration timeout (Mesos's --executor_registration_timeout). */
+        public Options withExecutorRegistrationTimeout(Duration timeout) {
+            return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    isolation, timeout);
         }
 
         /** No isolation (Mesos's default, {@code posix}: processes only). */
@@ -71,6 +90,8 @@ public final class AgentServer implements AutoCloseable {
     private MasterDetector detector;
     private MasterLink link;
     private Agent agent;
+    /** Set once the agent recovered (executors reconnecting after a restart must find their records): HTTP reads it. */
+    private volatile ExecutorApi executorApi;
     private AgentPresence presence;
     /** Touched only on the agent's loop. */
     private boolean announced;
@@ -111,12 +132,13 @@ public final class AgentServer implements AutoCloseable {
         presence = new AgentPresence(zk, options.zk().rootPath());
         String address = options.hostname() + ":" + http.port();
         agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers, isolators()), timers,
-                loop::execute, id -> announceOnce(id, address));
+                loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout());
         // Before the first registration: the REGISTER call reports the recovered tasks.
         loop.submit(() -> {
             agent.recover();
             return null;
         }).join();
+        executorApi = new ExecutorApi(agent, loop::execute);
         detector = new MasterDetector(zk, options.zk().rootPath());
         link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit());
         detector.addListener(leader -> link.leaderChanged());
@@ -180,6 +202,13 @@ public final class AgentServer implements AutoCloseable {
     private void serve(HttpExchange exchange) {
         switch (exchange.path()) {
             case "/health", "/slave(1)/health" -> exchange.respond(200, null, new byte[0]);
+            case "/api/v1/executor", "/slave(1)/api/v1/executor" -> {
+                if (executorApi == null) { // still starting: recovery has not run
+                    exchange.respondText(503, "The agent is starting");
+                } else {
+                    executorApi.handle(exchange);
+                }
+            }
             case "/state", "/slave(1)/state" -> loop.submit(this::stateJson).whenComplete((json, failure) -> {
                 if (failure != null) {
                     exchange.respondError(failure);
@@ -206,6 +235,19 @@ public final class AgentServer implements AutoCloseable {
             task.put("framework_id", run.frameworkId.getValue());
             task.put("state", run.state().name());
             task.put("sandbox", run.sandbox.toString());
+            task.put("executor_id", run.executorId.getValue());
+        }
+        ArrayNode executors = root.putArray("executors");
+        for (ExecutorRun run : agent.executors()) {
+            ObjectNode executor = executors.addObject();
+            executor.put("id", run.info.getExecutorId().getValue());
+            executor.put("framework_id", run.frameworkId.getValue());
+            executor.put("type", run.info.getType().name());
+            executor.put("container_id", run.containerId);
+            executor.put("sandbox", run.sandbox.toString());
+            executor.put("subscribed", run.isSubscribed());
+            ArrayNode ids = executor.putArray("tasks");
+            run.tasks.forEach(id -> ids.add(id.getValue()));
         }
         try {
             return JSON.writeValueAsBytes(root);

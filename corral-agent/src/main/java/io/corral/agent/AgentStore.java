@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.TaskID;
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * meta/frameworks/&lt;framework&gt;/framework.info                         FrameworkInfo
+ * meta/frameworks/&lt;framework&gt;/executors/&lt;executor&gt;/executor.info     a custom or default executor: ExecutorInfo,
+ *                                                                      its container id and sandbox (absent for a
+ *                                                                      command task's executor, or once it ended)
  * meta/frameworks/&lt;framework&gt;/executors/&lt;executor&gt;/runs/&lt;container&gt;/  the container's run dir: launcher.pid,
  *                                                                      task.pid, exit_status (the launcher's)
  *     .../runs/&lt;container&gt;/tasks/&lt;task&gt;/task.info                      TaskInfo and sandbox path
@@ -53,6 +57,7 @@ final class AgentStore {
     static final String FRAMEWORK_INFO = "framework.info";
     static final String TASK_INFO = "task.info";
     static final String TASK_UPDATES = "task.updates";
+    static final String EXECUTOR_INFO = "executor.info";
 
     private final Path frameworks;
 
@@ -67,9 +72,13 @@ final class AgentStore {
     /** A task whose records could not be read: its ids come from the directory names. */
     record Unreadable(FrameworkID frameworkId, TaskID taskId, String containerId, Path runDir, String reason) {}
 
-    record Replay(List<FrameworkInfo> frameworks, List<StoredTask> tasks, List<Unreadable> unreadable) {
+    /** A custom or default executor that had not ended when the agent stopped. */
+    record StoredExecutor(FrameworkID frameworkId, ExecutorInfo info, String containerId, Path sandbox, Path runDir) {}
+
+    record Replay(List<FrameworkInfo> frameworks, List<StoredTask> tasks, List<Unreadable> unreadable,
+                  List<StoredExecutor> executors) {
         boolean isEmpty() {
-            return tasks.isEmpty() && unreadable.isEmpty();
+            return tasks.isEmpty() && unreadable.isEmpty() && executors.isEmpty();
         }
     }
 
@@ -81,6 +90,38 @@ final class AgentStore {
 
     private static Path taskDir(Path runDir, TaskID taskId) {
         return runDir.resolve("tasks").resolve(taskId.getValue());
+    }
+
+    /** A custom or default executor, written before its container starts (or its first task, for the default). */
+    void saveExecutor(ExecutorRun executor) throws IOException {
+        ObjectNode json = JSON.createObjectNode();
+        json.set("executor", MesosJson.toJson(executor.info));
+        json.put("container_id", executor.containerId);
+        json.put("sandbox", executor.sandbox.toString());
+        AtomicFiles.write(executorDir(executor.frameworkId, executor.info.getExecutorId().getValue())
+                .resolve(EXECUTOR_INFO), JSON.writeValueAsBytes(json));
+    }
+
+    /**
+     * The executor ended: a restarted agent must not wait for it. Its tasks' records stay until their last updates
+     * are acknowledged ({@link #removeTask}, {@link #remove}).
+     */
+    void removeExecutor(FrameworkID frameworkId, String executorId) {
+        try {
+            Files.deleteIfExists(executorDir(frameworkId, executorId).resolve(EXECUTOR_INFO));
+        } catch (IOException e) {
+            LOG.warn("Could not delete the record of executor {}: {}", executorId, e.getMessage());
+        }
+    }
+
+    private Path executorDir(FrameworkID frameworkId, String executorId) {
+        return frameworks.resolve(frameworkId.getValue()).resolve("executors").resolve(executorId);
+    }
+
+    /** Forgets one task of a container that other tasks (or a live executor) still use. */
+    void removeTask(Path runDir, TaskID taskId) {
+        deleteTree(taskDir(runDir, taskId));
+        deleteIfEmpty(runDir.resolve("tasks"));
     }
 
     void saveFramework(FrameworkInfo framework) throws IOException {
@@ -135,6 +176,7 @@ final class AgentStore {
         List<FrameworkInfo> infos = new ArrayList<>();
         List<StoredTask> tasks = new ArrayList<>();
         List<Unreadable> unreadable = new ArrayList<>();
+        List<StoredExecutor> executors = new ArrayList<>();
         for (Path frameworkDir : children(frameworks)) {
             FrameworkID frameworkId = FrameworkID.newBuilder().setValue(name(frameworkDir)).build();
             String frameworkProblem = null;
@@ -145,6 +187,14 @@ final class AgentStore {
                 frameworkProblem = "its framework's record is unreadable: " + e.getMessage();
             }
             for (Path executorDir : children(frameworkDir.resolve("executors"))) {
+                if (frameworkProblem == null && Files.exists(executorDir.resolve(EXECUTOR_INFO))) {
+                    try {
+                        executors.add(readExecutor(frameworkId, executorDir));
+                    } catch (IOException | RuntimeException e) {
+                        // Its tasks are reported failed (their executor is unknown); its container is not found.
+                        LOG.error("Executor record {} is unreadable: {}", executorDir, e.getMessage());
+                    }
+                }
                 for (Path runDir : children(executorDir.resolve("runs"))) {
                     for (Path taskDir : children(runDir.resolve("tasks"))) {
                         TaskID taskId = TaskID.newBuilder().setValue(name(taskDir)).build();
@@ -163,7 +213,24 @@ final class AgentStore {
                 }
             }
         }
-        return new Replay(infos, tasks, unreadable);
+        return new Replay(infos, tasks, unreadable, executors);
+    }
+
+    private StoredExecutor readExecutor(FrameworkID frameworkId, Path executorDir) throws IOException {
+        Path file = executorDir.resolve(EXECUTOR_INFO);
+        JsonNode json = readJson(file);
+        ExecutorInfo info = MesosJson.merge(require(json, "executor", file), ExecutorInfo.newBuilder()).build();
+        if (!info.getExecutorId().getValue().equals(name(executorDir))) {
+            throw new IOException(file + " names executor '" + info.getExecutorId().getValue() + "'");
+        }
+        String containerId = require(json, "container_id", file).asText();
+        String invalid = MesosIds.invalidReason(containerId);
+        if (invalid != null) {
+            throw new IOException(file + " has an invalid container id: " + invalid);
+        }
+        Path sandbox = Path.of(require(json, "sandbox", file).asText());
+        return new StoredExecutor(frameworkId, info, containerId, sandbox,
+                executorDir.resolve("runs").resolve(containerId));
     }
 
     private static FrameworkInfo readFramework(Path frameworkDir, FrameworkID id) throws IOException {

@@ -204,4 +204,34 @@ class AgentStoreTest {
         assertThat(first.sandbox).exists();
         assertThat(store.replay().isEmpty()).isTrue();
     }
+
+    @Test
+    void anExecutorIsReadBackUntilItIsRemovedAndADamagedRecordIsSkipped() throws Exception {
+        AgentStore store = fixture.store();
+        store.saveFramework(framework());
+        org.apache.mesos.v1.Protos.ExecutorInfo info = org.apache.mesos.v1.Protos.ExecutorInfo.newBuilder()
+                .setType(org.apache.mesos.v1.Protos.ExecutorInfo.Type.CUSTOM)
+                .setExecutorId(org.apache.mesos.v1.Protos.ExecutorID.newBuilder().setValue("e1"))
+                .setFrameworkId(FRAMEWORK).setCommand(CommandInfo.newBuilder().setValue("./executor")).build();
+        ExecutorRun executor = new ExecutorRun(FRAMEWORK, info, "c-e1", workDir.resolve("sandboxes/e1"),
+                store.runDir(FRAMEWORK, "e1", "c-e1"));
+        store.saveExecutor(executor);
+
+        AgentStore.StoredExecutor stored = fixture.store().replay().executors().get(0);
+        assertThat(MesosJson.print(stored.info())).isEqualTo(MesosJson.print(info));
+        assertThat(stored.containerId()).isEqualTo("c-e1");
+        assertThat(stored.sandbox()).isEqualTo(executor.sandbox);
+        assertThat(stored.runDir()).isEqualTo(executor.runDir);
+
+        Path record = workDir.resolve("meta/frameworks/F1/executors/e1/executor.info");
+        Files.writeString(record, "{\"executor\": {\"executor_id\": {\"value\": \"e1\"}}, \"container_id\": \"../x\"");
+        assertThat(fixture.store().replay().executors()).isEmpty(); // damaged: skipped, never thrown
+        Files.writeString(record, "{\"executor\": {\"executor_id\": {\"value\": \"e1\"}}, \"container_id\":"
+                + " \"../../elsewhere\", \"sandbox\": \"/tmp\"}");
+        assertThat(fixture.store().replay().executors()).isEmpty(); // a container id that is no id: refused
+
+        store.saveExecutor(executor);
+        store.removeExecutor(FRAMEWORK, "e1");
+        assertThat(fixture.store().replay().executors()).isEmpty();
+    }
 }

@@ -60,10 +60,18 @@ public final class AgentCommand implements Callable<Integer> {
                     + " needs root). Default: none, processes only.")
     java.util.List<String> isolation = java.util.List.of();
 
+    @Option(names = "--executor-registration-timeout", defaultValue = "1mins", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long a custom executor may take to subscribe after it starts, or to subscribe again"
+                    + " after an agent restart, before it is destroyed and its tasks fail (Mesos's"
+                    + " --executor_registration_timeout; default: ${DEFAULT-VALUE}).")
+    Duration executorRegistrationTimeout;
+
     @Override
     public Integer call() throws Exception {
         AgentServer server = AgentServer.start(new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
-                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45), isolation));
+                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45), isolation,
+                executorRegistrationTimeout));
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -3,8 +3,10 @@ package io.corral.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import io.corral.cli.CorralProcesses;
 import io.corral.master.MasterServer;
+import io.corral.protocol.resources.ResourceSet;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import io.corral.scheduler.ZooKeeperMasterLocator;
@@ -17,8 +19,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.curator.test.KillSession;
+import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.ExecutorID;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.Offer;
+import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 import org.junit.jupiter.api.AfterEach;
@@ -125,9 +131,72 @@ class AgentKillNineTest {
         }
     }
 
+    @Test
+    void aCustomExecutorOutlivesTheAgentsKillNineAndSubscribesToTheRestartedAgent() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort(); // the executor finds the restarted agent at the same host:port
+        }
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            Process first = startAgent(cluster, "agent-1.log", port);
+            RecordingScheduler scheduler = new RecordingScheduler();
+            try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()),
+                    Tasks.framework("executor-survives", 600).toBuilder()
+                            .addCapabilities(FrameworkInfo.Capability.newBuilder()
+                                    .setType(FrameworkInfo.Capability.Type.PARTITION_AWARE)).build(),
+                    scheduler).autoAcknowledge(true).build()) {
+                client.start();
+                Offer offer = scheduler.nextOffer();
+                String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+                Path source = Path.of("..", "corral-agent", "src", "test", "java", "io", "corral", "agent",
+                        "testexecutor", "TestExecutor.java").toAbsolutePath().normalize();
+                ExecutorInfo executor = ExecutorInfo.newBuilder().setType(ExecutorInfo.Type.CUSTOM)
+                        .setExecutorId(ExecutorID.newBuilder().setValue("survivor"))
+                        .setCommand(CommandInfo.newBuilder().setValue("exec '" + java + "' -Xmx48m"
+                                + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC '" + source + "'"))
+                        .addAllResources(ResourceSet.parse("cpus:0.1;mem:64")
+                                .withAllocationRole(offer.getAllocationInfo().getRole()).toList())
+                        .build();
+                TaskInfo task = Tasks.shell("long", "unused", offer, 0.1, 16).toBuilder().clearCommand()
+                        .setExecutor(executor).setData(ByteString.copyFromUtf8("sleep 1000")).build();
+                client.launch(List.of(offer.getId()), List.of(task)).join();
+                TaskStatus running = scheduler.awaitState("long", TaskState.TASK_RUNNING);
+                await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.messageTexts()
+                        .contains("acknowledged long"));
+
+                first.destroyForcibly().waitFor(); // SIGKILL: the executor loses its agent and keeps trying
+                startAgent(cluster, "agent-2.log", port);
+
+                // Only a re-subscribed executor can take the kill and report it.
+                client.kill(running.getTaskId(), running.getAgentId()).join();
+                // (The master may also tell the framework the state the re-registered agent reported.)
+                TaskStatus killed = await().atMost(Duration.ofSeconds(30)).until(() -> scheduler.updates.stream()
+                        .filter(s -> s.getState() == TaskState.TASK_KILLED
+                                && s.getSource() == TaskStatus.Source.SOURCE_EXECUTOR).findFirst().orElse(null),
+                        found -> found != null);
+                assertThat(killed.getExecutorId().getValue()).isEqualTo("survivor");
+                // While the agent was down the master reported it unreachable; the task itself never failed.
+                assertThat(scheduler.statesOf("long")).doesNotContain(TaskState.TASK_FAILED, TaskState.TASK_LOST,
+                        TaskState.TASK_GONE);
+                client.send(org.apache.mesos.v1.scheduler.Protos.Call.newBuilder()
+                        .setType(org.apache.mesos.v1.scheduler.Protos.Call.Type.SHUTDOWN)
+                        .setShutdown(org.apache.mesos.v1.scheduler.Protos.Call.Shutdown.newBuilder()
+                                .setAgentId(running.getAgentId()).setExecutorId(executor.getExecutorId()))
+                        .build()).join();
+                await().atMost(Duration.ofSeconds(30)).until(() -> !scheduler.failures.isEmpty());
+                assertThat(scheduler.failures.get(0).getStatus()).isZero();
+            }
+        }
+    }
+
     private Process startAgent(InProcessCluster cluster, String log) throws IOException {
+        return startAgent(cluster, log, 0);
+    }
+
+    private Process startAgent(InProcessCluster cluster, String log, int port) throws IOException {
         Process agent = CorralProcesses.start(workDir.resolve(log), "agent", "--zk", cluster.zk.toString(),
-                "--port", "0", "--work-dir", workDir.resolve("agent").toString(), "--resources",
+                "--port", String.valueOf(port), "--work-dir", workDir.resolve("agent").toString(), "--resources",
                 InProcessCluster.AGENT_RESOURCES);
         agents.add(agent);
         return agent;

@@ -24,6 +24,23 @@ final class RecordingScheduler implements SchedulerListener {
     final BlockingQueue<List<org.apache.mesos.v1.Protos.InverseOffer>> inverseOffers = new LinkedBlockingQueue<>();
     final List<org.apache.mesos.v1.Protos.OfferID> rescindedInverseOffers = new CopyOnWriteArrayList<>();
     volatile FrameworkID frameworkId;
+    final List<org.apache.mesos.v1.scheduler.Protos.Event.Message> messages = new CopyOnWriteArrayList<>();
+    final List<org.apache.mesos.v1.scheduler.Protos.Event.Failure> failures = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void message(org.apache.mesos.v1.scheduler.Protos.Event.Message message) {
+        messages.add(message);
+    }
+
+    @Override
+    public void failure(org.apache.mesos.v1.scheduler.Protos.Event.Failure failure) {
+        failures.add(failure);
+    }
+
+    /** The data of every MESSAGE from an executor, as text. */
+    List<String> messageTexts() {
+        return messages.stream().map(m -> m.getData().toStringUtf8()).toList();
+    }
 
     @Override
     public void subscribed(FrameworkID frameworkId, MasterInfo master) {

@@ -391,6 +391,8 @@ public final class SchedulerClient implements AutoCloseable {
                     event.getRescindInverseOffer().getInverseOfferId()));
             case UPDATE -> events.execute(() -> deliverUpdate(event.getUpdate().getStatus()));
             case HEARTBEAT -> events.execute(listener::heartbeat);
+            case MESSAGE -> events.execute(() -> listener.message(event.getMessage()));
+            case FAILURE -> events.execute(() -> listener.failure(event.getFailure()));
             case ERROR -> giveUp(event.getError().getMessage());
             default -> LOG.debug("ignoring {} event", event.getType());
         }

@@ -52,4 +52,10 @@ public interface SchedulerListener {
 
     /** HEARTBEAT: the master is alive. */
     default void heartbeat() {}
+
+    /** MESSAGE: data one of the framework's executors sent it (its agent and executor ids included). */
+    default void message(org.apache.mesos.v1.scheduler.Protos.Event.Message message) {}
+
+    /** FAILURE: an executor of the framework ended (with its wait status), or an agent was removed. */
+    default void failure(org.apache.mesos.v1.scheduler.Protos.Event.Failure failure) {}
 }

@@ -1,0 +1,58 @@
+package io.corral.agent;
+
+import io.corral.protocol.Durations;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+
+/**
+ * The environment Mesos's agent gives a custom executor ({@code executorEnvironment()} in Mesos): executor libraries
+ * read it strictly and refuse to start when a variable is missing or a duration is not in Mesos's units
+ * ({@code 5secs}, not {@code 5s}).
+ *
+ * <p>Not set: {@code MESOS_NATIVE_JAVA_LIBRARY} (there is no libmesos), {@code MESOS_DOMAIN_SOCKET} and
+ * {@code MESOS_EXECUTOR_AUTHENTICATION_TOKEN} (no executor authentication).
+ *
+ * <p>Stateless.
+ */
+final class ExecutorEnvironment {
+    /** Mesos's {@code --recovery_timeout}: how long a checkpointing executor waits for a restarted agent. */
+    static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(15);
+    /** Mesos's default {@code MESOS_SUBSCRIPTION_BACKOFF_MAX}. */
+    static final Duration SUBSCRIPTION_BACKOFF_MAX = Duration.ofSeconds(2);
+
+    private ExecutorEnvironment() {}
+
+    static Map<String, String> build(AgentInfo agent, FrameworkInfo framework, ExecutorInfo executor, Path sandbox,
+                                     Duration shutdownGracePeriod) {
+        Map<String, String> env = new LinkedHashMap<>();
+        String endpoint = agent.getHostname() + ":" + agent.getPort();
+        env.put("MESOS_FRAMEWORK_ID", framework.getId().getValue());
+        env.put("MESOS_EXECUTOR_ID", executor.getExecutorId().getValue());
+        env.put("MESOS_DIRECTORY", sandbox.toString());
+        env.put("MESOS_SANDBOX", sandbox.toString());
+        env.put("MESOS_SLAVE_ID", agent.getId().getValue());
+        env.put("MESOS_SLAVE_PID", "slave(1)@" + endpoint);
+        env.put("MESOS_AGENT_ENDPOINT", endpoint);
+        env.put("MESOS_HTTP_COMMAND_EXECUTOR", "0");
+        env.put("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", mesosDuration(shutdownGracePeriod));
+        env.put("LIBPROCESS_PORT", "0");
+        if (framework.getCheckpoint()) {
+            env.put("MESOS_CHECKPOINT", "1");
+            env.put("MESOS_RECOVERY_TIMEOUT", mesosDuration(RECOVERY_TIMEOUT));
+            env.put("MESOS_SUBSCRIPTION_BACKOFF_MAX", mesosDuration(SUBSCRIPTION_BACKOFF_MAX));
+        } else {
+            env.put("MESOS_CHECKPOINT", "0");
+        }
+        return env;
+    }
+
+    /** Mesos's units ({@code 5secs}, {@code 500ms}): executor libraries parse these, not ISO-8601. */
+    private static String mesosDuration(Duration duration) {
+        return Durations.format(duration);
+    }
+}
