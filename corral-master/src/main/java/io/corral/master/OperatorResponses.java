@@ -19,9 +19,6 @@ import org.apache.mesos.v1.master.Protos.Response;
  * a published {@link MasterView}: pure functions, no I/O. Every field older clients require (proto2 {@code required})
  * is filled.
  *
- * <p>What Corral has not built yet has nothing to report, and says so truthfully: no executors (command tasks only),
- * so that list is empty.
- *
  * <p>Stateless and thread-safe: runs on a reader thread, and on the master's loop for the operator event stream.
  */
 public final class OperatorResponses {
