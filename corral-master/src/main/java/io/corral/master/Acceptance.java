@@ -232,8 +232,9 @@ final class Acceptance {
         ExecutorInfo executor = TaskValidation.allocated(group.getExecutor(), role, framework.id());
         List<TaskInfo> original = group.getTaskGroup().getTasksList();
         List<TaskInfo> tasks = original.stream().map(task -> TaskValidation.allocated(task.hasExecutor() ? task
-                : task.toBuilder().setExecutor(executor).build(), role, framework.id())).toList();
-        String error = groupError(executor, original, tasks, launchedIds);
+                : task.toBuilder().setExecutor(executor).buildPartial(), role, framework.id())).toList();
+        String error = group.hasExecutor() ? groupError(executor, original, tasks, launchedIds)
+                : "Expecting 'launch_group.executor' to be present";
         boolean startsExecutor = existing(executor) == null;
         ResourceSet taken = error == null ? taken(tasks, startsExecutor ? executor : null) : null;
         if (error == null && !pool.contains(taken)) {

@@ -28,7 +28,7 @@ final class TaskValidation {
         if (task.hasExecutor()) {
             allocated.setExecutor(allocated(task.getExecutor(), role, framework));
         }
-        return allocated.build();
+        return allocated.buildPartial(); // what it lacks is refused by the checks, not by building
     }
 
     /** An executor as the master records it: its framework id set (if it had none) and its resources allocated. */
@@ -38,7 +38,7 @@ final class TaskValidation {
         if (!executor.hasFrameworkId()) {
             normalized.setFrameworkId(framework);
         }
-        return normalized.build();
+        return normalized.buildPartial(); // an executor missing (a LAUNCH_GROUP without one) is refused by the checks
     }
 
     private static List<Resource> allocated(List<Resource> resources, String role) {

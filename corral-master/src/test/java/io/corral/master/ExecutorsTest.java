@@ -113,6 +113,12 @@ class ExecutorsTest {
                 task("a", "cpus:1;mem:128"), task("b", "cpus:1;mem:128"));
         acceptGroup(defaultExecutor("g2"), task("c", "cpus:1;mem:128"), task("c", "cpus:1;mem:128"));
         acceptGroup(defaultExecutor("g3").toBuilder().clearType().build(), task("d", "cpus:1;mem:128"));
+        // Found by the fuzz (a 500): a JSON client may leave out the group's executor, proto2-required or not.
+        accept(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH_GROUP)
+                .setLaunchGroup(Offer.Operation.LaunchGroup.newBuilder().setTaskGroup(TaskGroupInfo.newBuilder()
+                        .addTasks(task("e", "cpus:1;mem:128").setCommand(CommandInfo.newBuilder().setValue("true"))))
+                        .buildPartial())
+                .buildPartial());
 
         assertThat(updates(TaskState.TASK_ERROR)).extracting(s -> s.getTaskId().getValue() + ": " + s.getMessage())
                 .containsExactly(
@@ -120,7 +126,8 @@ class ExecutorsTest {
                         "b: Executor 'g1' uses no disk",
                         "c: Task 'c' is invalid: Task has duplicate ID: c",
                         "c: Task 'c' is invalid: Task has duplicate ID: c",
-                        "d: 'ExecutorInfo.type' must be set");
+                        "d: 'ExecutorInfo.type' must be set",
+                        "e: Expecting 'launch_group.executor' to be present");
         assertThat(agentLink.agentEvents(AgentEvent.Type.LAUNCH_GROUP)).isEmpty();
         assertThat(agent().used()).isEqualTo(ResourceSet.empty());
     }
@@ -226,7 +233,7 @@ class ExecutorsTest {
         Offer offer = offers.get(offers.size() - 1).getOffers().getOffers(0);
         fixture.run(() -> fixture.master.offers().accept(framework(), Call.Accept.newBuilder()
                 .addOfferIds(offer.getId()).addOperations(operation)
-                .setFilters(Filters.newBuilder().setRefuseSeconds(0)).build()));
+                .setFilters(Filters.newBuilder().setRefuseSeconds(0)).buildPartial()));
     }
 
     private void assertRefused(TaskInfo.Builder task, String message) {
