@@ -211,7 +211,14 @@ final class Acceptance {
             error = ExecutorValidation.forLaunch(executor, framework.id(), existing(executor));
         }
         boolean startsExecutor = executor != null && existing(executor) == null;
-        ResourceSet taken = error == null ? taken(List.of(task), startsExecutor ? executor : null) : null;
+        ResourceSet taken = null;
+        if (error == null) {
+            try {
+                taken = taken(List.of(task), startsExecutor ? executor : null);
+            } catch (IllegalArgumentException e) { // e.g. more than 1e12 of a kind together
+                error = "Task and its executor use invalid resources: " + e.getMessage();
+            }
+        }
         if (error == null && !pool.contains(taken)) {
             error = executor == null ? "Task uses more resources " + taken + " than available " + pool
                     : "Total resources " + taken + " required by task and its executor is more than available " + pool;
@@ -236,7 +243,14 @@ final class Acceptance {
         String error = group.hasExecutor() ? groupError(executor, original, tasks, launchedIds)
                 : "Expecting 'launch_group.executor' to be present";
         boolean startsExecutor = existing(executor) == null;
-        ResourceSet taken = error == null ? taken(tasks, startsExecutor ? executor : null) : null;
+        ResourceSet taken = null;
+        if (error == null) {
+            try {
+                taken = taken(tasks, startsExecutor ? executor : null);
+            } catch (IllegalArgumentException e) { // e.g. more than 1e12 of a kind together
+                error = "Task group and its executor use invalid resources: " + e.getMessage();
+            }
+        }
         if (error == null && !pool.contains(taken)) {
             error = "Total resources " + taken + " required by task group and its executor are more than available "
                     + pool;

@@ -88,6 +88,8 @@ class ExecutorsTest {
                         + frameworkId.getValue() + ")");
         assertRefused(task("t6", "cpus:4;mem:128").setExecutor(custom("e6", "x")),
                 "Total resources cpus:4.1;mem:160 required by task and its executor is more than available");
+        assertRefused(task("t7", "cpus:1000000000000;mem:128").setExecutor(custom("e7", "x")), // found by the fuzz
+                "Task and its executor use invalid resources: scalar total");
         assertThat(agent().used()).as("only t1 and e1").isEqualTo(ResourceSet.parse("cpus:1.1;mem:160"));
     }
 
