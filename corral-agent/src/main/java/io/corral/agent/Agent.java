@@ -5,7 +5,6 @@ import io.corral.agent.containerizer.ContainerExit;
 import io.corral.agent.containerizer.ContainerLostException;
 import io.corral.agent.containerizer.ContainerSpec;
 import io.corral.agent.containerizer.ProcessContainerizer;
-import io.corral.agent.containerizer.RunningContainer;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.MesosIds;

@@ -6,7 +6,6 @@ import io.corral.master.allocator.OfferProposal;
 import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.Offer;
-import io.corral.master.state.Task;
 import io.corral.protocol.concurrent.Timers;
 import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;

@@ -11,7 +11,6 @@ import io.corral.zookeeper.registry.RegistrySnapshot;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
