@@ -14,6 +14,7 @@ import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpServer;
 import io.corral.protocol.resources.ResourceSet;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
@@ -52,9 +53,10 @@ public final class AgentServer implements AutoCloseable {
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                           Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation,
-                          Duration executorRegistrationTimeout) {
+                          Duration executorRegistrationTimeout, Optional<Credential> credential) {
         public Options {
             isolation = List.copyOf(isolation);
+            java.util.Objects.requireNonNull(credential, "credential");
             if (executorRegistrationTimeout == null || executorRegistrationTimeout.isNegative()
                     || executorRegistrationTimeout.isZero()) {
                 throw new IllegalArgumentException("executorRegistrationTimeout must be positive");
@@ -65,13 +67,19 @@ public final class AgentServer implements AutoCloseable {
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                        Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation) {
             this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, isolation,
-                    Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT);
+                    Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, Optional.empty());
+        }
+
+        /** The same options, authenticating to the master as {@code credential} (Mesos's agent --credential). */
+        public Options withCredential(Credential credential) {
+            return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    isolation, executorRegistrationTimeout, Optional.of(credential));
         }
 
         /** The same options with another executor registration timeout (Mesos's --executor_registration_timeout). */
         public Options withExecutorRegistrationTimeout(Duration timeout) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, timeout);
+                    isolation, timeout, credential);
         }
 
         /** No isolation (Mesos's default, {@code posix}: processes only). */
@@ -140,7 +148,7 @@ public final class AgentServer implements AutoCloseable {
         }).join();
         executorApi = new ExecutorApi(agent, loop::execute);
         detector = new MasterDetector(zk, options.zk().rootPath());
-        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit());
+        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit(), options.credential());
         detector.addListener(leader -> link.leaderChanged());
         link.start();
         LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);

@@ -3,7 +3,9 @@ package io.corral.cli;
 import io.corral.agent.AgentServer;
 import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Path;
+import io.corral.protocol.security.Credentials.Credential;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -67,11 +69,26 @@ public final class AgentCommand implements Callable<Integer> {
                     + " --executor_registration_timeout; default: ${DEFAULT-VALUE}).")
     Duration executorRegistrationTimeout;
 
+    @Option(names = "--credential", paramLabel = "FILE",
+            description = "The principal and secret this agent authenticates to the masters with, in Mesos's"
+                    + " format: {\"principal\": \"agent\", \"secret\": \"...\"}.")
+    Path credentialFile;
+
+    @Option(names = "--insecure",
+            description = "Talk to masters that authenticate nobody (masters started --insecure).")
+    boolean insecure;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
-        AgentServer server = AgentServer.start(new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
-                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45), isolation,
-                executorRegistrationTimeout));
+        Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
+                "agent");
+        AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
+                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45), isolation)
+                .withExecutorRegistrationTimeout(executorRegistrationTimeout);
+        AgentServer server = AgentServer.start(credential.map(options::withCredential).orElse(options));
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

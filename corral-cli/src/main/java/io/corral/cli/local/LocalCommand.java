@@ -39,15 +39,21 @@ public final class LocalCommand implements Callable<Integer> {
             description = "Use consecutive ports from PORT instead of free ports picked at random.")
     Integer basePort;
 
+    @Option(names = "--insecure",
+            description = "Start every master and agent --insecure: no authentication, as Mesos by default (for"
+                    + " old clients that cannot send credentials).")
+    boolean insecure;
+
     @Override
     public Integer call() {
         Path dir = workDir != null ? workDir.toAbsolutePath().normalize() : newWorkDir();
         refuseIfRunningIn(dir);
         PortPlan ports = basePort != null ? PortPlan.from(basePort) : PortPlan.free();
-        LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports);
+        LocalSecrets secrets = insecure ? LocalSecrets.insecure() : LocalSecrets.generate(dir);
+        LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports, secrets);
         LocalCluster cluster = new LocalCluster(topology, dir, ChildLauncher.sameAsThisJvm(),
-                ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed::open,
-                LocalRegistry.forCurrentUser(), System.out, Clock.systemUTC());
+                ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed.as(secrets.operator()),
+                LocalRegistry.forCurrentUser(), System.out, Clock.systemUTC(), secrets);
         // Ctrl-C and SIGTERM run shutdown hooks: that is where the cluster stops.
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "corral-local-stop"));
         cluster.start();

@@ -29,7 +29,13 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
     public static final String MASTER = "master";
     public static final String AGENT = "agent";
 
+    /** An insecure cluster's plan (tests that do not exercise authentication). */
     public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports) {
+        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure());
+    }
+
+    public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports,
+                                     LocalSecrets secrets) {
         requireAtLeast(1, zkServers, "--zk-servers");
         requireAtLeast(1, masterCount, "--masters");
         requireAtLeast(0, agentCount, "--agents");
@@ -58,8 +64,8 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
             zooKeepers.add(spec(workDir, ZK, name, args, clientPorts.get(i - 1)));
         }
         return new LocalTopology(zkUrl, zooKeepers,
-                servers(workDir, MASTER, masterCount, zkUrl, port),
-                servers(workDir, AGENT, agentCount, zkUrl, port));
+                servers(workDir, MASTER, masterCount, zkUrl, port, secrets.masterArgs()),
+                servers(workDir, AGENT, agentCount, zkUrl, port, secrets.agentArgs()));
     }
 
     /** Every process in start order: ZooKeeper, masters, agents. */
@@ -73,13 +79,14 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
     }
 
     private static List<ProcessSpec> servers(Path workDir, String role, int count, String zkUrl,
-                                             Iterator<Integer> port) {
+                                             Iterator<Integer> port, List<String> securityArgs) {
         List<ProcessSpec> specs = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             String name = role + "-" + i;
             int p = port.next();
             List<String> args = new ArrayList<>(List.of(role, "--zk", zkUrl, "--port", Integer.toString(p),
                     "--work-dir", workDir.resolve(name).toString(), "--hostname", HOST));
+            args.addAll(securityArgs);
             if (role.equals(AGENT)) {
                 args.add("--kill-tasks-on-stop"); // Ctrl-C of a local cluster ends its tasks too
             }
