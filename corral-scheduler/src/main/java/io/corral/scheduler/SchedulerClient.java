@@ -170,13 +170,12 @@ public final class SchedulerClient implements AutoCloseable {
                     new SchedulerCallException(type, 0, "not subscribed to a master (the client is (re)subscribing)"));
         }
         Call filled = call.hasFrameworkId() ? call : call.toBuilder().setFrameworkId(s.frameworkId()).build();
-        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(s.master(), SCHEDULER_PATH))
+        HttpRequest request = authorized(HttpRequest.newBuilder(MasterAddresses.resolve(s.master(), SCHEDULER_PATH))
                 .timeout(requestTimeout)
                 .header("Content-Type", encoding.mediaType())
                 .header("Accept", encoding.mediaType())
                 .header(STREAM_ID_HEADER, s.streamId())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(filled)))
-                .headers(authorizationHeader())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(filled))))
                 .build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((response, failure) -> {
@@ -334,18 +333,18 @@ public final class SchedulerClient implements AutoCloseable {
 
     private HttpRequest subscribeRequest(URI master) {
         FrameworkID id = frameworkId;
-        return HttpRequest.newBuilder(MasterAddresses.resolve(master, SCHEDULER_PATH))
+        return authorized(HttpRequest.newBuilder(MasterAddresses.resolve(master, SCHEDULER_PATH))
                 .timeout(requestTimeout) // for a streaming body this bounds the wait for the headers only
                 .header("Content-Type", encoding.mediaType())
                 .header("Accept", encoding.mediaType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(Calls.subscribe(frameworkInfo, id))))
-                .headers(authorizationHeader())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(Calls.subscribe(frameworkInfo, id)))))
                 .build();
     }
 
-    /** {@code Authorization} and its value, or nothing (for {@link HttpRequest.Builder#headers}). */
-    private String[] authorizationHeader() {
-        return authorization.map(value -> new String[] {"Authorization", value}).orElse(new String[0]);
+    /** Adds the {@code Authorization} header when the framework authenticates. */
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        authorization.ifPresent(value -> request.header("Authorization", value));
+        return request;
     }
 
     private void readStream(URI master, String streamId, InputStream body) {
