@@ -29,7 +29,14 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
     public static final String MASTER = "master";
     public static final String AGENT = "agent";
 
+    /** Agents without isolation. */
     public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports) {
+        return plan(workDir, zkServers, masterCount, agentCount, ports, List.of());
+    }
+
+    /** {@code agentIsolation}: the agents' {@code --isolation} (none when empty). */
+    public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports,
+                                     List<String> agentIsolation) {
         requireAtLeast(1, zkServers, "--zk-servers");
         requireAtLeast(1, masterCount, "--masters");
         requireAtLeast(0, agentCount, "--agents");
@@ -58,8 +65,8 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
             zooKeepers.add(spec(workDir, ZK, name, args, clientPorts.get(i - 1)));
         }
         return new LocalTopology(zkUrl, zooKeepers,
-                servers(workDir, MASTER, masterCount, zkUrl, port),
-                servers(workDir, AGENT, agentCount, zkUrl, port));
+                servers(workDir, MASTER, masterCount, zkUrl, port, List.of()),
+                servers(workDir, AGENT, agentCount, zkUrl, port, agentIsolation));
     }
 
     /** Every process in start order: ZooKeeper, masters, agents. */
@@ -73,7 +80,7 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
     }
 
     private static List<ProcessSpec> servers(Path workDir, String role, int count, String zkUrl,
-                                             Iterator<Integer> port) {
+                                             Iterator<Integer> port, List<String> isolation) {
         List<ProcessSpec> specs = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             String name = role + "-" + i;
@@ -82,6 +89,9 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
                     "--work-dir", workDir.resolve(name).toString(), "--hostname", HOST));
             if (role.equals(AGENT)) {
                 args.add("--kill-tasks-on-stop"); // Ctrl-C of a local cluster ends its tasks too
+                if (!isolation.isEmpty()) { // root with writable cgroups: a local cluster isolates as a real one
+                    args.addAll(List.of("--isolation", String.join(",", isolation)));
+                }
             }
             specs.add(spec(workDir, role, name, args, p));
         }
