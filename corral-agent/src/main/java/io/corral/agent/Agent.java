@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.corral.agent.containerizer.ContainerExit;
 import io.corral.agent.containerizer.ContainerLostException;
 import io.corral.agent.containerizer.ContainerSpec;
+import io.corral.agent.containerizer.Limitation;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
@@ -539,7 +540,8 @@ public final class Agent {
         TaskStatus.Builder status = TaskStatus.newBuilder()
                 .setTaskId(taskId)
                 .setState(state)
-                .setSource(TaskStatus.Source.SOURCE_EXECUTOR)
+                .setSource(Limitation.isLimitation(reason) ? TaskStatus.Source.SOURCE_AGENT // the agent ended it
+                        : TaskStatus.Source.SOURCE_EXECUTOR)
                 .setAgentId(info.getId())
                 .setExecutorId(executorId)
                 .setTimestamp(timers.nowMillis() / 1000.0)

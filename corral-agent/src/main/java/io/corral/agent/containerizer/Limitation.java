@@ -14,4 +14,9 @@ public record Limitation(Reason reason, String message) {
         Objects.requireNonNull(reason, "reason");
         Objects.requireNonNull(message, "message");
     }
+
+    /** True for Mesos's REASON_CONTAINER_LIMITATION_* reasons: the agent, not the executor, ended such a task. */
+    public static boolean isLimitation(Reason reason) {
+        return reason != null && reason.name().startsWith("REASON_CONTAINER_LIMITATION");
+    }
 }
