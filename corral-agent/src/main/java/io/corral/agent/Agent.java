@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.corral.agent.containerizer.ContainerExit;
 import io.corral.agent.containerizer.ContainerLostException;
 import io.corral.agent.containerizer.ContainerSpec;
+import io.corral.agent.containerizer.Limitation;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
@@ -342,7 +343,8 @@ public final class Agent {
             volumes.mount(task.getResourcesList(), run.sandbox);
             run.container = containerizer.launch(new ContainerSpec(run.containerId, task.getTaskId().getValue(),
                     framework.getId().getValue(), run.executorId.getValue(), task.getCommand(), run.sandbox,
-                    run.runDir, environment(framework, run), task.getResourcesList()));
+                    run.runDir, environment(framework, run), task.getResourcesList())
+                    .withFrameworkUser(framework.getUser()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
             report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),
@@ -397,7 +399,7 @@ public final class Agent {
             report(run, TaskState.TASK_FAILED, "The agent lost track of the task: " + cause,
                     Reason.REASON_EXECUTOR_TERMINATED);
         } else if (exit.limitation().isPresent()) {
-            report(run, TaskState.TASK_FAILED, exit.limitation().get(), Reason.REASON_CONTAINER_LIMITATION_MEMORY);
+            report(run, TaskState.TASK_FAILED, exit.limitation().get().message(), exit.limitation().get().reason());
         } else if (exit.killedByRequest()) {
             report(run, TaskState.TASK_KILLED, "Command " + exit.describe(), null);
         } else if (exit.succeeded()) {
@@ -538,7 +540,8 @@ public final class Agent {
         TaskStatus.Builder status = TaskStatus.newBuilder()
                 .setTaskId(taskId)
                 .setState(state)
-                .setSource(TaskStatus.Source.SOURCE_EXECUTOR)
+                .setSource(Limitation.isLimitation(reason) ? TaskStatus.Source.SOURCE_AGENT // the agent ended it
+                        : TaskStatus.Source.SOURCE_EXECUTOR)
                 .setAgentId(info.getId())
                 .setExecutorId(executorId)
                 .setTimestamp(timers.nowMillis() / 1000.0)

@@ -3,10 +3,11 @@ package io.corral.agent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.corral.agent.containerizer.CgroupMemoryIsolator;
-import io.corral.agent.containerizer.Isolator;
+import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.agent.containerizer.Isolators;
 import io.corral.agent.containerizer.ProcessContainerizer;
+import io.corral.agent.containerizer.TaskUsers;
+import io.corral.agent.containerizer.cgroups.Cgroups;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
@@ -49,13 +50,14 @@ public final class AgentServer implements AutoCloseable {
     /**
      * @param resources the resources to advertise, in Mesos's form ("cpus:4;mem:1024;..."); detected when null
      * @param silenceLimit how long the master's stream may stay silent before the agent reconnects
-     * @param isolation the isolators to use, by name: none, or {@code cgroups/mem}
+     * @param isolation the isolators to use, by Mesos's names ({@link IsolationOptions}), their limits, and
+     *     whether tasks run as their users
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
-                          Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation,
+                          Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
                           Duration executorRegistrationTimeout, Optional<Credential> credential) {
         public Options {
-            isolation = List.copyOf(isolation);
+            java.util.Objects.requireNonNull(isolation, "isolation");
             java.util.Objects.requireNonNull(credential, "credential");
             if (executorRegistrationTimeout == null || executorRegistrationTimeout.isNegative()
                     || executorRegistrationTimeout.isZero()) {
@@ -66,8 +68,8 @@ public final class AgentServer implements AutoCloseable {
         /** Mesos's default executor registration timeout (1 min). */
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                        Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation) {
-            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, isolation,
-                    Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, Optional.empty());
+            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    IsolationOptions.of(isolation), Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, Optional.empty());
         }
 
         /** The same options, authenticating to the master as {@code credential} (Mesos's agent --credential). */
@@ -93,6 +95,8 @@ public final class AgentServer implements AutoCloseable {
     private EventLoop loop;
     private SystemTimers timers;
     private ScheduledExecutorService killTimers;
+    /** Where disk/du measures sandboxes: a walk of a big sandbox must not hold up the agent's loop. */
+    private EventLoop diskLoop;
     private HttpServer http;
     private CuratorFramework zk;
     private MasterDetector detector;
@@ -139,7 +143,8 @@ public final class AgentServer implements AutoCloseable {
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
         presence = new AgentPresence(zk, options.zk().rootPath());
         String address = options.hostname() + ":" + http.port();
-        agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers, isolators()), timers,
+        agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers, isolators(),
+                TaskUsers.switchingWhenRoot(options.isolation().switchUser())), timers,
                 loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout());
         // Before the first registration: the REGISTER call reports the recovered tasks.
         loop.submit(() -> {
@@ -154,19 +159,14 @@ public final class AgentServer implements AutoCloseable {
         LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);
     }
 
-    /** The isolators {@code --isolation} names; an unknown name or one this machine cannot provide stops the agent. */
+    /** The isolators {@code --isolation} names; one this machine cannot provide stops the agent. */
     private Isolators isolators() throws IOException {
-        List<Isolator> isolators = new ArrayList<>();
-        for (String name : options.isolation()) {
-            switch (name) {
-                case "cgroups/mem" -> isolators.add(CgroupMemoryIsolator.create(CgroupMemoryIsolator.DEFAULT_HIERARCHY,
-                        cgroupRootName(options.workDir())));
-                default -> throw new IllegalArgumentException("Unknown isolator '" + name
-                        + "': this agent knows cgroups/mem");
-            }
-        }
-        LOG.info("Isolation: {}", isolators.isEmpty() ? "none (processes only)" : options.isolation());
-        return new Isolators(isolators);
+        diskLoop = new EventLoop("agent-disk-watch");
+        Isolators isolators = options.isolation().build(Cgroups.DEFAULT_MOUNT, cgroupRootName(options.workDir()),
+                options.workDir().resolve("meta").resolve("isolators").resolve("disk"),
+                new SystemTimers(diskLoop, "disk-watch"));
+        LOG.info("Isolation: {}", isolators.names().isEmpty() ? "none (processes only)" : isolators.names());
+        return isolators;
     }
 
     /**
@@ -282,7 +282,7 @@ public final class AgentServer implements AutoCloseable {
     @Override
     public void close() {
         // Presence before its client: the znode goes at once, and the recipe does not fight a closing client.
-        Closeables.closeAll(link, presence, detector, zk, http, timers, loop);
+        Closeables.closeAll(link, presence, detector, zk, http, timers, loop, diskLoop);
         if (killTimers != null) {
             killTimers.shutdown();
         }

@@ -1,9 +1,10 @@
 package io.corral.cli;
 
 import io.corral.agent.AgentServer;
+import io.corral.agent.containerizer.IsolationOptions;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Path;
-import io.corral.protocol.security.Credentials.Credential;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -58,9 +59,29 @@ public final class AgentCommand implements Callable<Integer> {
     boolean killTasksOnStop;
 
     @Option(names = "--isolation", split = ",", paramLabel = "ISOLATORS",
-            description = "Isolators, comma-separated: cgroups/mem (cgroup v1 memory limit from each task's mem;"
-                    + " needs root). Default: none, processes only.")
+            description = "Isolators, comma-separated, as Mesos names them: cgroups/cpu (cpu shares and CFS quota"
+                    + " from each task's cpus), cgroups/mem (memory limit from mem; OOM kills end TASK_FAILED),"
+                    + " cgroups/pids (--container-pids-limit), disk/du (a task whose sandbox outgrows its disk is"
+                    + " killed). cgroups/* need root and writable cgroups (v1 or v2) and also track each task's"
+                    + " processes in a freezer cgroup, so kills reach all of them. Default: none, processes only.")
     java.util.List<String> isolation = java.util.List.of();
+
+    @Option(names = "--container-pids-limit", defaultValue = "4096", paramLabel = "N",
+            description = "cgroups/pids: the most processes and threads one container may have"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long containerPidsLimit;
+
+    @Option(names = "--container-disk-watch-interval", defaultValue = "15secs", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "disk/du: how often each sandbox's usage is measured (Mesos's"
+                    + " --container_disk_watch_interval; default: ${DEFAULT-VALUE}).")
+    Duration containerDiskWatchInterval;
+
+    @Option(names = "--switch-user", defaultValue = "true", negatable = true, fallbackValue = "true", arity = "0..1",
+            description = "When the agent runs as root, run each task as its CommandInfo.user, else its"
+                    + " framework's user (root only when that is 'root'), as Mesos's --switch_user does;"
+                    + " --no-switch-user runs every task as root (default: ${DEFAULT-VALUE}).")
+    boolean switchUser;
 
     @Option(names = "--executor-registration-timeout", defaultValue = "1mins", paramLabel = "DURATION",
             converter = DurationConverter.class,
@@ -86,9 +107,10 @@ public final class AgentCommand implements Callable<Integer> {
         Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
                 "agent");
         AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
-                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45), isolation)
-                .withExecutorRegistrationTimeout(executorRegistrationTimeout);
-        AgentServer server = AgentServer.start(credential.map(options::withCredential).orElse(options));
+                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
+                new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
+                executorRegistrationTimeout, credential);
+        AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -1,5 +1,7 @@
 package io.corral.cli.local;
 
+import io.corral.agent.containerizer.IsolationOptions;
+import io.corral.agent.containerizer.cgroups.Cgroups;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -44,13 +46,19 @@ public final class LocalCommand implements Callable<Integer> {
                     + " old clients that cannot send credentials).")
     boolean insecure;
 
+    @Option(names = "--isolation", paramLabel = "ISOLATORS",
+            description = "The agents' --isolation: 'auto' (the default) is cgroups/cpu,cgroups/mem,cgroups/pids,"
+                    + "disk/du when corral local runs as root with writable cgroups, else none; 'none' turns it off.")
+    String isolation = "auto";
+
     @Override
     public Integer call() {
         Path dir = workDir != null ? workDir.toAbsolutePath().normalize() : newWorkDir();
         refuseIfRunningIn(dir);
         PortPlan ports = basePort != null ? PortPlan.from(basePort) : PortPlan.free();
         LocalSecrets secrets = insecure ? LocalSecrets.insecure() : LocalSecrets.generate(dir);
-        LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports, secrets);
+        LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports, secrets,
+                agentIsolation());
         LocalCluster cluster = new LocalCluster(topology, dir, ChildLauncher.sameAsThisJvm(),
                 ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed.as(secrets.operator()),
                 LocalRegistry.forCurrentUser(), System.out, Clock.systemUTC(), secrets);
@@ -59,6 +67,14 @@ public final class LocalCommand implements Callable<Integer> {
         cluster.start();
         cluster.stopped().join();
         return 0;
+    }
+
+    private java.util.List<String> agentIsolation() {
+        return switch (isolation) {
+            case "auto" -> IsolationOptions.localDefault(Cgroups.DEFAULT_MOUNT);
+            case "none", "" -> java.util.List.of();
+            default -> java.util.List.of(isolation.split(","));
+        };
     }
 
     /** A fresh directory per run, so runs never mix their data: {@code <tmp>/corral-local-<timestamp>}. */

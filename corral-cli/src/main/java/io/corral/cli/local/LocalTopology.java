@@ -29,13 +29,19 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
     public static final String MASTER = "master";
     public static final String AGENT = "agent";
 
-    /** An insecure cluster's plan (tests that do not exercise authentication). */
+    /** An insecure cluster's plan, agents without isolation (tests that exercise neither). */
     public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports) {
-        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure());
+        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure(), List.of());
+    }
+
+    /** An insecure cluster's plan; {@code agentIsolation}: the agents' {@code --isolation} (none when empty). */
+    public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports,
+                                     List<String> agentIsolation) {
+        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure(), agentIsolation);
     }
 
     public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports,
-                                     LocalSecrets secrets) {
+                                     LocalSecrets secrets, List<String> agentIsolation) {
         requireAtLeast(1, zkServers, "--zk-servers");
         requireAtLeast(1, masterCount, "--masters");
         requireAtLeast(0, agentCount, "--agents");
@@ -64,8 +70,8 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
             zooKeepers.add(spec(workDir, ZK, name, args, clientPorts.get(i - 1)));
         }
         return new LocalTopology(zkUrl, zooKeepers,
-                servers(workDir, MASTER, masterCount, zkUrl, port, secrets.masterArgs()),
-                servers(workDir, AGENT, agentCount, zkUrl, port, secrets.agentArgs()));
+                servers(workDir, MASTER, masterCount, zkUrl, port, secrets.masterArgs(), List.of()),
+                servers(workDir, AGENT, agentCount, zkUrl, port, secrets.agentArgs(), agentIsolation));
     }
 
     /** Every process in start order: ZooKeeper, masters, agents. */
@@ -79,7 +85,8 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
     }
 
     private static List<ProcessSpec> servers(Path workDir, String role, int count, String zkUrl,
-                                             Iterator<Integer> port, List<String> securityArgs) {
+                                             Iterator<Integer> port, List<String> securityArgs,
+                                             List<String> isolation) {
         List<ProcessSpec> specs = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             String name = role + "-" + i;
@@ -89,6 +96,9 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
             args.addAll(securityArgs);
             if (role.equals(AGENT)) {
                 args.add("--kill-tasks-on-stop"); // Ctrl-C of a local cluster ends its tasks too
+                if (!isolation.isEmpty()) { // root with writable cgroups: a local cluster isolates as a real one
+                    args.addAll(List.of("--isolation", String.join(",", isolation)));
+                }
             }
             specs.add(spec(workDir, role, name, args, p));
         }

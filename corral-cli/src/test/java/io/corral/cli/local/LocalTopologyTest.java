@@ -33,6 +33,16 @@ class LocalTopologyTest {
     }
 
     @Test
+    void agentsGetTheIsolationAskedFor() {
+        LocalTopology topology = LocalTopology.plan(work, 1, 1, 1, PortPlan.from(20000),
+                List.of("cgroups/cpu", "cgroups/mem", "cgroups/pids", "disk/du"));
+
+        assertThat(topology.agents().get(0).corralArgs()).endsWith("--kill-tasks-on-stop", "--isolation",
+                "cgroups/cpu,cgroups/mem,cgroups/pids,disk/du");
+        assertThat(topology.masters().get(0).corralArgs()).doesNotContain("--isolation");
+    }
+
+    @Test
     void oneZooKeeperRunsStandalone() {
         LocalTopology topology = LocalTopology.plan(work, 1, 1, 0, PortPlan.from(30000));
 
