@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * process tree instead ({@link ProcessTreeSignaller}); a warning says so once. The shell starts a background job with
  * SIGINT and SIGQUIT ignored; where {@code env --default-signal} exists (coreutils 8.31+) the task gets them back.
  *
- * <p>Not handled yet: {@code CommandInfo.uris} are not fetched and {@code CommandInfo.user} is not switched to (the
- * task runs as the agent's user); both log a warning.
+ * <p>Not handled yet: {@code CommandInfo.user} is not switched to (the task runs as the agent's user); it logs a
+ * warning. {@code CommandInfo.uris} are fetched by the agent before it calls {@link #launch}
+ * ({@link io.corral.agent.fetcher.Fetcher}).
  *
  * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
  * blocks while the launcher starts, a few milliseconds). The fields are immutable after construction. Kill escalation
@@ -260,10 +261,6 @@ public final class ProcessContainerizer {
 
     private static void warnAboutUnsupportedFields(ContainerSpec spec) {
         CommandInfo command = spec.command();
-        if (command.getUrisCount() > 0) {
-            LOG.warn("Task {}: CommandInfo.uris are not fetched by this agent yet ({} ignored)", spec.taskId(),
-                    command.getUrisCount());
-        }
         if (command.hasUser() && !command.getUser().equals(System.getProperty("user.name"))) {
             LOG.warn("Task {}: runs as the agent's user {}, not as CommandInfo.user {} "
                     + "(switching users is not supported yet)",
