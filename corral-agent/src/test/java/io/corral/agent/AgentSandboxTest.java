@@ -187,6 +187,48 @@ class AgentSandboxTest {
     }
 
     @Test
+    void aKillDuringTheFetchEndsTheTaskAtOnceAndStartsNothing() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/slow", exchange -> {
+            try {
+                release.await();
+                exchange.sendResponseHeaders(200, 2);
+                exchange.getResponseBody().write("ok".getBytes());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        server.start();
+        try {
+            Incarnation agent = new Incarnation();
+            TaskInfo.Builder task = task("t1", "touch started");
+            task.getCommandBuilder().addUris(CommandInfo.URI.newBuilder()
+                    .setValue("http://127.0.0.1:" + server.getAddress().getPort() + "/slow"));
+            agent.launch(task);
+            await().until(() -> agent.task("t1") != null && agent.task("t1").fetch != null);
+            agent.onLoop(() -> agent.agent.handle(AgentEvent.kill(FRAMEWORK.getId(),
+                    TaskID.newBuilder().setValue("t1").build(), 0), agent.channel));
+            TaskStatus killed = agent.acknowledge("t1", 1);
+            assertThat(killed.getState()).isEqualTo(TaskState.TASK_KILLED);
+            assertThat(killed.getReason()).isEqualTo(Reason.REASON_TASK_KILLED_DURING_LAUNCH);
+            Path sandbox = agent.task("t1") == null ? null : agent.task("t1").sandbox;
+            release.countDown();
+            await().until(() -> agent.task("t1") == null);
+            // The download ends in the background: it must start and report nothing.
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                    .until(() -> agent.updates("t1").size() == 1);
+            if (sandbox != null) {
+                assertThat(sandbox.resolve("started")).doesNotExist();
+            }
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
     void aTaskFailingItsHealthCheckIsReportedUnhealthyThenKilled() throws Exception {
         Incarnation agent = new Incarnation();
         agent.launch(task("web", "sleep 1000").setHealthCheck(HealthCheck.newBuilder()
