@@ -136,16 +136,25 @@ class AgentSandboxTest {
     @AfterEach
     void stopEverything() throws Exception {
         incarnations.forEach(Incarnation::crash);
+        // Kill what the tests left running, launchers included, and wait: a launcher writing its exit status while
+        // the temporary directory is deleted would make the deletion fail.
+        List<ProcessHandle> stopped = new ArrayList<>();
         try (var files = Files.walk(workDir)) {
-            for (Path pidFile : files.filter(path -> path.getFileName().toString().equals("task.pid")).toList()) {
+            for (Path pidFile : files.filter(path -> path.getFileName().toString().equals("task.pid")
+                    || path.getFileName().toString().equals("launcher.pid")).toList()) {
                 try {
-                    ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
-                            .ifPresent(ProcessHandle::destroyForcibly);
+                    ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim().split(" ")[0]))
+                            .ifPresent(process -> {
+                                process.destroyForcibly();
+                                stopped.add(process);
+                            });
                 } catch (Exception ignored) {
                     // already gone
                 }
             }
         }
+        stopped.forEach(process -> process.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                .exceptionally(timeout -> null).join());
     }
 
     private static TaskInfo.Builder task(String id, String command) {
