@@ -55,39 +55,87 @@ public final class AgentServer implements AutoCloseable {
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                           Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
-                          Duration executorRegistrationTimeout, Optional<Credential> credential) {
+                          Duration executorRegistrationTimeout, SandboxOptions sandbox,
+                          Optional<Credential> credential) {
         public Options {
             java.util.Objects.requireNonNull(isolation, "isolation");
             java.util.Objects.requireNonNull(credential, "credential");
+            if (sandbox == null) {
+                sandbox = SandboxOptions.DEFAULT;
+            }
             if (executorRegistrationTimeout == null || executorRegistrationTimeout.isNegative()
                     || executorRegistrationTimeout.isZero()) {
                 throw new IllegalArgumentException("executorRegistrationTimeout must be positive");
             }
         }
 
+        public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
+                       Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation,
+                       Duration executorRegistrationTimeout) {
+            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    IsolationOptions.of(isolation), executorRegistrationTimeout, SandboxOptions.DEFAULT,
+                    Optional.empty());
+        }
+
+        /** The same options with other fetcher and sandbox GC settings. */
+        public Options withSandbox(SandboxOptions sandbox) {
+            return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    isolation, executorRegistrationTimeout, sandbox, credential);
+        }
+
         /** Mesos's default executor registration timeout (1 min). */
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                        Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation) {
             this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    IsolationOptions.of(isolation), Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, Optional.empty());
+                    IsolationOptions.of(isolation), Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, SandboxOptions.DEFAULT,
+                    Optional.empty());
         }
 
         /** The same options, authenticating to the master as {@code credential} (Mesos's agent --credential). */
         public Options withCredential(Credential credential) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, Optional.of(credential));
+                    isolation, executorRegistrationTimeout, sandbox, Optional.of(credential));
         }
 
         /** The same options with another executor registration timeout (Mesos's --executor_registration_timeout). */
         public Options withExecutorRegistrationTimeout(Duration timeout) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, timeout, credential);
+                    isolation, timeout, sandbox, credential);
         }
 
         /** No isolation (Mesos's default, {@code posix}: processes only). */
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                        Duration zkSessionTimeout, Duration silenceLimit) {
             this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, List.of());
+        }
+    }
+
+    /**
+     * The fetcher's and the sandbox GC's settings, Mesos's flags of the same names: {@code --gc_delay} (1 week),
+     * {@code --gc_disk_headroom} (0.1), {@code --disk_watermark_interval} (1 min), {@code --fetcher_cache_size}
+     * (2 GB); and Corral's own limits on one fetched URI: its download time and its size (also the most an archive
+     * may unpack to).
+     */
+    public record SandboxOptions(Duration gcDelay, double gcDiskHeadroom, Duration diskWatermarkInterval,
+                                 long fetcherCacheBytes, Duration fetchTimeout, long fetchMaxBytes) {
+        public static final SandboxOptions DEFAULT = new SandboxOptions(SandboxGc.Policy.DEFAULT.delay(),
+                SandboxGc.Policy.DEFAULT.diskHeadroom(), SandboxGc.Policy.DEFAULT.diskWatermarkInterval(),
+                io.corral.agent.fetcher.Fetcher.DEFAULT_CACHE_BYTES, io.corral.agent.fetcher.Fetcher.DEFAULT_TIMEOUT,
+                io.corral.agent.fetcher.Fetcher.DEFAULT_MAX_BYTES);
+
+        public SandboxOptions {
+            new SandboxGc.Policy(gcDelay, gcDiskHeadroom, diskWatermarkInterval); // validates
+            if (fetcherCacheBytes <= 0 || fetchMaxBytes <= 0) {
+                throw new IllegalArgumentException("the fetcher's cache size and size limit must be positive");
+            }
+            if (fetchTimeout.isNegative() || fetchTimeout.isZero()) {
+                throw new IllegalArgumentException("the fetch timeout must be positive");
+            }
+        }
+
+        AgentServices services(Path workDir) {
+            return AgentServices.create(workDir, fetcherCacheBytes, fetchTimeout, fetchMaxBytes,
+                    new SandboxGc.Policy(gcDelay, gcDiskHeadroom, diskWatermarkInterval));
         }
     }
 
@@ -145,7 +193,8 @@ public final class AgentServer implements AutoCloseable {
         String address = options.hostname() + ":" + http.port();
         agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers, isolators(),
                 TaskUsers.switchingWhenRoot(options.isolation().switchUser())), timers,
-                loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout());
+                loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout(),
+                options.sandbox().services(options.workDir()));
         // Before the first registration: the REGISTER call reports the recovered tasks.
         loop.submit(() -> {
             agent.recover();
@@ -196,6 +245,11 @@ public final class AgentServer implements AutoCloseable {
 
     private Optional<String> leaderAddress() {
         return detector.current().map(leader -> MasterInfos.httpAddress(leader.info()));
+    }
+
+    /** The cluster's {@code gc_delay} ({@code corral config set gc_delay}) applies to this agent's sandbox GC. */
+    public void setGcDelay(Duration delay) {
+        loop.execute(() -> agent.setGcDelay(delay));
     }
 
     public int port() {

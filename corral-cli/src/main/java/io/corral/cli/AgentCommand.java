@@ -102,6 +102,38 @@ public final class AgentCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--gc-delay", defaultValue = "1weeks", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long the sandbox of an ended task or executor is kept before it is deleted (Mesos's"
+                    + " --gc_delay; the cluster setting gc_delay, once set, overrides it; default: ${DEFAULT-VALUE}).")
+    Duration gcDelay;
+
+    @Option(names = "--gc-disk-headroom", defaultValue = "0.1", paramLabel = "FRACTION",
+            description = "Sandboxes go sooner as the disk fills: kept at most gc-delay x max(0, 1 - headroom - disk"
+                    + " usage) (Mesos's --gc_disk_headroom, 0.0 to 1.0; default: ${DEFAULT-VALUE}).")
+    double gcDiskHeadroom;
+
+    @Option(names = "--disk-watermark-interval", defaultValue = "1mins", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How often the disk usage is checked for the above (Mesos's --disk_watermark_interval;"
+                    + " default: ${DEFAULT-VALUE}).")
+    Duration diskWatermarkInterval;
+
+    @Option(names = "--fetcher-cache-size", defaultValue = "2147483648", paramLabel = "BYTES",
+            description = "Size of the cache of URIs fetched with cache: true, in <work-dir>/fetch-cache (Mesos's"
+                    + " --fetcher_cache_size; default: ${DEFAULT-VALUE}, 2 GB).")
+    long fetcherCacheSize;
+
+    @Option(names = "--fetcher-timeout", defaultValue = "10mins", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "The longest one URI may take to download (default: ${DEFAULT-VALUE}).")
+    Duration fetcherTimeout;
+
+    @Option(names = "--fetcher-max-size", defaultValue = "10737418240", paramLabel = "BYTES",
+            description = "The largest file the fetcher downloads, and the most an archive may unpack to"
+                    + " (default: ${DEFAULT-VALUE}, 10 GB).")
+    long fetcherMaxSize;
+
     @Override
     public Integer call() throws Exception {
         Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
@@ -109,10 +141,11 @@ public final class AgentCommand implements Callable<Integer> {
         AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
                 new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
-                executorRegistrationTimeout, credential);
+                executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
+                        diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize), credential);
         AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
-        var settings = LiveSettings.forAgent(server.zookeeper(), zk.rootPath());
+        var settings = LiveSettings.forAgent(server, server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             BoundedShutdown.run("agent", () -> {
                 settings.close();

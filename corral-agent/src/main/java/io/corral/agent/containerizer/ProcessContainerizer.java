@@ -48,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * <p>The task runs as the user {@link TaskUsers} chooses (its own or its framework's, when the agent is root): the
  * sandbox is given to that user and the launcher starts the task through {@code setpriv}. Killing a task signals
  * its whole cgroup when an isolator tracks one ({@link CgroupKillIsolator}), else its process group.
- *
- * <p>Not handled yet: {@code CommandInfo.uris} are not fetched (a warning says so).
+ * {@code CommandInfo.uris} are fetched by the agent before it calls {@link #launch}
+ * ({@link io.corral.agent.fetcher.Fetcher}).
  *
  * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
  * blocks while the launcher starts, a few milliseconds). The fields are immutable after construction. Kill escalation
@@ -137,7 +137,6 @@ public final class ProcessContainerizer {
         extra.putAll(spec.extraEnvironment());
         Map<String, String> environment = TaskEnvironment.build(System.getenv(), sandbox, extra, command);
         List<String> argv = launcherArgv(sandbox, runDir, user.map(users::commandPrefix).orElse(List.of()), taskArgv);
-        warnAboutUnsupportedFields(spec);
 
         Files.createDirectories(sandbox);
         Files.createDirectories(runDir);
@@ -280,14 +279,6 @@ public final class ProcessContainerizer {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void warnAboutUnsupportedFields(ContainerSpec spec) {
-        CommandInfo command = spec.command();
-        if (command.getUrisCount() > 0) {
-            LOG.warn("Task {}: CommandInfo.uris are not fetched by this agent yet ({} ignored)", spec.taskId(),
-                    command.getUrisCount());
         }
     }
 }
