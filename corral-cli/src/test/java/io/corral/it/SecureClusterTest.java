@@ -108,6 +108,8 @@ class SecureClusterTest {
             }
         }
         assertThat(get("/master/state", OPERATOR).statusCode()).isEqualTo(200);
+        assertThat(get("/metrics", OPERATOR).body()).as("refusals are counted")
+                .containsPattern("corral_http_authentication_failures_total(\\{[^}]*\\})? [1-9]");
         assertThat(get("/master/flags", OPERATOR).body()).contains("\"authenticate_frameworks\":\"true\"");
     }
 

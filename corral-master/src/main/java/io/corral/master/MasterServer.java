@@ -143,7 +143,12 @@ public final class MasterServer implements AutoCloseable {
         HttpHandler routes = new MasterHttp(leadership, metrics, readers, this::flags, versionInfo(),
                 LoggingLevels.ofLogback(), options.acls());
         if (options.credentials().isPresent()) {
-            routes = new Authentication(options.credentials().get(), OPEN_PATHS::contains, routes);
+            // Refusals are counted: a climbing count is someone guessing secrets, or a client missing its credential.
+            io.micrometer.core.instrument.Counter refused = io.micrometer.core.instrument.Counter
+                    .builder("corral.http.authentication.failures")
+                    .description("HTTP requests refused for missing or wrong credentials (401)")
+                    .register(prometheus.registry());
+            routes = new Authentication(options.credentials().get(), OPEN_PATHS::contains, routes, refused::increment);
         } else {
             LOG.warn("INSECURE: this master authenticates nobody (--insecure): anyone who reaches port {} can act"
                     + " as any framework, agent or operator", options.port());

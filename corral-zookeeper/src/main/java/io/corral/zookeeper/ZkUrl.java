@@ -54,7 +54,8 @@ public record ZkUrl(String connectString, String rootPath, Optional<Credentials>
     }
 
     /**
-     * Parses a zk:// URL.
+     * Parses a zk:// URL, or reads one from {@code file:///path} as Mesos's {@code --zk} does: a URL with a password
+     * then stays out of command lines, which every user of the machine can read.
      *
      * @throws IllegalArgumentException with a one-line message saying what to fix
      */
@@ -63,6 +64,9 @@ public record ZkUrl(String connectString, String rootPath, Optional<Credentials>
             throw invalid(String.valueOf(url), "it is empty; give one such as " + EXAMPLE);
         }
         String text = url.strip();
+        if (text.regionMatches(true, 0, FILE_SCHEME, 0, FILE_SCHEME.length())) {
+            text = readFromFile(text);
+        }
         if (!text.regionMatches(true, 0, SCHEME, 0, SCHEME.length())) {
             throw invalid(text, "it must start with zk://, for example " + EXAMPLE);
         }
@@ -81,6 +85,26 @@ public record ZkUrl(String connectString, String rootPath, Optional<Credentials>
             authority = authority.substring(at + 1);
         }
         return new ZkUrl(parseHosts(text, authority), parseRootPath(text, path), credentials);
+    }
+
+    private static final String FILE_SCHEME = "file://";
+    /** A URL file holds one URL: anything bigger is not one. */
+    private static final long MAX_FILE_BYTES = 64 * 1024;
+
+    private static String readFromFile(String fileUrl) {
+        java.nio.file.Path file = java.nio.file.Path.of(fileUrl.substring(FILE_SCHEME.length()));
+        try {
+            if (java.nio.file.Files.size(file) > MAX_FILE_BYTES) {
+                throw invalid(fileUrl, "the file is larger than a ZooKeeper URL can be");
+            }
+            String content = java.nio.file.Files.readString(file).strip();
+            if (content.regionMatches(true, 0, FILE_SCHEME, 0, FILE_SCHEME.length())) {
+                throw invalid(fileUrl, "the file names another file; it must hold a zk:// URL");
+            }
+            return content;
+        } catch (java.io.IOException e) {
+            throw invalid(fileUrl, "cannot read the file (" + e.getMessage() + "); it must hold a zk:// URL");
+        }
     }
 
     /** The URL again, with the password masked. */

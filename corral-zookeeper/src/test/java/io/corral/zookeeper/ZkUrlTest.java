@@ -10,6 +10,21 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ZkUrlTest {
 
     @Test
+    void aFileUrlIsReadAsMesosReadsItKeepingThePasswordOutOfCommandLines(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.writeString(dir.resolve("zk-url"),
+                "zk://corral:s3cret@127.0.0.1:2181/corral\n");
+        ZkUrl url = ZkUrl.parse("file://" + file);
+        assertThat(url.connectString()).isEqualTo("127.0.0.1:2181");
+        assertThat(url.credentials()).hasValueSatisfying(c -> assertThat(c.user()).isEqualTo("corral"));
+
+        java.nio.file.Path loop = java.nio.file.Files.writeString(dir.resolve("loop"), "file://" + file);
+        assertThatThrownBy(() -> ZkUrl.parse("file://" + loop)).hasMessageContaining("names another file");
+        assertThatThrownBy(() -> ZkUrl.parse("file://" + dir.resolve("missing")))
+                .hasMessageContaining("cannot read the file");
+    }
+
+    @Test
     void parsesHostsPathAndCredentials() {
         ZkUrl url = ZkUrl.parse("zk://alice:s3cret@zk1:2181,zk2:2182/mesos/prod");
 

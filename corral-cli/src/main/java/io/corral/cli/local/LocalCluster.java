@@ -238,7 +238,7 @@ public final class LocalCluster {
     }
 
     private void publishRecord() {
-        registry.publish(new LocalClusterRecord(pid, workDir.toString(), topology.zkUrl(), leaderUrl,
+        registry.publish(new LocalClusterRecord(pid, workDir.toString(), secrets.zkArgument(topology.zkUrl()), leaderUrl,
                 startedAt.toString(), secrets.credentialOf("operator").map(Path::toString).orElse(null)));
     }
 

@@ -59,6 +59,7 @@ public final class LocalCommand implements Callable<Integer> {
         LocalSecrets secrets = insecure ? LocalSecrets.insecure() : LocalSecrets.generate(dir);
         LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports, secrets,
                 agentIsolation());
+        secrets.writeZkUrl(topology.zkUrl());
         LocalCluster cluster = new LocalCluster(topology, dir, ChildLauncher.sameAsThisJvm(),
                 ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed.as(secrets.operator()),
                 LocalRegistry.forCurrentUser(), System.out, Clock.systemUTC(), secrets);

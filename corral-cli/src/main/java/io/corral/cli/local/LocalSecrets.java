@@ -25,6 +25,9 @@ import java.util.Optional;
  *   <li>{@code framework} and {@code framework-2}: for frameworks (two, to try one against the other);</li>
  *   <li>{@code agent}: what the agents register with.</li>
  * </ul>
+ * and the ZooKeeper digest password of user {@code corral}: every process gets {@code --zk file://.../zk-url}, a
+ * file holding the URL with the password (not the command line, which every local user can read), so Corral's
+ * znodes are writable by Corral alone (docs/zookeeper.md, "Access control").
  * Started {@code --insecure}, there are none and every process runs {@code --insecure}.
  *
  * <p>Immutable once made.
@@ -32,6 +35,8 @@ import java.util.Optional;
 public final class LocalSecrets {
     public static final List<String> PRINCIPALS = List.of("operator", "framework", "framework-2", "agent");
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final String ZK_USER = "corral";
+    private static final String ZK_PASSWORD_FILE = "zk-password";
 
     private final Optional<Path> directory;
 
@@ -51,6 +56,7 @@ public final class LocalSecrets {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             Map<String, String> secrets = new LinkedHashMap<>();
             PRINCIPALS.forEach(principal -> secrets.put(principal, newSecret()));
+            writePrivate(dir.resolve(ZK_PASSWORD_FILE), newSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             ObjectMapper json = new ObjectMapper();
             ArrayNode list = json.createArrayNode();
             for (Map.Entry<String, String> entry : secrets.entrySet()) {
@@ -69,6 +75,29 @@ public final class LocalSecrets {
             throw new UncheckedIOException("cannot write the cluster's secrets under " + dir, e);
         }
         return new LocalSecrets(Optional.of(dir));
+    }
+
+    /**
+     * What processes and commands are given as {@code --zk} for the ensemble at {@code zkUrl}: the URL itself when
+     * insecure, else {@code file://<secrets>/zk-url} (see {@link #writeZkUrl}).
+     */
+    public String zkArgument(String zkUrl) {
+        return directory.map(dir -> "file://" + dir.resolve("zk-url")).orElse(zkUrl);
+    }
+
+    /** Writes the file {@link #zkArgument} names: {@code zkUrl} with Corral's digest credentials. */
+    public void writeZkUrl(String zkUrl) {
+        if (directory.isEmpty()) {
+            return;
+        }
+        Path file = directory.get().resolve("zk-url");
+        try {
+            String password = Files.readString(directory.get().resolve(ZK_PASSWORD_FILE)).strip();
+            writePrivate(file, ("zk://" + ZK_USER + ":" + password + "@" + zkUrl.substring("zk://".length()) + "\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
     }
 
     public boolean isInsecure() {

@@ -70,8 +70,9 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
             zooKeepers.add(spec(workDir, ZK, name, args, clientPorts.get(i - 1)));
         }
         return new LocalTopology(zkUrl, zooKeepers,
-                servers(workDir, MASTER, masterCount, zkUrl, port, secrets.masterArgs(), List.of()),
-                servers(workDir, AGENT, agentCount, zkUrl, port, secrets.agentArgs(), agentIsolation));
+                servers(workDir, MASTER, masterCount, secrets.zkArgument(zkUrl), port, secrets.masterArgs(), List.of()),
+                servers(workDir, AGENT, agentCount, secrets.zkArgument(zkUrl), port, secrets.agentArgs(),
+                        agentIsolation));
     }
 
     /** Every process in start order: ZooKeeper, masters, agents. */

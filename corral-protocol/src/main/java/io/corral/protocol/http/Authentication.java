@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
 /**
@@ -14,7 +13,7 @@ import java.util.function.Predicate;
  * others are answered 401 with {@code WWW-Authenticate} before any handler sees them. The principal is then on the
  * exchange ({@link HttpExchange#principal()}) for the handlers' authorization decisions.
  *
- * <p>Threading: immutable apart from the failure counter; {@link #handle} runs on I/O threads and never blocks.
+ * <p>Threading: immutable; {@link #handle} runs on I/O threads and never blocks.
  */
 public final class Authentication implements HttpHandler {
     public static final String REALM = "corral";
@@ -25,16 +24,18 @@ public final class Authentication implements HttpHandler {
     private final Credentials credentials;
     private final Predicate<String> open;
     private final HttpHandler inner;
-    private final LongAdder failures = new LongAdder();
+    private final Runnable onFailure;
 
     /**
-     * @param open paths served without credentials (health and version checks, which load balancers and Mesos
-     *             detectors probe)
+     * @param open      paths served without credentials (health and version checks, which load balancers and Mesos
+     *                  detectors probe)
+     * @param onFailure counts a refused request (a metric); called on I/O threads, must not block
      */
-    public Authentication(Credentials credentials, Predicate<String> open, HttpHandler inner) {
+    public Authentication(Credentials credentials, Predicate<String> open, HttpHandler inner, Runnable onFailure) {
         this.credentials = credentials;
         this.open = open;
         this.inner = inner;
+        this.onFailure = onFailure;
     }
 
     @Override
@@ -45,7 +46,7 @@ public final class Authentication implements HttpHandler {
         }
         Optional<String> principal = principalOf(exchange.header("Authorization"));
         if (principal.isEmpty()) {
-            failures.increment();
+            onFailure.run();
             exchange.respond(401, HttpExchange.TEXT_PLAIN, (exchange.header("Authorization") == null
                     ? "Authentication required: send HTTP Basic credentials (Authorization: Basic"
                     + " base64(principal:secret))"
@@ -55,11 +56,6 @@ public final class Authentication implements HttpHandler {
         }
         exchange.authenticatedAs(principal.get());
         inner.handle(exchange);
-    }
-
-    /** Requests refused for missing or wrong credentials since the start (metric {@code authentication/failures}). */
-    public long failures() {
-        return failures.sum();
     }
 
     private Optional<String> principalOf(String authorization) {
