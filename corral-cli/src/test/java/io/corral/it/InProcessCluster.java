@@ -26,15 +26,26 @@ final class InProcessCluster implements AutoCloseable {
     final List<AgentServer> agents = new ArrayList<>();
     final List<MasterServer> deposed = new CopyOnWriteArrayList<>();
     private final Path workDir;
+    private final Duration sessionTimeout;
 
     InProcessCluster(Path workDir) throws Exception {
+        this(workDir, SESSION_TIMEOUT);
+    }
+
+    InProcessCluster(Path workDir, Duration sessionTimeout) throws Exception {
         this.workDir = workDir;
+        this.sessionTimeout = sessionTimeout;
         this.zookeeper = new TestingServer(true);
         this.zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
     }
 
     static InProcessCluster start(Path workDir, int masters, int agents) throws Exception {
-        InProcessCluster cluster = new InProcessCluster(workDir);
+        return start(workDir, masters, agents, SESSION_TIMEOUT);
+    }
+
+    /** With another ZooKeeper session timeout, e.g. long for tests of logic rather than of failover timing. */
+    static InProcessCluster start(Path workDir, int masters, int agents, Duration sessionTimeout) throws Exception {
+        InProcessCluster cluster = new InProcessCluster(workDir, sessionTimeout);
         for (int i = 0; i < masters; i++) {
             cluster.startMaster();
         }
@@ -47,7 +58,7 @@ final class InProcessCluster implements AutoCloseable {
     MasterServer startMaster() throws Exception {
         MasterServer[] self = new MasterServer[1];
         MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
-                SESSION_TIMEOUT, MasterConfig.defaults()), () -> deposed.add(self[0]));
+                sessionTimeout, MasterConfig.defaults()), () -> deposed.add(self[0]));
         self[0] = master;
         masters.add(master);
         return master;
@@ -55,7 +66,7 @@ final class InProcessCluster implements AutoCloseable {
 
     AgentServer startAgent(int index) throws Exception {
         AgentServer agent = AgentServer.start(new AgentServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
-                workDir.resolve("agent-" + index), AGENT_RESOURCES, SESSION_TIMEOUT, Duration.ofSeconds(45)));
+                workDir.resolve("agent-" + index), AGENT_RESOURCES, sessionTimeout, Duration.ofSeconds(45)));
         agents.add(agent);
         return agent;
     }

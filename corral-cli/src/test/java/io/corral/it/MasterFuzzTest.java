@@ -88,7 +88,8 @@ class MasterFuzzTest {
     @BeforeContainer
     static void startMaster() throws Exception {
         workDir = Files.createTempDirectory("corral-fuzz");
-        cluster = InProcessCluster.start(workDir, 1, 0);
+        // A long session: the fuzz tests the master's decisions, and a starved machine must not end its session.
+        cluster = InProcessCluster.start(workDir, 1, 0, java.time.Duration.ofSeconds(20));
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
         int port = cluster.leader().orElseThrow().port();
         world = new FuzzWorld("127.0.0.1", port);

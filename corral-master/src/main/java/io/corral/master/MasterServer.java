@@ -339,8 +339,9 @@ public final class MasterServer implements AutoCloseable {
             return null;
         }).join();
         PresenceWatcher presence = watchPresence(master);
-        store.whenFenced().thenRun(() -> onControl(
-                () -> loseLeadership("another master claimed the registry (this one is fenced)")));
+        // The reason says which: this master's session ended (an overloaded machine, a partition) or another claimed.
+        store.whenFenced().thenAccept(fenced -> onControl(
+                () -> loseLeadership("the registry fenced this master: " + fenced.getMessage())));
         term = new Term(loop, timers, master, presence, store);
         MasterLifecycle leading = leadership.lifecycle().lead(master);
         if (leading.phase() == MasterLifecycle.Phase.SUSPENDED) {
