@@ -202,6 +202,11 @@ final class Acceptance {
             return;
         }
         TaskInfo task = TaskValidation.allocated(requested, role, framework.id());
+        String deniedUser = deniedUser(task);
+        if (deniedUser != null) {
+            unauthorized(task, deniedUser);
+            return;
+        }
         String error = TaskValidation.task(task, framework, agent.id(), launchedIds);
         if (error == null && task.hasCommand() == task.hasExecutor()) {
             error = "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";
@@ -240,6 +245,12 @@ final class Acceptance {
         List<TaskInfo> original = group.getTaskGroup().getTasksList();
         List<TaskInfo> tasks = original.stream().map(task -> TaskValidation.allocated(task.hasExecutor() ? task
                 : task.toBuilder().setExecutor(executor).buildPartial(), role, framework.id())).toList();
+        String deniedUser = tasks.stream().map(this::deniedUser).filter(java.util.Objects::nonNull).findFirst()
+                .orElse(null);
+        if (deniedUser != null) { // the group goes or stays as one
+            tasks.forEach(task -> unauthorized(task, deniedUser));
+            return;
+        }
         String error = group.hasExecutor() ? groupError(executor, original, tasks, launchedIds)
                 : "Expecting 'launch_group.executor' to be present";
         boolean startsExecutor = existing(executor) == null;
@@ -399,6 +410,24 @@ final class Acceptance {
                 .build(), pool, role);
         agent.addOffer(leftover);
         master.offers.remove(leftover, false, refuse);
+    }
+
+    /**
+     * ACL run_tasks, as Mesos's master authorizes each task: the user the task would run as (its command's user, its
+     * executor's, else the framework's) if the framework's principal may not run tasks as that user, else null.
+     */
+    private String deniedUser(TaskInfo task) {
+        String user = task.hasCommand() && task.getCommand().hasUser() ? task.getCommand().getUser()
+                : task.hasExecutor() && task.getExecutor().getCommand().hasUser()
+                ? task.getExecutor().getCommand().getUser() : framework.info().getUser();
+        String principal = framework.info().hasPrincipal() ? framework.info().getPrincipal() : null;
+        return master.acls().permits("run_tasks", principal, user) ? null : user;
+    }
+
+    private void unauthorized(TaskInfo task, String user) {
+        master.tasks().forwardUpdate(framework, master.tasks().masterStatus(task.getTaskId(), task.getAgentId(),
+                TaskState.TASK_ERROR, TaskStatus.Reason.REASON_TASK_UNAUTHORIZED,
+                "Not authorized to launch task as user '" + user + "' (ACL run_tasks)"));
     }
 
     private void taskError(TaskInfo task, String message) {

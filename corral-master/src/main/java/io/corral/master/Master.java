@@ -5,10 +5,11 @@ import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.OperatorLink;
-import io.corral.zookeeper.registry.RoleRecord;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.security.Acls;
+import io.corral.zookeeper.registry.RoleRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,7 @@ public final class Master implements AutoCloseable {
     private final Timers timers;
     private final MasterIds ids;
     private final Registry registry;
+    private final Acls acls;
     private final long startMillis;
 
     /** The outstanding offers, decline filters and allocation cycles. */
@@ -93,6 +95,13 @@ public final class Master implements AutoCloseable {
     /** @param allocationTimes where each allocation cycle's duration is recorded (the process's metrics) */
     public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
                   Random random, Registry registry, AllocationTimes allocationTimes) {
+        this(info, config, loop, timers, allocator, random, registry, allocationTimes, Acls.permitAll());
+    }
+
+    /** @param acls who may do what; the decisions the loop takes (e.g. run_tasks at launch) consult them */
+    public Master(MasterInfo info, MasterConfig config, EventLoop loop, Timers timers, Allocator allocator,
+                  Random random, Registry registry, AllocationTimes allocationTimes, Acls acls) {
+        this.acls = acls;
         this.info = info;
         this.registry = registry;
         this.config = config;
@@ -139,6 +148,11 @@ public final class Master implements AutoCloseable {
 
     public MasterInfo info() { return info; }
     public MasterConfig config() { return config; }
+
+    /** Who may do what (Mesos's ACLs); permit-all unless the master was started with {@code --acls}. */
+    public Acls acls() {
+        return acls;
+    }
 
     /**
      * Applies new settings (from the cluster configuration in ZooKeeper) to the running master: timers pick up

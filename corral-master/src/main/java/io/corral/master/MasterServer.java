@@ -332,7 +332,7 @@ public final class MasterServer implements AutoCloseable {
         EventLoop loop = new EventLoop("master-loop");
         SystemTimers timers = new SystemTimers(loop, "master");
         Master master = new Master(info, masterConfig, loop, timers, new HierarchicalDrfAllocator(), new SecureRandom(),
-                Registry.of(store), allocationTimes);
+                Registry.of(store), allocationTimes, options.acls());
         loop.submit(() -> {
             master.recover(snapshot);
             master.start();

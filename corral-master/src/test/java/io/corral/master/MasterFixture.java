@@ -52,8 +52,18 @@ final class MasterFixture implements AutoCloseable {
     }
 
     MasterFixture(MasterConfig config, AllocationTimes allocationTimes, io.corral.master.allocator.Allocator allocator) {
+        this(config, allocationTimes, allocator, io.corral.protocol.security.Acls.permitAll());
+    }
+
+    /** A master deciding under these ACLs. */
+    MasterFixture(io.corral.protocol.security.Acls acls) {
+        this(MasterConfig.defaults(), AllocationTimes.unregistered(), new HierarchicalDrfAllocator(), acls);
+    }
+
+    MasterFixture(MasterConfig config, AllocationTimes allocationTimes, io.corral.master.allocator.Allocator allocator,
+                  io.corral.protocol.security.Acls acls) {
         master = new Master(MasterInfos.create("m1", "127.0.0.1", "127.0.0.1", 5050, "1.11.0"), config, loop, timers,
-                allocator, new Random(1), registry, allocationTimes);
+                allocator, new Random(1), registry, allocationTimes, acls);
         run(master::start);
     }
 

@@ -88,7 +88,7 @@ public final class Acls {
         return parse(root, file.toString());
     }
 
-    static Acls parse(JsonNode root, String where) {
+    public static Acls parse(JsonNode root, String where) {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException(where + ": expected a JSON object of Mesos ACLs");
         }
