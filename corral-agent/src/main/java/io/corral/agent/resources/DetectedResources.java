@@ -61,6 +61,26 @@ public record DetectedResources(int cpus, long memMb, long diskMb, long portsBeg
         return forTasks / MB;
     }
 
+    /**
+     * Part {@code index} (0-based) of {@code parts} equal shares of these resources, as a {@code --resources} string:
+     * how {@code corral local} divides one machine between its agents, so that together they offer the machine
+     * once, not once each, and no two offer the same port.
+     */
+    public String share(int parts, int index) {
+        if (parts < 1 || index < 0 || index >= parts) {
+            throw new IllegalArgumentException("share " + index + " of " + parts);
+        }
+        long portCount = portsEnd - portsBegin + 1;
+        if (portCount < parts) {
+            throw new IllegalArgumentException("cannot give " + parts + " agents a port each from " + portCount);
+        }
+        long first = portsBegin + portCount * index / parts;
+        long last = portsBegin + portCount * (index + 1) / parts - 1;
+        double cpuShare = Math.max(0.1, Math.floor(cpus * 10.0 / parts) / 10.0);
+        return "cpus:" + cpuShare + ";mem:" + Math.max(1, memMb / parts) + ";disk:" + diskMb / parts
+                + ";ports:[" + first + "-" + last + "]";
+    }
+
     /** "cpus:2;mem:23000;disk:50000;ports:[31000-32000]", the syntax of the Mesos {@code --resources} flag. */
     public String toMesosResourceString() {
         return "cpus:" + cpus + ";mem:" + memMb + ";disk:" + diskMb + ";ports:[" + portsBegin + "-" + portsEnd + "]";

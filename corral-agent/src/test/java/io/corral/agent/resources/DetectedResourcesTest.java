@@ -16,6 +16,16 @@ class DetectedResourcesTest {
     @TempDir Path workDir;
 
     @Test
+    void sharesDivideTheMachineWithPortsOfTheirOwn() {
+        DetectedResources machine = new DetectedResources(2, 3000, 900, 31000, 32000);
+        assertThat(machine.share(3, 0)).isEqualTo("cpus:0.6;mem:1000;disk:300;ports:[31000-31332]");
+        assertThat(machine.share(3, 2)).isEqualTo("cpus:0.6;mem:1000;disk:300;ports:[31667-32000]");
+        assertThat(machine.share(1, 0)).isEqualTo("cpus:2.0;mem:3000;disk:900;ports:[31000-32000]");
+        assertThat(new DetectedResources(1, 100, 0, 31000, 32000).share(20, 5)).startsWith("cpus:0.1;mem:5;");
+        assertThatThrownBy(() -> machine.share(2, 2)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void detectsSaneValuesForThisMachine() {
         DetectedResources resources = DetectedResources.detect(workDir.resolve("created/on/demand"));
 

@@ -2,6 +2,7 @@ package io.corral.cli.local;
 
 import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.agent.containerizer.cgroups.Cgroups;
+import io.corral.agent.resources.DetectedResources;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -10,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -58,7 +60,7 @@ public final class LocalCommand implements Callable<Integer> {
         PortPlan ports = basePort != null ? PortPlan.from(basePort) : PortPlan.free();
         LocalSecrets secrets = insecure ? LocalSecrets.insecure() : LocalSecrets.generate(dir);
         LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports, secrets,
-                agentIsolation());
+                agentIsolation(), Optional.of(DetectedResources.detect(dir)));
         secrets.writeZkUrl(topology.zkUrl());
         LocalCluster cluster = new LocalCluster(topology, dir, ChildLauncher.sameAsThisJvm(),
                 ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed.as(secrets.operator()),

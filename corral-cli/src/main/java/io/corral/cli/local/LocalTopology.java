@@ -1,9 +1,12 @@
 package io.corral.cli.local;
 
+import io.corral.agent.resources.DetectedResources;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -31,17 +34,21 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
 
     /** An insecure cluster's plan, agents without isolation (tests that exercise neither). */
     public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports) {
-        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure(), List.of());
+        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure(), List.of(),
+                Optional.empty());
     }
 
     /** An insecure cluster's plan; {@code agentIsolation}: the agents' {@code --isolation} (none when empty). */
     public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports,
                                      List<String> agentIsolation) {
-        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure(), agentIsolation);
+        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure(), agentIsolation,
+                Optional.empty());
     }
 
+    /** @param machine this machine's resources, divided between the agents; empty: each detects its own */
     public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports,
-                                     LocalSecrets secrets, List<String> agentIsolation) {
+                                     LocalSecrets secrets, List<String> agentIsolation,
+                                     Optional<DetectedResources> machine) {
         requireAtLeast(1, zkServers, "--zk-servers");
         requireAtLeast(1, masterCount, "--masters");
         requireAtLeast(0, agentCount, "--agents");
@@ -70,9 +77,9 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
             zooKeepers.add(spec(workDir, ZK, name, args, clientPorts.get(i - 1)));
         }
         return new LocalTopology(zkUrl, zooKeepers,
-                servers(workDir, MASTER, masterCount, secrets.zkArgument(zkUrl), port, secrets.masterArgs(), List.of()),
-                servers(workDir, AGENT, agentCount, secrets.zkArgument(zkUrl), port, secrets.agentArgs(),
-                        agentIsolation));
+                servers(workDir, MASTER, masterCount, secrets.zkArgument(zkUrl), port, i -> secrets.masterArgs()),
+                servers(workDir, AGENT, agentCount, secrets.zkArgument(zkUrl), port,
+                        i -> agentArgs(i, agentCount, secrets, agentIsolation, machine)));
     }
 
     /** Every process in start order: ZooKeeper, masters, agents. */
@@ -85,25 +92,34 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
         return List.of(AGENT, MASTER, ZK);
     }
 
+    /** {@code extraArgs} gives server {@code i} (1-based) its role's own flags. */
     private static List<ProcessSpec> servers(Path workDir, String role, int count, String zkUrl,
-                                             Iterator<Integer> port, List<String> securityArgs,
-                                             List<String> isolation) {
+                                             Iterator<Integer> port, IntFunction<List<String>> extraArgs) {
         List<ProcessSpec> specs = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             String name = role + "-" + i;
             int p = port.next();
             List<String> args = new ArrayList<>(List.of(role, "--zk", zkUrl, "--port", Integer.toString(p),
                     "--work-dir", workDir.resolve(name).toString(), "--hostname", HOST));
-            args.addAll(securityArgs);
-            if (role.equals(AGENT)) {
-                args.add("--kill-tasks-on-stop"); // Ctrl-C of a local cluster ends its tasks too
-                if (!isolation.isEmpty()) { // root with writable cgroups: a local cluster isolates as a real one
-                    args.addAll(List.of("--isolation", String.join(",", isolation)));
-                }
-            }
+            args.addAll(extraArgs.apply(i));
             specs.add(spec(workDir, role, name, args, p));
         }
         return specs;
+    }
+
+    /**
+     * Agent {@code i}'s flags: credentials, stop behaviour, isolation, and its share of the machine (each agent
+     * offers 1/N of it, with ports of its own, instead of all of it: N agents would otherwise offer it N times).
+     */
+    private static List<String> agentArgs(int i, int agentCount, LocalSecrets secrets, List<String> isolation,
+                                          Optional<DetectedResources> machine) {
+        List<String> args = new ArrayList<>(secrets.agentArgs());
+        args.add("--kill-tasks-on-stop"); // Ctrl-C of a local cluster ends its tasks too
+        if (!isolation.isEmpty()) { // root with writable cgroups: a local cluster isolates as a real one
+            args.addAll(List.of("--isolation", String.join(",", isolation)));
+        }
+        machine.ifPresent(resources -> args.addAll(List.of("--resources", resources.share(agentCount, i - 1))));
+        return args;
     }
 
     private static ProcessSpec spec(Path workDir, String role, String name, List<String> args, int port) {

@@ -43,6 +43,23 @@ class LocalTopologyTest {
     }
 
     @Test
+    void aSecureClusterSplitsTheMachineBetweenItsAgents(@org.junit.jupiter.api.io.TempDir Path dir) {
+        LocalSecrets secrets = LocalSecrets.generate(dir);
+        io.corral.agent.resources.DetectedResources machine =
+                new io.corral.agent.resources.DetectedResources(4, 8000, 10000, 31000, 32000);
+        LocalTopology topology = LocalTopology.plan(dir, 1, 1, 2, PortPlan.from(20000), secrets, List.of(),
+                java.util.Optional.of(machine));
+
+        assertThat(topology.masters().get(0).corralArgs()).contains("--credentials", "--acls")
+                .contains("file://" + dir.resolve("secrets").resolve("zk-url"));
+        assertThat(topology.agents().get(0).corralArgs()).containsSequence("--credential",
+                dir.resolve("secrets").resolve("agent.json").toString())
+                .containsSequence("--resources", "cpus:2.0;mem:4000;disk:5000;ports:[31000-31499]");
+        assertThat(topology.agents().get(1).corralArgs())
+                .containsSequence("--resources", "cpus:2.0;mem:4000;disk:5000;ports:[31500-32000]");
+    }
+
+    @Test
     void oneZooKeeperRunsStandalone() {
         LocalTopology topology = LocalTopology.plan(work, 1, 1, 0, PortPlan.from(30000));
 
