@@ -74,7 +74,9 @@ final class AgentClient {
 
     /**
      * The sandbox of a task, as the agent's state lists it: the {@code directory} of the executor (live or completed,
-     * of a live or completed framework) that has the task among its tasks, queued or completed ones.
+     * of a live or completed framework) that has the task among its tasks, queued or completed ones; for a task of
+     * the default executor (a task group), its own directory {@code tasks/<task>} inside the executor's, as Mesos
+     * clients look for it.
      */
     static Optional<String> sandboxOf(JsonNode state, String frameworkId, String taskId) {
         for (String frameworks : new String[] {"frameworks", "completed_frameworks"}) {
@@ -87,7 +89,10 @@ final class AgentClient {
                         for (String tasks : new String[] {"tasks", "queued_tasks", "completed_tasks"}) {
                             for (JsonNode task : executor.path(tasks)) {
                                 if (task.path("id").asText().equals(taskId)) {
-                                    return Optional.of(executor.path("directory").asText());
+                                    String directory = executor.path("directory").asText();
+                                    // A task of a group has its own sandbox inside the default executor's.
+                                    return Optional.of(executor.path("type").asText().equals("DEFAULT")
+                                            ? directory + "/tasks/" + taskId : directory);
                                 }
                             }
                         }

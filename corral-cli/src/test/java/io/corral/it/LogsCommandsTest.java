@@ -125,6 +125,44 @@ class LogsCommandsTest {
     }
 
     @Test
+    void logsReadsEachTaskOfAGroupFromItsOwnSandbox() throws Exception {
+        RecordingScheduler scheduler = new RecordingScheduler();
+        try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()),
+                Tasks.framework("grouper", 60), scheduler).autoAcknowledge(true).build()) {
+            client.start();
+            Offer offer = scheduler.nextOffer();
+            org.apache.mesos.v1.Protos.ExecutorInfo executor = org.apache.mesos.v1.Protos.ExecutorInfo.newBuilder()
+                    .setExecutorId(org.apache.mesos.v1.Protos.ExecutorID.newBuilder().setValue("pair"))
+                    .setFrameworkId(scheduler.frameworkId)
+                    .setType(org.apache.mesos.v1.Protos.ExecutorInfo.Type.DEFAULT)
+                    .addAllResources(io.corral.protocol.resources.ResourceSet.parse("cpus:0.1;mem:32;disk:10")
+                            .withAllocationRole(offer.getAllocationInfo().getRole()).toList())
+                    .build();
+            client.send(org.apache.mesos.v1.scheduler.Protos.Call.newBuilder()
+                    .setType(org.apache.mesos.v1.scheduler.Protos.Call.Type.ACCEPT)
+                    .setAccept(org.apache.mesos.v1.scheduler.Protos.Call.Accept.newBuilder()
+                            .addOfferIds(offer.getId())
+                            .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH_GROUP)
+                                    .setLaunchGroup(Offer.Operation.LaunchGroup.newBuilder().setExecutor(executor)
+                                            .setTaskGroup(org.apache.mesos.v1.Protos.TaskGroupInfo.newBuilder()
+                                                    .addTasks(Tasks.shell("left", "echo from-left", offer, 0.1, 32))
+                                                    .addTasks(Tasks.shell("right", "echo from-right", offer, 0.1,
+                                                            32))))))
+                    .build()).join();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(scheduler.updates)
+                    .extracting(s -> s.getTaskId().getValue() + " " + s.getState() + " " + s.getMessage())
+                    .contains("left TASK_FINISHED Command exited with status 0",
+                            "right TASK_FINISHED Command exited with status 0"));
+
+            CliRun left = corral("logs", "left", "--master", cluster.leaderUrl());
+            assertThat(left.exit()).as(left.err()).isZero();
+            assertThat(left.out()).isEqualTo("from-left\n");
+            CliRun right = corral("logs", "right", "--master", cluster.leaderUrl());
+            assertThat(right.out()).isEqualTo("from-right\n");
+        }
+    }
+
+    @Test
     void logsSaysWhatIsWrongWhenThereIsNothingToRead() {
         CliRun missing = corral("logs", "no-such-task", "--master", cluster.leaderUrl());
         assertThat(missing.exit()).isEqualTo(1);
