@@ -62,7 +62,7 @@ public final class FilesEndpoints {
                 && !endpoint.equals("/files/read.json") && !endpoint.equals("/files/debug.json")) {
             return false;
         }
-        if (!exchange.method().equals("GET") && !exchange.method().equals("HEAD")) {
+        if (!exchange.method().equals("GET")) {
             exchange.respond(405, "text/plain; charset=utf-8", ("Expecting a 'GET' request, received '"
                     + exchange.method() + "'").getBytes(StandardCharsets.UTF_8), Map.of("Allow", "GET"));
             return true;
