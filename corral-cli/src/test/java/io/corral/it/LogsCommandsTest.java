@@ -91,33 +91,12 @@ class LogsCommandsTest {
                     + " ]; do sleep 0.1; done; echo second; echo third", offer, 0.1, 32))).join();
             scheduler.awaitState("ticker", TaskState.TASK_RUNNING);
 
-            // The follower's stdout, readable while it runs: the task is released once "first" was printed.
-            java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
-            java.io.PrintStream savedOut = System.out;
-            java.io.PrintStream savedErr = System.err;
-            java.io.ByteArrayOutputStream errors = new java.io.ByteArrayOutputStream();
-            Thread releaser = new Thread(() -> {
-                await().atMost(Duration.ofSeconds(30)).until(() -> seen(printed).contains("first"));
-                try {
-                    java.nio.file.Files.createFile(go);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            });
-            int exit;
-            try {
-                System.setOut(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
-                System.setErr(new java.io.PrintStream(errors, true, java.nio.charset.StandardCharsets.UTF_8));
-                releaser.start();
-                exit = new picocli.CommandLine(new io.corral.cli.Corral()).execute("logs", "ticker", "-f",
-                        "--master", cluster.leaderUrl());
-            } finally {
-                System.setOut(savedOut);
-                System.setErr(savedErr);
-            }
-            releaser.join();
-            CliRun follow = new CliRun(exit, seen(printed), seen(errors));
+            CliWatch watch = CliWatch.start("logs", "ticker", "-f", "--master", cluster.leaderUrl());
+            await().atMost(Duration.ofSeconds(30)).until(() -> watch.out().contains("first"));
+            assertThat(watch.done()).as("still following the running task").isNotDone();
+            java.nio.file.Files.createFile(go); // the task writes the rest and ends
 
+            CliRun follow = watch.done().get(30, java.util.concurrent.TimeUnit.SECONDS);
             assertThat(follow.exit()).as(follow.err()).isZero();
             assertThat(follow.out()).isEqualTo("first\nsecond\nthird\n");
             assertThat(scheduler.statesOf("ticker")).contains(TaskState.TASK_FINISHED);
@@ -171,12 +150,6 @@ class LogsCommandsTest {
         CliRun noCluster = corral("logs", "x", "--master", "http://127.0.0.1:1");
         assertThat(noCluster.exit()).isEqualTo(1);
         assertThat(noCluster.err()).contains("corral logs:");
-    }
-
-    private static String seen(java.io.ByteArrayOutputStream stream) {
-        synchronized (stream) { // ByteArrayOutputStream's methods are synchronized on it
-            return stream.toString(java.nio.charset.StandardCharsets.UTF_8);
-        }
     }
 
     private static String launchedTask(CliRun run) {

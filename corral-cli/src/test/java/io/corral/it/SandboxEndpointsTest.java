@@ -102,6 +102,27 @@ class SandboxEndpointsTest {
     }
 
     @Test
+    void theMastersOperatorApiNamesTheTasksAgentAsItsStateDoes() throws Exception {
+        org.apache.mesos.v1.master.Protos.Call call = org.apache.mesos.v1.master.Protos.Call.newBuilder()
+                .setType(org.apache.mesos.v1.master.Protos.Call.Type.GET_STATE).build();
+        HttpResponse<byte[]> answer = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.leaderUrl() + "/api/v1"))
+                .header("Content-Type", Encoding.PROTOBUF.mediaType()).header("Accept", Encoding.PROTOBUF.mediaType())
+                .POST(HttpRequest.BodyPublishers.ofByteArray(call.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(answer.statusCode()).isEqualTo(200);
+        org.apache.mesos.v1.master.Protos.Response.GetState state = org.apache.mesos.v1.master.Protos.Response
+                .parseFrom(answer.body()).getGetState();
+        org.apache.mesos.v1.Protos.Task task = state.getGetTasks().getTasksList().stream()
+                .filter(t -> t.getTaskId().getValue().equals("trapper")).findFirst().orElseThrow();
+        org.apache.mesos.v1.master.Protos.Response.GetAgents.Agent agentOfTask = state.getGetAgents().getAgentsList()
+                .stream().filter(a -> a.getAgentInfo().getId().equals(task.getAgentId())).findFirst().orElseThrow();
+        assertThat("http://" + agentOfTask.getAgentInfo().getHostname() + ":" + agentOfTask.getAgentInfo().getPort())
+                .isEqualTo(agent);
+        assertThat(agentOfTask.getPid()).endsWith(":" + agentOfTask.getAgentInfo().getPort());
+        assertThat(getJson(agent + "/state").path("id").asText()).isEqualTo(task.getAgentId().getValue());
+    }
+
+    @Test
     void filesAreReadThroughTheRealAndTheVirtualPaths() throws Exception {
         JsonNode read = JSON.readTree(get("/files/read?path=" + encode(directory + "/stdout") + "&offset=0").body());
         assertThat(read.path("data").asText()).isEqualTo("hi\n");
