@@ -202,13 +202,14 @@ public final class AgentOperatorApi {
 
     private Response containers(AgentView view) {
         Response.GetContainers.Builder get = Response.GetContainers.newBuilder();
+        ContainerUsage.ProcessTable processes = ContainerUsage.ProcessTable.read();
         for (Container container : RunningContainers.of(view)) {
             get.addContainers(Response.GetContainers.Container.newBuilder()
                     .setFrameworkId(container.executor().frameworkId())
                     .setExecutorId(container.executor().info().getExecutorId())
                     .setExecutorName(container.executor().info().getName())
                     .setContainerId(ContainerID.newBuilder().setValue(container.containerId()))
-                    .setResourceStatistics(usage.usage(container.containerId(), container.launcherPid(),
+                    .setResourceStatistics(usage.usage(container.containerId(), processes, container.launcherPid(),
                             container.resources())));
         }
         return Response.newBuilder().setType(Response.Type.GET_CONTAINERS).setGetContainers(get).build();

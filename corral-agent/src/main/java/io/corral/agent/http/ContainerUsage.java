@@ -22,7 +22,8 @@ import org.apache.mesos.v1.Protos.ResourceStatistics;
  * memory, processes, threads); plus the limits its resources set.
  *
  * <p>Thread-safe and stateless: it reads the kernel's files on the caller's thread (an HTTP reader thread; never the
- * agent's loop, which must not wait on the file system for a reader).
+ * agent's loop, which must not wait on the file system for a reader). A request reads {@code /proc} once
+ * ({@link ProcessTable}, immutable once read) and measures all its containers from it.
  */
 public final class ContainerUsage {
     /** The kernel's USER_HZ: /proc reports cpu times in these ticks (100 on every Linux this runs on). */
@@ -37,14 +38,47 @@ public final class ContainerUsage {
     }
 
     /**
-     * @param launcherPid the container's launcher, whose process tree is measured when no isolator measures cpu or
-     *     memory; -1 when no process runs
+     * The machine's processes as {@code /proc} lists them now: read once per request, then each container's tree is
+     * summed from it (one scan, however many containers).
+     */
+    public static final class ProcessTable {
+        /** pid to {ppid, utime, stime, threads, rss pages}. */
+        private final Map<Long, long[]> stats;
+        private final Map<Long, List<Long>> children = new HashMap<>();
+
+        private ProcessTable(Map<Long, long[]> stats) {
+            this.stats = stats;
+            stats.forEach((pid, stat) -> children.computeIfAbsent(stat[0], parent -> new ArrayList<>()).add(pid));
+        }
+
+        /** Reads every process's {@code stat}; an unreadable {@code /proc} gives an empty table. */
+        public static ProcessTable read() {
+            Map<Long, long[]> stats = new HashMap<>();
+            try (DirectoryStream<Path> processes = Files.newDirectoryStream(PROC, "[0-9]*")) {
+                for (Path process : processes) {
+                    long[] stat = stat(process);
+                    if (stat != null) {
+                        stats.put(Long.parseLong(process.getFileName().toString()), stat);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                stats.clear();
+            }
+            return new ProcessTable(stats);
+        }
+    }
+
+    /**
+     * @param processes the process table of this request ({@link ProcessTable#read}), for containers no isolator
+     *     measures cpu or memory of
+     * @param launcherPid the container's launcher, whose process tree is measured then; -1 when no process runs
      * @param resources the container's resources, for {@code cpus_limit} and {@code mem_limit_bytes}
      */
-    public ResourceStatistics usage(String containerId, long launcherPid, List<Resource> resources) {
+    public ResourceStatistics usage(String containerId, ProcessTable processes, long launcherPid,
+                                    List<Resource> resources) {
         ResourceStatistics.Builder usage = isolators.usage(containerId).toBuilder();
         if (!usage.hasCpusUserTimeSecs() || !usage.hasMemRssBytes()) {
-            processTree(launcherPid, usage);
+            processTree(processes, launcherPid, usage);
         }
         if (!usage.hasCpusLimit()) {
             double cpus = scalar(resources, "cpus");
@@ -62,25 +96,8 @@ public final class ContainerUsage {
     }
 
     /** Sums cpu time, resident memory, processes and threads over the launcher and everything it started. */
-    private static void processTree(long launcherPid, ResourceStatistics.Builder usage) {
-        if (launcherPid <= 0) {
-            return;
-        }
-        Map<Long, List<Long>> children = new HashMap<>();
-        Map<Long, long[]> stats = new HashMap<>();
-        try (DirectoryStream<Path> processes = Files.newDirectoryStream(PROC, "[0-9]*")) {
-            for (Path process : processes) {
-                long[] stat = stat(process);
-                if (stat != null) {
-                    long pid = Long.parseLong(process.getFileName().toString());
-                    stats.put(pid, stat);
-                    children.computeIfAbsent(stat[0], parent -> new ArrayList<>()).add(pid);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return;
-        }
-        if (!stats.containsKey(launcherPid)) {
+    private static void processTree(ProcessTable processes, long launcherPid, ResourceStatistics.Builder usage) {
+        if (launcherPid <= 0 || !processes.stats.containsKey(launcherPid)) {
             return;
         }
         long userTicks = 0;
@@ -91,7 +108,7 @@ public final class ContainerUsage {
         Deque<Long> todo = new ArrayDeque<>(List.of(launcherPid));
         while (!todo.isEmpty()) {
             long pid = todo.pop();
-            long[] stat = stats.get(pid);
+            long[] stat = processes.stats.get(pid);
             if (stat == null) {
                 continue;
             }
@@ -100,7 +117,7 @@ public final class ContainerUsage {
             systemTicks += stat[2];
             threads += stat[3];
             rssPages += stat[4];
-            todo.addAll(children.getOrDefault(pid, List.of()));
+            todo.addAll(processes.children.getOrDefault(pid, List.of()));
         }
         if (!usage.hasCpusUserTimeSecs()) {
             usage.setCpusUserTimeSecs(userTicks / TICKS_PER_SECOND).setCpusSystemTimeSecs(systemTicks / TICKS_PER_SECOND);

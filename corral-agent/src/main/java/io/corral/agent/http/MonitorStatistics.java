@@ -23,6 +23,7 @@ public final class MonitorStatistics {
 
     public static byte[] render(AgentView view, ContainerUsage usage) {
         ArrayNode entries = MAPPER.createArrayNode();
+        ContainerUsage.ProcessTable processes = ContainerUsage.ProcessTable.read();
         for (Container container : RunningContainers.of(view)) {
             ObjectNode entry = entries.addObject();
             entry.put("executor_id", container.executor().id());
@@ -30,7 +31,7 @@ public final class MonitorStatistics {
             entry.put("framework_id", container.executor().frameworkId().getValue());
             entry.put("source", container.executor().info().getSource());
             entry.put("container_id", container.containerId());
-            entry.set("statistics", MesosJson.toJson(usage.usage(container.containerId(), container.launcherPid(),
+            entry.set("statistics", MesosJson.toJson(usage.usage(container.containerId(), processes, container.launcherPid(),
                     container.resources())));
         }
         try {
