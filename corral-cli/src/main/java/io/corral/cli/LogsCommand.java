@@ -1,6 +1,5 @@
 package io.corral.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -87,11 +86,14 @@ public final class LogsCommand extends ClusterCommand implements Callable<Intege
         String file = stderr ? "stderr" : "stdout";
         AgentClient agent = new AgentClient(task.agent());
         try {
-            JsonNode agentState = agent.state();
-            String directory = AgentClient.sandboxOf(agentState, task.frameworkId(), taskId).orElse(null);
+            BooleanSupplier ended = taskEnded(task);
+            String directory = sandbox(agent, task, ended);
             if (directory == null) {
-                err.println("corral logs: the agent at " + agent.uri() + " no longer has the sandbox of task '"
-                        + taskId + "' (removed, or the agent restarted since the task ended)");
+                err.println(task.isTerminal() || ended.getAsBoolean()
+                        ? "corral logs: the agent at " + agent.uri() + " no longer has the sandbox of task '" + taskId
+                                + "' (removed, or the agent restarted since the task ended)"
+                        : "corral logs: task '" + taskId + "' has no sandbox yet (" + task.state()
+                                + "); try again, or follow it with -f");
                 return 1;
             }
             SandboxOutput output = new SandboxOutput(agent, directory,
@@ -100,7 +102,7 @@ public final class LogsCommand extends ClusterCommand implements Callable<Intege
                 output.drain(false);
                 return 0;
             }
-            output.follow(taskEnded(task));
+            output.follow(ended);
             if (output.sawNothing()) {
                 err.println("corral logs: task '" + taskId + "' ended without a " + file + " in its sandbox");
                 return 1;
@@ -113,6 +115,24 @@ public final class LogsCommand extends ClusterCommand implements Callable<Intege
         } catch (AgentClient.AgentUnavailableException e) {
             err.println("corral logs: " + e.getMessage());
             return 1;
+        }
+    }
+
+    /**
+     * The task's sandbox, from its agent's state; with {@code -f}, a task that has not started yet is waited for
+     * (backing off up to 1 s) until it has one or ends. Null when there is none.
+     */
+    private String sandbox(AgentClient agent, TaskLocation task, BooleanSupplier ended) throws InterruptedException {
+        java.time.Duration wait = SandboxOutput.FIRST_WAIT;
+        while (true) {
+            boolean over = task.isTerminal() || !follow || ended.getAsBoolean(); // asked before looking
+            String directory = AgentClient.sandboxOf(agent.state(), task.frameworkId(), taskId).orElse(null);
+            if (directory != null || over) {
+                return directory;
+            }
+            Thread.sleep(wait.toMillis());
+            wait = wait.multipliedBy(2).compareTo(SandboxOutput.MAX_WAIT) > 0 ? SandboxOutput.MAX_WAIT
+                    : wait.multipliedBy(2);
         }
     }
 
