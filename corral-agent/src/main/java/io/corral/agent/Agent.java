@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.corral.agent.containerizer.ContainerExit;
 import io.corral.agent.containerizer.ContainerLostException;
 import io.corral.agent.containerizer.ContainerSpec;
+import io.corral.agent.containerizer.Limitation;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
@@ -87,6 +88,9 @@ public final class Agent {
     /** The custom and default executors (command tasks' executors are their TaskRuns). */
     private final ExecutorSupervisor executorSupervisor;
     private final StatusUpdates updates;
+    private final AgentServices services;
+    private final TaskChecks checks;
+    private final SandboxGc gc;
     private final Consumer<AgentID> onRegistered;
     private MasterChannel connection;
     /** Told of queued updates and forgotten tasks, for the HTTP views ({@link AgentViews}). */
@@ -108,6 +112,13 @@ public final class Agent {
      */
     public Agent(AgentInfo info, Path workDir, ProcessContainerizer containerizer, Timers timers,
                  Consumer<Runnable> loop, Consumer<AgentID> onRegistered, Duration executorRegistrationTimeout) {
+        this(info, workDir, containerizer, timers, loop, onRegistered, executorRegistrationTimeout,
+                AgentServices.defaults(workDir));
+    }
+
+    /** @param services the fetcher, the worker for checks and sandbox removal, the sandbox GC's policy */
+    Agent(AgentInfo info, Path workDir, ProcessContainerizer containerizer, Timers timers, Consumer<Runnable> loop,
+          Consumer<AgentID> onRegistered, Duration executorRegistrationTimeout, AgentServices services) {
         this.onRegistered = onRegistered;
         this.info = info.toBuilder();
         this.workDir = workDir;
@@ -119,17 +130,26 @@ public final class Agent {
         this.store = new AgentStore(workDir);
         idFile.read().ifPresent(this.info::setId);
         this.updates = new StatusUpdates(this::sendUpdate, timers, this::checkpointUpdates);
+        this.services = services;
+        this.checks = new TaskChecks(this, timers, loop, services.worker());
+        this.gc = new SandboxGc(workDir, services.gcPolicy(), timers, loop, services.worker(), services.diskUsage(),
+                this::sandboxInUse);
         this.executorSupervisor = new ExecutorSupervisor(this, tasks, frameworks, updates, store, containerizer,
-                volumes, timers, loop, workDir, executorRegistrationTimeout);
+                volumes, timers, loop, workDir, executorRegistrationTimeout, services.fetcher());
     }
 
     // ---- recovery ----
 
     /**
      * Reads the checkpoint of an earlier run of this agent and carries on from it. Call once, on the loop, before
-     * the agent connects to a master.
+     * the agent connects to a master. Then the sandboxes nobody uses any more are scheduled for removal.
      */
     void recover() {
+        recoverTasks();
+        gc.recover();
+    }
+
+    private void recoverTasks() {
         AgentStore.Replay replay = store.replay();
         if (replay.isEmpty()) {
             return;
@@ -193,6 +213,9 @@ public final class Agent {
                 report(run, TaskState.TASK_RUNNING, null, null); // the agent stopped before it could say so
             }
             watch(run);
+            if (!run.container.exit().isDone() && frameworks.containsKey(run.frameworkId)) {
+                checks.start(run, environment(frameworks.get(run.frameworkId), run)); // afresh: delay, grace...
+            }
         }
         for (AgentStore.Unreadable task : replay.unreadable()) {
             LOG.error("Task {} of framework {}: its checkpoint is unreadable ({}); reporting it lost",
@@ -338,13 +361,69 @@ public final class Agent {
      * a group) does: TASK_STARTING, the process, TASK_RUNNING; its end is reported by {@link #ended}.
      */
     void startTaskContainer(FrameworkInfo framework, TaskRun run) {
+        if (run.task.getCommand().getUrisCount() > 0) {
+            fetchThenStart(framework, run);
+            return;
+        }
+        launchContainer(framework, run);
+    }
+
+    /**
+     * Mesos's fetcher runs before the executor, so before TASK_STARTING: the URIs are fetched into the sandbox on the
+     * fetcher's threads, and the result comes back to the loop. A failed fetch ends the task TASK_FAILED with
+     * REASON_CONTAINER_LAUNCH_FAILED (Mesos's reason: it has no fetcher-specific one) and the cause; a task killed,
+     * or whose framework is shut down, meanwhile is not started.
+     */
+    private void fetchThenStart(FrameworkInfo framework, TaskRun run) {
+        try {
+            java.nio.file.Files.createDirectories(run.sandbox); // on the loop, where the GC removes empty parents
+        } catch (IOException e) {
+            report(run, TaskState.TASK_FAILED, "Failed to create the sandbox: " + e.getMessage(),
+                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            executorSupervisor.groupTaskEnded(run);
+            return;
+        }
+        run.fetch = services.fetcher().fetch(run.task.getCommand().getUrisList(), run.sandbox);
+        run.fetch.whenComplete((ignored, failure) -> loop.accept(() -> fetched(framework, run, failure)));
+    }
+
+    private void fetched(FrameworkInfo framework, TaskRun run, Throwable failure) {
+        run.fetch = null;
+        if (tasks.get(run.task.getTaskId()) != run || run.isTerminal()) {
+            return; // killed while fetching, or forgotten with its framework
+        }
+        if (run.orphaned) { // its framework is gone (a default executor's task: its executor waits for it)
+            forget(run);
+            executorSupervisor.groupTaskEnded(run);
+            return;
+        }
+        String notStarting = executorSupervisor.whyNotStart(run);
+        if (notStarting != null) {
+            report(run, TaskState.TASK_KILLED, notStarting, Reason.REASON_TASK_KILLED_DURING_LAUNCH);
+            executorSupervisor.groupTaskEnded(run);
+            return;
+        }
+        if (failure != null) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            LOG.warn("Task {}: fetching its URIs failed: {}", run.task.getTaskId().getValue(), cause.getMessage());
+            report(run, TaskState.TASK_FAILED, "Failed to fetch all URIs for container '" + run.containerId + "': "
+                    + cause.getMessage(), Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            executorSupervisor.groupTaskEnded(run);
+            return;
+        }
+        launchContainer(framework, run);
+    }
+
+    private void launchContainer(FrameworkInfo framework, TaskRun run) {
         TaskInfo task = run.task;
         report(run, TaskState.TASK_STARTING, null, null);
         try {
             volumes.mount(task.getResourcesList(), run.sandbox);
             run.container = containerizer.launch(new ContainerSpec(run.containerId, task.getTaskId().getValue(),
                     framework.getId().getValue(), run.executorId.getValue(), task.getCommand(), run.sandbox,
-                    run.runDir, environment(framework, run), task.getResourcesList()));
+                    run.runDir, environment(framework, run), task.getResourcesList())
+                    .withFrameworkUser(framework.getUser()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
             report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),
@@ -353,6 +432,7 @@ public final class Agent {
         }
         report(run, TaskState.TASK_RUNNING, null, null);
         watch(run);
+        checks.start(run, environment(framework, run));
     }
 
     void saveFramework(FrameworkInfo framework) throws IOException {
@@ -387,6 +467,7 @@ public final class Agent {
      * 3"); a container whose end is unknown (its launcher vanished) is reported failed.
      */
     private void ended(TaskRun run, ContainerExit exit, Throwable failure) {
+        checks.stop(run);
         if (run.orphaned) {
             forget(run);
             executorSupervisor.groupTaskEnded(run);
@@ -399,7 +480,7 @@ public final class Agent {
             report(run, TaskState.TASK_FAILED, "The agent lost track of the task: " + cause,
                     Reason.REASON_EXECUTOR_TERMINATED);
         } else if (exit.limitation().isPresent()) {
-            report(run, TaskState.TASK_FAILED, exit.limitation().get(), Reason.REASON_CONTAINER_LIMITATION_MEMORY);
+            report(run, TaskState.TASK_FAILED, exit.limitation().get().message(), exit.limitation().get().reason());
         } else if (exit.killedByRequest()) {
             report(run, TaskState.TASK_KILLED, "Command " + exit.describe(), null);
         } else if (exit.succeeded()) {
@@ -426,12 +507,37 @@ public final class Agent {
         if (!inUse) {
             store.remove(run.frameworkId, run.runDir);
         }
+        checks.stop(run);
+        gc.schedule(run.sandbox); // removed after gc_delay, unless a task or executor still uses it then
+    }
+
+    /** An executor ended: its sandbox is scheduled for removal (kept meanwhile while any of its tasks is known). */
+    void sandboxReleased(Path sandbox) {
+        gc.schedule(sandbox);
+    }
+
+    /** Whether a task or executor this agent knows uses {@code sandbox} (or something inside it): never removed. */
+    private boolean sandboxInUse(Path sandbox) {
+        return tasks.values().stream().anyMatch(run -> run.sandbox.startsWith(sandbox))
+                || executorSupervisor.all().stream().anyMatch(executor -> executor.sandbox.startsWith(sandbox));
+    }
+
+    /** The cluster's {@code gc_delay} changed ({@code corral config set gc_delay}); on the loop. */
+    void setGcDelay(Duration delay) {
+        gc.setDelay(delay);
     }
 
     private void kill(AgentEvent.Kill kill) {
         TaskRun run = tasks.get(kill.taskId());
         if (run == null || run.isTerminal()) {
             LOG.info("Kill of task {} ignored: not running here", kill.taskId().getValue());
+            return;
+        }
+        if (run.fetch != null) { // nothing runs yet: the fetch's end finds the task ended and starts nothing
+            run.fetch.cancel(false);
+            report(run, TaskState.TASK_KILLED, "Killed while its URIs were being fetched",
+                    Reason.REASON_TASK_KILLED_DURING_LAUNCH);
+            executorSupervisor.groupTaskEnded(run);
             return;
         }
         if (run.container == null && run.task.hasExecutor()) {
@@ -532,7 +638,34 @@ public final class Agent {
         if (!transition.has(SideEffect.FORWARD_TO_FRAMEWORK)) {
             return; // the same state again: already queued
         }
-        run.latestStatus = newStatus(run.task.getTaskId(), run.executorId, state, message, reason).build();
+        TaskStatus.Builder status = newStatus(run.task.getTaskId(), run.executorId, state, message, reason);
+        if (run.task.hasCheck() && (!run.task.hasExecutor()
+                || run.task.getExecutor().getType() == ExecutorInfo.Type.DEFAULT)) {
+            // Mesos's command executor: every update of a task with a check carries a check status, empty until
+            // the check has a result (then TaskChecks sends it).
+            status.setCheckStatus(io.corral.agent.checks.Checker.empty(run.task.getCheck()));
+        }
+        if (state == TaskState.TASK_KILLED && run.killedByHealthCheck) {
+            status.setHealthy(false); // as Mesos: the kill was the health check's
+        }
+        run.latestStatus = status.build();
+        updates.enqueue(run.frameworkId, run.latestStatus);
+    }
+
+    /**
+     * A TASK_RUNNING update again, copied from the latest one with a fresh uuid and time, a reason and a change (a
+     * health or check result): Mesos's command executor reports those so, with everything else preserved.
+     */
+    void reportAgain(TaskRun run, Reason reason, Consumer<TaskStatus.Builder> change) {
+        if (run.latestStatus == null || run.isTerminal()) {
+            return;
+        }
+        TaskStatus.Builder status = run.latestStatus.toBuilder()
+                .setUuid(randomUuid())
+                .setTimestamp(timers.nowMillis() / 1000.0)
+                .setReason(reason);
+        change.accept(status);
+        run.latestStatus = status.build();
         updates.enqueue(run.frameworkId, run.latestStatus);
     }
 
@@ -541,7 +674,8 @@ public final class Agent {
         TaskStatus.Builder status = TaskStatus.newBuilder()
                 .setTaskId(taskId)
                 .setState(state)
-                .setSource(TaskStatus.Source.SOURCE_EXECUTOR)
+                .setSource(Limitation.isLimitation(reason) ? TaskStatus.Source.SOURCE_AGENT // the agent ended it
+                        : TaskStatus.Source.SOURCE_EXECUTOR)
                 .setAgentId(info.getId())
                 .setExecutorId(executorId)
                 .setTimestamp(timers.nowMillis() / 1000.0)

@@ -1,9 +1,10 @@
 package io.corral.agent;
 
-import io.corral.agent.containerizer.CgroupMemoryIsolator;
-import io.corral.agent.containerizer.Isolator;
+import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.agent.containerizer.Isolators;
 import io.corral.agent.containerizer.ProcessContainerizer;
+import io.corral.agent.containerizer.TaskUsers;
+import io.corral.agent.containerizer.cgroups.Cgroups;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
@@ -11,6 +12,7 @@ import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpServer;
 import io.corral.protocol.resources.ResourceSet;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
@@ -51,30 +53,57 @@ public final class AgentServer implements AutoCloseable {
     /**
      * @param resources the resources to advertise, in Mesos's form ("cpus:4;mem:1024;..."); detected when null
      * @param silenceLimit how long the master's stream may stay silent before the agent reconnects
-     * @param isolation the isolators to use, by name: none, or {@code cgroups/mem}
+     * @param isolation the isolators to use, by Mesos's names ({@link IsolationOptions}), their limits, and
+     *     whether tasks run as their users
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
-                          Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation,
-                          Duration executorRegistrationTimeout) {
+                          Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
+                          Duration executorRegistrationTimeout, SandboxOptions sandbox,
+                          Optional<Credential> credential) {
         public Options {
-            isolation = List.copyOf(isolation);
+            java.util.Objects.requireNonNull(isolation, "isolation");
+            java.util.Objects.requireNonNull(credential, "credential");
+            if (sandbox == null) {
+                sandbox = SandboxOptions.DEFAULT;
+            }
             if (executorRegistrationTimeout == null || executorRegistrationTimeout.isNegative()
                     || executorRegistrationTimeout.isZero()) {
                 throw new IllegalArgumentException("executorRegistrationTimeout must be positive");
             }
         }
 
+        public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
+                       Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation,
+                       Duration executorRegistrationTimeout) {
+            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    IsolationOptions.of(isolation), executorRegistrationTimeout, SandboxOptions.DEFAULT,
+                    Optional.empty());
+        }
+
+        /** The same options with other fetcher and sandbox GC settings. */
+        public Options withSandbox(SandboxOptions sandbox) {
+            return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    isolation, executorRegistrationTimeout, sandbox, credential);
+        }
+
         /** Mesos's default executor registration timeout (1 min). */
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                        Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation) {
-            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, isolation,
-                    Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT);
+            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    IsolationOptions.of(isolation), Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, SandboxOptions.DEFAULT,
+                    Optional.empty());
+        }
+
+        /** The same options, authenticating to the master as {@code credential} (Mesos's agent --credential). */
+        public Options withCredential(Credential credential) {
+            return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    isolation, executorRegistrationTimeout, sandbox, Optional.of(credential));
         }
 
         /** The same options with another executor registration timeout (Mesos's --executor_registration_timeout). */
         public Options withExecutorRegistrationTimeout(Duration timeout) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, timeout);
+                    isolation, timeout, sandbox, credential);
         }
 
         /** No isolation (Mesos's default, {@code posix}: processes only). */
@@ -84,10 +113,41 @@ public final class AgentServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The fetcher's and the sandbox GC's settings, Mesos's flags of the same names: {@code --gc_delay} (1 week),
+     * {@code --gc_disk_headroom} (0.1), {@code --disk_watermark_interval} (1 min), {@code --fetcher_cache_size}
+     * (2 GB); and Corral's own limits on one fetched URI: its download time and its size (also the most an archive
+     * may unpack to).
+     */
+    public record SandboxOptions(Duration gcDelay, double gcDiskHeadroom, Duration diskWatermarkInterval,
+                                 long fetcherCacheBytes, Duration fetchTimeout, long fetchMaxBytes) {
+        public static final SandboxOptions DEFAULT = new SandboxOptions(SandboxGc.Policy.DEFAULT.delay(),
+                SandboxGc.Policy.DEFAULT.diskHeadroom(), SandboxGc.Policy.DEFAULT.diskWatermarkInterval(),
+                io.corral.agent.fetcher.Fetcher.DEFAULT_CACHE_BYTES, io.corral.agent.fetcher.Fetcher.DEFAULT_TIMEOUT,
+                io.corral.agent.fetcher.Fetcher.DEFAULT_MAX_BYTES);
+
+        public SandboxOptions {
+            new SandboxGc.Policy(gcDelay, gcDiskHeadroom, diskWatermarkInterval); // validates
+            if (fetcherCacheBytes <= 0 || fetchMaxBytes <= 0) {
+                throw new IllegalArgumentException("the fetcher's cache size and size limit must be positive");
+            }
+            if (fetchTimeout.isNegative() || fetchTimeout.isZero()) {
+                throw new IllegalArgumentException("the fetch timeout must be positive");
+            }
+        }
+
+        AgentServices services(Path workDir) {
+            return AgentServices.create(workDir, fetcherCacheBytes, fetchTimeout, fetchMaxBytes,
+                    new SandboxGc.Policy(gcDelay, gcDiskHeadroom, diskWatermarkInterval));
+        }
+    }
+
     private final Options options;
     private EventLoop loop;
     private SystemTimers timers;
     private ScheduledExecutorService killTimers;
+    /** Where disk/du measures sandboxes: a walk of a big sandbox must not hold up the agent's loop. */
+    private EventLoop diskLoop;
     private HttpServer http;
     private CuratorFramework zk;
     private MasterDetector detector;
@@ -144,9 +204,11 @@ public final class AgentServer implements AutoCloseable {
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
         presence = new AgentPresence(zk, options.zk().rootPath());
         String address = options.hostname() + ":" + http.port();
-        ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators());
+        ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators(),
+                TaskUsers.switchingWhenRoot(options.isolation().switchUser()));
         agent = new Agent(info, options.workDir(), containerizer, timers,
-                loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout());
+                loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout(),
+                options.sandbox().services(options.workDir()));
         views = AgentViews.attach(agent, loop, System.currentTimeMillis());
         agentHttp = new AgentHttp(() -> executorApi,
                 new io.corral.agent.http.AgentReads(views::view, readers, READ_TIMEOUT), readers,
@@ -159,25 +221,20 @@ public final class AgentServer implements AutoCloseable {
         }).join();
         executorApi = new ExecutorApi(agent, loop::execute);
         detector = new MasterDetector(zk, options.zk().rootPath());
-        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit());
+        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit(), options.credential());
         detector.addListener(leader -> link.leaderChanged());
         link.start();
         LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);
     }
 
-    /** The isolators {@code --isolation} names; an unknown name or one this machine cannot provide stops the agent. */
+    /** The isolators {@code --isolation} names; one this machine cannot provide stops the agent. */
     private Isolators isolators() throws IOException {
-        List<Isolator> isolators = new ArrayList<>();
-        for (String name : options.isolation()) {
-            switch (name) {
-                case "cgroups/mem" -> isolators.add(CgroupMemoryIsolator.create(CgroupMemoryIsolator.DEFAULT_HIERARCHY,
-                        cgroupRootName(options.workDir())));
-                default -> throw new IllegalArgumentException("Unknown isolator '" + name
-                        + "': this agent knows cgroups/mem");
-            }
-        }
-        LOG.info("Isolation: {}", isolators.isEmpty() ? "none (processes only)" : options.isolation());
-        return new Isolators(isolators);
+        diskLoop = new EventLoop("agent-disk-watch");
+        Isolators isolators = options.isolation().build(Cgroups.DEFAULT_MOUNT, cgroupRootName(options.workDir()),
+                options.workDir().resolve("meta").resolve("isolators").resolve("disk"),
+                new SystemTimers(diskLoop, "disk-watch"));
+        LOG.info("Isolation: {}", isolators.names().isEmpty() ? "none (processes only)" : isolators.names());
+        return isolators;
     }
 
     /**
@@ -209,6 +266,11 @@ public final class AgentServer implements AutoCloseable {
         return detector.current().map(leader -> MasterInfos.httpAddress(leader.info()));
     }
 
+    /** The cluster's {@code gc_delay} ({@code corral config set gc_delay}) applies to this agent's sandbox GC. */
+    public void setGcDelay(Duration delay) {
+        loop.execute(() -> agent.setGcDelay(delay));
+    }
+
     public int port() {
         return http.port();
     }
@@ -238,7 +300,10 @@ public final class AgentServer implements AutoCloseable {
         flags.put("work_dir", options.workDir().toAbsolutePath().normalize().toString());
         flags.put("master", options.zk().toString()); // ZkUrl.toString masks a password
         flags.put("zk_session_timeout", options.zkSessionTimeout().toMillis() + "ms");
-        flags.put("isolation", options.isolation().isEmpty() ? "posix" : String.join(",", options.isolation()));
+        flags.put("isolation", options.isolation().isolators().isEmpty() ? "posix"
+                : String.join(",", options.isolation().isolators()));
+        flags.put("gc_delay", options.sandbox().gcDelay().toMillis() + "ms");
+        flags.put("authenticatee", options.credential().isPresent() ? "basic" : "none");
         flags.put("executor_registration_timeout", options.executorRegistrationTimeout().toMillis() + "ms");
         if (options.resources() != null) {
             flags.put("resources", options.resources());
@@ -271,7 +336,7 @@ public final class AgentServer implements AutoCloseable {
     @Override
     public void close() {
         // Presence before its client: the znode goes at once, and the recipe does not fight a closing client.
-        Closeables.closeAll(link, presence, detector, zk, http, timers, loop);
+        Closeables.closeAll(link, presence, detector, zk, http, timers, loop, diskLoop);
         if (killTimers != null) {
             killTimers.shutdown();
         }

@@ -61,13 +61,14 @@ final class ExecutorSupervisor {
     private final Consumer<Runnable> loop;
     private final Path workDir;
     private final Duration registrationTimeout;
+    private final io.corral.agent.fetcher.Fetcher fetcher;
     /** The custom and default executors that have not ended (command tasks' executors are their TaskRuns). */
     private final Map<ExecutorKey, ExecutorRun> executors = new LinkedHashMap<>();
 
     ExecutorSupervisor(Agent agent, Map<TaskID, TaskRun> tasks, Map<FrameworkID, FrameworkInfo> frameworks,
                        StatusUpdates updates, AgentStore store, ProcessContainerizer containerizer,
                        PersistentVolumes volumes, Timers timers, Consumer<Runnable> loop, Path workDir,
-                       Duration registrationTimeout) {
+                       Duration registrationTimeout, io.corral.agent.fetcher.Fetcher fetcher) {
         this.agent = agent;
         this.tasks = tasks;
         this.frameworks = frameworks;
@@ -79,6 +80,7 @@ final class ExecutorSupervisor {
         this.loop = loop;
         this.workDir = workDir;
         this.registrationTimeout = registrationTimeout;
+        this.fetcher = fetcher;
     }
 
     /** A framework's executor: executor ids are unique per framework only. */
@@ -208,15 +210,59 @@ final class ExecutorSupervisor {
         }
     }
 
-    /** Starts a custom executor's program with Mesos's executor environment; it must subscribe in time. */
+    /**
+     * Starts a custom executor: its {@code CommandInfo.uris} are fetched into its sandbox first (off the loop), as
+     * Mesos does before it starts an executor; a failed fetch ends the executor before it ran, and its tasks
+     * TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED and the cause.
+     */
     private void startExecutorContainer(FrameworkInfo framework, ExecutorRun executor) {
+        if (executor.info.getCommand().getUrisCount() == 0) {
+            launchExecutorContainer(framework, executor);
+            return;
+        }
+        try {
+            java.nio.file.Files.createDirectories(executor.sandbox); // on the loop, where the GC removes empty parents
+        } catch (IOException e) {
+            executor.terminationMessage = "Failed to create the executor's sandbox: " + e.getMessage();
+            executor.terminationReason = Reason.REASON_CONTAINER_LAUNCH_FAILED;
+            executorTerminated(executor, Agent.EXECUTOR_NEVER_STARTED);
+            return;
+        }
+        fetcher.fetch(executor.info.getCommand().getUrisList(), executor.sandbox).whenComplete((ignored, failure) ->
+                loop.accept(() -> executorFetched(framework, executor, failure)));
+    }
+
+    private void executorFetched(FrameworkInfo framework, ExecutorRun executor, Throwable failure) {
+        if (executors.get(ExecutorKey.of(executor)) != executor) {
+            return;
+        }
+        if (executor.terminationMessage != null) { // shut down (or its framework removed) while fetching
+            executorTerminated(executor, Agent.EXECUTOR_NEVER_STARTED);
+            return;
+        }
+        if (failure != null) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            LOG.warn("{}: fetching its URIs failed: {}", executor.describe(), cause.getMessage());
+            executor.terminationMessage = "Failed to fetch all URIs for container '" + executor.containerId + "': "
+                    + cause.getMessage();
+            executor.terminationReason = Reason.REASON_CONTAINER_LAUNCH_FAILED;
+            executorTerminated(executor, Agent.EXECUTOR_NEVER_STARTED);
+            return;
+        }
+        launchExecutorContainer(framework, executor);
+    }
+
+    /** Starts a custom executor's program with Mesos's executor environment; it must subscribe in time. */
+    private void launchExecutorContainer(FrameworkInfo framework, ExecutorRun executor) {
         String executorId = executor.info.getExecutorId().getValue();
         try {
             volumes.mount(executor.info.getResourcesList(), executor.sandbox);
             executor.container = containerizer.launch(new ContainerSpec(executor.containerId, executorId,
                     framework.getId().getValue(), executorId, executor.info.getCommand(), executor.sandbox,
                     executor.runDir, ExecutorEnvironment.build(agent.info(), framework, executor.info,
-                            executor.sandbox, executor.shutdownGracePeriod()), executor.info.getResourcesList()));
+                            executor.sandbox, executor.shutdownGracePeriod()), executor.info.getResourcesList())
+                    .withFrameworkUser(framework.getUser()));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Executor {} failed to start: {}", executorId, e.getMessage());
             executor.terminationMessage = "Failed to launch the executor: " + e.getMessage();
@@ -302,6 +348,7 @@ final class ExecutorSupervisor {
         if (tasks.values().stream().noneMatch(run -> run.runDir.equals(executor.runDir))) {
             store.remove(executor.frameworkId, executor.runDir);
         }
+        agent.sandboxReleased(executor.sandbox);
         if (!executor.orphaned) {
             sendExecutorExited(executor, waitStatus);
         }
@@ -572,6 +619,31 @@ final class ExecutorSupervisor {
 
     List<ExecutorRun> all() {
         return List.copyOf(executors.values());
+    }
+
+    /**
+     * Why a default executor's task whose URIs were just fetched must not start after all (its executor is
+     * terminating or gone, or a task of its group already ended otherwise than TASK_FINISHED); null if it may.
+     */
+    String whyNotStart(TaskRun run) {
+        if (!run.task.hasExecutor()) {
+            return null;
+        }
+        ExecutorRun executor = executors.get(ExecutorKey.of(run));
+        if (executor == null || executor.terminationMessage != null) {
+            return "Its executor is terminating";
+        }
+        for (java.util.Set<TaskID> group : executor.groups) {
+            if (group.contains(run.task.getTaskId())) {
+                for (TaskID other : group) {
+                    TaskRun sibling = tasks.get(other);
+                    if (sibling != null && sibling.isTerminal() && sibling.state() != TaskState.TASK_FINISHED) {
+                        return "Task '" + other.getValue() + "' of its group ended before it started";
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /** The executor of a task that has one, if it has not ended. */

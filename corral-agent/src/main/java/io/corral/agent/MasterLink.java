@@ -4,8 +4,10 @@ import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.http.Authentication;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.recordio.RecordIODecoder;
+import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -40,6 +42,8 @@ final class MasterLink implements AutoCloseable {
     private final EventLoop loop;
     private final Agent agent;
     private final Duration silenceLimit;
+    /** The {@code Authorization} header every call carries, unless the agent runs {@code --insecure}. */
+    private final Optional<String> authorization;
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
             .version(HttpClient.Version.HTTP_1_1)
@@ -60,7 +64,9 @@ final class MasterLink implements AutoCloseable {
      * @param leaderAddress host:port of the current leader, if known (read from ZooKeeper)
      * @param silenceLimit how long the stream may stay silent before the master is presumed gone
      */
-    MasterLink(Supplier<Optional<String>> leaderAddress, EventLoop loop, Agent agent, Duration silenceLimit) {
+    MasterLink(Supplier<Optional<String>> leaderAddress, EventLoop loop, Agent agent, Duration silenceLimit,
+               Optional<Credential> credential) {
+        this.authorization = credential.map(Authentication::basicHeader);
         this.leaderAddress = leaderAddress;
         this.loop = loop;
         this.agent = agent;
@@ -236,6 +242,7 @@ final class MasterLink implements AutoCloseable {
             if (stream != null) {
                 request.header(AgentProtocol.STREAM_ID_HEADER, stream);
             }
+            authorization.ifPresent(header -> request.header("Authorization", header));
             return request.build();
         }
 

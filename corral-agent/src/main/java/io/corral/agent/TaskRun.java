@@ -36,6 +36,10 @@ final class TaskRun {
     Duration killGracePeriod;
     /** Set when the framework was shut down: the task is being killed and reports nothing more. */
     boolean orphaned;
+    /** The fetch of its URIs, while it runs (before the container starts); null otherwise. */
+    java.util.concurrent.CompletableFuture<Void> fetch;
+    /** Set when a failing health check asked for the kill: its TASK_KILLED says {@code healthy: false}. */
+    boolean killedByHealthCheck;
 
     TaskRun(FrameworkID frameworkId, TaskInfo task, String containerId, Path sandbox, Path runDir) {
         this.frameworkId = frameworkId;

@@ -390,6 +390,40 @@ class ExecutorApiTest {
     }
 
     @Test
+    void aCustomExecutorWhoseUriCannotBeFetchedNeverStartsAndItsTaskFails() {
+        Incarnation agent = new Incarnation();
+        ExecutorInfo executor = customExecutor("fetching", CommandInfo.newBuilder().setValue("sleep 1000")
+                .addUris(CommandInfo.URI.newBuilder().setValue(workDir.resolve("no-such-executor.tgz").toString()))
+                .build());
+        agent.event(AgentEvent.launch(FRAMEWORK, task("t", "true", executor)));
+        TaskStatus failed = agent.awaitUpdate("t", TaskState.TASK_FAILED);
+        assertThat(failed.getReason()).isEqualTo(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED);
+        assertThat(failed.getMessage()).startsWith("Failed to fetch all URIs for container")
+                .contains("no-such-executor.tgz");
+        AgentCall.ExecutorExited exited = await().until(() -> agent.channel.exits().stream().findFirst()
+                .orElse(null), found -> found != null);
+        assertThat(exited.executorId().getValue()).isEqualTo("fetching");
+        assertThat(files("launcher.pid")).isEmpty(); // nothing was started
+    }
+
+    @Test
+    void aGroupTaskWhoseUriCannotBeFetchedTakesItsGroupDown() {
+        Incarnation agent = new Incarnation();
+        agent.autoAcknowledge();
+        ExecutorInfo executor = ExecutorInfo.newBuilder().setType(ExecutorInfo.Type.DEFAULT)
+                .setExecutorId(ExecutorID.newBuilder().setValue("fetch-group")).setFrameworkId(FRAMEWORK.getId())
+                .build();
+        TaskInfo fetching = task("fetching", "true", null).toBuilder().setCommand(CommandInfo.newBuilder()
+                .setValue("true").addUris(CommandInfo.URI.newBuilder().setValue("/no/such/file"))).build();
+        agent.event(AgentEvent.launchGroup(FRAMEWORK, executor, List.of(task("sleeps", "sleep 1000", null),
+                fetching)));
+        assertThat(agent.awaitUpdate("fetching", TaskState.TASK_FAILED).getReason())
+                .isEqualTo(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED);
+        agent.awaitUpdate("sleeps", TaskState.TASK_KILLED);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !agent.channel.exits().isEmpty());
+    }
+
+    @Test
     void aTaskGroupUnderTheDefaultExecutorDiesTogether() throws Exception {
         Incarnation agent = new Incarnation();
         agent.autoAcknowledge();

@@ -52,7 +52,7 @@ public final class LaunchThroughputBenchmark {
         Path workDir = Files.createTempDirectory("corral-bench");
         try (TestingServer zookeeper = new TestingServer(true)) {
             ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
-            MasterServer master = MasterServer.start(new MasterServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
+            MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
                     Duration.ofSeconds(2), MasterConfig.defaults()), () -> { });
             AgentServer agent = AgentServer.start(new AgentServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
                     workDir.resolve("agent"), "cpus:64;mem:65536;disk:10000;ports:[31000-32000]",

@@ -1,9 +1,12 @@
 package io.corral.cli;
 
 import io.corral.agent.AgentServer;
+import io.corral.agent.containerizer.IsolationOptions;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -56,9 +59,29 @@ public final class AgentCommand implements Callable<Integer> {
     boolean killTasksOnStop;
 
     @Option(names = "--isolation", split = ",", paramLabel = "ISOLATORS",
-            description = "Isolators, comma-separated: cgroups/mem (cgroup v1 memory limit from each task's mem;"
-                    + " needs root). Default: none, processes only.")
+            description = "Isolators, comma-separated, as Mesos names them: cgroups/cpu (cpu shares and CFS quota"
+                    + " from each task's cpus), cgroups/mem (memory limit from mem; OOM kills end TASK_FAILED),"
+                    + " cgroups/pids (--container-pids-limit), disk/du (a task whose sandbox outgrows its disk is"
+                    + " killed). cgroups/* need root and writable cgroups (v1 or v2) and also track each task's"
+                    + " processes in a freezer cgroup, so kills reach all of them. Default: none, processes only.")
     java.util.List<String> isolation = java.util.List.of();
+
+    @Option(names = "--container-pids-limit", defaultValue = "4096", paramLabel = "N",
+            description = "cgroups/pids: the most processes and threads one container may have"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long containerPidsLimit;
+
+    @Option(names = "--container-disk-watch-interval", defaultValue = "15secs", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "disk/du: how often each sandbox's usage is measured (Mesos's"
+                    + " --container_disk_watch_interval; default: ${DEFAULT-VALUE}).")
+    Duration containerDiskWatchInterval;
+
+    @Option(names = "--switch-user", defaultValue = "true", negatable = true, fallbackValue = "true", arity = "0..1",
+            description = "When the agent runs as root, run each task as its CommandInfo.user, else its"
+                    + " framework's user (root only when that is 'root'), as Mesos's --switch_user does;"
+                    + " --no-switch-user runs every task as root (default: ${DEFAULT-VALUE}).")
+    boolean switchUser;
 
     @Option(names = "--executor-registration-timeout", defaultValue = "1mins", paramLabel = "DURATION",
             converter = DurationConverter.class,
@@ -67,13 +90,62 @@ public final class AgentCommand implements Callable<Integer> {
                     + " --executor_registration_timeout; default: ${DEFAULT-VALUE}).")
     Duration executorRegistrationTimeout;
 
+    @Option(names = "--credential", paramLabel = "FILE",
+            description = "The principal and secret this agent authenticates to the masters with, in Mesos's"
+                    + " format: {\"principal\": \"agent\", \"secret\": \"...\"}.")
+    Path credentialFile;
+
+    @Option(names = "--insecure",
+            description = "Talk to masters that authenticate nobody (masters started --insecure).")
+    boolean insecure;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--gc-delay", defaultValue = "1weeks", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How long the sandbox of an ended task or executor is kept before it is deleted (Mesos's"
+                    + " --gc_delay; the cluster setting gc_delay, once set, overrides it; default: ${DEFAULT-VALUE}).")
+    Duration gcDelay;
+
+    @Option(names = "--gc-disk-headroom", defaultValue = "0.1", paramLabel = "FRACTION",
+            description = "Sandboxes go sooner as the disk fills: kept at most gc-delay x max(0, 1 - headroom - disk"
+                    + " usage) (Mesos's --gc_disk_headroom, 0.0 to 1.0; default: ${DEFAULT-VALUE}).")
+    double gcDiskHeadroom;
+
+    @Option(names = "--disk-watermark-interval", defaultValue = "1mins", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "How often the disk usage is checked for the above (Mesos's --disk_watermark_interval;"
+                    + " default: ${DEFAULT-VALUE}).")
+    Duration diskWatermarkInterval;
+
+    @Option(names = "--fetcher-cache-size", defaultValue = "2147483648", paramLabel = "BYTES",
+            description = "Size of the cache of URIs fetched with cache: true, in <work-dir>/fetch-cache (Mesos's"
+                    + " --fetcher_cache_size; default: ${DEFAULT-VALUE}, 2 GB).")
+    long fetcherCacheSize;
+
+    @Option(names = "--fetcher-timeout", defaultValue = "10mins", paramLabel = "DURATION",
+            converter = DurationConverter.class,
+            description = "The longest one URI may take to download (default: ${DEFAULT-VALUE}).")
+    Duration fetcherTimeout;
+
+    @Option(names = "--fetcher-max-size", defaultValue = "10737418240", paramLabel = "BYTES",
+            description = "The largest file the fetcher downloads, and the most an archive may unpack to"
+                    + " (default: ${DEFAULT-VALUE}, 10 GB).")
+    long fetcherMaxSize;
+
     @Override
     public Integer call() throws Exception {
-        AgentServer server = AgentServer.start(new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
-                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45), isolation,
-                executorRegistrationTimeout));
+        Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
+                "agent");
+        AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
+                workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
+                new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
+                executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
+                        diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize), credential);
+        AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
-        var settings = LiveSettings.forAgent(server.zookeeper(), zk.rootPath());
+        var settings = LiveSettings.forAgent(server, server.zookeeper(), zk.rootPath());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             BoundedShutdown.run("agent", () -> {
                 settings.close();

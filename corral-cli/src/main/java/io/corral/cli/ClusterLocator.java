@@ -2,6 +2,7 @@ package io.corral.cli;
 
 import io.corral.cli.local.LocalClusterRecord;
 import io.corral.cli.local.LocalRegistry;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.scheduler.MasterLocator;
@@ -32,8 +33,21 @@ public final class ClusterLocator {
     /** Exit code when the named cluster cannot be reached. */
     public static final int EXIT_UNREACHABLE = 1;
 
-    /** The cluster a command will talk to, and where that was learned (for messages). */
-    public record Target(String source, Optional<String> masterUrl, Optional<String> zkUrl) {
+    /**
+     * The cluster a command will talk to, where that was learned (for messages), and who to authenticate as: the
+     * {@code --credential} file, else {@code CORRAL_CREDENTIAL}, else, for the local cluster itself only, the
+     * operator credential {@code corral local} wrote (never sent to a master found elsewhere).
+     */
+    public record Target(String source, Optional<String> masterUrl, Optional<String> zkUrl,
+                         Optional<Credential> credential) {
+        public Target(String source, Optional<String> masterUrl, Optional<String> zkUrl) {
+            this(source, masterUrl, zkUrl, Optional.empty());
+        }
+
+        Target withCredential(Optional<Credential> credential) {
+            return new Target(source, masterUrl, zkUrl, credential);
+        }
+
         public boolean usesZooKeeper() {
             return zkUrl.isPresent();
         }
@@ -89,9 +103,27 @@ public final class ClusterLocator {
         }
         if (target.isEmpty()) {
             target = localClusters.get().flatMap(local -> candidate("`corral local` pid " + local.pid(),
-                    "its master", local.master(), "its zk", local.zk()));
+                    "its master", local.master(), "its zk", local.zk())
+                    .map(found -> found.withCredential(readCredential(nonBlank(local.credential()).orElse(null),
+                            "the credential of `corral local` pid " + local.pid()))));
         }
-        return target.orElseThrow(() -> new ClusterException(NO_CLUSTER_MESSAGE, EXIT_USAGE));
+        Target found = target.orElseThrow(() -> new ClusterException(NO_CLUSTER_MESSAGE, EXIT_USAGE));
+        Optional<String> explicit = options.credential() != null ? Optional.of(options.credential().toString())
+                : nonBlank(environment.apply("CORRAL_CREDENTIAL"));
+        return explicit.isEmpty() ? found : found.withCredential(readCredential(explicit.get(),
+                options.credential() != null ? "--credential" : "CORRAL_CREDENTIAL"));
+    }
+
+    private static Optional<Credential> readCredential(String file, String what) {
+        if (file == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Credential.read(java.nio.file.Path.of(file)));
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            throw new ClusterException("Cannot read " + what + " (" + file + "): " + e.getMessage()
+                    + "; pass --credential FILE with {\"principal\": ..., \"secret\": ...}", EXIT_USAGE);
+        }
     }
 
     /**

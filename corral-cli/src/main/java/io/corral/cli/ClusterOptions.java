@@ -19,6 +19,12 @@ public final class ClusterOptions {
                     + "running on this machine.")
     String zk;
 
+    @Option(names = "--credential", paramLabel = "FILE",
+            description = "Who to authenticate as: a file {\"principal\": \"...\", \"secret\": \"...\"} (Mesos's"
+                    + " format). Default: $CORRAL_CREDENTIAL, else the operator credential of the `corral local`"
+                    + " being talked to.")
+    java.nio.file.Path credential;
+
     public ClusterOptions() {}
 
     /** For tests and for commands that build options in code. */
@@ -33,5 +39,9 @@ public final class ClusterOptions {
 
     public String zk() {
         return zk;
+    }
+
+    public java.nio.file.Path credential() {
+        return credential;
     }
 }

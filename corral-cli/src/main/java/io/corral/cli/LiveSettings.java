@@ -3,6 +3,7 @@ package io.corral.cli;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
+import io.corral.agent.AgentServer;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.zookeeper.config.ConfigSchema;
@@ -33,10 +34,25 @@ public final class LiveSettings {
         return store;
     }
 
-    /** Watches the configuration for an agent: the log level (gc_delay is read but sandbox GC is not built yet). */
+    /** Watches the configuration for an agent: the log level. */
     public static ConfigStore forAgent(CuratorFramework zk, String rootPath) {
         ConfigStore store = new ConfigStore(zk, rootPath);
         store.watch(LiveSettings::applyLogLevel);
+        return store;
+    }
+
+    /**
+     * Watches the configuration for an agent: the log level and {@code gc_delay}, which, once an operator set it,
+     * replaces the agent's {@code --gc-delay} (unset, the flag stands).
+     */
+    public static ConfigStore forAgent(AgentServer server, CuratorFramework zk, String rootPath) {
+        ConfigStore store = new ConfigStore(zk, rootPath);
+        store.watch(settings -> {
+            applyLogLevel(settings);
+            if (!settings.setting(ConfigSchema.GC_DELAY).isDefault()) {
+                server.setGcDelay(settings.duration(ConfigSchema.GC_DELAY));
+            }
+        });
         return store;
     }
 

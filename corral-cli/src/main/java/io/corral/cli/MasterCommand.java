@@ -2,10 +2,12 @@ package io.corral.cli;
 
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
+import io.corral.protocol.security.Credentials;
 import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -50,15 +52,36 @@ public final class MasterCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}; e.g. 2secs, 5s, 10secs).")
     Duration zkSessionTimeout;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--credentials", paramLabel = "FILE",
+            description = "Principals and secrets every client must present (HTTP Basic), in Mesos's JSON format:"
+                    + " {\"credentials\": [{\"principal\": \"ops\", \"secret\": \"...\"}]}.")
+    Path credentialsFile;
+
+    @Option(names = "--acls", paramLabel = "FILE",
+            description = "Who may do what, in Mesos's --acls JSON format (e.g. which principals register agents);"
+                    + " default: every authenticated principal may do everything.")
+    Path aclsFile;
+
+    @Option(names = "--insecure",
+            description = "Serve everyone without authentication, as Mesos does by default (old clients; never on"
+                    + " a network others share).")
+    boolean insecure;
+
     @Override
     public Integer call() throws Exception {
+        Optional<Credentials> credentials = SecurityOptions.credentials(spec.commandLine(), credentialsFile, insecure,
+                "master");
         if (workDir != null) {
             Files.createDirectories(workDir);
         }
         CountDownLatch done = new CountDownLatch(1);
         int[] exitCode = {0};
         MasterServer server = MasterServer.start(
-                new MasterServer.Options(zk, hostname, bind != null ? bind : hostname, port, zkSessionTimeout, MasterConfig.defaults()),
+                new MasterServer.Options(zk, hostname, bind != null ? bind : hostname, port, zkSessionTimeout,
+                        MasterConfig.defaults(), credentials, SecurityOptions.acls(spec.commandLine(), aclsFile)),
                 () -> {
                     LOG.error("Lost candidacy as a leader: exiting so that a supervisor restarts this master");
                     exitCode[0] = 1;

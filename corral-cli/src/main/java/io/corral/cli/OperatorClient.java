@@ -1,6 +1,8 @@
 package io.corral.cli;
 
+import io.corral.protocol.http.Authentication;
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.scheduler.MasterLocator;
 import java.io.IOException;
@@ -48,8 +50,11 @@ final class OperatorClient {
      * for a call answered with an empty 200 (UPDATE_WEIGHTS, UPDATE_QUOTA) or 202 (RESERVE_RESOURCES...).
      */
     Optional<Response> call(ClusterLocator locator, ClusterOptions options, Call call) throws InterruptedException {
-        try (MasterLocator masters = locator.open(options)) {
-            return send(masters.master(LOCATE_TIMEOUT), call);
+        try {
+            ClusterLocator.Target target = locator.resolve(options);
+            try (MasterLocator masters = locator.open(target)) {
+                return send(masters.master(LOCATE_TIMEOUT), call, target.credential());
+            }
         } catch (ClusterLocator.ClusterException e) {
             throw new OperatorException(e.getMessage(), e.exitCode());
         } catch (MasterLocator.MasterNotFoundException e) {
@@ -63,17 +68,21 @@ final class OperatorClient {
      */
     byte[] postJson(ClusterLocator locator, ClusterOptions options, String path, byte[] json)
             throws InterruptedException {
-        try (MasterLocator masters = locator.open(options)) {
+        ClusterLocator.Target target;
+        try {
+            target = locator.resolve(options);
+        } catch (ClusterLocator.ClusterException e) {
+            throw new OperatorException(e.getMessage(), e.exitCode());
+        }
+        try (MasterLocator masters = locator.open(target)) {
             URI master = masters.master(LOCATE_TIMEOUT);
-            HttpResponse<byte[]> response = post(master, path, json);
+            HttpResponse<byte[]> response = post(master, path, json, target.credential());
             if (response.statusCode() == 307) {
                 master = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
-                response = post(master, path, json);
+                response = post(master, path, json, target.credential());
             }
             if (response.statusCode() != 200) {
-                String body = new String(response.body(), StandardCharsets.UTF_8).strip();
-                throw new OperatorException(path + " on " + master + " answered " + response.statusCode()
-                        + (body.isEmpty() ? "" : ": " + body), response.statusCode() == 400 ? 2 : 1);
+                throw refused(path, master, response);
             }
             return response.body();
         } catch (ClusterLocator.ClusterException e) {
@@ -101,8 +110,9 @@ final class OperatorClient {
         void run() throws InterruptedException;
     }
 
-    private Optional<Response> send(URI master, Call call) throws InterruptedException {
-        HttpResponse<byte[]> response = post(master, call);
+    private Optional<Response> send(URI master, Call call, Optional<Credential> credential)
+            throws InterruptedException {
+        HttpResponse<byte[]> response = post(master, call, credential);
         if (response.statusCode() == 307) {
             URI leader;
             try {
@@ -111,12 +121,10 @@ final class OperatorClient {
                 throw new OperatorException("the master at " + master + " redirected badly: " + e.getMessage(), 1);
             }
             master = leader;
-            response = post(leader, call);
+            response = post(leader, call, credential);
         }
-        String body = new String(response.body(), StandardCharsets.UTF_8).strip();
         if (response.statusCode() != 200 && response.statusCode() != 202) { // 202: RESERVE_RESOURCES and the like
-            throw new OperatorException(call.getType() + " on " + master + " answered " + response.statusCode()
-                    + (body.isEmpty() ? "" : ": " + body), response.statusCode() == 400 ? 2 : 1);
+            throw refused(call.getType().toString(), master, response);
         }
         if (response.body().length == 0) {
             return Optional.empty();
@@ -124,18 +132,33 @@ final class OperatorClient {
         return Optional.of(Encoding.JSON.decode(response.body(), Response.getDefaultInstance()));
     }
 
-    private HttpResponse<byte[]> post(URI master, Call call) throws InterruptedException {
-        return post(master, "/api/v1", Encoding.JSON.encode(call));
+    /** The master's refusal as one line; 401 and 403 say how to authenticate or what is missing. */
+    private static OperatorException refused(String what, URI master, HttpResponse<byte[]> response) {
+        String body = new String(response.body(), StandardCharsets.UTF_8).strip();
+        String hint = switch (response.statusCode()) {
+            case 401 -> " (pass --credential FILE or set CORRAL_CREDENTIAL; see docs/security.md)";
+            case 403 -> " (the principal you authenticated as is not allowed to; see the cluster's ACLs)";
+            default -> "";
+        };
+        return new OperatorException(what + " on " + master + " answered " + response.statusCode()
+                + (body.isEmpty() ? "" : ": " + body) + hint, response.statusCode() == 400 ? 2 : 1);
+    }
+
+    private HttpResponse<byte[]> post(URI master, Call call, Optional<Credential> credential)
+            throws InterruptedException {
+        return post(master, "/api/v1", Encoding.JSON.encode(call), credential);
     }
 
     /** POSTs a JSON body (the operator API's calls, Corral's own endpoints) and accepts JSON back. */
-    private HttpResponse<byte[]> post(URI master, String path, byte[] json) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
+    private HttpResponse<byte[]> post(URI master, String path, byte[] json, Optional<Credential> credential)
+            throws InterruptedException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", Encoding.JSON.mediaType())
                 .header("Accept", Encoding.JSON.mediaType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(json))
-                .build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(json));
+        credential.ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.cli.output.Table;
+import io.corral.protocol.http.Authentication;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.protocol.task.TaskTransitions;
 import io.corral.scheduler.MasterAddresses;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -95,13 +98,13 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
     }
 
     /** GET /master/state from {@code master}, following one redirect to the leader. */
-    static JsonNode fetchState(URI master) throws InterruptedException {
+    static JsonNode fetchState(URI master, Optional<Credential> credential) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(Duration.ofSeconds(5))
                 .build();
-        HttpResponse<byte[]> response = get(http, master);
+        HttpResponse<byte[]> response = get(http, master, credential);
         if (response.statusCode() == 307) {
             URI leader;
             try {
@@ -109,7 +112,7 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
             } catch (IllegalArgumentException e) {
                 throw new StateUnavailableException("the master at " + master + " redirected badly: " + e.getMessage());
             }
-            response = get(http, leader);
+            response = get(http, leader, credential);
             if (response.statusCode() == 307) {
                 throw new StateUnavailableException("the master at " + leader + ", named leader by " + master
                         + ", redirects too; the masters disagree about the leader (an election may be under way)");
@@ -119,7 +122,8 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
         if (response.statusCode() != 200) {
             String body = new String(response.body(), java.nio.charset.StandardCharsets.UTF_8).strip();
             throw new StateUnavailableException("GET /master/state on " + master + " answered "
-                    + response.statusCode() + (body.isEmpty() ? "" : ": " + body));
+                    + response.statusCode() + (body.isEmpty() ? "" : ": " + body)
+                    + (response.statusCode() == 401 ? " (pass --credential FILE or set CORRAL_CREDENTIAL)" : ""));
         }
         try {
             return JSON.readTree(response.body());
@@ -129,12 +133,14 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
         }
     }
 
-    private static HttpResponse<byte[]> get(HttpClient http, URI master) throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, "/master/state"))
+    private static HttpResponse<byte[]> get(HttpClient http, URI master, Optional<Credential> credential)
+            throws InterruptedException {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, "/master/state"))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json")
-                .GET()
-                .build();
+                .GET();
+        credential.ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {

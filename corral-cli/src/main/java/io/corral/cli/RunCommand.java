@@ -2,6 +2,7 @@ package io.corral.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.protocol.json.MesosJson;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.protocol.task.TaskTransitions;
 import io.corral.scheduler.MasterLocator;
 import io.corral.scheduler.SchedulerClient;
@@ -140,14 +141,16 @@ public final class RunCommand implements Callable<Integer> {
             return 2;
         }
         MasterLocator masters;
+        ClusterLocator.Target target;
         try {
-            masters = locator.open(cluster);
+            target = locator.resolve(cluster);
+            masters = locator.open(target);
         } catch (ClusterLocator.ClusterException e) {
             err.println(e.getMessage());
             return e.exitCode();
         }
         try (masters) {
-            return new TaskRun(masters).execute();
+            return new TaskRun(masters, target.credential()).execute();
         }
     }
 
@@ -327,7 +330,7 @@ public final class RunCommand implements Callable<Integer> {
         /** Set once the task ended: the output thread copies what is left and stops. */
         private volatile boolean taskEnded;
 
-        TaskRun(MasterLocator masters) {
+        TaskRun(MasterLocator masters, java.util.Optional<Credential> credential) {
             this.masters = masters;
             this.taskName = taskName(name, command);
             this.taskId = taskId(taskName, UUID.randomUUID());
@@ -341,7 +344,9 @@ public final class RunCommand implements Callable<Integer> {
                     .addCapabilities(FrameworkInfo.Capability.newBuilder()
                             .setType(FrameworkInfo.Capability.Type.PARTITION_AWARE))
                     .build();
-            this.client = SchedulerClient.builder(masters, framework, this).build();
+            SchedulerClient.Builder builder = SchedulerClient.builder(masters, framework, this);
+            credential.ifPresent(builder::credential);
+            this.client = builder.build();
         }
 
         int execute() {

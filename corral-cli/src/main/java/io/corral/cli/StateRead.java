@@ -18,8 +18,15 @@ record StateRead(JsonNode state, int exitCode) {
 
     static StateRead of(ClusterLocator locator, ClusterOptions cluster, PrintStream err, String command)
             throws InterruptedException {
-        try (MasterLocator masters = locator.open(cluster)) {
-            return new StateRead(PsCommand.fetchState(masters.master(LOCATE_TIMEOUT)), 0);
+        ClusterLocator.Target target;
+        try {
+            target = locator.resolve(cluster);
+        } catch (ClusterLocator.ClusterException e) {
+            err.println(e.getMessage());
+            return new StateRead(null, e.exitCode());
+        }
+        try (MasterLocator masters = locator.open(target)) {
+            return new StateRead(PsCommand.fetchState(masters.master(LOCATE_TIMEOUT), target.credential()), 0);
         } catch (ClusterLocator.ClusterException e) {
             err.println(e.getMessage());
             return new StateRead(null, e.exitCode());

@@ -197,7 +197,7 @@ class AgentKillNineTest {
     private Process startAgent(InProcessCluster cluster, String log, int port) throws IOException {
         Process agent = CorralProcesses.start(workDir.resolve(log), "agent", "--zk", cluster.zk.toString(),
                 "--port", String.valueOf(port), "--work-dir", workDir.resolve("agent").toString(), "--resources",
-                InProcessCluster.AGENT_RESOURCES);
+                InProcessCluster.AGENT_RESOURCES, "--insecure");
         agents.add(agent);
         return agent;
     }

@@ -28,7 +28,7 @@ class ConcurrentMastersStartTest {
             for (int i = 0; i < 3; i++) {
                 starting.add(CompletableFuture.supplyAsync(() -> {
                     try {
-                        return MasterServer.start(new MasterServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
+                        return MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
                                 Duration.ofSeconds(2), MasterConfig.defaults()), () -> { });
                     } catch (Exception e) {
                         throw new IllegalStateException(e);

@@ -46,7 +46,7 @@ final class InProcessCluster implements AutoCloseable {
 
     MasterServer startMaster() throws Exception {
         MasterServer[] self = new MasterServer[1];
-        MasterServer master = MasterServer.start(new MasterServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
+        MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
                 SESSION_TIMEOUT, MasterConfig.defaults()), () -> deposed.add(self[0]));
         self[0] = master;
         masters.add(master);

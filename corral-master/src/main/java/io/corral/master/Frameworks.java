@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -90,10 +91,14 @@ public final class Frameworks {
      * it is durable, {@code openStream} starts the HTTP stream (given the framework id) and the framework gets
      * SUBSCRIBED. A refused SUBSCRIBE gets a plain 400; one the registry refuses fails the returned future with a 503
      * and leaves no trace.
+     *
+     * @param principal who sent it, when the master authenticates (empty on an {@code --insecure} master)
      */
-    public CompletableFuture<Void> subscribe(Call call, Function<FrameworkID, FrameworkLink> openStream) {
+    public CompletableFuture<Void> subscribe(Call call, Optional<String> principal,
+                                             Function<FrameworkID, FrameworkLink> openStream) {
         FrameworkInfo requested = call.getSubscribe().getFrameworkInfo();
         validateSubscribe(call, requested);
+        requireOwnPrincipal(requested, principal);
         requireOwnRoles(requested, call.getSubscribe().getSuppressedRolesList(), "SUBSCRIBE's suppressed_roles");
         FrameworkInfo info = subscribedInfo(requested);
         return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(info)), () -> {
@@ -157,6 +162,32 @@ public final class Frameworks {
                         .setMasterInfo(master.info()))
                 .build());
         master.offers.allocateSoon();
+    }
+
+    /**
+     * On an authenticating master a framework speaks as the principal it authenticated as: its FrameworkInfo must
+     * name that principal (Mesos's rule, a 400), and a known framework id can only be resubscribed by the principal
+     * that owns it (a 403), so nobody takes over another's framework by its public id.
+     */
+    private void requireOwnPrincipal(FrameworkInfo requested, Optional<String> principal) {
+        if (principal.isEmpty()) {
+            return;
+        }
+        if (!requested.hasPrincipal() || !requested.getPrincipal().equals(principal.get())) {
+            throw Rejected.invalid("Authenticated principal '" + principal.get() + "' does not match principal '"
+                    + requested.getPrincipal() + "' set in `FrameworkInfo`");
+        }
+        Framework known = isNew(requested) ? null : get(requested.getId());
+        if (known != null) {
+            requireOwner(known, principal);
+        }
+    }
+
+    private static void requireOwner(Framework framework, Optional<String> principal) {
+        if (principal.isPresent() && !principal.get().equals(framework.info().getPrincipal())) {
+            throw Rejected.forbidden("Framework " + framework.id().getValue() + " belongs to principal '"
+                    + framework.info().getPrincipal() + "', not to '" + principal.get() + "'");
+        }
     }
 
     private static void validateSubscribe(Call call, FrameworkInfo info) {
@@ -318,7 +349,7 @@ public final class Frameworks {
     // ---- the other calls: each requires a subscribed framework on its current stream ----
 
     /** Checks framework_id and the stream id, as Mesos does before every non-SUBSCRIBE call. */
-    public Framework authorize(Call call, String streamId) {
+    public Framework authorize(Call call, String streamId, Optional<String> principal) {
         if (!call.hasFrameworkId()) {
             throw Rejected.invalid("Expecting 'framework_id' to be present");
         }
@@ -326,6 +357,7 @@ public final class Frameworks {
         if (framework == null) {
             throw Rejected.invalid("Framework cannot be found");
         }
+        requireOwner(framework, principal);
         if (!framework.isConnected()) {
             throw Rejected.forbidden("Framework is not subscribed");
         }

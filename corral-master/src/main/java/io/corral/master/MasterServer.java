@@ -9,7 +9,11 @@ import io.corral.protocol.MasterInfos;
 import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
+import io.corral.protocol.http.Authentication;
+import io.corral.protocol.http.HttpHandler;
 import io.corral.protocol.http.HttpServer;
+import io.corral.protocol.security.Acls;
+import io.corral.protocol.security.Credentials;
 import io.corral.protocol.json.MesosJson;
 import io.corral.zookeeper.MasterContender;
 import io.corral.zookeeper.MasterDetector;
@@ -51,9 +55,26 @@ public final class MasterServer implements AutoCloseable {
     /** The Mesos release whose APIs Corral speaks; Mesos clients read MasterInfo.version. */
     public static final String MESOS_VERSION = "1.11.0";
 
-    /** Everything a master process needs to start. */
+    /**
+     * Everything a master process needs to start.
+     *
+     * @param credentials the principals every route but the open ones demands (HTTP Basic); empty only for a master
+     *                    started {@code --insecure}, which serves anyone, as Mesos does by default
+     * @param acls        who may do what (Mesos's {@code --acls}); {@link Acls#permitAll()} without a file
+     */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
-                          MasterConfig master) {}
+                          MasterConfig master, Optional<Credentials> credentials, Acls acls) {
+        /** Options for a master that authenticates nobody: tests and {@code --insecure}. */
+        public static Options insecure(ZkUrl zk, String hostname, String bindHost, int port,
+                                       Duration zkSessionTimeout, MasterConfig master) {
+            return new Options(zk, hostname, bindHost, port, zkSessionTimeout, master, Optional.empty(),
+                    Acls.permitAll());
+        }
+    }
+
+    /** Paths served without credentials: liveness and version probes (load balancers, Mesos tooling). */
+    public static final java.util.Set<String> OPEN_PATHS = java.util.Set.of("/health", "/master/health", "/version",
+            "/master/version");
 
     private final Options options;
     /** The settings the next leadership term starts with; updated live from the cluster configuration. */
@@ -119,8 +140,15 @@ public final class MasterServer implements AutoCloseable {
                 master -> master.view().thenApplyAsync(view -> MasterCounting.count(view, allocationTimes.stats()),
                         readers),
                 zkHealth::health, java.time.Clock.systemUTC(), prometheus, readers);
-        http = HttpServer.start(options.bindHost(), options.port(),
-                new MasterHttp(leadership, metrics, readers, this::flags, versionInfo(), LoggingLevels.ofLogback()));
+        HttpHandler routes = new MasterHttp(leadership, metrics, readers, this::flags, versionInfo(),
+                LoggingLevels.ofLogback(), options.acls());
+        if (options.credentials().isPresent()) {
+            routes = new Authentication(options.credentials().get(), OPEN_PATHS::contains, routes);
+        } else {
+            LOG.warn("INSECURE: this master authenticates nobody (--insecure): anyone who reaches port {} can act"
+                    + " as any framework, agent or operator", options.port());
+        }
+        http = HttpServer.start(options.bindHost(), options.port(), routes);
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
@@ -163,6 +191,12 @@ public final class MasterServer implements AutoCloseable {
         flags.put("port", Integer.toString(http.port()));
         flags.put("zk", options.zk().toString());
         flags.put("zk_session_timeout", Durations.format(options.zkSessionTimeout()));
+        // Mesos's names, so tools that read /flags to decide whether to send credentials keep working.
+        String authenticates = Boolean.toString(options.credentials().isPresent());
+        for (String flag : new String[] {"authenticate_frameworks", "authenticate_agents",
+                "authenticate_http_frameworks", "authenticate_http_readonly", "authenticate_http_readwrite"}) {
+            flags.put(flag, authenticates);
+        }
         flags.put("allocation_interval", Durations.format(config.allocationInterval()));
         flags.put("offer_timeout", config.offerTimeout().map(Durations::format).orElse(""));
         flags.put("agent_ping_timeout", Durations.format(config.agentPingInterval()));

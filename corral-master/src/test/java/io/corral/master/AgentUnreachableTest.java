@@ -172,6 +172,27 @@ class AgentUnreachableTest {
         assertThat(fixture.onLoop(() -> fixture.master.agents().get(r.agentId()).used().isEmpty())).isTrue();
     }
 
+    /**
+     * Issue 10, defect 8: a task that exited 0 stays TASK_FINISHED when its framework goes away before acknowledging
+     * the update (Mesos keeps a task's latest state); it was recorded TASK_KILLED.
+     */
+    @Test
+    void aFinishedButUnacknowledgedTaskStaysFinishedWhenItsFrameworkIsRemoved() {
+        Running r = runningTask(false);
+        TaskStatus finished = TaskStatus.newBuilder().setTaskId(r.task().getTaskId())
+                .setState(TaskState.TASK_FINISHED).setAgentId(r.agentId())
+                .setUuid(com.google.protobuf.ByteString.copyFrom(new byte[16])).build();
+        fixture.run(() -> fixture.master.agents().update(fixture.master.agents().get(r.agentId()),
+                new AgentCall.Update(r.frameworkId(), finished)));
+
+        fixture.onLoop(() -> fixture.master.frameworks().teardown(
+                fixture.master.frameworks().get(r.frameworkId()))).join();
+
+        MasterCounts.TaskCounters counters = MasterCounting.count(fixture.master.view().join()).taskCounters();
+        assertThat(counters.finished()).isEqualTo(1);
+        assertThat(counters.killed()).isZero();
+    }
+
     @Test
     void anAgentMarkedGoneTakesItsEndedButUnacknowledgedTasksWithIt() {
         Running r = runningTask(true);

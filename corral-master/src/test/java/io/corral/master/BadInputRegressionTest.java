@@ -106,7 +106,7 @@ class BadInputRegressionTest {
     void subscribeWithAFrameworkIdMesosRefusesIs400(String id, String message) {
         FrameworkInfo info = MasterFixture.frameworkInfo(60).toBuilder().setId(FrameworkID.newBuilder().setValue(id))
                 .build();
-        assertRejected(() -> fixture.onLoop(() -> fixture.master.frameworks().subscribe(subscribe(info),
+        assertRejected(() -> fixture.onLoop(() -> fixture.master.frameworks().subscribe(subscribe(info), java.util.Optional.empty(),
                 frameworkId -> new RecordingLink())), Rejected.Reason.INVALID, message);
         assertThat(fixture.registry.frameworks).isEmpty();
     }
@@ -130,7 +130,7 @@ class BadInputRegressionTest {
     })
     void subscribeWithAFailoverTimeoutMesosCannotHoldIs400(double timeout, String message) {
         FrameworkInfo info = MasterFixture.frameworkInfo(timeout);
-        assertRejected(() -> fixture.onLoop(() -> fixture.master.frameworks().subscribe(subscribe(info),
+        assertRejected(() -> fixture.onLoop(() -> fixture.master.frameworks().subscribe(subscribe(info), java.util.Optional.empty(),
                 frameworkId -> new RecordingLink())), Rejected.Reason.INVALID, message);
     }
 

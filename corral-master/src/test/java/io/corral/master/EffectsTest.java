@@ -71,7 +71,7 @@ class EffectsTest {
                 .setSubscribe(Call.Subscribe.newBuilder()
                         .setFrameworkInfo(MasterFixture.frameworkInfo(60).toBuilder().setId(id))).build();
 
-        CompletableFuture<Void> answered = fixture.onLoop(() -> fixture.master.frameworks().subscribe(resubscribe,
+        CompletableFuture<Void> answered = fixture.onLoop(() -> fixture.master.frameworks().subscribe(resubscribe, java.util.Optional.empty(),
                 frameworkId -> second));
         List<Event.Type> seenWhenAnswered = answered.thenApply(ok -> second.schedulerEvents(Event.Type.SUBSCRIBED)
                 .stream().map(Event::getType).toList()).join();

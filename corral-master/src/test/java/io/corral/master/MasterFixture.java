@@ -114,7 +114,7 @@ final class MasterFixture implements AutoCloseable {
         if (info.hasId()) {
             call.setFrameworkId(info.getId());
         }
-        onLoop(() -> master.frameworks().subscribe(call.build(), id -> link)).join(); // durable, then SUBSCRIBED
+        onLoop(() -> master.frameworks().subscribe(call.build(), java.util.Optional.empty(), id -> link)).join(); // durable, then SUBSCRIBED
         Event subscribed = link.schedulerEvents(Event.Type.SUBSCRIBED).get(0);
         return subscribed.getSubscribed().getFrameworkId();
     }

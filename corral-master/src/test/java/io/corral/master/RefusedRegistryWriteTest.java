@@ -47,7 +47,7 @@ class RefusedRegistryWriteTest {
         Call subscribe = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
                 .setFrameworkInfo(MasterFixture.frameworkInfo(60))).build();
 
-        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().subscribe(subscribe,
+        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().subscribe(subscribe, java.util.Optional.empty(),
                 id -> {
                     streamOpened.set(true);
                     return new RecordingLink();

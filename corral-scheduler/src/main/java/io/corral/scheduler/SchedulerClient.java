@@ -1,9 +1,11 @@
 package io.corral.scheduler;
 
-import io.corral.protocol.http.Encoding;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.http.Authentication;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -75,6 +77,8 @@ public final class SchedulerClient implements AutoCloseable {
     private final Duration locateTimeout;
     private final Duration requestTimeout;
     private final HttpClient http;
+    /** HTTP Basic for every request, when the framework authenticates (masters not started --insecure). */
+    private final Optional<String> authorization;
     private final Timers timers;
     private final AutoCloseable ownedTimers;
     private final Backoff backoff;
@@ -91,7 +95,9 @@ public final class SchedulerClient implements AutoCloseable {
 
     private SchedulerClient(Builder b) {
         this.locator = b.locator;
-        this.frameworkInfo = b.frameworkInfo;
+        this.frameworkInfo = b.credential == null || b.frameworkInfo.hasPrincipal() ? b.frameworkInfo
+                : b.frameworkInfo.toBuilder().setPrincipal(b.credential.principal()).build();
+        this.authorization = Optional.ofNullable(b.credential).map(Authentication::basicHeader);
         this.encoding = b.encoding;
         this.listener = b.listener;
         this.autoAcknowledge = b.autoAcknowledge;
@@ -164,12 +170,12 @@ public final class SchedulerClient implements AutoCloseable {
                     new SchedulerCallException(type, 0, "not subscribed to a master (the client is (re)subscribing)"));
         }
         Call filled = call.hasFrameworkId() ? call : call.toBuilder().setFrameworkId(s.frameworkId()).build();
-        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(s.master(), SCHEDULER_PATH))
+        HttpRequest request = authorized(HttpRequest.newBuilder(MasterAddresses.resolve(s.master(), SCHEDULER_PATH))
                 .timeout(requestTimeout)
                 .header("Content-Type", encoding.mediaType())
                 .header("Accept", encoding.mediaType())
                 .header(STREAM_ID_HEADER, s.streamId())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(filled)))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(filled))))
                 .build();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
                 .handle((response, failure) -> {
@@ -327,12 +333,18 @@ public final class SchedulerClient implements AutoCloseable {
 
     private HttpRequest subscribeRequest(URI master) {
         FrameworkID id = frameworkId;
-        return HttpRequest.newBuilder(MasterAddresses.resolve(master, SCHEDULER_PATH))
+        return authorized(HttpRequest.newBuilder(MasterAddresses.resolve(master, SCHEDULER_PATH))
                 .timeout(requestTimeout) // for a streaming body this bounds the wait for the headers only
                 .header("Content-Type", encoding.mediaType())
                 .header("Accept", encoding.mediaType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(Calls.subscribe(frameworkInfo, id))))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(Calls.subscribe(frameworkInfo, id)))))
                 .build();
+    }
+
+    /** Adds the {@code Authorization} header when the framework authenticates. */
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        authorization.ifPresent(value -> request.header("Authorization", value));
+        return request;
     }
 
     private void readStream(URI master, String streamId, InputStream body) {
@@ -500,6 +512,7 @@ public final class SchedulerClient implements AutoCloseable {
         private Duration backoffCap = Backoff.DEFAULT_CAP;
         private Timers timers;
         private Random random = new Random();
+        private Credential credential;
 
         private Builder(MasterLocator locator, FrameworkInfo frameworkInfo, SchedulerListener listener) {
             this.locator = Objects.requireNonNull(locator, "locator");
@@ -548,6 +561,19 @@ public final class SchedulerClient implements AutoCloseable {
         /** Timers for the heartbeat timeout and resubscription delays; default: the wall clock. */
         public Builder timers(Timers timers) {
             this.timers = timers;
+            return this;
+        }
+
+        /**
+         * Authenticate as this principal (HTTP Basic on every call), as masters demand unless started
+         * {@code --insecure}. The FrameworkInfo's principal defaults to it; one naming another principal is refused.
+         */
+        public Builder credential(Credential credential) {
+            this.credential = Objects.requireNonNull(credential, "credential");
+            if (frameworkInfo.hasPrincipal() && !frameworkInfo.getPrincipal().equals(credential.principal())) {
+                throw new IllegalArgumentException("FrameworkInfo.principal '" + frameworkInfo.getPrincipal()
+                        + "' differs from the credential's principal '" + credential.principal() + "'");
+            }
             return this;
         }
 

@@ -21,6 +21,7 @@ import org.apache.mesos.v1.Protos.MasterInfo;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -189,10 +190,20 @@ public final class MasterDetector implements AutoCloseable {
 
     private Optional<Leader> read(String nodeName) throws Exception {
         byte[] data;
+        Stat stat = new Stat();
         try {
-            data = zk.getData().forPath(rootPath + "/" + nodeName);
+            data = zk.getData().storingStatIn(stat).forPath(rootPath + "/" + nodeName);
         } catch (KeeperException.NoNodeException e) {
             return Optional.empty(); // gone since the listing; the children watch brings the next state
+        }
+        if (stat.getEphemeralOwner() == 0) {
+            // A master's node dies with its session. A persistent one was planted (by hand or by an attacker where
+            // the root is writable): believing it would depose the real leader for as long as it stays.
+            if (reportedCorruptNodes.add(nodeName)) {
+                LOG.warn("Ignoring {}/{}: it is not ephemeral, so no master's session created it; delete it",
+                        rootPath, nodeName);
+            }
+            return Optional.empty();
         }
         try {
             return Optional.of(new Leader(nodeName, MesosJson.parse(data, MasterInfo.getDefaultInstance())));

@@ -188,6 +188,20 @@ class MasterElectionTest {
     }
 
     @Test
+    void aPlantedPersistentNodeWithValidDataCannotDeposeTheLeader() throws Exception {
+        // Anyone who can write the root could plant a persistent node sorting first, with a master's data.
+        CuratorFramework attacker = newClient();
+        attacker.create().creatingParentsIfNeeded().withMode(CreateMode.PERSISTENT)
+                .forPath(ROOT + "/json.info_0000000000", MesosJson.print(master("evil", 6666)).getBytes(UTF_8));
+        MasterDetector detector = detector(newClient());
+        MasterContender contender = contend(newClient(), master("m1", 5051));
+
+        assertThat(detector.awaitLeader(WAIT).info().getId()).isEqualTo("m1");
+        assertThat(contender.ownNodeName()).isNotEqualTo("json.info_0000000000");
+        assertThat(contender.hasCandidacy()).isTrue();
+    }
+
+    @Test
     void listenersSeeEveryChangeInOrder() throws Exception {
         MasterDetector detector = detector(newClient());
         List<Optional<String>> seen = new CopyOnWriteArrayList<>();

@@ -14,10 +14,10 @@ import java.util.OptionalInt;
  * @param signal the signal that ended the process; empty when it exited normally
  * @param killedByRequest true when {@link RunningContainer#kill} was called before the exit was observed
  * @param sigkillAfter present when the agent escalated to SIGKILL: the grace period SIGTERM was given first
- * @param limitation present when an isolator ended the task (the memory limit), in words for the framework
+ * @param limitation present when an isolator ended the task (a memory or disk limit): the reason and message
  */
 public record ContainerExit(OptionalInt exitCode, OptionalInt signal, boolean killedByRequest,
-                            Optional<Duration> sigkillAfter, Optional<String> limitation) {
+                            Optional<Duration> sigkillAfter, Optional<Limitation> limitation) {
 
     /** Java reports a process that died by signal n as exit value 128 + n; so does a shell for its children. */
     private static final int SIGNAL_OFFSET = 128;
@@ -60,7 +60,7 @@ public record ContainerExit(OptionalInt exitCode, OptionalInt signal, boolean ki
     }
 
     /** The same exit, ended by an isolator's limit. */
-    ContainerExit withLimitation(String why) {
+    ContainerExit withLimitation(Limitation why) {
         return new ContainerExit(exitCode, signal, killedByRequest, sigkillAfter, Optional.of(why));
     }
 

@@ -23,6 +23,8 @@ import org.apache.mesos.v1.Protos.Resource;
  * @param extraEnvironment variables the agent adds for the task (for example {@code MESOS_FRAMEWORK_ID}); the task's
  *     own {@code CommandInfo.environment} still wins on a name clash, as in Mesos
  * @param resources the task's resources, for the isolators (the memory limit)
+ * @param frameworkUser the framework's {@code FrameworkInfo.user}: the task's user when its {@code CommandInfo}
+ *     names none (see {@link TaskUsers}); empty when unknown
  */
 public record ContainerSpec(
         String containerId,
@@ -33,7 +35,14 @@ public record ContainerSpec(
         Path sandbox,
         Path runDir,
         Map<String, String> extraEnvironment,
-        List<Resource> resources) {
+        List<Resource> resources,
+        String frameworkUser) {
+
+    /** A spec without a framework user (the task's {@code CommandInfo.user}, if any, still applies). */
+    public ContainerSpec(String containerId, String taskId, String frameworkId, String executorId, CommandInfo command,
+                         Path sandbox, Path runDir, Map<String, String> extraEnvironment, List<Resource> resources) {
+        this(containerId, taskId, frameworkId, executorId, command, sandbox, runDir, extraEnvironment, resources, "");
+    }
 
     public ContainerSpec {
         requireNonBlank(containerId, "containerId");
@@ -45,6 +54,13 @@ public record ContainerSpec(
         Objects.requireNonNull(runDir, "runDir is required");
         resources = List.copyOf(resources);
         extraEnvironment = Map.copyOf(Objects.requireNonNull(extraEnvironment, "extraEnvironment (may be empty)"));
+        frameworkUser = frameworkUser == null ? "" : frameworkUser;
+    }
+
+    /** The same spec for a framework whose {@code FrameworkInfo.user} is {@code user}. */
+    public ContainerSpec withFrameworkUser(String user) {
+        return new ContainerSpec(containerId, taskId, frameworkId, executorId, command, sandbox, runDir,
+                extraEnvironment, resources, user);
     }
 
     private static void requireNonBlank(String value, String name) {

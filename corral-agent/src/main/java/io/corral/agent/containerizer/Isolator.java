@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.ResourceStatistics;
 
@@ -16,6 +17,10 @@ import org.apache.mesos.v1.Protos.ResourceStatistics;
  *   <li>{@link #isolate} once the launcher runs but before it starts the task (move the launcher into the cgroup,
  *       so the task and everything it forks are born inside);
  *   <li>{@link #update} when the container's resources change, {@link #usage} when someone asks;
+ *   <li>{@link #watch} for a limit the isolator enforces by polling (the disk): the container is killed when the
+ *       future completes;
+ *   <li>{@link #signalAll} when the task is killed, if the isolator can reach every process of the container (the
+ *       freezer);
  *   <li>{@link #limitation} once the launcher ended (did this isolator end the task, e.g. the OOM killer?), then
  *       {@link #cleanup} (kill what is left inside, remove the cgroup);
  *   <li>{@link #recover} when a restarted agent found its containers again: keep theirs, clean up the rest.
@@ -23,7 +28,8 @@ import org.apache.mesos.v1.Protos.ResourceStatistics;
  *
  * <p>Threading: called from the agent's loop (prepare, isolate, update, usage, recover) and from the thread that
  * saw a launcher end (limitation, cleanup), never twice at once for the same container. Implementations keep no
- * per-container state in memory: everything lives in the kernel, so a restarted agent needs nothing else.
+ * per-container state in memory: everything lives in the kernel, so a restarted agent needs nothing else (the disk
+ * isolator, which polls, keeps its watches in memory and its limits in a file of its own).
  */
 public interface Isolator {
 
@@ -38,8 +44,27 @@ public interface Isolator {
 
     void usage(String containerId, ResourceStatistics.Builder usage) throws IOException;
 
-    /** Why this isolator ended the container ("Memory limit exceeded: ..."), if it did. */
-    Optional<String> limitation(String containerId);
+    /**
+     * Why this isolator ended the container (the OOM killer: REASON_CONTAINER_LIMITATION_MEMORY and "Memory limit
+     * exceeded: ..."), if it did; asked once the launcher ended, before {@link #cleanup}.
+     */
+    Optional<Limitation> limitation(String containerId);
+
+    /**
+     * Completes when the container went over a limit this isolator watches (Mesos's {@code watch}): the
+     * containerizer then kills the container and reports the limitation. Never completes by default.
+     */
+    default CompletableFuture<Limitation> watch(String containerId) {
+        return new CompletableFuture<>();
+    }
+
+    /**
+     * Sends SIGKILL ({@code forcibly}) or SIGTERM to every process of the container but {@code spare} (the
+     * launcher), including those that left the task's session; false when this isolator cannot reach them all.
+     */
+    default boolean signalAll(String containerId, boolean forcibly, long spare) {
+        return false;
+    }
 
     /** Kills whatever still runs inside the container's isolation and removes it; never throws. */
     void cleanup(String containerId);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.ResourceStatistics;
 import org.slf4j.Logger;
@@ -68,10 +69,29 @@ public final class Isolators {
         return usage.build();
     }
 
-    /** The first limitation an isolator reports for an ended container. */
-    Optional<String> limitation(String containerId) {
+    /** Completes with the first limit an isolator saw the container go over (see {@link Isolator#watch}). */
+    CompletableFuture<Limitation> watch(String containerId) {
+        CompletableFuture<Limitation> first = new CompletableFuture<>();
         for (Isolator isolator : isolators) {
-            Optional<String> limitation = isolator.limitation(containerId);
+            isolator.watch(containerId).thenAccept(first::complete);
+        }
+        return first;
+    }
+
+    /** Signals every process of the container through the first isolator that can; false when none can. */
+    boolean signalAll(String containerId, boolean forcibly, long spare) {
+        for (Isolator isolator : isolators) {
+            if (isolator.signalAll(containerId, forcibly, spare)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The first limitation an isolator reports for an ended container. */
+    Optional<Limitation> limitation(String containerId) {
+        for (Isolator isolator : isolators) {
+            Optional<Limitation> limitation = isolator.limitation(containerId);
             if (limitation.isPresent()) {
                 return limitation;
             }

@@ -45,8 +45,11 @@ import org.slf4j.LoggerFactory;
  * process tree instead ({@link ProcessTreeSignaller}); a warning says so once. The shell starts a background job with
  * SIGINT and SIGQUIT ignored; where {@code env --default-signal} exists (coreutils 8.31+) the task gets them back.
  *
- * <p>Not handled yet: {@code CommandInfo.uris} are not fetched and {@code CommandInfo.user} is not switched to (the
- * task runs as the agent's user); both log a warning.
+ * <p>The task runs as the user {@link TaskUsers} chooses (its own or its framework's, when the agent is root): the
+ * sandbox is given to that user and the launcher starts the task through {@code setpriv}. Killing a task signals
+ * its whole cgroup when an isolator tracks one ({@link CgroupKillIsolator}), else its process group.
+ * {@code CommandInfo.uris} are fetched by the agent before it calls {@link #launch}
+ * ({@link io.corral.agent.fetcher.Fetcher}).
  *
  * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
  * blocks while the launcher starts, a few milliseconds). The fields are immutable after construction. Kill escalation
@@ -66,20 +69,32 @@ public final class ProcessContainerizer {
     private final TaskSignaller signaller;
     private final Isolators isolators;
     private final List<String> restoreSignals;
+    private final TaskUsers users;
 
     /** Detects {@code setsid} once; {@code timers} runs the SIGKILL escalation timers; no isolation. */
     public ProcessContainerizer(ScheduledExecutorService timers) {
         this(timers, Isolators.none());
     }
 
+    /** Tasks run as the agent's user. */
     public ProcessContainerizer(ScheduledExecutorService timers, Isolators isolators) {
-        this(timers, HostPrograms.find("setsid"), isolators);
+        this(timers, isolators, TaskUsers.agentUser());
+    }
+
+    public ProcessContainerizer(ScheduledExecutorService timers, Isolators isolators, TaskUsers users) {
+        this(timers, HostPrograms.find("setsid"), isolators, users);
     }
 
     /** For tests: choose the {@code setsid} program (empty forces the process-tree fallback). */
     ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Isolators isolators) {
+        this(timers, setsid, isolators, TaskUsers.agentUser());
+    }
+
+    private ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Isolators isolators,
+                                 TaskUsers users) {
         this.timers = Objects.requireNonNull(timers, "timers");
         this.isolators = Objects.requireNonNull(isolators, "isolators");
+        this.users = Objects.requireNonNull(users, "users");
         if (setsid.isPresent()) {
             this.setsid = setsid;
             this.signaller = new ProcessGroupSignaller();
@@ -106,7 +121,8 @@ public final class ProcessContainerizer {
      *
      * @throws IllegalArgumentException when the CommandInfo cannot be run (no value, a SECRET variable, a bad
      *     variable name); nothing has been created then
-     * @throws IOException when the sandbox cannot be created, an isolator fails, or the launcher cannot be started
+     * @throws IOException when the task's user does not exist here (nothing has been created then), the sandbox
+     *     cannot be created or given to the user, an isolator fails, or the launcher cannot be started
      *     or checkpointed (it is killed then, before it starts the task). A missing executable is not an
      *     IOException: the task exits with status 127 and the message is in {@code stderr}.
      */
@@ -114,13 +130,19 @@ public final class ProcessContainerizer {
         CommandInfo command = spec.command();
         Path sandbox = spec.sandbox().toAbsolutePath();
         Path runDir = spec.runDir().toAbsolutePath();
-        List<String> argv = launcherArgv(sandbox, runDir, TaskCommandLine.argv(command));
-        Map<String, String> environment =
-                TaskEnvironment.build(System.getenv(), sandbox, spec.extraEnvironment(), command);
-        warnAboutUnsupportedFields(spec);
+        List<String> taskArgv = TaskCommandLine.argv(command);
+        Optional<TaskUser> user = users.userFor(spec);
+        Map<String, String> extra = new java.util.HashMap<>();
+        user.ifPresent(u -> extra.putAll(TaskUsers.environment(u)));
+        extra.putAll(spec.extraEnvironment());
+        Map<String, String> environment = TaskEnvironment.build(System.getenv(), sandbox, extra, command);
+        List<String> argv = launcherArgv(sandbox, runDir, user.map(users::commandPrefix).orElse(List.of()), taskArgv);
 
         Files.createDirectories(sandbox);
         Files.createDirectories(runDir);
+        if (user.isPresent()) {
+            TaskUsers.giveSandbox(sandbox, user.get());
+        }
         try {
             isolators.prepare(spec);
         } catch (IOException | RuntimeException e) {
@@ -237,11 +259,13 @@ public final class ProcessContainerizer {
         return gone;
     }
 
-    private List<String> launcherArgv(Path sandbox, Path runDir, List<String> taskArgv) {
+    /** {@code userPrefix} switches to the task's user (empty: stay the agent's); see the launcher script. */
+    private List<String> launcherArgv(Path sandbox, Path runDir, List<String> userPrefix, List<String> taskArgv) {
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(program -> argv.add(program.toString()));
         argv.addAll(List.of(TaskCommandLine.SHELL, "-c", LAUNCHER_SCRIPT, "corral-launcher", runDir.toString(),
                 sandbox.toString(), setsid.map(Path::toString).orElse("")));
+        argv.addAll(userPrefix);
         argv.addAll(restoreSignals);
         argv.addAll(taskArgv);
         return argv;
@@ -255,19 +279,6 @@ public final class ProcessContainerizer {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void warnAboutUnsupportedFields(ContainerSpec spec) {
-        CommandInfo command = spec.command();
-        if (command.getUrisCount() > 0) {
-            LOG.warn("Task {}: CommandInfo.uris are not fetched by this agent yet ({} ignored)", spec.taskId(),
-                    command.getUrisCount());
-        }
-        if (command.hasUser() && !command.getUser().equals(System.getProperty("user.name"))) {
-            LOG.warn("Task {}: runs as the agent's user {}, not as CommandInfo.user {} "
-                    + "(switching users is not supported yet)",
-                    spec.taskId(), System.getProperty("user.name"), command.getUser());
         }
     }
 }

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * One container: a launcher ({@code corral-launcher.sh}) and the task it started, whether this agent launched it or
  * found it again after a restart. It knows the task's pid (for signals), learns of the launcher's end and reads the
  * exit status the launcher recorded, and runs the Mesos kill sequence (SIGTERM to all the task's processes, SIGKILL
- * when they outlive the grace period).
+ * when they outlive the grace period). "All the task's processes" are the members of its cgroup when an isolator can
+ * reach them all (the freezer: also those that left the task's session), else its process group. An isolator's
+ * {@link Isolators#watch watch} that fires (the disk over its limit) kills the container at once and makes that
+ * limitation the exit's.
  *
  * <p>Threading: thread-safe. {@link #kill} may be called from any thread, any number of times. The kill state is
  * guarded by {@code this}; no signal is sent while holding the lock. {@link #exit()} is completed on the thread that
@@ -45,6 +48,7 @@ public final class RunningContainer {
     private boolean escalatedToSigkill;
     private ScheduledFuture<?> escalationTimer;
     private boolean exited;
+    private Limitation watchedLimitation; // set when an isolator's watch fired
 
     /**
      * @param launcherGone completes when the launcher process has ended (whatever its value)
@@ -65,6 +69,7 @@ public final class RunningContainer {
         synchronized (this) {
             this.killGracePeriod = killedBefore;
         }
+        isolators.watch(containerId).thenAccept(this::limitReached);
         launcherGone.whenComplete((ignored, error) -> onLauncherExit());
     }
 
@@ -116,14 +121,39 @@ public final class RunningContainer {
             killGracePeriod = gracePeriod;
             escalationTimer = timers.schedule(this::escalate, gracePeriod.toNanos(), TimeUnit.NANOSECONDS);
         }
-        OptionalLong pid = taskPid();
-        if (pid.isEmpty()) {
-            LOG.warn("Container {}: no task pid recorded yet; SIGTERM goes to nobody", containerId);
+        LOG.debug("Container {}: SIGTERM to its processes, SIGKILL after {}", containerId,
+                ContainerExit.formatDuration(gracePeriod));
+        signal(false);
+    }
+
+    /** An isolator saw the container go over a limit: Mesos destroys such a container at once. */
+    private void limitReached(Limitation limitation) {
+        synchronized (this) {
+            if (exited) {
+                return;
+            }
+            watchedLimitation = limitation;
+        }
+        LOG.info("Container {}: {}; killing it", containerId, limitation.message());
+        kill(Duration.ZERO);
+    }
+
+    /**
+     * SIGTERM (or SIGKILL when {@code forcibly}) to every process of the container but the launcher, which must live
+     * to record the exit: through the cgroup when an isolator can reach it, else to the task's process group.
+     */
+    private void signal(boolean forcibly) {
+        if (isolators.signalAll(containerId, forcibly, launcherPid)) {
             return;
         }
-        LOG.debug("Container {}: SIGTERM to pid {} and its children, SIGKILL after {}", containerId, pid.getAsLong(),
-                ContainerExit.formatDuration(gracePeriod));
-        signaller.terminate(pid.getAsLong());
+        OptionalLong pid = taskPid();
+        if (pid.isEmpty()) {
+            LOG.warn("Container {}: no task pid recorded yet; the signal goes to nobody", containerId);
+        } else if (forcibly) {
+            signaller.kill(pid.getAsLong());
+        } else {
+            signaller.terminate(pid.getAsLong());
+        }
     }
 
     /**
@@ -139,7 +169,7 @@ public final class RunningContainer {
             gracePeriod = killGracePeriod;
             escalationTimer = timers.schedule(this::escalate, gracePeriod.toNanos(), TimeUnit.NANOSECONDS);
         }
-        taskPid().ifPresent(signaller::terminate);
+        signal(false);
     }
 
     private void escalate() {
@@ -154,13 +184,15 @@ public final class RunningContainer {
         OptionalLong pid = taskPid();
         LOG.info("Container {}: task pid {} outlived its {} grace period; sending SIGKILL", containerId, pid,
                 ContainerExit.formatDuration(gracePeriod));
-        pid.ifPresent(signaller::kill);
+        signal(true);
     }
 
     private void onLauncherExit() {
         boolean killedByRequest;
         Optional<Duration> sigkillAfter;
+        Limitation watched;
         synchronized (this) {
+            watched = watchedLimitation;
             exited = true;
             killedByRequest = killGracePeriod != null;
             sigkillAfter = escalatedToSigkill ? Optional.of(killGracePeriod) : Optional.empty();
@@ -170,7 +202,8 @@ public final class RunningContainer {
         }
         OptionalInt status = LauncherRecord.readExitStatus(runDir);
         // Before cleanup: the isolators' evidence (the OOM count) goes with the cgroup.
-        Optional<String> limitation = isolators.limitation(containerId);
+        Optional<Limitation> limitation =
+                watched != null ? Optional.of(watched) : isolators.limitation(containerId);
         isolators.cleanup(containerId);
         if (status.isEmpty()) {
             exit.completeExceptionally(new ContainerLostException(unrecorded));

@@ -34,6 +34,7 @@ public final class LocalCluster {
     private final LocalTopology topology;
     private final Path workDir;
     private final LocalRegistry registry;
+    private final LocalSecrets secrets;
     private final LeaderFeed.Factory leaderFeeds;
     private final PrintStream out;
     private final Clock clock;
@@ -56,6 +57,13 @@ public final class LocalCluster {
     public LocalCluster(LocalTopology topology, Path workDir, ChildLauncher launcher, ReadinessProbe readiness,
                         RestartBackoff backoff, LeaderFeed.Factory leaderFeeds, LocalRegistry registry,
                         PrintStream out, Clock clock) {
+        this(topology, workDir, launcher, readiness, backoff, leaderFeeds, registry, out, clock, LocalSecrets.insecure());
+    }
+
+    public LocalCluster(LocalTopology topology, Path workDir, ChildLauncher launcher, ReadinessProbe readiness,
+                        RestartBackoff backoff, LeaderFeed.Factory leaderFeeds, LocalRegistry registry,
+                        PrintStream out, Clock clock, LocalSecrets secrets) {
+        this.secrets = secrets;
         this.topology = topology;
         this.workDir = workDir;
         this.registry = registry;
@@ -82,6 +90,11 @@ public final class LocalCluster {
             writeClusterFile();
             publishRecord();
             out.println("Starting " + describeSize() + " in " + workDir);
+            out.println(secrets.isInsecure()
+                    ? "INSECURE: --insecure was given; anyone on this machine can act as any framework, agent or"
+                    + " operator"
+                    : "Credentials in " + workDir.resolve("secrets") + " (operator.json is what corral commands"
+                    + " here use; framework.json and framework-2.json are for frameworks)");
             // All at once: JVM start-up is most of the wait, and masters and agents keep retrying ZooKeeper until
             // its quorum serves. Starting them only after ZooKeeper serves made start-up about twice as slow.
             topology.all().forEach(supervisor::start);
@@ -226,7 +239,7 @@ public final class LocalCluster {
 
     private void publishRecord() {
         registry.publish(new LocalClusterRecord(pid, workDir.toString(), topology.zkUrl(), leaderUrl,
-                startedAt.toString()));
+                startedAt.toString(), secrets.credentialOf("operator").map(Path::toString).orElse(null)));
     }
 
     private String describeSize() {

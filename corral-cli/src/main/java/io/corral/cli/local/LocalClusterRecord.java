@@ -9,6 +9,12 @@ package io.corral.cli.local;
  * @param master    the http URL of the current leading master, e.g. {@code http://127.0.0.1:5050/}; null until one
  *                  serves
  * @param startedAt when the supervisor started, ISO-8601 (e.g. {@code 2025-01-31T10:15:30Z})
+ * @param credential the file holding the operator's credential, readable only by the user who started it; null for
+ *                   a cluster started {@code --insecure} (or by a Corral that predates authentication)
  */
-public record LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt) {
+public record LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt,
+                                 String credential) {
+    public LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt) {
+        this(pid, workDir, zk, master, startedAt, null);
+    }
 }

@@ -1,5 +1,7 @@
 package io.corral.cli.local;
 
+import io.corral.agent.containerizer.IsolationOptions;
+import io.corral.agent.containerizer.cgroups.Cgroups;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -39,20 +41,40 @@ public final class LocalCommand implements Callable<Integer> {
             description = "Use consecutive ports from PORT instead of free ports picked at random.")
     Integer basePort;
 
+    @Option(names = "--insecure",
+            description = "Start every master and agent --insecure: no authentication, as Mesos by default (for"
+                    + " old clients that cannot send credentials).")
+    boolean insecure;
+
+    @Option(names = "--isolation", paramLabel = "ISOLATORS",
+            description = "The agents' --isolation: 'auto' (the default) is cgroups/cpu,cgroups/mem,cgroups/pids,"
+                    + "disk/du when corral local runs as root with writable cgroups, else none; 'none' turns it off.")
+    String isolation = "auto";
+
     @Override
     public Integer call() {
         Path dir = workDir != null ? workDir.toAbsolutePath().normalize() : newWorkDir();
         refuseIfRunningIn(dir);
         PortPlan ports = basePort != null ? PortPlan.from(basePort) : PortPlan.free();
-        LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports);
+        LocalSecrets secrets = insecure ? LocalSecrets.insecure() : LocalSecrets.generate(dir);
+        LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports, secrets,
+                agentIsolation());
         LocalCluster cluster = new LocalCluster(topology, dir, ChildLauncher.sameAsThisJvm(),
-                ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed::open,
-                LocalRegistry.forCurrentUser(), System.out, Clock.systemUTC());
+                ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed.as(secrets.operator()),
+                LocalRegistry.forCurrentUser(), System.out, Clock.systemUTC(), secrets);
         // Ctrl-C and SIGTERM run shutdown hooks: that is where the cluster stops.
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "corral-local-stop"));
         cluster.start();
         cluster.stopped().join();
         return 0;
+    }
+
+    private java.util.List<String> agentIsolation() {
+        return switch (isolation) {
+            case "auto" -> IsolationOptions.localDefault(Cgroups.DEFAULT_MOUNT);
+            case "none", "" -> java.util.List.of();
+            default -> java.util.List.of(isolation.split(","));
+        };
     }
 
     /** A fresh directory per run, so runs never mix their data: {@code <tmp>/corral-local-<timestamp>}. */

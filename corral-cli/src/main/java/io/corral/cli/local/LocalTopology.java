@@ -29,7 +29,19 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
     public static final String MASTER = "master";
     public static final String AGENT = "agent";
 
+    /** An insecure cluster's plan, agents without isolation (tests that exercise neither). */
     public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports) {
+        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure(), List.of());
+    }
+
+    /** An insecure cluster's plan; {@code agentIsolation}: the agents' {@code --isolation} (none when empty). */
+    public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports,
+                                     List<String> agentIsolation) {
+        return plan(workDir, zkServers, masterCount, agentCount, ports, LocalSecrets.insecure(), agentIsolation);
+    }
+
+    public static LocalTopology plan(Path workDir, int zkServers, int masterCount, int agentCount, PortPlan ports,
+                                     LocalSecrets secrets, List<String> agentIsolation) {
         requireAtLeast(1, zkServers, "--zk-servers");
         requireAtLeast(1, masterCount, "--masters");
         requireAtLeast(0, agentCount, "--agents");
@@ -58,8 +70,8 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
             zooKeepers.add(spec(workDir, ZK, name, args, clientPorts.get(i - 1)));
         }
         return new LocalTopology(zkUrl, zooKeepers,
-                servers(workDir, MASTER, masterCount, zkUrl, port),
-                servers(workDir, AGENT, agentCount, zkUrl, port));
+                servers(workDir, MASTER, masterCount, zkUrl, port, secrets.masterArgs(), List.of()),
+                servers(workDir, AGENT, agentCount, zkUrl, port, secrets.agentArgs(), agentIsolation));
     }
 
     /** Every process in start order: ZooKeeper, masters, agents. */
@@ -73,15 +85,20 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
     }
 
     private static List<ProcessSpec> servers(Path workDir, String role, int count, String zkUrl,
-                                             Iterator<Integer> port) {
+                                             Iterator<Integer> port, List<String> securityArgs,
+                                             List<String> isolation) {
         List<ProcessSpec> specs = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             String name = role + "-" + i;
             int p = port.next();
             List<String> args = new ArrayList<>(List.of(role, "--zk", zkUrl, "--port", Integer.toString(p),
                     "--work-dir", workDir.resolve(name).toString(), "--hostname", HOST));
+            args.addAll(securityArgs);
             if (role.equals(AGENT)) {
                 args.add("--kill-tasks-on-stop"); // Ctrl-C of a local cluster ends its tasks too
+                if (!isolation.isEmpty()) { // root with writable cgroups: a local cluster isolates as a real one
+                    args.addAll(List.of("--isolation", String.join(",", isolation)));
+                }
             }
             specs.add(spec(workDir, role, name, args, p));
         }

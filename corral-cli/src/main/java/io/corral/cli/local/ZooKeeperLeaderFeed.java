@@ -1,6 +1,8 @@
 package io.corral.cli.local;
 
 import io.corral.protocol.MasterInfos;
+import io.corral.protocol.http.Authentication;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUnreachableException;
@@ -47,8 +49,12 @@ public final class ZooKeeperLeaderFeed implements LeaderFeed {
     private Optional<String> reported = Optional.empty();
     private boolean closed;
 
-    private ZooKeeperLeaderFeed(ZkUrl url, Consumer<Optional<String>> listener) {
+    /** The operator's credential, for the state requests that tell a serving leader; empty when insecure. */
+    private final Optional<Credential> credential;
+
+    private ZooKeeperLeaderFeed(ZkUrl url, Optional<Credential> credential, Consumer<Optional<String>> listener) {
         this.url = url;
+        this.credential = credential;
         this.listener = listener;
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread t = new Thread(runnable, "leader-feed");
@@ -58,7 +64,17 @@ public final class ZooKeeperLeaderFeed implements LeaderFeed {
     }
 
     public static LeaderFeed open(String zkUrl, Consumer<Optional<String>> listener) {
-        ZooKeeperLeaderFeed feed = new ZooKeeperLeaderFeed(ZkUrl.parse(zkUrl), listener);
+        return open(zkUrl, Optional.empty(), listener);
+    }
+
+    /** Feeds that ask the masters as {@code credential} (the cluster's operator). */
+    public static LeaderFeed.Factory as(Optional<Credential> credential) {
+        return (zkUrl, listener) -> open(zkUrl, credential, listener);
+    }
+
+    private static LeaderFeed open(String zkUrl, Optional<Credential> credential,
+                                   Consumer<Optional<String>> listener) {
+        ZooKeeperLeaderFeed feed = new ZooKeeperLeaderFeed(ZkUrl.parse(zkUrl), credential, listener);
         feed.thread.execute(feed::connect);
         return feed;
     }
@@ -100,10 +116,11 @@ public final class ZooKeeperLeaderFeed implements LeaderFeed {
     }
 
     private boolean answers(String address) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + address + "/master/state"))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address + "/master/state"))
                 .timeout(Duration.ofSeconds(2))
-                .GET()
-                .build();
+                .GET();
+        credential.ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.cli.ClusterLocator;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.TaskStates;
+import io.corral.protocol.http.Authentication;
 import io.corral.protocol.json.MesosJson;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.zookeeper.MasterContender;
 import io.corral.zookeeper.ZkClients;
@@ -58,6 +60,9 @@ public final class StatusCollector {
             .connectTimeout(HTTP_TIMEOUT)
             .build();
 
+    /** Who the running collection authenticates as (its target's credential). */
+    private Optional<Credential> credential = Optional.empty();
+
     public StatusCollector(Clock clock) {
         this.clock = clock;
     }
@@ -76,6 +81,7 @@ public final class StatusCollector {
     private record Listed(String address, Optional<String> id, Optional<String> znode, boolean leader) {}
 
     public ClusterStatus collect(ClusterLocator.Target target) throws InterruptedException {
+        credential = target.credential();
         Optional<ZkUrl> zk = target.zkUrl().map(ZkUrl::parse);
         List<Listed> listed = new ArrayList<>();
         Optional<String> mastersError = Optional.empty();
@@ -214,10 +220,11 @@ public final class StatusCollector {
     }
 
     private HttpResponse<byte[]> send(URI master, String path) throws Unavailable, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
                 .timeout(HTTP_TIMEOUT)
-                .GET()
-                .build();
+                .GET();
+        credential.ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (java.net.ConnectException e) {

@@ -69,10 +69,11 @@ abstract class ExternalZooKeeperContract {
         tmp = dir;
         servers.addAll(startZooKeeper());
         corrals.add(corral("master.log", "master", "--zk", clusterUrl(PASSWORD), "--port", "0",
-                "--zk-session-timeout", SESSION_TIMEOUT, "--work-dir", tmp.resolve("master").toString()).start());
+                "--zk-session-timeout", SESSION_TIMEOUT, "--work-dir", tmp.resolve("master").toString(),
+                "--insecure").start());
         corrals.add(corral("agent.log", "agent", "--zk", clusterUrl(PASSWORD), "--port", "0",
                 "--zk-session-timeout", SESSION_TIMEOUT, "--work-dir", tmp.resolve("agent").toString(),
-                "--resources", "cpus:2;mem:1024;disk:1024;ports:[31000-31099]").start());
+                "--resources", "cpus:2;mem:1024;disk:1024;ports:[31000-31099]", "--insecure").start());
     }
 
     /** Agent and master first, while ZooKeeper still answers their goodbyes; then ZooKeeper. */
@@ -121,9 +122,9 @@ abstract class ExternalZooKeeperContract {
         // Started together: each is a JVM start, and they do not depend on one another.
         List<Command> commands = List.of(
                 new Command("corral master", "wrong-master.log",
-                        corral("wrong-master.log", "master", "--zk", wrong, "--port", "0").start()),
+                        corral("wrong-master.log", "master", "--zk", wrong, "--port", "0", "--insecure").start()),
                 new Command("corral agent", "wrong-agent.log", corral("wrong-agent.log", "agent", "--zk", wrong,
-                        "--port", "0", "--work-dir", tmp.resolve("wrong-agent").toString()).start()),
+                        "--port", "0", "--work-dir", tmp.resolve("wrong-agent").toString(), "--insecure").start()),
                 new Command("corral run", "wrong-run.log",
                         corral("wrong-run.log", "run", "--zk", wrong, "--", "echo", "hello").start()));
 

@@ -69,6 +69,11 @@ class LocalClusterIT {
             throw new AssertionError(e.getMessage() + "\n" + diagnostics(workDir), e);
         }
 
+        io.corral.protocol.security.Credentials.Credential operator = io.corral.protocol.security.Credentials
+                .Credential.read(workDir.resolve("secrets").resolve("operator.json"));
+        operatorAuthorization = io.corral.protocol.http.Authentication.basicHeader(operator);
+        refusesAnonymousRequests(ClusterFile.read(ClusterFile.in(workDir)).leader().replaceAll("^http://|/$", ""));
+
         Result run = runToEnd("run", "--", "echo", "hello");
         assertThat(run.exit).as(run.describe()).isZero();
         assertThat(run.output).as(run.describe()).contains("TASK_FINISHED");
@@ -217,6 +222,7 @@ class LocalClusterIT {
         return await("the ZooKeeper leader in /master/zookeeper").atMost(Duration.ofSeconds(30)).until(() -> {
             java.net.HttpURLConnection connection = (java.net.HttpURLConnection)
                     java.net.URI.create("http://" + master + "/master/zookeeper").toURL().openConnection();
+            authorize(connection);
             try (var in = connection.getInputStream()) {
                 return new ObjectMapper().readTree(in).path("leader").asText(null);
             }
@@ -256,6 +262,7 @@ class LocalClusterIT {
     private static JsonNode state(String address) throws IOException {
         java.net.HttpURLConnection connection = (java.net.HttpURLConnection)
                 java.net.URI.create("http://" + address + "/master/state").toURL().openConnection();
+        authorize(connection);
         connection.setConnectTimeout(1000);
         connection.setReadTimeout(3000);
         try (var in = connection.getInputStream()) {
@@ -283,10 +290,31 @@ class LocalClusterIT {
         return "";
     }
 
+    /** The operator's HTTP Basic header, from the secrets {@code corral local} generated; set once it started. */
+    private static volatile String operatorAuthorization;
+
+    private static void authorize(java.net.HttpURLConnection connection) {
+        if (operatorAuthorization != null) {
+            connection.setRequestProperty("Authorization", operatorAuthorization);
+        }
+    }
+
+    /** Secure by default: the cluster's APIs refuse anonymous requests, but its health check answers anyone. */
+    private static void refusesAnonymousRequests(String leader) throws IOException {
+        java.net.HttpURLConnection state = (java.net.HttpURLConnection)
+                java.net.URI.create("http://" + leader + "/master/state").toURL().openConnection();
+        assertThat(state.getResponseCode()).as("GET /master/state without credentials").isEqualTo(401);
+        assertThat(state.getHeaderField("WWW-Authenticate")).startsWith("Basic");
+        java.net.HttpURLConnection health = (java.net.HttpURLConnection)
+                java.net.URI.create("http://" + leader + "/health").toURL().openConnection();
+        assertThat(health.getResponseCode()).as("GET /health without credentials").isEqualTo(200);
+    }
+
     private static boolean servesState(String address) {
         try {
             java.net.HttpURLConnection connection = (java.net.HttpURLConnection)
                     java.net.URI.create("http://" + address + "/master/state").toURL().openConnection();
+            authorize(connection);
             connection.setInstanceFollowRedirects(false);
             connection.setConnectTimeout(500);
             connection.setReadTimeout(2000);

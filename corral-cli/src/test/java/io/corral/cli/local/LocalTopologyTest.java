@@ -24,11 +24,22 @@ class LocalTopologyTest {
         assertThat(topology.masters()).extracting(ProcessSpec::address)
                 .containsExactly("127.0.0.1:20009", "127.0.0.1:20010", "127.0.0.1:20011");
         assertThat(topology.masters().get(0).corralArgs()).containsExactly("master", "--zk", topology.zkUrl(),
-                "--port", "20009", "--work-dir", "/w/master-1", "--hostname", "127.0.0.1");
+                "--port", "20009", "--work-dir", "/w/master-1", "--hostname", "127.0.0.1", "--insecure");
         assertThat(topology.agents().get(1).corralArgs()).containsExactly("agent", "--zk", topology.zkUrl(),
-                "--port", "20013", "--work-dir", "/w/agent-2", "--hostname", "127.0.0.1", "--kill-tasks-on-stop");
+                "--port", "20013", "--work-dir", "/w/agent-2", "--hostname", "127.0.0.1", "--insecure",
+                "--kill-tasks-on-stop");
         assertThat(topology.agents().get(1).logFile()).isEqualTo(Path.of("/w/logs/agent-2.log"));
         assertThat(topology.agents().get(1).pidFile()).isEqualTo(Path.of("/w/run/agent-2.pid"));
+    }
+
+    @Test
+    void agentsGetTheIsolationAskedFor() {
+        LocalTopology topology = LocalTopology.plan(work, 1, 1, 1, PortPlan.from(20000),
+                List.of("cgroups/cpu", "cgroups/mem", "cgroups/pids", "disk/du"));
+
+        assertThat(topology.agents().get(0).corralArgs()).endsWith("--kill-tasks-on-stop", "--isolation",
+                "cgroups/cpu,cgroups/mem,cgroups/pids,disk/du");
+        assertThat(topology.masters().get(0).corralArgs()).doesNotContain("--isolation");
     }
 
     @Test

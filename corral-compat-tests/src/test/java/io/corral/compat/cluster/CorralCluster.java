@@ -83,10 +83,11 @@ public final class CorralCluster implements AutoCloseable {
         launch("zk", "zk", "--data-dir", workDir.resolve("zk").toString(), "--port", String.valueOf(zkPort));
         for (int i = 0; i < masterPorts.length; i++) {
             launch("master" + (i + 1), "master", "--zk", zk, "--port", String.valueOf(masterPorts[i]),
-                    "--hostname", "127.0.0.1", "--work-dir", workDir.resolve("master" + (i + 1)).toString());
+                    "--hostname", "127.0.0.1", "--work-dir", workDir.resolve("master" + (i + 1)).toString(),
+                    "--insecure"); // mesos-rxjava cannot send credentials: Mesos's open mode, for old clients
         }
         launch("agent", "agent", "--zk", zk, "--port", String.valueOf(agentPort), "--hostname", "127.0.0.1",
-                "--work-dir", agentWorkDir.toString(), "--resources", AGENT_RESOURCES);
+                "--work-dir", agentWorkDir.toString(), "--resources", AGENT_RESOURCES, "--insecure");
     }
 
     private void launch(String name, String... corralArgs) {

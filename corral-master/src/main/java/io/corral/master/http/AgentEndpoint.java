@@ -6,6 +6,7 @@ import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.security.Acls;
 import io.corral.protocol.http.HttpStream;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.MediaTypes;
@@ -19,10 +20,21 @@ import java.util.UUID;
  * <p>Threading: called on HTTP I/O threads; holds no state.
  */
 final class AgentEndpoint {
+    private final Acls acls;
+
+    AgentEndpoint(Acls acls) {
+        this.acls = acls;
+    }
 
     void handle(Master master, HttpExchange exchange) {
         try {
             Responses.requirePost(exchange);
+            // Only principals the ACLs let register agents speak for agents: anyone else could report a real
+            // agent's tasks lost, or take its place.
+            if (!acls.permits("register_agents", exchange.principal().orElse(null), null)) {
+                throw new HttpError(403, "Principal '" + exchange.principal().orElse("") + "' is not authorized"
+                        + " to register agents (ACL register_agents)");
+            }
             if (MediaTypes.requestEncoding(exchange) != Encoding.JSON) {
                 throw new HttpError(415, "The agent protocol speaks application/json only");
             }

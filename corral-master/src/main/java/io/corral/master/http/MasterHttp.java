@@ -6,6 +6,7 @@ import io.corral.master.MasterView;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpHandler;
+import io.corral.protocol.security.Acls;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Map;
@@ -27,12 +28,21 @@ public final class MasterHttp implements HttpHandler {
             "/api/v1/scheduler", "/api/v1", AgentProtocol.PATH, TaskKillEndpoint.PATH, "/state", "/state.json", "/state-summary",
             "/frameworks", "/slaves", "/tasks", "/tasks.json", "/roles", "/roles.json", "/quota", "/weights");
 
+    /**
+     * Every path this master serves (each also under {@code /master}): the security test walks this list, so a new
+     * route is checked for authentication as soon as it is added here.
+     */
+    public static final Set<String> ROUTES = java.util.stream.Stream.of(LEADER_PATHS, MaintenanceEndpoints.PATHS,
+                    Set.of("/health", "/version", "/flags", "/redirect", "/", MetricsEndpoint.SNAPSHOT_PATH,
+                            MetricsEndpoint.PROMETHEUS_PATH, "/zookeeper"))
+            .flatMap(Set::stream).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     private final Leadership leadership;
     private final MetricsEndpoint metrics;
     /** Serializes published views for readers, off the master's loop and off the I/O threads. */
     private final Executor readers;
-    private final SchedulerEndpoint scheduler = new SchedulerEndpoint();
-    private final AgentEndpoint agents = new AgentEndpoint();
+    private final SchedulerEndpoint scheduler;
+    private final AgentEndpoint agents;
     private final TaskKillEndpoint kills = new TaskKillEndpoint();
 
     private final OperatorEndpoint operator;
@@ -48,6 +58,15 @@ public final class MasterHttp implements HttpHandler {
     public MasterHttp(Leadership leadership, MetricsEndpoint metrics, Executor readers,
                       Supplier<Map<String, String>> flags, VersionInfo version,
                       Optional<io.corral.master.LoggingLevels> logging) {
+        this(leadership, metrics, readers, flags, version, logging, Acls.permitAll());
+    }
+
+    /** @param acls who may do what (Mesos's --acls); checked here, before a call reaches the master's loop */
+    public MasterHttp(Leadership leadership, MetricsEndpoint metrics, Executor readers,
+                      Supplier<Map<String, String>> flags, VersionInfo version,
+                      Optional<io.corral.master.LoggingLevels> logging, Acls acls) {
+        this.scheduler = new SchedulerEndpoint(acls);
+        this.agents = new AgentEndpoint(acls);
         this.leadership = leadership;
         this.metrics = metrics;
         this.readers = readers;

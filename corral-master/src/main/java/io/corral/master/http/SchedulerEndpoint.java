@@ -11,9 +11,13 @@ import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.json.MesosJsonException;
+import io.corral.protocol.security.Acls;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 
 /**
@@ -26,6 +30,11 @@ import org.apache.mesos.v1.scheduler.Protos.Call;
  */
 final class SchedulerEndpoint {
     static final String STREAM_ID_HEADER = "Mesos-Stream-Id";
+    private final Acls acls;
+
+    SchedulerEndpoint(Acls acls) {
+        this.acls = acls;
+    }
 
     void handle(Master master, HttpExchange exchange) {
         try {
@@ -35,13 +44,14 @@ final class SchedulerEndpoint {
             Call call = parse(exchange.body(), requestEncoding);
             requireBody(call);
             if (call.getType() == Call.Type.SUBSCRIBE) {
+                authorizeRoles(exchange, call);
                 subscribe(master, exchange, call, responseEncoding);
             } else {
                 String streamId = exchange.header(STREAM_ID_HEADER);
                 // A call that changes the registry (TEARDOWN) is answered once ZooKeeper confirmed it.
                 // Mesos answers UPDATE_FRAMEWORK 200, every other call 202.
                 Responses.answeredOrFailed(exchange, call.getType() == Call.Type.UPDATE_FRAMEWORK ? 200 : 202,
-                        master.submit(() -> dispatch(master, call, streamId)).thenCompose(f -> f));
+                        master.submit(() -> dispatch(master, call, streamId, exchange.principal())).thenCompose(f -> f));
             }
         } catch (HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
@@ -60,6 +70,22 @@ final class SchedulerEndpoint {
             return call;
         } catch (MesosJsonException | InvalidProtocolBufferException e) {
             throw new HttpError(400, "Failed to parse body into Call protobuf: " + e.getMessage());
+        }
+    }
+
+    /** ACL register_frameworks: the principal may subscribe in each role its FrameworkInfo names (Mesos: 403). */
+    private void authorizeRoles(HttpExchange exchange, Call call) {
+        if (!call.hasSubscribe()) {
+            return; // refused as malformed next
+        }
+        FrameworkInfo info = call.getSubscribe().getFrameworkInfo();
+        List<String> roles = info.getRolesCount() > 0 ? info.getRolesList() : List.of(info.getRole());
+        String principal = exchange.principal().orElse(null);
+        for (String role : roles) {
+            if (!acls.permits("register_frameworks", principal, role)) {
+                throw new HttpError(403, "Not authorized to subscribe in role '" + role + "' as principal '"
+                        + (principal == null ? "" : principal) + "' (ACL register_frameworks)");
+            }
         }
     }
 
@@ -92,7 +118,7 @@ final class SchedulerEndpoint {
         if (exchange.header(STREAM_ID_HEADER) != null) {
             throw new HttpError(400, "Expecting 'Mesos-Stream-Id' to be not present in a SUBSCRIBE request");
         }
-        master.submit(() -> master.frameworks().subscribe(call, frameworkId -> {
+        master.submit(() -> master.frameworks().subscribe(call, exchange.principal(), frameworkId -> {
             String streamId = UUID.randomUUID().toString();
             HttpStream stream = exchange.startStream(200, encoding.mediaType(), Map.of(STREAM_ID_HEADER, streamId));
             StreamLinks.Framework link = new StreamLinks.Framework(streamId, stream, encoding);
@@ -108,9 +134,10 @@ final class SchedulerEndpoint {
      * Runs the call on the loop, handing it to the domain it concerns; the future completes when its effect is final
      * (at once, but for TEARDOWN and UPDATE_FRAMEWORK, which wait for the registry).
      */
-    private static CompletableFuture<Void> dispatch(Master master, Call call, String streamId) {
+    private static CompletableFuture<Void> dispatch(Master master, Call call, String streamId,
+                                                    Optional<String> principal) {
         Frameworks frameworks = master.frameworks();
-        Framework framework = frameworks.authorize(call, streamId);
+        Framework framework = frameworks.authorize(call, streamId, principal);
         switch (call.getType()) {
             case TEARDOWN -> {
                 return frameworks.teardown(framework);

@@ -40,6 +40,8 @@ public final class HttpExchange {
     private final QueryStringDecoder query;
     private final AtomicBoolean answered = new AtomicBoolean();
     private volatile HttpStream stream;
+    /** Who sent the request, once {@link Authentication} checked it; null on open routes and insecure servers. */
+    private volatile String principal;
 
     HttpExchange(ReceivedRequest request, ServerConnection connection) {
         this.request = request;
@@ -55,6 +57,15 @@ public final class HttpExchange {
     /** The request target as sent: path and query, still percent-encoded. */
     public String uri() {
         return request.uri();
+    }
+
+    /** The authenticated principal; empty on an open route or a server started with {@code --insecure}. */
+    public java.util.Optional<String> principal() {
+        return java.util.Optional.ofNullable(principal);
+    }
+
+    void authenticatedAs(String principal) {
+        this.principal = principal;
     }
 
     /** The decoded path, without the query. */

@@ -1,0 +1,56 @@
+package io.corral.agent;
+
+import io.corral.agent.fetcher.Fetcher;
+import io.corral.agent.fetcher.FetcherCache;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.DoubleSupplier;
+
+/**
+ * What the agent's tasks need besides their processes, and which blocks: the {@link Fetcher} (on its own threads, so
+ * a slow download never delays a check), a worker for checks and sandbox removal, and the sandbox GC's policy and
+ * disk gauge. The agent's loop hands work to these and takes the results back as posted events.
+ *
+ * <p>Immutable; its executors are thread-safe.
+ */
+record AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage) {
+
+    /** Mesos's defaults, with the fetcher cache in {@code <work-dir>/fetch-cache}. */
+    static AgentServices defaults(Path workDir) {
+        return create(workDir, Fetcher.DEFAULT_CACHE_BYTES, Fetcher.DEFAULT_TIMEOUT, Fetcher.DEFAULT_MAX_BYTES,
+                SandboxGc.Policy.DEFAULT);
+    }
+
+    static AgentServices create(Path workDir, long cacheBytes, Duration fetchTimeout, long fetchMaxBytes,
+                                SandboxGc.Policy gcPolicy) {
+        FetcherCache cache;
+        try {
+            cache = new FetcherCache(workDir.resolve("fetch-cache"), cacheBytes);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot set up the fetcher cache in " + workDir, e);
+        }
+        Fetcher fetcher = new Fetcher(daemonPool("agent-fetcher", 4), cache, fetchTimeout, fetchMaxBytes);
+        return new AgentServices(fetcher, daemonPool("agent-worker", 8), gcPolicy,
+                () -> SandboxGc.diskUsageOf(workDir));
+    }
+
+    /** Up to {@code threads} daemon threads, started on demand and gone when idle for a minute. */
+    private static Executor daemonPool(String name, int threads) {
+        AtomicInteger count = new AtomicInteger();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 1, TimeUnit.MINUTES,
+                new LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
+}

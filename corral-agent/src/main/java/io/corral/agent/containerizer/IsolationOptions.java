@@ -1,0 +1,106 @@
+package io.corral.agent.containerizer;
+
+import io.corral.agent.containerizer.cgroups.Cgroups;
+import io.corral.protocol.concurrent.Timers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The agent's isolation flags and the isolators they make: {@code --isolation} takes Mesos's names, comma
+ * separated ({@code cgroups/cpu}, {@code cgroups/mem}, {@code cgroups/pids}, {@code disk/du}; none means Mesos's
+ * {@code posix}: processes only); {@code --container-pids-limit} is the pids isolator's limit,
+ * {@code --container-disk-watch-interval} the disk isolator's period, {@code --switch-user} whether tasks run as
+ * their user when the agent is root ({@link TaskUsers}).
+ *
+ * <p>Immutable.
+ */
+public record IsolationOptions(List<String> isolators, long pidsLimit, Duration diskWatchInterval,
+                               boolean switchUser) {
+    public static final String CPU = "cgroups/cpu";
+    public static final String MEM = "cgroups/mem";
+    public static final String PIDS = "cgroups/pids";
+    public static final String DISK = "disk/du";
+    public static final List<String> KNOWN = List.of(CPU, MEM, PIDS, DISK);
+    /** What {@code corral local} turns on when it can ({@link #localDefault}). */
+    public static final List<String> LOCAL_DEFAULT = KNOWN;
+
+    public IsolationOptions {
+        isolators = List.copyOf(isolators);
+        for (String name : isolators) {
+            if (!KNOWN.contains(name)) {
+                throw new IllegalArgumentException("Unknown isolator '" + name + "': this agent knows "
+                        + String.join(", ", KNOWN));
+            }
+        }
+        Objects.requireNonNull(diskWatchInterval, "diskWatchInterval");
+        if (pidsLimit < 1) {
+            throw new IllegalArgumentException("the container pids limit must be at least 1, got " + pidsLimit);
+        }
+    }
+
+    /** The isolators named, with the default limits, switching users (Mesos's default). */
+    public static IsolationOptions of(List<String> isolators) {
+        return new IsolationOptions(isolators, CgroupPidsIsolator.DEFAULT_LIMIT, DiskUsageIsolator.DEFAULT_INTERVAL,
+                true);
+    }
+
+    /** No isolation (Mesos's {@code posix}). */
+    public static IsolationOptions none() {
+        return of(List.of());
+    }
+
+    /**
+     * Makes the isolators. Any {@code cgroups/*} one brings the freezer ({@link CgroupKillIsolator}) along when the
+     * kernel has it, so kills reach every process of a container.
+     *
+     * @param cgroupRoot the agent's own cgroup directory name (per work dir: agents sharing a machine never touch
+     *     each other's containers)
+     * @param diskState where {@code disk/du} keeps its containers' limits, for recovery
+     * @param diskTimers the clock and thread {@code disk/du} measures sandboxes on (not the agent's loop)
+     * @throws IOException when the kernel cannot provide an isolator asked for: the agent refuses to start rather
+     *     than run tasks without it
+     */
+    public Isolators build(Path cgroupMount, String cgroupRoot, Path diskState, Timers diskTimers)
+            throws IOException {
+        List<Isolator> built = new ArrayList<>();
+        Cgroups cgroups = null;
+        if (isolators.stream().anyMatch(name -> name.startsWith("cgroups/"))) {
+            cgroups = Cgroups.detect(cgroupMount, cgroupRoot);
+            if (cgroups.has(Cgroups.Controller.FREEZER)) {
+                built.add(new CgroupKillIsolator(cgroups));
+            }
+        }
+        for (String name : isolators) {
+            switch (name) {
+                case CPU -> built.add(new CgroupCpuIsolator(cgroups));
+                case MEM -> built.add(new CgroupMemoryIsolator(cgroups));
+                case PIDS -> built.add(new CgroupPidsIsolator(cgroups, pidsLimit));
+                case DISK -> built.add(new DiskUsageIsolator(diskTimers, diskWatchInterval, diskState));
+                default -> throw new IllegalStateException(name); // the constructor checked the names
+            }
+        }
+        return new Isolators(built);
+    }
+
+    /**
+     * What {@code corral local} asks its agents for: every isolator ({@link #LOCAL_DEFAULT}) when this process is
+     * root and the cgroups under {@code cgroupMount} can be written (v1 with cpu, memory and pids, or v2), so a local
+     * cluster behaves like a real one; none otherwise (a developer's laptop without root).
+     */
+    public static List<String> localDefault(Path cgroupMount) {
+        if (!TaskUsers.agentIsRoot()) {
+            return List.of();
+        }
+        if (Files.isRegularFile(cgroupMount.resolve("cgroup.controllers"))) {
+            return Files.isWritable(cgroupMount.resolve("cgroup.subtree_control")) ? LOCAL_DEFAULT : List.of();
+        }
+        boolean v1 = List.of("cpu", "memory", "pids").stream()
+                .allMatch(controller -> Files.isWritable(cgroupMount.resolve(controller).resolve("cgroup.procs")));
+        return v1 ? LOCAL_DEFAULT : List.of();
+    }
+}

@@ -1,0 +1,76 @@
+package io.corral.cli;
+
+import io.corral.protocol.security.Acls;
+import io.corral.protocol.security.Credentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine;
+
+/**
+ * The choice every server command makes at start: authenticate with a credentials file, or run {@code --insecure}
+ * because the operator said so. Neither is refused, so that no cluster is open by accident.
+ */
+final class SecurityOptions {
+    private SecurityOptions() {
+    }
+
+    /** The credentials to demand, or empty for {@code --insecure}; a usage error for neither or both. */
+    static Optional<Credentials> credentials(CommandLine command, Path file, boolean insecure, String what)
+            throws IOException {
+        requireOne(command, file, insecure, "--credentials", what + " authenticates its clients");
+        if (insecure) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Credentials.read(file));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command, e.getMessage());
+        }
+    }
+
+    /** The ACLs in {@code file}, or permit-all without one; a usage error for a bad file. */
+    static Acls acls(CommandLine command, Path file) throws IOException {
+        if (file == null) {
+            return Acls.permitAll();
+        }
+        if (!Files.isReadable(file)) {
+            throw new CommandLine.ParameterException(command, "Cannot read " + file + " (--acls)");
+        }
+        try {
+            return Acls.read(file);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command, e.getMessage());
+        }
+    }
+
+    /** The credential a client of the masters presents, or empty for {@code --insecure}; as {@link #credentials}. */
+    static Optional<Credentials.Credential> credential(CommandLine command, Path file, boolean insecure, String what)
+            throws IOException {
+        requireOne(command, file, insecure, "--credential", what + " authenticates to the masters");
+        if (insecure) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Credentials.Credential.read(file));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command, e.getMessage());
+        }
+    }
+
+    private static void requireOne(CommandLine command, Path file, boolean insecure, String flag, String needs) {
+        if (file != null && insecure) {
+            throw new CommandLine.ParameterException(command,
+                    flag + " and --insecure contradict each other: choose one");
+        }
+        if (!insecure && file == null) {
+            throw new CommandLine.ParameterException(command, "A " + needs + ": pass " + flag + " FILE (Mesos's"
+                    + " JSON format, see docs/security.md), or --insecure to go without authentication");
+        }
+        if (file != null && !Files.isReadable(file)) {
+            throw new CommandLine.ParameterException(command,
+                    "Cannot read " + file + " (" + flag + "): check the path and its permissions");
+        }
+    }
+}

@@ -1,0 +1,118 @@
+package io.corral.cli.local;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.corral.protocol.security.Credentials.Credential;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The secrets of one {@code corral local}, generated at its start in {@code <work dir>/secrets/} (a directory only
+ * its user can enter): the masters' credentials file in Mesos's {@code --credentials} format, and one credential
+ * file per principal in Mesos's {@code --credential} format, which agents, frameworks and the CLI present:
+ * <ul>
+ *   <li>{@code operator}: what {@code corral} commands on this machine authenticate as, found by themselves;</li>
+ *   <li>{@code framework} and {@code framework-2}: for frameworks (two, to try one against the other);</li>
+ *   <li>{@code agent}: what the agents register with.</li>
+ * </ul>
+ * Started {@code --insecure}, there are none and every process runs {@code --insecure}.
+ *
+ * <p>Immutable once made.
+ */
+public final class LocalSecrets {
+    public static final List<String> PRINCIPALS = List.of("operator", "framework", "framework-2", "agent");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Optional<Path> directory;
+
+    private LocalSecrets(Optional<Path> directory) {
+        this.directory = directory;
+    }
+
+    public static LocalSecrets insecure() {
+        return new LocalSecrets(Optional.empty());
+    }
+
+    /** Writes fresh secrets under {@code workDir/secrets}, replacing those of an earlier run there. */
+    public static LocalSecrets generate(Path workDir) {
+        Path dir = workDir.resolve("secrets");
+        try {
+            Files.createDirectories(dir);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            Map<String, String> secrets = new LinkedHashMap<>();
+            PRINCIPALS.forEach(principal -> secrets.put(principal, newSecret()));
+            ObjectMapper json = new ObjectMapper();
+            ArrayNode list = json.createArrayNode();
+            for (Map.Entry<String, String> entry : secrets.entrySet()) {
+                ObjectNode one = json.createObjectNode().put("principal", entry.getKey()).put("secret", entry.getValue());
+                list.add(one);
+                writePrivate(dir.resolve(entry.getKey() + ".json"), json.writeValueAsBytes(one));
+            }
+            // Only the agents' principal may speak for agents; everything else is open to every principal.
+            writePrivate(dir.resolve("acls.json"), ("{\"permissive\": true, \"register_agents\": ["
+                    + "{\"principals\": {\"values\": [\"agent\"]}, \"agents\": {\"type\": \"ANY\"}},"
+                    + " {\"principals\": {\"type\": \"ANY\"}, \"agents\": {\"type\": \"NONE\"}}]}\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            writePrivate(dir.resolve("credentials.json"),
+                    json.writerWithDefaultPrettyPrinter().writeValueAsBytes(json.createObjectNode().set("credentials", list)));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the cluster's secrets under " + dir, e);
+        }
+        return new LocalSecrets(Optional.of(dir));
+    }
+
+    public boolean isInsecure() {
+        return directory.isEmpty();
+    }
+
+    /** The file with {@code principal}'s credential ({@link #PRINCIPALS}); empty when insecure. */
+    public Optional<Path> credentialOf(String principal) {
+        return directory.map(dir -> dir.resolve(principal + ".json"));
+    }
+
+    public Optional<Credential> operator() {
+        return credentialOf("operator").map(file -> {
+            try {
+                return Credential.read(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** What a master of this cluster is started with. */
+    List<String> masterArgs() {
+        return directory.map(dir -> List.of("--credentials", dir.resolve("credentials.json").toString(),
+                        "--acls", dir.resolve("acls.json").toString()))
+                .orElse(List.of("--insecure"));
+    }
+
+    /** What an agent of this cluster is started with. */
+    List<String> agentArgs() {
+        return credentialOf("agent").map(file -> List.of("--credential", file.toString()))
+                .orElse(List.of("--insecure"));
+    }
+
+    private static String newSecret() {
+        byte[] bytes = new byte[24];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** Created unreadable to others before the secret is in it, so there is no moment it is exposed. */
+    private static void writePrivate(Path file, byte[] content) throws IOException {
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.write(file, content);
+    }
+}

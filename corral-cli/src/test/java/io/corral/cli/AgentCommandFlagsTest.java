@@ -1,0 +1,31 @@
+package io.corral.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The agent's fetcher and sandbox GC flags: Mesos's defaults, Mesos's duration forms. */
+class AgentCommandFlagsTest {
+    @Test
+    void defaultsAreMesossAndFlagsAreRead() {
+        AgentCommand defaults = new AgentCommand();
+        new CommandLine(defaults).parseArgs("--zk", "zk://127.0.0.1:2181/corral", "--work-dir", "/tmp/agent");
+        assertThat(defaults.gcDelay).isEqualTo(Duration.ofDays(7));
+        assertThat(defaults.gcDiskHeadroom).isEqualTo(0.1);
+        assertThat(defaults.diskWatermarkInterval).isEqualTo(Duration.ofMinutes(1));
+        assertThat(defaults.fetcherCacheSize).isEqualTo(2L << 30);
+
+        AgentCommand set = new AgentCommand();
+        new CommandLine(set).parseArgs("--zk", "zk://127.0.0.1:2181/corral", "--work-dir", "/tmp/agent",
+                "--gc-delay", "2days", "--gc-disk-headroom", "0.2", "--disk-watermark-interval", "30secs",
+                "--fetcher-cache-size", "1000", "--fetcher-timeout", "1mins", "--fetcher-max-size", "5000");
+        assertThat(set.gcDelay).isEqualTo(Duration.ofDays(2));
+        assertThat(set.gcDiskHeadroom).isEqualTo(0.2);
+        assertThat(set.diskWatermarkInterval).isEqualTo(Duration.ofSeconds(30));
+        assertThat(set.fetcherCacheSize).isEqualTo(1000);
+        assertThat(set.fetcherTimeout).isEqualTo(Duration.ofMinutes(1));
+        assertThat(set.fetcherMaxSize).isEqualTo(5000);
+    }
+}

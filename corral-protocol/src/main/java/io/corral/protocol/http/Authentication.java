@@ -1,0 +1,89 @@
+package io.corral.protocol.http;
+
+import io.corral.protocol.security.Credentials;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
+
+/**
+ * Guards a server's routes: every request but those on {@code open} paths must carry HTTP Basic credentials of a
+ * known principal ({@code Authorization: Basic base64(principal:secret)}, as Mesos's HTTP authenticator takes them);
+ * others are answered 401 with {@code WWW-Authenticate} before any handler sees them. The principal is then on the
+ * exchange ({@link HttpExchange#principal()}) for the handlers' authorization decisions.
+ *
+ * <p>Threading: immutable apart from the failure counter; {@link #handle} runs on I/O threads and never blocks.
+ */
+public final class Authentication implements HttpHandler {
+    public static final String REALM = "corral";
+    private static final Map<String, String> CHALLENGE = Map.of("WWW-Authenticate", "Basic realm=\"" + REALM + "\"");
+    /** A longer header cannot hold a principal and secret within {@link Credentials#MAX_LENGTH}. */
+    private static final int MAX_HEADER = 4 * Credentials.MAX_LENGTH;
+
+    private final Credentials credentials;
+    private final Predicate<String> open;
+    private final HttpHandler inner;
+    private final LongAdder failures = new LongAdder();
+
+    /**
+     * @param open paths served without credentials (health and version checks, which load balancers and Mesos
+     *             detectors probe)
+     */
+    public Authentication(Credentials credentials, Predicate<String> open, HttpHandler inner) {
+        this.credentials = credentials;
+        this.open = open;
+        this.inner = inner;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        if (open.test(exchange.path())) {
+            inner.handle(exchange);
+            return;
+        }
+        Optional<String> principal = principalOf(exchange.header("Authorization"));
+        if (principal.isEmpty()) {
+            failures.increment();
+            exchange.respond(401, HttpExchange.TEXT_PLAIN, (exchange.header("Authorization") == null
+                    ? "Authentication required: send HTTP Basic credentials (Authorization: Basic"
+                    + " base64(principal:secret))"
+                    : "Authentication failed: unknown principal or wrong secret")
+                    .getBytes(StandardCharsets.UTF_8), CHALLENGE);
+            return;
+        }
+        exchange.authenticatedAs(principal.get());
+        inner.handle(exchange);
+    }
+
+    /** Requests refused for missing or wrong credentials since the start (metric {@code authentication/failures}). */
+    public long failures() {
+        return failures.sum();
+    }
+
+    private Optional<String> principalOf(String authorization) {
+        if (authorization == null || authorization.length() > MAX_HEADER
+                || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return Optional.empty();
+        }
+        String decoded;
+        try {
+            decoded = new String(Base64.getDecoder().decode(authorization.substring(6).trim()),
+                    StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException notBase64) {
+            return Optional.empty();
+        }
+        int colon = decoded.indexOf(':');
+        if (colon <= 0) {
+            return Optional.empty();
+        }
+        return credentials.check(decoded.substring(0, colon), decoded.substring(colon + 1));
+    }
+
+    /** The header value a client sends for {@code credential}. */
+    public static String basicHeader(Credentials.Credential credential) {
+        String pair = credential.principal() + ":" + credential.secret();
+        return "Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8));
+    }
+}
