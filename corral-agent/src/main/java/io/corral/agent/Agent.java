@@ -93,6 +93,8 @@ public final class Agent {
     private final SandboxGc gc;
     private final Consumer<AgentID> onRegistered;
     private MasterChannel connection;
+    /** Told of queued updates and forgotten tasks, for the HTTP views ({@link AgentViews}). */
+    private AgentObserver observer = AgentObserver.NONE;
 
     /**
      * @param info this agent's hostname, port and resources (its id, if it had one, is read from {@code workDir})
@@ -494,6 +496,7 @@ public final class Agent {
     void forget(TaskRun run) {
         tasks.remove(run.task.getTaskId());
         ExecutorRun executor = executorSupervisor.of(run);
+        observer.taskForgotten(run, executor);
         if (executor != null) {
             executor.tasks.remove(run.task.getTaskId());
         }
@@ -771,5 +774,27 @@ public final class Agent {
 
     AgentInfo info() {
         return info.build();
+    }
+
+    // ---- read-only accessors for the HTTP views (AgentViews); all on the loop ----
+
+    /** Sets who is told of queued updates and forgotten tasks; call on the loop, before the agent recovers. */
+    void observe(AgentObserver observer) {
+        this.observer = observer;
+        updates.observe(observer::statusQueued);
+    }
+
+    /** The frameworks this agent runs (or ran) tasks for and has not been told to shut down. */
+    List<FrameworkInfo> frameworks() {
+        return List.copyOf(frameworks.values());
+    }
+
+    /** True while a master has this agent registered on an open stream. */
+    boolean isRegistered() {
+        return connection != null && connection.isRegistered();
+    }
+
+    Path workDir() {
+        return workDir;
     }
 }

@@ -1,8 +1,5 @@
 package io.corral.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.agent.containerizer.Isolators;
 import io.corral.agent.containerizer.ProcessContainerizer;
@@ -27,25 +24,31 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.VersionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One agent process: finds the leading master through ZooKeeper, keeps a {@link MasterLink} to it, runs tasks through
- * the {@link Agent}, and serves {@code /health}, {@code /state} and the v1 executor API ({@link ExecutorApi}) over
- * HTTP.
+ * the {@link Agent}, and serves its HTTP endpoints ({@link AgentHttp}: the executor API, the operator API,
+ * {@code /state}, the sandbox files, metrics and usage).
  *
  * <p>Threading: {@link #start} and {@link #close} from the owner's thread; the agent's state lives on its
  * {@link EventLoop}.
  */
 public final class AgentServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AgentServer.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The Mesos release whose agent APIs Corral speaks (the master says the same). */
+    static final String MESOS_VERSION = "1.11.0";
+    /** How long an HTTP reader waits for the agent's loop to publish a view before answering 503. */
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
     /**
      * @param resources the resources to advertise, in Mesos's form ("cpus:4;mem:1024;..."); detected when null
@@ -153,6 +156,11 @@ public final class AgentServer implements AutoCloseable {
     /** Set once the agent recovered (executors reconnecting after a restart must find their records): HTTP reads it. */
     private volatile ExecutorApi executorApi;
     private AgentPresence presence;
+    /** Render the agent's published views and read sandbox files for HTTP readers: never the loop, never I/O threads. */
+    private java.util.concurrent.ExecutorService readers;
+    private AgentViews views;
+    /** Set once the agent exists; until then every request but /health answers 503. */
+    private volatile AgentHttp agentHttp;
     /** Touched only on the agent's loop. */
     private boolean announced;
 
@@ -182,6 +190,11 @@ public final class AgentServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        readers = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "agent-reader");
+            t.setDaemon(true);
+            return t;
+        });
         http = HttpServer.start(options.bindHost(), options.port(), this::serve);
         AgentInfo info = AgentInfo.newBuilder()
                 .setHostname(options.hostname())
@@ -191,10 +204,16 @@ public final class AgentServer implements AutoCloseable {
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
         presence = new AgentPresence(zk, options.zk().rootPath());
         String address = options.hostname() + ":" + http.port();
-        agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers, isolators(),
-                TaskUsers.switchingWhenRoot(options.isolation().switchUser())), timers,
+        ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators(),
+                TaskUsers.switchingWhenRoot(options.isolation().switchUser()));
+        agent = new Agent(info, options.workDir(), containerizer, timers,
                 loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout(),
                 options.sandbox().services(options.workDir()));
+        views = AgentViews.attach(agent, loop, System.currentTimeMillis());
+        agentHttp = new AgentHttp(() -> executorApi,
+                new io.corral.agent.http.AgentReads(views::view, readers, READ_TIMEOUT), readers,
+                new io.corral.agent.http.ContainerUsage(containerizer.isolators()), this::flags, versionInfo(),
+                java.time.Clock.systemUTC());
         // Before the first registration: the REGISTER call reports the recovered tasks.
         loop.submit(() -> {
             agent.recover();
@@ -262,60 +281,41 @@ public final class AgentServer implements AutoCloseable {
     }
 
     private void serve(HttpExchange exchange) {
-        switch (exchange.path()) {
-            case "/health", "/slave(1)/health" -> exchange.respond(200, null, new byte[0]);
-            case "/api/v1/executor", "/slave(1)/api/v1/executor" -> {
-                if (executorApi == null) { // still starting: recovery has not run
-                    exchange.respondText(503, "The agent is starting");
-                } else {
-                    executorApi.handle(exchange);
-                }
-            }
-            case "/state", "/slave(1)/state" -> loop.submit(this::stateJson).whenComplete((json, failure) -> {
-                if (failure != null) {
-                    exchange.respondError(failure);
-                } else {
-                    exchange.respond(200, "application/json", json);
-                }
-            });
-            default -> exchange.respondText(404, "No such endpoint: " + exchange.path());
+        AgentHttp routes = agentHttp;
+        if (routes != null) {
+            routes.handle(exchange);
+        } else if (exchange.path().equals("/health") || exchange.path().equals("/slave(1)/health")) {
+            exchange.respond(200, null, new byte[0]);
+        } else {
+            exchange.respondText(503, "The agent is starting");
         }
     }
 
-    /** A small view of the agent (its id, resources and tasks); runs on the agent's loop. */
-    private byte[] stateJson() {
-        ObjectNode root = JSON.createObjectNode();
-        AgentInfo info = agent.info();
-        root.put("id", info.hasId() ? info.getId().getValue() : "");
-        root.put("hostname", info.getHostname());
-        root.put("port", info.getPort());
-        root.set("resources", JSON.valueToTree(ResourceSet.of(info.getResourcesList()).flatten()));
-        ArrayNode tasks = root.putArray("tasks");
-        for (TaskRun run : agent.tasks()) {
-            ObjectNode task = tasks.addObject();
-            task.put("id", run.task.getTaskId().getValue());
-            task.put("framework_id", run.frameworkId.getValue());
-            task.put("state", run.state().name());
-            task.put("sandbox", run.sandbox.toString());
-            task.put("executor_id", run.executorId.getValue());
+    /** What GET_FLAGS and {@code /state} report: the options this agent runs with, under Mesos's names. */
+    private Map<String, String> flags() {
+        Map<String, String> flags = new TreeMap<>();
+        flags.put("hostname", options.hostname());
+        flags.put("ip", options.bindHost());
+        flags.put("port", Integer.toString(http.port()));
+        flags.put("work_dir", options.workDir().toAbsolutePath().normalize().toString());
+        flags.put("master", options.zk().toString()); // ZkUrl.toString masks a password
+        flags.put("zk_session_timeout", options.zkSessionTimeout().toMillis() + "ms");
+        flags.put("isolation", options.isolation().isolators().isEmpty() ? "posix"
+                : String.join(",", options.isolation().isolators()));
+        flags.put("gc_delay", options.sandbox().gcDelay().toMillis() + "ms");
+        flags.put("authenticatee", options.credential().isPresent() ? "basic" : "none");
+        flags.put("executor_registration_timeout", options.executorRegistrationTimeout().toMillis() + "ms");
+        if (options.resources() != null) {
+            flags.put("resources", options.resources());
         }
-        ArrayNode executors = root.putArray("executors");
-        for (ExecutorRun run : agent.executors()) {
-            ObjectNode executor = executors.addObject();
-            executor.put("id", run.info.getExecutorId().getValue());
-            executor.put("framework_id", run.frameworkId.getValue());
-            executor.put("type", run.info.getType().name());
-            executor.put("container_id", run.containerId);
-            executor.put("sandbox", run.sandbox.toString());
-            executor.put("subscribed", run.isSubscribed());
-            ArrayNode ids = executor.putArray("tasks");
-            run.tasks.forEach(id -> ids.add(id.getValue()));
-        }
-        try {
-            return JSON.writeValueAsBytes(root);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return flags;
+    }
+
+    /** The Mesos release whose APIs the agent speaks, and which Corral build serves them (as the master reports). */
+    private static VersionInfo versionInfo() {
+        String corral = Optional.ofNullable(AgentServer.class.getPackage().getImplementationVersion()).orElse("dev");
+        return VersionInfo.newBuilder().setVersion(MESOS_VERSION).setBuildUser("corral")
+                .setGitTag("corral-" + corral).build();
     }
 
     /**
@@ -339,6 +339,9 @@ public final class AgentServer implements AutoCloseable {
         Closeables.closeAll(link, presence, detector, zk, http, timers, loop, diskLoop);
         if (killTimers != null) {
             killTimers.shutdown();
+        }
+        if (readers != null) {
+            readers.shutdownNow();
         }
     }
 }

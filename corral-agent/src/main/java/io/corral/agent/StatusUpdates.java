@@ -36,6 +36,8 @@ final class StatusUpdates {
     /** Told the task whose queue changed, before anything is sent; it reads the queue with {@link #pending}. */
     private final Consumer<TaskID> journal;
     private final Map<TaskID, Stream> streams = new HashMap<>();
+    /** Told of every update queued (the HTTP views count terminal ones); see {@link AgentObserver}. */
+    private BiConsumer<FrameworkID, TaskStatus> observer = (frameworkId, status) -> { };
 
     private final class Stream {
         final FrameworkID frameworkId;
@@ -79,11 +81,16 @@ final class StatusUpdates {
     void enqueue(FrameworkID frameworkId, TaskStatus status) {
         Stream stream = streams.computeIfAbsent(status.getTaskId(), id -> new Stream(frameworkId));
         stream.pending.addLast(status);
+        observer.accept(frameworkId, status);
         journal.accept(status.getTaskId());
         if (stream.pending.size() == 1) {
             stream.backoff = FIRST_RETRY;
             stream.sendHead();
         }
+    }
+
+    void observe(BiConsumer<FrameworkID, TaskStatus> observer) {
+        this.observer = observer;
     }
 
     /** The framework acknowledged {@code uuid}: the head is done, the next goes. False if it was not the head. */

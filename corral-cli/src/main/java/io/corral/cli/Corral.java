@@ -28,6 +28,7 @@ import java.util.Set;
                 LocalCommand.class,
                 RunCommand.class,
                 PsCommand.class,
+                LogsCommand.class,
                 KillCommand.class,
                 AgentsCommand.class,
                 FrameworksCommand.class,

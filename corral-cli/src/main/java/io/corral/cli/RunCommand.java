@@ -48,8 +48,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code corral run}: runs one command as a task on the cluster, prints its status updates and exits with its exit
- * code. It is a small framework of its own ("corral-run") that lives as long as the task.
+ * {@code corral run}: runs one command as a task on the cluster, streams its stdout and stderr to the terminal's
+ * ({@link SandboxOutput}, from the task's sandbox on its agent), prints its status updates on stderr and exits with its
+ * exit code. It is a small framework of its own ("corral-run") that lives as long as the task.
  */
 @Command(name = "run",
         mixinStandardHelpOptions = true,
@@ -58,9 +59,11 @@ import picocli.CommandLine.Parameters;
         description = {
                 "Run a command as a task on the cluster and wait for it to finish.",
                 "",
-                "Waits for an offer with enough cpus and memory, launches the command there, prints every status "
-                        + "update (time, state, task id, agent, message) and exits with the task's exit code. The "
+                "Waits for an offer with enough cpus and memory, launches the command there, streams its stdout "
+                        + "and stderr to this terminal's (as `docker run` does), prints every status update (time, "
+                        + "state, task id, agent, message) on stderr and exits with the task's exit code. The "
                         + "arguments are quoted, not interpreted by a shell: for pipes or &&, run `sh -c '...'`.",
+                "The output is read from the task's sandbox on its agent; `corral logs TASK` prints it again later.",
                 "Ctrl-C kills the task. A master failover does not stop the run."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
@@ -79,6 +82,8 @@ public final class RunCommand implements Callable<Integer> {
     static final double REFUSE_SECONDS = 3600;
     private static final Duration KILL_WAIT = Duration.ofSeconds(15);
     private static final Duration TEARDOWN_WAIT = Duration.ofSeconds(5);
+    /** How long the run waits, after the task ended, for the rest of its output to be copied. */
+    private static final Duration OUTPUT_WAIT = Duration.ofSeconds(15);
     private static final Pattern EXIT_STATUS = Pattern.compile("Command exited with status (\\d+)");
     private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_@%+=:,./-]+");
 
@@ -95,7 +100,7 @@ public final class RunCommand implements Callable<Integer> {
     double mem;
 
     @Option(names = "--json",
-            description = "Print each status update as one line of Mesos JSON instead of text.")
+            description = "Print each status update (on stderr) as one line of Mesos JSON instead of text.")
     boolean json;
 
     @Option(names = "--offer-timeout", paramLabel = "SECONDS", defaultValue = "30",
@@ -318,6 +323,12 @@ public final class RunCommand implements Callable<Integer> {
         private boolean interrupted;
         /** The master ended the subscription (ERROR): there is nothing left to tear down. */
         private boolean subscriptionOver;
+        /** The agent the task was launched on, from its offer's URL; null until launched. */
+        private java.net.URI agentUri;
+        /** Copies the task's stdout and stderr here; null until the task started. */
+        private Thread output;
+        /** Set once the task ended: the output thread copies what is left and stops. */
+        private volatile boolean taskEnded;
 
         TaskRun(MasterLocator masters, java.util.Optional<Credential> credential) {
             this.masters = masters;
@@ -346,6 +357,7 @@ public final class RunCommand implements Callable<Integer> {
             err.println("Connecting to " + masters.describe() + "...");
             try {
                 int code = result.join();
+                awaitOutput();
                 if (!isInterrupted()) {
                     Runtime.getRuntime().removeShutdownHook(ctrlC);
                     tearDown();
@@ -398,6 +410,11 @@ public final class RunCommand implements Callable<Integer> {
 
         private void launch(Offer offer) {
             launched = taskInfo(offer, taskId, taskName, shellCommand(command), cpus, mem);
+            if (offer.hasUrl()) {
+                agentUri = java.net.URI.create((offer.getUrl().getScheme().isEmpty() ? "http"
+                        : offer.getUrl().getScheme()) + "://" + offer.getUrl().getAddress().getHostname() + ":"
+                        + offer.getUrl().getAddress().getPort());
+            }
             err.println("Launching " + taskId + " on " + offer.getHostname() + ": " + shellCommand(command));
             client.launch(List.of(offer.getId()), List.of(launched)).whenComplete((ok, failure) -> {
                 if (failure != null) {
@@ -418,12 +435,15 @@ public final class RunCommand implements Callable<Integer> {
             if (json) {
                 ObjectNode line = MesosJson.toJson(status);
                 line.put("agent_hostname", agent);
-                out.println(line);
+                err.println(line);
             } else {
-                out.println(statusLine(status, agent, clock.instant(), clock.getZone()));
+                err.println(statusLine(status, agent, clock.instant(), clock.getZone()));
             }
-            out.flush();
+            err.flush();
             client.acknowledge(status);
+            if (status.getTaskId().getValue().equals(taskId)) {
+                streamOutput(status.getState());
+            }
             if (status.getTaskId().getValue().equals(taskId) && isTerminal(status.getState())) {
                 String why = status.getState() == TaskState.TASK_FINISHED || status.getState() == TaskState.TASK_FAILED
                         || status.getState() == TaskState.TASK_KILLED ? null
@@ -449,6 +469,77 @@ public final class RunCommand implements Callable<Integer> {
             if (!reason.equals(lastSubscribeFailure)) {
                 err.println(reason + "; retrying...");
                 lastSubscribeFailure = reason;
+            }
+        }
+
+        // ------------------------------------------------------------------------------------ output
+
+        /**
+         * Starts copying the task's output once it has a sandbox (it started, or ended having run), and tells the
+         * copy when the task has ended so it copies the rest and stops.
+         */
+        private void streamOutput(TaskState state) {
+            boolean ran = state == TaskState.TASK_STARTING || state == TaskState.TASK_RUNNING
+                    || state == TaskState.TASK_FINISHED || state == TaskState.TASK_FAILED
+                    || state == TaskState.TASK_KILLED || state == TaskState.TASK_KILLING;
+            if (isTerminal(state)) {
+                taskEnded = true;
+            }
+            if (output == null && ran && agentUri != null) {
+                output = new Thread(this::copyOutput, "corral-run-output");
+                output.setDaemon(true);
+                output.start();
+            }
+        }
+
+        /** On the output thread: finds the sandbox through the agent's state, then follows stdout and stderr. */
+        private void copyOutput() {
+            AgentClient agent = new AgentClient(agentUri);
+            try {
+                String directory = null;
+                Duration wait = SandboxOutput.FIRST_WAIT;
+                while (directory == null) {
+                    boolean ended = taskEnded; // asked before looking: an ended task's sandbox is listed still
+                    directory = AgentClient.sandboxOf(agent.state(), null, taskId).orElse(null);
+                    if (directory == null) {
+                        if (ended) {
+                            err.println("corral run: the agent at " + agentUri + " does not list the task's sandbox;"
+                                    + " its output cannot be shown");
+                            return;
+                        }
+                        Thread.sleep(wait.toMillis());
+                        wait = wait.multipliedBy(2).compareTo(SandboxOutput.MAX_WAIT) > 0 ? SandboxOutput.MAX_WAIT
+                                : wait.multipliedBy(2);
+                    }
+                }
+                new SandboxOutput(agent, directory, List.of(new SandboxOutput.Target("stdout", out),
+                        new SandboxOutput.Target("stderr", err))).follow(() -> taskEnded);
+            } catch (AgentClient.AgentUnavailableException | AgentClient.FileGoneException e) {
+                err.println("corral run: cannot show the task's output: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** After the task ended: lets the output thread copy what the task wrote last (bounded). */
+        private void awaitOutput() {
+            Thread copying;
+            synchronized (this) {
+                taskEnded = true;
+                copying = output;
+            }
+            if (copying == null) {
+                return;
+            }
+            try {
+                copying.join(OUTPUT_WAIT.toMillis());
+                if (copying.isAlive()) {
+                    err.println("corral run: the rest of the task's output could not be read within "
+                            + OUTPUT_WAIT.toSeconds() + "s; see `corral logs " + taskId + "`");
+                    copying.interrupt();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

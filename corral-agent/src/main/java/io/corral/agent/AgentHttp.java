@@ -1,0 +1,116 @@
+package io.corral.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.agent.http.AgentMetrics;
+import io.corral.agent.http.AgentOperatorApi;
+import io.corral.agent.http.AgentReads;
+import io.corral.agent.http.AgentStateJson;
+import io.corral.agent.http.ContainerUsage;
+import io.corral.agent.http.FilesEndpoints;
+import io.corral.agent.http.MonitorStatistics;
+import io.corral.protocol.http.HttpExchange;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.apache.mesos.v1.Protos.VersionInfo;
+
+/**
+ * Every HTTP request to the agent comes through {@link #handle}: this is the one place where requests are routed,
+ * and so where authentication and authorization will hook in (before the dispatch below), for the executor API and
+ * the readers alike. Paths are Mesos's, each also under {@code /slave(1)} as Mesos's agent serves them:
+ *
+ * <ul>
+ *   <li>{@code /health}; {@code /api/v1/executor} (the executor API, {@link ExecutorApi});</li>
+ *   <li>{@code /api/v1}: the agent operator API ({@link AgentOperatorApi});</li>
+ *   <li>{@code /state} (and {@code /state.json}): the agent's state with each executor's sandbox
+ *       ({@link AgentStateJson});</li>
+ *   <li>{@code /files/browse}, {@code /files/read}, {@code /files/download}, {@code /files/debug}: the sandboxes
+ *       ({@link FilesEndpoints});</li>
+ *   <li>{@code /metrics/snapshot} ({@link AgentMetrics}), {@code /monitor/statistics} ({@link MonitorStatistics}),
+ *       {@code /version}.</li>
+ * </ul>
+ *
+ * <p>Threading: {@link #handle} runs on the HTTP server's threads. Readers never touch the agent's state: they get an
+ * immutable {@link AgentView} published by the agent's loop ({@link AgentViews}), with a timeout, and do their
+ * rendering and file reads on the reader threads ({@link AgentReads}). The executor API posts its calls to the loop.
+ */
+final class AgentHttp {
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Supplier<ExecutorApi> executorApi;
+    private final AgentReads reads;
+    private final FilesEndpoints files;
+    private final AgentOperatorApi operatorApi;
+    private final ContainerUsage usage;
+    private final Supplier<Map<String, String>> flags;
+    private final VersionInfo version;
+    private final Clock clock;
+
+    /**
+     * @param executorApi the executor API once the agent has recovered (null before: answered 503)
+     * @param reads the published views with their timeout, and the reader threads
+     */
+    AgentHttp(Supplier<ExecutorApi> executorApi, AgentReads reads, Executor readers, ContainerUsage usage,
+              Supplier<Map<String, String>> flags, VersionInfo version, Clock clock) {
+        this.executorApi = executorApi;
+        this.reads = reads;
+        this.usage = usage;
+        this.flags = flags;
+        this.version = version;
+        this.clock = clock;
+        this.files = new FilesEndpoints(reads, readers);
+        this.operatorApi = new AgentOperatorApi(reads, flags, version, usage, clock);
+    }
+
+    void handle(HttpExchange exchange) {
+        // Authentication hooks in here, once, before any endpoint sees the request.
+        String path = exchange.path();
+        if (path.startsWith("/slave(1)/")) {
+            path = path.substring("/slave(1)".length());
+        }
+        if (path.startsWith("/files/") && files.handle(exchange)) {
+            return;
+        }
+        switch (path) {
+            case "/health" -> exchange.respond(200, null, new byte[0]);
+            case "/api/v1/executor" -> {
+                ExecutorApi api = executorApi.get();
+                if (api == null) { // still starting: recovery has not run
+                    exchange.respondText(503, "The agent is starting");
+                } else {
+                    api.handle(exchange);
+                }
+            }
+            case "/api/v1" -> operatorApi.handle(exchange);
+            case "/state", "/state.json" -> answerJson(exchange, reads.read(view ->
+                    AgentStateJson.render(view, flags.get(), version.getVersion())));
+            case "/metrics/snapshot" -> answerJson(exchange, reads.read(view ->
+                    json(AgentMetrics.snapshot(view, clock.millis()))));
+            case "/monitor/statistics", "/monitor/statistics.json" -> answerJson(exchange, reads.read(view ->
+                    MonitorStatistics.render(view, usage)));
+            case "/version" -> exchange.respond(200, "application/json", json(Map.of("version", version.getVersion(),
+                    "build_user", version.getBuildUser(), "git_tag", version.getGitTag())));
+            default -> exchange.respondText(404, "No such endpoint: " + exchange.path());
+        }
+    }
+
+    private static void answerJson(HttpExchange exchange, CompletableFuture<byte[]> body) {
+        body.whenComplete((json, failure) -> {
+            if (failure != null) {
+                AgentReads.fail(exchange, failure);
+            } else {
+                exchange.respond(200, "application/json", json);
+            }
+        });
+    }
+
+    private static byte[] json(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
