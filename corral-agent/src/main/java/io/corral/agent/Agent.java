@@ -767,6 +767,10 @@ public final class Agent {
         return info.hasId() ? info.getId() : null;
     }
 
+    AgentServices services() {
+        return services;
+    }
+
     /** Read-only view for the agent's HTTP state endpoint. */
     List<TaskRun> tasks() {
         return List.copyOf(tasks.values());

@@ -12,6 +12,7 @@ import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpServer;
 import io.corral.protocol.resources.ResourceSet;
+import io.corral.protocol.security.Credentials;
 import io.corral.protocol.security.Credentials.Credential;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
@@ -51,6 +52,23 @@ public final class AgentServer implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
     /**
+     * Who the agent is to the masters, and who may call it.
+     *
+     * @param credential      what the agent authenticates to the masters with (Mesos's agent {@code --credential})
+     * @param httpCredentials who may call the agent's own endpoints (Mesos's {@code --http_credentials}): every route
+     *                        but health, version and the executor API (which takes each executor's token) demands
+     *                        them; empty for an {@code --insecure} agent, which serves anyone and gives executors no
+     *                        token
+     */
+    public record Security(Optional<Credential> credential, Optional<Credentials> httpCredentials) {
+        public static final Security INSECURE = new Security(Optional.empty(), Optional.empty());
+    }
+
+    /** What anyone may ask an agent, as on a master: liveness and version probes. */
+    static final java.util.Set<String> OPEN_PATHS = java.util.Set.of("/health", "/version", "/slave(1)/health",
+            "/slave(1)/version", "/api/v1/executor", "/slave(1)/api/v1/executor");
+
+    /**
      * @param resources the resources to advertise, in Mesos's form ("cpus:4;mem:1024;..."); detected when null
      * @param silenceLimit how long the master's stream may stay silent before the agent reconnects
      * @param isolation the isolators to use, by Mesos's names ({@link IsolationOptions}), their limits, and
@@ -59,10 +77,10 @@ public final class AgentServer implements AutoCloseable {
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                           Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
                           Duration executorRegistrationTimeout, SandboxOptions sandbox,
-                          Optional<Credential> credential) {
+                          Security security) {
         public Options {
             java.util.Objects.requireNonNull(isolation, "isolation");
-            java.util.Objects.requireNonNull(credential, "credential");
+            java.util.Objects.requireNonNull(security, "security");
             if (sandbox == null) {
                 sandbox = SandboxOptions.DEFAULT;
             }
@@ -77,13 +95,13 @@ public final class AgentServer implements AutoCloseable {
                        Duration executorRegistrationTimeout) {
             this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
                     IsolationOptions.of(isolation), executorRegistrationTimeout, SandboxOptions.DEFAULT,
-                    Optional.empty());
+                    Security.INSECURE);
         }
 
         /** The same options with other fetcher and sandbox GC settings. */
         public Options withSandbox(SandboxOptions sandbox) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, credential);
+                    isolation, executorRegistrationTimeout, sandbox, security);
         }
 
         /** Mesos's default executor registration timeout (1 min). */
@@ -91,19 +109,23 @@ public final class AgentServer implements AutoCloseable {
                        Duration zkSessionTimeout, Duration silenceLimit, List<String> isolation) {
             this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
                     IsolationOptions.of(isolation), Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, SandboxOptions.DEFAULT,
-                    Optional.empty());
+                    Security.INSECURE);
         }
 
         /** The same options, authenticating to the master as {@code credential} (Mesos's agent --credential). */
         public Options withCredential(Credential credential) {
+            return withSecurity(new Security(Optional.of(credential), security.httpCredentials()));
+        }
+
+        public Options withSecurity(Security security) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, Optional.of(credential));
+                    isolation, executorRegistrationTimeout, sandbox, security);
         }
 
         /** The same options with another executor registration timeout (Mesos's --executor_registration_timeout). */
         public Options withExecutorRegistrationTimeout(Duration timeout) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, timeout, sandbox, credential);
+                    isolation, timeout, sandbox, security);
         }
 
         /** No isolation (Mesos's default, {@code posix}: processes only). */
@@ -195,7 +217,15 @@ public final class AgentServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        http = HttpServer.start(options.bindHost(), options.port(), this::serve);
+        io.corral.protocol.http.HttpHandler routes = this::serve;
+        if (options.security().httpCredentials().isPresent()) {
+            routes = new io.corral.protocol.http.Authentication(options.security().httpCredentials().get(),
+                    OPEN_PATHS::contains, routes, () -> { });
+        } else {
+            LOG.warn("INSECURE: this agent's endpoints (sandboxes, state, executor API) serve anyone who reaches"
+                    + " port {} (no --http-credentials)", options.port());
+        }
+        http = HttpServer.start(options.bindHost(), options.port(), routes);
         AgentInfo info = AgentInfo.newBuilder()
                 .setHostname(options.hostname())
                 .setPort(http.port())
@@ -204,11 +234,13 @@ public final class AgentServer implements AutoCloseable {
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
         presence = new AgentPresence(zk, options.zk().rootPath());
         String address = options.hostname() + ":" + http.port();
+        ExecutorTokens executorTokens = options.security().httpCredentials().isPresent()
+                ? ExecutorTokens.load(options.workDir().resolve("meta")) : ExecutorTokens.disabled();
         ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators(),
                 TaskUsers.switchingWhenRoot(options.isolation().switchUser()));
         agent = new Agent(info, options.workDir(), containerizer, timers,
                 loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout(),
-                options.sandbox().services(options.workDir()));
+                options.sandbox().services(options.workDir()).withExecutorTokens(executorTokens));
         views = AgentViews.attach(agent, loop, System.currentTimeMillis());
         agentHttp = new AgentHttp(() -> executorApi,
                 new io.corral.agent.http.AgentReads(views::view, readers, READ_TIMEOUT), readers,
@@ -219,9 +251,10 @@ public final class AgentServer implements AutoCloseable {
             agent.recover();
             return null;
         }).join();
-        executorApi = new ExecutorApi(agent, loop::execute);
+        executorApi = new ExecutorApi(agent, loop::execute, executorTokens);
         detector = new MasterDetector(zk, options.zk().rootPath());
-        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit(), options.credential());
+        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit(),
+                options.security().credential());
         detector.addListener(leader -> link.leaderChanged());
         link.start();
         LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);
@@ -303,7 +336,11 @@ public final class AgentServer implements AutoCloseable {
         flags.put("isolation", options.isolation().isolators().isEmpty() ? "posix"
                 : String.join(",", options.isolation().isolators()));
         flags.put("gc_delay", options.sandbox().gcDelay().toMillis() + "ms");
-        flags.put("authenticatee", options.credential().isPresent() ? "basic" : "none");
+        flags.put("authenticatee", options.security().credential().isPresent() ? "basic" : "none");
+        String authenticates = Boolean.toString(options.security().httpCredentials().isPresent());
+        flags.put("authenticate_http_readonly", authenticates); // Mesos's names
+        flags.put("authenticate_http_readwrite", authenticates);
+        flags.put("authenticate_http_executors", authenticates);
         flags.put("executor_registration_timeout", options.executorRegistrationTimeout().toMillis() + "ms");
         if (options.resources() != null) {
             flags.put("resources", options.resources());

@@ -20,7 +20,17 @@ import java.util.function.DoubleSupplier;
  *
  * <p>Immutable; its executors are thread-safe.
  */
-record AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage) {
+record AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage,
+                     ExecutorTokens executorTokens) {
+
+    AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage) {
+        this(fetcher, worker, gcPolicy, diskUsage, ExecutorTokens.disabled());
+    }
+
+    /** The same services, giving custom executors these tokens. */
+    AgentServices withExecutorTokens(ExecutorTokens tokens) {
+        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, tokens);
+    }
 
     /** Mesos's defaults, with the fetcher cache in {@code <work-dir>/fetch-cache}. */
     static AgentServices defaults(Path workDir) {

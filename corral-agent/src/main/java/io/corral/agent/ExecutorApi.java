@@ -26,10 +26,12 @@ final class ExecutorApi {
 
     private final Agent agent;
     private final Consumer<Runnable> loop;
+    private final ExecutorTokens tokens;
 
-    ExecutorApi(Agent agent, Consumer<Runnable> loop) {
+    ExecutorApi(Agent agent, Consumer<Runnable> loop, ExecutorTokens tokens) {
         this.agent = agent;
         this.loop = loop;
+        this.tokens = tokens;
     }
 
     void handle(HttpExchange exchange) {
@@ -48,6 +50,15 @@ final class ExecutorApi {
                 throw new HttpError(400, "Failed to parse body into Call: " + e.getMessage());
             }
             validate(call);
+            if (!tokens.accepts(exchange.header("Authorization"), call.getFrameworkId().getValue(),
+                    call.getExecutorId().getValue())) {
+                // Checked before the call reaches the loop: a caller without the executor's token learns nothing.
+                exchange.respond(401, "text/plain; charset=utf-8", ("Executor API calls need the executor's token:"
+                        + " Authorization: Bearer $" + ExecutorTokens.ENVIRONMENT_VARIABLE)
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        java.util.Map.of("WWW-Authenticate", "Bearer realm=\"corral-executor\""));
+                return;
+            }
             // The answer's encoding matters only for SUBSCRIBE's stream, but Mesos checks Accept on every call.
             Encoding responseEncoding = MediaTypes.responseEncoding(exchange);
             loop.accept(() -> {

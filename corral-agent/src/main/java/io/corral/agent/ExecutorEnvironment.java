@@ -14,8 +14,8 @@ import org.apache.mesos.v1.Protos.FrameworkInfo;
  * read it strictly and refuse to start when a variable is missing or a duration is not in Mesos's units
  * ({@code 5secs}, not {@code 5s}).
  *
- * <p>Not set: {@code MESOS_NATIVE_JAVA_LIBRARY} (there is no libmesos), {@code MESOS_DOMAIN_SOCKET} and
- * {@code MESOS_EXECUTOR_AUTHENTICATION_TOKEN} (no executor authentication).
+ * <p>{@code MESOS_EXECUTOR_AUTHENTICATION_TOKEN} is set when the agent authenticates ({@link ExecutorTokens}). Not
+ * set: {@code MESOS_NATIVE_JAVA_LIBRARY} (there is no libmesos) and {@code MESOS_DOMAIN_SOCKET}.
  *
  * <p>Stateless.
  */
@@ -28,7 +28,7 @@ final class ExecutorEnvironment {
     private ExecutorEnvironment() {}
 
     static Map<String, String> build(AgentInfo agent, FrameworkInfo framework, ExecutorInfo executor, Path sandbox,
-                                     Duration shutdownGracePeriod) {
+                                     Duration shutdownGracePeriod, ExecutorTokens tokens) {
         Map<String, String> env = new LinkedHashMap<>();
         String endpoint = agent.getHostname() + ":" + agent.getPort();
         env.put("MESOS_FRAMEWORK_ID", framework.getId().getValue());
@@ -41,6 +41,8 @@ final class ExecutorEnvironment {
         env.put("MESOS_HTTP_COMMAND_EXECUTOR", "0");
         env.put("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", mesosDuration(shutdownGracePeriod));
         env.put("LIBPROCESS_PORT", "0");
+        tokens.tokenFor(framework.getId().getValue(), executor.getExecutorId().getValue())
+                .ifPresent(token -> env.put(ExecutorTokens.ENVIRONMENT_VARIABLE, token));
         if (framework.getCheckpoint()) {
             env.put("MESOS_CHECKPOINT", "1");
             env.put("MESOS_RECOVERY_TIMEOUT", mesosDuration(RECOVERY_TIMEOUT));

@@ -68,6 +68,10 @@ class ExecutorApiTest {
         final Agent agent;
 
         Incarnation(int port, Duration registrationTimeout) {
+            this(port, registrationTimeout, ExecutorTokens.disabled());
+        }
+
+        Incarnation(int port, Duration registrationTimeout, ExecutorTokens tokens) {
             incarnations.add(this);
             http = HttpServer.start("127.0.0.1", port, exchange -> {
                 if (exchange.path().equals("/api/v1/executor") && api != null) {
@@ -78,13 +82,13 @@ class ExecutorApiTest {
             });
             AgentInfo info = AgentInfo.newBuilder().setHostname("127.0.0.1").setPort(http.port()).build();
             agent = new Agent(info, workDir, new ProcessContainerizer(killTimers), timers, loop::execute, id -> { },
-                    registrationTimeout);
+                    registrationTimeout, AgentServices.defaults(workDir).withExecutorTokens(tokens));
             onLoop(() -> {
                 agent.recover();
                 agent.connected(channel);
                 agent.handle(AgentEvent.registered(AGENT_ID, MASTER, 15), channel);
             });
-            api = new ExecutorApi(agent, loop::execute);
+            api = new ExecutorApi(agent, loop::execute, tokens);
         }
 
         Incarnation() {
@@ -311,6 +315,33 @@ class ExecutorApiTest {
         }
         // Still serving: a well-formed call for an unknown executor gets its proper answer.
         assertThat(post(agent.url(), "application/json", json).body()).contains("not running on this agent");
+    }
+
+    /**
+     * An authenticating agent gives each executor its token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN), as Mesos's does:
+     * the executor works with it, and nobody speaks for an executor without that executor's own token.
+     */
+    @Test
+    void executorsSpeakOnlyWithTheirOwnToken() throws Exception {
+        ExecutorTokens tokens = ExecutorTokens.load(workDir.resolve("meta"));
+        Incarnation agent = new Incarnation(0, Duration.ofSeconds(60), tokens);
+        ExecutorInfo executor = customExecutor("custom", testExecutorCommand());
+        agent.event(AgentEvent.launch(FRAMEWORK, task("t1", "echo one", executor)));
+        agent.acknowledge(agent.awaitUpdate("t1", TaskState.TASK_RUNNING));
+        agent.awaitUpdate("t1", TaskState.TASK_FINISHED);
+
+        byte[] subscribe = call("SUBSCRIBE", "custom", ",\"subscribe\":{}").getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> anonymous = post(agent.url(), "application/json", subscribe);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v ->
+                assertThat(v).startsWith("Bearer"));
+        String othersToken = tokens.tokenFor("F1", "another-executor").orElseThrow();
+        HttpResponse<String> impostor = HTTP.send(HttpRequest.newBuilder(URI.create(agent.url()))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + othersToken)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(subscribe)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(impostor.statusCode()).isEqualTo(401);
+        assertThat(ExecutorTokens.load(workDir.resolve("meta")).tokenFor("F1", "custom"))
+                .as("the same token after a restart").isEqualTo(tokens.tokenFor("F1", "custom"));
     }
 
     @Test

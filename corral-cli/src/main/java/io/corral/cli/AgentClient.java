@@ -2,7 +2,9 @@ package io.corral.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.protocol.http.Authentication;
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,18 +50,27 @@ final class AgentClient {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    AgentClient(URI agent) {
+    /** HTTP Basic for agents that authenticate (the operator's credential, as for the masters). */
+    private final Optional<String> authorization;
+
+    AgentClient(URI agent, Optional<Credential> credential) {
         this.agent = agent;
+        this.authorization = credential.map(Authentication::basicHeader);
     }
 
     URI uri() {
         return agent;
     }
 
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        authorization.ifPresent(value -> request.header("Authorization", value));
+        return request;
+    }
+
     /** The agent's {@code /state}. */
     JsonNode state() throws InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(agent.resolve("/state")).timeout(REQUEST_TIMEOUT)
-                .header("Accept", "application/json").GET().build();
+        HttpRequest request = authorized(HttpRequest.newBuilder(agent.resolve("/state")).timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json").GET()).build();
         HttpResponse<byte[]> response = send(request);
         if (response.statusCode() != 200) {
             throw new AgentUnavailableException("GET /state on the agent at " + agent + " answered "
@@ -108,10 +119,10 @@ final class AgentClient {
         Call call = Call.newBuilder().setType(Call.Type.READ_FILE)
                 .setReadFile(Call.ReadFile.newBuilder().setPath(path).setOffset(offset).setLength(READ_LENGTH))
                 .build();
-        HttpRequest request = HttpRequest.newBuilder(agent.resolve("/api/v1")).timeout(REQUEST_TIMEOUT)
+        HttpRequest request = authorized(HttpRequest.newBuilder(agent.resolve("/api/v1")).timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", Encoding.PROTOBUF.mediaType())
                 .header("Accept", Encoding.PROTOBUF.mediaType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Encoding.PROTOBUF.encode(call))).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Encoding.PROTOBUF.encode(call)))).build();
         HttpResponse<byte[]> response = send(request);
         if (response.statusCode() == 404) {
             throw new FileGoneException(new String(response.body(), StandardCharsets.UTF_8).strip());

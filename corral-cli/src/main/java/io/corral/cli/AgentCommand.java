@@ -2,6 +2,7 @@ package io.corral.cli;
 
 import io.corral.agent.AgentServer;
 import io.corral.agent.containerizer.IsolationOptions;
+import io.corral.protocol.security.Credentials;
 import io.corral.protocol.security.Credentials.Credential;
 import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Path;
@@ -95,8 +96,14 @@ public final class AgentCommand implements Callable<Integer> {
                     + " format: {\"principal\": \"agent\", \"secret\": \"...\"}.")
     Path credentialFile;
 
+    @Option(names = "--http-credentials", paramLabel = "FILE",
+            description = "Who may call this agent's endpoints (sandbox files, state, operator API, metrics), in"
+                    + " Mesos's --credentials JSON format; executors use tokens the agent gives them.")
+    Path httpCredentialsFile;
+
     @Option(names = "--insecure",
-            description = "Talk to masters that authenticate nobody (masters started --insecure).")
+            description = "Talk to masters that authenticate nobody (masters started --insecure), and serve this"
+                    + " agent's endpoints to anyone.")
     boolean insecure;
 
     @picocli.CommandLine.Spec
@@ -138,11 +145,14 @@ public final class AgentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
                 "agent");
+        Optional<Credentials> httpCredentials = SecurityOptions.credentials(spec.commandLine(), httpCredentialsFile,
+                insecure, "agent", "--http-credentials");
         AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
                 new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
                 executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
-                        diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize), credential);
+                        diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize),
+                new AgentServer.Security(credential, httpCredentials));
         AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server, server.zookeeper(), zk.rootPath());

@@ -329,9 +329,12 @@ public final class RunCommand implements Callable<Integer> {
         private Thread output;
         /** Set once the task ended: the output thread copies what is left and stops. */
         private volatile boolean taskEnded;
+        /** Who to be to the master and to the agent whose sandbox the output is read from. */
+        private final java.util.Optional<Credential> credential;
 
         TaskRun(MasterLocator masters, java.util.Optional<Credential> credential) {
             this.masters = masters;
+            this.credential = credential;
             this.taskName = taskName(name, command);
             this.taskId = taskId(taskName, UUID.randomUUID());
             FrameworkInfo framework = FrameworkInfo.newBuilder()
@@ -494,7 +497,7 @@ public final class RunCommand implements Callable<Integer> {
 
         /** On the output thread: finds the sandbox through the agent's state, then follows stdout and stderr. */
         private void copyOutput() {
-            AgentClient agent = new AgentClient(agentUri);
+            AgentClient agent = new AgentClient(agentUri, credential);
             try {
                 String directory = null;
                 Duration wait = SandboxOutput.FIRST_WAIT;

@@ -19,7 +19,13 @@ final class SecurityOptions {
     /** The credentials to demand, or empty for {@code --insecure}; a usage error for neither or both. */
     static Optional<Credentials> credentials(CommandLine command, Path file, boolean insecure, String what)
             throws IOException {
-        requireOne(command, file, insecure, "--credentials", what + " authenticates its clients");
+        return credentials(command, file, insecure, what, "--credentials");
+    }
+
+    /** As above, for a flag named otherwise (the agent's {@code --http-credentials}). */
+    static Optional<Credentials> credentials(CommandLine command, Path file, boolean insecure, String what,
+                                             String flag) throws IOException {
+        requireOne(command, file, insecure, flag, what + " authenticates its clients");
         if (insecure) {
             return Optional.empty();
         }

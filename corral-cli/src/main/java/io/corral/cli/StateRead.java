@@ -1,9 +1,11 @@
 package io.corral.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.scheduler.MasterLocator;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The leading master's {@code /master/state}, as the listing commands ({@code ps}, {@code agents},
@@ -13,7 +15,11 @@ import java.time.Duration;
  * @param state    the state, or null when it could not be read
  * @param exitCode 0 when read, else what the command should exit with
  */
-record StateRead(JsonNode state, int exitCode) {
+record StateRead(JsonNode state, int exitCode, Optional<Credential> credential) {
+    StateRead(JsonNode state, int exitCode) {
+        this(state, exitCode, Optional.empty());
+    }
+
     private static final Duration LOCATE_TIMEOUT = Duration.ofSeconds(10);
 
     static StateRead of(ClusterLocator locator, ClusterOptions cluster, PrintStream err, String command)
@@ -26,7 +32,8 @@ record StateRead(JsonNode state, int exitCode) {
             return new StateRead(null, e.exitCode());
         }
         try (MasterLocator masters = locator.open(target)) {
-            return new StateRead(PsCommand.fetchState(masters.master(LOCATE_TIMEOUT), target.credential()), 0);
+            return new StateRead(PsCommand.fetchState(masters.master(LOCATE_TIMEOUT), target.credential()), 0,
+                    target.credential());
         } catch (ClusterLocator.ClusterException e) {
             err.println(e.getMessage());
             return new StateRead(null, e.exitCode());

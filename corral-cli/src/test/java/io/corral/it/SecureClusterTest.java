@@ -55,20 +55,23 @@ class SecureClusterTest {
     private TestingServer zookeeper;
     private MasterServer master;
     private String base;
+    private String agentBase;
 
     @BeforeAll
     void startSecureCluster(@TempDir Path dir) throws Exception {
         zookeeper = new TestingServer(true);
         ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
         Path acls = Files.writeString(dir.resolve("acls.json"), ONLY_AGENTS_REGISTER_AGENTS);
+        Credentials credentials = Credentials.of(List.of(OPERATOR, FRAMEWORK, FRAMEWORK_2, AGENT));
         master = MasterServer.start(new MasterServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
-                InProcessCluster.SESSION_TIMEOUT, MasterConfig.defaults(),
-                Optional.of(Credentials.of(List.of(OPERATOR, FRAMEWORK, FRAMEWORK_2, AGENT))), Acls.read(acls)),
-                () -> { });
+                InProcessCluster.SESSION_TIMEOUT, MasterConfig.defaults(), Optional.of(credentials),
+                Acls.read(acls)), () -> { });
         base = "http://127.0.0.1:" + master.port();
         AgentServer agent = AgentServer.start(new AgentServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
                 dir.resolve("agent"), InProcessCluster.AGENT_RESOURCES, InProcessCluster.SESSION_TIMEOUT,
-                Duration.ofSeconds(45)).withCredential(AGENT));
+                Duration.ofSeconds(45)).withSecurity(new AgentServer.Security(Optional.of(AGENT),
+                Optional.of(credentials))));
+        agentBase = "http://127.0.0.1:" + agent.port();
         closeables.add(() -> agent.stop(true));
         await().atMost(Duration.ofSeconds(30)).until(() -> get("/master/slaves", OPERATOR).body()
                 .contains("\"active\":true"));
@@ -111,6 +114,23 @@ class SecureClusterTest {
         assertThat(get("/metrics", OPERATOR).body()).as("refusals are counted")
                 .containsPattern("corral_http_authentication_failures_total(\\{[^}]*\\})? [1-9]");
         assertThat(get("/master/flags", OPERATOR).body()).contains("\"authenticate_frameworks\":\"true\"");
+    }
+
+    @Test
+    void theAgentsEndpointsDemandCredentialsToo() throws Exception {
+        for (String path : List.of("/state", "/slave(1)/state", "/files/read?path=/etc/passwd&offset=0",
+                "/files/browse?path=/", "/metrics/snapshot", "/monitor/statistics", "/api/v1")) {
+            HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create(agentBase + path))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(anonymous.statusCode()).as(path).isEqualTo(401);
+        }
+        assertThat(http.send(HttpRequest.newBuilder(URI.create(agentBase + "/health")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        HttpResponse<String> state = http.send(HttpRequest.newBuilder(URI.create(agentBase + "/state"))
+                .header("Authorization", Authentication.basicHeader(OPERATOR)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(state.statusCode()).isEqualTo(200);
+        assertThat(state.body()).contains("\"authenticate_http_executors\":\"true\"");
     }
 
     @Test

@@ -116,9 +116,9 @@ public final class TestExecutor {
             unacknowledged.append(unacknowledged.length() == 0 ? "" : ",").append(Json.write(task));
         }
         String body = call("SUBSCRIBE", "\"subscribe\":{\"unacknowledged_tasks\":[" + unacknowledged + "]}");
-        HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(endpoint)
+        HttpResponse<InputStream> response = http.send(authorized(HttpRequest.newBuilder(endpoint)
                 .header("Content-Type", "application/json").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                .POST(HttpRequest.BodyPublishers.ofString(body))).build(), HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
             System.out.println("SUBSCRIBE answered " + response.statusCode() + ": "
                     + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
@@ -220,8 +220,8 @@ public final class TestExecutor {
     }
 
     private void post(String body) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(endpoint)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse<String> response = http.send(authorized(HttpRequest.newBuilder(endpoint)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body))).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 202) {
             System.out.println("call answered " + response.statusCode() + ": " + response.body());
@@ -398,5 +398,14 @@ public final class TestExecutor {
             }
             return out.append('"').toString();
         }
+    }
+
+    /** As a Mesos executor library does: the agent's token, when it gave one, on every call. */
+    private static HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        String token = System.getenv("MESOS_EXECUTOR_AUTHENTICATION_TOKEN");
+        if (token != null && !token.isEmpty()) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return request;
     }
 }

@@ -128,7 +128,8 @@ public final class LocalSecrets {
 
     /** What an agent of this cluster is started with. */
     List<String> agentArgs() {
-        return credentialOf("agent").map(file -> List.of("--credential", file.toString()))
+        return directory.map(dir -> List.of("--credential", dir.resolve("agent.json").toString(),
+                        "--http-credentials", dir.resolve("credentials.json").toString()))
                 .orElse(List.of("--insecure"));
     }
 
