@@ -46,9 +46,16 @@ class SecureClusterTest {
     private static final Credential FRAMEWORK = new Credential("framework", "framework-secret");
     private static final Credential FRAMEWORK_2 = new Credential("framework-2", "framework-2-secret");
     private static final Credential AGENT = new Credential("agent", "agent-secret");
-    private static final String ONLY_AGENTS_REGISTER_AGENTS = "{\"register_agents\": ["
+    /** Only the agents' principal registers agents; only the operator changes weights and tears frameworks down. */
+    private static final String ACLS = "{\"register_agents\": ["
             + "{\"principals\": {\"values\": [\"agent\"]}, \"agents\": {\"type\": \"ANY\"}},"
-            + "{\"principals\": {\"type\": \"ANY\"}, \"agents\": {\"type\": \"NONE\"}}]}";
+            + "{\"principals\": {\"type\": \"ANY\"}, \"agents\": {\"type\": \"NONE\"}}],"
+            + " \"update_weights\": ["
+            + "{\"principals\": {\"values\": [\"operator\"]}, \"roles\": {\"type\": \"ANY\"}},"
+            + "{\"principals\": {\"type\": \"ANY\"}, \"roles\": {\"type\": \"NONE\"}}],"
+            + " \"teardown_frameworks\": ["
+            + "{\"principals\": {\"values\": [\"operator\"]}, \"framework_principals\": {\"type\": \"ANY\"}},"
+            + "{\"principals\": {\"type\": \"ANY\"}, \"framework_principals\": {\"type\": \"NONE\"}}]}";
 
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -61,7 +68,7 @@ class SecureClusterTest {
     void startSecureCluster(@TempDir Path dir) throws Exception {
         zookeeper = new TestingServer(true);
         ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
-        Path acls = Files.writeString(dir.resolve("acls.json"), ONLY_AGENTS_REGISTER_AGENTS);
+        Path acls = Files.writeString(dir.resolve("acls.json"), ACLS);
         Credentials credentials = Credentials.of(List.of(OPERATOR, FRAMEWORK, FRAMEWORK_2, AGENT));
         master = MasterServer.start(new MasterServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
                 InProcessCluster.SESSION_TIMEOUT, MasterConfig.defaults(), Optional.of(credentials),
@@ -157,6 +164,25 @@ class SecureClusterTest {
 
         assertThat(get("/master/frameworks", OPERATOR).body()).contains("\"active\":true")
                 .contains(owner.frameworkId.getValue());
+
+        HttpResponse<String> teardown = post("/api/v1", "{\"type\": \"TEARDOWN\", \"teardown\": {\"framework_id\":"
+                + " {\"value\": \"" + owner.frameworkId.getValue() + "\"}}}", Optional.of(FRAMEWORK_2));
+        assertThat(teardown.statusCode()).as(teardown.body()).isEqualTo(403);
+        assertThat(teardown.body()).contains("teardown_frameworks");
+        assertThat(get("/master/frameworks", OPERATOR).body()).contains(owner.frameworkId.getValue());
+    }
+
+    @Test
+    void operatorCallsAreCheckedAgainstTheAcls() throws Exception {
+        String weights = "{\"type\": \"UPDATE_WEIGHTS\", \"update_weights\": {\"weight_infos\":"
+                + " [{\"role\": \"web\", \"weight\": 2.0}]}}";
+        HttpResponse<String> denied = post("/api/v1", weights, Optional.of(FRAMEWORK));
+        assertThat(denied.statusCode()).isEqualTo(403);
+        assertThat(denied.body()).contains("update_weights").contains("'web'");
+        assertThat(get("/master/weights", OPERATOR).body()).doesNotContain("web");
+
+        assertThat(post("/api/v1", weights, Optional.of(OPERATOR)).statusCode()).isEqualTo(200);
+        assertThat(get("/master/weights", OPERATOR).body()).contains("web");
     }
 
     @Test

@@ -373,10 +373,16 @@ public final class Frameworks {
     }
 
     /** The operator API's TEARDOWN: removes a live framework; an id the master does not know is a 400, as in Mesos. */
-    public CompletableFuture<Void> teardownByOperator(FrameworkID frameworkId) {
+    public CompletableFuture<Void> teardownByOperator(FrameworkID frameworkId, Optional<String> principal) {
         Framework framework = get(frameworkId);
         if (framework == null) {
             throw Rejected.invalid("No framework found with specified ID");
+        }
+        // ACL teardown_frameworks: its object is the principal the framework belongs to (Mesos's).
+        String owner = framework.info().hasPrincipal() ? framework.info().getPrincipal() : null;
+        if (!master.acls().permits("teardown_frameworks", principal.orElse(null), owner)) {
+            throw Rejected.forbidden("Principal '" + principal.orElse("") + "' is not authorized to tear down"
+                    + " frameworks of principal '" + (owner == null ? "" : owner) + "' (ACL teardown_frameworks)");
         }
         return remove(framework, "torn down by an operator");
     }

@@ -72,7 +72,7 @@ public final class MasterHttp implements HttpHandler {
         this.readers = readers;
         this.flags = flags;
         this.version = version;
-        this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot, logging);
+        this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot, logging, acls);
         this.maintenance = new MaintenanceEndpoints(readers);
     }
 

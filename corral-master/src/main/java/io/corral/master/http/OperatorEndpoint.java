@@ -9,6 +9,7 @@ import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpStream;
 import io.corral.protocol.http.MediaTypes;
+import io.corral.protocol.security.Acls;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -48,9 +49,13 @@ final class OperatorEndpoint {
     /** Empty when the process does not log through logback: the logging calls then answer 400. */
     private final Optional<LoggingLevels> logging;
 
+    /** Who may change what (ACLs), checked before a call reaches the loop ({@link OperatorAuthorization}). */
+    private final Acls acls;
+
     OperatorEndpoint(Executor readers, Supplier<Map<String, String>> flags, VersionInfo version,
                      Function<Duration, CompletableFuture<Map<String, Number>>> metrics,
-                     Optional<LoggingLevels> logging) {
+                     Optional<LoggingLevels> logging, Acls acls) {
+        this.acls = acls;
         this.readers = readers;
         this.flags = flags;
         this.version = version;
@@ -64,11 +69,12 @@ final class OperatorEndpoint {
             Encoding requestEncoding = MediaTypes.requestEncoding(exchange);
             Encoding responseEncoding = MediaTypes.responseEncoding(exchange);
             Call call = parse(exchange.body(), requestEncoding);
+            OperatorAuthorization.authorize(acls, exchange.principal(), call);
             if (call.getType() == Call.Type.SUBSCRIBE) {
                 subscribe(master, exchange, responseEncoding);
                 return;
             }
-            answer(master, call).whenComplete((response, failure) -> {
+            answer(master, call, exchange.principal()).whenComplete((response, failure) -> {
                 if (failure != null) {
                     Responses.fail(exchange, failure);
                 } else if (response == null) {
@@ -135,7 +141,7 @@ final class OperatorEndpoint {
     }
 
     /** The answer to {@code call}: a Response, or null for a call answered with an empty 200. */
-    private CompletableFuture<Response> answer(Master master, Call call) {
+    private CompletableFuture<Response> answer(Master master, Call call, Optional<String> principal) {
         switch (call.getType()) {
             case GET_HEALTH:
                 return CompletableFuture.completedFuture(OperatorResponses.health());
@@ -220,7 +226,7 @@ final class OperatorEndpoint {
                 return onLoop(master, () -> master.agentModes().markGone(call.getMarkAgentGone().getAgentId()));
             case TEARDOWN:
                 return onLoop(master, () -> master.frameworks().teardownByOperator(
-                        call.getTeardown().getFrameworkId()));
+                        call.getTeardown().getFrameworkId(), principal));
             default:
                 throw new HttpError(400, "Operator call " + call.getType() + " is not supported by Corral yet");
         }

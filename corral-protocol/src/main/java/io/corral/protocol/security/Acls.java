@@ -40,6 +40,7 @@ public final class Acls {
             Map.entry("unreserve_resources", "reserver_principals"),
             Map.entry("create_volumes", "roles"),
             Map.entry("destroy_volumes", "creator_principals"),
+            Map.entry("resize_volume", "roles"),
             Map.entry("get_quotas", "roles"),
             Map.entry("update_quotas", "roles"),
             Map.entry("update_weights", "roles"),
@@ -49,10 +50,13 @@ public final class Acls {
             Map.entry("access_sandboxes", "users"),
             Map.entry("mark_agents_gone", "agents"),
             Map.entry("drain_agents", "agents"),
+            Map.entry("deactivate_agents", "agents"),
+            Map.entry("reactivate_agents", "agents"),
             Map.entry("update_maintenance_schedules", "machines"),
             Map.entry("start_maintenances", "machines"),
             Map.entry("stop_maintenances", "machines"),
-            Map.entry("get_flags", "flags"));
+            Map.entry("view_flags", "flags"),
+            Map.entry("set_log_level", "level"));
 
     private static final Acls PERMIT_ALL = new Acls(true, Map.of());
 
