@@ -14,6 +14,8 @@ import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpServer;
+import io.corral.protocol.http.HttpServerOptions;
+import io.corral.protocol.tls.ClientTls;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.protocol.security.Credentials.Credential;
 import io.corral.zookeeper.MasterDetector;
@@ -56,10 +58,11 @@ public final class AgentServer implements AutoCloseable {
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                           Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
                           Duration executorRegistrationTimeout, SandboxOptions sandbox,
-                          Optional<Credential> credential) {
+                          Optional<Credential> credential, AgentTls tls) {
         public Options {
             java.util.Objects.requireNonNull(isolation, "isolation");
             java.util.Objects.requireNonNull(credential, "credential");
+            java.util.Objects.requireNonNull(tls, "tls");
             if (sandbox == null) {
                 sandbox = SandboxOptions.DEFAULT;
             }
@@ -67,6 +70,20 @@ public final class AgentServer implements AutoCloseable {
                     || executorRegistrationTimeout.isZero()) {
                 throw new IllegalArgumentException("executorRegistrationTimeout must be positive");
             }
+        }
+
+        public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
+                       Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
+                       Duration executorRegistrationTimeout, SandboxOptions sandbox,
+                       Optional<Credential> credential) {
+            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, isolation,
+                    executorRegistrationTimeout, sandbox, credential, AgentTls.NONE);
+        }
+
+        /** The same options with TLS for the agent's own server and its link to the masters. */
+        public Options withTls(AgentTls tls) {
+            return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    isolation, executorRegistrationTimeout, sandbox, credential, tls);
         }
 
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
@@ -80,7 +97,7 @@ public final class AgentServer implements AutoCloseable {
         /** The same options with other fetcher and sandbox GC settings. */
         public Options withSandbox(SandboxOptions sandbox) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, credential);
+                    isolation, executorRegistrationTimeout, sandbox, credential, tls);
         }
 
         /** Mesos's default executor registration timeout (1 min). */
@@ -94,13 +111,13 @@ public final class AgentServer implements AutoCloseable {
         /** The same options, authenticating to the master as {@code credential} (Mesos's agent --credential). */
         public Options withCredential(Credential credential) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, Optional.of(credential));
+                    isolation, executorRegistrationTimeout, sandbox, Optional.of(credential), tls);
         }
 
         /** The same options with another executor registration timeout (Mesos's --executor_registration_timeout). */
         public Options withExecutorRegistrationTimeout(Duration timeout) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, timeout, sandbox, credential);
+                    isolation, timeout, sandbox, credential, tls);
         }
 
         /** No isolation (Mesos's default, {@code posix}: processes only). */
@@ -182,7 +199,8 @@ public final class AgentServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        http = HttpServer.start(options.bindHost(), options.port(), this::serve);
+        http = HttpServer.start(options.bindHost(), options.port(), this::serve,
+                HttpServerOptions.defaults().withTls(options.tls().server()));
         AgentInfo info = AgentInfo.newBuilder()
                 .setHostname(options.hostname())
                 .setPort(http.port())
@@ -202,10 +220,12 @@ public final class AgentServer implements AutoCloseable {
         }).join();
         executorApi = new ExecutorApi(agent, loop::execute);
         detector = new MasterDetector(zk, options.zk().rootPath());
-        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit(), options.credential());
+        link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit(), options.credential(),
+                options.tls().toMasters());
         detector.addListener(leader -> link.leaderChanged());
         link.start();
-        LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);
+        LOG.info("Agent serving on {}://{}:{} with {}; masters over {}", http.scheme(), options.hostname(),
+                http.port(), resources, options.tls().toMasters().map(ClientTls::toString).orElse("plain HTTP"));
     }
 
     /** The isolators {@code --isolation} names; one this machine cannot provide stops the agent. */

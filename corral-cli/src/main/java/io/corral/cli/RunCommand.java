@@ -145,7 +145,7 @@ public final class RunCommand implements Callable<Integer> {
             return e.exitCode();
         }
         try (masters) {
-            return new TaskRun(masters, target.credential()).execute();
+            return new TaskRun(masters, target.credential(), target.tls()).execute();
         }
     }
 
@@ -319,7 +319,8 @@ public final class RunCommand implements Callable<Integer> {
         /** The master ended the subscription (ERROR): there is nothing left to tear down. */
         private boolean subscriptionOver;
 
-        TaskRun(MasterLocator masters, java.util.Optional<Credential> credential) {
+        TaskRun(MasterLocator masters, java.util.Optional<Credential> credential,
+                java.util.Optional<io.corral.protocol.tls.ClientTls> tls) {
             this.masters = masters;
             this.taskName = taskName(name, command);
             this.taskId = taskId(taskName, UUID.randomUUID());
@@ -335,6 +336,7 @@ public final class RunCommand implements Callable<Integer> {
                     .build();
             SchedulerClient.Builder builder = SchedulerClient.builder(masters, framework, this);
             credential.ifPresent(builder::credential);
+            tls.ifPresent(builder::tls);
             this.client = builder.build();
         }
 
