@@ -7,7 +7,6 @@ import io.corral.protocol.MasterInfos;
 import io.corral.protocol.TaskStates;
 import io.corral.protocol.http.Authentication;
 import io.corral.protocol.json.MesosJson;
-import io.corral.protocol.security.Credentials.Credential;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.zookeeper.MasterContender;
 import io.corral.zookeeper.ZkClients;
