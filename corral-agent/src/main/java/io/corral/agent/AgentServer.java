@@ -11,9 +11,11 @@ import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpServer;
+import io.corral.protocol.http.HttpServerOptions;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.protocol.security.Credentials;
 import io.corral.protocol.security.Credentials.Credential;
+import io.corral.protocol.tls.ClientTls;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
@@ -77,10 +79,11 @@ public final class AgentServer implements AutoCloseable {
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                           Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
                           Duration executorRegistrationTimeout, SandboxOptions sandbox,
-                          Security security) {
+                          Security security, AgentTls tls) {
         public Options {
             java.util.Objects.requireNonNull(isolation, "isolation");
             java.util.Objects.requireNonNull(security, "security");
+            java.util.Objects.requireNonNull(tls, "tls");
             if (sandbox == null) {
                 sandbox = SandboxOptions.DEFAULT;
             }
@@ -88,6 +91,19 @@ public final class AgentServer implements AutoCloseable {
                     || executorRegistrationTimeout.isZero()) {
                 throw new IllegalArgumentException("executorRegistrationTimeout must be positive");
             }
+        }
+
+        public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
+                       Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
+                       Duration executorRegistrationTimeout, SandboxOptions sandbox, Security security) {
+            this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, isolation,
+                    executorRegistrationTimeout, sandbox, security, AgentTls.NONE);
+        }
+
+        /** The same options with TLS for the agent's own server and its link to the masters. */
+        public Options withTls(AgentTls tls) {
+            return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    isolation, executorRegistrationTimeout, sandbox, security, tls);
         }
 
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
@@ -101,7 +117,7 @@ public final class AgentServer implements AutoCloseable {
         /** The same options with other fetcher and sandbox GC settings. */
         public Options withSandbox(SandboxOptions sandbox) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, security);
+                    isolation, executorRegistrationTimeout, sandbox, security, tls);
         }
 
         /** Mesos's default executor registration timeout (1 min). */
@@ -119,13 +135,13 @@ public final class AgentServer implements AutoCloseable {
 
         public Options withSecurity(Security security) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, security);
+                    isolation, executorRegistrationTimeout, sandbox, security, tls);
         }
 
         /** The same options with another executor registration timeout (Mesos's --executor_registration_timeout). */
         public Options withExecutorRegistrationTimeout(Duration timeout) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, timeout, sandbox, security);
+                    isolation, timeout, sandbox, security, tls);
         }
 
         /** No isolation (Mesos's default, {@code posix}: processes only). */
@@ -225,7 +241,8 @@ public final class AgentServer implements AutoCloseable {
             LOG.warn("INSECURE: this agent's endpoints (sandboxes, state, executor API) serve anyone who reaches"
                     + " port {} (no --http-credentials)", options.port());
         }
-        http = HttpServer.start(options.bindHost(), options.port(), routes);
+        http = HttpServer.start(options.bindHost(), options.port(), routes,
+                HttpServerOptions.defaults().withTls(options.tls().server()));
         AgentInfo info = AgentInfo.newBuilder()
                 .setHostname(options.hostname())
                 .setPort(http.port())
@@ -254,10 +271,11 @@ public final class AgentServer implements AutoCloseable {
         executorApi = new ExecutorApi(agent, loop::execute, executorTokens);
         detector = new MasterDetector(zk, options.zk().rootPath());
         link = new MasterLink(this::leaderAddress, loop, agent, options.silenceLimit(),
-                options.security().credential());
+                options.security().credential(), options.tls().toMasters());
         detector.addListener(leader -> link.leaderChanged());
         link.start();
-        LOG.info("Agent serving on http://{}:{} with {}", options.hostname(), http.port(), resources);
+        LOG.info("Agent serving on {}://{}:{} with {}; masters over {}", http.scheme(), options.hostname(),
+                http.port(), resources, options.tls().toMasters().map(ClientTls::toString).orElse("plain HTTP"));
     }
 
     /** The isolators {@code --isolation} names; one this machine cannot provide stops the agent. */

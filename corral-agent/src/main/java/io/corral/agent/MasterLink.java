@@ -8,6 +8,8 @@ import io.corral.protocol.http.Authentication;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.recordio.RecordIODecoder;
 import io.corral.protocol.security.Credentials.Credential;
+import io.corral.protocol.tls.ClientTls;
+import io.corral.protocol.tls.TlsFailures;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -44,10 +46,9 @@ final class MasterLink implements AutoCloseable {
     private final Duration silenceLimit;
     /** The {@code Authorization} header every call carries, unless the agent runs {@code --insecure}. */
     private final Optional<String> authorization;
-    private final HttpClient http = HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .version(HttpClient.Version.HTTP_1_1)
-            .build();
+    /** How the masters are spoken to: HTTPS verified against the agent's CA, or plain HTTP. */
+    private final Optional<ClientTls> tls;
+    private final HttpClient http;
     private final Random random = new Random();
     private final Object wakeUp = new Object();
     private final java.util.concurrent.ScheduledExecutorService watchdogs =
@@ -65,8 +66,13 @@ final class MasterLink implements AutoCloseable {
      * @param silenceLimit how long the stream may stay silent before the master is presumed gone
      */
     MasterLink(Supplier<Optional<String>> leaderAddress, EventLoop loop, Agent agent, Duration silenceLimit,
-               Optional<Credential> credential) {
+               Optional<Credential> credential, Optional<ClientTls> tls) {
         this.authorization = credential.map(Authentication::basicHeader);
+        this.tls = tls;
+        this.http = ClientTls.builder(tls)
+                .connectTimeout(Duration.ofSeconds(5))
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
         this.leaderAddress = leaderAddress;
         this.loop = loop;
         this.agent = agent;
@@ -171,7 +177,10 @@ final class MasterLink implements AutoCloseable {
                 return true;
             } catch (Exception e) {
                 if (!aborted && !closed) {
-                    LOG.info("Connection to master at {} ended: {}", address, e.toString());
+                    // A refused certificate is a configuration error an operator must see, not a routine reconnect.
+                    tls.flatMap(t -> TlsFailures.describe(e, address, t.trusts())).ifPresentOrElse(
+                            why -> LOG.warn("Cannot register with the master: {}", why),
+                            () -> LOG.info("Connection to master at {} ended: {}", address, e.toString()));
                 }
                 return agentId != null;
             } finally {
@@ -235,7 +244,8 @@ final class MasterLink implements AutoCloseable {
         }
 
         private HttpRequest post(AgentCall call, String stream) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + address + AgentProtocol.PATH))
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(ClientTls.scheme(tls) + "://" + address
+                            + AgentProtocol.PATH))
                     .header("Content-Type", MediaTypes.APPLICATION_JSON)
                     .header("Accept", MediaTypes.APPLICATION_JSON)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(AgentProtocol.encode(call)));

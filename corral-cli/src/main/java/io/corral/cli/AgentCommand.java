@@ -1,9 +1,11 @@
 package io.corral.cli;
 
 import io.corral.agent.AgentServer;
+import io.corral.agent.AgentTls;
 import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.protocol.security.Credentials;
 import io.corral.protocol.security.Credentials.Credential;
+import io.corral.protocol.tls.ClientTls;
 import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,6 +111,15 @@ public final class AgentCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    TlsOptions tls = new TlsOptions();
+
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "Speak HTTPS to the masters, trusting only the CAs in this PEM bundle (and checking that a"
+                    + " master's certificate names its host). Default: plain HTTP, or, with --tls-cert, HTTPS"
+                    + " trusting the JDK's CAs.")
+    Path tlsCa;
+
     @Option(names = "--gc-delay", defaultValue = "1weeks", paramLabel = "DURATION",
             converter = DurationConverter.class,
             description = "How long the sandbox of an ended task or executor is kept before it is deleted (Mesos's"
@@ -141,6 +152,14 @@ public final class AgentCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}, 10 GB).")
     long fetcherMaxSize;
 
+    private AgentTls agentTls() {
+        try {
+            return new AgentTls(tls.server(spec.commandLine()), ClientTls.fromFlag(tlsCa));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
@@ -152,7 +171,7 @@ public final class AgentCommand implements Callable<Integer> {
                 new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
                 executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
                         diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize),
-                new AgentServer.Security(credential, httpCredentials));
+                new AgentServer.Security(credential, httpCredentials), agentTls());
         AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server, server.zookeeper(), zk.rootPath());

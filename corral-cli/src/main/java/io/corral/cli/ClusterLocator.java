@@ -3,6 +3,8 @@ package io.corral.cli;
 import io.corral.cli.local.LocalClusterRecord;
 import io.corral.cli.local.LocalRegistry;
 import io.corral.protocol.security.Credentials.Credential;
+import io.corral.protocol.tls.ClientTls;
+import io.corral.protocol.tls.TlsFailures;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.scheduler.MasterLocator;
@@ -34,22 +36,56 @@ public final class ClusterLocator {
     public static final int EXIT_UNREACHABLE = 1;
 
     /**
-     * The cluster a command will talk to, where that was learned (for messages), and who to authenticate as: the
+     * The cluster a command will talk to, where that was learned (for messages), who to authenticate as (the
      * {@code --credential} file, else {@code CORRAL_CREDENTIAL}, else, for the local cluster itself only, the
-     * operator credential {@code corral local} wrote (never sent to a master found elsewhere).
+     * operator credential {@code corral local} wrote: never sent to a master found elsewhere), and how to check the
+     * masters' certificates (the {@code --tls-ca} file, else {@code CORRAL_TLS_CA}, else the CA of the local cluster
+     * itself; an {@code https://} master URL without any trusts the JDK's CAs). With TLS every master is spoken to
+     * over HTTPS.
      */
     public record Target(String source, Optional<String> masterUrl, Optional<String> zkUrl,
-                         Optional<Credential> credential) {
+                         Optional<Credential> credential, Optional<ClientTls> tls) {
         public Target(String source, Optional<String> masterUrl, Optional<String> zkUrl) {
-            this(source, masterUrl, zkUrl, Optional.empty());
+            this(source, masterUrl, zkUrl, Optional.empty(), Optional.empty());
+        }
+
+        public Target(String source, Optional<String> masterUrl, Optional<String> zkUrl,
+                      Optional<Credential> credential) {
+            this(source, masterUrl, zkUrl, credential, Optional.empty());
         }
 
         Target withCredential(Optional<Credential> credential) {
-            return new Target(source, masterUrl, zkUrl, credential);
+            return new Target(source, masterUrl, zkUrl, credential, tls);
+        }
+
+        Target withTls(Optional<ClientTls> tls) {
+            return new Target(source, masterUrl, zkUrl, credential, tls);
         }
 
         public boolean usesZooKeeper() {
             return zkUrl.isPresent();
+        }
+
+        /** {@code https} with TLS, else {@code http}. */
+        public String scheme() {
+            return ClientTls.scheme(tls);
+        }
+
+        /** An HTTP/1.1 client for this target's masters, not following redirects (they are followed by hand). */
+        public java.net.http.HttpClient httpClient(java.time.Duration connectTimeout) {
+            return ClientTls.builder(tls)
+                    .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                    .followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                    .connectTimeout(connectTimeout)
+                    .build();
+        }
+
+        /** Why a request to {@code master} failed, in one line: the TLS failure explained, else the I/O error. */
+        public String whyUnreachable(java.io.IOException failure, java.net.URI master) {
+            return tls.flatMap(t -> TlsFailures.describe(failure, master.getHost() + ":" + master.getPort(),
+                            t.trusts()))
+                    .orElseGet(() -> "cannot reach the master at " + master + ": " + (failure.getMessage() == null
+                            ? failure.getClass().getSimpleName() : failure.getMessage()));
         }
 
         /** e.g. "zk://127.0.0.1:2181/corral (from --zk)". */
@@ -105,13 +141,37 @@ public final class ClusterLocator {
             target = localClusters.get().flatMap(local -> candidate("`corral local` pid " + local.pid(),
                     "its master", local.master(), "its zk", local.zk())
                     .map(found -> found.withCredential(readCredential(nonBlank(local.credential()).orElse(null),
-                            "the credential of `corral local` pid " + local.pid()))));
+                            "the credential of `corral local` pid " + local.pid()))
+                            .withTls(readCa(nonBlank(local.tlsCa()).orElse(null),
+                                    "the CA of `corral local` pid " + local.pid()))));
         }
         Target found = target.orElseThrow(() -> new ClusterException(NO_CLUSTER_MESSAGE, EXIT_USAGE));
         Optional<String> explicit = options.credential() != null ? Optional.of(options.credential().toString())
                 : nonBlank(environment.apply("CORRAL_CREDENTIAL"));
-        return explicit.isEmpty() ? found : found.withCredential(readCredential(explicit.get(),
-                options.credential() != null ? "--credential" : "CORRAL_CREDENTIAL"));
+        if (explicit.isPresent()) {
+            found = found.withCredential(readCredential(explicit.get(),
+                    options.credential() != null ? "--credential" : "CORRAL_CREDENTIAL"));
+        }
+        Optional<String> explicitCa = options.tlsCa() != null ? Optional.of(options.tlsCa().toString())
+                : nonBlank(environment.apply("CORRAL_TLS_CA"));
+        if (explicitCa.isPresent()) {
+            found = found.withTls(readCa(explicitCa.get(), options.tlsCa() != null ? "--tls-ca" : "CORRAL_TLS_CA"));
+        } else if (found.tls().isEmpty()
+                && found.masterUrl().filter(url -> url.regionMatches(true, 0, "https://", 0, 8)).isPresent()) {
+            found = found.withTls(Optional.of(ClientTls.systemTrust()));
+        }
+        return found;
+    }
+
+    private static Optional<ClientTls> readCa(String file, String what) {
+        if (file == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(ClientTls.trusting(java.nio.file.Path.of(file)));
+        } catch (IllegalArgumentException e) {
+            throw new ClusterException("Cannot use " + what + ": " + e.getMessage(), EXIT_USAGE);
+        }
     }
 
     private static Optional<Credential> readCredential(String file, String what) {
@@ -134,10 +194,10 @@ public final class ClusterLocator {
      */
     public MasterLocator open(Target target) {
         if (target.zkUrl().isEmpty()) {
-            return new FixedMasterLocator(target.masterUrl().orElseThrow());
+            return new FixedMasterLocator(target.masterUrl().orElseThrow(), target.scheme());
         }
         try {
-            return ZooKeeperMasterLocator.connect(target.zkUrl().get());
+            return ZooKeeperMasterLocator.connect(target.zkUrl().get(), target.scheme());
         } catch (ZkUnreachableException e) {
             throw new ClusterException(e.getMessage(), EXIT_UNREACHABLE);
         }

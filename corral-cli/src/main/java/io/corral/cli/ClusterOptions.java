@@ -25,6 +25,12 @@ public final class ClusterOptions {
                     + " being talked to.")
     java.nio.file.Path credential;
 
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "Speak HTTPS to the masters and trust only the CAs in this PEM bundle (their certificates"
+                    + " must also name the host dialled). Default: $CORRAL_TLS_CA, else the CA of the `corral local"
+                    + " --tls` being talked to; an https:// --master without a CA trusts the JDK's CAs.")
+    java.nio.file.Path tlsCa;
+
     public ClusterOptions() {}
 
     /** For tests and for commands that build options in code. */
@@ -43,5 +49,9 @@ public final class ClusterOptions {
 
     public java.nio.file.Path credential() {
         return credential;
+    }
+
+    public java.nio.file.Path tlsCa() {
+        return tlsCa;
     }
 }

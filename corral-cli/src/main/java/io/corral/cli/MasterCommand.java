@@ -77,6 +77,9 @@ public final class MasterCommand implements Callable<Integer> {
                     + " a network others share).")
     boolean insecure;
 
+    @picocli.CommandLine.Mixin
+    TlsOptions tls = new TlsOptions();
+
     @Override
     public Integer call() throws Exception {
         Optional<Credentials> credentials = SecurityOptions.credentials(spec.commandLine(), credentialsFile, insecure,
@@ -88,7 +91,8 @@ public final class MasterCommand implements Callable<Integer> {
         int[] exitCode = {0};
         MasterServer server = MasterServer.start(
                 new MasterServer.Options(zk, hostname, bind != null ? bind : hostname, port, zkSessionTimeout,
-                        MasterConfig.defaults(), credentials, SecurityOptions.acls(spec.commandLine(), aclsFile)),
+                        MasterConfig.defaults(), credentials, SecurityOptions.acls(spec.commandLine(), aclsFile),
+                        tls.server(spec.commandLine())),
                 () -> {
                     LOG.error("Lost candidacy as a leader: exiting so that a supervisor restarts this master");
                     exitCode[0] = 1;

@@ -2,7 +2,6 @@ package io.corral.cli;
 
 import io.corral.protocol.http.Authentication;
 import io.corral.protocol.http.Encoding;
-import io.corral.protocol.security.Credentials.Credential;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.scheduler.MasterLocator;
 import java.io.IOException;
@@ -22,7 +21,7 @@ import org.apache.mesos.v1.master.Protos.Response;
  * cluster from a command's options, follows one redirect from a standby to the leader, and turns every failure into
  * one line saying what to do, for the command to print.
  *
- * <p>Stateless apart from its HTTP client; thread-safe.
+ * <p>Stateless; thread-safe.
  */
 final class OperatorClient {
     private static final Duration LOCATE_TIMEOUT = Duration.ofSeconds(10);
@@ -42,8 +41,7 @@ final class OperatorClient {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     /**
      * Sends {@code call} to the leader of the cluster {@code options} name; returns its {@link Response}, or empty
@@ -53,7 +51,7 @@ final class OperatorClient {
         try {
             ClusterLocator.Target target = locator.resolve(options);
             try (MasterLocator masters = locator.open(target)) {
-                return send(masters.master(LOCATE_TIMEOUT), call, target.credential());
+                return send(target, masters.master(LOCATE_TIMEOUT), call);
             }
         } catch (ClusterLocator.ClusterException e) {
             throw new OperatorException(e.getMessage(), e.exitCode());
@@ -76,10 +74,12 @@ final class OperatorClient {
         }
         try (MasterLocator masters = locator.open(target)) {
             URI master = masters.master(LOCATE_TIMEOUT);
-            HttpResponse<byte[]> response = post(master, path, json, target.credential());
+            HttpClient http = target.httpClient(CONNECT_TIMEOUT);
+            HttpResponse<byte[]> response = post(http, target, master, path, json);
             if (response.statusCode() == 307) {
-                master = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
-                response = post(master, path, json, target.credential());
+                master = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null),
+                        master);
+                response = post(http, target, master, path, json);
             }
             if (response.statusCode() != 200) {
                 throw refused(path, master, response);
@@ -110,18 +110,21 @@ final class OperatorClient {
         void run() throws InterruptedException;
     }
 
-    private Optional<Response> send(URI master, Call call, Optional<Credential> credential)
+    private Optional<Response> send(ClusterLocator.Target target, URI master, Call call)
             throws InterruptedException {
-        HttpResponse<byte[]> response = post(master, call, credential);
+        HttpClient http = target.httpClient(CONNECT_TIMEOUT);
+        byte[] body = Encoding.JSON.encode(call);
+        HttpResponse<byte[]> response = post(http, target, master, "/api/v1", body);
         if (response.statusCode() == 307) {
             URI leader;
             try {
-                leader = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
+                leader = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null),
+                        master);
             } catch (IllegalArgumentException e) {
                 throw new OperatorException("the master at " + master + " redirected badly: " + e.getMessage(), 1);
             }
             master = leader;
-            response = post(leader, call, credential);
+            response = post(http, target, leader, "/api/v1", body);
         }
         if (response.statusCode() != 200 && response.statusCode() != 202) { // 202: RESERVE_RESOURCES and the like
             throw refused(call.getType().toString(), master, response);
@@ -144,26 +147,20 @@ final class OperatorClient {
                 + (body.isEmpty() ? "" : ": " + body) + hint, response.statusCode() == 400 ? 2 : 1);
     }
 
-    private HttpResponse<byte[]> post(URI master, Call call, Optional<Credential> credential)
-            throws InterruptedException {
-        return post(master, "/api/v1", Encoding.JSON.encode(call), credential);
-    }
-
     /** POSTs a JSON body (the operator API's calls, Corral's own endpoints) and accepts JSON back. */
-    private HttpResponse<byte[]> post(URI master, String path, byte[] json, Optional<Credential> credential)
-            throws InterruptedException {
+    private static HttpResponse<byte[]> post(HttpClient http, ClusterLocator.Target target, URI master, String path,
+                                             byte[] json) throws InterruptedException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", Encoding.JSON.mediaType())
                 .header("Accept", Encoding.JSON.mediaType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(json));
-        credential.ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        target.credential().ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
         HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new OperatorException("cannot reach the master at " + master + ": " + why, 1);
+            throw new OperatorException(target.whyUnreachable(e, master), 1);
         }
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.cli.output.Table;
 import io.corral.protocol.http.Authentication;
-import io.corral.protocol.security.Credentials.Credential;
 import io.corral.protocol.task.TaskTransitions;
 import io.corral.scheduler.MasterAddresses;
 import java.io.IOException;
@@ -23,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -98,21 +96,18 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
     }
 
     /** GET /master/state from {@code master}, following one redirect to the leader. */
-    static JsonNode fetchState(URI master, Optional<Credential> credential) throws InterruptedException {
-        HttpClient http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
-        HttpResponse<byte[]> response = get(http, master, credential);
+    static JsonNode fetchState(ClusterLocator.Target target, URI master) throws InterruptedException {
+        HttpClient http = target.httpClient(Duration.ofSeconds(5));
+        HttpResponse<byte[]> response = get(http, target, master);
         if (response.statusCode() == 307) {
             URI leader;
             try {
-                leader = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
+                leader = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null),
+                        master);
             } catch (IllegalArgumentException e) {
                 throw new StateUnavailableException("the master at " + master + " redirected badly: " + e.getMessage());
             }
-            response = get(http, leader, credential);
+            response = get(http, target, leader);
             if (response.statusCode() == 307) {
                 throw new StateUnavailableException("the master at " + leader + ", named leader by " + master
                         + ", redirects too; the masters disagree about the leader (an election may be under way)");
@@ -133,19 +128,18 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
         }
     }
 
-    private static HttpResponse<byte[]> get(HttpClient http, URI master, Optional<Credential> credential)
+    private static HttpResponse<byte[]> get(HttpClient http, ClusterLocator.Target target, URI master)
             throws InterruptedException {
         HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, "/master/state"))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json")
                 .GET();
-        credential.ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        target.credential().ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
         HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new StateUnavailableException("cannot reach the master at " + master + ": " + why);
+            throw new StateUnavailableException(target.whyUnreachable(e, master));
         }
     }
 

@@ -150,7 +150,7 @@ public final class RunCommand implements Callable<Integer> {
             return e.exitCode();
         }
         try (masters) {
-            return new TaskRun(masters, target.credential()).execute();
+            return new TaskRun(masters, target.credential(), target.tls()).execute();
         }
     }
 
@@ -332,7 +332,8 @@ public final class RunCommand implements Callable<Integer> {
         /** Who to be to the master and to the agent whose sandbox the output is read from. */
         private final java.util.Optional<Credential> credential;
 
-        TaskRun(MasterLocator masters, java.util.Optional<Credential> credential) {
+        TaskRun(MasterLocator masters, java.util.Optional<Credential> credential,
+                java.util.Optional<io.corral.protocol.tls.ClientTls> tls) {
             this.masters = masters;
             this.credential = credential;
             this.taskName = taskName(name, command);
@@ -349,6 +350,7 @@ public final class RunCommand implements Callable<Integer> {
                     .build();
             SchedulerClient.Builder builder = SchedulerClient.builder(masters, framework, this);
             credential.ifPresent(builder::credential);
+            tls.ifPresent(builder::tls);
             this.client = builder.build();
         }
 

@@ -32,7 +32,7 @@ record StateRead(JsonNode state, int exitCode, Optional<Credential> credential) 
             return new StateRead(null, e.exitCode());
         }
         try (MasterLocator masters = locator.open(target)) {
-            return new StateRead(PsCommand.fetchState(masters.master(LOCATE_TIMEOUT), target.credential()), 0,
+            return new StateRead(PsCommand.fetchState(target, masters.master(LOCATE_TIMEOUT)), 0,
                     target.credential());
         } catch (ClusterLocator.ClusterException e) {
             err.println(e.getMessage());

@@ -110,4 +110,41 @@ class ClusterLocatorTest {
                     assertThat(((ClusterLocator.ClusterException) e).exitCode()).isEqualTo(1);
                 });
     }
+
+    @Test
+    void theLocalClusterStartedWithTlsIsSpokenToOverHttpsWithItsOwnCa(@org.junit.jupiter.api.io.TempDir
+                                                                          java.nio.file.Path dir) {
+        io.corral.cli.local.LocalCertificates files =
+                io.corral.cli.local.LocalCertificates.generate(dir, java.time.Instant.now());
+        local = Optional.of(new LocalClusterRecord(4242, "/tmp/corral-local", null, "https://127.0.0.1:5050/",
+                "2025-01-31T10:15:30Z", null, files.ca().toString()));
+        ClusterLocator.Target target = locator.resolve(new ClusterOptions(null, null));
+        assertThat(target.tls()).isPresent();
+        assertThat(target.tls().get().trusts()).isEqualTo(files.ca().toString());
+        assertThat(target.scheme()).isEqualTo("https");
+        try (MasterLocator masters = locator.open(target)) {
+            assertThat(masters.describe()).isEqualTo("https://127.0.0.1:5050");
+        }
+
+        // Its CA is not used for a cluster named another way: that one is plain HTTP unless told otherwise.
+        assertThat(locator.resolve(new ClusterOptions("http://10.0.0.9:5050", null)).tls()).isEmpty();
+        env.put("CORRAL_TLS_CA", files.ca().toString());
+        ClusterLocator.Target named = locator.resolve(new ClusterOptions("10.0.0.9:5050", null));
+        assertThat(named.scheme()).isEqualTo("https");
+        try (MasterLocator masters = locator.open(named)) {
+            assertThat(masters.describe()).isEqualTo("https://10.0.0.9:5050");
+        }
+    }
+
+    @Test
+    void anHttpsMasterWithoutACaTrustsTheJdksCasAndABadCaFileIsAUsageError() {
+        ClusterLocator.Target target = locator.resolve(new ClusterOptions("https://master.example:5050", null));
+        assertThat(target.tls()).isPresent();
+        assertThat(target.tls().get().trusts()).isEqualTo("the JDK's trusted CAs");
+
+        env.put("CORRAL_TLS_CA", "/nonexistent/ca.pem");
+        assertThatThrownBy(() -> locator.resolve(new ClusterOptions("http://10.0.0.9:5050", null)))
+                .isInstanceOf(ClusterLocator.ClusterException.class)
+                .hasMessageContaining("CORRAL_TLS_CA").hasMessageContaining("no such file");
+    }
 }

@@ -12,6 +12,8 @@ import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.Authentication;
 import io.corral.protocol.http.HttpHandler;
 import io.corral.protocol.http.HttpServer;
+import io.corral.protocol.http.HttpServerOptions;
+import io.corral.protocol.tls.ServerTls;
 import io.corral.protocol.security.Acls;
 import io.corral.protocol.security.Credentials;
 import io.corral.protocol.json.MesosJson;
@@ -61,9 +63,26 @@ public final class MasterServer implements AutoCloseable {
      * @param credentials the principals every route but the open ones demands (HTTP Basic); empty only for a master
      *                    started {@code --insecure}, which serves anyone, as Mesos does by default
      * @param acls        who may do what (Mesos's {@code --acls}); {@link Acls#permitAll()} without a file
+     * @param tls         when present, HTTPS only ({@code --tls-cert}, {@code --tls-key}); plain HTTP otherwise
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
-                          MasterConfig master, Optional<Credentials> credentials, Acls acls) {
+                          MasterConfig master, Optional<Credentials> credentials, Acls acls,
+                          Optional<ServerTls> tls) {
+        public Options {
+            java.util.Objects.requireNonNull(tls, "tls");
+        }
+
+        public Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
+                       MasterConfig master, Optional<Credentials> credentials, Acls acls) {
+            this(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, Optional.empty());
+        }
+
+        /** The same options, serving HTTPS with {@code tls}. */
+        public Options withTls(ServerTls tls) {
+            return new Options(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls,
+                    Optional.of(tls));
+        }
+
         /** Options for a master that authenticates nobody: tests and {@code --insecure}. */
         public static Options insecure(ZkUrl zk, String hostname, String bindHost, int port,
                                        Duration zkSessionTimeout, MasterConfig master) {
@@ -153,7 +172,9 @@ public final class MasterServer implements AutoCloseable {
             LOG.warn("INSECURE: this master authenticates nobody (--insecure): anyone who reaches port {} can act"
                     + " as any framework, agent or operator", options.port());
         }
-        http = HttpServer.start(options.bindHost(), options.port(), routes);
+        warnIfPlainOnNetwork(options);
+        http = HttpServer.start(options.bindHost(), options.port(), routes,
+                HttpServerOptions.defaults().withTls(options.tls()));
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
@@ -164,8 +185,28 @@ public final class MasterServer implements AutoCloseable {
         // Only now: every leader the detector reports can be compared with our own node.
         detector = new MasterDetector(zk, options.zk().rootPath());
         detector.addListener(leader -> onControl(() -> onLeaderChange(leader)));
-        LOG.info("Master {} serving on http://{}:{}, contending as {}", info.getId(), options.hostname(),
-                http.port(), contender.ownNodeName());
+        LOG.info("Master {} serving on {}://{}:{}, contending as {}", info.getId(), http.scheme(),
+                options.hostname(), http.port(), contender.ownNodeName());
+    }
+
+    /**
+     * Plain HTTP beyond this machine sends every credential (HTTP Basic) and every task's data in the clear: said at
+     * start, so that it is a choice and not an accident. Loopback is left alone: {@code corral local} and tests.
+     */
+    private static void warnIfPlainOnNetwork(Options options) {
+        if (options.tls().isPresent()) {
+            return;
+        }
+        boolean loopback;
+        try {
+            loopback = InetAddress.getByName(options.bindHost()).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            loopback = false; // HttpServer.start reports the bad name
+        }
+        if (!loopback) {
+            LOG.warn("PLAIN HTTP: this master listens on {} without TLS: credentials and task data cross the network"
+                    + " in the clear; pass --tls-cert and --tls-key (see docs/security.md)", options.bindHost());
+        }
     }
 
     /**

@@ -14,9 +14,14 @@ public final class FixedMasterLocator implements MasterLocator {
     private final URI configured;
     private final AtomicReference<URI> current;
 
-    /** @param url {@code http://host:port} (or {@code host:port}) */
+    /** @param url {@code http://host:port}, {@code https://host:port} (or {@code host:port}, plain HTTP) */
     public FixedMasterLocator(String url) {
-        this.configured = MasterAddresses.parseBase(url);
+        this(url, "http");
+    }
+
+    /** @param defaultScheme the scheme of a {@code host:port} without one: {@code https} for a TLS client */
+    public FixedMasterLocator(String url, String defaultScheme) {
+        this.configured = MasterAddresses.parseBase(url, defaultScheme);
         this.current = new AtomicReference<>(configured);
     }
 

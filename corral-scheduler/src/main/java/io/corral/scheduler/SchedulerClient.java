@@ -1,5 +1,8 @@
 package io.corral.scheduler;
 
+import io.corral.protocol.tls.ClientTls;
+import io.corral.protocol.tls.TlsFailures;
+
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.concurrent.Timers;
@@ -10,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
+import javax.net.ssl.SSLContext;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -77,6 +81,8 @@ public final class SchedulerClient implements AutoCloseable {
     private final Duration locateTimeout;
     private final Duration requestTimeout;
     private final HttpClient http;
+    /** When present, every master is spoken to over HTTPS and its certificate checked this way. */
+    private final Optional<ClientTls> tls;
     /** HTTP Basic for every request, when the framework authenticates (masters not started --insecure). */
     private final Optional<String> authorization;
     private final Timers timers;
@@ -104,7 +110,8 @@ public final class SchedulerClient implements AutoCloseable {
         this.locateTimeout = b.locateTimeout;
         this.requestTimeout = b.requestTimeout;
         this.frameworkId = b.frameworkInfo.hasId() ? b.frameworkInfo.getId() : null;
-        this.http = HttpClient.newBuilder()
+        this.tls = Optional.ofNullable(b.tls);
+        this.http = ClientTls.builder(tls)
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: masters speak HTTP/1.1
                 .followRedirects(HttpClient.Redirect.NEVER) // 307s are followed by hand, to learn the leader
                 .connectTimeout(b.connectTimeout)
@@ -273,7 +280,11 @@ public final class SchedulerClient implements AutoCloseable {
         }
         URI master;
         try {
+            // Locators know hosts and ports (ZooKeeper's MasterInfo has no scheme); TLS is this client's choice.
             master = locator.master(locateTimeout);
+            if (tls.isPresent()) {
+                master = MasterAddresses.withScheme(master, ClientTls.SCHEME);
+            }
         } catch (MasterLocator.MasterNotFoundException e) {
             retryLater(e.getMessage());
             return;
@@ -287,7 +298,9 @@ public final class SchedulerClient implements AutoCloseable {
                 response = http.send(subscribeRequest(master), HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
                 locator.unreachable(master);
-                retryLater("cannot reach the master at " + master + ": " + describe(e));
+                URI refused = master;
+                retryLater(tls.flatMap(t -> TlsFailures.describe(e, refused.getAuthority(), t.trusts()))
+                        .orElseGet(() -> "cannot reach the master at " + refused + ": " + describe(e)));
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -298,7 +311,7 @@ public final class SchedulerClient implements AutoCloseable {
                 String location = response.headers().firstValue("Location").orElse(null);
                 drain(response.body());
                 try {
-                    URI leader = MasterAddresses.redirectTarget(location);
+                    URI leader = MasterAddresses.redirectTarget(location, master);
                     locator.redirected(master, leader);
                     LOG.debug("master {} redirected to leader {}", master, leader);
                     master = leader;
@@ -513,6 +526,7 @@ public final class SchedulerClient implements AutoCloseable {
         private Timers timers;
         private Random random = new Random();
         private Credential credential;
+        private ClientTls tls;
 
         private Builder(MasterLocator locator, FrameworkInfo frameworkInfo, SchedulerListener listener) {
             this.locator = Objects.requireNonNull(locator, "locator");
@@ -575,6 +589,22 @@ public final class SchedulerClient implements AutoCloseable {
                         + "' differs from the credential's principal '" + credential.principal() + "'");
             }
             return this;
+        }
+
+        /**
+         * Speak HTTPS to every master, checking its certificate (and that it names the host) against {@code tls}:
+         * {@link ClientTls#trusting(java.nio.file.Path)} with the cluster's CA bundle, or
+         * {@link ClientTls#systemTrust()}. A master address without a scheme, or found in ZooKeeper, becomes
+         * {@code https://host:port}.
+         */
+        public Builder tls(ClientTls tls) {
+            this.tls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /** As {@link #tls(ClientTls)} with an {@link SSLContext} of the caller's own (its trust decides). */
+        public Builder tls(SSLContext context) {
+            return tls(ClientTls.of(context, "the given SSLContext"));
         }
 
         /** Source of the backoff jitter. */

@@ -23,9 +23,12 @@ public final class ZooKeeperMasterLocator implements MasterLocator {
     private final String url;
     private final CuratorFramework curator;
     private final MasterDetector detector;
+    /** Mesos's MasterInfo carries no scheme: the client says whether it speaks HTTPS. */
+    private final String scheme;
 
-    private ZooKeeperMasterLocator(String url, CuratorFramework curator, MasterDetector detector) {
+    private ZooKeeperMasterLocator(String url, CuratorFramework curator, MasterDetector detector, String scheme) {
         this.url = url;
+        this.scheme = scheme;
         this.curator = curator;
         this.detector = detector;
     }
@@ -37,10 +40,17 @@ public final class ZooKeeperMasterLocator implements MasterLocator {
      * @throws ZkUnreachableException when no server of the ensemble answers within the connect timeout
      */
     public static ZooKeeperMasterLocator connect(String zkUrl, Duration sessionTimeout, Duration connectTimeout) {
+        return connect(zkUrl, sessionTimeout, connectTimeout, "http");
+    }
+
+    /** As above, the masters' base URIs with {@code scheme} ({@code http} or {@code https}). */
+    public static ZooKeeperMasterLocator connect(String zkUrl, Duration sessionTimeout, Duration connectTimeout,
+                                                 String scheme) {
         ZkUrl parsed = ZkUrl.parse(zkUrl);
         CuratorFramework curator = ZkClients.connect(parsed, sessionTimeout, connectTimeout);
         try {
-            return new ZooKeeperMasterLocator(parsed.toString(), curator, new MasterDetector(curator, parsed.rootPath()));
+            return new ZooKeeperMasterLocator(parsed.toString(), curator, new MasterDetector(curator, parsed.rootPath()),
+                    scheme);
         } catch (RuntimeException e) {
             curator.close();
             throw e;
@@ -51,6 +61,11 @@ public final class ZooKeeperMasterLocator implements MasterLocator {
         return connect(zkUrl, DEFAULT_SESSION_TIMEOUT, DEFAULT_CONNECT_TIMEOUT);
     }
 
+    /** With the default timeouts, the masters' base URIs with {@code scheme}. */
+    public static ZooKeeperMasterLocator connect(String zkUrl, String scheme) {
+        return connect(zkUrl, DEFAULT_SESSION_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, scheme);
+    }
+
     @Override
     public URI master(Duration timeout) throws InterruptedException {
         MasterDetector.Leader leader;
@@ -59,7 +74,7 @@ public final class ZooKeeperMasterLocator implements MasterLocator {
         } catch (TimeoutException e) {
             throw new MasterNotFoundException("ZooKeeper at " + url + " names no leading master: " + e.getMessage());
         }
-        return MasterAddresses.parseBase(MasterInfos.httpAddress(leader.info()));
+        return MasterAddresses.parseBase(MasterInfos.httpAddress(leader.info()), scheme);
     }
 
     @Override

@@ -36,6 +36,7 @@ class MasterAddressesTest {
             "http://127.0.0.1:5050/, http://127.0.0.1:5050",
             "127.0.0.1:5050, http://127.0.0.1:5050",
             "' HTTP://Master:5050 ', http://Master:5050",
+            "https://127.0.0.1:5050, https://127.0.0.1:5050",
     })
     void parsesUserSuppliedMasterAddresses(String address, String expected) {
         assertThat(MasterAddresses.parseBase(address)).isEqualTo(URI.create(expected));
@@ -44,7 +45,7 @@ class MasterAddressesTest {
     @ParameterizedTest
     @CsvSource({
             "http://127.0.0.1, explicit port",
-            "https://127.0.0.1:5050, only http://",
+            "ftp://127.0.0.1:5050, only http:// and https://",
             "'', empty master address",
             "http://bad host:5050, expected http://host:port",
     })
@@ -52,5 +53,30 @@ class MasterAddressesTest {
         assertThatThrownBy(() -> MasterAddresses.parseBase(address))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(hint);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "//10.0.0.2:5050/api/v1/scheduler, https://10.0.0.2:5050",
+            "masterhost2:5050, https://masterhost2:5050",
+            "https://10.0.0.2:5050/x, https://10.0.0.2:5050",
+            "//leader/api/v1/scheduler, https://leader:443",
+    })
+    void aRedirectKeepsTheSchemeOfTheRequest(String location, String expected) {
+        assertThat(MasterAddresses.redirectTarget(location, URI.create("https://10.0.0.1:5050")))
+                .isEqualTo(URI.create(expected));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRedirectFromHttpsToPlainHttpIsRefused() {
+        assertThatThrownBy(() -> MasterAddresses.redirectTarget("http://10.0.0.2:5050/",
+                URI.create("https://10.0.0.1:5050")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("leaves HTTPS");
+    }
+
+    @org.junit.jupiter.api.Test
+    void anAddressWithoutSchemeTakesTheDefaultGiven() {
+        assertThat(MasterAddresses.parseBase("127.0.0.1:5050", "https")).isEqualTo(URI.create("https://127.0.0.1:5050"));
+        assertThat(MasterAddresses.withScheme(URI.create("http://h:1"), "https")).isEqualTo(URI.create("https://h:1"));
     }
 }

@@ -95,6 +95,8 @@ public final class LocalCluster {
                     + " operator"
                     : "Credentials in " + workDir.resolve("secrets") + " (operator.json is what corral commands"
                     + " here use; framework.json and framework-2.json are for frameworks)");
+            secrets.tlsCa().ifPresent(ca -> out.println("TLS: every master and agent serves HTTPS only; their CA is "
+                    + ca + " (corral commands here trust it by themselves; others: --tls-ca or CORRAL_TLS_CA)"));
             // All at once: JVM start-up is most of the wait, and masters and agents keep retrying ZooKeeper until
             // its quorum serves. Starting them only after ZooKeeper serves made start-up about twice as slow.
             topology.all().forEach(supervisor::start);
@@ -170,7 +172,8 @@ public final class LocalCluster {
         if (stopping) {
             return;
         }
-        leaderUrl = address.map(a -> "http://" + a + "/").orElse(null);
+        leaderUrl = address.map(a -> (secrets.tlsCa().isPresent() ? "https" : "http") + "://" + a + "/")
+                .orElse(null);
         writeClusterFile();
         publishRecord();
         if (address.isEmpty()) {
@@ -238,8 +241,9 @@ public final class LocalCluster {
     }
 
     private void publishRecord() {
-        registry.publish(new LocalClusterRecord(pid, workDir.toString(), secrets.zkArgument(topology.zkUrl()), leaderUrl,
-                startedAt.toString(), secrets.credentialOf("operator").map(Path::toString).orElse(null)));
+        registry.publish(new LocalClusterRecord(pid, workDir.toString(), secrets.zkArgument(topology.zkUrl()),
+                leaderUrl, startedAt.toString(), secrets.credentialOf("operator").map(Path::toString).orElse(null),
+                secrets.tlsCa().map(Path::toString).orElse(null)));
     }
 
     private String describeSize() {

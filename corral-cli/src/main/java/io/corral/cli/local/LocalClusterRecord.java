@@ -11,10 +11,17 @@ package io.corral.cli.local;
  * @param startedAt when the supervisor started, ISO-8601 (e.g. {@code 2025-01-31T10:15:30Z})
  * @param credential the file holding the operator's credential, readable only by the user who started it; null for
  *                   a cluster started {@code --insecure} (or by a Corral that predates authentication)
+ * @param tlsCa     the PEM file of the CA that signed its masters' certificates, for a cluster started
+ *                  {@code --tls}; null when it serves plain HTTP
  */
 public record LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt,
-                                 String credential) {
+                                 String credential, String tlsCa) {
     public LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt) {
-        this(pid, workDir, zk, master, startedAt, null);
+        this(pid, workDir, zk, master, startedAt, null, null);
+    }
+
+    public LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt,
+                              String credential) {
+        this(pid, workDir, zk, master, startedAt, credential, null);
     }
 }

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
@@ -48,6 +49,12 @@ public final class LocalCommand implements Callable<Integer> {
                     + " old clients that cannot send credentials).")
     boolean insecure;
 
+    @Option(names = "--tls",
+            description = "Serve HTTPS only: generate a CA and a certificate for 127.0.0.1 and localhost in"
+                    + " <work dir>/secrets, start every master and agent with them; corral commands on this machine"
+                    + " find the CA by themselves.")
+    boolean tls;
+
     @Option(names = "--isolation", paramLabel = "ISOLATORS",
             description = "The agents' --isolation: 'auto' (the default) is cgroups/cpu,cgroups/mem,cgroups/pids,"
                     + "disk/du when corral local runs as root with writable cgroups, else none; 'none' turns it off.")
@@ -59,11 +66,14 @@ public final class LocalCommand implements Callable<Integer> {
         refuseIfRunningIn(dir);
         PortPlan ports = basePort != null ? PortPlan.from(basePort) : PortPlan.free();
         LocalSecrets secrets = insecure ? LocalSecrets.insecure() : LocalSecrets.generate(dir);
+        if (tls) {
+            secrets = secrets.withTls(LocalCertificates.generate(LocalSecrets.directory(dir), Instant.now()));
+        }
         LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports, secrets,
                 agentIsolation(), Optional.of(DetectedResources.detect(dir)));
         secrets.writeZkUrl(topology.zkUrl());
         LocalCluster cluster = new LocalCluster(topology, dir, ChildLauncher.sameAsThisJvm(),
-                ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed.as(secrets.operator()),
+                ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed.as(secrets.operator(), secrets.clientTls()),
                 LocalRegistry.forCurrentUser(), System.out, Clock.systemUTC(), secrets);
         // Ctrl-C and SIGTERM run shutdown hooks: that is where the cluster stops.
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "corral-local-stop"));

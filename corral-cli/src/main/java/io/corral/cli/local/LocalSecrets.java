@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.protocol.security.Credentials.Credential;
+import io.corral.protocol.tls.ClientTls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -28,7 +29,8 @@ import java.util.Optional;
  * and the ZooKeeper digest password of user {@code corral}: every process gets {@code --zk file://.../zk-url}, a
  * file holding the URL with the password (not the command line, which every local user can read), so Corral's
  * znodes are writable by Corral alone (docs/zookeeper.md, "Access control").
- * Started {@code --insecure}, there are none and every process runs {@code --insecure}.
+ * Started {@code --insecure}, there are none and every process runs {@code --insecure}. Started {@code --tls}, the
+ * directory also holds the cluster's CA and certificate ({@link LocalCertificates}), and every process serves HTTPS.
  *
  * <p>Immutable once made.
  */
@@ -38,22 +40,41 @@ public final class LocalSecrets {
     private static final String ZK_USER = "corral";
     private static final String ZK_PASSWORD_FILE = "zk-password";
 
+    /** Where the credentials are; empty for a cluster started {@code --insecure}. */
     private final Optional<Path> directory;
+    /** The cluster's CA and certificate, for one started {@code --tls}. */
+    private final Optional<LocalCertificates> tls;
 
-    private LocalSecrets(Optional<Path> directory) {
+    private LocalSecrets(Optional<Path> directory, Optional<LocalCertificates> tls) {
         this.directory = directory;
+        this.tls = tls;
     }
 
     public static LocalSecrets insecure() {
-        return new LocalSecrets(Optional.empty());
+        return new LocalSecrets(Optional.empty(), Optional.empty());
     }
 
-    /** Writes fresh secrets under {@code workDir/secrets}, replacing those of an earlier run there. */
-    public static LocalSecrets generate(Path workDir) {
+    /** The same secrets, every master and agent serving HTTPS with {@code certificates}. */
+    public LocalSecrets withTls(LocalCertificates certificates) {
+        return new LocalSecrets(directory, Optional.of(certificates));
+    }
+
+    /** {@code workDir/secrets}, created if missing, only its user may enter it. */
+    public static Path directory(Path workDir) {
         Path dir = workDir.resolve("secrets");
         try {
             Files.createDirectories(dir);
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the cluster's secrets directory " + dir, e);
+        }
+        return dir;
+    }
+
+    /** Writes fresh secrets under {@code workDir/secrets}, replacing those of an earlier run there. */
+    public static LocalSecrets generate(Path workDir) {
+        Path dir = directory(workDir);
+        try {
             Map<String, String> secrets = new LinkedHashMap<>();
             PRINCIPALS.forEach(principal -> secrets.put(principal, newSecret()));
             writePrivate(dir.resolve(ZK_PASSWORD_FILE), newSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -74,7 +95,7 @@ public final class LocalSecrets {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the cluster's secrets under " + dir, e);
         }
-        return new LocalSecrets(Optional.of(dir));
+        return new LocalSecrets(Optional.of(dir), Optional.empty());
     }
 
     /**
@@ -119,18 +140,33 @@ public final class LocalSecrets {
         });
     }
 
+    /** The CA file clients of a cluster started {@code --tls} trust; empty for plain HTTP. */
+    public Optional<Path> tlsCa() {
+        return tls.map(LocalCertificates::ca);
+    }
+
+    /** How this machine's clients check the cluster's masters: its CA, or plain HTTP. */
+    public Optional<ClientTls> clientTls() {
+        return tlsCa().map(ClientTls::trusting);
+    }
+
     /** What a master of this cluster is started with. */
     List<String> masterArgs() {
-        return directory.map(dir -> List.of("--credentials", dir.resolve("credentials.json").toString(),
-                        "--acls", dir.resolve("acls.json").toString()))
-                .orElse(List.of("--insecure"));
+        List<String> args = new java.util.ArrayList<>(directory.map(dir -> List.of("--credentials",
+                        dir.resolve("credentials.json").toString(), "--acls", dir.resolve("acls.json").toString()))
+                .orElse(List.of("--insecure")));
+        tls.ifPresent(certificates -> args.addAll(certificates.serverArgs()));
+        return List.copyOf(args);
     }
 
     /** What an agent of this cluster is started with. */
     List<String> agentArgs() {
-        return directory.map(dir -> List.of("--credential", dir.resolve("agent.json").toString(),
+        List<String> args = new java.util.ArrayList<>(directory.map(dir -> List.of(
+                        "--credential", dir.resolve("agent.json").toString(),
                         "--http-credentials", dir.resolve("credentials.json").toString()))
-                .orElse(List.of("--insecure"));
+                .orElse(List.of("--insecure")));
+        tls.ifPresent(certificates -> args.addAll(certificates.agentArgs()));
+        return List.copyOf(args);
     }
 
     private static String newSecret() {

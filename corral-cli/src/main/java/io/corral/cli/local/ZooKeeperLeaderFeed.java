@@ -3,6 +3,7 @@ package io.corral.cli.local;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.http.Authentication;
 import io.corral.protocol.security.Credentials.Credential;
+import io.corral.protocol.tls.ClientTls;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUnreachableException;
@@ -40,7 +41,9 @@ public final class ZooKeeperLeaderFeed implements LeaderFeed {
     private final ZkUrl url;
     private final Consumer<Optional<String>> listener;
     private final ScheduledExecutorService thread;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final HttpClient http;
+    /** The local cluster's CA when it serves HTTPS; its masters are then asked over HTTPS. */
+    private final Optional<ClientTls> tls;
 
     // Confined to the feed thread.
     private CuratorFramework client;
@@ -52,8 +55,11 @@ public final class ZooKeeperLeaderFeed implements LeaderFeed {
     /** The operator's credential, for the state requests that tell a serving leader; empty when insecure. */
     private final Optional<Credential> credential;
 
-    private ZooKeeperLeaderFeed(ZkUrl url, Optional<Credential> credential, Consumer<Optional<String>> listener) {
+    private ZooKeeperLeaderFeed(ZkUrl url, Optional<Credential> credential, Optional<ClientTls> tls,
+                                Consumer<Optional<String>> listener) {
         this.url = url;
+        this.tls = tls;
+        this.http = ClientTls.builder(tls).connectTimeout(Duration.ofSeconds(1)).build();
         this.credential = credential;
         this.listener = listener;
         this.thread = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -64,17 +70,22 @@ public final class ZooKeeperLeaderFeed implements LeaderFeed {
     }
 
     public static LeaderFeed open(String zkUrl, Consumer<Optional<String>> listener) {
-        return open(zkUrl, Optional.empty(), listener);
+        return open(zkUrl, Optional.empty(), Optional.empty(), listener);
     }
 
     /** Feeds that ask the masters as {@code credential} (the cluster's operator). */
     public static LeaderFeed.Factory as(Optional<Credential> credential) {
-        return (zkUrl, listener) -> open(zkUrl, credential, listener);
+        return as(credential, Optional.empty());
     }
 
-    private static LeaderFeed open(String zkUrl, Optional<Credential> credential,
+    /** Feeds that ask the masters as {@code credential}, over HTTPS checked with {@code tls} when present. */
+    public static LeaderFeed.Factory as(Optional<Credential> credential, Optional<ClientTls> tls) {
+        return (zkUrl, listener) -> open(zkUrl, credential, tls, listener);
+    }
+
+    private static LeaderFeed open(String zkUrl, Optional<Credential> credential, Optional<ClientTls> tls,
                                    Consumer<Optional<String>> listener) {
-        ZooKeeperLeaderFeed feed = new ZooKeeperLeaderFeed(ZkUrl.parse(zkUrl), credential, listener);
+        ZooKeeperLeaderFeed feed = new ZooKeeperLeaderFeed(ZkUrl.parse(zkUrl), credential, tls, listener);
         feed.thread.execute(feed::connect);
         return feed;
     }
@@ -116,7 +127,8 @@ public final class ZooKeeperLeaderFeed implements LeaderFeed {
     }
 
     private boolean answers(String address) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://" + address + "/master/state"))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(ClientTls.scheme(tls) + "://" + address
+                        + "/master/state"))
                 .timeout(Duration.ofSeconds(2))
                 .GET();
         credential.ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));

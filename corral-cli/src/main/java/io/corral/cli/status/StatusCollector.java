@@ -7,7 +7,6 @@ import io.corral.protocol.MasterInfos;
 import io.corral.protocol.TaskStates;
 import io.corral.protocol.http.Authentication;
 import io.corral.protocol.json.MesosJson;
-import io.corral.protocol.security.Credentials.Credential;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.zookeeper.MasterContender;
 import io.corral.zookeeper.ZkClients;
@@ -54,14 +53,10 @@ public final class StatusCollector {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Clock clock;
-    private final HttpClient http = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER) // redirects tell who leads: followed by hand
-            .connectTimeout(HTTP_TIMEOUT)
-            .build();
-
-    /** Who the running collection authenticates as (its target's credential). */
-    private Optional<Credential> credential = Optional.empty();
+    /** The running collection's target: who it authenticates as, and its TLS. Set by {@link #collect}. */
+    private ClusterLocator.Target target = new ClusterLocator.Target("none", Optional.empty(), Optional.empty());
+    /** Redirects tell who leads: followed by hand. Set by {@link #collect}, with the target's TLS. */
+    private HttpClient http;
 
     public StatusCollector(Clock clock) {
         this.clock = clock;
@@ -81,7 +76,8 @@ public final class StatusCollector {
     private record Listed(String address, Optional<String> id, Optional<String> znode, boolean leader) {}
 
     public ClusterStatus collect(ClusterLocator.Target target) throws InterruptedException {
-        credential = target.credential();
+        this.target = target;
+        this.http = target.httpClient(HTTP_TIMEOUT);
         Optional<ZkUrl> zk = target.zkUrl().map(ZkUrl::parse);
         List<Listed> listed = new ArrayList<>();
         Optional<String> mastersError = Optional.empty();
@@ -94,7 +90,7 @@ public final class StatusCollector {
             }
             askFirst = listed.stream().filter(Listed::leader).findFirst().map(m -> base(m.address()));
         } else {
-            askFirst = target.masterUrl().map(MasterAddresses::parseBase);
+            askFirst = target.masterUrl().map(url -> MasterAddresses.parseBase(url, target.scheme()));
         }
 
         Optional<Fetched> state = Optional.empty();
@@ -201,7 +197,8 @@ public final class StatusCollector {
         HttpResponse<byte[]> response = send(master, path);
         if (response.statusCode() == 307) {
             try {
-                master = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null));
+                master = MasterAddresses.redirectTarget(response.headers().firstValue("Location").orElse(null),
+                        master);
             } catch (IllegalArgumentException e) {
                 throw new Unavailable("the master at " + address(master) + " redirected badly: " + e.getMessage());
             }
@@ -223,7 +220,7 @@ public final class StatusCollector {
         HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
                 .timeout(HTTP_TIMEOUT)
                 .GET();
-        credential.ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        target.credential().ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
         HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
@@ -233,13 +230,12 @@ public final class StatusCollector {
             throw new Unavailable(address(master) + " did not answer " + path + " within "
                     + HTTP_TIMEOUT.toSeconds() + " s");
         } catch (IOException e) {
-            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            throw new Unavailable("cannot reach " + address(master) + ": " + why);
+            throw new Unavailable(target.whyUnreachable(e, master));
         }
     }
 
-    private static URI base(String address) {
-        return MasterAddresses.parseBase(address);
+    private URI base(String address) {
+        return MasterAddresses.parseBase(address, target.scheme());
     }
 
     private static String address(URI base) {

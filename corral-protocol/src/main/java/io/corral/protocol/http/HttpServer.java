@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every request is read whole (up to {@link HttpServerOptions#maxRequestBytes()}, else 413) and handed to one
  * {@link HttpHandler}; see {@link HttpExchange} for answering and {@link HttpStream} for event streams. It listens
- * on an IPv4 address, because some Mesos clients bind their side to {@code 0.0.0.0}.
+ * on an IPv4 address, because some Mesos clients bind their side to {@code 0.0.0.0}. Given a
+ * {@link HttpServerOptions#tls()}, it speaks HTTPS only ({@link TlsOnly}).
  *
  * <p>Threading: a few Netty I/O threads (2 by default) accept connections and run the handler. {@link #port()} and
  * {@link #close()} may be called from any thread; close() waits for the threads to stop and the port to be released,
@@ -41,9 +42,12 @@ public final class HttpServer implements AutoCloseable {
     private final InetSocketAddress address;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HttpServer(EventLoopGroup ioThreads, Channel listener) {
+    private final boolean tls;
+
+    private HttpServer(EventLoopGroup ioThreads, Channel listener, boolean tls) {
         this.ioThreads = ioThreads;
         this.listener = listener;
+        this.tls = tls;
         this.address = (InetSocketAddress) listener.localAddress();
     }
 
@@ -76,8 +80,8 @@ public final class HttpServer implements AutoCloseable {
                     .bind(bindAddress)
                     .sync()
                     .channel();
-            HttpServer server = new HttpServer(ioThreads, listener);
-            log.info("HTTP server listening on {}", server.address);
+            HttpServer server = new HttpServer(ioThreads, listener, options.tls().isPresent());
+            log.info("{} server listening on {}", options.tls().isPresent() ? "HTTPS" : "HTTP", server.address);
             return server;
         } catch (Exception e) {
             ioThreads.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
@@ -91,6 +95,11 @@ public final class HttpServer implements AutoCloseable {
     /** The port the server listens on (the chosen one when started with port 0). */
     public int port() {
         return address.getPort();
+    }
+
+    /** {@code https} when the server speaks TLS, else {@code http}. */
+    public String scheme() {
+        return tls ? "https" : "http";
     }
 
     /** The address the server listens on. */
@@ -114,6 +123,7 @@ public final class HttpServer implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel channel) {
+                options.tls().ifPresent(tls -> channel.pipeline().addLast(new TlsOnly(tls)));
                 channel.pipeline()
                         .addLast(new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
                         .addLast(new RequestAggregator(options.maxRequestBytes()))

@@ -1,13 +1,18 @@
 package io.corral.protocol.http;
 
+import io.corral.protocol.tls.ServerTls;
+import java.util.Optional;
+
 /**
  * Limits of an {@link HttpServer}. Immutable.
  *
  * @param maxRequestBytes       largest request body accepted; a larger one gets 413
  * @param maxPendingStreamBytes how many bytes of a stream may wait for a slow client before the stream is closed
  * @param ioThreads             Netty I/O threads (they accept connections too)
+ * @param tls                   when present, the server speaks HTTPS only (plain HTTP gets a one-line 400)
  */
-public record HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes, int ioThreads) {
+public record HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes, int ioThreads,
+                                Optional<ServerTls> tls) {
     public static final int DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
     public static final long DEFAULT_MAX_PENDING_STREAM_BYTES = 64L * 1024 * 1024;
     /** The machines Corral targets have 2 cores. */
@@ -23,6 +28,11 @@ public record HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes,
         if (ioThreads <= 0) {
             throw new IllegalArgumentException("ioThreads must be positive, not " + ioThreads);
         }
+        java.util.Objects.requireNonNull(tls, "tls");
+    }
+
+    public HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes, int ioThreads) {
+        this(maxRequestBytes, maxPendingStreamBytes, ioThreads, Optional.empty());
     }
 
     public static HttpServerOptions defaults() {
@@ -30,14 +40,19 @@ public record HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes,
     }
 
     public HttpServerOptions withMaxRequestBytes(int bytes) {
-        return new HttpServerOptions(bytes, maxPendingStreamBytes, ioThreads);
+        return new HttpServerOptions(bytes, maxPendingStreamBytes, ioThreads, tls);
     }
 
     public HttpServerOptions withMaxPendingStreamBytes(long bytes) {
-        return new HttpServerOptions(maxRequestBytes, bytes, ioThreads);
+        return new HttpServerOptions(maxRequestBytes, bytes, ioThreads, tls);
     }
 
     public HttpServerOptions withIoThreads(int threads) {
-        return new HttpServerOptions(maxRequestBytes, maxPendingStreamBytes, threads);
+        return new HttpServerOptions(maxRequestBytes, maxPendingStreamBytes, threads, tls);
+    }
+
+    /** The same limits, serving HTTPS with {@code tls} when present. */
+    public HttpServerOptions withTls(Optional<ServerTls> tls) {
+        return new HttpServerOptions(maxRequestBytes, maxPendingStreamBytes, ioThreads, tls);
     }
 }

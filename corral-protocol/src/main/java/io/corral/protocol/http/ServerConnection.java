@@ -92,7 +92,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        // A failed TLS handshake (a client offering TLS 1.1, or hanging up on our certificate) is the client's
+        // business, as a reset connection is: one debug line, not a stack trace each client can make us log.
+        if (cause instanceof IOException || cause.getCause() instanceof javax.net.ssl.SSLException) {
             log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
             log.warn("Closing connection from {} after an unexpected error", ctx.channel().remoteAddress(), cause);
