@@ -14,6 +14,11 @@ import io.corral.protocol.http.HttpHandler;
 import io.corral.protocol.http.HttpServer;
 import io.corral.protocol.security.Acls;
 import io.corral.protocol.security.Credentials;
+import io.corral.protocol.security.RateLimits;
+import io.corral.protocol.http.ClientQuotas;
+import io.corral.protocol.http.HttpServerOptions;
+import io.corral.protocol.http.RateLimiter;
+import io.corral.protocol.http.Throttle;
 import io.corral.protocol.json.MesosJson;
 import io.corral.zookeeper.MasterContender;
 import io.corral.zookeeper.MasterDetector;
@@ -61,9 +66,22 @@ public final class MasterServer implements AutoCloseable {
      * @param credentials the principals every route but the open ones demands (HTTP Basic); empty only for a master
      *                    started {@code --insecure}, which serves anyone, as Mesos does by default
      * @param acls        who may do what (Mesos's {@code --acls}); {@link Acls#permitAll()} without a file
+     * @param rateLimits  each client's request rate, connections and event streams (Mesos's {@code --rate_limits}
+     *                    plus Corral's stream and connection limits); {@link RateLimits#none()} without a file
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
-                          MasterConfig master, Optional<Credentials> credentials, Acls acls) {
+                          MasterConfig master, Optional<Credentials> credentials, Acls acls,
+                          RateLimits rateLimits) {
+        /** Options without rate limits (the default connection and stream limits still apply). */
+        public Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
+                       MasterConfig master, Optional<Credentials> credentials, Acls acls) {
+            this(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, RateLimits.none());
+        }
+
+        public Options withRateLimits(RateLimits limits) {
+            return new Options(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, limits);
+        }
+
         /** Options for a master that authenticates nobody: tests and {@code --insecure}. */
         public static Options insecure(ZkUrl zk, String hostname, String bindHost, int port,
                                        Duration zkSessionTimeout, MasterConfig master) {
@@ -96,6 +114,7 @@ public final class MasterServer implements AutoCloseable {
     private final PrometheusMetrics prometheus = new PrometheusMetrics();
     private final AllocationTimes allocationTimes = new AllocationTimes(prometheus.registry());
     private HttpServer http;
+    private Throttle throttle;
     private EnsembleMonitor zkHealth;
     private CuratorFramework zk;
     private MasterDetector detector;
@@ -142,13 +161,18 @@ public final class MasterServer implements AutoCloseable {
                 zkHealth::health, java.time.Clock.systemUTC(), prometheus, readers);
         HttpHandler routes = new MasterHttp(leadership, metrics, readers, this::flags, versionInfo(),
                 LoggingLevels.ofLogback(), options.acls());
+        // Inside authentication, so that limits apply to the principal; anonymous clients (--insecure) are held to
+        // the aggregate rate and counted by address.
+        throttle = new Throttle(new RateLimiter(options.rateLimits(), System::nanoTime), OPEN_PATHS::contains, routes);
+        routes = throttle;
         if (options.credentials().isPresent()) {
             routes = new Authentication(options.credentials().get(), OPEN_PATHS::contains, routes);
         } else {
             LOG.warn("INSECURE: this master authenticates nobody (--insecure): anyone who reaches port {} can act"
                     + " as any framework, agent or operator", options.port());
         }
-        http = HttpServer.start(options.bindHost(), options.port(), routes);
+        http = HttpServer.start(options.bindHost(), options.port(), routes, HttpServerOptions.defaults(),
+                new ClientQuotas(options.rateLimits()));
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));

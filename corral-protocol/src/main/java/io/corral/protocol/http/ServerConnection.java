@@ -33,15 +33,20 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     private final HttpHandler handler;
     private final long maxPendingStreamBytes;
+    /** Null: this server counts no client's connections or streams. */
+    private final ClientQuotas quotas;
+    /** Who this connection is counted against; null until active, or without quotas. Guarded by this. */
+    private ClientQuotas.Lease lease;
     private final Queue<ReceivedRequest> waiting = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private HttpExchange current;
     private boolean streaming;
     private boolean closing;
 
-    ServerConnection(HttpHandler handler, long maxPendingStreamBytes) {
+    ServerConnection(HttpHandler handler, long maxPendingStreamBytes, ClientQuotas quotas) {
         this.handler = handler;
         this.maxPendingStreamBytes = maxPendingStreamBytes;
+        this.quotas = quotas;
     }
 
     Channel channel() {
@@ -83,11 +88,72 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Counts the new connection against its remote address until a request authenticates it; one address over its
+     * limit is cut off before it can send anything, as it is most likely holding sockets open to starve others.
+     */
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (quotas != null) {
+            ClientQuotas.Client client = ClientQuotas.Client.of(java.util.Optional.empty(), remoteAddress());
+            java.util.Optional<ClientQuotas.Lease> counted = quotas.openConnection(client);
+            if (counted.isEmpty()) {
+                log.warn("Refusing a connection from {}: it already has {} open (the limit)", client,
+                        quotas.maxConnections(client));
+                ctx.close();
+                return;
+            }
+            synchronized (this) {
+                lease = counted.get();
+            }
+        }
+        super.channelActive(ctx);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closing = true;
         waiting.clear();
+        synchronized (this) {
+            if (lease != null) {
+                lease.release();
+            }
+        }
         super.channelInactive(ctx);
+    }
+
+    /**
+     * Counts this connection against {@code principal} (or, with none, its address) from now on. False, and the
+     * count unchanged, when that client already has its most connections.
+     */
+    synchronized boolean countAgainst(java.util.Optional<String> principal) {
+        if (quotas == null || lease == null) {
+            return true;
+        }
+        ClientQuotas.Client client = ClientQuotas.Client.of(principal, remoteAddress());
+        if (lease.client().equals(client)) {
+            return true;
+        }
+        java.util.Optional<ClientQuotas.Lease> counted = quotas.openConnection(client);
+        if (counted.isEmpty()) {
+            return false;
+        }
+        lease.release();
+        lease = counted.get();
+        return true;
+    }
+
+    /** The client this connection is counted against; null without quotas. */
+    synchronized ClientQuotas.Client client() {
+        return lease == null ? null : lease.client();
+    }
+
+    ClientQuotas quotas() {
+        return quotas;
+    }
+
+    private java.net.InetAddress remoteAddress() {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet ? inet.getAddress() : null;
     }
 
     @Override
