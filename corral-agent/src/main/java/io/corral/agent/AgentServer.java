@@ -117,13 +117,27 @@ public final class AgentServer implements AutoCloseable {
      * may unpack to).
      */
     public record SandboxOptions(Duration gcDelay, double gcDiskHeadroom, Duration diskWatermarkInterval,
-                                 long fetcherCacheBytes, Duration fetchTimeout, long fetchMaxBytes) {
+                                 long fetcherCacheBytes, Duration fetchTimeout, long fetchMaxBytes,
+                                 io.corral.agent.containerizer.LogRotation.Policy containerLogger) {
         public static final SandboxOptions DEFAULT = new SandboxOptions(SandboxGc.Policy.DEFAULT.delay(),
                 SandboxGc.Policy.DEFAULT.diskHeadroom(), SandboxGc.Policy.DEFAULT.diskWatermarkInterval(),
                 io.corral.agent.fetcher.Fetcher.DEFAULT_CACHE_BYTES, io.corral.agent.fetcher.Fetcher.DEFAULT_TIMEOUT,
                 io.corral.agent.fetcher.Fetcher.DEFAULT_MAX_BYTES);
 
+        /** The default stdout/stderr rotation ({@code LogRotation.Policy.DEFAULT}). */
+        public SandboxOptions(Duration gcDelay, double gcDiskHeadroom, Duration diskWatermarkInterval,
+                              long fetcherCacheBytes, Duration fetchTimeout, long fetchMaxBytes) {
+            this(gcDelay, gcDiskHeadroom, diskWatermarkInterval, fetcherCacheBytes, fetchTimeout, fetchMaxBytes,
+                    io.corral.agent.containerizer.LogRotation.Policy.DEFAULT);
+        }
+
+        public SandboxOptions withContainerLogger(io.corral.agent.containerizer.LogRotation.Policy policy) {
+            return new SandboxOptions(gcDelay, gcDiskHeadroom, diskWatermarkInterval, fetcherCacheBytes,
+                    fetchTimeout, fetchMaxBytes, policy);
+        }
+
         public SandboxOptions {
+            java.util.Objects.requireNonNull(containerLogger, "containerLogger");
             new SandboxGc.Policy(gcDelay, gcDiskHeadroom, diskWatermarkInterval); // validates
             if (fetcherCacheBytes <= 0 || fetchMaxBytes <= 0) {
                 throw new IllegalArgumentException("the fetcher's cache size and size limit must be positive");
@@ -192,7 +206,8 @@ public final class AgentServer implements AutoCloseable {
         presence = new AgentPresence(zk, options.zk().rootPath());
         String address = options.hostname() + ":" + http.port();
         agent = new Agent(info, options.workDir(), new ProcessContainerizer(killTimers, isolators(),
-                TaskUsers.switchingWhenRoot(options.isolation().switchUser())), timers,
+                TaskUsers.switchingWhenRoot(options.isolation().switchUser()))
+                .rotatingLogs(options.sandbox().containerLogger()), timers,
                 loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout(),
                 options.sandbox().services(options.workDir()));
         // Before the first registration: the REGISTER call reports the recovered tasks.

@@ -134,6 +134,25 @@ public final class AgentCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}, 10 GB).")
     long fetcherMaxSize;
 
+    @Option(names = "--container-logger-max-size", defaultValue = "10485760", paramLabel = "BYTES",
+            description = "A task's stdout or stderr is rotated when it grows past this size (Mesos's logrotate"
+                    + " container logger; default: ${DEFAULT-VALUE}, 10 MB).")
+    long containerLoggerMaxSize;
+
+    @Option(names = "--container-logger-max-files", defaultValue = "5", paramLabel = "N",
+            description = "Rotated copies kept per stream (stdout.1 newest ... stdout.N); default: ${DEFAULT-VALUE}."
+                    + " A stream then uses at most max-size x (N + 1) bytes.")
+    int containerLoggerMaxFiles;
+
+    private io.corral.agent.containerizer.LogRotation.Policy containerLogger() {
+        try {
+            return new io.corral.agent.containerizer.LogRotation.Policy(containerLoggerMaxSize,
+                    containerLoggerMaxFiles, io.corral.agent.containerizer.LogRotation.Policy.DEFAULT_INTERVAL);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
@@ -142,7 +161,8 @@ public final class AgentCommand implements Callable<Integer> {
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
                 new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
                 executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
-                        diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize), credential);
+                        diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize,
+                        containerLogger()), credential);
         AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server, server.zookeeper(), zk.rootPath());

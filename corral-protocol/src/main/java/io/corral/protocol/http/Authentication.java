@@ -62,7 +62,7 @@ public final class Authentication implements HttpHandler {
         return failures.sum();
     }
 
-    private Optional<String> principalOf(String authorization) {
+    Optional<String> principalOf(String authorization) {
         if (authorization == null || authorization.length() > MAX_HEADER
                 || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();

@@ -219,7 +219,7 @@ public final class HttpExchange {
         if (connection.countAgainst(principal())) {
             return true;
         }
-        ClientQuotas.Client client = ClientQuotas.Client.of(principal(), remoteAddress().getAddress());
+        ClientQuotas.Client client = connection.clientFor(principal());
         closeAfterAnswer = true;
         respond(429, TEXT_PLAIN, ("Too many connections: " + client + " already has "
                 + connection.quotas().connections(client) + " open (the limit is "

@@ -125,12 +125,17 @@ public final class HttpServer implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel channel) {
-                channel.pipeline()
-                        .addLast(new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
-                        .addLast(new RequestAggregator(options.maxRequestBytes()))
-                        .addLast(new ServerConnection(handler, options.maxPendingStreamBytes(), quotas));
+                addConnectionHandlers(channel.pipeline(), handler, options, quotas);
             }
         };
+    }
+
+    /** The handlers of one connection, in order; also what the fuzz test drives without a socket. */
+    static void addConnectionHandlers(io.netty.channel.ChannelPipeline pipeline, HttpHandler handler,
+            HttpServerOptions options, ClientQuotas quotas) {
+        pipeline.addLast("codec", new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
+                .addLast("aggregator", new RequestAggregator(options.maxRequestBytes()))
+                .addLast("connection", new ServerConnection(handler, options.maxPendingStreamBytes(), quotas));
     }
 
     private static InetAddress ipv4AddressOf(String host) {

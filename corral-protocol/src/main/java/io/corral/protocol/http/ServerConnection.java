@@ -30,6 +30,11 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+    /**
+     * Errors no request should cause (anything but an I/O error on the connection, or a handler failing with other
+     * than {@link HttpError}), since the start: each is a bug. Read by the protocol fuzz test.
+     */
+    static final java.util.concurrent.atomic.LongAdder UNEXPECTED_ERRORS = new java.util.concurrent.atomic.LongAdder();
 
     private final HttpHandler handler;
     private final long maxPendingStreamBytes;
@@ -143,6 +148,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /** Who a request of {@code principal} on this connection is, for limits and messages. */
+    ClientQuotas.Client clientFor(java.util.Optional<String> principal) {
+        return ClientQuotas.Client.of(principal, remoteAddress());
+    }
+
     /** The client this connection is counted against; null without quotas. */
     synchronized ClientQuotas.Client client() {
         return lease == null ? null : lease.client();
@@ -158,9 +168,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        // A client hanging up in the middle of a request (PrematureChannelClosureException from the aggregator) is
+        // as ordinary as an I/O error: not worth a warning with a stack trace that any client could make us log.
+        if (cause instanceof IOException || cause instanceof io.netty.handler.codec.PrematureChannelClosureException) {
             log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
+            UNEXPECTED_ERRORS.increment();
             log.warn("Closing connection from {} after an unexpected error", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
@@ -202,6 +215,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             handler.handle(exchange);
         } catch (Throwable e) {
             if (!(e instanceof HttpError)) {
+                UNEXPECTED_ERRORS.increment();
                 log.warn("Handler failed on {} {}", request.method(), request.uri(), e);
             }
             exchange.respondError(e);
