@@ -72,6 +72,20 @@ public final class HttpExchange {
         this.principal = principal;
     }
 
+    /**
+     * Null when the request target decodes (path and query), else why not: a bad percent-escape such as {@code %zz}
+     * or {@code %\u0080}, which {@link #path()} and {@link #queryParam} would otherwise throw in a handler as a 500.
+     */
+    String targetProblem() {
+        try {
+            query.path();
+            query.parameters();
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
     /** The decoded path, without the query. */
     public String path() {
         return query.path();

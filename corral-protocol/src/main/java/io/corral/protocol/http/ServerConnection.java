@@ -211,6 +211,11 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             exchange.respondError(request.rejection());
             return;
         }
+        String badTarget = exchange.targetProblem();
+        if (badTarget != null) {
+            exchange.respondError(new HttpError(400, "Malformed request target: " + badTarget));
+            return;
+        }
         try {
             handler.handle(exchange);
         } catch (Throwable e) {

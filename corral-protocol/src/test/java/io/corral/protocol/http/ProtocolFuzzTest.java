@@ -64,6 +64,8 @@ class ProtocolFuzzTest {
     private static final AtomicLong INPUTS = new AtomicLong();
     private static final Map<String, AtomicLong> PER_PROPERTY = new java.util.concurrent.ConcurrentSkipListMap<>();
     private static final long STARTED = System.nanoTime();
+    /** Parser inputs per try: jqwik's cost per try is larger than a parse, so each try parses a batch. */
+    private static final int BATCH = 40;
 
     @AfterContainer
     static void report() {
@@ -257,19 +259,27 @@ class ProtocolFuzzTest {
     // ---- Parsers directly -------------------------------------------------------------------------------------
 
     @Property(tries = 2_000, afterFailure = AfterFailureMode.RANDOM_SEED)
-    void mediaTypeParsersThrowOnlyHttpError(@ForAll("headerValues") String contentType,
+    void mediaTypeParsersThrowOnlyHttpError(@ForAll("batchOfHeaderValues") List<String> contentTypes,
                                              @ForAll("headerValueLists") List<String> accept) {
-        INPUTS.incrementAndGet();
-        try {
-            MediaTypes.requestEncoding(contentType);
-        } catch (HttpError expected) {
-            assertThat(expected.status()).isBetween(400, 499);
+        for (String contentType : contentTypes) {
+            INPUTS.incrementAndGet();
+            try {
+                MediaTypes.requestEncoding(contentType);
+            } catch (HttpError expected) {
+                assertThat(expected.status()).isBetween(400, 499);
+            }
         }
+        INPUTS.incrementAndGet();
         try {
             MediaTypes.responseEncoding(accept);
         } catch (HttpError expected) {
             assertThat(expected.status()).isBetween(400, 499);
         }
+    }
+
+    @Provide
+    Arbitrary<List<String>> batchOfHeaderValues() {
+        return headerValues().list().ofMinSize(1).ofMaxSize(BATCH);
     }
 
     @Provide
@@ -283,48 +293,55 @@ class ProtocolFuzzTest {
     }
 
     @Property(tries = 2_000, afterFailure = AfterFailureMode.RANDOM_SEED)
-    void authorizationParserNeverThrows(@ForAll("authorizationHeaders") String header) {
-        INPUTS.incrementAndGet();
+    void authorizationParserNeverThrows(@ForAll("authorizationHeaders") List<String> headers) {
         Authentication authentication = new Authentication(CREDENTIALS, path -> false, exchange -> { });
-        Optional<String> principal = authentication.principalOf(header);
-        assertThat(principal).isIn(Optional.empty(), Optional.of("fuzzer"));
-    }
-
-    @Provide
-    Arbitrary<String> authorizationHeaders() {
-        return Arbitraries.oneOf(authorizations(), Arbitraries.just(null), junk(5000));
-    }
-
-    @Property(tries = 2_000, afterFailure = AfterFailureMode.RANDOM_SEED)
-    void jsonDecoderThrowsOnlyMesosJsonException(@ForAll("jsonTexts") String json) {
-        INPUTS.incrementAndGet();
-        try {
-            MesosJson.parse(json.getBytes(StandardCharsets.UTF_8), Call.getDefaultInstance());
-        } catch (MesosJsonException expected) {
-            // documented refusal
+        for (String header : headers) {
+            INPUTS.incrementAndGet();
+            Optional<String> principal = authentication.principalOf(header);
+            assertThat(principal).isIn(Optional.empty(), Optional.of("fuzzer"));
         }
     }
 
     @Provide
-    Arbitrary<String> jsonTexts() {
+    Arbitrary<List<String>> authorizationHeaders() {
+        return Arbitraries.oneOf(authorizations(), Arbitraries.just(null), junk(5000)).list().ofMinSize(1)
+                .ofMaxSize(BATCH);
+    }
+
+    @Property(tries = 2_000, afterFailure = AfterFailureMode.RANDOM_SEED)
+    void jsonDecoderThrowsOnlyMesosJsonException(@ForAll("jsonTexts") List<String> texts) {
+        for (String json : texts) {
+            INPUTS.incrementAndGet();
+            try {
+                MesosJson.parse(json.getBytes(StandardCharsets.UTF_8), Call.getDefaultInstance());
+            } catch (MesosJsonException expected) {
+                // documented refusal
+            }
+        }
+    }
+
+    @Provide
+    Arbitrary<List<String>> jsonTexts() {
         return Arbitraries.oneOf(jsonCalls(), junk(80),
                 Combinators.combine(jsonCalls(), Arbitraries.integers().between(0, 200), junk(3))
                         .as((j, at, s) -> j.substring(0, Math.min(at, j.length())) + s
-                                + j.substring(Math.min(at, j.length()))));
+                                + j.substring(Math.min(at, j.length())))).list().ofMinSize(1).ofMaxSize(BATCH);
     }
 
     @Property(tries = 2_000, afterFailure = AfterFailureMode.RANDOM_SEED)
-    void protobufDecoderThrowsOnlyIllegalArgument(@ForAll("protobufs") byte[] bytes) {
-        INPUTS.incrementAndGet();
-        try {
-            Encoding.PROTOBUF.decode(bytes, Call.getDefaultInstance());
-        } catch (IllegalArgumentException expected) {
-            // documented refusal
+    void protobufDecoderThrowsOnlyIllegalArgument(@ForAll("protobufs") List<byte[]> inputs) {
+        for (byte[] bytes : inputs) {
+            INPUTS.incrementAndGet();
+            try {
+                Encoding.PROTOBUF.decode(bytes, Call.getDefaultInstance());
+            } catch (IllegalArgumentException expected) {
+                // documented refusal
+            }
         }
     }
 
     @Provide
-    Arbitrary<byte[]> protobufs() {
+    Arbitrary<List<byte[]>> protobufs() {
         byte[] valid = MesosJson.parse("{\"type\":\"SUBSCRIBE\",\"subscribe\":{\"framework_info\":"
                 + "{\"user\":\"u\",\"name\":\"n\",\"roles\":[\"a\"]}}}", Call.getDefaultInstance()).toByteArray();
         return Arbitraries.oneOf(
@@ -333,7 +350,7 @@ class ProtocolFuzzTest {
                     byte[] copy = valid.clone();
                     ms.forEach(m -> copy[Math.floorMod(m[0], copy.length)] = (byte) m[1]);
                     return copy;
-                }));
+                })).list().ofMinSize(1).ofMaxSize(BATCH);
     }
 
     @Property(tries = 2_000, afterFailure = AfterFailureMode.RANDOM_SEED)
@@ -367,7 +384,7 @@ class ProtocolFuzzTest {
         public PropertyExecutionResult aroundProperty(PropertyLifecycleContext context, PropertyExecutor property) {
             String name = context.targetMethod().getName();
             // The HTTP properties are slower (a whole pipeline per input): corral.fuzz.http.tries sets theirs apart.
-            String tries = name.contains("Requests") ? System.getProperty("corral.fuzz.http.tries",
+            String tries = name.toLowerCase(java.util.Locale.ROOT).contains("requests") ? System.getProperty("corral.fuzz.http.tries",
                     System.getProperty("corral.fuzz.tries")) : System.getProperty("corral.fuzz.tries");
             if (tries != null && !tries.isBlank()) {
                 context.attributes().setTries(Integer.parseInt(tries.trim()));
