@@ -74,7 +74,7 @@ public final class HttpExchange {
 
     /**
      * Null when the request target decodes (path and query), else why not: a bad percent-escape such as {@code %zz}
-     * or {@code %\u0080}, which {@link #path()} and {@link #queryParam} would otherwise throw in a handler as a 500.
+     * or a lone {@code %}, which {@link #path()} and {@link #queryParam} would otherwise throw in a handler as a 500.
      */
     String targetProblem() {
         try {
