@@ -158,13 +158,27 @@ public final class AgentServer implements AutoCloseable {
      * may unpack to).
      */
     public record SandboxOptions(Duration gcDelay, double gcDiskHeadroom, Duration diskWatermarkInterval,
-                                 long fetcherCacheBytes, Duration fetchTimeout, long fetchMaxBytes) {
+                                 long fetcherCacheBytes, Duration fetchTimeout, long fetchMaxBytes,
+                                 io.corral.agent.containerizer.LogRotation.Policy containerLogger) {
         public static final SandboxOptions DEFAULT = new SandboxOptions(SandboxGc.Policy.DEFAULT.delay(),
                 SandboxGc.Policy.DEFAULT.diskHeadroom(), SandboxGc.Policy.DEFAULT.diskWatermarkInterval(),
                 io.corral.agent.fetcher.Fetcher.DEFAULT_CACHE_BYTES, io.corral.agent.fetcher.Fetcher.DEFAULT_TIMEOUT,
                 io.corral.agent.fetcher.Fetcher.DEFAULT_MAX_BYTES);
 
+        /** The default stdout/stderr rotation ({@code LogRotation.Policy.DEFAULT}). */
+        public SandboxOptions(Duration gcDelay, double gcDiskHeadroom, Duration diskWatermarkInterval,
+                              long fetcherCacheBytes, Duration fetchTimeout, long fetchMaxBytes) {
+            this(gcDelay, gcDiskHeadroom, diskWatermarkInterval, fetcherCacheBytes, fetchTimeout, fetchMaxBytes,
+                    io.corral.agent.containerizer.LogRotation.Policy.DEFAULT);
+        }
+
+        public SandboxOptions withContainerLogger(io.corral.agent.containerizer.LogRotation.Policy policy) {
+            return new SandboxOptions(gcDelay, gcDiskHeadroom, diskWatermarkInterval, fetcherCacheBytes,
+                    fetchTimeout, fetchMaxBytes, policy);
+        }
+
         public SandboxOptions {
+            java.util.Objects.requireNonNull(containerLogger, "containerLogger");
             new SandboxGc.Policy(gcDelay, gcDiskHeadroom, diskWatermarkInterval); // validates
             if (fetcherCacheBytes <= 0 || fetchMaxBytes <= 0) {
                 throw new IllegalArgumentException("the fetcher's cache size and size limit must be positive");
@@ -254,7 +268,8 @@ public final class AgentServer implements AutoCloseable {
         ExecutorTokens executorTokens = options.security().httpCredentials().isPresent()
                 ? ExecutorTokens.load(options.workDir().resolve("meta")) : ExecutorTokens.disabled();
         ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators(),
-                TaskUsers.switchingWhenRoot(options.isolation().switchUser()));
+                TaskUsers.switchingWhenRoot(options.isolation().switchUser()))
+                .rotatingLogs(options.sandbox().containerLogger());
         agent = new Agent(info, options.workDir(), containerizer, timers,
                 loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout(),
                 options.sandbox().services(options.workDir()).withExecutorTokens(executorTokens));

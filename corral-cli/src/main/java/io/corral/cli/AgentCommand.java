@@ -152,6 +152,25 @@ public final class AgentCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}, 10 GB).")
     long fetcherMaxSize;
 
+    @Option(names = "--container-logger-max-size", defaultValue = "10485760", paramLabel = "BYTES",
+            description = "A task's stdout or stderr is rotated when it grows past this size (Mesos's logrotate"
+                    + " container logger; default: ${DEFAULT-VALUE}, 10 MB).")
+    long containerLoggerMaxSize;
+
+    @Option(names = "--container-logger-max-files", defaultValue = "5", paramLabel = "N",
+            description = "Rotated copies kept per stream (stdout.1 newest ... stdout.N); default: ${DEFAULT-VALUE}."
+                    + " A stream then uses at most max-size x (N + 1) bytes.")
+    int containerLoggerMaxFiles;
+
+    private io.corral.agent.containerizer.LogRotation.Policy containerLogger() {
+        try {
+            return new io.corral.agent.containerizer.LogRotation.Policy(containerLoggerMaxSize,
+                    containerLoggerMaxFiles, io.corral.agent.containerizer.LogRotation.Policy.DEFAULT_INTERVAL);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     private AgentTls agentTls() {
         try {
             return new AgentTls(tls.server(spec.commandLine()), ClientTls.fromFlag(tlsCa));
@@ -170,7 +189,8 @@ public final class AgentCommand implements Callable<Integer> {
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
                 new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
                 executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
-                        diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize),
+                        diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize,
+                        containerLogger()),
                 new AgentServer.Security(credential, httpCredentials), agentTls());
         AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);

@@ -72,6 +72,14 @@ public final class MasterCommand implements Callable<Integer> {
                     + " default: every authenticated principal may do everything.")
     Path aclsFile;
 
+    @Option(names = {"--rate-limits", "--rate_limits"}, paramLabel = "FILE",
+            description = "Each principal's request rate, in Mesos's --rate_limits JSON format:"
+                    + " {\"limits\": [{\"principal\": \"batch\", \"qps\": 50, \"capacity\": 500}],"
+                    + " \"aggregate_default_qps\": 100}; plus Corral's max_connections and max_streams per principal"
+                    + " and default_max_connections (default 1024) and default_max_streams (default 256)."
+                    + " Over a rate's queue: 429 with Retry-After. Default: no rate limit.")
+    Path rateLimitsFile;
+
     @Option(names = "--insecure",
             description = "Serve everyone without authentication, as Mesos does by default (old clients; never on"
                     + " a network others share).")
@@ -92,7 +100,8 @@ public final class MasterCommand implements Callable<Integer> {
         MasterServer server = MasterServer.start(
                 new MasterServer.Options(zk, hostname, bind != null ? bind : hostname, port, zkSessionTimeout,
                         MasterConfig.defaults(), credentials, SecurityOptions.acls(spec.commandLine(), aclsFile),
-                        tls.server(spec.commandLine())),
+                        tls.server(spec.commandLine()),
+                        SecurityOptions.rateLimits(spec.commandLine(), rateLimitsFile)),
                 () -> {
                     LOG.error("Lost candidacy as a leader: exiting so that a supervisor restarts this master");
                     exitCode[0] = 1;

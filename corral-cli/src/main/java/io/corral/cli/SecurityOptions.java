@@ -51,6 +51,21 @@ final class SecurityOptions {
         }
     }
 
+    /** The rate limits in {@code file}, or none without one; a usage error for a bad file. */
+    static io.corral.protocol.security.RateLimits rateLimits(CommandLine command, Path file) throws IOException {
+        if (file == null) {
+            return io.corral.protocol.security.RateLimits.none();
+        }
+        if (!Files.isReadable(file)) {
+            throw new CommandLine.ParameterException(command, "Cannot read " + file + " (--rate-limits)");
+        }
+        try {
+            return io.corral.protocol.security.RateLimits.read(file);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command, e.getMessage());
+        }
+    }
+
     /** The credential a client of the masters presents, or empty for {@code --insecure}; as {@link #credentials}. */
     static Optional<Credentials.Credential> credential(CommandLine command, Path file, boolean insecure, String what)
             throws IOException {

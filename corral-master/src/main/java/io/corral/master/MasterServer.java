@@ -12,10 +12,14 @@ import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.http.Authentication;
 import io.corral.protocol.http.HttpHandler;
 import io.corral.protocol.http.HttpServer;
+import io.corral.protocol.http.ClientQuotas;
 import io.corral.protocol.http.HttpServerOptions;
-import io.corral.protocol.tls.ServerTls;
+import io.corral.protocol.http.RateLimiter;
+import io.corral.protocol.http.Throttle;
 import io.corral.protocol.security.Acls;
 import io.corral.protocol.security.Credentials;
+import io.corral.protocol.security.RateLimits;
+import io.corral.protocol.tls.ServerTls;
 import io.corral.protocol.json.MesosJson;
 import io.corral.zookeeper.MasterContender;
 import io.corral.zookeeper.MasterDetector;
@@ -64,23 +68,33 @@ public final class MasterServer implements AutoCloseable {
      *                    started {@code --insecure}, which serves anyone, as Mesos does by default
      * @param acls        who may do what (Mesos's {@code --acls}); {@link Acls#permitAll()} without a file
      * @param tls         when present, HTTPS only ({@code --tls-cert}, {@code --tls-key}); plain HTTP otherwise
+     * @param rateLimits  each client's request rate, connections and event streams (Mesos's {@code --rate_limits}
+     *                    plus Corral's stream and connection limits); {@link RateLimits#none()} without a file
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
                           MasterConfig master, Optional<Credentials> credentials, Acls acls,
-                          Optional<ServerTls> tls) {
+                          Optional<ServerTls> tls, RateLimits rateLimits) {
         public Options {
             java.util.Objects.requireNonNull(tls, "tls");
+            java.util.Objects.requireNonNull(rateLimits, "rateLimits");
         }
 
+        /** Plain HTTP, without rate limits (the default connection and stream limits still apply). */
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
                        MasterConfig master, Optional<Credentials> credentials, Acls acls) {
-            this(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, Optional.empty());
+            this(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, Optional.empty(),
+                    RateLimits.none());
         }
 
         /** The same options, serving HTTPS with {@code tls}. */
         public Options withTls(ServerTls tls) {
             return new Options(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls,
-                    Optional.of(tls));
+                    Optional.of(tls), rateLimits);
+        }
+
+        public Options withRateLimits(RateLimits limits) {
+            return new Options(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, tls,
+                    limits);
         }
 
         /** Options for a master that authenticates nobody: tests and {@code --insecure}. */
@@ -115,6 +129,7 @@ public final class MasterServer implements AutoCloseable {
     private final PrometheusMetrics prometheus = new PrometheusMetrics();
     private final AllocationTimes allocationTimes = new AllocationTimes(prometheus.registry());
     private HttpServer http;
+    private Throttle throttle;
     private EnsembleMonitor zkHealth;
     private CuratorFramework zk;
     private MasterDetector detector;
@@ -161,6 +176,10 @@ public final class MasterServer implements AutoCloseable {
                 zkHealth::health, java.time.Clock.systemUTC(), prometheus, readers);
         HttpHandler routes = new MasterHttp(leadership, metrics, readers, this::flags, versionInfo(),
                 LoggingLevels.ofLogback(), options.acls());
+        // Inside authentication, so that limits apply to the principal; anonymous clients (--insecure) are held to
+        // the aggregate rate and counted by address.
+        throttle = new Throttle(new RateLimiter(options.rateLimits(), System::nanoTime), OPEN_PATHS::contains, routes);
+        routes = throttle;
         if (options.credentials().isPresent()) {
             // Refusals are counted: a climbing count is someone guessing secrets, or a client missing its credential.
             io.micrometer.core.instrument.Counter refused = io.micrometer.core.instrument.Counter
@@ -174,7 +193,7 @@ public final class MasterServer implements AutoCloseable {
         }
         warnIfPlainOnNetwork(options);
         http = HttpServer.start(options.bindHost(), options.port(), routes,
-                HttpServerOptions.defaults().withTls(options.tls()));
+                HttpServerOptions.defaults().withTls(options.tls()), new ClientQuotas(options.rateLimits()));
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));

@@ -70,6 +70,8 @@ public final class ProcessContainerizer {
     private final Isolators isolators;
     private final List<String> restoreSignals;
     private final TaskUsers users;
+    /** Keeps sandboxes' stdout and stderr small; null until {@link #rotatingLogs} (tests run without it). */
+    private volatile LogRotation logs;
 
     /** Detects {@code setsid} once; {@code timers} runs the SIGKILL escalation timers; no isolation. */
     public ProcessContainerizer(ScheduledExecutorService timers) {
@@ -105,6 +107,19 @@ public final class ProcessContainerizer {
             this.signaller = new ProcessTreeSignaller();
         }
         this.restoreSignals = HostPrograms.restoreSignalsPrefix();
+    }
+
+    /**
+     * Rotates the stdout and stderr of every task launched from now on by {@code policy} (Mesos's logrotate
+     * container logger), checked every {@link LogRotation.Policy#interval()} on this containerizer's timer thread.
+     * Call once, before the first launch.
+     */
+    public ProcessContainerizer rotatingLogs(LogRotation.Policy policy) {
+        LogRotation rotation = new LogRotation(policy);
+        long every = policy.interval().toMillis();
+        timers.scheduleWithFixedDelay(rotation::rotateAll, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        logs = rotation;
+        return this;
     }
 
     /** True when each task gets its own process group (pid == pgid), which makes kills complete. */
@@ -168,8 +183,15 @@ public final class ProcessContainerizer {
             LOG.debug("Container {} (task {} of framework {}): launcher pid {}, task pid {}: {}", spec.containerId(),
                     spec.taskId(), spec.frameworkId(), launcher.pid(), taskPid, argv.subList(argv.indexOf("-c") + 2,
                     argv.size()));
-            return new RunningContainer(spec.containerId(), runDir, launcher.pid(), OptionalLong.of(taskPid),
-                    launcher.onExit(), signaller, timers, isolators, null, launcherVanished(launcher.pid(), runDir));
+            RunningContainer container = new RunningContainer(spec.containerId(), runDir, launcher.pid(),
+                    OptionalLong.of(taskPid), launcher.onExit(), signaller, timers, isolators, null,
+                    launcherVanished(launcher.pid(), runDir));
+            LogRotation rotation = logs;
+            if (rotation != null) {
+                rotation.watch(sandbox);
+                container.exit().whenComplete((exit, error) -> timers.execute(() -> rotation.unwatch(sandbox)));
+            }
+            return container;
         } catch (IOException | RuntimeException e) {
             launcher.destroyForcibly();
             isolators.cleanup(spec.containerId());

@@ -73,6 +73,9 @@ final class AgentEndpoint {
     }
 
     private static void register(Master master, HttpExchange exchange, AgentCall call) {
+        if (!exchange.reserveStream()) {
+            return; // the client has its most event streams open: answered 429, nothing subscribed
+        }
         master.submit(() -> master.agents().register(call.register(), agentId -> {
             String streamId = UUID.randomUUID().toString();
             HttpStream stream = exchange.startStream(200, MediaTypes.APPLICATION_JSON,

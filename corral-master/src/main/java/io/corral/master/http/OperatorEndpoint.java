@@ -93,6 +93,9 @@ final class OperatorEndpoint {
      * so the first record is SUBSCRIBED with the state as of then and every later change follows it.
      */
     private static void subscribe(Master master, HttpExchange exchange, Encoding encoding) {
+        if (!exchange.reserveStream()) {
+            return; // the client has its most event streams open: answered 429, nothing subscribed
+        }
         master.submit(() -> {
             HttpStream stream = exchange.startStream(200, encoding.mediaType(), Map.of());
             master.subscribeOperator(new StreamLinks.Operator(stream, encoding));

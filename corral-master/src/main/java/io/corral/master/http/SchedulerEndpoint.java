@@ -118,6 +118,9 @@ final class SchedulerEndpoint {
         if (exchange.header(STREAM_ID_HEADER) != null) {
             throw new HttpError(400, "Expecting 'Mesos-Stream-Id' to be not present in a SUBSCRIBE request");
         }
+        if (!exchange.reserveStream()) {
+            return; // the client has its most event streams open: answered 429, nothing subscribed
+        }
         master.submit(() -> master.frameworks().subscribe(call, exchange.principal(), frameworkId -> {
             String streamId = UUID.randomUUID().toString();
             HttpStream stream = exchange.startStream(200, encoding.mediaType(), Map.of(STREAM_ID_HEADER, streamId));

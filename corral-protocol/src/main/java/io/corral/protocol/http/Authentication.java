@@ -58,7 +58,8 @@ public final class Authentication implements HttpHandler {
         inner.handle(exchange);
     }
 
-    private Optional<String> principalOf(String authorization) {
+    /** Package-private for the protocol fuzz, which drives the parser directly. */
+    Optional<String> principalOf(String authorization) {
         if (authorization == null || authorization.length() > MAX_HEADER
                 || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
             return Optional.empty();

@@ -42,6 +42,10 @@ public final class HttpExchange {
     private volatile HttpStream stream;
     /** Who sent the request, once {@link Authentication} checked it; null on open routes and insecure servers. */
     private volatile String principal;
+    /** The stream slot {@link #reserveStream()} took; released by a plain answer or when the connection ends. */
+    private volatile ClientQuotas.Lease streamSlot;
+    /** Set when the answer must end the connection (a client over its connection limit). */
+    private volatile boolean closeAfterAnswer;
 
     HttpExchange(ReceivedRequest request, ServerConnection connection) {
         this.request = request;
@@ -66,6 +70,20 @@ public final class HttpExchange {
 
     void authenticatedAs(String principal) {
         this.principal = principal;
+    }
+
+    /**
+     * Null when the request target decodes (path and query), else why not: a bad percent-escape such as {@code %zz}
+     * or a lone {@code %}, which {@link #path()} and {@link #queryParam} would otherwise throw in a handler as a 500.
+     */
+    String targetProblem() {
+        try {
+            query.path();
+            query.parameters();
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 
     /** The decoded path, without the query. */
@@ -117,7 +135,11 @@ public final class HttpExchange {
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         setConnectionHeader(response.headers());
         claimAnswer();
-        connection.sendResponse(this, response, request.keepAlive());
+        ClientQuotas.Lease slot = streamSlot;
+        if (slot != null) {
+            slot.release(); // reserved for a stream that did not start (a refused SUBSCRIBE, say)
+        }
+        connection.sendResponse(this, response, keepAlive());
     }
 
     /** Answers with a plain-text message ({@code text/plain; charset=utf-8}), as Mesos does for errors. */
@@ -162,10 +184,78 @@ public final class HttpExchange {
         addHeaders(head.headers(), contentType, extraHeaders);
         head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         claimAnswer();
+        ClientQuotas.Client client = connection.client();
+        if (streamSlot == null && client != null) {
+            // Not reserved by the handler: counted all the same, so the count stays true.
+            holdUntilConnectionEnds(connection.quotas().countStream(client));
+        }
         HttpStream started = new HttpStream(connection.channel(), connection.maxPendingStreamBytes());
         stream = started;
         connection.sendStreamHead(head);
         return started;
+    }
+
+    /**
+     * Takes one of the client's event-stream slots for the stream this request is about to open; call it before
+     * doing the work a stream follows (a subscription), and don't start the stream when it answers false: the
+     * client already has its most streams open, and this exchange has been answered 429. The slot is the stream's
+     * until its connection ends (a stream owns its connection), or is given back if the answer is not a stream.
+     * Always true on a server without quotas.
+     */
+    public boolean reserveStream() {
+        ClientQuotas quotas = connection.quotas();
+        ClientQuotas.Client client = connection.client();
+        if (quotas == null || client == null || streamSlot != null) {
+            return true;
+        }
+        java.util.Optional<ClientQuotas.Lease> slot = quotas.openStream(client);
+        if (slot.isEmpty()) {
+            respond(429, TEXT_PLAIN, ("Too many event streams: " + client + " already has "
+                    + quotas.streams(client) + " open (the limit is " + quotas.maxStreams(client)
+                    + "); close one first").getBytes(StandardCharsets.UTF_8), Map.of("Retry-After", "5"));
+            return false;
+        }
+        holdUntilConnectionEnds(slot.get());
+        return true;
+    }
+
+    private void holdUntilConnectionEnds(ClientQuotas.Lease slot) {
+        streamSlot = slot;
+        connection.channel().closeFuture().addListener(closed -> slot.release());
+    }
+
+    /**
+     * Counts this request's connection against its principal (or, with none, its address), as
+     * {@link ServerConnection#countAgainst}. When that client has its most connections already, answers 429 and
+     * closes the connection, and returns false.
+     */
+    boolean countConnection() {
+        if (connection.countAgainst(principal())) {
+            return true;
+        }
+        ClientQuotas.Client client = connection.clientFor(principal());
+        closeAfterAnswer = true;
+        respond(429, TEXT_PLAIN, ("Too many connections: " + client + " already has "
+                + connection.quotas().connections(client) + " open (the limit is "
+                + connection.quotas().maxConnections(client) + ")").getBytes(StandardCharsets.UTF_8),
+                Map.of("Retry-After", "5"));
+        return false;
+    }
+
+    /**
+     * Runs {@code task} on this connection's I/O thread after {@code delayNanos} (a request waiting for its turn
+     * under a rate limit). The connection reads nothing more meanwhile, as while any request is being answered.
+     */
+    void runLater(long delayNanos, Runnable task) {
+        try {
+            connection.channel().eventLoop().schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException serverStopping) {
+            log.debug("Not serving {} {}: the server is stopping", method(), uri());
+        }
+    }
+
+    private boolean keepAlive() {
+        return request.keepAlive() && !closeAfterAnswer;
     }
 
     private void claimAnswer() {
@@ -191,7 +281,7 @@ public final class HttpExchange {
 
     /** HTTP/1.1 keeps connections open unless told otherwise; HTTP/1.0 closes them unless told otherwise. */
     private void setConnectionHeader(HttpHeaders headers) {
-        if (!request.keepAlive()) {
+        if (!keepAlive()) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (request.version().equals(HttpVersion.HTTP_1_0)) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -64,6 +64,17 @@ public final class HttpServer implements AutoCloseable {
      * @throws IllegalStateException    if the address cannot be bound (e.g. the port is in use)
      */
     public static HttpServer start(String bindHost, int port, HttpHandler handler, HttpServerOptions options) {
+        return start(bindHost, port, handler, options, null);
+    }
+
+    /**
+     * As {@link #start(String, int, HttpHandler, HttpServerOptions)}, counting each client's connections and event
+     * streams against {@code quotas} (null: no limits): a connection over its address's limit is closed at once,
+     * one over its principal's limit is refused by {@link Throttle}, a stream over it by
+     * {@link HttpExchange#reserveStream()}.
+     */
+    public static HttpServer start(String bindHost, int port, HttpHandler handler, HttpServerOptions options,
+                                   ClientQuotas quotas) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("HTTP port must be within 0..65535, not " + port);
         }
@@ -76,7 +87,7 @@ public final class HttpServer implements AutoCloseable {
                     .channel(NioServerSocketChannel.class)
                     .option(ChannelOption.SO_REUSEADDR, true) // a restarted master gets its port back at once
                     .childOption(ChannelOption.TCP_NODELAY, true) // events must not wait for more data
-                    .childHandler(connectionPipeline(handler, options))
+                    .childHandler(connectionPipeline(handler, options, quotas))
                     .bind(bindAddress)
                     .sync()
                     .channel();
@@ -119,17 +130,22 @@ public final class HttpServer implements AutoCloseable {
     }
 
     private static ChannelInitializer<SocketChannel> connectionPipeline(HttpHandler handler,
-            HttpServerOptions options) {
+            HttpServerOptions options, ClientQuotas quotas) {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel channel) {
-                options.tls().ifPresent(tls -> channel.pipeline().addLast(new TlsOnly(tls)));
-                channel.pipeline()
-                        .addLast(new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
-                        .addLast(new RequestAggregator(options.maxRequestBytes()))
-                        .addLast(new ServerConnection(handler, options.maxPendingStreamBytes()));
+                addConnectionHandlers(channel.pipeline(), handler, options, quotas);
             }
         };
+    }
+
+    /** The handlers of one connection, in order; also what the fuzz test drives without a socket. */
+    static void addConnectionHandlers(io.netty.channel.ChannelPipeline pipeline, HttpHandler handler,
+            HttpServerOptions options, ClientQuotas quotas) {
+        options.tls().ifPresent(tls -> pipeline.addLast("tls", new TlsOnly(tls)));
+        pipeline.addLast("codec", new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
+                .addLast("aggregator", new RequestAggregator(options.maxRequestBytes()))
+                .addLast("connection", new ServerConnection(handler, options.maxPendingStreamBytes(), quotas));
     }
 
     private static InetAddress ipv4AddressOf(String host) {

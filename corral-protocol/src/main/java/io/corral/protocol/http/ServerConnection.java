@@ -30,18 +30,28 @@ import org.slf4j.LoggerFactory;
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+    /**
+     * Errors no request should cause (anything but an I/O error on the connection, or a handler failing with other
+     * than {@link HttpError}), since the start: each is a bug. Read by the protocol fuzz test.
+     */
+    static final java.util.concurrent.atomic.LongAdder UNEXPECTED_ERRORS = new java.util.concurrent.atomic.LongAdder();
 
     private final HttpHandler handler;
     private final long maxPendingStreamBytes;
+    /** Null: this server counts no client's connections or streams. */
+    private final ClientQuotas quotas;
+    /** Who this connection is counted against; null until active, or without quotas. Guarded by this. */
+    private ClientQuotas.Lease lease;
     private final Queue<ReceivedRequest> waiting = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
     private HttpExchange current;
     private boolean streaming;
     private boolean closing;
 
-    ServerConnection(HttpHandler handler, long maxPendingStreamBytes) {
+    ServerConnection(HttpHandler handler, long maxPendingStreamBytes, ClientQuotas quotas) {
         this.handler = handler;
         this.maxPendingStreamBytes = maxPendingStreamBytes;
+        this.quotas = quotas;
     }
 
     Channel channel() {
@@ -83,20 +93,89 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Counts the new connection against its remote address until a request authenticates it; one address over its
+     * limit is cut off before it can send anything, as it is most likely holding sockets open to starve others.
+     */
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (quotas != null) {
+            ClientQuotas.Client client = ClientQuotas.Client.of(java.util.Optional.empty(), remoteAddress());
+            java.util.Optional<ClientQuotas.Lease> counted = quotas.openConnection(client);
+            if (counted.isEmpty()) {
+                log.warn("Refusing a connection from {}: it already has {} open (the limit)", client,
+                        quotas.maxConnections(client));
+                ctx.close();
+                return;
+            }
+            synchronized (this) {
+                lease = counted.get();
+            }
+        }
+        super.channelActive(ctx);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closing = true;
         waiting.clear();
+        synchronized (this) {
+            if (lease != null) {
+                lease.release();
+            }
+        }
         super.channelInactive(ctx);
+    }
+
+    /**
+     * Counts this connection against {@code principal} (or, with none, its address) from now on. False, and the
+     * count unchanged, when that client already has its most connections.
+     */
+    synchronized boolean countAgainst(java.util.Optional<String> principal) {
+        if (quotas == null || lease == null) {
+            return true;
+        }
+        ClientQuotas.Client client = ClientQuotas.Client.of(principal, remoteAddress());
+        if (lease.client().equals(client)) {
+            return true;
+        }
+        java.util.Optional<ClientQuotas.Lease> counted = quotas.openConnection(client);
+        if (counted.isEmpty()) {
+            return false;
+        }
+        lease.release();
+        lease = counted.get();
+        return true;
+    }
+
+    /** Who a request of {@code principal} on this connection is, for limits and messages. */
+    ClientQuotas.Client clientFor(java.util.Optional<String> principal) {
+        return ClientQuotas.Client.of(principal, remoteAddress());
+    }
+
+    /** The client this connection is counted against; null without quotas. */
+    synchronized ClientQuotas.Client client() {
+        return lease == null ? null : lease.client();
+    }
+
+    ClientQuotas quotas() {
+        return quotas;
+    }
+
+    private java.net.InetAddress remoteAddress() {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress inet ? inet.getAddress() : null;
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // A failed TLS handshake (a client offering TLS 1.1, or hanging up on our certificate) is the client's
-        // business, as a reset connection is: one debug line, not a stack trace each client can make us log.
-        if (cause instanceof IOException || cause.getCause() instanceof javax.net.ssl.SSLException) {
+        // A client hanging up in the middle of a request (PrematureChannelClosureException from the aggregator), or a
+        // failed TLS handshake (a client offering TLS 1.1, or hanging up on our certificate), is as ordinary as an
+        // I/O error: one debug line, not a warning with a stack trace that any client could make us log.
+        if (cause instanceof IOException || cause instanceof io.netty.handler.codec.PrematureChannelClosureException
+                || cause.getCause() instanceof javax.net.ssl.SSLException) {
             log.debug("Connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         } else {
+            UNEXPECTED_ERRORS.increment();
             log.warn("Closing connection from {} after an unexpected error", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
@@ -134,10 +213,16 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             exchange.respondError(request.rejection());
             return;
         }
+        String badTarget = exchange.targetProblem();
+        if (badTarget != null) {
+            exchange.respondError(new HttpError(400, "Malformed request target: " + badTarget));
+            return;
+        }
         try {
             handler.handle(exchange);
         } catch (Throwable e) {
             if (!(e instanceof HttpError)) {
+                UNEXPECTED_ERRORS.increment();
                 log.warn("Handler failed on {} {}", request.method(), request.uri(), e);
             }
             exchange.respondError(e);

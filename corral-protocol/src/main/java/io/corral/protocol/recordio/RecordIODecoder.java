@@ -79,7 +79,8 @@ public final class RecordIODecoder {
         }
         header.setLength(0);
         remaining = (int) length;
-        body = new ByteArrayOutputStream(remaining);
+        // Grows as bytes arrive: a header alone must not make us allocate up to 64 MiB.
+        body = new ByteArrayOutputStream(Math.min(remaining, 64 * 1024));
     }
 
     /** A stream that does not follow RecordIO framing. */

@@ -379,4 +379,20 @@ class HttpServerTest {
             assertThat(connection.isClosedByServer()).isTrue();
         }
     }
+
+    /** Found by ProtocolFuzzTest: the path decoder threw in the handler, which answered 500. */
+    @Test
+    void aTargetWithABadPercentEscapeIs400BeforeAnyHandler() throws Exception {
+        HttpServer server = serve(exchange -> exchange.respondText(200, exchange.path() + exchange.queryParam("q")));
+        for (String target : List.of("/a%zz", "/a%", "/ok?q=%zz")) {
+            try (RawHttpConnection raw = new RawHttpConnection(server.port())) {
+                raw.write("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttpConnection.Response response = raw.readResponse();
+                assertThat(response.status()).as(target).isEqualTo(400);
+                assertThat(response.bodyText()).startsWith("Malformed request target");
+            }
+        }
+        assertThat(get(server, "/fine%20path?q=1").body()).isEqualTo("/fine path1");
+    }
+
 }
