@@ -141,6 +141,18 @@ class StatusCommandTest {
     }
 
     @Test
+    void anInsecureMasterIsAProblem() {
+        state = HEALTHY_STATE.replace("\"frameworks\": []", "\"frameworks\": [],"
+                + " \"flags\": {\"authenticate_http_readwrite\": \"false\"}").getBytes(UTF_8);
+        zookeeper = new EnsembleHealth(DEGRADED.servers().subList(0, 2), NOW.millis());
+
+        int exit = status("--master", "http://" + address(leader));
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(out.toString(UTF_8)).contains("runs --insecure").contains("--credentials");
+    }
+
+    @Test
     void jsonIsOneDocumentWithEveryPartAndTheProblems() throws IOException {
         int exit = status("--json", "--master", "http://" + address(standby));
 

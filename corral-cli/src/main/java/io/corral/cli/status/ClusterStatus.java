@@ -25,7 +25,8 @@ import java.util.Optional;
  */
 public record ClusterStatus(String cluster, Optional<EnsembleHealth> zookeeper, Optional<String> zookeeperError,
                             List<Master> masters, Optional<String> mastersError, List<Agent> agents,
-                            long unreachableAgents, List<Framework> frameworks, Optional<String> stateError) {
+                            long unreachableAgents, List<Framework> frameworks, Optional<String> stateError,
+                            boolean insecure) {
 
     public ClusterStatus {
         Objects.requireNonNull(cluster, "cluster");
@@ -74,6 +75,10 @@ public record ClusterStatus(String cluster, Optional<EnsembleHealth> zookeeper, 
     /** What is wrong, one sentence each, most fundamental first; empty when the cluster is healthy. */
     public List<String> problems() {
         List<String> problems = new ArrayList<>();
+        if (insecure) {
+            problems.add("the leading master runs --insecure: anyone who reaches it can act as any framework, agent"
+                    + " or operator; restart the masters with --credentials (docs/security.md)");
+        }
         addZooKeeperProblems(problems);
         addMasterProblems(problems);
         addAgentProblems(problems);

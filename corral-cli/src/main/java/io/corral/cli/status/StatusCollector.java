@@ -131,7 +131,7 @@ public final class StatusCollector {
         JsonNode json = state.map(Fetched::json).orElse(JSON.createObjectNode());
         return new ClusterStatus(target.describe(), zookeeper, zookeeperError, masters, mastersError,
                 StateReader.agents(json), StateReader.unreachableAgents(json), StateReader.frameworks(json),
-                stateError);
+                stateError, "false".equals(json.path("flags").path("authenticate_http_readwrite").asText()));
     }
 
     // ------------------------------------------------------------------------------------------------ masters

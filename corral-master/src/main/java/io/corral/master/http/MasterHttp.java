@@ -148,7 +148,7 @@ public final class MasterHttp implements HttpHandler {
                             + RoleJson.changedBy(path) + " call (POST /api/v1)");
                     return;
                 }
-                Function<MasterView, byte[]> render = legacyJson(path, exchange);
+                Function<MasterView, byte[]> render = legacyJson(path, exchange, flags.get());
                 master.view().thenApplyAsync(render, readers).whenComplete((json, failure) -> {
                     if (failure != null) {
                         Responses.fail(exchange, failure);
@@ -161,7 +161,8 @@ public final class MasterHttp implements HttpHandler {
     }
 
     /** The renderer of a legacy JSON path; a bad query is answered 400 (thrown) before the view is asked for. */
-    private static Function<MasterView, byte[]> legacyJson(String path, HttpExchange exchange) {
+    private static Function<MasterView, byte[]> legacyJson(String path, HttpExchange exchange,
+                                                           Map<String, String> flags) {
         return switch (path) {
             case "/state-summary" -> StateJson::summary;
             case "/frameworks" -> StateJson::frameworks;
@@ -173,7 +174,7 @@ public final class MasterHttp implements HttpHandler {
                 StateJson.TasksQuery query = StateJson.TasksQuery.parse(exchange::queryParam);
                 yield view -> StateJson.tasks(view, query);
             }
-            default -> StateJson::render;
+            default -> view -> StateJson.render(view, flags);
         };
     }
 

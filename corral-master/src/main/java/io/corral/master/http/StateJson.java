@@ -39,8 +39,16 @@ final class StateJson {
     private StateJson() {}
 
     static byte[] render(MasterView master) {
+        return render(master, Map.of());
+    }
+
+    /** {@code /master/state} with this master's flags (Mesos's names), as Mesos shows them there. */
+    static byte[] render(MasterView master, Map<String, String> flags) {
         try {
-            return MAPPER.writeValueAsBytes(state(master));
+            ObjectNode state = state(master);
+            ObjectNode shown = state.putObject("flags");
+            new java.util.TreeMap<>(flags).forEach(shown::put);
+            return MAPPER.writeValueAsBytes(state);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
