@@ -141,11 +141,22 @@ class SchedulerApiTest {
         }
     }
 
+    /**
+     * Looks only under each agent's {@code slaves/} (the sandboxes): its {@code meta/} checkpoints are written as
+     * temporary files renamed into place, which a walk racing the agent would trip over.
+     */
     private static Path findSandboxFile(String taskId, String name) throws Exception {
-        try (var files = Files.walk(workDir)) {
-            return files.filter(p -> p.getFileName().toString().equals(name)
-                            && p.toString().contains("/executors/" + taskId + "/"))
-                    .findFirst().orElseThrow(() -> new AssertionError("no " + name + " for " + taskId));
+        try (var agents = Files.list(workDir)) {
+            for (Path slaves : agents.map(agent -> agent.resolve("slaves")).filter(Files::isDirectory).toList()) {
+                try (var files = Files.walk(slaves)) {
+                    var found = files.filter(p -> p.getFileName().toString().equals(name)
+                            && p.toString().contains("/executors/" + taskId + "/")).findFirst();
+                    if (found.isPresent()) {
+                        return found.get();
+                    }
+                }
+            }
         }
+        throw new AssertionError("no " + name + " for " + taskId);
     }
 }

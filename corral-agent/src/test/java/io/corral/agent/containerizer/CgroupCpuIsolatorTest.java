@@ -79,10 +79,11 @@ class CgroupCpuIsolatorTest {
         // 10 ms per 100 ms period: a spinning shell is throttled within a period or two.
         ResourceStatistics usage = await().atMost(Duration.ofSeconds(20))
                 .until(() -> containerizer.isolators().usage("c1"),
-                        stats -> stats.getCpusNrThrottled() > 0 && stats.getCpusUserTimeSecs()
-                                + stats.getCpusSystemTimeSecs() > 0);
+                        // All three together: on a loaded machine the kernel may count a throttled period
+                        // before it has added up its throttled time.
+                        stats -> stats.getCpusNrThrottled() > 0 && stats.getCpusThrottledTimeSecs() > 0
+                                && stats.getCpusUserTimeSecs() + stats.getCpusSystemTimeSecs() > 0);
         assertThat(usage.getCpusNrPeriods()).isGreaterThanOrEqualTo(usage.getCpusNrThrottled());
-        assertThat(usage.getCpusThrottledTimeSecs()).isPositive();
 
         container.kill(Duration.ZERO);
         container.exit().orTimeout(10, TimeUnit.SECONDS).join();
