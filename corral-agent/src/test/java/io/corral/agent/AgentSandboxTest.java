@@ -76,10 +76,14 @@ class AgentSandboxTest {
         Incarnation() {
             incarnations.add(this);
             AgentInfo info = AgentInfo.newBuilder().setHostname("localhost").setPort(5051).build();
+            AgentServices services = AgentServices.create(workDir, 1 << 20, Duration.ofSeconds(10), 1 << 20,
+                    new SandboxGc.Policy(GC_DELAY, 0.1, Duration.ofMinutes(1)));
+            // An empty disk, whatever the machine's: the disk watermark would otherwise shorten gc_delay by as
+            // much as the test machine's disk is used (and remove sandboxes "early").
+            services = new AgentServices(services.fetcher(), services.worker(), services.gcPolicy(), () -> 0.0,
+                    services.executorTokens());
             agent = new Agent(info, workDir, new ProcessContainerizer(killTimers), timers, loop::execute, id -> { },
-                    Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, AgentServices.create(workDir, 1 << 20,
-                            Duration.ofSeconds(10), 1 << 20, new SandboxGc.Policy(GC_DELAY, 0.1,
-                                    Duration.ofMinutes(1))));
+                    Agent.DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT, services);
             onLoop(() -> {
                 agent.recover();
                 agent.connected(channel);
