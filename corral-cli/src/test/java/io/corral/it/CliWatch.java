@@ -27,14 +27,22 @@ final class CliWatch {
         System.setOut(new PrintStream(watch.out, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(watch.err, true, StandardCharsets.UTF_8));
         Thread thread = new Thread(() -> {
+            CliRun run = null;
+            Throwable failure = null;
             try {
                 int exit = new CommandLine(new Corral()).execute(args);
-                watch.done.complete(new CliRun(exit, watch.out(), watch.err()));
+                run = new CliRun(exit, watch.out(), watch.err());
             } catch (Throwable t) {
-                watch.done.completeExceptionally(t);
+                failure = t;
             } finally {
+                // Restored before the test hears it is done: a CLI run the test starts next swaps them itself.
                 System.setOut(savedOut);
                 System.setErr(savedErr);
+            }
+            if (failure != null) {
+                watch.done.completeExceptionally(failure);
+            } else {
+                watch.done.complete(run);
             }
         }, "cli-watch");
         thread.setDaemon(true);
