@@ -28,6 +28,8 @@ import java.util.Optional;
 public final class Credentials {
     /** Longest principal or secret accepted, as a bound on what a header can make us hash. */
     public static final int MAX_LENGTH = 1024;
+    /** Compared against when the principal is unknown, so that costs what a wrong secret costs. */
+    private static final byte[] UNKNOWN = new byte[32];
 
     private final Map<String, byte[]> secretDigests;
 
@@ -106,8 +108,6 @@ public final class Credentials {
     public java.util.Set<String> principals() {
         return secretDigests.keySet();
     }
-
-    private static final byte[] UNKNOWN = new byte[32];
 
     private static byte[] digest(String secret) {
         try {
