@@ -2,9 +2,8 @@ package io.corral.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.corral.protocol.http.Authentication;
+import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.http.Encoding;
-import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -50,12 +49,12 @@ final class AgentClient {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
-    /** HTTP Basic for agents that authenticate (the operator's credential, as for the masters). */
+    /** For agents that authenticate: the same {@code Authorization} the masters get. */
     private final Optional<String> authorization;
 
-    AgentClient(URI agent, Optional<Credential> credential) {
+    AgentClient(URI agent, Optional<ClientAuthorization> authorization) {
         this.agent = agent;
-        this.authorization = credential.map(Authentication::basicHeader);
+        this.authorization = authorization.map(ClientAuthorization::header);
     }
 
     URI uri() {

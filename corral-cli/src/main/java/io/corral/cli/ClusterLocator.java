@@ -2,6 +2,7 @@ package io.corral.cli;
 
 import io.corral.cli.local.LocalClusterRecord;
 import io.corral.cli.local.LocalRegistry;
+import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.security.Credentials.Credential;
 import io.corral.protocol.tls.ClientTls;
 import io.corral.protocol.tls.TlsFailures;
@@ -36,30 +37,31 @@ public final class ClusterLocator {
     public static final int EXIT_UNREACHABLE = 1;
 
     /**
-     * The cluster a command will talk to, where that was learned (for messages), who to authenticate as (the
-     * {@code --credential} file, else {@code CORRAL_CREDENTIAL}, else, for the local cluster itself only, the
-     * operator credential {@code corral local} wrote: never sent to a master found elsewhere), and how to check the
-     * masters' certificates (the {@code --tls-ca} file, else {@code CORRAL_TLS_CA}, else the CA of the local cluster
-     * itself; an {@code https://} master URL without any trusts the JDK's CAs). With TLS every master is spoken to
-     * over HTTPS.
+     * The cluster a command will talk to, where that was learned (for messages), who to authenticate as (the first
+     * of {@code --credential}, {@code --token-file}, {@code CORRAL_CREDENTIAL}, {@code CORRAL_TOKEN}, else, for the
+     * local cluster itself only, the operator credential {@code corral local} wrote: never sent to a master found
+     * elsewhere), and how to check the masters' certificates (the {@code --tls-ca} file, else {@code CORRAL_TLS_CA},
+     * else the CA of the local cluster itself; an {@code https://} master URL without any trusts the JDK's CAs). With
+     * TLS every master is spoken to over HTTPS.
      */
     public record Target(String source, Optional<String> masterUrl, Optional<String> zkUrl,
-                         Optional<Credential> credential, Optional<ClientTls> tls) {
+                         Optional<ClientAuthorization> authorization, Optional<ClientTls> tls) {
         public Target(String source, Optional<String> masterUrl, Optional<String> zkUrl) {
             this(source, masterUrl, zkUrl, Optional.empty(), Optional.empty());
         }
 
-        public Target(String source, Optional<String> masterUrl, Optional<String> zkUrl,
-                      Optional<Credential> credential) {
-            this(source, masterUrl, zkUrl, credential, Optional.empty());
-        }
-
-        Target withCredential(Optional<Credential> credential) {
-            return new Target(source, masterUrl, zkUrl, credential, tls);
+        Target withAuthorization(Optional<ClientAuthorization> authorization) {
+            return new Target(source, masterUrl, zkUrl, authorization, tls);
         }
 
         Target withTls(Optional<ClientTls> tls) {
-            return new Target(source, masterUrl, zkUrl, credential, tls);
+            return new Target(source, masterUrl, zkUrl, authorization, tls);
+        }
+
+        /** Sets this target's {@code Authorization} header on {@code request}, if it authenticates. */
+        public java.net.http.HttpRequest.Builder authorize(java.net.http.HttpRequest.Builder request) {
+            authorization.ifPresent(auth -> request.header("Authorization", auth.header()));
+            return request;
         }
 
         public boolean usesZooKeeper() {
@@ -140,17 +142,15 @@ public final class ClusterLocator {
         if (target.isEmpty()) {
             target = localClusters.get().flatMap(local -> candidate("`corral local` pid " + local.pid(),
                     "its master", local.master(), "its zk", local.zk())
-                    .map(found -> found.withCredential(readCredential(nonBlank(local.credential()).orElse(null),
+                    .map(found -> found.withAuthorization(readCredential(nonBlank(local.credential()).orElse(null),
                             "the credential of `corral local` pid " + local.pid()))
                             .withTls(readCa(nonBlank(local.tlsCa()).orElse(null),
                                     "the CA of `corral local` pid " + local.pid()))));
         }
         Target found = target.orElseThrow(() -> new ClusterException(NO_CLUSTER_MESSAGE, EXIT_USAGE));
-        Optional<String> explicit = options.credential() != null ? Optional.of(options.credential().toString())
-                : nonBlank(environment.apply("CORRAL_CREDENTIAL"));
+        Optional<ClientAuthorization> explicit = explicitAuthorization(options);
         if (explicit.isPresent()) {
-            found = found.withCredential(readCredential(explicit.get(),
-                    options.credential() != null ? "--credential" : "CORRAL_CREDENTIAL"));
+            found = found.withAuthorization(explicit);
         }
         Optional<String> explicitCa = options.tlsCa() != null ? Optional.of(options.tlsCa().toString())
                 : nonBlank(environment.apply("CORRAL_TLS_CA"));
@@ -174,15 +174,50 @@ public final class ClusterLocator {
         }
     }
 
-    private static Optional<Credential> readCredential(String file, String what) {
+    /** The first of --credential, --token-file, CORRAL_CREDENTIAL, CORRAL_TOKEN that is given. */
+    private Optional<ClientAuthorization> explicitAuthorization(ClusterOptions options) {
+        if (options.credential() != null && options.tokenFile() != null) {
+            throw new ClusterException("Pass --credential or --token-file, not both", EXIT_USAGE);
+        }
+        if (options.credential() != null) {
+            return readCredential(options.credential().toString(), "--credential");
+        }
+        if (options.tokenFile() != null) {
+            return readToken(options.tokenFile());
+        }
+        Optional<String> credential = nonBlank(environment.apply("CORRAL_CREDENTIAL"));
+        if (credential.isPresent()) {
+            return readCredential(credential.get(), "CORRAL_CREDENTIAL");
+        }
+        return nonBlank(environment.apply("CORRAL_TOKEN")).map(token -> token(token, "CORRAL_TOKEN"));
+    }
+
+    private static Optional<ClientAuthorization> readCredential(String file, String what) {
         if (file == null) {
             return Optional.empty();
         }
         try {
-            return Optional.of(Credential.read(java.nio.file.Path.of(file)));
+            return Optional.of(ClientAuthorization.basic(Credential.read(java.nio.file.Path.of(file))));
         } catch (java.io.IOException | IllegalArgumentException e) {
             throw new ClusterException("Cannot read " + what + " (" + file + "): " + e.getMessage()
                     + "; pass --credential FILE with {\"principal\": ..., \"secret\": ...}", EXIT_USAGE);
+        }
+    }
+
+    private static Optional<ClientAuthorization> readToken(java.nio.file.Path file) {
+        try {
+            return Optional.of(token(java.nio.file.Files.readString(file), "--token-file " + file));
+        } catch (java.io.IOException e) {
+            throw new ClusterException("Cannot read --token-file " + file + ": " + e.getMessage(), EXIT_USAGE);
+        }
+    }
+
+    private static ClientAuthorization token(String token, String what) {
+        try {
+            return ClientAuthorization.bearer(token);
+        } catch (IllegalArgumentException e) {
+            throw new ClusterException("Cannot use " + what + ": " + e.getMessage()
+                    + "; get a token with `corral token create`", EXIT_USAGE);
         }
     }
 

@@ -25,6 +25,11 @@ public final class ClusterOptions {
                     + " being talked to.")
     java.nio.file.Path credential;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Authenticate with a bearer token (`corral token create` prints one) read from FILE."
+                    + " Default: $CORRAL_TOKEN, when no credential is given.")
+    java.nio.file.Path tokenFile;
+
     @Option(names = "--tls-ca", paramLabel = "FILE",
             description = "Speak HTTPS to the masters and trust only the CAs in this PEM bundle (their certificates"
                     + " must also name the host dialled). Default: $CORRAL_TLS_CA, else the CA of the `corral local"
@@ -49,6 +54,10 @@ public final class ClusterOptions {
 
     public java.nio.file.Path credential() {
         return credential;
+    }
+
+    public java.nio.file.Path tokenFile() {
+        return tokenFile;
     }
 
     public java.nio.file.Path tlsCa() {

@@ -44,6 +44,7 @@ import java.util.Set;
                 ZkCommand.class,
                 ConfigCommand.class,
                 StatusCommand.class,
+                TokenCommand.class,
         })
 public final class Corral implements Runnable {
     /** Subcommands that run servers and so log their work at INFO by default. */

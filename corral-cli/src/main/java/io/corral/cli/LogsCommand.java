@@ -84,7 +84,7 @@ public final class LogsCommand extends ClusterCommand implements Callable<Intege
             return 1;
         }
         String file = stderr ? "stderr" : "stdout";
-        AgentClient agent = new AgentClient(task.agent(), read.credential());
+        AgentClient agent = new AgentClient(task.agent(), read.authorization());
         try {
             BooleanSupplier ended = taskEnded(task);
             String directory = sandbox(agent, task, ended);

@@ -80,6 +80,12 @@ public final class MasterCommand implements Callable<Integer> {
                     + " Over a rate's queue: 429 with Retry-After. Default: no rate limit.")
     Path rateLimitsFile;
 
+    @Option(names = "--token-key", paramLabel = "FILE",
+            description = "A secret of at least 32 bytes (the same file on every master and agent) that signs bearer"
+                    + " tokens: with it, `corral token create` gets a principal a token that expires, and every"
+                    + " route accepts Authorization: Bearer. Default: HTTP Basic only.")
+    Path tokenKeyFile;
+
     @Option(names = "--insecure",
             description = "Serve everyone without authentication, as Mesos does by default (old clients; never on"
                     + " a network others share).")
@@ -101,7 +107,8 @@ public final class MasterCommand implements Callable<Integer> {
                 new MasterServer.Options(zk, hostname, bind != null ? bind : hostname, port, zkSessionTimeout,
                         MasterConfig.defaults(), credentials, SecurityOptions.acls(spec.commandLine(), aclsFile),
                         tls.server(spec.commandLine()),
-                        SecurityOptions.rateLimits(spec.commandLine(), rateLimitsFile)),
+                        SecurityOptions.rateLimits(spec.commandLine(), rateLimitsFile),
+                        SecurityOptions.tokens(spec.commandLine(), tokenKeyFile, credentials)),
                 () -> {
                     LOG.error("Lost candidacy as a leader: exiting so that a supervisor restarts this master");
                     exitCode[0] = 1;

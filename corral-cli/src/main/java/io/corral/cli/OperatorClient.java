@@ -1,6 +1,5 @@
 package io.corral.cli;
 
-import io.corral.protocol.http.Authentication;
 import io.corral.protocol.http.Encoding;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.scheduler.MasterLocator;
@@ -155,7 +154,7 @@ final class OperatorClient {
                 .header("Content-Type", Encoding.JSON.mediaType())
                 .header("Accept", Encoding.JSON.mediaType())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(json));
-        target.credential().ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        target.authorize(builder);
         HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.cli.output.Table;
-import io.corral.protocol.http.Authentication;
 import io.corral.protocol.task.TaskTransitions;
 import io.corral.scheduler.MasterAddresses;
 import java.io.IOException;
@@ -134,7 +133,7 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json")
                 .GET();
-        target.credential().ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        target.authorize(builder);
         HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());

@@ -2,7 +2,7 @@ package io.corral.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.protocol.json.MesosJson;
-import io.corral.protocol.security.Credentials.Credential;
+import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.task.TaskTransitions;
 import io.corral.scheduler.MasterLocator;
 import io.corral.scheduler.SchedulerClient;
@@ -150,7 +150,7 @@ public final class RunCommand implements Callable<Integer> {
             return e.exitCode();
         }
         try (masters) {
-            return new TaskRun(masters, target.credential(), target.tls()).execute();
+            return new TaskRun(masters, target.authorization(), target.tls()).execute();
         }
     }
 
@@ -330,12 +330,12 @@ public final class RunCommand implements Callable<Integer> {
         /** Set once the task ended: the output thread copies what is left and stops. */
         private volatile boolean taskEnded;
         /** Who to be to the master and to the agent whose sandbox the output is read from. */
-        private final java.util.Optional<Credential> credential;
+        private final java.util.Optional<ClientAuthorization> authorization;
 
-        TaskRun(MasterLocator masters, java.util.Optional<Credential> credential,
+        TaskRun(MasterLocator masters, java.util.Optional<ClientAuthorization> authorization,
                 java.util.Optional<io.corral.protocol.tls.ClientTls> tls) {
             this.masters = masters;
-            this.credential = credential;
+            this.authorization = authorization;
             this.taskName = taskName(name, command);
             this.taskId = taskId(taskName, UUID.randomUUID());
             FrameworkInfo framework = FrameworkInfo.newBuilder()
@@ -349,7 +349,7 @@ public final class RunCommand implements Callable<Integer> {
                             .setType(FrameworkInfo.Capability.Type.PARTITION_AWARE))
                     .build();
             SchedulerClient.Builder builder = SchedulerClient.builder(masters, framework, this);
-            credential.ifPresent(builder::credential);
+            authorization.ifPresent(builder::authorization);
             tls.ifPresent(builder::tls);
             this.client = builder.build();
         }
@@ -499,7 +499,7 @@ public final class RunCommand implements Callable<Integer> {
 
         /** On the output thread: finds the sandbox through the agent's state, then follows stdout and stderr. */
         private void copyOutput() {
-            AgentClient agent = new AgentClient(agentUri, credential);
+            AgentClient agent = new AgentClient(agentUri, authorization);
             try {
                 String directory = null;
                 Duration wait = SandboxOutput.FIRST_WAIT;

@@ -51,6 +51,30 @@ final class SecurityOptions {
         }
     }
 
+    /**
+     * Bearer tokens signed with the key in {@code file} ({@code --token-key}), checked against {@code credentials};
+     * empty without the flag. A usage error with {@code --insecure} (no principals to issue tokens to) or a bad key.
+     */
+    static Optional<io.corral.protocol.security.BearerTokens> tokens(CommandLine command, Path file,
+                                                                     Optional<Credentials> credentials)
+            throws IOException {
+        if (file == null) {
+            return Optional.empty();
+        }
+        if (credentials.isEmpty()) {
+            throw new CommandLine.ParameterException(command, "--token-key needs credentials: tokens speak for the"
+                    + " principals of the credentials file, and --insecure has none");
+        }
+        if (!Files.isReadable(file)) {
+            throw new CommandLine.ParameterException(command, "Cannot read " + file + " (--token-key)");
+        }
+        try {
+            return Optional.of(io.corral.protocol.security.BearerTokens.read(file, credentials.get()));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(command, e.getMessage());
+        }
+    }
+
     /** The rate limits in {@code file}, or none without one; a usage error for a bad file. */
     static io.corral.protocol.security.RateLimits rateLimits(CommandLine command, Path file) throws IOException {
         if (file == null) {

@@ -1,7 +1,7 @@
 package io.corral.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.corral.protocol.security.Credentials.Credential;
+import io.corral.protocol.http.ClientAuthorization;
 import io.corral.scheduler.MasterLocator;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param state    the state, or null when it could not be read
  * @param exitCode 0 when read, else what the command should exit with
  */
-record StateRead(JsonNode state, int exitCode, Optional<Credential> credential) {
+record StateRead(JsonNode state, int exitCode, Optional<ClientAuthorization> authorization) {
     StateRead(JsonNode state, int exitCode) {
         this(state, exitCode, Optional.empty());
     }
@@ -33,7 +33,7 @@ record StateRead(JsonNode state, int exitCode, Optional<Credential> credential) 
         }
         try (MasterLocator masters = locator.open(target)) {
             return new StateRead(PsCommand.fetchState(target, masters.master(LOCATE_TIMEOUT)), 0,
-                    target.credential());
+                    target.authorization());
         } catch (ClusterLocator.ClusterException e) {
             err.println(e.getMessage());
             return new StateRead(null, e.exitCode());

@@ -88,7 +88,8 @@ class RateLimitFloodTest {
         ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + root);
         try (MasterServer master = MasterServer.start(new MasterServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
                 InProcessCluster.SESSION_TIMEOUT, MasterConfig.defaults(),
-                Optional.of(Credentials.of(List.of(FLOODER, VICTIM))), Acls.permitAll(), Optional.empty(), limits),
+                Optional.of(Credentials.of(List.of(FLOODER, VICTIM))), Acls.permitAll(), Optional.empty(), limits,
+                Optional.empty()),
                 () -> { })) {
             int port = master.port();
             waitUntilLeading(port);

@@ -4,6 +4,7 @@ import io.corral.master.allocator.HierarchicalDrfAllocator;
 import io.corral.master.http.Leadership;
 import io.corral.master.http.MasterHttp;
 import io.corral.master.http.MetricsEndpoint;
+import io.corral.master.http.TokenEndpoint;
 import io.corral.protocol.Durations;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.concurrent.Closeables;
@@ -17,6 +18,7 @@ import io.corral.protocol.http.HttpServerOptions;
 import io.corral.protocol.http.RateLimiter;
 import io.corral.protocol.http.Throttle;
 import io.corral.protocol.security.Acls;
+import io.corral.protocol.security.BearerTokens;
 import io.corral.protocol.security.Credentials;
 import io.corral.protocol.security.RateLimits;
 import io.corral.protocol.tls.ServerTls;
@@ -73,28 +75,35 @@ public final class MasterServer implements AutoCloseable {
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
                           MasterConfig master, Optional<Credentials> credentials, Acls acls,
-                          Optional<ServerTls> tls, RateLimits rateLimits) {
+                          Optional<ServerTls> tls, RateLimits rateLimits, Optional<BearerTokens> tokens) {
         public Options {
             java.util.Objects.requireNonNull(tls, "tls");
             java.util.Objects.requireNonNull(rateLimits, "rateLimits");
+            java.util.Objects.requireNonNull(tokens, "tokens");
         }
 
         /** Plain HTTP, without rate limits (the default connection and stream limits still apply). */
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Duration zkSessionTimeout,
                        MasterConfig master, Optional<Credentials> credentials, Acls acls) {
             this(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, Optional.empty(),
-                    RateLimits.none());
+                    RateLimits.none(), Optional.empty());
         }
 
         /** The same options, serving HTTPS with {@code tls}. */
         public Options withTls(ServerTls tls) {
             return new Options(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls,
-                    Optional.of(tls), rateLimits);
+                    Optional.of(tls), rateLimits, tokens);
         }
 
         public Options withRateLimits(RateLimits limits) {
             return new Options(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, tls,
-                    limits);
+                    limits, tokens);
+        }
+
+        /** The same options, accepting and issuing bearer tokens signed with {@code tokens}' key. */
+        public Options withTokens(BearerTokens tokens) {
+            return new Options(zk, hostname, bindHost, port, zkSessionTimeout, master, credentials, acls, tls,
+                    rateLimits, Optional.of(tokens));
         }
 
         /** Options for a master that authenticates nobody: tests and {@code --insecure}. */
@@ -176,6 +185,7 @@ public final class MasterServer implements AutoCloseable {
                 zkHealth::health, java.time.Clock.systemUTC(), prometheus, readers);
         HttpHandler routes = new MasterHttp(leadership, metrics, readers, this::flags, versionInfo(),
                 LoggingLevels.ofLogback(), options.acls());
+        routes = new TokenEndpoint(options.tokens(), java.time.InstantSource.system(), routes);
         // Inside authentication, so that limits apply to the principal; anonymous clients (--insecure) are held to
         // the aggregate rate and counted by address.
         throttle = new Throttle(new RateLimiter(options.rateLimits(), System::nanoTime), OPEN_PATHS::contains, routes);
@@ -186,7 +196,8 @@ public final class MasterServer implements AutoCloseable {
                     .builder("corral.http.authentication.failures")
                     .description("HTTP requests refused for missing or wrong credentials (401)")
                     .register(prometheus.registry());
-            routes = new Authentication(options.credentials().get(), OPEN_PATHS::contains, routes, refused::increment);
+            routes = new Authentication(options.credentials().get(), options.tokens(),
+                    java.time.InstantSource.system(), OPEN_PATHS::contains, routes, refused::increment);
         } else {
             LOG.warn("INSECURE: this master authenticates nobody (--insecure): anyone who reaches port {} can act"
                     + " as any framework, agent or operator", options.port());
@@ -262,6 +273,7 @@ public final class MasterServer implements AutoCloseable {
                 "authenticate_http_frameworks", "authenticate_http_readonly", "authenticate_http_readwrite"}) {
             flags.put(flag, authenticates);
         }
+        flags.put("bearer_tokens", Boolean.toString(options.tokens().isPresent()));
         flags.put("allocation_interval", Durations.format(config.allocationInterval()));
         flags.put("offer_timeout", config.offerTimeout().map(Durations::format).orElse(""));
         flags.put("agent_ping_timeout", Durations.format(config.agentPingInterval()));

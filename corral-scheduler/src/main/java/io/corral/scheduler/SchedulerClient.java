@@ -6,7 +6,7 @@ import io.corral.protocol.tls.TlsFailures;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.concurrent.Timers;
-import io.corral.protocol.http.Authentication;
+import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
@@ -101,9 +101,9 @@ public final class SchedulerClient implements AutoCloseable {
 
     private SchedulerClient(Builder b) {
         this.locator = b.locator;
-        this.frameworkInfo = b.credential == null || b.frameworkInfo.hasPrincipal() ? b.frameworkInfo
-                : b.frameworkInfo.toBuilder().setPrincipal(b.credential.principal()).build();
-        this.authorization = Optional.ofNullable(b.credential).map(Authentication::basicHeader);
+        this.frameworkInfo = b.authorization == null || b.frameworkInfo.hasPrincipal() ? b.frameworkInfo
+                : b.frameworkInfo.toBuilder().setPrincipal(b.authorization.principal()).build();
+        this.authorization = Optional.ofNullable(b.authorization).map(ClientAuthorization::header);
         this.encoding = b.encoding;
         this.listener = b.listener;
         this.autoAcknowledge = b.autoAcknowledge;
@@ -525,7 +525,7 @@ public final class SchedulerClient implements AutoCloseable {
         private Duration backoffCap = Backoff.DEFAULT_CAP;
         private Timers timers;
         private Random random = new Random();
-        private Credential credential;
+        private ClientAuthorization authorization;
         private ClientTls tls;
 
         private Builder(MasterLocator locator, FrameworkInfo frameworkInfo, SchedulerListener listener) {
@@ -583,10 +583,19 @@ public final class SchedulerClient implements AutoCloseable {
          * {@code --insecure}. The FrameworkInfo's principal defaults to it; one naming another principal is refused.
          */
         public Builder credential(Credential credential) {
-            this.credential = Objects.requireNonNull(credential, "credential");
-            if (frameworkInfo.hasPrincipal() && !frameworkInfo.getPrincipal().equals(credential.principal())) {
+            return authorization(ClientAuthorization.basic(Objects.requireNonNull(credential, "credential")));
+        }
+
+        /**
+         * Authenticate with a bearer token a master issued ({@code corral token create}), as the principal it names;
+         * or with either kind, as {@link ClientAuthorization} carries them. As for {@link #credential}, the
+         * FrameworkInfo's principal defaults to it and one naming another principal is refused.
+         */
+        public Builder authorization(ClientAuthorization authorization) {
+            this.authorization = Objects.requireNonNull(authorization, "authorization");
+            if (frameworkInfo.hasPrincipal() && !frameworkInfo.getPrincipal().equals(authorization.principal())) {
                 throw new IllegalArgumentException("FrameworkInfo.principal '" + frameworkInfo.getPrincipal()
-                        + "' differs from the credential's principal '" + credential.principal() + "'");
+                        + "' differs from the credential's principal '" + authorization.principal() + "'");
             }
             return this;
         }

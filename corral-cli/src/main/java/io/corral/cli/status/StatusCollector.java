@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.cli.ClusterLocator;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.TaskStates;
-import io.corral.protocol.http.Authentication;
 import io.corral.protocol.json.MesosJson;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.zookeeper.MasterContender;
@@ -220,7 +219,7 @@ public final class StatusCollector {
         HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
                 .timeout(HTTP_TIMEOUT)
                 .GET();
-        target.credential().ifPresent(c -> builder.header("Authorization", Authentication.basicHeader(c)));
+        target.authorize(builder);
         HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofByteArray());

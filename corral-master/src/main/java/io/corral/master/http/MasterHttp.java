@@ -34,7 +34,7 @@ public final class MasterHttp implements HttpHandler {
      */
     public static final Set<String> ROUTES = java.util.stream.Stream.of(LEADER_PATHS, MaintenanceEndpoints.PATHS,
                     Set.of("/health", "/version", "/flags", "/redirect", "/", MetricsEndpoint.SNAPSHOT_PATH,
-                            MetricsEndpoint.PROMETHEUS_PATH, "/zookeeper"))
+                            MetricsEndpoint.PROMETHEUS_PATH, "/zookeeper", TokenEndpoint.PATH))
             .flatMap(Set::stream).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private final Leadership leadership;

@@ -42,6 +42,7 @@ public final class HttpExchange {
     private volatile HttpStream stream;
     /** Who sent the request, once {@link Authentication} checked it; null on open routes and insecure servers. */
     private volatile String principal;
+    private volatile boolean byToken;
     /** The stream slot {@link #reserveStream()} took; released by a plain answer or when the connection ends. */
     private volatile ClientQuotas.Lease streamSlot;
     /** Set when the answer must end the connection (a client over its connection limit). */
@@ -68,8 +69,14 @@ public final class HttpExchange {
         return java.util.Optional.ofNullable(principal);
     }
 
-    void authenticatedAs(String principal) {
+    /** Whether the principal was proven by a bearer token rather than by its secret. */
+    public boolean authenticatedByToken() {
+        return byToken;
+    }
+
+    void authenticatedAs(String principal, boolean byToken) {
         this.principal = principal;
+        this.byToken = byToken;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.json.MesosJsonException;
 import io.corral.protocol.recordio.RecordIO;
 import io.corral.protocol.recordio.RecordIODecoder;
+import io.corral.protocol.security.BearerTokens;
 import io.corral.protocol.security.Credentials;
 import io.corral.protocol.security.RateLimits;
 import io.netty.buffer.ByteBuf;
@@ -62,6 +63,11 @@ class ProtocolFuzzTest {
     private static final Credentials.Credential USER = new Credentials.Credential("fuzzer", "fuzz-secret");
     private static final Credentials CREDENTIALS = Credentials.of(List.of(USER));
     private static final AtomicLong INPUTS = new AtomicLong();
+    private static final java.time.Instant NOW = java.time.Instant.parse("2026-12-02T10:00:00Z");
+    private static final BearerTokens TOKENS = BearerTokens.of(
+            "fuzz-token-key-of-at-least-thirty-two-bytes".getBytes(StandardCharsets.UTF_8), CREDENTIALS);
+    /** A token that is valid at {@link #NOW}: the seed of the mutated ones. */
+    private static final String TOKEN = TOKENS.issue("fuzzer", java.time.Duration.ofHours(1), NOW).token();
     private static final Map<String, AtomicLong> PER_PROPERTY = new java.util.concurrent.ConcurrentSkipListMap<>();
     private static final long STARTED = System.nanoTime();
     /** Parser inputs per try: jqwik's cost per try is larger than a parse, so each try parses a batch. */
@@ -118,7 +124,7 @@ class ProtocolFuzzTest {
 
     private static List<Integer> serve(byte[] wire) {
         RateLimits limits = RateLimits.parse("{\"default_max_streams\": 2}", "fuzz");
-        HttpHandler routes = new Authentication(CREDENTIALS, "/health"::equals,
+        HttpHandler routes = new Authentication(CREDENTIALS, Optional.of(TOKENS), () -> NOW, "/health"::equals,
                 new Throttle(new RateLimiter(limits, System::nanoTime), "/health"::equals,
                         ProtocolFuzzTest::application), () -> { });
         EmbeddedChannel channel = new EmbeddedChannel();
@@ -240,7 +246,9 @@ class ProtocolFuzzTest {
         String good = "Basic " + Base64.getEncoder().encodeToString("fuzzer:fuzz-secret".getBytes(
                 StandardCharsets.UTF_8));
         return Arbitraries.oneOf(Arbitraries.of(good, good, "Basic", "Basic ", "basic " + good.substring(6),
-                        "Basic ====", "Basic Zm9v", "Basic OmZ1enotc2VjcmV0", "Bearer x", "Digest a=b"),
+                        "Basic ====", "Basic Zm9v", "Basic OmZ1enotc2VjcmV0", "Bearer x", "Digest a=b",
+                        "Bearer " + TOKEN, "bearer " + TOKEN, "Bearer", "Bearer "),
+                bearerTokens().map(token -> "Bearer " + token),
                 junk(30).map(j -> "Basic " + Base64.getEncoder().encodeToString(j.getBytes(StandardCharsets.UTF_8))),
                 junk(30).map(j -> "Basic " + j), junk(30));
     }
@@ -300,6 +308,49 @@ class ProtocolFuzzTest {
             Optional<String> principal = authentication.principalOf(header);
             assertThat(principal).isIn(Optional.empty(), Optional.of("fuzzer"));
         }
+    }
+
+    @Property(tries = 2_000, afterFailure = AfterFailureMode.RANDOM_SEED)
+    void bearerTokenVerifierNeverThrows(@ForAll("bearerTokenLists") List<String> tokens) {
+        for (String token : tokens) {
+            INPUTS.incrementAndGet();
+            assertThat(TOKENS.verify(token, NOW)).isIn(Optional.empty(), Optional.of("fuzzer"));
+            assertThat(BearerTokens.claimedPrincipal(token)).isNotNull();
+        }
+    }
+
+    @Provide
+    Arbitrary<List<String>> bearerTokenLists() {
+        return bearerTokens().list().ofMinSize(1).ofMaxSize(BATCH);
+    }
+
+    /**
+     * Tokens an attacker would try: the valid one with a character changed, cut or extended; its parts reordered;
+     * and made-up ones with hostile headers (alg none, other algorithms, junk) and claims (wrong types, huge numbers).
+     */
+    private static Arbitrary<String> bearerTokens() {
+        Arbitrary<String> mutated = Combinators.combine(Arbitraries.integers().between(0, TOKEN.length() - 1),
+                Arbitraries.chars().all()).as((at, c) -> TOKEN.substring(0, at) + c + TOKEN.substring(at + 1));
+        Arbitrary<String> cut = Arbitraries.integers().between(0, TOKEN.length()).map(at -> TOKEN.substring(0, at));
+        Arbitrary<String> extended = junk(20).map(j -> TOKEN + j);
+        String[] parts = TOKEN.split("\\.");
+        Arbitrary<String> reordered = Arbitraries.of(parts[1] + "." + parts[0] + "." + parts[2],
+                parts[0] + "." + parts[1] + ".", parts[0] + ".." + parts[2], "..", ".", parts[0]);
+        Arbitrary<String> headers = Arbitraries.of("{\"alg\":\"none\"}", "{\"alg\":\"HS512\"}",
+                "{\"alg\":\"RS256\"}", "{\"alg\":\"HS256\",\"crit\":[\"x\"]}", "{\"alg\":1}", "{}", "[]", "null",
+                "{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+        Arbitrary<String> claims = Arbitraries.oneOf(Arbitraries.of("{\"iss\":\"corral\",\"sub\":\"fuzzer\","
+                        + "\"iat\":1796205600,\"exp\":1e400}", "{\"sub\":[\"fuzzer\"]}", "{\"exp\":\"tomorrow\"}",
+                        "{\"sub\":\"fuzzer\",\"exp\":-1}", "{\"iss\":\"corral\",\"sub\":\"operator\",\"iat\":"
+                        + "1796205600,\"exp\":99999999999}", "[1,2]", "{"),
+                junk(40));
+        Arbitrary<String> madeUp = Combinators.combine(headers, claims, Arbitraries.oneOf(junk(10),
+                Arbitraries.just(parts[2]))).as((h, c, sig) -> base64Url(h) + "." + base64Url(c) + "." + sig);
+        return Arbitraries.oneOf(mutated, cut, extended, reordered, madeUp, junk(60));
+    }
+
+    private static String base64Url(String text) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Provide

@@ -44,7 +44,7 @@ class ThrottleTest {
         HttpHandler authenticating = exchange -> {
             String principal = exchange.header("X-Principal");
             if (principal != null) {
-                exchange.authenticatedAs(principal);
+                exchange.authenticatedAs(principal, false);
             }
             throttle.handle(exchange);
         };
