@@ -138,6 +138,8 @@ class BearerTokenTest {
             assertThat(send("POST", base + "/api/v1", Authentication.basicHeader(OPERATOR),
                     "{\"type\": \"GET_FRAMEWORKS\"}").body())
                     .contains("\"principal\":\"framework\"").contains(scheduler.frameworkId.getValue());
+            assertThat(send("GET", base + "/master/frameworks", Authentication.basicHeader(OPERATOR), "").body())
+                    .as("Mesos's state JSON names a framework's principal").contains("\"principal\":\"framework\"");
         }
     }
 

@@ -294,6 +294,9 @@ final class StateJson {
         node.put("name", info.getName());
         node.put("user", info.getUser());
         node.put("hostname", info.getHostname());
+        if (info.hasPrincipal()) {
+            node.put("principal", info.getPrincipal()); // as Mesos's state shows it, only when set
+        }
         node.put("role", framework.role());
         node.put("failover_timeout", info.getFailoverTimeout());
         node.put("checkpoint", info.getCheckpoint());
