@@ -31,7 +31,8 @@ import org.apache.mesos.v1.Protos.VersionInfo;
  *       ({@link AgentStateJson});</li>
  *   <li>{@code /files/browse}, {@code /files/read}, {@code /files/download}, {@code /files/debug}: the sandboxes
  *       ({@link FilesEndpoints});</li>
- *   <li>{@code /metrics/snapshot} ({@link AgentMetrics}), {@code /metrics} ({@link AgentHttpMetrics}), {@code /monitor/statistics} ({@link MonitorStatistics}),
+ *   <li>{@code /metrics/snapshot} ({@link AgentMetrics}), {@code /metrics} ({@link AgentHttpMetrics}),
+ *       {@code /monitor/statistics} ({@link MonitorStatistics}),
  *       {@code /flags}, {@code /version}.</li>
  * </ul>
  *

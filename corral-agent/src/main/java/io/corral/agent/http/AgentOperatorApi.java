@@ -115,15 +115,15 @@ public final class AgentOperatorApi {
                     .setType(Response.Type.GET_VERSION)
                     .setGetVersion(Response.GetVersion.newBuilder().setVersionInfo(version)).build());
             case GET_METRICS -> reads.read(view -> metrics(AgentMetrics.snapshot(view, clock.millis())));
-            case GET_STATE -> reads.readVisible(approvals, view -> Response.newBuilder().setType(Response.Type.GET_STATE)
-                    .setGetState(Response.GetState.newBuilder().setGetTasks(tasks(view))
+            case GET_STATE -> reads.readVisible(approvals, view -> Response.newBuilder()
+                    .setType(Response.Type.GET_STATE).setGetState(Response.GetState.newBuilder().setGetTasks(tasks(view))
                             .setGetExecutors(executors(view)).setGetFrameworks(frameworks(view))).build());
-            case GET_FRAMEWORKS -> reads.readVisible(approvals, view -> Response.newBuilder().setType(Response.Type.GET_FRAMEWORKS)
-                    .setGetFrameworks(frameworks(view)).build());
-            case GET_EXECUTORS -> reads.readVisible(approvals, view -> Response.newBuilder().setType(Response.Type.GET_EXECUTORS)
-                    .setGetExecutors(executors(view)).build());
-            case GET_TASKS -> reads.readVisible(approvals, view -> Response.newBuilder().setType(Response.Type.GET_TASKS)
-                    .setGetTasks(tasks(view)).build());
+            case GET_FRAMEWORKS -> reads.readVisible(approvals, view -> Response.newBuilder()
+                    .setType(Response.Type.GET_FRAMEWORKS).setGetFrameworks(frameworks(view)).build());
+            case GET_EXECUTORS -> reads.readVisible(approvals, view -> Response.newBuilder()
+                    .setType(Response.Type.GET_EXECUTORS).setGetExecutors(executors(view)).build());
+            case GET_TASKS -> reads.readVisible(approvals, view -> Response.newBuilder()
+                    .setType(Response.Type.GET_TASKS).setGetTasks(tasks(view)).build());
             case GET_AGENT -> reads.read(view -> Response.newBuilder().setType(Response.Type.GET_AGENT)
                     .setGetAgent(Response.GetAgent.newBuilder().setAgentInfo(view.info())).build());
             case GET_CONTAINERS -> reads.readVisible(approvals, this::containers);

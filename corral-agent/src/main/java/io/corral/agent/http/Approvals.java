@@ -9,7 +9,8 @@ import java.util.Optional;
  * request): the agent asks it once per request and object. The objects are Mesos's local authorizer's:
  *
  * <ul>
- *   <li>{@code access_sandboxes}: the user the sandbox's executor runs as ({@link io.corral.agent.AgentView#executorUser});
+ *   <li>{@code access_sandboxes}: the user the sandbox's executor runs as
+ *       ({@link io.corral.agent.AgentView#executorUser});
  *   <li>{@code view_frameworks}: the framework's user; {@code view_executors}: the executor's user;
  *       {@code view_tasks}: the task's user ({@link io.corral.agent.AgentView#taskUser});
  *   <li>{@code view_flags}: none.
