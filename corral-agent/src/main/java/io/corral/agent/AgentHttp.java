@@ -1,14 +1,17 @@
 package io.corral.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.agent.http.AgentHttpMetrics;
 import io.corral.agent.http.AgentMetrics;
 import io.corral.agent.http.AgentOperatorApi;
 import io.corral.agent.http.AgentReads;
 import io.corral.agent.http.AgentStateJson;
+import io.corral.agent.http.Approvals;
 import io.corral.agent.http.ContainerUsage;
 import io.corral.agent.http.FilesEndpoints;
 import io.corral.agent.http.MonitorStatistics;
 import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.security.Acls;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,9 +31,15 @@ import org.apache.mesos.v1.Protos.VersionInfo;
  *       ({@link AgentStateJson});</li>
  *   <li>{@code /files/browse}, {@code /files/read}, {@code /files/download}, {@code /files/debug}: the sandboxes
  *       ({@link FilesEndpoints});</li>
- *   <li>{@code /metrics/snapshot} ({@link AgentMetrics}), {@code /monitor/statistics} ({@link MonitorStatistics}),
- *       {@code /version}.</li>
+ *   <li>{@code /metrics/snapshot} ({@link AgentMetrics}), {@code /metrics} ({@link AgentHttpMetrics}),
+ *       {@code /monitor/statistics} ({@link MonitorStatistics}),
+ *       {@code /flags}, {@code /version}.</li>
  * </ul>
+ *
+ * <p>Authentication ({@code --http-credentials}) and the rate limits wrap this handler ({@link AgentServer}); the
+ * ACLs ({@code --acls}) are applied here, per request, as Mesos's agent applies them: {@link Approvals} of the
+ * request's principal go to every reader that shows frameworks, executors, tasks, flags or sandbox files.
+ * {@code /metrics/snapshot} and {@code /health} are not filtered (counts only, as in Mesos).
  *
  * <p>Threading: {@link #handle} runs on the HTTP server's threads. Readers never touch the agent's state: they get an
  * immutable {@link AgentView} published by the agent's loop ({@link AgentViews}), with a timeout, and do their
@@ -47,30 +56,35 @@ final class AgentHttp {
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
     private final Clock clock;
+    private final Acls acls;
+    private final AgentHttpMetrics httpMetrics;
 
     /**
      * @param executorApi the executor API once the agent has recovered (null before: answered 503)
      * @param reads the published views with their timeout, and the reader threads
      */
     AgentHttp(Supplier<ExecutorApi> executorApi, AgentReads reads, Executor readers, ContainerUsage usage,
-              Supplier<Map<String, String>> flags, VersionInfo version, Clock clock) {
+              Supplier<Map<String, String>> flags, VersionInfo version, Clock clock, Acls acls,
+              AgentHttpMetrics httpMetrics) {
         this.executorApi = executorApi;
         this.reads = reads;
         this.usage = usage;
         this.flags = flags;
         this.version = version;
         this.clock = clock;
+        this.acls = acls;
+        this.httpMetrics = httpMetrics;
         this.files = new FilesEndpoints(reads, readers);
         this.operatorApi = new AgentOperatorApi(reads, flags, version, usage, clock);
     }
 
     void handle(HttpExchange exchange) {
-        // Authentication hooks in here, once, before any endpoint sees the request.
         String path = exchange.path();
         if (path.startsWith("/slave(1)/")) {
             path = path.substring("/slave(1)".length());
         }
-        if (path.startsWith("/files/") && files.handle(exchange)) {
+        Approvals approvals = Approvals.of(acls, exchange.principal());
+        if (path.startsWith("/files/") && files.handle(exchange, approvals)) {
             return;
         }
         switch (path) {
@@ -83,16 +97,28 @@ final class AgentHttp {
                     api.handle(exchange);
                 }
             }
-            case "/api/v1" -> operatorApi.handle(exchange);
-            case "/state", "/state.json" -> answerJson(exchange, reads.read(view ->
-                    AgentStateJson.render(view, flags.get(), version.getVersion())));
+            case "/api/v1" -> operatorApi.handle(exchange, approvals);
+            case "/state", "/state.json" -> answerJson(exchange, reads.readVisible(approvals, view ->
+                    AgentStateJson.render(view, approvals.viewFlags() ? flags.get() : null, version.getVersion())));
+            case "/flags" -> answerJson(exchange, flagsJson(approvals));
+            case "/metrics" -> exchange.respond(200, AgentHttpMetrics.CONTENT_TYPE, httpMetrics.scrape());
             case "/metrics/snapshot" -> answerJson(exchange, reads.read(view ->
                     json(AgentMetrics.snapshot(view, clock.millis()))));
-            case "/monitor/statistics", "/monitor/statistics.json" -> answerJson(exchange, reads.read(view ->
-                    MonitorStatistics.render(view, usage)));
+            case "/monitor/statistics", "/monitor/statistics.json" -> answerJson(exchange,
+                    reads.readVisible(approvals, view -> MonitorStatistics.render(view, usage)));
             case "/version" -> exchange.respond(200, "application/json", json(Map.of("version", version.getVersion(),
                     "build_user", version.getBuildUser(), "git_tag", version.getGitTag())));
             default -> exchange.respondText(404, "No such endpoint: " + exchange.path());
+        }
+    }
+
+    /** Mesos's agent {@code /flags}: {@code {"flags": {...}}}, for principals allowed {@code view_flags}. */
+    private CompletableFuture<byte[]> flagsJson(Approvals approvals) {
+        try {
+            approvals.requireViewFlags();
+            return CompletableFuture.completedFuture(json(Map.of("flags", flags.get())));
+        } catch (io.corral.protocol.http.HttpError denied) {
+            return CompletableFuture.failedFuture(denied);
         }
     }
 

@@ -9,11 +9,17 @@ import io.corral.protocol.MasterInfos;
 import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
+import io.corral.agent.http.AgentHttpMetrics;
+import io.corral.protocol.http.ClientQuotas;
 import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.RateLimiter;
+import io.corral.protocol.http.Throttle;
 import io.corral.protocol.http.HttpServer;
 import io.corral.protocol.http.HttpServerOptions;
 import io.corral.protocol.resources.ResourceSet;
+import io.corral.protocol.security.Acls;
 import io.corral.protocol.security.Credentials;
+import io.corral.protocol.security.RateLimits;
 import io.corral.protocol.security.Credentials.Credential;
 import io.corral.protocol.tls.ClientTls;
 import io.corral.zookeeper.MasterDetector;
@@ -54,16 +60,39 @@ public final class AgentServer implements AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
 
     /**
-     * Who the agent is to the masters, and who may call it.
+     * Who the agent is to the masters, who may call it, what each caller may see, and how much each may ask.
      *
      * @param credential      what the agent authenticates to the masters with (Mesos's agent {@code --credential})
      * @param httpCredentials who may call the agent's own endpoints (Mesos's {@code --http_credentials}): every route
      *                        but health, version and the executor API (which takes each executor's token) demands
      *                        them; empty for an {@code --insecure} agent, which serves anyone and gives executors no
      *                        token
+     * @param acls            what each principal may see and read (Mesos's {@code --acls}: {@code access_sandboxes},
+     *                        {@code view_*}); {@link Acls#permitAll()} without a file
+     * @param rateLimits      each client's request rate, connections and streams (Mesos's {@code --rate_limits} plus
+     *                        Corral's limits, as on the master); {@link RateLimits#none()} without a file
      */
-    public record Security(Optional<Credential> credential, Optional<Credentials> httpCredentials) {
+    public record Security(Optional<Credential> credential, Optional<Credentials> httpCredentials, Acls acls,
+                           RateLimits rateLimits) {
         public static final Security INSECURE = new Security(Optional.empty(), Optional.empty());
+
+        public Security {
+            java.util.Objects.requireNonNull(acls, "acls");
+            java.util.Objects.requireNonNull(rateLimits, "rateLimits");
+        }
+
+        /** No ACLs (everything permitted) and no rate limits (the default connection and stream limits apply). */
+        public Security(Optional<Credential> credential, Optional<Credentials> httpCredentials) {
+            this(credential, httpCredentials, Acls.permitAll(), RateLimits.none());
+        }
+
+        public Security withAcls(Acls acls) {
+            return new Security(credential, httpCredentials, acls, rateLimits);
+        }
+
+        public Security withRateLimits(RateLimits limits) {
+            return new Security(credential, httpCredentials, acls, limits);
+        }
     }
 
     /** What anyone may ask an agent, as on a master: liveness and version probes. */
@@ -130,7 +159,8 @@ public final class AgentServer implements AutoCloseable {
 
         /** The same options, authenticating to the master as {@code credential} (Mesos's agent --credential). */
         public Options withCredential(Credential credential) {
-            return withSecurity(new Security(Optional.of(credential), security.httpCredentials()));
+            return withSecurity(new Security(Optional.of(credential), security.httpCredentials(), security.acls(),
+                    security.rateLimits()));
         }
 
         public Options withSecurity(Security security) {
@@ -195,6 +225,8 @@ public final class AgentServer implements AutoCloseable {
     }
 
     private final Options options;
+    /** What the HTTP server refused (401, 429): the agent's {@code /metrics}. */
+    private final AgentHttpMetrics httpMetrics = new AgentHttpMetrics();
     private EventLoop loop;
     private SystemTimers timers;
     private ScheduledExecutorService killTimers;
@@ -247,16 +279,21 @@ public final class AgentServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        io.corral.protocol.http.HttpHandler routes = this::serve;
-        if (options.security().httpCredentials().isPresent()) {
-            routes = new io.corral.protocol.http.Authentication(options.security().httpCredentials().get(),
-                    OPEN_PATHS::contains, routes, () -> { });
+        Security security = options.security();
+        // Inside authentication, as on the master, so that limits apply to the principal; executors (their own
+        // tokens, no principal) and probes are never throttled.
+        io.corral.protocol.http.HttpHandler routes = new Throttle(
+                new RateLimiter(security.rateLimits(), System::nanoTime), OPEN_PATHS::contains, this::serve,
+                httpMetrics::throttled);
+        if (security.httpCredentials().isPresent()) {
+            routes = new io.corral.protocol.http.Authentication(security.httpCredentials().get(),
+                    OPEN_PATHS::contains, routes, httpMetrics::authenticationFailed);
         } else {
             LOG.warn("INSECURE: this agent's endpoints (sandboxes, state, executor API) serve anyone who reaches"
                     + " port {} (no --http-credentials)", options.port());
         }
         http = HttpServer.start(options.bindHost(), options.port(), routes,
-                HttpServerOptions.defaults().withTls(options.tls().server()));
+                HttpServerOptions.defaults().withTls(options.tls().server()), new ClientQuotas(security.rateLimits()));
         AgentInfo info = AgentInfo.newBuilder()
                 .setHostname(options.hostname())
                 .setPort(http.port())
@@ -277,7 +314,7 @@ public final class AgentServer implements AutoCloseable {
         agentHttp = new AgentHttp(() -> executorApi,
                 new io.corral.agent.http.AgentReads(views::view, readers, READ_TIMEOUT), readers,
                 new io.corral.agent.http.ContainerUsage(containerizer.isolators()), this::flags, versionInfo(),
-                java.time.Clock.systemUTC());
+                java.time.Clock.systemUTC(), security.acls(), httpMetrics);
         // Before the first registration: the REGISTER call reports the recovered tasks.
         loop.submit(() -> {
             agent.recover();

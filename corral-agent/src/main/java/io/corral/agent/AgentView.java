@@ -104,6 +104,32 @@ public record AgentView(long eventsSeen, AgentInfo info, Path workDir, long star
                 .filter(framework -> framework.getId().equals(id)).findFirst();
     }
 
+    /**
+     * The user an executor runs as, Mesos's object of {@code access_sandboxes} and {@code view_executors}: its
+     * {@code CommandInfo.user} (a command task's executor carries the task's command), else its framework's user.
+     */
+    public String executorUser(ExecutorView executor) {
+        if (executor.info().getCommand().hasUser()) {
+            return executor.info().getCommand().getUser();
+        }
+        return framework(executor.frameworkId()).map(FrameworkInfo::getUser).orElse("");
+    }
+
+    /**
+     * The user a task runs as, Mesos's object of {@code view_tasks}: its {@code CommandInfo.user}, else its
+     * executor's, else its framework's user.
+     */
+    public String taskUser(TaskView task) {
+        TaskInfo info = task.task();
+        if (info.hasCommand() && info.getCommand().hasUser()) {
+            return info.getCommand().getUser();
+        }
+        if (info.hasExecutor() && info.getExecutor().getCommand().hasUser()) {
+            return info.getExecutor().getCommand().getUser();
+        }
+        return framework(task.frameworkId()).map(FrameworkInfo::getUser).orElse("");
+    }
+
     /** The agent's id, or empty before its first registration. */
     public String agentId() {
         return info.hasId() ? info.getId().getValue() : "";

@@ -103,6 +103,20 @@ public final class AgentCommand implements Callable<Integer> {
                     + " Mesos's --credentials JSON format; executors use tokens the agent gives them.")
     Path httpCredentialsFile;
 
+    @Option(names = "--acls", paramLabel = "FILE",
+            description = "Who may see and read what on this agent, in Mesos's --acls JSON format: access_sandboxes"
+                    + " (the sandbox files, by the user a task runs as), view_frameworks, view_executors, view_tasks"
+                    + " (/state and the operator API leave out the rest), view_flags. Default: every authenticated"
+                    + " principal may see everything.")
+    Path aclsFile;
+
+    @Option(names = {"--rate-limits", "--rate_limits"}, paramLabel = "FILE",
+            description = "Each principal's request rate, connections and streams on this agent's endpoints, as"
+                    + " the master's --rate-limits (Mesos's --rate_limits JSON plus max_connections, max_streams,"
+                    + " default_max_connections, default_max_streams). Over the limit: 429 with Retry-After."
+                    + " Default: no rate limit. The executor API is never throttled.")
+    Path rateLimitsFile;
+
     @Option(names = "--insecure",
             description = "Talk to masters that authenticate nobody (masters started --insecure), and serve this"
                     + " agent's endpoints to anyone.")
@@ -191,7 +205,9 @@ public final class AgentCommand implements Callable<Integer> {
                 executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
                         diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize,
                         containerLogger()),
-                new AgentServer.Security(credential, httpCredentials), agentTls());
+                new AgentServer.Security(credential, httpCredentials,
+                        SecurityOptions.acls(spec.commandLine(), aclsFile),
+                        SecurityOptions.rateLimits(spec.commandLine(), rateLimitsFile)), agentTls());
         AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server, server.zookeeper(), zk.rootPath());

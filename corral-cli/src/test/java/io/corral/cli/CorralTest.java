@@ -46,6 +46,24 @@ class CorralTest {
     }
 
     @Test
+    void anAgentRefusesABadAclOrRateLimitFileBeforeItStarts(@TempDir Path dir) throws Exception {
+        Path acls = java.nio.file.Files.writeString(dir.resolve("acls.json"),
+                "{\"access_sandbox\": [{\"principals\": {\"type\": \"ANY\"}, \"users\": {\"type\": \"ANY\"}}]}");
+        int exit = run("agent", "--zk", "zk://127.0.0.1:1/corral", "--work-dir", dir.resolve("agent").toString(),
+                "--insecure", "--acls", acls.toString());
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("unknown action 'access_sandbox'").contains("access_sandboxes");
+
+        err.getBuffer().setLength(0);
+        Path limits = java.nio.file.Files.writeString(dir.resolve("limits.json"),
+                "{\"limits\": [{\"principal\": \"batch\", \"qsp\": 5}]}");
+        exit = run("agent", "--zk", "zk://127.0.0.1:1/corral", "--work-dir", dir.resolve("agent").toString(),
+                "--insecure", "--rate-limits", limits.toString());
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("qsp");
+    }
+
+    @Test
     void versionNamesCorral() {
         assertThat(run("--version")).isZero();
         assertThat(out.toString()).startsWith("corral ");

@@ -188,7 +188,8 @@ public final class MasterServer implements AutoCloseable {
         routes = new TokenEndpoint(options.tokens(), java.time.InstantSource.system(), routes);
         // Inside authentication, so that limits apply to the principal; anonymous clients (--insecure) are held to
         // the aggregate rate and counted by address.
-        throttle = new Throttle(new RateLimiter(options.rateLimits(), System::nanoTime), OPEN_PATHS::contains, routes);
+        throttle = new Throttle(new RateLimiter(options.rateLimits(), System::nanoTime), OPEN_PATHS::contains, routes,
+                this::countThrottled);
         routes = throttle;
         if (options.credentials().isPresent()) {
             // Refusals are counted: a climbing count is someone guessing secrets, or a client missing its credential.
@@ -217,6 +218,18 @@ public final class MasterServer implements AutoCloseable {
         detector.addListener(leader -> onControl(() -> onLeaderChange(leader)));
         LOG.info("Master {} serving on {}://{}:{}, contending as {}", info.getId(), http.scheme(),
                 options.hostname(), http.port(), contender.ownNodeName());
+    }
+
+    /**
+     * Counts a request answered 429 by the rate or connection limits, per principal: which client is being held back
+     * (a runaway framework, a limit set too low) is what an operator needs to know. Principals come from the
+     * credentials file, so the label's values are bounded.
+     */
+    private void countThrottled(Optional<String> principal) {
+        io.micrometer.core.instrument.Counter.builder("corral.http.throttled")
+                .description("HTTP requests refused by the rate or connection limits (429)")
+                .tag("principal", Throttle.principalLabel(principal))
+                .register(prometheus.registry()).increment();
     }
 
     /**

@@ -34,6 +34,12 @@ import org.apache.mesos.v1.agent.Protos.Response;
  * {@code READ_FILE} (the sandboxes only, with the {@link SandboxFiles} checks). Any other call answers 400 and says
  * it is not supported yet.
  *
+ * <p>Under {@code --acls} as Mesos's agent: {@code GET_FLAGS} needs {@code view_flags} (else 403);
+ * {@code GET_STATE}, {@code GET_FRAMEWORKS}, {@code GET_EXECUTORS}, {@code GET_TASKS} and {@code GET_CONTAINERS}
+ * leave out what the principal may not view ({@link VisibleView}; containers, which Mesos checks with
+ * {@code view_containers}, an action Corral's ACLs do not have, go with their executor and task); {@code LIST_FILES}
+ * and {@code READ_FILE} need {@code access_sandboxes} on the sandbox's user (else 403).
+ *
  * <p>Threading: {@link #handle} runs on an HTTP thread and holds no state; answers are built from a published view on
  * the reader threads ({@link AgentReads}).
  */
@@ -53,7 +59,8 @@ public final class AgentOperatorApi {
         this.clock = clock;
     }
 
-    public void handle(HttpExchange exchange) {
+    /** Answers one call for a principal with {@code approvals}. */
+    public void handle(HttpExchange exchange, Approvals approvals) {
         try {
             if (!"POST".equals(exchange.method())) {
                 throw new HttpError(405, "Expecting a 'POST' request, received '" + exchange.method() + "'");
@@ -61,7 +68,7 @@ public final class AgentOperatorApi {
             Encoding requestEncoding = MediaTypes.requestEncoding(exchange);
             Encoding responseEncoding = MediaTypes.responseEncoding(exchange);
             Call call = parse(exchange.body(), requestEncoding);
-            answer(call).whenComplete((response, failure) -> {
+            answer(call, approvals).whenComplete((response, failure) -> {
                 if (failure != null) {
                     AgentReads.fail(exchange, failure);
                 } else {
@@ -95,30 +102,33 @@ public final class AgentOperatorApi {
         return call;
     }
 
-    private CompletableFuture<Response> answer(Call call) {
+    private CompletableFuture<Response> answer(Call call, Approvals approvals) {
         return switch (call.getType()) {
             case GET_HEALTH -> CompletableFuture.completedFuture(Response.newBuilder()
                     .setType(Response.Type.GET_HEALTH)
                     .setGetHealth(Response.GetHealth.newBuilder().setHealthy(true)).build());
-            case GET_FLAGS -> CompletableFuture.completedFuture(flagsResponse());
+            case GET_FLAGS -> {
+                approvals.requireViewFlags();
+                yield CompletableFuture.completedFuture(flagsResponse());
+            }
             case GET_VERSION -> CompletableFuture.completedFuture(Response.newBuilder()
                     .setType(Response.Type.GET_VERSION)
                     .setGetVersion(Response.GetVersion.newBuilder().setVersionInfo(version)).build());
             case GET_METRICS -> reads.read(view -> metrics(AgentMetrics.snapshot(view, clock.millis())));
-            case GET_STATE -> reads.read(view -> Response.newBuilder().setType(Response.Type.GET_STATE)
-                    .setGetState(Response.GetState.newBuilder().setGetTasks(tasks(view))
+            case GET_STATE -> reads.readVisible(approvals, view -> Response.newBuilder()
+                    .setType(Response.Type.GET_STATE).setGetState(Response.GetState.newBuilder().setGetTasks(tasks(view))
                             .setGetExecutors(executors(view)).setGetFrameworks(frameworks(view))).build());
-            case GET_FRAMEWORKS -> reads.read(view -> Response.newBuilder().setType(Response.Type.GET_FRAMEWORKS)
-                    .setGetFrameworks(frameworks(view)).build());
-            case GET_EXECUTORS -> reads.read(view -> Response.newBuilder().setType(Response.Type.GET_EXECUTORS)
-                    .setGetExecutors(executors(view)).build());
-            case GET_TASKS -> reads.read(view -> Response.newBuilder().setType(Response.Type.GET_TASKS)
-                    .setGetTasks(tasks(view)).build());
+            case GET_FRAMEWORKS -> reads.readVisible(approvals, view -> Response.newBuilder()
+                    .setType(Response.Type.GET_FRAMEWORKS).setGetFrameworks(frameworks(view)).build());
+            case GET_EXECUTORS -> reads.readVisible(approvals, view -> Response.newBuilder()
+                    .setType(Response.Type.GET_EXECUTORS).setGetExecutors(executors(view)).build());
+            case GET_TASKS -> reads.readVisible(approvals, view -> Response.newBuilder()
+                    .setType(Response.Type.GET_TASKS).setGetTasks(tasks(view)).build());
             case GET_AGENT -> reads.read(view -> Response.newBuilder().setType(Response.Type.GET_AGENT)
                     .setGetAgent(Response.GetAgent.newBuilder().setAgentInfo(view.info())).build());
-            case GET_CONTAINERS -> reads.read(this::containers);
-            case LIST_FILES -> reads.readFiles(files -> listFiles(files, call.getListFiles().getPath()));
-            case READ_FILE -> reads.readFiles(files -> readFile(files, call.getReadFile()));
+            case GET_CONTAINERS -> reads.readVisible(approvals, this::containers);
+            case LIST_FILES -> reads.readFiles(approvals, files -> listFiles(files, call.getListFiles().getPath()));
+            case READ_FILE -> reads.readFiles(approvals, files -> readFile(files, call.getReadFile()));
             default -> CompletableFuture.failedFuture(new HttpError(400, "Agent call " + call.getType()
                     + " is not supported by Corral yet"));
         };

@@ -46,9 +46,17 @@ public final class AgentReads {
         return views.get().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).thenApplyAsync(reader, readers);
     }
 
-    /** Runs {@code reader} on a reader thread with the sandboxes of a current view. */
-    public <T> CompletableFuture<T> readFiles(Function<SandboxFiles, T> reader) {
-        return read(view -> reader.apply(filesOf(view)));
+    /** Runs {@code reader} on a reader thread with the part of a current view that {@code approvals} may see. */
+    public <T> CompletableFuture<T> readVisible(Approvals approvals, Function<AgentView, T> reader) {
+        return read(view -> reader.apply(VisibleView.of(view, approvals)));
+    }
+
+    /**
+     * Runs {@code reader} on a reader thread with the sandboxes of a current view, as served to a principal with
+     * {@code approvals} ({@code access_sandboxes}).
+     */
+    public <T> CompletableFuture<T> readFiles(Approvals approvals, Function<SandboxFiles, T> reader) {
+        return read(view -> reader.apply(filesOf(view).restrictedTo(approvals)));
     }
 
     private SandboxFiles filesOf(AgentView view) {

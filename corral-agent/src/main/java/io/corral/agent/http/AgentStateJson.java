@@ -29,6 +29,7 @@ public final class AgentStateJson {
     private AgentStateJson() {
     }
 
+    /** @param flags the agent's flags; null leaves them out (a principal without {@code view_flags}, as Mesos) */
     public static byte[] render(AgentView view, Map<String, String> flags, String version) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("version", version);
@@ -42,8 +43,10 @@ public final class AgentStateJson {
         root.set("resources", flat(view.info().getResourcesList()));
         root.putObject("attributes");
         root.putArray("capabilities");
-        ObjectNode flagsNode = root.putObject("flags");
-        flags.forEach(flagsNode::put);
+        if (flags != null) {
+            ObjectNode flagsNode = root.putObject("flags");
+            flags.forEach(flagsNode::put);
+        }
         ArrayNode frameworks = root.putArray("frameworks");
         for (FrameworkInfo framework : view.frameworks()) {
             frameworks.add(framework(framework, view));

@@ -54,8 +54,11 @@ public final class FilesEndpoints {
         this.readers = readers;
     }
 
-    /** Answers a path under {@code /files/}; false when it is not one of the four. */
-    public boolean handle(HttpExchange exchange) {
+    /**
+     * Answers a path under {@code /files/}, for a principal with {@code approvals} (its {@code access_sandboxes});
+     * false when it is not one of the four.
+     */
+    public boolean handle(HttpExchange exchange, Approvals approvals) {
         String endpoint = exchange.path();
         if (!endpoint.equals("/files/browse") && !endpoint.equals("/files/read") && !endpoint.equals("/files/download")
                 && !endpoint.equals("/files/debug") && !endpoint.equals("/files/browse.json")
@@ -69,13 +72,14 @@ public final class FilesEndpoints {
         }
         String path = exchange.queryParam("path");
         CompletableFuture<byte[]> json = switch (endpoint) {
-            case "/files/browse", "/files/browse.json" -> reads.readFiles(files -> browse(files, path));
-            case "/files/read", "/files/read.json" -> read(exchange, path);
-            case "/files/debug", "/files/debug.json" -> reads.readFiles(files -> write(MAPPER.valueToTree(files.debug())));
+            case "/files/browse", "/files/browse.json" -> reads.readFiles(approvals, files -> browse(files, path));
+            case "/files/read", "/files/read.json" -> read(exchange, approvals, path);
+            case "/files/debug", "/files/debug.json" -> reads.readFiles(approvals,
+                    files -> write(MAPPER.valueToTree(files.debug())));
             default -> null;
         };
         if (json == null) {
-            download(exchange, path);
+            download(exchange, approvals, path);
         } else {
             json.whenComplete((body, failure) -> {
                 if (failure != null) {
@@ -103,7 +107,7 @@ public final class FilesEndpoints {
         return write(listing);
     }
 
-    private CompletableFuture<byte[]> read(HttpExchange exchange, String path) {
+    private CompletableFuture<byte[]> read(HttpExchange exchange, Approvals approvals, String path) {
         long offset;
         Long length;
         try {
@@ -113,7 +117,7 @@ public final class FilesEndpoints {
         } catch (HttpError error) {
             return CompletableFuture.failedFuture(error);
         }
-        return reads.readFiles(files -> {
+        return reads.readFiles(approvals, files -> {
             // offset -1 asks for the size (Mesos's web UI starts so): read nothing, answer the size as the offset.
             SandboxFiles.Chunk chunk = files.read(path, Math.max(offset, 0), offset == -1 ? Long.valueOf(0) : length);
             ObjectNode answer = MAPPER.createObjectNode();
@@ -158,9 +162,15 @@ public final class FilesEndpoints {
         return new String(data, 0, end, StandardCharsets.UTF_8);
     }
 
-    /** Streams the file in 64 KiB chunks, each after the client took the previous one. */
-    private void download(HttpExchange exchange, String path) {
-        reads.readFiles(files -> {
+    /**
+     * Streams the file in 64 KiB chunks, each after the client took the previous one. A download is an open stream
+     * counted against the client's {@code max_streams} (answered 429 over it, before the file is opened).
+     */
+    private void download(HttpExchange exchange, Approvals approvals, String path) {
+        if (!exchange.reserveStream()) {
+            return;
+        }
+        reads.readFiles(approvals, files -> {
             SandboxFiles.Resolved resolved = files.resolve(path);
             return Map.entry(resolved, files.openForDownload(resolved));
         }).whenComplete((opened, failure) -> {

@@ -47,6 +47,11 @@ import java.util.TreeMap;
  * {@code %252e} stays the literal name {@code %2e}. Files are opened with {@code NOFOLLOW_LINKS} on their last
  * component, so a task swapping a checked file for a symlink between the check and the open is refused too.
  *
+ * <p>Under {@code --acls}, each sandbox is served only to principals allowed {@code access_sandboxes} on the user its
+ * executor runs as ({@link #restrictedTo}), checked as Mesos's {@code FilesProcess::authorize} does: on the attached
+ * path the request falls under, before the disk is touched, so a refused principal learns nothing of the files.
+ * {@link #debug} lists only the sandboxes the principal may access.
+ *
  * <p>Immutable and thread-safe: built from one published {@link AgentView}; file I/O happens on the caller's thread
  * (the agent's HTTP reader threads, never its loop).
  */
@@ -54,8 +59,13 @@ public final class SandboxFiles {
     /** Mesos caps each read at 16 pages. */
     public static final int MAX_READ_LENGTH = 16 * 4096;
 
-    /** Virtual path (normalized, from {@code /}) to the absolute sandbox directory it stands for. */
-    private final Map<String, Path> attached;
+    /** Virtual path (normalized, from {@code /}) to the sandbox it stands for. */
+    private final Map<String, Sandbox> attached;
+    /** Who is asking: {@link Approvals#ALL} for the agent's own use and agents without ACLs. */
+    private final Approvals approvals;
+
+    /** An attached sandbox: its absolute directory, and the user its executor runs as (whose sandbox it is). */
+    record Sandbox(Path directory, String user) {}
 
     /** A path that passed every check: what was asked, and the real file it names. */
     public record Resolved(String requested, Path real) {}
@@ -72,42 +82,60 @@ public final class SandboxFiles {
      */
     public record Chunk(long size, byte[] data) {}
 
-    SandboxFiles(Map<String, Path> attached) {
-        this.attached = Collections.unmodifiableMap(new LinkedHashMap<>(attached));
+    SandboxFiles(Map<String, Sandbox> attached) {
+        this(Collections.unmodifiableMap(new LinkedHashMap<>(attached)), Approvals.ALL);
+    }
+
+    private SandboxFiles(Map<String, Sandbox> attached, Approvals approvals) {
+        this.attached = attached;
+        this.approvals = approvals;
+    }
+
+    /** The same files, served to a principal with these approvals (no copy: the attached paths are shared). */
+    public SandboxFiles restrictedTo(Approvals approvals) {
+        return approvals.permitsAll() ? this : new SandboxFiles(attached, approvals);
     }
 
     /** The sandboxes of the view's executors, completed ones included, under the paths Mesos attaches them at. */
     public static SandboxFiles of(AgentView view) {
-        Map<String, Path> attached = new LinkedHashMap<>();
+        Map<String, Sandbox> attached = new LinkedHashMap<>();
         // Completed first (oldest first), then live ones: a later run of the same executor takes "latest" over.
         for (List<ExecutorView> executors : List.of(view.completedExecutors(), view.executors())) {
             for (ExecutorView executor : executors) {
-                Path directory = executor.directory();
+                Sandbox sandbox = new Sandbox(executor.directory(), view.executorUser(executor));
                 String framework = executor.frameworkId().getValue();
-                attached.put(directory.toString(), directory);
-                attached.put("/frameworks/" + framework + "/executors/" + executor.id() + "/runs/latest", directory);
+                attached.put(sandbox.directory().toString(), sandbox);
+                attached.put("/frameworks/" + framework + "/executors/" + executor.id() + "/runs/latest", sandbox);
                 if (!view.agentId().isEmpty()) {
                     attached.put(view.workDir().resolve("slaves").resolve(view.agentId()).resolve("frameworks")
                             .resolve(framework).resolve("executors").resolve(executor.id()).resolve("runs")
-                            .resolve("latest").toString(), directory);
+                            .resolve("latest").toString(), sandbox);
                 }
             }
         }
         return new SandboxFiles(attached);
     }
 
-    /** Every attached path and the directory it stands for (Mesos's {@code /files/debug}), sorted. */
+    /**
+     * Every attached path and the directory it stands for (Mesos's {@code /files/debug}), sorted; only those of
+     * sandboxes the principal may access.
+     */
     public Map<String, String> debug() {
         Map<String, String> map = new TreeMap<>();
-        attached.forEach((virtual, real) -> map.put(virtual, real.toString()));
+        attached.forEach((virtual, sandbox) -> {
+            if (approvals.accessSandbox(sandbox.user())) {
+                map.put(virtual, sandbox.directory().toString());
+            }
+        });
         return map;
     }
 
     /**
      * Checks and resolves a requested path.
      *
-     * @throws HttpError 400 when it is missing, 403 when it tries to leave a sandbox or holds a control character,
-     *     404 when it names nothing served
+     * @throws HttpError 400 when it is missing, 403 when it tries to leave a sandbox or holds a control character
+     *     or when the principal may not access the sandbox ({@code access_sandboxes}), 404 when it names nothing
+     *     served
      */
     public Resolved resolve(String requested) {
         if (requested == null || requested.isEmpty()) {
@@ -115,9 +143,11 @@ public final class SandboxFiles {
         }
         List<String> segments = segments(requested);
         for (int length = segments.size(); length >= 0; length--) {
-            Path directory = attached.get("/" + String.join("/", segments.subList(0, length)));
-            if (directory != null) {
-                return new Resolved(requested, inside(requested, directory, segments.subList(length, segments.size())));
+            Sandbox sandbox = attached.get("/" + String.join("/", segments.subList(0, length)));
+            if (sandbox != null) {
+                approvals.requireSandboxAccess(sandbox.user(), requested);
+                return new Resolved(requested, inside(requested, sandbox.directory(),
+                        segments.subList(length, segments.size())));
             }
         }
         throw notFound(requested);

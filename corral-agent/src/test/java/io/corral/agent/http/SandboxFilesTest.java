@@ -34,7 +34,8 @@ class SandboxFilesTest {
         Files.createSymbolicLink(sandbox.resolve("sibling"), secret);
         Files.createSymbolicLink(sandbox.resolve("inside-link"), sandbox.resolve("stdout"));
         Path real = sandbox.toRealPath();
-        files = new SandboxFiles(Map.of(real.toString(), real, LATEST, real));
+        SandboxFiles.Sandbox alices = new SandboxFiles.Sandbox(real, "alice");
+        files = new SandboxFiles(Map.of(real.toString(), alices, LATEST, alices));
     }
 
     @Test
@@ -117,10 +118,33 @@ class SandboxFilesTest {
     @Test
     void aSandboxThatWasRemovedIsNotFound() throws Exception {
         Path gone = Files.createDirectories(workDir.resolve("gone"));
-        SandboxFiles withGone = new SandboxFiles(Map.of("/frameworks/F/executors/G/runs/latest", gone));
+        SandboxFiles withGone = new SandboxFiles(Map.of("/frameworks/F/executors/G/runs/latest",
+                new SandboxFiles.Sandbox(gone, "alice")));
         Files.delete(gone);
         assertRefused(() -> withGone.read("/frameworks/F/executors/G/runs/latest/stdout", 0, null), 404,
                 "its sandbox is gone");
+    }
+
+    @Test
+    void aPrincipalWithoutAccessSandboxesOnItsUserIsRefusedBeforeTheDiskIsTouched() throws Exception {
+        io.corral.protocol.security.Acls acls = io.corral.protocol.security.Acls.parse(
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree("""
+                        {"permissive": false,
+                         "access_sandboxes": [{"principals": {"values": ["ops"]}, "users": {"type": "ANY"}},
+                                              {"principals": {"values": ["bob"]}, "users": {"values": ["bob"]}}]}
+                        """), "test");
+        SandboxFiles asBob = files.restrictedTo(Approvals.of(acls, java.util.Optional.of("bob")));
+        assertRefused(() -> asBob.read(LATEST + "/stdout", 0, null), 403, "ACL access_sandboxes");
+        assertRefused(() -> asBob.read(LATEST + "/no-such-file", 0, null), 403, "user 'alice'");
+        assertRefused(() -> asBob.browse(LATEST), 403, "access_sandboxes");
+        assertThat(asBob.debug()).as("debug lists only what bob may access").isEmpty();
+        assertRefused(() -> asBob.read("/frameworks/F9/executors/E9/runs/latest/stdout", 0, null), 404,
+                "No such file");
+
+        SandboxFiles asOps = files.restrictedTo(Approvals.of(acls, java.util.Optional.of("ops")));
+        assertThat(asOps.read(LATEST + "/stdout", 0, null).data()).hasSize(6);
+        assertThat(asOps.debug()).containsKey(LATEST);
+        assertThat(files.restrictedTo(Approvals.ALL)).isSameAs(files);
     }
 
     @Test

@@ -85,7 +85,8 @@ public final class LocalSecrets {
                 list.add(one);
                 writePrivate(dir.resolve(entry.getKey() + ".json"), json.writeValueAsBytes(one));
             }
-            // Only the agents' principal may speak for agents; everything else is open to every principal.
+            // Only the agents' principal may speak for agents; everything else is open to every principal. Agents get
+            // the same file, so rules added here for sandboxes and views (access_sandboxes, view_*) apply to them.
             writePrivate(dir.resolve("acls.json"), ("{\"permissive\": true, \"register_agents\": ["
                     + "{\"principals\": {\"values\": [\"agent\"]}, \"agents\": {\"type\": \"ANY\"}},"
                     + " {\"principals\": {\"type\": \"ANY\"}, \"agents\": {\"type\": \"NONE\"}}]}\n")
@@ -163,7 +164,8 @@ public final class LocalSecrets {
     List<String> agentArgs() {
         List<String> args = new java.util.ArrayList<>(directory.map(dir -> List.of(
                         "--credential", dir.resolve("agent.json").toString(),
-                        "--http-credentials", dir.resolve("credentials.json").toString()))
+                        "--http-credentials", dir.resolve("credentials.json").toString(),
+                        "--acls", dir.resolve("acls.json").toString()))
                 .orElse(List.of("--insecure")));
         tls.ifPresent(certificates -> args.addAll(certificates.agentArgs()));
         return List.copyOf(args);

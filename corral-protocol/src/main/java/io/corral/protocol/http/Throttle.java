@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,12 @@ import org.slf4j.LoggerFactory;
  * <p>A waiting request costs no thread: it is scheduled on its connection's I/O thread, and its connection reads
  * nothing more until it is answered, so a client waits with at most one request per connection.
  *
- * <p>Threading: immutable apart from the counters; {@link #handle} runs on I/O threads and never blocks.
+ * <p>Every 429 is told to a listener with the principal it refused (empty for a client without one), so that a
+ * server can count them per principal in its metrics ({@code corral_http_throttled_total}, label
+ * {@link #principalLabel}).
+ *
+ * <p>Threading: immutable apart from the counters; {@link #handle} runs on I/O threads and never blocks; the
+ * listener is called on them too, so it must be quick and thread-safe.
  */
 public final class Throttle implements HttpHandler {
     private static final Logger log = LoggerFactory.getLogger(Throttle.class);
@@ -28,12 +34,28 @@ public final class Throttle implements HttpHandler {
     private final HttpHandler inner;
     private final LongAdder refused = new LongAdder();
     private final LongAdder delayed = new LongAdder();
+    private final Consumer<Optional<String>> onRefused;
+
+    /** The metric label of a refused request's principal; requests without one share {@code (none)}. */
+    public static String principalLabel(Optional<String> principal) {
+        return principal.orElse("(none)");
+    }
 
     /** @param open paths never throttled (health and version probes) */
     public Throttle(RateLimiter limiter, Predicate<String> open, HttpHandler inner) {
+        this(limiter, open, inner, principal -> { });
+    }
+
+    /**
+     * @param open paths never throttled (health and version probes)
+     * @param onRefused told of each request answered 429 (rate or connection limit), with its principal
+     */
+    public Throttle(RateLimiter limiter, Predicate<String> open, HttpHandler inner,
+                    Consumer<Optional<String>> onRefused) {
         this.limiter = limiter;
         this.open = open;
         this.inner = inner;
+        this.onRefused = onRefused;
     }
 
     @Override
@@ -42,14 +64,14 @@ public final class Throttle implements HttpHandler {
             inner.handle(exchange);
             return;
         }
+        Optional<String> principal = exchange.principal();
         if (!exchange.countConnection()) {
-            refused.increment();
+            refuse(principal);
             return;
         }
-        Optional<String> principal = exchange.principal();
         RateLimiter.Decision decision = limiter.acquire(principal);
         if (decision instanceof RateLimiter.Refuse refuse) {
-            refused.increment();
+            refuse(principal);
             exchange.respond(429, HttpExchange.TEXT_PLAIN, refuse.reason().getBytes(StandardCharsets.UTF_8),
                     Map.of("Retry-After", Long.toString(refuse.retryAfterSeconds())));
         } else if (decision instanceof RateLimiter.Admit admit && admit.delayNanos() > 0) {
@@ -58,6 +80,11 @@ public final class Throttle implements HttpHandler {
         } else {
             inner.handle(exchange);
         }
+    }
+
+    private void refuse(Optional<String> principal) {
+        refused.increment();
+        onRefused.accept(principal);
     }
 
     /** Requests answered 429 (rate or connection limit) since the start. */
