@@ -18,6 +18,7 @@ import io.corral.protocol.http.HttpServer;
 import io.corral.protocol.http.HttpServerOptions;
 import io.corral.protocol.resources.ResourceSet;
 import io.corral.protocol.security.Acls;
+import io.corral.protocol.security.BearerTokens;
 import io.corral.protocol.security.Credentials;
 import io.corral.protocol.security.RateLimits;
 import io.corral.protocol.security.Credentials.Credential;
@@ -71,14 +72,22 @@ public final class AgentServer implements AutoCloseable {
      *                        {@code view_*}); {@link Acls#permitAll()} without a file
      * @param rateLimits      each client's request rate, connections and streams (Mesos's {@code --rate_limits} plus
      *                        Corral's limits, as on the master); {@link RateLimits#none()} without a file
+     * @param tokens          bearer tokens the masters issue ({@code --token-key}, the masters' key), accepted on
+     *                        the agent's endpoints in place of HTTP Basic; empty without a key
      */
     public record Security(Optional<Credential> credential, Optional<Credentials> httpCredentials, Acls acls,
-                           RateLimits rateLimits) {
+                           RateLimits rateLimits, Optional<BearerTokens> tokens) {
         public static final Security INSECURE = new Security(Optional.empty(), Optional.empty());
 
         public Security {
             java.util.Objects.requireNonNull(acls, "acls");
             java.util.Objects.requireNonNull(rateLimits, "rateLimits");
+            java.util.Objects.requireNonNull(tokens, "tokens");
+        }
+
+        public Security(Optional<Credential> credential, Optional<Credentials> httpCredentials, Acls acls,
+                        RateLimits rateLimits) {
+            this(credential, httpCredentials, acls, rateLimits, Optional.empty());
         }
 
         /** No ACLs (everything permitted) and no rate limits (the default connection and stream limits apply). */
@@ -87,11 +96,16 @@ public final class AgentServer implements AutoCloseable {
         }
 
         public Security withAcls(Acls acls) {
-            return new Security(credential, httpCredentials, acls, rateLimits);
+            return new Security(credential, httpCredentials, acls, rateLimits, tokens);
         }
 
         public Security withRateLimits(RateLimits limits) {
-            return new Security(credential, httpCredentials, acls, limits);
+            return new Security(credential, httpCredentials, acls, limits, tokens);
+        }
+
+        /** The same, also accepting bearer tokens signed with {@code tokens}' key. */
+        public Security withTokens(BearerTokens tokens) {
+            return new Security(credential, httpCredentials, acls, rateLimits, Optional.of(tokens));
         }
     }
 
@@ -286,8 +300,8 @@ public final class AgentServer implements AutoCloseable {
                 new RateLimiter(security.rateLimits(), System::nanoTime), OPEN_PATHS::contains, this::serve,
                 httpMetrics::throttled);
         if (security.httpCredentials().isPresent()) {
-            routes = new io.corral.protocol.http.Authentication(security.httpCredentials().get(),
-                    OPEN_PATHS::contains, routes, httpMetrics::authenticationFailed);
+            routes = new io.corral.protocol.http.Authentication(security.httpCredentials().get(), security.tokens(),
+                    java.time.InstantSource.system(), OPEN_PATHS::contains, routes, httpMetrics::authenticationFailed);
         } else {
             LOG.warn("INSECURE: this agent's endpoints (sandboxes, state, executor API) serve anyone who reaches"
                     + " port {} (no --http-credentials)", options.port());

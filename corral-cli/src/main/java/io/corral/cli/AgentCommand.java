@@ -117,6 +117,11 @@ public final class AgentCommand implements Callable<Integer> {
                     + " Default: no rate limit. The executor API is never throttled.")
     Path rateLimitsFile;
 
+    @Option(names = "--token-key", paramLabel = "FILE",
+            description = "The masters' --token-key file: this agent's endpoints (sandbox files for `corral logs`,"
+                    + " state) then accept the bearer tokens they issue. Default: HTTP Basic only.")
+    Path tokenKeyFile;
+
     @Option(names = "--insecure",
             description = "Talk to masters that authenticate nobody (masters started --insecure), and serve this"
                     + " agent's endpoints to anyone.")
@@ -207,7 +212,8 @@ public final class AgentCommand implements Callable<Integer> {
                         containerLogger()),
                 new AgentServer.Security(credential, httpCredentials,
                         SecurityOptions.acls(spec.commandLine(), aclsFile),
-                        SecurityOptions.rateLimits(spec.commandLine(), rateLimitsFile)), agentTls());
+                        SecurityOptions.rateLimits(spec.commandLine(), rateLimitsFile),
+                        SecurityOptions.tokens(spec.commandLine(), tokenKeyFile, httpCredentials)), agentTls());
         AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server, server.zookeeper(), zk.rootPath());

@@ -39,6 +39,8 @@ public final class LocalSecrets {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ZK_USER = "corral";
     private static final String ZK_PASSWORD_FILE = "zk-password";
+    /** The key bearer tokens are signed with ({@code --token-key} of every master and agent). */
+    private static final String TOKEN_KEY_FILE = "token-key";
 
     /** Where the credentials are; empty for a cluster started {@code --insecure}. */
     private final Optional<Path> directory;
@@ -78,6 +80,9 @@ public final class LocalSecrets {
             Map<String, String> secrets = new LinkedHashMap<>();
             PRINCIPALS.forEach(principal -> secrets.put(principal, newSecret()));
             writePrivate(dir.resolve(ZK_PASSWORD_FILE), newSecret().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            // 48 random bytes, base64url: the key masters sign bearer tokens with and agents check them by.
+            writePrivate(dir.resolve(TOKEN_KEY_FILE), (newSecret() + newSecret())
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
             ObjectMapper json = new ObjectMapper();
             ArrayNode list = json.createArrayNode();
             for (Map.Entry<String, String> entry : secrets.entrySet()) {
@@ -154,7 +159,8 @@ public final class LocalSecrets {
     /** What a master of this cluster is started with. */
     List<String> masterArgs() {
         List<String> args = new java.util.ArrayList<>(directory.map(dir -> List.of("--credentials",
-                        dir.resolve("credentials.json").toString(), "--acls", dir.resolve("acls.json").toString()))
+                        dir.resolve("credentials.json").toString(), "--acls", dir.resolve("acls.json").toString(),
+                        "--token-key", dir.resolve(TOKEN_KEY_FILE).toString()))
                 .orElse(List.of("--insecure")));
         tls.ifPresent(certificates -> args.addAll(certificates.serverArgs()));
         return List.copyOf(args);
@@ -165,7 +171,8 @@ public final class LocalSecrets {
         List<String> args = new java.util.ArrayList<>(directory.map(dir -> List.of(
                         "--credential", dir.resolve("agent.json").toString(),
                         "--http-credentials", dir.resolve("credentials.json").toString(),
-                        "--acls", dir.resolve("acls.json").toString()))
+                        "--acls", dir.resolve("acls.json").toString(),
+                        "--token-key", dir.resolve(TOKEN_KEY_FILE).toString()))
                 .orElse(List.of("--insecure")));
         tls.ifPresent(certificates -> args.addAll(certificates.agentArgs()));
         return List.copyOf(args);

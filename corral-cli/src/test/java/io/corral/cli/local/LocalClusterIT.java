@@ -82,6 +82,7 @@ class LocalClusterIT {
         assertThat(ps.exit).as(ps.describe()).isZero();
         assertThat(ps.output).as(ps.describe()).contains("TASK_FINISHED");
 
+        runsWithABearerToken();
         ridesAKill9OfTheLeader(workDir);
         frozenAgentIsUnreachableThenBack(workDir);
         ridesZooKeeperTrouble(workDir);
@@ -381,8 +382,31 @@ class LocalClusterIT {
         return processes;
     }
 
+    /**
+     * {@code corral token create} gets a token from the local cluster's masters (they and the agents share its
+     * generated key), and {@code corral run} with {@code CORRAL_TOKEN} alone launches through the master and streams
+     * the output from the agent's sandbox.
+     */
+    private void runsWithABearerToken() throws Exception {
+        Result created = runToEnd(java.util.Map.of(), "token", "create", "--ttl", "10m", "--quiet");
+        assertThat(created.exit).as(created.describe()).isZero();
+        String[] lines = created.output.strip().split("\n");
+        String token = lines[lines.length - 1].strip();
+        assertThat(token).as(created.describe()).matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
+
+        Result run = runToEnd(java.util.Map.of("CORRAL_TOKEN", token), "run", "--", "echo", "token-works");
+        assertThat(run.exit).as(run.describe()).isZero();
+        assertThat(run.output).as(run.describe()).contains("token-works");
+    }
+
     private Result runToEnd(String... args) throws Exception {
-        Process process = corral(args).start();
+        return runToEnd(java.util.Map.of(), args);
+    }
+
+    private Result runToEnd(java.util.Map<String, String> environment, String... args) throws Exception {
+        ProcessBuilder builder = corral(args);
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         List<String> lines = Collections.synchronizedList(new ArrayList<>());
         Thread reader = readLinesInto(process, lines);
         if (!process.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)) {
