@@ -21,7 +21,8 @@ import org.apache.mesos.v1.Protos.VersionInfo;
 /**
  * Routes the master's HTTP requests. Every master answers {@code /health}; only the leader serves the APIs and
  * state: a standby answers them with 307 to the leader ({@code Location: //host:port/path?query}, protocol-relative
- * as Mesos sends it) or 503 when no leader is known. As in Mesos, each path also works under {@code /master}.
+ * as Mesos sends it) or 503 when no leader is known. As in Mesos, each path also works under {@code /master}. The
+ * state endpoints show each reader only what the view ACLs let its principal see ({@link ViewApprover}).
  *
  * <p>Threading: called on HTTP I/O threads; reads {@link Leadership} (thread-safe) and posts to the master's loop.
  */

@@ -27,7 +27,8 @@ import org.apache.mesos.v1.master.Protos.Response;
  * {@code POST /api/v1}: the Mesos v1 operator API ({@code docs/mesos-compatibility.md}, "Operator API"). Checks the
  * request in Mesos's order (method, content type, accepted type, body), then answers a {@code GET_*} call with 200 and
  * one {@link Response} in the requested encoding (not RecordIO), built from the master's published view on a reader
- * thread; TEARDOWN answers 200 with an empty body once the removal is durable.
+ * thread and cut to what the caller's principal may see ({@link ViewApprover}, {@link VisibleView}: Mesos's view
+ * ACLs); TEARDOWN answers 200 with an empty body once the removal is durable.
  *
  * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}); UPDATE_WEIGHTS and UPDATE_QUOTA answer 200
  * once durable ({@link io.corral.master.RoleCalls}), as do the maintenance calls ({@link io.corral.master.Maintenance})
