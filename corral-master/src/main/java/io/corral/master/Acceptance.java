@@ -341,7 +341,7 @@ final class Acceptance {
             launched.apply(master.tasks().masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null,
                     null));
             master.tasks().addTask(framework, agent, launched);
-            master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched));
+            master.operatorStreams.publish(() -> OperatorEvents.taskAdded(launched, framework.info()));
         }
         if (!agent.isConnected()) {
             return;
@@ -417,9 +417,7 @@ final class Acceptance {
      * executor's, else the framework's) if the framework's principal may not run tasks as that user, else null.
      */
     private String deniedUser(TaskInfo task) {
-        String user = task.hasCommand() && task.getCommand().hasUser() ? task.getCommand().getUser()
-                : task.hasExecutor() && task.getExecutor().getCommand().hasUser()
-                ? task.getExecutor().getCommand().getUser() : framework.info().getUser();
+        String user = TaskUser.of(task, framework.info());
         String principal = framework.info().hasPrincipal() ? framework.info().getPrincipal() : null;
         return master.acls().permits("run_tasks", principal, user) ? null : user;
     }

@@ -36,14 +36,14 @@ sealed interface Effect {
     /** Ends the agent's stream (it registered again on another, it is gone, or it was removed). */
     record CloseAgentStream(AgentID agent) implements Effect { }
 
-    /** An event for every operator subscribed to the event stream. */
-    record ToOperators(org.apache.mesos.v1.master.Protos.Event event) implements Effect { }
+    /** An event for every operator subscribed to the event stream who may see it. */
+    record ToOperators(OperatorEvent event) implements Effect { }
 
     /**
-     * An operator subscribes to the event stream: {@code subscribed} (the whole state as of this event) first, then
-     * every event decided after it.
+     * An operator subscribes to the event stream: {@code subscribed} (what {@code approver} lets it see of the state
+     * as of this event) first, then every event decided after it that {@code approver} lets it see.
      */
-    record OpenOperatorStream(io.corral.master.state.OperatorLink stream,
+    record OpenOperatorStream(io.corral.master.state.OperatorLink stream, ViewApprover approver,
                               org.apache.mesos.v1.master.Protos.Event subscribed) implements Effect { }
 
     /**

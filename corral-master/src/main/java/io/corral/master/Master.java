@@ -239,11 +239,17 @@ public final class Master implements AutoCloseable {
 
     /**
      * An operator subscribes to the event stream: SUBSCRIBED with the whole state as of now, then every change the
-     * loop applies after it, in order (both happen on the loop, so nothing falls between them).
+     * loop applies after it, in order (both happen on the loop, so nothing falls between them). Sees everything.
      */
     public void subscribeOperator(OperatorLink link) {
+        subscribeOperator(link, ViewApprover.all());
+    }
+
+    /** The same for a subscriber who sees only what {@code approver} lets it see (Mesos's view ACLs). */
+    public void subscribeOperator(OperatorLink link, ViewApprover approver) {
         publish();
-        outbox.add(new Effect.OpenOperatorStream(link, OperatorEvents.subscribed(published)));
+        outbox.add(new Effect.OpenOperatorStream(link, approver,
+                OperatorEvents.subscribed(VisibleView.of(published, approver))));
     }
 
     /** What subscribed operators are told of {@code framework} as it is now: its view with the offers it holds. */

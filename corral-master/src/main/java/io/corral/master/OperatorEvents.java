@@ -21,7 +21,10 @@ final class OperatorEvents {
      */
     static final int MAX_SNAPSHOT_BYTES = 1 << 20;
 
-    /** SUBSCRIBED with the whole state, less what has ended if that would make the record too large. */
+    /**
+     * SUBSCRIBED with the whole state (the caller passes what the subscriber may see of it, {@link VisibleView}),
+     * less what has ended if that would make the record too large.
+     */
     static Event subscribed(MasterView view) {
         var state = OperatorResponses.state(view).getGetState();
         if (state.getSerializedSize() > MAX_SNAPSHOT_BYTES) {
@@ -41,44 +44,47 @@ final class OperatorEvents {
         return Event.newBuilder().setType(Event.Type.HEARTBEAT).build();
     }
 
-    static Event taskAdded(Task task) {
-        return Event.newBuilder().setType(Event.Type.TASK_ADDED)
-                .setTaskAdded(Event.TaskAdded.newBuilder().setTask(OperatorResponses.task(task.view()))).build();
+    /** @param framework the task's framework (null if no longer known) */
+    static OperatorEvent taskAdded(Task task, FrameworkInfo framework) {
+        return new OperatorEvent(Event.newBuilder().setType(Event.Type.TASK_ADDED)
+                .setTaskAdded(Event.TaskAdded.newBuilder().setTask(OperatorResponses.task(task.view()))).build(),
+                framework, task.info());
     }
 
-    static Event taskUpdated(Task task, TaskStatus status) {
-        return Event.newBuilder().setType(Event.Type.TASK_UPDATED)
+    /** @param framework the task's framework (null if no longer known) */
+    static OperatorEvent taskUpdated(Task task, TaskStatus status, FrameworkInfo framework) {
+        return new OperatorEvent(Event.newBuilder().setType(Event.Type.TASK_UPDATED)
                 .setTaskUpdated(Event.TaskUpdated.newBuilder().setFrameworkId(task.frameworkId()).setStatus(status)
                         .setState(task.state()))
-                .build();
+                .build(), framework, task.info());
     }
 
-    static Event agentAdded(Agent agent) {
-        return Event.newBuilder().setType(Event.Type.AGENT_ADDED)
-                .setAgentAdded(Event.AgentAdded.newBuilder().setAgent(OperatorResponses.agent(agent.view()))).build();
+    static OperatorEvent agentAdded(Agent agent) {
+        return OperatorEvent.ofCluster(Event.newBuilder().setType(Event.Type.AGENT_ADDED)
+                .setAgentAdded(Event.AgentAdded.newBuilder().setAgent(OperatorResponses.agent(agent.view()))).build());
     }
 
-    static Event agentRemoved(AgentID agentId) {
-        return Event.newBuilder().setType(Event.Type.AGENT_REMOVED)
-                .setAgentRemoved(Event.AgentRemoved.newBuilder().setAgentId(agentId)).build();
+    static OperatorEvent agentRemoved(AgentID agentId) {
+        return OperatorEvent.ofCluster(Event.newBuilder().setType(Event.Type.AGENT_REMOVED)
+                .setAgentRemoved(Event.AgentRemoved.newBuilder().setAgentId(agentId)).build());
     }
 
-    static Event frameworkAdded(FrameworkView framework) {
-        return Event.newBuilder().setType(Event.Type.FRAMEWORK_ADDED)
+    static OperatorEvent frameworkAdded(FrameworkView framework) {
+        return new OperatorEvent(Event.newBuilder().setType(Event.Type.FRAMEWORK_ADDED)
                 .setFrameworkAdded(Event.FrameworkAdded.newBuilder()
                         .setFramework(OperatorResponses.framework(framework, framework.connected())))
-                .build();
+                .build(), framework.info(), null);
     }
 
-    static Event frameworkUpdated(FrameworkView framework) {
-        return Event.newBuilder().setType(Event.Type.FRAMEWORK_UPDATED)
+    static OperatorEvent frameworkUpdated(FrameworkView framework) {
+        return new OperatorEvent(Event.newBuilder().setType(Event.Type.FRAMEWORK_UPDATED)
                 .setFrameworkUpdated(Event.FrameworkUpdated.newBuilder()
                         .setFramework(OperatorResponses.framework(framework, framework.connected())))
-                .build();
+                .build(), framework.info(), null);
     }
 
-    static Event frameworkRemoved(FrameworkInfo info) {
-        return Event.newBuilder().setType(Event.Type.FRAMEWORK_REMOVED)
-                .setFrameworkRemoved(Event.FrameworkRemoved.newBuilder().setFrameworkInfo(info)).build();
+    static OperatorEvent frameworkRemoved(FrameworkInfo info) {
+        return new OperatorEvent(Event.newBuilder().setType(Event.Type.FRAMEWORK_REMOVED)
+                .setFrameworkRemoved(Event.FrameworkRemoved.newBuilder().setFrameworkInfo(info)).build(), info, null);
     }
 }

@@ -99,13 +99,27 @@ public final class OperatorResponses {
      * frameworks use.
      */
     public static Response roles(MasterView view) {
+        return roles(view, ViewApprover.all());
+    }
+
+    /**
+     * GET_ROLES for a reader who sees only some roles ({@code view_roles}): the others are left out. A role shown
+     * lists all its frameworks and what they use, as Mesos shows it.
+     */
+    public static Response roles(MasterView view, ViewApprover approver) {
         Map<String, Protos.Role.Builder> roles = new LinkedHashMap<>();
         Map<String, ResourceSet> allocated = new LinkedHashMap<>();
         for (RoleRecord set : view.roles()) {
+            if (!approver.role(set.role())) {
+                continue;
+            }
             roles.put(set.role(), Protos.Role.newBuilder().setName(set.role()).setWeight(set.weight()));
             allocated.put(set.role(), ResourceSet.empty());
         }
         for (FrameworkView framework : view.frameworks()) {
+            if (!approver.role(framework.role())) {
+                continue;
+            }
             Protos.Role.Builder role = roles.computeIfAbsent(framework.role(),
                     name -> Protos.Role.newBuilder().setName(name).setWeight(1.0));
             role.addFrameworks(framework.id());
@@ -118,9 +132,14 @@ public final class OperatorResponses {
 
     /** The weights operators set (a role not listed has weight 1). */
     public static Response weights(MasterView view) {
+        return weights(view, ViewApprover.all());
+    }
+
+    /** GET_WEIGHTS of the roles the reader may see ({@code view_roles}), as Mesos filters it. */
+    public static Response weights(MasterView view, ViewApprover approver) {
         Response.GetWeights.Builder get = Response.GetWeights.newBuilder();
         for (RoleRecord role : view.roles()) {
-            if (role.weight() != 1.0) {
+            if (role.weight() != 1.0 && approver.role(role.role())) {
                 get.addWeightInfos(Protos.WeightInfo.newBuilder().setRole(role.role()).setWeight(role.weight()));
             }
         }
@@ -140,9 +159,17 @@ public final class OperatorResponses {
      * the same guarantees as the deprecated {@code infos}.
      */
     public static Response quota(MasterView view) {
+        return quota(view, ViewApprover.all());
+    }
+
+    /** GET_QUOTA of the roles whose quota the reader may see ({@code get_quotas}), as Mesos filters it. */
+    public static Response quota(MasterView view, ViewApprover approver) {
         org.apache.mesos.v1.quota.Protos.QuotaStatus.Builder status =
                 org.apache.mesos.v1.quota.Protos.QuotaStatus.newBuilder();
         for (RoleRecord role : view.roles()) {
+            if (!approver.quota(role.role())) {
+                continue;
+            }
             role.quota().ifPresent(config -> {
                 status.addConfigs(config.toBuilder().setRole(role.role()));
                 status.addInfos(org.apache.mesos.v1.quota.Protos.QuotaInfo.newBuilder().setRole(role.role())
@@ -281,6 +308,8 @@ public final class OperatorResponses {
         }
         if (info.hasCommand() && info.getCommand().hasUser()) {
             proto.setUser(info.getCommand().getUser());
+        } else if (info.hasExecutor() && info.getExecutor().getCommand().hasUser()) {
+            proto.setUser(info.getExecutor().getCommand().getUser()); // as Mesos fills Task.user
         }
         return proto.build();
     }

@@ -82,7 +82,7 @@ final class Streams {
         } else if (effect instanceof Effect.ToOperators event) {
             operators.send(event.event());
         } else if (effect instanceof Effect.OpenOperatorStream open) {
-            operators.add(open.stream(), open.subscribed());
+            operators.add(open.stream(), open.approver(), open.subscribed());
         } else if (effect instanceof Effect.Reply reply) {
             reply.call().complete(null);
         }

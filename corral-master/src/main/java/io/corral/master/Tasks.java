@@ -11,6 +11,7 @@ import io.corral.protocol.task.Transition;
 import java.util.Base64;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
@@ -77,9 +78,16 @@ public final class Tasks {
             }
         }
         if (!transition.isRepeat()) {
-            master.operatorStreams.publish(() -> OperatorEvents.taskUpdated(task, status));
+            master.operatorStreams.publish(() -> OperatorEvents.taskUpdated(task, status,
+                    frameworkInfo(task.frameworkId())));
         }
         return transition;
+    }
+
+    /** The framework's info, for deciding who may see its tasks' events; null if it is no longer known. */
+    private FrameworkInfo frameworkInfo(FrameworkID id) {
+        Framework framework = master.frameworks().get(id);
+        return framework == null ? null : framework.info();
     }
 
     void addTask(Framework framework, Agent agent, Task task) {

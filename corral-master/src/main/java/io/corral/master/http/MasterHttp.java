@@ -3,6 +3,8 @@ package io.corral.master.http;
 import io.corral.master.Master;
 import io.corral.master.MasterLifecycle;
 import io.corral.master.MasterView;
+import io.corral.master.ViewApprover;
+import io.corral.master.VisibleView;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpHandler;
@@ -19,7 +21,8 @@ import org.apache.mesos.v1.Protos.VersionInfo;
 /**
  * Routes the master's HTTP requests. Every master answers {@code /health}; only the leader serves the APIs and
  * state: a standby answers them with 307 to the leader ({@code Location: //host:port/path?query}, protocol-relative
- * as Mesos sends it) or 503 when no leader is known. As in Mesos, each path also works under {@code /master}.
+ * as Mesos sends it) or 503 when no leader is known. As in Mesos, each path also works under {@code /master}. The
+ * state endpoints show each reader only what the view ACLs let its principal see ({@link ViewApprover}).
  *
  * <p>Threading: called on HTTP I/O threads; reads {@link Leadership} (thread-safe) and posts to the master's loop.
  */
@@ -46,6 +49,8 @@ public final class MasterHttp implements HttpHandler {
     private final TaskKillEndpoint kills = new TaskKillEndpoint();
 
     private final OperatorEndpoint operator;
+    /** Who may see what: each read is cut to its reader's {@link ViewApprover}, built from these per request. */
+    private final Acls acls;
     private final MaintenanceEndpoints maintenance;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
@@ -65,6 +70,7 @@ public final class MasterHttp implements HttpHandler {
     public MasterHttp(Leadership leadership, MetricsEndpoint metrics, Executor readers,
                       Supplier<Map<String, String>> flags, VersionInfo version,
                       Optional<io.corral.master.LoggingLevels> logging, Acls acls) {
+        this.acls = acls;
         this.scheduler = new SchedulerEndpoint(acls);
         this.agents = new AgentEndpoint(acls);
         this.leadership = leadership;
@@ -79,6 +85,9 @@ public final class MasterHttp implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) {
         if (MetricsEndpoint.serves(exchange.path())) {
+            if (!MetricsEndpoint.isZooKeeperPath(exchange.path()) && !mayReadMetrics(exchange)) {
+                return;
+            }
             metrics.handle(exchange); // every master answers for itself, leader or not
             return;
         }
@@ -87,7 +96,14 @@ public final class MasterHttp implements HttpHandler {
         switch (path) {
             case "/health" -> exchange.respond(200, null, new byte[0]);
             case "/version" -> exchange.respond(200, "application/json", LegacyJson.version(version));
-            case "/flags" -> exchange.respond(200, "application/json", LegacyJson.flags(flags.get()));
+            case "/flags" -> {
+                if (ViewApprover.of(acls, exchange.principal()).flags()) {
+                    exchange.respond(200, "application/json", LegacyJson.flags(flags.get()));
+                } else {
+                    exchange.respondText(403, "Principal '" + exchange.principal().orElse("")
+                            + "' is not authorized to view the flags (ACL view_flags)");
+                }
+            }
             case "/redirect" -> redirect(exchange, "");
             case "/", "" -> home(exchange);
             default -> {
@@ -148,7 +164,8 @@ public final class MasterHttp implements HttpHandler {
                             + RoleJson.changedBy(path) + " call (POST /api/v1)");
                     return;
                 }
-                Function<MasterView, byte[]> render = legacyJson(path, exchange, flags.get());
+                Function<MasterView, byte[]> render = legacyJson(path, exchange, flags.get(),
+                        ViewApprover.of(acls, exchange.principal()));
                 master.view().thenApplyAsync(render, readers).whenComplete((json, failure) -> {
                     if (failure != null) {
                         Responses.fail(exchange, failure);
@@ -160,22 +177,38 @@ public final class MasterHttp implements HttpHandler {
         }
     }
 
-    /** The renderer of a legacy JSON path; a bad query is answered 400 (thrown) before the view is asked for. */
+    /**
+     * The renderer of a legacy JSON path, showing what {@code approver} lets the reader see (as Mesos filters these
+     * endpoints); a bad query is answered 400 (thrown) before the view is asked for.
+     */
     private static Function<MasterView, byte[]> legacyJson(String path, HttpExchange exchange,
-                                                           Map<String, String> flags) {
+                                                           Map<String, String> flags, ViewApprover approver) {
         return switch (path) {
-            case "/state-summary" -> StateJson::summary;
-            case "/frameworks" -> StateJson::frameworks;
-            case "/slaves" -> StateJson::slaves;
-            case "/roles", "/roles.json" -> StateJson::roles;
-            case "/quota" -> RoleJson::quota;
-            case "/weights" -> RoleJson::weights;
+            case "/state-summary" -> view -> StateJson.summary(view, approver);
+            case "/frameworks" -> view -> StateJson.frameworks(VisibleView.of(view, approver));
+            case "/slaves" -> view -> StateJson.slaves(VisibleView.of(view, approver));
+            case "/roles", "/roles.json" -> view -> StateJson.roles(view, approver);
+            case "/quota" -> view -> RoleJson.quota(view, approver);
+            case "/weights" -> view -> RoleJson.weights(view, approver);
             case "/tasks", "/tasks.json" -> {
                 StateJson.TasksQuery query = StateJson.TasksQuery.parse(exchange::queryParam);
-                yield view -> StateJson.tasks(view, query);
+                yield view -> StateJson.tasks(VisibleView.of(view, approver), query);
             }
-            default -> view -> StateJson.render(view, flags);
+            default -> view -> StateJson.render(VisibleView.of(view, approver), approver.flags() ? flags : Map.of());
         };
+    }
+
+    /**
+     * ACL get_endpoints on {@code /metrics/snapshot}, as Mesos checks that endpoint; Corral's {@code /metrics} shows
+     * the same figures, so the same rule decides it. A refusal is answered 403 here.
+     */
+    private boolean mayReadMetrics(HttpExchange exchange) {
+        if (acls.permits("get_endpoints", exchange.principal().orElse(null), MetricsEndpoint.SNAPSHOT_PATH)) {
+            return true;
+        }
+        exchange.respondText(403, "Principal '" + exchange.principal().orElse("") + "' is not authorized to GET "
+                + MetricsEndpoint.SNAPSHOT_PATH + " (ACL get_endpoints)");
+        return false;
     }
 
     /** 307 to the leader with {@code pathAndQuery} appended, or 503 when no leader is known. */

@@ -131,6 +131,11 @@ public final class MetricsEndpoint {
         return bare.equals(SNAPSHOT_PATH) || bare.equals(PROMETHEUS_PATH) || bare.equals("/zookeeper");
     }
 
+    /** Whether {@code path} is {@code /master/zookeeper} (the ensemble's health, not the master's figures). */
+    static boolean isZooKeeperPath(String path) {
+        return withoutMasterPrefix(path).equals("/zookeeper");
+    }
+
     public void handle(HttpExchange exchange) {
         if (!"GET".equals(exchange.method())) {
             exchange.respondText(405, "Expecting a 'GET' request, received '" + exchange.method() + "'");

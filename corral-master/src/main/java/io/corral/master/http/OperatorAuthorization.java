@@ -14,9 +14,12 @@ import org.apache.mesos.v1.master.Protos.Call;
  * flags and levels are only matched by {@code {"type": "ANY"}} rules, as Mesos supports them. A denial is a
  * {@code 403} naming the action, thrown before the call reaches the master's loop.
  *
+ * GET_METRICS is checked as {@code get_endpoints} on {@code /metrics/snapshot}, the endpoint Mesos checks for the
+ * same figures (Mesos leaves GET_METRICS open; Corral does not let the call undo a refusal of the endpoint).
+ *
  * <p>Not checked here: TEARDOWN (its object, the framework's principal, is known on the loop: see
- * {@link io.corral.master.Frameworks#teardownByOperator}) and reads (Mesos filters what views show; Corral does not
- * yet).
+ * {@link io.corral.master.Frameworks#teardownByOperator}) and reads of the state, which are never refused but cut to
+ * what the reader may see ({@link io.corral.master.ViewApprover}).
  *
  * <p>Stateless.
  */
@@ -62,6 +65,7 @@ final class OperatorAuthorization {
             case START_MAINTENANCE -> checks.add(new Check("start_maintenances", null));
             case STOP_MAINTENANCE -> checks.add(new Check("stop_maintenances", null));
             case GET_FLAGS -> checks.add(new Check("view_flags", null));
+            case GET_METRICS -> checks.add(new Check("get_endpoints", MetricsEndpoint.SNAPSHOT_PATH));
             case SET_LOGGING_LEVEL -> checks.add(new Check("set_log_level", null));
             default -> { }
         }

@@ -4,6 +4,8 @@ import io.corral.master.LoggingLevels;
 import io.corral.master.Master;
 import io.corral.master.MasterView;
 import io.corral.master.OperatorResponses;
+import io.corral.master.ViewApprover;
+import io.corral.master.VisibleView;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.HttpExchange;
@@ -25,7 +27,8 @@ import org.apache.mesos.v1.master.Protos.Response;
  * {@code POST /api/v1}: the Mesos v1 operator API ({@code docs/mesos-compatibility.md}, "Operator API"). Checks the
  * request in Mesos's order (method, content type, accepted type, body), then answers a {@code GET_*} call with 200 and
  * one {@link Response} in the requested encoding (not RecordIO), built from the master's published view on a reader
- * thread; TEARDOWN answers 200 with an empty body once the removal is durable.
+ * thread and cut to what the caller's principal may see ({@link ViewApprover}, {@link VisibleView}: Mesos's view
+ * ACLs); TEARDOWN answers 200 with an empty body once the removal is durable.
  *
  * SUBSCRIBE opens the event stream ({@link Master#subscribeOperator}); UPDATE_WEIGHTS and UPDATE_QUOTA answer 200
  * once durable ({@link io.corral.master.RoleCalls}), as do the maintenance calls ({@link io.corral.master.Maintenance})
@@ -70,11 +73,12 @@ final class OperatorEndpoint {
             Encoding responseEncoding = MediaTypes.responseEncoding(exchange);
             Call call = parse(exchange.body(), requestEncoding);
             OperatorAuthorization.authorize(acls, exchange.principal(), call);
+            ViewApprover approver = ViewApprover.of(acls, exchange.principal());
             if (call.getType() == Call.Type.SUBSCRIBE) {
-                subscribe(master, exchange, responseEncoding);
+                subscribe(master, exchange, responseEncoding, approver);
                 return;
             }
-            answer(master, call, exchange.principal()).whenComplete((response, failure) -> {
+            answer(master, call, exchange.principal(), approver).whenComplete((response, failure) -> {
                 if (failure != null) {
                     Responses.fail(exchange, failure);
                 } else if (response == null) {
@@ -90,15 +94,16 @@ final class OperatorEndpoint {
 
     /**
      * SUBSCRIBE: a 200 RecordIO stream in the requested encoding, opened on the loop together with the subscription,
-     * so the first record is SUBSCRIBED with the state as of then and every later change follows it.
+     * so the first record is SUBSCRIBED with the state as of then and every later change follows it; both show only
+     * what {@code approver} lets the subscriber see.
      */
-    private static void subscribe(Master master, HttpExchange exchange, Encoding encoding) {
+    private static void subscribe(Master master, HttpExchange exchange, Encoding encoding, ViewApprover approver) {
         if (!exchange.reserveStream()) {
             return; // the client has its most event streams open: answered 429, nothing subscribed
         }
         master.submit(() -> {
             HttpStream stream = exchange.startStream(200, encoding.mediaType(), Map.of());
-            master.subscribeOperator(new StreamLinks.Operator(stream, encoding));
+            master.subscribeOperator(new StreamLinks.Operator(stream, encoding), approver);
             return null;
         }).exceptionally(failure -> {
             Responses.fail(exchange, failure);
@@ -144,7 +149,8 @@ final class OperatorEndpoint {
     }
 
     /** The answer to {@code call}: a Response, or null for a call answered with an empty 200. */
-    private CompletableFuture<Response> answer(Master master, Call call, Optional<String> principal) {
+    private CompletableFuture<Response> answer(Master master, Call call, Optional<String> principal,
+                                               ViewApprover approver) {
         switch (call.getType()) {
             case GET_HEALTH:
                 return CompletableFuture.completedFuture(OperatorResponses.health());
@@ -159,23 +165,23 @@ final class OperatorEndpoint {
             case SET_LOGGING_LEVEL:
                 return setLoggingLevel(master, call);
             case GET_STATE:
-                return fromView(master, OperatorResponses::state);
+                return visible(master, approver, OperatorResponses::state);
             case GET_AGENTS:
-                return fromView(master, OperatorResponses::agents);
+                return visible(master, approver, OperatorResponses::agents);
             case GET_FRAMEWORKS:
-                return fromView(master, OperatorResponses::frameworks);
+                return visible(master, approver, OperatorResponses::frameworks);
             case GET_TASKS:
-                return fromView(master, OperatorResponses::tasks);
+                return visible(master, approver, OperatorResponses::tasks);
             case GET_ROLES:
-                return fromView(master, OperatorResponses::roles);
+                return fromView(master, view -> OperatorResponses.roles(view, approver));
             case GET_MASTER:
                 return fromView(master, OperatorResponses::master);
             case GET_EXECUTORS:
-                return fromView(master, OperatorResponses::executors);
+                return visible(master, approver, OperatorResponses::executors);
             case GET_WEIGHTS:
-                return fromView(master, OperatorResponses::weights);
+                return fromView(master, view -> OperatorResponses.weights(view, approver));
             case GET_QUOTA:
-                return fromView(master, OperatorResponses::quota);
+                return fromView(master, view -> OperatorResponses.quota(view, approver));
             case UPDATE_WEIGHTS:
                 return onLoop(master, () -> master.roleCalls().updateWeights(
                         call.getUpdateWeights().getWeightInfosList()));
@@ -275,6 +281,12 @@ final class OperatorEndpoint {
 
     private CompletableFuture<Response> fromView(Master master, Function<MasterView, Response> build) {
         return master.view().thenApplyAsync(build, readers);
+    }
+
+    /** An answer built from what the reader may see of the view (Mesos's view ACLs), cut on a reader thread. */
+    private CompletableFuture<Response> visible(Master master, ViewApprover approver,
+                                                Function<MasterView, Response> build) {
+        return fromView(master, view -> build.apply(VisibleView.of(view, approver)));
     }
 
     /** GET_METRICS's optional timeout; Mesos's default otherwise. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.master.MasterView;
+import io.corral.master.ViewApprover;
 import io.corral.zookeeper.registry.RoleRecord;
 import java.util.Map;
 import java.util.TreeMap;
@@ -19,7 +20,7 @@ import org.apache.mesos.v1.Protos.Value;
  *   <li>{@code GET /master/weights}: a JSON array of {@code {"role": "eng", "weight": 2.0}}, one per role whose
  *       weight an operator set to other than 1.</li>
  * </ul>
- * Roles are in name order. Changes go through the operator API (UPDATE_QUOTA, UPDATE_WEIGHTS).
+ * Roles are in name order; a reader sees only the roles the ACLs let it ({@link ViewApprover}). Changes go through the operator API (UPDATE_QUOTA, UPDATE_WEIGHTS).
  *
  * <p>Stateless and thread-safe: runs on a reader thread.
  */
@@ -29,9 +30,17 @@ final class RoleJson {
     private RoleJson() {}
 
     static byte[] quota(MasterView view) {
+        return quota(view, ViewApprover.all());
+    }
+
+    /** The quotas of the roles {@code approver} lets the reader see them of ({@code get_quotas}). */
+    static byte[] quota(MasterView view, ViewApprover approver) {
         ObjectNode root = MAPPER.createObjectNode();
         ArrayNode infos = root.putArray("infos");
         for (RoleRecord role : view.roles()) {
+            if (!approver.quota(role.role())) {
+                continue;
+            }
             role.quota().ifPresent(config -> {
                 ObjectNode info = infos.addObject();
                 info.put("role", role.role());
@@ -43,9 +52,14 @@ final class RoleJson {
     }
 
     static byte[] weights(MasterView view) {
+        return weights(view, ViewApprover.all());
+    }
+
+    /** The weights of the roles {@code approver} lets the reader see ({@code view_roles}). */
+    static byte[] weights(MasterView view, ViewApprover approver) {
         ArrayNode weights = MAPPER.createArrayNode();
         for (RoleRecord role : view.roles()) {
-            if (role.weight() != 1.0) {
+            if (role.weight() != 1.0 && approver.role(role.role())) {
                 weights.addObject().put("role", role.role()).put("weight", role.weight());
             }
         }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.master.MasterView;
+import io.corral.master.ViewApprover;
+import io.corral.master.VisibleView;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.TaskView;
@@ -29,7 +31,8 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * JSON"): top-level master facts, {@code slaves}, {@code frameworks} with their tasks, {@code completed_frameworks},
  * resources flattened to {@code {"cpus":4,...}}; and the smaller legacy endpoints cut from the same objects
  * ({@code /master/state-summary}, {@code /master/slaves}, {@code /master/frameworks}, {@code /master/tasks},
- * {@code /master/roles}).
+ * {@code /master/roles}). Callers pass what the reader may see ({@link VisibleView}); the renderers of roles and of
+ * the summary take the reader's {@link ViewApprover} themselves, since they count what the reader is not shown.
  *
  * <p>Threading: stateless; renders a published {@link MasterView} on any thread (never the master's loop).
  */
@@ -76,9 +79,20 @@ final class StateJson {
 
     /** {@code /master/roles}: each role a framework is in, its weight (always 1 so far) and what it uses. */
     static byte[] roles(MasterView master) {
+        return roles(master, ViewApprover.all());
+    }
+
+    /**
+     * {@code /master/roles} for a reader who sees only some roles ({@code view_roles}); a role shown lists all its
+     * frameworks and what they use, as Mesos shows it.
+     */
+    static byte[] roles(MasterView master, ViewApprover approver) {
         Map<String, ObjectNode> roles = new TreeMap<>();
         Map<String, ResourceSet> used = new HashMap<>();
         for (FrameworkView framework : master.frameworks()) {
+            if (!approver.role(framework.role())) {
+                continue;
+            }
             ObjectNode role = roles.computeIfAbsent(framework.role(), name -> {
                 ObjectNode node = MAPPER.createObjectNode();
                 node.put("name", name);
@@ -159,6 +173,15 @@ final class StateJson {
 
     /** {@code /master/state-summary}: agents and frameworks with task counts by state, without the tasks. */
     static byte[] summary(MasterView master) {
+        return summary(master, ViewApprover.all());
+    }
+
+    /**
+     * {@code /master/state-summary} as Mesos shows it to a reader with view ACLs: only the frameworks it may see
+     * ({@code view_frameworks}), agents without the resources of roles it may not see; the task counts, of agents and
+     * of frameworks shown, count every task, as Mesos counts them.
+     */
+    static byte[] summary(MasterView master, ViewApprover approver) {
         ObjectNode root = MAPPER.createObjectNode();
         root.put("hostname", master.info().getHostname());
         root.put("cluster", "");
@@ -166,7 +189,8 @@ final class StateJson {
         Map<String, Set<String>> frameworksOnAgent = new HashMap<>();
         ArrayNode frameworks = root.putArray("frameworks");
         for (FrameworkView framework : master.frameworks()) {
-            ObjectNode node = frameworks.addObject();
+            ObjectNode node = approver.framework(framework.info()) ? frameworks.addObject()
+                    : MAPPER.createObjectNode(); // counted for its agents, not shown
             node.put("id", framework.id().getValue());
             node.put("name", framework.info().getName());
             node.put("hostname", framework.info().getHostname());
@@ -190,7 +214,7 @@ final class StateJson {
         }
         ArrayNode slaves = root.putArray("slaves");
         for (AgentView agent : master.agents()) {
-            ObjectNode node = agent(agent);
+            ObjectNode node = agent(VisibleView.agent(agent, approver));
             putCounts(node, byAgent.getOrDefault(agent.id().getValue(), Map.of()));
             frameworksOnAgent.getOrDefault(agent.id().getValue(), Set.of())
                     .forEach(node.putArray("framework_ids")::add);

@@ -42,4 +42,28 @@ class AclsTest {
                 + " \"agents\": {\"type\": \"ANY\"}}]}")).hasMessageContaining("register_agents[0].principals");
         assertThatThrownBy(() -> parse("{\"permissive\": \"yes\"}")).hasMessageContaining("permissive");
     }
+
+    @Test
+    void anApproverDecidesAsPermitsForEveryObject() throws Exception {
+        Acls acls = parse("{\"permissive\": false, \"view_frameworks\": ["
+                + "{\"principals\": {\"values\": [\"alice\"]}, \"users\": {\"values\": [\"a\"]}},"
+                + "{\"principals\": {\"values\": [\"alice\", \"bob\"]}, \"users\": {\"values\": [\"b\"]}},"
+                + "{\"principals\": {\"values\": [\"alice\"]}, \"users\": {\"type\": \"NONE\"}},"
+                + "{\"principals\": {\"values\": [\"ops\"]}, \"users\": {\"type\": \"ANY\"}},"
+                + "{\"principals\": {\"type\": \"ANY\"}, \"users\": {\"values\": [\"c\"]}}]}");
+        for (String principal : java.util.Arrays.asList("alice", "bob", "ops", "eve", null)) {
+            ObjectApprover approver = acls.approver("view_frameworks", principal);
+            for (String user : java.util.Arrays.asList("a", "b", "c", "d", null)) {
+                assertThat(approver.permits(user)).as(principal + " sees " + user)
+                        .isEqualTo(acls.permits("view_frameworks", principal, user));
+            }
+        }
+        assertThat(acls.approver("view_frameworks", "ops").permitsAll()).isTrue();
+        assertThat(acls.approver("view_frameworks", "bob").permitsAll()).isFalse();
+        assertThat(acls.approver("view_frameworks", "bob").permits("c")).as("a later rule for ANY still counts")
+                .isTrue();
+        assertThat(acls.approver("view_tasks", "bob").permitsAll()).as("no rule, not permissive").isFalse();
+        assertThat(parse("{}").approver("view_tasks", "bob").permitsAll()).as("no rule, permissive").isTrue();
+        assertThat(Acls.permitAll().approver("view_roles", null).permitsAll()).isTrue();
+    }
 }
