@@ -208,6 +208,7 @@ public final class Agent {
                 run.killGracePeriod = DEFAULT_KILL_GRACE; // its framework was shut down just before the agent stopped
             }
             run.container = containerizer.recover(run.containerId, run.runDir, run.killGracePeriod);
+            containerizer.rotateLogs(run.container, run.sandbox);
             live.add(run.containerId);
             if (run.state() == TaskState.TASK_STARTING && !run.container.exit().isDone()) {
                 report(run, TaskState.TASK_RUNNING, null, null); // the agent stopped before it could say so

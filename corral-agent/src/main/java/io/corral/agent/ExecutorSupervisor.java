@@ -660,6 +660,7 @@ final class ExecutorSupervisor {
         executors.put(ExecutorKey.of(executor), executor);
         if (!executor.isDefault()) {
             executor.container = containerizer.recover(executor.containerId, executor.runDir, null);
+            containerizer.rotateLogs(executor.container, executor.sandbox);
             liveContainers.add(executor.containerId);
             watchExecutor(executor);
         }

@@ -186,11 +186,7 @@ public final class ProcessContainerizer {
             RunningContainer container = new RunningContainer(spec.containerId(), runDir, launcher.pid(),
                     OptionalLong.of(taskPid), launcher.onExit(), signaller, timers, isolators, null,
                     launcherVanished(launcher.pid(), runDir));
-            LogRotation rotation = logs;
-            if (rotation != null) {
-                rotation.watch(sandbox);
-                container.exit().whenComplete((exit, error) -> timers.execute(() -> rotation.unwatch(sandbox)));
-            }
+            rotateLogs(container, sandbox);
             return container;
         } catch (IOException | RuntimeException e) {
             launcher.destroyForcibly();
@@ -217,6 +213,21 @@ public final class ProcessContainerizer {
             }
             return Long.parseLong(line.trim());
         }
+    }
+
+    /**
+     * Keeps {@code container}'s stdout and stderr in {@code sandbox} within the rotation policy until it ends (nothing
+     * without {@link #rotatingLogs}). Launches do it themselves; the agent calls it for containers it recovered, whose
+     * tasks write on after a restart as much as before it.
+     */
+    public void rotateLogs(RunningContainer container, Path sandbox) {
+        LogRotation rotation = logs;
+        if (rotation == null || container.exit().isDone()) {
+            return;
+        }
+        Path absolute = sandbox.toAbsolutePath();
+        rotation.watch(absolute);
+        container.exit().whenComplete((exit, error) -> timers.execute(() -> rotation.unwatch(absolute)));
     }
 
     /**

@@ -90,6 +90,23 @@ class ContainerRecoveryTest {
     }
 
     @Test
+    void aRecoveredContainersOutputIsRotatedAsALaunchedOnes() throws Exception {
+        ProcessContainerizer rotating = new ProcessContainerizer(timers)
+                .rotatingLogs(new LogRotation.Policy(1024, 2, Duration.ofMillis(50)));
+        launch("c1", "while [ ! -e release ]; do head -c 4096 /dev/zero | tr '\\0' x; sleep 0.05; done");
+
+        RunningContainer recovered = rotating.recover("c1", runDir("c1"), null);
+        rotating.rotateLogs(recovered, sandbox("c1"));
+
+        Path stdout = sandbox("c1").resolve("stdout");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(sandbox("c1").resolve("stdout.2")));
+        Files.createFile(sandbox("c1").resolve("release"));
+        awaitExit(recovered);
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.size(stdout) <= 1024);
+        assertThat(sandbox("c1").resolve("stdout.3")).doesNotExist();
+    }
+
+    @Test
     void aTaskThatEndedWhileTheAgentWasDownIsReportedFromItsExitFile() throws Exception {
         RunningContainer original = launch("c1", "exit 0");
         awaitExit(original); // the agent is "down": nobody acts on this
