@@ -114,6 +114,9 @@ public final class AgentCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TlsOptions tls = new TlsOptions();
 
+    @picocli.CommandLine.Mixin
+    ZkTlsOptions zkTls = new ZkTlsOptions();
+
     @Option(names = "--tls-ca", paramLabel = "FILE",
             description = "Speak HTTPS to the masters, trusting only the CAs in this PEM bundle (and checking that a"
                     + " master's certificate names its host). Default: plain HTTP, or, with --tls-cert, HTTPS"
@@ -185,6 +188,7 @@ public final class AgentCommand implements Callable<Integer> {
                 "agent");
         Optional<Credentials> httpCredentials = SecurityOptions.credentials(spec.commandLine(), httpCredentialsFile,
                 insecure, "agent", "--http-credentials");
+        ZkUrl zk = zkTls.apply(spec.commandLine(), this.zk);
         AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
                 new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
