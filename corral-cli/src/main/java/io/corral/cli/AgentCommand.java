@@ -176,7 +176,7 @@ public final class AgentCommand implements Callable<Integer> {
 
     private AgentTls agentTls() {
         try {
-            return new AgentTls(tls.server(spec.commandLine()), ClientTls.fromFlag(tlsCa));
+            return new AgentTls(tls.server(spec.commandLine()), ClientTls.fromFlag(tlsCa), Optional.ofNullable(tlsCa));
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
