@@ -323,7 +323,8 @@ public final class AgentServer implements AutoCloseable {
                 .rotatingLogs(options.sandbox().containerLogger());
         agent = new Agent(info, options.workDir(), containerizer, timers,
                 loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout(),
-                options.sandbox().services(options.workDir()).withExecutorTokens(executorTokens));
+                options.sandbox().services(options.workDir()).withExecutorTokens(executorTokens)
+                        .withExecutorTls(options.tls().executors()));
         views = AgentViews.attach(agent, loop, System.currentTimeMillis());
         agentHttp = new AgentHttp(() -> executorApi,
                 new io.corral.agent.http.AgentReads(views::view, readers, READ_TIMEOUT), readers,

@@ -21,15 +21,25 @@ import java.util.function.DoubleSupplier;
  * <p>Immutable; its executors are thread-safe.
  */
 record AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage,
-                     ExecutorTokens executorTokens) {
+                     ExecutorTokens executorTokens, ExecutorTls executorTls) {
 
     AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage) {
-        this(fetcher, worker, gcPolicy, diskUsage, ExecutorTokens.disabled());
+        this(fetcher, worker, gcPolicy, diskUsage, ExecutorTokens.disabled(), ExecutorTls.NONE);
+    }
+
+    AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage,
+                  ExecutorTokens executorTokens) {
+        this(fetcher, worker, gcPolicy, diskUsage, executorTokens, ExecutorTls.NONE);
     }
 
     /** The same services, giving custom executors these tokens. */
     AgentServices withExecutorTokens(ExecutorTokens tokens) {
-        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, tokens);
+        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, tokens, executorTls);
+    }
+
+    /** The same services, telling custom executors the agent's TLS. */
+    AgentServices withExecutorTls(ExecutorTls tls) {
+        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, executorTokens, tls);
     }
 
     /** Mesos's defaults, with the fetcher cache in {@code <work-dir>/fetch-cache}. */

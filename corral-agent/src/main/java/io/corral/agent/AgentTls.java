@@ -15,12 +15,23 @@ import java.util.Optional;
  *
  * <p>Immutable.
  */
-public record AgentTls(Optional<ServerTls> server, Optional<ClientTls> masters) {
+public record AgentTls(Optional<ServerTls> server, Optional<ClientTls> masters, Optional<java.nio.file.Path> caFile) {
     public static final AgentTls NONE = new AgentTls(Optional.empty(), Optional.empty());
 
     public AgentTls {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(masters, "masters");
+        Objects.requireNonNull(caFile, "caFile");
+    }
+
+    /** Without the CA file's path: executors then get no {@code LIBPROCESS_SSL_CA_FILE}. */
+    public AgentTls(Optional<ServerTls> server, Optional<ClientTls> masters) {
+        this(server, masters, Optional.empty());
+    }
+
+    /** What custom executors are told: HTTPS with the agent's {@code --tls-ca} when it serves TLS. */
+    public ExecutorTls executors() {
+        return server.isPresent() ? new ExecutorTls(true, caFile) : ExecutorTls.NONE;
     }
 
     /** How the link to the masters speaks: HTTPS with the given CA, or as above, or plain HTTP. */

@@ -29,6 +29,12 @@ final class ExecutorEnvironment {
 
     static Map<String, String> build(AgentInfo agent, FrameworkInfo framework, ExecutorInfo executor, Path sandbox,
                                      Duration shutdownGracePeriod, ExecutorTokens tokens) {
+        return build(agent, framework, executor, sandbox, shutdownGracePeriod, tokens, ExecutorTls.NONE);
+    }
+
+    /** As above, with the agent's TLS for an agent serving HTTPS ({@link ExecutorTls}). */
+    static Map<String, String> build(AgentInfo agent, FrameworkInfo framework, ExecutorInfo executor, Path sandbox,
+                                     Duration shutdownGracePeriod, ExecutorTokens tokens, ExecutorTls tls) {
         Map<String, String> env = new LinkedHashMap<>();
         String endpoint = agent.getHostname() + ":" + agent.getPort();
         env.put("MESOS_FRAMEWORK_ID", framework.getId().getValue());
@@ -43,6 +49,7 @@ final class ExecutorEnvironment {
         env.put("LIBPROCESS_PORT", "0");
         tokens.tokenFor(framework.getId().getValue(), executor.getExecutorId().getValue())
                 .ifPresent(token -> env.put(ExecutorTokens.ENVIRONMENT_VARIABLE, token));
+        tls.addTo(env);
         if (framework.getCheckpoint()) {
             env.put("MESOS_CHECKPOINT", "1");
             env.put("MESOS_RECOVERY_TIMEOUT", mesosDuration(RECOVERY_TIMEOUT));

@@ -261,7 +261,8 @@ final class ExecutorSupervisor {
             executor.container = containerizer.launch(new ContainerSpec(executor.containerId, executorId,
                     framework.getId().getValue(), executorId, executor.info.getCommand(), executor.sandbox,
                     executor.runDir, ExecutorEnvironment.build(agent.info(), framework, executor.info,
-                            executor.sandbox, executor.shutdownGracePeriod(), agent.services().executorTokens()),
+                            executor.sandbox, executor.shutdownGracePeriod(), agent.services().executorTokens(),
+                            agent.services().executorTls()),
                     executor.info.getResourcesList())
                     .withFrameworkUser(framework.getUser()));
         } catch (IOException | RuntimeException e) {

@@ -133,6 +133,9 @@ public final class AgentCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TlsOptions tls = new TlsOptions();
 
+    @picocli.CommandLine.Mixin
+    ZkTlsOptions zkTls = new ZkTlsOptions();
+
     @Option(names = "--tls-ca", paramLabel = "FILE",
             description = "Speak HTTPS to the masters, trusting only the CAs in this PEM bundle (and checking that a"
                     + " master's certificate names its host). Default: plain HTTP, or, with --tls-cert, HTTPS"
@@ -192,7 +195,7 @@ public final class AgentCommand implements Callable<Integer> {
 
     private AgentTls agentTls() {
         try {
-            return new AgentTls(tls.server(spec.commandLine()), ClientTls.fromFlag(tlsCa));
+            return new AgentTls(tls.server(spec.commandLine()), ClientTls.fromFlag(tlsCa), Optional.ofNullable(tlsCa));
         } catch (IllegalArgumentException e) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -204,6 +207,7 @@ public final class AgentCommand implements Callable<Integer> {
                 "agent");
         Optional<Credentials> httpCredentials = SecurityOptions.credentials(spec.commandLine(), httpCredentialsFile,
                 insecure, "agent", "--http-credentials");
+        ZkUrl zk = zkTls.apply(spec.commandLine(), this.zk);
         AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
                 new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),

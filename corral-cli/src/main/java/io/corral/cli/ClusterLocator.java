@@ -10,6 +10,7 @@ import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.scheduler.MasterLocator;
 import io.corral.scheduler.ZooKeeperMasterLocator;
+import io.corral.zookeeper.ZkTls;
 import io.corral.zookeeper.ZkUnreachableException;
 import io.corral.zookeeper.ZkUrl;
 import java.util.Optional;
@@ -42,26 +43,38 @@ public final class ClusterLocator {
      * local cluster itself only, the operator credential {@code corral local} wrote: never sent to a master found
      * elsewhere), and how to check the masters' certificates (the {@code --tls-ca} file, else {@code CORRAL_TLS_CA},
      * else the CA of the local cluster itself; an {@code https://} master URL without any trusts the JDK's CAs). With
-     * TLS every master is spoken to over HTTPS.
+     * TLS every master is spoken to over HTTPS. ZooKeeper is spoken to over TLS with {@code --zk-tls-ca} (else
+     * {@code CORRAL_ZK_TLS_CA}, else the local cluster's own, when it serves ZooKeeper over TLS), presenting
+     * {@code --zk-tls-cert} (else {@code CORRAL_ZK_TLS_CERT}) when given.
      */
     public record Target(String source, Optional<String> masterUrl, Optional<String> zkUrl,
-                         Optional<ClientAuthorization> authorization, Optional<ClientTls> tls) {
+                         Optional<ClientAuthorization> authorization, Optional<ClientTls> tls,
+                         Optional<ZkTls> zkTls) {
         public Target(String source, Optional<String> masterUrl, Optional<String> zkUrl) {
-            this(source, masterUrl, zkUrl, Optional.empty(), Optional.empty());
+            this(source, masterUrl, zkUrl, Optional.empty(), Optional.empty(), Optional.empty());
         }
 
         Target withAuthorization(Optional<ClientAuthorization> authorization) {
-            return new Target(source, masterUrl, zkUrl, authorization, tls);
+            return new Target(source, masterUrl, zkUrl, authorization, tls, zkTls);
         }
 
         Target withTls(Optional<ClientTls> tls) {
-            return new Target(source, masterUrl, zkUrl, authorization, tls);
+            return new Target(source, masterUrl, zkUrl, authorization, tls, zkTls);
+        }
+
+        Target withZkTls(Optional<ZkTls> zkTls) {
+            return new Target(source, masterUrl, zkUrl, authorization, tls, zkTls);
         }
 
         /** Sets this target's {@code Authorization} header on {@code request}, if it authenticates. */
         public java.net.http.HttpRequest.Builder authorize(java.net.http.HttpRequest.Builder request) {
             authorization.ifPresent(auth -> request.header("Authorization", auth.header()));
             return request;
+        }
+
+        /** The ZooKeeper URL (validated by the locator), spoken to over TLS when {@link #zkTls()} says so. */
+        public Optional<ZkUrl> zk() {
+            return zkUrl.map(url -> ZkUrl.parse(url).withTls(zkTls));
         }
 
         public boolean usesZooKeeper() {
@@ -145,7 +158,9 @@ public final class ClusterLocator {
                     .map(found -> found.withAuthorization(readCredential(nonBlank(local.credential()).orElse(null),
                             "the credential of `corral local` pid " + local.pid()))
                             .withTls(readCa(nonBlank(local.tlsCa()).orElse(null),
-                                    "the CA of `corral local` pid " + local.pid()))));
+                                    "the CA of `corral local` pid " + local.pid()))
+                            .withZkTls(readZkTls(nonBlank(local.zkTlsCa()).orElse(null), null,
+                                    "the ZooKeeper CA of `corral local` pid " + local.pid()))));
         }
         Target found = target.orElseThrow(() -> new ClusterException(NO_CLUSTER_MESSAGE, EXIT_USAGE));
         Optional<ClientAuthorization> explicit = explicitAuthorization(options);
@@ -160,7 +175,26 @@ public final class ClusterLocator {
                 && found.masterUrl().filter(url -> url.regionMatches(true, 0, "https://", 0, 8)).isPresent()) {
             found = found.withTls(Optional.of(ClientTls.systemTrust()));
         }
+        Optional<String> zkCa = options.zkTlsCa() != null ? Optional.of(options.zkTlsCa().toString())
+                : nonBlank(environment.apply("CORRAL_ZK_TLS_CA"));
+        if (zkCa.isPresent() || options.zkTlsCertificate() != null) {
+            Optional<String> zkCert = options.zkTlsCertificate() != null
+                    ? Optional.of(options.zkTlsCertificate().toString())
+                    : nonBlank(environment.apply("CORRAL_ZK_TLS_CERT"));
+            found = found.withZkTls(readZkTls(zkCa.orElse(null), zkCert.orElse(null),
+                    options.zkTlsCa() != null ? ZkTls.CA_FLAG : "CORRAL_ZK_TLS_CA"));
+        }
         return found;
+    }
+
+    /** ZooKeeper TLS from a CA file and an optional client key store; a usage error naming {@code what}. */
+    private static Optional<ZkTls> readZkTls(String ca, String clientKeyStore, String what) {
+        try {
+            return ZkTls.fromFlags(ca == null ? null : java.nio.file.Path.of(ca),
+                    clientKeyStore == null ? null : java.nio.file.Path.of(clientKeyStore));
+        } catch (IllegalArgumentException e) {
+            throw new ClusterException("Cannot use " + what + ": " + e.getMessage(), EXIT_USAGE);
+        }
     }
 
     private static Optional<ClientTls> readCa(String file, String what) {
@@ -232,7 +266,7 @@ public final class ClusterLocator {
             return new FixedMasterLocator(target.masterUrl().orElseThrow(), target.scheme());
         }
         try {
-            return ZooKeeperMasterLocator.connect(target.zkUrl().get(), target.scheme());
+            return ZooKeeperMasterLocator.connect(target.zk().get(), target.scheme());
         } catch (ZkUnreachableException e) {
             throw new ClusterException(e.getMessage(), EXIT_UNREACHABLE);
         }

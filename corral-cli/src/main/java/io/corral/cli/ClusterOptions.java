@@ -36,6 +36,9 @@ public final class ClusterOptions {
                     + " --tls` being talked to; an https:// --master without a CA trusts the JDK's CAs.")
     java.nio.file.Path tlsCa;
 
+    @picocli.CommandLine.Mixin
+    ZkTlsOptions zkTls = new ZkTlsOptions();
+
     public ClusterOptions() {}
 
     /** For tests and for commands that build options in code. */
@@ -62,5 +65,15 @@ public final class ClusterOptions {
 
     public java.nio.file.Path tlsCa() {
         return tlsCa;
+    }
+
+    /** {@code --zk-tls-ca}: the CA of ZooKeeper's secure client ports, or null. */
+    public java.nio.file.Path zkTlsCa() {
+        return zkTls.ca();
+    }
+
+    /** {@code --zk-tls-cert}: the client certificate and key for ZooKeeper, or null. */
+    public java.nio.file.Path zkTlsCertificate() {
+        return zkTls.certificate();
     }
 }

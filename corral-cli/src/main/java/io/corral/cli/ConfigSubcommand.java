@@ -82,7 +82,7 @@ abstract class ConfigSubcommand implements Callable<Integer> {
             throw new ClusterLocator.ClusterException(NEEDS_ZK_MESSAGE + " (" + target.source()
                     + " gave only a master URL)", EXIT_BAD_INPUT);
         }
-        return ZkUrl.parse(target.zkUrl().get()); // the locator has validated it
+        return target.zk().get(); // the locator has validated it
     }
 
     private int fail(String message, int exitCode) {

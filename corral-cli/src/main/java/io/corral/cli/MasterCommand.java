@@ -94,10 +94,14 @@ public final class MasterCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TlsOptions tls = new TlsOptions();
 
+    @picocli.CommandLine.Mixin
+    ZkTlsOptions zkTls = new ZkTlsOptions();
+
     @Override
     public Integer call() throws Exception {
         Optional<Credentials> credentials = SecurityOptions.credentials(spec.commandLine(), credentialsFile, insecure,
                 "master");
+        ZkUrl zk = zkTls.apply(spec.commandLine(), this.zk);
         if (workDir != null) {
             Files.createDirectories(workDir);
         }

@@ -2,6 +2,7 @@ package io.corral.cli;
 
 import io.corral.zookeeper.EmbeddedZooKeeper;
 import io.corral.zookeeper.ZkServerConfig;
+import io.corral.zookeeper.ZkServerTls;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -48,9 +49,53 @@ public final class ZkCommand implements Callable<Integer> {
             description = "Address the client port binds to (default: ${DEFAULT-VALUE}).")
     String host;
 
+    @Option(names = "--secure-port", paramLabel = "PORT",
+            description = "Also serve clients over TLS on this port (ZooKeeper's secureClientPort); needs --tls-cert.")
+    Integer securePort;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "For --secure-port: one PEM file with the server's certificate chain and its unencrypted"
+                    + " PKCS#8 private key (ZooKeeper's PEM key store, e.g. cat cert.pem key.pem); the certificate"
+                    + " must name the host clients dial.")
+    Path tlsCert;
+
+    @Option(names = "--tls-client-ca", paramLabel = "FILE",
+            description = "Demand client certificates signed by a CA in this PEM bundle (default: none asked for;"
+                    + " clients authenticate with zk://user:password@ digest inside TLS).")
+    Path tlsClientCa;
+
+    @Option(names = "--tls-only",
+            description = "Serve clients on --secure-port only: no plain client port (--port is ignored).")
+    boolean tlsOnly;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The secure client port the flags ask for; a usage error for a half-given or unreadable one. */
+    private java.util.Optional<ZkServerTls> tls() {
+        if (securePort == null) {
+            if (tlsCert != null || tlsClientCa != null || tlsOnly) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--tls-cert, --tls-client-ca and --tls-only need --secure-port PORT");
+            }
+            return java.util.Optional.empty();
+        }
+        if (tlsCert == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--secure-port needs --tls-cert FILE: the server's certificate and key in one PEM file");
+        }
+        try {
+            return java.util.Optional.of(new ZkServerTls(securePort, tlsCert.toAbsolutePath(),
+                    java.util.Optional.ofNullable(tlsClientCa).map(Path::toAbsolutePath), tlsOnly).checked());
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
-        ZkServerConfig config = new ZkServerConfig(id, dataDir.toAbsolutePath(), host, port, servers);
+        ZkServerConfig config = new ZkServerConfig(id, dataDir.toAbsolutePath(), host, port, servers)
+                .withTls(tls());
         EmbeddedZooKeeper server = EmbeddedZooKeeper.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -74,7 +119,8 @@ public final class ZkCommand implements Callable<Integer> {
                 log.warn("{}; still waiting", e.getMessage());
             }
         }
-        log.info("ZooKeeper {} serves clients on {}", config.isStandalone() ? "(standalone)" : "member " + config.id(),
-                server.connectString());
+        log.info("ZooKeeper {} serves clients on {}{}", config.isStandalone() ? "(standalone)" : "member " + config.id(),
+                server.connectString(), config.servesPlain()
+                        ? server.secureConnectString().map(s -> " and over TLS on " + s).orElse("") : " (TLS only)");
     }
 }

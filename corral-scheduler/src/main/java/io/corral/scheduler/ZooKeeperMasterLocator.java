@@ -46,7 +46,17 @@ public final class ZooKeeperMasterLocator implements MasterLocator {
     /** As above, the masters' base URIs with {@code scheme} ({@code http} or {@code https}). */
     public static ZooKeeperMasterLocator connect(String zkUrl, Duration sessionTimeout, Duration connectTimeout,
                                                  String scheme) {
-        ZkUrl parsed = ZkUrl.parse(zkUrl);
+        return connect(ZkUrl.parse(zkUrl), sessionTimeout, connectTimeout, scheme);
+    }
+
+    /**
+     * Connects to the ensemble {@code zk} names, over TLS when it carries {@link ZkUrl#tls()} (e.g.
+     * {@code ZkUrl.parse("zk://zk1:2281/corral").withTls(Optional.of(ZkTls.of(ca, null)))}); the masters' base URIs
+     * with {@code scheme}.
+     */
+    public static ZooKeeperMasterLocator connect(ZkUrl zk, Duration sessionTimeout, Duration connectTimeout,
+                                                 String scheme) {
+        ZkUrl parsed = zk;
         CuratorFramework curator = ZkClients.connect(parsed, sessionTimeout, connectTimeout);
         try {
             return new ZooKeeperMasterLocator(parsed.toString(), curator, new MasterDetector(curator, parsed.rootPath()),
@@ -59,6 +69,11 @@ public final class ZooKeeperMasterLocator implements MasterLocator {
 
     public static ZooKeeperMasterLocator connect(String zkUrl) {
         return connect(zkUrl, DEFAULT_SESSION_TIMEOUT, DEFAULT_CONNECT_TIMEOUT);
+    }
+
+    /** {@link #connect(ZkUrl, Duration, Duration, String)} with the default timeouts. */
+    public static ZooKeeperMasterLocator connect(ZkUrl zk, String scheme) {
+        return connect(zk, DEFAULT_SESSION_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, scheme);
     }
 
     /** With the default timeouts, the masters' base URIs with {@code scheme}. */

@@ -86,8 +86,15 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         }
         System.setProperty("zookeeper.admin.enableServer", "false");
         System.setProperty("zookeeper.4lw.commands.whitelist", FOUR_LETTER_WORDS);
+        config.tls().ifPresent(tls -> JvmServerTls.claim(tls.checked()));
 
-        QuorumPeerConfig peerConfig = parse(config);
+        QuorumPeerConfig peerConfig;
+        try {
+            peerConfig = parse(config);
+        } catch (RuntimeException e) {
+            config.tls().ifPresent(JvmServerTls::release);
+            throw e;
+        }
         Runner runner = config.isStandalone() ? new StandaloneRunner(peerConfig) : new MemberRunner(peerConfig);
         DatadirCleanupManager purger = new DatadirCleanupManager(peerConfig.getDataDir(), peerConfig.getDataLogDir(),
                 peerConfig.getSnapRetainCount(), peerConfig.getPurgeInterval());
@@ -99,9 +106,14 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return server;
     }
 
-    /** "host:port" of this server's client port. */
+    /** "host:port" of this server's client port: the plain one, or the secure one of a TLS-only server. */
     public String connectString() {
-        return config.clientHost() + ":" + config.clientPort();
+        return config.clientHost() + ":" + (config.servesPlain() ? config.clientPort() : config.tls().get().securePort());
+    }
+
+    /** "host:port" of this server's secure client port, when it serves one. */
+    public java.util.Optional<String> secureConnectString() {
+        return config.tls().map(tls -> config.clientHost() + ":" + tls.securePort());
     }
 
     public ZkServerConfig config() {
@@ -115,6 +127,10 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      * @throws TimeoutException if it does not serve within {@code timeout}
      */
     public void awaitServing(Duration timeout) throws TimeoutException, InterruptedException {
+        if (!config.servesPlain()) {
+            awaitServingInProcess(timeout); // a plain probe client has no port to dial, and trusts no CA
+            return;
+        }
         CountDownLatch connected = new CountDownLatch(1);
         Watcher watcher = event -> {
             if (event.getState() == Watcher.Event.KeeperState.SyncConnected) {
@@ -136,6 +152,20 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
             }
         } finally {
             probe.close();
+        }
+    }
+
+    /** Waits, without a client, until the server itself says it serves: started, and for a member, in a quorum. */
+    private void awaitServingInProcess(Duration timeout) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!runner.serving()) {
+            failIfExited();
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("ZooKeeper " + describe() + " at " + connectString()
+                        + " is not serving after " + ZkClients.describe(timeout)
+                        + (config.isStandalone() ? "" : ": check that a majority of " + config.servers() + " runs"));
+            }
+            Thread.sleep(50);
         }
     }
 
@@ -162,6 +192,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         closed = true;
         purger.shutdown();
         runner.stop();
+        config.tls().ifPresent(JvmServerTls::release);
         try {
             thread.join(START_TIMEOUT.toMillis());
         } catch (InterruptedException e) {
@@ -230,8 +261,14 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         properties.setProperty("initLimit", "20");
         properties.setProperty("syncLimit", "10");
         properties.setProperty("dataDir", config.dataDir().toAbsolutePath().toString());
-        properties.setProperty("clientPortAddress", config.clientHost());
-        properties.setProperty("clientPort", Integer.toString(config.clientPort()));
+        if (config.servesPlain()) {
+            properties.setProperty("clientPortAddress", config.clientHost());
+            properties.setProperty("clientPort", Integer.toString(config.clientPort()));
+        }
+        config.tls().ifPresent(tls -> {
+            properties.setProperty("secureClientPortAddress", config.clientHost());
+            properties.setProperty("secureClientPort", Integer.toString(tls.securePort()));
+        });
         properties.setProperty("autopurge.snapRetainCount", "3");
         properties.setProperty("autopurge.purgeInterval", "1");
         List<String> servers = config.servers();
@@ -268,6 +305,9 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
 
         /** Asks the running server to stop; {@link #run()} then returns. */
         void stop();
+
+        /** Whether it serves clients: started, and for an ensemble member, leading or following. */
+        boolean serving();
     }
 
     private static final class StandaloneRunner extends ZooKeeperServerMain implements Runner {
@@ -296,6 +336,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         @Override
         public void stop() {
             closeOnceStarted(started, this::close);
+        }
+
+        @Override
+        public boolean serving() {
+            return started.isDone() && !started.isCompletedExceptionally();
         }
     }
 
@@ -332,6 +377,68 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         @Override
         public void stop() {
             closeOnceStarted(started, this::close);
+        }
+
+        @Override
+        public boolean serving() {
+            QuorumPeer peer = getQuorumPeer0();
+            return peer != null && peer.getActiveServer() != null && peer.getActiveServer().isRunning();
+        }
+
+        private QuorumPeer getQuorumPeer0() {
+            return started.isDone() && !started.isCompletedExceptionally() ? quorumPeer : null;
+        }
+    }
+
+    /**
+     * ZooKeeper's server reads its TLS settings from JVM-wide system properties ({@code zookeeper.ssl.*}, read again
+     * for every connection), unlike its client. So the secure servers of one JVM share one key store: a second with
+     * other files is refused while the first runs, rather than silently serving the first one's certificate. A
+     * {@code corral zk} process runs one server, so this only binds tests and embedders.
+     *
+     * <p>Thread-safe: every method holds the class lock.
+     */
+    private static final class JvmServerTls {
+        private static ZkServerTls current;
+        private static int users;
+
+        static synchronized void claim(ZkServerTls tls) {
+            if (current != null && !sameFiles(current, tls)) {
+                throw new IllegalStateException("another ZooKeeper server in this JVM serves TLS with "
+                        + current.keyStore() + ": ZooKeeper's server TLS settings are JVM-wide, run this one in its"
+                        + " own process (corral zk)");
+            }
+            if (current == null) {
+                System.setProperty("zookeeper.serverCnxnFactory", "org.apache.zookeeper.server.NettyServerCnxnFactory");
+                System.setProperty("zookeeper.ssl.keyStore.location", tls.keyStore().toAbsolutePath().toString());
+                System.setProperty("zookeeper.ssl.keyStore.type", "PEM");
+                if (tls.clientCa().isPresent()) {
+                    System.setProperty("zookeeper.ssl.trustStore.location",
+                            tls.clientCa().get().toAbsolutePath().toString());
+                    System.setProperty("zookeeper.ssl.trustStore.type", "PEM");
+                    System.setProperty("zookeeper.ssl.clientAuth", "need");
+                    // the provider that turns a verified client certificate into a session's x509 identity
+                    System.setProperty("zookeeper.authProvider.x509",
+                            "org.apache.zookeeper.server.auth.X509AuthenticationProvider");
+                } else {
+                    System.clearProperty("zookeeper.ssl.trustStore.location");
+                    System.clearProperty("zookeeper.ssl.trustStore.type");
+                    System.setProperty("zookeeper.ssl.clientAuth", "none");
+                }
+            }
+            current = tls;
+            users++;
+        }
+
+        static synchronized void release(ZkServerTls tls) {
+            if (current != null && sameFiles(current, tls) && --users == 0) {
+                current = null;
+            }
+        }
+
+        private static boolean sameFiles(ZkServerTls a, ZkServerTls b) {
+            return a.keyStore().toAbsolutePath().equals(b.keyStore().toAbsolutePath())
+                    && a.clientCa().map(p -> p.toAbsolutePath()).equals(b.clientCa().map(p -> p.toAbsolutePath()));
         }
     }
 }

@@ -20,6 +20,10 @@ import org.apache.zookeeper.KeeperException;
  * operations later, so {@link #connect} checks at once that this identity may write to Corral's root: a wrong
  * password ends there with one line ({@link ZkAccessDeniedException}), not with a NoAuth error deep in some operation.
  *
+ * <p>TLS: with {@link ZkUrl#tls()} the client speaks TLS to the servers' secure client ports, configured through its
+ * own {@code ZKClientConfig} ({@link ZkTls}); when it cannot connect and a server refused its TLS (a certificate not
+ * signed by the CA given, a plain port), the error says so in one line instead of "unreachable".
+ *
  * <p>Stateless; thread-safe. The returned client is thread-safe and owned by the caller, who closes it.
  */
 public final class ZkClients {
@@ -56,6 +60,8 @@ public final class ZkClients {
                 // Keep the servers the operator listed; do not let the ensemble's dynamic config rewrite them.
                 .ensembleTracker(false);
         url.credentials().ifPresent(c -> builder.authorization("digest", c.digestAuth()));
+        // Per client, never JVM-wide: another client in this JVM may speak to another ensemble, or in the clear.
+        url.tls().ifPresent(tls -> builder.zkClientConfig(tls.clientConfig()));
 
         CuratorFramework client = builder.build();
         client.start();
@@ -69,7 +75,10 @@ public final class ZkClients {
         }
         if (!connected) {
             client.close();
-            throw new ZkUnreachableException(unreachableMessage(url, connectTimeout));
+            throw new ZkUnreachableException(url.tls()
+                    .flatMap(tls -> tls.diagnose(url.connectString(), connectTimeout))
+                    .map(why -> "Cannot connect to ZooKeeper at " + url.connectString() + ": " + why)
+                    .orElseGet(() -> unreachableMessage(url, connectTimeout)));
         }
         if (url.credentials().isPresent()) {
             try {

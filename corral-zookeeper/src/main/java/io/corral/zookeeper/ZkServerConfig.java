@@ -13,13 +13,30 @@ import java.util.Objects;
  * @param clientPort port clients connect to
  * @param servers    for ensembles: "host:quorumPort:electionPort" of every member, in id order (entry i is id i+1);
  *                   empty for a standalone server
+ * @param tls        the secure client port, when it serves one
  */
-public record ZkServerConfig(int id, Path dataDir, String clientHost, int clientPort, List<String> servers) {
+public record ZkServerConfig(int id, Path dataDir, String clientHost, int clientPort, List<String> servers,
+                             java.util.Optional<ZkServerTls> tls) {
 
     public static final String DEFAULT_CLIENT_HOST = "127.0.0.1";
 
+    public ZkServerConfig(int id, Path dataDir, String clientHost, int clientPort, List<String> servers) {
+        this(id, dataDir, clientHost, clientPort, servers, java.util.Optional.empty());
+    }
+
+    /** The same server, also (or, {@link ZkServerTls#tlsOnly()}, only) serving TLS. */
+    public ZkServerConfig withTls(java.util.Optional<ZkServerTls> tls) {
+        return new ZkServerConfig(id, dataDir, clientHost, clientPort, servers, tls);
+    }
+
+    /** Whether clients reach it on a plain port (and four-letter words work in the clear). */
+    public boolean servesPlain() {
+        return tls.isEmpty() || !tls.get().tlsOnly();
+    }
+
     public ZkServerConfig {
         Objects.requireNonNull(dataDir, "dataDir");
+        tls = tls == null ? java.util.Optional.empty() : tls;
         clientHost = clientHost == null || clientHost.isBlank() ? DEFAULT_CLIENT_HOST : clientHost;
         servers = servers == null ? List.of() : List.copyOf(servers);
         if (clientPort < 1 || clientPort > 65535) {

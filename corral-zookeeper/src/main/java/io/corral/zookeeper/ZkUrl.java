@@ -8,15 +8,17 @@ import java.util.Optional;
 /**
  * A parsed {@code zk://[user:password@]host1:port1,host2:port2/path} URL, as Mesos takes in {@code --zk} and
  * {@code --master}: the ensemble to connect to, the root path under which Corral keeps its znodes, and optional
- * digest credentials.
+ * digest credentials; and whether to speak TLS to the servers' secure client ports, which the URL syntax cannot say
+ * (the {@code --zk-tls-*} flags do, {@link #withTls}), so that every client of one URL connects alike.
  *
- * <p>Immutable. {@link #toString()} masks the password so URLs can be logged.
+ * <p>Immutable. {@link #toString()} masks the password so URLs can be logged; it shows no TLS.
  *
  * @param connectString the ZooKeeper connect string, "host1:port1,host2:port2" (every host with a port)
  * @param rootPath      absolute znode path without a trailing slash, "/corral" when the URL names none
  * @param credentials   digest credentials, when the URL carries {@code user:password@}
+ * @param tls           TLS towards the servers, when their ports are secure client ports
  */
-public record ZkUrl(String connectString, String rootPath, Optional<Credentials> credentials) {
+public record ZkUrl(String connectString, String rootPath, Optional<Credentials> credentials, Optional<ZkTls> tls) {
 
     public static final String SCHEME = "zk://";
     public static final String DEFAULT_ROOT_PATH = "/corral";
@@ -51,6 +53,17 @@ public record ZkUrl(String connectString, String rootPath, Optional<Credentials>
         Objects.requireNonNull(connectString, "connectString");
         Objects.requireNonNull(rootPath, "rootPath");
         Objects.requireNonNull(credentials, "credentials");
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** A URL without TLS. */
+    public ZkUrl(String connectString, String rootPath, Optional<Credentials> credentials) {
+        this(connectString, rootPath, credentials, Optional.empty());
+    }
+
+    /** The same ensemble, spoken to with {@code tls} (or in the clear when empty). */
+    public ZkUrl withTls(Optional<ZkTls> tls) {
+        return new ZkUrl(connectString, rootPath, credentials, tls);
     }
 
     /**

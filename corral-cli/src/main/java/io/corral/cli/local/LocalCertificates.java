@@ -44,7 +44,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * (no hand-made ASN.1), EC P-256 keys (quick to generate, accepted by every TLS 1.2+ stack), ECDSA with SHA-256.
  *
  * <p>Files, in {@code <work dir>/secrets/}: {@code ca.pem} (what clients trust: {@code --tls-ca}),
- * {@code tls-cert.pem} and {@code tls-key.pem} (mode {@code 0600}, created so before the key is in it). The CA's
+ * {@code tls-cert.pem} and {@code tls-key.pem} (mode {@code 0600}, created so before the key is in it), and
+ * {@code zk-server.pem}, the same key and certificate in one file for the ZooKeeper servers. The CA's
  * private key is never written: once the server certificate is signed nobody, this process included, can issue
  * another certificate the cluster's clients would trust.
  *
@@ -61,11 +62,13 @@ public final class LocalCertificates {
     private final Path ca;
     private final Path certificate;
     private final Path key;
+    private final Path zkKeyStore;
 
-    private LocalCertificates(Path ca, Path certificate, Path key) {
+    private LocalCertificates(Path ca, Path certificate, Path key, Path zkKeyStore) {
         this.ca = ca;
         this.certificate = certificate;
         this.key = key;
+        this.zkKeyStore = zkKeyStore;
     }
 
     /** A CA certificate, and a server certificate it signed with that certificate's private key. */
@@ -126,17 +129,37 @@ public final class LocalCertificates {
         Path ca = dir.resolve("ca.pem");
         Path certificate = dir.resolve("tls-cert.pem");
         Path key = dir.resolve("tls-key.pem");
+        Path zkKeyStore = dir.resolve("zk-server.pem");
         try {
             writePrivate(ca, Pem.encode("CERTIFICATE", issued.ca().getEncoded()));
             writePrivate(certificate, Pem.encode("CERTIFICATE", issued.server().getEncoded()));
             // getEncoded() of a JDK private key is PKCS#8, what --tls-key reads
             writePrivate(key, Pem.encode("PRIVATE KEY", issued.serverKey().getEncoded()));
+            // ZooKeeper reads a PEM key store as one file holding both the key and the certificate chain
+            writePrivate(zkKeyStore, Pem.encode("PRIVATE KEY", issued.serverKey().getEncoded())
+                    + Pem.encode("CERTIFICATE", issued.server().getEncoded()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the cluster's TLS files under " + dir, e);
         } catch (java.security.cert.CertificateEncodingException e) {
             throw new IllegalStateException(e);
         }
-        return new LocalCertificates(ca, certificate, key);
+        return new LocalCertificates(ca, certificate, key, zkKeyStore);
+    }
+
+    /** The same key and certificate as one PEM file, the key store ZooKeeper's secure client port reads. */
+    public Path zkKeyStore() {
+        return zkKeyStore;
+    }
+
+    /** What a ZooKeeper server of the cluster is started with: TLS only, on its client port. */
+    public List<String> zkServerArgs(int clientPort) {
+        return List.of("--secure-port", Integer.toString(clientPort), "--tls-cert", zkKeyStore.toString(),
+                "--tls-only");
+    }
+
+    /** What a ZooKeeper client of the cluster (master, agent) is started with. */
+    public List<String> zkClientArgs() {
+        return List.of("--zk-tls-ca", ca.toString());
     }
 
     /** The CA certificate clients trust ({@code --tls-ca}, {@code CORRAL_TLS_CA}). */

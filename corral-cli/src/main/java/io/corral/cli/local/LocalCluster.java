@@ -44,6 +44,7 @@ public final class LocalCluster {
     private final long pid = ProcessHandle.current().pid();
     private final CompletableFuture<String> firstLeader = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final CompletableFuture<Void> rootProtected = new CompletableFuture<>();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
 
     // Confined to the loop.
@@ -95,13 +96,34 @@ public final class LocalCluster {
                     + " operator"
                     : "Credentials in " + workDir.resolve("secrets") + " (operator.json is what corral commands"
                     + " here use; framework.json and framework-2.json are for frameworks)");
-            secrets.tlsCa().ifPresent(ca -> out.println("TLS: every master and agent serves HTTPS only; their CA is "
-                    + ca + " (corral commands here trust it by themselves; others: --tls-ca or CORRAL_TLS_CA)"));
+            secrets.tlsCa().ifPresent(ca -> out.println("TLS: every master and agent serves HTTPS only, ZooKeeper"
+                    + " serves TLS only; their CA is " + ca + " (corral commands here trust it by themselves;"
+                    + " others: --tls-ca and --zk-tls-ca, or CORRAL_TLS_CA and CORRAL_ZK_TLS_CA)"));
             // All at once: JVM start-up is most of the wait, and masters and agents keep retrying ZooKeeper until
             // its quorum serves. Starting them only after ZooKeeper serves made start-up about twice as slow.
             topology.all().forEach(supervisor::start);
             leaderFeed = leaderFeeds.open(topology.zkUrl(), leader -> loop.execute(() -> leaderChanged(leader)));
+            if (secrets.isInsecure()) {
+                rootProtected.complete(null);
+            } else {
+                RootZnodeGuard.start(io.corral.zookeeper.ZkUrl.parse(secrets.zkArgument(topology.zkUrl()))
+                        .withTls(secrets.zkTls())).done().whenComplete((ok, error) -> {
+                            if (error == null) {
+                                rootProtected.complete(null);
+                            } else {
+                                rootProtected.completeExceptionally(error);
+                            }
+                        });
+            }
         });
+    }
+
+    /**
+     * Completes once the root znode {@code /} of the ensemble is closed to everyone but Corral ({@link RootZnodeGuard}),
+     * at once for an {@code --insecure} cluster, whose ZooKeeper stays open.
+     */
+    public CompletableFuture<Void> rootProtected() {
+        return rootProtected;
     }
 
     /** Completes with the first leader's URL once it serves. */
@@ -243,7 +265,8 @@ public final class LocalCluster {
     private void publishRecord() {
         registry.publish(new LocalClusterRecord(pid, workDir.toString(), secrets.zkArgument(topology.zkUrl()),
                 leaderUrl, startedAt.toString(), secrets.credentialOf("operator").map(Path::toString).orElse(null),
-                secrets.tlsCa().map(Path::toString).orElse(null)));
+                secrets.tlsCa().map(Path::toString).orElse(null),
+                secrets.zkTls().map(tls -> tls.caBundle().toString()).orElse(null)));
     }
 
     private String describeSize() {

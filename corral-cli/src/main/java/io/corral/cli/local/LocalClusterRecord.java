@@ -13,15 +13,22 @@ package io.corral.cli.local;
  *                   a cluster started {@code --insecure} (or by a Corral that predates authentication)
  * @param tlsCa     the PEM file of the CA that signed its masters' certificates, for a cluster started
  *                  {@code --tls}; null when it serves plain HTTP
+ * @param zkTlsCa   the PEM file of the CA that signed its ZooKeeper servers' certificates, for a cluster whose
+ *                  ZooKeeper serves TLS only ({@code --tls}); null when ZooKeeper is plain
  */
 public record LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt,
-                                 String credential, String tlsCa) {
+                                 String credential, String tlsCa, String zkTlsCa) {
     public LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt) {
-        this(pid, workDir, zk, master, startedAt, null, null);
+        this(pid, workDir, zk, master, startedAt, null, null, null);
     }
 
     public LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt,
                               String credential) {
-        this(pid, workDir, zk, master, startedAt, credential, null);
+        this(pid, workDir, zk, master, startedAt, credential, null, null);
+    }
+
+    public LocalClusterRecord(long pid, String workDir, String zk, String master, String startedAt,
+                              String credential, String tlsCa) {
+        this(pid, workDir, zk, master, startedAt, credential, tlsCa, null);
     }
 }

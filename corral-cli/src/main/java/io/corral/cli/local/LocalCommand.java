@@ -51,8 +51,8 @@ public final class LocalCommand implements Callable<Integer> {
 
     @Option(names = "--tls",
             description = "Serve HTTPS only: generate a CA and a certificate for 127.0.0.1 and localhost in"
-                    + " <work dir>/secrets, start every master and agent with them; corral commands on this machine"
-                    + " find the CA by themselves.")
+                    + " <work dir>/secrets, start every master and agent with them, and ZooKeeper with a TLS-only"
+                    + " client port; corral commands on this machine find the CA by themselves.")
     boolean tls;
 
     @Option(names = "--isolation", paramLabel = "ISOLATORS",
@@ -73,7 +73,8 @@ public final class LocalCommand implements Callable<Integer> {
                 agentIsolation(), Optional.of(DetectedResources.detect(dir)));
         secrets.writeZkUrl(topology.zkUrl());
         LocalCluster cluster = new LocalCluster(topology, dir, ChildLauncher.sameAsThisJvm(),
-                ReadinessProbe.forLocalCluster(), RestartBackoff.DEFAULT, ZooKeeperLeaderFeed.as(secrets.operator(), secrets.clientTls()),
+                ReadinessProbe.forLocalCluster(secrets.zkTls()), RestartBackoff.DEFAULT,
+                ZooKeeperLeaderFeed.as(secrets.operator(), secrets.clientTls(), secrets.zkTls()),
                 LocalRegistry.forCurrentUser(), System.out, Clock.systemUTC(), secrets);
         // Ctrl-C and SIGTERM run shutdown hooks: that is where the cluster stops.
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "corral-local-stop"));

@@ -156,6 +156,16 @@ public final class LocalSecrets {
         return tlsCa().map(ClientTls::trusting);
     }
 
+    /** How this machine's clients speak to the cluster's ZooKeeper: TLS with its CA, or in the clear. */
+    public Optional<io.corral.zookeeper.ZkTls> zkTls() {
+        return tls.map(certificates -> io.corral.zookeeper.ZkTls.of(certificates.ca(), null));
+    }
+
+    /** What a ZooKeeper server of this cluster, serving clients on {@code clientPort}, is started with. */
+    List<String> zkServerArgs(int clientPort) {
+        return tls.map(certificates -> certificates.zkServerArgs(clientPort)).orElse(List.of());
+    }
+
     /** What a master of this cluster is started with. */
     List<String> masterArgs() {
         List<String> args = new java.util.ArrayList<>(directory.map(dir -> List.of("--credentials",
@@ -163,6 +173,7 @@ public final class LocalSecrets {
                         "--token-key", dir.resolve(TOKEN_KEY_FILE).toString()))
                 .orElse(List.of("--insecure")));
         tls.ifPresent(certificates -> args.addAll(certificates.serverArgs()));
+        tls.ifPresent(certificates -> args.addAll(certificates.zkClientArgs()));
         return List.copyOf(args);
     }
 
@@ -175,6 +186,7 @@ public final class LocalSecrets {
                         "--token-key", dir.resolve(TOKEN_KEY_FILE).toString()))
                 .orElse(List.of("--insecure")));
         tls.ifPresent(certificates -> args.addAll(certificates.agentArgs()));
+        tls.ifPresent(certificates -> args.addAll(certificates.zkClientArgs()));
         return List.copyOf(args);
     }
 

@@ -74,6 +74,7 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
             if (ensemble) {
                 args.addAll(List.of("--id", Integer.toString(i), "--servers", String.join(",", members)));
             }
+            args.addAll(secrets.zkServerArgs(clientPorts.get(i - 1)));
             zooKeepers.add(spec(workDir, ZK, name, args, clientPorts.get(i - 1)));
         }
         return new LocalTopology(zkUrl, zooKeepers,

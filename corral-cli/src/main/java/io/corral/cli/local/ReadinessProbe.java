@@ -36,21 +36,38 @@ public interface ReadinessProbe {
      * are up once their port accepts.
      */
     static ReadinessProbe forLocalCluster() {
-        ReadinessProbe port = portAccepts();
-        return spec -> spec.role().equals(LocalTopology.ZK) ? zooKeeperServes(spec) : port.isUp(spec);
+        return forLocalCluster(java.util.Optional.empty());
     }
 
-    private static boolean zooKeeperServes(ProcessSpec spec) {
+    /** As above, asking ZooKeeper over TLS when its client ports are TLS only ({@code corral local --tls}). */
+    static ReadinessProbe forLocalCluster(java.util.Optional<io.corral.zookeeper.ZkTls> zkTls) {
+        ReadinessProbe port = portAccepts();
+        javax.net.ssl.SSLSocketFactory tls = zkTls.map(io.corral.zookeeper.ZkTls::socketFactory).orElse(null);
+        return spec -> spec.role().equals(LocalTopology.ZK) ? zooKeeperServes(spec, tls) : port.isUp(spec);
+    }
+
+    private static boolean zooKeeperServes(ProcessSpec spec, javax.net.ssl.SSLSocketFactory tls) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(spec.host(), spec.port()), TIMEOUT_MS);
             socket.setSoTimeout(TIMEOUT_MS);
-            OutputStream out = socket.getOutputStream();
-            out.write("srvr".getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("Mode:");
+            if (tls == null) {
+                return srvrSaysServing(socket);
+            }
+            try (javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.createSocket(socket, spec.host(),
+                    spec.port(), true)) {
+                io.corral.zookeeper.ZkTls.verifyHostname(secure);
+                return srvrSaysServing(secure);
+            }
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private static boolean srvrSaysServing(Socket socket) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write("srvr".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8).contains("Mode:");
     }
 }

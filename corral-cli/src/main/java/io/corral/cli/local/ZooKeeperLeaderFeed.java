@@ -80,12 +80,23 @@ public final class ZooKeeperLeaderFeed implements LeaderFeed {
 
     /** Feeds that ask the masters as {@code credential}, over HTTPS checked with {@code tls} when present. */
     public static LeaderFeed.Factory as(Optional<Credential> credential, Optional<ClientTls> tls) {
-        return (zkUrl, listener) -> open(zkUrl, credential, tls, listener);
+        return as(credential, tls, Optional.empty());
+    }
+
+    /** As above, reading ZooKeeper over TLS with {@code zkTls} when present. */
+    public static LeaderFeed.Factory as(Optional<Credential> credential, Optional<ClientTls> tls,
+                                        Optional<io.corral.zookeeper.ZkTls> zkTls) {
+        return (zkUrl, listener) -> open(ZkUrl.parse(zkUrl).withTls(zkTls), credential, tls, listener);
     }
 
     private static LeaderFeed open(String zkUrl, Optional<Credential> credential, Optional<ClientTls> tls,
                                    Consumer<Optional<String>> listener) {
-        ZooKeeperLeaderFeed feed = new ZooKeeperLeaderFeed(ZkUrl.parse(zkUrl), credential, tls, listener);
+        return open(ZkUrl.parse(zkUrl), credential, tls, listener);
+    }
+
+    private static LeaderFeed open(ZkUrl zkUrl, Optional<Credential> credential, Optional<ClientTls> tls,
+                                   Consumer<Optional<String>> listener) {
+        ZooKeeperLeaderFeed feed = new ZooKeeperLeaderFeed(zkUrl, credential, tls, listener);
         feed.thread.execute(feed::connect);
         return feed;
     }

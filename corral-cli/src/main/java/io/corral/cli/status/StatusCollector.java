@@ -77,7 +77,7 @@ public final class StatusCollector {
     public ClusterStatus collect(ClusterLocator.Target target) throws InterruptedException {
         this.target = target;
         this.http = target.httpClient(HTTP_TIMEOUT);
-        Optional<ZkUrl> zk = target.zkUrl().map(ZkUrl::parse);
+        Optional<ZkUrl> zk = target.zk();
         List<Listed> listed = new ArrayList<>();
         Optional<String> mastersError = Optional.empty();
         Optional<URI> askFirst;
@@ -110,7 +110,7 @@ public final class StatusCollector {
         Optional<EnsembleHealth> zookeeper = Optional.empty();
         Optional<String> zookeeperError = Optional.empty();
         if (zk.isPresent()) {
-            zookeeper = Optional.of(EnsembleMonitor.checkOnce(EnsembleMonitor.servers(zk.get()), PROBE_TIMEOUT, clock));
+            zookeeper = Optional.of(EnsembleMonitor.checkOnce(zk.get(), PROBE_TIMEOUT, clock));
         } else if (state.isEmpty()) {
             zookeeperError = Optional.of("no leading master answered; pass --zk to probe ZooKeeper directly");
         } else {

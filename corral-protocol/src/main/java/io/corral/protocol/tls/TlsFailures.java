@@ -22,6 +22,13 @@ public final class TlsFailures {
      * @param trusts what the client trusted, e.g. the {@code --tls-ca} file (see {@link ClientTls#trusts()})
      */
     public static Optional<String> describe(Throwable failure, String address, String trusts) {
+        return describe(failure, address, trusts, "--tls-ca");
+    }
+
+    /**
+     * As above, for a client whose CA comes from {@code caFlag} (e.g. {@code --zk-tls-ca}), which the message names.
+     */
+    public static Optional<String> describe(Throwable failure, String address, String trusts, String caFlag) {
         SSLException tls = find(failure, SSLException.class);
         if (tls == null) {
             return Optional.empty();
@@ -37,11 +44,15 @@ public final class TlsFailures {
         if (find(failure, CertPathValidatorException.class) != null || all.contains("PKIX path")
                 || all.contains("unable to find valid certification path")) {
             return Optional.of("the TLS certificate of " + address + " is not signed by a CA in " + trusts
-                    + ": refusing it (pass the cluster's CA with --tls-ca FILE or CORRAL_TLS_CA)");
+                    + ": refusing it (pass the cluster's CA with " + caFlag + " FILE"
+                    + (caFlag.equals("--tls-ca") ? " or CORRAL_TLS_CA)" : ")"));
         }
         if (all.contains("Unsupported or unrecognized SSL message") || all.contains("plaintext connection")) {
-            return Optional.of(address + " does not speak TLS: it serves plain HTTP (drop --tls-ca, or start it"
-                    + " with --tls-cert and --tls-key)");
+            return Optional.of(caFlag.equals("--tls-ca")
+                    ? address + " does not speak TLS: it serves plain HTTP (drop --tls-ca, or start it with"
+                    + " --tls-cert and --tls-key)"
+                    : address + " does not speak TLS: it is a plain port (drop " + caFlag + ", or name the"
+                    + " servers' secure client ports)");
         }
         if (tls instanceof SSLHandshakeException) {
             return Optional.of("TLS handshake with " + address + " failed: " + tls.getMessage());

@@ -42,8 +42,13 @@ public final class EnsembleMonitor implements AutoCloseable {
     private volatile EnsembleHealth health;
 
     private EnsembleMonitor(List<String> servers, Duration timeout, Clock clock) {
+        this(servers, timeout, clock, java.util.Optional.empty());
+    }
+
+    private EnsembleMonitor(List<String> servers, Duration timeout, Clock clock,
+                            java.util.Optional<io.corral.zookeeper.ZkTls> tls) {
         this.servers = servers;
-        this.probe = new ServerProbe(timeout);
+        this.probe = new ServerProbe(timeout, tls);
         this.clock = clock;
         this.probes = Executors.newFixedThreadPool(servers.size(), daemon("zk-health-probe"));
         this.health = EnsembleHealth.unchecked(servers);
@@ -51,7 +56,20 @@ public final class EnsembleMonitor implements AutoCloseable {
 
     /** Watches the ensemble of {@code zk}'s connect string, every 5 s with a 2 s timeout. */
     public static EnsembleMonitor start(ZkUrl zk) {
-        return start(servers(zk), DEFAULT_INTERVAL, DEFAULT_TIMEOUT, Clock.systemUTC());
+        EnsembleMonitor monitor = new EnsembleMonitor(requireServers(servers(zk)), DEFAULT_TIMEOUT, Clock.systemUTC(),
+                zk.tls());
+        monitor.poller.scheduleWithFixedDelay(monitor::pollOnce, 0, DEFAULT_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
+        return monitor;
+    }
+
+    /** One round of probes of {@code zk}'s servers, over TLS when the URL says so. */
+    public static EnsembleHealth checkOnce(ZkUrl zk, Duration timeout, Clock clock) {
+        EnsembleMonitor monitor = new EnsembleMonitor(requireServers(servers(zk)), timeout, clock, zk.tls());
+        try {
+            return monitor.round();
+        } finally {
+            monitor.close();
+        }
     }
 
     /**

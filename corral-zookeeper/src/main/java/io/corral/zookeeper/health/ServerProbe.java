@@ -14,7 +14,8 @@ import java.util.Objects;
 /**
  * Asks one ZooKeeper server how it is, over its client port: {@code mntr} first (the richest answer), {@code srvr}
  * when the server's whitelist refuses {@code mntr}. Each command opens its own short-lived plain socket, bounded by
- * {@code timeout} for the connect and for every read (a TLS-only client port is reported unreachable).
+ * {@code timeout} for the connect and for every read; over TLS for an ensemble Corral speaks TLS to (ZooKeeper
+ * answers four-letter words on its secure client port too).
  *
  * <p>Stateless and thread-safe; {@link #probe} blocks for at most about two timeouts and never throws.
  */
@@ -23,8 +24,16 @@ final class ServerProbe {
     private static final int MAX_REPLY_BYTES = 1 << 20;
 
     private final Duration timeout;
+    /** Sockets for the secure client ports of an ensemble spoken to over TLS; null for plain ports. */
+    private final javax.net.ssl.SSLSocketFactory tls;
 
     ServerProbe(Duration timeout) {
+        this(timeout, java.util.Optional.empty());
+    }
+
+    /** Over TLS when {@code tls} is present, checking the servers as Corral's ZooKeeper clients do. */
+    ServerProbe(Duration timeout, java.util.Optional<io.corral.zookeeper.ZkTls> tls) {
+        this.tls = tls.map(io.corral.zookeeper.ZkTls::socketFactory).orElse(null);
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("probe timeout must be positive, e.g. 2s; got " + timeout);
@@ -68,12 +77,24 @@ final class ServerProbe {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(host, port), millis);
             socket.setSoTimeout(millis);
-            OutputStream out = socket.getOutputStream();
-            out.write(word.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            socket.shutdownOutput();
-            return new String(socket.getInputStream().readNBytes(MAX_REPLY_BYTES), StandardCharsets.UTF_8);
+            if (tls == null) {
+                return exchange(socket, word, true);
+            }
+            try (javax.net.ssl.SSLSocket secure = (javax.net.ssl.SSLSocket) tls.createSocket(socket, host, port, true)) {
+                io.corral.zookeeper.ZkTls.verifyHostname(secure);
+                return exchange(secure, word, false); // TLS cannot half-close: the server closes after answering
+            }
         }
+    }
+
+    private static String exchange(Socket socket, String word, boolean halfClose) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(word.getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        if (halfClose) {
+            socket.shutdownOutput();
+        }
+        return new String(socket.getInputStream().readNBytes(MAX_REPLY_BYTES), StandardCharsets.UTF_8);
     }
 
     private String describe(IOException e) {
