@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.tls.ClientTls;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -46,14 +47,19 @@ final class AgentClient {
     record Chunk(long size, byte[] data) {}
 
     private final URI agent;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http;
 
     /** For agents that authenticate: the same {@code Authorization} the masters get. */
     private final Optional<String> authorization;
 
-    AgentClient(URI agent, Optional<ClientAuthorization> authorization) {
-        this.agent = agent;
+    /**
+     * @param tls as for the masters: with TLS the agent is spoken to over HTTPS whatever scheme its address came with
+     *            (Mesos's offers and state name agents by {@code http} only; TLS is a property of the whole cluster)
+     */
+    AgentClient(URI agent, Optional<ClientAuthorization> authorization, Optional<ClientTls> tls) {
+        this.agent = URI.create(ClientTls.scheme(tls) + "://" + agent.getRawAuthority());
+        this.http = ClientTls.builder(tls).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
         this.authorization = authorization.map(ClientAuthorization::header);
     }
 

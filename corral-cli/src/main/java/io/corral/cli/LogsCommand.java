@@ -84,7 +84,7 @@ public final class LogsCommand extends ClusterCommand implements Callable<Intege
             return 1;
         }
         String file = stderr ? "stderr" : "stdout";
-        AgentClient agent = new AgentClient(task.agent(), read.authorization());
+        AgentClient agent = new AgentClient(task.agent(), read.authorization(), read.tls());
         try {
             BooleanSupplier ended = taskEnded(task);
             String directory = sandbox(agent, task, ended);

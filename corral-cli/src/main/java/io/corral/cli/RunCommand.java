@@ -331,11 +331,14 @@ public final class RunCommand implements Callable<Integer> {
         private volatile boolean taskEnded;
         /** Who to be to the master and to the agent whose sandbox the output is read from. */
         private final java.util.Optional<ClientAuthorization> authorization;
+        /** How the masters are checked; the agent's sandbox is read the same way. */
+        private final java.util.Optional<io.corral.protocol.tls.ClientTls> tls;
 
         TaskRun(MasterLocator masters, java.util.Optional<ClientAuthorization> authorization,
                 java.util.Optional<io.corral.protocol.tls.ClientTls> tls) {
             this.masters = masters;
             this.authorization = authorization;
+            this.tls = tls;
             this.taskName = taskName(name, command);
             this.taskId = taskId(taskName, UUID.randomUUID());
             FrameworkInfo framework = FrameworkInfo.newBuilder()
@@ -499,7 +502,7 @@ public final class RunCommand implements Callable<Integer> {
 
         /** On the output thread: finds the sandbox through the agent's state, then follows stdout and stderr. */
         private void copyOutput() {
-            AgentClient agent = new AgentClient(agentUri, authorization);
+            AgentClient agent = new AgentClient(agentUri, authorization, tls);
             try {
                 String directory = null;
                 Duration wait = SandboxOutput.FIRST_WAIT;

@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param state    the state, or null when it could not be read
  * @param exitCode 0 when read, else what the command should exit with
  */
-record StateRead(JsonNode state, int exitCode, Optional<ClientAuthorization> authorization) {
+record StateRead(JsonNode state, int exitCode, Optional<ClientAuthorization> authorization,
+                 Optional<io.corral.protocol.tls.ClientTls> tls) {
     StateRead(JsonNode state, int exitCode) {
-        this(state, exitCode, Optional.empty());
+        this(state, exitCode, Optional.empty(), Optional.empty());
     }
 
     private static final Duration LOCATE_TIMEOUT = Duration.ofSeconds(10);
@@ -33,7 +34,7 @@ record StateRead(JsonNode state, int exitCode, Optional<ClientAuthorization> aut
         }
         try (MasterLocator masters = locator.open(target)) {
             return new StateRead(PsCommand.fetchState(target, masters.master(LOCATE_TIMEOUT)), 0,
-                    target.authorization());
+                    target.authorization(), target.tls());
         } catch (ClusterLocator.ClusterException e) {
             err.println(e.getMessage());
             return new StateRead(null, e.exitCode());

@@ -138,6 +138,18 @@ class TlsClusterTest {
     }
 
     @Test
+    void corralRunShowsTheTaskOutputReadOverHttpsFromTheAgent() throws Exception {
+        Path operator = dir.resolve("operator.json");
+        Files.writeString(operator, "{\"principal\": \"operator\", \"secret\": \"operator-secret\"}");
+        CliRun run = CliRun.corral("run", "--master", "127.0.0.1:" + masters.get(1).port(), "--tls-ca",
+                certificates.ca().toString(), "--credential", operator.toString(), "--", "echo", "output-over-tls");
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).as("the task's stdout, read from the agent's sandbox over HTTPS")
+                .contains("output-over-tls");
+        assertThat(run.err()).doesNotContain("cannot show the task's output");
+    }
+
+    @Test
     void aCertificateThatDoesNotNameTheHostDialledIsRefused() throws Exception {
         // Signed by a CA the client trusts, but for another machine: hostname verification must refuse it.
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
