@@ -207,6 +207,7 @@ public final class AgentCommand implements Callable<Integer> {
                 "agent");
         Optional<Credentials> httpCredentials = SecurityOptions.credentials(spec.commandLine(), httpCredentialsFile,
                 insecure, "agent", "--http-credentials");
+        SecurityOptions.requireZkCredentials(spec.commandLine(), this.zk, insecure, "agent");
         ZkUrl zk = zkTls.apply(spec.commandLine(), this.zk);
         AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),

@@ -101,6 +101,7 @@ public final class MasterCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Optional<Credentials> credentials = SecurityOptions.credentials(spec.commandLine(), credentialsFile, insecure,
                 "master");
+        SecurityOptions.requireZkCredentials(spec.commandLine(), this.zk, insecure, "master");
         ZkUrl zk = zkTls.apply(spec.commandLine(), this.zk);
         if (workDir != null) {
             Files.createDirectories(workDir);

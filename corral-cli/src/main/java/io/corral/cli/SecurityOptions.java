@@ -36,6 +36,23 @@ final class SecurityOptions {
         }
     }
 
+    /**
+     * A server that writes Corral's znodes must name a ZooKeeper identity ({@code zk://user:password@...}): the
+     * znodes are then writable by that identity alone (see {@code ZkAcls}); without one they would be open to anyone
+     * who reaches ZooKeeper, who could rewrite the registry or depose the leader. A usage error unless
+     * {@code --insecure}.
+     */
+    static void requireZkCredentials(CommandLine command, io.corral.zookeeper.ZkUrl zk, boolean insecure,
+                                     String what) {
+        if (insecure || zk.credentials().isPresent()) {
+            return;
+        }
+        throw new CommandLine.ParameterException(command, "The --zk URL names no ZooKeeper credentials, so the "
+                + what + " would leave Corral's znodes writable by anyone who reaches ZooKeeper: put a user and"
+                + " password in it (zk://corral:SECRET@zk1:2181,zk2:2181/corral; --zk file:///etc/corral/zk-url keeps"
+                + " them off the command line), the same on every master and agent, or pass --insecure");
+    }
+
     /** The ACLs in {@code file}, or permit-all without one; a usage error for a bad file. */
     static Acls acls(CommandLine command, Path file) throws IOException {
         if (file == null) {

@@ -64,6 +64,25 @@ class CorralTest {
     }
 
     @Test
+    void aSecureMasterOrAgentRefusesAZooKeeperUrlWithoutCredentials(@TempDir Path dir) throws Exception {
+        Path credentials = java.nio.file.Files.writeString(dir.resolve("credentials.json"),
+                "{\"credentials\": [{\"principal\": \"agent\", \"secret\": \"s\"}]}");
+        Path agent = java.nio.file.Files.writeString(dir.resolve("agent.json"),
+                "{\"principal\": \"agent\", \"secret\": \"s\"}");
+        int exit = run("master", "--zk", "zk://127.0.0.1:1/corral", "--credentials", credentials.toString());
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("names no ZooKeeper credentials")
+                .contains("zk://corral:SECRET@").contains("--insecure");
+
+        err.getBuffer().setLength(0);
+        exit = run("agent", "--zk", "zk://127.0.0.1:1/corral", "--work-dir", dir.resolve("agent").toString(),
+                "--credential", agent.toString(), "--http-credentials", credentials.toString());
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("names no ZooKeeper credentials");
+        assertThat(dir.resolve("agent")).as("refused before anything was written").doesNotExist();
+    }
+
+    @Test
     void versionNamesCorral() {
         assertThat(run("--version")).isZero();
         assertThat(out.toString()).startsWith("corral ");
