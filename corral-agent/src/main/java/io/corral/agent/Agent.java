@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading contract.</b> Everything here runs on the agent's event loop: master events, container exits and
  * timers are all posted to it. The {@link MasterLink} reads the stream on its own thread and only posts events.
+ * Task containers start on spawn threads ({@link #spawner}), which touch no state of this class: each gets an
+ * immutable {@link ContainerSpec} and its result is posted back to the loop.
  */
 public final class Agent {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -72,6 +74,10 @@ public final class Agent {
     public static final Duration DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT = Duration.ofMinutes(1);
     /** Mesos's {@code --executor_shutdown_grace_period}, unless the ExecutorInfo sets its own. */
     static final Duration DEFAULT_EXECUTOR_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** Mesos's {@code DEFAULT_EXECUTOR_CPUS}: what its command executor adds to a command task's container. */
+    static final double COMMAND_EXECUTOR_CPUS = 0.1;
+    /** How many containers start at once (see {@link #spawner}). */
+    static final int SPAWN_THREADS = 4;
 
     private final AgentInfo.Builder info;
     private final Path workDir;
@@ -92,6 +98,12 @@ public final class Agent {
     private final TaskChecks checks;
     private final SandboxGc gc;
     private final Consumer<AgentID> onRegistered;
+    /**
+     * Starts task containers off the loop ({@link #launchContainer}). A few threads: spawns are mostly waits (fork,
+     * exec, the cgroup moves, the launcher's handshake), and several at once keep both the cores and the kernel
+     * busy. Idle threads end, so an agent that is thrown away leaves none behind.
+     */
+    private final java.util.concurrent.ExecutorService spawner = spawnThreads();
     private MasterChannel connection;
     /** Told of queued updates and forgotten tasks, for the HTTP views ({@link AgentViews}). */
     private AgentObserver observer = AgentObserver.NONE;
@@ -136,6 +148,18 @@ public final class Agent {
                 this::sandboxInUse);
         this.executorSupervisor = new ExecutorSupervisor(this, tasks, frameworks, updates, store, containerizer,
                 volumes, timers, loop, workDir, executorRegistrationTimeout, services.fetcher());
+    }
+
+    private static java.util.concurrent.ExecutorService spawnThreads() {
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(SPAWN_THREADS,
+                SPAWN_THREADS, 30, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "agent-spawn");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     // ---- recovery ----
@@ -415,24 +439,95 @@ public final class Agent {
         launchContainer(framework, run);
     }
 
+    /**
+     * Reports TASK_STARTING and starts a command task's container on a spawn thread: a spawn (the launcher's fork and exec, its
+     * cgroups, the handshake that makes it start the task) takes milliseconds to tens of them on a busy machine, and
+     * the loop must not wait for it. {@link #launched} carries on, on the loop.
+     */
     private void launchContainer(FrameworkInfo framework, TaskRun run) {
         TaskInfo task = run.task;
         report(run, TaskState.TASK_STARTING, null, null);
+        ContainerSpec spec;
         try {
             volumes.mount(task.getResourcesList(), run.sandbox);
-            run.container = containerizer.launch(new ContainerSpec(run.containerId, task.getTaskId().getValue(),
-                    framework.getId().getValue(), run.executorId.getValue(), task.getCommand(), run.sandbox,
-                    run.runDir, environment(framework, run), task.getResourcesList())
-                    .withFrameworkUser(framework.getUser()));
+            spec = new ContainerSpec(run.containerId, task.getTaskId().getValue(), framework.getId().getValue(),
+                    run.executorId.getValue(), task.getCommand(), run.sandbox, run.runDir,
+                    environment(framework, run), containerResources(task)).withFrameworkUser(framework.getUser());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
-            report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),
+            launched(framework, run, null, e);
+            return;
+        }
+        if (run.task.hasExecutor()) {
+            // A default executor's group starts its tasks one after the other, on the loop: one that cannot start
+            // keeps the rest from starting (ExecutorSupervisor.launchOnExecutor).
+            try {
+                launched(framework, run, containerizer.launch(spec), null);
+            } catch (IOException | RuntimeException e) {
+                launched(framework, run, null, e);
+            }
+            return;
+        }
+        run.launching = true;
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return containerizer.launch(spec);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, spawner).whenComplete((container, failure) -> loop.accept(() -> launched(framework, run, container,
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                        : failure)));
+    }
+
+    /**
+     * The container started (or could not): TASK_RUNNING, or TASK_FAILED. A kill asked for meanwhile (by the
+     * framework, or because its framework or its task group ended) reaches the container now; the task then ends
+     * TASK_KILLED without ever being reported running.
+     */
+    private void launched(FrameworkInfo framework, TaskRun run, io.corral.agent.containerizer.RunningContainer container,
+                          Throwable failure) {
+        run.launching = false;
+        if (failure != null) {
+            Throwable cause = failure instanceof java.io.UncheckedIOException ? failure.getCause() : failure;
+            LOG.warn("Task {} failed to start: {}", run.task.getTaskId().getValue(), cause.getMessage());
+            if (run.orphaned) {
+                forget(run);
+                executorSupervisor.groupTaskEnded(run);
+                return;
+            }
+            report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + cause.getMessage(),
                     Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            return;
+        }
+        run.container = container;
+        if (run.killGracePeriod != null) {
+            container.kill(run.killGracePeriod);
+            watch(run);
             return;
         }
         report(run, TaskState.TASK_RUNNING, null, null);
         watch(run);
         checks.start(run, environment(framework, run));
+    }
+
+    /**
+     * What a task's container is limited to. A command task's container also holds its launcher (the shell that
+     * starts the task and waits for it), which gets Mesos's command-executor allowance of
+     * {@link #COMMAND_EXECUTOR_CPUS}: without it a 0.01-cpu task's CFS quota (1 ms per 100 ms period) throttles the
+     * launcher's own fork and exec for a second or more before the task even starts. The master does not count the
+     * allowance, as Mesos's does not. A default executor's tasks get exactly their resources, as Mesos's nested
+     * containers do.
+     */
+    static List<org.apache.mesos.v1.Protos.Resource> containerResources(TaskInfo task) {
+        if (task.hasExecutor()) {
+            return task.getResourcesList();
+        }
+        List<org.apache.mesos.v1.Protos.Resource> resources = new ArrayList<>(task.getResourcesList());
+        resources.add(org.apache.mesos.v1.Protos.Resource.newBuilder().setName("cpus")
+                .setType(org.apache.mesos.v1.Protos.Value.Type.SCALAR)
+                .setScalar(org.apache.mesos.v1.Protos.Value.Scalar.newBuilder().setValue(COMMAND_EXECUTOR_CPUS))
+                .build());
+        return resources;
     }
 
     void saveFramework(FrameworkInfo framework) throws IOException {
@@ -540,6 +635,11 @@ public final class Agent {
             executorSupervisor.groupTaskEnded(run);
             return;
         }
+        if (run.launching) {
+            requestKill(run, kill.gracePeriodNanos() > 0 ? Duration.ofNanos(kill.gracePeriodNanos())
+                    : DEFAULT_KILL_GRACE);
+            return;
+        }
         if (run.container == null && run.task.hasExecutor()) {
             executorSupervisor.killOnExecutor(run, kill.gracePeriodNanos());
             return;
@@ -552,13 +652,18 @@ public final class Agent {
         requestKill(run, grace);
     }
 
-    /** Checkpoints the kill request, so a restarted agent finishes it and reports TASK_KILLED, then signals. */
+    /**
+     * Checkpoints the kill request, so a restarted agent finishes it and reports TASK_KILLED, then signals (once the
+     * container exists, for one still starting: {@link #launched}).
+     */
     void requestKill(TaskRun run, Duration grace) {
         if (run.killGracePeriod == null) {
             run.killGracePeriod = grace;
             checkpointUpdates(run.task.getTaskId());
         }
-        run.container.kill(grace);
+        if (run.container != null) {
+            run.container.kill(grace);
+        }
     }
 
     private void acknowledge(AgentEvent.Acknowledge ack) {
@@ -612,7 +717,7 @@ public final class Agent {
                 if (run.container == null && run.task.hasExecutor() && executorSupervisor.of(run) != null) {
                     continue; // its executor is being destroyed; its end forgets the task
                 }
-                if (run.container != null && !run.isTerminal()) {
+                if (run.hasOwnContainer() && !run.isTerminal()) {
                     checkpointUpdates(run.task.getTaskId()); // "shut down", even for a task with nothing pending
                     requestKill(run, DEFAULT_KILL_GRACE);
                 } else {
@@ -739,7 +844,7 @@ public final class Agent {
     /** Kills every task (used when the agent is told to stop for good, e.g. by `corral local` on Ctrl-C). */
     void killAll() {
         for (TaskRun run : tasks.values()) {
-            if (run.container != null && !run.isTerminal()) {
+            if (run.hasOwnContainer() && !run.isTerminal()) {
                 requestKill(run, DEFAULT_KILL_GRACE);
             }
         }
