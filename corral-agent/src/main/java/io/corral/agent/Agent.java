@@ -87,6 +87,8 @@ public final class Agent {
     private final AgentIdFile idFile;
     private final PersistentVolumes volumes;
     private final AgentStore store;
+    /** Group commit of {@link #store}'s task records: see {@link CheckpointBatch}. */
+    private final CheckpointBatch checkpoints;
     private final Map<TaskID, TaskRun> tasks = new LinkedHashMap<>();
     /** Tasks whose checkpoint could not be read back: reported lost; their records go once that is acknowledged. */
     private final Map<TaskID, AgentStore.Unreadable> unreadable = new HashMap<>();
@@ -140,6 +142,7 @@ public final class Agent {
         this.idFile = new AgentIdFile(workDir);
         this.volumes = new PersistentVolumes(workDir);
         this.store = new AgentStore(workDir);
+        this.checkpoints = new CheckpointBatch(loop);
         idFile.read().ifPresent(this.info::setId);
         this.updates = new StatusUpdates(this::sendUpdate, timers, this::checkpointUpdates);
         this.services = services;
@@ -333,10 +336,13 @@ public final class Agent {
         updates.resendAll();
     }
 
+    /** Sends once the update's checkpoint is on disk (a retry, already checkpointed, goes at once). */
     private void sendUpdate(FrameworkID frameworkId, TaskStatus status) {
-        if (connection != null && connection.isRegistered()) {
-            connection.send(AgentCall.update(info.getId(), frameworkId, status));
-        }
+        checkpoints.afterCommit(() -> {
+            if (connection != null && connection.isRegistered()) {
+                connection.send(AgentCall.update(info.getId(), frameworkId, status));
+            }
+        });
     }
 
     // ---- tasks ----
@@ -369,15 +375,36 @@ public final class Agent {
         tasks.put(task.getTaskId(), run);
         try {
             saveFramework(framework);
-            store.saveTask(run);
         } catch (IOException e) {
-            LOG.error("Task {}: cannot checkpoint it, so not starting it: {}", task.getTaskId().getValue(),
-                    e.getMessage());
-            report(run, TaskState.TASK_FAILED, "The agent could not checkpoint the task: " + e.getMessage(),
-                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            notCheckpointed(run, e);
             return;
         }
-        startTaskContainer(framework, run);
+        // Started once its record is on disk, with the other records of this burst of events (CheckpointBatch); a
+        // kill meanwhile is recorded and keeps it from starting.
+        run.launching = true;
+        checkpoints.write(store.taskInfoFile(run), () -> store.taskRecord(run), e -> notCheckpointed(run, e));
+        checkpoints.afterCommit(() -> {
+            run.launching = false;
+            if (tasks.get(task.getTaskId()) != run || run.isTerminal()) {
+                return; // its record could not be written
+            }
+            if (run.orphaned) {
+                forget(run);
+                return;
+            }
+            if (run.killGracePeriod != null) {
+                report(run, TaskState.TASK_KILLED, "Killed before it started", Reason.REASON_TASK_KILLED_DURING_LAUNCH);
+                return;
+            }
+            startTaskContainer(framework, run);
+        });
+    }
+
+    private void notCheckpointed(TaskRun run, IOException e) {
+        LOG.error("Task {}: cannot checkpoint it, so not starting it: {}", run.task.getTaskId().getValue(),
+                e.getMessage());
+        report(run, TaskState.TASK_FAILED, "The agent could not checkpoint the task: " + e.getMessage(),
+                Reason.REASON_CONTAINER_LAUNCH_FAILED);
     }
 
     /**
@@ -501,7 +528,8 @@ public final class Agent {
         }
         run.container = container;
         if (run.killGracePeriod != null) {
-            container.kill(run.killGracePeriod);
+            Duration grace = run.killGracePeriod;
+            checkpoints.afterCommit(() -> container.kill(grace)); // once the kill request is on disk
             watch(run);
             return;
         }
@@ -531,7 +559,8 @@ public final class Agent {
     }
 
     void saveFramework(FrameworkInfo framework) throws IOException {
-        if (!framework.equals(frameworks.put(framework.getId(), framework))) {
+        // Also when its record went with the framework's last task (AgentStore.remove) though the agent knows it.
+        if (!framework.equals(frameworks.put(framework.getId(), framework)) || !store.hasFramework(framework.getId())) {
             store.saveFramework(framework);
         }
     }
@@ -596,6 +625,8 @@ public final class Agent {
             executor.tasks.remove(run.task.getTaskId());
         }
         // A custom executor's tasks share its run dir (its launcher's files): that goes with its last user.
+        checkpoints.cancel(store.updatesFile(run));
+        checkpoints.cancel(store.taskInfoFile(run));
         store.removeTask(run.runDir, run.task.getTaskId());
         boolean inUse = (executor != null && executor.runDir.equals(run.runDir))
                 || tasks.values().stream().anyMatch(other -> other.runDir.equals(run.runDir));
@@ -661,9 +692,11 @@ public final class Agent {
             run.killGracePeriod = grace;
             checkpointUpdates(run.task.getTaskId());
         }
-        if (run.container != null) {
-            run.container.kill(grace);
-        }
+        checkpoints.afterCommit(() -> {
+            if (run.container != null) {
+                run.container.kill(grace);
+            }
+        });
     }
 
     private void acknowledge(AgentEvent.Acknowledge ack) {
@@ -804,12 +837,10 @@ public final class Agent {
         if (run == null) {
             return; // an unreadable task's TASK_LOST: its broken record stays until the update is acknowledged
         }
-        try {
-            store.saveUpdates(run, updates.pending(taskId));
-        } catch (IOException e) {
-            LOG.error("Task {}: cannot checkpoint its status updates ({}); they would not survive a restart",
-                    taskId.getValue(), e.getMessage());
-        }
+        // Written with this burst's other records; sends and kills wait for it (checkpoints.afterCommit).
+        checkpoints.write(store.updatesFile(run), () -> store.updatesRecord(run, updates.pending(taskId)),
+                e -> LOG.error("Task {}: cannot checkpoint its status updates ({}); they would not survive a restart",
+                        taskId.getValue(), e.getMessage()));
     }
 
     private static ByteString randomUuid() {
