@@ -61,6 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Threading contract.</b> Everything here runs on the agent's event loop: master events, container exits and
  * timers are all posted to it. The {@link MasterLink} reads the stream on its own thread and only posts events.
+ * Task containers start on spawn threads ({@link #spawner}), which touch no state of this class: each gets an
+ * immutable {@link ContainerSpec} and its result is posted back to the loop.
  */
 public final class Agent {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
@@ -72,6 +74,10 @@ public final class Agent {
     public static final Duration DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT = Duration.ofMinutes(1);
     /** Mesos's {@code --executor_shutdown_grace_period}, unless the ExecutorInfo sets its own. */
     static final Duration DEFAULT_EXECUTOR_SHUTDOWN_GRACE = Duration.ofSeconds(5);
+    /** Mesos's {@code DEFAULT_EXECUTOR_CPUS}: what its command executor adds to a command task's container. */
+    static final double COMMAND_EXECUTOR_CPUS = 0.1;
+    /** How many containers start at once (see {@link #spawner}). */
+    static final int SPAWN_THREADS = 4;
 
     private final AgentInfo.Builder info;
     private final Path workDir;
@@ -81,6 +87,8 @@ public final class Agent {
     private final AgentIdFile idFile;
     private final PersistentVolumes volumes;
     private final AgentStore store;
+    /** Group commit of {@link #store}'s task records: see {@link CheckpointBatch}. */
+    private final CheckpointBatch checkpoints;
     private final Map<TaskID, TaskRun> tasks = new LinkedHashMap<>();
     /** Tasks whose checkpoint could not be read back: reported lost; their records go once that is acknowledged. */
     private final Map<TaskID, AgentStore.Unreadable> unreadable = new HashMap<>();
@@ -92,6 +100,12 @@ public final class Agent {
     private final TaskChecks checks;
     private final SandboxGc gc;
     private final Consumer<AgentID> onRegistered;
+    /**
+     * Starts task containers off the loop ({@link #launchContainer}). A few threads: spawns are mostly waits (fork,
+     * exec, the cgroup moves, the launcher's handshake), and several at once keep both the cores and the kernel
+     * busy. Idle threads end, so an agent that is thrown away leaves none behind.
+     */
+    private final java.util.concurrent.ExecutorService spawner = spawnThreads();
     private MasterChannel connection;
     /** Told of queued updates and forgotten tasks, for the HTTP views ({@link AgentViews}). */
     private AgentObserver observer = AgentObserver.NONE;
@@ -128,6 +142,7 @@ public final class Agent {
         this.idFile = new AgentIdFile(workDir);
         this.volumes = new PersistentVolumes(workDir);
         this.store = new AgentStore(workDir);
+        this.checkpoints = new CheckpointBatch(loop);
         idFile.read().ifPresent(this.info::setId);
         this.updates = new StatusUpdates(this::sendUpdate, timers, this::checkpointUpdates);
         this.services = services;
@@ -136,6 +151,18 @@ public final class Agent {
                 this::sandboxInUse);
         this.executorSupervisor = new ExecutorSupervisor(this, tasks, frameworks, updates, store, containerizer,
                 volumes, timers, loop, workDir, executorRegistrationTimeout, services.fetcher());
+    }
+
+    private static java.util.concurrent.ExecutorService spawnThreads() {
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(SPAWN_THREADS,
+                SPAWN_THREADS, 30, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), runnable -> {
+                    Thread thread = new Thread(runnable, "agent-spawn");
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     // ---- recovery ----
@@ -310,10 +337,13 @@ public final class Agent {
         updates.resendAll();
     }
 
+    /** Sends once the update's checkpoint is on disk (a retry, already checkpointed, goes at once). */
     private void sendUpdate(FrameworkID frameworkId, TaskStatus status) {
-        if (connection != null && connection.isRegistered()) {
-            connection.send(AgentCall.update(info.getId(), frameworkId, status));
-        }
+        checkpoints.afterCommit(() -> {
+            if (connection != null && connection.isRegistered()) {
+                connection.send(AgentCall.update(info.getId(), frameworkId, status));
+            }
+        });
     }
 
     // ---- tasks ----
@@ -346,15 +376,36 @@ public final class Agent {
         tasks.put(task.getTaskId(), run);
         try {
             saveFramework(framework);
-            store.saveTask(run);
         } catch (IOException e) {
-            LOG.error("Task {}: cannot checkpoint it, so not starting it: {}", task.getTaskId().getValue(),
-                    e.getMessage());
-            report(run, TaskState.TASK_FAILED, "The agent could not checkpoint the task: " + e.getMessage(),
-                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            notCheckpointed(run, e);
             return;
         }
-        startTaskContainer(framework, run);
+        // Started once its record is on disk, with the other records of this burst of events (CheckpointBatch); a
+        // kill meanwhile is recorded and keeps it from starting.
+        run.launching = true;
+        checkpoints.write(store.taskInfoFile(run), () -> store.taskRecord(run), e -> notCheckpointed(run, e));
+        checkpoints.afterCommit(() -> {
+            run.launching = false;
+            if (tasks.get(task.getTaskId()) != run || run.isTerminal()) {
+                return; // its record could not be written
+            }
+            if (run.orphaned) {
+                forget(run);
+                return;
+            }
+            if (run.killGracePeriod != null) {
+                report(run, TaskState.TASK_KILLED, "Killed before it started", Reason.REASON_TASK_KILLED_DURING_LAUNCH);
+                return;
+            }
+            startTaskContainer(framework, run);
+        });
+    }
+
+    private void notCheckpointed(TaskRun run, IOException e) {
+        LOG.error("Task {}: cannot checkpoint it, so not starting it: {}", run.task.getTaskId().getValue(),
+                e.getMessage());
+        report(run, TaskState.TASK_FAILED, "The agent could not checkpoint the task: " + e.getMessage(),
+                Reason.REASON_CONTAINER_LAUNCH_FAILED);
     }
 
     /**
@@ -416,19 +467,71 @@ public final class Agent {
         launchContainer(framework, run);
     }
 
+    /**
+     * Reports TASK_STARTING and starts a command task's container on a spawn thread: a spawn (the launcher's fork and exec, its
+     * cgroups, the handshake that makes it start the task) takes milliseconds to tens of them on a busy machine, and
+     * the loop must not wait for it. {@link #launched} carries on, on the loop.
+     */
     private void launchContainer(FrameworkInfo framework, TaskRun run) {
         TaskInfo task = run.task;
         report(run, TaskState.TASK_STARTING, null, null);
+        ContainerSpec spec;
         try {
             volumes.mount(task.getResourcesList(), run.sandbox);
-            run.container = containerizer.launch(new ContainerSpec(run.containerId, task.getTaskId().getValue(),
-                    framework.getId().getValue(), run.executorId.getValue(), task.getCommand(), run.sandbox,
-                    run.runDir, environment(framework, run), task.getResourcesList())
-                    .withFrameworkUser(framework.getUser()));
+            spec = new ContainerSpec(run.containerId, task.getTaskId().getValue(), framework.getId().getValue(),
+                    run.executorId.getValue(), task.getCommand(), run.sandbox, run.runDir,
+                    environment(framework, run), containerResources(task)).withFrameworkUser(framework.getUser());
         } catch (IOException | RuntimeException e) {
-            LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
-            report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),
+            launched(framework, run, null, e);
+            return;
+        }
+        if (run.task.hasExecutor()) {
+            // A default executor's group starts its tasks one after the other, on the loop: one that cannot start
+            // keeps the rest from starting (ExecutorSupervisor.launchOnExecutor).
+            try {
+                launched(framework, run, containerizer.launch(spec), null);
+            } catch (IOException | RuntimeException e) {
+                launched(framework, run, null, e);
+            }
+            return;
+        }
+        run.launching = true;
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return containerizer.launch(spec);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, spawner).whenComplete((container, failure) -> loop.accept(() -> launched(framework, run, container,
+                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                        : failure)));
+    }
+
+    /**
+     * The container started (or could not): TASK_RUNNING, or TASK_FAILED. A kill asked for meanwhile (by the
+     * framework, or because its framework or its task group ended) reaches the container now; the task then ends
+     * TASK_KILLED without ever being reported running.
+     */
+    private void launched(FrameworkInfo framework, TaskRun run, io.corral.agent.containerizer.RunningContainer container,
+                          Throwable failure) {
+        run.launching = false;
+        if (failure != null) {
+            Throwable cause = failure instanceof java.io.UncheckedIOException ? failure.getCause() : failure;
+            LOG.warn("Task {} failed to start: {}", run.task.getTaskId().getValue(), cause.getMessage());
+            if (run.orphaned) {
+                forget(run);
+                executorSupervisor.groupTaskEnded(run);
+                return;
+            }
+            report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + cause.getMessage(),
                     Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            return;
+        }
+        run.container = container;
+        if (run.killGracePeriod != null) {
+            Duration grace = run.killGracePeriod;
+            checkpoints.afterCommit(() -> container.kill(grace)); // once the kill request is on disk
+            watch(run);
             return;
         }
         report(run, TaskState.TASK_RUNNING, null, null);
@@ -436,8 +539,29 @@ public final class Agent {
         checks.start(run, environment(framework, run));
     }
 
+    /**
+     * What a task's container is limited to. A command task's container also holds its launcher (the shell that
+     * starts the task and waits for it), which gets Mesos's command-executor allowance of
+     * {@link #COMMAND_EXECUTOR_CPUS}: without it a 0.01-cpu task's CFS quota (1 ms per 100 ms period) throttles the
+     * launcher's own fork and exec for a second or more before the task even starts. The master does not count the
+     * allowance, as Mesos's does not. A default executor's tasks get exactly their resources, as Mesos's nested
+     * containers do.
+     */
+    static List<org.apache.mesos.v1.Protos.Resource> containerResources(TaskInfo task) {
+        if (task.hasExecutor()) {
+            return task.getResourcesList();
+        }
+        List<org.apache.mesos.v1.Protos.Resource> resources = new ArrayList<>(task.getResourcesList());
+        resources.add(org.apache.mesos.v1.Protos.Resource.newBuilder().setName("cpus")
+                .setType(org.apache.mesos.v1.Protos.Value.Type.SCALAR)
+                .setScalar(org.apache.mesos.v1.Protos.Value.Scalar.newBuilder().setValue(COMMAND_EXECUTOR_CPUS))
+                .build());
+        return resources;
+    }
+
     void saveFramework(FrameworkInfo framework) throws IOException {
-        if (!framework.equals(frameworks.put(framework.getId(), framework))) {
+        // Also when its record went with the framework's last task (AgentStore.remove) though the agent knows it.
+        if (!framework.equals(frameworks.put(framework.getId(), framework)) || !store.hasFramework(framework.getId())) {
             store.saveFramework(framework);
         }
     }
@@ -502,6 +626,8 @@ public final class Agent {
             executor.tasks.remove(run.task.getTaskId());
         }
         // A custom executor's tasks share its run dir (its launcher's files): that goes with its last user.
+        checkpoints.cancel(store.updatesFile(run));
+        checkpoints.cancel(store.taskInfoFile(run));
         store.removeTask(run.runDir, run.task.getTaskId());
         boolean inUse = (executor != null && executor.runDir.equals(run.runDir))
                 || tasks.values().stream().anyMatch(other -> other.runDir.equals(run.runDir));
@@ -541,6 +667,11 @@ public final class Agent {
             executorSupervisor.groupTaskEnded(run);
             return;
         }
+        if (run.launching) {
+            requestKill(run, kill.gracePeriodNanos() > 0 ? Duration.ofNanos(kill.gracePeriodNanos())
+                    : DEFAULT_KILL_GRACE);
+            return;
+        }
         if (run.container == null && run.task.hasExecutor()) {
             executorSupervisor.killOnExecutor(run, kill.gracePeriodNanos());
             return;
@@ -553,13 +684,20 @@ public final class Agent {
         requestKill(run, grace);
     }
 
-    /** Checkpoints the kill request, so a restarted agent finishes it and reports TASK_KILLED, then signals. */
+    /**
+     * Checkpoints the kill request, so a restarted agent finishes it and reports TASK_KILLED, then signals (once the
+     * container exists, for one still starting: {@link #launched}).
+     */
     void requestKill(TaskRun run, Duration grace) {
         if (run.killGracePeriod == null) {
             run.killGracePeriod = grace;
             checkpointUpdates(run.task.getTaskId());
         }
-        run.container.kill(grace);
+        checkpoints.afterCommit(() -> {
+            if (run.container != null) {
+                run.container.kill(grace);
+            }
+        });
     }
 
     private void acknowledge(AgentEvent.Acknowledge ack) {
@@ -613,7 +751,7 @@ public final class Agent {
                 if (run.container == null && run.task.hasExecutor() && executorSupervisor.of(run) != null) {
                     continue; // its executor is being destroyed; its end forgets the task
                 }
-                if (run.container != null && !run.isTerminal()) {
+                if (run.hasOwnContainer() && !run.isTerminal()) {
                     checkpointUpdates(run.task.getTaskId()); // "shut down", even for a task with nothing pending
                     requestKill(run, DEFAULT_KILL_GRACE);
                 } else {
@@ -700,12 +838,10 @@ public final class Agent {
         if (run == null) {
             return; // an unreadable task's TASK_LOST: its broken record stays until the update is acknowledged
         }
-        try {
-            store.saveUpdates(run, updates.pending(taskId));
-        } catch (IOException e) {
-            LOG.error("Task {}: cannot checkpoint its status updates ({}); they would not survive a restart",
-                    taskId.getValue(), e.getMessage());
-        }
+        // Written with this burst's other records; sends and kills wait for it (checkpoints.afterCommit).
+        checkpoints.write(store.updatesFile(run), () -> store.updatesRecord(run, updates.pending(taskId)),
+                e -> LOG.error("Task {}: cannot checkpoint its status updates ({}); they would not survive a restart",
+                        taskId.getValue(), e.getMessage()));
     }
 
     private static ByteString randomUuid() {
@@ -740,7 +876,7 @@ public final class Agent {
     /** Kills every task (used when the agent is told to stop for good, e.g. by `corral local` on Ctrl-C). */
     void killAll() {
         for (TaskRun run : tasks.values()) {
-            if (run.container != null && !run.isTerminal()) {
+            if (run.hasOwnContainer() && !run.isTerminal()) {
                 requestKill(run, DEFAULT_KILL_GRACE);
             }
         }

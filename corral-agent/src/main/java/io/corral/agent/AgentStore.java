@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The agent id stays in {@code <work dir>/agent.id} ({@link AgentIdFile}), where agents before this store kept it.
  *
- * <p>Threading: used on the agent's event loop only. Holds no state besides its root path.
+ * <p>Threading: used on the agent's event loop (and by a {@link CheckpointBatch}'s writers while the loop waits for
+ * them). Holds no state besides its root path.
  */
 final class AgentStore {
     private static final Logger LOG = LoggerFactory.getLogger(AgentStore.class);
@@ -124,6 +125,11 @@ final class AgentStore {
         deleteIfEmpty(runDir.resolve("tasks"));
     }
 
+    /** Whether the framework's record is on disk ({@link #remove} deletes it with the framework's last task). */
+    boolean hasFramework(FrameworkID frameworkId) {
+        return Files.exists(frameworks.resolve(frameworkId.getValue()).resolve(FRAMEWORK_INFO));
+    }
+
     void saveFramework(FrameworkInfo framework) throws IOException {
         AtomicFiles.write(frameworks.resolve(framework.getId().getValue()).resolve(FRAMEWORK_INFO),
                 MesosJson.printBytes(framework));
@@ -131,14 +137,42 @@ final class AgentStore {
 
     /** The task as launched; written before its container starts. */
     void saveTask(TaskRun run) throws IOException {
+        AtomicFiles.write(taskInfoFile(run), taskRecord(run));
+    }
+
+    /** Where {@link #saveTask} writes (for a {@link CheckpointBatch}). */
+    Path taskInfoFile(TaskRun run) {
+        return taskDir(run.runDir, run.task.getTaskId()).resolve(TASK_INFO);
+    }
+
+    /** What {@link #saveTask} writes. */
+    byte[] taskRecord(TaskRun run) {
         ObjectNode json = JSON.createObjectNode();
         json.set("task", MesosJson.toJson(run.task));
         json.put("sandbox", run.sandbox.toString());
-        AtomicFiles.write(taskDir(run.runDir, run.task.getTaskId()).resolve(TASK_INFO), JSON.writeValueAsBytes(json));
+        return bytes(json);
     }
 
     /** What changes over the task's life: its latest status, its unacknowledged updates (oldest first), a kill. */
     void saveUpdates(TaskRun run, List<TaskStatus> pending) throws IOException {
+        AtomicFiles.write(updatesFile(run), updatesRecord(run, pending));
+    }
+
+    /** Where {@link #saveUpdates} writes (for a {@link CheckpointBatch}). */
+    Path updatesFile(TaskRun run) {
+        return taskDir(run.runDir, run.task.getTaskId()).resolve(TASK_UPDATES);
+    }
+
+    private static byte[] bytes(ObjectNode json) {
+        try {
+            return JSON.writeValueAsBytes(json);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serializes", e);
+        }
+    }
+
+    /** What {@link #saveUpdates} writes. */
+    byte[] updatesRecord(TaskRun run, List<TaskStatus> pending) {
         ObjectNode json = JSON.createObjectNode();
         if (run.latestStatus != null) {
             json.set("latest", MesosJson.toJson(run.latestStatus));
@@ -151,8 +185,7 @@ final class AgentStore {
         if (run.orphaned) {
             json.put("framework_shut_down", true);
         }
-        AtomicFiles.write(taskDir(run.runDir, run.task.getTaskId()).resolve(TASK_UPDATES),
-                JSON.writeValueAsBytes(json));
+        return bytes(json);
     }
 
     /**

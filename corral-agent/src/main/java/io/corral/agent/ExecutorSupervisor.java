@@ -379,7 +379,7 @@ final class ExecutorSupervisor {
                 if (group.contains(run.task.getTaskId())) {
                     for (TaskID other : group) {
                         TaskRun sibling = tasks.get(other);
-                        if (sibling != null && sibling.container != null && !sibling.isTerminal()) {
+                        if (sibling != null && sibling.hasOwnContainer() && !sibling.isTerminal()) {
                             agent.requestKill(sibling, Agent.DEFAULT_KILL_GRACE);
                         }
                     }
@@ -460,7 +460,7 @@ final class ExecutorSupervisor {
         if (executor.isDefault()) {
             for (TaskID taskId : List.copyOf(executor.tasks)) {
                 TaskRun run = tasks.get(taskId);
-                if (run != null && run.container != null && !run.isTerminal()) {
+                if (run != null && run.hasOwnContainer() && !run.isTerminal()) {
                     agent.requestKill(run, Agent.DEFAULT_KILL_GRACE);
                 }
             }

@@ -31,6 +31,11 @@ final class TaskRun {
      * a task run by a custom executor (the executor's container is in its {@link ExecutorRun}).
      */
     RunningContainer container;
+    /**
+     * True while its container is being started on a spawn thread ({@link Agent}): {@link #container} is set when
+     * that ends. A kill meanwhile is recorded ({@link #killGracePeriod}) and applied once the container exists.
+     */
+    boolean launching;
     TaskStatus latestStatus;
     /** The grace period of the kill the master asked for; null until then. Checkpointed: a restart resumes it. */
     Duration killGracePeriod;
@@ -49,6 +54,11 @@ final class TaskRun {
         this.containerId = containerId;
         this.sandbox = sandbox;
         this.runDir = runDir;
+    }
+
+    /** True when the task has a container of its own, running or about to: a kill must go to it. */
+    boolean hasOwnContainer() {
+        return container != null || launching;
     }
 
     TaskState state() {

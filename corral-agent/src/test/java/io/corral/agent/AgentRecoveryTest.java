@@ -67,8 +67,13 @@ class AgentRecoveryTest {
             });
         }
 
+        /**
+         * Hands the agent an event and waits until it has been handled whole: its checkpoint records are written at
+         * the end of the loop's burst (CheckpointBatch), by a flush queued behind it, so one more turn of the loop.
+         */
         void event(AgentEvent event) {
             onLoop(() -> agent.handle(event, channel));
+            onLoop(() -> { });
         }
 
         void launch(String taskId, String script) {
@@ -268,6 +273,10 @@ class AgentRecoveryTest {
         await().until(() -> files("task.info").isEmpty());
         second.launch("t2", "exit 0"); // and the agent carries on
         second.acknowledge("t2", TaskState.TASK_STARTING);
+        second.acknowledge("t2", TaskState.TASK_RUNNING);
+        second.acknowledge("t2", TaskState.TASK_FINISHED);
+        await().until(() -> second.task("t2") == null);
+        second.crash(); // nothing more is written into the work dir the test removes
     }
 
     private List<Path> files(String name) {

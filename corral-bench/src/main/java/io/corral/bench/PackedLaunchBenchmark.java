@@ -1,0 +1,232 @@
+package io.corral.bench;
+
+import io.corral.agent.AgentServer;
+import io.corral.agent.containerizer.IsolationOptions;
+import io.corral.agent.containerizer.cgroups.Cgroups;
+import io.corral.master.MasterConfig;
+import io.corral.master.MasterServer;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.resources.ResourceSet;
+import io.corral.scheduler.FixedMasterLocator;
+import io.corral.scheduler.SchedulerClient;
+import io.corral.scheduler.SchedulerListener;
+import io.corral.zookeeper.ZkUrl;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.test.TestingServer;
+import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.Filters;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.Offer;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+
+/**
+ * Launch throughput of ONE agent under ONE framework that packs every offer: as many 0.01-cpu / 8 MB {@code true}
+ * tasks as fit go into one ACCEPT (with a 0 s filter, so what is left is offered again at once), every update is
+ * acknowledged. Real ZooKeeper (Curator's TestingServer), a real master and agent in this JVM over loopback HTTP
+ * (protobuf), a real process per task, each in its own cgroups (cpu, memory, pids, and the freezer) when the
+ * machine has cgroups.
+ *
+ * <p>Reports tasks per second from the first ACCEPT to the last TASK_FINISHED, and launch-to-TASK_RUNNING
+ * (ACCEPT sent to the RUNNING update received) p50 / p99 / max.
+ *
+ * <p>Usage: {@code bench/packed-launch [tasks] [rounds] [agent resources]} (defaults: 2000 tasks, 2 measured rounds
+ * after a 200-task warm-up, {@code cpus:4;mem:8192;disk:10000}, so up to 400 tasks run at once).
+ * {@code BENCH_ISOLATION=none} runs without cgroups.
+ *
+ * <p>Threading: the scheduler client calls back on its reader thread; the main thread waits on a latch.
+ */
+public final class PackedLaunchBenchmark {
+    private static final double TASK_CPUS = 0.01;
+    private static final double TASK_MEM = 8;
+    private static final Duration ROUND_TIMEOUT = Duration.ofMinutes(5);
+
+    public static void main(String[] args) throws Exception {
+        int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        String resources = args.length > 2 ? args[2] : "cpus:4;mem:8192;disk:10000";
+        List<String> isolation = isolation();
+        Path workDir = Files.createTempDirectory("corral-packed");
+        try (TestingServer zookeeper = new TestingServer(true)) {
+            ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
+            MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
+                    Duration.ofSeconds(2), MasterConfig.defaults()), () -> { });
+            AgentServer agent = AgentServer.start(new AgentServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
+                    workDir.resolve("agent"), resources, Duration.ofSeconds(10), Duration.ofSeconds(45),
+                    isolation));
+            String url = "http://127.0.0.1:" + master.port();
+            try {
+                System.out.printf("one agent (%s), isolation %s, %d-task rounds of 0.01-cpu/8 MB `true` tasks%n",
+                        resources, isolation.isEmpty() ? "none" : isolation, tasks);
+                round(url, "warm", Math.min(200, tasks));
+                for (int r = 1; r <= rounds; r++) {
+                    round(url, "round-" + r, tasks);
+                }
+            } finally {
+                agent.stop(true);
+                master.close();
+            }
+        }
+    }
+
+    /** cgroups/cpu, mem and pids when the machine has writable cgroups, unless BENCH_ISOLATION=none. */
+    private static List<String> isolation() {
+        String asked = System.getenv("BENCH_ISOLATION");
+        if (asked != null) {
+            return asked.equals("none") ? List.of() : Arrays.asList(asked.split(","));
+        }
+        return Files.isWritable(Cgroups.DEFAULT_MOUNT)
+                || Files.isWritable(Cgroups.DEFAULT_MOUNT.resolve("memory"))
+                ? List.of(IsolationOptions.CPU, IsolationOptions.MEM, IsolationOptions.PIDS) : List.of();
+    }
+
+    private static void round(String url, String name, int count) throws Exception {
+        PackingFramework framework = new PackingFramework(name, count);
+        FrameworkInfo info = FrameworkInfo.newBuilder().setUser(System.getProperty("user.name"))
+                .setName("packed-" + name).setFailoverTimeout(0).build();
+        try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(url), info, framework)
+                .encoding(Encoding.PROTOBUF).autoAcknowledge(true).build()) {
+            framework.client = client;
+            client.start();
+            if (!framework.done.await(ROUND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name + ": only " + framework.finished.get() + " of " + count
+                        + " tasks finished within " + ROUND_TIMEOUT);
+            }
+            framework.print();
+            client.teardown().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The framework: packs offers until {@code count} tasks are launched, counts them to TASK_FINISHED. */
+    private static final class PackingFramework implements SchedulerListener {
+        final String name;
+        final int count;
+        final CountDownLatch done = new CountDownLatch(1);
+        final AtomicInteger finished = new AtomicInteger();
+        final AtomicInteger failed = new AtomicInteger();
+        final Map<String, Long> launchedAt = new ConcurrentHashMap<>();
+        final Map<String, Long> runningAfter = new ConcurrentHashMap<>();
+        volatile SchedulerClient client;
+        volatile long firstLaunch;
+        volatile long lastFinished;
+        int launched;
+        int accepts;
+
+        PackingFramework(String name, int count) {
+            this.name = name;
+            this.count = count;
+        }
+
+        @Override
+        public void subscribed(FrameworkID id, MasterInfo master) {
+        }
+
+        @Override
+        public void offers(List<Offer> offers) {
+            for (Offer offer : offers) {
+                int fit = Math.min(count - launched, fits(offer));
+                if (fit <= 0) {
+                    client.decline(List.of(offer.getId()), launched >= count ? 3600 : 0);
+                    continue;
+                }
+                String role = offer.getAllocationInfo().getRole();
+                List<Resource> each = ResourceSet.parse("cpus:" + TASK_CPUS + ";mem:" + TASK_MEM)
+                        .withAllocationRole(role).toList();
+                List<TaskInfo> batch = new ArrayList<>(fit);
+                for (int i = 0; i < fit; i++) {
+                    String id = name + "-" + (launched + i);
+                    batch.add(TaskInfo.newBuilder().setName(id).setTaskId(TaskID.newBuilder().setValue(id))
+                            .setAgentId(offer.getAgentId()).setCommand(CommandInfo.newBuilder().setValue("true"))
+                            .addAllResources(each).build());
+                }
+                long now = System.nanoTime();
+                if (launched == 0) {
+                    firstLaunch = now;
+                }
+                batch.forEach(task -> launchedAt.put(task.getTaskId().getValue(), now));
+                launched += fit;
+                accepts++;
+                client.send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder()
+                        .addOfferIds(offer.getId())
+                        .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
+                                .setLaunch(Offer.Operation.Launch.newBuilder().addAllTaskInfos(batch)))
+                        .setFilters(Filters.newBuilder().setRefuseSeconds(0))).build());
+                if (launched >= count) {
+                    client.suppress();
+                }
+            }
+        }
+
+        private static int fits(Offer offer) {
+            double cpus = 0;
+            double mem = 0;
+            for (Resource resource : offer.getResourcesList()) {
+                if (resource.getName().equals("cpus")) {
+                    cpus += resource.getScalar().getValue();
+                } else if (resource.getName().equals("mem")) {
+                    mem += resource.getScalar().getValue();
+                }
+            }
+            // A hundredth of a cpu in fixed point, as the master counts it, so 0.04 cpus fit 4 tasks.
+            return (int) Math.min(Math.round(cpus * 1000) / Math.round(TASK_CPUS * 1000), (long) (mem / TASK_MEM));
+        }
+
+        @Override
+        public void update(TaskStatus status) {
+            String id = status.getTaskId().getValue();
+            Long at = launchedAt.get(id);
+            if (status.getState() == TaskState.TASK_RUNNING && at != null) {
+                runningAfter.putIfAbsent(id, System.nanoTime() - at);
+            }
+            boolean terminal = switch (status.getState()) {
+                case TASK_FINISHED -> true;
+                case TASK_FAILED, TASK_ERROR, TASK_LOST, TASK_KILLED, TASK_DROPPED -> {
+                    failed.incrementAndGet();
+                    System.err.printf("%s %s: %s%n", id, status.getState(), status.getMessage());
+                    yield true;
+                }
+                default -> false;
+            };
+            if (terminal && finished.incrementAndGet() >= count) {
+                lastFinished = System.nanoTime();
+                done.countDown();
+            }
+        }
+
+        void print() {
+            double seconds = (lastFinished - firstLaunch) / 1e9;
+            long[] running = runningAfter.values().stream().mapToLong(Long::longValue).sorted().toArray();
+            System.out.printf("%s: %d tasks (%d failed) in %.2f s: %.1f tasks/s to TASK_FINISHED, %d ACCEPTs;"
+                            + " launch-to-RUNNING p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                    name, count, failed.get(), seconds, count / seconds, accepts, millis(running, 50),
+                    millis(running, 99), running.length == 0 ? 0 : running[running.length - 1] / 1e6);
+        }
+
+        private static double millis(long[] sorted, int percentile) {
+            if (sorted.length == 0) {
+                return 0;
+            }
+            int index = Math.min(sorted.length - 1, (int) Math.ceil(percentile / 100.0 * sorted.length) - 1);
+            return sorted[Math.max(0, index)] / 1e6;
+        }
+    }
+
+    private PackedLaunchBenchmark() {
+    }
+}
