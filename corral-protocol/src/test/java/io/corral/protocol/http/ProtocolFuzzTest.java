@@ -46,7 +46,7 @@ import org.apache.mesos.v1.scheduler.Protos.Call;
  * Fuzzes what a client controls before any Corral logic runs: the HTTP request line, headers and body through the
  * server's own Netty pipeline ({@link HttpServer#addConnectionHandlers}, no socket) with authentication, the
  * throttle, media-type negotiation and JSON/protobuf decoding of a {@code Call} behind it; and, directly,
- * {@link MediaTypes}, the {@code Authorization} parser, {@link MesosJson}, protobuf parsing and
+ * {@link MediaTypes}, the {@code Authorization} parser, bearer tokens, {@link MesosJson}, protobuf parsing and
  * {@link RecordIODecoder}. Nothing may answer 5xx other than 503, and nothing may fail with other than the
  * documented exception ({@link HttpError}, {@link MesosJsonException}, {@code IllegalArgumentException},
  * {@link RecordIODecoder.RecordIOException}).
