@@ -279,8 +279,10 @@ public final class AgentServer implements AutoCloseable {
 
     private void startAll() throws Exception {
         Files.createDirectories(options.workDir());
-        ResourceSet resources = ResourceSet.parse(options.resources() != null ? options.resources()
-                : io.corral.agent.resources.DetectedResources.detect(options.workDir()).toMesosResourceString());
+        io.corral.agent.resources.GpuResources gpus = options.isolation().gpus(options.resources());
+        ResourceSet resources = gpus.applyTo(ResourceSet.parse(options.resources() != null ? options.resources()
+                : io.corral.agent.resources.DetectedResources.detect(options.workDir()).toMesosResourceString()),
+                options.resources());
         loop = new EventLoop("agent-loop");
         timers = new SystemTimers(loop, "agent");
         killTimers = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -318,7 +320,7 @@ public final class AgentServer implements AutoCloseable {
         String address = options.hostname() + ":" + http.port();
         ExecutorTokens executorTokens = options.security().httpCredentials().isPresent()
                 ? ExecutorTokens.load(options.workDir().resolve("meta")) : ExecutorTokens.disabled();
-        ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators(),
+        ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators(gpus),
                 TaskUsers.switchingWhenRoot(options.isolation().switchUser()))
                 .rotatingLogs(options.sandbox().containerLogger());
         agent = new Agent(info, options.workDir(), containerizer, timers,
@@ -345,12 +347,15 @@ public final class AgentServer implements AutoCloseable {
                 http.port(), resources, options.tls().toMasters().map(ClientTls::toString).orElse("plain HTTP"));
     }
 
-    /** The isolators {@code --isolation} names; one this machine cannot provide stops the agent. */
-    private Isolators isolators() throws IOException {
+    /**
+     * The isolators {@code --isolation} names; one this machine cannot provide stops the agent. {@code gpus}: what
+     * {@code gpu/nvidia} hands out.
+     */
+    private Isolators isolators(io.corral.agent.resources.GpuResources gpus) throws IOException {
         diskLoop = new EventLoop("agent-disk-watch");
+        Path state = options.workDir().resolve("meta").resolve("isolators");
         Isolators isolators = options.isolation().build(Cgroups.DEFAULT_MOUNT, cgroupRootName(options.workDir()),
-                options.workDir().resolve("meta").resolve("isolators").resolve("disk"),
-                new SystemTimers(diskLoop, "disk-watch"));
+                state.resolve("disk"), new SystemTimers(diskLoop, "disk-watch"), gpus, state.resolve("gpu"));
         LOG.info("Isolation: {}", isolators.names().isEmpty() ? "none (processes only)" : isolators.names());
         return isolators;
     }
@@ -430,6 +435,8 @@ public final class AgentServer implements AutoCloseable {
         if (options.resources() != null) {
             flags.put("resources", options.resources());
         }
+        options.isolation().nvidiaGpuDevices().ifPresent(indices -> flags.put("nvidia_gpu_devices",
+                String.join(",", indices.stream().map(String::valueOf).toList())));
         return flags;
     }
 

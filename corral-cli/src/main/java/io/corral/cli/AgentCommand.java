@@ -65,9 +65,16 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Isolators, comma-separated, as Mesos names them: cgroups/cpu (cpu shares and CFS quota"
                     + " from each task's cpus), cgroups/mem (memory limit from mem; OOM kills end TASK_FAILED),"
                     + " cgroups/pids (--container-pids-limit), disk/du (a task whose sandbox outgrows its disk is"
-                    + " killed). cgroups/* need root and writable cgroups (v1 or v2) and also track each task's"
+                    + " killed), gpu/nvidia (offers the machine's NVIDIA GPUs as gpus and gives each task its own:"
+                    + " the others are denied in its cgroup v1 devices controller, NVIDIA_VISIBLE_DEVICES names"
+                    + " its GPUs). cgroups/* need root and writable cgroups (v1 or v2) and also track each task's"
                     + " processes in a freezer cgroup, so kills reach all of them. Default: none, processes only.")
     java.util.List<String> isolation = java.util.List.of();
+
+    @Option(names = "--nvidia-gpu-devices", split = ",", paramLabel = "INDICES",
+            description = "gpu/nvidia: which GPUs to offer, by nvidia-smi index, e.g. 0,1 (Mesos's"
+                    + " --nvidia_gpu_devices); needs gpus:N with as many in --resources. Default: every GPU.")
+    java.util.List<Integer> nvidiaGpuDevices;
 
     @Option(names = "--container-pids-limit", defaultValue = "4096", paramLabel = "N",
             description = "cgroups/pids: the most processes and threads one container may have"
@@ -193,6 +200,21 @@ public final class AgentCommand implements Callable<Integer> {
         }
     }
 
+    /** The isolation flags, with the GPU flags checked against each other and the machine before anything starts. */
+    private IsolationOptions isolationOptions() throws java.io.IOException {
+        try {
+            IsolationOptions options = new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval,
+                    switchUser);
+            if (nvidiaGpuDevices != null) {
+                options = options.withNvidiaGpuDevices(nvidiaGpuDevices);
+            }
+            options.gpus(resources);
+            return options;
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     private AgentTls agentTls() {
         try {
             return new AgentTls(tls.server(spec.commandLine()), ClientTls.fromFlag(tlsCa), Optional.ofNullable(tlsCa));
@@ -211,7 +233,7 @@ public final class AgentCommand implements Callable<Integer> {
         ZkUrl zk = zkTls.apply(spec.commandLine(), this.zk);
         AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
-                new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
+                isolationOptions(),
                 executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
                         diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize,
                         containerLogger()),

@@ -28,4 +28,20 @@ class AgentCommandFlagsTest {
         assertThat(set.fetcherTimeout).isEqualTo(Duration.ofMinutes(1));
         assertThat(set.fetcherMaxSize).isEqualTo(5000);
     }
+
+    @Test
+    void nvidiaGpuDevicesAreReadAndRefusedWithoutTheGpuIsolator() {
+        AgentCommand set = new AgentCommand();
+        new CommandLine(set).parseArgs("--zk", "zk://127.0.0.1:2181/corral", "--work-dir", "/tmp/agent",
+                "--isolation", "gpu/nvidia", "--nvidia-gpu-devices", "0,1");
+        assertThat(set.nvidiaGpuDevices).containsExactly(0, 1);
+
+        java.io.StringWriter err = new java.io.StringWriter();
+        int status = new CommandLine(new AgentCommand()).setErr(new java.io.PrintWriter(err)).execute(
+                "--zk", "zk://127.0.0.1:1/corral", "--insecure", "--work-dir", "/tmp/agent",
+                "--nvidia-gpu-devices", "0");
+        assertThat(status).isEqualTo(2);
+        assertThat(err.toString()).contains("--nvidia-gpu-devices can only be given when --isolation contains"
+                + " gpu/nvidia");
+    }
 }

@@ -1,6 +1,8 @@
 package io.corral.agent.containerizer;
 
 import io.corral.agent.containerizer.cgroups.Cgroups;
+import io.corral.agent.resources.GpuResources;
+import io.corral.agent.resources.NvidiaGpuDetector;
 import io.corral.protocol.concurrent.Timers;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,25 +11,32 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The agent's isolation flags and the isolators they make: {@code --isolation} takes Mesos's names, comma
- * separated ({@code cgroups/cpu}, {@code cgroups/mem}, {@code cgroups/pids}, {@code disk/du}; none means Mesos's
- * {@code posix}: processes only); {@code --container-pids-limit} is the pids isolator's limit,
+ * separated ({@code cgroups/cpu}, {@code cgroups/mem}, {@code cgroups/pids}, {@code disk/du}, {@code gpu/nvidia};
+ * none means Mesos's {@code posix}: processes only); {@code --container-pids-limit} is the pids isolator's limit,
  * {@code --container-disk-watch-interval} the disk isolator's period, {@code --switch-user} whether tasks run as
- * their user when the agent is root ({@link TaskUsers}).
+ * their user when the agent is root ({@link TaskUsers}), {@code --nvidia-gpu-devices} which GPUs to offer (by
+ * nvidia-smi index; see {@link GpuResources}).
  *
  * <p>Immutable.
+ *
+ * @param gpuDetector how the machine's GPUs are found ({@link NvidiaGpuDetector#system()}; tests give a device
+ *     directory of their own)
  */
 public record IsolationOptions(List<String> isolators, long pidsLimit, Duration diskWatchInterval,
-                               boolean switchUser) {
+                               boolean switchUser, Optional<List<Integer>> nvidiaGpuDevices,
+                               NvidiaGpuDetector gpuDetector) {
     public static final String CPU = "cgroups/cpu";
     public static final String MEM = "cgroups/mem";
     public static final String PIDS = "cgroups/pids";
     public static final String DISK = "disk/du";
-    public static final List<String> KNOWN = List.of(CPU, MEM, PIDS, DISK);
+    public static final String GPU = GpuResources.ISOLATOR;
+    public static final List<String> KNOWN = List.of(CPU, MEM, PIDS, DISK, GPU);
     /** What {@code corral local} turns on when it can ({@link #localDefault}). */
-    public static final List<String> LOCAL_DEFAULT = KNOWN;
+    public static final List<String> LOCAL_DEFAULT = List.of(CPU, MEM, PIDS, DISK);
 
     public IsolationOptions {
         isolators = List.copyOf(isolators);
@@ -38,9 +47,37 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
             }
         }
         Objects.requireNonNull(diskWatchInterval, "diskWatchInterval");
+        Objects.requireNonNull(gpuDetector, "gpuDetector");
+        nvidiaGpuDevices = nvidiaGpuDevices.map(List::copyOf);
         if (pidsLimit < 1) {
             throw new IllegalArgumentException("the container pids limit must be at least 1, got " + pidsLimit);
         }
+    }
+
+    /** All GPUs the machine has (no {@code --nvidia-gpu-devices}), found by {@link NvidiaGpuDetector#system()}. */
+    public IsolationOptions(List<String> isolators, long pidsLimit, Duration diskWatchInterval, boolean switchUser) {
+        this(isolators, pidsLimit, diskWatchInterval, switchUser, Optional.empty(), NvidiaGpuDetector.system());
+    }
+
+    /** The same options offering only the GPUs of these nvidia-smi indices ({@code --nvidia-gpu-devices}). */
+    public IsolationOptions withNvidiaGpuDevices(List<Integer> indices) {
+        return new IsolationOptions(isolators, pidsLimit, diskWatchInterval, switchUser, Optional.of(indices),
+                gpuDetector);
+    }
+
+    /** The same options finding GPUs with {@code detector}. */
+    public IsolationOptions withGpuDetector(NvidiaGpuDetector detector) {
+        return new IsolationOptions(isolators, pidsLimit, diskWatchInterval, switchUser, nvidiaGpuDevices,
+                detector);
+    }
+
+    /**
+     * The GPUs this agent offers and isolates, by Mesos's rules ({@link GpuResources#resolve}).
+     *
+     * @param resourcesFlag {@code --resources}, null when the agent detects its resources
+     */
+    public GpuResources gpus(String resourcesFlag) throws IOException {
+        return GpuResources.resolve(resourcesFlag, isolators, nvidiaGpuDevices, gpuDetector);
     }
 
     /** The isolators named, with the default limits, switching users (Mesos's default). */
@@ -67,9 +104,22 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
      */
     public Isolators build(Path cgroupMount, String cgroupRoot, Path diskState, Timers diskTimers)
             throws IOException {
+        return build(cgroupMount, cgroupRoot, diskState, diskTimers, GpuResources.NONE,
+                diskState.resolveSibling("gpu"));
+    }
+
+    /**
+     * @param gpus the GPUs {@code gpu/nvidia} hands out ({@link #gpus})
+     * @param gpuState where {@code gpu/nvidia} records which GPUs each container holds, for recovery
+     */
+    public Isolators build(Path cgroupMount, String cgroupRoot, Path diskState, Timers diskTimers, GpuResources gpus,
+                           Path gpuState) throws IOException {
         List<Isolator> built = new ArrayList<>();
         Cgroups cgroups = null;
-        if (isolators.stream().anyMatch(name -> name.startsWith("cgroups/"))) {
+        boolean unified = Files.isRegularFile(cgroupMount.resolve("cgroup.controllers"));
+        // v1's devices controller keeps tasks off each other's GPUs; v2 has none (NvidiaGpuIsolator.create warns).
+        boolean gpuDevices = isolators.contains(GPU) && !gpus.machine().gpus().isEmpty() && !unified;
+        if (isolators.stream().anyMatch(name -> name.startsWith("cgroups/")) || gpuDevices) {
             cgroups = Cgroups.detect(cgroupMount, cgroupRoot);
             if (cgroups.has(Cgroups.Controller.FREEZER)) {
                 built.add(new CgroupKillIsolator(cgroups));
@@ -81,6 +131,7 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
                 case MEM -> built.add(new CgroupMemoryIsolator(cgroups));
                 case PIDS -> built.add(new CgroupPidsIsolator(cgroups, pidsLimit));
                 case DISK -> built.add(new DiskUsageIsolator(diskTimers, diskWatchInterval, diskState));
+                case GPU -> built.add(NvidiaGpuIsolator.create(gpus, cgroups, unified, gpuState));
                 default -> throw new IllegalStateException(name); // the constructor checked the names
             }
         }

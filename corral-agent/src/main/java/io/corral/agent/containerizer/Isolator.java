@@ -2,6 +2,7 @@ package io.corral.agent.containerizer;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -49,6 +50,15 @@ public interface Isolator {
      * exceeded: ..."), if it did; asked once the launcher ended, before {@link #cleanup}.
      */
     Optional<Limitation> limitation(String containerId);
+
+    /**
+     * Variables the task's environment gets from this isolator (Mesos's {@code ContainerLaunchInfo.environment}:
+     * {@code NVIDIA_VISIBLE_DEVICES}), asked once {@link #prepare} succeeded; the task's own
+     * {@code CommandInfo.environment} still wins on a name clash, as in Mesos. None by default.
+     */
+    default Map<String, String> environment(String containerId) {
+        return Map.of();
+    }
 
     /**
      * Completes when the container went over a limit this isolator watches (Mesos's {@code watch}): the

@@ -2,6 +2,7 @@ package io.corral.agent.containerizer;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -37,6 +38,13 @@ public final class Isolators {
         for (Isolator isolator : isolators) {
             isolator.prepare(spec);
         }
+    }
+
+    /** What the isolators add to a prepared container's environment ({@link Isolator#environment}). */
+    Map<String, String> environment(String containerId) {
+        Map<String, String> environment = new java.util.HashMap<>();
+        isolators.forEach(isolator -> environment.putAll(isolator.environment(containerId)));
+        return environment;
     }
 
     void isolate(String containerId, long launcherPid) throws IOException {

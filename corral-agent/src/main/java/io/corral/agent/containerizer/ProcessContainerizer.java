@@ -164,6 +164,7 @@ public final class ProcessContainerizer {
             isolators.cleanup(spec.containerId()); // what the isolators prepared before one of them failed
             throw new IOException("could not isolate task " + spec.taskId() + ": " + e.getMessage(), e);
         }
+        TaskEnvironment.addIsolatorEnvironment(environment, isolators.environment(spec.containerId()), command);
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(sandbox.toFile())
                 .redirectInput(Redirect.PIPE)

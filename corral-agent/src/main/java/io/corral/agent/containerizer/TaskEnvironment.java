@@ -48,6 +48,21 @@ final class TaskEnvironment {
         return environment;
     }
 
+    /**
+     * Adds what the isolators set ({@link Isolator#environment}) to a built environment, between the agent's layers
+     * and the task's own: a variable the task's {@code CommandInfo.environment} sets keeps the task's value.
+     */
+    static void addIsolatorEnvironment(Map<String, String> environment, Map<String, String> isolators,
+                                       CommandInfo command) {
+        Set<String> tasks = new java.util.HashSet<>();
+        command.getEnvironment().getVariablesList().forEach(variable -> tasks.add(variable.getName()));
+        isolators.forEach((name, value) -> {
+            if (!tasks.contains(name)) {
+                environment.put(name, value);
+            }
+        });
+    }
+
     static boolean isAgentPrivate(String name) {
         return PRIVATE_NAMES.contains(name) || PRIVATE_PREFIXES.stream().anyMatch(name::startsWith);
     }

@@ -30,7 +30,9 @@ public interface Cgroups {
         MEMORY,
         PIDS,
         /** freezing a container to signal all of it at once (v1's freezer; v2's cgroup.freeze, always there). */
-        FREEZER
+        FREEZER,
+        /** which device nodes a container may open (v1 only: v2 has no devices controller, only eBPF programs). */
+        DEVICES
     }
 
     /** CFS period: Mesos's 100 ms. */
@@ -101,6 +103,19 @@ public interface Cgroups {
 
     /** The number of processes and threads now in the container (Mesos's {@code threads}). */
     long pidsCurrent(String containerId) throws IOException;
+
+    /**
+     * Writes one rule ({@code "c 195:1 rwm"}) to the container's {@code devices.allow} ({@code allow}) or
+     * {@code devices.deny}. Only cgroup v1 has the devices controller.
+     */
+    default void writeDeviceRule(String containerId, boolean allow, String rule) throws IOException {
+        throw new IOException(describe() + " has no devices controller");
+    }
+
+    /** The container's {@code devices.list}: what it may open ({@code "a *:* rwm"} while it may open anything). */
+    default List<String> deviceList(String containerId) throws IOException {
+        throw new IOException(describe() + " has no devices controller");
+    }
 
     /** What the memory controller saw: OOM kills, the limit (-1: none) and the peak usage, in bytes. */
     record MemoryEvents(long oomKills, long limitBytes, long peakBytes) {}

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cgroup v1: one hierarchy per controller ({@code /sys/fs/cgroup/cpu}, {@code .../cpuacct}, {@code .../memory},
- * {@code .../pids}, {@code .../freezer}; co-mounted ones such as {@code cpu,cpuacct} are reached through either
+ * {@code .../pids}, {@code .../freezer}, {@code .../devices}; co-mounted ones such as {@code cpu,cpuacct} are reached through either
  * name), so a container has a cgroup in each hierarchy an isolator uses.
  *
  * <p>Stateless in memory beyond the hierarchies found at start; thread-safe.
@@ -72,6 +72,7 @@ final class CgroupsV1 implements Cgroups {
             case MEMORY -> "memory";
             case PIDS -> "pids";
             case FREEZER -> "freezer";
+            case DEVICES -> "devices";
         };
     }
 
@@ -81,6 +82,7 @@ final class CgroupsV1 implements Cgroups {
             case CPU -> "cpu.shares";
             case CPUACCT -> "cpuacct.usage";
             case MEMORY -> "memory.limit_in_bytes";
+            case DEVICES -> "devices.allow";
             case PIDS, FREEZER -> null;
         };
     }
@@ -215,6 +217,17 @@ final class CgroupsV1 implements Cgroups {
         long kills = CgroupFiles.readKeyed(cgroup.resolve("memory.oom_control")).getOrDefault("oom_kill", 0L);
         return new MemoryEvents(kills, CgroupFiles.readLong(cgroup.resolve("memory.limit_in_bytes")),
                 CgroupFiles.readLong(cgroup.resolve("memory.max_usage_in_bytes")));
+    }
+
+    @Override
+    public void writeDeviceRule(String containerId, boolean allow, String rule) throws IOException {
+        CgroupFiles.write(cgroup(Controller.DEVICES, containerId).resolve(allow ? "devices.allow" : "devices.deny"),
+                rule);
+    }
+
+    @Override
+    public List<String> deviceList(String containerId) throws IOException {
+        return CgroupFiles.read(cgroup(Controller.DEVICES, containerId).resolve("devices.list")).lines().toList();
     }
 
     @Override
