@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.corral.agent.containerizer.ContainerExit;
 import io.corral.agent.containerizer.ContainerLostException;
 import io.corral.agent.containerizer.ContainerSpec;
+import io.corral.agent.image.ProvisionedImage;
 import io.corral.agent.containerizer.Limitation;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.protocol.agent.AgentCall;
@@ -27,8 +28,10 @@ import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.apache.mesos.v1.Protos.AgentID;
@@ -362,11 +365,20 @@ public final class Agent {
      * a group) does: TASK_STARTING, the process, TASK_RUNNING; its end is reported by {@link #ended}.
      */
     void startTaskContainer(FrameworkInfo framework, TaskRun run) {
-        if (run.task.getCommand().getUrisCount() > 0) {
-            fetchThenStart(framework, run);
+        Optional<String> image;
+        try {
+            image = ContainerImages.imageOf(run.task, services.images());
+        } catch (IllegalArgumentException e) {
+            report(run, TaskState.TASK_FAILED, "Failed to launch container: " + e.getMessage(),
+                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            executorSupervisor.groupTaskEnded(run);
             return;
         }
-        launchContainer(framework, run);
+        if (run.task.getCommand().getUrisCount() > 0 || image.isPresent()) {
+            fetchThenStart(framework, run, image);
+            return;
+        }
+        launchContainer(framework, run, null);
     }
 
     /**
@@ -375,7 +387,7 @@ public final class Agent {
      * REASON_CONTAINER_LAUNCH_FAILED (Mesos's reason: it has no fetcher-specific one) and the cause; a task killed,
      * or whose framework is shut down, meanwhile is not started.
      */
-    private void fetchThenStart(FrameworkInfo framework, TaskRun run) {
+    private void fetchThenStart(FrameworkInfo framework, TaskRun run, Optional<String> image) {
         try {
             java.nio.file.Files.createDirectories(run.sandbox); // on the loop, where the GC removes empty parents
         } catch (IOException e) {
@@ -384,47 +396,63 @@ public final class Agent {
             executorSupervisor.groupTaskEnded(run);
             return;
         }
-        run.fetch = services.fetcher().fetch(run.task.getCommand().getUrisList(), run.sandbox);
-        run.fetch.whenComplete((ignored, failure) -> loop.accept(() -> fetched(framework, run, failure)));
+        CompletableFuture<Void> fetch = run.task.getCommand().getUrisCount() == 0
+                ? CompletableFuture.completedFuture(null)
+                : services.fetcher().fetch(run.task.getCommand().getUrisList(), run.sandbox);
+        CompletableFuture<ProvisionedImage> provisioned = image.isEmpty() ? fetch.thenApply(ignored -> null)
+                : fetch.thenApplyAsync(ignored -> ContainerImages.provision(services.images(), run.containerId,
+                        image.get()), services.worker());
+        run.fetch = provisioned.thenApply(ignored -> null);
+        provisioned.whenComplete((root, failure) -> loop.accept(() -> {
+            if (!fetched(framework, run, root, failure) && root != null) {
+                services.images().remove(run.containerId); // built for a task that will not start
+            }
+        }));
     }
 
-    private void fetched(FrameworkInfo framework, TaskRun run, Throwable failure) {
+    /** Starts the task once its URIs are fetched and its image provisioned; false when it does not start. */
+    private boolean fetched(FrameworkInfo framework, TaskRun run, ProvisionedImage image, Throwable failure) {
         run.fetch = null;
         if (tasks.get(run.task.getTaskId()) != run || run.isTerminal()) {
-            return; // killed while fetching, or forgotten with its framework
+            return false; // killed while fetching, or forgotten with its framework
         }
         if (run.orphaned) { // its framework is gone (a default executor's task: its executor waits for it)
             forget(run);
             executorSupervisor.groupTaskEnded(run);
-            return;
+            return false;
         }
         String notStarting = executorSupervisor.whyNotStart(run);
         if (notStarting != null) {
             report(run, TaskState.TASK_KILLED, notStarting, Reason.REASON_TASK_KILLED_DURING_LAUNCH);
             executorSupervisor.groupTaskEnded(run);
-            return;
+            return false;
         }
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
-            LOG.warn("Task {}: fetching its URIs failed: {}", run.task.getTaskId().getValue(), cause.getMessage());
-            report(run, TaskState.TASK_FAILED, "Failed to fetch all URIs for container '" + run.containerId + "': "
-                    + cause.getMessage(), Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            String message = cause instanceof ContainerImages.ProvisioningException
+                    ? "Failed to launch container: " + cause.getMessage()
+                    : "Failed to fetch all URIs for container '" + run.containerId + "': " + cause.getMessage();
+            LOG.warn("Task {}: {}", run.task.getTaskId().getValue(), message);
+            report(run, TaskState.TASK_FAILED, message, Reason.REASON_CONTAINER_LAUNCH_FAILED);
             executorSupervisor.groupTaskEnded(run);
-            return;
+            return false;
         }
-        launchContainer(framework, run);
+        launchContainer(framework, run, image);
+        return true;
     }
 
-    private void launchContainer(FrameworkInfo framework, TaskRun run) {
+    /** @param image the task's root filesystem, provisioned from its image; null: it runs as a plain process */
+    private void launchContainer(FrameworkInfo framework, TaskRun run, ProvisionedImage image) {
         TaskInfo task = run.task;
         report(run, TaskState.TASK_STARTING, null, null);
         try {
             volumes.mount(task.getResourcesList(), run.sandbox);
-            run.container = containerizer.launch(new ContainerSpec(run.containerId, task.getTaskId().getValue(),
+            ContainerSpec spec = new ContainerSpec(run.containerId, task.getTaskId().getValue(),
                     framework.getId().getValue(), run.executorId.getValue(), task.getCommand(), run.sandbox,
                     run.runDir, environment(framework, run), task.getResourcesList())
-                    .withFrameworkUser(framework.getUser()));
+                    .withFrameworkUser(framework.getUser());
+            run.container = containerizer.launch(image == null ? spec : ContainerImages.rooted(spec, task, image));
         } catch (IOException | RuntimeException e) {
             LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
             report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),

@@ -15,19 +15,32 @@ import java.util.Objects;
  * separated ({@code cgroups/cpu}, {@code cgroups/mem}, {@code cgroups/pids}, {@code disk/du}; none means Mesos's
  * {@code posix}: processes only); {@code --container-pids-limit} is the pids isolator's limit,
  * {@code --container-disk-watch-interval} the disk isolator's period, {@code --switch-user} whether tasks run as
- * their user when the agent is root ({@link TaskUsers}).
+ * their user when the agent is root ({@link TaskUsers}); {@code filesystem/linux}, {@code namespaces/pid} and
+ * {@code docker/runtime} with {@code --image-providers docker} run tasks that have an image in it
+ * ({@link #images}, {@code docs/images.md}).
  *
  * <p>Immutable.
  */
 public record IsolationOptions(List<String> isolators, long pidsLimit, Duration diskWatchInterval,
-                               boolean switchUser) {
+                               boolean switchUser, io.corral.agent.image.ImageOptions images) {
     public static final String CPU = "cgroups/cpu";
     public static final String MEM = "cgroups/mem";
     public static final String PIDS = "cgroups/pids";
     public static final String DISK = "disk/du";
-    public static final List<String> KNOWN = List.of(CPU, MEM, PIDS, DISK);
+    /** Container images (Mesos's names): a root filesystem of the task's own, in its own mount namespace. */
+    public static final String FILESYSTEM = "filesystem/linux";
+    /** Container images: the task in its own pid namespace (so are its uts and ipc ones). */
+    public static final String PID_NAMESPACE = "namespaces/pid";
+    /** Container images: the image's environment, working directory and command. */
+    public static final String DOCKER_RUNTIME = "docker/runtime";
+    public static final List<String> KNOWN = List.of(CPU, MEM, PIDS, DISK, FILESYSTEM, PID_NAMESPACE, DOCKER_RUNTIME);
     /** What {@code corral local} turns on when it can ({@link #localDefault}). */
-    public static final List<String> LOCAL_DEFAULT = KNOWN;
+    public static final List<String> LOCAL_DEFAULT = List.of(CPU, MEM, PIDS, DISK);
+
+    /** No container images. */
+    public IsolationOptions(List<String> isolators, long pidsLimit, Duration diskWatchInterval, boolean switchUser) {
+        this(isolators, pidsLimit, diskWatchInterval, switchUser, io.corral.agent.image.ImageOptions.NONE);
+    }
 
     public IsolationOptions {
         isolators = List.copyOf(isolators);
@@ -38,6 +51,15 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
             }
         }
         Objects.requireNonNull(diskWatchInterval, "diskWatchInterval");
+        images = images == null ? io.corral.agent.image.ImageOptions.NONE : images;
+        if (images.enabled() && !(isolators.contains(FILESYSTEM) && isolators.contains(DOCKER_RUNTIME))) {
+            throw new IllegalArgumentException("--image-providers docker needs --isolation with " + FILESYSTEM + " and "
+                    + DOCKER_RUNTIME + " (and " + PID_NAMESPACE + "), as in Mesos");
+        }
+        if (!images.enabled() && (isolators.contains(FILESYSTEM) || isolators.contains(DOCKER_RUNTIME))) {
+            throw new IllegalArgumentException("--isolation " + FILESYSTEM + " and " + DOCKER_RUNTIME
+                    + " run tasks in container images: add --image-providers docker");
+        }
         if (pidsLimit < 1) {
             throw new IllegalArgumentException("the container pids limit must be at least 1, got " + pidsLimit);
         }
@@ -81,6 +103,7 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
                 case MEM -> built.add(new CgroupMemoryIsolator(cgroups));
                 case PIDS -> built.add(new CgroupPidsIsolator(cgroups, pidsLimit));
                 case DISK -> built.add(new DiskUsageIsolator(diskTimers, diskWatchInterval, diskState));
+                case FILESYSTEM, PID_NAMESPACE, DOCKER_RUNTIME -> { } // the agent adds the image isolator
                 default -> throw new IllegalStateException(name); // the constructor checked the names
             }
         }

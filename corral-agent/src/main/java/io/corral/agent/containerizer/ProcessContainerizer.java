@@ -145,19 +145,25 @@ public final class ProcessContainerizer {
         CommandInfo command = spec.command();
         Path sandbox = spec.sandbox().toAbsolutePath();
         Path runDir = spec.runDir().toAbsolutePath();
+        ContainerRoot root = spec.root();
         List<String> taskArgv = TaskCommandLine.argv(command);
         Optional<TaskUser> user = users.userFor(spec);
         Map<String, String> extra = new java.util.HashMap<>();
         user.ifPresent(u -> extra.putAll(TaskUsers.environment(u)));
         extra.putAll(spec.extraEnvironment());
-        Map<String, String> environment = TaskEnvironment.build(System.getenv(), sandbox, extra, command);
-        List<String> argv = launcherArgv(sandbox, runDir, user.map(users::commandPrefix).orElse(List.of()), taskArgv);
+        Map<String, String> environment = root == null
+                ? TaskEnvironment.build(System.getenv(), sandbox, extra, command)
+                : RootedLaunch.environment(root, extra, command);
 
         Files.createDirectories(sandbox);
         Files.createDirectories(runDir);
         if (user.isPresent()) {
             TaskUsers.giveSandbox(sandbox, user.get());
         }
+        List<String> argv = root == null
+                ? launcherArgv(sandbox, runDir, hostEntry(user), taskArgv)
+                : launcherArgv(sandbox, runDir, concat(restoreSignals, RootedLaunch.entry(root, spec, sandbox, user)),
+                        taskArgv);
         try {
             isolators.prepare(spec);
         } catch (IOException | RuntimeException e) {
@@ -292,16 +298,28 @@ public final class ProcessContainerizer {
         return gone;
     }
 
-    /** {@code userPrefix} switches to the task's user (empty: stay the agent's); see the launcher script. */
-    private List<String> launcherArgv(Path sandbox, Path runDir, List<String> userPrefix, List<String> taskArgv) {
+    /**
+     * {@code entry} is what runs before the task's argv: switching to the task's user (empty: stay the agent's) and
+     * restoring signals, or entering the container's root ({@link RootedLaunch}); see the launcher script.
+     */
+    private List<String> launcherArgv(Path sandbox, Path runDir, List<String> entry, List<String> taskArgv) {
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(program -> argv.add(program.toString()));
         argv.addAll(List.of(TaskCommandLine.SHELL, "-c", LAUNCHER_SCRIPT, "corral-launcher", runDir.toString(),
                 sandbox.toString(), setsid.map(Path::toString).orElse("")));
-        argv.addAll(userPrefix);
-        argv.addAll(restoreSignals);
+        argv.addAll(entry);
         argv.addAll(taskArgv);
         return argv;
+    }
+
+    private List<String> hostEntry(Optional<TaskUser> user) {
+        return concat(user.map(users::commandPrefix).orElse(List.of()), restoreSignals);
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> both = new ArrayList<>(first);
+        both.addAll(second);
+        return both;
     }
 
     private static String loadLauncherScript() {
