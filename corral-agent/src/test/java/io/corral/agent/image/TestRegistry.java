@@ -1,0 +1,102 @@
+package io.corral.agent.image;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A tiny Docker Registry HTTP API v2 server on loopback, over plain HTTP: serves the images it was given
+ * ({@link #put}) by tag and digest, their blobs by digest; optionally asks for a bearer token the way Docker Hub
+ * does ({@link #requireToken}), handed out anonymously by its own {@code /token}; optionally corrupts one blob.
+ *
+ * <p>Thread-safe: the server's threads read concurrent maps.
+ */
+public final class TestRegistry implements AutoCloseable {
+    private static final String TOKEN = "test-token-1";
+
+    private final HttpServer server;
+    private final Map<String, TestImage> tags = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> corrupted = new ConcurrentHashMap<>();
+    public final AtomicInteger blobDownloads = new AtomicInteger();
+    private volatile boolean requireToken;
+
+    public TestRegistry() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v2/", this::serve);
+        server.createContext("/token", exchange -> respond(exchange, 200, "application/json",
+                ("{\"token\":\"" + TOKEN + "\"}").getBytes(StandardCharsets.UTF_8)));
+        server.start();
+    }
+
+    /** host:port, as an image name's registry part and {@code --docker-registry-insecure} take it. */
+    public String address() {
+        return "127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** Serves {@code image} as {@code repository:tag}. */
+    public TestRegistry put(String repository, String tag, TestImage image) {
+        tags.put(repository + ":" + tag, image);
+        tags.put(repository + ":" + image.manifestDigest, image);
+        blobs.putAll(image.blobs);
+        return this;
+    }
+
+    /** Serves other bytes under {@code digest}, as a broken or malicious registry would. */
+    public void corrupt(String digest) {
+        corrupted.put(digest, "not the layer you asked for".getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void requireToken() {
+        requireToken = true;
+    }
+
+    private void serve(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath().substring("/v2/".length());
+        if (requireToken && !("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+            exchange.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://" + address()
+                    + "/token\",service=\"test-registry\",scope=\"repository:" + path.split("/(manifests|blobs)/")[0]
+                    + ":pull\"");
+            respond(exchange, 401, "application/json", "{\"errors\":[{\"code\":\"UNAUTHORIZED\"}]}"
+                    .getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        int manifests = path.indexOf("/manifests/");
+        int blob = path.indexOf("/blobs/");
+        if (manifests > 0) {
+            TestImage image = tags.get(path.substring(0, manifests) + ":" + path.substring(manifests + 11));
+            if (image != null) {
+                respond(exchange, 200, RegistryClient.DOCKER_MANIFEST, image.manifest);
+                return;
+            }
+        } else if (blob > 0) {
+            String digest = path.substring(blob + 7);
+            byte[] content = corrupted.getOrDefault(digest, blobs.get(digest));
+            if (content != null) {
+                blobDownloads.incrementAndGet();
+                respond(exchange, 200, "application/octet-stream", content);
+                return;
+            }
+        }
+        respond(exchange, 404, "application/json", "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}"
+                .getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void respond(HttpExchange exchange, int status, String type, byte[] body) throws IOException {
+        exchange.getResponseHeaders().add("Content-Type", type);
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
