@@ -79,11 +79,21 @@ public record ContainerRoot(Path rootfs, List<String> imageEnvironment, String w
                 RootPaths.resolve(root, "dev", true).toString(),
                 RootPaths.resolve(root, "proc", true).toString()));
         argv.addAll(List.of(sandbox.toString(), RootPaths.resolve(root, SANDBOX, true).toString(), "rw"));
+        Path sandboxRoot = sandbox.toRealPath();
         for (Volume volume : volumes) {
             String inside = volume.containerPath().startsWith("/") ? volume.containerPath()
                     : SANDBOX + "/" + volume.containerPath();
-            Path target = Files.isDirectory(volume.hostPath()) ? RootPaths.resolve(root, inside, true)
-                    : mountFile(root, inside);
+            Path target;
+            if (inside.startsWith(SANDBOX + "/")) {
+                // Under the sandbox's mount: the mount point is made in the sandbox, and reached through the mount.
+                String relative = inside.substring(SANDBOX.length() + 1);
+                Path onHost = Files.isDirectory(volume.hostPath()) ? RootPaths.resolve(sandboxRoot, relative, true)
+                        : mountFile(sandboxRoot, relative);
+                target = root.resolve(SANDBOX.substring(1)).resolve(sandboxRoot.relativize(onHost));
+            } else {
+                target = Files.isDirectory(volume.hostPath()) ? RootPaths.resolve(root, inside, true)
+                        : mountFile(root, inside);
+            }
             argv.addAll(List.of(volume.hostPath().toString(), target.toString(), volume.readOnly() ? "ro" : "rw"));
         }
         argv.add("--");

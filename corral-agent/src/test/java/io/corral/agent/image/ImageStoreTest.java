@@ -95,7 +95,7 @@ class ImageStoreTest {
     @Test
     void speaksHttpsToRegistriesNotDeclaredInsecure() throws Exception {
         registry.put("tiny", "latest", tinyImage());
-        ImageStore strict = new ImageStore(dir.resolve("strict"), new RegistryClient(Set.of(), Duration.ofSeconds(5)),
+        ImageStore strict = new ImageStore(dir.resolve("strict"), new RegistryClient(Set.of(), Duration.ofSeconds(1)),
                 1 << 20, 1 << 20);
 
         assertThatThrownBy(() -> strict.provision("c1", registry.address() + "/tiny"))

@@ -1,0 +1,227 @@
+package io.corral.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
+
+import io.corral.agent.containerizer.Isolators;
+import io.corral.agent.containerizer.ProcessContainerizer;
+import io.corral.agent.containerizer.TaskUsers;
+import io.corral.agent.image.ImageRootIsolator;
+import io.corral.agent.image.ImageStore;
+import io.corral.agent.image.RegistryClient;
+import io.corral.agent.image.TestImage;
+import io.corral.agent.image.TestRegistry;
+import io.corral.protocol.agent.AgentCall;
+import io.corral.protocol.agent.AgentEvent;
+import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.concurrent.ManualTimers;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Stream;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.ContainerInfo;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.Image;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.Protos.Volume;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Tasks with a container image, through a real agent: the image (Debian's static busybox, built at test time) is
+ * pulled from a registry on loopback, and the task runs in it as root of new mount, pid, uts and ipc namespaces, with
+ * its sandbox at /mnt/mesos/sandbox and the volumes it asked for; an image that cannot be pulled fails the task with
+ * the reason. Needs root (mounts) and util-linux's unshare.
+ */
+class AgentImageTest {
+    private static final AgentID AGENT_ID = AgentID.newBuilder().setValue("M-S1").build();
+    private static final MasterInfo MASTER = MasterInfo.newBuilder().setId("M").setIp(0).setPort(5050).build();
+
+    @TempDir Path workDir;
+    @TempDir Path hostDir;
+
+    private final EventLoop loop = new EventLoop("agent-loop");
+    private final ScheduledExecutorService killTimers = Executors.newSingleThreadScheduledExecutor();
+    private TestRegistry registry;
+    private ImageStore store;
+    private Agent agent;
+    private MasterChannel channel;
+
+    @BeforeAll
+    static void needsRoot() {
+        assumeThat(System.getProperty("user.name")).as("container images need an agent running as root")
+                .isEqualTo("root");
+    }
+
+    @BeforeEach
+    void startAgent() throws Exception {
+        registry = new TestRegistry().put("busybox", "latest", TestImage.busybox());
+        store = new ImageStore(workDir.resolve("provisioner"),
+                new RegistryClient(Set.of(registry.address()), Duration.ofSeconds(10)), 64L << 20, 64L << 20);
+        Isolators isolators = Isolators.none().with(new ImageRootIsolator(store));
+        agent = new Agent(AgentInfo.newBuilder().setHostname("localhost").setPort(5051).build(), workDir,
+                new ProcessContainerizer(killTimers, isolators, TaskUsers.switchingWhenRoot(true)),
+                new ManualTimers(0), loop::execute, id -> { }, Duration.ofMinutes(1),
+                AgentServices.defaults(workDir).withImages(store));
+        channel = new MasterChannel() {
+            @Override
+            public void send(AgentCall call) {
+                // the agent's records are read instead
+            }
+
+            @Override
+            public void registered(AgentID id) {}
+
+            @Override
+            public boolean isRegistered() {
+                return true;
+            }
+        };
+        onLoop(() -> {
+            agent.recover();
+            agent.connected(channel);
+            agent.handle(AgentEvent.registered(AGENT_ID, MASTER, 15), channel);
+        });
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.filter(path -> path.getFileName().toString().equals("task.pid")).forEach(pidFile -> {
+                try {
+                    ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
+                            .ifPresent(ProcessHandle::destroyForcibly);
+                } catch (Exception ignored) {
+                    // already gone
+                }
+            });
+        }
+        loop.close();
+        killTimers.shutdownNow();
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    @Test
+    void aTaskRunsInTheImageAsItsRootWithItsSandboxAndVolumesMounted() throws Exception {
+        Files.writeString(hostDir.resolve("shared.txt"), "from the host");
+        ContainerInfo container = image(registry.address() + "/busybox:latest")
+                .addVolumes(Volume.newBuilder().setContainerPath("/data").setHostPath(hostDir.toString())
+                        .setMode(Volume.Mode.RO))
+                .addVolumes(Volume.newBuilder().setContainerPath("scratch").setMode(Volume.Mode.RW)
+                        .setSource(Volume.Source.newBuilder().setType(Volume.Source.Type.SANDBOX_PATH)
+                                .setSandboxPath(Volume.Source.SandboxPath.newBuilder()
+                                        .setType(Volume.Source.SandboxPath.Type.SELF).setPath("scratch-on-host"))))
+                .build();
+
+        launch("t1", "cat /etc/os-release; echo pid=$$; echo host=$(hostname); echo sandbox=$MESOS_SANDBOX;"
+                + " echo var=$IMAGE_VAR; test -e /etc/removed || echo whiteout-honoured; cat /etc/second;"
+                + " cat /data/shared.txt; echo; touch /data/nope 2>/dev/null || echo data-read-only;"
+                + " echo written-inside > $MESOS_SANDBOX/out; echo in-scratch > $MESOS_SANDBOX/scratch/f;"
+                + " ls /proc | grep -c '^[0-9]' | sed 's/^/processes=/'", container);
+
+        TaskStatus finished = await().atMost(Duration.ofSeconds(30))
+                .until(() -> update("t1", TaskState.TASK_FINISHED, TaskState.TASK_FAILED), found -> found != null);
+        Path sandbox = find("stdout").getParent();
+        String stdout = Files.readString(sandbox.resolve("stdout"));
+        assertThat(finished.getState()).as(stdout + Files.readString(sandbox.resolve("stderr")))
+                .isEqualTo(TaskState.TASK_FINISHED);
+        assertThat(stdout).contains("NAME=" + TestImage.MARKER)
+                .contains("pid=1\n")
+                .doesNotContain("host=" + InetAddress.getLocalHost().getHostName() + "\n")
+                .contains("sandbox=/mnt/mesos/sandbox\n")
+                .contains("var=from-image\n")
+                .contains("whiteout-honoured\n")
+                .contains("second layer\n")
+                .contains("from the host")
+                .contains("data-read-only\n");
+        assertThat(sandbox.resolve("out")).hasContent("written-inside");
+        assertThat(sandbox.resolve("scratch-on-host/f")).hasContent("in-scratch");
+        assertThat(hostDir.resolve("nope")).doesNotExist();
+        await().untilAsserted(() -> assertThat(store.rootfs(containerOf(sandbox))).doesNotExist());
+    }
+
+    @Test
+    void anImageThatCannotBePulledFailsTheTaskSayingWhy() {
+        launch("t2", "true", image(registry.address() + "/no-such-image:1").build());
+
+        TaskStatus failed = await().atMost(Duration.ofSeconds(30))
+                .until(() -> update("t2", TaskState.TASK_FAILED), found -> found != null);
+        assertThat(failed.getReason()).isEqualTo(TaskStatus.Reason.REASON_CONTAINER_LAUNCH_FAILED);
+        assertThat(failed.getMessage()).startsWith("Failed to launch container: Failed to provision image '"
+                + registry.address() + "/no-such-image:1': ").contains("was not found in the registry");
+    }
+
+    @Test
+    void aTaskWithoutACommandRunsTheImagesCmd() throws Exception {
+        launch("t3", null, image(registry.address() + "/busybox").build());
+
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> update("t3", TaskState.TASK_FINISHED), found -> found != null);
+        assertThat(find("stdout")).content().contains("from-cmd");
+    }
+
+    private static ContainerInfo.Builder image(String name) {
+        return ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
+                .setMesos(ContainerInfo.MesosInfo.newBuilder().setImage(Image.newBuilder().setType(Image.Type.DOCKER)
+                        .setDocker(Image.Docker.newBuilder().setName(name))));
+    }
+
+    private void launch(String taskId, String script, ContainerInfo container) {
+        FrameworkInfo framework = FrameworkInfo.newBuilder().setUser("root").setName("f")
+                .setId(FrameworkID.newBuilder().setValue("F1")).build();
+        CommandInfo.Builder command = CommandInfo.newBuilder();
+        if (script != null) {
+            command.setValue(script);
+        } else {
+            command.setShell(false);
+        }
+        onLoop(() -> agent.handle(AgentEvent.launch(framework, TaskInfo.newBuilder().setName(taskId)
+                .setTaskId(TaskID.newBuilder().setValue(taskId)).setAgentId(AGENT_ID)
+                .setCommand(command).setContainer(container).build()), channel));
+    }
+
+    private static String containerOf(Path sandbox) {
+        return sandbox.getFileName().toString();
+    }
+
+    private Path find(String name) throws Exception {
+        try (Stream<Path> files = Files.walk(workDir)) {
+            return files.filter(path -> path.getFileName().toString().equals(name))
+                    .filter(path -> path.toString().contains("/frameworks/")).findFirst().orElse(null);
+        }
+    }
+
+    private TaskStatus update(String taskId, TaskState... states) {
+        return loop.submit(() -> agent.tasks().stream()
+                .filter(run -> run.task.getTaskId().getValue().equals(taskId))
+                .map(run -> run.latestStatus)
+                .filter(status -> status != null && List.of(states).contains(status.getState()))
+                .findFirst().orElse(null)).join();
+    }
+
+    private void onLoop(Runnable action) {
+        loop.submit(() -> {
+            action.run();
+            return null;
+        }).join();
+    }
+}
