@@ -65,9 +65,28 @@ public final class AgentCommand implements Callable<Integer> {
             description = "Isolators, comma-separated, as Mesos names them: cgroups/cpu (cpu shares and CFS quota"
                     + " from each task's cpus), cgroups/mem (memory limit from mem; OOM kills end TASK_FAILED),"
                     + " cgroups/pids (--container-pids-limit), disk/du (a task whose sandbox outgrows its disk is"
-                    + " killed). cgroups/* need root and writable cgroups (v1 or v2) and also track each task's"
-                    + " processes in a freezer cgroup, so kills reach all of them. Default: none, processes only.")
+                    + " killed), filesystem/linux,namespaces/pid,docker/runtime (tasks with a container image run in"
+                    + " it, in namespaces of their own: see --image-providers). cgroups/* need root and writable"
+                    + " cgroups (v1 or v2) and also track each task's processes in a freezer cgroup, so kills reach"
+                    + " all of them. Default: none, processes only.")
     java.util.List<String> isolation = java.util.List.of();
+
+    @Option(names = "--image-providers", split = ",", paramLabel = "PROVIDERS",
+            description = "Container image providers (Mesos's --image_providers): docker runs tasks whose"
+                    + " ContainerInfo (type MESOS) has a DOCKER image in it, pulled from its registry by the agent"
+                    + " (no Docker daemon); needs root and --isolation filesystem/linux,docker/runtime"
+                    + " (and namespaces/pid). Default: none.")
+    java.util.List<String> imageProviders = java.util.List.of();
+
+    @Option(names = "--docker-registry-insecure", split = ",", paramLabel = "HOST:PORT",
+            description = "Registries spoken to over plain HTTP instead of HTTPS (a registry on loopback, a lab)."
+                    + " Default: none.")
+    java.util.Set<String> insecureRegistries = java.util.Set.of();
+
+    @Option(names = "--image-max-size", defaultValue = "8589934592", paramLabel = "BYTES",
+            description = "The most one image layer may download to, and the most an image may unpack to"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long imageMaxSize;
 
     @Option(names = "--container-pids-limit", defaultValue = "4096", paramLabel = "N",
             description = "cgroups/pids: the most processes and threads one container may have"
@@ -201,6 +220,16 @@ public final class AgentCommand implements Callable<Integer> {
         }
     }
 
+    private IsolationOptions isolationOptions() {
+        try {
+            return new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser,
+                    new io.corral.agent.image.ImageOptions(imageProviders, insecureRegistries, imageMaxSize,
+                            Duration.ofMinutes(10)));
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
@@ -211,7 +240,7 @@ public final class AgentCommand implements Callable<Integer> {
         ZkUrl zk = zkTls.apply(spec.commandLine(), this.zk);
         AgentServer.Options options = new AgentServer.Options(zk, hostname, bind != null ? bind : hostname, port,
                 workDir.toAbsolutePath(), resources, zkSessionTimeout, Duration.ofSeconds(45),
-                new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser),
+                isolationOptions(),
                 executorRegistrationTimeout, new AgentServer.SandboxOptions(gcDelay, gcDiskHeadroom,
                         diskWatermarkInterval, fetcherCacheSize, fetcherTimeout, fetcherMaxSize,
                         containerLogger()),
