@@ -1,7 +1,6 @@
 package io.corral.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.corral.agent.containerizer.Isolators;
@@ -66,8 +65,7 @@ class AgentImageTest {
 
     @BeforeAll
     static void needsRoot() {
-        assumeThat(System.getProperty("user.name")).as("container images need an agent running as root")
-                .isEqualTo("root");
+        TestImage.requireRoot();
     }
 
     @BeforeEach

@@ -2,7 +2,6 @@ package io.corral.it;
 
 import static io.corral.it.CliRun.corral;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import io.corral.agent.containerizer.IsolationOptions;
@@ -32,8 +31,7 @@ class ContainerImagesTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        assumeThat(System.getProperty("user.name")).as("container images need an agent running as root")
-                .isEqualTo("root");
+        TestImage.requireRoot();
         registry = new TestRegistry().put("busybox", "latest", TestImage.busybox());
         cluster = InProcessCluster.start(workDir, 1, 0);
         cluster.startAgent(0, new IsolationOptions(List.of(IsolationOptions.FILESYSTEM,

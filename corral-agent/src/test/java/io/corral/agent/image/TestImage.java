@@ -79,6 +79,20 @@ public final class TestImage {
         return of(List.of(base.gzipped(), second.gzipped()));
     }
 
+    /**
+     * Skips a test that needs root (an agent mounting images), or fails it under {@code -Dcorral.busybox=required},
+     * where these tests must run.
+     */
+    public static void requireRoot() {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            String message = "container images need an agent running as root";
+            if ("required".equals(System.getProperty("corral.busybox"))) {
+                fail(message + " (-Dcorral.busybox=required)");
+            }
+            Assumptions.abort(message);
+        }
+    }
+
     static void requireBusybox() throws IOException {
         String why = null;
         if (!Files.isRegularFile(BUSYBOX)) {
