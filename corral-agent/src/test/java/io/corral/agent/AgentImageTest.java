@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -56,29 +57,17 @@ class AgentImageTest {
     @TempDir Path workDir;
     @TempDir Path hostDir;
 
-    private final EventLoop loop = new EventLoop("agent-loop");
-    private final ScheduledExecutorService killTimers = Executors.newSingleThreadScheduledExecutor();
+    private final List<Incarnation> incarnations = new ArrayList<>();
     private TestRegistry registry;
     private ImageStore store;
-    private Agent agent;
-    private MasterChannel channel;
+    private Incarnation agent;
 
-    @BeforeAll
-    static void needsRoot() {
-        TestImage.requireRoot();
-    }
-
-    @BeforeEach
-    void startAgent() throws Exception {
-        registry = new TestRegistry().put("busybox", "latest", TestImage.busybox());
-        store = new ImageStore(workDir.resolve("provisioner"),
-                new RegistryClient(Set.of(registry.address()), Duration.ofSeconds(10)), 64L << 20, 64L << 20);
-        Isolators isolators = Isolators.none().with(new ImageRootIsolator(store));
-        agent = new Agent(AgentInfo.newBuilder().setHostname("localhost").setPort(5051).build(), workDir,
-                new ProcessContainerizer(killTimers, isolators, TaskUsers.switchingWhenRoot(true)),
-                new ManualTimers(0), loop::execute, id -> { }, Duration.ofMinutes(1),
-                AgentServices.defaults(workDir).withImages(store));
-        channel = new MasterChannel() {
+    /** One run of the agent: its loop, timers and image store, and a channel that records nothing. */
+    private final class Incarnation {
+        final EventLoop loop = new EventLoop("agent-loop-" + incarnations.size());
+        final ScheduledExecutorService killTimers = Executors.newSingleThreadScheduledExecutor();
+        final Agent agent;
+        final MasterChannel channel = new MasterChannel() {
             @Override
             public void send(AgentCall call) {
                 // the agent's records are read instead
@@ -92,15 +81,51 @@ class AgentImageTest {
                 return true;
             }
         };
-        onLoop(() -> {
-            agent.recover();
-            agent.connected(channel);
-            agent.handle(AgentEvent.registered(AGENT_ID, MASTER, 15), channel);
-        });
+
+        Incarnation() throws Exception {
+            incarnations.add(this);
+            store = new ImageStore(workDir.resolve("provisioner"),
+                    new RegistryClient(Set.of(registry.address()), Duration.ofSeconds(10)), 64L << 20, 64L << 20);
+            Isolators isolators = Isolators.none().with(new ImageRootIsolator(store));
+            agent = new Agent(AgentInfo.newBuilder().setHostname("localhost").setPort(5051).build(), workDir,
+                    new ProcessContainerizer(killTimers, isolators, TaskUsers.switchingWhenRoot(true)),
+                    new ManualTimers(0), loop::execute, id -> { }, Duration.ofMinutes(1),
+                    AgentServices.defaults(workDir).withImages(store));
+            onLoop(() -> {
+                agent.recover();
+                agent.connected(channel);
+                agent.handle(AgentEvent.registered(AGENT_ID, MASTER, 15), channel);
+            });
+        }
+
+        void onLoop(Runnable action) {
+            loop.submit(() -> {
+                action.run();
+                return null;
+            }).join();
+        }
+
+        /** kill -9: the loop and the kill timers stop; the tasks do not. */
+        void crash() {
+            loop.close();
+            killTimers.shutdownNow();
+        }
+    }
+
+    @BeforeAll
+    static void needsRoot() {
+        TestImage.requireRoot();
+    }
+
+    @BeforeEach
+    void startAgent() throws Exception {
+        registry = new TestRegistry().put("busybox", "latest", TestImage.busybox());
+        agent = new Incarnation();
     }
 
     @AfterEach
     void stop() throws Exception {
+        incarnations.forEach(Incarnation::crash);
         try (Stream<Path> files = Files.walk(workDir)) {
             files.filter(path -> path.getFileName().toString().equals("task.pid")).forEach(pidFile -> {
                 try {
@@ -111,8 +136,6 @@ class AgentImageTest {
                 }
             });
         }
-        loop.close();
-        killTimers.shutdownNow();
         if (registry != null) {
             registry.close();
         }
@@ -177,6 +200,67 @@ class AgentImageTest {
         assertThat(find("stdout")).content().contains("from-cmd");
     }
 
+    @Test
+    void aKilledTaskGetsSigtermWhenItHandlesItElseSigkillAfterTheGracePeriod() throws Exception {
+        launch("polite", "trap 'echo got-sigterm; exit 0' TERM; touch $MESOS_SANDBOX/ready;"
+                + " while :; do sleep 0.05; done", image(registry.address() + "/busybox").build());
+        launch("deaf", "touch $MESOS_SANDBOX/ready; exec sleep 1000", image(registry.address() + "/busybox").build());
+        await().atMost(Duration.ofSeconds(30)).until(() -> readyFiles() == 2);
+
+        kill("polite", Duration.ofSeconds(20));
+        kill("deaf", Duration.ofMillis(300));
+
+        TaskStatus polite = await().atMost(Duration.ofSeconds(15))
+                .until(() -> update("polite", TaskState.TASK_KILLED), found -> found != null);
+        TaskStatus deaf = await().atMost(Duration.ofSeconds(15))
+                .until(() -> update("deaf", TaskState.TASK_KILLED), found -> found != null);
+        assertThat(polite.getMessage()).isEqualTo("Command exited with status 0 after a kill request");
+        assertThat(deaf.getMessage()).as("pid 1 of a pid namespace has no default SIGTERM action")
+                .isEqualTo("Command killed by SIGKILL after the 300ms grace period");
+        assertThat(sandboxOf("polite").resolve("stdout")).content().contains("got-sigterm");
+        await().untilAsserted(() -> assertThat(workDir.resolve("provisioner/containers")).isEmptyDirectory());
+    }
+
+    @Test
+    void aRestartedAgentRecoversATaskInAnImageAndRemovesTheRootsOfContainersItLost() throws Exception {
+        launch("long", "touch $MESOS_SANDBOX/ready; while [ ! -e $MESOS_SANDBOX/release ]; do sleep 0.05; done;"
+                + " echo released", image(registry.address() + "/busybox").build());
+        await().atMost(Duration.ofSeconds(30)).until(() -> readyFiles() == 1);
+        Path sandbox = sandboxOf("long");
+        Path lost = Files.createDirectories(workDir.resolve("provisioner/containers/lost-container/rootfs/etc"));
+
+        agent.crash();
+        agent = new Incarnation();
+
+        assertThat(lost.getParent()).doesNotExist();
+        assertThat(store.rootfs(containerOf(sandbox))).isDirectory();
+        assertThat(update("long", TaskState.TASK_RUNNING)).isNotNull();
+        Files.createFile(sandbox.resolve("release"));
+        await().atMost(Duration.ofSeconds(15))
+                .until(() -> update("long", TaskState.TASK_FINISHED), found -> found != null);
+        assertThat(sandbox.resolve("stdout")).content().contains("released");
+        await().untilAsserted(() -> assertThat(store.rootfs(containerOf(sandbox))).doesNotExist());
+    }
+
+    private void kill(String taskId, Duration grace) {
+        agent.onLoop(() -> agent.agent.handle(AgentEvent.kill(FrameworkID.newBuilder().setValue("F1").build(),
+                TaskID.newBuilder().setValue(taskId).build(), grace.toNanos()), agent.channel));
+    }
+
+    private long readyFiles() throws Exception {
+        try (Stream<Path> files = Files.walk(workDir.resolve("slaves"))) {
+            return files.filter(path -> path.getFileName().toString().equals("ready")).count();
+        }
+    }
+
+    private Path sandboxOf(String taskId) throws Exception {
+        try (Stream<Path> files = Files.walk(workDir.resolve("slaves"))) {
+            return files.filter(path -> path.getFileName().toString().equals("stdout"))
+                    .filter(path -> path.toString().contains("/executors/" + taskId + "/"))
+                    .findFirst().orElseThrow().getParent();
+        }
+    }
+
     private static ContainerInfo.Builder image(String name) {
         return ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
                 .setMesos(ContainerInfo.MesosInfo.newBuilder().setImage(Image.newBuilder().setType(Image.Type.DOCKER)
@@ -192,9 +276,9 @@ class AgentImageTest {
         } else {
             command.setShell(false);
         }
-        onLoop(() -> agent.handle(AgentEvent.launch(framework, TaskInfo.newBuilder().setName(taskId)
+        agent.onLoop(() -> agent.agent.handle(AgentEvent.launch(framework, TaskInfo.newBuilder().setName(taskId)
                 .setTaskId(TaskID.newBuilder().setValue(taskId)).setAgentId(AGENT_ID)
-                .setCommand(command).setContainer(container).build()), channel));
+                .setCommand(command).setContainer(container).build()), agent.channel));
     }
 
     private static String containerOf(Path sandbox) {
@@ -209,17 +293,10 @@ class AgentImageTest {
     }
 
     private TaskStatus update(String taskId, TaskState... states) {
-        return loop.submit(() -> agent.tasks().stream()
+        return agent.loop.submit(() -> agent.agent.tasks().stream()
                 .filter(run -> run.task.getTaskId().getValue().equals(taskId))
                 .map(run -> run.latestStatus)
                 .filter(status -> status != null && List.of(states).contains(status.getState()))
                 .findFirst().orElse(null)).join();
-    }
-
-    private void onLoop(Runnable action) {
-        loop.submit(() -> {
-            action.run();
-            return null;
-        }).join();
     }
 }
