@@ -220,7 +220,7 @@ public final class AgentCommand implements Callable<Integer> {
         }
     }
 
-    private IsolationOptions isolationOptions() {
+    IsolationOptions isolationOptions() {
         try {
             return new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval, switchUser,
                     new io.corral.agent.image.ImageOptions(imageProviders, insecureRegistries, imageMaxSize,

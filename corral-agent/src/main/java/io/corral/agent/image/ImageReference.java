@@ -21,7 +21,8 @@ public record ImageReference(String registry, String repository, String referenc
     private static final Pattern COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
     private static final Pattern TAG = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}");
     private static final Pattern DIGEST = Pattern.compile("sha256:[a-f0-9]{64}");
-    private static final Pattern REGISTRY = Pattern.compile("[A-Za-z0-9.-]+(?::[0-9]{1,5})?");
+    private static final String LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?";
+    private static final Pattern REGISTRY = Pattern.compile(LABEL + "(?:\\." + LABEL + ")*(?::[0-9]{1,5})?");
 
     /** Parses a name; throws {@link IllegalArgumentException} saying what is wrong with it. */
     public static ImageReference parse(String name) {

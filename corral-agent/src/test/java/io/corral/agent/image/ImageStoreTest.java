@@ -63,6 +63,37 @@ class ImageStoreTest {
     }
 
     @Test
+    void resolvesAnIndexToTheManifestOfThisMachinesArchitecture() throws Exception {
+        registry.putIndex("multi", "1", tinyImage(), ImageStore.goArchitecture());
+
+        ProvisionedImage image = store.provision("c1", registry.address() + "/multi:1");
+
+        assertThat(image.rootfs().resolve("hello")).hasContent("hi");
+    }
+
+    @Test
+    void refusesAnIndexWithoutThisMachinesArchitecture() {
+        registry.putIndex("other", "1", tinyImage(), "riscv-none");
+
+        assertThatThrownBy(() -> store.provision("c1", registry.address() + "/other:1"))
+                .isInstanceOf(ImageException.class)
+                .hasMessageContaining("has no manifest for linux/" + ImageStore.goArchitecture());
+    }
+
+    @Test
+    void aManifestPinnedByDigestMustHaveThatDigest() throws Exception {
+        TestImage image = tinyImage();
+        registry.put("pinned", "latest", image);
+
+        assertThat(store.provision("c1", registry.address() + "/pinned@" + image.manifestDigest).rootfs()
+                .resolve("hello")).hasContent("hi");
+        String other = "sha256:" + "1".repeat(64);
+        registry.put("pinned", other.substring(7), image); // served under a digest it does not have
+        assertThatThrownBy(() -> store.provision("c2", registry.address() + "/pinned@" + other))
+                .isInstanceOf(ImageException.class).hasMessageContaining("not found");
+    }
+
+    @Test
     void getsAnAnonymousBearerTokenWhenTheRegistryAsksForOne() throws Exception {
         registry.put("library/tiny", "1.0", tinyImage());
         registry.requireToken();

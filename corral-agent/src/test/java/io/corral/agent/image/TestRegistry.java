@@ -22,6 +22,7 @@ public final class TestRegistry implements AutoCloseable {
 
     private final HttpServer server;
     private final Map<String, TestImage> tags = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> indexes = new ConcurrentHashMap<>();
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     private final Map<String, byte[]> corrupted = new ConcurrentHashMap<>();
     public final AtomicInteger blobDownloads = new AtomicInteger();
@@ -48,6 +49,22 @@ public final class TestRegistry implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Serves {@code image} by digest and, as {@code repository:tag}, an OCI index naming it for
+     * linux/{@code architecture} next to a manifest for another platform (as Docker Hub serves multi-arch images).
+     */
+    public TestRegistry putIndex(String repository, String tag, TestImage image, String architecture) {
+        put(repository, "untagged-" + tag, image);
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"" + RegistryClient.OCI_INDEX + "\",\"manifests\":["
+                + "{\"mediaType\":\"" + RegistryClient.DOCKER_MANIFEST + "\",\"digest\":\"sha256:" + "0".repeat(64)
+                + "\",\"size\":1,\"platform\":{\"architecture\":\"s390x\",\"os\":\"linux\"}},"
+                + "{\"mediaType\":\"" + RegistryClient.DOCKER_MANIFEST + "\",\"digest\":\"" + image.manifestDigest
+                + "\",\"size\":" + image.manifest.length + ",\"platform\":{\"architecture\":\"" + architecture
+                + "\",\"os\":\"linux\"}}]}";
+        indexes.put(repository + ":" + tag, index.getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
     /** Serves other bytes under {@code digest}, as a broken or malicious registry would. */
     public void corrupt(String digest) {
         corrupted.put(digest, "not the layer you asked for".getBytes(StandardCharsets.UTF_8));
@@ -69,6 +86,11 @@ public final class TestRegistry implements AutoCloseable {
         }
         int manifests = path.indexOf("/manifests/");
         int blob = path.indexOf("/blobs/");
+        if (manifests > 0 && indexes.containsKey(path.substring(0, manifests) + ":" + path.substring(manifests + 11))) {
+            respond(exchange, 200, RegistryClient.OCI_INDEX,
+                    indexes.get(path.substring(0, manifests) + ":" + path.substring(manifests + 11)));
+            return;
+        }
         if (manifests > 0) {
             TestImage image = tags.get(path.substring(0, manifests) + ":" + path.substring(manifests + 11));
             if (image != null) {
