@@ -33,13 +33,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>HTTPS always, except for the registries the agent was told are insecure ({@code --docker-registry-insecure}):
  * those are spoken to in plain HTTP (a registry on loopback in tests, a lab). A registry that answers 401 with
  * {@code WWW-Authenticate: Bearer realm=...,service=...,scope=...} (Docker Hub) gets an anonymous token from the realm,
- * which is kept per repository for the following requests. Redirects (blobs served from a CDN) are followed. Every
+ * which is kept per repository for the following requests. Redirects (blobs served from a CDN) are followed, without
+ * the token when they leave the registry's host, and only to HTTPS (or an insecure registry). Every
  * response is bounded: manifests by {@link #MAX_MANIFEST_BYTES}, blobs by the limit given.
  *
  * <p>Thread-safe: the HTTP client is, and the tokens are in a concurrent map.
  */
 public final class RegistryClient {
     static final long MAX_MANIFEST_BYTES = 4L << 20;
+    static final int MAX_REDIRECTS = 5;
     static final String DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
     static final String DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json";
     static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
@@ -56,7 +58,7 @@ public final class RegistryClient {
     public RegistryClient(Set<String> insecure, Duration timeout) {
         this.insecure = Set.copyOf(insecure);
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL)
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER)
                 .build();
     }
 
@@ -189,7 +191,37 @@ public final class RegistryClient {
         }
     }
 
+    /**
+     * GETs {@code uri}, following up to {@link #MAX_REDIRECTS} redirects itself: the registry's token goes only to
+     * the registry's own host, never to the storage a blob is redirected to (presigned URLs refuse a second
+     * authentication, and the token is not theirs to see), and never from HTTPS down to HTTP.
+     */
     private HttpResponse<InputStream> send(URI uri, String accept, String token) throws ImageException {
+        URI current = uri;
+        for (int hops = 0; ; hops++) {
+            HttpResponse<InputStream> response = sendOnce(current, accept,
+                    current.getRawAuthority().equals(uri.getRawAuthority()) ? token : null);
+            int status = response.statusCode();
+            if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
+                return response;
+            }
+            close(response);
+            Optional<String> location = response.headers().firstValue("Location");
+            if (location.isEmpty() || hops >= MAX_REDIRECTS) {
+                throw new ImageException("the registry at " + uri.getAuthority() + " redirected "
+                        + (location.isEmpty() ? "nowhere" : "too often") + " for " + uri.getPath());
+            }
+            URI next = current.resolve(location.get());
+            if (!"https".equals(next.getScheme()) && !("http".equals(next.getScheme())
+                    && insecure.contains(next.getRawAuthority()))) {
+                throw new ImageException("the registry at " + uri.getAuthority() + " redirected to " + next.getScheme()
+                        + "://" + next.getAuthority() + ", which is not HTTPS");
+            }
+            current = next;
+        }
+    }
+
+    private HttpResponse<InputStream> sendOnce(URI uri, String accept, String token) throws ImageException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", accept).GET();
         if (token != null) {
             request.header("Authorization", "Bearer " + token);

@@ -104,6 +104,30 @@ class ImageStoreTest {
     }
 
     @Test
+    void followsBlobRedirectsWithoutTheRegistrysToken() throws Exception {
+        registry.put("library/tiny", "1.0", tinyImage());
+        registry.requireToken();
+        registry.redirectBlobs();
+        int port = Integer.parseInt(registry.address().substring(registry.address().indexOf(':') + 1));
+        ImageStore store = new ImageStore(dir.resolve("cdn"), new RegistryClient(
+                Set.of(registry.address(), "localhost:" + port), Duration.ofSeconds(5)), 1 << 20, 1 << 20);
+
+        ProvisionedImage image = store.provision("c1", registry.address() + "/library/tiny:1.0");
+
+        assertThat(image.rootfs().resolve("hello")).hasContent("hi");
+        assertThat(registry.storageAuthorizations).isEmpty();
+    }
+
+    @Test
+    void refusesARedirectToPlainHttpElsewhere() throws Exception {
+        registry.put("tiny", "latest", tinyImage());
+        registry.redirectBlobs(); // to localhost:<port>, which is not declared insecure
+
+        assertThatThrownBy(() -> store.provision("c1", registry.address() + "/tiny"))
+                .isInstanceOf(ImageException.class).hasMessageContaining("which is not HTTPS");
+    }
+
+    @Test
     void refusesABlobThatDoesNotMatchItsDigest() throws Exception {
         TestImage image = tinyImage();
         registry.put("tiny", "latest", image);

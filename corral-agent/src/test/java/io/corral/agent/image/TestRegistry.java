@@ -27,10 +27,14 @@ public final class TestRegistry implements AutoCloseable {
     private final Map<String, byte[]> corrupted = new ConcurrentHashMap<>();
     public final AtomicInteger blobDownloads = new AtomicInteger();
     private volatile boolean requireToken;
+    private volatile boolean redirectBlobs;
+    /** The Authorization headers the blob storage saw (it must see none). */
+    public final java.util.List<String> storageAuthorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public TestRegistry() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/v2/", this::serve);
+        server.createContext("/storage/", this::storage);
         server.createContext("/token", exchange -> respond(exchange, 200, "application/json",
                 ("{\"token\":\"" + TOKEN + "\"}").getBytes(StandardCharsets.UTF_8)));
         server.start();
@@ -70,6 +74,26 @@ public final class TestRegistry implements AutoCloseable {
         corrupted.put(digest, "not the layer you asked for".getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Blobs are answered with a redirect to "storage" on another host name (localhost), as a CDN would. */
+    public void redirectBlobs() {
+        redirectBlobs = true;
+    }
+
+    private void storage(HttpExchange exchange) throws IOException {
+        String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+        if (authorization != null) {
+            storageAuthorizations.add(authorization);
+        }
+        String digest = exchange.getRequestURI().getPath().substring("/storage/".length());
+        byte[] content = blobs.get(digest);
+        if (content == null) {
+            respond(exchange, 404, "text/plain", new byte[0]);
+            return;
+        }
+        blobDownloads.incrementAndGet();
+        respond(exchange, 200, "application/octet-stream", content);
+    }
+
     public void requireToken() {
         requireToken = true;
     }
@@ -99,6 +123,12 @@ public final class TestRegistry implements AutoCloseable {
             }
         } else if (blob > 0) {
             String digest = path.substring(blob + 7);
+            if (redirectBlobs) {
+                exchange.getResponseHeaders().add("Location", "http://localhost:" + server.getAddress().getPort()
+                        + "/storage/" + digest);
+                respond(exchange, 307, "text/plain", new byte[0]);
+                return;
+            }
             byte[] content = corrupted.getOrDefault(digest, blobs.get(digest));
             if (content != null) {
                 blobDownloads.incrementAndGet();
