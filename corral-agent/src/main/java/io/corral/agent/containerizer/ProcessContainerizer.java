@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * sandbox is given to that user and the launcher starts the task through {@code setpriv}. Killing a task signals
  * its whole cgroup when an isolator tracks one ({@link CgroupKillIsolator}), else its process group.
  * {@code CommandInfo.uris} are fetched by the agent before it calls {@link #launch}
- * ({@link io.corral.agent.fetcher.Fetcher}).
+ * ({@link io.corral.agent.fetcher.Fetcher}), and a container image provisioned
+ * ({@link io.corral.agent.image.ImageStore}): a spec with a {@link ContainerSpec#root()} runs through the same
+ * launcher, its argv prefixed by the entry into new namespaces and the image's root ({@link RootedLaunch}).
  *
  * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
  * blocks while the launcher starts, a few milliseconds). The fields are immutable after construction. Kill escalation
@@ -145,25 +147,25 @@ public final class ProcessContainerizer {
         CommandInfo command = spec.command();
         Path sandbox = spec.sandbox().toAbsolutePath();
         Path runDir = spec.runDir().toAbsolutePath();
-        ContainerRoot root = spec.root();
         List<String> taskArgv = TaskCommandLine.argv(command);
         Optional<TaskUser> user = users.userFor(spec);
         Map<String, String> extra = new java.util.HashMap<>();
         user.ifPresent(u -> extra.putAll(TaskUsers.environment(u)));
         extra.putAll(spec.extraEnvironment());
-        Map<String, String> environment = root == null
-                ? TaskEnvironment.build(System.getenv(), sandbox, extra, command)
-                : RootedLaunch.environment(root, extra, command);
+        Map<String, String> environment = TaskEnvironment.build(System.getenv(), sandbox, extra, command);
+        List<String> argv = launcherArgv(sandbox, runDir, user.map(users::commandPrefix).orElse(List.of()), taskArgv);
 
         Files.createDirectories(sandbox);
         Files.createDirectories(runDir);
         if (user.isPresent()) {
             TaskUsers.giveSandbox(sandbox, user.get());
         }
-        List<String> argv = root == null
-                ? launcherArgv(sandbox, runDir, hostEntry(user), taskArgv)
-                : launcherArgv(sandbox, runDir, concat(restoreSignals, RootedLaunch.entry(root, spec, sandbox, user)),
-                        taskArgv);
+        ContainerRoot root = spec.root();
+        if (root != null) { // its own root filesystem: the image's environment, and the entry into the container
+            environment = RootedLaunch.environment(root, extra, command);
+            argv = launcherArgv(sandbox, runDir, List.of(),
+                    concat(RootedLaunch.entry(root, spec, sandbox, user), taskArgv));
+        }
         try {
             isolators.prepare(spec);
         } catch (IOException | RuntimeException e) {
@@ -299,21 +301,18 @@ public final class ProcessContainerizer {
     }
 
     /**
-     * {@code entry} is what runs before the task's argv: switching to the task's user (empty: stay the agent's) and
-     * restoring signals, or entering the container's root ({@link RootedLaunch}); see the launcher script.
+     * {@code userPrefix} switches to the task's user (empty: stay the agent's); see the launcher script. A task with
+     * its own root has none: the entry into the container ({@link RootedLaunch}) starts its argv and switches users.
      */
-    private List<String> launcherArgv(Path sandbox, Path runDir, List<String> entry, List<String> taskArgv) {
+    private List<String> launcherArgv(Path sandbox, Path runDir, List<String> userPrefix, List<String> taskArgv) {
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(program -> argv.add(program.toString()));
         argv.addAll(List.of(TaskCommandLine.SHELL, "-c", LAUNCHER_SCRIPT, "corral-launcher", runDir.toString(),
                 sandbox.toString(), setsid.map(Path::toString).orElse("")));
-        argv.addAll(entry);
+        argv.addAll(userPrefix);
+        argv.addAll(restoreSignals);
         argv.addAll(taskArgv);
         return argv;
-    }
-
-    private List<String> hostEntry(Optional<TaskUser> user) {
-        return concat(user.map(users::commandPrefix).orElse(List.of()), restoreSignals);
     }
 
     private static List<String> concat(List<String> first, List<String> second) {
