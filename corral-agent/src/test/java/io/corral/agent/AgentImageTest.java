@@ -181,6 +181,21 @@ class AgentImageTest {
     }
 
     @Test
+    void aTaskRunsAsItsFrameworksUserInsideTheImage() throws Exception {
+        launch("nobody", "t4", "id -u; echo mine > $MESOS_SANDBOX/by-nobody", image(registry.address() + "/busybox")
+                .build());
+
+        TaskStatus finished = await().atMost(Duration.ofSeconds(30))
+                .until(() -> update("t4", TaskState.TASK_FINISHED, TaskState.TASK_FAILED), found -> found != null);
+        Path sandbox = sandboxOf("t4");
+        assertThat(finished.getState()).as(Files.readString(sandbox.resolve("stderr")))
+                .isEqualTo(TaskState.TASK_FINISHED);
+        int nobody = (Integer) Files.getAttribute(sandbox.resolve("by-nobody"), "unix:uid");
+        assertThat(sandbox.resolve("stdout")).content().isEqualTo(nobody + "\n");
+        assertThat(nobody).isNotZero();
+    }
+
+    @Test
     void anImageThatCannotBePulledFailsTheTaskSayingWhy() {
         launch("t2", "true", image(registry.address() + "/no-such-image:1").build());
 
@@ -268,7 +283,11 @@ class AgentImageTest {
     }
 
     private void launch(String taskId, String script, ContainerInfo container) {
-        FrameworkInfo framework = FrameworkInfo.newBuilder().setUser("root").setName("f")
+        launch("root", taskId, script, container);
+    }
+
+    private void launch(String user, String taskId, String script, ContainerInfo container) {
+        FrameworkInfo framework = FrameworkInfo.newBuilder().setUser(user).setName("f")
                 .setId(FrameworkID.newBuilder().setValue("F1")).build();
         CommandInfo.Builder command = CommandInfo.newBuilder();
         if (script != null) {
