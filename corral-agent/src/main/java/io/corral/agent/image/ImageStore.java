@@ -41,6 +41,12 @@ public final class ImageStore {
     public ImageStore(Path dir, RegistryClient registry, long maxBlobBytes, long maxUnpackedBytes)
             throws IOException {
         this.blobs = Files.createDirectories(dir.resolve("blobs").resolve("sha256"));
+        try (Stream<Path> files = Files.list(blobs)) { // downloads an earlier run of the agent left unfinished
+            for (Path partial : (Iterable<Path>) files.filter(f -> f.getFileName().toString().contains(".partial-"))
+                    ::iterator) {
+                Files.deleteIfExists(partial);
+            }
+        }
         this.containers = Files.createDirectories(dir.resolve("containers"));
         this.registry = registry;
         this.maxBlobBytes = maxBlobBytes;
