@@ -40,10 +40,7 @@ final class ContainerImages {
             throw new IllegalArgumentException("this agent does not run container images (image '" + image.get()
                     + "'): start it with --isolation filesystem/linux,docker/runtime --image-providers docker");
         }
-        if (image.isEmpty() && task.getContainer().getVolumesCount() > 0) {
-            throw new IllegalArgumentException("volumes need a container image on this agent");
-        }
-        return image;
+        return image; // volumes without an image are ignored, as before images (only a root of its own has mounts)
     }
 
     /** Pulls {@code image} and builds the container's root; blocks; failures as {@link ProvisioningException}. */
