@@ -29,6 +29,8 @@ import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.CommandInfo;
 import org.apache.mesos.v1.Protos.ContainerInfo;
+import org.apache.mesos.v1.Protos.ExecutorID;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.Image;
@@ -196,6 +198,29 @@ class AgentImageTest {
     }
 
     @Test
+    void eachTaskOfAGroupRunsInItsOwnImage() throws Exception {
+        FrameworkInfo framework = FrameworkInfo.newBuilder().setUser("root").setName("f")
+                .setId(FrameworkID.newBuilder().setValue("F1")).build();
+        ExecutorInfo executor = ExecutorInfo.newBuilder().setType(ExecutorInfo.Type.DEFAULT)
+                .setExecutorId(ExecutorID.newBuilder().setValue("group")).setFrameworkId(framework.getId()).build();
+        TaskInfo inImage = TaskInfo.newBuilder().setName("g1").setTaskId(TaskID.newBuilder().setValue("g1"))
+                .setAgentId(AGENT_ID).setCommand(CommandInfo.newBuilder().setValue("cat /etc/os-release"))
+                .setContainer(image(registry.address() + "/busybox")).build();
+        TaskInfo onHost = inImage.toBuilder().setName("g2").setTaskId(TaskID.newBuilder().setValue("g2"))
+                .clearContainer().build();
+
+        agent.onLoop(() -> agent.agent.handle(AgentEvent.launchGroup(framework, executor, List.of(inImage, onHost)),
+                agent.channel));
+
+        for (String task : List.of("g1", "g2")) {
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> update(task, TaskState.TASK_FINISHED), found -> found != null);
+        }
+        assertThat(groupTaskStdout("g1")).content().contains(TestImage.MARKER);
+        assertThat(groupTaskStdout("g2")).content().doesNotContain(TestImage.MARKER);
+    }
+
+    @Test
     void anImageThatCannotBePulledFailsTheTaskSayingWhy() {
         launch("t2", "true", image(registry.address() + "/no-such-image:1").build());
 
@@ -265,6 +290,12 @@ class AgentImageTest {
     private long readyFiles() throws Exception {
         try (Stream<Path> files = Files.walk(workDir.resolve("slaves"))) {
             return files.filter(path -> path.getFileName().toString().equals("ready")).count();
+        }
+    }
+
+    private Path groupTaskStdout(String taskId) throws Exception {
+        try (Stream<Path> files = Files.walk(workDir.resolve("slaves"))) {
+            return files.filter(path -> path.endsWith(Path.of("tasks", taskId, "stdout"))).findFirst().orElseThrow();
         }
     }
 
