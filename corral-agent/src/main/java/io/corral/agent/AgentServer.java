@@ -445,6 +445,11 @@ public final class AgentServer implements AutoCloseable {
         flags.put("zk_session_timeout", options.zkSessionTimeout().toMillis() + "ms");
         flags.put("isolation", options.isolation().isolators().isEmpty() ? "posix"
                 : String.join(",", options.isolation().isolators()));
+        if (options.isolation().images().enabled()) { // Mesos's names
+            flags.put("image_providers", String.join(",", options.isolation().images().providers()).toUpperCase(
+                    java.util.Locale.ROOT));
+            flags.put("image_provisioner_backend", "copy");
+        }
         flags.put("gc_delay", options.sandbox().gcDelay().toMillis() + "ms");
         flags.put("authenticatee", options.security().credential().isPresent() ? "basic" : "none");
         String authenticates = Boolean.toString(options.security().httpCredentials().isPresent());

@@ -65,6 +65,7 @@ public final class ImageStore {
      *     lacks the image, a digest mismatch, an unsupported manifest or layer, an unsafe or oversized layer
      */
     public ProvisionedImage provision(String containerId, String name) throws ImageException {
+        long start = System.nanoTime();
         ImageReference image;
         try {
             image = ImageReference.parse(name);
@@ -93,7 +94,8 @@ public final class ImageStore {
                     : new ImageException("building the root filesystem of " + image + " failed: " + e.getMessage(),
                     e);
         }
-        LOG.info("Container {}: root filesystem built from {} in {}", containerId, image, rootfs);
+        LOG.info("Container {}: root filesystem built from {} in {} ({} ms)", containerId, image, rootfs,
+                (System.nanoTime() - start) / 1_000_000);
         return new ProvisionedImage(name, rootfs, strings(config.path("Env")), config.path("WorkingDir").asText(""),
                 strings(config.path("Entrypoint")), strings(config.path("Cmd")));
     }
