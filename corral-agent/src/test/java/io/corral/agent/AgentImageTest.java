@@ -159,7 +159,7 @@ class AgentImageTest {
                 + " echo var=$IMAGE_VAR; test -e /etc/removed || echo whiteout-honoured; cat /etc/second;"
                 + " cat /data/shared.txt; echo; touch /data/nope 2>/dev/null || echo data-read-only;"
                 + " echo written-inside > $MESOS_SANDBOX/out; echo in-scratch > $MESOS_SANDBOX/scratch/f;"
-                + " ls /proc | grep -c '^[0-9]' | sed 's/^/processes=/'", container);
+                + " echo resolv=$(cat /etc/resolv.conf)", container);
 
         TaskStatus finished = await().atMost(Duration.ofSeconds(30))
                 .until(() -> update("t1", TaskState.TASK_FINISHED, TaskState.TASK_FAILED), found -> found != null);
@@ -175,7 +175,8 @@ class AgentImageTest {
                 .contains("whiteout-honoured\n")
                 .contains("second layer\n")
                 .contains("from the host")
-                .contains("data-read-only\n");
+                .contains("data-read-only\n")
+                .contains("resolv=" + Files.readString(Path.of("/etc/resolv.conf")).replace("\n", " ").trim());
         assertThat(sandbox.resolve("out")).hasContent("written-inside");
         assertThat(sandbox.resolve("scratch-on-host/f")).hasContent("in-scratch");
         assertThat(hostDir.resolve("nope")).doesNotExist();

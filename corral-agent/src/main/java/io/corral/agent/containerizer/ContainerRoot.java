@@ -28,6 +28,8 @@ public record ContainerRoot(Path rootfs, List<String> imageEnvironment, String w
     /** Where the sandbox is inside the container, as in Mesos. */
     public static final String SANDBOX = "/mnt/mesos/sandbox";
     static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** The host's files a container on the host's network reads them from (see {@link #hostNetworkFile}). */
+    private static final List<String> HOST_NETWORK_FILES = List.of("/etc/resolv.conf", "/etc/hosts");
 
     /**
      * A host file or directory mounted at {@code containerPath} (absolute, or relative to the sandbox as Mesos
@@ -96,6 +98,14 @@ public record ContainerRoot(Path rootfs, List<String> imageEnvironment, String w
             }
             argv.addAll(List.of(volume.hostPath().toString(), target.toString(), volume.readOnly() ? "ro" : "rw"));
         }
+        for (String name : HOST_NETWORK_FILES) {
+            if (volumes.stream().anyMatch(volume -> Path.of(name).startsWith(Path.of("/").resolve(
+                    volume.containerPath())))) {
+                continue; // a volume of the task's own is mounted over it
+            }
+            hostNetworkFile(root, Path.of(name)).ifPresent(target -> argv.addAll(List.of(name, target.toString(),
+                    "ro")));
+        }
         argv.add("--");
         argv.addAll(List.of(unshare.toString(), "--root=" + root, "--wd=" + (workingDir.isEmpty() ? SANDBOX
                 : workingDir)));
@@ -103,6 +113,27 @@ public record ContainerRoot(Path rootfs, List<String> imageEnvironment, String w
                 Integer.toString(ids[1]))));
         argv.add("--");
         return argv;
+    }
+
+    /**
+     * Where the host's {@code file} ({@code /etc/resolv.conf}, {@code /etc/hosts}) is mounted read-only in the
+     * container, which shares the host's network (as Mesos's {@code network/cni} isolator does for containers on the
+     * host network): name resolution works as on the host. Nothing when the host has no such file, or the image has
+     * a link or a directory in its place (the image's own then stays).
+     */
+    private static Optional<Path> hostNetworkFile(Path root, Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        Path directory = RootPaths.resolve(root, file.getParent().toString(), true);
+        Path target = directory.resolve(file.getFileName().toString());
+        if (Files.isSymbolicLink(target) || Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createFile(target);
+        }
+        return Optional.of(target);
     }
 
     /** An empty file to bind a host file onto, its directory resolved inside the root. */
