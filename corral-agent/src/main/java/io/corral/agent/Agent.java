@@ -454,6 +454,9 @@ public final class Agent {
                     .withFrameworkUser(framework.getUser());
             run.container = containerizer.launch(image == null ? spec : ContainerImages.rooted(spec, task, image));
         } catch (IOException | RuntimeException e) {
+            if (image != null) {
+                services.images().remove(run.containerId); // the root built for it: nothing will run there
+            }
             LOG.warn("Task {} failed to start: {}", task.getTaskId().getValue(), e.getMessage());
             report(run, TaskState.TASK_FAILED, "Failed to launch the command: " + e.getMessage(),
                     Reason.REASON_CONTAINER_LAUNCH_FAILED);

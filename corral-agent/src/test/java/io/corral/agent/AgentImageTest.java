@@ -233,6 +233,18 @@ class AgentImageTest {
     }
 
     @Test
+    void aVolumeThisAgentCannotMountFailsTheTaskBeforeAnyPull() {
+        launch("t5", "true", image(registry.address() + "/busybox").addVolumes(Volume.newBuilder()
+                .setContainerPath("/data").setHostPath("/no/such/dir").setMode(Volume.Mode.RW)).build());
+
+        TaskStatus failed = await().atMost(Duration.ofSeconds(30))
+                .until(() -> update("t5", TaskState.TASK_FAILED), found -> found != null);
+        assertThat(failed.getMessage()).isEqualTo("Failed to launch container: volume host_path '/no/such/dir' does"
+                + " not exist on this agent");
+        assertThat(registry.blobDownloads).hasValue(0);
+    }
+
+    @Test
     void aTaskWithoutACommandRunsTheImagesCmd() throws Exception {
         launch("t3", null, image(registry.address() + "/busybox").build());
 

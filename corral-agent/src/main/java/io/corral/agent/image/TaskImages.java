@@ -1,6 +1,7 @@
 package io.corral.agent.image;
 
 import io.corral.agent.containerizer.ContainerRoot;
+import io.corral.agent.containerizer.RootPaths;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,6 +37,9 @@ public final class TaskImages {
             throw new IllegalArgumentException("only images of type DOCKER are supported, not " + image.getType());
         }
         ImageReference.parse(image.getDocker().getName()); // a clear message for a bad name, before any pull
+        for (Volume volume : container.getVolumesList()) {
+            checkVolume(volume); // and for a volume this agent cannot mount
+        }
         return Optional.of(image.getDocker().getName());
     }
 
@@ -63,6 +67,12 @@ public final class TaskImages {
                 .build();
     }
 
+    /** Refuses a volume this agent cannot mount, saying why. */
+    private static void checkVolume(Volume volume) {
+        hostPath(volume, null);
+    }
+
+    /** The volume's host path; with a null {@code sandbox}, only checks it (nothing is created). */
     private static Path hostPath(Volume volume, Path sandbox) {
         if (volume.getContainerPath().isBlank() || volume.getContainerPath().contains("..")) {
             throw new IllegalArgumentException("volume container_path '" + volume.getContainerPath()
@@ -83,17 +93,18 @@ public final class TaskImages {
         if (volume.hasSource() && volume.getSource().getType() == Volume.Source.Type.SANDBOX_PATH
                 && volume.getSource().getSandboxPath().getType() == Volume.Source.SandboxPath.Type.SELF) {
             String path = volume.getSource().getSandboxPath().getPath();
-            Path inSandbox = sandbox.resolve(path).normalize();
-            if (path.startsWith("/") || !inSandbox.startsWith(sandbox)) {
+            if (path.startsWith("/") || path.contains("..")) {
                 throw new IllegalArgumentException("sandbox volume path '" + path + "' must stay in the sandbox");
             }
-            try {
-                java.nio.file.Files.createDirectories(inSandbox);
+            if (sandbox == null) {
+                return null;
+            }
+            try { // links the fetcher unpacked into the sandbox are followed inside it only
+                return RootPaths.resolve(sandbox.toRealPath(), path, true);
             } catch (java.io.IOException e) {
                 throw new IllegalArgumentException("cannot create sandbox volume path '" + path + "': "
                         + e.getMessage());
             }
-            return inSandbox;
         }
         throw new IllegalArgumentException("volume at '" + volume.getContainerPath() + "': only host_path and"
                 + " SANDBOX_PATH (SELF) volumes are supported");
