@@ -148,6 +148,14 @@ public final class RunCommand implements Callable<Integer> {
             err.println("corral run: --offer-timeout must be positive (got " + offerTimeoutSeconds + ")");
             return 2;
         }
+        if (image != null) {
+            try {
+                io.corral.agent.image.ImageReference.parse(image); // the agent's own reading of the name
+            } catch (IllegalArgumentException e) {
+                err.println("corral run: --image: " + e.getMessage());
+                return 2;
+            }
+        }
         MasterLocator masters;
         ClusterLocator.Target target;
         try {

@@ -75,4 +75,12 @@ class ContainerImagesTest {
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("TASK_FAILED").contains(registry.address() + "/nothing:1 was not found");
     }
+
+    @Test
+    void aBadImageNameIsABadArgument() {
+        CliRun run = corral("run", "--master", cluster.leaderUrl(), "--image", "Not/An:Image:", "--", "true");
+
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).startsWith("corral run: --image: image 'Not/An:Image:'");
+    }
 }
