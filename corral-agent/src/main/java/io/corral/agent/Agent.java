@@ -6,6 +6,7 @@ import io.corral.agent.containerizer.ContainerLostException;
 import io.corral.agent.containerizer.ContainerSpec;
 import io.corral.agent.containerizer.Limitation;
 import io.corral.agent.containerizer.ProcessContainerizer;
+import io.corral.agent.image.ProvisionedImage;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.MesosIds;
@@ -27,8 +28,10 @@ import java.util.LinkedHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.apache.mesos.v1.Protos.AgentID;
@@ -413,11 +416,20 @@ public final class Agent {
      * a group) does: TASK_STARTING, the process, TASK_RUNNING; its end is reported by {@link #ended}.
      */
     void startTaskContainer(FrameworkInfo framework, TaskRun run) {
-        if (run.task.getCommand().getUrisCount() > 0) {
-            fetchThenStart(framework, run);
+        Optional<String> image;
+        try {
+            image = ContainerImages.imageOf(run.task, services.images());
+        } catch (IllegalArgumentException e) {
+            report(run, TaskState.TASK_FAILED, "Failed to launch container: " + e.getMessage(),
+                    Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            executorSupervisor.groupTaskEnded(run);
             return;
         }
-        launchContainer(framework, run);
+        if (run.task.getCommand().getUrisCount() > 0 || image.isPresent()) {
+            fetchThenStart(framework, run, image);
+            return;
+        }
+        launchContainer(framework, run, null);
     }
 
     /**
@@ -426,7 +438,7 @@ public final class Agent {
      * REASON_CONTAINER_LAUNCH_FAILED (Mesos's reason: it has no fetcher-specific one) and the cause; a task killed,
      * or whose framework is shut down, meanwhile is not started.
      */
-    private void fetchThenStart(FrameworkInfo framework, TaskRun run) {
+    private void fetchThenStart(FrameworkInfo framework, TaskRun run, Optional<String> image) {
         try {
             java.nio.file.Files.createDirectories(run.sandbox); // on the loop, where the GC removes empty parents
         } catch (IOException e) {
@@ -435,44 +447,60 @@ public final class Agent {
             executorSupervisor.groupTaskEnded(run);
             return;
         }
-        run.fetch = services.fetcher().fetch(run.task.getCommand().getUrisList(), run.sandbox);
-        run.fetch.whenComplete((ignored, failure) -> loop.accept(() -> fetched(framework, run, failure)));
+        CompletableFuture<Void> fetch = run.task.getCommand().getUrisCount() == 0
+                ? CompletableFuture.completedFuture(null)
+                : services.fetcher().fetch(run.task.getCommand().getUrisList(), run.sandbox);
+        CompletableFuture<ProvisionedImage> provisioned = image.isEmpty() ? fetch.thenApply(ignored -> null)
+                : fetch.thenApplyAsync(ignored -> ContainerImages.provision(services.images(), run.containerId,
+                        image.get()), services.worker());
+        run.fetch = provisioned.thenApply(ignored -> null);
+        provisioned.whenComplete((root, failure) -> loop.accept(() -> {
+            if (!fetched(framework, run, root, failure) && root != null) {
+                services.images().remove(run.containerId); // built for a task that will not start
+            }
+        }));
     }
 
-    private void fetched(FrameworkInfo framework, TaskRun run, Throwable failure) {
+    /** Starts the task once its URIs are fetched and its image provisioned; false when it does not start. */
+    private boolean fetched(FrameworkInfo framework, TaskRun run, ProvisionedImage image, Throwable failure) {
         run.fetch = null;
         if (tasks.get(run.task.getTaskId()) != run || run.isTerminal()) {
-            return; // killed while fetching, or forgotten with its framework
+            return false; // killed while fetching, or forgotten with its framework
         }
         if (run.orphaned) { // its framework is gone (a default executor's task: its executor waits for it)
             forget(run);
             executorSupervisor.groupTaskEnded(run);
-            return;
+            return false;
         }
         String notStarting = executorSupervisor.whyNotStart(run);
         if (notStarting != null) {
             report(run, TaskState.TASK_KILLED, notStarting, Reason.REASON_TASK_KILLED_DURING_LAUNCH);
             executorSupervisor.groupTaskEnded(run);
-            return;
+            return false;
         }
         if (failure != null) {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
-            LOG.warn("Task {}: fetching its URIs failed: {}", run.task.getTaskId().getValue(), cause.getMessage());
-            report(run, TaskState.TASK_FAILED, "Failed to fetch all URIs for container '" + run.containerId + "': "
-                    + cause.getMessage(), Reason.REASON_CONTAINER_LAUNCH_FAILED);
+            String message = cause instanceof ContainerImages.ProvisioningException
+                    ? "Failed to launch container: " + cause.getMessage()
+                    : "Failed to fetch all URIs for container '" + run.containerId + "': " + cause.getMessage();
+            LOG.warn("Task {}: {}", run.task.getTaskId().getValue(), message);
+            report(run, TaskState.TASK_FAILED, message, Reason.REASON_CONTAINER_LAUNCH_FAILED);
             executorSupervisor.groupTaskEnded(run);
-            return;
+            return false;
         }
-        launchContainer(framework, run);
+        launchContainer(framework, run, image);
+        return true;
     }
 
     /**
-     * Reports TASK_STARTING and starts a command task's container on a spawn thread: a spawn (the launcher's fork and exec, its
-     * cgroups, the handshake that makes it start the task) takes milliseconds to tens of them on a busy machine, and
-     * the loop must not wait for it. {@link #launched} carries on, on the loop.
+     * Reports TASK_STARTING and starts a command task's container on a spawn thread: a spawn (the launcher's fork and
+     * exec, its cgroups, the handshake that makes it start the task) takes milliseconds to tens of them on a busy
+     * machine, and the loop must not wait for it. {@link #launched} carries on, on the loop.
+     *
+     * @param image the task's root filesystem, provisioned from its image; null: it runs as a plain process
      */
-    private void launchContainer(FrameworkInfo framework, TaskRun run) {
+    private void launchContainer(FrameworkInfo framework, TaskRun run, ProvisionedImage image) {
         TaskInfo task = run.task;
         report(run, TaskState.TASK_STARTING, null, null);
         ContainerSpec spec;
@@ -481,7 +509,11 @@ public final class Agent {
             spec = new ContainerSpec(run.containerId, task.getTaskId().getValue(), framework.getId().getValue(),
                     run.executorId.getValue(), task.getCommand(), run.sandbox, run.runDir,
                     environment(framework, run), containerResources(task)).withFrameworkUser(framework.getUser());
+            if (image != null) {
+                spec = ContainerImages.rooted(spec, task, image);
+            }
         } catch (IOException | RuntimeException e) {
+            launchFailed(run, image);
             launched(framework, run, null, e);
             return;
         }
@@ -491,20 +523,33 @@ public final class Agent {
             try {
                 launched(framework, run, containerizer.launch(spec), null);
             } catch (IOException | RuntimeException e) {
+                launchFailed(run, image);
                 launched(framework, run, null, e);
             }
             return;
         }
         run.launching = true;
+        ContainerSpec started = spec;
         java.util.concurrent.CompletableFuture.supplyAsync(() -> {
             try {
-                return containerizer.launch(spec);
+                return containerizer.launch(started);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-        }, spawner).whenComplete((container, failure) -> loop.accept(() -> launched(framework, run, container,
-                failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                        : failure)));
+        }, spawner).whenComplete((container, failure) -> loop.accept(() -> {
+            if (failure != null) {
+                launchFailed(run, image);
+            }
+            launched(framework, run, container, failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure);
+        }));
+    }
+
+    /** A container that did not start: the root built from its image goes (nothing will run there). */
+    private void launchFailed(TaskRun run, ProvisionedImage image) {
+        if (image != null) {
+            services.images().remove(run.containerId);
+        }
     }
 
     /**

@@ -1,6 +1,10 @@
 package io.corral.agent;
 
 import io.corral.agent.containerizer.IsolationOptions;
+import io.corral.agent.image.ImageOptions;
+import io.corral.agent.image.ImageRootIsolator;
+import io.corral.agent.image.ImageStore;
+import io.corral.agent.image.RegistryClient;
 import io.corral.agent.containerizer.Isolators;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.agent.containerizer.TaskUsers;
@@ -320,13 +324,18 @@ public final class AgentServer implements AutoCloseable {
         String address = options.hostname() + ":" + http.port();
         ExecutorTokens executorTokens = options.security().httpCredentials().isPresent()
                 ? ExecutorTokens.load(options.workDir().resolve("meta")) : ExecutorTokens.disabled();
-        ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators(gpus),
+        ImageStore images = imageStore();
+        Isolators isolators = isolators(gpus);
+        if (images != null) {
+            isolators = isolators.with(new ImageRootIsolator(images));
+        }
+        ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators,
                 TaskUsers.switchingWhenRoot(options.isolation().switchUser()))
                 .rotatingLogs(options.sandbox().containerLogger());
         agent = new Agent(info, options.workDir(), containerizer, timers,
                 loop::execute, id -> announceOnce(id, address), options.executorRegistrationTimeout(),
                 options.sandbox().services(options.workDir()).withExecutorTokens(executorTokens)
-                        .withExecutorTls(options.tls().executors()));
+                        .withExecutorTls(options.tls().executors()).withImages(images));
         views = AgentViews.attach(agent, loop, System.currentTimeMillis());
         agentHttp = new AgentHttp(() -> executorApi,
                 new io.corral.agent.http.AgentReads(views::view, readers, READ_TIMEOUT), readers,
@@ -345,6 +354,25 @@ public final class AgentServer implements AutoCloseable {
         link.start();
         LOG.info("Agent serving on {}://{}:{} with {}; masters over {}", http.scheme(), options.hostname(),
                 http.port(), resources, options.tls().toMasters().map(ClientTls::toString).orElse("plain HTTP"));
+    }
+
+    /**
+     * The container image store in {@code <work dir>/provisioner} when {@code --image-providers docker} is on; null
+     * otherwise. Images need root (the agent mounts them in namespaces of the tasks' own): a non-root agent refuses
+     * to start with them rather than fail every such task.
+     */
+    private ImageStore imageStore() throws IOException {
+        ImageOptions images = options.isolation().images();
+        if (!images.enabled()) {
+            return null;
+        }
+        if (!"root".equals(System.getProperty("user.name"))) {
+            throw new IOException("--image-providers docker needs the agent to run as root");
+        }
+        LOG.info("Container images: docker, insecure registries {}", images.insecureRegistries());
+        return new ImageStore(options.workDir().resolve("provisioner"),
+                new RegistryClient(images.insecureRegistries(), images.timeout()), images.maxBytes(),
+                images.maxBytes());
     }
 
     /**
@@ -425,6 +453,11 @@ public final class AgentServer implements AutoCloseable {
         flags.put("zk_session_timeout", options.zkSessionTimeout().toMillis() + "ms");
         flags.put("isolation", options.isolation().isolators().isEmpty() ? "posix"
                 : String.join(",", options.isolation().isolators()));
+        if (options.isolation().images().enabled()) { // Mesos's names
+            flags.put("image_providers", String.join(",", options.isolation().images().providers()).toUpperCase(
+                    java.util.Locale.ROOT));
+            flags.put("image_provisioner_backend", "copy");
+        }
         flags.put("gc_delay", options.sandbox().gcDelay().toMillis() + "ms");
         flags.put("authenticatee", options.security().credential().isPresent() ? "basic" : "none");
         String authenticates = Boolean.toString(options.security().httpCredentials().isPresent());

@@ -2,6 +2,7 @@ package io.corral.agent;
 
 import io.corral.agent.fetcher.Fetcher;
 import io.corral.agent.fetcher.FetcherCache;
+import io.corral.agent.image.ImageStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -16,12 +17,17 @@ import java.util.function.DoubleSupplier;
 /**
  * What the agent's tasks need besides their processes, and which blocks: the {@link Fetcher} (on its own threads, so
  * a slow download never delays a check), a worker for checks and sandbox removal, and the sandbox GC's policy and
- * disk gauge. The agent's loop hands work to these and takes the results back as posted events.
+ * disk gauge, the container image store (null when images are off). The agent's loop hands work to these and takes the results back as posted events.
  *
  * <p>Immutable; its executors are thread-safe.
  */
 record AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage,
-                     ExecutorTokens executorTokens, ExecutorTls executorTls) {
+                     ExecutorTokens executorTokens, ExecutorTls executorTls, ImageStore images) {
+
+    AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage,
+                  ExecutorTokens executorTokens, ExecutorTls executorTls) {
+        this(fetcher, worker, gcPolicy, diskUsage, executorTokens, executorTls, null);
+    }
 
     AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy, DoubleSupplier diskUsage) {
         this(fetcher, worker, gcPolicy, diskUsage, ExecutorTokens.disabled(), ExecutorTls.NONE);
@@ -34,12 +40,17 @@ record AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy
 
     /** The same services, giving custom executors these tokens. */
     AgentServices withExecutorTokens(ExecutorTokens tokens) {
-        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, tokens, executorTls);
+        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, tokens, executorTls, images);
     }
 
     /** The same services, telling custom executors the agent's TLS. */
     AgentServices withExecutorTls(ExecutorTls tls) {
-        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, executorTokens, tls);
+        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, executorTokens, tls, images);
+    }
+
+    /** The same services, provisioning container images from {@code store} (null: tasks with images fail). */
+    AgentServices withImages(ImageStore store) {
+        return new AgentServices(fetcher, worker, gcPolicy, diskUsage, executorTokens, executorTls, store);
     }
 
     /** Mesos's defaults, with the fetcher cache in {@code <work-dir>/fetch-cache}. */

@@ -67,14 +67,33 @@ public final class AgentCommand implements Callable<Integer> {
                     + " cgroups/pids (--container-pids-limit), disk/du (a task whose sandbox outgrows its disk is"
                     + " killed), gpu/nvidia (offers the machine's NVIDIA GPUs as gpus and gives each task its own:"
                     + " the others are denied in its cgroup v1 devices controller, NVIDIA_VISIBLE_DEVICES names"
-                    + " its GPUs). cgroups/* need root and writable cgroups (v1 or v2) and also track each task's"
-                    + " processes in a freezer cgroup, so kills reach all of them. Default: none, processes only.")
+                    + " its GPUs), filesystem/linux,namespaces/pid,docker/runtime (tasks with a container image run in"
+                    + " it, in namespaces of their own: see --image-providers). cgroups/* need root and writable"
+                    + " cgroups (v1 or v2) and also track each task's processes in a freezer cgroup, so kills reach"
+                    + " all of them. Default: none, processes only.")
     java.util.List<String> isolation = java.util.List.of();
 
     @Option(names = "--nvidia-gpu-devices", split = ",", paramLabel = "INDICES",
             description = "gpu/nvidia: which GPUs to offer, by nvidia-smi index, e.g. 0,1 (Mesos's"
                     + " --nvidia_gpu_devices); needs gpus:N with as many in --resources. Default: every GPU.")
     java.util.List<Integer> nvidiaGpuDevices;
+
+    @Option(names = "--image-providers", split = ",", paramLabel = "PROVIDERS",
+            description = "Container image providers (Mesos's --image_providers): docker runs tasks whose"
+                    + " ContainerInfo (type MESOS) has a DOCKER image in it, pulled from its registry by the agent"
+                    + " (no Docker daemon); needs root and --isolation filesystem/linux,docker/runtime"
+                    + " (and namespaces/pid). Default: none.")
+    java.util.List<String> imageProviders = java.util.List.of();
+
+    @Option(names = "--docker-registry-insecure", split = ",", paramLabel = "HOST:PORT",
+            description = "Registries spoken to over plain HTTP instead of HTTPS (a registry on loopback, a lab)."
+                    + " Default: none.")
+    java.util.Set<String> insecureRegistries = java.util.Set.of();
+
+    @Option(names = "--image-max-size", defaultValue = "8589934592", paramLabel = "BYTES",
+            description = "The most one image layer may download to, and the most an image may unpack to"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long imageMaxSize;
 
     @Option(names = "--container-pids-limit", defaultValue = "4096", paramLabel = "N",
             description = "cgroups/pids: the most processes and threads one container may have"
@@ -200,11 +219,15 @@ public final class AgentCommand implements Callable<Integer> {
         }
     }
 
-    /** The isolation flags, with the GPU flags checked against each other and the machine before anything starts. */
-    private IsolationOptions isolationOptions() throws java.io.IOException {
+    /**
+     * The isolation flags, the GPU flags checked against each other and the machine and the image flags against the
+     * isolators, before anything starts.
+     */
+    IsolationOptions isolationOptions() throws java.io.IOException {
         try {
             IsolationOptions options = new IsolationOptions(isolation, containerPidsLimit, containerDiskWatchInterval,
-                    switchUser);
+                    switchUser, new io.corral.agent.image.ImageOptions(imageProviders, insecureRegistries,
+                            imageMaxSize, Duration.ofMinutes(10)));
             if (nvidiaGpuDevices != null) {
                 options = options.withNvidiaGpuDevices(nvidiaGpuDevices);
             }

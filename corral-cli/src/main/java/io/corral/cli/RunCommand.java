@@ -76,7 +76,8 @@ import picocli.CommandLine.Parameters;
         footer = {
                 "  corral run -- echo hello",
                 "  corral run --name build --cpus 1 --mem 512 -- make -j2",
-                "  corral run --zk zk://127.0.0.1:2181/corral -- sh -c 'date && sleep 5'"})
+                "  corral run --zk zk://127.0.0.1:2181/corral -- sh -c 'date && sleep 5'",
+                "  corral run --image busybox -- cat /etc/os-release"})
 public final class RunCommand implements Callable<Integer> {
     static final String FRAMEWORK_NAME = "corral-run";
     static final double REFUSE_SECONDS = 3600;
@@ -106,6 +107,13 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--offer-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "Give up when no offer fits within this many seconds (default: ${DEFAULT-VALUE}).")
     int offerTimeoutSeconds;
+
+    @Option(names = "--image", paramLabel = "REF",
+            description = "Run the command in this Docker image (ContainerInfo MESOS with a DOCKER image, e.g."
+                    + " busybox, library/debian:12, registry.example.com:5000/tools:1.2); the agent pulls it itself"
+                    + " (no Docker daemon) and must run with --image-providers docker. The sandbox is at"
+                    + " /mnt/mesos/sandbox in the container.")
+    String image;
 
     /** Declared after the command's own options so that they come first in --help. */
     @Mixin
@@ -139,6 +147,14 @@ public final class RunCommand implements Callable<Integer> {
         if (offerTimeoutSeconds <= 0) {
             err.println("corral run: --offer-timeout must be positive (got " + offerTimeoutSeconds + ")");
             return 2;
+        }
+        if (image != null) {
+            try {
+                io.corral.agent.image.ImageReference.parse(image); // the agent's own reading of the name
+            } catch (IllegalArgumentException e) {
+                err.println("corral run: --image: " + e.getMessage());
+                return 2;
+            }
         }
         MasterLocator masters;
         ClusterLocator.Target target;
@@ -264,6 +280,20 @@ public final class RunCommand implements Callable<Integer> {
                 .addAllResources(take(offer, "cpus", cpus))
                 .addAllResources(take(offer, "mem", mem))
                 .setCommand(CommandInfo.newBuilder().setShell(true).setValue(shellCommand))
+                .build();
+    }
+
+    /** The task run in {@code image} (Mesos's ContainerInfo type MESOS, image type DOCKER); null: as it is. */
+    static TaskInfo withImage(TaskInfo task, String image) {
+        if (image == null || image.isBlank()) {
+            return task;
+        }
+        return task.toBuilder().setContainer(org.apache.mesos.v1.Protos.ContainerInfo.newBuilder()
+                .setType(org.apache.mesos.v1.Protos.ContainerInfo.Type.MESOS)
+                .setMesos(org.apache.mesos.v1.Protos.ContainerInfo.MesosInfo.newBuilder()
+                        .setImage(org.apache.mesos.v1.Protos.Image.newBuilder()
+                                .setType(org.apache.mesos.v1.Protos.Image.Type.DOCKER)
+                                .setDocker(org.apache.mesos.v1.Protos.Image.Docker.newBuilder().setName(image)))))
                 .build();
     }
 
@@ -417,7 +447,7 @@ public final class RunCommand implements Callable<Integer> {
         }
 
         private void launch(Offer offer) {
-            launched = taskInfo(offer, taskId, taskName, shellCommand(command), cpus, mem);
+            launched = withImage(taskInfo(offer, taskId, taskName, shellCommand(command), cpus, mem), image);
             if (offer.hasUrl()) {
                 agentUri = java.net.URI.create((offer.getUrl().getScheme().isEmpty() ? "http"
                         : offer.getUrl().getScheme()) + "://" + offer.getUrl().getAddress().getHostname() + ":"

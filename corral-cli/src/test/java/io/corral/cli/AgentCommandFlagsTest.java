@@ -1,6 +1,7 @@
 package io.corral.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -43,5 +44,31 @@ class AgentCommandFlagsTest {
         assertThat(status).isEqualTo(2);
         assertThat(err.toString()).contains("--nvidia-gpu-devices can only be given when --isolation contains"
                 + " gpu/nvidia");
+    }
+
+    @Test
+    void containerImagesAreOnWithMesossIsolatorsAndImageProvidersOnly() throws Exception {
+        AgentCommand images = new AgentCommand();
+        new CommandLine(images).parseArgs("--zk", "zk://127.0.0.1:2181/corral", "--work-dir", "/tmp/agent",
+                "--isolation", "filesystem/linux,namespaces/pid,docker/runtime", "--image-providers", "docker",
+                "--docker-registry-insecure", "127.0.0.1:5000");
+        assertThat(images.isolationOptions().images().enabled()).isTrue();
+        assertThat(images.isolationOptions().images().insecureRegistries()).containsExactly("127.0.0.1:5000");
+
+        AgentCommand off = new AgentCommand();
+        new CommandLine(off).parseArgs("--zk", "zk://127.0.0.1:2181/corral", "--work-dir", "/tmp/agent");
+        assertThat(off.isolationOptions().images().enabled()).isFalse();
+
+        AgentCommand half = new AgentCommand();
+        new CommandLine(half).parseArgs("--zk", "zk://127.0.0.1:2181/corral", "--work-dir", "/tmp/agent",
+                "--image-providers", "docker");
+        assertThatThrownBy(half::isolationOptions).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("--image-providers docker needs --isolation with filesystem/linux");
+
+        AgentCommand appc = new AgentCommand();
+        new CommandLine(appc).parseArgs("--zk", "zk://127.0.0.1:2181/corral", "--work-dir", "/tmp/agent",
+                "--isolation", "filesystem/linux,docker/runtime", "--image-providers", "appc");
+        assertThatThrownBy(appc::isolationOptions).isInstanceOf(CommandLine.ParameterException.class)
+                .hasMessageContaining("Unknown image provider 'appc'");
     }
 }

@@ -50,6 +50,21 @@ class RunCommandTest {
     }
 
     @Test
+    void anImageMakesAMesosContainerWithADockerImage() {
+        TaskInfo task = TaskInfo.newBuilder().setName("t").setTaskId(org.apache.mesos.v1.Protos.TaskID.newBuilder()
+                .setValue("t-1")).setAgentId(org.apache.mesos.v1.Protos.AgentID.newBuilder().setValue("a")).build();
+
+        TaskInfo inImage = RunCommand.withImage(task, "127.0.0.1:5000/busybox:latest");
+
+        assertThat(inImage.getContainer().getType()).isEqualTo(org.apache.mesos.v1.Protos.ContainerInfo.Type.MESOS);
+        assertThat(inImage.getContainer().getMesos().getImage().getType())
+                .isEqualTo(org.apache.mesos.v1.Protos.Image.Type.DOCKER);
+        assertThat(inImage.getContainer().getMesos().getImage().getDocker().getName())
+                .isEqualTo("127.0.0.1:5000/busybox:latest");
+        assertThat(RunCommand.withImage(task, null)).isEqualTo(task);
+    }
+
+    @Test
     void terminalStatesAreMesossOwn() {
         assertThat(RunCommand.isTerminal(TaskState.TASK_RUNNING)).isFalse();
         assertThat(RunCommand.isTerminal(TaskState.TASK_KILLING)).isFalse();

@@ -25,6 +25,8 @@ import org.apache.mesos.v1.Protos.Resource;
  * @param resources the task's resources, for the isolators (the memory limit)
  * @param frameworkUser the framework's {@code FrameworkInfo.user}: the task's user when its {@code CommandInfo}
  *     names none (see {@link TaskUsers}); empty when unknown
+ * @param root the root filesystem and namespaces the task runs in, when it has an image; null: the host's, as
+ *     plain processes
  */
 public record ContainerSpec(
         String containerId,
@@ -36,12 +38,22 @@ public record ContainerSpec(
         Path runDir,
         Map<String, String> extraEnvironment,
         List<Resource> resources,
-        String frameworkUser) {
+        String frameworkUser,
+        ContainerRoot root) {
 
     /** A spec without a framework user (the task's {@code CommandInfo.user}, if any, still applies). */
     public ContainerSpec(String containerId, String taskId, String frameworkId, String executorId, CommandInfo command,
                          Path sandbox, Path runDir, Map<String, String> extraEnvironment, List<Resource> resources) {
-        this(containerId, taskId, frameworkId, executorId, command, sandbox, runDir, extraEnvironment, resources, "");
+        this(containerId, taskId, frameworkId, executorId, command, sandbox, runDir, extraEnvironment, resources, "",
+                null);
+    }
+
+    /** A spec without a root filesystem of its own. */
+    public ContainerSpec(String containerId, String taskId, String frameworkId, String executorId, CommandInfo command,
+                         Path sandbox, Path runDir, Map<String, String> extraEnvironment, List<Resource> resources,
+                         String frameworkUser) {
+        this(containerId, taskId, frameworkId, executorId, command, sandbox, runDir, extraEnvironment, resources,
+                frameworkUser, null);
     }
 
     public ContainerSpec {
@@ -60,7 +72,13 @@ public record ContainerSpec(
     /** The same spec for a framework whose {@code FrameworkInfo.user} is {@code user}. */
     public ContainerSpec withFrameworkUser(String user) {
         return new ContainerSpec(containerId, taskId, frameworkId, executorId, command, sandbox, runDir,
-                extraEnvironment, resources, user);
+                extraEnvironment, resources, user, root);
+    }
+
+    /** The same spec, run in {@code root} (an image's root filesystem, in namespaces of its own). */
+    public ContainerSpec withRoot(ContainerRoot root) {
+        return new ContainerSpec(containerId, taskId, frameworkId, executorId, command, sandbox, runDir,
+                extraEnvironment, resources, frameworkUser, root);
     }
 
     private static void requireNonBlank(String value, String name) {

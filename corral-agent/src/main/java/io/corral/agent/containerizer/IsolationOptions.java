@@ -19,7 +19,9 @@ import java.util.Optional;
  * none means Mesos's {@code posix}: processes only); {@code --container-pids-limit} is the pids isolator's limit,
  * {@code --container-disk-watch-interval} the disk isolator's period, {@code --switch-user} whether tasks run as
  * their user when the agent is root ({@link TaskUsers}), {@code --nvidia-gpu-devices} which GPUs to offer (by
- * nvidia-smi index; see {@link GpuResources}).
+ * nvidia-smi index; see {@link GpuResources}); {@code filesystem/linux}, {@code namespaces/pid} and
+ * {@code docker/runtime} with {@code --image-providers docker} run tasks that have an image in it
+ * ({@link #images}, {@code docs/images.md}).
  *
  * <p>Immutable.
  *
@@ -28,13 +30,20 @@ import java.util.Optional;
  */
 public record IsolationOptions(List<String> isolators, long pidsLimit, Duration diskWatchInterval,
                                boolean switchUser, Optional<List<Integer>> nvidiaGpuDevices,
-                               NvidiaGpuDetector gpuDetector) {
+                               NvidiaGpuDetector gpuDetector, io.corral.agent.image.ImageOptions images) {
     public static final String CPU = "cgroups/cpu";
     public static final String MEM = "cgroups/mem";
     public static final String PIDS = "cgroups/pids";
     public static final String DISK = "disk/du";
     public static final String GPU = GpuResources.ISOLATOR;
-    public static final List<String> KNOWN = List.of(CPU, MEM, PIDS, DISK, GPU);
+    /** Container images (Mesos's names): a root filesystem of the task's own, in its own mount namespace. */
+    public static final String FILESYSTEM = "filesystem/linux";
+    /** Container images: the task in its own pid namespace (so are its uts and ipc ones). */
+    public static final String PID_NAMESPACE = "namespaces/pid";
+    /** Container images: the image's environment, working directory and command. */
+    public static final String DOCKER_RUNTIME = "docker/runtime";
+    public static final List<String> KNOWN = List.of(CPU, MEM, PIDS, DISK, GPU, FILESYSTEM, PID_NAMESPACE,
+            DOCKER_RUNTIME);
     /** What {@code corral local} turns on when it can ({@link #localDefault}). */
     public static final List<String> LOCAL_DEFAULT = List.of(CPU, MEM, PIDS, DISK);
 
@@ -49,6 +58,15 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
         Objects.requireNonNull(diskWatchInterval, "diskWatchInterval");
         Objects.requireNonNull(gpuDetector, "gpuDetector");
         nvidiaGpuDevices = nvidiaGpuDevices.map(List::copyOf);
+        images = images == null ? io.corral.agent.image.ImageOptions.NONE : images;
+        if (images.enabled() && !(isolators.contains(FILESYSTEM) && isolators.contains(DOCKER_RUNTIME))) {
+            throw new IllegalArgumentException("--image-providers docker needs --isolation with " + FILESYSTEM + " and "
+                    + DOCKER_RUNTIME + " (and " + PID_NAMESPACE + "), as in Mesos");
+        }
+        if (!images.enabled() && (isolators.contains(FILESYSTEM) || isolators.contains(DOCKER_RUNTIME))) {
+            throw new IllegalArgumentException("--isolation " + FILESYSTEM + " and " + DOCKER_RUNTIME
+                    + " run tasks in container images: add --image-providers docker");
+        }
         if (pidsLimit < 1) {
             throw new IllegalArgumentException("the container pids limit must be at least 1, got " + pidsLimit);
         }
@@ -56,19 +74,26 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
 
     /** All GPUs the machine has (no {@code --nvidia-gpu-devices}), found by {@link NvidiaGpuDetector#system()}. */
     public IsolationOptions(List<String> isolators, long pidsLimit, Duration diskWatchInterval, boolean switchUser) {
-        this(isolators, pidsLimit, diskWatchInterval, switchUser, Optional.empty(), NvidiaGpuDetector.system());
+        this(isolators, pidsLimit, diskWatchInterval, switchUser, io.corral.agent.image.ImageOptions.NONE);
+    }
+
+    /** As above, running tasks that have an image as {@code images} says. */
+    public IsolationOptions(List<String> isolators, long pidsLimit, Duration diskWatchInterval, boolean switchUser,
+                            io.corral.agent.image.ImageOptions images) {
+        this(isolators, pidsLimit, diskWatchInterval, switchUser, Optional.empty(), NvidiaGpuDetector.system(),
+                images);
     }
 
     /** The same options offering only the GPUs of these nvidia-smi indices ({@code --nvidia-gpu-devices}). */
     public IsolationOptions withNvidiaGpuDevices(List<Integer> indices) {
         return new IsolationOptions(isolators, pidsLimit, diskWatchInterval, switchUser, Optional.of(indices),
-                gpuDetector);
+                gpuDetector, images);
     }
 
     /** The same options finding GPUs with {@code detector}. */
     public IsolationOptions withGpuDetector(NvidiaGpuDetector detector) {
         return new IsolationOptions(isolators, pidsLimit, diskWatchInterval, switchUser, nvidiaGpuDevices,
-                detector);
+                detector, images);
     }
 
     /**
@@ -132,6 +157,7 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
                 case PIDS -> built.add(new CgroupPidsIsolator(cgroups, pidsLimit));
                 case DISK -> built.add(new DiskUsageIsolator(diskTimers, diskWatchInterval, diskState));
                 case GPU -> built.add(NvidiaGpuIsolator.create(gpus, cgroups, unified, gpuState));
+                case FILESYSTEM, PID_NAMESPACE, DOCKER_RUNTIME -> { } // the agent adds the image isolator
                 default -> throw new IllegalStateException(name); // the constructor checked the names
             }
         }

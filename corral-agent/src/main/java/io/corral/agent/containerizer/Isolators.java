@@ -30,6 +30,13 @@ public final class Isolators {
         return new Isolators(List.of());
     }
 
+    /** These isolators and {@code another}, called last. */
+    public Isolators with(Isolator another) {
+        List<Isolator> all = new java.util.ArrayList<>(isolators);
+        all.add(another);
+        return new Isolators(all);
+    }
+
     public List<String> names() {
         return isolators.stream().map(Isolator::name).toList();
     }

@@ -49,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * sandbox is given to that user and the launcher starts the task through {@code setpriv}. Killing a task signals
  * its whole cgroup when an isolator tracks one ({@link CgroupKillIsolator}), else its process group.
  * {@code CommandInfo.uris} are fetched by the agent before it calls {@link #launch}
- * ({@link io.corral.agent.fetcher.Fetcher}).
+ * ({@link io.corral.agent.fetcher.Fetcher}), and a container image provisioned
+ * ({@link io.corral.agent.image.ImageStore}): a spec with a {@link ContainerSpec#root()} runs through the same
+ * launcher, its argv prefixed by the entry into new namespaces and the image's root ({@link RootedLaunch}).
  *
  * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
  * blocks while the launcher starts, a few milliseconds). The fields are immutable after construction. Kill escalation
@@ -157,6 +159,12 @@ public final class ProcessContainerizer {
         Files.createDirectories(runDir);
         if (user.isPresent()) {
             TaskUsers.giveSandbox(sandbox, user.get());
+        }
+        ContainerRoot root = spec.root();
+        if (root != null) { // its own root filesystem: the image's environment, and the entry into the container
+            environment = RootedLaunch.environment(root, extra, command);
+            argv = launcherArgv(sandbox, runDir, List.of(),
+                    concat(RootedLaunch.entry(root, spec, sandbox, user), taskArgv));
         }
         try {
             isolators.prepare(spec);
@@ -293,7 +301,10 @@ public final class ProcessContainerizer {
         return gone;
     }
 
-    /** {@code userPrefix} switches to the task's user (empty: stay the agent's); see the launcher script. */
+    /**
+     * {@code userPrefix} switches to the task's user (empty: stay the agent's); see the launcher script. A task with
+     * its own root has none: the entry into the container ({@link RootedLaunch}) starts its argv and switches users.
+     */
     private List<String> launcherArgv(Path sandbox, Path runDir, List<String> userPrefix, List<String> taskArgv) {
         List<String> argv = new ArrayList<>();
         setsid.ifPresent(program -> argv.add(program.toString()));
@@ -303,6 +314,12 @@ public final class ProcessContainerizer {
         argv.addAll(restoreSignals);
         argv.addAll(taskArgv);
         return argv;
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> both = new ArrayList<>(first);
+        both.addAll(second);
+        return both;
     }
 
     private static String loadLauncherScript() {

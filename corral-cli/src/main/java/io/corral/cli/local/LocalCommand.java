@@ -57,7 +57,9 @@ public final class LocalCommand implements Callable<Integer> {
 
     @Option(names = "--isolation", paramLabel = "ISOLATORS",
             description = "The agents' --isolation: 'auto' (the default) is cgroups/cpu,cgroups/mem,cgroups/pids,"
-                    + "disk/du when corral local runs as root with writable cgroups, else none; 'none' turns it off.")
+                    + "disk/du when corral local runs as root with writable cgroups, else none; 'none' turns it off."
+                    + " Adding filesystem/linux,namespaces/pid,docker/runtime (as root) runs tasks with a container"
+                    + " image in it (the agents get --image-providers docker).")
     String isolation = "auto";
 
     @Override

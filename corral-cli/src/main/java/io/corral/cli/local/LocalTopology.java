@@ -1,5 +1,6 @@
 package io.corral.cli.local;
 
+import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.agent.resources.DetectedResources;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -118,6 +119,9 @@ public record LocalTopology(String zkUrl, List<ProcessSpec> zooKeepers, List<Pro
         args.add("--kill-tasks-on-stop"); // Ctrl-C of a local cluster ends its tasks too
         if (!isolation.isEmpty()) { // root with writable cgroups: a local cluster isolates as a real one
             args.addAll(List.of("--isolation", String.join(",", isolation)));
+        }
+        if (isolation.contains(IsolationOptions.FILESYSTEM)) { // asked for Mesos's image isolators: images on
+            args.addAll(List.of("--image-providers", "docker"));
         }
         machine.ifPresent(resources -> args.addAll(List.of("--resources", resources.share(agentCount, i - 1))));
         return args;

@@ -43,6 +43,15 @@ class LocalTopologyTest {
     }
 
     @Test
+    void agentsAskedForMesossImageIsolatorsRunImages() {
+        LocalTopology topology = LocalTopology.plan(work, 1, 1, 1, PortPlan.from(20000),
+                List.of("filesystem/linux", "namespaces/pid", "docker/runtime"));
+
+        assertThat(topology.agents().get(0).corralArgs()).endsWith("--isolation",
+                "filesystem/linux,namespaces/pid,docker/runtime", "--image-providers", "docker");
+    }
+
+    @Test
     void aSecureClusterSplitsTheMachineBetweenItsAgents(@org.junit.jupiter.api.io.TempDir Path dir) {
         LocalSecrets secrets = LocalSecrets.generate(dir);
         io.corral.agent.resources.DetectedResources machine =
