@@ -138,7 +138,8 @@ final class OperatorClient {
     private static OperatorException refused(String what, URI master, HttpResponse<byte[]> response) {
         String body = new String(response.body(), StandardCharsets.UTF_8).strip();
         String hint = switch (response.statusCode()) {
-            case 401 -> " (pass --credential FILE or set CORRAL_CREDENTIAL; see docs/security.md)";
+            case 401 -> " (pass --credential FILE or set CORRAL_CREDENTIAL, or a fresh token from"
+                    + " `corral token create`; see docs/security.md)";
             case 403 -> " (the principal you authenticated as is not allowed to; see the cluster's ACLs)";
             default -> "";
         };

@@ -117,7 +117,8 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
             String body = new String(response.body(), java.nio.charset.StandardCharsets.UTF_8).strip();
             throw new StateUnavailableException("GET /master/state on " + master + " answered "
                     + response.statusCode() + (body.isEmpty() ? "" : ": " + body)
-                    + (response.statusCode() == 401 ? " (pass --credential FILE or set CORRAL_CREDENTIAL)" : ""));
+                    + (response.statusCode() == 401 ? " (pass --credential FILE or set CORRAL_CREDENTIAL, or a fresh"
+                    + " token from `corral token create`)" : ""));
         }
         try {
             return JSON.readTree(response.body());
