@@ -65,6 +65,8 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 class MasterFuzzTest {
     static final int DEFAULT_TRIES = 10_000;
     static final int STATE_CHECK_EVERY = 300;
+    /** A long run says how far it got (it has no other output until the end). */
+    static final int PROGRESS_EVERY = 25_000;
     /** How often the world takes back what reservations, volumes and quota took from the frameworks. */
     static final int RESERVATION_CLEANUP_EVERY = 250;
 
@@ -141,6 +143,9 @@ class MasterFuzzTest {
         Rendered rendered = FuzzRequests.render(plan, world);
         remember(rendered.summary());
         requests++;
+        if (requests % PROGRESS_EVERY == 0) {
+            System.out.printf("fuzz: %,d requests in %.0f s%n", requests, (System.nanoTime() - startNanos) / 1e9);
+        }
         String before = comparesRefusal(plan) ? world.settledAgentReservations() : null;
         FuzzHttp.Response response;
         try {
