@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.corral.protocol.http.InFlightLimit;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +50,8 @@ final class MasterLink implements AutoCloseable {
     /** How the masters are spoken to: HTTPS verified against the agent's CA, or plain HTTP. */
     private final Optional<ClientTls> tls;
     private final HttpClient http;
+    /** Calls to the master sent at once; the rest queue here (see {@link InFlightLimit}). */
+    private final InFlightLimit callsInFlight = new InFlightLimit(16);
     private final Random random = new Random();
     private final Object wakeUp = new Object();
     private final java.util.concurrent.ScheduledExecutorService watchdogs =
@@ -232,7 +235,7 @@ final class MasterLink implements AutoCloseable {
             if (aborted) {
                 return;
             }
-            http.sendAsync(post(call, streamId), HttpResponse.BodyHandlers.ofString())
+            callsInFlight.submit(() -> http.sendAsync(post(call, streamId), HttpResponse.BodyHandlers.ofString()))
                     .whenComplete((response, failure) -> {
                         if (failure != null) {
                             LOG.debug("{} to {} failed: {}", call.type(), address, failure.toString());

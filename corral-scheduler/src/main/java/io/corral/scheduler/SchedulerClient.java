@@ -8,6 +8,7 @@ import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.concurrent.Timers;
 import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.InFlightLimit;
 import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,6 +70,8 @@ public final class SchedulerClient implements AutoCloseable {
     static final String SCHEDULER_PATH = "/api/v1/scheduler";
     static final String STREAM_ID_HEADER = "Mesos-Stream-Id";
     private static final int MAX_REDIRECTS = 3;
+    /** Calls sent at once; more wait in the client, so that a burst of acknowledgements cannot flood the master. */
+    static final int MAX_CALLS_IN_FLIGHT = 16;
 
     /** The stream this client is subscribed on: calls go to this master with this stream id. */
     private record Session(URI master, String streamId, FrameworkID frameworkId) {}
@@ -76,6 +79,7 @@ public final class SchedulerClient implements AutoCloseable {
     private final MasterLocator locator;
     private final FrameworkInfo frameworkInfo;
     private final Encoding encoding;
+    private final InFlightLimit callsInFlight = new InFlightLimit(MAX_CALLS_IN_FLIGHT);
     private final SchedulerListener listener;
     private final boolean autoAcknowledge;
     private final Duration locateTimeout;
@@ -184,7 +188,7 @@ public final class SchedulerClient implements AutoCloseable {
                 .header(STREAM_ID_HEADER, s.streamId())
                 .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(filled))))
                 .build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        return callsInFlight.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
                 .handle((response, failure) -> {
                     if (failure != null) {
                         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
