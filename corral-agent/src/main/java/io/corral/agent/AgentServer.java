@@ -271,6 +271,7 @@ public final class AgentServer implements AutoCloseable {
     }
 
     public static AgentServer start(Options options) throws Exception {
+        io.corral.agent.containerizer.SpawnMechanism.preferVfork(); // before the agent starts any process
         AgentServer server = new AgentServer(options);
         try {
             server.startAll();
