@@ -48,6 +48,13 @@ public final class MasterDetector implements AutoCloseable {
         }
     }
 
+    /**
+     * Name prefix of master znodes; ZooKeeper appends a 10-digit sequence number. It lives here rather than with
+     * MasterContender, which creates these znodes, so that agents and frameworks can find the leader without the
+     * master-side module.
+     */
+    public static final String NODE_PREFIX = "json.info_";
+
     private static final Logger LOG = LoggerFactory.getLogger(MasterDetector.class);
     private static final Duration RETRY_DELAY = Duration.ofSeconds(2);
 
@@ -243,10 +250,10 @@ public final class MasterDetector implements AutoCloseable {
     /** A child named json.info_ followed by its sequence number. */
     private record Candidate(String name, long sequence) {
         static Optional<Candidate> of(String name) {
-            if (!name.startsWith(MasterContender.NODE_PREFIX)) {
+            if (!name.startsWith(NODE_PREFIX)) {
                 return Optional.empty();
             }
-            String digits = name.substring(MasterContender.NODE_PREFIX.length());
+            String digits = name.substring(NODE_PREFIX.length());
             if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
                 return Optional.empty();
             }

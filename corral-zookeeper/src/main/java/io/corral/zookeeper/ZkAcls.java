@@ -110,7 +110,7 @@ public final class ZkAcls implements ACLProvider {
         if (path.equals(rootPath) || rootPath.startsWith(path.endsWith("/") ? path : path + "/")) {
             return true;
         }
-        String masterPrefix = rootPath + "/" + MasterContender.NODE_PREFIX;
+        String masterPrefix = rootPath + "/" + MasterDetector.NODE_PREFIX;
         return path.startsWith(masterPrefix) && path.indexOf('/', masterPrefix.length()) < 0;
     }
 }

@@ -7,7 +7,7 @@ import io.corral.protocol.MasterInfos;
 import io.corral.protocol.TaskStates;
 import io.corral.protocol.json.MesosJson;
 import io.corral.scheduler.MasterAddresses;
-import io.corral.zookeeper.MasterContender;
+import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
 import io.corral.zookeeper.health.EnsembleHealth;
@@ -139,7 +139,7 @@ public final class StatusCollector {
     private static List<Listed> mastersInZooKeeper(ZkUrl zk) throws Unavailable {
         try (CuratorFramework client = ZkClients.connect(zk, ZK_SESSION_TIMEOUT, ZK_CONNECT_TIMEOUT)) {
             List<String> nodes = client.getChildren().forPath(zk.rootPath()).stream()
-                    .filter(name -> name.startsWith(MasterContender.NODE_PREFIX))
+                    .filter(name -> name.startsWith(MasterDetector.NODE_PREFIX))
                     .sorted(Comparator.comparing((String name) -> name.length()).thenComparing(name -> name))
                     .toList();
             List<Listed> masters = new ArrayList<>();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corral.cli.local.ProcessTree;
-import io.corral.zookeeper.MasterContender;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
@@ -101,7 +100,7 @@ abstract class ExternalZooKeeperContract {
         awaitLeader();
         try (CuratorFramework anonymous = ZkClients.connect(anonymousUrl(), Duration.ofSeconds(5), STARTUP)) {
             List<String> masters = anonymous.getChildren().forPath("/corral").stream()
-                    .filter(name -> name.startsWith(MasterContender.NODE_PREFIX)).toList();
+                    .filter(name -> name.startsWith(MasterDetector.NODE_PREFIX)).toList();
             assertThat(masters).hasSize(1);
             assertThat(new String(anonymous.getData().forPath("/corral/" + masters.get(0)), StandardCharsets.UTF_8))
                     .contains("\"pid\":\"master@");

@@ -64,7 +64,7 @@ class ZkAccessControlTest {
         // Mesos detection: list the root's children, take the lowest json.info_, read its MasterInfo JSON.
         assertThat(anonymous.getChildren("/apps", false)).containsExactly("corral");
         String lowest = anonymous.getChildren(ROOT, false).stream()
-                .filter(name -> name.startsWith(MasterContender.NODE_PREFIX))
+                .filter(name -> name.startsWith(MasterDetector.NODE_PREFIX))
                 .min(Comparator.naturalOrder()).orElseThrow();
         assertThat(lowest).isEqualTo(contender.ownNodeName());
         assertThat(new String(anonymous.getData(ROOT + "/" + lowest, false, null), UTF_8))

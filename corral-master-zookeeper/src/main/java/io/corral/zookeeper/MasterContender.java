@@ -48,9 +48,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class MasterContender implements AutoCloseable {
 
-    /** Name prefix of master znodes; ZooKeeper appends a 10-digit sequence number. */
-    public static final String NODE_PREFIX = "json.info_";
-
     private static final Logger LOG = LoggerFactory.getLogger(MasterContender.class);
     private static final int MAX_CREATE_ATTEMPTS = 5;
 
@@ -158,7 +155,7 @@ public final class MasterContender implements AutoCloseable {
             return Optional.empty();
         }
         for (String child : children) {
-            if (!child.startsWith(NODE_PREFIX)) {
+            if (!child.startsWith(MasterDetector.NODE_PREFIX)) {
                 continue;
             }
             String path = rootPath + "/" + child;
@@ -197,7 +194,7 @@ public final class MasterContender implements AutoCloseable {
     }
 
     private Created createOwnNode() throws Exception {
-        String prefixPath = rootPath + "/" + NODE_PREFIX;
+        String prefixPath = rootPath + "/" + MasterDetector.NODE_PREFIX;
         // Readable by everyone when Corral has credentials, so Mesos detectors without any can find the leader.
         List<ACL> acl = ZkAcls.forCreate(zk, prefixPath);
         for (int attempt = 1; ; attempt++) {
@@ -233,7 +230,7 @@ public final class MasterContender implements AutoCloseable {
         int timeoutMs = zk.getZookeeperClient().getConnectionTimeoutMs();
         if (!zk.blockUntilConnected(timeoutMs, TimeUnit.MILLISECONDS)) {
             throw new ZkUnreachableException("Lost the ZooKeeper connection while creating " + rootPath + "/"
-                    + NODE_PREFIX + " and it did not come back within "
+                    + MasterDetector.NODE_PREFIX + " and it did not come back within "
                     + ZkClients.describe(Duration.ofMillis(timeoutMs)), cause);
         }
     }
