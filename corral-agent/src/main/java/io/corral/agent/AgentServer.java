@@ -63,6 +63,8 @@ public final class AgentServer implements AutoCloseable {
     static final String MESOS_VERSION = "1.11.0";
     /** How long an HTTP reader waits for the agent's loop to publish a view before answering 503. */
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a stopping agent waits for the master to hear that it restarts. */
+    private static final Duration RESTART_ANNOUNCEMENT_TIMEOUT = Duration.ofSeconds(2);
 
     /**
      * Who the agent is to the masters, who may call it, what each caller may see, and how much each may ask.
@@ -492,6 +494,19 @@ public final class AgentServer implements AutoCloseable {
                 agent.killAll();
                 return null;
             }).join();
+        }
+        close();
+    }
+
+    /**
+     * Stops the agent for a restart: its tasks keep running, and the master is told first (RESTARTING) so that it
+     * keeps them while the agent is away rather than reporting them lost when its ZooKeeper presence ends. What
+     * {@code corral agent} does on SIGTERM without {@code --kill-tasks-on-stop}.
+     */
+    public void stopForRestart() {
+        if (link != null && !link.announceRestart(RESTART_ANNOUNCEMENT_TIMEOUT)) {
+            LOG.warn("Could not tell the master this agent is restarting; if it is not back within the master's"
+                    + " presence grace, its tasks will be reported lost (and found again when it re-registers)");
         }
         close();
     }

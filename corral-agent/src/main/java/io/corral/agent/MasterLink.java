@@ -137,6 +137,27 @@ final class MasterLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Tells the master that this agent is stopping and leaves its tasks running for its next start (RESTARTING), so
+     * that the end of its ZooKeeper presence does not make the master report them lost. Waits at most {@code timeout}
+     * for the answer; false when the master was not told (no connection, refused, too slow): the agent stops anyway.
+     */
+    boolean announceRestart(Duration timeout) {
+        Connection connection = current;
+        if (connection == null || !connection.isRegistered()) {
+            return false;
+        }
+        try {
+            return connection.call(AgentCall.restarting(connection.agentId))
+                    .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) == 202;
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -232,17 +253,25 @@ final class MasterLink implements AutoCloseable {
         /** Sends a call on this connection; failures are logged (updates are retried by {@link StatusUpdates}). */
         @Override
         public void send(AgentCall call) {
+            call(call);
+        }
+
+        /** Sends a call; the answer's status (failures logged), or 0 when the call never reached the master. */
+        java.util.concurrent.CompletableFuture<Integer> call(AgentCall call) {
             if (aborted) {
-                return;
+                return java.util.concurrent.CompletableFuture.completedFuture(0);
             }
-            callsInFlight.submit(() -> http.sendAsync(post(call, streamId), HttpResponse.BodyHandlers.ofString()))
-                    .whenComplete((response, failure) -> {
+            return callsInFlight.submit(() -> http.sendAsync(post(call, streamId), HttpResponse.BodyHandlers.ofString()))
+                    .handle((response, failure) -> {
                         if (failure != null) {
                             LOG.debug("{} to {} failed: {}", call.type(), address, failure.toString());
-                        } else if (response.statusCode() != 202) {
+                            return 0;
+                        }
+                        if (response.statusCode() != 202) {
                             LOG.warn("{} refused by master at {}: {} {}", call.type(), address,
                                     response.statusCode(), response.body());
                         }
+                        return response.statusCode();
                     });
         }
 

@@ -1,8 +1,6 @@
 package io.corral.bench;
 
 import io.corral.agent.AgentServer;
-import io.corral.agent.containerizer.IsolationOptions;
-import io.corral.agent.containerizer.cgroups.Cgroups;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.protocol.http.Encoding;
@@ -15,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -61,7 +58,7 @@ public final class PackedLaunchBenchmark {
         int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         String resources = args.length > 2 ? args[2] : "cpus:4;mem:8192;disk:10000";
-        List<String> isolation = isolation();
+        List<String> isolation = BenchSupport.isolation();
         Path workDir = Files.createTempDirectory("corral-packed");
         try (TestingServer zookeeper = new TestingServer(true)) {
             ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
@@ -85,16 +82,6 @@ public final class PackedLaunchBenchmark {
         }
     }
 
-    /** cgroups/cpu, mem and pids when the machine has writable cgroups, unless BENCH_ISOLATION=none. */
-    private static List<String> isolation() {
-        String asked = System.getenv("BENCH_ISOLATION");
-        if (asked != null) {
-            return asked.equals("none") ? List.of() : Arrays.asList(asked.split(","));
-        }
-        return Files.isWritable(Cgroups.DEFAULT_MOUNT)
-                || Files.isWritable(Cgroups.DEFAULT_MOUNT.resolve("memory"))
-                ? List.of(IsolationOptions.CPU, IsolationOptions.MEM, IsolationOptions.PIDS) : List.of();
-    }
 
     private static void round(String url, String name, int count) throws Exception {
         PackingFramework framework = new PackingFramework(name, count);
@@ -140,7 +127,7 @@ public final class PackedLaunchBenchmark {
         @Override
         public void offers(List<Offer> offers) {
             for (Offer offer : offers) {
-                int fit = Math.min(count - launched, fits(offer));
+                int fit = Math.min(count - launched, BenchSupport.tasksThatFit(offer, TASK_CPUS, TASK_MEM));
                 if (fit <= 0) {
                     client.decline(List.of(offer.getId()), launched >= count ? 3600 : 0);
                     continue;
@@ -173,19 +160,6 @@ public final class PackedLaunchBenchmark {
             }
         }
 
-        private static int fits(Offer offer) {
-            double cpus = 0;
-            double mem = 0;
-            for (Resource resource : offer.getResourcesList()) {
-                if (resource.getName().equals("cpus")) {
-                    cpus += resource.getScalar().getValue();
-                } else if (resource.getName().equals("mem")) {
-                    mem += resource.getScalar().getValue();
-                }
-            }
-            // A hundredth of a cpu in fixed point, as the master counts it, so 0.04 cpus fit 4 tasks.
-            return (int) Math.min(Math.round(cpus * 1000) / Math.round(TASK_CPUS * 1000), (long) (mem / TASK_MEM));
-        }
 
         @Override
         public void update(TaskStatus status) {

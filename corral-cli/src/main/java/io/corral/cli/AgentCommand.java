@@ -270,7 +270,11 @@ public final class AgentCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             BoundedShutdown.run("agent", () -> {
                 settings.close();
-                server.stop(killTasksOnStop);
+                if (killTasksOnStop) {
+                    server.stop(true);
+                } else {
+                    server.stopForRestart();
+                }
             });
             done.countDown();
         }, "agent-shutdown"));

@@ -49,6 +49,8 @@ public final class Agents {
     private final Map<AgentID, Agent> byId = new java.util.LinkedHashMap<>();
     private MasterCounts.AgentCounters counters = MasterCounts.AgentCounters.NONE;
     private final Map<String, io.corral.protocol.concurrent.Timers.Cancellable> presenceGrace = new HashMap<>();
+    /** Agents that said they are restarting (RESTARTING) and have not registered again since. */
+    private final java.util.Set<String> restarting = new java.util.HashSet<>();
     /** Agents whose unreachable state is being written to the registry. */
     private final Set<AgentID> pendingUnreachable = new HashSet<>();
 
@@ -396,6 +398,7 @@ public final class Agents {
                 || master.agentModes().isMarkingGone(agent.id()) || !pendingUnreachable.add(agent.id())) {
             return;
         }
+        restarting.remove(agent.id().getValue());
         long now = master.timers().nowMillis();
         long heard = agent.lastHeardMillis();
         master.agentWrites().commit(agent.id(), () -> new DurableChange.AgentStored(new AgentRecord(agent.info(),
@@ -470,6 +473,12 @@ public final class Agents {
         if (agent == null || agent.isUnreachable() || agent.isRecovered()) {
             return; // a recovered agent is judged by agent_reregister_timeout instead
         }
+        if (restarting.contains(agentId)) {
+            // Announced: its tasks run on, and the ping limit (Mesos's 75 s) bounds how long it may take.
+            LOG.info("Agent {} is restarting; its {} tasks are kept until it re-registers (at most {} s)", agentId,
+                    agent.tasks().size(), master.config().agentSilenceLimit().toSeconds());
+            return;
+        }
         presenceGrace.put(agentId, master.timers().schedule(PRESENCE_GRACE, () -> {
             presenceGrace.remove(agentId);
             if (!master.isPaused()) {
@@ -478,8 +487,17 @@ public final class Agents {
         }));
     }
 
+    /**
+     * The agent is stopping and leaves its tasks running for its next start (RESTARTING): its presence ending is then
+     * no reason to report them lost. Until it registers again it gets what any silent agent gets: the ping limit.
+     */
+    public void restarting(Agent agent) {
+        restarting.add(agent.id().getValue());
+    }
+
     /** The agent announced its presence again: a pending unreachable marking is cancelled. */
     public void presenceBack(String agentId) {
+        restarting.remove(agentId);
         var pending = presenceGrace.remove(agentId);
         if (pending != null) {
             pending.cancel();

@@ -51,6 +51,7 @@ final class AgentEndpoint {
                     case UPDATE -> master.agents().update(agent, call.update());
                     case EXECUTOR_EXITED -> master.executors().exited(agent, call.executorExited());
                     case MESSAGE -> master.executors().fromExecutor(agent, call.message());
+                    case RESTARTING -> master.agents().restarting(agent);
                     default -> { } // PONG: heard
                 }
                 return null;
@@ -64,7 +65,7 @@ final class AgentEndpoint {
         try {
             AgentCall call = AgentProtocol.decodeCall(body);
             if (call.type() == null) {
-                throw new HttpError(400, "Expecting 'type' to be present (REGISTER, UPDATE, PONG, EXECUTOR_EXITED or MESSAGE)");
+                throw new HttpError(400, "Expecting 'type' to be present (REGISTER, UPDATE, PONG, EXECUTOR_EXITED, MESSAGE or RESTARTING)");
             }
             return call;
         } catch (IllegalArgumentException e) {

@@ -19,7 +19,11 @@ import org.apache.mesos.v1.Protos.TaskStatus;
 public record AgentCall(Type type, AgentID agentId, Register register, Update update, ExecutorExited executorExited,
                         ExecutorMessage message) {
 
-    public enum Type { REGISTER, UPDATE, PONG, EXECUTOR_EXITED, MESSAGE }
+    /**
+     * RESTARTING: the agent is stopping and leaves its tasks running for its next start to recover; the master keeps
+     * them (no TASK_LOST when its presence ends) until the agent comes back or stays silent past the ping limit.
+     */
+    public enum Type { REGISTER, UPDATE, PONG, EXECUTOR_EXITED, MESSAGE, RESTARTING }
 
     /** The calls that existed before executors. */
     public AgentCall(Type type, AgentID agentId, Register register, Update update) {
@@ -73,6 +77,10 @@ public record AgentCall(Type type, AgentID agentId, Register register, Update up
 
     public static AgentCall pong(AgentID agentId) {
         return new AgentCall(Type.PONG, agentId, null, null);
+    }
+
+    public static AgentCall restarting(AgentID agentId) {
+        return new AgentCall(Type.RESTARTING, agentId, null, null);
     }
 
     public static AgentCall executorExited(AgentID agentId, FrameworkID frameworkId, ExecutorID executorId,

@@ -1,0 +1,245 @@
+package io.corral.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.agent.AgentServer;
+import io.corral.master.MasterConfig;
+import io.corral.master.MasterServer;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.resources.ResourceSet;
+import io.corral.scheduler.FixedMasterLocator;
+import io.corral.scheduler.SchedulerClient;
+import io.corral.scheduler.SchedulerListener;
+import io.corral.zookeeper.ZkUrl;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.test.TestingServer;
+import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.Filters;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.Offer;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+
+/**
+ * An agent restarted under N running tasks (issue 8: "restart with 1,000 running tasks"): one framework launches N
+ * long {@code sleep} tasks (0.01 cpu, 8 MB each, in their cgroups when the machine has them) on one agent; the agent
+ * is stopped without killing them and started again on the same work dir. Reports:
+ * <ul>
+ *   <li>the heap that N running tasks cost this JVM (master and agent together, after a full GC) and the resident
+ *       memory of one task's launcher shell, the only process Corral keeps per task;</li>
+ *   <li>how long the new agent takes to recover its checkpoints and containers ({@code AgentServer.start}), and until
+ *       the master lists the agent active again with all N tasks TASK_RUNNING;</li>
+ *   <li>whether any task was lost: the framework must hear no terminal update, and the master must list exactly N
+ *       running tasks.</li>
+ * </ul>
+ * The agent restarts inside this JVM, so its tasks' launchers stay this JVM's children; a real agent's launchers
+ * outlive it as orphans. Recovery finds them the same way (pid, start time, cgroup).
+ *
+ * <p>Usage: {@code bench/agent-restart [tasks]} (default 1000).
+ *
+ * <p>Threading: the scheduler client calls back on its reader thread; the main thread waits and polls the master.
+ */
+public final class AgentRestartBenchmark {
+    private static final double TASK_CPUS = 0.01;
+    private static final double TASK_MEM = 8;
+    private static final Duration LAUNCH_TIMEOUT = Duration.ofMinutes(15);
+    private static final Duration RECOVERY_TIMEOUT = Duration.ofMinutes(5);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static void main(String[] args) throws Exception {
+        int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        String resources = String.format("cpus:%.2f;mem:%d;disk:10000", tasks * TASK_CPUS + 1, tasks * 8 + 1024);
+        List<String> isolation = BenchSupport.isolation();
+        Path workDir = Files.createTempDirectory("corral-restart");
+        try (TestingServer zookeeper = new TestingServer(true)) {
+            ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
+            MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
+                    Duration.ofSeconds(10), MasterConfig.defaults()), () -> { });
+            String url = "http://127.0.0.1:" + master.port();
+            long heapBefore = heapAfterGc();
+            AgentServer agent = startAgent(zk, workDir, resources, isolation);
+            SleepingFramework framework = new SleepingFramework(tasks);
+            FrameworkInfo info = FrameworkInfo.newBuilder().setUser(System.getProperty("user.name"))
+                    .setName("agent-restart").setFailoverTimeout(3600).build();
+            try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(url), info, framework)
+                    .encoding(Encoding.PROTOBUF).autoAcknowledge(true).build()) {
+                framework.client = client;
+                System.out.printf("one agent (%s), isolation %s, %d running 0.01-cpu/8 MB `sleep` tasks%n",
+                        resources, isolation.isEmpty() ? "none" : isolation, tasks);
+                long launchStart = System.nanoTime();
+                client.start();
+                if (!framework.allRunning.await(LAUNCH_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("only " + framework.running.size() + " of " + tasks
+                            + " tasks were running after " + LAUNCH_TIMEOUT);
+                }
+                System.out.printf("launched: %d tasks RUNNING in %.1f s%n", tasks, seconds(launchStart));
+                long heapRunning = heapAfterGc();
+                System.out.printf("memory: %.1f KiB of heap per running task (master and agent together, after a"
+                                + " full GC: %d -> %d MiB); a launcher shell's resident memory: %s%n",
+                        (heapRunning - heapBefore) / 1024.0 / tasks, heapBefore >> 20, heapRunning >> 20,
+                        launcherRss(workDir));
+
+                agent.stopForRestart(); // the tasks keep running; the master is told
+                long restart = System.nanoTime();
+                agent = startAgent(zk, workDir, resources, isolation);
+                double started = seconds(restart);
+                double whole = awaitAllRunningAgain(url, tasks, restart);
+                System.out.printf("restart: the agent recovered in %.2f s (start returned); the master listed it"
+                                + " active with all %d tasks RUNNING %.2f s after the restart began%n",
+                        started, tasks, whole);
+                System.out.printf("lost: %d terminal updates heard by the framework during the restart%n",
+                        framework.ended.get());
+                client.teardown().get(60, TimeUnit.SECONDS);
+            } finally {
+                agent.stop(true);
+                master.close();
+            }
+        }
+    }
+
+    private static AgentServer startAgent(ZkUrl zk, Path workDir, String resources, List<String> isolation)
+            throws Exception {
+        return AgentServer.start(new AgentServer.Options(zk, "127.0.0.1", "127.0.0.1", 0, workDir.resolve("agent"),
+                resources, Duration.ofSeconds(10), Duration.ofSeconds(45), isolation));
+    }
+
+    /** Polls {@code /master/state} until one active agent runs {@code tasks} RUNNING tasks; seconds since start. */
+    private static double awaitAllRunningAgain(String url, int tasks, long since) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + RECOVERY_TIMEOUT.toNanos();
+        String last = "no answer";
+        while (System.nanoTime() < deadline) {
+            HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(url + "/master/state"))
+                    .build(), HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode state = JSON.readTree(response.body());
+            int active = 0;
+            for (JsonNode agent : state.path("slaves")) {
+                active += agent.path("active").asBoolean() ? 1 : 0;
+            }
+            int running = 0;
+            for (JsonNode framework : state.path("frameworks")) {
+                for (JsonNode task : framework.path("tasks")) {
+                    running += task.path("state").asText().equals("TASK_RUNNING") ? 1 : 0;
+                }
+            }
+            if (active == 1 && running == tasks) {
+                return seconds(since);
+            }
+            last = active + " active agents, " + running + " running tasks";
+            TimeUnit.MILLISECONDS.sleep(50); // a polling interval of the benchmark, not a test's wait
+        }
+        throw new IllegalStateException("after " + RECOVERY_TIMEOUT + " the master lists " + last);
+    }
+
+    private static long heapAfterGc() {
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    /** VmRSS of one launcher (a {@code corral-launcher} shell among this JVM's children). */
+    private static String launcherRss(Path workDir) {
+        return ProcessHandle.current().children()
+                .filter(child -> child.info().commandLine().orElse("").contains("corral-launcher"))
+                .findFirst()
+                .map(child -> {
+                    try {
+                        return Files.readAllLines(Path.of("/proc", Long.toString(child.pid()), "status")).stream()
+                                .filter(line -> line.startsWith("VmRSS:")).findFirst()
+                                .map(line -> line.substring("VmRSS:".length()).strip()).orElse("unknown");
+                    } catch (java.io.IOException e) {
+                        return "unreadable (" + e.getMessage() + ")";
+                    }
+                }).orElse("no launcher found");
+    }
+
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+
+    /** Packs offers with {@code sleep 3600} tasks until {@code count} are launched; counts RUNNING and ends. */
+    private static final class SleepingFramework implements SchedulerListener {
+        final int count;
+        final CountDownLatch allRunning = new CountDownLatch(1);
+        final Set<String> running = ConcurrentHashMap.newKeySet();
+        final AtomicInteger ended = new AtomicInteger();
+        volatile SchedulerClient client;
+        int launched;
+
+        SleepingFramework(int count) {
+            this.count = count;
+        }
+
+        @Override
+        public void subscribed(FrameworkID id, MasterInfo master) {
+        }
+
+        @Override
+        public void offers(List<Offer> offers) {
+            for (Offer offer : offers) {
+                int fit = Math.min(count - launched, BenchSupport.tasksThatFit(offer, TASK_CPUS, TASK_MEM));
+                if (fit <= 0) {
+                    client.decline(List.of(offer.getId()), launched >= count ? 3600 : 0);
+                    continue;
+                }
+                List<Resource> each = ResourceSet.parse("cpus:" + TASK_CPUS + ";mem:" + TASK_MEM)
+                        .withAllocationRole(offer.getAllocationInfo().getRole()).toList();
+                List<TaskInfo> batch = new ArrayList<>(fit);
+                for (int i = 0; i < fit; i++) {
+                    String id = "sleep-" + (launched + i);
+                    batch.add(TaskInfo.newBuilder().setName(id).setTaskId(TaskID.newBuilder().setValue(id))
+                            .setAgentId(offer.getAgentId()).setCommand(CommandInfo.newBuilder().setValue("sleep 3600"))
+                            .addAllResources(each).build());
+                }
+                launched += fit;
+                client.send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder()
+                        .addOfferIds(offer.getId())
+                        .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
+                                .setLaunch(Offer.Operation.Launch.newBuilder().addAllTaskInfos(batch)))
+                        .setFilters(Filters.newBuilder().setRefuseSeconds(0))).build());
+                if (launched >= count) {
+                    client.suppress();
+                }
+            }
+        }
+
+
+        @Override
+        public void update(TaskStatus status) {
+            String id = status.getTaskId().getValue();
+            if (status.getState() == TaskState.TASK_RUNNING && running.add(id) && running.size() == count) {
+                allRunning.countDown();
+            }
+            switch (status.getState()) {
+                case TASK_RUNNING, TASK_STARTING, TASK_STAGING -> { }
+                default -> {
+                    ended.incrementAndGet();
+                    System.err.printf("%s %s: %s%n", id, status.getState(), status.getMessage());
+                }
+            }
+        }
+    }
+
+    private AgentRestartBenchmark() {
+    }
+}
