@@ -62,6 +62,9 @@ class AppValidatorTest {
         assertThat(invalidFields("{\"id\": \"a\", \"cmd\": \"x\", \"args\": [\"y\"]}")).containsExactly("args");
         assertThat(invalidFields("{\"id\": \"a\", \"cmd\": \"x\", \"upgradeStrategy\": {\"minimumHealthCapacity\": 1,"
                 + " \"maximumOverCapacity\": 0}}")).containsExactly("upgradeStrategy");
+        // 3 x 0.67 rounds up to 3 kept healthy, and no room over: a rolling update could not start
+        assertThat(invalidFields("{\"id\": \"a\", \"cmd\": \"x\", \"instances\": 3, \"upgradeStrategy\":"
+                + " {\"minimumHealthCapacity\": 0.67, \"maximumOverCapacity\": 0}}")).containsExactly("upgradeStrategy");
 
         AppDefinition ok = parse("{\"id\": \"a\", \"args\": [\"/bin/sleep\", \"9\"], \"ports\": 2,"
                 + " \"container\": {\"docker\": {\"image\": \"busybox\"}},"
