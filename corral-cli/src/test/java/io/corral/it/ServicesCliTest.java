@@ -78,9 +78,13 @@ class ServicesCliTest {
         assertThat(bad.err()).contains("id:").contains("cmd:").contains("cpus:").contains("instances:");
         assertThat(app("list").out()).contains("No apps.");
 
-        CliRun crashing = app("deploy", "--id", "crash", "--cmd", "exit 3", "--mem", "16", "--wait",
-                "--max-failures", "2");
+        // it never becomes healthy: each instance ends at once
+        Path file = dir.resolve("crash.json");
+        java.nio.file.Files.writeString(file, "{\"id\": \"crash\", \"cmd\": \"exit 3\", \"mem\": 16,"
+                + " \"healthChecks\": [{\"protocol\": \"COMMAND\", \"command\": \"true\", \"delaySeconds\": 1}]}");
+        CliRun crashing = app("deploy", "-f", file.toString(), "--wait", "--max-failures", "2");
         assertThat(crashing.exit()).isEqualTo(1);
-        assertThat(crashing.err()).contains("failed").contains("TASK_FAILED").contains("crash");
+        assertThat(crashing.err()).contains("failed").contains("FAILED: Command exited with status 3")
+                .contains("crash");
     }
 }

@@ -43,7 +43,7 @@ final class DeploymentWait {
             JsonNode deployment = find(api.get("/v1/deployments").path("deployments"), deploymentId);
             if (deployment == null) {
                 err.println("Deployment " + deploymentId + " of " + appId + " done in "
-                        + seconds(System.nanoTime() - start));
+                        + seconds(System.nanoTime() - start) + counts(appId));
                 return;
             }
             String line = String.format("%s %s: %d staged, %d running, %d healthy of %d%s", appId,
@@ -74,6 +74,17 @@ final class DeploymentWait {
                         + seconds(now - start) + " (" + line + ")");
             }
             Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /** ": 2 running, 2 healthy of 2" from the app as it is now, or nothing if it cannot be read. */
+    private String counts(String appId) throws InterruptedException {
+        try {
+            JsonNode counts = api.get("/v1/apps/" + appId).path("counts");
+            return String.format(": %d running, %d healthy of %d", counts.path("running").asInt(),
+                    counts.path("healthy").asInt(), counts.path("target").asInt());
+        } catch (FrameworkApi.RefusedException e) {
+            return "";
         }
     }
 

@@ -24,7 +24,7 @@ public record Instance(StoredTask task, TaskState state, Boolean healthy, boolea
 
     /** A task a previous leader launched: unknown until reconciliation reports it. */
     public static Instance recovered(StoredTask task) {
-        return new Instance(task, null, null, false, false, 0, true);
+        return new Instance(task, null, task.healthy(), false, false, 0, true);
     }
 
     public String id() {
@@ -63,6 +63,10 @@ public record Instance(StoredTask task, TaskState state, Boolean healthy, boolea
 
     public Instance killing() {
         return new Instance(task, state, healthy, true, returned, runningSince, recovered);
+    }
+
+    public Instance withTask(StoredTask newTask) {
+        return new Instance(newTask, state, healthy, killRequested, returned, runningSince, recovered);
     }
 
     /** A KILL that failed to go out: asked again on the next decision. */

@@ -527,6 +527,15 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         } else {
             Instance next = instance.withState(state, status.hasHealthy() ? status.getHealthy() : null,
                     timers.nowMillis());
+            if (status.hasHealthy() && !Boolean.valueOf(status.getHealthy()).equals(instance.task().healthy())) {
+                StoredTask recorded = instance.task().withHealthy(status.getHealthy());
+                try {
+                    write(List.of(new FrameworkStore.Put(taskPath(recorded.appId(), taskId), recorded)));
+                    next = next.withTask(recorded);
+                } catch (RuntimeException e) {
+                    LOG.warn("Cannot record the health of task {}: {}", taskId, e.getMessage());
+                }
+            }
             app.get().instances.put(taskId, next);
             if (state == TaskState.TASK_UNREACHABLE && !instance.unreachable()) {
                 LOG.info("App {}: task {} is unreachable; replacing it", app.get().definition().id(), taskId);

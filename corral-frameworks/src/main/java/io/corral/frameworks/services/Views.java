@@ -1,5 +1,6 @@
 package io.corral.frameworks.services;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import java.util.List;
@@ -9,9 +10,9 @@ public final class Views {
     private Views() {
     }
 
-    /** One task of an app. */
+    /** One task of an app; {@code healthy} is always present (null: no verdict, or no health check). */
     public record TaskView(String id, @JsonProperty("agent_id") String agentId, String host, String state,
-                           Boolean healthy, long version, List<Integer> ports,
+                           @JsonInclude(JsonInclude.Include.ALWAYS) Boolean healthy, long version, List<Integer> ports,
                            @JsonProperty("launched_at") String launchedAt) {}
 
     /**

@@ -26,7 +26,7 @@ class DeploymentPlannerTest {
     private Instance task(long version, TaskState state, Boolean healthy) {
         launched++;
         StoredTask t = new StoredTask("web.t" + launched, "web", version, "a1", "h1", Map.of(), List.of(31000),
-                String.format("2026-01-01T00:00:%02dZ", launched));
+                String.format("2026-01-01T00:00:%02dZ", launched), null);
         return new Instance(t, state, healthy, false, false, state == TaskState.TASK_RUNNING ? 1 : 0, false);
     }
 
@@ -99,13 +99,14 @@ class DeploymentPlannerTest {
     @Test
     void aNewLeaderDecidesNothingUntilReconciliationReportsTheInstancesItRecovered() throws Exception {
         StoredApp app = app(3, 0.6, 0, 2, 2, true); // rolling from version 1 to 2
-        Instance recovered = Instance.recovered(task(1, null, null).task());
+        Instance recovered = Instance.recovered(task(1, null, null).task().withHealthy(true));
         List<Instance> tasks = List.of(recovered, task(1, TaskState.TASK_RUNNING, true),
                 task(2, TaskState.TASK_RUNNING, true));
         assertThat(DeploymentPlanner.plan(app, tasks)).isEqualTo(new DeploymentPlanner.Plan(0, List.of(), false));
 
-        // reconciliation says it runs and is healthy: now one old instance may go (3 ready, at least 2 stay)
-        List<Instance> heard = List.of(recovered.withState(TaskState.TASK_RUNNING, true, 9), tasks.get(1),
+        // reconciliation says it runs (without its health, which was recorded): now one old instance may go (3
+        // ready, at least 2 stay)
+        List<Instance> heard = List.of(recovered.withState(TaskState.TASK_RUNNING, null, 9), tasks.get(1),
                 tasks.get(2));
         assertThat(DeploymentPlanner.plan(app, heard).kill()).hasSize(1);
     }
