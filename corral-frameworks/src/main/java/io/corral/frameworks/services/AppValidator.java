@@ -43,6 +43,12 @@ public final class AppValidator {
         ObjectNode merged = FrameworkJson.mapper().valueToTree(current);
         merged.remove("version");
         merged.remove("versionTime");
+        // cmd and args exclude each other: giving one replaces the other
+        if (changes.has("args") && !changes.has("cmd")) {
+            merged.remove("cmd");
+        } else if (changes.has("cmd") && !changes.has("args")) {
+            merged.remove("args");
+        }
         changes.fields().forEachRemaining(e -> merged.set(e.getKey(), e.getValue()));
         return merged;
     }

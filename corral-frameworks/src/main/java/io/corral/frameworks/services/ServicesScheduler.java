@@ -57,6 +57,8 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
     static final int MAX_VERSIONS = 50;
     private static final int WRITES_PER_COMMIT = 100;
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** How often tasks that were launched but never heard of are reconciled again (a LAUNCH whose fate is unknown). */
+    static final Duration STALE_CHECK_INTERVAL = Duration.ofSeconds(30);
 
     private final Leadership leadership;
     private final FrameworkRunner runner;
@@ -71,6 +73,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
     private boolean subscribed;
     private Boolean suppressed;
     private boolean ended;
+    private Timers.Cancellable staleCheck;
 
     /** An app as the loop holds it. */
     private static final class AppRuntime {
@@ -148,6 +151,9 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         loop.submit(() -> {
             ended = true;
             apps.values().forEach(a -> cancelWake(a));
+            if (staleCheck != null) {
+                staleCheck.cancel();
+            }
             return null;
         }).join();
         if (timers instanceof AutoCloseable closeable) {
@@ -165,6 +171,9 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         loop.execute(() -> {
             subscribed = true;
             suppressed = null; // the master's view is unknown after a (re)subscription: say it again
+            if (staleCheck == null) {
+                scheduleStaleCheck();
+            }
             converge();
         });
     }
@@ -637,6 +646,31 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         } catch (RuntimeException e) {
             LOG.warn("App {}: cannot record the end of its deployment: {}", id, e.getMessage());
         }
+    }
+
+    /**
+     * Every {@link #STALE_CHECK_INTERVAL}: tasks never heard of since launch (or since a new leader loaded them) for
+     * longer than that are reconciled explicitly. A LAUNCH lost with its connection then comes back TASK_UNKNOWN or
+     * TASK_GONE and is replaced, instead of counting as staging forever.
+     */
+    private void scheduleStaleCheck() {
+        staleCheck = timers.schedule(STALE_CHECK_INTERVAL, () -> loop.execute(() -> {
+            if (ended) {
+                return;
+            }
+            long cutoff = timers.nowMillis() - STALE_CHECK_INTERVAL.toMillis();
+            List<TaskStatus> stale = apps.values().stream().flatMap(a -> a.instances.values().stream())
+                    .filter(i -> i.state() == null && Instant.parse(i.task().launchedAt()).toEpochMilli() < cutoff)
+                    .map(i -> TaskStatus.newBuilder().setTaskId(TaskID.newBuilder().setValue(i.id()))
+                            .setAgentId(AgentID.newBuilder().setValue(i.task().agentId()))
+                            .setState(TaskState.TASK_STAGING).build())
+                    .toList();
+            if (!stale.isEmpty() && subscribed && client != null) {
+                LOG.info("Reconciling {} task(s) not heard of since their launch", stale.size());
+                client.reconcile(stale).exceptionally(f -> null);
+            }
+            scheduleStaleCheck();
+        }));
     }
 
     private void scheduleWake(AppRuntime app, long delayMillis) {

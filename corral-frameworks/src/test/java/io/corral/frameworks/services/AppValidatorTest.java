@@ -88,5 +88,9 @@ class AppValidatorTest {
         assertThat(next.mem()).isEqualTo(64);
         assertThat(next.sameTaskAs(current)).isFalse();
         assertThat(current.withInstances(9).sameTaskAs(current)).isTrue();
+        AppDefinition argv = AppValidator.parse(AppValidator.merge(current,
+                FrameworkJson.mapper().readTree("{\"args\": [\"/bin/true\"]}")), "a");
+        assertThat(argv.cmd()).isNull();
+        assertThat(argv.args()).containsExactly("/bin/true");
     }
 }
