@@ -25,15 +25,21 @@ class ServicesCommandTest {
     }
 
     @Test
-    void aZooKeeperUrlWithoutIdentityIsRefusedUnlessInsecure() {
-        assertThat(refusal("services", "--zk", "zk://127.0.0.1:1/corral", "--credentials", "/dev/null"))
+    void aZooKeeperUrlWithoutIdentityIsRefusedUnlessInsecure() throws Exception {
+        assertThat(refusal("services", "--zk", "zk://127.0.0.1:1/corral", "--credentials", callers().toString()))
                 .contains("ZooKeeper credentials");
+    }
+
+    private static java.nio.file.Path callers() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("credentials", ".json");
+        java.nio.file.Files.writeString(file, "{\"credentials\": [{\"principal\": \"ops\", \"secret\": \"s\"}]}");
+        file.toFile().deleteOnExit();
+        return file;
     }
 
     @Test
     void theFrameworksOwnCredentialIsRequiredUnlessInsecure() throws Exception {
-        java.nio.file.Path callers = java.nio.file.Files.createTempFile("credentials", ".json");
-        java.nio.file.Files.writeString(callers, "{\"credentials\": [{\"principal\": \"ops\", \"secret\": \"s\"}]}");
+        java.nio.file.Path callers = callers();
         assertThat(refusal("services", "--zk", "zk://corral:pw@127.0.0.1:1/corral", "--credentials",
                 callers.toString())).contains("--credential FILE");
         assertThat(refusal("services", "--zk", "zk://corral:pw@127.0.0.1:1/corral", "--credentials",
