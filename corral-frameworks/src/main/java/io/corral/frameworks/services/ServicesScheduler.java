@@ -343,7 +343,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         if (running != null && !force) {
             throw ApiException.conflict("app '" + id + "' has a deployment in progress (" + running.kind() + " to"
                     + " version " + running.toVersion() + ", " + running.id() + "); wait for it, or add ?force=true"
-                    + " to replace it with this change");
+                    + " (corral app ... --force) to replace it with this change");
         }
         long version = app.definition().version() + 1;
         AppDefinition next = content.withVersion(version, now());
