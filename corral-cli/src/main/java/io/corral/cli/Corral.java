@@ -45,10 +45,12 @@ import java.util.Set;
                 ConfigCommand.class,
                 StatusCommand.class,
                 TokenCommand.class,
+                io.corral.cli.frameworks.ServicesCommand.class,
+                io.corral.cli.frameworks.AppCommand.class,
         })
 public final class Corral implements Runnable {
     /** Subcommands that run servers and so log their work at INFO by default. */
-    private static final Set<String> SERVER_COMMANDS = Set.of("zk", "master", "agent");
+    private static final Set<String> SERVER_COMMANDS = Set.of("zk", "master", "agent", "services");
     static final String LOG_LEVEL_PROPERTY = "corral.log.level";
 
     @CommandLine.Spec
