@@ -21,7 +21,10 @@ import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
  *   <li>With {@code zk://user:password@...} Corral's digest identity gets every right on every znode it creates.
  *       Everyone else may only READ the root path, its parents and the masters' {@code json.info_} znodes (Mesos's
  *       {@code EVERYONE_READ_CREATOR_ALL}): Mesos detectors connect without credentials, list the root's children
- *       and read the lowest {@code json.info_}. Everything else (registry, config, presence...) is Corral's alone.</li>
+ *       and read the lowest {@code json.info_}. The built-in frameworks' leader latches are readable the same way
+ *       ({@code <root>/frameworks/<name>/leader} and its participants, which hold only the participant's REST URL),
+ *       so CLI clients without ZooKeeper credentials find the leading Services or Jobs process. Everything else
+ *       (registry, config, presence, app definitions...) is Corral's alone.</li>
  * </ul>
  *
  * <p>Corral's identity is written out as {@code digest:user:base64(sha1(user:password))} rather than the
@@ -36,6 +39,11 @@ import org.apache.zookeeper.server.auth.DigestAuthenticationProvider;
  * <p>Immutable; thread-safe.
  */
 public final class ZkAcls implements ACLProvider {
+
+    /** Where the built-in frameworks keep their state, under the root: {@code <root>/frameworks/<name>}. */
+    public static final String FRAMEWORKS_NODE = "frameworks";
+    /** A built-in framework's leader latch, under {@code <root>/frameworks/<name>}. */
+    public static final String FRAMEWORK_LEADER_NODE = "leader";
 
     private static final ACL EVERYONE_READ = new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE);
 
@@ -102,7 +110,11 @@ public final class ZkAcls implements ACLProvider {
         return ((CreateRequest) create.toRequestRecord()).getAcl();
     }
 
-    /** The root, its parents, and the masters' znodes directly under the root. */
+    /**
+     * The root, its parents, the masters' znodes directly under the root, and the frameworks' leader latches
+     * ({@code <root>/frameworks}, {@code <root>/frameworks/<name>}, {@code <root>/frameworks/<name>/leader} and the
+     * latch's participant znodes directly under it), so their leaders can be found as masters are.
+     */
     private boolean isPublicReadable(String path) {
         if (path == null) {
             return false;
@@ -111,6 +123,26 @@ public final class ZkAcls implements ACLProvider {
             return true;
         }
         String masterPrefix = rootPath + "/" + MasterContender.NODE_PREFIX;
-        return path.startsWith(masterPrefix) && path.indexOf('/', masterPrefix.length()) < 0;
+        if (path.startsWith(masterPrefix) && path.indexOf('/', masterPrefix.length()) < 0) {
+            return true;
+        }
+        return isFrameworkLatchPath(path);
+    }
+
+    /** {@code <root>/frameworks[/<name>[/leader[/<participant>]]]}. */
+    private boolean isFrameworkLatchPath(String path) {
+        String frameworks = rootPath + "/" + FRAMEWORKS_NODE;
+        if (path.equals(frameworks)) {
+            return true;
+        }
+        if (!path.startsWith(frameworks + "/")) {
+            return false;
+        }
+        String[] rest = path.substring(frameworks.length() + 1).split("/", -1);
+        if (rest.length == 1) {
+            return !rest[0].isEmpty();
+        }
+        return rest.length <= 3 && !rest[0].isEmpty() && rest[1].equals(FRAMEWORK_LEADER_NODE)
+                && (rest.length == 2 || !rest[2].isEmpty());
     }
 }

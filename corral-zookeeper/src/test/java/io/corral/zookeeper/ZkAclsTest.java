@@ -43,6 +43,23 @@ class ZkAclsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"/apps/corral/frameworks", "/apps/corral/frameworks/services",
+            "/apps/corral/frameworks/services/leader",
+            "/apps/corral/frameworks/services/leader/_c_2f6e-latch-0000000003"})
+    void withCredentialsCliClientsMayFindTheFrameworksLeaders(String path) {
+        assertThat(PROTECTED.aclFor(path)).containsExactly(
+                new ACL(ZooDefs.Perms.READ, ZooDefs.Ids.ANYONE_ID_UNSAFE), corralMayDoAll());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/apps/corral/frameworks/services/apps", "/apps/corral/frameworks/services/apps/web",
+            "/apps/corral/frameworks/services/framework-id", "/apps/corral/frameworks/services/leader/x/y",
+            "/apps/corral/frameworksx"})
+    void withCredentialsTheFrameworksStateIsCorralsAlone(String path) {
+        assertThat(PROTECTED.aclFor(path)).containsExactly(corralMayDoAll());
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"/apps/corral/registry", "/apps/corral/registry/meta", "/apps/corral/config/offer_timeout",
             "/apps/corral/presence/a1", "/apps/corral/json.info_0000000007/child", "/apps/corral/log_replicas",
             "/apps/corralx", "/apps/cor", "/elsewhere"})
