@@ -1,0 +1,58 @@
+package io.corral.frameworks.jobs;
+
+import io.corral.frameworks.common.ApiException;
+import io.corral.frameworks.common.FrameworkRunner;
+import io.corral.frameworks.common.Leadership;
+import io.corral.protocol.concurrent.Timers;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The Jobs framework as {@link FrameworkRunner} drives it: each time this process gains the lead it loads the jobs
+ * into a new {@link JobsTerm}; the REST API reaches the current term through {@link #call}.
+ *
+ * <p>Threading: {@link #lead} runs on the runner's control thread; {@link #call} on HTTP worker threads. The current
+ * term is held in an atomic reference; the term itself confines its state to its own loop.
+ */
+public final class JobsFramework implements FrameworkRunner.Framework {
+    /** The framework's name: its znodes live under {@code <chroot>/frameworks/jobs}. */
+    public static final String NAME = "jobs";
+
+    private final Timers timers;
+    private final JobsConfig config;
+    private final Supplier<String> uniqueSuffix;
+    private final AtomicReference<JobsTerm> current = new AtomicReference<>();
+
+    /**
+     * @param timers the clock and timers of the schedule (a fake one in tests; not the scheduler client's)
+     */
+    public JobsFramework(Timers timers, JobsConfig config) {
+        this(timers, config, () -> UUID.randomUUID().toString().substring(0, 8));
+    }
+
+    JobsFramework(Timers timers, JobsConfig config, Supplier<String> uniqueSuffix) {
+        this.timers = timers;
+        this.config = config;
+        this.uniqueSuffix = uniqueSuffix;
+    }
+
+    @Override
+    public FrameworkRunner.Term lead(Leadership leadership, FrameworkRunner runner) {
+        JobsTerm[] self = new JobsTerm[1];
+        self[0] = JobsTerm.load(leadership, runner, timers, config, uniqueSuffix,
+                () -> current.compareAndSet(self[0], null));
+        current.set(self[0]);
+        return self[0];
+    }
+
+    /** Runs {@code action} on the current term's loop; 503 when this process has no term (not, or not yet, leading). */
+    <T> T call(Function<JobsTerm, T> action) {
+        JobsTerm term = current.get();
+        if (term == null) {
+            throw new ApiException(503, "this process does not lead the Jobs framework right now; retry");
+        }
+        return term.call(() -> action.apply(term));
+    }
+}
