@@ -61,6 +61,7 @@ public final class JobsServer implements AutoCloseable {
     private final FrameworkHttp http;
     private final FrameworkRunner runner;
     private final String url;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private JobsServer(FrameworkHttp http, FrameworkRunner runner, String url) {
         this.http = http;
@@ -115,6 +116,9 @@ public final class JobsServer implements AutoCloseable {
     /** Leaves the election and stops serving; the tasks keep running (the next leader takes them over). */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         runner.close();
         http.close();
     }

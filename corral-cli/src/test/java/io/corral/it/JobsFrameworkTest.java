@@ -1,0 +1,240 @@
+package io.corral.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.frameworks.common.FrameworkHttp;
+import io.corral.frameworks.jobs.JobsConfig;
+import io.corral.frameworks.jobs.JobsServer;
+import io.corral.protocol.concurrent.ManualTimers;
+import io.corral.scheduler.ZooKeeperMasterLocator;
+import io.corral.zookeeper.ZkClients;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.curator.framework.CuratorFramework;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Jobs framework on a real in-process cluster (ZooKeeper, a master, an agent running real processes), its
+ * schedule on a fake clock ({@link ManualTimers}) shared by the Jobs processes of a test.
+ */
+class JobsFrameworkTest {
+    private static final Instant T0 = Instant.parse("2026-03-01T10:00:30Z");
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final AtomicInteger ROOTS = new AtomicInteger();
+
+    @TempDir
+    static Path workDir;
+    private static InProcessCluster cluster;
+
+    private final ManualTimers clock = new ManualTimers(T0.toEpochMilli());
+    /** Each test has its own frameworks root, so its Jobs processes are a framework of their own. */
+    private final String root = "/jobs-test-" + ROOTS.incrementAndGet();
+    private final List<AutoCloseable> toClose = new ArrayList<>();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        cluster = InProcessCluster.start(workDir, 1, 1);
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        cluster.close();
+    }
+
+    @AfterEach
+    void stopJobs() throws Exception {
+        for (int i = toClose.size() - 1; i >= 0; i--) {
+            toClose.get(i).close();
+        }
+    }
+
+    /** One Jobs process, as {@code corral jobs} runs it: its own ZooKeeper clients, REST server, election. */
+    private JobsServer startJobs() {
+        CuratorFramework curator = ZkClients.connect(cluster.zk, Duration.ofSeconds(5), Duration.ofSeconds(5));
+        ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(cluster.zk, "http");
+        JobsServer server = JobsServer.start(curator, new JobsServer.Options(root,
+                FrameworkHttp.Options.of("127.0.0.1", 0, Optional.empty()), "127.0.0.1", "*",
+                System.getProperty("user.name"), Optional.empty(), locator, builder -> { }, clock,
+                InstantSource.system(), JobsConfig.DEFAULTS));
+        toClose.add(curator);
+        toClose.add(locator);
+        toClose.add(server);
+        return server;
+    }
+
+    private static JobsServer leading(JobsServer server) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> server.isLeader()
+                && request(server, "GET", "/v1/jobs", null).statusCode() == 200);
+        return server;
+    }
+
+    static HttpResponse<String> request(JobsServer server, String method, String path, String body)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.url() + path))
+                .timeout(Duration.ofSeconds(30))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body.replace('\'', '"')));
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode history(JobsServer server, String job) throws Exception {
+        HttpResponse<String> response = request(server, "GET", "/v1/jobs/" + job + "/runs", null);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private static void create(JobsServer server, String definition) throws Exception {
+        HttpResponse<String> created = request(server, "POST", "/v1/jobs", definition);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    }
+
+    private static List<String> field(JsonNode runs, String name) {
+        List<String> values = new ArrayList<>();
+        runs.forEach(run -> values.add(run.path(name).asText()));
+        return values;
+    }
+
+    @Test
+    void anOnDemandRunFinishesWithExitCodeZeroInTheHistory() throws Exception {
+        JobsServer jobs = leading(startJobs());
+        create(jobs, "{'id': 'hello', 'cmd': 'echo hello'}");
+        HttpResponse<String> run = request(jobs, "POST", "/v1/jobs/hello/runs", null);
+        assertThat(run.statusCode()).as(run.body()).isEqualTo(201);
+        assertThat(JSON.readTree(run.body()).path("id").asLong()).isEqualTo(1);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "hello").path(0).path("state").asText(),
+                "finished"::equals);
+        JsonNode finished = history(jobs, "hello").get(0);
+        assertThat(finished.path("exit_code").asInt(-1)).isZero();
+        assertThat(finished.path("attempt").asInt()).isEqualTo(1);
+        assertThat(finished.path("agent_id").asText()).isNotBlank();
+        assertThat(finished.path("host").asText()).isEqualTo("127.0.0.1");
+        assertThat(finished.path("task_id").asText()).startsWith("hello.1.1-");
+        assertThat(finished.path("started_at").asText()).isNotBlank();
+        assertThat(finished.path("ended_at").asText()).isNotBlank();
+    }
+
+    @Test
+    void aFailingCommandIsRetriedUpToTheLimitAndStops() throws Exception {
+        JobsServer jobs = leading(startJobs());
+        create(jobs, "{'id': 'fails', 'cmd': 'exit 3', 'retries': 2, 'retry_delay_seconds': 1}");
+        assertThat(request(jobs, "POST", "/v1/jobs/fails/runs", null).statusCode()).isEqualTo(201);
+
+        // the fake clock moves a second at each look, so each backoff ends
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            clock.advance(Duration.ofSeconds(1));
+            return history(jobs, "fails").path(0).path("state").asText();
+        }, "failed"::equals);
+        JsonNode failed = history(jobs, "fails").get(0);
+        assertThat(failed.path("attempt").asInt()).isEqualTo(3);
+        assertThat(failed.path("exit_code").asInt()).isEqualTo(3);
+
+        clock.advance(Duration.ofMinutes(10));
+        JsonNode later = history(jobs, "fails");
+        assertThat(later).hasSize(1);
+        assertThat(later.get(0).path("attempt").asInt()).isEqualTo(3);
+        assertThat(later.get(0).path("state").asText()).isEqualTo("failed");
+    }
+
+    @Test
+    void forbidSkipsAScheduledRunWhileOneIsRunningAndRefusesRunNow() throws Exception {
+        JobsServer jobs = leading(startJobs());
+        create(jobs, "{'id': 'slow', 'cmd': 'sleep 60', 'schedule': '* * * * *', 'concurrency': 'forbid'}");
+        clock.advance(Duration.ofSeconds(30)); // 10:01
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "slow").path(0).path("state").asText(),
+                "running"::equals);
+        clock.advance(Duration.ofMinutes(1)); // 10:02: run 1 still running
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "slow").size() == 2);
+        JsonNode runs = history(jobs, "slow");
+        assertThat(field(runs, "state")).containsExactly("skipped", "running");
+        assertThat(runs.get(0).path("message").asText()).contains("run 1");
+
+        HttpResponse<String> refused = request(jobs, "POST", "/v1/jobs/slow/runs", null);
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("run 1");
+
+        assertThat(request(jobs, "DELETE", "/v1/jobs/slow", null).statusCode()).isEqualTo(204);
+        assertThat(request(jobs, "GET", "/v1/jobs/slow", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void cronFiresAtEachDueTimeExactlyOnceAcrossFailoversOfTheJobsLeader() throws Exception {
+        JobsServer first = leading(startJobs());
+        JobsServer second = startJobs();
+        create(first, "{'id': 'tick', 'cmd': 'true', 'schedule': '* * * * *', 'concurrency': 'allow'}");
+
+        clock.advance(Duration.ofSeconds(30)); // 10:01
+        awaitRuns(first, 1);
+        clock.advance(Duration.ofMinutes(1)); // 10:02
+        awaitRuns(first, 2);
+
+        first.close(); // the standby takes over
+        leading(second);
+        clock.advance(Duration.ofMinutes(1)); // 10:03
+        awaitRuns(second, 3);
+
+        second.close(); // no Jobs process at all while 10:04, 10:05 and 10:06 pass
+        clock.advance(Duration.ofMinutes(3));
+        JobsServer third = leading(startJobs());
+        awaitRuns(third, 4); // the missed times run once, for the latest
+        clock.advance(Duration.ofMinutes(1)); // 10:07
+        awaitRuns(third, 5);
+
+        JsonNode runs = history(third, "tick");
+        assertThat(field(runs, "scheduled_at")).containsExactly("2026-03-01T10:07:00Z", "2026-03-01T10:06:00Z",
+                "2026-03-01T10:03:00Z", "2026-03-01T10:02:00Z", "2026-03-01T10:01:00Z");
+        assertThat(field(runs, "state")).containsOnly("finished");
+        assertThat(field(runs, "attempt")).containsOnly("1");
+    }
+
+    /** Waits until the job has {@code count} runs, all finished. */
+    private static void awaitRuns(JobsServer server, int count) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode runs = history(server, "tick");
+            return runs.size() >= count && field(runs, "state").stream().allMatch("finished"::equals);
+        });
+        assertThat(sizeOf(server)).isEqualTo(count);
+    }
+
+    private static int sizeOf(JobsServer server) {
+        try {
+            return history(server, "tick").size();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void badDefinitionsAreRefusedWith422NamingTheFieldsAndNothingIsCreated() throws Exception {
+        JobsServer jobs = leading(startJobs());
+        HttpResponse<String> refused = request(jobs, "POST", "/v1/jobs",
+                "{'id': 'bad', 'cmd': 'true', 'cpus': -1, 'schedule': '99 * * * *', 'timezone': 'Nowhere/Town',"
+                        + " 'concurrency': 'sometimes'}");
+        assertThat(refused.statusCode()).isEqualTo(422);
+        JsonNode body = JSON.readTree(refused.body());
+        assertThat(field(body.path("errors"), "field")).containsExactlyInAnyOrder("cpus", "timezone", "concurrency");
+        assertThat(request(jobs, "GET", "/v1/jobs/bad", null).statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(request(jobs, "GET", "/v1/jobs", null).body())).isEmpty();
+
+        assertThat(request(jobs, "POST", "/v1/jobs", "{not json").statusCode()).isEqualTo(400);
+        assertThat(request(jobs, "POST", "/v1/jobs/nope/runs", null).statusCode()).isEqualTo(404);
+    }
+}
