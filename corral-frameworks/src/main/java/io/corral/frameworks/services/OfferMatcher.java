@@ -1,0 +1,86 @@
+package io.corral.frameworks.services;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.mesos.v1.Protos.Attribute;
+import org.apache.mesos.v1.Protos.Offer;
+import org.apache.mesos.v1.Protos.TaskInfo;
+
+/**
+ * Packs the instances apps want into offers: each offer takes as many as fit (resources and ports) and as its
+ * apps' constraints allow, given where their instances already are and those placed earlier in the same pass. Pure
+ * apart from the task ids it is given.
+ */
+final class OfferMatcher {
+    private OfferMatcher() {
+    }
+
+    /** An app that wants {@code count} more instances; {@code placed}: where its instances are now. */
+    record Want(AppDefinition app, int count, List<Constraints.Place> placed) {}
+
+    /** One instance to launch on an offer. */
+    record Launch(Offer offer, TaskInfo task, StoredTask record) {}
+
+    /** The launches per offer (offers of one agent each), and the offers nothing went into. */
+    record Result(Map<Offer, List<Launch>> launches, List<Offer> unused) {}
+
+    static Result match(List<Offer> offers, List<Want> wants, Function<String, String> newTaskId, String now) {
+        int[] left = wants.stream().mapToInt(Want::count).toArray();
+        List<List<Constraints.Place>> placed = new ArrayList<>();
+        wants.forEach(w -> placed.add(new ArrayList<>(w.placed())));
+        Map<Offer, List<Launch>> launches = new LinkedHashMap<>();
+        List<Offer> unused = new ArrayList<>();
+        for (Offer offer : offers) {
+            OfferResources resources = new OfferResources(offer.getResourcesList());
+            Constraints.Place here = placeOf(offer);
+            List<Launch> onThisOffer = new ArrayList<>();
+            for (int w = 0; w < wants.size(); w++) {
+                AppDefinition app = wants.get(w).app();
+                OfferResources.Need need = OfferResources.Need.of(app);
+                while (left[w] > 0 && Constraints.allow(app.constraints(), here, placed.get(w))) {
+                    Optional<OfferResources.Taken> taken = resources.take(need);
+                    if (taken.isEmpty()) {
+                        break;
+                    }
+                    String taskId = newTaskId.apply(app.id());
+                    TaskInfo task = TaskFactory.build(app, taskId, offer.getAgentId().getValue(), offer.getHostname(),
+                            taken.get().resources(), taken.get().ports());
+                    StoredTask record = new StoredTask(taskId, app.id(), app.version(),
+                            offer.getAgentId().getValue(), offer.getHostname(), here.attributes(),
+                            taken.get().ports(), now);
+                    onThisOffer.add(new Launch(offer, task, record));
+                    placed.get(w).add(here);
+                    left[w]--;
+                }
+            }
+            if (onThisOffer.isEmpty()) {
+                unused.add(offer);
+            } else {
+                launches.put(offer, onThisOffer);
+            }
+        }
+        return new Result(launches, unused);
+    }
+
+    /** The agent's hostname and attributes (text, scalar, ranges and sets as text). */
+    static Constraints.Place placeOf(Offer offer) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        for (Attribute a : offer.getAttributesList()) {
+            String value = switch (a.getType()) {
+                case TEXT -> a.getText().getValue();
+                case SCALAR -> {
+                    double d = a.getScalar().getValue();
+                    yield d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+                }
+                case SET -> String.join(",", a.getSet().getItemList());
+                default -> a.getRanges().toString();
+            };
+            attributes.put(a.getName(), value);
+        }
+        return new Constraints.Place(offer.getHostname(), attributes);
+    }
+}
