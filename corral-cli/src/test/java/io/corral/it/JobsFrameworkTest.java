@@ -6,11 +6,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.frameworks.common.FrameworkHttp;
+import io.corral.frameworks.common.FrameworkProcess;
 import io.corral.frameworks.jobs.JobsConfig;
-import io.corral.frameworks.jobs.JobsServer;
+import io.corral.frameworks.jobs.JobsFramework;
 import io.corral.protocol.concurrent.ManualTimers;
-import io.corral.scheduler.ZooKeeperMasterLocator;
-import io.corral.zookeeper.ZkClients;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,15 +17,11 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.curator.framework.CuratorFramework;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,55 +33,41 @@ class JobsFrameworkTest {
     private static final Instant T0 = Instant.parse("2026-03-01T10:00:30Z");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final AtomicInteger ROOTS = new AtomicInteger();
-
     @TempDir
-    static Path workDir;
-    private static InProcessCluster cluster;
+    Path workDir;
+    private InProcessCluster cluster;
 
     private final ManualTimers clock = new ManualTimers(T0.toEpochMilli());
-    /** Each test has its own frameworks root, so its Jobs processes are a framework of their own. */
-    private final String root = "/jobs-test-" + ROOTS.incrementAndGet();
-    private final List<AutoCloseable> toClose = new ArrayList<>();
+    private final List<FrameworkProcess> processes = new ArrayList<>();
 
-    @BeforeAll
-    static void startCluster() throws Exception {
+    @BeforeEach
+    void startCluster() throws Exception {
         cluster = InProcessCluster.start(workDir, 1, 1);
     }
 
-    @AfterAll
-    static void stopCluster() throws Exception {
+    @AfterEach
+    void stopAll() throws Exception {
+        processes.forEach(FrameworkProcess::close);
         cluster.close();
     }
 
-    @AfterEach
-    void stopJobs() throws Exception {
-        for (int i = toClose.size() - 1; i >= 0; i--) {
-            toClose.get(i).close();
-        }
+    /** One Jobs process, as {@code corral jobs} runs it: its own ZooKeeper client, REST server, election. */
+    private FrameworkProcess startJobs() {
+        FrameworkProcess process = FrameworkProcess.start(new FrameworkProcess.Options(JobsFramework.NAME,
+                cluster.zk, Duration.ofSeconds(2), FrameworkHttp.Options.of("127.0.0.1", 0, Optional.empty()),
+                "127.0.0.1", Optional.empty(), Optional.empty(), "*", System.getProperty("user.name")),
+                JobsFramework.parts(clock, JobsConfig.DEFAULTS));
+        processes.add(process);
+        return process;
     }
 
-    /** One Jobs process, as {@code corral jobs} runs it: its own ZooKeeper clients, REST server, election. */
-    private JobsServer startJobs() {
-        CuratorFramework curator = ZkClients.connect(cluster.zk, Duration.ofSeconds(5), Duration.ofSeconds(5));
-        ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(cluster.zk, "http");
-        JobsServer server = JobsServer.start(curator, new JobsServer.Options(root,
-                FrameworkHttp.Options.of("127.0.0.1", 0, Optional.empty()), "127.0.0.1", "*",
-                System.getProperty("user.name"), Optional.empty(), locator, builder -> { }, clock,
-                InstantSource.system(), JobsConfig.DEFAULTS));
-        toClose.add(curator);
-        toClose.add(locator);
-        toClose.add(server);
-        return server;
-    }
-
-    private static JobsServer leading(JobsServer server) {
+    private static FrameworkProcess leading(FrameworkProcess server) {
         await().atMost(Duration.ofSeconds(20)).until(() -> server.isLeader()
                 && request(server, "GET", "/v1/jobs", null).statusCode() == 200);
         return server;
     }
 
-    static HttpResponse<String> request(JobsServer server, String method, String path, String body)
+    static HttpResponse<String> request(FrameworkProcess server, String method, String path, String body)
             throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.url() + path))
                 .timeout(Duration.ofSeconds(30))
@@ -95,13 +76,13 @@ class JobsFrameworkTest {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static JsonNode history(JobsServer server, String job) throws Exception {
+    static JsonNode history(FrameworkProcess server, String job) throws Exception {
         HttpResponse<String> response = request(server, "GET", "/v1/jobs/" + job + "/runs", null);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
     }
 
-    private static void create(JobsServer server, String definition) throws Exception {
+    private static void create(FrameworkProcess server, String definition) throws Exception {
         HttpResponse<String> created = request(server, "POST", "/v1/jobs", definition);
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
     }
@@ -114,7 +95,7 @@ class JobsFrameworkTest {
 
     @Test
     void anOnDemandRunFinishesWithExitCodeZeroInTheHistory() throws Exception {
-        JobsServer jobs = leading(startJobs());
+        FrameworkProcess jobs = leading(startJobs());
         create(jobs, "{'id': 'hello', 'cmd': 'echo hello'}");
         HttpResponse<String> run = request(jobs, "POST", "/v1/jobs/hello/runs", null);
         assertThat(run.statusCode()).as(run.body()).isEqualTo(201);
@@ -134,7 +115,7 @@ class JobsFrameworkTest {
 
     @Test
     void aFailingCommandIsRetriedUpToTheLimitAndStops() throws Exception {
-        JobsServer jobs = leading(startJobs());
+        FrameworkProcess jobs = leading(startJobs());
         create(jobs, "{'id': 'fails', 'cmd': 'exit 3', 'retries': 2, 'retry_delay_seconds': 1}");
         assertThat(request(jobs, "POST", "/v1/jobs/fails/runs", null).statusCode()).isEqualTo(201);
 
@@ -156,7 +137,7 @@ class JobsFrameworkTest {
 
     @Test
     void forbidSkipsAScheduledRunWhileOneIsRunningAndRefusesRunNow() throws Exception {
-        JobsServer jobs = leading(startJobs());
+        FrameworkProcess jobs = leading(startJobs());
         create(jobs, "{'id': 'slow', 'cmd': 'sleep 60', 'schedule': '* * * * *', 'concurrency': 'forbid'}");
         clock.advance(Duration.ofSeconds(30)); // 10:01
         await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "slow").path(0).path("state").asText(),
@@ -177,8 +158,8 @@ class JobsFrameworkTest {
 
     @Test
     void cronFiresAtEachDueTimeExactlyOnceAcrossFailoversOfTheJobsLeader() throws Exception {
-        JobsServer first = leading(startJobs());
-        JobsServer second = startJobs();
+        FrameworkProcess first = leading(startJobs());
+        FrameworkProcess second = startJobs();
         create(first, "{'id': 'tick', 'cmd': 'true', 'schedule': '* * * * *', 'concurrency': 'allow'}");
 
         clock.advance(Duration.ofSeconds(30)); // 10:01
@@ -193,7 +174,7 @@ class JobsFrameworkTest {
 
         second.close(); // no Jobs process at all while 10:04, 10:05 and 10:06 pass
         clock.advance(Duration.ofMinutes(3));
-        JobsServer third = leading(startJobs());
+        FrameworkProcess third = leading(startJobs());
         awaitRuns(third, 4); // the missed times run once, for the latest
         clock.advance(Duration.ofMinutes(1)); // 10:07
         awaitRuns(third, 5);
@@ -206,7 +187,7 @@ class JobsFrameworkTest {
     }
 
     /** Waits until the job has {@code count} runs, all finished. */
-    private static void awaitRuns(JobsServer server, int count) {
+    private static void awaitRuns(FrameworkProcess server, int count) {
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             JsonNode runs = history(server, "tick");
             return runs.size() >= count && field(runs, "state").stream().allMatch("finished"::equals);
@@ -214,7 +195,7 @@ class JobsFrameworkTest {
         assertThat(sizeOf(server)).isEqualTo(count);
     }
 
-    private static int sizeOf(JobsServer server) {
+    private static int sizeOf(FrameworkProcess server) {
         try {
             return history(server, "tick").size();
         } catch (Exception e) {
@@ -224,7 +205,7 @@ class JobsFrameworkTest {
 
     @Test
     void badDefinitionsAreRefusedWith422NamingTheFieldsAndNothingIsCreated() throws Exception {
-        JobsServer jobs = leading(startJobs());
+        FrameworkProcess jobs = leading(startJobs());
         HttpResponse<String> refused = request(jobs, "POST", "/v1/jobs",
                 "{'id': 'bad', 'cmd': 'true', 'cpus': -1, 'schedule': '99 * * * *', 'timezone': 'Nowhere/Town',"
                         + " 'concurrency': 'sometimes'}");

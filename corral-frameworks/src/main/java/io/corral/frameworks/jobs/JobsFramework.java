@@ -1,9 +1,12 @@
 package io.corral.frameworks.jobs;
 
 import io.corral.frameworks.common.ApiException;
+import io.corral.frameworks.common.FrameworkProcess;
 import io.corral.frameworks.common.FrameworkRunner;
 import io.corral.frameworks.common.Leadership;
+import io.corral.frameworks.common.Routes;
 import io.corral.protocol.concurrent.Timers;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -11,7 +14,8 @@ import java.util.function.Supplier;
 
 /**
  * The Jobs framework as {@link FrameworkRunner} drives it: each time this process gains the lead it loads the jobs
- * into a new {@link JobsTerm}; the REST API reaches the current term through {@link #call}.
+ * into a new {@link JobsTerm}; the REST API ({@link JobsApi}) reaches the current term through {@link #call}. A Jobs
+ * process is a {@link FrameworkProcess} started with {@link #parts}.
  *
  * <p>Threading: {@link #lead} runs on the runner's control thread; {@link #call} on HTTP worker threads. The current
  * term is held in an atomic reference; the term itself confines its state to its own loop.
@@ -36,6 +40,28 @@ public final class JobsFramework implements FrameworkRunner.Framework {
         this.timers = timers;
         this.config = config;
         this.uniqueSuffix = uniqueSuffix;
+    }
+
+    /** What a {@link FrameworkProcess} named {@link #NAME} runs: this framework and its REST routes. */
+    public static FrameworkProcess.Parts parts(Timers timers, JobsConfig config) {
+        JobsFramework framework = new JobsFramework(timers, config);
+        Routes routes = JobsApi.routes(framework);
+        return new FrameworkProcess.Parts() {
+            @Override
+            public FrameworkRunner.Framework framework() {
+                return framework;
+            }
+
+            @Override
+            public Routes routes() {
+                return routes;
+            }
+
+            @Override
+            public Map<String, Object> health() {
+                return Map.of("framework", "corral-" + NAME);
+            }
+        };
     }
 
     @Override
