@@ -12,12 +12,12 @@ import picocli.CommandLine;
  * The choice every server command makes at start: authenticate with a credentials file, or run {@code --insecure}
  * because the operator said so. Neither is refused, so that no cluster is open by accident.
  */
-final class SecurityOptions {
+public final class SecurityOptions {
     private SecurityOptions() {
     }
 
     /** The credentials to demand, or empty for {@code --insecure}; a usage error for neither or both. */
-    static Optional<Credentials> credentials(CommandLine command, Path file, boolean insecure, String what)
+    public static Optional<Credentials> credentials(CommandLine command, Path file, boolean insecure, String what)
             throws IOException {
         return credentials(command, file, insecure, what, "--credentials");
     }
@@ -42,7 +42,7 @@ final class SecurityOptions {
      * who reaches ZooKeeper, who could rewrite the registry or depose the leader. A usage error unless
      * {@code --insecure}.
      */
-    static void requireZkCredentials(CommandLine command, io.corral.zookeeper.ZkUrl zk, boolean insecure,
+    public static void requireZkCredentials(CommandLine command, io.corral.zookeeper.ZkUrl zk, boolean insecure,
                                      String what) {
         if (insecure || zk.credentials().isPresent()) {
             return;
@@ -72,7 +72,7 @@ final class SecurityOptions {
      * Bearer tokens signed with the key in {@code file} ({@code --token-key}), checked against {@code credentials};
      * empty without the flag. A usage error with {@code --insecure} (no principals to issue tokens to) or a bad key.
      */
-    static Optional<io.corral.protocol.security.BearerTokens> tokens(CommandLine command, Path file,
+    public static Optional<io.corral.protocol.security.BearerTokens> tokens(CommandLine command, Path file,
                                                                      Optional<Credentials> credentials)
             throws IOException {
         if (file == null) {

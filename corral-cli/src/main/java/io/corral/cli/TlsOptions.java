@@ -22,7 +22,7 @@ public final class TlsOptions {
     Path key;
 
     /** The server's TLS, or empty for plain HTTP; a usage error for one flag without the other or bad files. */
-    Optional<ServerTls> server(CommandLine command) {
+    public Optional<ServerTls> server(CommandLine command) {
         try {
             return ServerTls.fromFlags(certificate, key);
         } catch (IllegalArgumentException e) {

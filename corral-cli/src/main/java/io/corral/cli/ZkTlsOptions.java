@@ -42,7 +42,7 @@ public final class ZkTlsOptions {
     }
 
     /** {@code url} spoken to as the flags say. */
-    ZkUrl apply(CommandLine command, ZkUrl url) {
+    public ZkUrl apply(CommandLine command, ZkUrl url) {
         return url.withTls(tls(command));
     }
 
