@@ -17,8 +17,8 @@ import java.util.Set;
  * prints one line, {@code corral <command>: <message>}, and exits 1; set {@code CORRAL_DEBUG=1} to also print the
  * stack trace.
  *
- * <p>Logging: the server commands ({@code zk}, {@code master}, {@code agent}) log at INFO, every other command at
- * WARN (to stderr), unless {@code -Dcorral.log.level=LEVEL} or {@code CORRAL_LOG_LEVEL} says otherwise.
+ * <p>Logging: the server commands ({@code zk}, {@code master}, {@code agent}, {@code jobs}) log at INFO, every other
+ * command at WARN (to stderr), unless {@code -Dcorral.log.level=LEVEL} or {@code CORRAL_LOG_LEVEL} says otherwise.
  */
 @Command(name = "corral",
         mixinStandardHelpOptions = true,
@@ -45,10 +45,12 @@ import java.util.Set;
                 ConfigCommand.class,
                 StatusCommand.class,
                 TokenCommand.class,
+                io.corral.cli.frameworks.JobsCommand.class,
+                io.corral.cli.frameworks.JobCommand.class,
         })
 public final class Corral implements Runnable {
     /** Subcommands that run servers and so log their work at INFO by default. */
-    private static final Set<String> SERVER_COMMANDS = Set.of("zk", "master", "agent");
+    private static final Set<String> SERVER_COMMANDS = Set.of("zk", "master", "agent", "jobs");
     static final String LOG_LEVEL_PROPERTY = "corral.log.level";
 
     @CommandLine.Spec

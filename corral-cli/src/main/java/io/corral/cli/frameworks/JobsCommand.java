@@ -1,0 +1,37 @@
+package io.corral.cli.frameworks;
+
+import io.corral.frameworks.common.FrameworkProcess;
+import io.corral.frameworks.jobs.JobsConfig;
+import io.corral.frameworks.jobs.JobsFramework;
+import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.concurrent.SystemTimers;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code corral jobs}: one process of the Jobs framework (batch and cron jobs, docs/jobs.md). Run several for high
+ * availability: one leads, the others redirect to it and take over when it goes.
+ */
+@Command(name = "jobs", mixinStandardHelpOptions = true,
+        description = "Run a process of the Jobs framework (batch and cron jobs): serves its REST API /v1/jobs,"
+                + " contends for the lead in ZooKeeper (<root>/frameworks/jobs) and schedules runs while leading.")
+public final class JobsCommand extends FrameworkProcessCommand {
+    /** The REST API's default port. */
+    public static final int DEFAULT_PORT = 8090;
+
+    @Override
+    protected String name() {
+        return JobsFramework.NAME;
+    }
+
+    @Override
+    protected int defaultPort() {
+        return DEFAULT_PORT;
+    }
+
+    @Override
+    protected FrameworkProcess.Parts parts() {
+        // the schedule's clock: the system's, its timers handing work to the framework's own loop
+        SystemTimers timers = new SystemTimers(new EventLoop("jobs-timers"), "jobs");
+        return JobsFramework.parts(timers, JobsConfig.DEFAULTS);
+    }
+}
