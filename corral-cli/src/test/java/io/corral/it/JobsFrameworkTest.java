@@ -218,4 +218,46 @@ class JobsFrameworkTest {
         assertThat(request(jobs, "POST", "/v1/jobs", "{not json").statusCode()).isEqualTo(400);
         assertThat(request(jobs, "POST", "/v1/jobs/nope/runs", null).statusCode()).isEqualTo(404);
     }
+
+    @Test
+    void theCliCreatesRunsListsShowsAndRemovesJobsFoundThroughZooKeeper() throws Exception {
+        FrameworkProcess jobs = leading(startJobs());
+        startJobs(); // a standby: the CLI must find the leader, not just any process
+        String zk = cluster.zk.toString();
+
+        CliRun created = CliRun.corral("job", "create", "--zk", zk, "--id", "greet", "--cmd", "echo hi",
+                "--schedule", "0 9 * * *", "--tz", "Europe/Paris", "--retries", "1", "--timeout", "60secs");
+        assertThat(created.exit()).as(created.err()).isZero();
+        assertThat(created.out()).contains("Created job greet: 0 9 * * * (Europe/Paris)");
+
+        CliRun run = CliRun.corral("job", "run", "greet", "--zk", zk);
+        assertThat(run.exit()).as(run.err()).isZero();
+        assertThat(run.out()).contains("Run 1 of job greet");
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "greet").path(0).path("state").asText(),
+                "finished"::equals);
+
+        CliRun history = CliRun.corral("job", "history", "greet", "--zk", zk);
+        assertThat(history.out()).contains("RUN", "STATE", "EXIT").containsPattern("1\\s+finished\\s+0\\s+1");
+        JsonNode historyJson = JSON.readTree(CliRun.corral("job", "history", "greet", "--zk", zk, "--json").out());
+        assertThat(historyJson.get(0).path("exit_code").asInt(-1)).isZero();
+
+        CliRun list = CliRun.corral("job", "list", "--zk", zk);
+        assertThat(list.out()).contains("greet", "0 9 * * * (Europe/Paris)", "2026-03-02T08:00:00Z", "1 finished");
+        JsonNode shown = JSON.readTree(CliRun.corral("job", "show", "greet", "--zk", zk, "--json").out());
+        assertThat(shown.path("timeout_seconds").asDouble()).isEqualTo(60.0);
+        assertThat(shown.path("retries").asInt()).isEqualTo(1);
+        assertThat(CliRun.corral("job", "show", "greet", "--zk", zk).out()).contains("concurrency: forbid");
+
+        CliRun bad = CliRun.corral("job", "create", "--zk", zk, "--id", "bad", "--cmd", "true", "--cpus", "-1",
+                "--tz", "Nowhere/Town", "--schedule", "0 * * * *");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("cpus: must be > 0", "timezone: unknown time zone Nowhere/Town");
+        assertThat(CliRun.corral("job", "show", "bad", "--zk", zk).exit()).isEqualTo(1);
+
+        assertThat(CliRun.corral("job", "remove", "greet", "--zk", zk).out()).contains("Removed job greet");
+        assertThat(CliRun.corral("job", "list", "--zk", zk, "--json").out().strip()).isEqualTo("[]");
+        CliRun missing = CliRun.corral("job", "run", "greet", "--zk", zk);
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("no job greet");
+    }
 }
