@@ -154,6 +154,39 @@ class JobsFrameworkTest {
 
         assertThat(request(jobs, "DELETE", "/v1/jobs/slow", null).statusCode()).isEqualTo(204);
         assertThat(request(jobs, "GET", "/v1/jobs/slow", null).statusCode()).isEqualTo(404);
+        await().atMost(Duration.ofSeconds(30)).until(() -> liveTasks() == 0); // its running task was killed
+    }
+
+    @Test
+    void anAttemptPastItsTimeoutIsKilledAndTheRunEndsTimedOut() throws Exception {
+        FrameworkProcess jobs = leading(startJobs());
+        create(jobs, "{'id': 'hangs', 'cmd': 'sleep 600', 'timeout_seconds': 30}");
+        assertThat(request(jobs, "POST", "/v1/jobs/hangs/runs", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "hangs").path(0).path("state").asText(),
+                "running"::equals);
+        assertThat(liveTasks()).isEqualTo(1);
+
+        clock.advance(Duration.ofSeconds(30));
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "hangs").path(0).path("state").asText(),
+                "timed_out"::equals);
+        assertThat(history(jobs, "hangs").get(0).path("message").asText()).contains("timed out");
+        assertThat(liveTasks()).isZero();
+    }
+
+    /** Tasks the leading master knows as staging, starting, running or killing, of every framework. */
+    private int liveTasks() throws Exception {
+        HttpResponse<String> state = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.leaderUrl()
+                + "/master/state")).build(), HttpResponse.BodyHandlers.ofString());
+        int live = 0;
+        for (JsonNode framework : JSON.readTree(state.body()).path("frameworks")) {
+            for (JsonNode task : framework.path("tasks")) {
+                if (List.of("TASK_STAGING", "TASK_STARTING", "TASK_RUNNING", "TASK_KILLING")
+                        .contains(task.path("state").asText())) {
+                    live++;
+                }
+            }
+        }
+        return live;
     }
 
     @Test

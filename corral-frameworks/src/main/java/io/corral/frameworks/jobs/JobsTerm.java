@@ -24,9 +24,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.FrameworkID;
@@ -74,6 +76,8 @@ final class JobsTerm implements FrameworkRunner.Term {
     private boolean suppressed;
     private boolean ended;
     private Timers.Cancellable wake;
+    /** The latest call to the master: each call is sent once the one before it was answered (see inOrder). */
+    private CompletableFuture<Void> lastCall = CompletableFuture.completedFuture(null);
 
     private JobsTerm(Leadership leadership, FrameworkRunner runner, Timers timers, JobsConfig config,
                      Supplier<String> uniqueSuffix, Runnable onEnd, Map<String, JobState> loaded) {
@@ -237,7 +241,12 @@ final class JobsTerm implements FrameworkRunner.Term {
     /** Removes the job and kills its runs' tasks. */
     JobState remove(String id) {
         JobState current = existing(id);
-        store.delete(leadership, JOBS + "/" + id);
+        try {
+            store.delete(leadership, JOBS + "/" + id);
+        } catch (FencedException e) {
+            deposed(e);
+            throw e;
+        }
         jobs.remove(id);
         current.active().stream().filter(Run::hasTask).forEach(this::kill);
         LOG.info("jobs: removed {}; killing {} task(s)", id, current.active().stream().filter(Run::hasTask).count());
@@ -296,6 +305,10 @@ final class JobsTerm implements FrameworkRunner.Term {
         changed.keySet().forEach(id -> LOG.debug("jobs: {} changed at {}", id, now));
         // kills asked for now, and those asked before (sent again: a kill may be lost)
         jobs.values().forEach(state -> state.killing().forEach(this::kill));
+        if (client != null && subscribed && !suppressed && hasLaunchable(now)) {
+            // runs still wait at this look: revive again, lest a lost call leave them without offers
+            inOrder(SchedulerClient::revive).exceptionally(failure -> logged("REVIVE", failure));
+        }
         afterChange();
     }
 
@@ -307,7 +320,7 @@ final class JobsTerm implements FrameworkRunner.Term {
         Instant now = now();
         if (client != null && subscribed && suppressed && hasLaunchable(now)) {
             suppressed = false;
-            client.revive().exceptionally(failure -> logged("REVIVE", failure));
+            inOrder(SchedulerClient::revive).exceptionally(failure -> logged("REVIVE", failure));
         }
         if (wake != null) {
             wake.cancel();
@@ -362,7 +375,7 @@ final class JobsTerm implements FrameworkRunner.Term {
             List<TaskInfo> tasks = placements.stream().map(Placement::task).toList();
             placements.forEach(p -> LOG.info("jobs: launching run {} of {} as task {} on {}", p.runNumber(),
                     p.jobId(), p.task().getTaskId().getValue(), p.host()));
-            client.launch(List.of(offerId), tasks).exceptionally(failure -> {
+            inOrder(c -> c.launch(List.of(offerId), tasks)).exceptionally(failure -> {
                 LOG.warn("jobs: LAUNCH of {} task(s) failed ({}); reconciling them", tasks.size(),
                         failure.getMessage());
                 loop.execute(() -> reconcile(tasks));
@@ -386,21 +399,21 @@ final class JobsTerm implements FrameworkRunner.Term {
         if (client == null || ended) {
             return;
         }
-        client.reconcile(tasks.stream().map(task -> TaskStatus.newBuilder().setTaskId(task.getTaskId())
-                .setAgentId(task.getAgentId()).setState(TaskState.TASK_STAGING).build()).toList())
-                .exceptionally(failure -> logged("RECONCILE", failure));
+        List<TaskStatus> statuses = tasks.stream().map(task -> TaskStatus.newBuilder().setTaskId(task.getTaskId())
+                .setAgentId(task.getAgentId()).setState(TaskState.TASK_STAGING).build()).toList();
+        inOrder(c -> c.reconcile(statuses)).exceptionally(failure -> logged("RECONCILE", failure));
     }
 
     private void decline(List<OfferID> offerIds, Duration refuse) {
         if (!offerIds.isEmpty()) {
-            client.decline(offerIds, refuse.toMillis() / 1000.0).exceptionally(failure -> logged("DECLINE", failure));
+            inOrder(c -> c.decline(offerIds, refuse.toMillis() / 1000.0)).exceptionally(failure -> logged("DECLINE", failure));
         }
     }
 
     private void suppress() {
         if (!suppressed && subscribed) {
             suppressed = true;
-            client.suppress().exceptionally(failure -> {
+            inOrder(SchedulerClient::suppress).exceptionally(failure -> {
                 loop.execute(() -> suppressed = false);
                 return logged("SUPPRESS", failure);
             });
@@ -422,7 +435,7 @@ final class JobsTerm implements FrameworkRunner.Term {
                 // removed job, a launch a crashed leader made: never let it run twice
                 LOG.info("jobs: killing task {} ({}): it belongs to no active run", update.taskId(),
                         status.getState());
-                client.kill(status.getTaskId(), status.hasAgentId() ? status.getAgentId() : null)
+                inOrder(c -> c.kill(status.getTaskId(), status.hasAgentId() ? status.getAgentId() : null))
                         .exceptionally(failure -> logged("KILL", failure));
             }
             acknowledge(status);
@@ -450,16 +463,16 @@ final class JobsTerm implements FrameworkRunner.Term {
     }
 
     private void acknowledge(TaskStatus status) {
-        client.acknowledge(status).exceptionally(failure -> logged("ACKNOWLEDGE", failure));
+        inOrder(c -> c.acknowledge(status)).exceptionally(failure -> logged("ACKNOWLEDGE", failure));
     }
 
     private void kill(Run run) {
         if (client == null || !subscribed || run.taskId() == null) {
             return; // sent again after the next subscription
         }
-        client.kill(TaskID.newBuilder().setValue(run.taskId()).build(),
-                run.agentId() == null ? null : AgentID.newBuilder().setValue(run.agentId()).build())
-                .exceptionally(failure -> logged("KILL", failure));
+        TaskID taskId = TaskID.newBuilder().setValue(run.taskId()).build();
+        AgentID agentId = run.agentId() == null ? null : AgentID.newBuilder().setValue(run.agentId()).build();
+        inOrder(c -> c.kill(taskId, agentId)).exceptionally(failure -> logged("KILL", failure));
     }
 
     // ------------------------------------------------------------------------------------ loop: storage
@@ -483,15 +496,32 @@ final class JobsTerm implements FrameworkRunner.Term {
         try {
             store.commit(leadership, changes);
         } catch (FencedException e) {
-            ended = true;
-            runner.stepDown(leadership, e.getMessage());
+            deposed(e);
             throw e;
         }
         jobs.putAll(trimmed);
     }
 
+    /** A write was fenced: another process leads. Stop deciding at once; the runner ends the term. */
+    private void deposed(FencedException e) {
+        ended = true;
+        runner.stepDown(leadership, e.getMessage());
+    }
+
     private Instant now() {
         return Instant.ofEpochMilli(timers.nowMillis());
+    }
+
+    /**
+     * Sends a call to the master after the calls made before it were answered: sent concurrently, a REVIVE could
+     * overtake the DECLINE (refuse 60 s) or SUPPRESS made just before it, and offers would stop for a minute.
+     */
+    private CompletableFuture<Void> inOrder(Function<SchedulerClient, CompletableFuture<Void>> call) {
+        SchedulerClient target = client;
+        CompletableFuture<Void> next = lastCall.handle((ok, failure) -> null)
+                .thenCompose(previous -> call.apply(target));
+        lastCall = next;
+        return next;
     }
 
     private static Void logged(String call, Throwable failure) {

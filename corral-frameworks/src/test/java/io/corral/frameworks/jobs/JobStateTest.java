@@ -220,4 +220,12 @@ class JobStateTest {
         String stored = mapper.writeValueAsString(JobStateJson.write(state));
         assertThat(JobStateJson.read(mapper.readTree(stored))).isEqualTo(state);
     }
+
+    @Test
+    void theExitCodeIsReadFromTheFinalStatus() {
+        assertThat(update("t", TASK_FINISHED, null).exitCode()).isZero();
+        assertThat(update("t", TASK_FAILED, "Command exited with status 42").exitCode()).isEqualTo(42);
+        assertThat(update("t", TASK_FAILED, "Command terminated by SIGTERM").exitCode()).isNull();
+        assertThat(update("t", TASK_KILLED, null).exitCode()).isNull();
+    }
 }
