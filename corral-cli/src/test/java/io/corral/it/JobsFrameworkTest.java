@@ -246,7 +246,20 @@ class JobsFrameworkTest {
         JsonNode body = JSON.readTree(refused.body());
         assertThat(field(body.path("errors"), "field")).containsExactlyInAnyOrder("cpus", "timezone", "concurrency");
         assertThat(request(jobs, "GET", "/v1/jobs/bad", null).statusCode()).isEqualTo(404);
-        assertThat(JSON.readTree(request(jobs, "GET", "/v1/jobs", null).body())).isEmpty();
+        assertThat(JSON.readTree(request(jobs, "GET", "/v1/jobs", null).body())).isEmpty(); // nothing created
+
+        create(jobs, "{'id': 'good', 'cmd': 'true'}");
+        HttpResponse<String> renamed = request(jobs, "PUT", "/v1/jobs/good", "{'id': 'other', 'cmd': 'true'}");
+        assertThat(renamed.statusCode()).isEqualTo(422);
+        assertThat(field(JSON.readTree(renamed.body()).path("errors"), "field")).containsExactly("id");
+        HttpResponse<String> badUpdate = request(jobs, "PUT", "/v1/jobs/good", "{'cmd': 'true', 'mem': 0}");
+        assertThat(badUpdate.statusCode()).isEqualTo(422);
+        assertThat(JSON.readTree(request(jobs, "GET", "/v1/jobs/good", null).body()).path("mem").asDouble())
+                .isEqualTo(32.0); // unchanged
+        HttpResponse<String> updated = request(jobs, "PUT", "/v1/jobs/good", "{'cmd': 'true', 'mem': 64}");
+        assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+        assertThat(JSON.readTree(updated.body()).path("mem").asDouble()).isEqualTo(64.0);
+        assertThat(request(jobs, "POST", "/v1/jobs", "{'id': 'good', 'cmd': 'true'}").statusCode()).isEqualTo(409);
 
         assertThat(request(jobs, "POST", "/v1/jobs", "{not json").statusCode()).isEqualTo(400);
         assertThat(request(jobs, "POST", "/v1/jobs/nope/runs", null).statusCode()).isEqualTo(404);
@@ -289,6 +302,10 @@ class JobsFrameworkTest {
 
         assertThat(CliRun.corral("job", "remove", "greet", "--zk", zk).out()).contains("Removed job greet");
         assertThat(CliRun.corral("job", "list", "--zk", zk, "--json").out().strip()).isEqualTo("[]");
+        CliRun unauthenticated = CliRun.corral("jobs", "--zk", zk);
+        assertThat(unauthenticated.exit()).isEqualTo(2);
+        assertThat(unauthenticated.err()).contains("--credentials", "--insecure");
+
         CliRun missing = CliRun.corral("job", "run", "greet", "--zk", zk);
         assertThat(missing.exit()).isEqualTo(1);
         assertThat(missing.err()).contains("no job greet");

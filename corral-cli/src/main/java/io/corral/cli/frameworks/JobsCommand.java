@@ -6,6 +6,7 @@ import io.corral.frameworks.jobs.JobsFramework;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code corral jobs}: one process of the Jobs framework (batch and cron jobs, docs/jobs.md). Run several for high
@@ -17,6 +18,10 @@ import picocli.CommandLine.Command;
 public final class JobsCommand extends FrameworkProcessCommand {
     /** The REST API's default port. */
     public static final int DEFAULT_PORT = 8090;
+
+    @Option(names = "--history", paramLabel = "N", defaultValue = "20",
+            description = "Finished runs kept per job (default: ${DEFAULT-VALUE}); active runs are always kept.")
+    int history;
 
     @Override
     protected String name() {
@@ -32,6 +37,11 @@ public final class JobsCommand extends FrameworkProcessCommand {
     protected FrameworkProcess.Parts parts() {
         // the schedule's clock: the system's, its timers handing work to the framework's own loop
         SystemTimers timers = new SystemTimers(new EventLoop("jobs-timers"), "jobs");
-        return JobsFramework.parts(timers, JobsConfig.DEFAULTS);
+        if (history < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--history must be at least 1");
+        }
+        JobsConfig defaults = JobsConfig.DEFAULTS;
+        return JobsFramework.parts(timers, new JobsConfig(history, defaults.idleRefuse(), defaults.busyRefuse(),
+                defaults.maxWake()));
     }
 }
