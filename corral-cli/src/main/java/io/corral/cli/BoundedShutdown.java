@@ -7,12 +7,12 @@ import java.time.Duration;
  * (withdrawing a candidacy, deleting a presence znode), and when ZooKeeper is already gone that could otherwise hold
  * SIGTERM for a minute of retries. Ephemeral znodes vanish with the session anyway.
  */
-final class BoundedShutdown {
+public final class BoundedShutdown {
     static final Duration LIMIT = Duration.ofSeconds(10);
 
     private BoundedShutdown() {}
 
-    static void run(String what, Runnable close) {
+    public static void run(String what, Runnable close) {
         Thread closer = new Thread(close, what + "-close");
         closer.setDaemon(true);
         closer.start();

@@ -48,6 +48,109 @@ class ServicesTest {
         return running;
     }
 
+    private boolean deployed(String app) throws Exception {
+        for (JsonNode d : services.get("/v1/deployments").get("deployments")) {
+            if (d.get("app_id").asText().equals(app)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Task processes of the app that are alive, by the pid files they wrote. */
+    private long liveProcesses(String appKey) throws Exception {
+        try (var files = Files.list(dir.resolve("pids"))) {
+            return files.filter(f -> f.getFileName().toString().startsWith(appKey + "."))
+                    .map(f -> {
+                        try {
+                            return Long.parseLong(Files.readString(f).strip());
+                        } catch (Exception e) {
+                            return -1L;
+                        }
+                    })
+                    .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).count();
+        }
+    }
+
+    @Test
+    void scalingUpAndDownKeepsExactlyTheAskedCount() throws Exception {
+        assertThat(services.send("POST", "/v1/apps", "{\"id\": \"api\", \"cmd\": \"" + sleeper()
+                + "\", \"instances\": 1, \"mem\": 16}").status()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> deployed("api"));
+
+        ServicesCluster.Response up = services.send("POST", "/v1/apps/api/scale", "{\"instances\": 4}");
+        assertThat(up.status()).as(up.json().toString()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> deployed("api") && runningTasks("api").size() == 4);
+        await().atMost(Duration.ofSeconds(10)).until(() -> liveProcesses("api") == 4);
+
+        assertThat(services.send("POST", "/v1/apps/api/scale", "{\"instances\": 1}").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(() -> deployed("api") && runningTasks("api").size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> liveProcesses("api") == 1);
+
+        JsonNode versions = services.get("/v1/apps/api/versions").get("versions");
+        assertThat(versions).hasSize(3);
+        assertThat(versions.get(0).get("instances").asInt()).isEqualTo(1);
+        assertThat(services.send("POST", "/v1/apps/api/scale", "{\"instances\": -2}").json().get("errors")
+                .get(0).get("field").asText()).isEqualTo("instances");
+
+        assertThat(services.send("DELETE", "/v1/apps/api", null).status()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(30)).until(() -> services.send("GET", "/v1/apps/api", null).status()
+                == 404);
+        await().atMost(Duration.ofSeconds(10)).until(() -> liveProcesses("api") == 0);
+    }
+
+    @Test
+    void aRollingUpdateNeverDropsBelowTheMinimumHealthy() throws Exception {
+        String app = "{\"id\": \"roll\", \"cmd\": \"" + sleeper() + "\", \"instances\": 3, \"mem\": 16,"
+                + " \"env\": {\"V\": \"1\"},"
+                + " \"healthChecks\": [{\"protocol\": \"COMMAND\", \"command\": \"true\","
+                + " \"intervalSeconds\": 0.5, \"delaySeconds\": 1, \"gracePeriodSeconds\": 10}],"
+                + " \"upgradeStrategy\": {\"minimumHealthCapacity\": 0.6, \"maximumOverCapacity\": 0}}";
+        assertThat(services.send("POST", "/v1/apps", app).status()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> deployed("roll"));
+        assertThat(services.get("/v1/apps/roll").get("counts").get("healthy").asInt()).isEqualTo(3);
+
+        ServicesCluster.Response update = services.send("PUT", "/v1/apps/roll", "{\"env\": {\"V\": \"2\"}}");
+        assertThat(update.status()).as(update.json().toString()).isEqualTo(200);
+        int lowest = Integer.MAX_VALUE;
+        int highest = 0;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!deployed("roll")) {
+            JsonNode view = services.get("/v1/apps/roll");
+            lowest = Math.min(lowest, view.get("counts").get("healthy").asInt());
+            highest = Math.max(highest, view.get("tasks").size());
+            assertThat(System.nanoTime()).as("deployment finished in time").isLessThan(deadline);
+        }
+        JsonNode done = services.get("/v1/apps/roll");
+        assertThat(lowest).as("healthy instances during the update").isGreaterThanOrEqualTo(2);
+        assertThat(highest).as("tasks at once (maximumOverCapacity 0)").isLessThanOrEqualTo(3);
+        assertThat(done.get("tasks")).hasSize(3).allMatch(t -> t.get("version").asLong() == 2
+                && t.get("healthy").asBoolean());
+        await().atMost(Duration.ofSeconds(10)).until(() -> liveProcesses("roll") == 3);
+
+        // back to version 1's content, as version 3
+        ServicesCluster.Response rollback = services.send("POST", "/v1/apps/roll/rollback", "{}");
+        assertThat(rollback.status()).as(rollback.json().toString()).isEqualTo(200);
+        assertThat(rollback.json().get("version").asLong()).isEqualTo(3);
+        await().atMost(Duration.ofSeconds(60)).until(() -> deployed("roll"));
+        assertThat(services.get("/v1/apps/roll").get("env").get("V").asText()).isEqualTo("1");
+    }
+
+    @Test
+    void badDefinitionsAreRefusedNamingTheFieldsAndNothingIsCreated() throws Exception {
+        ServicesCluster.Response refused = services.send("POST", "/v1/apps",
+                "{\"id\": \"Bad_Id\", \"cpus\": -1, \"instances\": 2.5, \"constraints\": [[\"hostname\"]]}");
+
+        assertThat(refused.status()).isEqualTo(422);
+        List<String> fields = new ArrayList<>();
+        refused.json().get("errors").forEach(e -> fields.add(e.get("field").asText()));
+        assertThat(fields).containsExactlyInAnyOrder("id", "cmd", "cpus", "instances", "constraints[0]");
+        assertThat(services.send("POST", "/v1/apps", "{not json").status()).isEqualTo(400);
+        assertThat(services.get("/v1/apps").get("apps")).isEmpty();
+        assertThat(services.get("/v1/deployments").get("deployments")).isEmpty();
+        assertThat(services.send("GET", "/v1/apps/nope", null).status()).isEqualTo(404);
+    }
+
     @Test
     void anInstanceWhoseProcessIsKilledIsReplaced() throws Exception {
         ServicesCluster.Response created = services.send("POST", "/v1/apps",

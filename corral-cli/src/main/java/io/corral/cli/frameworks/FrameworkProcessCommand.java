@@ -51,6 +51,11 @@ public abstract class FrameworkProcessCommand implements Callable<Integer> {
             description = "ZooKeeper session timeout: how soon a dead leader is replaced (default: ${DEFAULT-VALUE}).")
     Duration zkSessionTimeout;
 
+    @Option(names = "--credential", paramLabel = "FILE",
+            description = "What the framework authenticates to the masters with: {\"principal\": ..., \"secret\":"
+                    + " ...} (Mesos's format). Or --principal with --secret-file.")
+    Path credentialFile;
+
     @Option(names = "--principal", paramLabel = "NAME",
             description = "The principal the framework authenticates to the masters as (with --secret-file).")
     String principal;
@@ -128,18 +133,34 @@ public abstract class FrameworkProcessCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** What the framework presents to the masters; required unless {@code --insecure}. */
     private Optional<Credentials.Credential> masterCredential(CommandLine command) throws java.io.IOException {
-        if ((principal == null) != (secretFile == null)) {
-            throw new ParameterException(command, "--principal and --secret-file go together");
+        if (principal != null || secretFile != null) {
+            if (principal == null || secretFile == null || credentialFile != null) {
+                throw new ParameterException(command, "give --principal with --secret-file, or --credential FILE,"
+                        + " not a mix");
+            }
+            if (!Files.isReadable(secretFile)) {
+                throw new ParameterException(command, "Cannot read " + secretFile + " (--secret-file)");
+            }
+            return Optional.of(new Credentials.Credential(principal,
+                    Files.readString(secretFile, StandardCharsets.UTF_8).strip()));
         }
-        if (principal == null) {
-            return Optional.empty();
+        if (credentialFile == null) {
+            if (insecure) {
+                return Optional.empty();
+            }
+            throw new ParameterException(command, "corral " + name() + " authenticates to the masters: pass"
+                    + " --credential FILE (or --principal and --secret-file), or --insecure");
         }
-        if (!Files.isReadable(secretFile)) {
-            throw new ParameterException(command, "Cannot read " + secretFile + " (--secret-file)");
+        if (!Files.isReadable(credentialFile)) {
+            throw new ParameterException(command, "Cannot read " + credentialFile + " (--credential)");
         }
-        return Optional.of(new Credentials.Credential(principal,
-                Files.readString(secretFile, StandardCharsets.UTF_8).strip()));
+        try {
+            return Optional.of(Credentials.Credential.read(credentialFile));
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(command, e.getMessage());
+        }
     }
 
     private Optional<ClientTls> mastersTls(CommandLine command) {

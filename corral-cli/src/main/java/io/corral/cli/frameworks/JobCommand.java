@@ -35,6 +35,8 @@ import picocli.CommandLine.Parameters;
                 "  corral job list --json"})
 public final class JobCommand implements Runnable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    static final int EXIT_USAGE = ClusterLocator.EXIT_USAGE;
+    static final int EXIT_FAILED = ClusterLocator.EXIT_UNREACHABLE;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -50,8 +52,8 @@ public final class JobCommand implements Runnable {
         ClusterOptions cluster = new ClusterOptions();
 
         @Option(names = "--jobs", paramLabel = "URL",
-                description = "A Jobs process's REST API, e.g. http://127.0.0.1:8090 (a standby redirects to the"
-                        + " leader). Default: the leader, found in the cluster's ZooKeeper.")
+                description = "A Jobs process's REST API, e.g. http://127.0.0.1:8091 (a standby redirects to the"
+                        + " leader). Default: $CORRAL_JOBS, else the leader found in the cluster's ZooKeeper.")
         String jobsUrl;
 
         final PrintStream out() {
@@ -63,20 +65,27 @@ public final class JobCommand implements Runnable {
         }
 
         @Override
-        public final Integer call() {
+        public final Integer call() throws InterruptedException {
             try {
-                FrameworkClient client = FrameworkClient.connect(new ClusterLocator(), cluster, jobsUrl, "jobs",
-                        "--jobs");
-                return run(client);
-            } catch (FrameworkClient.Failure failure) {
-                failure.print(err(), "corral job " + name());
-                return failure.exitCode();
+                FrameworkApi api = FrameworkApi.locate(new ClusterLocator(), cluster, "jobs", jobsUrl, "CORRAL_JOBS",
+                        System::getenv);
+                return run(api);
+            } catch (FrameworkApi.RefusedException e) {
+                err().println("corral job " + name() + ": " + e.getMessage());
+                for (JsonNode field : e.body().path("errors")) {
+                    err().println("  " + field.path("field").asText() + ": " + field.path("message").asText());
+                }
+                // what the user must fix (a definition, a body) is a usage error, as in the other commands
+                return e.status() == 400 || e.status() == 413 || e.status() == 422 ? EXIT_USAGE : EXIT_FAILED;
+            } catch (ClusterLocator.ClusterException e) {
+                err().println("corral job " + name() + ": " + e.getMessage());
+                return e.exitCode();
             }
         }
 
         abstract String name();
 
-        abstract int run(FrameworkClient client);
+        abstract int run(FrameworkApi api) throws InterruptedException;
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -140,13 +149,13 @@ public final class JobCommand implements Runnable {
         }
 
         @Override
-        int run(FrameworkClient client) {
+        int run(FrameworkApi client) throws InterruptedException {
             ObjectNode definition;
             try {
                 definition = definition();
             } catch (IOException | IllegalArgumentException e) {
                 err().println("corral job create: " + e.getMessage());
-                return FrameworkClient.EXIT_USAGE;
+                return EXIT_USAGE;
             }
             JsonNode created = client.send("POST", "/v1/jobs", definition);
             out().println("Created job " + created.path("id").asText() + ": " + describeSchedule(created));
@@ -222,7 +231,7 @@ public final class JobCommand implements Runnable {
         }
 
         @Override
-        int run(FrameworkClient client) {
+        int run(FrameworkApi client) throws InterruptedException {
             JsonNode run = client.send("POST", "/v1/jobs/" + id + "/runs", null);
             if (json) {
                 out().println(run);
@@ -245,7 +254,7 @@ public final class JobCommand implements Runnable {
         }
 
         @Override
-        int run(FrameworkClient client) {
+        int run(FrameworkApi client) throws InterruptedException {
             JsonNode jobs = client.send("GET", "/v1/jobs", null);
             if (json) {
                 out().println(jobs);
@@ -282,7 +291,7 @@ public final class JobCommand implements Runnable {
         }
 
         @Override
-        int run(FrameworkClient client) {
+        int run(FrameworkApi client) throws InterruptedException {
             JsonNode job = client.send("GET", "/v1/jobs/" + id, null);
             if (json) {
                 out().println(job);
@@ -335,7 +344,7 @@ public final class JobCommand implements Runnable {
         }
 
         @Override
-        int run(FrameworkClient client) {
+        int run(FrameworkApi client) throws InterruptedException {
             JsonNode runs = client.send("GET", "/v1/jobs/" + id + "/runs", null);
             if (json) {
                 out().println(runs);
@@ -360,7 +369,7 @@ public final class JobCommand implements Runnable {
         }
 
         @Override
-        int run(FrameworkClient client) {
+        int run(FrameworkApi client) throws InterruptedException {
             client.send("DELETE", "/v1/jobs/" + id, null);
             out().println("Removed job " + id);
             return 0;

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
                 + " contends for the lead in ZooKeeper (<root>/frameworks/jobs) and schedules runs while leading.")
 public final class JobsCommand extends FrameworkProcessCommand {
     /** The REST API's default port. */
-    public static final int DEFAULT_PORT = 8090;
+    public static final int DEFAULT_PORT = 8091;
 
     @Option(names = "--history", paramLabel = "N", defaultValue = "20",
             description = "Finished runs kept per job (default: ${DEFAULT-VALUE}); active runs are always kept.")

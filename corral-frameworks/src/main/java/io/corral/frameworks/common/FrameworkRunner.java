@@ -37,6 +37,7 @@ public final class FrameworkRunner implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(FrameworkRunner.class);
     /** Mesos's framework failover timeout for the built-in frameworks: tasks outlive a week-long outage of them. */
     public static final Duration FAILOVER_TIMEOUT = Duration.ofDays(7);
+    private static final int RECONCILE_ATTEMPTS = 30;
 
     /** A framework that can lead: loads its state when elected and returns the term that decides. */
     @FunctionalInterface
@@ -270,14 +271,27 @@ public final class FrameworkRunner implements AutoCloseable {
             }
             List<TaskStatus> known = term.knownTasks();
             if (!known.isEmpty()) {
-                client.reconcile(known).exceptionally(this::reconcileFailed);
+                reconcile(client, known, 1);
             }
-            client.reconcile(List.of()).exceptionally(this::reconcileFailed);
+            reconcile(client, List.of(), 1);
         }
 
-        private Void reconcileFailed(Throwable failure) {
-            LOG.warn("{}: reconciliation failed: {}", name, failure.getMessage());
-            return null;
+        /**
+         * RECONCILE, retried every second (up to {@link #RECONCILE_ATTEMPTS} times) while this client is current: a
+         * framework waits for reconciliation before deciding about tasks it recovered, so one lost call must not
+         * leave it waiting until the next subscription.
+         */
+        private void reconcile(SchedulerClient client, List<TaskStatus> tasks, int attempt) {
+            client.reconcile(tasks).exceptionally(failure -> {
+                if (attempt >= RECONCILE_ATTEMPTS || currentClient() != client) {
+                    LOG.warn("{}: reconciliation failed, giving up: {}", name, failure.getMessage());
+                    return null;
+                }
+                LOG.info("{}: reconciliation failed (attempt {}), retrying: {}", name, attempt, failure.getMessage());
+                java.util.concurrent.CompletableFuture.runAsync(() -> reconcile(client, tasks, attempt + 1),
+                        java.util.concurrent.CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.SECONDS));
+                return null;
+            });
         }
 
         private SchedulerClient currentClient() {

@@ -99,6 +99,12 @@ public final class AppValidator {
         double factor = f.number("backoffFactor", 2, 1, 100, true);
         double maxDelay = f.number("maxLaunchDelaySeconds", 300, 0, 86_400, true);
         AppDefinition.UpgradeStrategy strategy = strategy(json.get("upgradeStrategy"), errors);
+        if (instances > 0 && Math.ceil(instances * strategy.minimumHealthCapacity() - 1e-9) >= instances
+                && Math.floor(instances * strategy.maximumOverCapacity() + 1e-9) == 0 && errors.isEmpty()) {
+            errors.add(new FieldError("upgradeStrategy", "with " + instances + " instances, minimumHealthCapacity "
+                    + strategy.minimumHealthCapacity() + " keeps all of them and maximumOverCapacity "
+                    + strategy.maximumOverCapacity() + " allows none more: a rolling update could never replace one"));
+        }
         String user = f.string("user", null);
         if (user != null && (user.isBlank() || user.length() > 64 || user.contains("/"))) {
             errors.add(new FieldError("user", "must be a user name (1-64 characters, no '/')"));

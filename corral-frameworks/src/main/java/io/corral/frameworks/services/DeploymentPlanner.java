@@ -20,6 +20,8 @@ import java.util.List;
  *   <li>Unreachable instances do not count: they are replaced at once. One that comes back makes a surplus, and a
  *       surplus is killed (not-ready instances first, then those that came back, then the newest), so the app
  *       returns to exactly {@code N}.</li>
+ *   <li>Nothing is decided for an app while any of its instances is {@link Instance#recovered()} (a new leader
+ *       waiting for reconciliation to report it).</li>
  *   <li>A removed app has every instance killed; it is complete when only unreachable ones are left (those are
  *       killed as strangers if they ever return).</li>
  * </ul>
@@ -38,6 +40,11 @@ public final class DeploymentPlanner {
     }
 
     public static Plan plan(StoredApp app, Collection<Instance> instances) {
+        if (instances.stream().anyMatch(Instance::recovered)) {
+            // A new leader has not heard yet whether these run: launching could duplicate them, killing "not
+            // ready" ones could drop below the minimum healthy. Wait for reconciliation.
+            return new Plan(0, List.of(), false);
+        }
         if (app.removing()) {
             List<String> kill = instances.stream().filter(i -> !i.killRequested() && !i.unreachable())
                     .map(Instance::id).toList();

@@ -11,12 +11,20 @@ import org.apache.mesos.v1.Protos.TaskState;
  * @param killRequested a KILL was sent in this term
  * @param returned      it was unreachable, was replaced, and came back: the first to go when there is a surplus
  * @param runningSince  when it was first seen RUNNING, epoch millis, or 0
+ * @param recovered     loaded from the store by a new leader and not heard of since: its state is unknown until
+ *                      reconciliation answers, so nothing is decided about its app meanwhile
  */
 public record Instance(StoredTask task, TaskState state, Boolean healthy, boolean killRequested, boolean returned,
-                       long runningSince) {
+                       long runningSince, boolean recovered) {
 
+    /** A task this term launched: staging until the master says more. */
     public static Instance launched(StoredTask task) {
-        return new Instance(task, null, null, false, false, 0);
+        return new Instance(task, null, null, false, false, 0, false);
+    }
+
+    /** A task a previous leader launched: unknown until reconciliation reports it. */
+    public static Instance recovered(StoredTask task) {
+        return new Instance(task, null, task.healthy(), false, false, 0, true);
     }
 
     public String id() {
@@ -33,7 +41,7 @@ public record Instance(StoredTask task, TaskState state, Boolean healthy, boolea
 
     /** Launched and not yet running (staging or starting as far as we know). */
     public boolean staged() {
-        return state == null || state == TaskState.TASK_STAGING || state == TaskState.TASK_STARTING;
+        return !recovered && state == null || state == TaskState.TASK_STAGING || state == TaskState.TASK_STARTING;
     }
 
     /** Counts towards the instance count: not unreachable and not on its way out. */
@@ -49,10 +57,20 @@ public record Instance(StoredTask task, TaskState state, Boolean healthy, boolea
     public Instance withState(TaskState newState, Boolean newHealthy, long now) {
         long since = newState == TaskState.TASK_RUNNING ? (runningSince == 0 ? now : runningSince) : runningSince;
         boolean back = returned || (unreachable() && newState == TaskState.TASK_RUNNING);
-        return new Instance(task, newState, newHealthy != null ? newHealthy : healthy, killRequested, back, since);
+        return new Instance(task, newState, newHealthy != null ? newHealthy : healthy, killRequested, back, since,
+                false);
     }
 
     public Instance killing() {
-        return new Instance(task, state, healthy, true, returned, runningSince);
+        return new Instance(task, state, healthy, true, returned, runningSince, recovered);
+    }
+
+    public Instance withTask(StoredTask newTask) {
+        return new Instance(newTask, state, healthy, killRequested, returned, runningSince, recovered);
+    }
+
+    /** A KILL that failed to go out: asked again on the next decision. */
+    public Instance killNotSent() {
+        return new Instance(task, state, healthy, false, returned, runningSince, recovered);
     }
 }

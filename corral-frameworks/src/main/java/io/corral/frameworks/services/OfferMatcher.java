@@ -51,7 +51,7 @@ final class OfferMatcher {
                             taken.get().resources(), taken.get().ports());
                     StoredTask record = new StoredTask(taskId, app.id(), app.version(),
                             offer.getAgentId().getValue(), offer.getHostname(), here.attributes(),
-                            taken.get().ports(), now);
+                            taken.get().ports(), now, null);
                     onThisOffer.add(new Launch(offer, task, record));
                     placed.get(w).add(here);
                     left[w]--;

@@ -78,6 +78,8 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         final Map<String, Instance> instances = new LinkedHashMap<>();
         final LaunchBackoff backoff = new LaunchBackoff();
         String lastFailure;
+        /** Instances that ended on their own since the app last changed: a deployment's failures. */
+        int failures;
         Timers.Cancellable wake;
 
         AppRuntime(StoredApp stored) {
@@ -114,7 +116,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
             AppRuntime app = new AppRuntime(stored.get());
             for (String taskId : store.children("apps/" + key + "/tasks")) {
                 store.read("apps/" + key + "/tasks/" + taskId, StoredTask.class)
-                        .ifPresent(task -> app.instances.put(task.taskId(), Instance.launched(task)));
+                        .ifPresent(task -> app.instances.put(task.taskId(), Instance.recovered(task)));
             }
             apps.put(stored.get().definition().id(), app);
         }
@@ -350,6 +352,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         write(writes);
         app.stored = stored;
         deployments.put(id, deployment);
+        app.failures = 0;
         if (newTasks) {
             app.backoff.reset();
             app.lastFailure = null;
@@ -514,6 +517,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
                 long now = timers.nowMillis();
                 long ranFor = instance.runningSince() == 0 ? 0 : now - instance.runningSince();
                 owner.backoff.ended(owner.definition(), ranFor, now);
+                owner.failures++;
                 owner.lastFailure = "task " + taskId + " " + state.name().substring(5)
                         + (status.hasMessage() ? ": " + status.getMessage() : "")
                         + (status.hasReason() ? " (" + status.getReason().name() + ")" : "");
@@ -523,6 +527,15 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         } else {
             Instance next = instance.withState(state, status.hasHealthy() ? status.getHealthy() : null,
                     timers.nowMillis());
+            if (status.hasHealthy() && !Boolean.valueOf(status.getHealthy()).equals(instance.task().healthy())) {
+                StoredTask recorded = instance.task().withHealthy(status.getHealthy());
+                try {
+                    write(List.of(new FrameworkStore.Put(taskPath(recorded.appId(), taskId), recorded)));
+                    next = next.withTask(recorded);
+                } catch (RuntimeException e) {
+                    LOG.warn("Cannot record the health of task {}: {}", taskId, e.getMessage());
+                }
+            }
             app.get().instances.put(taskId, next);
             if (state == TaskState.TASK_UNREACHABLE && !instance.unreachable()) {
                 LOG.info("App {}: task {} is unreachable; replacing it", app.get().definition().id(), taskId);
@@ -596,8 +609,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
                         loop.execute(() -> {
                             Instance now = app.instances.get(taskId);
                             if (now != null && now.killRequested()) { // try again on the next converge
-                                app.instances.put(taskId, new Instance(now.task(), now.state(), now.healthy(), false,
-                                        now.returned(), now.runningSince()));
+                                app.instances.put(taskId, now.killNotSent());
                             }
                         });
                     }
@@ -650,6 +662,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         boolean checked = app.definition().hasHealthCheck();
         List<Instance> all = List.copyOf(app.instances.values());
         Views.Counts counts = new Views.Counts(app.definition().instances(),
+                (int) all.stream().filter(Instance::recovered).count(),
                 (int) all.stream().filter(i -> i.active() && i.staged()).count(),
                 (int) all.stream().filter(i -> i.active() && i.running()).count(),
                 (int) all.stream().filter(i -> i.active() && i.ready(checked)).count(),
@@ -665,7 +678,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
 
     private static Views.TaskView taskView(Instance i) {
         return new Views.TaskView(i.id(), i.task().agentId(), i.task().hostname(),
-                i.state() == null ? "TASK_STAGING" : i.state().name(), i.healthy(), i.task().version(),
+                i.recovered() ? "UNCONFIRMED" : i.state() == null ? "TASK_STAGING" : i.state().name(), i.healthy(), i.task().version(),
                 i.task().ports(), i.task().launchedAt());
     }
 
@@ -686,7 +699,8 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         return new Views.DeploymentView(d.id(), d.appId(), d.kind(), d.fromVersion(), d.toVersion(), target,
                 (int) current.stream().filter(Instance::staged).count(),
                 (int) current.stream().filter(Instance::running).count(),
-                (int) current.stream().filter(i -> i.ready(checked)).count(), old, state, reason, d.startedAt());
+                (int) current.stream().filter(i -> i.ready(checked)).count(), old, app.failures, state, reason,
+                d.startedAt());
     }
 
     private String now() {

@@ -8,9 +8,17 @@ import java.util.Map;
  * knows every instance that may run, reconciles it and neither duplicates nor loses it. Deleted once the task ended.
  *
  * @param version the app version it was launched from
+ * @param healthy the agent's last health verdict, written when it changes: masters answer reconciliation with the
+ *                task's state but not necessarily its health, and a new leader must not take a healthy instance
+ *                for an unhealthy one (it would replace it below the minimum healthy); null before the first
  */
 public record StoredTask(String taskId, String appId, long version, String agentId, String hostname,
-                         Map<String, String> attributes, List<Integer> ports, String launchedAt) {
+                         Map<String, String> attributes, List<Integer> ports, String launchedAt, Boolean healthy) {
+
+    public StoredTask withHealthy(Boolean value) {
+        return new StoredTask(taskId, appId, version, agentId, hostname, attributes, ports, launchedAt, value);
+    }
+
     public Constraints.Place place() {
         return new Constraints.Place(hostname, attributes);
     }
