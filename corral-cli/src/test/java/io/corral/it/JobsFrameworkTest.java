@@ -111,6 +111,9 @@ class JobsFrameworkTest {
         assertThat(finished.path("task_id").asText()).startsWith("hello.1.1-");
         assertThat(finished.path("started_at").asText()).isNotBlank();
         assertThat(finished.path("ended_at").asText()).isNotBlank();
+        // the sandbox, as the agent's /state names it, once the framework has asked
+        await().atMost(Duration.ofSeconds(10)).until(() -> history(jobs, "hello").path(0).path("sandbox").asText(""),
+                sandbox -> sandbox.startsWith(workDir.toString()) && sandbox.contains("hello.1.1-"));
     }
 
     @Test

@@ -104,8 +104,12 @@ public abstract class FrameworkProcessCommand implements Callable<Integer> {
     /** The REST API's port when {@code --listen} names none. */
     protected abstract int defaultPort();
 
-    /** The framework this process runs. */
-    protected abstract FrameworkProcess.Parts parts();
+    /**
+     * The framework this process runs.
+     *
+     * @param credential what the framework authenticates to the masters with (and to agents, where it reads them)
+     */
+    protected abstract FrameworkProcess.Parts parts(Optional<Credentials.Credential> credential);
 
     @Override
     public Integer call() throws Exception {
@@ -120,9 +124,10 @@ public abstract class FrameworkProcessCommand implements Callable<Integer> {
                 : where.host().equals("0.0.0.0") ? "127.0.0.1" : where.host();
         FrameworkHttp.Options http = FrameworkHttp.Options.of(where.host(), where.port(), credentials)
                 .withTokens(tokens).withTls(tls.server(command));
+        Optional<Credentials.Credential> credential = masterCredential(command);
         FrameworkProcess process = FrameworkProcess.start(new FrameworkProcess.Options(name(), url, zkSessionTimeout,
-                http, advertised, masterCredential(command), mastersTls(command), role != null ? role : name(),
-                user != null ? user : System.getProperty("user.name")), parts());
+                http, advertised, credential, mastersTls(command), role != null ? role : name(),
+                user != null ? user : System.getProperty("user.name")), parts(credential));
         System.err.println("corral " + name() + ": REST API on " + process.url() + "; contending for the lead");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

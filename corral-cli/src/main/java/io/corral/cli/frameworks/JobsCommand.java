@@ -4,6 +4,9 @@ import io.corral.frameworks.common.FrameworkProcess;
 import io.corral.frameworks.jobs.JobsConfig;
 import io.corral.frameworks.jobs.JobsFramework;
 import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.http.ClientAuthorization;
+import io.corral.protocol.security.Credentials;
+import java.util.Optional;
 import io.corral.protocol.concurrent.SystemTimers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +37,7 @@ public final class JobsCommand extends FrameworkProcessCommand {
     }
 
     @Override
-    protected FrameworkProcess.Parts parts() {
+    protected FrameworkProcess.Parts parts(Optional<Credentials.Credential> credential) {
         // the schedule's clock: the system's, its timers handing work to the framework's own loop
         SystemTimers timers = new SystemTimers(new EventLoop("jobs-timers"), "jobs");
         if (history < 1) {
@@ -42,6 +45,6 @@ public final class JobsCommand extends FrameworkProcessCommand {
         }
         JobsConfig defaults = JobsConfig.DEFAULTS;
         return JobsFramework.parts(timers, new JobsConfig(history, defaults.idleRefuse(), defaults.busyRefuse(),
-                defaults.maxWake()));
+                defaults.maxWake()), credential.map(ClientAuthorization::basic));
     }
 }

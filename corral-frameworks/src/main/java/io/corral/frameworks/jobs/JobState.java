@@ -168,9 +168,10 @@ public record JobState(JobDefinition definition, Instant createdAt, Instant last
         return replace(number, r -> r.launching(taskId, agentId, host, now));
     }
 
-    /** The sandbox path of the run's current attempt, once known. */
+    /** The sandbox path of the attempt that ran as task {@code taskId}, active or finished, once known. */
     public JobState withSandbox(String taskId, String sandbox) {
-        return runOfTask(taskId).map(run -> replace(run.number(), r -> r.withSandbox(sandbox))).orElse(this);
+        return runs.stream().filter(r -> taskId.equals(r.taskId())).findFirst()
+                .map(run -> replace(run.number(), r -> r.withSandbox(sandbox))).orElse(this);
     }
 
     /** A status update for the current attempt of one of the active runs (others change nothing). */

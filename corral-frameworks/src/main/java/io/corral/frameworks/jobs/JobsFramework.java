@@ -6,7 +6,9 @@ import io.corral.frameworks.common.FrameworkRunner;
 import io.corral.frameworks.common.Leadership;
 import io.corral.frameworks.common.Routes;
 import io.corral.protocol.concurrent.Timers;
+import io.corral.protocol.http.ClientAuthorization;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -27,24 +29,38 @@ public final class JobsFramework implements FrameworkRunner.Framework {
     private final Timers timers;
     private final JobsConfig config;
     private final Supplier<String> uniqueSuffix;
+    private final SandboxLookup sandboxes;
     private final AtomicReference<JobsTerm> current = new AtomicReference<>();
 
     /**
      * @param timers the clock and timers of the schedule (a fake one in tests; not the scheduler client's)
      */
-    public JobsFramework(Timers timers, JobsConfig config) {
-        this(timers, config, () -> UUID.randomUUID().toString().substring(0, 8));
+    public JobsFramework(Timers timers, JobsConfig config, Optional<ClientAuthorization> agentAuthorization) {
+        this(timers, config, () -> UUID.randomUUID().toString().substring(0, 8), agentAuthorization);
     }
 
-    JobsFramework(Timers timers, JobsConfig config, Supplier<String> uniqueSuffix) {
+    JobsFramework(Timers timers, JobsConfig config, Supplier<String> uniqueSuffix,
+                  Optional<ClientAuthorization> agentAuthorization) {
         this.timers = timers;
         this.config = config;
         this.uniqueSuffix = uniqueSuffix;
+        this.sandboxes = new SandboxLookup(agentAuthorization);
     }
 
-    /** What a {@link FrameworkProcess} named {@link #NAME} runs: this framework and its REST routes. */
+    /** {@link #parts(Timers, JobsConfig, Optional)} reading agents' state without credentials (insecure agents). */
     public static FrameworkProcess.Parts parts(Timers timers, JobsConfig config) {
-        JobsFramework framework = new JobsFramework(timers, config);
+        return parts(timers, config, Optional.empty());
+    }
+
+    /**
+     * What a {@link FrameworkProcess} named {@link #NAME} runs: this framework and its REST routes.
+     *
+     * @param agentAuthorization what it reads agents' {@code /state} with (to learn runs' sandboxes): the
+     *                           framework's own credential
+     */
+    public static FrameworkProcess.Parts parts(Timers timers, JobsConfig config,
+                                               Optional<ClientAuthorization> agentAuthorization) {
+        JobsFramework framework = new JobsFramework(timers, config, agentAuthorization);
         Routes routes = JobsApi.routes(framework);
         return new FrameworkProcess.Parts() {
             @Override
@@ -67,7 +83,7 @@ public final class JobsFramework implements FrameworkRunner.Framework {
     @Override
     public FrameworkRunner.Term lead(Leadership leadership, FrameworkRunner runner) {
         JobsTerm[] self = new JobsTerm[1];
-        self[0] = JobsTerm.load(leadership, runner, timers, config, uniqueSuffix,
+        self[0] = JobsTerm.load(leadership, runner, timers, config, uniqueSuffix, sandboxes,
                 () -> current.compareAndSet(self[0], null));
         current.set(self[0]);
         return self[0];

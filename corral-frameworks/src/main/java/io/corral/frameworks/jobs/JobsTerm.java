@@ -67,6 +67,7 @@ final class JobsTerm implements FrameworkRunner.Term {
     private final Timers timers;
     private final JobsConfig config;
     private final Supplier<String> uniqueSuffix;
+    private final SandboxLookup sandboxes;
     private final Runnable onEnd;
     private final EventLoop loop;
     /** By job id. Loop-confined, like every field below. */
@@ -76,17 +77,21 @@ final class JobsTerm implements FrameworkRunner.Term {
     private boolean suppressed;
     private boolean ended;
     private Timers.Cancellable wake;
+    /** The agent (base URL) of each task launched in this term, to ask for its sandbox once it runs. */
+    private final Map<String, java.net.URI> agentOfTask = new java.util.HashMap<>();
     /** The latest call to the master: each call is sent once the one before it was answered (see inOrder). */
     private CompletableFuture<Void> lastCall = CompletableFuture.completedFuture(null);
 
     private JobsTerm(Leadership leadership, FrameworkRunner runner, Timers timers, JobsConfig config,
-                     Supplier<String> uniqueSuffix, Runnable onEnd, Map<String, JobState> loaded) {
+                     Supplier<String> uniqueSuffix, SandboxLookup sandboxes, Runnable onEnd,
+                     Map<String, JobState> loaded) {
         this.leadership = leadership;
         this.runner = runner;
         this.store = runner.store();
         this.timers = timers;
         this.config = config;
         this.uniqueSuffix = uniqueSuffix;
+        this.sandboxes = sandboxes;
         this.onEnd = onEnd;
         this.loop = new EventLoop("jobs-term-" + leadership.term());
         this.jobs.putAll(loaded);
@@ -94,7 +99,7 @@ final class JobsTerm implements FrameworkRunner.Term {
 
     /** The term with every job of the store loaded (on the runner's control thread, before any event). */
     static JobsTerm load(Leadership leadership, FrameworkRunner runner, Timers timers, JobsConfig config,
-                         Supplier<String> uniqueSuffix, Runnable onEnd) {
+                         Supplier<String> uniqueSuffix, SandboxLookup sandboxes, Runnable onEnd) {
         Map<String, JobState> loaded = new TreeMap<>();
         FrameworkStore store = runner.store();
         for (String id : store.children(JOBS)) {
@@ -102,7 +107,7 @@ final class JobsTerm implements FrameworkRunner.Term {
                     .ifPresent(json -> loaded.put(id, JobStateJson.read(json)));
         }
         LOG.info("jobs: term {} loaded {} job(s)", leadership.term(), loaded.size());
-        return new JobsTerm(leadership, runner, timers, config, uniqueSuffix, onEnd, loaded);
+        return new JobsTerm(leadership, runner, timers, config, uniqueSuffix, sandboxes, onEnd, loaded);
     }
 
     // ------------------------------------------------------------------------------------ FrameworkRunner.Term
@@ -371,6 +376,10 @@ final class JobsTerm implements FrameworkRunner.Term {
             decline(offers.stream().map(Offer::getId).toList(), config.busyRefuse());
             return;
         }
+        Map<OfferID, Offer> offersById = new java.util.HashMap<>();
+        offers.forEach(offer -> offersById.put(offer.getId(), offer));
+        plan.placements().forEach(p -> SandboxLookup.agentBase(offersById.get(p.offerId()))
+                .ifPresent(agent -> agentOfTask.put(p.task().getTaskId().getValue(), agent)));
         plan.launches().forEach((offerId, placements) -> {
             List<TaskInfo> tasks = placements.stream().map(Placement::task).toList();
             placements.forEach(p -> LOG.info("jobs: launching run {} of {} as task {} on {}", p.runNumber(),
@@ -459,7 +468,31 @@ final class JobsTerm implements FrameworkRunner.Term {
             }
         }
         acknowledge(status);
+        if (status.getState() == TaskState.TASK_RUNNING || !ALIVE.contains(status.getState())) {
+            lookUpSandbox(update.taskId()); // once per task: at TASK_RUNNING, or at its end if it skipped that
+        }
         afterChange();
+    }
+
+    /** Asks the task's agent where its sandbox is, then records it in its run (best effort, not retried). */
+    private void lookUpSandbox(String taskId) {
+        java.net.URI agent = agentOfTask.remove(taskId);
+        if (agent == null) {
+            return;
+        }
+        sandboxes.directory(agent, taskId).thenAccept(directory -> directory.ifPresent(path -> loop.execute(() -> {
+            if (ended) {
+                return;
+            }
+            jobs.values().stream().filter(state -> state.runs().stream().anyMatch(r -> taskId.equals(r.taskId())))
+                    .findFirst().ifPresent(state -> {
+                        try {
+                            commit(Map.of(state.id(), state.withSandbox(taskId, path)));
+                        } catch (RuntimeException e) {
+                            LOG.debug("jobs: cannot record the sandbox of {}: {}", taskId, e.getMessage());
+                        }
+                    });
+        })));
     }
 
     private void acknowledge(TaskStatus status) {
