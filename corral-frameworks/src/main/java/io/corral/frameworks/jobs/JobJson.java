@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -78,12 +79,12 @@ public final class JobJson {
         json.put("mem", job.mem());
         json.put("disk", job.disk());
         ObjectNode env = json.putObject("env");
-        new java.util.TreeMap<>(job.env()).forEach(env::put);
+        new TreeMap<>(job.env()).forEach(env::put);
         if (job.user() != null) {
             json.put("user", job.user());
         }
         ObjectNode labels = json.putObject("labels");
-        new java.util.TreeMap<>(job.labels()).forEach(labels::put);
+        new TreeMap<>(job.labels()).forEach(labels::put);
         if (job.schedule() != null) {
             json.put("schedule", job.schedule().expression());
             json.put("timezone", job.schedule().zone().getId());

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -41,7 +42,7 @@ public record JobState(JobDefinition definition, Instant createdAt, Instant last
 
     /** The definition replaced; a changed schedule counts from {@code now}. Runs carry on. */
     public JobState redefined(JobDefinition newDefinition, Instant now) {
-        boolean sameSchedule = java.util.Objects.equals(newDefinition.schedule(), definition.schedule());
+        boolean sameSchedule = Objects.equals(newDefinition.schedule(), definition.schedule());
         return new JobState(newDefinition, createdAt, sameSchedule ? lastScheduled : now, nextRun, runs);
     }
 

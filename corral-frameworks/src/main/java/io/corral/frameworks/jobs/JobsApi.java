@@ -10,6 +10,7 @@ import io.corral.frameworks.common.ApiResponse;
 import io.corral.frameworks.common.Routes;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Jobs REST API (docs/jobs.md): {@code /v1/jobs} (GET list, POST create), {@code /v1/jobs/{id}} (GET, PUT,
@@ -46,7 +47,7 @@ public final class JobsApi {
                 })
                 .delete("/v1/jobs/{id}", request -> {
                     jobs.call(term -> term.remove(request.param("id")));
-                    return new ApiResponse(204, null, java.util.Map.of());
+                    return new ApiResponse(204, null, Map.of());
                 })
                 .get("/v1/jobs", request -> {
                     ArrayNode list = JsonNodeFactory.instance.arrayNode();

@@ -13,11 +13,13 @@ import io.corral.frameworks.jobs.LaunchPlanner.Plan;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
 import io.corral.scheduler.SchedulerClient;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -78,7 +81,7 @@ final class JobsTerm implements FrameworkRunner.Term {
     private boolean ended;
     private Timers.Cancellable wake;
     /** The agent (base URL) of each task launched in this term, to ask for its sandbox once it runs. */
-    private final Map<String, java.net.URI> agentOfTask = new java.util.HashMap<>();
+    private final Map<String, URI> agentOfTask = new HashMap<>();
     /** The latest call to the master: each call is sent once the one before it was answered (see inOrder). */
     private CompletableFuture<Void> lastCall = CompletableFuture.completedFuture(null);
 
@@ -210,7 +213,7 @@ final class JobsTerm implements FrameworkRunner.Term {
                 throw runtime;
             }
             throw new IllegalStateException(e.getCause());
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             throw new ApiException(503, "this process no longer leads the Jobs framework; retry");
         }
     }
@@ -376,7 +379,7 @@ final class JobsTerm implements FrameworkRunner.Term {
             decline(offers.stream().map(Offer::getId).toList(), config.busyRefuse());
             return;
         }
-        Map<OfferID, Offer> offersById = new java.util.HashMap<>();
+        Map<OfferID, Offer> offersById = new HashMap<>();
         offers.forEach(offer -> offersById.put(offer.getId(), offer));
         plan.placements().forEach(p -> SandboxLookup.agentBase(offersById.get(p.offerId()))
                 .ifPresent(agent -> agentOfTask.put(p.task().getTaskId().getValue(), agent)));
@@ -476,7 +479,7 @@ final class JobsTerm implements FrameworkRunner.Term {
 
     /** Asks the task's agent where its sandbox is, then records it in its run (best effort, not retried). */
     private void lookUpSandbox(String taskId) {
-        java.net.URI agent = agentOfTask.remove(taskId);
+        URI agent = agentOfTask.remove(taskId);
         if (agent == null) {
             return;
         }

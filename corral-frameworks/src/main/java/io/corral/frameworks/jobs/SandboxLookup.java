@@ -3,13 +3,17 @@ package io.corral.frameworks.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.protocol.http.ClientAuthorization;
+import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.mesos.v1.Protos.Address;
+import org.apache.mesos.v1.Protos.Offer;
 
 /**
  * Where a task's sandbox is, as any Mesos client learns it: the agent's {@code /state} names each executor's
@@ -42,7 +46,7 @@ final class SandboxLookup {
                     }
                     try {
                         return directoryIn(JSON.readTree(response.body()), taskId);
-                    } catch (java.io.IOException notJson) {
+                    } catch (IOException notJson) {
                         return Optional.<String>empty();
                     }
                 })
@@ -77,15 +81,15 @@ final class SandboxLookup {
     }
 
     /** The agent's base URL from an offer's {@code url} (scheme, address, port). */
-    static Optional<URI> agentBase(org.apache.mesos.v1.Protos.Offer offer) {
+    static Optional<URI> agentBase(Offer offer) {
         if (!offer.hasUrl() || !offer.getUrl().hasAddress()) {
             return Optional.empty();
         }
-        org.apache.mesos.v1.Protos.Address address = offer.getUrl().getAddress();
+        Address address = offer.getUrl().getAddress();
         String host = address.hasHostname() ? address.getHostname() : address.getIp();
         try {
             return Optional.of(new URI(offer.getUrl().getScheme(), null, host, address.getPort(), "/", null, null));
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return Optional.empty();
         }
     }
