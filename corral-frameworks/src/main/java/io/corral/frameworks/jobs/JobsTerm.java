@@ -63,6 +63,8 @@ final class JobsTerm implements FrameworkRunner.Term {
     private static final Set<TaskState> ALIVE = EnumSet.of(TaskState.TASK_STAGING, TaskState.TASK_STARTING,
             TaskState.TASK_RUNNING, TaskState.TASK_KILLING, TaskState.TASK_UNREACHABLE);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    /** After a failed write, the next look waits at least this long (ZooKeeper may be away for a while). */
+    private static final Duration STORE_RETRY = Duration.ofSeconds(1);
 
     private final Leadership leadership;
     private final FrameworkRunner runner;
@@ -80,6 +82,8 @@ final class JobsTerm implements FrameworkRunner.Term {
     private boolean suppressed;
     private boolean ended;
     private Timers.Cancellable wake;
+    /** Set when a write failed: no look before then, so an unreachable ZooKeeper is not asked in a busy loop. */
+    private Instant storeRetryAt;
     /** The agent (base URL) of each task launched in this term, to ask for its sandbox once it runs. */
     private final Map<String, URI> agentOfTask = new HashMap<>();
     /** The latest call to the master: each call is sent once the one before it was answered (see inOrder). */
@@ -308,7 +312,9 @@ final class JobsTerm implements FrameworkRunner.Term {
         try {
             commit(changed);
         } catch (RuntimeException e) {
-            LOG.warn("jobs: cannot record what is due ({}); trying again later", e.getMessage());
+            LOG.warn("jobs: cannot record what is due ({}); trying again in {} s", e.getMessage(),
+                    STORE_RETRY.toSeconds());
+            storeRetryAt = now.plus(STORE_RETRY);
         }
         changed.keySet().forEach(id -> LOG.debug("jobs: {} changed at {}", id, now));
         // kills asked for now, and those asked before (sent again: a kill may be lost)
@@ -339,6 +345,9 @@ final class JobsTerm implements FrameworkRunner.Term {
             if (due.isPresent() && due.get().isBefore(next)) {
                 next = due.get();
             }
+        }
+        if (storeRetryAt != null && next.isBefore(storeRetryAt)) {
+            next = storeRetryAt;
         }
         long delay = Math.max(0, next.toEpochMilli() - now.toEpochMilli());
         wake = timers.schedule(Duration.ofMillis(delay), () -> loop.execute(this::tick));
@@ -535,6 +544,7 @@ final class JobsTerm implements FrameworkRunner.Term {
             deposed(e);
             throw e;
         }
+        storeRetryAt = null;
         jobs.putAll(trimmed);
     }
 
