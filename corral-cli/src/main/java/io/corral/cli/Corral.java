@@ -17,8 +17,9 @@ import java.util.Set;
  * prints one line, {@code corral <command>: <message>}, and exits 1; set {@code CORRAL_DEBUG=1} to also print the
  * stack trace.
  *
- * <p>Logging: the server commands ({@code zk}, {@code master}, {@code agent}) log at INFO, every other command at
- * WARN (to stderr), unless {@code -Dcorral.log.level=LEVEL} or {@code CORRAL_LOG_LEVEL} says otherwise.
+ * <p>Logging: the server commands ({@code zk}, {@code master}, {@code agent}, {@code services}, {@code jobs}) log at
+ * INFO, every other command at WARN (to stderr), unless {@code -Dcorral.log.level=LEVEL} or {@code CORRAL_LOG_LEVEL}
+ * says otherwise.
  */
 @Command(name = "corral",
         mixinStandardHelpOptions = true,
@@ -47,10 +48,12 @@ import java.util.Set;
                 TokenCommand.class,
                 io.corral.cli.frameworks.ServicesCommand.class,
                 io.corral.cli.frameworks.AppCommand.class,
+                io.corral.cli.frameworks.JobsCommand.class,
+                io.corral.cli.frameworks.JobCommand.class,
         })
 public final class Corral implements Runnable {
     /** Subcommands that run servers and so log their work at INFO by default. */
-    private static final Set<String> SERVER_COMMANDS = Set.of("zk", "master", "agent", "services");
+    private static final Set<String> SERVER_COMMANDS = Set.of("zk", "master", "agent", "services", "jobs");
     static final String LOG_LEVEL_PROPERTY = "corral.log.level";
 
     @CommandLine.Spec
