@@ -270,9 +270,12 @@ public final class LocalCluster {
     }
 
     private String describeSize() {
-        return String.format("a local cluster: %d ZooKeeper server%s, %d master%s, %d agent%s",
+        return String.format("a local cluster: %d ZooKeeper server%s, %d master%s, %d agent%s%s",
                 topology.zooKeepers().size(), plural(topology.zooKeepers()), topology.masters().size(),
-                plural(topology.masters()), topology.agents().size(), plural(topology.agents()));
+                plural(topology.masters()), topology.agents().size(), plural(topology.agents()),
+                topology.frameworks().isEmpty() ? ""
+                        : ", " + topology.frameworks().size() + " framework process" + (topology.frameworks().size() == 1
+                        ? "" : "es") + " (Services: corral app, Jobs: corral job)");
     }
 
     private static String plural(List<?> list) {

@@ -40,6 +40,15 @@ public final class LocalCommand implements Callable<Integer> {
             description = "Agents (default: ${DEFAULT-VALUE}).")
     int agents;
 
+    @Option(names = "--services", paramLabel = "N", defaultValue = "1",
+            description = "Processes of the built-in Services framework (`corral app`); one leads, the others stand"
+                    + " by (default: ${DEFAULT-VALUE}; 0: none).")
+    int services;
+
+    @Option(names = "--jobs", paramLabel = "N", defaultValue = "1",
+            description = "Processes of the built-in Jobs framework (`corral job`) (default: ${DEFAULT-VALUE}; 0: none).")
+    int jobs;
+
     @Option(names = "--base-port", paramLabel = "PORT",
             description = "Use consecutive ports from PORT instead of free ports picked at random.")
     Integer basePort;
@@ -71,8 +80,9 @@ public final class LocalCommand implements Callable<Integer> {
         if (tls) {
             secrets = secrets.withTls(LocalCertificates.generate(LocalSecrets.directory(dir), Instant.now()));
         }
-        LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents, ports, secrets,
-                agentIsolation(), Optional.of(DetectedResources.detect(dir)));
+        LocalTopology topology = LocalTopology.plan(dir, zkServers, masters, agents,
+                new LocalTopology.Frameworks(services, jobs), ports, secrets, agentIsolation(),
+                Optional.of(DetectedResources.detect(dir)));
         secrets.writeZkUrl(topology.zkUrl());
         LocalCluster cluster = new LocalCluster(topology, dir, ChildLauncher.sameAsThisJvm(),
                 ReadinessProbe.forLocalCluster(secrets.zkTls()), RestartBackoff.DEFAULT,

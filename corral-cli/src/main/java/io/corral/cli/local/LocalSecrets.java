@@ -35,7 +35,8 @@ import java.util.Optional;
  * <p>Immutable once made.
  */
 public final class LocalSecrets {
-    public static final List<String> PRINCIPALS = List.of("operator", "framework", "framework-2", "agent");
+    public static final List<String> PRINCIPALS = List.of("operator", "framework", "framework-2", "agent", "services",
+            "jobs");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String ZK_USER = "corral";
     private static final String ZK_PASSWORD_FILE = "zk-password";
@@ -186,6 +187,21 @@ public final class LocalSecrets {
                         "--token-key", dir.resolve(TOKEN_KEY_FILE).toString()))
                 .orElse(List.of("--insecure")));
         tls.ifPresent(certificates -> args.addAll(certificates.agentArgs()));
+        tls.ifPresent(certificates -> args.addAll(certificates.zkClientArgs()));
+        return List.copyOf(args);
+    }
+
+    /**
+     * What a process of a built-in framework ({@code services}, {@code jobs}) is started with: its own principal
+     * toward the masters, the cluster's credentials and token key for its REST API, and the cluster's TLS.
+     */
+    List<String> frameworkArgs(String principal) {
+        List<String> args = new java.util.ArrayList<>(directory.map(dir -> List.of(
+                        "--credential", dir.resolve(principal + ".json").toString(),
+                        "--credentials", dir.resolve("credentials.json").toString(),
+                        "--token-key", dir.resolve(TOKEN_KEY_FILE).toString()))
+                .orElse(List.of("--insecure")));
+        tls.ifPresent(certificates -> args.addAll(certificates.agentArgs())); // its HTTPS, and the masters' CA
         tls.ifPresent(certificates -> args.addAll(certificates.zkClientArgs()));
         return List.copyOf(args);
     }

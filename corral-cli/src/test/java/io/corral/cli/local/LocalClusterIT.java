@@ -56,7 +56,7 @@ class LocalClusterIT {
     void runsATaskAndStopsWithoutLeftoversOnCtrlC() throws Exception {
         Path workDir = tmp.resolve("cluster");
         // Its own session and process group, as a terminal gives a foreground job (setsid execs in place).
-        ProcessBuilder localCommand = corral("local", "--work-dir", workDir.toString());
+        ProcessBuilder localCommand = corral("local", "--work-dir", workDir.toString(), "--agents", "3");
         localCommand.command().add(0, "setsid");
         local = localCommand.start();
         readLinesInto(local, localOutput);
@@ -85,6 +85,8 @@ class LocalClusterIT {
         runsWithABearerToken();
         ridesAKill9OfTheLeader(workDir);
         frozenAgentIsUnreachableThenBack(workDir);
+        servicesKeepAnAppWholeThroughAFrozenAgent(workDir);
+        jobsRunOnDemand();
         ridesZooKeeperTrouble(workDir);
 
         Set<ProcessHandle> cluster = clusterProcesses(workDir);
@@ -185,6 +187,89 @@ class LocalClusterIT {
         } finally {
             run.destroy(); // Ctrl-C of corral run kills the task
             run.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * The built-in Services framework that {@code corral local} starts (issue 11): {@code corral app deploy --wait} of
+     * 2 instances; SIGSTOP of an agent running one: the app is whole again on the other agents (seconds printed, for
+     * docs/benchmarks.md); SIGCONT: the surplus is killed and exactly 2 instance processes run on the machine.
+     */
+    private void servicesKeepAnAppWholeThroughAFrozenAgent(Path workDir) throws Exception {
+        Result deploy = runToEnd("app", "deploy", "--id", "web", "--cmd", "sleep 1001", "--instances", "2",
+                "--cpus", "0.1", "--mem", "32", "--wait");
+        assertThat(deploy.exit).as(deploy.describe()).isZero();
+        String services = ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
+                .filter(p -> p.role().equals("services")).findFirst().orElseThrow().address();
+        JsonNode app = get(services, "/v1/apps/web");
+        assertThat(running(app)).hasSize(2);
+        String frozenAgentId = running(app).get(0).path("agent_id").asText();
+        String leader = ClusterFile.read(ClusterFile.in(workDir)).leader().replaceAll("^http://|/$", "");
+        JsonNode state = state(leader);
+        ClusterFile.Process agent = ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
+                .filter(p -> p.role().equals("agent") && agentIdOf(state, p.address()).equals(frozenAgentId))
+                .findFirst().orElseThrow(() -> new AssertionError("no agent " + frozenAgentId));
+
+        long frozenAt = System.nanoTime();
+        signal("STOP", agent.pid());
+        try {
+            await("2 instances running on other agents").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> running(get(services, "/v1/apps/web")).stream()
+                            .filter(task -> !task.path("agent_id").asText().equals(frozenAgentId)).count() == 2);
+            System.out.printf("services: app whole again %.2f s after SIGSTOP of the agent running an instance%n",
+                    (System.nanoTime() - frozenAt) / 1e9);
+        } finally {
+            signal("CONT", agent.pid());
+        }
+        await("exactly 2 instance processes once the agent is back").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> {
+                    assertThat(state(leader).path("unreachable_slaves").asInt()).isZero();
+                    assertThat(instanceProcesses("sleep", "1001")).hasSize(2);
+                    assertThat(running(get(services, "/v1/apps/web"))).hasSize(2);
+                });
+        Result remove = runToEnd("app", "remove", "web");
+        assertThat(remove.exit).as(remove.describe()).isZero();
+    }
+
+    /** The built-in Jobs framework: a job run on demand finishes with exit code 0 in its history. */
+    private void jobsRunOnDemand() throws Exception {
+        Result create = runToEnd("job", "create", "--id", "hello", "--cmd", "echo hello");
+        assertThat(create.exit).as(create.describe()).isZero();
+        assertThat(runToEnd("job", "run", "hello").exit).isZero();
+        await("the run finished").atMost(COMMAND).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            Result history = runToEnd("job", "history", "hello", "--json");
+            assertThat(history.output).as(history.describe()).contains("\"finished\"");
+        });
+    }
+
+    private static java.util.List<JsonNode> running(JsonNode app) {
+        java.util.List<JsonNode> running = new ArrayList<>();
+        app.path("tasks").forEach(task -> {
+            if (task.path("state").asText().equals("TASK_RUNNING")) {
+                running.add(task);
+            }
+        });
+        return running;
+    }
+
+    /** This machine's processes running exactly {@code program} with {@code arguments} (a task, not its shell). */
+    private static java.util.List<ProcessHandle> instanceProcesses(String program, String... arguments) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/" + program)).orElse(false))
+                .filter(p -> java.util.Arrays.equals(p.info().arguments().orElse(new String[0]), arguments))
+                .toList();
+    }
+
+    private static JsonNode get(String address, String path) throws IOException {
+        java.net.HttpURLConnection connection = (java.net.HttpURLConnection)
+                java.net.URI.create("http://" + address + path).toURL().openConnection();
+        authorize(connection);
+        connection.setConnectTimeout(1000);
+        connection.setReadTimeout(3000);
+        try (var in = connection.getInputStream()) {
+            return new ObjectMapper().readTree(in);
         }
     }
 
