@@ -32,7 +32,13 @@ public final class SystemTimers implements Timers, AutoCloseable {
 
     @Override
     public Cancellable schedule(Duration delay, Runnable task) {
-        ScheduledFuture<?> future = ticker.schedule(() -> loop.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> future;
+        try {
+            future = ticker.schedule(() -> loop.execute(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // As the loop drops events once closed: a last event of a stopping server may still ask for a timer.
+            return () -> { };
+        }
         return () -> future.cancel(false);
     }
 
