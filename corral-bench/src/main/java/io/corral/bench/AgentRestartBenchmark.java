@@ -6,7 +6,6 @@ import io.corral.agent.AgentServer;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.protocol.http.Encoding;
-import io.corral.protocol.resources.ResourceSet;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import io.corral.scheduler.SchedulerListener;
@@ -19,7 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,18 +25,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.test.TestingServer;
-import org.apache.mesos.v1.Protos.CommandInfo;
-import org.apache.mesos.v1.Protos.Filters;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.MasterInfo;
 import org.apache.mesos.v1.Protos.Offer;
-import org.apache.mesos.v1.Protos.Resource;
-import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
-import org.apache.mesos.v1.scheduler.Protos.Call;
 
 /**
  * An agent restarted under N running tasks (issue 8: "restart with 1,000 running tasks"): one framework launches N
@@ -202,21 +195,10 @@ public final class AgentRestartBenchmark {
                     client.decline(List.of(offer.getId()), launched >= count ? 3600 : 0);
                     continue;
                 }
-                List<Resource> each = ResourceSet.parse("cpus:" + TASK_CPUS + ";mem:" + TASK_MEM)
-                        .withAllocationRole(offer.getAllocationInfo().getRole()).toList();
-                List<TaskInfo> batch = new ArrayList<>(fit);
-                for (int i = 0; i < fit; i++) {
-                    String id = "sleep-" + (launched + i);
-                    batch.add(TaskInfo.newBuilder().setName(id).setTaskId(TaskID.newBuilder().setValue(id))
-                            .setAgentId(offer.getAgentId()).setCommand(CommandInfo.newBuilder().setValue("sleep 3600"))
-                            .addAllResources(each).build());
-                }
+                List<TaskInfo> batch = BenchSupport.tasks(offer, "sleep-", launched, fit, "sleep 3600", TASK_CPUS,
+                        TASK_MEM);
                 launched += fit;
-                client.send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder()
-                        .addOfferIds(offer.getId())
-                        .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
-                                .setLaunch(Offer.Operation.Launch.newBuilder().addAllTaskInfos(batch)))
-                        .setFilters(Filters.newBuilder().setRefuseSeconds(0))).build());
+                BenchSupport.launch(client, offer, batch);
                 if (launched >= count) {
                     client.suppress();
                 }

@@ -3,7 +3,15 @@ package io.corral.bench;
 import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.agent.containerizer.cgroups.Cgroups;
 import java.nio.file.Files;
+import io.corral.protocol.resources.ResourceSet;
+import io.corral.scheduler.SchedulerClient;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.Filters;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.scheduler.Protos.Call;
 import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.Resource;
 
@@ -21,6 +29,33 @@ final class BenchSupport {
         return Files.isWritable(Cgroups.DEFAULT_MOUNT)
                 || Files.isWritable(Cgroups.DEFAULT_MOUNT.resolve("memory"))
                 ? List.of(IsolationOptions.CPU, IsolationOptions.MEM, IsolationOptions.PIDS) : List.of();
+    }
+
+    /**
+     * {@code count} command tasks {@code <prefix><first + i>} running {@code command}, each of {@code taskCpus} and
+     * {@code taskMem} MB, on {@code offer}'s agent and in its role.
+     */
+    static List<TaskInfo> tasks(Offer offer, String prefix, int first, int count, String command, double taskCpus,
+                                double taskMem) {
+        List<Resource> each = ResourceSet.parse("cpus:" + taskCpus + ";mem:" + taskMem)
+                .withAllocationRole(offer.getAllocationInfo().getRole()).toList();
+        List<TaskInfo> batch = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String id = prefix + (first + i);
+            batch.add(TaskInfo.newBuilder().setName(id).setTaskId(TaskID.newBuilder().setValue(id))
+                    .setAgentId(offer.getAgentId()).setCommand(CommandInfo.newBuilder().setValue(command))
+                    .addAllResources(each).build());
+        }
+        return batch;
+    }
+
+    /** ACCEPT of {@code offer} launching {@code batch}, with a 0 s filter so what is left is offered again at once. */
+    static void launch(SchedulerClient client, Offer offer, List<TaskInfo> batch) {
+        client.send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder()
+                .addOfferIds(offer.getId())
+                .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
+                        .setLaunch(Offer.Operation.Launch.newBuilder().addAllTaskInfos(batch)))
+                .setFilters(Filters.newBuilder().setRefuseSeconds(0))).build());
     }
 
     /** How many tasks of {@code taskCpus} and {@code taskMem} MB fit in {@code offer}. */

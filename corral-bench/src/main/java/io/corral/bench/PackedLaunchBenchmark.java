@@ -4,7 +4,6 @@ import io.corral.agent.AgentServer;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.protocol.http.Encoding;
-import io.corral.protocol.resources.ResourceSet;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import io.corral.scheduler.SchedulerListener;
@@ -12,7 +11,6 @@ import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,18 +18,13 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.test.TestingServer;
-import org.apache.mesos.v1.Protos.CommandInfo;
-import org.apache.mesos.v1.Protos.Filters;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.MasterInfo;
 import org.apache.mesos.v1.Protos.Offer;
-import org.apache.mesos.v1.Protos.Resource;
-import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
-import org.apache.mesos.v1.scheduler.Protos.Call;
 
 /**
  * Launch throughput of ONE agent under ONE framework that packs every offer: as many 0.01-cpu / 8 MB {@code true}
@@ -132,16 +125,8 @@ public final class PackedLaunchBenchmark {
                     client.decline(List.of(offer.getId()), launched >= count ? 3600 : 0);
                     continue;
                 }
-                String role = offer.getAllocationInfo().getRole();
-                List<Resource> each = ResourceSet.parse("cpus:" + TASK_CPUS + ";mem:" + TASK_MEM)
-                        .withAllocationRole(role).toList();
-                List<TaskInfo> batch = new ArrayList<>(fit);
-                for (int i = 0; i < fit; i++) {
-                    String id = name + "-" + (launched + i);
-                    batch.add(TaskInfo.newBuilder().setName(id).setTaskId(TaskID.newBuilder().setValue(id))
-                            .setAgentId(offer.getAgentId()).setCommand(CommandInfo.newBuilder().setValue("true"))
-                            .addAllResources(each).build());
-                }
+                List<TaskInfo> batch = BenchSupport.tasks(offer, name + "-", launched, fit, "true", TASK_CPUS,
+                        TASK_MEM);
                 long now = System.nanoTime();
                 if (launched == 0) {
                     firstLaunch = now;
@@ -149,11 +134,7 @@ public final class PackedLaunchBenchmark {
                 batch.forEach(task -> launchedAt.put(task.getTaskId().getValue(), now));
                 launched += fit;
                 accepts++;
-                client.send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder()
-                        .addOfferIds(offer.getId())
-                        .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
-                                .setLaunch(Offer.Operation.Launch.newBuilder().addAllTaskInfos(batch)))
-                        .setFilters(Filters.newBuilder().setRefuseSeconds(0))).build());
+                BenchSupport.launch(client, offer, batch);
                 if (launched >= count) {
                     client.suppress();
                 }
