@@ -1,9 +1,11 @@
 package io.corral.frameworks.jobs;
 
+import io.corral.scheduler.OfferResources;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import org.apache.mesos.v1.Protos.CommandInfo;
 import org.apache.mesos.v1.Protos.ContainerInfo;
@@ -27,8 +29,6 @@ import org.apache.mesos.v1.Protos.Value;
  */
 public final class LaunchPlanner {
     /** Mesos keeps scalars to three decimals: compare with half a thousandth of slack. */
-    private static final double EPSILON = 0.0005;
-
     private LaunchPlanner() {
     }
 
@@ -51,25 +51,19 @@ public final class LaunchPlanner {
      */
     public static Plan plan(List<Offer> offers, List<Candidate> candidates,
                             BiFunction<JobDefinition, Run, String> taskIds) {
-        List<List<Resource>> remaining = new ArrayList<>();
-        offers.forEach(offer -> remaining.add(new ArrayList<>(offer.getResourcesList())));
+        List<OfferResources> remaining = offers.stream().map(OfferResources::new).toList();
         Map<OfferID, List<Placement>> launches = new LinkedHashMap<>();
         for (Candidate candidate : candidates) {
             JobDefinition job = candidate.job();
+            OfferResources.Need need = new OfferResources.Need(job.cpus(), job.mem(), Math.max(0, job.disk()), 0, 0);
             for (int i = 0; i < offers.size(); i++) {
-                List<Resource> left = remaining.get(i);
-                if (!fits(left, job)) {
+                Optional<OfferResources.Taken> taken = remaining.get(i).take(need);
+                if (taken.isEmpty()) {
                     continue;
                 }
                 Offer offer = offers.get(i);
-                List<Resource> taken = new ArrayList<>();
-                taken.addAll(take(left, "cpus", job.cpus(), offer));
-                taken.addAll(take(left, "mem", job.mem(), offer));
-                if (job.disk() > 0) {
-                    taken.addAll(take(left, "disk", job.disk(), offer));
-                }
                 String taskId = taskIds.apply(job, candidate.run());
-                TaskInfo task = taskInfo(job, candidate.run(), taskId, offer, taken);
+                TaskInfo task = taskInfo(job, candidate.run(), taskId, offer, taken.get().resources());
                 launches.computeIfAbsent(offer.getId(), id -> new ArrayList<>()).add(new Placement(offer.getId(),
                         job.id(), candidate.run().number(), task, offer.getAgentId().getValue(), offer.getHostname()));
                 break;
@@ -77,50 +71,6 @@ public final class LaunchPlanner {
         }
         List<OfferID> unused = offers.stream().map(Offer::getId).filter(id -> !launches.containsKey(id)).toList();
         return new Plan(launches, unused);
-    }
-
-    static boolean fits(List<Resource> resources, JobDefinition job) {
-        return scalar(resources, "cpus") + EPSILON >= job.cpus() && scalar(resources, "mem") + EPSILON >= job.mem()
-                && (job.disk() <= 0 || scalar(resources, "disk") + EPSILON >= job.disk());
-    }
-
-    /** Plain scalar resources only: not revocable, not a persistent volume or a mount disk. */
-    private static boolean usable(Resource r, String name) {
-        return r.getName().equals(name) && r.getType() == Value.Type.SCALAR && !r.hasRevocable() && !r.hasDisk();
-    }
-
-    static double scalar(List<Resource> resources, String name) {
-        return resources.stream().filter(r -> usable(r, name)).mapToDouble(r -> r.getScalar().getValue()).sum();
-    }
-
-    /**
-     * Takes {@code amount} of {@code name} out of {@code left} (which shrinks), keeping each piece's role,
-     * reservations and allocation role, so the master sees exactly what it offered.
-     */
-    private static List<Resource> take(List<Resource> left, String name, double amount, Offer offer) {
-        List<Resource> taken = new ArrayList<>();
-        double needed = amount;
-        for (int i = 0; i < left.size() && needed > EPSILON; i++) {
-            Resource r = left.get(i);
-            if (!usable(r, name)) {
-                continue;
-            }
-            double have = r.getScalar().getValue();
-            double piece = Math.min(needed, have);
-            Resource.Builder part = r.toBuilder().setScalar(Value.Scalar.newBuilder().setValue(piece));
-            if (offer.hasAllocationInfo() && !r.hasAllocationInfo()) {
-                part.setAllocationInfo(offer.getAllocationInfo());
-            }
-            taken.add(part.build());
-            needed -= piece;
-            double rest = have - piece;
-            if (rest > EPSILON) {
-                left.set(i, r.toBuilder().setScalar(Value.Scalar.newBuilder().setValue(rest)).build());
-            } else {
-                left.remove(i--);
-            }
-        }
-        return taken;
     }
 
     /** The task of a run's attempt: its command, environment, user, labels and image, on {@code resources}. */

@@ -1,5 +1,7 @@
 package io.corral.frameworks.services;
 
+import io.corral.scheduler.OfferResources;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,12 +37,13 @@ final class OfferMatcher {
         Map<Offer, List<Launch>> launches = new LinkedHashMap<>();
         List<Offer> unused = new ArrayList<>();
         for (Offer offer : offers) {
-            OfferResources resources = new OfferResources(offer.getResourcesList());
+            OfferResources resources = new OfferResources(offer);
             Constraints.Place here = placeOf(offer);
             List<Launch> onThisOffer = new ArrayList<>();
             for (int w = 0; w < wants.size(); w++) {
                 AppDefinition app = wants.get(w).app();
-                OfferResources.Need need = OfferResources.Need.of(app);
+                OfferResources.Need need = new OfferResources.Need(app.cpus(), app.mem(), app.disk(), app.gpus(),
+                        app.ports());
                 while (left[w] > 0 && Constraints.allow(app.constraints(), here, placed.get(w))) {
                     Optional<OfferResources.Taken> taken = resources.take(need);
                     if (taken.isEmpty()) {

@@ -71,7 +71,12 @@ class LaunchPlannerTest {
         assertThat(task.getCommand().getEnvironment().getVariables(0).getName()).isEqualTo("GREETING");
         assertThat(task.getLabels().getLabelsList()).extracting(l -> l.getKey() + "=" + l.getValue())
                 .contains("team=a", "corral.job=a", "corral.run=1");
-        assertThat(LaunchPlanner.scalar(task.getResourcesList(), "cpus")).isEqualTo(0.25);
-        assertThat(LaunchPlanner.scalar(task.getResourcesList(), "mem")).isEqualTo(64);
+        assertThat(total(task.getResourcesList(), "cpus")).isEqualTo(0.25);
+        assertThat(total(task.getResourcesList(), "mem")).isEqualTo(64);
+    }
+
+    private static double total(List<Resource> resources, String name) {
+        return resources.stream().filter(r -> r.getName().equals(name)).mapToDouble(r -> r.getScalar().getValue())
+                .sum();
     }
 }

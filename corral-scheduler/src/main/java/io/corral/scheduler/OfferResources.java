@@ -1,36 +1,39 @@
-package io.corral.frameworks.services;
+package io.corral.scheduler;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.Value;
 
 /**
- * What is left of one offer while tasks are packed into it. {@link #take} carves a task's resources out of the
- * offer's own resources, keeping each one's role, reservation and allocation info (which the master demands back on
- * LAUNCH), all or nothing. Scalars are handled in thousandths, as Mesos rounds them.
+ * What is left of one offer while a framework packs tasks into it (an offer helper of the SDK). {@link #take} carves
+ * a task's cpus, mem, disk, gpus and ports out of the offer's own resources, keeping each piece's role, reservation
+ * and allocation info (which the master demands back on LAUNCH; the offer's allocation info is added where a resource
+ * lacks it), all or nothing. Scalars are counted in thousandths, as Mesos rounds them. Revocable resources and disks
+ * with a {@code DiskInfo} (persistent volumes, mount disks: taken whole or not at all) are left alone.
  *
  * <p>Not thread-safe: used by one matching pass.
  */
-final class OfferResources {
+public final class OfferResources {
     private final List<Resource> remaining;
 
-    OfferResources(List<Resource> resources) {
-        this.remaining = new ArrayList<>(resources.stream().filter(r -> !r.hasRevocable()).toList());
+    public OfferResources(Offer offer) {
+        this.remaining = new ArrayList<>(offer.getResourcesList().stream().filter(r -> !r.hasRevocable())
+                .map(r -> offer.hasAllocationInfo() && !r.hasAllocationInfo()
+                        ? r.toBuilder().setAllocationInfo(offer.getAllocationInfo()).build() : r)
+                .toList());
     }
 
     /** What one task needs. */
-    record Need(double cpus, double mem, double disk, int gpus, int ports) {
-        static Need of(AppDefinition app) {
-            return new Need(app.cpus(), app.mem(), app.disk(), app.gpus(), app.ports());
-        }
-    }
+    public record Need(double cpus, double mem, double disk, int gpus, int ports) {}
 
-    /** The resources for one task, and the ports in them, taken from the offer; empty (nothing taken) if they don't fit. */
-    record Taken(List<Resource> resources, List<Integer> ports) {}
+    /** The resources for one task, and the ports in them. */
+    public record Taken(List<Resource> resources, List<Integer> ports) {}
 
-    Optional<Taken> take(Need need) {
+    /** The resources for one task, taken from what is left of the offer; empty (nothing taken) if they do not fit. */
+    public Optional<Taken> take(Need need) {
         List<Resource> trial = new ArrayList<>(remaining);
         List<Resource> taken = new ArrayList<>();
         if (!takeScalar(trial, taken, "cpus", need.cpus()) || !takeScalar(trial, taken, "mem", need.mem())
@@ -54,7 +57,7 @@ final class OfferResources {
         long needed = milli(amount);
         for (int i = 0; i < trial.size() && needed > 0; i++) {
             Resource r = trial.get(i);
-            if (!r.getName().equals(name) || r.getType() != Value.Type.SCALAR || r.hasDisk() && r.getDisk().hasPersistence()) {
+            if (!r.getName().equals(name) || r.getType() != Value.Type.SCALAR || r.hasDisk()) {
                 continue;
             }
             long available = milli(r.getScalar().getValue());
