@@ -18,7 +18,6 @@ import org.apache.mesos.v1.Protos.OfferID;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
-import org.apache.mesos.v1.Protos.Value;
 
 /**
  * Which due runs go on which offers: first fit, in the order the runs are given (oldest first), packing each offer
