@@ -121,9 +121,16 @@ class HierarchicalDrfAllocatorPropertiesTest {
 
     /**
      * Guarantees come first: when the free resources cover every role's unmet guarantee, every role with a framework
-     * reaches its guarantee in one cycle; and roles without a guarantee only ever get what the unmet guarantees
-     * leave (so, when supply is short, nothing of the short kind).
+     * reaches its guarantee in one cycle (or falls short by less than the smallest offer, 0.01 cpus or 32 MB, which a
+     * remaining need below that cannot get once the surplus is spent); and roles without a guarantee only ever get
+     * what the unmet guarantees leave (so, when supply is short, nothing of the short kind).
      */
+    /** Found by CI: r3 ends 16 MB short of its 1,152 MB guarantee, less than any offer may carry. */
+    @net.jqwik.api.Example
+    void aGuaranteeShortByLessThanAMinimumOfferStaysShort() {
+        quotaGuaranteesAreMetBeforeAnyExcess(14, 6, 26);
+    }
+
     @Property(tries = 300)
     void quotaGuaranteesAreMetBeforeAnyExcess(@ForAll @IntRange(min = 1, max = 30) int agentCount,
                                               @ForAll @IntRange(min = 2, max = 6) int roleCount,
@@ -181,8 +188,11 @@ class HierarchicalDrfAllocatorPropertiesTest {
                 for (String kind : List.of("cpus", "mem")) {
                     double has = held(frameworks, role, kind) + proposals.stream().filter(p -> p.role().equals(role))
                             .mapToDouble(p -> p.resources().scalar(kind)).sum();
+                    // Up to one minimum allocatable amount (Mesos's 0.01 cpus, 32 MB): an offer never carries less,
+                    // so a role 16 MB short of its guarantee gets nothing more once the surplus is spent.
+                    double fragment = kind.equals("cpus") ? 0.01 : 32;
                     assertThat(has).as("%s of %s after the cycle", kind, role)
-                            .isGreaterThanOrEqualTo(entry.getValue().guarantees().scalar(kind) - EPSILON);
+                            .isGreaterThan(entry.getValue().guarantees().scalar(kind) - fragment - EPSILON);
                 }
             }
         }
