@@ -216,7 +216,7 @@ final class AgentFleet implements AutoCloseable {
 
     void refused(int status, String body) {
         stats.refusals.increment();
-        lastRefusal = status + " " + body;
+        lastRefusal = status + " " + (body.length() > 200 ? body.substring(0, 200) + "..." : body);
     }
 
     private static HttpRequest.Builder post(String address, AgentCall call, String streamId) {

@@ -197,10 +197,11 @@ public final class Simulator {
                 failover(first, masters.get(1), fleet, frameworks, agents, tasks);
             }
             System.out.printf("agents' protocol: %d launches (%d twice), %d updates sent (%d resent), %d acknowledged,"
-                            + " %d pongs, %d failed calls, %d stream failures, %d refused registrations%n",
+                            + " %d pongs, %d failed calls, %d stream failures, %d refused registrations%s%n",
                     fleet.stats.launches.sum(), fleet.stats.duplicateLaunches.sum(), fleet.stats.updates.sum(),
                     fleet.stats.resent.sum(), fleet.stats.acknowledged.sum(), fleet.stats.pongs.sum(),
-                    fleet.stats.callFailures.sum(), fleet.stats.streamFailures.sum(), fleet.stats.refusals.sum());
+                    fleet.stats.callFailures.sum(), fleet.stats.streamFailures.sum(), fleet.stats.refusals.sum(),
+                    fleet.lastRefusal().isEmpty() ? "" : " (last: " + fleet.lastRefusal().strip() + ")");
             System.out.println("simulation done");
         } finally {
             frameworks.forEach(SimulatedFramework::close);
