@@ -80,6 +80,10 @@ final class MasterProcess implements AutoCloseable {
         return Long.parseLong(line.substring("HEAP ".length()).strip());
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** SIGKILL, as {@code kill -9}; waits until the process is gone. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();

@@ -48,7 +48,8 @@ import org.apache.zookeeper.data.Stat;
  * </ol>
  *
  * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
- * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]}.
+ * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
+ * [--master-session=2]} (the masters' ZooKeeper session timeout in seconds).
  *
  * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
  */
@@ -57,10 +58,11 @@ public final class Simulator {
     private static final String ROOT = "/corral";
     private static final double TASK_CPUS = 0.1;
     private static final double TASK_MEM = 32;
-    private static final Duration MASTER_SESSION = Duration.ofSeconds(2);
 
     private final Map<String, String> options;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** The masters that must not exit: a master that lost its ZooKeeper session ends the simulation at once. */
+    private final List<MasterProcess> mustLive = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private Simulator(Map<String, String> options) {
         this.options = options;
@@ -92,6 +94,7 @@ public final class Simulator {
         String masterHeap = options.getOrDefault("master-heap", "2g");
         int ramp = intOption("ramp", 1000);
         int sessions = intOption("sessions", 4);
+        Duration masterSession = Duration.ofSeconds(intOption("master-session", 2));
         Path logs = Files.createTempDirectory("corral-simulator");
 
         AutoCloseable zookeeper;
@@ -120,16 +123,18 @@ public final class Simulator {
                             + " server(s) in this JVM; masters: %s in JVMs of their own (-Xmx%s, ZooKeeper session"
                             + " %d s); %d cores, load average %.1f; logs in %s%n",
                     agents, tasks, TASK_CPUS, TASK_MEM, frameworkCount, zkServers, failover ? "2 (one standby)" : "1",
-                    masterHeap, MASTER_SESSION.toSeconds(), Runtime.getRuntime().availableProcessors(),
+                    masterHeap, masterSession.toSeconds(), Runtime.getRuntime().availableProcessors(),
                     loadAverage(), logs);
-            MasterProcess first = MasterProcess.start("master-1", zkUrl, MASTER_SESSION, masterHeap,
+            MasterProcess first = MasterProcess.start("master-1", zkUrl, masterSession, masterHeap,
                     logs.resolve("master-1.log"));
             masters.add(first);
+            mustLive.add(first);
             await("master-1 leading", Duration.ofSeconds(60), () -> fleet.leader()
                     .map(address -> address.endsWith(":" + first.port())).orElse(false) && health(first));
             if (failover) {
-                masters.add(MasterProcess.start("master-2", zkUrl, MASTER_SESSION, masterHeap,
+                masters.add(MasterProcess.start("master-2", zkUrl, masterSession, masterHeap,
                         logs.resolve("master-2.log")));
+                mustLive.add(masters.get(1));
             }
             long heapEmpty = first.heapAfterGc();
 
@@ -219,6 +224,7 @@ public final class Simulator {
         frameworks.forEach(SimulatedFramework::markOffers);
         fleet.startRound();
         long killed = System.nanoTime();
+        mustLive.remove(leader);
         leader.kill9();
         System.out.printf("failover: kill -9 of the leader (%s, pid %d)%n", leader.name(), leader.pid());
         await("an offer from the new leader", Duration.ofMinutes(5),
@@ -343,15 +349,21 @@ public final class Simulator {
         return frameworks.stream().mapToInt(f -> f.running.size()).sum();
     }
 
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    private void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         await(what, timeout, condition, () -> "");
     }
 
     /** Polls {@code condition} every 20 ms (a benchmark's polling interval, not a test's wait). */
-    private static void await(String what, Duration timeout, BooleanSupplier condition,
-                              java.util.function.Supplier<String> progress) throws InterruptedException {
+    private void await(String what, Duration timeout, BooleanSupplier condition,
+                       java.util.function.Supplier<String> progress) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
+            for (MasterProcess master : mustLive) {
+                if (!master.isAlive()) {
+                    throw new IllegalStateException(master.name() + " exited while waiting for " + what
+                            + " (it lost its ZooKeeper session? see its log); " + progress.get());
+                }
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("not reached within " + timeout + ": " + what + "; "
                         + progress.get());
