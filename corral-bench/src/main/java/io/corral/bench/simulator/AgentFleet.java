@@ -209,10 +209,16 @@ final class AgentFleet implements AutoCloseable {
         }).whenComplete((response, failure) -> ended.accept(failure));
     }
 
+    /**
+     * Sends a call. A PONG skips the fleet's queue: a real agent's PONG waits only behind its own few calls, never
+     * behind thousands of other agents' updates (queued here, a PONG would make the master judge agents silent).
+     */
     void call(String address, String streamId, AgentCall call) {
         HttpRequest request = post(address, call, streamId).timeout(Duration.ofSeconds(30)).build();
-        calls.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding()))
-                .whenComplete((response, failure) -> {
+        java.util.concurrent.CompletableFuture<HttpResponse<Void>> sent = call.type() == AgentCall.Type.PONG
+                ? http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                : calls.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
+        sent.whenComplete((response, failure) -> {
                     if (failure != null || response.statusCode() != 202) {
                         stats.callFailures.increment();
                     }

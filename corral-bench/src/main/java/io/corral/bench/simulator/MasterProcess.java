@@ -84,6 +84,11 @@ final class MasterProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** SIGKILL without waiting (a shutdown hook's last resort). */
+    void destroy() {
+        process.destroyForcibly();
+    }
+
     /** SIGKILL, as {@code kill -9}; waits until the process is gone. */
     void kill9() throws InterruptedException {
         process.destroyForcibly();

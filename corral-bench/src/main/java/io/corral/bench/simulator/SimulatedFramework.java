@@ -21,7 +21,6 @@ import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
-import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 
@@ -191,12 +190,5 @@ final class SimulatedFramework implements SchedulerListener {
     @Override
     public void error(String message) {
         System.err.println(name + ": ERROR " + message);
-    }
-
-    static boolean isTerminal(TaskState state) {
-        return switch (state) {
-            case TASK_STAGING, TASK_STARTING, TASK_RUNNING, TASK_KILLING -> false;
-            default -> true;
-        };
     }
 }

@@ -125,6 +125,8 @@ public final class Simulator {
                     agents, tasks, TASK_CPUS, TASK_MEM, frameworkCount, zkServers, failover ? "2 (one standby)" : "1",
                     masterHeap, masterSession.toSeconds(), Runtime.getRuntime().availableProcessors(),
                     loadAverage(), logs);
+            // A benchmark stopped with Ctrl-C or kill must not leave its masters running.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> masters.forEach(MasterProcess::destroy)));
             MasterProcess first = MasterProcess.start("master-1", zkUrl, masterSession, masterHeap,
                     logs.resolve("master-1.log"));
             masters.add(first);
@@ -157,8 +159,9 @@ public final class Simulator {
                         perAgent, TASK_CPUS, TASK_MEM, false));
             }
             frameworks.forEach(framework -> framework.start(locator));
-            await(tasks + " tasks RUNNING", Duration.ofMinutes(15), () -> running(frameworks) >= tasks,
+            await(tasks + " tasks RUNNING", Duration.ofMinutes(30), () -> running(frameworks) >= tasks,
                     () -> running(frameworks) + " running");
+            long lostDuringLaunch = frameworks.stream().mapToLong(f -> f.otherTerminal.sum()).sum();
             long firstAccept = frameworks.stream().mapToLong(f -> f.firstAcceptNanos.get()).filter(n -> n != 0).min()
                     .orElseThrow();
             long lastRunning = frameworks.stream().mapToLong(f -> f.lastRunningNanos.get()).max().orElseThrow();
@@ -168,9 +171,9 @@ public final class Simulator {
             double launchSeconds = (lastRunning - firstAccept) / 1e9;
             System.out.printf("launch: %d tasks RUNNING in %.1f s from the first ACCEPT: %.0f tasks/s (every"
                             + " STARTING and RUNNING acknowledged); launch-to-RUNNING p50 %.0f ms, p99 %.0f ms;"
-                            + " load average %.1f%n", tasks, launchSeconds, tasks / launchSeconds,
-                    StateReaders.percentileMs(launchToRunning, 0.5), StateReaders.percentileMs(launchToRunning, 0.99),
-                    loadAverage());
+                            + " load average %.1f; %d other updates (TASK_LOST...) heard meanwhile%n", tasks,
+                    launchSeconds, tasks / launchSeconds, StateReaders.percentileMs(launchToRunning, 0.5),
+                    StateReaders.percentileMs(launchToRunning, 0.99), loadAverage(), lostDuringLaunch);
             await("agents' updates all acknowledged", Duration.ofMinutes(2),
                     () -> fleet.stats.acknowledged.sum() >= 2L * tasks);
 
