@@ -68,6 +68,22 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    @Timeout(180)
+    void theSimulatorRunsAMasterAtTinyScaleThroughAFailover() throws Exception {
+        String report = printedBy(() -> io.corral.bench.simulator.Simulator.main(new String[] {"--agents=20",
+                "--tasks=50", "--frameworks=2", "--readers=2", "--read-seconds=1", "--master-session=5"}));
+        assertThat(report).contains("agents: 20 registered").contains("launch: 50 tasks RUNNING")
+                .containsPattern("memory: master heap .* KiB per agent, -?[0-9.]+ KiB per task")
+                .containsPattern("zookeeper: [0-9]+ znodes")
+                .containsPattern("state: /master/state, 2 readers for 1 s: [0-9]+ reads")
+                .containsPattern("state: GET_STATE, 2 readers for 1 s: [0-9]+ reads")
+                .contains("allocation during /master/state reads")
+                .containsPattern("all 20 agents re-registered")
+                .contains("of the 50 running before: 0 lost, 0 duplicated")
+                .contains("simulation done");
+    }
+
+    @Test
     @Timeout(120)
     void allocatorCycleMeasuresATinyCluster() throws Exception {
         Collection<RunResult> results = new Runner(new OptionsBuilder()

@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * the znode), this class stops the node at once: PersistentNode would otherwise try to re-create it on the closed
  * client, again and again.
  *
- * <p>Threading: {@link #announce} returns at once; the ZooKeeper work runs on a private thread, so it may be called
- * from an event loop. {@link #awaitAnnounced} blocks. All methods may be called from any thread.
+ * <p>Threading: {@link #announce} returns at once; the ZooKeeper work runs on a private thread (or the executor
+ * given), so it may be called from an event loop. {@link #awaitAnnounced} blocks. All methods may be called from
+ * any thread.
  */
 public final class AgentPresence implements AutoCloseable {
 
@@ -50,7 +51,9 @@ public final class AgentPresence implements AutoCloseable {
     private final CuratorFramework zk;
     private final String rootPath;
     private final Clock clock;
-    private final ExecutorService starter;
+    /** Runs {@link #start}; shut down by {@link #close} only when this class created it. */
+    private final java.util.concurrent.Executor starter;
+    private final boolean ownsStarter;
     private final CountDownLatch nodeStarted = new CountDownLatch(1);
     private final CuratorListener clientClosing = (client, event) -> {
         if (event.getType() == CuratorEventType.CLOSING) {
@@ -73,14 +76,29 @@ public final class AgentPresence implements AutoCloseable {
 
     /** As {@link #AgentPresence(CuratorFramework, String)}, with the clock that stamps {@code since}. */
     public AgentPresence(CuratorFramework zk, String rootPath, Clock clock) {
-        this.zk = Objects.requireNonNull(zk, "zk");
-        this.rootPath = PresencePaths.requireRoot(rootPath);
-        this.clock = Objects.requireNonNull(clock, "clock");
-        this.starter = Executors.newSingleThreadExecutor(runnable -> {
+        this(zk, rootPath, clock, Executors.newSingleThreadExecutor(runnable -> {
             Thread thread = new Thread(runnable, "agent-presence" + rootPath);
             thread.setDaemon(true);
             return thread;
-        });
+        }), true);
+    }
+
+    /**
+     * As {@link #AgentPresence(CuratorFramework, String, Clock)}, doing the ZooKeeper work of {@link #announce} on
+     * {@code starter}, which this class neither owns nor shuts down: for a process that keeps the presence of many
+     * agents (the simulator in {@code corral-bench}), where one thread per agent would be thousands of idle threads.
+     */
+    public AgentPresence(CuratorFramework zk, String rootPath, Clock clock, java.util.concurrent.Executor starter) {
+        this(zk, rootPath, clock, starter, false);
+    }
+
+    private AgentPresence(CuratorFramework zk, String rootPath, Clock clock, java.util.concurrent.Executor starter,
+                          boolean ownsStarter) {
+        this.zk = Objects.requireNonNull(zk, "zk");
+        this.rootPath = PresencePaths.requireRoot(rootPath);
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.starter = Objects.requireNonNull(starter, "starter");
+        this.ownsStarter = ownsStarter;
     }
 
     /**
@@ -128,7 +146,9 @@ public final class AgentPresence implements AutoCloseable {
             return;
         }
         closed = true;
-        starter.shutdownNow();
+        if (ownsStarter) {
+            ((ExecutorService) starter).shutdownNow();
+        }
         zk.getCuratorListenable().removeListener(clientClosing);
         if (node == null) {
             return;

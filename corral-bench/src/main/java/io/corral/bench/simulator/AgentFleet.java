@@ -1,0 +1,287 @@
+package io.corral.bench.simulator;
+
+import io.corral.protocol.MasterInfos;
+import io.corral.protocol.agent.AgentCall;
+import io.corral.protocol.agent.AgentProtocol;
+import io.corral.protocol.http.InFlightLimit;
+import io.corral.protocol.http.MediaTypes;
+import io.corral.zookeeper.MasterDetector;
+import io.corral.zookeeper.ZkClients;
+import io.corral.zookeeper.ZkUrl;
+import io.corral.zookeeper.presence.AgentPresence;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.Value;
+
+/**
+ * Thousands of {@link SimulatedAgent}s in this JVM, sharing what a real agent owns alone: one non-blocking
+ * {@link HttpClient} (a few threads, one connection per agent's event stream plus a bounded pool for calls), one
+ * {@link MasterDetector}, and a few ZooKeeper sessions that hold every agent's presence znode
+ * ({@link AgentPresence}: one instance per agent, many per session).
+ *
+ * <p>What sharing a session means: an expired session ends the presence of every agent on it at once, as a rack
+ * switch failing would; the simulator never lets that happen on purpose.
+ *
+ * <p>Threading: thread-safe. HTTP completions run on the client's {@value #HTTP_THREADS} threads, the once-a-second
+ * {@link SimulatedAgent#tick} on one timer thread, presence announcements on {@value #PRESENCE_THREADS} threads;
+ * counters are atomic.
+ */
+final class AgentFleet implements AutoCloseable {
+    static final int HTTP_THREADS = 2;
+    static final int PRESENCE_THREADS = 2;
+    /**
+     * Calls (UPDATE, PONG) in flight at once over all agents; the rest queue here (see {@link InFlightLimit}). A real
+     * agent has 16 of its own; one limit for thousands of agents must be far larger, or updates wait in this queue
+     * (their resend timer running) for a bottleneck no real cluster has. 1,024 kept-alive connections fit the file
+     * descriptors next to 10,000 event streams.
+     */
+    static final int CALLS_IN_FLIGHT = 1024;
+    /** How often agents look at their backoff, silence and (every fourth time) unacknowledged updates. */
+    private static final Duration TICK = Duration.ofMillis(250);
+
+    /** What the fleet counts; read by the report. */
+    static final class Stats {
+        final LongAdder launches = new LongAdder();
+        final LongAdder duplicateLaunches = new LongAdder();
+        final LongAdder updates = new LongAdder();
+        final LongAdder resent = new LongAdder();
+        final LongAdder acknowledged = new LongAdder();
+        final LongAdder pongs = new LongAdder();
+        final LongAdder errors = new LongAdder();
+        final LongAdder callFailures = new LongAdder();
+        final LongAdder streamFailures = new LongAdder();
+        final LongAdder disconnections = new LongAdder();
+        final LongAdder silences = new LongAdder();
+        final LongAdder refusals = new LongAdder();
+    }
+
+    final Stats stats = new Stats();
+    private final String rootPath;
+    private final ExecutorService httpThreads = Executors.newFixedThreadPool(HTTP_THREADS, daemon("sim-agents-http"));
+    private final ExecutorService presenceThreads =
+            Executors.newFixedThreadPool(PRESENCE_THREADS, daemon("sim-agents-presence"));
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sim-agents-tick"));
+    private final HttpClient http;
+    private final InFlightLimit calls = new InFlightLimit(CALLS_IN_FLIGHT);
+    private final List<CuratorFramework> sessions = new ArrayList<>();
+    private final MasterDetector detector;
+    private final List<SimulatedAgent> agents = new ArrayList<>();
+    private final List<AgentPresence> presences = new ArrayList<>();
+    private volatile Optional<String> leader = Optional.empty();
+    private volatile String lastRefusal = "";
+    /** Only the timer thread uses it. */
+    private long ticks;
+
+    /** Registrations in the current round (see {@link #startRound}), and when the round's last one came. */
+    private final AtomicInteger round = new AtomicInteger();
+    private final AtomicInteger registeredInRound = new AtomicInteger();
+    private volatile long roundCompletedNanos;
+
+    /**
+     * @param sessions how many ZooKeeper sessions hold the agents' presence znodes (agent i uses session i % n)
+     */
+    AgentFleet(ZkUrl zk, int sessions, Duration sessionTimeout) {
+        this.rootPath = zk.rootPath();
+        for (int i = 0; i < sessions; i++) {
+            this.sessions.add(ZkClients.connect(zk, sessionTimeout, Duration.ofSeconds(15)));
+        }
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(10))
+                .executor(httpThreads)
+                .build();
+        this.detector = new MasterDetector(this.sessions.get(0), rootPath);
+        detector.addListener(found -> {
+            leader = found.map(l -> MasterInfos.httpAddress(l.info()));
+            leader.ifPresent(address -> {
+                for (SimulatedAgent agent : snapshot()) {
+                    agent.leaderChanged(address);
+                }
+            });
+        });
+        timer.scheduleWithFixedDelay(this::tick, 100, TICK.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Adds {@code count} agents, each with {@code resources}, registering {@code perSecond} a second from now. */
+    void add(int count, List<Resource> resources, int perSecond) {
+        long start = System.nanoTime();
+        synchronized (agents) {
+            int first = agents.size();
+            for (int i = first; i < first + count; i++) {
+                AgentInfo info = AgentInfo.newBuilder()
+                        .setHostname("sim-agent-" + i)
+                        .setPort(5051)
+                        .addAllResources(resources)
+                        .build();
+                long firstConnect = start + (i - first) * 1_000_000_000L / perSecond;
+                agents.add(new SimulatedAgent(this, i, info, 0x5eed + i, firstConnect));
+            }
+        }
+    }
+
+    List<SimulatedAgent> snapshot() {
+        synchronized (agents) {
+            return List.copyOf(agents);
+        }
+    }
+
+    int size() {
+        synchronized (agents) {
+            return agents.size();
+        }
+    }
+
+    Optional<String> leader() {
+        return leader;
+    }
+
+    long registeredNow() {
+        return snapshot().stream().filter(SimulatedAgent::isRegistered).count();
+    }
+
+    /**
+     * Starts counting registrations anew (after a failover): {@link #registeredInRound} counts agents that
+     * registered since, each once.
+     */
+    void startRound() {
+        registeredInRound.set(0);
+        roundCompletedNanos = 0;
+        round.incrementAndGet();
+    }
+
+    int registeredInRound() {
+        return registeredInRound.get();
+    }
+
+    /** When the current round's last agent registered (System.nanoTime), 0 while some have not. */
+    long roundCompletedNanos() {
+        return roundCompletedNanos;
+    }
+
+    String lastRefusal() {
+        return lastRefusal;
+    }
+
+    // ---- for SimulatedAgent ----
+
+    /** An agent registered; it was last counted in {@code agentRound}. Returns the round it is now counted in. */
+    int registered(int agentRound) {
+        int now = round.get();
+        if (agentRound != now && registeredInRound.incrementAndGet() == size()) {
+            roundCompletedNanos = System.nanoTime();
+        }
+        return now;
+    }
+
+    void announce(SimulatedAgent agent, String agentId) {
+        AgentPresence presence = new AgentPresence(sessions.get(agent.index() % sessions.size()), rootPath,
+                Clock.systemUTC(), presenceThreads);
+        synchronized (presences) {
+            presences.add(presence);
+        }
+        presence.announce(agentId, "sim-agent-" + agent.index() + ":5051");
+    }
+
+    /** POSTs REGISTER and feeds the answer to {@code stream}; {@code ended} runs when it fails or ends. */
+    void openStream(String address, AgentCall register, SimulatedAgent.Stream stream, Consumer<Throwable> ended) {
+        HttpRequest request = post(address, register, null).build();
+        http.sendAsync(request, answer -> {
+            stream.answered(answer.statusCode(),
+                    answer.headers().firstValue(AgentProtocol.STREAM_ID_HEADER).orElse(null));
+            return HttpResponse.BodySubscribers.fromSubscriber(stream);
+        }).whenComplete((response, failure) -> ended.accept(failure));
+    }
+
+    /**
+     * Sends a call. A PONG skips the fleet's queue: a real agent's PONG waits only behind its own few calls, never
+     * behind thousands of other agents' updates (queued here, a PONG would make the master judge agents silent).
+     */
+    void call(String address, String streamId, AgentCall call) {
+        HttpRequest request = post(address, call, streamId).timeout(Duration.ofSeconds(30)).build();
+        java.util.concurrent.CompletableFuture<HttpResponse<Void>> sent = call.type() == AgentCall.Type.PONG
+                ? http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                : calls.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
+        sent.whenComplete((response, failure) -> {
+                    if (failure != null || response.statusCode() != 202) {
+                        stats.callFailures.increment();
+                    }
+                });
+    }
+
+    void refused(int status, String body) {
+        stats.refusals.increment();
+        lastRefusal = status + " " + (body.length() > 200 ? body.substring(0, 200) + "..." : body);
+    }
+
+    private static HttpRequest.Builder post(String address, AgentCall call, String streamId) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + address + AgentProtocol.PATH))
+                .header("Content-Type", MediaTypes.APPLICATION_JSON)
+                .header("Accept", MediaTypes.APPLICATION_JSON)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(AgentProtocol.encode(call)));
+        if (streamId != null) {
+            request.header(AgentProtocol.STREAM_ID_HEADER, streamId);
+        }
+        return request;
+    }
+
+    private void tick() {
+        long now = System.nanoTime();
+        boolean retries = ticks++ % (1000 / TICK.toMillis()) == 0;
+        for (SimulatedAgent agent : snapshot()) {
+            try {
+                agent.tick(now, retries);
+            } catch (RuntimeException e) {
+                stats.errors.increment();
+            }
+        }
+    }
+
+    static Resource scalar(String name, double value) {
+        return Resource.newBuilder().setName(name).setType(Value.Type.SCALAR)
+                .setScalar(Value.Scalar.newBuilder().setValue(value)).build();
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, name + "-" + n.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        List<AgentPresence> all;
+        synchronized (presences) {
+            all = List.copyOf(presences);
+        }
+        detector.close();
+        for (CuratorFramework session : sessions) {
+            session.close(); // ends every presence znode with the session
+        }
+        for (AgentPresence presence : all) {
+            presence.close();
+        }
+        httpThreads.shutdownNow();
+        presenceThreads.shutdownNow();
+    }
+}

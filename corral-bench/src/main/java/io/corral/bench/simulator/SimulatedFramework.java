@@ -1,0 +1,194 @@
+package io.corral.bench.simulator;
+
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.resources.ResourceSet;
+import io.corral.scheduler.MasterLocator;
+import io.corral.scheduler.SchedulerClient;
+import io.corral.scheduler.SchedulerListener;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.Filters;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.Offer;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.scheduler.Protos.Call;
+
+/**
+ * A framework of the simulation, on the real SDK ({@link SchedulerClient}, protobuf, every update acknowledged): it
+ * launches its share of tasks by accepting offers, at most {@code perOffer} tasks an offer (so tasks spread over
+ * the agents as a real cluster's do), then declines every offer for an hour: a cluster whose frameworks hold what
+ * they need, and whose allocator keeps cycling over filtered offers. After a failover it resubscribes to the new
+ * leader (ZooKeeper locator) and declines again, which is how the first offer of the new leader is seen.
+ *
+ * <p>Threading: the SDK calls the listener on its event thread; counters and the task sets are thread-safe and read
+ * by the simulator's main thread.
+ */
+final class SimulatedFramework implements SchedulerListener {
+    private final String name;
+    private final int quota;
+    private final int perOffer;
+    private final double taskCpus;
+    private final double taskMem;
+    private final boolean finish;
+    private volatile SchedulerClient client;
+    /** Only the event thread changes it. */
+    private int launched;
+
+    final Set<String> running = ConcurrentHashMap.newKeySet();
+    final Set<String> finished = ConcurrentHashMap.newKeySet();
+    final LongAdder runningUpdates = new LongAdder();
+    final LongAdder otherTerminal = new LongAdder();
+    final LongAdder offersSeen = new LongAdder();
+    final ConcurrentHashMap<String, Long> acceptedAtNanos = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<String, Long> launchToRunningNanos = new ConcurrentHashMap<>();
+    final AtomicLong firstAcceptNanos = new AtomicLong();
+    final AtomicLong lastRunningNanos = new AtomicLong();
+    /** When the first offer after {@link #markOffers} came (System.nanoTime), 0 until then. */
+    final AtomicLong firstOfferAfterMarkNanos = new AtomicLong();
+    private volatile boolean awaitingOffer;
+    final AtomicInteger subscriptions = new AtomicInteger();
+
+    /**
+     * @param finish whether its tasks end TASK_FINISHED once running (labelled {@link SimulatedAgent#FINISH_LABEL})
+     */
+    SimulatedFramework(String name, int quota, int perOffer, double taskCpus, double taskMem, boolean finish) {
+        this.name = name;
+        this.quota = quota;
+        this.perOffer = perOffer;
+        this.taskCpus = taskCpus;
+        this.taskMem = taskMem;
+        this.finish = finish;
+    }
+
+    void start(MasterLocator locator) {
+        FrameworkInfo info = FrameworkInfo.newBuilder().setUser("corral-sim").setName(name)
+                .setFailoverTimeout(3600).build();
+        client = SchedulerClient.builder(locator, info, this).encoding(Encoding.PROTOBUF).autoAcknowledge(true)
+                .build();
+        client.start();
+    }
+
+    int quota() {
+        return quota;
+    }
+
+    /** From now on, records when the next offer comes. */
+    void markOffers() {
+        firstOfferAfterMarkNanos.set(0);
+        awaitingOffer = true;
+    }
+
+    void close() {
+        SchedulerClient c = client;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    @Override
+    public void subscribed(FrameworkID frameworkId, MasterInfo master) {
+        subscriptions.incrementAndGet();
+    }
+
+    @Override
+    public void offers(List<Offer> offers) {
+        long now = System.nanoTime();
+        offersSeen.add(offers.size());
+        if (awaitingOffer) {
+            awaitingOffer = false;
+            firstOfferAfterMarkNanos.compareAndSet(0, now);
+        }
+        List<org.apache.mesos.v1.Protos.OfferID> declined = new ArrayList<>();
+        for (Offer offer : offers) {
+            int fit = Math.min(Math.min(quota - launched, perOffer), tasksThatFit(offer));
+            if (fit <= 0) {
+                declined.add(offer.getId());
+                continue;
+            }
+            accept(offer, fit, now);
+        }
+        if (!declined.isEmpty()) {
+            client.decline(declined, 3600);
+        }
+    }
+
+    private void accept(Offer offer, int count, long now) {
+        List<Resource> each = ResourceSet.parse("cpus:" + taskCpus + ";mem:" + taskMem)
+                .withAllocationRole(offer.getAllocationInfo().getRole()).toList();
+        List<TaskInfo> batch = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            String id = name + "-" + (launched + i);
+            TaskInfo.Builder task = TaskInfo.newBuilder().setName(id).setTaskId(TaskID.newBuilder().setValue(id))
+                    .setAgentId(offer.getAgentId()).setCommand(CommandInfo.newBuilder().setValue("sleep 3600"))
+                    .addAllResources(each);
+            if (finish) {
+                task.getLabelsBuilder().addLabelsBuilder().setKey(SimulatedAgent.FINISH_LABEL).setValue("true");
+            }
+            batch.add(task.build());
+            acceptedAtNanos.put(id, now);
+        }
+        launched += count;
+        firstAcceptNanos.compareAndSet(0, now);
+        client.send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder()
+                .addOfferIds(offer.getId())
+                .addOperations(Offer.Operation.newBuilder().setType(Offer.Operation.Type.LAUNCH)
+                        .setLaunch(Offer.Operation.Launch.newBuilder().addAllTaskInfos(batch)))
+                .setFilters(Filters.newBuilder().setRefuseSeconds(0))).build());
+    }
+
+    private int tasksThatFit(Offer offer) {
+        double cpus = 0;
+        double mem = 0;
+        for (Resource resource : offer.getResourcesList()) {
+            if (resource.getName().equals("cpus")) {
+                cpus += resource.getScalar().getValue();
+            } else if (resource.getName().equals("mem")) {
+                mem += resource.getScalar().getValue();
+            }
+        }
+        // Thousandths of a cpu in fixed point, as the master counts them.
+        return (int) Math.min(Math.round(cpus * 1000) / Math.round(taskCpus * 1000), (long) (mem / taskMem));
+    }
+
+    @Override
+    public void update(TaskStatus status) {
+        String id = status.getTaskId().getValue();
+        long now = System.nanoTime();
+        switch (status.getState()) {
+            case TASK_RUNNING -> {
+                runningUpdates.increment();
+                if (running.add(id)) {
+                    Long accepted = acceptedAtNanos.get(id);
+                    if (accepted != null) {
+                        launchToRunningNanos.put(id, now - accepted);
+                    }
+                    lastRunningNanos.accumulateAndGet(now, Math::max);
+                }
+            }
+            case TASK_STAGING, TASK_STARTING -> { }
+            case TASK_FINISHED -> finished.add(id);
+            default -> {
+                otherTerminal.increment();
+                if (otherTerminal.sum() <= 5) {
+                    System.err.printf("%s: %s %s %s%n", name, id, status.getState(), status.getMessage());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void error(String message) {
+        System.err.println(name + ": ERROR " + message);
+    }
+}

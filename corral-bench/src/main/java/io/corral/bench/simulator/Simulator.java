@@ -1,0 +1,385 @@
+package io.corral.bench.simulator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.scheduler.ZooKeeperMasterLocator;
+import io.corral.zookeeper.ZkClients;
+import io.corral.zookeeper.ZkUrl;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingCluster;
+import org.apache.curator.test.TestingServer;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The master at scale (issue 9, "A simulator and the master at scale"): the real master ({@link SimulatorMaster}, in
+ * JVMs of its own, a second one contending as standby), a real ZooKeeper (curator-test, in this JVM: one server or
+ * an ensemble of three), and thousands of {@link SimulatedAgent}s and a few {@link SimulatedFramework}s in this JVM
+ * speaking the real protocols over loopback HTTP. It measures, in order:
+ * <ol>
+ *   <li>agents registering (REGISTER, presence znode);</li>
+ *   <li>task launches through the scheduler API to the simulated agents, until every task is TASK_RUNNING with every
+ *       update acknowledged: tasks/s and launch-to-RUNNING p50/p99;</li>
+ *   <li>the master's heap per agent and per task (after a full GC in the master's JVM), and what ZooKeeper holds;</li>
+ *   <li>{@code /master/state} and the operator API's GET_STATE under concurrent readers (p50/p99), and the
+ *       allocation cycle time (the master's {@code corral_allocator_allocation_run_seconds} on {@code /metrics})
+ *       while idle and while being read;</li>
+ *   <li>a {@code kill -9} (SIGKILL) of the leading master's JVM: time to the first offer from the new leader, until
+ *       every agent re-registered with it, and the tasks it then lists: none lost, none twice.</li>
+ * </ol>
+ *
+ * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
+ * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
+ * [--master-session=2]} (the masters' ZooKeeper session timeout in seconds).
+ *
+ * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
+ */
+public final class Simulator {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String ROOT = "/corral";
+    private static final double TASK_CPUS = 0.1;
+    private static final double TASK_MEM = 32;
+
+    private final Map<String, String> options;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** The masters that must not exit: a master that lost its ZooKeeper session ends the simulation at once. */
+    private final List<MasterProcess> mustLive = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    private Simulator(Map<String, String> options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String arg : args) {
+            if (!arg.startsWith("--") || !arg.contains("=")) {
+                throw new IllegalArgumentException("options are --name=value, not '" + arg + "'");
+            }
+            options.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+        }
+        new Simulator(options).run();
+    }
+
+    private int intOption(String name, int otherwise) {
+        return Integer.parseInt(options.getOrDefault(name, Integer.toString(otherwise)));
+    }
+
+    private void run() throws Exception {
+        int agents = intOption("agents", 1000);
+        int tasks = intOption("tasks", 10_000);
+        int frameworkCount = intOption("frameworks", 10);
+        int readers = intOption("readers", 20);
+        Duration readTime = Duration.ofSeconds(intOption("read-seconds", 15));
+        int zkServers = intOption("zk-servers", 1);
+        boolean failover = Boolean.parseBoolean(options.getOrDefault("failover", "true"));
+        String masterHeap = options.getOrDefault("master-heap", "2g");
+        int ramp = intOption("ramp", 1000);
+        int sessions = intOption("sessions", 4);
+        Duration masterSession = Duration.ofSeconds(intOption("master-session", 2));
+        Path logs = Files.createTempDirectory("corral-simulator");
+
+        AutoCloseable zookeeper;
+        String connect;
+        if (zkServers == 1) {
+            TestingServer server = new TestingServer(true);
+            zookeeper = server;
+            connect = server.getConnectString();
+        } else {
+            List<InstanceSpec> specs = new ArrayList<>();
+            for (int id = 1; id <= zkServers; id++) {
+                specs.add(new InstanceSpec(null, -1, -1, -1, true, id, 500, -1));
+            }
+            TestingCluster ensemble = new TestingCluster(specs);
+            ensemble.start();
+            zookeeper = ensemble;
+            connect = ensemble.getConnectString();
+        }
+        String zkUrl = "zk://" + connect + ROOT;
+        List<SimulatedFramework> frameworks = new ArrayList<>();
+        List<MasterProcess> masters = new ArrayList<>();
+        try (zookeeper;
+             AgentFleet fleet = new AgentFleet(ZkUrl.parse(zkUrl), sessions, Duration.ofSeconds(10));
+             ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(zkUrl)) {
+            System.out.printf("simulator: %d agents, %d tasks (%.1f cpu, %.0f MB each), %d frameworks; ZooKeeper: %d"
+                            + " server(s) in this JVM; masters: %s in JVMs of their own (-Xmx%s, ZooKeeper session"
+                            + " %d s); %d cores, load average %.1f; logs in %s%n",
+                    agents, tasks, TASK_CPUS, TASK_MEM, frameworkCount, zkServers, failover ? "2 (one standby)" : "1",
+                    masterHeap, masterSession.toSeconds(), Runtime.getRuntime().availableProcessors(),
+                    loadAverage(), logs);
+            // A benchmark stopped with Ctrl-C or kill must not leave its masters running.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> masters.forEach(MasterProcess::destroy)));
+            MasterProcess first = MasterProcess.start("master-1", zkUrl, masterSession, masterHeap,
+                    logs.resolve("master-1.log"));
+            masters.add(first);
+            mustLive.add(first);
+            await("master-1 leading", Duration.ofSeconds(60), () -> fleet.leader()
+                    .map(address -> address.endsWith(":" + first.port())).orElse(false) && health(first));
+            if (failover) {
+                masters.add(MasterProcess.start("master-2", zkUrl, masterSession, masterHeap,
+                        logs.resolve("master-2.log")));
+                mustLive.add(masters.get(1));
+            }
+            long heapEmpty = first.heapAfterGc();
+
+            // 1. Agents register.
+            int perAgent = (tasks + agents - 1) / agents;
+            List<Resource> resources = List.of(AgentFleet.scalar("cpus", 32), AgentFleet.scalar("mem", 131_072),
+                    AgentFleet.scalar("disk", 1_000_000));
+            long start = System.nanoTime();
+            fleet.add(agents, resources, ramp);
+            await(agents + " agents registered", Duration.ofMinutes(10), () -> fleet.registeredNow() == agents,
+                    () -> fleet.registeredNow() + " registered; last refusal: " + fleet.lastRefusal());
+            System.out.printf("agents: %d registered in %.1f s (paced at %d a second; presence znodes in %d ZooKeeper"
+                    + " sessions)%n", agents, seconds(start), ramp, sessions);
+            long heapAgents = first.heapAfterGc();
+
+            // 2. Launches through the scheduler API.
+            int quota = tasks / frameworkCount;
+            for (int f = 0; f < frameworkCount; f++) {
+                frameworks.add(new SimulatedFramework("sim-f" + f, quota + (f < tasks % frameworkCount ? 1 : 0),
+                        perAgent, TASK_CPUS, TASK_MEM, false));
+            }
+            frameworks.forEach(framework -> framework.start(locator));
+            await(tasks + " tasks RUNNING", Duration.ofMinutes(30), () -> running(frameworks) >= tasks,
+                    () -> running(frameworks) + " running");
+            long lostDuringLaunch = frameworks.stream().mapToLong(f -> f.otherTerminal.sum()).sum();
+            long firstAccept = frameworks.stream().mapToLong(f -> f.firstAcceptNanos.get()).filter(n -> n != 0).min()
+                    .orElseThrow();
+            long lastRunning = frameworks.stream().mapToLong(f -> f.lastRunningNanos.get()).max().orElseThrow();
+            List<Long> launchToRunning = new ArrayList<>();
+            frameworks.forEach(f -> launchToRunning.addAll(f.launchToRunningNanos.values()));
+            Collections.sort(launchToRunning);
+            double launchSeconds = (lastRunning - firstAccept) / 1e9;
+            System.out.printf("launch: %d tasks RUNNING in %.1f s from the first ACCEPT: %.0f tasks/s (every"
+                            + " STARTING and RUNNING acknowledged); launch-to-RUNNING p50 %.0f ms, p99 %.0f ms;"
+                            + " load average %.1f; %d other updates (TASK_LOST...) heard meanwhile%n", tasks,
+                    launchSeconds, tasks / launchSeconds, StateReaders.percentileMs(launchToRunning, 0.5),
+                    StateReaders.percentileMs(launchToRunning, 0.99), loadAverage(), lostDuringLaunch);
+            await("agents' updates all acknowledged", Duration.ofMinutes(2),
+                    () -> fleet.stats.acknowledged.sum() >= 2L * tasks);
+
+            // 3. Memory and ZooKeeper.
+            long heapTasks = first.heapAfterGc();
+            System.out.printf("memory: master heap after a full GC: %.1f MiB empty, %.1f MiB with %d agents, %.1f MiB"
+                            + " with %d tasks too: %.1f KiB per agent, %.2f KiB per task%n", heapEmpty / 1048576.0,
+                    heapAgents / 1048576.0, agents, heapTasks / 1048576.0, tasks,
+                    (heapAgents - heapEmpty) / 1024.0 / agents, (heapTasks - heapAgents) / 1024.0 / tasks);
+            reportZooKeeper(zkUrl);
+
+            // 4. State under readers, and allocation meanwhile.
+            Allocation idle = allocationDuring(first, readTime, () -> null);
+            System.out.printf("allocation idle: %s%n", idle);
+            StateReaders.Result[] result = new StateReaders.Result[1];
+            Allocation duringState = allocationDuring(first, readTime,
+                    () -> result[0] = StateReaders.get(first.url() + "/master/state", readers, readTime));
+            printReads("/master/state", readers, readTime, result[0]);
+            System.out.printf("allocation during /master/state reads: %s (%+.0f%% mean cycle time against idle)%n",
+                    duringState, 100 * (duringState.meanMs() / idle.meanMs() - 1));
+            Allocation duringGetState = allocationDuring(first, readTime,
+                    () -> result[0] = StateReaders.getState(first.url(), readers, readTime));
+            printReads("GET_STATE", readers, readTime, result[0]);
+            System.out.printf("allocation during GET_STATE reads: %s (%+.0f%% mean cycle time against idle)%n",
+                    duringGetState, 100 * (duringGetState.meanMs() / idle.meanMs() - 1));
+
+            // 5. kill -9 of the leader.
+            if (failover) {
+                failover(first, masters.get(1), fleet, frameworks, agents, tasks);
+            }
+            System.out.printf("agents' protocol: %d launches (%d twice), %d updates sent (%d resent), %d acknowledged,"
+                            + " %d pongs, %d failed calls, %d stream failures, %d refused registrations%s%n",
+                    fleet.stats.launches.sum(), fleet.stats.duplicateLaunches.sum(), fleet.stats.updates.sum(),
+                    fleet.stats.resent.sum(), fleet.stats.acknowledged.sum(), fleet.stats.pongs.sum(),
+                    fleet.stats.callFailures.sum(), fleet.stats.streamFailures.sum(), fleet.stats.refusals.sum(),
+                    fleet.lastRefusal().isEmpty() ? "" : " (last: " + fleet.lastRefusal().strip() + ")");
+            System.out.println("simulation done");
+        } finally {
+            frameworks.forEach(SimulatedFramework::close);
+            for (MasterProcess master : masters) {
+                master.close();
+            }
+        }
+    }
+
+    private void failover(MasterProcess leader, MasterProcess standby, AgentFleet fleet,
+                          List<SimulatedFramework> frameworks, int agents, int tasks) throws Exception {
+        Set<String> expected = new HashSet<>();
+        frameworks.forEach(f -> expected.addAll(f.running));
+        long terminalBefore = frameworks.stream().mapToLong(f -> f.otherTerminal.sum()).sum();
+        frameworks.forEach(SimulatedFramework::markOffers);
+        fleet.startRound();
+        long killed = System.nanoTime();
+        mustLive.remove(leader);
+        leader.kill9();
+        System.out.printf("failover: kill -9 of the leader (%s, pid %d)%n", leader.name(), leader.pid());
+        await("an offer from the new leader", Duration.ofMinutes(5),
+                () -> frameworks.stream().anyMatch(f -> f.firstOfferAfterMarkNanos.get() != 0));
+        long firstOffer = frameworks.stream().mapToLong(f -> f.firstOfferAfterMarkNanos.get()).filter(n -> n != 0)
+                .min().orElseThrow();
+        await("every agent re-registered", Duration.ofMinutes(5), () -> fleet.roundCompletedNanos() != 0,
+                () -> fleet.registeredInRound() + " of " + agents + " re-registered");
+        System.out.printf("failover: first offer from the new leader %.2f s after the kill; all %d agents"
+                        + " re-registered %.2f s after it; load average %.1f%n", (firstOffer - killed) / 1e9, agents,
+                (fleet.roundCompletedNanos() - killed) / 1e9, loadAverage());
+        // What the new leader lists: every task once, RUNNING, on the agent it ran on.
+        Map<String, Integer> listed = new HashMap<>();
+        int runningListed = 0;
+        JsonNode state = JSON.readTree(http.send(HttpRequest.newBuilder(URI.create(standby.url() + "/master/state"))
+                .build(), HttpResponse.BodyHandlers.ofByteArray()).body());
+        for (JsonNode framework : state.path("frameworks")) {
+            for (JsonNode task : framework.path("tasks")) {
+                listed.merge(task.path("id").asText(), 1, Integer::sum);
+                runningListed += task.path("state").asText().equals("TASK_RUNNING") ? 1 : 0;
+            }
+        }
+        long duplicated = listed.values().stream().filter(n -> n > 1).count();
+        long lost = expected.stream().filter(id -> !listed.containsKey(id)).count();
+        long terminalAfter = frameworks.stream().mapToLong(f -> f.otherTerminal.sum()).sum();
+        System.out.printf("failover: the new leader lists %d tasks (%d RUNNING) of the %d running before: %d lost,"
+                        + " %d duplicated; frameworks heard %d terminal updates since the kill%n", listed.size(),
+                runningListed, tasks, lost, duplicated, terminalAfter - terminalBefore);
+    }
+
+    /** Allocation cycles (count, mean) while {@code work} runs, at least {@code time} long. */
+    private Allocation allocationDuring(MasterProcess master, Duration time, Work work) throws Exception {
+        double[] before = allocationRuns(master);
+        long start = System.nanoTime();
+        Object done = work.run();
+        if (done == null) {
+            TimeUnit.NANOSECONDS.sleep(Math.max(0, time.toNanos() - (System.nanoTime() - start)));
+        }
+        double[] after = allocationRuns(master);
+        long cycles = Math.round(after[0] - before[0]);
+        return new Allocation(cycles, cycles == 0 ? 0 : (after[1] - before[1]) * 1000 / cycles, seconds(start));
+    }
+
+    private interface Work {
+        Object run() throws Exception;
+    }
+
+    /** Allocation cycles: how many, their mean time and over how long. */
+    private record Allocation(long cycles, double meanMs, double seconds) {
+        @Override
+        public String toString() {
+            return String.format("%d cycles in %.1f s, mean %.2f ms a cycle", cycles, seconds, meanMs);
+        }
+    }
+
+    /** {@code corral_allocator_allocation_run_seconds} count and sum from the master's Prometheus metrics. */
+    private double[] allocationRuns(MasterProcess master) throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create(master.url() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        double count = 0;
+        double sum = 0;
+        for (String line : text.split("\n")) {
+            if (line.startsWith("corral_allocator_allocation_run_seconds_count")) {
+                count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("corral_allocator_allocation_run_seconds_sum")) {
+                sum = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return new double[] {count, sum};
+    }
+
+    private static void printReads(String what, int readers, Duration time, StateReaders.Result result) {
+        System.out.printf("state: %s, %d readers for %d s: %d reads (%d failed) of %.1f MB, p50 %.0f ms, p99 %.0f ms,"
+                        + " max %.0f ms; load average %.1f%n", what, readers, time.toSeconds(), result.reads(),
+                result.failures(), result.bytesPerRead() / 1e6, result.p50Ms(), result.p99Ms(), result.maxMs(),
+                loadAverage());
+    }
+
+    /** Znodes and bytes of data under the root, per top-level child (registry, presence, leader election...). */
+    private static void reportZooKeeper(String zkUrl) throws Exception {
+        try (CuratorFramework zk = ZkClients.connect(ZkUrl.parse(zkUrl), Duration.ofSeconds(30),
+                Duration.ofSeconds(15))) {
+            StringBuilder line = new StringBuilder();
+            long totalNodes = 0;
+            long totalBytes = 0;
+            for (String child : zk.getChildren().forPath(ROOT)) {
+                long[] size = new long[2];
+                walk(zk, ROOT + "/" + child, size);
+                totalNodes += size[0];
+                totalBytes += size[1];
+                line.append(String.format("; %s: %d znodes, %.1f KiB", child, size[0], size[1] / 1024.0));
+            }
+            System.out.printf("zookeeper: %d znodes, %.1f KiB of data under %s%s%n", totalNodes, totalBytes / 1024.0,
+                    ROOT, line);
+        }
+    }
+
+    private static void walk(CuratorFramework zk, String path, long[] size) throws Exception {
+        Stat stat = zk.checkExists().forPath(path);
+        if (stat == null) {
+            return;
+        }
+        size[0]++;
+        size[1] += stat.getDataLength();
+        if (stat.getNumChildren() > 0) {
+            for (String child : zk.getChildren().forPath(path)) {
+                walk(zk, path + "/" + child, size);
+            }
+        }
+    }
+
+    private boolean health(MasterProcess master) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(master.url() + "/master/state")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static int running(List<SimulatedFramework> frameworks) {
+        return frameworks.stream().mapToInt(f -> f.running.size()).sum();
+    }
+
+    private void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        await(what, timeout, condition, () -> "");
+    }
+
+    /** Polls {@code condition} every 20 ms (a benchmark's polling interval, not a test's wait). */
+    private void await(String what, Duration timeout, BooleanSupplier condition,
+                       java.util.function.Supplier<String> progress) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            for (MasterProcess master : mustLive) {
+                if (!master.isAlive()) {
+                    throw new IllegalStateException(master.name() + " exited while waiting for " + what
+                            + " (it lost its ZooKeeper session? see its log); " + progress.get());
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not reached within " + timeout + ": " + what + "; "
+                        + progress.get());
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+    }
+
+    private static double seconds(long sinceNanos) {
+        return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+}
