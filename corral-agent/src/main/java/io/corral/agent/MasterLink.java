@@ -102,11 +102,19 @@ final class MasterLink implements AutoCloseable {
 
     private void run() {
         int failures = 0;
+        String lastTried = null;
         while (!closed) {
             Optional<String> leader = leaderAddress.get();
             if (leader.isEmpty()) {
                 pause(Duration.ofSeconds(1));
                 continue;
+            }
+            if (!leader.get().equals(lastTried)) {
+                // A new leader starts the backoff over: failures against the dead one (refused connects, its 503s
+                // while it stepped down) must not make the agent wait up to a minute before trying the new one
+                // while it recovers.
+                failures = 0;
+                lastTried = leader.get();
             }
             Connection connection = new Connection(leader.get());
             current = connection;
