@@ -42,8 +42,11 @@ final class SimulatedFramework implements SchedulerListener {
     private final double taskMem;
     private final boolean finish;
     private volatile SchedulerClient client;
-    /** Only the event thread changes it. */
+    /** Tasks placed and not lost before running; only the event thread uses these. */
     private int launched;
+    private int nextId;
+    /** Whether it declined offers for an hour because its quota was placed (a REVIVE undoes it). */
+    private boolean declinedForGood;
 
     final Set<String> running = ConcurrentHashMap.newKeySet();
     final Set<String> finished = ConcurrentHashMap.newKeySet();
@@ -114,6 +117,7 @@ final class SimulatedFramework implements SchedulerListener {
             int fit = Math.min(Math.min(quota - launched, perOffer), tasksThatFit(offer));
             if (fit <= 0) {
                 declined.add(offer.getId());
+                declinedForGood |= launched >= quota;
                 continue;
             }
             accept(offer, fit, now);
@@ -128,7 +132,7 @@ final class SimulatedFramework implements SchedulerListener {
                 .withAllocationRole(offer.getAllocationInfo().getRole()).toList();
         List<TaskInfo> batch = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            String id = name + "-" + (launched + i);
+            String id = name + "-" + (nextId + i);
             TaskInfo.Builder task = TaskInfo.newBuilder().setName(id).setTaskId(TaskID.newBuilder().setValue(id))
                     .setAgentId(offer.getAgentId()).setCommand(CommandInfo.newBuilder().setValue("sleep 3600"))
                     .addAllResources(each);
@@ -139,6 +143,7 @@ final class SimulatedFramework implements SchedulerListener {
             acceptedAtNanos.put(id, now);
         }
         launched += count;
+        nextId += count;
         firstAcceptNanos.compareAndSet(0, now);
         client.send(Call.newBuilder().setType(Call.Type.ACCEPT).setAccept(Call.Accept.newBuilder()
                 .addOfferIds(offer.getId())
@@ -180,6 +185,14 @@ final class SimulatedFramework implements SchedulerListener {
             case TASK_FINISHED -> finished.add(id);
             default -> {
                 otherTerminal.increment();
+                if (!running.contains(id) && acceptedAtNanos.remove(id) != null) {
+                    // Lost before it ran (its offer rescinded, its agent gone): place another, as a framework would.
+                    launched--;
+                    if (declinedForGood) {
+                        declinedForGood = false;
+                        client.revive();
+                    }
+                }
                 if (otherTerminal.sum() <= 5) {
                     System.err.printf("%s: %s %s %s%n", name, id, status.getState(), status.getMessage());
                 }

@@ -71,6 +71,29 @@ class AgentPresenceTest {
     }
 
     @Test
+    void manyAgentsShareOneSessionAndOneExecutorWhichClosingOneLeavesRunning() throws Exception {
+        CuratorFramework client = zk.client();
+        java.util.concurrent.ExecutorService shared = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            AgentPresence first = zk.track(new AgentPresence(client, ROOT, CLOCK, shared));
+            AgentPresence second = zk.track(new AgentPresence(client, ROOT, CLOCK, shared));
+            first.announce("a1", "10.0.0.1:5051");
+            second.announce("a2", "10.0.0.2:5051");
+            assertThat(first.awaitAnnounced(WAIT)).isTrue();
+            assertThat(second.awaitAnnounced(WAIT)).isTrue();
+
+            first.close();
+
+            assertThat(client.checkExists().forPath(PATH)).isNull();
+            assertThat(client.checkExists().forPath(ROOT + "/presence/a2").getEphemeralOwner())
+                    .isEqualTo(sessionOf(client));
+            assertThat(shared.isShutdown()).as("an executor given is not this class's to shut down").isFalse();
+        } finally {
+            shared.shutdownNow();
+        }
+    }
+
+    @Test
     void aZnodeLeftByAPreviousIncarnationOfTheSameAgentIsReplacedAtOnce() throws Exception {
         CuratorFramework previous = zk.client(); // a process that died: its session lives on until it times out
         previous.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL)
