@@ -54,7 +54,7 @@ public final class SecurityOptions {
     }
 
     /** The ACLs in {@code file}, or permit-all without one; a usage error for a bad file. */
-    static Acls acls(CommandLine command, Path file) throws IOException {
+    public static Acls acls(CommandLine command, Path file) throws IOException {
         if (file == null) {
             return Acls.permitAll();
         }

@@ -69,6 +69,12 @@ public abstract class FrameworkProcessCommand implements Callable<Integer> {
                     + " format, so `corral` users' secrets work here too.")
     Path credentialsFile;
 
+    @Option(names = "--acls", paramLabel = "FILE",
+            description = "The masters' --acls file (Mesos's JSON format): a caller needs run_tasks for an app's or"
+                    + " job's user to change it and view_tasks to see it. Default: every authenticated caller may do"
+                    + " everything.")
+    Path aclsFile;
+
     @Option(names = "--token-key", paramLabel = "FILE",
             description = "The masters' --token-key: bearer tokens from `corral token create` are accepted too.")
     Path tokenKeyFile;
@@ -123,7 +129,7 @@ public abstract class FrameworkProcessCommand implements Callable<Integer> {
         String advertised = advertiseHost != null ? advertiseHost
                 : where.host().equals("0.0.0.0") ? "127.0.0.1" : where.host();
         FrameworkHttp.Options http = FrameworkHttp.Options.of(where.host(), where.port(), credentials)
-                .withTokens(tokens).withTls(tls.server(command));
+                .withTokens(tokens).withTls(tls.server(command)).withAcls(SecurityOptions.acls(command, aclsFile));
         Optional<Credentials.Credential> credential = masterCredential(command);
         FrameworkProcess process = FrameworkProcess.start(new FrameworkProcess.Options(name(), url, zkSessionTimeout,
                 http, advertised, credential, mastersTls(command), role != null ? role : name(),

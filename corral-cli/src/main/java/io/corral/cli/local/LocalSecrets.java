@@ -193,12 +193,13 @@ public final class LocalSecrets {
 
     /**
      * What a process of a built-in framework ({@code services}, {@code jobs}) is started with: its own principal
-     * toward the masters, the cluster's credentials and token key for its REST API, and the cluster's TLS.
+     * toward the masters, the cluster's credentials, ACLs and token key for its REST API, and the cluster's TLS.
      */
     List<String> frameworkArgs(String principal) {
         List<String> args = new java.util.ArrayList<>(directory.map(dir -> List.of(
                         "--credential", dir.resolve(principal + ".json").toString(),
                         "--credentials", dir.resolve("credentials.json").toString(),
+                        "--acls", dir.resolve("acls.json").toString(),
                         "--token-key", dir.resolve(TOKEN_KEY_FILE).toString()))
                 .orElse(List.of("--insecure")));
         tls.ifPresent(certificates -> args.addAll(certificates.agentArgs())); // its HTTPS, and the masters' CA

@@ -11,10 +11,15 @@ import java.util.Optional;
  * One REST request as a route sees it: method, path, the path's named parts ({@code id} for {@code /v1/apps/{id*}}),
  * query parameters, the body and who sent it. Immutable.
  *
- * @param principal the authenticated principal; empty on an insecure server
+ * @param caller who sent it (the authenticated principal, empty on an insecure server) and what the ACLs let them do
  */
 public record ApiRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
-                         byte[] body, Optional<String> principal) {
+                         byte[] body, Caller caller) {
+
+    /** The authenticated principal; empty on an insecure server. */
+    public Optional<String> principal() {
+        return caller.principal();
+    }
 
     /** A named part of the path; the route pattern guarantees it is there. */
     public String param(String name) {

@@ -8,6 +8,7 @@ import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpHandler;
 import io.corral.protocol.http.HttpServer;
 import io.corral.protocol.http.HttpServerOptions;
+import io.corral.protocol.security.Acls;
 import io.corral.protocol.security.BearerTokens;
 import io.corral.protocol.security.Credentials;
 import io.corral.protocol.tls.ServerTls;
@@ -53,12 +54,14 @@ public final class FrameworkHttp implements AutoCloseable {
      * @param credentials who may call (the masters' {@code --credentials} file); empty: anyone ({@code --insecure})
      * @param tokens      bearer tokens accepted besides HTTP Basic ({@code --token-key}), if any
      * @param tls         HTTPS only, when present
+     * @param acls        what each caller may do ({@link Caller}); the masters' {@code --acls} file
      */
     public record Options(String bindHost, int port, Optional<Credentials> credentials, Optional<BearerTokens> tokens,
-                          Optional<ServerTls> tls, int maxBodyBytes, int workers) {
+                          Optional<ServerTls> tls, int maxBodyBytes, int workers, Acls acls) {
         public Options {
             Objects.requireNonNull(bindHost, "bindHost");
             Objects.requireNonNull(credentials, "credentials");
+            Objects.requireNonNull(acls, "acls");
             Objects.requireNonNull(tokens, "tokens");
             Objects.requireNonNull(tls, "tls");
             if (maxBodyBytes <= 0 || workers <= 0) {
@@ -66,21 +69,29 @@ public final class FrameworkHttp implements AutoCloseable {
             }
         }
 
-        /** Plain HTTP on {@code bindHost:port}, 1 MiB bodies, 4 workers, authenticating with {@code credentials}. */
+        /**
+         * Plain HTTP on {@code bindHost:port}, 1 MiB bodies, 4 workers, authenticating with {@code credentials}, no
+         * ACLs (every caller may do everything).
+         */
         public static Options of(String bindHost, int port, Optional<Credentials> credentials) {
-            return new Options(bindHost, port, credentials, Optional.empty(), Optional.empty(), 1024 * 1024, 4);
+            return new Options(bindHost, port, credentials, Optional.empty(), Optional.empty(), 1024 * 1024, 4,
+                    Acls.permitAll());
         }
 
         public Options withTokens(Optional<BearerTokens> tokens) {
-            return new Options(bindHost, port, credentials, tokens, tls, maxBodyBytes, workers);
+            return new Options(bindHost, port, credentials, tokens, tls, maxBodyBytes, workers, acls);
         }
 
         public Options withMaxBody(int bytes) {
-            return new Options(bindHost, port, credentials, tokens, tls, bytes, workers);
+            return new Options(bindHost, port, credentials, tokens, tls, bytes, workers, acls);
         }
 
         public Options withTls(Optional<ServerTls> tls) {
-            return new Options(bindHost, port, credentials, tokens, tls, maxBodyBytes, workers);
+            return new Options(bindHost, port, credentials, tokens, tls, maxBodyBytes, workers, acls);
+        }
+
+        public Options withAcls(Acls acls) {
+            return new Options(bindHost, port, credentials, tokens, tls, maxBodyBytes, workers, acls);
         }
     }
 
@@ -103,10 +114,11 @@ public final class FrameworkHttp implements AutoCloseable {
     /**
      * Starts serving {@code routes}.
      *
-     * @param health extra fields of the open {@code /health} answer (besides {@code leader} and {@code leader_url})
+     * @param health      extra fields of the open {@code /health} answer (besides {@code leader} and {@code leader_url})
+     * @param defaultUser the user the framework's tasks run as when a definition names none (for {@link Caller})
      */
     public static FrameworkHttp start(Options options, Routes routes, LeaderStatus leader,
-                                      Supplier<Map<String, Object>> health, InstantSource clock) {
+                                      Supplier<Map<String, Object>> health, String defaultUser, InstantSource clock) {
         AtomicInteger threadNumber = new AtomicInteger();
         ThreadPoolExecutor workers = new ThreadPoolExecutor(options.workers(), options.workers(), 60,
                 TimeUnit.SECONDS, new ArrayBlockingQueue<>(256), runnable -> {
@@ -114,7 +126,7 @@ public final class FrameworkHttp implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 });
-        HttpHandler handler = new Dispatcher(routes, leader, health, workers);
+        HttpHandler handler = new Dispatcher(routes, leader, health, options.acls(), defaultUser, workers);
         if (options.credentials().isPresent()) {
             handler = new Authentication(options.credentials().get(), options.tokens(), clock, OPEN_PATHS::contains,
                     handler, () -> { });
@@ -152,8 +164,8 @@ public final class FrameworkHttp implements AutoCloseable {
     }
 
     /** Routes requests; runs on I/O threads and hands the work to the pool. */
-    private record Dispatcher(Routes routes, LeaderStatus leader, Supplier<Map<String, Object>> health,
-                              ThreadPoolExecutor workers) implements HttpHandler {
+    private record Dispatcher(Routes routes, LeaderStatus leader, Supplier<Map<String, Object>> health, Acls acls,
+                              String defaultUser, ThreadPoolExecutor workers) implements HttpHandler {
 
         @Override
         public void handle(HttpExchange exchange) {
@@ -183,7 +195,8 @@ public final class FrameworkHttp implements AutoCloseable {
                     return;
                 }
                 ApiRequest request = new ApiRequest(exchange.method(), path, match.get().params(),
-                        new QueryStringDecoder(exchange.uri()).parameters(), exchange.body(), exchange.principal());
+                        new QueryStringDecoder(exchange.uri()).parameters(), exchange.body(),
+                        new Caller(exchange.principal(), acls, defaultUser));
                 answer(exchange, match.get().route().handle(request));
             } catch (Throwable e) {
                 answerError(exchange, e);

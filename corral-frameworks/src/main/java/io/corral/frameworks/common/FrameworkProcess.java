@@ -99,7 +99,8 @@ public final class FrameworkProcess implements AutoCloseable {
                 return LeaderElection.findLeader(curator, paths);
             }
         };
-        http = FrameworkHttp.start(options.http(), parts.routes(), leader, parts::health, InstantSource.system());
+        http = FrameworkHttp.start(options.http(), parts.routes(), leader, parts::health, options.user(),
+                InstantSource.system());
         url = http.baseUrl(options.advertiseHost());
         locator = ZooKeeperMasterLocator.connect(options.zk(), options.masterTls().isPresent() ? "https" : "http");
         String frameworkName = "corral-" + options.name();

@@ -27,36 +27,36 @@ public final class JobsApi {
     public static Routes routes(JobsFramework jobs) {
         return new Routes()
                 .post("/v1/jobs/{id}/runs", request -> {
-                    Run run = jobs.call(term -> term.runNow(request.param("id")));
+                    Run run = jobs.call(term -> term.runNow(request.param("id"), request.caller()));
                     return ApiResponse.created(JobStateJson.write(run),
                             "/v1/jobs/" + request.param("id") + "/runs");
                 })
                 .get("/v1/jobs/{id}/runs", request -> {
-                    JobState state = jobs.call(term -> term.get(request.param("id")))
+                    JobState state = jobs.call(term -> term.get(request.param("id"), request.caller()))
                             .orElseThrow(() -> ApiException.notFound("no job " + request.param("id")));
                     ArrayNode runs = JsonNodeFactory.instance.arrayNode();
                     state.runs().stream().sorted(Comparator.comparingLong(Run::number).reversed())
                             .forEach(run -> runs.add(JobStateJson.write(run)));
                     return ApiResponse.ok(runs);
                 })
-                .get("/v1/jobs/{id}", request -> ApiResponse.ok(view(jobs.call(term -> term.get(request.param("id")))
+                .get("/v1/jobs/{id}", request -> ApiResponse.ok(view(jobs.call(term -> term.get(request.param("id"), request.caller()))
                         .orElseThrow(() -> ApiException.notFound("no job " + request.param("id"))))))
                 .put("/v1/jobs/{id}", request -> {
                     JobDefinition definition = definition(request, request.param("id"));
-                    return ApiResponse.ok(view(jobs.call(term -> term.replace(definition))));
+                    return ApiResponse.ok(view(jobs.call(term -> term.replace(definition, request.caller()))));
                 })
                 .delete("/v1/jobs/{id}", request -> {
-                    jobs.call(term -> term.remove(request.param("id")));
+                    jobs.call(term -> term.remove(request.param("id"), request.caller()));
                     return new ApiResponse(204, null, Map.of());
                 })
                 .get("/v1/jobs", request -> {
                     ArrayNode list = JsonNodeFactory.instance.arrayNode();
-                    jobs.call(JobsTerm::list).forEach(state -> list.add(view(state)));
+                    jobs.call(term -> term.list(request.caller())).forEach(state -> list.add(view(state)));
                     return ApiResponse.ok(list);
                 })
                 .post("/v1/jobs", request -> {
                     JobDefinition definition = definition(request, null);
-                    JobState created = jobs.call(term -> term.create(definition));
+                    JobState created = jobs.call(term -> term.create(definition, request.caller()));
                     return ApiResponse.created(view(created), "/v1/jobs/" + created.id());
                 });
     }

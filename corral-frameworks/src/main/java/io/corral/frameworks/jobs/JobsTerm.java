@@ -3,6 +3,7 @@ package io.corral.frameworks.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.frameworks.common.ApiException;
+import io.corral.frameworks.common.Caller;
 import io.corral.frameworks.common.FencedException;
 import io.corral.frameworks.common.FrameworkRunner;
 import io.corral.frameworks.common.FrameworkStore;
@@ -222,15 +223,18 @@ final class JobsTerm implements FrameworkRunner.Term {
         }
     }
 
-    List<JobState> list() {
-        return List.copyOf(jobs.values());
+    /** The jobs {@code caller} may see. */
+    List<JobState> list(Caller caller) {
+        return jobs.values().stream().filter(job -> caller.maySee(job.definition().user())).toList();
     }
 
-    Optional<JobState> get(String id) {
-        return Optional.ofNullable(jobs.get(id));
+    /** A job {@code caller} may see; empty also for one they may not (as if it did not exist). */
+    Optional<JobState> get(String id, Caller caller) {
+        return Optional.ofNullable(jobs.get(id)).filter(job -> caller.maySee(job.definition().user()));
     }
 
-    JobState create(JobDefinition definition) {
+    JobState create(JobDefinition definition, Caller caller) {
+        caller.requireRunAs(definition.user(), "job " + definition.id());
         if (jobs.containsKey(definition.id())) {
             throw ApiException.conflict("job " + definition.id() + " already exists (PUT /v1/jobs/"
                     + definition.id() + " replaces it)");
@@ -243,16 +247,17 @@ final class JobsTerm implements FrameworkRunner.Term {
         return jobs.get(definition.id());
     }
 
-    JobState replace(JobDefinition definition) {
-        JobState current = existing(definition.id());
+    JobState replace(JobDefinition definition, Caller caller) {
+        JobState current = changeable(definition.id(), caller);
+        caller.requireRunAs(definition.user(), "job " + definition.id());
         commit(Map.of(definition.id(), current.redefined(definition, now())));
         afterChange();
         return jobs.get(definition.id());
     }
 
     /** Removes the job and kills its runs' tasks. */
-    JobState remove(String id) {
-        JobState current = existing(id);
+    JobState remove(String id, Caller caller) {
+        JobState current = changeable(id, caller);
         try {
             store.delete(leadership, JOBS + "/" + id);
         } catch (FencedException e) {
@@ -267,8 +272,8 @@ final class JobsTerm implements FrameworkRunner.Term {
     }
 
     /** A run now; 409 when the job forbids overlap and one is active. */
-    Run runNow(String id) {
-        JobState current = existing(id);
+    Run runNow(String id, Caller caller) {
+        JobState current = changeable(id, caller);
         JobState next;
         try {
             next = current.runNow(now());
@@ -286,11 +291,10 @@ final class JobsTerm implements FrameworkRunner.Term {
         return next.run(next.lastRunNumber()).orElseThrow();
     }
 
-    private JobState existing(String id) {
-        JobState state = jobs.get(id);
-        if (state == null) {
-            throw ApiException.notFound("no job " + id);
-        }
+    /** A job {@code caller} may change: 404 if they may not see it, 403 if they may not run tasks as its user. */
+    private JobState changeable(String id, Caller caller) {
+        JobState state = get(id, caller).orElseThrow(() -> ApiException.notFound("no job " + id));
+        caller.requireRunAs(state.definition().user(), "job " + id);
         return state;
     }
 

@@ -24,17 +24,20 @@ public final class ServicesApi {
     /** The routes, longer patterns first (ids contain slashes). */
     public Routes routes() {
         return new Routes()
-                .get("/v1/apps", r -> ApiResponse.ok(Map.of("apps", scheduler().apps(false))))
+                .get("/v1/apps", r -> ApiResponse.ok(Map.of("apps", scheduler().apps(r.caller()))))
                 .post("/v1/apps", this::create)
                 .post("/v1/apps/{id*}/scale", this::scale)
-                .post("/v1/apps/{id*}/restart", r -> ApiResponse.ok(scheduler().restart(id(r), r.flag("force"))))
+                .post("/v1/apps/{id*}/restart", r -> ApiResponse.ok(scheduler().restart(id(r), r.flag("force"),
+                        r.caller())))
                 .post("/v1/apps/{id*}/rollback", this::rollback)
-                .get("/v1/apps/{id*}/versions", r -> ApiResponse.ok(Map.of("versions", scheduler().versions(id(r)))))
-                .get("/v1/apps/{id*}", r -> ApiResponse.ok(scheduler().app(id(r))))
+                .get("/v1/apps/{id*}/versions", r -> ApiResponse.ok(Map.of("versions",
+                        scheduler().versions(id(r), r.caller()))))
+                .get("/v1/apps/{id*}", r -> ApiResponse.ok(scheduler().app(id(r), r.caller())))
                 .put("/v1/apps/{id*}", r -> ApiResponse.ok(scheduler().update(id(r), r.jsonObject(),
-                        r.flag("force"))))
-                .delete("/v1/apps/{id*}", r -> ApiResponse.accepted(scheduler().remove(id(r))))
-                .get("/v1/deployments", r -> ApiResponse.ok(Map.of("deployments", scheduler().deployments())));
+                        r.flag("force"), r.caller())))
+                .delete("/v1/apps/{id*}", r -> ApiResponse.accepted(scheduler().remove(id(r), r.caller())))
+                .get("/v1/deployments", r -> ApiResponse.ok(Map.of("deployments",
+                        scheduler().deployments(r.caller()))));
     }
 
     private ServicesScheduler scheduler() {
@@ -47,7 +50,7 @@ public final class ServicesApi {
 
     private ApiResponse create(ApiRequest request) {
         AppDefinition definition = AppValidator.parse(request.jsonObject(), null);
-        Views.ChangeResult result = scheduler().create(definition);
+        Views.ChangeResult result = scheduler().create(definition, request.caller());
         return ApiResponse.created(result, "/v1/apps/" + result.id());
     }
 
@@ -58,7 +61,8 @@ public final class ServicesApi {
             throw ApiException.invalid("scale", List.of(new ApiException.FieldError("instances",
                     "must be a whole number from 0 to " + AppValidator.MAX_INSTANCES)));
         }
-        return ApiResponse.ok(scheduler().scale(id(request), instances.asInt(), request.flag("force")));
+        return ApiResponse.ok(scheduler().scale(id(request), instances.asInt(), request.flag("force"),
+                request.caller()));
     }
 
     private ApiResponse rollback(ApiRequest request) {
@@ -68,6 +72,6 @@ public final class ServicesApi {
                     "must be a version number (see GET /v1/apps/{id}/versions)")));
         }
         Long target = version == null || version.isNull() ? null : version.asLong();
-        return ApiResponse.ok(scheduler().rollback(id(request), target, request.flag("force")));
+        return ApiResponse.ok(scheduler().rollback(id(request), target, request.flag("force"), request.caller()));
     }
 }

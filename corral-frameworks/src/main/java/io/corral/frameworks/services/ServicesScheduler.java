@@ -2,6 +2,7 @@ package io.corral.frameworks.services;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.corral.frameworks.common.ApiException;
+import io.corral.frameworks.common.Caller;
 import io.corral.frameworks.common.FencedException;
 import io.corral.frameworks.common.FrameworkRunner;
 import io.corral.frameworks.common.FrameworkStore;
@@ -220,8 +221,9 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
     }
 
     /** POST /v1/apps. */
-    Views.ChangeResult create(AppDefinition definition) {
+    Views.ChangeResult create(AppDefinition definition, Caller caller) {
         return call(() -> {
+            caller.requireRunAs(definition.user(), "app '" + definition.id() + "'");
             if (apps.containsKey(definition.id())) {
                 throw ApiException.conflict("app '" + definition.id() + "' exists; change it with PUT /v1/apps/"
                         + definition.id());
@@ -242,34 +244,35 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
     }
 
     /** PUT /v1/apps/{id}: the fields given replace the current ones; a new version, rolled out. */
-    Views.ChangeResult update(String id, JsonNode changes, boolean force) {
+    Views.ChangeResult update(String id, JsonNode changes, boolean force, Caller caller) {
         return call(() -> {
-            AppRuntime app = existing(id);
+            AppRuntime app = changeable(id, caller);
             AppDefinition next = AppValidator.parse(AppValidator.merge(app.definition(), changes), id);
+            caller.requireRunAs(next.user(), "app '" + id + "'");
             return change(app, next, next.sameTaskAs(app.definition()) ? "SCALE" : "UPDATE", force, false);
         });
     }
 
     /** POST /v1/apps/{id}/scale. */
-    Views.ChangeResult scale(String id, int instances, boolean force) {
+    Views.ChangeResult scale(String id, int instances, boolean force, Caller caller) {
         return call(() -> {
-            AppRuntime app = existing(id);
+            AppRuntime app = changeable(id, caller);
             return change(app, app.definition().withInstances(instances), "SCALE", force, false);
         });
     }
 
     /** POST /v1/apps/{id}/restart: every instance replaced, rolling. */
-    Views.ChangeResult restart(String id, boolean force) {
+    Views.ChangeResult restart(String id, boolean force, Caller caller) {
         return call(() -> {
-            AppRuntime app = existing(id);
+            AppRuntime app = changeable(id, caller);
             return change(app, app.definition(), "RESTART", force, true);
         });
     }
 
     /** POST /v1/apps/{id}/rollback: a new version with the content of {@code version} (default: the one before). */
-    Views.ChangeResult rollback(String id, Long version, boolean force) {
+    Views.ChangeResult rollback(String id, Long version, boolean force, Caller caller) {
         return call(() -> {
-            AppRuntime app = existing(id);
+            AppRuntime app = changeable(id, caller);
             long current = app.definition().version();
             String key = AppIds.key(id);
             long target = version != null ? version : versionNumbers(key).stream().filter(v -> v < current)
@@ -278,14 +281,15 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
             AppDefinition old = store.read(versionPath(key, target), AppDefinition.class)
                     .orElseThrow(() -> ApiException.notFound("app '" + id + "' has no version " + target
                             + "; see GET /v1/apps/" + id + "/versions"));
+            caller.requireRunAs(old.user(), "app '" + id + "'");
             return change(app, old, "ROLLBACK", force, false);
         });
     }
 
     /** DELETE /v1/apps/{id}: kill every instance, then forget the app. */
-    Views.ChangeResult remove(String id) {
+    Views.ChangeResult remove(String id, Caller caller) {
         return call(() -> {
-            AppRuntime app = existing(id);
+            AppRuntime app = changeable(id, caller);
             if (app.stored.removing()) {
                 return new Views.ChangeResult(id, app.definition().version(), deployments.get(id).id());
             }
@@ -304,19 +308,21 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         });
     }
 
-    /** GET /v1/apps and /v1/apps/{id}. */
-    List<Views.AppView> apps(boolean withTasks) {
-        return call(() -> apps.values().stream().map(a -> view(a, withTasks)).toList());
+    /** GET /v1/apps: the apps {@code caller} may see, without their tasks. */
+    List<Views.AppView> apps(Caller caller) {
+        return call(() -> apps.values().stream().filter(a -> caller.maySee(a.definition().user()))
+                .map(a -> view(a, false)).toList());
     }
 
-    Views.AppView app(String id) {
-        return call(() -> view(existing(id), true));
+    /** GET /v1/apps/{id}. */
+    Views.AppView app(String id, Caller caller) {
+        return call(() -> view(visible(id, caller), true));
     }
 
     /** GET /v1/apps/{id}/versions, newest first. */
-    List<AppDefinition> versions(String id) {
+    List<AppDefinition> versions(String id, Caller caller) {
         return call(() -> {
-            existing(id);
+            visible(id, caller);
             String key = AppIds.key(id);
             return versionNumbers(key).stream().sorted(Comparator.reverseOrder())
                     .map(v -> store.read(versionPath(key, v), AppDefinition.class))
@@ -325,9 +331,9 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
     }
 
     /** GET /v1/deployments. */
-    List<Views.DeploymentView> deployments() {
+    List<Views.DeploymentView> deployments(Caller caller) {
         return call(() -> deployments.values().stream()
-                .filter(d -> apps.containsKey(d.appId()))
+                .filter(d -> apps.containsKey(d.appId()) && caller.maySee(apps.get(d.appId()).definition().user()))
                 .map(d -> deploymentView(d, apps.get(d.appId()))).toList());
     }
 
@@ -377,6 +383,22 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         if (app == null) {
             throw ApiException.notFound("no app '" + id + "'");
         }
+        return app;
+    }
+
+    /** An app {@code caller} may see; 404 for one they may not, as for one that does not exist. */
+    private AppRuntime visible(String id, Caller caller) {
+        AppRuntime app = existing(id);
+        if (!caller.maySee(app.definition().user())) {
+            throw ApiException.notFound("no app '" + id + "'");
+        }
+        return app;
+    }
+
+    /** An app {@code caller} may change: they may see it and have tasks run as its user (403 otherwise). */
+    private AppRuntime changeable(String id, Caller caller) {
+        AppRuntime app = visible(id, caller);
+        caller.requireRunAs(app.definition().user(), "app '" + id + "'");
         return app;
     }
 

@@ -50,7 +50,7 @@ class FrameworkHttpTest {
                     public Optional<String> leaderUrl() {
                         return leaderUrl.get();
                     }
-                }, Map::of, InstantSource.system());
+                }, Map::of, "nobody", InstantSource.system());
     }
 
     @AfterEach
