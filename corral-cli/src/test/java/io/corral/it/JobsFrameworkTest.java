@@ -176,6 +176,61 @@ class JobsFrameworkTest {
         assertThat(liveTasks()).isZero();
     }
 
+    /**
+     * The agent running an attempt is cut off (stopped, its task left running): the run waits while the agent is
+     * unreachable; at its timeout the attempt is given up and retried on another agent; when the first agent returns,
+     * its task is a stranger to the job and is killed, so only the retry's process runs.
+     */
+    @Test
+    void aRunOnAnUnreachableAgentIsRetriedElsewhereAtItsTimeoutAndTheStrayKilledWhenTheAgentReturns()
+            throws Exception {
+        cluster.startAgent(1);
+        TaskPids pids = new TaskPids(workDir.resolve("pids"));
+        FrameworkProcess jobs = leading(startJobs());
+        create(jobs, "{'id': 'long', 'cmd': '" + pids.recordingThen("MESOS_EXECUTOR_ID", "sleep 600") + "',"
+                + " 'timeout_seconds': 60, 'retries': 1, 'retry_delay_seconds': 1}");
+        assertThat(request(jobs, "POST", "/v1/jobs/long/runs", null).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "long").path(0).path("state").asText(),
+                "running"::equals);
+        JsonNode first = history(jobs, "long").get(0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> pids.alive("long.1.1-") == 1);
+        int lostIndex = agentRunning(first.path("task_id").asText());
+
+        cluster.agents.remove(lostIndex).stop(false); // its task keeps running; its presence goes at once
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "long").path(0).path("unreachable")
+                .asBoolean());
+        assertThat(history(jobs, "long").path(0).path("state").asText()).as("the run waits for its agent")
+                .isEqualTo("running");
+
+        clock.advance(Duration.ofSeconds(60)); // the attempt's timeout
+        clock.advance(Duration.ofSeconds(1)); // the retry's delay
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode run = history(jobs, "long").path(0);
+            return run.path("attempt").asInt() == 2 && run.path("state").asText().equals("running");
+        });
+        JsonNode retried = history(jobs, "long").get(0);
+        assertThat(retried.path("agent_id").asText()).as("retried on the other agent")
+                .isNotEqualTo(first.path("agent_id").asText());
+        assertThat(history(jobs, "long")).as("still one run").hasSize(1);
+
+        cluster.startAgent(lostIndex); // same work dir: same agent id; recovers the first attempt's task
+        await().atMost(Duration.ofSeconds(60)).until(() -> pids.alive("long.1.1-") == 0);
+        assertThat(pids.alive("long.1.2-")).as("the retry runs on").isEqualTo(1);
+        assertThat(history(jobs, "long").path(0).path("state").asText()).isEqualTo("running");
+    }
+
+    /** Which agent (the index its work dir is named by) runs the task: its sandbox is under that agent's dir. */
+    private int agentRunning(String taskId) throws Exception {
+        for (int i = 0; i < 2; i++) {
+            try (java.util.stream.Stream<Path> paths = java.nio.file.Files.walk(workDir.resolve("agent-" + i))) {
+                if (paths.anyMatch(p -> p.getFileName().toString().equals(taskId))) {
+                    return i;
+                }
+            }
+        }
+        throw new AssertionError("no agent has a sandbox for " + taskId);
+    }
+
     /** Tasks the leading master knows as staging, starting, running or killing, of every framework. */
     private int liveTasks() throws Exception {
         HttpResponse<String> state = HTTP.send(HttpRequest.newBuilder(URI.create(cluster.leaderUrl()

@@ -21,6 +21,7 @@ class ServicesAgentLossTest {
     @TempDir
     Path dir;
     private ServicesCluster services;
+    private TaskPids pids;
 
     @BeforeEach
     void start() throws Exception {
@@ -35,15 +36,7 @@ class ServicesAgentLossTest {
     }
 
     private long liveProcesses() throws Exception {
-        try (Stream<Path> files = Files.list(dir.resolve("pids"))) {
-            return files.map(f -> {
-                try {
-                    return Long.parseLong(Files.readString(f).strip());
-                } catch (Exception e) {
-                    return -1L;
-                }
-            }).filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).count();
-        }
+        return pids.alive();
     }
 
     /** Which agent (index) runs the task: its sandbox is under that agent's work dir. */
@@ -64,8 +57,8 @@ class ServicesAgentLossTest {
 
     @Test
     void instancesOfAnUnreachableAgentAreReplacedAndTheSurplusKilledWhenItReturns() throws Exception {
-        Path pids = Files.createDirectories(dir.resolve("pids"));
-        String app = "{\"id\": \"keep\", \"cmd\": \"echo $$ > " + pids + "/$CORRAL_TASK_ID.pid; exec sleep 600\","
+        pids = new TaskPids(dir.resolve("pids"));
+        String app = "{\"id\": \"keep\", \"cmd\": \"" + pids.recordingThen("CORRAL_TASK_ID", "sleep 600") + "\","
                 + " \"instances\": 2, \"mem\": 16}";
         assertThat(services.send("POST", "/v1/apps", app).status()).isEqualTo(201);
         await().atMost(Duration.ofSeconds(30)).until(() -> services.get("/v1/deployments").get("deployments")

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.corral.frameworks.common.FrameworkProcess;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -20,6 +19,7 @@ class ServicesFailoverTest {
     @TempDir
     Path dir;
     private ServicesCluster services;
+    private TaskPids pids;
 
     @BeforeEach
     void start() throws Exception {
@@ -35,21 +35,13 @@ class ServicesFailoverTest {
     }
 
     private long liveProcesses() throws Exception {
-        try (var files = Files.list(dir.resolve("pids"))) {
-            return files.map(f -> {
-                try {
-                    return Long.parseLong(Files.readString(f).strip());
-                } catch (Exception e) {
-                    return -1L;
-                }
-            }).filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).count();
-        }
+        return pids.alive();
     }
 
     @Test
     void theStandbyFinishesARollingUpdateWithoutDuplicatingOrLosingInstances() throws Exception {
-        Path pids = Files.createDirectories(dir.resolve("pids"));
-        String cmd = "echo $$ > " + pids + "/$CORRAL_TASK_ID.pid; exec sleep 600";
+        pids = new TaskPids(dir.resolve("pids"));
+        String cmd = pids.recordingThen("CORRAL_TASK_ID", "sleep 600");
         String app = "{\"id\": \"web\", \"cmd\": \"" + cmd + "\", \"instances\": 3, \"mem\": 16,"
                 + " \"env\": {\"V\": \"1\"},"
                 + " \"healthChecks\": [{\"protocol\": \"COMMAND\", \"command\": \"true\", \"intervalSeconds\": 0.5,"

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,10 +31,13 @@ class ServicesTest {
         services.close();
     }
 
-    /** A command that records its pid as {@code <dir>/<task id>.pid}, then sleeps. */
+    /** A command that records its pid (see {@link TaskPids}), then sleeps. */
     private String sleeper() throws Exception {
-        Path pids = Files.createDirectories(dir.resolve("pids"));
-        return "echo $$ > " + pids + "/$CORRAL_TASK_ID.pid; exec sleep 600";
+        return pids().recordingThen("CORRAL_TASK_ID", "sleep 600");
+    }
+
+    private TaskPids pids() throws Exception {
+        return new TaskPids(dir.resolve("pids"));
     }
 
     private List<String> runningTasks(String app) throws Exception {
@@ -59,17 +61,7 @@ class ServicesTest {
 
     /** Task processes of the app that are alive, by the pid files they wrote. */
     private long liveProcesses(String appKey) throws Exception {
-        try (var files = Files.list(dir.resolve("pids"))) {
-            return files.filter(f -> f.getFileName().toString().startsWith(appKey + "."))
-                    .map(f -> {
-                        try {
-                            return Long.parseLong(Files.readString(f).strip());
-                        } catch (Exception e) {
-                            return -1L;
-                        }
-                    })
-                    .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).count();
-        }
+        return pids().alive(appKey + ".");
     }
 
     @Test
@@ -162,7 +154,7 @@ class ServicesTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> services.get("/v1/deployments").get("deployments")
                 .isEmpty());
         String victim = runningTasks("prod/web").get(0);
-        long pid = Long.parseLong(Files.readString(dir.resolve("pids/" + victim + ".pid")).strip());
+        long pid = pids().pidOf(victim);
         ProcessHandle.of(pid).orElseThrow().destroyForcibly();
 
         await().atMost(Duration.ofSeconds(30)).until(() -> {
