@@ -129,7 +129,8 @@ public final class AppCommand implements Runnable {
             }
             out.flush();
             if (wait) {
-                new DeploymentWait(api, err, timeout, stallTimeout, maxFailures)
+                new DeploymentWait(DeploymentWait.Source.of(api), err,
+                        new DeploymentWait.Limits(timeout, stallTimeout, maxFailures), DeploymentWait.Clock.SYSTEM)
                         .await(result.path("id").asText(), result.path("deployment_id").asText());
             }
             return 0;
@@ -332,7 +333,8 @@ public final class AppCommand implements Runnable {
             out.println("Removing " + id);
             out.flush();
             if (wait) {
-                long deadline = System.nanoTime() + timeout.toNanos();
+                DeploymentWait.Clock clock = DeploymentWait.Clock.SYSTEM;
+                long deadline = clock.nanoTime() + timeout.toNanos();
                 while (true) {
                     try {
                         api.get(path(id));
@@ -343,10 +345,10 @@ public final class AppCommand implements Runnable {
                         }
                         throw e;
                     }
-                    if (System.nanoTime() > deadline) {
+                    if (clock.nanoTime() > deadline) {
                         throw new DeploymentWait.FailedException("app " + id + " still exists after " + timeout);
                     }
-                    Thread.sleep(DeploymentWait.POLL.toMillis());
+                    clock.pause(DeploymentWait.POLL);
                 }
             }
             return 0;

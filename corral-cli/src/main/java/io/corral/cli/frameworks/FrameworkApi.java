@@ -54,12 +54,16 @@ public final class FrameworkApi {
 
     private final ClusterLocator.Target target;
     private final HttpClient http;
+    /** Finds the current leader again (through ZooKeeper), when the API was found that way. */
+    private final Optional<java.util.function.Supplier<Optional<String>>> leaderFinder;
     private String base;
 
-    private FrameworkApi(ClusterLocator.Target target, String base) {
+    private FrameworkApi(ClusterLocator.Target target, String base,
+                         Optional<java.util.function.Supplier<Optional<String>>> leaderFinder) {
         this.target = target;
         this.http = target.httpClient(Duration.ofSeconds(5));
         this.base = base.replaceAll("/+$", "");
+        this.leaderFinder = leaderFinder;
     }
 
     /**
@@ -82,7 +86,7 @@ public final class FrameworkApi {
             target = new ClusterLocator.Target("--" + name, Optional.empty(), Optional.empty());
         }
         if (url.isPresent()) {
-            return new FrameworkApi(target, url.get());
+            return new FrameworkApi(target, url.get(), Optional.empty());
         }
         Optional<ZkUrl> zk = target.zk();
         if (zk.isEmpty()) {
@@ -91,11 +95,32 @@ public final class FrameworkApi {
                     ClusterLocator.EXIT_USAGE);
         }
         ClusterLocator.Target found = target;
-        try (CuratorFramework curator = ZkClients.connect(zk.get(), Duration.ofSeconds(5), Duration.ofSeconds(5))) {
-            Optional<String> leader = LeaderElection.findLeader(curator, FrameworkPaths.of(zk.get().rootPath(), name));
-            return new FrameworkApi(found, leader.orElseThrow(() -> new ClusterLocator.ClusterException(
-                    "no " + name + " process runs on the cluster at " + found.describe() + " (start one with `corral "
-                            + name + "`)", ClusterLocator.EXIT_UNREACHABLE)));
+        java.util.function.Supplier<Optional<String>> leaderFinder = () -> findLeader(zk.get(), name);
+        return new FrameworkApi(found, leaderFinder.get().orElseThrow(() -> new ClusterLocator.ClusterException(
+                "no " + name + " process runs on the cluster at " + found.describe() + " (start one with `corral "
+                        + name + "`)", ClusterLocator.EXIT_UNREACHABLE)), Optional.of(leaderFinder));
+    }
+
+    private static Optional<String> findLeader(ZkUrl zk, String name) {
+        try (CuratorFramework curator = ZkClients.connect(zk, Duration.ofSeconds(5), Duration.ofSeconds(5))) {
+            return LeaderElection.findLeader(curator, FrameworkPaths.of(zk.rootPath(), name));
+        }
+    }
+
+    /**
+     * Looks for the framework's leader again (after its process died: a standby takes over at another URL); true
+     * when one was found. Only an API found through ZooKeeper can; one given a URL keeps it.
+     */
+    public boolean findLeaderAgain() {
+        if (leaderFinder.isEmpty()) {
+            return false;
+        }
+        try {
+            Optional<String> leader = leaderFinder.get().get();
+            leader.ifPresent(url -> base = url.replaceAll("/+$", ""));
+            return leader.isPresent();
+        } catch (RuntimeException zooKeeperTrouble) {
+            return false;
         }
     }
 
