@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -56,7 +57,8 @@ class LocalClusterIT {
     void runsATaskAndStopsWithoutLeftoversOnCtrlC() throws Exception {
         Path workDir = tmp.resolve("cluster");
         // Its own session and process group, as a terminal gives a foreground job (setsid execs in place).
-        ProcessBuilder localCommand = corral("local", "--work-dir", workDir.toString(), "--agents", "3");
+        ProcessBuilder localCommand = corral("local", "--work-dir", workDir.toString(), "--agents", "3",
+                "--services", "2");
         localCommand.command().add(0, "setsid");
         local = localCommand.start();
         readLinesInto(local, localOutput);
@@ -86,6 +88,7 @@ class LocalClusterIT {
         ridesAKill9OfTheLeader(workDir);
         frozenAgentIsUnreachableThenBack(workDir);
         servicesKeepAnAppWholeThroughAFrozenAgent(workDir);
+        servicesFinishARollingUpdateThroughAKill9OfTheirLeader(workDir);
         jobsRunOnDemand();
         ridesZooKeeperTrouble(workDir);
 
@@ -199,8 +202,7 @@ class LocalClusterIT {
         Result deploy = runToEnd("app", "deploy", "--id", "web", "--cmd", "sleep 1001", "--instances", "2",
                 "--cpus", "0.1", "--mem", "32", "--wait");
         assertThat(deploy.exit).as(deploy.describe()).isZero();
-        String services = ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
-                .filter(p -> p.role().equals("services")).findFirst().orElseThrow().address();
+        String services = servicesLeader(workDir).address();
         JsonNode app = get(services, "/v1/apps/web");
         assertThat(running(app)).hasSize(2);
         String frozenAgentId = running(app).get(0).path("agent_id").asText();
@@ -231,6 +233,108 @@ class LocalClusterIT {
                 });
         Result remove = runToEnd("app", "remove", "web");
         assertThat(remove.exit).as(remove.describe()).isZero();
+    }
+
+    /**
+     * {@code kill -9} of the leading Services process in the middle of a rolling update of 3 instances (minimum
+     * health 0.6, so at least 2 healthy): the standby takes over and finishes it; healthy instances never drop below
+     * 2 and instance processes never below 2; exactly 3 run at the end, all of the new version; and the
+     * {@code corral app update --wait} started before the kill rides the failover and exits 0.
+     */
+    private void servicesFinishARollingUpdateThroughAKill9OfTheirLeader(Path workDir) throws Exception {
+        Path definition = tmp.resolve("roll.json");
+        Files.writeString(definition, ("{'id': 'roll', 'cmd': 'sleep 1002', 'instances': 3, 'cpus': 0.1, 'mem': 32,"
+                + " 'env': {'V': '1'}, 'healthChecks': [{'protocol': 'COMMAND', 'command': 'true',"
+                + " 'intervalSeconds': 0.5, 'delaySeconds': 2, 'gracePeriodSeconds': 10}],"
+                + " 'upgradeStrategy': {'minimumHealthCapacity': 0.6, 'maximumOverCapacity': 0}}").replace('\'', '"'));
+        Result deploy = runToEnd("app", "deploy", "-f", definition.toString(), "--wait");
+        assertThat(deploy.exit).as(deploy.describe()).isZero();
+
+        Process update = corral("app", "update", "roll", "--env", "V=2", "--wait").start();
+        List<String> updateOutput = Collections.synchronizedList(new ArrayList<>());
+        Thread reader = readLinesInto(update, updateOutput);
+        ClusterFile.Process leader = servicesLeader(workDir);
+        await("one instance of version 2 up, the others not yet").atMost(COMMAND)
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> newVersionTasks(get(leader.address(), "/v1/apps/roll")), n -> n >= 1 && n < 3);
+        long killedAt = System.nanoTime();
+        signal("KILL", leader.pid());
+
+        int fewestHealthy = Integer.MAX_VALUE;
+        long fewestProcesses = Long.MAX_VALUE;
+        Double tookOver = null;
+        long deadline = System.nanoTime() + COMMAND.toNanos();
+        while (true) {
+            fewestProcesses = Math.min(fewestProcesses, instanceProcesses("sleep", "1002").size());
+            Optional<JsonNode> app = fromServicesLeader(workDir, leader.pid(), "/v1/apps/roll");
+            if (app.isPresent() && app.get().path("counts").path("unconfirmed").asInt() == 0) {
+                tookOver = tookOver != null ? tookOver : (System.nanoTime() - killedAt) / 1e9;
+                fewestHealthy = Math.min(fewestHealthy, app.get().path("counts").path("healthy").asInt());
+                if (app.get().path("deployment").isNull() || app.get().path("deployment").isMissingNode()) {
+                    break;
+                }
+            }
+            assertThat(System.nanoTime()).as("the update finished in time").isLessThan(deadline);
+        }
+        System.out.printf("services: the standby led with every instance known %.2f s after kill -9 of the"
+                + " leader mid rolling update%n", tookOver);
+        assertThat(fewestHealthy).as("healthy instances after the kill").isGreaterThanOrEqualTo(2);
+        assertThat(fewestProcesses).as("instance processes alive through the kill").isGreaterThanOrEqualTo(2);
+
+        assertThat(update.waitFor(COMMAND.toSeconds(), TimeUnit.SECONDS)).as("corral app update --wait ends").isTrue();
+        reader.join(TimeUnit.SECONDS.toMillis(5));
+        String output = String.join("\n", snapshot(updateOutput));
+        assertThat(update.exitValue()).as(output).isZero();
+        assertThat(output).contains("waiting for a standby to take over", "Deployment");
+        await("exactly 3 instance processes, all of version 2").atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> {
+                    assertThat(instanceProcesses("sleep", "1002")).hasSize(3);
+                    JsonNode app = fromServicesLeader(workDir, leader.pid(), "/v1/apps/roll").orElseThrow();
+                    assertThat(running(app)).hasSize(3);
+                    assertThat(newVersionTasks(app)).isEqualTo(3);
+                });
+        Result remove = runToEnd("app", "remove", "roll", "--wait");
+        assertThat(remove.exit).as(remove.describe()).isZero();
+    }
+
+    /** Tasks of the app's current version (its definition's {@code version} is the newest). */
+    private static int newVersionTasks(JsonNode app) {
+        long current = app.path("version").asLong();
+        int count = 0;
+        for (JsonNode task : app.path("tasks")) {
+            count += task.path("version").asLong() == current ? 1 : 0;
+        }
+        return count;
+    }
+
+    /** The Services process that leads now, by its open {@code /health}. */
+    private static ClusterFile.Process servicesLeader(Path workDir) throws IOException {
+        return ClusterFile.read(ClusterFile.in(workDir)).processes().stream()
+                .filter(p -> p.role().equals("services"))
+                .filter(p -> {
+                    try {
+                        return get(p.address(), "/health").path("leader").asBoolean();
+                    } catch (IOException down) {
+                        return false;
+                    }
+                }).findFirst().orElseThrow(() -> new AssertionError("no Services process leads"));
+    }
+
+    /** {@code path} from the Services leader that is not {@code deadPid}; empty while none answers as leader. */
+    private static Optional<JsonNode> fromServicesLeader(Path workDir, long deadPid, String path) throws IOException {
+        for (ClusterFile.Process p : ClusterFile.read(ClusterFile.in(workDir)).processes()) {
+            if (!p.role().equals("services") || Objects.equals(p.pid(), deadPid)) {
+                continue;
+            }
+            try {
+                if (get(p.address(), "/health").path("leader").asBoolean()) {
+                    return Optional.of(get(p.address(), path));
+                }
+            } catch (IOException notYet) {
+                // down, restarting, or not leading yet
+            }
+        }
+        return Optional.empty();
     }
 
     /** The built-in Jobs framework: a job run on demand finishes with exit code 0 in its history. */
