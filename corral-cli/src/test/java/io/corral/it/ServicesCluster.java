@@ -70,6 +70,13 @@ final class ServicesCluster implements AutoCloseable {
         return r.json();
     }
 
+    /** The leading master's {@code /master/state}. */
+    JsonNode masterState() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(cluster.leaderUrl()
+                + "/master/state")).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
+    }
+
     record Response(int status, JsonNode json) {}
 
     @Override

@@ -166,4 +166,37 @@ class ServicesTest {
         assertThat(app.get("last_failure").asText()).contains(victim);
         assertThat(app.get("tasks").get(0).get("ports")).hasSize(1);
     }
+
+    /**
+     * An app whose instances run under a custom executor (the agent module's JDK-only {@code TestExecutor}, which runs
+     * the task's data with {@code sh -c}): each instance gets its own executor, the app's cmd reaches it as the
+     * task's data, and an instance whose process dies is replaced as any other.
+     */
+    @Test
+    void anAppUnderACustomExecutorIsKeptAtItsCount() throws Exception {
+        Path testExecutor = Path.of("..", "corral-agent", "src", "test", "java", "io", "corral", "agent",
+                "testexecutor", "TestExecutor.java").toAbsolutePath().normalize();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String executor = "exec " + java + " -Xmx48m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC " + testExecutor;
+        ServicesCluster.Response created = services.send("POST", "/v1/apps", "{\"id\": \"custom\", \"cmd\": \""
+                + sleeper() + "\", \"instances\": 2, \"cpus\": 0.1, \"mem\": 16,"
+                + " \"executor\": {\"cmd\": \"" + executor + "\", \"mem\": 64}}");
+        assertThat(created.status()).as(created.json().toString()).isEqualTo(201);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> runningTasks("custom").size() == 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> liveProcesses("custom") == 2);
+        JsonNode state = services.masterState();
+        JsonNode framework = state.path("frameworks").get(0);
+        assertThat(framework.path("executors")).as("one executor per instance").hasSize(2);
+        assertThat(framework.path("used_resources").path("mem").asDouble()).as("2 x (16 + 64) MB")
+                .isEqualTo(160);
+
+        String victim = runningTasks("custom").get(0);
+        ProcessHandle.of(pids().pidOf(victim)).orElseThrow().destroyForcibly();
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            List<String> running = runningTasks("custom");
+            return running.size() == 2 && !running.contains(victim);
+        });
+        assertThat(services.get("/v1/apps/custom").get("last_failure").asText()).contains(victim);
+    }
 }

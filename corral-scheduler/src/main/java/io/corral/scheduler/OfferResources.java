@@ -49,6 +49,25 @@ public final class OfferResources {
         return Optional.of(new Taken(List.copyOf(taken), List.copyOf(ports)));
     }
 
+    /**
+     * Several needs at once, each carved out separately (a task and the executor it runs under are charged apart),
+     * all or nothing: empty, with nothing taken, if any does not fit.
+     */
+    public Optional<List<Taken>> takeAll(List<Need> needs) {
+        List<Resource> before = new ArrayList<>(remaining);
+        List<Taken> all = new ArrayList<>();
+        for (Need need : needs) {
+            Optional<Taken> one = take(need);
+            if (one.isEmpty()) {
+                remaining.clear();
+                remaining.addAll(before);
+                return Optional.empty();
+            }
+            all.add(one.get());
+        }
+        return Optional.of(List.copyOf(all));
+    }
+
     private static long milli(double value) {
         return Math.round(value * 1000);
     }

@@ -37,4 +37,19 @@ class OfferResourcesTest {
         assertThat(left.take(new OfferResources.Need(0.5, 200, 0, 0, 0))).isEmpty();
         assertThat(left.take(new OfferResources.Need(1, 100, 0, 0, 0))).as("the cpus are all still there").isPresent();
     }
+
+    @Test
+    void aTaskAndItsExecutorAreChargedApartAndTogetherOrNotAtAll() {
+        OfferResources left = new OfferResources(offer("cpus:0.5;mem:100"));
+        OfferResources.Need task = new OfferResources.Need(0.2, 40, 0, 0, 0);
+        OfferResources.Need executor = new OfferResources.Need(0.1, 32, 0, 0, 0);
+
+        var both = left.takeAll(java.util.List.of(task, executor)).orElseThrow();
+        assertThat(both).hasSize(2);
+        assertThat(ResourceSet.of(both.get(1).resources()).scalar("mem")).isEqualTo(32);
+        assertThat(left.takeAll(java.util.List.of(task, executor))).as("28 MB left: the executor does not fit")
+                .isEmpty();
+        assertThat(left.take(new OfferResources.Need(0.2, 28, 0, 0, 0))).as("nothing was taken by the failed try")
+                .isPresent();
+    }
 }

@@ -170,6 +170,12 @@ public final class AppCommand implements Runnable {
         @Option(names = "--user", paramLabel = "USER", description = "Run instances as this user.")
         String user;
 
+        @Option(names = "--executor", paramLabel = "COMMAND",
+                description = "Run each instance under this custom executor (a shell command starting a Mesos v1"
+                        + " executor); --cmd then reaches it as the task's data. Its resources: -f with"
+                        + " executor.cpus/mem (default 0.1 cpus, 32 MB).")
+        String executor;
+
         @Option(names = "--env", paramLabel = "NAME=VALUE", description = "An environment variable (repeatable).")
         Map<String, String> env;
 
@@ -209,6 +215,11 @@ public final class AppCommand implements Runnable {
             }
             if (user != null) {
                 app.put("user", user);
+            }
+            if (executor != null) {
+                ObjectNode e = app.has("executor") && app.get("executor").isObject() ? (ObjectNode) app.get("executor")
+                        : app.putObject("executor");
+                e.put("cmd", executor);
             }
             if (env != null) {
                 ObjectNode e = app.has("env") && app.get("env").isObject() ? (ObjectNode) app.get("env")

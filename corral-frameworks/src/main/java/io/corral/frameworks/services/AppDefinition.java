@@ -19,6 +19,7 @@ public record AppDefinition(
         String cmd,
         List<String> args,
         Container container,
+        Executor executor,
         double cpus,
         double mem,
         double disk,
@@ -44,6 +45,13 @@ public record AppDefinition(
     public record Docker(String image) {}
 
     /**
+     * A custom executor each instance runs under (Mesos's {@code ExecutorInfo} of type CUSTOM, one per instance): the
+     * shell command that starts it and what it uses besides its task. The app's {@code cmd}, if any, reaches the
+     * executor as the task's {@code data}.
+     */
+    public record Executor(String cmd, double cpus, double mem) {}
+
+    /**
      * A health check, run by the agent (Mesos's {@code TaskInfo.health_check}); the task counts as healthy once the
      * agent reports it so.
      *
@@ -62,20 +70,24 @@ public record AppDefinition(
         public static final UpgradeStrategy DEFAULT = new UpgradeStrategy(1.0, 1.0);
     }
 
+    public boolean hasExecutor() {
+        return executor != null;
+    }
+
     public boolean hasHealthCheck() {
         return !healthChecks.isEmpty();
     }
 
     /** This definition as another version (same content). */
     public AppDefinition withVersion(long newVersion, String time) {
-        return new AppDefinition(id, cmd, args, container, cpus, mem, disk, gpus, instances, env, ports, labels,
+        return new AppDefinition(id, cmd, args, container, executor, cpus, mem, disk, gpus, instances, env, ports, labels,
                 constraints, healthChecks, killGracePeriodSeconds, backoffSeconds, backoffFactor,
                 maxLaunchDelaySeconds, upgradeStrategy, user, newVersion, time);
     }
 
     /** This definition with another instance count. */
     public AppDefinition withInstances(int count) {
-        return new AppDefinition(id, cmd, args, container, cpus, mem, disk, gpus, count, env, ports, labels,
+        return new AppDefinition(id, cmd, args, container, executor, cpus, mem, disk, gpus, count, env, ports, labels,
                 constraints, healthChecks, killGracePeriodSeconds, backoffSeconds, backoffFactor,
                 maxLaunchDelaySeconds, upgradeStrategy, user, version, versionTime);
     }

@@ -22,7 +22,7 @@ import java.util.regex.PatternSyntaxException;
  * <p>Stateless; thread-safe.
  */
 public final class AppValidator {
-    static final Set<String> FIELDS = Set.of("id", "cmd", "args", "container", "cpus", "mem", "disk", "gpus",
+    static final Set<String> FIELDS = Set.of("id", "cmd", "args", "container", "executor", "cpus", "mem", "disk", "gpus",
             "instances", "env", "ports", "labels", "constraints", "healthChecks", "killGracePeriodSeconds",
             "backoffSeconds", "backoffFactor", "maxLaunchDelaySeconds", "upgradeStrategy", "user", "version",
             "versionTime");
@@ -82,12 +82,22 @@ public final class AppValidator {
         }
         String cmd = f.string("cmd", null);
         List<String> args = f.stringList("args");
-        if ((cmd == null || cmd.isBlank()) && args.isEmpty()) {
+        AppDefinition.Executor executor = executor(json.get("executor"), errors);
+        if (executor != null) {
+            if (!args.isEmpty()) {
+                errors.add(new FieldError("args", "an executor's task takes cmd (sent to the executor as the task's"
+                        + " data), not args"));
+            }
+        } else if ((cmd == null || cmd.isBlank()) && args.isEmpty()) {
             errors.add(new FieldError("cmd", "give a shell command (cmd) or a command line (args)"));
         } else if (cmd != null && !args.isEmpty()) {
             errors.add(new FieldError("args", "give either cmd or args, not both"));
         }
         AppDefinition.Container container = container(json.get("container"), errors);
+        if (executor != null && container != null) {
+            errors.add(new FieldError("container", "an app with a custom executor runs it on the agent's own"
+                    + " filesystem: drop container or executor"));
+        }
         double cpus = f.number("cpus", 0.1, 0.001, 1024, false);
         double mem = f.number("mem", 32, 1, 16L * 1024 * 1024, false);
         double disk = f.number("disk", 0, 0, 1L << 40, true);
@@ -100,6 +110,10 @@ public final class AppValidator {
         Map<String, String> labels = f.stringMap("labels");
         List<List<String>> constraints = constraints(json.get("constraints"), errors);
         List<AppDefinition.HealthCheckDefinition> checks = healthChecks(json.get("healthChecks"), ports, errors);
+        if (executor != null && !checks.isEmpty()) {
+            errors.add(new FieldError("healthChecks", "the agent runs health checks for the command executor only;"
+                    + " a custom executor reports its tasks' health itself (TaskStatus.healthy)"));
+        }
         double grace = f.number("killGracePeriodSeconds", 3, 0, 3600, true);
         double backoff = f.number("backoffSeconds", 1, 0, 3600, true);
         double factor = f.number("backoffFactor", 2, 1, 100, true);
@@ -118,7 +132,7 @@ public final class AppValidator {
         if (!errors.isEmpty()) {
             throw ApiException.invalid("app " + (id == null ? "definition" : "'" + id + "'"), errors);
         }
-        return new AppDefinition(id, cmd, args.isEmpty() ? null : args, container, cpus, mem, disk, gpus,
+        return new AppDefinition(id, cmd, args.isEmpty() ? null : args, container, executor, cpus, mem, disk, gpus,
                 instances, env, ports, labels, constraints, checks, grace, backoff, factor, maxDelay, strategy,
                 user, null, null);
     }
@@ -134,6 +148,34 @@ public final class AppValidator {
             return null;
         }
         return new AppDefinition.Container(new AppDefinition.Docker(image.asText()));
+    }
+
+    /**
+     * {@code executor: {"cmd": ..., "cpus": 0.1, "mem": 32}}, or null when the app has none (or it is not an object).
+     * Problems are added to {@code errors}.
+     */
+    private static AppDefinition.Executor executor(JsonNode node, List<FieldError> errors) {
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isObject()) {
+            errors.add(new FieldError("executor", "must be an object: {\"cmd\": ..., \"cpus\": ..., \"mem\": ...}"));
+            return null;
+        }
+        node.fieldNames().forEachRemaining(name -> {
+            if (!Set.of("cmd", "cpus", "mem").contains(name)) {
+                errors.add(new FieldError("executor." + name, "unknown field"));
+            }
+        });
+        Fields f = new Fields(node, errors, "executor.");
+        String cmd = f.string("cmd", null);
+        if (cmd == null || cmd.isBlank()) {
+            errors.add(new FieldError("executor.cmd", "give the shell command that starts the executor"));
+        }
+        double cpus = f.number("cpus", 0.1, 0.01, 1024, false);
+        double mem = f.number("mem", 32, 32, 16L * 1024 * 1024, false);
+        // returned even when invalid, so the checks that depend on an executor's presence still run
+        return new AppDefinition.Executor(cmd, cpus, mem);
     }
 
     private static List<List<String>> constraints(JsonNode node, List<FieldError> errors) {

@@ -42,19 +42,20 @@ final class OfferMatcher {
             List<Launch> onThisOffer = new ArrayList<>();
             for (int w = 0; w < wants.size(); w++) {
                 AppDefinition app = wants.get(w).app();
-                OfferResources.Need need = new OfferResources.Need(app.cpus(), app.mem(), app.disk(), app.gpus(),
-                        app.ports());
+                List<OfferResources.Need> needs = needs(app);
                 while (left[w] > 0 && Constraints.allow(app.constraints(), here, placed.get(w))) {
-                    Optional<OfferResources.Taken> taken = resources.take(need);
+                    Optional<List<OfferResources.Taken>> taken = resources.takeAll(needs);
                     if (taken.isEmpty()) {
                         break;
                     }
+                    OfferResources.Taken forTask = taken.get().get(0);
                     String taskId = newTaskId.apply(app.id());
                     TaskInfo task = TaskFactory.build(app, taskId, offer.getAgentId().getValue(), offer.getHostname(),
-                            taken.get().resources(), taken.get().ports());
+                            forTask.resources(), taken.get().size() > 1 ? taken.get().get(1).resources() : List.of(),
+                            forTask.ports());
                     StoredTask record = new StoredTask(taskId, app.id(), app.version(),
                             offer.getAgentId().getValue(), offer.getHostname(), here.attributes(),
-                            taken.get().ports(), now, null);
+                            forTask.ports(), now, null);
                     onThisOffer.add(new Launch(offer, task, record));
                     placed.get(w).add(here);
                     left[w]--;
@@ -67,6 +68,13 @@ final class OfferMatcher {
             }
         }
         return new Result(launches, unused);
+    }
+
+    /** What one instance takes from an offer: its task's resources, then its executor's when it has one. */
+    private static List<OfferResources.Need> needs(AppDefinition app) {
+        OfferResources.Need task = new OfferResources.Need(app.cpus(), app.mem(), app.disk(), app.gpus(), app.ports());
+        return app.hasExecutor() ? List.of(task, new OfferResources.Need(app.executor().cpus(), app.executor().mem(),
+                0, 0, 0)) : List.of(task);
     }
 
     /** The agent's hostname and attributes (text, scalar, ranges and sets as text). */

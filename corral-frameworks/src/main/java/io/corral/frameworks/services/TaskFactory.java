@@ -1,5 +1,6 @@
 package io.corral.frameworks.services;
 
+import com.google.protobuf.ByteString;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -8,6 +9,8 @@ import org.apache.mesos.v1.Protos.CommandInfo;
 import org.apache.mesos.v1.Protos.ContainerInfo;
 import org.apache.mesos.v1.Protos.DurationInfo;
 import org.apache.mesos.v1.Protos.Environment;
+import org.apache.mesos.v1.Protos.ExecutorID;
+import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.HealthCheck;
 import org.apache.mesos.v1.Protos.Image;
 import org.apache.mesos.v1.Protos.KillPolicy;
@@ -21,20 +24,35 @@ import org.apache.mesos.v1.Protos.TaskInfo;
  * Builds the Mesos {@link TaskInfo} of one instance: the command (shell or argv), the environment (the app's, plus
  * {@code PORT0..}, {@code PORT}, {@code HOST}, {@code CORRAL_APP_ID}, {@code CORRAL_APP_VERSION}, {@code CORRAL_TASK_ID}),
  * the user, a MESOS container with the image when the app names one, the health check the agent runs, the kill
- * grace period and the labels. Pure.
+ * grace period and the labels; or, for an app with a custom executor, that executor (the same environment and user)
+ * with the app's {@code cmd} as the task's data. Pure.
  */
 final class TaskFactory {
     private TaskFactory() {
     }
 
+    /**
+     * One instance's task.
+     *
+     * @param resources         the task's own resources
+     * @param executorResources its custom executor's (empty without one)
+     */
     static TaskInfo build(AppDefinition app, String taskId, String agentId, String hostname, List<Resource> resources,
-                          List<Integer> ports) {
+                          List<Resource> executorResources, List<Integer> ports) {
         TaskInfo.Builder task = TaskInfo.newBuilder()
                 .setName(app.id())
                 .setTaskId(TaskID.newBuilder().setValue(taskId))
                 .setAgentId(AgentID.newBuilder().setValue(agentId))
-                .addAllResources(resources)
-                .setCommand(command(app, taskId, hostname, ports));
+                .addAllResources(resources);
+        if (app.hasExecutor()) {
+            // Mesos: a task has a command or an executor, not both; the app's cmd is the executor's to interpret
+            task.setExecutor(executor(app, taskId, hostname, ports, executorResources));
+            if (app.cmd() != null) {
+                task.setData(ByteString.copyFromUtf8(app.cmd()));
+            }
+        } else {
+            task.setCommand(command(app, taskId, hostname, ports));
+        }
         if (app.container() != null) {
             task.setContainer(ContainerInfo.newBuilder().setType(ContainerInfo.Type.MESOS)
                     .setMesos(ContainerInfo.MesosInfo.newBuilder().setImage(Image.newBuilder()
@@ -54,6 +72,17 @@ final class TaskFactory {
         return task.build();
     }
 
+    /** The instance's own executor (its id is the task's: one executor per instance), with the task's environment. */
+    private static ExecutorInfo executor(AppDefinition app, String taskId, String hostname, List<Integer> ports,
+                                         List<Resource> resources) {
+        CommandInfo.Builder command = CommandInfo.newBuilder().setShell(true).setValue(app.executor().cmd());
+        return ExecutorInfo.newBuilder().setType(ExecutorInfo.Type.CUSTOM)
+                .setExecutorId(ExecutorID.newBuilder().setValue(taskId))
+                .setName("corral-services executor of " + app.id())
+                .setCommand(withUserAndEnvironment(command, app, taskId, hostname, ports))
+                .addAllResources(resources).build();
+    }
+
     private static CommandInfo command(AppDefinition app, String taskId, String hostname, List<Integer> ports) {
         CommandInfo.Builder command = CommandInfo.newBuilder();
         if (app.cmd() != null) {
@@ -61,6 +90,11 @@ final class TaskFactory {
         } else {
             command.setShell(false).setValue(app.args().get(0)).addAllArguments(app.args());
         }
+        return withUserAndEnvironment(command, app, taskId, hostname, ports);
+    }
+
+    private static CommandInfo withUserAndEnvironment(CommandInfo.Builder command, AppDefinition app, String taskId,
+                                                      String hostname, List<Integer> ports) {
         if (app.user() != null) {
             command.setUser(app.user());
         }

@@ -45,6 +45,20 @@ class AppValidatorTest {
     }
 
     @Test
+    void aCustomExecutorGetsDefaultsAndTakesCmdAsTheTasksDataOnly() throws Exception {
+        AppDefinition app = parse("{\"id\": \"e\", \"cmd\": \"work\", \"executor\": {\"cmd\": \"./my-executor\"}}");
+        assertThat(app.executor()).isEqualTo(new AppDefinition.Executor("./my-executor", 0.1, 32));
+        assertThat(parse("{\"id\": \"e\", \"executor\": {\"cmd\": \"./x\", \"mem\": 64}}").cmd()).isNull();
+
+        assertThat(invalidFields("{\"id\": \"e\", \"args\": [\"a\"], \"executor\": {\"mem\": 8, \"colour\": 1},"
+                + " \"healthChecks\": [{\"protocol\": \"COMMAND\", \"command\": \"true\"}],"
+                + " \"container\": {\"docker\": {\"image\": \"busybox\"}}}"))
+                .containsExactlyInAnyOrder("args", "executor.colour", "executor.cmd", "executor.mem", "container",
+                        "healthChecks");
+        assertThat(invalidFields("{\"id\": \"e\", \"cmd\": \"x\", \"executor\": \"./x\"}")).containsExactly("executor");
+    }
+
+    @Test
     void idsAreLowercasePathsWithoutReservedSegments() throws Exception {
         assertThat(parse("{\"id\": \"a/b-2/c\", \"cmd\": \"x\"}").id()).isEqualTo("a/b-2/c");
         for (String bad : List.of("", "a//b", "a/", "-a", "a_b", "web/scale", "a/versions/b")) {
