@@ -124,12 +124,15 @@ public final class AgentServer implements AutoCloseable {
      * @param silenceLimit how long the master's stream may stay silent before the agent reconnects
      * @param isolation the isolators to use, by Mesos's names ({@link IsolationOptions}), their limits, and
      *     whether tasks run as their users
+     * @param attributes the agent's attributes (Mesos's {@code --attributes}, read by
+     *     {@link io.corral.protocol.resources.AgentAttributes}), sent to the master with the agent's info
      */
     public record Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
                           Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
                           Duration executorRegistrationTimeout, SandboxOptions sandbox,
-                          Security security, AgentTls tls) {
+                          Security security, AgentTls tls, List<org.apache.mesos.v1.Protos.Attribute> attributes) {
         public Options {
+            attributes = attributes == null ? List.of() : List.copyOf(attributes);
             java.util.Objects.requireNonNull(isolation, "isolation");
             java.util.Objects.requireNonNull(security, "security");
             java.util.Objects.requireNonNull(tls, "tls");
@@ -146,13 +149,13 @@ public final class AgentServer implements AutoCloseable {
                        Duration zkSessionTimeout, Duration silenceLimit, IsolationOptions isolation,
                        Duration executorRegistrationTimeout, SandboxOptions sandbox, Security security) {
             this(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit, isolation,
-                    executorRegistrationTimeout, sandbox, security, AgentTls.NONE);
+                    executorRegistrationTimeout, sandbox, security, AgentTls.NONE, List.of());
         }
 
         /** The same options with TLS for the agent's own server and its link to the masters. */
         public Options withTls(AgentTls tls) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, security, tls);
+                    isolation, executorRegistrationTimeout, sandbox, security, tls, attributes);
         }
 
         public Options(ZkUrl zk, String hostname, String bindHost, int port, Path workDir, String resources,
@@ -163,10 +166,16 @@ public final class AgentServer implements AutoCloseable {
                     Security.INSECURE);
         }
 
+        /** The same options with these agent attributes. */
+        public Options withAttributes(List<org.apache.mesos.v1.Protos.Attribute> attributes) {
+            return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
+                    isolation, executorRegistrationTimeout, sandbox, security, tls, attributes);
+        }
+
         /** The same options with other fetcher and sandbox GC settings. */
         public Options withSandbox(SandboxOptions sandbox) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, security, tls);
+                    isolation, executorRegistrationTimeout, sandbox, security, tls, attributes);
         }
 
         /** Mesos's default executor registration timeout (1 min). */
@@ -185,13 +194,13 @@ public final class AgentServer implements AutoCloseable {
 
         public Options withSecurity(Security security) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, executorRegistrationTimeout, sandbox, security, tls);
+                    isolation, executorRegistrationTimeout, sandbox, security, tls, attributes);
         }
 
         /** The same options with another executor registration timeout (Mesos's --executor_registration_timeout). */
         public Options withExecutorRegistrationTimeout(Duration timeout) {
             return new Options(zk, hostname, bindHost, port, workDir, resources, zkSessionTimeout, silenceLimit,
-                    isolation, timeout, sandbox, security, tls);
+                    isolation, timeout, sandbox, security, tls, attributes);
         }
 
         /** No isolation (Mesos's default, {@code posix}: processes only). */
@@ -321,6 +330,7 @@ public final class AgentServer implements AutoCloseable {
                 .setHostname(options.hostname())
                 .setPort(http.port())
                 .addAllResources(resources.toList())
+                .addAllAttributes(options.attributes())
                 .build();
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
         presence = new AgentPresence(zk, options.zk().rootPath());

@@ -49,6 +49,12 @@ public final class AgentCommand implements Callable<Integer> {
                     + " (default: detected from this machine).")
     String resources;
 
+    @Option(names = "--attributes", paramLabel = "ATTRIBUTES",
+            description = "This agent's attributes, in Mesos's form, e.g. 'rack:r1;zone:us-east-1a;cores:8': shown to"
+                    + " frameworks in offers (placement constraints such as Services' CLUSTER, LIKE, GROUP_BY) and to"
+                    + " operators in /master/state. Default: none.")
+    String attributes;
+
     @Option(names = "--zk-session-timeout", defaultValue = "2secs", paramLabel = "DURATION",
             converter = DurationConverter.class,
             description = "ZooKeeper session timeout: how soon the leader learns that this agent died or hung,"
@@ -246,6 +252,17 @@ public final class AgentCommand implements Callable<Integer> {
         }
     }
 
+    private java.util.List<org.apache.mesos.v1.Protos.Attribute> parsedAttributes() {
+        if (attributes == null) {
+            return java.util.List.of();
+        }
+        try {
+            return io.corral.protocol.resources.AgentAttributes.parse(attributes);
+        } catch (IllegalArgumentException e) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage() + " (--attributes)");
+        }
+    }
+
     @Override
     public Integer call() throws Exception {
         Optional<Credential> credential = SecurityOptions.credential(spec.commandLine(), credentialFile, insecure,
@@ -263,7 +280,8 @@ public final class AgentCommand implements Callable<Integer> {
                 new AgentServer.Security(credential, httpCredentials,
                         SecurityOptions.acls(spec.commandLine(), aclsFile),
                         SecurityOptions.rateLimits(spec.commandLine(), rateLimitsFile),
-                        SecurityOptions.tokens(spec.commandLine(), tokenKeyFile, httpCredentials)), agentTls());
+                        SecurityOptions.tokens(spec.commandLine(), tokenKeyFile, httpCredentials)), agentTls(),
+                parsedAttributes());
         AgentServer server = AgentServer.start(options);
         CountDownLatch done = new CountDownLatch(1);
         var settings = LiveSettings.forAgent(server, server.zookeeper(), zk.rootPath());

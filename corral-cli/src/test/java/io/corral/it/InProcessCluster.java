@@ -71,6 +71,15 @@ final class InProcessCluster implements AutoCloseable {
         return agent;
     }
 
+    /** An agent with these attributes (Mesos's --attributes form, e.g. "rack:r1;zone:a"). */
+    AgentServer startAgent(int index, String attributes) throws Exception {
+        AgentServer agent = AgentServer.start(new AgentServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,
+                workDir.resolve("agent-" + index), AGENT_RESOURCES, sessionTimeout, Duration.ofSeconds(45))
+                .withAttributes(io.corral.protocol.resources.AgentAttributes.parse(attributes)));
+        agents.add(agent);
+        return agent;
+    }
+
     /** An agent with these isolators and container image options. */
     AgentServer startAgent(int index, io.corral.agent.containerizer.IsolationOptions isolation) throws Exception {
         AgentServer agent = AgentServer.start(new AgentServer.Options(zk, "127.0.0.1", "127.0.0.1", 0,

@@ -180,6 +180,11 @@ public final class Agents {
         if (invalidId != null) {
             throw Rejected.invalid("'agent_info.id' is invalid: " + invalidId);
         }
+        String invalidAttributes = io.corral.protocol.resources.AgentAttributes.invalidReason(
+                info.getAttributesList());
+        if (invalidAttributes != null) {
+            throw Rejected.invalid("Agent advertises invalid attributes: " + invalidAttributes);
+        }
         ResourceSet total = resources(info.getResourcesList(), "Agent advertises invalid resources: ");
         for (FrameworkInfo framework : nullSafe(register.frameworks())) {
             String invalid = framework == null || !framework.hasId() ? "it has none"

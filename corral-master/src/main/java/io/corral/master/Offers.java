@@ -212,6 +212,7 @@ public final class Offers {
                 .setHostname(agent.info().getHostname())
                 .setUrl(agentUrl(agent))
                 .addAllResources(inFormatOf(framework, proposal.resources()))
+                .addAllAttributes(agent.info().getAttributesList())
                 .setAllocationInfo(org.apache.mesos.v1.Protos.Resource.AllocationInfo.newBuilder()
                         .setRole(proposal.role()))
                 .build();

@@ -41,7 +41,7 @@ public final class AgentStateJson {
         root.put("port", view.info().getPort());
         root.put("registered", view.registered());
         root.set("resources", flat(view.info().getResourcesList()));
-        root.putObject("attributes");
+        root.set("attributes", io.corral.protocol.resources.AgentAttributes.toJson(view.info().getAttributesList()));
         root.putArray("capabilities");
         if (flags != null) {
             ObjectNode flagsNode = root.putObject("flags");

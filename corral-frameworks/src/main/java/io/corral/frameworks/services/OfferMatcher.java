@@ -1,5 +1,6 @@
 package io.corral.frameworks.services;
 
+import io.corral.scheduler.OfferAttributes;
 import io.corral.scheduler.OfferResources;
 
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
-import org.apache.mesos.v1.Protos.Attribute;
 import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.TaskInfo;
 
@@ -77,21 +77,8 @@ final class OfferMatcher {
                 0, 0, 0)) : List.of(task);
     }
 
-    /** The agent's hostname and attributes (text, scalar, ranges and sets as text). */
+    /** The agent's hostname and attributes as text ({@link OfferAttributes}). */
     static Constraints.Place placeOf(Offer offer) {
-        Map<String, String> attributes = new LinkedHashMap<>();
-        for (Attribute a : offer.getAttributesList()) {
-            String value = switch (a.getType()) {
-                case TEXT -> a.getText().getValue();
-                case SCALAR -> {
-                    double d = a.getScalar().getValue();
-                    yield d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-                }
-                case SET -> String.join(",", a.getSet().getItemList());
-                default -> a.getRanges().toString();
-            };
-            attributes.put(a.getName(), value);
-        }
-        return new Constraints.Place(offer.getHostname(), attributes);
+        return new Constraints.Place(offer.getHostname(), OfferAttributes.of(offer).asMap());
     }
 }

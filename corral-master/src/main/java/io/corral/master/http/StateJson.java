@@ -298,7 +298,7 @@ final class StateJson {
         node.set("unreserved_resources", flat(unreserved));
         node.set("reserved_resources_full", reservedFull);
         node.set("unreserved_resources_full", full(unreserved.toList()));
-        node.putArray("attributes");
+        node.set("attributes", io.corral.protocol.resources.AgentAttributes.toJson(agent.info().getAttributesList()));
         node.put("active", agent.connected() && !agent.deactivated());
         node.put("deactivated", agent.deactivated());
         agent.drain().ifPresent(drain -> node.set("drain_info", MesosJson.toJson(drain)));
