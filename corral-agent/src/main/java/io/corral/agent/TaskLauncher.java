@@ -294,11 +294,15 @@ final class TaskLauncher {
             }
             return;
         }
+        spawn(framework, run, spec, image);
+    }
+
+    /** Starts a command task's container on a spawn thread; {@link #launched} carries on, on the loop. */
+    private void spawn(FrameworkInfo framework, TaskRun run, ContainerSpec spec, ProvisionedImage image) {
         run.launching = true;
-        ContainerSpec started = spec;
         CompletableFuture.supplyAsync(() -> {
             try {
-                return containerizer.launch(started);
+                return containerizer.launch(spec);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
