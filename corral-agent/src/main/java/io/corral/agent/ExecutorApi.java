@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /api/v1/executor}: Mesos's v1 executor API, in JSON and protobuf. This class checks what can be
  * checked without the agent's state (method, media types, the body, the fields each call needs, ids), then hands
- * the call to the {@link Agent} on its loop, which knows the executors (unknown: 400; not subscribed: 403) and
- * answers (SUBSCRIBE: 200 and a RecordIO event stream; the other calls: 202). As in Mesos there is no stream-id
- * header: an executor is known by its framework and executor ids.
+ * the call to the {@link Agent} on its loop, whose {@link ExecutorCalls} knows the executors (unknown: 400; not
+ * subscribed: 403) and answers (SUBSCRIBE: 200 and a RecordIO event stream; the other calls: 202). As in Mesos there
+ * is no stream-id header: an executor is known by its framework and executor ids.
  *
  * <p>Anything malformed gets a 4xx with the reason; nothing an executor sends reaches the agent's state unchecked.
  *

@@ -22,7 +22,7 @@ import org.apache.mesos.v1.Protos.TaskID;
  *       as its own container ({@link TaskRun#container}); the tasks of a group live and die together.</li>
  * </ul>
  *
- * <p>Threading: owned by the agent's event loop, like everything the {@link Agent} holds.
+ * <p>Threading: owned by the agent's event loop, in the {@link Workload}.
  */
 final class ExecutorRun {
     /** What the agent still has to hand a custom executor: one task (LAUNCH) or one task group (LAUNCH_GROUP). */
@@ -72,7 +72,7 @@ final class ExecutorRun {
         if (info.hasShutdownGracePeriod() && info.getShutdownGracePeriod().getNanoseconds() > 0) {
             return Duration.ofNanos(info.getShutdownGracePeriod().getNanoseconds());
         }
-        return Agent.DEFAULT_EXECUTOR_SHUTDOWN_GRACE;
+        return ExecutorTermination.DEFAULT_EXECUTOR_SHUTDOWN_GRACE;
     }
 
     void cancelTimers() {

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * The health check and the check of each task the agent runs itself (command tasks, and the default executor's
  * tasks), as Mesos's command executor runs them: started once the task runs, stopped when it ends. What they find
  * goes to the framework as TASK_RUNNING updates copied from the task's latest status, through the agent's reliable
- * {@link StatusUpdates}:
+ * {@link StatusUpdates} (recorded first by the {@link TaskJournal}):
  *
  * <ul>
  *   <li>a health change: {@code healthy} set, {@code REASON_TASK_HEALTH_CHECK_STATUS_UPDATED}; after
@@ -39,14 +39,14 @@ import org.slf4j.LoggerFactory;
 final class TaskChecks {
     private static final Logger LOG = LoggerFactory.getLogger(TaskChecks.class);
 
-    private final Agent agent;
+    private final TaskJournal journal;
     private final Timers timers;
     private final Consumer<Runnable> loop;
     private final Executor worker;
     private final Map<TaskID, List<Runnable>> running = new HashMap<>();
 
-    TaskChecks(Agent agent, Timers timers, Consumer<Runnable> loop, Executor worker) {
-        this.agent = agent;
+    TaskChecks(TaskJournal journal, Timers timers, Consumer<Runnable> loop, Executor worker) {
+        this.journal = journal;
         this.timers = timers;
         this.loop = loop;
         this.worker = worker;
@@ -102,19 +102,19 @@ final class TaskChecks {
         if (!reportable(run)) {
             return;
         }
-        agent.reportAgain(run, Reason.REASON_TASK_HEALTH_CHECK_STATUS_UPDATED,
+        journal.reportAgain(run, Reason.REASON_TASK_HEALTH_CHECK_STATUS_UPDATED,
                 status -> status.setHealthy(healthy).setMessage(detail));
         if (kill) {
             LOG.warn("Task {}: killing it after {} consecutive failed health checks", run.task.getTaskId().getValue(),
                     run.task.getHealthCheck().getConsecutiveFailures());
             run.killedByHealthCheck = true;
-            agent.requestKill(run, killGrace(run.task));
+            journal.requestKill(run, killGrace(run.task));
         }
     }
 
     private void checkChanged(TaskRun run, CheckStatusInfo checkStatus) {
         if (reportable(run)) {
-            agent.reportAgain(run, Reason.REASON_TASK_CHECK_STATUS_UPDATED, status -> status.setCheckStatus(checkStatus));
+            journal.reportAgain(run, Reason.REASON_TASK_CHECK_STATUS_UPDATED, status -> status.setCheckStatus(checkStatus));
         }
     }
 
@@ -123,6 +123,6 @@ final class TaskChecks {
         if (task.hasKillPolicy() && task.getKillPolicy().hasGracePeriod()) {
             return Duration.ofNanos(Math.max(0, task.getKillPolicy().getGracePeriod().getNanoseconds()));
         }
-        return Agent.DEFAULT_KILL_GRACE;
+        return TaskKills.DEFAULT_KILL_GRACE;
     }
 }

@@ -15,7 +15,7 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * for it. What a restarted
  * agent needs of it is checkpointed by {@link AgentStore}.
  *
- * <p>Threading: owned by the agent's event loop.
+ * <p>Threading: owned by the agent's event loop (kept in the {@link Workload}).
  */
 final class TaskRun {
     final FrameworkID frameworkId;
@@ -32,7 +32,7 @@ final class TaskRun {
      */
     RunningContainer container;
     /**
-     * True while its container is being started on a spawn thread ({@link Agent}): {@link #container} is set when
+     * True while its container is being started on a spawn thread ({@link TaskLauncher}): {@link #container} is set when
      * that ends. A kill meanwhile is recorded ({@link #killGracePeriod}) and applied once the container exists.
      */
     boolean launching;
