@@ -60,6 +60,7 @@ public final class Corral implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        io.corral.protocol.concurrent.AsyncCompletions.ensurePool(); // first: before any CompletableFuture exists
         chooseLogLevel(args);
         System.exit(commandLine().execute(args));
     }
