@@ -328,6 +328,34 @@ final class FuzzWorld implements AutoCloseable {
         clearQuota();
     }
 
+    /**
+     * Takes away what fuzzed calls left behind: agents registered by fuzzed REGISTERs (marked gone) and frameworks
+     * subscribed by fuzzed SUBSCRIBEs (torn down). Without it the state grows with every such call, and so does the
+     * cost of each state check and of the master's own state rendering: a million requests would slow to a crawl.
+     * Refusals (already gone, torn down meanwhile) are fine.
+     */
+    void pruneStrangers() {
+        JsonNode state = state();
+        java.util.Set<String> ours = new java.util.HashSet<>();
+        schedulers().forEach(scheduler -> ours.add(scheduler.id));
+        for (JsonNode agent : state.path("slaves")) {
+            String id = agent.path("id").asText();
+            if (!id.equals(agentId)) {
+                ObjectNode call = JSON.createObjectNode().put("type", "MARK_AGENT_GONE");
+                call.putObject("mark_agent_gone").putObject("agent_id").put("value", id);
+                operator(call);
+            }
+        }
+        for (JsonNode framework : state.path("frameworks")) {
+            String id = framework.path("id").asText();
+            if (!ours.contains(id)) {
+                ObjectNode call = JSON.createObjectNode().put("type", "TEARDOWN");
+                call.putObject("teardown").putObject("framework_id").put("value", id);
+                operator(call);
+            }
+        }
+    }
+
     private void operatorOn(String type, String field, String list, List<JsonNode> resources) {
         ObjectNode call = JSON.createObjectNode().put("type", type);
         ObjectNode body = call.putObject(field);

@@ -69,6 +69,8 @@ class MasterFuzzTest {
     static final int PROGRESS_EVERY = 25_000;
     /** How often the world takes back what reservations, volumes and quota took from the frameworks. */
     static final int RESERVATION_CLEANUP_EVERY = 250;
+    /** How often the agents and frameworks that fuzzed calls registered are taken away (FuzzWorld.pruneStrangers). */
+    static final int STRANGER_CLEANUP_EVERY = 2_000;
 
     private static Path workDir;
     private static InProcessCluster cluster;
@@ -86,10 +88,14 @@ class MasterFuzzTest {
     private static final ObjectMapper STATE_READER = FuzzWorld.STATE_READER;
     private static long startNanos;
     private static long refusalsCompared;
+    private static String forceSyncBefore;
 
     @BeforeContainer
     static void startMaster() throws Exception {
         workDir = Files.createTempDirectory("corral-fuzz");
+        // The fuzz tests the master's decisions, not the disk: ZooKeeper need not fsync each write (this only takes
+        // effect where no test before has started a ZooKeeper server in this JVM, as in a long run on its own).
+        forceSyncBefore = System.setProperty("zookeeper.forceSync", "no");
         // A long session: the fuzz tests the master's decisions, and a starved machine must not end its session.
         cluster = InProcessCluster.start(workDir, 1, 0, java.time.Duration.ofSeconds(20));
         await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
@@ -103,6 +109,11 @@ class MasterFuzzTest {
 
     @AfterContainer
     static void stopMaster() throws Exception {
+        if (forceSyncBefore == null) {
+            System.clearProperty("zookeeper.forceSync");
+        } else {
+            System.setProperty("zookeeper.forceSync", forceSyncBefore);
+        }
         if (logProblems != null) {
             logProblems.uninstall();
         }
@@ -134,6 +145,9 @@ class MasterFuzzTest {
             world.housekeeping();
             if (requests > 0 && requests % RESERVATION_CLEANUP_EVERY == 0) {
                 world.clearReservations();
+            }
+            if (requests > 0 && requests % STRANGER_CLEANUP_EVERY == 0) {
+                world.pruneStrangers();
             }
         } catch (AssertionError e) {
             fail("housekeeping: " + signature(e.getMessage()), e.getMessage() + "\nafter these requests:\n"
