@@ -202,8 +202,10 @@ class JobsFrameworkTest {
         assertThat(history(jobs, "long").path(0).path("state").asText()).as("the run waits for its agent")
                 .isEqualTo("running");
 
-        clock.advance(Duration.ofSeconds(60)); // the attempt's timeout
-        clock.advance(Duration.ofSeconds(1)); // the retry's delay
+        clock.advance(Duration.ofSeconds(60)); // the attempt's timeout: given up, a retry scheduled
+        await().atMost(Duration.ofSeconds(30)).until(() -> history(jobs, "long").path(0).path("attempt")
+                .asInt() == 2);
+        clock.advance(Duration.ofSeconds(1)); // the retry's delay, counted from when the loop gave up
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             JsonNode run = history(jobs, "long").path(0);
             return run.path("attempt").asInt() == 2 && run.path("state").asText().equals("running");
