@@ -91,8 +91,9 @@ public final class Task {
      * Records a status if the table ({@link TaskTransitions#decide}) allows its state after the current one, and
      * says what the caller must do about it: the side effects of an accepted change (release the task's resources,
      * count it, tell the framework), none for a repeat, or a rejection with its reason, in which case nothing
-     * changed. A repeat changes nothing either, except that the first status is always kept (the task was created
-     * in the state of that status). Does not log: a caller that gets a rejection logs it.
+     * changed. A repeat (the same state again, e.g. a health check's verdict) replaces the last status, as in Mesos;
+     * the first status of a task is added (it was created in the state of that status). Does not log: a caller
+     * that gets a rejection logs it.
      */
     public Transition apply(TaskStatus status) {
         Transition transition = TaskTransitions.decide(state, status.getState());
@@ -101,8 +102,12 @@ public final class Task {
         }
         if (!transition.isRepeat() || statuses.isEmpty()) {
             statuses.add(status);
-            view = null;
+        } else {
+            // Mesos's rule: a status in the same state replaces the last one, so the latest health verdict, check
+            // status and labels are what reconciliation answers with (a new framework leader relies on them)
+            statuses.set(statuses.size() - 1, status);
         }
+        view = null;
         state = status.getState();
         return transition;
     }

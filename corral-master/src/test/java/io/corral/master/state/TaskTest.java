@@ -69,6 +69,21 @@ class TaskTest {
     }
 
     @Test
+    void aHealthVerdictInTheSameStateReplacesTheLastStatusSoReconciliationCarriesIt() {
+        Task task = launched();
+        task.apply(status(TaskState.TASK_RUNNING, 1));
+
+        Transition healthy = task.apply(status(TaskState.TASK_RUNNING, 2).toBuilder().setHealthy(true).build());
+
+        assertThat(healthy.effects()).isEmpty();
+        assertThat(task.statuses()).extracting(TaskStatus::getState).containsExactly(TaskState.TASK_STAGING,
+                TaskState.TASK_RUNNING);
+        assertThat(task.latestStatus().getHealthy()).isTrue();
+        assertThat(task.view().statuses()).as("readers see it too").last()
+                .satisfies(latest -> assertThat(latest.getHealthy()).isTrue());
+    }
+
+    @Test
     void aStaleUpdateAfterTheTaskEndedIsRejectedAndChangesNothing() {
         Task task = launched();
         task.apply(status(TaskState.TASK_STARTING, 1));
