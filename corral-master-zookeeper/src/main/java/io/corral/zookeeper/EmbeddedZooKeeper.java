@@ -78,6 +78,8 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
      *
      * @throws IOException if the data directory cannot be prepared or the server fails to start (e.g. port in use)
      */
+    private static final String MAX_NOTIFICATION_INTERVAL = "zookeeper.fastleader.maxNotificationInterval";
+
     public static EmbeddedZooKeeper start(ZkServerConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
         if (!config.isStandalone()) {
@@ -86,6 +88,11 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         }
         System.setProperty("zookeeper.admin.enableServer", "false");
         System.setProperty("zookeeper.4lw.commands.whitelist", FOUR_LETTER_WORDS);
+        if (System.getProperty(MAX_NOTIFICATION_INTERVAL) == null) {
+            // A re-election after the leader dies retries its notifications at least every second, not backing off
+            // to ZooKeeper's default minute: an election that stalls once must not outlast the masters' sessions.
+            System.setProperty(MAX_NOTIFICATION_INTERVAL, "1000");
+        }
         config.tls().ifPresent(tls -> JvmServerTls.claim(tls.checked()));
 
         QuorumPeerConfig peerConfig;
