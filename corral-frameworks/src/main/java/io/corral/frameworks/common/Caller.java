@@ -30,11 +30,6 @@ public record Caller(Optional<String> principal, Acls acls, String defaultUser) 
         Objects.requireNonNull(defaultUser, "defaultUser");
     }
 
-    /** Anyone, allowed everything: for code inside the framework and tests without ACLs. */
-    public static Caller trusted(String defaultUser) {
-        return new Caller(Optional.empty(), Acls.permitAll(), defaultUser);
-    }
-
     /** The user a definition's tasks run as: its own {@code user}, else the framework's. */
     public String userOf(String definitionUser) {
         return definitionUser != null ? definitionUser : defaultUser;
