@@ -44,7 +44,14 @@ class AgentKillNineTest {
 
     @AfterEach
     void stopProcesses() {
-        agents.forEach(Process::destroyForcibly);
+        // Wait for each agent to be gone: one still writing its checkpoint races JUnit's deletion of the work dir.
+        for (Process agent : agents) {
+            try {
+                agent.destroyForcibly().waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         for (Path pidFile : files("task.pid")) {
             try {
                 ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
