@@ -11,6 +11,7 @@ import io.corral.protocol.http.HttpHandler;
 import io.corral.protocol.security.Acls;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -44,6 +45,8 @@ public final class MasterHttp implements HttpHandler {
     private final MetricsEndpoint metrics;
     /** Serializes published views for readers, off the master's loop and off the I/O threads. */
     private final Executor readers;
+    /** Readers of the same legacy JSON at the same time share one rendering. */
+    private final SharedReads sharedReads = new SharedReads();
     private final SchedulerEndpoint scheduler;
     private final AgentEndpoint agents;
     private final TaskKillEndpoint kills = new TaskKillEndpoint();
@@ -166,7 +169,10 @@ public final class MasterHttp implements HttpHandler {
                 }
                 Function<MasterView, byte[]> render = legacyJson(path, exchange, flags.get(),
                         ViewApprover.of(acls, exchange.principal()));
-                master.view().thenApplyAsync(render, readers).whenComplete((json, failure) -> {
+                // The same question from the same reader shares one rendering with others asking it now
+                List<Object> question = List.of("legacy", exchange.uri(), exchange.principal().orElse(""));
+                sharedReads.read(question, () -> master.view().thenApplyAsync(render, readers))
+                        .whenComplete((json, failure) -> {
                     if (failure != null) {
                         Responses.fail(exchange, failure);
                     } else {

@@ -13,6 +13,7 @@ import io.corral.protocol.http.HttpStream;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.security.Acls;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -38,13 +39,21 @@ import org.apache.mesos.v1.master.Protos.Response;
  * {@code io.corral} logger's level ({@link LoggingLevels}); SET answers 200 with an empty body, and the level reverts
  * after the call's duration on the master's timers. Calls for what Corral has not built yet answer 400 and say so.
  *
- * <p>Threading: called on HTTP I/O threads; holds no state; answers are built on {@code readers}.
+ * <p>Threading: called on HTTP I/O threads; holds no state but {@link SharedReads}' rounds (thread-safe); answers are
+ * built on {@code readers}.
  */
 final class OperatorEndpoint {
     /** Calls Mesos answers 202 Accepted once applied, rather than 200. */
     private static final java.util.Set<Call.Type> ANSWERED_202 = java.util.EnumSet.of(Call.Type.RESERVE_RESOURCES,
             Call.Type.UNRESERVE_RESOURCES, Call.Type.CREATE_VOLUMES, Call.Type.DESTROY_VOLUMES, Call.Type.GROW_VOLUME,
             Call.Type.SHRINK_VOLUME);
+    /**
+     * Reads of the whole state or a large part of it, which readers polling at once share ({@link SharedReads}); their
+     * calls carry no parameters, so the call type, the encoding and the principal say everything they answer.
+     */
+    private static final java.util.Set<Call.Type> SHARED_READS = java.util.EnumSet.of(Call.Type.GET_STATE,
+            Call.Type.GET_AGENTS, Call.Type.GET_FRAMEWORKS, Call.Type.GET_TASKS, Call.Type.GET_EXECUTORS);
+    private final SharedReads sharedReads = new SharedReads();
     private final Executor readers;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
@@ -76,6 +85,19 @@ final class OperatorEndpoint {
             ViewApprover approver = ViewApprover.of(acls, exchange.principal());
             if (call.getType() == Call.Type.SUBSCRIBE) {
                 subscribe(master, exchange, responseEncoding, approver);
+                return;
+            }
+            if (SHARED_READS.contains(call.getType())) {
+                // The same read by the same principal in the same encoding shares one answer with others asking now
+                List<Object> question = List.of(call.getType(), responseEncoding, exchange.principal().orElse(""));
+                sharedReads.read(question, () -> answer(master, call, exchange.principal(), approver)
+                        .thenApply(responseEncoding::encode)).whenComplete((bytes, failure) -> {
+                            if (failure != null) {
+                                Responses.fail(exchange, failure);
+                            } else {
+                                exchange.respond(200, responseEncoding.mediaType(), bytes);
+                            }
+                        });
                 return;
             }
             answer(master, call, exchange.principal(), approver).whenComplete((response, failure) -> {

@@ -3,6 +3,7 @@ package io.corral.master.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 import io.corral.master.MasterView;
 import io.corral.master.ViewApprover;
 import io.corral.master.VisibleView;
@@ -36,7 +37,7 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  *
  * <p>Threading: stateless; renders a published {@link MasterView} on any thread (never the master's loop).
  */
-final class StateJson {
+public final class StateJson {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private StateJson() {}
@@ -46,7 +47,7 @@ final class StateJson {
     }
 
     /** {@code /master/state} with this master's flags (Mesos's names), as Mesos shows them there. */
-    static byte[] render(MasterView master, Map<String, String> flags) {
+    public static byte[] render(MasterView master, Map<String, String> flags) {
         try {
             ObjectNode state = state(master);
             ObjectNode shown = state.putObject("flags");
@@ -61,7 +62,7 @@ final class StateJson {
     static byte[] slaves(MasterView master) {
         ObjectNode root = MAPPER.createObjectNode();
         ArrayNode slaves = root.putArray("slaves");
-        master.agents().forEach(agent -> slaves.add(agent(agent)));
+        master.agents().forEach(agent -> slaves.addRawValue(agentJson(agent)));
         root.putArray("recovered_slaves");
         return bytes(root);
     }
@@ -131,7 +132,7 @@ final class StateJson {
                 .sorted(query.ascending() ? byStart : byStart.reversed())
                 .skip(query.offset())
                 .limit(query.limit())
-                .forEach(task -> array.add(task(task)));
+                .forEach(task -> array.addRawValue(taskJson(task)));
         ObjectNode root = MAPPER.createObjectNode();
         root.set("tasks", array);
         return bytes(root);
@@ -261,7 +262,7 @@ final class StateJson {
         root.put("unreachable_slaves", unreachable);
         root.putObject("flags");
         ArrayNode slaves = root.putArray("slaves");
-        master.agents().forEach(agent -> slaves.add(agent(agent)));
+        master.agents().forEach(agent -> slaves.addRawValue(agentJson(agent)));
         root.putArray("recovered_slaves");
         ArrayNode frameworks = root.putArray("frameworks");
         master.frameworks().forEach(framework -> frameworks.add(framework(framework, true)));
@@ -273,6 +274,27 @@ final class StateJson {
     }
 
     private static ObjectNode agent(AgentView agent) {
+        return agentInfo(agent).setAll(agentNow(agent));
+    }
+
+    /**
+     * An agent's JSON object in {@code /master/state}: its description is rendered once per change of its info or
+     * resources and kept ({@link AgentView#infoJson}) as the object's opening and fields with a trailing comma; only
+     * what changes often (used, offered, modes) is rendered per read, as the remaining fields and the closing brace.
+     */
+    private static RawValue agentJson(AgentView agent) {
+        byte[] described = agent.infoJson().get(() -> {
+            byte[] object = utf8(agentInfo(agent));
+            byte[] open = java.util.Arrays.copyOf(object, object.length); // "{...}" -> "{...,"
+            open[open.length - 1] = ',';
+            return open;
+        });
+        byte[] now = utf8(agentNow(agent));
+        return JsonFragment.value(described, java.util.Arrays.copyOfRange(now, 1, now.length)); // "{...}" -> "...}"
+    }
+
+    /** What changes only with the agent's info and total resources. */
+    private static ObjectNode agentInfo(AgentView agent) {
         ObjectNode node = MAPPER.createObjectNode();
         node.put("id", agent.id().getValue());
         node.put("hostname", agent.info().getHostname());
@@ -280,8 +302,6 @@ final class StateJson {
         node.put("pid", "slave(1)@" + agent.info().getHostname() + ":" + agent.info().getPort());
         node.put("registered_time", agent.registeredMillis() / 1000.0);
         node.set("resources", flat(agent.total()));
-        node.set("used_resources", flat(agent.used()));
-        node.set("offered_resources", flat(agent.offered()));
         ResourceSet unreserved = agent.total().filter(Reservations::isUnreserved);
         Map<String, List<org.apache.mesos.v1.Protos.Resource>> reserved = new java.util.TreeMap<>();
         for (org.apache.mesos.v1.Protos.Resource resource : agent.total().toList()) {
@@ -299,6 +319,15 @@ final class StateJson {
         node.set("reserved_resources_full", reservedFull);
         node.set("unreserved_resources_full", full(unreserved.toList()));
         node.set("attributes", io.corral.protocol.resources.AgentAttributes.toJson(agent.info().getAttributesList()));
+        node.put("version", agent.info().hasId() ? "corral" : "");
+        return node;
+    }
+
+    /** What changes as tasks start and end, offers come and go, and operators act. */
+    private static ObjectNode agentNow(AgentView agent) {
+        ObjectNode node = MAPPER.createObjectNode();
+        node.set("used_resources", flat(agent.used()));
+        node.set("offered_resources", flat(agent.offered()));
         node.put("active", agent.connected() && !agent.deactivated());
         node.put("deactivated", agent.deactivated());
         agent.drain().ifPresent(drain -> node.set("drain_info", MesosJson.toJson(drain)));
@@ -307,8 +336,15 @@ final class StateJson {
         if (agent.isUnreachable()) {
             node.put("unreachable_time", agent.unreachableSinceMillis() / 1000.0);
         }
-        node.put("version", agent.info().hasId() ? "corral" : "");
         return node;
+    }
+
+    private static byte[] utf8(ObjectNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static ObjectNode framework(FrameworkView framework, boolean active) {
@@ -360,9 +396,17 @@ final class StateJson {
     private static ArrayNode tasks(Collection<TaskView> tasks) {
         ArrayNode array = MAPPER.createArrayNode();
         for (TaskView task : tasks) {
-            array.add(task(task));
+            array.addRawValue(taskJson(task));
         }
         return array;
+    }
+
+    /**
+     * A task's JSON object, rendered once per change of the task and kept with its view ({@link TaskView#stateJson}):
+     * tasks are most of a large state, and most of them are unchanged between two reads.
+     */
+    private static RawValue taskJson(TaskView task) {
+        return JsonFragment.value(task.stateJson().get(() -> utf8(task(task))));
     }
 
     private static ObjectNode task(TaskView task) {
@@ -405,7 +449,13 @@ final class StateJson {
         node.put("gpus", 0.0);
         node.put("mem", 0.0);
         node.put("disk", 0.0);
-        resources.flatten().forEach((name, value) -> node.set(name, MAPPER.valueToTree(value)));
+        resources.flatten().forEach((name, value) -> { // a scalar's number, or ranges' or a set's text
+            if (value instanceof Double number) {
+                node.put(name, number);
+            } else {
+                node.put(name, String.valueOf(value));
+            }
+        });
         return node;
     }
 }

@@ -53,6 +53,8 @@ public final class Agent {
     private boolean deactivated;
     /** Its drain state (DRAINING or DRAINED) and config while an operator drains it; null otherwise. */
     private DrainInfo drain;
+    /** Readers' rendering of what changes only with {@code info} and {@code total}; replaced when either changes. */
+    private Derived<byte[]> infoJson = new Derived<>();
 
     public Agent(AgentInfo info, long registeredMillis) {
         this.id = info.getId();
@@ -109,6 +111,7 @@ public final class Agent {
         this.info = info;
         this.checkpointed = List.copyOf(checkpointed);
         this.total = totalOf(info, this.checkpointed);
+        this.infoJson = new Derived<>();
         this.unreachableSinceMillis = 0;
         this.recovered = !isConnected();
     }
@@ -120,12 +123,14 @@ public final class Agent {
         this.recovered = false;
         this.info = info;
         this.total = totalOf(info, checkpointed);
+        this.infoJson = new Derived<>();
     }
 
     /** The registry now holds {@code checkpointed} as this agent's reservations and volumes. */
     public void checkpointed(List<Resource> checkpointed) {
         this.checkpointed = List.copyOf(checkpointed);
         this.total = totalOf(info, this.checkpointed);
+        this.infoJson = new Derived<>();
     }
 
     /**
@@ -163,7 +168,7 @@ public final class Agent {
     /** What readers of the published state see of this agent now. */
     public AgentView view() {
         return new AgentView(info, total, used, offered, isConnected(), unreachableSinceMillis, registeredMillis,
-                tasks.size(), deactivated, drain());
+                tasks.size(), deactivated, drain(), infoJson);
     }
 
     /** A task on this agent; a live one uses its resources here until {@link #releaseTaskResources}. */

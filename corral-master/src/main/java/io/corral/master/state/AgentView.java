@@ -10,10 +10,22 @@ import java.util.Optional;
  * An agent as readers see it in a published {@code MasterView}: its resources split as {@code total = free +
  * offered + used}, whether it is connected, since when it is unreachable (0 while reachable), and whether an
  * operator deactivated or is draining it. Immutable.
+ *
+ * @param infoJson the part of its {@code /master/state} object that changes only with {@code info} and {@code total}
+ *     (ids, resources, reservations, attributes), rendered by the first reader that needs it and kept by the master's
+ *     agent until those change: most agents' descriptions are the same from one read to the next
  */
 public record AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                         long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
-                        Optional<DrainInfo> drain) {
+                        Optional<DrainInfo> drain, Derived<byte[]> infoJson) {
+    /** A view whose description is rendered afresh (e.g. one cut to what a reader may see). */
+    public AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
+                     long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
+                     Optional<DrainInfo> drain) {
+        this(info, total, used, offered, connected, unreachableSinceMillis, registeredMillis, tasks, deactivated, drain,
+                new Derived<>());
+    }
+
     public AgentID id() {
         return info.getId();
     }

@@ -1,6 +1,7 @@
 package io.corral.master.state;
 
 import io.corral.protocol.resources.ResourceSet;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
@@ -21,16 +22,16 @@ public record FrameworkView(FrameworkInfo info, String role, boolean connected, 
 
     /** What its live tasks and its executors use. */
     public ResourceSet allocated() {
-        ResourceSet used = ResourceSet.empty();
+        List<ResourceSet> parts = new ArrayList<>(tasks.size() + executors.size());
         for (TaskView task : tasks) {
             if (!task.isTerminal()) {
-                used = used.plusAtMost(task.resources()); // over many agents: may pass 1e12
+                parts.add(task.resources());
             }
         }
         for (Executor executor : executors) {
-            used = used.plusAtMost(executor.resources());
+            parts.add(executor.resources());
         }
-        return used;
+        return ResourceSet.sumAtMost(parts); // over many agents: may pass 1e12
     }
 
     public FrameworkID id() {

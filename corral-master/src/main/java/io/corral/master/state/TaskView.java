@@ -10,11 +10,21 @@ import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
 
-/** A task as readers see it in a published {@code MasterView}. Immutable. */
+/**
+ * A task as readers see it in a published {@code MasterView}. Immutable.
+ *
+ * @param stateJson this task's object in {@code /master/state} (UTF-8 JSON), rendered by the first reader that needs it
+ */
 public record TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
-                       List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId) {
+                       List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId,
+                       Derived<byte[]> stateJson) {
     public TaskView {
         statuses = List.copyOf(statuses);
+    }
+
+    public TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
+                    List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId) {
+        this(info, frameworkId, resources, state, statuses, executorId, new Derived<>());
     }
 
     public TaskID id() {

@@ -95,6 +95,22 @@ public final class ResourceSet {
      * may exceed the largest scalar (1e12) that one agent has: such a sum stays at 1e12 instead of failing. Never for
      * an agent's own books, which must be exact.
      */
+    /**
+     * The sum of {@code sets} as {@link #plusAtMost} adds them, in one pass: no set in between is built, which matters
+     * when a framework's 10,000 tasks are summed for each read of the state.
+     */
+    public static ResourceSet sumAtMost(Iterable<ResourceSet> sets) {
+        Map<Resource, Amount> sum = new LinkedHashMap<>();
+        for (ResourceSet set : sets) {
+            set.amounts.forEach((kind, amount) -> {
+                if (!amount.isEmpty()) {
+                    sum.merge(kind, amount, Amount::plusAtMost);
+                }
+            });
+        }
+        return create(sum);
+    }
+
     public ResourceSet plusAtMost(ResourceSet other) {
         if (other.isEmpty()) {
             return this;

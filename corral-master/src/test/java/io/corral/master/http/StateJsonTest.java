@@ -1,0 +1,152 @@
+package io.corral.master.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.master.Maintenance;
+import io.corral.master.MasterCounts;
+import io.corral.master.MasterView;
+import io.corral.master.state.AgentView;
+import io.corral.master.state.Derived;
+import io.corral.master.state.FrameworkView;
+import io.corral.master.state.TaskView;
+import io.corral.protocol.resources.ResourceSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.Attribute;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.Protos.Value;
+import org.apache.mesos.v1.maintenance.Protos.ClusterStatus;
+import org.apache.mesos.v1.maintenance.Protos.Schedule;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /master/state} keeps each task's and agent's rendering between reads: what a reader gets must be exactly what
+ * a fresh rendering gives, and a change to a task or an agent must show in the next read.
+ */
+class StateJsonTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final FrameworkInfo FRAMEWORK = FrameworkInfo.newBuilder()
+            .setId(FrameworkID.newBuilder().setValue("fw-1")).setName("web").setUser("nobody").setRole("*").build();
+    private static final ResourceSet AGENT_TOTAL = ResourceSet.parse("cpus:8;mem:4096;ports:[31000-31010]");
+    private static final AgentInfo AGENT = AgentInfo.newBuilder().setId(AgentID.newBuilder().setValue("agent-1"))
+            .setHostname("host-1").setPort(5051).addAllResources(AGENT_TOTAL.toList())
+            .addAttributes(Attribute.newBuilder().setName("rack").setType(Value.Type.TEXT)
+                    .setText(Value.Text.newBuilder().setValue("r1")))
+            .build();
+
+    private static TaskView task(String id, TaskState state, double... timestamps) {
+        TaskInfo info = TaskInfo.newBuilder().setName("task " + id).setTaskId(TaskID.newBuilder().setValue(id))
+                .setAgentId(AGENT.getId()).addAllResources(ResourceSet.parse("cpus:1;mem:128").toList()).build();
+        List<TaskStatus> statuses = java.util.Arrays.stream(timestamps).mapToObj(at -> TaskStatus.newBuilder()
+                .setTaskId(info.getTaskId()).setState(at == timestamps[timestamps.length - 1] ? state
+                        : TaskState.TASK_STARTING).setTimestamp(at).build()).toList();
+        return new TaskView(info, FRAMEWORK.getId(), ResourceSet.parse("cpus:1;mem:128"), state, statuses, null);
+    }
+
+    private static AgentView agent(ResourceSet used, boolean connected, Derived<byte[]> kept) {
+        return new AgentView(AGENT, AGENT_TOTAL, used, ResourceSet.empty(), connected, connected ? 0 : 1_700_000_000_000L,
+                1_600_000_000_000L, 2, false, Optional.empty(), kept);
+    }
+
+    private static MasterView view(List<AgentView> agents, List<TaskView> tasks) {
+        MasterInfo master = MasterInfo.newBuilder().setId("m").setIp(0x7f000001).setPort(5050).setHostname("localhost")
+                .setPid("master@127.0.0.1:5050").setVersion("corral").build();
+        return new MasterView(1, 1, master, 1_600_000_000_000L, agents,
+                List.of(new FrameworkView(FRAMEWORK, "*", true, 1_600_000_000_000L, tasks, List.of(), List.of(),
+                        List.of())),
+                List.of(), List.of(), MasterCounts.TaskCounters.NONE, MasterCounts.AgentCounters.NONE, 0, 0, 0,
+                Map.of(), false, new Maintenance.MaintenanceView(Schedule.getDefaultInstance(),
+                ClusterStatus.getDefaultInstance()));
+    }
+
+    /** The same view's content with nothing kept from earlier reads. */
+    private static MasterView fresh(MasterView view) {
+        return new MasterView(view.version(), view.eventsSeen(), view.info(), view.startMillis(),
+                view.agents().stream().map(a -> agent(a.used(), a.connected(), new Derived<>())).toList(),
+                view.frameworks().stream().map(f -> new FrameworkView(f.info(), f.role(), f.connected(),
+                        f.registeredMillis(), f.tasks().stream().map(t -> new TaskView(t.info(), t.frameworkId(),
+                        t.resources(), t.state(), t.statuses(), t.executorId())).toList(), f.completedTasks(),
+                        f.offers(), f.executors())).toList(),
+                view.completedFrameworks(), view.roles(), view.taskCounters(), view.agentCounters(),
+                view.outstandingOffers(), view.pendingEvents(), view.allocationRuns(), view.activeFilters(),
+                view.allocationQueued(), view.maintenance());
+    }
+
+    @Test
+    void aStateRenderedFromKeptPartsIsTheFreshRenderingByteForByte() throws Exception {
+        Derived<byte[]> agentKept = new Derived<>();
+        TaskView running = task("t-1", TaskState.TASK_RUNNING, 1.0, 2.0);
+        TaskView starting = task("t-2", TaskState.TASK_STARTING, 3.0);
+        MasterView first = view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept)),
+                List.of(running, starting));
+        StateJson.render(first, Map.of()); // keeps every part
+
+        MasterView again = view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept)),
+                List.of(running, starting));
+        byte[] kept = StateJson.render(again, Map.of("port", "5050"));
+
+        assertThat(new String(kept, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(new String(
+                StateJson.render(fresh(again), Map.of("port", "5050")), java.nio.charset.StandardCharsets.UTF_8));
+        JsonNode state = JSON.readTree(kept);
+        JsonNode slave = state.get("slaves").get(0);
+        assertThat(slave.get("id").asText()).isEqualTo("agent-1");
+        assertThat(slave.get("resources").get("ports").asText()).isEqualTo("[31000-31010]");
+        assertThat(slave.get("used_resources").get("cpus").asDouble()).isEqualTo(2.0);
+        assertThat(slave.get("attributes").get("rack").asText()).isEqualTo("r1");
+        assertThat(slave.get("active").asBoolean()).isTrue();
+        assertThat(state.get("frameworks").get(0).get("tasks")).hasSize(2);
+        assertThat(state.get("frameworks").get(0).get("used_resources").get("cpus").asDouble()).isEqualTo(2.0);
+        assertThat(state.get("flags").get("port").asText()).isEqualTo("5050");
+    }
+
+    @Test
+    void whatChangedShowsInTheNextReadAndWhatDidNotIsKept() throws Exception {
+        Derived<byte[]> agentKept = new Derived<>();
+        TaskView unchanged = task("t-1", TaskState.TASK_RUNNING, 1.0, 2.0);
+        TaskView starting = task("t-2", TaskState.TASK_STARTING, 3.0);
+        StateJson.render(view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept)),
+                List.of(unchanged, starting)), Map.of());
+
+        // t-2 ran and finished, the agent lost its connection and uses less: new views, as the master makes them
+        TaskView finished = task("t-2", TaskState.TASK_FINISHED, 3.0, 4.0);
+        JsonNode state = JSON.readTree(StateJson.render(view(
+                List.of(agent(ResourceSet.parse("cpus:1;mem:128"), false, agentKept)),
+                List.of(unchanged, finished)), Map.of()));
+
+        JsonNode slave = state.get("slaves").get(0);
+        assertThat(slave.get("used_resources").get("cpus").asDouble()).isEqualTo(1.0);
+        assertThat(slave.get("active").asBoolean()).isFalse();
+        assertThat(slave.get("unreachable").asBoolean()).isTrue();
+        assertThat(slave.get("hostname").asText()).as("kept").isEqualTo("host-1");
+        JsonNode tasks = state.get("frameworks").get(0).get("tasks");
+        assertThat(tasks.get(0).get("state").asText()).isEqualTo("TASK_RUNNING");
+        assertThat(tasks.get(1).get("state").asText()).isEqualTo("TASK_FINISHED");
+        assertThat(tasks.get(1).get("statuses")).hasSize(2);
+        assertThat(state.get("frameworks").get(0).get("used_resources").get("cpus").asDouble())
+                .as("only the running task counts").isEqualTo(1.0);
+    }
+
+    @Test
+    void slavesAndTasksEndpointsUseTheSameKeptParts() throws Exception {
+        Derived<byte[]> agentKept = new Derived<>();
+        TaskView running = task("t-1", TaskState.TASK_RUNNING, 1.0, 2.0);
+        MasterView view = view(List.of(agent(ResourceSet.parse("cpus:1;mem:128"), true, agentKept)),
+                List.of(running));
+        JsonNode state = JSON.readTree(StateJson.render(view, Map.of()));
+
+        assertThat(JSON.readTree(StateJson.slaves(view)).get("slaves").get(0)).isEqualTo(state.get("slaves").get(0));
+        assertThat(JSON.readTree(StateJson.tasks(view, new StateJson.TasksQuery(100, 0, false, null, null)))
+                .get("tasks").get(0)).isEqualTo(state.get("frameworks").get(0).get("tasks").get(0));
+    }
+}
