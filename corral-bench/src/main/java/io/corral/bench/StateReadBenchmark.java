@@ -3,6 +3,8 @@ package io.corral.bench;
 import io.corral.master.Maintenance;
 import io.corral.master.MasterCounts;
 import io.corral.master.MasterView;
+import io.corral.master.OperatorResponses;
+import io.corral.protocol.http.Encoding;
 import io.corral.master.http.SharedReads;
 import io.corral.master.http.StateJson;
 import io.corral.master.state.AgentView;
@@ -17,6 +19,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.CommandInfo;
@@ -39,9 +43,10 @@ import org.apache.mesos.v1.maintenance.Protos.Schedule;
  * <p>Each rendering asks for a new view in which {@code churn} tasks changed since the last one (a status replaced),
  * as a master publishes a new view for readers after events, so only those tasks are rendered again. Prints one rendering's size and
  * time alone, then the readers' latency p50/p99/max and renderings per second. {@code --unshared} makes every
- * reader render for itself, as the master did before.
+ * reader render for itself, as the master did before; {@code --operator} reads the operator API's {@code GET_STATE}
+ * (JSON) instead of {@code /master/state}.
  *
- * <p>Usage: {@code bench/state-read [agents] [tasks] [seconds] [churn] [--unshared]}, defaults 10000 100000 15 1000.
+ * <p>Usage: {@code bench/state-read [agents] [tasks] [seconds] [churn] [--unshared] [--operator]}, defaults 10000 100000 15 1000.
  */
 public final class StateReadBenchmark {
     private static final int READERS = 20;
@@ -53,8 +58,12 @@ public final class StateReadBenchmark {
     public static void main(String[] args) throws Exception {
         List<String> positional = new ArrayList<>();
         boolean unshared = false;
+        // What a reader reads: /master/state, or with --operator the operator API's GET_STATE as JSON
+        Function<MasterView, byte[]> render = view -> StateJson.render(view, Map.of());
         for (String arg : args) {
-            if (arg.equals("--unshared")) {
+            if (arg.equals("--operator")) {
+                render = view -> Encoding.JSON.encode(OperatorResponses.state(view));
+            } else if (arg.equals("--unshared")) {
                 unshared = true;
             } else {
                 positional.add(arg);
@@ -67,25 +76,26 @@ public final class StateReadBenchmark {
         ClusterViews cluster = new ClusterViews(agents, tasks);
         MasterView first = cluster.publish(0);
         long start = System.nanoTime();
-        byte[] once = StateJson.render(first, Map.of());
+        byte[] once = render.apply(first);
         double firstMillis = (System.nanoTime() - start) / 1e6;
         System.out.printf("state of %,d agents and %,d tasks: %,.1f MB; first rendering %.0f ms%n", agents, tasks,
                 once.length / 1e6, firstMillis);
         for (int i = 0; i < 5; i++) { // a leading master has rendered its state before: warm the JIT up likewise
-            StateJson.render(cluster.publish(tasks), Map.of());
+            render.apply(cluster.publish(tasks));
         }
         start = System.nanoTime();
-        StateJson.render(cluster.publish(tasks), Map.of());
+        render.apply(cluster.publish(tasks));
         double allChanged = (System.nanoTime() - start) / 1e6;
         start = System.nanoTime();
-        StateJson.render(cluster.publish(churn), Map.of());
+        render.apply(cluster.publish(churn));
         System.out.printf("one rendering, warm: %.0f ms with every task changed, %.0f ms with %,d changed%n",
                 allChanged, (System.nanoTime() - start) / 1e6, churn);
-        readers(cluster, seconds, churn, unshared);
+        readers(cluster, render, seconds, churn, unshared);
         System.exit(0);
     }
 
-    private static void readers(ClusterViews cluster, int seconds, int churn, boolean unshared) throws Exception {
+    private static void readers(ClusterViews cluster, Function<MasterView, byte[]> render, int seconds, int churn,
+                                boolean unshared) throws Exception {
         ExecutorService renderers = Executors.newFixedThreadPool(2); // as MasterServer's "master-reader" pool
         SharedReads shared = new SharedReads();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -96,14 +106,14 @@ public final class StateReadBenchmark {
             Thread reader = new Thread(() -> {
                 while (System.nanoTime() < end) {
                     long asked = System.nanoTime();
-                    java.util.function.Supplier<CompletableFuture<byte[]>> render = () -> CompletableFuture
+                    Supplier<CompletableFuture<byte[]>> rendering = () -> CompletableFuture
                             .supplyAsync(() -> {
                                 synchronized (renderings) {
                                     renderings[0]++;
                                 }
-                                return StateJson.render(cluster.publish(churn), Map.of());
+                                return render.apply(cluster.publish(churn));
                             }, renderers);
-                    (unshared ? render.get() : shared.read("state", render)).join();
+                    (unshared ? rendering.get() : shared.read("state", rendering)).join();
                     latencies.add(System.nanoTime() - asked);
                 }
             }, "reader-" + r);

@@ -83,7 +83,7 @@ public final class OperatorResponses {
     }
 
     /** The executors (CUSTOM and DEFAULT; command tasks have none of their own) of every live framework. */
-    private static Response.GetExecutors getExecutors(MasterView view) {
+    public static Response.GetExecutors getExecutors(MasterView view) {
         Response.GetExecutors.Builder executors = Response.GetExecutors.newBuilder();
         for (FrameworkView framework : view.frameworks()) {
             for (io.corral.master.state.Executor executor : framework.executors()) {
@@ -246,29 +246,37 @@ public final class OperatorResponses {
                 .build();
     }
 
+    /** The list of GET_TASKS a task is in. */
+    public enum TaskList { TASKS, UNREACHABLE_TASKS, COMPLETED_TASKS }
+
     /**
      * Live tasks in {@code tasks}, those on unreachable agents in {@code unreachable_tasks}, ended ones (awaiting
      * acknowledgement, or completed) in {@code completed_tasks}.
      */
     public static Response.GetTasks getTasks(MasterView view) {
         Response.GetTasks.Builder get = Response.GetTasks.newBuilder();
+        forEachTask(view, (task, list) -> {
+            switch (list) {
+                case TASKS -> get.addTasks(task(task));
+                case UNREACHABLE_TASKS -> get.addUnreachableTasks(task(task));
+                case COMPLETED_TASKS -> get.addCompletedTasks(task(task));
+            }
+        });
+        return get.build();
+    }
+
+    /** Every task of {@code view}, in GET_TASKS' order, with the list it is in there. */
+    public static void forEachTask(MasterView view, java.util.function.BiConsumer<TaskView, TaskList> visit) {
         for (FrameworkView framework : view.frameworks()) {
             for (TaskView task : framework.tasks()) {
-                Protos.Task proto = task(task);
-                if (task.isTerminal()) {
-                    get.addCompletedTasks(proto);
-                } else if (task.state() == TaskState.TASK_UNREACHABLE) {
-                    get.addUnreachableTasks(proto);
-                } else {
-                    get.addTasks(proto);
-                }
+                visit.accept(task, task.isTerminal() ? TaskList.COMPLETED_TASKS
+                        : task.state() == TaskState.TASK_UNREACHABLE ? TaskList.UNREACHABLE_TASKS : TaskList.TASKS);
             }
-            framework.completedTasks().forEach(task -> get.addCompletedTasks(task(task)));
+            framework.completedTasks().forEach(task -> visit.accept(task, TaskList.COMPLETED_TASKS));
         }
         for (FrameworkView framework : view.completedFrameworks()) {
-            framework.completedTasks().forEach(task -> get.addCompletedTasks(task(task)));
+            framework.completedTasks().forEach(task -> visit.accept(task, TaskList.COMPLETED_TASKS));
         }
-        return get.build();
     }
 
     public static Protos.Task task(TaskView task) {

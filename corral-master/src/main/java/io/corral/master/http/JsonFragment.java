@@ -35,6 +35,11 @@ final class JsonFragment implements SerializableString {
         return value(json, new byte[0]);
     }
 
+    /** {@code json} for a generator's {@code writeRawValue}. */
+    static SerializableString of(byte[] json) {
+        return new JsonFragment(json, new byte[0]);
+    }
+
     @Override
     public String getValue() {
         return new String(asUnquotedUTF8(), StandardCharsets.UTF_8);

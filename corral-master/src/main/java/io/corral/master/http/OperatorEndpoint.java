@@ -88,16 +88,7 @@ final class OperatorEndpoint {
                 return;
             }
             if (SHARED_READS.contains(call.getType())) {
-                // The same read by the same principal in the same encoding shares one answer with others asking now
-                List<Object> question = List.of(call.getType(), responseEncoding, exchange.principal().orElse(""));
-                sharedReads.read(question, () -> answer(master, call, exchange.principal(), approver)
-                        .thenApply(responseEncoding::encode)).whenComplete((bytes, failure) -> {
-                            if (failure != null) {
-                                Responses.fail(exchange, failure);
-                            } else {
-                                exchange.respond(200, responseEncoding.mediaType(), bytes);
-                            }
-                        });
+                sharedRead(master, call, exchange, approver, responseEncoding);
                 return;
             }
             answer(master, call, exchange.principal(), approver).whenComplete((response, failure) -> {
@@ -289,6 +280,36 @@ final class OperatorEndpoint {
             levels.set(level, Duration.ofNanos(nanos), master.timers());
             return null;
         });
+    }
+
+    /** A large read: the same read by the same principal in the same encoding shares one answer with others now. */
+    private void sharedRead(Master master, Call call, HttpExchange exchange, ViewApprover approver, Encoding encoding) {
+        List<Object> question = List.of(call.getType(), encoding, exchange.principal().orElse(""));
+        sharedReads.read(question, () -> encodedRead(master, call, exchange.principal(), approver, encoding))
+                .whenComplete((bytes, failure) -> {
+                    if (failure != null) {
+                        Responses.fail(exchange, failure);
+                    } else {
+                        exchange.respond(200, encoding.mediaType(), bytes);
+                    }
+                });
+    }
+
+    /**
+     * A shared read's answer, encoded. {@code GET_STATE} and {@code GET_TASKS} in JSON keep each task's rendering
+     * between reads ({@link OperatorStateJson}); the rest are built and encoded whole.
+     */
+    private CompletableFuture<byte[]> encodedRead(Master master, Call call, Optional<String> principal,
+                                                  ViewApprover approver, Encoding encoding) {
+        if (encoding == Encoding.JSON && call.getType() == Call.Type.GET_STATE) {
+            return master.view().thenApplyAsync(view -> OperatorStateJson.getState(VisibleView.of(view, approver)),
+                    readers);
+        }
+        if (encoding == Encoding.JSON && call.getType() == Call.Type.GET_TASKS) {
+            return master.view().thenApplyAsync(view -> OperatorStateJson.getTasks(VisibleView.of(view, approver)),
+                    readers);
+        }
+        return answer(master, call, principal, approver).thenApply(encoding::encode);
     }
 
     private LoggingLevels logging(Call call) {

@@ -14,17 +14,19 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * A task as readers see it in a published {@code MasterView}. Immutable.
  *
  * @param stateJson this task's object in {@code /master/state} (UTF-8 JSON), rendered by the first reader that needs it
+ * @param operatorJson this task's {@code Task} in the operator API's JSON answers ({@code GET_STATE}, {@code GET_TASKS}),
+ *     likewise
  */
 public record TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
                        List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId,
-                       Derived<byte[]> stateJson) {
+                       Derived<byte[]> stateJson, Derived<byte[]> operatorJson) {
     public TaskView {
         statuses = List.copyOf(statuses);
     }
 
     public TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
                     List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId) {
-        this(info, frameworkId, resources, state, statuses, executorId, new Derived<>());
+        this(info, frameworkId, resources, state, statuses, executorId, new Derived<>(), new Derived<>());
     }
 
     public TaskID id() {

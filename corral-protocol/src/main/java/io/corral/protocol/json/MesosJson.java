@@ -63,6 +63,11 @@ public final class MesosJson {
         return bytes.toByteArray();
     }
 
+    /** Writes the message's JSON as the next value of {@code out}, for documents written piece by piece. */
+    public static void write(JsonGenerator out, MessageOrBuilder message) throws IOException {
+        MesosJsonWriter.writeMessage(out, message);
+    }
+
     /** The same JSON as a Jackson tree, for embedding a message in a larger document (e.g. /master/state). */
     public static ObjectNode toJson(MessageOrBuilder message) {
         try (TokenBuffer tokens = new TokenBuffer(TREE_MAPPER, false)) {

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.master.Maintenance;
 import io.corral.master.MasterCounts;
 import io.corral.master.MasterView;
+import io.corral.master.OperatorResponses;
+import io.corral.protocol.http.Encoding;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.Derived;
 import io.corral.master.state.FrameworkView;
@@ -31,10 +33,11 @@ import org.apache.mesos.v1.maintenance.Protos.Schedule;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code /master/state} keeps each task's and agent's rendering between reads: what a reader gets must be exactly what
- * a fresh rendering gives, and a change to a task or an agent must show in the next read.
+ * {@code /master/state} ({@link StateJson}) and the operator API's JSON {@code GET_STATE} and {@code GET_TASKS}
+ * ({@link OperatorStateJson}) keep each task's (and for the state, each agent's) rendering between reads: what a
+ * reader gets must be exactly what a fresh rendering gives, and a change must show in the next read.
  */
-class StateJsonTest {
+class KeptRenderingsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final FrameworkInfo FRAMEWORK = FrameworkInfo.newBuilder()
             .setId(FrameworkID.newBuilder().setValue("fw-1")).setName("web").setUser("nobody").setRole("*").build();
@@ -148,5 +151,46 @@ class StateJsonTest {
         assertThat(JSON.readTree(StateJson.slaves(view)).get("slaves").get(0)).isEqualTo(state.get("slaves").get(0));
         assertThat(JSON.readTree(StateJson.tasks(view, new StateJson.TasksQuery(100, 0, false, null, null)))
                 .get("tasks").get(0)).isEqualTo(state.get("frameworks").get(0).get("tasks").get(0));
+    }
+
+    @Test
+    void getStateWrittenPieceByPieceIsTheWholeEncodingOfItsResponse() throws Exception {
+        Derived<byte[]> agentKept = new Derived<>();
+        List<TaskView> tasks = List.of(task("t-1", TaskState.TASK_RUNNING, 1.0, 2.0),
+                task("t-2", TaskState.TASK_UNREACHABLE, 3.0, 4.0), task("t-3", TaskState.TASK_FAILED, 5.0, 6.0));
+        MasterView view = view(List.of(agent(ResourceSet.parse("cpus:1;mem:128"), true, agentKept)), tasks);
+        OperatorStateJson.getState(view); // keeps every task's rendering
+
+        byte[] bytes = OperatorStateJson.getState(view);
+
+        assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(
+                new String(Encoding.JSON.encode(OperatorResponses.state(view)), java.nio.charset.StandardCharsets.UTF_8));
+        JsonNode written = JSON.readTree(bytes);
+        JsonNode lists = written.get("get_state").get("get_tasks");
+        assertThat(lists.get("tasks")).hasSize(1);
+        assertThat(lists.get("unreachable_tasks")).hasSize(1);
+        assertThat(lists.get("completed_tasks")).hasSize(1);
+        assertThat(OperatorStateJson.getTasks(view)).isEqualTo(Encoding.JSON.encode(OperatorResponses.tasks(view)));
+    }
+
+    @Test
+    void getStateOfAnEmptyClusterLeavesOutTheEmptyListsAsTheWholeEncodingDoes() throws Exception {
+        MasterView empty = view(List.of(), List.of());
+
+        assertThat(OperatorStateJson.getState(empty)).isEqualTo(Encoding.JSON.encode(OperatorResponses.state(empty)));
+        assertThat(OperatorStateJson.getTasks(empty)).isEqualTo(Encoding.JSON.encode(OperatorResponses.tasks(empty)));
+    }
+
+    @Test
+    void aTaskThatChangedShowsInTheNextGetState() throws Exception {
+        TaskView unchanged = task("t-1", TaskState.TASK_RUNNING, 1.0, 2.0);
+        OperatorStateJson.getState(view(List.of(), List.of(unchanged, task("t-2", TaskState.TASK_STARTING, 3.0))));
+
+        JsonNode lists = JSON.readTree(OperatorStateJson.getState(view(List.of(),
+                List.of(unchanged, task("t-2", TaskState.TASK_KILLED, 3.0, 4.0))))).get("get_state").get("get_tasks");
+
+        assertThat(lists.get("tasks")).hasSize(1);
+        assertThat(lists.get("completed_tasks").get(0).get("state").asText()).isEqualTo("TASK_KILLED");
+        assertThat(lists.get("completed_tasks").get(0).get("statuses")).hasSize(2);
     }
 }
