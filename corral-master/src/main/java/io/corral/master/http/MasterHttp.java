@@ -10,9 +10,9 @@ import io.corral.protocol.http.HttpExchange;
 import io.corral.protocol.http.HttpHandler;
 import io.corral.protocol.security.Acls;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
@@ -173,12 +173,12 @@ public final class MasterHttp implements HttpHandler {
                 List<Object> question = List.of("legacy", exchange.uri(), exchange.principal().orElse(""));
                 sharedReads.read(question, () -> master.view().thenApplyAsync(render, readers))
                         .whenComplete((json, failure) -> {
-                    if (failure != null) {
-                        Responses.fail(exchange, failure);
-                    } else {
-                        exchange.respond(200, "application/json", json);
-                    }
-                });
+                            if (failure != null) {
+                                Responses.fail(exchange, failure);
+                            } else {
+                                exchange.respond(200, "application/json", json);
+                            }
+                        });
             }
         }
     }

@@ -35,6 +35,10 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * {@code /master/roles}). Callers pass what the reader may see ({@link VisibleView}); the renderers of roles and of
  * the summary take the reader's {@link ViewApprover} themselves, since they count what the reader is not shown.
  *
+ * <p>Tasks and agents are most of a large state and most are unchanged between two reads, so their objects are
+ * kept with their views ({@link TaskView#stateJson}, {@link AgentView#infoJson}) and copied into each rendering as
+ * UTF-8 bytes ({@link JsonFragment}).
+ *
  * <p>Threading: stateless; renders a published {@link MasterView} on any thread (never the master's loop).
  */
 public final class StateJson {
@@ -285,9 +289,8 @@ public final class StateJson {
     private static RawValue agentJson(AgentView agent) {
         byte[] described = agent.infoJson().get(() -> {
             byte[] object = utf8(agentInfo(agent));
-            byte[] open = java.util.Arrays.copyOf(object, object.length); // "{...}" -> "{...,"
-            open[open.length - 1] = ',';
-            return open;
+            object[object.length - 1] = ','; // "{...}" -> "{...,"
+            return object;
         });
         byte[] now = utf8(agentNow(agent));
         return JsonFragment.value(described, java.util.Arrays.copyOfRange(now, 1, now.length)); // "{...}" -> "...}"
