@@ -36,7 +36,8 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * TASK_KILLED. Its status updates follow the agent's reliability rules: per task only the oldest unacknowledged
  * update is in flight, resent after 10 s, 20 s ... up to 10 min until the master hands back its acknowledgement, and
  * every pending head is resent at once after (re-)registering. A stream that ends, or stays silent 45 s, is reopened
- * after a random backoff in [0, 1 s * 2^n] (at most 1 min), cut short when ZooKeeper names another leader.
+ * after a random backoff in [0, 1 s * 2^n] (at most 1 min), cut short when ZooKeeper names another leader; as in
+ * {@code MasterLink}, the count n starts over with each new leader (failures against the dead one do not count).
  *
  * <p>It holds no thread: the fleet's HTTP threads deliver its stream, the fleet's timer calls {@link #tick}.
  *
@@ -84,6 +85,8 @@ final class SimulatedAgent {
     private final Map<String, FrameworkInfo> frameworks = new HashMap<>();
     private Stream current;
     private int failures;
+    /** The master the last registration went to: another one starts the backoff over. */
+    private String lastTried;
     private long reconnectAtNanos;
     private boolean announced;
     /** The fleet's re-registration round this agent last registered in (see {@link AgentFleet#startRound}). */
@@ -158,6 +161,10 @@ final class SimulatedAgent {
     }
 
     private void connect(String address) {
+        if (!address.equals(lastTried)) {
+            failures = 0;
+            lastTried = address;
+        }
         Stream stream = new Stream(address);
         current = stream;
         List<AgentCall.RunningTask> running = new ArrayList<>(tasks.size());
