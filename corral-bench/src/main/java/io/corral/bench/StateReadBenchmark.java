@@ -3,8 +3,7 @@ package io.corral.bench;
 import io.corral.master.Maintenance;
 import io.corral.master.MasterCounts;
 import io.corral.master.MasterView;
-import io.corral.master.OperatorResponses;
-import io.corral.protocol.http.Encoding;
+import io.corral.master.http.OperatorStateJson;
 import io.corral.master.http.SharedReads;
 import io.corral.master.http.StateJson;
 import io.corral.master.state.AgentView;
@@ -41,12 +40,13 @@ import org.apache.mesos.v1.maintenance.Protos.Schedule;
  * sharing renderings through {@link SharedReads}), by 20 readers in a loop for {@code seconds} seconds.
  *
  * <p>Each rendering asks for a new view in which {@code churn} tasks changed since the last one (a status replaced),
- * as a master publishes a new view for readers after events, so only those tasks are rendered again. Prints one rendering's size and
- * time alone, then the readers' latency p50/p99/max and renderings per second. {@code --unshared} makes every
- * reader render for itself, as the master did before; {@code --operator} reads the operator API's {@code GET_STATE}
- * (JSON) instead of {@code /master/state}.
+ * as a master publishes a new view for readers after events, so only those tasks are rendered again. Prints one
+ * rendering's size and time alone, then (after 5 s of the same as warm-up) the readers' latency p50/p99/max and
+ * renderings per second. {@code --unshared} makes every reader render for itself, as the master did before;
+ * {@code --operator} reads the operator API's {@code GET_STATE} (JSON, {@link OperatorStateJson}) instead.
  *
- * <p>Usage: {@code bench/state-read [agents] [tasks] [seconds] [churn] [--unshared] [--operator]}, defaults 10000 100000 15 1000.
+ * <p>Usage: {@code bench/state-read [agents] [tasks] [seconds] [churn] [--unshared] [--operator]}, defaults 10000
+ * 100000 15 1000.
  */
 public final class StateReadBenchmark {
     private static final int READERS = 20;
@@ -62,7 +62,7 @@ public final class StateReadBenchmark {
         Function<MasterView, byte[]> render = view -> StateJson.render(view, Map.of());
         for (String arg : args) {
             if (arg.equals("--operator")) {
-                render = view -> Encoding.JSON.encode(OperatorResponses.state(view));
+                render = OperatorStateJson::getState;
             } else if (arg.equals("--unshared")) {
                 unshared = true;
             } else {
@@ -90,12 +90,13 @@ public final class StateReadBenchmark {
         render.apply(cluster.publish(churn));
         System.out.printf("one rendering, warm: %.0f ms with every task changed, %.0f ms with %,d changed%n",
                 allChanged, (System.nanoTime() - start) / 1e6, churn);
-        readers(cluster, render, seconds, churn, unshared);
+        readers(cluster, render, 5, churn, unshared, false); // warm-up: the JIT compiles the steady path
+        readers(cluster, render, seconds, churn, unshared, true);
         System.exit(0);
     }
 
     private static void readers(ClusterViews cluster, Function<MasterView, byte[]> render, int seconds, int churn,
-                                boolean unshared) throws Exception {
+                                boolean unshared, boolean report) throws Exception {
         ExecutorService renderers = Executors.newFixedThreadPool(2); // as MasterServer's "master-reader" pool
         SharedReads shared = new SharedReads();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
@@ -124,6 +125,9 @@ public final class StateReadBenchmark {
             thread.join();
         }
         renderers.shutdown();
+        if (!report) {
+            return;
+        }
         List<Long> sorted = new ArrayList<>(latencies);
         Collections.sort(sorted);
         System.out.printf("%d readers for %d s (%s, %,d tasks changed per view): %,d reads, %,d renderings"

@@ -26,13 +26,13 @@ import org.apache.mesos.v1.master.Protos.Response;
  *
  * <p>Threading: stateless; runs on reader threads with a published (and reader-cut) view.
  */
-final class OperatorStateJson {
+public final class OperatorStateJson {
     private static final JsonFactory FACTORY = new JsonFactory();
 
     private OperatorStateJson() {
     }
 
-    static byte[] getState(MasterView view) {
+    public static byte[] getState(MasterView view) {
         return write(out -> { // fields in name order, as MesosJson writes every message
             out.writeObjectFieldStart("get_state");
             out.writeFieldName("get_agents");

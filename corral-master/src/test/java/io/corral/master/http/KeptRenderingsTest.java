@@ -1,5 +1,6 @@
 package io.corral.master.http;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,8 +59,8 @@ class KeptRenderingsTest {
     }
 
     private static AgentView agent(ResourceSet used, boolean connected, Derived<byte[]> kept) {
-        return new AgentView(AGENT, AGENT_TOTAL, used, ResourceSet.empty(), connected, connected ? 0 : 1_700_000_000_000L,
-                1_600_000_000_000L, 2, false, Optional.empty(), kept);
+        return new AgentView(AGENT, AGENT_TOTAL, used, ResourceSet.empty(), connected,
+                connected ? 0 : 1_700_000_000_000L, 1_600_000_000_000L, 2, false, Optional.empty(), kept);
     }
 
     private static MasterView view(List<AgentView> agents, List<TaskView> tasks) {
@@ -99,8 +100,8 @@ class KeptRenderingsTest {
                 List.of(running, starting));
         byte[] kept = StateJson.render(again, Map.of("port", "5050"));
 
-        assertThat(new String(kept, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(new String(
-                StateJson.render(fresh(again), Map.of("port", "5050")), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(new String(kept, UTF_8)).isEqualTo(new String(
+                StateJson.render(fresh(again), Map.of("port", "5050")), UTF_8));
         JsonNode state = JSON.readTree(kept);
         JsonNode slave = state.get("slaves").get(0);
         assertThat(slave.get("id").asText()).isEqualTo("agent-1");
@@ -163,8 +164,8 @@ class KeptRenderingsTest {
 
         byte[] bytes = OperatorStateJson.getState(view);
 
-        assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(
-                new String(Encoding.JSON.encode(OperatorResponses.state(view)), java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(new String(bytes, UTF_8)).isEqualTo(new String(Encoding.JSON.encode(OperatorResponses.state(view)),
+                UTF_8));
         JsonNode written = JSON.readTree(bytes);
         JsonNode lists = written.get("get_state").get("get_tasks");
         assertThat(lists.get("tasks")).hasSize(1);
