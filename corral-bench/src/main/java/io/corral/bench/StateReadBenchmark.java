@@ -56,6 +56,12 @@ public final class StateReadBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
+        run(args);
+        System.exit(0);
+    }
+
+    /** The benchmark without leaving the JVM (the smoke test runs it tiny). */
+    static void run(String[] args) throws Exception {
         List<String> positional = new ArrayList<>();
         boolean unshared = false;
         // What a reader reads: /master/state, or with --operator the operator API's GET_STATE as JSON
@@ -90,9 +96,8 @@ public final class StateReadBenchmark {
         render.apply(cluster.publish(churn));
         System.out.printf("one rendering, warm: %.0f ms with every task changed, %.0f ms with %,d changed%n",
                 allChanged, (System.nanoTime() - start) / 1e6, churn);
-        readers(cluster, render, 5, churn, unshared, false); // warm-up: the JIT compiles the steady path
+        readers(cluster, render, Math.min(5, seconds), churn, unshared, false); // warm-up: the JIT compiles the steady path
         readers(cluster, render, seconds, churn, unshared, true);
-        System.exit(0);
     }
 
     private static void readers(ClusterViews cluster, Function<MasterView, byte[]> render, int seconds, int churn,
