@@ -59,7 +59,7 @@ import org.apache.zookeeper.data.Stat;
  *
  * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
  * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
- * [--master-session=2]} (the masters' ZooKeeper session timeout in seconds).
+ * [--master-session=2] [--results=DIR]} (the masters' ZooKeeper session timeout in seconds; where the charts go).
  *
  * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
  */
