@@ -11,6 +11,7 @@ import java.util.Map;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
+import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -52,7 +53,9 @@ public final class LatencyChart {
         // (an endless loop in its tick calculator) once a chart mixes series of differently spaced x values.
         XYChart chart = ChartFiles.xyChart(title, "percentile in nines: 0 = min, 1 = p90, 2 = p99, 3 = p99.9",
                 inSeconds ? "seconds" : "milliseconds");
-        chart.getStyler().setXAxisDecimalPattern("0.#").setYAxisMin(0.0);
+        // Bottom right: a percentile curve only rises, so that corner is empty.
+        chart.getStyler().setXAxisDecimalPattern("0.#").setYAxisMin(0.0)
+                .setLegendPosition(Styler.LegendPosition.InsideSE);
 
         int points = STEPS_PER_DECADE * DECADES + 1;
         double[] x = new double[points];
