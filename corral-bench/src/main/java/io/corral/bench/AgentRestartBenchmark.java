@@ -3,6 +3,9 @@ package io.corral.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.agent.AgentServer;
+import io.corral.bench.charts.EventTimes;
+import io.corral.bench.charts.ResultsDirectory;
+import io.corral.bench.charts.ThroughputChart;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.protocol.http.Encoding;
@@ -17,8 +20,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +53,9 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * The agent restarts inside this JVM, so its tasks' launchers stay this JVM's children; a real agent's launchers
  * outlive it as orphans. Recovery finds them the same way (pid, start time, cgroup).
  *
+ * <p>The launch phase is drawn as {@code agent-restart-launch-throughput.png} (tasks reaching TASK_RUNNING per
+ * second), with its CSV, in the directory {@link ResultsDirectory} picks ({@code BENCH_RESULTS}).
+ *
  * <p>Usage: {@code bench/agent-restart [tasks]} (default 1000).
  *
  * <p>Threading: the scheduler client calls back on its reader thread; the main thread waits and polls the master.
@@ -64,6 +72,7 @@ public final class AgentRestartBenchmark {
         String resources = String.format("cpus:%.2f;mem:%d;disk:10000", tasks * TASK_CPUS + 1, tasks * 8 + 1024);
         List<String> isolation = BenchSupport.isolation();
         Path workDir = Files.createTempDirectory("corral-restart");
+        ResultsDirectory results = ResultsDirectory.create("agent-restart", Clock.systemUTC());
         try (TestingServer zookeeper = new TestingServer(true)) {
             ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
             MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
@@ -86,6 +95,9 @@ public final class AgentRestartBenchmark {
                             + " tasks were running after " + LAUNCH_TIMEOUT);
                 }
                 System.out.printf("launched: %d tasks RUNNING in %.1f s%n", tasks, seconds(launchStart));
+                ThroughputChart.write(results, "agent-restart-launch-throughput", String.format(
+                        "Launching %,d sleep tasks on one agent (before its restart)", tasks), launchStart,
+                        Map.of("TASK_RUNNING", framework.runningAt));
                 long heapRunning = heapAfterGc();
                 System.out.printf("memory: %.1f KiB of heap per running task (master and agent together, after a"
                                 + " full GC: %d -> %d MiB); a launcher shell's resident memory: %s%n",
@@ -175,6 +187,8 @@ public final class AgentRestartBenchmark {
         final int count;
         final CountDownLatch allRunning = new CountDownLatch(1);
         final Set<String> running = ConcurrentHashMap.newKeySet();
+        /** When each task first reached TASK_RUNNING. */
+        final EventTimes runningAt = new EventTimes();
         final AtomicInteger ended = new AtomicInteger();
         volatile SchedulerClient client;
         int launched;
@@ -209,8 +223,11 @@ public final class AgentRestartBenchmark {
         @Override
         public void update(TaskStatus status) {
             String id = status.getTaskId().getValue();
-            if (status.getState() == TaskState.TASK_RUNNING && running.add(id) && running.size() == count) {
-                allRunning.countDown();
+            if (status.getState() == TaskState.TASK_RUNNING && running.add(id)) {
+                runningAt.record(System.nanoTime());
+                if (running.size() == count) {
+                    allRunning.countDown();
+                }
             }
             switch (status.getState()) {
                 case TASK_RUNNING, TASK_STARTING, TASK_STAGING -> { }

@@ -1,6 +1,10 @@
 package io.corral.bench;
 
 import io.corral.agent.AgentServer;
+import io.corral.bench.charts.EventTimes;
+import io.corral.bench.charts.LatencyChart;
+import io.corral.bench.charts.ResultsDirectory;
+import io.corral.bench.charts.ThroughputChart;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.protocol.resources.ResourceSet;
@@ -11,10 +15,12 @@ import io.corral.scheduler.SchedulerListener;
 import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,7 +46,10 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  *
  * <p>Usage: {@code bench/launch-throughput [launches] [concurrency]} (defaults 400 and 8); {@code BENCH_TRACE=1}
  * prints the timeline of every launch. The cluster (ZooKeeper,
- * one master, one agent) runs inside this JVM; the numbers include everything but JVM start-up.
+ * one master, one agent) runs inside this JVM; the numbers include everything but JVM start-up. The measured run
+ * also draws {@code launch-throughput-throughput.png} (launches finished per second) and
+ * {@code launch-throughput-per-launch.png} (a launch's time, as percentiles), with the CSV behind each, into the
+ * directory {@link ResultsDirectory} picks ({@code BENCH_RESULTS}).
  */
 public final class LaunchThroughputBenchmark {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
@@ -50,6 +59,7 @@ public final class LaunchThroughputBenchmark {
         int launches = args.length > 0 ? Integer.parseInt(args[0]) : 400;
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         Path workDir = Files.createTempDirectory("corral-bench");
+        ResultsDirectory results = ResultsDirectory.create("launch-throughput", Clock.systemUTC());
         try (TestingServer zookeeper = new TestingServer(true)) {
             ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
             MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
@@ -66,6 +76,12 @@ public final class LaunchThroughputBenchmark {
                 System.out.printf("%d tasks in %.2f s: %.1f tasks/s; per launch p50 %d ms, p99 %d ms%n",
                         launches, result.seconds, launches / result.seconds, result.percentile(50),
                         result.percentile(99));
+                ThroughputChart.write(results, "launch-throughput-throughput", String.format(
+                        "corral-run-style launches, one agent: %,d launches, %d at a time", launches, concurrency),
+                        result.startNanos, Map.of("launches finished", result.ends));
+                LatencyChart.write(results, "launch-throughput-per-launch", String.format(
+                        "One corral-run-style launch, subscribe to teardown (%d at a time)", concurrency),
+                        Map.of("per launch", result.latenciesMillis.stream().map(ms -> ms * 1_000_000).toList()));
             } finally {
                 agent.stop(true);
                 master.close();
@@ -73,7 +89,7 @@ public final class LaunchThroughputBenchmark {
         }
     }
 
-    private record Result(double seconds, List<Long> latenciesMillis) {
+    private record Result(double seconds, List<Long> latenciesMillis, long startNanos, EventTimes ends) {
         long percentile(int p) {
             List<Long> sorted = new ArrayList<>(latenciesMillis);
             Collections.sort(sorted);
@@ -85,6 +101,7 @@ public final class LaunchThroughputBenchmark {
         ExecutorService workers = Executors.newFixedThreadPool(concurrency);
         AtomicInteger next = new AtomicInteger();
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
+        EventTimes ends = new EventTimes();
         long start = System.nanoTime();
         List<Future<?>> futures = new ArrayList<>();
         for (int w = 0; w < concurrency; w++) {
@@ -93,7 +110,9 @@ public final class LaunchThroughputBenchmark {
                 while ((i = next.getAndIncrement()) < launches) {
                     long t0 = System.nanoTime();
                     launchOne(url, "bench-" + i);
-                    latencies.add((System.nanoTime() - t0) / 1_000_000);
+                    long t1 = System.nanoTime();
+                    latencies.add((t1 - t0) / 1_000_000);
+                    ends.record(t1);
                 }
                 return null;
             }));
@@ -102,7 +121,7 @@ public final class LaunchThroughputBenchmark {
             future.get();
         }
         workers.shutdown();
-        return new Result((System.nanoTime() - start) / 1e9, latencies);
+        return new Result((System.nanoTime() - start) / 1e9, latencies, start, ends);
     }
 
     /** One corral-run-style framework: subscribe, launch `true`, await TASK_FINISHED, tear down. */

@@ -1,6 +1,10 @@
 package io.corral.bench;
 
 import io.corral.agent.AgentServer;
+import io.corral.bench.charts.EventTimes;
+import io.corral.bench.charts.LatencyChart;
+import io.corral.bench.charts.ResultsDirectory;
+import io.corral.bench.charts.ThroughputChart;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.protocol.http.Encoding;
@@ -10,7 +14,10 @@ import io.corral.scheduler.SchedulerListener;
 import io.corral.zookeeper.ZkUrl;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +41,10 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * machine has cgroups.
  *
  * <p>Reports tasks per second from the first ACCEPT to the last TASK_FINISHED, and launch-to-TASK_RUNNING
- * (ACCEPT sent to the RUNNING update received) p50 / p99 / max.
+ * (ACCEPT sent to the RUNNING update received) p50 / p99 / max. Each measured round also draws
+ * {@code packed-launch-round-<n>-throughput.png} (TASK_RUNNING and TASK_FINISHED per second) and
+ * {@code packed-launch-round-<n>-launch-to-running.png} (its percentiles), with the CSV behind each, into the
+ * directory {@link ResultsDirectory} picks ({@code BENCH_RESULTS}).
  *
  * <p>Usage: {@code bench/packed-launch [tasks] [rounds] [agent resources]} (defaults: 2000 tasks, 2 measured rounds
  * after a 200-task warm-up, {@code cpus:4;mem:8192;disk:10000}, so up to 400 tasks run at once).
@@ -53,6 +63,7 @@ public final class PackedLaunchBenchmark {
         String resources = args.length > 2 ? args[2] : "cpus:4;mem:8192;disk:10000";
         List<String> isolation = BenchSupport.isolation();
         Path workDir = Files.createTempDirectory("corral-packed");
+        ResultsDirectory results = ResultsDirectory.create("packed-launch", Clock.systemUTC());
         try (TestingServer zookeeper = new TestingServer(true)) {
             ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
             MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
@@ -66,7 +77,7 @@ public final class PackedLaunchBenchmark {
                         resources, isolation.isEmpty() ? "none" : isolation, tasks);
                 round(url, "warm", Math.min(200, tasks));
                 for (int r = 1; r <= rounds; r++) {
-                    round(url, "round-" + r, tasks);
+                    round(url, "round-" + r, tasks).draw(results);
                 }
             } finally {
                 agent.stop(true);
@@ -76,7 +87,7 @@ public final class PackedLaunchBenchmark {
     }
 
 
-    private static void round(String url, String name, int count) throws Exception {
+    private static PackingFramework round(String url, String name, int count) throws Exception {
         PackingFramework framework = new PackingFramework(name, count);
         FrameworkInfo info = FrameworkInfo.newBuilder().setUser(System.getProperty("user.name"))
                 .setName("packed-" + name).setFailoverTimeout(0).build();
@@ -91,6 +102,7 @@ public final class PackedLaunchBenchmark {
             framework.print();
             client.teardown().get(30, TimeUnit.SECONDS);
         }
+        return framework;
     }
 
     /** The framework: packs offers until {@code count} tasks are launched, counts them to TASK_FINISHED. */
@@ -102,6 +114,8 @@ public final class PackedLaunchBenchmark {
         final AtomicInteger failed = new AtomicInteger();
         final Map<String, Long> launchedAt = new ConcurrentHashMap<>();
         final Map<String, Long> runningAfter = new ConcurrentHashMap<>();
+        final EventTimes runningAt = new EventTimes();
+        final EventTimes finishedAt = new EventTimes();
         volatile SchedulerClient client;
         volatile long firstLaunch;
         volatile long lastFinished;
@@ -147,7 +161,10 @@ public final class PackedLaunchBenchmark {
             String id = status.getTaskId().getValue();
             Long at = launchedAt.get(id);
             if (status.getState() == TaskState.TASK_RUNNING && at != null) {
-                runningAfter.putIfAbsent(id, System.nanoTime() - at);
+                long now = System.nanoTime();
+                if (runningAfter.putIfAbsent(id, now - at) == null) {
+                    runningAt.record(now);
+                }
             }
             boolean terminal = switch (status.getState()) {
                 case TASK_FINISHED -> true;
@@ -158,6 +175,9 @@ public final class PackedLaunchBenchmark {
                 }
                 default -> false;
             };
+            if (terminal) {
+                finishedAt.record(System.nanoTime());
+            }
             if (terminal && finished.incrementAndGet() >= count) {
                 lastFinished = System.nanoTime();
                 done.countDown();
@@ -171,6 +191,18 @@ public final class PackedLaunchBenchmark {
                             + " launch-to-RUNNING p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                     name, count, failed.get(), seconds, count / seconds, accepts, millis(running, 50),
                     millis(running, 99), running.length == 0 ? 0 : running[running.length - 1] / 1e6);
+        }
+
+        /** The round's throughput over time and its launch-to-RUNNING percentiles, as charts. */
+        void draw(ResultsDirectory results) throws java.io.IOException {
+            Map<String, EventTimes> throughput = new LinkedHashMap<>();
+            throughput.put("TASK_RUNNING", runningAt);
+            throughput.put("TASK_FINISHED", finishedAt);
+            ThroughputChart.write(results, "packed-launch-" + name + "-throughput",
+                    String.format("Packed launches, one agent: %,d tasks, %s", count, name), firstLaunch, throughput);
+            LatencyChart.write(results, "packed-launch-" + name + "-launch-to-running",
+                    String.format("Packed launches: ACCEPT to TASK_RUNNING, %,d tasks, %s", count, name),
+                    Map.of("launch-to-RUNNING", new ArrayList<>(runningAfter.values())));
         }
 
         private static double millis(long[] sorted, int percentile) {

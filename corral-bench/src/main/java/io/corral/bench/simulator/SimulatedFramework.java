@@ -57,6 +57,8 @@ final class SimulatedFramework implements SchedulerListener {
     final ConcurrentHashMap<String, Long> launchToRunningNanos = new ConcurrentHashMap<>();
     final AtomicLong firstAcceptNanos = new AtomicLong();
     final AtomicLong lastRunningNanos = new AtomicLong();
+    /** When each task first reached TASK_RUNNING (for the throughput chart). */
+    final io.corral.bench.charts.EventTimes runningAt = new io.corral.bench.charts.EventTimes();
     /** When the first offer after {@link #markOffers} came (System.nanoTime), 0 until then. */
     final AtomicLong firstOfferAfterMarkNanos = new AtomicLong();
     private volatile boolean awaitingOffer;
@@ -179,6 +181,7 @@ final class SimulatedFramework implements SchedulerListener {
                         launchToRunningNanos.put(id, now - accepted);
                     }
                     lastRunningNanos.accumulateAndGet(now, Math::max);
+                    runningAt.record(now);
                 }
             }
             case TASK_STAGING, TASK_STARTING -> { }

@@ -2,6 +2,10 @@ package io.corral.bench.simulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.corral.bench.charts.EventTimes;
+import io.corral.bench.charts.LatencyChart;
+import io.corral.bench.charts.ResultsDirectory;
+import io.corral.bench.charts.ThroughputChart;
 import io.corral.scheduler.ZooKeeperMasterLocator;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
@@ -12,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -47,9 +52,14 @@ import org.apache.zookeeper.data.Stat;
  *       every agent re-registered with it, and the tasks it then lists: none lost, none twice.</li>
  * </ol>
  *
+ * <p>Charts, with the CSV behind each, go to the directory {@link ResultsDirectory} picks ({@code BENCH_RESULTS}, or
+ * {@code --results=DIR}): {@code simulator-launch-throughput.png} (tasks reaching TASK_RUNNING per second),
+ * {@code simulator-launch-to-running.png} and {@code simulator-state-reads.png} (percentiles of launch-to-RUNNING
+ * and of {@code /master/state} and GET_STATE reads).
+ *
  * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
  * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
- * [--master-session=2]} (the masters' ZooKeeper session timeout in seconds).
+ * [--master-session=2] [--results=DIR]} (the masters' ZooKeeper session timeout in seconds; where the charts go).
  *
  * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
  */
@@ -96,6 +106,7 @@ public final class Simulator {
         int sessions = intOption("sessions", 4);
         Duration masterSession = Duration.ofSeconds(intOption("master-session", 2));
         Path logs = Files.createTempDirectory("corral-simulator");
+        ResultsDirectory results = ResultsDirectory.create("simulator", Clock.systemUTC(), options.get("results"));
 
         AutoCloseable zookeeper;
         String connect;
@@ -174,6 +185,12 @@ public final class Simulator {
                             + " load average %.1f; %d other updates (TASK_LOST...) heard meanwhile%n", tasks,
                     launchSeconds, tasks / launchSeconds, StateReaders.percentileMs(launchToRunning, 0.5),
                     StateReaders.percentileMs(launchToRunning, 0.99), loadAverage(), lostDuringLaunch);
+            ThroughputChart.write(results, "simulator-launch-throughput", String.format(
+                    "Simulator: %,d agents, %,d tasks, %d frameworks", agents, tasks, frameworkCount), firstAccept,
+                    Map.of("TASK_RUNNING", EventTimes.merged(frameworks.stream().map(f -> f.runningAt).toList())));
+            LatencyChart.write(results, "simulator-launch-to-running", String.format(
+                    "Simulator: ACCEPT to TASK_RUNNING, %,d agents, %,d tasks", agents, tasks),
+                    Map.of("launch-to-RUNNING", launchToRunning));
             await("agents' updates all acknowledged", Duration.ofMinutes(2),
                     () -> fleet.stats.acknowledged.sum() >= 2L * tasks);
 
@@ -192,11 +209,16 @@ public final class Simulator {
             Allocation duringState = allocationDuring(first, readTime,
                     () -> result[0] = StateReaders.get(first.url() + "/master/state", readers, readTime));
             printReads("/master/state", readers, readTime, result[0]);
+            Map<String, List<Long>> reads = new LinkedHashMap<>();
+            reads.put("/master/state", result[0].latenciesNanos());
             System.out.printf("allocation during /master/state reads: %s (%+.0f%% mean cycle time against idle)%n",
                     duringState, 100 * (duringState.meanMs() / idle.meanMs() - 1));
             Allocation duringGetState = allocationDuring(first, readTime,
                     () -> result[0] = StateReaders.getState(first.url(), readers, readTime));
             printReads("GET_STATE", readers, readTime, result[0]);
+            reads.put("GET_STATE", result[0].latenciesNanos());
+            LatencyChart.write(results, "simulator-state-reads", String.format(
+                    "Simulator: state reads, %d readers, %,d agents, %,d tasks", readers, agents, tasks), reads);
             System.out.printf("allocation during GET_STATE reads: %s (%+.0f%% mean cycle time against idle)%n",
                     duringGetState, 100 * (duringGetState.meanMs() / idle.meanMs() - 1));
 

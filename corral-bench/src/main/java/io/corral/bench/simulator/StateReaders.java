@@ -19,8 +19,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Threading: {@link #run} blocks its caller and uses one thread per reader.
  */
 final class StateReaders {
-    /** What a round of reading measured. */
-    record Result(int reads, int failures, long bytesPerRead, double p50Ms, double p99Ms, double maxMs) {}
+    /** What a round of reading measured; {@code latenciesNanos} are every successful read's, sorted. */
+    record Result(int reads, int failures, long bytesPerRead, double p50Ms, double p99Ms, double maxMs,
+                  List<Long> latenciesNanos) {}
 
     private StateReaders() {
     }
@@ -78,7 +79,7 @@ final class StateReaders {
         }
         Collections.sort(sorted);
         return new Result(sorted.size(), failures.intValue(), bytes.get(), percentileMs(sorted, 0.50),
-                percentileMs(sorted, 0.99), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1e6);
+                percentileMs(sorted, 0.99), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1e6, sorted);
     }
 
     /** Nearest-rank percentile of sorted nanosecond values, in milliseconds. */
