@@ -64,6 +64,13 @@ public final class ProcessContainerizer {
     static final String STDERR = "stderr";
     /** How often a recovered launcher (not this JVM's child: no exit notification) is checked. */
     static final Duration RECOVERED_POLL = Duration.ofMillis(200);
+    /**
+     * How often a launcher started through the server is checked: only a fallback, for a launcher killed before it
+     * could report the task's end itself, so slower than {@link #RECOVERED_POLL} (thousands of tasks may run).
+     */
+    static final Duration SERVER_LAUNCHER_POLL = Duration.ofSeconds(1);
+    /** How long a launch waits for the server's launcher to answer before it cancels the launch. */
+    static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
     private static final String LAUNCHER_SCRIPT = loadLauncherScript();
 
     private final ScheduledExecutorService timers;
@@ -72,6 +79,10 @@ public final class ProcessContainerizer {
     private final Isolators isolators;
     private final List<String> restoreSignals;
     private final TaskUsers users;
+    /** Null where tasks cannot be launched through it (no {@code setsid} or {@code env}): see the class comment. */
+    private final LauncherServer server;
+    /** {@code env -i}, with {@code --default-signal=INT,QUIT} where it can: the server path's environment. */
+    private final List<String> cleanEnv;
     /** Keeps sandboxes' stdout and stderr small; null until {@link #rotatingLogs} (tests run without it). */
     private volatile LogRotation logs;
 
@@ -109,6 +120,27 @@ public final class ProcessContainerizer {
             this.signaller = new ProcessTreeSignaller();
         }
         this.restoreSignals = HostPrograms.restoreSignalsPrefix();
+        Optional<Path> env = HostPrograms.find("env");
+        this.server = this.setsid.isPresent() && env.isPresent() ? new LauncherServer(this.setsid.get()) : null;
+        List<String> clean = new ArrayList<>(List.of(env.map(Path::toString).orElse("env"), "-i"));
+        clean.addAll(restoreSignals.stream().skip(1).toList());
+        clean.add("--");
+        this.cleanEnv = List.copyOf(clean);
+    }
+
+    /**
+     * Lets the launcher server go (it exits; running tasks and their launchers do not notice). A later launch starts
+     * a new one. For an agent that stops, and for tests.
+     */
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** The launcher server's pid, -1 when none runs (tests kill it). */
+    long launcherServerPid() {
+        return server == null ? -1 : server.pid();
     }
 
     /**
@@ -173,6 +205,14 @@ public final class ProcessContainerizer {
             throw new IOException("could not isolate task " + spec.taskId() + ": " + e.getMessage(), e);
         }
         TaskEnvironment.addIsolatorEnvironment(environment, isolators.environment(spec.containerId()), command);
+        Optional<List<Path>> joinFiles = isolators.joinFiles(spec.containerId());
+        if (server != null && root == null && joinFiles.isPresent()) {
+            List<String> serverArgv = new ArrayList<>();
+            serverArgv.add(setsid.orElseThrow().toString());
+            user.ifPresent(u -> serverArgv.addAll(users.commandPrefix(u)));
+            serverArgv.addAll(cleanEnv);
+            return launchThroughServer(spec, sandbox, runDir, joinFiles.get(), serverArgv, environment, taskArgv);
+        }
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(sandbox.toFile())
                 .redirectInput(Redirect.PIPE)
@@ -201,6 +241,78 @@ public final class ProcessContainerizer {
             launcher.destroyForcibly();
             isolators.cleanup(spec.containerId());
             throw new IOException("could not start task " + spec.taskId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The launch through the {@link LauncherServer}: writes {@link LauncherServer#LAUNCH_FILE}, asks the server and
+     * waits for its launcher's answer. {@code prefix} starts the task's command line ({@code setsid}, the user switch,
+     * {@code env -i ... --}); the environment follows it as {@code NAME=value} operands of {@code env}.
+     */
+    private RunningContainer launchThroughServer(ContainerSpec spec, Path sandbox, Path runDir, List<Path> joinFiles,
+                                                 List<String> prefix, Map<String, String> environment,
+                                                 List<String> taskArgv) throws IOException {
+        LauncherServer.Launch launch;
+        LauncherServer.Started started;
+        try {
+            // A run directory used before (tests do) must not look claimed or ended already.
+            Files.deleteIfExists(runDir.resolve(LauncherRecord.LAUNCHER_PID));
+            Files.deleteIfExists(runDir.resolve(LauncherRecord.EXIT_STATUS));
+            Files.writeString(runDir.resolve(LauncherServer.LAUNCH_FILE),
+                    LaunchFile.render(sandbox, joinFiles, prefix, environment, taskArgv));
+            launch = server.request(runDir);
+            started = awaitAnswer(spec, runDir, launch);
+        } catch (IOException | RuntimeException e) {
+            isolators.cleanup(spec.containerId());
+            throw new IOException("could not start task " + spec.taskId() + ": " + e.getMessage()
+                    + "; see " + runDir.resolve(LauncherRecord.LAUNCHER_LOG), e);
+        }
+        LauncherRecord record = new LauncherRecord(started.launcherPid(), started.startTicks(), ProcStat.bootId());
+        LOG.debug("Container {} (task {} of framework {}): launcher pid {} (server), task pid {}: {}",
+                spec.containerId(), spec.taskId(), spec.frameworkId(), started.launcherPid(), started.taskPid(),
+                taskArgv);
+        // The launcher's "end" line is the prompt notice (then it exits in a moment: gone once it has, so a restarted
+        // agent never finds it running); the poll covers a launcher killed before it could say so.
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        launch.ended().thenRun(() -> completeWhenGone(record, gone));
+        gone.whenComplete((ignored, error) -> launch.ended().complete(null));
+        watch(record, gone, SERVER_LAUNCHER_POLL);
+        RunningContainer container = new RunningContainer(spec.containerId(), runDir, started.launcherPid(),
+                OptionalLong.of(started.taskPid()), gone, signaller, timers, isolators, null,
+                launcherVanished(started.launcherPid(), runDir));
+        rotateLogs(container, sandbox);
+        return container;
+    }
+
+    /** Completes {@code gone} once a launcher that said it is ending has exited, checked every millisecond. */
+    private void completeWhenGone(LauncherRecord launcher, CompletableFuture<Void> gone) {
+        if (!launcher.isRunning()) {
+            gone.complete(null);
+        } else if (!gone.isDone()) {
+            timers.schedule(() -> completeWhenGone(launcher, gone), 1, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The launcher's answer; a launch unanswered for {@link #ANSWER_TIMEOUT} is cancelled if it still can be. */
+    private LauncherServer.Started awaitAnswer(ContainerSpec spec, Path runDir, LauncherServer.Launch launch)
+            throws IOException {
+        try {
+            return launch.started().get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            if (LauncherServer.cancel(runDir)) {
+                throw new IOException("the launcher server did not answer within " + ANSWER_TIMEOUT);
+            }
+            LOG.warn("Container {}: its launcher claimed the launch but did not answer within {}; waiting on",
+                    spec.containerId(), ANSWER_TIMEOUT);
+            return launch.started().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (LauncherServer.cancel(runDir)) {
+                throw new IOException("interrupted while the task was being launched");
+            }
+            return launch.started().join();
         }
     }
 
@@ -291,12 +403,16 @@ public final class ProcessContainerizer {
 
     /** Completes when a launcher that is not this JVM's child ends; polled, as Linux gives no other notice of it. */
     private CompletableFuture<Void> watch(LauncherRecord launcher) {
-        CompletableFuture<Void> gone = new CompletableFuture<>();
+        return watch(launcher, new CompletableFuture<>(), RECOVERED_POLL);
+    }
+
+    /** Completes {@code gone} once {@code launcher} no longer runs, checked every {@code every}; returns it. */
+    private CompletableFuture<Void> watch(LauncherRecord launcher, CompletableFuture<Void> gone, Duration every) {
         ScheduledFuture<?> poll = timers.scheduleWithFixedDelay(() -> {
             if (!launcher.isRunning()) {
                 gone.complete(null);
             }
-        }, RECOVERED_POLL.toMillis(), RECOVERED_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         gone.whenComplete((ignored, error) -> poll.cancel(false));
         return gone;
     }
