@@ -41,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * {@code <sandbox>/stdout} and {@code stderr}; read the task's pid back. An agent that dies before "go" leaves a
  * launcher that reads end-of-input and starts nothing: no task ever runs without a checkpoint naming its launcher.
  *
+ * <p>Where it can, a launch skips that handshake and the JVM spawns nothing: the agent's {@link LauncherServer}, one
+ * long-lived shell started at the first launch, forks the task's launcher (a subshell, no exec), which joins the
+ * container's cgroups itself ({@link Isolator#joinFiles}), writes {@code launcher.pid} and starts the task through
+ * {@code setsid} and {@code env -i} with the environment and argv the agent wrote in {@code <run dir>/launch.sh}
+ * ({@link LaunchFile}); the same records, so {@link #recover} cannot tell the paths apart. The launcher tells the
+ * agent the task's end on the server's pipe (the exit is known in milliseconds), and a slow poll of its pid covers a
+ * launcher killed before it could. The agent's own path above stays for what the server cannot do: no
+ * {@code setsid} or {@code env} on the machine, a task with its own root filesystem ({@link RootedLaunch}), an
+ * isolator whose {@code isolate} does more than join cgroups. Tasks on the server path get variables whose names are
+ * no shell identifiers (as in Mesos); the agent's own path loses them in its launcher shell.
+ *
  * <p>Without {@code setsid} on the machine, launchers and tasks stay in the agent's process group and kills walk the
  * process tree instead ({@link ProcessTreeSignaller}); a warning says so once. The shell starts a background job with
  * SIGINT and SIGQUIT ignored; where {@code env --default-signal} exists (coreutils 8.31+) the task gets them back.
@@ -54,7 +65,7 @@ import org.slf4j.LoggerFactory;
  * launcher, its argv prefixed by the entry into new namespaces and the image's root ({@link RootedLaunch}).
  *
  * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
- * blocks while the launcher starts, a few milliseconds). The fields are immutable after construction. Kill escalation
+ * blocks while the launcher starts, a few milliseconds; on the server path until the launcher's answer). The fields are immutable after construction. Kill escalation
  * timers and the watch over recovered launchers run on the injected scheduler.
  */
 public final class ProcessContainerizer {
