@@ -285,7 +285,7 @@ public final class ProcessContainerizer {
         // The launcher's "end" line is the prompt notice (then it exits in a moment: gone once it has, so a restarted
         // agent never finds it running); the poll covers a launcher killed before it could say so.
         CompletableFuture<Void> gone = new CompletableFuture<>();
-        launch.ended().thenRun(() -> completeWhenGone(record, gone));
+        launch.ended().thenRun(() -> completeWhenGone(record, gone, 0));
         gone.whenComplete((ignored, error) -> launch.ended().complete(null));
         watch(record, gone, SERVER_LAUNCHER_POLL);
         RunningContainer container = new RunningContainer(spec.containerId(), runDir, started.launcherPid(),
@@ -295,12 +295,15 @@ public final class ProcessContainerizer {
         return container;
     }
 
-    /** Completes {@code gone} once a launcher that said it is ending has exited, checked every millisecond. */
-    private void completeWhenGone(LauncherRecord launcher, CompletableFuture<Void> gone) {
+    /**
+     * Completes {@code gone} once a launcher that said it is ending has exited, checked every millisecond for a
+     * while (it exits right after saying so; one stopped there is left to the slow poll).
+     */
+    private void completeWhenGone(LauncherRecord launcher, CompletableFuture<Void> gone, int checks) {
         if (!launcher.isRunning()) {
             gone.complete(null);
-        } else if (!gone.isDone()) {
-            timers.schedule(() -> completeWhenGone(launcher, gone), 1, TimeUnit.MILLISECONDS);
+        } else if (!gone.isDone() && checks < 1000) {
+            timers.schedule(() -> completeWhenGone(launcher, gone, checks + 1), 1, TimeUnit.MILLISECONDS);
         }
     }
 
