@@ -185,6 +185,13 @@ final class LauncherServer {
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("Reading the launcher server's answers (pid {}): {}", process.pid(), e.toString());
         }
+        // Nobody can answer any more: neither the server nor a launcher it forked holds the pipe.
+        pending.forEach((token, launch) -> {
+            if (launch.server() == process) {
+                launch.answer().completeExceptionally(new IOException("the launcher server (pid " + process.pid()
+                        + ") and its launchers ended without answering"));
+            }
+        });
     }
 
     private void answer(String line) {

@@ -318,15 +318,44 @@ public final class ProcessContainerizer {
             if (LauncherServer.cancel(runDir)) {
                 throw new IOException("the launcher server did not answer within " + ANSWER_TIMEOUT);
             }
-            LOG.warn("Container {}: its launcher claimed the launch but did not answer within {}; waiting on",
-                    spec.containerId(), ANSWER_TIMEOUT);
-            return launch.started().join();
+            LOG.warn("Container {}: its launcher claimed the launch but did not answer within {}; waiting while it"
+                    + " runs", spec.containerId(), ANSWER_TIMEOUT);
+            return answerWhileClaimed(runDir, launch);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             if (LauncherServer.cancel(runDir)) {
                 throw new IOException("interrupted while the task was being launched");
             }
-            return launch.started().join();
+            return answerWhileClaimed(runDir, launch);
+        }
+    }
+
+    /**
+     * The answer of a launcher that claimed the launch ({@code launcher.pid} is its), for as long as it runs; an
+     * IOException once it ended without answering (its task, if it started one, is then the next recovery's).
+     */
+    private static LauncherServer.Started answerWhileClaimed(Path runDir, LauncherServer.Launch launch)
+            throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    return launch.started().get(RECOVERED_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    Optional<LauncherRecord> record = LauncherRecord.read(runDir);
+                    if (record.isEmpty() || !record.get().isRunning()) {
+                        throw new IOException("the task's launcher ended without answering");
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // the launch is underway: its answer is needed all the same
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

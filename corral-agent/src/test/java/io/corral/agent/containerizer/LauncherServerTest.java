@@ -132,10 +132,9 @@ class LauncherServerTest {
         RunningContainer running = launch("c1", shell("touch ready; while [ ! -e release ]; do sleep 0.05; done"));
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(sandbox("c1").resolve("ready")));
         long firstServer = containerizer.launcherServerPid();
-        ProcessHandle server = ProcessHandle.of(firstServer).orElseThrow();
 
-        server.destroyForcibly();
-        server.onExit().get(10, TimeUnit.SECONDS);
+        ProcessHandle.of(firstServer).orElseThrow().destroyForcibly();
+        awaitGone(firstServer);
 
         assertThat(ProcessHandle.of(running.pid()).map(ProcessHandle::isAlive)).hasValue(true);
         assertThat(ProcessHandle.of(running.launcherPid()).map(ProcessHandle::isAlive)).hasValue(true);
@@ -158,7 +157,7 @@ class LauncherServerTest {
         long server = containerizer.launcherServerPid();
 
         containerizer.close(); // the agent "dies": its server reads end-of-input and exits, the launchers run on
-        ProcessHandle.of(server).ifPresent(handle -> handle.onExit().join());
+        awaitGone(server);
         Files.createFile(sandbox("down").resolve("release"));
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(runDir("down").resolve("exit_status"))
                 && !new LauncherRecord(endsWhileDown.launcherPid(), ProcStat.read(endsWhileDown.launcherPid())
@@ -269,6 +268,11 @@ class LauncherServerTest {
             environment.put(entry.substring(0, equals), entry.substring(equals + 1));
         }
         return environment;
+    }
+
+    /** Waits until the process is gone (reaped: it is this JVM's child). */
+    private static void awaitGone(long pid) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
     }
 
     private static long ignoredSignals(long pid) throws IOException {
