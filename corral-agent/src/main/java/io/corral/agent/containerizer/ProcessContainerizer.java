@@ -65,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * launcher, its argv prefixed by the entry into new namespaces and the image's root ({@link RootedLaunch}).
  *
  * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
- * blocks while the launcher starts, a few milliseconds; on the server path until the launcher's answer). The fields are immutable after construction. Kill escalation
- * timers and the watch over recovered launchers run on the injected scheduler.
+ * blocks while the launcher starts, a few milliseconds; on the server path until the launcher's answer). The fields
+ * are immutable after construction (the launcher server guards its own state). Kill escalation timers, the watch
+ * over recovered launchers and the server's launchers run on the injected scheduler.
  */
 public final class ProcessContainerizer {
 

@@ -149,8 +149,9 @@ class LauncherServerTest {
     @Test
     void aRestartedAgentRecoversTasksStartedThroughTheServerIncludingOneThatEndedWhileNoAgentRan() throws Exception {
         RunningContainer ended = launch("ended", shell("exit 3"));
-        RunningContainer endsWhileDown = launch("down", shell("touch ready; while [ ! -e release ]; do sleep 0.05; done"));
-        RunningContainer runsOn = launch("runs-on", shell("touch ready; while [ ! -e release ]; do sleep 0.05; done"));
+        String untilReleased = "touch ready; while [ ! -e release ]; do sleep 0.05; done";
+        RunningContainer endsWhileDown = launch("down", shell(untilReleased));
+        RunningContainer runsOn = launch("runs-on", shell(untilReleased));
         awaitExit(ended);
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(sandbox("down").resolve("ready"))
                 && Files.exists(sandbox("runs-on").resolve("ready")));
