@@ -266,6 +266,8 @@ public final class AgentServer implements AutoCloseable {
     private MasterDetector detector;
     private MasterLink link;
     private Agent agent;
+    /** Closed last: its launcher server then exits, as it would if this agent's process died. */
+    private ProcessContainerizer containerizer;
     /** Set once the agent recovered (executors reconnecting after a restart must find their records): HTTP reads it. */
     private volatile ExecutorApi executorApi;
     private AgentPresence presence;
@@ -342,7 +344,7 @@ public final class AgentServer implements AutoCloseable {
         if (images != null) {
             isolators = isolators.with(new ImageRootIsolator(images));
         }
-        ProcessContainerizer containerizer = new ProcessContainerizer(killTimers, isolators,
+        containerizer = new ProcessContainerizer(killTimers, isolators,
                 TaskUsers.switchingWhenRoot(options.isolation().switchUser()))
                 .rotatingLogs(options.sandbox().containerLogger());
         agent = new Agent(info, options.workDir(), containerizer, timers,
@@ -530,6 +532,9 @@ public final class AgentServer implements AutoCloseable {
         }
         if (readers != null) {
             readers.shutdownNow();
+        }
+        if (containerizer != null) {
+            containerizer.close(); // tasks and their launchers run on
         }
     }
 }

@@ -119,6 +119,13 @@ class BenchmarkSmokeTest {
 
     @Test
     @Timeout(120)
+    void containerLaunchesRunToTheirReport() throws Exception {
+        String report = printedBy(() -> ContainerLaunchBenchmark.main(new String[] {"4", "2", "2"}));
+        assertThat(report).containsPattern("round-1: 4 launches in [0-9.]+ s").contains("CPU");
+    }
+
+    @Test
+    @Timeout(120)
     void launchThroughputRunsToItsReport() throws Exception {
         String report = printedBy(() -> LaunchThroughputBenchmark.main(new String[] {"4", "2"}));
         assertThat(report).containsPattern("4 tasks in [0-9.]+ s");

@@ -3,6 +3,7 @@ package io.corral.agent.containerizer;
 import io.corral.agent.containerizer.cgroups.Cgroups;
 import io.corral.agent.containerizer.cgroups.Cgroups.Controller;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -52,6 +53,11 @@ abstract class CgroupIsolator implements Isolator {
         for (Controller controller : controllers) {
             cgroups.join(controller, containerId, launcherPid);
         }
+    }
+
+    @Override
+    public Optional<List<Path>> joinFiles(String containerId) {
+        return Optional.of(controllers.stream().map(controller -> cgroups.procsFile(controller, containerId)).toList());
     }
 
     @Override

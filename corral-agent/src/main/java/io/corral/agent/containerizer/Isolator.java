@@ -1,6 +1,7 @@
 package io.corral.agent.containerizer;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +41,16 @@ public interface Isolator {
     void prepare(ContainerSpec spec) throws IOException;
 
     void isolate(String containerId, long launcherPid) throws IOException;
+
+    /**
+     * The files {@link #isolate} writes the launcher's pid to ({@code cgroup.procs}), when that is all it does: a
+     * launcher forked by the agent's launcher server ({@link LauncherServer}) then writes its own pid there itself.
+     * Empty (the default) when isolating takes more than that, so the agent starts the launcher itself and calls
+     * {@link #isolate}; an isolator that does nothing in {@code isolate} returns an empty list.
+     */
+    default Optional<List<Path>> joinFiles(String containerId) {
+        return Optional.empty();
+    }
 
     void update(String containerId, List<Resource> resources) throws IOException;
 

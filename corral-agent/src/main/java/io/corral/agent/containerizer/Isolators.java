@@ -60,6 +60,22 @@ public final class Isolators {
         }
     }
 
+    /**
+     * Every isolator's {@link Isolator#joinFiles}, without repeats (cgroup v2 has one directory for all
+     * controllers); empty when one isolator needs {@link #isolate}.
+     */
+    Optional<List<java.nio.file.Path>> joinFiles(String containerId) {
+        java.util.LinkedHashSet<java.nio.file.Path> files = new java.util.LinkedHashSet<>();
+        for (Isolator isolator : isolators) {
+            Optional<List<java.nio.file.Path>> own = isolator.joinFiles(containerId);
+            if (own.isEmpty()) {
+                return Optional.empty();
+            }
+            files.addAll(own.get());
+        }
+        return Optional.of(List.copyOf(files));
+    }
+
     public void update(String containerId, List<Resource> resources) {
         for (Isolator isolator : isolators) {
             try {

@@ -40,7 +40,11 @@ record LauncherRecord(long pid, long startTicks, String bootId) {
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        String[] fields = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ");
+        String content = Files.readString(file, StandardCharsets.US_ASCII).trim();
+        if (content.isEmpty()) { // a server-forked launcher died between creating it and writing it: no task started
+            return Optional.empty();
+        }
+        String[] fields = content.split(" ");
         try {
             if (fields.length != 3) {
                 throw new NumberFormatException("expected 3 fields, found " + fields.length);

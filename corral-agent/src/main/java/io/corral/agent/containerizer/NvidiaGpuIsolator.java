@@ -120,6 +120,12 @@ public final class NvidiaGpuIsolator implements Isolator {
         }
     }
 
+    @Override
+    public Optional<List<Path>> joinFiles(String containerId) {
+        return Optional.of(devices.map(cgroups -> List.of(cgroups.procsFile(Controller.DEVICES, containerId)))
+                .orElse(List.of()));
+    }
+
     /** A container's executor gained or lost tasks: it holds as many GPUs as its resources say now. */
     @Override
     public void update(String containerId, List<Resource> resources) throws IOException {

@@ -41,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * {@code <sandbox>/stdout} and {@code stderr}; read the task's pid back. An agent that dies before "go" leaves a
  * launcher that reads end-of-input and starts nothing: no task ever runs without a checkpoint naming its launcher.
  *
+ * <p>Where it can, a launch skips that handshake and the JVM spawns nothing: the agent's {@link LauncherServer}, one
+ * long-lived shell started at the first launch, forks the task's launcher (a subshell, no exec), which joins the
+ * container's cgroups itself ({@link Isolator#joinFiles}), writes {@code launcher.pid} and starts the task through
+ * {@code setsid} and {@code env -i} with the environment and argv the agent wrote in {@code <run dir>/launch.sh}
+ * ({@link LaunchFile}); the same records, so {@link #recover} cannot tell the paths apart. The launcher tells the
+ * agent the task's end on the server's pipe (the exit is known in milliseconds), and a slow poll of its pid covers a
+ * launcher killed before it could. The agent's own path above stays for what the server cannot do: no
+ * {@code setsid} or {@code env} on the machine, a task with its own root filesystem ({@link RootedLaunch}), an
+ * isolator whose {@code isolate} does more than join cgroups. Tasks on the server path get variables whose names are
+ * no shell identifiers (as in Mesos); the agent's own path loses them in its launcher shell.
+ *
  * <p>Without {@code setsid} on the machine, launchers and tasks stay in the agent's process group and kills walk the
  * process tree instead ({@link ProcessTreeSignaller}); a warning says so once. The shell starts a background job with
  * SIGINT and SIGQUIT ignored; where {@code env --default-signal} exists (coreutils 8.31+) the task gets them back.
@@ -54,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * launcher, its argv prefixed by the entry into new namespaces and the image's root ({@link RootedLaunch}).
  *
  * <p>Threading: thread-safe; {@link #launch} and {@link #recover} may be called from many threads at once (launch
- * blocks while the launcher starts, a few milliseconds). The fields are immutable after construction. Kill escalation
- * timers and the watch over recovered launchers run on the injected scheduler.
+ * blocks while the launcher starts, a few milliseconds; on the server path until the launcher's answer). The fields
+ * are immutable after construction (the launcher server guards its own state). Kill escalation timers, the watch
+ * over recovered launchers and the server's launchers run on the injected scheduler.
  */
 public final class ProcessContainerizer {
 
@@ -64,6 +76,13 @@ public final class ProcessContainerizer {
     static final String STDERR = "stderr";
     /** How often a recovered launcher (not this JVM's child: no exit notification) is checked. */
     static final Duration RECOVERED_POLL = Duration.ofMillis(200);
+    /**
+     * How often a launcher started through the server is checked: only a fallback, for a launcher killed before it
+     * could report the task's end itself, so slower than {@link #RECOVERED_POLL} (thousands of tasks may run).
+     */
+    static final Duration SERVER_LAUNCHER_POLL = Duration.ofSeconds(1);
+    /** How long a launch waits for the server's launcher to answer before it cancels the launch. */
+    static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
     private static final String LAUNCHER_SCRIPT = loadLauncherScript();
 
     private final ScheduledExecutorService timers;
@@ -72,6 +91,10 @@ public final class ProcessContainerizer {
     private final Isolators isolators;
     private final List<String> restoreSignals;
     private final TaskUsers users;
+    /** Null where tasks cannot be launched through it (no {@code setsid} or {@code env}): see the class comment. */
+    private final LauncherServer server;
+    /** {@code env -i}, with {@code --default-signal=INT,QUIT} where it can: the server path's environment. */
+    private final List<String> cleanEnv;
     /** Keeps sandboxes' stdout and stderr small; null until {@link #rotatingLogs} (tests run without it). */
     private volatile LogRotation logs;
 
@@ -109,6 +132,27 @@ public final class ProcessContainerizer {
             this.signaller = new ProcessTreeSignaller();
         }
         this.restoreSignals = HostPrograms.restoreSignalsPrefix();
+        Optional<Path> env = HostPrograms.find("env");
+        this.server = this.setsid.isPresent() && env.isPresent() ? new LauncherServer(this.setsid.get()) : null;
+        List<String> clean = new ArrayList<>(List.of(env.map(Path::toString).orElse("env"), "-i"));
+        clean.addAll(restoreSignals.stream().skip(1).toList());
+        clean.add("--");
+        this.cleanEnv = List.copyOf(clean);
+    }
+
+    /**
+     * Lets the launcher server go (it exits; running tasks and their launchers do not notice). A later launch starts
+     * a new one. For an agent that stops, and for tests.
+     */
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    /** The launcher server's pid, -1 when none runs (tests kill it). */
+    long launcherServerPid() {
+        return server == null ? -1 : server.pid();
     }
 
     /**
@@ -173,6 +217,14 @@ public final class ProcessContainerizer {
             throw new IOException("could not isolate task " + spec.taskId() + ": " + e.getMessage(), e);
         }
         TaskEnvironment.addIsolatorEnvironment(environment, isolators.environment(spec.containerId()), command);
+        Optional<List<Path>> joinFiles = isolators.joinFiles(spec.containerId());
+        if (server != null && root == null && joinFiles.isPresent()) {
+            List<String> serverArgv = new ArrayList<>();
+            serverArgv.add(setsid.orElseThrow().toString());
+            user.ifPresent(u -> serverArgv.addAll(users.commandPrefix(u)));
+            serverArgv.addAll(cleanEnv);
+            return launchThroughServer(spec, sandbox, runDir, joinFiles.get(), serverArgv, environment, taskArgv);
+        }
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(sandbox.toFile())
                 .redirectInput(Redirect.PIPE)
@@ -201,6 +253,110 @@ public final class ProcessContainerizer {
             launcher.destroyForcibly();
             isolators.cleanup(spec.containerId());
             throw new IOException("could not start task " + spec.taskId() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The launch through the {@link LauncherServer}: writes {@link LauncherServer#LAUNCH_FILE}, asks the server and
+     * waits for its launcher's answer. {@code prefix} starts the task's command line ({@code setsid}, the user switch,
+     * {@code env -i ... --}); the environment follows it as {@code NAME=value} operands of {@code env}.
+     */
+    private RunningContainer launchThroughServer(ContainerSpec spec, Path sandbox, Path runDir, List<Path> joinFiles,
+                                                 List<String> prefix, Map<String, String> environment,
+                                                 List<String> taskArgv) throws IOException {
+        LauncherServer.Launch launch;
+        LauncherServer.Started started;
+        try {
+            // A run directory used before (tests do) must not look claimed or ended already.
+            Files.deleteIfExists(runDir.resolve(LauncherRecord.LAUNCHER_PID));
+            Files.deleteIfExists(runDir.resolve(LauncherRecord.EXIT_STATUS));
+            Files.writeString(runDir.resolve(LauncherServer.LAUNCH_FILE),
+                    LaunchFile.render(sandbox, joinFiles, prefix, environment, taskArgv));
+            launch = server.request(runDir);
+            started = awaitAnswer(spec, runDir, launch);
+        } catch (IOException | RuntimeException e) {
+            isolators.cleanup(spec.containerId());
+            throw new IOException("could not start task " + spec.taskId() + ": " + e.getMessage()
+                    + "; see " + runDir.resolve(LauncherRecord.LAUNCHER_LOG), e);
+        }
+        LauncherRecord record = new LauncherRecord(started.launcherPid(), started.startTicks(), ProcStat.bootId());
+        LOG.debug("Container {} (task {} of framework {}): launcher pid {} (server), task pid {}: {}",
+                spec.containerId(), spec.taskId(), spec.frameworkId(), started.launcherPid(), started.taskPid(),
+                taskArgv);
+        // The launcher's "end" line is the prompt notice (then it exits in a moment: gone once it has, so a restarted
+        // agent never finds it running); the poll covers a launcher killed before it could say so.
+        CompletableFuture<Void> gone = new CompletableFuture<>();
+        launch.ended().thenRun(() -> completeWhenGone(record, gone, 0));
+        gone.whenComplete((ignored, error) -> launch.ended().complete(null));
+        watch(record, gone, SERVER_LAUNCHER_POLL);
+        RunningContainer container = new RunningContainer(spec.containerId(), runDir, started.launcherPid(),
+                OptionalLong.of(started.taskPid()), gone, signaller, timers, isolators, null,
+                launcherVanished(started.launcherPid(), runDir));
+        rotateLogs(container, sandbox);
+        return container;
+    }
+
+    /**
+     * Completes {@code gone} once a launcher that said it is ending has exited, checked every millisecond for a
+     * while (it exits right after saying so; one stopped there is left to the slow poll).
+     */
+    private void completeWhenGone(LauncherRecord launcher, CompletableFuture<Void> gone, int checks) {
+        if (!launcher.isRunning()) {
+            gone.complete(null);
+        } else if (!gone.isDone() && checks < 1000) {
+            timers.schedule(() -> completeWhenGone(launcher, gone, checks + 1), 1, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The launcher's answer; a launch unanswered for {@link #ANSWER_TIMEOUT} is cancelled if it still can be. */
+    private LauncherServer.Started awaitAnswer(ContainerSpec spec, Path runDir, LauncherServer.Launch launch)
+            throws IOException {
+        try {
+            return launch.started().get(ANSWER_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            if (LauncherServer.cancel(runDir)) {
+                throw new IOException("the launcher server did not answer within " + ANSWER_TIMEOUT);
+            }
+            LOG.warn("Container {}: its launcher claimed the launch but did not answer within {}; waiting while it"
+                    + " runs", spec.containerId(), ANSWER_TIMEOUT);
+            return answerWhileClaimed(runDir, launch);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            if (LauncherServer.cancel(runDir)) {
+                throw new IOException("interrupted while the task was being launched");
+            }
+            return answerWhileClaimed(runDir, launch);
+        }
+    }
+
+    /**
+     * The answer of a launcher that claimed the launch ({@code launcher.pid} is its), for as long as it runs; an
+     * IOException once it ended without answering (its task, if it started one, is then the next recovery's).
+     */
+    private static LauncherServer.Started answerWhileClaimed(Path runDir, LauncherServer.Launch launch)
+            throws IOException {
+        boolean interrupted = Thread.interrupted();
+        try {
+            while (true) {
+                try {
+                    return launch.started().get(RECOVERED_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    Optional<LauncherRecord> record = LauncherRecord.read(runDir);
+                    if (record.isEmpty() || !record.get().isRunning()) {
+                        throw new IOException("the task's launcher ended without answering");
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true; // the launch is underway: its answer is needed all the same
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -291,12 +447,16 @@ public final class ProcessContainerizer {
 
     /** Completes when a launcher that is not this JVM's child ends; polled, as Linux gives no other notice of it. */
     private CompletableFuture<Void> watch(LauncherRecord launcher) {
-        CompletableFuture<Void> gone = new CompletableFuture<>();
+        return watch(launcher, new CompletableFuture<>(), RECOVERED_POLL);
+    }
+
+    /** Completes {@code gone} once {@code launcher} no longer runs, checked every {@code every}; returns it. */
+    private CompletableFuture<Void> watch(LauncherRecord launcher, CompletableFuture<Void> gone, Duration every) {
         ScheduledFuture<?> poll = timers.scheduleWithFixedDelay(() -> {
             if (!launcher.isRunning()) {
                 gone.complete(null);
             }
-        }, RECOVERED_POLL.toMillis(), RECOVERED_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        }, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
         gone.whenComplete((ignored, error) -> poll.cancel(false));
         return gone;
     }

@@ -36,6 +36,11 @@ public final class ImageRootIsolator implements Isolator {
     public void isolate(String containerId, long launcherPid) {}
 
     @Override
+    public Optional<List<java.nio.file.Path>> joinFiles(String containerId) {
+        return Optional.of(List.of()); // rooted launches take the agent's own path anyway (ProcessContainerizer)
+    }
+
+    @Override
     public void update(String containerId, List<Resource> resources) {}
 
     @Override

@@ -36,6 +36,8 @@ class ContainerRecoveryTest {
     @AfterEach
     void killLeftovers() {
         taskPids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        before.close();
+        after.close();
         timers.shutdownNow();
     }
 

@@ -42,6 +42,7 @@ class ProcessContainerizerTest {
         started.stream().filter(container -> !container.exit().isDone())
                 .forEach(container -> ProcessHandle.of(container.pid()).ifPresent(ProcessHandle::destroyForcibly));
         started.forEach(container -> container.exit().orTimeout(10, TimeUnit.SECONDS).join());
+        containerizer.close();
         timers.shutdownNow();
     }
 

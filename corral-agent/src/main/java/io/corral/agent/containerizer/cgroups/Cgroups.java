@@ -59,6 +59,14 @@ public interface Cgroups {
     /** Creates the container's cgroup for the controller (nothing when it exists). */
     void create(Controller controller, String containerId) throws IOException;
 
+    /**
+     * The file {@link #join} writes a pid to; the launcher server's per-task launchers write their own pid there
+     * ({@link io.corral.agent.containerizer.Isolator#joinFiles}).
+     */
+    default Path procsFile(Controller controller, String containerId) {
+        return cgroup(controller, containerId).resolve("cgroup.procs");
+    }
+
     /** Moves a process (and its future children) into the container's cgroup for the controller. */
     void join(Controller controller, String containerId, long pid) throws IOException;
 

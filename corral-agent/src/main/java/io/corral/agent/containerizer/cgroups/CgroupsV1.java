@@ -113,7 +113,7 @@ final class CgroupsV1 implements Cgroups {
 
     @Override
     public void join(Controller controller, String containerId, long pid) throws IOException {
-        CgroupFiles.write(cgroup(controller, containerId).resolve("cgroup.procs"), Long.toString(pid));
+        CgroupFiles.write(procsFile(controller, containerId), Long.toString(pid));
     }
 
     @Override

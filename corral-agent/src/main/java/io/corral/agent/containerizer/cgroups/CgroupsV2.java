@@ -124,7 +124,7 @@ final class CgroupsV2 implements Cgroups {
 
     @Override
     public void join(Controller controller, String containerId, long pid) throws IOException {
-        CgroupFiles.write(root.resolve(containerId).resolve("cgroup.procs"), Long.toString(pid));
+        CgroupFiles.write(procsFile(controller, containerId), Long.toString(pid));
     }
 
     @Override
