@@ -46,7 +46,7 @@ final class LauncherServer {
     private static final Logger LOG = LoggerFactory.getLogger(LauncherServer.class);
     /** The per-task file the agent writes in the run directory and the launcher sources. */
     static final String LAUNCH_FILE = "launch.sh";
-    private static final String SCRIPT = load();
+    private static final String SCRIPT = ProcessContainerizer.bundledScript("corral-forker.sh");
 
     /** What a per-task launcher answered: it started the task. */
     record Started(long launcherPid, long startTicks, long taskPid) {}
@@ -244,16 +244,5 @@ final class LauncherServer {
                         + ") ended before starting the task"));
             }
         });
-    }
-
-    private static String load() {
-        try (var in = LauncherServer.class.getResourceAsStream("corral-forker.sh")) {
-            if (in == null) {
-                throw new IllegalStateException("corral-forker.sh is missing from the agent's jar");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

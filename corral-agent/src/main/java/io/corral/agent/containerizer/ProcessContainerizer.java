@@ -83,7 +83,7 @@ public final class ProcessContainerizer {
     static final Duration SERVER_LAUNCHER_POLL = Duration.ofSeconds(1);
     /** How long a launch waits for the server's launcher to answer before it cancels the launch. */
     static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
-    private static final String LAUNCHER_SCRIPT = loadLauncherScript();
+    private static final String LAUNCHER_SCRIPT = bundledScript("corral-launcher.sh");
 
     private final ScheduledExecutorService timers;
     private final Optional<Path> setsid;
@@ -482,10 +482,11 @@ public final class ProcessContainerizer {
         return both;
     }
 
-    private static String loadLauncherScript() {
-        try (InputStream in = ProcessContainerizer.class.getResourceAsStream("corral-launcher.sh")) {
+    /** A shell script shipped next to this class in the agent's jar: corral-launcher.sh or corral-forker.sh. */
+    static String bundledScript(String name) {
+        try (InputStream in = ProcessContainerizer.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("corral-launcher.sh is missing from the agent's jar");
+                throw new IllegalStateException(name + " is missing from the agent's jar");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
