@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * events, executor calls, container exits and timers are all posted to it. The {@link MasterLink} reads the stream on
  * its own thread and only posts events; HTTP readers see {@link AgentView}s published on the loop.
  */
-public final class Agent {
+public final class Agent implements MasterLink.Subscriber {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     /** Mesos's {@code --executor_registration_timeout}: a custom executor must subscribe within it. */
     public static final Duration DEFAULT_EXECUTOR_REGISTRATION_TIMEOUT = Duration.ofMinutes(1);
@@ -138,7 +138,8 @@ public final class Agent {
     // ---- the master connection ----
 
     /** The REGISTER call for a (new) leader: who we are and everything we run. */
-    AgentCall registerCall() {
+    @Override
+    public AgentCall registerCall() {
         List<AgentCall.RunningTask> running = new ArrayList<>();
         for (TaskRun run : workload.tasks()) {
             running.add(new AgentCall.RunningTask(run.frameworkId, run.task, run.latestStatus));
@@ -152,18 +153,21 @@ public final class Agent {
                 workload.frameworks(), runningExecutors));
     }
 
-    void connected(MasterChannel connection) {
+    @Override
+    public void connected(MasterChannel connection) {
         this.connection = connection;
     }
 
-    void disconnected(MasterChannel closed) {
+    @Override
+    public void disconnected(MasterChannel closed) {
         if (connection == closed) {
             connection = null;
         }
     }
 
     /** Handles one event from the master's stream. */
-    void handle(AgentEvent event, MasterChannel from) {
+    @Override
+    public void handle(AgentEvent event, MasterChannel from) {
         if (from != connection) {
             return;
         }

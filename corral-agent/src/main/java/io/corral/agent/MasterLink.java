@@ -33,25 +33,44 @@ import org.slf4j.LoggerFactory;
  * nothing heard for three ping intervals) register again, with the agent's id and its tasks, after a random backoff
  * as Mesos agents do (uniform in [0, 1 s * 2^n], at most 1 min), cut short when the leader changes.
  *
+ * <p>A call (UPDATE, PONG, ...) that fails or gets no answer within {@code callTimeout} ends the connection too: the
+ * master may no longer hear this agent (it marks an agent it has not heard from for 75 s unreachable), and a fresh
+ * registration is how the agent is heard again, with every pending status update resent. Each connection has its own
+ * limit of calls in flight, so calls stuck on a broken connection never hold back those of the next one.
+ *
  * <p>Threading: one daemon thread connects and reads; events go to the agent's {@link EventLoop}. {@link
  * #leaderChanged()} and {@link Connection#send} may be called from any thread.
  */
 final class MasterLink implements AutoCloseable {
+    /** What the link asks of the agent and tells it; called on the agent's event loop. */
+    interface Subscriber {
+        /** The REGISTER call to send now: the agent's info and the tasks and executors it has. */
+        AgentCall registerCall();
+
+        void connected(MasterChannel connection);
+
+        void disconnected(MasterChannel connection);
+
+        void handle(AgentEvent event, MasterChannel from);
+    }
+
+    /** How long a call may wait for the master's answer (the master answers in milliseconds). */
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+
     private static final Logger LOG = LoggerFactory.getLogger(MasterLink.class);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
     private static final Duration BACKOFF_FACTOR = Duration.ofSeconds(1);
 
     private final Supplier<Optional<String>> leaderAddress;
     private final EventLoop loop;
-    private final Agent agent;
+    private final Subscriber agent;
     private final Duration silenceLimit;
+    private final Duration callTimeout;
     /** The {@code Authorization} header every call carries, unless the agent runs {@code --insecure}. */
     private final Optional<String> authorization;
     /** How the masters are spoken to: HTTPS verified against the agent's CA, or plain HTTP. */
     private final Optional<ClientTls> tls;
     private final HttpClient http;
-    /** Calls to the master sent at once; the rest queue here (see {@link InFlightLimit}). */
-    private final InFlightLimit callsInFlight = new InFlightLimit(16);
     private final Random random = new Random();
     private final Object wakeUp = new Object();
     private final java.util.concurrent.ScheduledExecutorService watchdogs =
@@ -68,8 +87,15 @@ final class MasterLink implements AutoCloseable {
      * @param leaderAddress host:port of the current leader, if known (read from ZooKeeper)
      * @param silenceLimit how long the stream may stay silent before the master is presumed gone
      */
-    MasterLink(Supplier<Optional<String>> leaderAddress, EventLoop loop, Agent agent, Duration silenceLimit,
+    MasterLink(Supplier<Optional<String>> leaderAddress, EventLoop loop, Subscriber agent, Duration silenceLimit,
                Optional<Credential> credential, Optional<ClientTls> tls) {
+        this(leaderAddress, loop, agent, silenceLimit, CALL_TIMEOUT, credential, tls);
+    }
+
+    /** @param callTimeout how long a call may wait for its answer before the connection is given up */
+    MasterLink(Supplier<Optional<String>> leaderAddress, EventLoop loop, Subscriber agent, Duration silenceLimit,
+               Duration callTimeout, Optional<Credential> credential, Optional<ClientTls> tls) {
+        this.callTimeout = callTimeout;
         this.authorization = credential.map(Authentication::basicHeader);
         this.tls = tls;
         this.http = ClientTls.builder(tls)
@@ -187,6 +213,8 @@ final class MasterLink implements AutoCloseable {
         private volatile InputStream body;
         private volatile long lastHeardNanos = System.nanoTime();
         private volatile boolean aborted;
+        /** Calls to the master sent at once; the rest queue here (see {@link InFlightLimit}). */
+        private final InFlightLimit callsInFlight = new InFlightLimit(16);
 
         Connection(String address) {
             this.address = address;
@@ -196,7 +224,7 @@ final class MasterLink implements AutoCloseable {
         boolean run() {
             try {
                 AgentCall register = loop.submit(agent::registerCall).get(10, TimeUnit.SECONDS);
-                HttpResponse<InputStream> response = http.send(post(register, null), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> response = http.send(post(register, null).build(), HttpResponse.BodyHandlers.ofInputStream());
                 body = response.body();
                 if (response.statusCode() != 200) {
                     String reason = new String(body.readAllBytes(), StandardCharsets.UTF_8);
@@ -264,15 +292,19 @@ final class MasterLink implements AutoCloseable {
             call(call);
         }
 
-        /** Sends a call; the answer's status (failures logged), or 0 when the call never reached the master. */
+        /**
+         * Sends a call; the answer's status, or 0 when the call never reached the master or its answer never came. A
+         * call that fails so, on a connection the master accepted, ends the connection (see the class comment).
+         */
         java.util.concurrent.CompletableFuture<Integer> call(AgentCall call) {
-            if (aborted) {
-                return java.util.concurrent.CompletableFuture.completedFuture(0);
-            }
-            return callsInFlight.submit(() -> http.sendAsync(post(call, streamId), HttpResponse.BodyHandlers.ofString()))
+            return callsInFlight.submit(() -> aborted
+                            ? java.util.concurrent.CompletableFuture.<HttpResponse<String>>failedFuture(
+                                    new IOException("connection to the master ended"))
+                            : http.sendAsync(post(call, streamId).timeout(callTimeout).build(),
+                                    HttpResponse.BodyHandlers.ofString()))
                     .handle((response, failure) -> {
                         if (failure != null) {
-                            LOG.debug("{} to {} failed: {}", call.type(), address, failure.toString());
+                            lost(call, failure);
                             return 0;
                         }
                         if (response.statusCode() != 202) {
@@ -283,7 +315,19 @@ final class MasterLink implements AutoCloseable {
                     });
         }
 
-        private HttpRequest post(AgentCall call, String stream) {
+        /** A call failed or went unanswered: unless the connection already ended, register anew. */
+        private void lost(AgentCall call, Throwable failure) {
+            if (aborted || agentId == null) {
+                return;
+            }
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            LOG.warn("{} to the master at {} got no answer ({}); registering again", call.type(), address,
+                    cause.toString());
+            abort();
+        }
+
+        private HttpRequest.Builder post(AgentCall call, String stream) {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(ClientTls.scheme(tls) + "://" + address
                             + AgentProtocol.PATH))
                     .header("Content-Type", MediaTypes.APPLICATION_JSON)
@@ -293,7 +337,7 @@ final class MasterLink implements AutoCloseable {
                 request.header(AgentProtocol.STREAM_ID_HEADER, stream);
             }
             authorization.ifPresent(header -> request.header("Authorization", header));
-            return request.build();
+            return request;
         }
 
         void abort() {
