@@ -70,6 +70,9 @@ final class AgentFleet implements AutoCloseable {
         final LongAdder disconnections = new LongAdder();
         final LongAdder silences = new LongAdder();
         final LongAdder refusals = new LongAdder();
+        /** When each task's LAUNCH reached its agent (System.nanoTime), by task id: splits launch-to-RUNNING. */
+        final java.util.concurrent.ConcurrentHashMap<String, Long> launchedAtNanos =
+                new java.util.concurrent.ConcurrentHashMap<>();
     }
 
     final Stats stats = new Stats();

@@ -45,6 +45,10 @@ final class MasterProcess implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
         command.add("-XX:+UseParallelGC"); // the heap used after a full GC is what is measured: no G1 regions to pad it
+        String extra = System.getenv("MASTER_JAVA_OPTS"); // e.g. a JFR recording of the master, to profile it
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(java.util.List.of(extra.trim().split("\\s+")));
+        }
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(SimulatorMaster.class.getName());

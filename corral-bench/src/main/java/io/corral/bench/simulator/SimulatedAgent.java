@@ -241,6 +241,7 @@ final class SimulatedAgent {
 
     private void launch(FrameworkInfo framework, TaskInfo task) {
         fleet.stats.launches.increment();
+        fleet.stats.launchedAtNanos.putIfAbsent(task.getTaskId().getValue(), System.nanoTime());
         frameworks.put(framework.getId().getValue(), framework);
         String key = key(framework.getId(), task.getTaskId().getValue());
         if (tasks.containsKey(key)) {

@@ -185,6 +185,7 @@ public final class Simulator {
                             + " load average %.1f; %d other updates (TASK_LOST...) heard meanwhile%n", tasks,
                     launchSeconds, tasks / launchSeconds, StateReaders.percentileMs(launchToRunning, 0.5),
                     StateReaders.percentileMs(launchToRunning, 0.99), loadAverage(), lostDuringLaunch);
+            printLaunchPath(frameworks, fleet);
             ThroughputChart.write(results, "simulator-launch-throughput", String.format(
                     "Simulator: %,d agents, %,d tasks, %d frameworks", agents, tasks, frameworkCount), firstAccept,
                     Map.of("TASK_RUNNING", EventTimes.merged(frameworks.stream().map(f -> f.runningAt).toList())));
@@ -403,5 +404,30 @@ public final class Simulator {
 
     private static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    /**
+     * Where launch-to-RUNNING goes: ACCEPT sent to LAUNCH at the agent (the framework's calls, the master's decision,
+     * the agent's stream), then LAUNCH to RUNNING at the framework (STARTING and its acknowledgement, RUNNING).
+     */
+    private static void printLaunchPath(List<SimulatedFramework> frameworks, AgentFleet fleet) {
+        List<Long> toAgent = new ArrayList<>();
+        List<Long> toRunning = new ArrayList<>();
+        for (SimulatedFramework framework : frameworks) {
+            framework.acceptedAtNanos.forEach((id, accepted) -> {
+                Long launched = fleet.stats.launchedAtNanos.get(id);
+                Long total = framework.launchToRunningNanos.get(id);
+                if (launched != null && total != null) {
+                    toAgent.add(launched - accepted);
+                    toRunning.add(accepted + total - launched);
+                }
+            });
+        }
+        Collections.sort(toAgent);
+        Collections.sort(toRunning);
+        System.out.printf("launch path: ACCEPT to LAUNCH at the agent p50 %.0f ms, p99 %.0f ms; LAUNCH to RUNNING at"
+                        + " the framework p50 %.0f ms, p99 %.0f ms%n", StateReaders.percentileMs(toAgent, 0.5),
+                StateReaders.percentileMs(toAgent, 0.99), StateReaders.percentileMs(toRunning, 0.5),
+                StateReaders.percentileMs(toRunning, 0.99));
     }
 }

@@ -62,6 +62,17 @@ public final class HttpStream implements AutoCloseable {
         if (!isOpen()) {
             return CompletableFuture.failedFuture(new ClosedChannelException());
         }
+        return write(data);
+    }
+
+    /** Writes one chunk, counted against the pending limit, on a connection that has not ended. */
+    private CompletableFuture<Void> write(byte[] data) {
+        if (data.length == 0) {
+            throw new IllegalArgumentException("Cannot send an empty chunk: a zero-length chunk ends a response");
+        }
+        if (!channel.isActive()) {
+            return CompletableFuture.failedFuture(new ClosedChannelException());
+        }
         long pending = pendingBytes.addAndGet(data.length);
         if (pending > maxPendingBytes) {
             pendingBytes.addAndGet(-data.length);
@@ -77,6 +88,44 @@ public final class HttpStream implements AutoCloseable {
                 written.completeExceptionally(future.cause());
             }
         });
+        return written;
+    }
+
+    /**
+     * Sends what {@code encode} returns as one chunk, encoding it on the connection's I/O thread rather than the
+     * caller's: a master's event loop hands its events over and goes on deciding, and the streams' I/O threads encode
+     * them in parallel. Chunks reach the wire in the order they were handed over from one thread, mixed with
+     * {@link #send} alike. An encoding that fails closes the stream (its owner hears it through {@link #onClose}).
+     */
+    public CompletableFuture<Void> sendEncoded(java.util.function.Supplier<byte[]> encode) {
+        Objects.requireNonNull(encode, "encode");
+        if (!isOpen()) {
+            return CompletableFuture.failedFuture(new ClosedChannelException());
+        }
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        try {
+            channel.eventLoop().execute(() -> {
+                byte[] data;
+                try {
+                    data = encode.get();
+                } catch (RuntimeException e) {
+                    log.error("Closing the stream to {}: an event could not be encoded", channel.remoteAddress(), e);
+                    channel.close();
+                    written.completeExceptionally(e);
+                    return;
+                }
+                // Written even if close() was called after this was handed over: its last chunk follows this one.
+                write(data).whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        written.completeExceptionally(failure);
+                    } else {
+                        written.complete(null);
+                    }
+                });
+            });
+        } catch (RejectedExecutionException serverStopping) {
+            written.completeExceptionally(new ClosedChannelException());
+        }
         return written;
     }
 

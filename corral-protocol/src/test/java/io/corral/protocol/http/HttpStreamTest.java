@@ -126,6 +126,39 @@ class HttpStreamTest {
     }
 
     @Test
+    void encodesOnTheIoThreadInTheOrderHandedOverMixedWithSendsAndBeforeTheClose() throws Exception {
+        HttpServer server = streamingServer();
+        List<String> encodedOn = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        try (RawHttpConnection connection = new RawHttpConnection(server.port())) {
+            connection.write(SUBSCRIBE);
+            HttpStream stream = nextStream();
+            connection.readHead();
+            List<CompletableFuture<Void>> sent = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                String json = "{\"n\":" + i + "}";
+                sent.add(i % 5 == 0 ? stream.send(record(json)) : stream.sendEncoded(() -> {
+                    encodedOn.add(Thread.currentThread().getName());
+                    return record(json);
+                }));
+            }
+            stream.sendEncoded(() -> record("{\"type\":\"ERROR\"}"));
+            stream.close(); // an event handed over before the close still goes out, before the last chunk
+
+            for (int i = 0; i < 50; i++) {
+                assertThat(connection.readChunk()).isEqualTo(record("{\"n\":" + i + "}"));
+            }
+            assertThat(connection.readChunk()).isEqualTo(record("{\"type\":\"ERROR\"}"));
+            assertThat(connection.readChunk()).as("the last chunk").isEmpty();
+            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
+            assertThat(encodedOn).hasSize(40).noneMatch(name -> name.equals(Thread.currentThread().getName()));
+            assertThat(stream.sendEncoded(() -> record("{}"))).failsWithin(Duration.ofSeconds(5))
+                    .withThrowableOfType(ExecutionException.class)
+                    .withCauseInstanceOf(ClosedChannelException.class);
+        }
+    }
+
+    @Test
     void closeEndsTheResponseAndTheConnection() throws Exception {
         HttpServer server = streamingServer();
         CountDownLatch closed = new CountDownLatch(1);
