@@ -55,10 +55,7 @@ public final class HttpStream implements AutoCloseable {
      *     {@link ClosedChannelException} (or the write's error) when the stream is closed or breaks
      */
     public CompletableFuture<Void> send(byte[] data) {
-        Objects.requireNonNull(data, "data");
-        if (data.length == 0) {
-            throw new IllegalArgumentException("Cannot send an empty chunk: a zero-length chunk ends a response");
-        }
+        requireChunk(data);
         if (!isOpen()) {
             return CompletableFuture.failedFuture(new ClosedChannelException());
         }
@@ -67,9 +64,7 @@ public final class HttpStream implements AutoCloseable {
 
     /** Writes one chunk, counted against the pending limit, on a connection that has not ended. */
     private CompletableFuture<Void> write(byte[] data) {
-        if (data.length == 0) {
-            throw new IllegalArgumentException("Cannot send an empty chunk: a zero-length chunk ends a response");
-        }
+        requireChunk(data);
         if (!channel.isActive()) {
             return CompletableFuture.failedFuture(new ClosedChannelException());
         }
@@ -89,6 +84,13 @@ public final class HttpStream implements AutoCloseable {
             }
         });
         return written;
+    }
+
+    private static void requireChunk(byte[] data) {
+        Objects.requireNonNull(data, "data");
+        if (data.length == 0) {
+            throw new IllegalArgumentException("Cannot send an empty chunk: a zero-length chunk ends a response");
+        }
     }
 
     /**
