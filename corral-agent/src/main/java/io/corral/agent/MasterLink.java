@@ -226,6 +226,13 @@ final class MasterLink implements AutoCloseable {
                 AgentCall register = loop.submit(agent::registerCall).get(10, TimeUnit.SECONDS);
                 HttpResponse<InputStream> response = http.send(post(register, null).build(), HttpResponse.BodyHandlers.ofInputStream());
                 body = response.body();
+                if (aborted) {
+                    // Given up while the answer was on its way (the leader vanished from ZooKeeper for a moment, the
+                    // link closed): abort() found no body to close, so close it here, or this connection would read
+                    // events while every call it sends is dropped as sent on an ended connection.
+                    body.close();
+                    return false;
+                }
                 if (response.statusCode() != 200) {
                     String reason = new String(body.readAllBytes(), StandardCharsets.UTF_8);
                     LOG.warn("Master at {} refused registration: {} {}", address, response.statusCode(), reason);
@@ -340,6 +347,10 @@ final class MasterLink implements AutoCloseable {
             return request;
         }
 
+        /**
+         * Ends the connection from any thread. {@code aborted} is written before {@code body} is read, and {@link #run}
+         * writes {@code body} before it reads {@code aborted} (both volatile): whichever comes second closes the body.
+         */
         void abort() {
             aborted = true;
             InputStream stream = body;

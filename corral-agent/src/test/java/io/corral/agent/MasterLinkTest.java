@@ -38,6 +38,9 @@ class MasterLinkTest {
     private final List<String> answeredStreams = new CopyOnWriteArrayList<>();
     private final List<HttpExchange> held = new CopyOnWriteArrayList<>();
     private final List<MasterChannel> connections = new CopyOnWriteArrayList<>();
+    /** While set, the master holds REGISTER until the latch opens (its answer is on the way). */
+    private volatile java.util.concurrent.CountDownLatch holdRegistration;
+    private final AtomicBoolean leaderKnown = new AtomicBoolean(true);
     private HttpServer master;
     private EventLoop loop;
     private MasterLink link;
@@ -49,7 +52,8 @@ class MasterLinkTest {
         master.createContext(AgentProtocol.PATH, this::serve);
         master.start();
         loop = new EventLoop("test-agent-loop");
-        link = new MasterLink(() -> Optional.of("127.0.0.1:" + master.getAddress().getPort()), loop, new Recorder(),
+        link = new MasterLink(() -> leaderKnown.get() ? Optional.of("127.0.0.1:" + master.getAddress().getPort())
+                : Optional.empty(), loop, new Recorder(),
                 Duration.ofSeconds(30), Duration.ofMillis(500), Optional.empty(), Optional.empty());
         link.start();
     }
@@ -91,6 +95,35 @@ class MasterLinkTest {
         assertThat(registrations.get()).isEqualTo(1);
     }
 
+    @Test
+    void aConnectionGivenUpWhileItsRegistrationIsAnsweredIsReplaced() throws Exception {
+        // Seen after a frozen agent was thawed: its ZooKeeper session had expired, so the detector reported no leader
+        // for a few milliseconds while the agent's REGISTER was on its way. The connection given up then must not
+        // live on reading events with every call dropped (the master marked the agent unreachable 75 s later).
+        java.util.concurrent.CountDownLatch answer = new java.util.concurrent.CountDownLatch(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> registered().isPresent());
+        link.close(); // the link of the other tests; this one starts with a registration held back
+        link = new MasterLink(() -> leaderKnown.get() ? Optional.of("127.0.0.1:" + master.getAddress().getPort())
+                : Optional.empty(), loop, new Recorder(), Duration.ofSeconds(30), Duration.ofMillis(500),
+                Optional.empty(), Optional.empty());
+        holdRegistration = answer;
+        registrations.set(0);
+        link.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> registrations.get() == 1);
+
+        leaderKnown.set(false);
+        link.leaderChanged();
+        leaderKnown.set(true);
+        holdRegistration = null;
+        link.leaderChanged();
+        answer.countDown();
+
+        await("a registration that is not given up").atMost(Duration.ofSeconds(10))
+                .until(() -> registrations.get() == 2 && registered().isPresent());
+        assertThat(registered().orElseThrow().call(AgentCall.pong(AGENT_ID)).get()).isEqualTo(202);
+        assertThat(answeredStreams).as("the live connection's calls reach the master").containsExactly("stream-2");
+    }
+
     /** The connection the link currently holds, once the master accepted it. */
     private Optional<MasterLink.Connection> registered() {
         return connections.isEmpty() ? Optional.empty()
@@ -103,6 +136,10 @@ class MasterLinkTest {
         switch (call.type()) {
             case REGISTER -> {
                 String stream = "stream-" + registrations.incrementAndGet();
+                java.util.concurrent.CountDownLatch hold = holdRegistration;
+                if (hold != null) {
+                    awaitQuietly(hold);
+                }
                 exchange.getResponseHeaders().add(AgentProtocol.STREAM_ID_HEADER, stream);
                 exchange.sendResponseHeaders(200, 0);
                 exchange.getResponseBody().write(RecordIO.frame(AgentProtocol.encode(AgentEvent.registered(
@@ -123,6 +160,14 @@ class MasterLinkTest {
                 exchange.sendResponseHeaders(202, -1);
                 exchange.close();
             }
+        }
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
