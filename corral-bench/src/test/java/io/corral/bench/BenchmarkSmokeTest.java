@@ -143,6 +143,19 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    @Timeout(120)
+    void placementFillsATinyClusterFairly() throws Exception {
+        String report = printedBy(() -> io.corral.bench.placement.PlacementBenchmark.main(new String[] {
+                "--agents=10", "--frameworks=5", "--rounds=1", "--warmup=1"}));
+        // 10 agents of 32 cpus: 320 one-cpu tasks, 64 for each of the 5 frameworks.
+        assertThat(report).containsPattern("warm-up 1: 320 tasks in [0-9.]+ s")
+                .containsPattern("round 1: 320 tasks in [0-9.]+ s: [0-9,]+ tasks/s")
+                .contains("tasks per framework 64-64 (equal within one task)")
+                .containsPattern("1 measured rounds: median [0-9,]+ tasks/s")
+                .contains("every round fair: true");
+    }
+
+    @Test
     @Timeout(180)
     void theSimulatorRunsAMasterAtTinyScaleThroughAFailover() throws Exception {
         String report = printedBy(() -> io.corral.bench.simulator.Simulator.main(new String[] {"--agents=20",
