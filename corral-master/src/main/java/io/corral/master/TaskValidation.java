@@ -23,6 +23,9 @@ final class TaskValidation {
 
     /** The task's (and its executor's) resources allocated to the offers' role, as Mesos injects it. */
     static TaskInfo allocated(TaskInfo task, String role, FrameworkID framework) {
+        if (!task.hasExecutor() && task.getResourcesList().stream().allMatch(Resource::hasAllocationInfo)) {
+            return task; // as most frameworks send it (they copy the offer's resources): nothing to inject
+        }
         TaskInfo.Builder allocated = task.toBuilder().clearResources()
                 .addAllResources(allocated(task.getResourcesList(), role));
         if (task.hasExecutor()) {

@@ -11,7 +11,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
-import java.util.stream.Collectors;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.Value;
 
@@ -206,9 +205,18 @@ public final class ResourceSet {
         return resources;
     }
 
-    /** The resources that match {@code filter}, e.g. only one role's or only revocable ones. */
+    /**
+     * The resources whose kind matches {@code filter}, e.g. only one role's, only scalars or only revocable ones. The
+     * filter sees each kind (a Resource without its value, its reservation in canonical form), not the amounts.
+     */
     public ResourceSet filter(Predicate<Resource> filter) {
-        return of(toList().stream().filter(filter).collect(Collectors.toList()));
+        Map<Resource, Amount> kept = new LinkedHashMap<>();
+        amounts.forEach((kind, amount) -> {
+            if (filter.test(kind)) {
+                kept.put(kind, amount);
+            }
+        });
+        return kept.size() == amounts.size() ? this : create(kept);
     }
 
     /** Every resource marked as allocated to {@code role} (the {@code role} field itself is left as it is). */
@@ -219,7 +227,12 @@ public final class ResourceSet {
 
     /** Every resource with its allocation info removed; amounts that become the same kind add up. */
     public ResourceSet withoutAllocationInfo() {
-        return mapKinds(Resource.Builder::clearAllocationInfo);
+        if (amounts.keySet().stream().noneMatch(Resource::hasAllocationInfo)) {
+            return this;
+        }
+        Map<Resource, Amount> changed = new LinkedHashMap<>();
+        amounts.forEach((kind, amount) -> add(changed, Kinds.withoutAllocationInfo(kind), amount));
+        return create(changed);
     }
 
     /**
@@ -304,6 +317,6 @@ public final class ResourceSet {
      * what identifies which amounts may be added together.
      */
     private static Resource kindOf(Resource resource) {
-        return Reservations.canonical(resource.toBuilder().clearScalar().clearRanges().clearSet().buildPartial());
+        return Kinds.of(resource);
     }
 }

@@ -227,4 +227,25 @@ class ResourceSetTest {
 
         assertThat(resources.filter(r -> Reservations.role(r).equals("eng"))).isEqualTo(ResourceSet.parse("cpus(eng):2;mem(eng):10"));
     }
+
+    /** Plain resources share their kinds (Kinds); anything that makes a resource different stays its own kind. */
+    @Test
+    void onlyResourcesOfTheSameKindAddUp() {
+        Resource plain = scalar("cpus", 1);
+        Resource revocable = plain.toBuilder().setRevocable(Resource.RevocableInfo.getDefaultInstance()).build();
+        Resource allocated = plain.toBuilder().setAllocationInfo(Resource.AllocationInfo.newBuilder().setRole("a"))
+                .build();
+        Resource unknownField = plain.toBuilder().setUnknownFields(com.google.protobuf.UnknownFieldSet.newBuilder()
+                .addField(999, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build())
+                .build();
+        Resource star = plain.toBuilder().setRole("*").build();
+
+        ResourceSet all = ResourceSet.of(List.of(plain, revocable, allocated, unknownField, star, plain));
+
+        assertThat(all.toList()).hasSize(4);
+        assertThat(all.filter(r -> !r.hasRevocable() && !r.hasAllocationInfo()
+                && r.getUnknownFields().asMap().isEmpty()).scalar("cpus")).isEqualTo(3.0);
+        assertThat(all.withoutAllocationInfo().toList()).hasSize(3);
+        assertThat(all.filter(r -> r.getType() == Value.Type.SCALAR)).isSameAs(all);
+    }
 }
