@@ -36,6 +36,14 @@ public final class Agent {
     private List<Resource> checkpointed = List.of();
     private ResourceSet used = ResourceSet.empty();
     private ResourceSet offered = ResourceSet.empty();
+    /**
+     * {@link #free()} as last computed, and the (immutable) sets it was computed from: every allocation cycle reads
+     * every agent's free resources, and most agents have not changed since the cycle before.
+     */
+    private ResourceSet free;
+    private ResourceSet freeOfTotal;
+    private ResourceSet freeOfUsed;
+    private ResourceSet freeOfOffered;
     /** By framework and task id: task ids are unique within a framework only. */
     private final Map<TaskKey, Task> tasks = new LinkedHashMap<>();
     private final Set<OfferID> offers = new LinkedHashSet<>();
@@ -83,7 +91,13 @@ public final class Agent {
 
     /** Resources neither used by tasks nor offered: what the allocator may offer. */
     public ResourceSet free() {
-        return total.minus(used).minus(offered);
+        if (free == null || freeOfTotal != total || freeOfUsed != used || freeOfOffered != offered) {
+            free = total.minus(used).minus(offered);
+            freeOfTotal = total;
+            freeOfUsed = used;
+            freeOfOffered = offered;
+        }
+        return free;
     }
 
     /** Connected agents get offers and launches; a disconnected one keeps its tasks until it comes back. */
