@@ -39,7 +39,7 @@ final class ProtobufJacksonModule extends SimpleModule {
 
         @Override
         public void serialize(Message value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            gen.writeTree(MesosJson.toJson(value));
+            MesosJson.write(gen, value); // straight to the generator: no tree in between
         }
     }
 
