@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * Keeps the agent subscribed to the leading master over the agent protocol ({@code docs/agent-protocol.md}): POST
  * REGISTER to the leader ZooKeeper names, read the event stream, and when it ends (master died, leader changed,
  * nothing heard for three ping intervals) register again, with the agent's id and its tasks, after a random backoff
- * as Mesos agents do (uniform in [0, 1 s * 2^n], at most 1 min), cut short when the leader changes.
+ * as Mesos agents do (uniform in [0, 1 s * 2^n], at most 1 min), cut short when the leader changes; a master that
+ * answers 503 (elected, still recovering) is asked again within a second.
  *
  * <p>A call (UPDATE, PONG, ...) that fails or gets no answer within {@code callTimeout} ends the connection too: the
  * master may no longer hear this agent (it marks an agent it has not heard from for 75 s unreachable), and a fresh
@@ -60,6 +61,12 @@ final class MasterLink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MasterLink.class);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
     private static final Duration BACKOFF_FACTOR = Duration.ofSeconds(1);
+    /**
+     * After a 503 (the master is elected but still reading the registry, or its ZooKeeper connection is suspended) the
+     * agent asks again within this, at random, without growing its backoff: recovery takes a second or a few, and
+     * every agent of the cluster is waiting for it to end. A 503 is cheap for the master to answer.
+     */
+    static final Duration NOT_READY_RETRY = Duration.ofSeconds(1);
 
     private final Supplier<Optional<String>> leaderAddress;
     private final EventLoop loop;
@@ -147,6 +154,10 @@ final class MasterLink implements AutoCloseable {
             boolean registered = connection.run();
             loop.execute(() -> agent.disconnected(connection));
             current = null;
+            if (connection.masterNotReady) {
+                pause(Duration.ofMillis((long) (random.nextDouble() * NOT_READY_RETRY.toMillis())));
+                continue;
+            }
             failures = registered ? 0 : failures + 1;
             if (!closed) {
                 pause(backoff(failures));
@@ -213,6 +224,8 @@ final class MasterLink implements AutoCloseable {
         private volatile InputStream body;
         private volatile long lastHeardNanos = System.nanoTime();
         private volatile boolean aborted;
+        /** The master answered REGISTER with 503: it leads but is not ready yet ({@link #NOT_READY_RETRY}). */
+        private volatile boolean masterNotReady;
         /** Calls to the master sent at once; the rest queue here (see {@link InFlightLimit}). */
         private final InFlightLimit callsInFlight = new InFlightLimit(16);
 
@@ -235,6 +248,12 @@ final class MasterLink implements AutoCloseable {
                 }
                 if (response.statusCode() != 200) {
                     String reason = new String(body.readAllBytes(), StandardCharsets.UTF_8);
+                    if (response.statusCode() == 503) {
+                        masterNotReady = true;
+                        LOG.info("Master at {} is not ready ({}); registering again within {}", address, reason,
+                                NOT_READY_RETRY);
+                        return false;
+                    }
                     LOG.warn("Master at {} refused registration: {} {}", address, response.statusCode(), reason);
                     return false;
                 }

@@ -41,6 +41,8 @@ class MasterLinkTest {
     /** While set, the master holds REGISTER until the latch opens (its answer is on the way). */
     private volatile java.util.concurrent.CountDownLatch holdRegistration;
     private final AtomicBoolean leaderKnown = new AtomicBoolean(true);
+    /** REGISTERs still to be answered 503, as a master recovering its registry answers them. */
+    private final AtomicInteger notReadyAnswers = new AtomicInteger();
     private HttpServer master;
     private EventLoop loop;
     private MasterLink link;
@@ -124,6 +126,25 @@ class MasterLinkTest {
         assertThat(answeredStreams).as("the live connection's calls reach the master").containsExactly("stream-2");
     }
 
+    @Test
+    void aRecoveringMasterIsAskedAgainWithinASecondEachTime() {
+        // After a failover every agent registers with the new leader while it still reads the registry (503). Backing
+        // off as after a failure (up to 2, 4, 8, 16 s) would keep agents away long after it is ready.
+        link.close();
+        registrations.set(0);
+        notReadyAnswers.set(4);
+        link = new MasterLink(() -> Optional.of("127.0.0.1:" + master.getAddress().getPort()), loop, new Recorder(),
+                Duration.ofSeconds(30), Duration.ofMillis(500), Optional.empty(), Optional.empty());
+        long start = System.nanoTime();
+        link.start();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> registered().filter(c -> registrations.get() == 1)
+                .isPresent());
+        assertThat(notReadyAnswers.get()).isZero();
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("four 503s, each retried within 1 s")
+                .isLessThan(Duration.ofMillis(4 * MasterLink.NOT_READY_RETRY.toMillis() + 1000));
+    }
+
     /** The connection the link currently holds, once the master accepted it. */
     private Optional<MasterLink.Connection> registered() {
         return connections.isEmpty() ? Optional.empty()
@@ -135,6 +156,13 @@ class MasterLinkTest {
         AgentCall call = AgentProtocol.decodeCall(exchange.getRequestBody().readAllBytes());
         switch (call.type()) {
             case REGISTER -> {
+                if (notReadyAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    byte[] body = "Master has not finished recovery".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    exchange.sendResponseHeaders(503, body.length);
+                    exchange.getResponseBody().write(body);
+                    exchange.close();
+                    return;
+                }
                 String stream = "stream-" + registrations.incrementAndGet();
                 java.util.concurrent.CountDownLatch hold = holdRegistration;
                 if (hold != null) {

@@ -37,7 +37,8 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * update is in flight, resent after 10 s, 20 s ... up to 10 min until the master hands back its acknowledgement, and
  * every pending head is resent at once after (re-)registering. A stream that ends, or stays silent 45 s, is reopened
  * after a random backoff in [0, 1 s * 2^n] (at most 1 min), cut short when ZooKeeper names another leader; as in
- * {@code MasterLink}, the count n starts over with each new leader (failures against the dead one do not count).
+ * {@code MasterLink}, the count n starts over with each new leader (failures against the dead one do not count), and
+ * a master that answers 503 (recovering) is asked again within a second without n growing.
  *
  * <p>It holds no thread: the fleet's HTTP threads deliver its stream, the fleet's timer calls {@link #tick}.
  *
@@ -52,6 +53,7 @@ final class SimulatedAgent {
     private static final long SILENCE_LIMIT_NANOS = Duration.ofSeconds(45).toNanos();
     private static final long BACKOFF_FACTOR_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long MAX_BACKOFF_NANOS = Duration.ofMinutes(1).toNanos();
+    private static final long NOT_READY_RETRY_NANOS = Duration.ofSeconds(1).toNanos();
 
     /** A task the agent "runs": its updates not yet acknowledged, oldest first. */
     private static final class SimTask {
@@ -192,8 +194,13 @@ final class SimulatedAgent {
         if (cancel) {
             stream.cancel();
         }
-        failures = stream.registered ? 0 : failures + 1;
-        long cap = Math.min(MAX_BACKOFF_NANOS, BACKOFF_FACTOR_NANOS << Math.min(failures, 10));
+        long cap;
+        if (stream.status == 503) { // the master is recovering: ask again within a second, as MasterLink does
+            cap = NOT_READY_RETRY_NANOS;
+        } else {
+            failures = stream.registered ? 0 : failures + 1;
+            cap = Math.min(MAX_BACKOFF_NANOS, BACKOFF_FACTOR_NANOS << Math.min(failures, 10));
+        }
         reconnectAtNanos = System.nanoTime() + (long) (random.nextDouble() * cap);
         if (stream.registered) {
             fleet.stats.disconnections.increment();
