@@ -153,6 +153,11 @@ class BenchmarkSmokeTest {
                 .contains("tasks per framework 64-64 (equal within one task)")
                 .containsPattern("1 measured rounds: median [0-9,]+ tasks/s")
                 .contains("every round fair: true");
+        List<String> csv = chartAndCsv(resultsOf(report), "placement-fill");
+        assertThat(csv.get(0)).isEqualTo("ms,round_1_total");
+        assertThat(csv).hasSize(1 + 101);
+        assertThat(csv.get(1)).startsWith("0.0,");
+        assertThat(csv.get(csv.size() - 1)).endsWith(",320");
     }
 
     @Test

@@ -2,6 +2,8 @@ package io.corral.bench.placement;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import io.corral.bench.charts.FillChart;
+import io.corral.bench.charts.ResultsDirectory;
 import io.corral.master.AllocationTimes;
 import io.corral.master.Master;
 import io.corral.master.MasterConfig;
@@ -19,10 +21,14 @@ import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
 import io.corral.zookeeper.registry.RegistryStore;
 import java.lang.management.ManagementFactory;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -47,7 +53,8 @@ import org.apache.mesos.v1.scheduler.Protos.Call;
  * <p>A round builds a new master, registers the agents and subscribes the frameworks while allocation is paused, then
  * resumes it and times until every cpu of the cluster holds a task. It reports tasks per second, the process's CPU time
  * in that span, the offers, ACCEPTs and DECLINEs, allocation cycles, and whether every framework got the same number
- * of tasks within one. Warm-up rounds run first and are reported as such.
+ * of tasks within one. Warm-up rounds run first and are reported as such. The measured rounds are drawn as tasks placed
+ * against milliseconds since the start ({@code placement-fill.png} and its CSV, in the results directory).
  *
  * <p>Usage: {@code bench/placement [--agents=2000] [--frameworks=200] [--rounds=5] [--warmup=2]}
  *
@@ -60,7 +67,7 @@ public final class PlacementBenchmark {
 
     /** One round's figures. */
     record Round(long tasks, double seconds, double cpuSeconds, long offers, long accepts, long declines,
-                 long allocationRuns, long fewest, long most) {
+                 long allocationRuns, long fewest, long most, long[] placedNanos) {
         double tasksPerSecond() {
             return tasks / seconds;
         }
@@ -79,6 +86,7 @@ public final class PlacementBenchmark {
                         + " %d warm-up and %d measured rounds; %d cores, max heap %d MiB%n", agents, AGENT_RESOURCES,
                 frameworks, (long) agents * AGENT_CPUS, warmup, rounds, Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20);
+        ResultsDirectory results = ResultsDirectory.create("placement", Clock.systemUTC());
         List<Round> measured = new ArrayList<>();
         try (TestingServer zookeeper = new TestingServer(true);
              CuratorFramework zk = ZkClients.connect(ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/"),
@@ -93,6 +101,15 @@ public final class PlacementBenchmark {
             }
         }
         summarize(measured);
+        Map<String, long[]> fills = new LinkedHashMap<>();
+        for (int r = 0; r < measured.size(); r++) {
+            fills.put("round " + (r + 1), measured.get(r).placedNanos());
+        }
+        if (!fills.isEmpty()) {
+            FillChart.write(results, "placement-fill", String.format(Locale.ROOT,
+                    "Placement: %,d agents x %,d frameworks, tasks placed during each fill", agents, frameworks),
+                    "tasks placed", fills);
+        }
     }
 
     private static Round round(CuratorFramework zk, int number, int agentCount, int frameworkCount)
@@ -129,11 +146,13 @@ public final class PlacementBenchmark {
                 double cpuSeconds = (processCpuNanos() - cpuBefore) / 1e9;
                 long runs = master.view().join().allocationRuns() - runsBefore;
                 long[] perFramework = frameworks.stream().mapToLong(f -> placements.of(f.id().getValue())).toArray();
+                long[] placedNanos = Arrays.stream(placements.times.snapshot()).map(at -> at - start).toArray();
                 return new Round(placements.total(), (end - start) / 1e9, cpuSeconds,
                         frameworks.stream().mapToLong(f -> f.offers.sum()).sum(),
                         frameworks.stream().mapToLong(f -> f.accepts.sum()).sum(),
                         frameworks.stream().mapToLong(f -> f.declines.sum()).sum(), runs,
-                        Arrays.stream(perFramework).min().orElse(0), Arrays.stream(perFramework).max().orElse(0));
+                        Arrays.stream(perFramework).min().orElse(0), Arrays.stream(perFramework).max().orElse(0),
+                        placedNanos);
             } finally {
                 master.close();
                 frameworkThread.shutdownNow();

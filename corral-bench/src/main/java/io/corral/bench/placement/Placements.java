@@ -1,5 +1,6 @@
 package io.corral.bench.placement;
 
+import io.corral.bench.charts.EventTimes;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,6 +15,8 @@ final class Placements {
     private final long capacity;
     private final LongAdder total = new LongAdder();
     private final Map<String, LongAdder> byFramework = new ConcurrentHashMap<>();
+    /** When each task's LAUNCH reached its agent (System.nanoTime), for the fill chart. */
+    final EventTimes times = new EventTimes();
     /** Completed with System.nanoTime() when the last task that fits reached its agent. */
     final CompletableFuture<Long> full = new CompletableFuture<>();
 
@@ -25,6 +28,10 @@ final class Placements {
     void launched(String frameworkId, int tasks) {
         byFramework.computeIfAbsent(frameworkId, id -> new LongAdder()).add(tasks);
         total.add(tasks);
+        long now = System.nanoTime();
+        for (int i = 0; i < tasks; i++) {
+            times.record(now);
+        }
         if (total.sum() >= capacity) {
             full.complete(System.nanoTime());
         }

@@ -41,6 +41,25 @@ class ChartsTest {
     }
 
     @Test
+    void aFillCountsWhatCameUpToEachInstantOfTheLongestRun(@TempDir Path dir) throws Exception {
+        long ms = 1_000_000L;
+        Map<String, long[]> series = new LinkedHashMap<>();
+        series.put("round 1", new long[] {0, 50 * ms, 50 * ms, 100 * ms}); // the longest: 100 ms, 1 ms a point
+        series.put("round 2", new long[] {10 * ms, 20 * ms});
+
+        FillChart.write(results(dir), "t-fill", "test", "tasks placed", series);
+
+        List<String> csv = Files.readAllLines(dir.resolve("t-fill.csv"));
+        assertThat(csv).hasSize(1 + FillChart.POINTS);
+        assertThat(csv.get(0)).isEqualTo("ms,round_1_total,round_2_total");
+        assertThat(csv.get(1)).isEqualTo("0.0,1,0");
+        assertThat(csv.get(1 + 10)).isEqualTo("10.0,1,1");
+        assertThat(csv.get(1 + 49)).isEqualTo("49.0,1,2");
+        assertThat(csv.get(1 + 50)).isEqualTo("50.0,3,2");
+        assertThat(csv.get(csv.size() - 1)).isEqualTo("100.0,4,2");
+    }
+
+    @Test
     void latencyPercentilesAreNearestRankFromMinToP999(@TempDir Path dir) throws Exception {
         List<Long> samples = new ArrayList<>();
         for (long ms = 1000; ms >= 1; ms--) { // 1..1000 ms, unordered on purpose
