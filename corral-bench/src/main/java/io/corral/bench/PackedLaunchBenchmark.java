@@ -8,6 +8,7 @@ import io.corral.bench.charts.ThroughputChart;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.security.Credentials.Credential;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import io.corral.scheduler.SchedulerListener;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +50,10 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  *
  * <p>Usage: {@code bench/packed-launch [tasks] [rounds] [agent resources]} (defaults: 2000 tasks, 2 measured rounds
  * after a 200-task warm-up, {@code cpus:4;mem:8192;disk:10000}, so up to 400 tasks run at once).
- * {@code BENCH_ISOLATION=none} runs without cgroups.
+ * {@code BENCH_ISOLATION=none} runs without cgroups. With {@code BENCH_MASTER=<url>} (and {@code BENCH_CREDENTIAL=<a
+ * principal's JSON credential file>} unless that master is {@code --insecure}) the framework runs against that
+ * cluster instead, e.g. {@code bin/corral local} ({@code bench/local-launch}), and the agent resources argument is
+ * ignored.
  *
  * <p>Threading: the scheduler client calls back on its reader thread; the main thread waits on a latch.
  */
@@ -61,9 +66,19 @@ public final class PackedLaunchBenchmark {
         int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 2;
         String resources = args.length > 2 ? args[2] : "cpus:4;mem:8192;disk:10000";
+        ResultsDirectory results = ResultsDirectory.create("packed-launch", Clock.systemUTC());
+        String external = System.getenv("BENCH_MASTER");
+        if (external != null && !external.isBlank()) {
+            String credentialFile = System.getenv("BENCH_CREDENTIAL");
+            Optional<Credential> credential = credentialFile == null || credentialFile.isBlank() ? Optional.empty()
+                    : Optional.of(Credential.read(Path.of(credentialFile)));
+            System.out.printf("the cluster at %s%s, %d-task rounds of 0.01-cpu/8 MB `true` tasks%n", external,
+                    credential.map(c -> " as " + c.principal()).orElse(""), tasks);
+            rounds(external, credential, tasks, rounds, results);
+            return;
+        }
         List<String> isolation = BenchSupport.isolation();
         Path workDir = Files.createTempDirectory("corral-packed");
-        ResultsDirectory results = ResultsDirectory.create("packed-launch", Clock.systemUTC());
         try (TestingServer zookeeper = new TestingServer(true)) {
             ZkUrl zk = ZkUrl.parse("zk://" + zookeeper.getConnectString() + "/corral");
             MasterServer master = MasterServer.start(MasterServer.Options.insecure(zk, "127.0.0.1", "127.0.0.1", 0,
@@ -75,10 +90,7 @@ public final class PackedLaunchBenchmark {
             try {
                 System.out.printf("one agent (%s), isolation %s, %d-task rounds of 0.01-cpu/8 MB `true` tasks%n",
                         resources, isolation.isEmpty() ? "none" : isolation, tasks);
-                round(url, "warm", Math.min(200, tasks));
-                for (int r = 1; r <= rounds; r++) {
-                    round(url, "round-" + r, tasks).draw(results);
-                }
+                rounds(url, Optional.empty(), tasks, rounds, results);
             } finally {
                 agent.stop(true);
                 master.close();
@@ -87,12 +99,24 @@ public final class PackedLaunchBenchmark {
     }
 
 
-    private static PackingFramework round(String url, String name, int count) throws Exception {
+    /** A 200-task warm-up round, then {@code rounds} measured ones, each drawn. */
+    private static void rounds(String url, Optional<Credential> credential, int tasks, int rounds,
+                               ResultsDirectory results) throws Exception {
+        round(url, credential, "warm", Math.min(200, tasks));
+        for (int r = 1; r <= rounds; r++) {
+            round(url, credential, "round-" + r, tasks).draw(results);
+        }
+    }
+
+    private static PackingFramework round(String url, Optional<Credential> credential, String name, int count)
+            throws Exception {
         PackingFramework framework = new PackingFramework(name, count);
         FrameworkInfo info = FrameworkInfo.newBuilder().setUser(System.getProperty("user.name"))
                 .setName("packed-" + name).setFailoverTimeout(0).build();
-        try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(url), info, framework)
-                .encoding(Encoding.PROTOBUF).autoAcknowledge(true).build()) {
+        SchedulerClient.Builder builder = SchedulerClient.builder(new FixedMasterLocator(url), info, framework)
+                .encoding(Encoding.PROTOBUF).autoAcknowledge(true);
+        credential.ifPresent(builder::credential);
+        try (SchedulerClient client = builder.build()) {
             framework.client = client;
             client.start();
             if (!framework.done.await(ROUND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
