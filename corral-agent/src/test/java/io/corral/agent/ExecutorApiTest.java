@@ -397,6 +397,10 @@ class ExecutorApiTest {
         agent.event(AgentEvent.launchGroup(FRAMEWORK, group, List.of(task("group-task", "sleep 1000", null))));
         agent.awaitUpdate("custom-task", TaskState.TASK_RUNNING);
         agent.awaitUpdate("group-task", TaskState.TASK_RUNNING);
+        // The custom executor tells its framework of the acknowledgement of RUNNING (a MESSAGE): part of what came
+        // before the shutdown, however late it is sent on a busy machine.
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> agent.channel.messages().contains("acknowledged custom-task"));
         int before = agent.channel.sent.size();
 
         agent.event(AgentEvent.shutdownFramework(FRAMEWORK.getId()));
