@@ -40,6 +40,16 @@ public final class Backoff {
         return Duration.ofMillis(half + (long) (random.nextDouble() * (base - half + 1)));
     }
 
+    /**
+     * A delay as the first attempt's, without counting an attempt: for a master that answered it is not ready yet
+     * (503 while it recovers after its election), which is worth asking again soon however many attempts failed
+     * before it (against the master that died, say).
+     */
+    public Duration initialDelay() {
+        long half = initialMillis / 2;
+        return Duration.ofMillis(half + (long) (random.nextDouble() * (initialMillis - half + 1)));
+    }
+
     /** Starts over from the initial delay, e.g. after a successful subscription. */
     public void reset() {
         attempt = 0;

@@ -327,8 +327,10 @@ public final class SchedulerClient implements AutoCloseable {
             }
             if (status != 200) {
                 String body = bodyText(drain(response.body()));
-                if (status == 503 || status >= 500) {
-                    retryLater("master at " + master + " is not ready: " + status + " " + body);
+                if (status == 503) { // elected and recovering, or its ZooKeeper connection suspended: soon ready
+                    retry("master at " + master + " is not ready: " + status + " " + body, backoff.initialDelay());
+                } else if (status >= 500) {
+                    retryLater("master at " + master + " failed: " + status + " " + body);
                 } else {
                     giveUp("SUBSCRIBE refused by the master at " + master + ": " + status + " " + body);
                 }
@@ -393,7 +395,7 @@ public final class SchedulerClient implements AutoCloseable {
         if (wasSubscribed[0]) {
             // Scheduled before the listener hears of it (tests rely on this); it still hears disconnected() before
             // the next subscribed(), since this thread posts both.
-            scheduleResubscribe(reason);
+            scheduleResubscribe(reason, backoff.next());
             events.execute(listener::disconnected);
         } else {
             retryLater(reason); // the stream ended before SUBSCRIBED: this attempt failed
@@ -450,21 +452,26 @@ public final class SchedulerClient implements AutoCloseable {
 
     /** A subscription attempt failed: tell the listener, and try again after the next backoff delay. */
     private void retryLater(String reason) {
-        Duration delay = scheduleResubscribe(reason);
-        if (delay != null) {
+        if (!stopped) {
+            retry(reason, backoff.next());
+        }
+    }
+
+    /** Tells the listener of a failed attempt and schedules the next one after {@code delay}, unless stopped. */
+    private void retry(String reason, Duration delay) {
+        if (scheduleResubscribe(reason, delay)) {
             events.execute(() -> listener.subscribeFailed(reason, delay));
         }
     }
 
-    /** Schedules the next subscription attempt; returns its delay, or null when the client has stopped. */
-    private Duration scheduleResubscribe(String reason) {
+    /** Schedules the next subscription attempt after {@code delay}; false when the client has stopped. */
+    private boolean scheduleResubscribe(String reason, Duration delay) {
         if (stopped) {
-            return null;
+            return false;
         }
-        Duration delay = backoff.next();
         LOG.debug("Resubscribing in {} ms: {}", delay.toMillis(), reason);
         timers.schedule(delay, () -> runOnReader(this::subscribe));
-        return delay;
+        return true;
     }
 
     /** Heartbeat timeout: closing the stream makes the reader's blocked read fail, which leads to a resubscription. */

@@ -33,6 +33,17 @@ class BackoffTest {
         }
     }
 
+    @Property
+    void theInitialDelayStaysTheFirstAttemptsAndCountsNoAttempt(@ForAll long seed) {
+        Backoff backoff = Backoff.defaults(new Random(seed));
+        for (int n = 0; n < 6; n++) {
+            backoff.next();
+        }
+        assertThat(backoff.initialDelay().toMillis()).isBetween(100L, 200L);
+        long ceiling = backoff.ceilingMillis(6);
+        assertThat(backoff.next().toMillis()).isBetween(ceiling / 2, ceiling);
+    }
+
     @Test
     void jitterSpreadsTheDelays() {
         Random random = new Random(7);

@@ -143,6 +143,33 @@ class SchedulerClientTest {
     }
 
     @Test
+    void aMasterNotReadyYetIsAskedAgainSoonHoweverManyAttemptsFailedBefore() throws Exception {
+        // After a failover the attempts against the dead master have grown the backoff; the new leader's 503 while
+        // it recovers must not make the framework wait seconds more once it is ready.
+        StubMaster master = stub();
+        for (int i = 0; i < 5; i++) {
+            master.then(new StubMaster.Status(500, "failed"));
+        }
+        master.then(new StubMaster.Status(503, "Master has not finished recovery")).then(new StubMaster.Stream("s"));
+        ManualTimers timers = new ManualTimers(0);
+        SchedulerClient client = client(new FixedMasterLocator(master.uri().toString()), Encoding.JSON, false, timers);
+        client.start();
+        for (int failed = 1; failed <= 5; failed++) {
+            master.nextSubscribe();
+            int seen = failed;
+            await().until(() -> recorder.failures.size() == seen);
+            timers.advance(Duration.ofSeconds(10));
+        }
+
+        master.nextSubscribe(); // answered 503
+        await().until(() -> recorder.failures.size() == 6);
+        timers.advance(Backoff.DEFAULT_INITIAL); // the first attempt's delay, not the sixth's (up to 5 s)
+        master.nextSubscribe();
+        StubMaster.push(master.awaitStream(), Encoding.JSON, StubMaster.subscribed("fw-1", 15));
+        await().until(client::isSubscribed);
+    }
+
+    @Test
     void aRefusedSubscribeIsReportedAsAnErrorAndNotRetried() throws Exception {
         StubMaster master = stub().then(new StubMaster.Status(400, "'framework_id' differs"));
         ManualTimers timers = new ManualTimers(0);

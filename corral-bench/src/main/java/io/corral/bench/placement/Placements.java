@@ -33,7 +33,7 @@ final class Placements {
             times.record(now);
         }
         if (total.sum() >= capacity) {
-            full.complete(System.nanoTime());
+            full.complete(now);
         }
     }
 
