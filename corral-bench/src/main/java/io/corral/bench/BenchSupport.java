@@ -16,7 +16,7 @@ import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.Resource;
 
 /** What the launch benchmarks share: the agent's isolation on this machine and how many tasks an offer fits. */
-final class BenchSupport {
+public final class BenchSupport {
     private BenchSupport() {
     }
 
@@ -71,5 +71,20 @@ final class BenchSupport {
         }
         // Thousandths of a cpu in fixed point, as the master counts them, so 0.04 cpus fit 4 tasks of 0.01.
         return (int) Math.min(Math.round(cpus * 1000) / Math.round(taskCpus * 1000), (long) (mem / taskMem));
+    }
+
+    /**
+     * A ZooKeeper ensemble's servers for curator-test's TestingCluster, with distinct ports picked at once
+     * ({@link io.corral.protocol.net.FreePorts}): one at a time, two servers once got the same client port.
+     */
+    public static List<org.apache.curator.test.InstanceSpec> ensemble(int servers, int tickMillis) {
+        List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(3 * servers);
+        List<org.apache.curator.test.InstanceSpec> specs = new java.util.ArrayList<>();
+        for (int id = 1; id <= servers; id++) {
+            int first = 3 * (id - 1);
+            specs.add(new org.apache.curator.test.InstanceSpec(null, ports.get(first), ports.get(first + 1),
+                    ports.get(first + 2), true, id, tickMillis, -1));
+        }
+        return specs;
     }
 }

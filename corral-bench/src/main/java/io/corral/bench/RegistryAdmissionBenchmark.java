@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.AgentInfo;
@@ -52,11 +51,7 @@ public final class RegistryAdmissionBenchmark {
     public static void main(String[] args) throws Exception {
         int agents = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int maxBatchBytes = args.length > 1 ? Integer.parseInt(args[1]) * 1024 : RegistryStore.DEFAULT_MAX_BATCH_BYTES;
-        List<InstanceSpec> specs = new ArrayList<>();
-        for (int id = 1; id <= 3; id++) {
-            specs.add(new InstanceSpec(null, -1, -1, -1, true, id, 500, -1));
-        }
-        try (TestingCluster ensemble = new TestingCluster(specs)) {
+        try (TestingCluster ensemble = new TestingCluster(BenchSupport.ensemble(3, 500))) {
             ensemble.start();
             ZkUrl url = ZkUrl.parse("zk://" + ensemble.getConnectString() + ROOT);
             try (CuratorFramework zk = ZkClients.connect(url, Duration.ofSeconds(10), Duration.ofSeconds(30))) {

@@ -36,8 +36,11 @@ class ZooKeeperLeaderKillTest {
     @Test
     void killingZooKeepersLeaderTwentyTimesNeverCostsTheMasterItsLeadership() throws Exception {
         List<InstanceSpec> specs = new ArrayList<>();
+        List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(9); // client, election, quorum per server
         for (int id = 1; id <= 3; id++) {
-            specs.add(new InstanceSpec(null, -1, -1, -1, true, id, EmbeddedZooKeeper.TICK_TIME_MS, -1));
+            int first = 3 * (id - 1);
+            specs.add(new InstanceSpec(null, ports.get(first), ports.get(first + 1), ports.get(first + 2), true, id,
+                    EmbeddedZooKeeper.TICK_TIME_MS, -1));
         }
         List<MasterServer> deposed = new CopyOnWriteArrayList<>();
         try (TestingCluster ensemble = new TestingCluster(specs)) {

@@ -29,7 +29,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.apache.curator.test.TestingServer;
 import org.apache.mesos.v1.Protos.Resource;
@@ -115,11 +114,7 @@ public final class Simulator {
             zookeeper = server;
             connect = server.getConnectString();
         } else {
-            List<InstanceSpec> specs = new ArrayList<>();
-            for (int id = 1; id <= zkServers; id++) {
-                specs.add(new InstanceSpec(null, -1, -1, -1, true, id, 500, -1));
-            }
-            TestingCluster ensemble = new TestingCluster(specs);
+            TestingCluster ensemble = new TestingCluster(io.corral.bench.BenchSupport.ensemble(zkServers, 500));
             ensemble.start();
             zookeeper = ensemble;
             connect = ensemble.getConnectString();

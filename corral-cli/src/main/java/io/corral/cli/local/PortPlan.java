@@ -1,9 +1,6 @@
 package io.corral.cli.local;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import io.corral.protocol.net.FreePorts;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,32 +25,8 @@ public interface PortPlan {
         };
     }
 
-    /**
-     * Ports that are free on loopback right now. All sockets stay open until every port is chosen, so the OS cannot
-     * hand out the same port twice.
-     */
+    /** Ports that are free on loopback right now, all different ({@link FreePorts}). */
     static PortPlan free() {
-        return count -> {
-            List<ServerSocket> sockets = new ArrayList<>();
-            try {
-                List<Integer> ports = new ArrayList<>();
-                for (int i = 0; i < count; i++) {
-                    ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                    sockets.add(socket);
-                    ports.add(socket.getLocalPort());
-                }
-                return ports;
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot find " + count + " free ports on loopback", e);
-            } finally {
-                for (ServerSocket socket : sockets) {
-                    try {
-                        socket.close();
-                    } catch (IOException ignored) {
-                        // Closing a listening socket that accepted nothing does not fail in practice.
-                    }
-                }
-            }
-        };
+        return FreePorts::loopback;
     }
 }

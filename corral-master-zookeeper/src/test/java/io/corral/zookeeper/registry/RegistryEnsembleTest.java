@@ -29,8 +29,11 @@ class RegistryEnsembleTest {
     @BeforeEach
     void start() throws Exception {
         List<InstanceSpec> specs = new ArrayList<>();
+        List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(9); // distinct: client, election, quorum
         for (int id = 1; id <= 3; id++) {
-            specs.add(new InstanceSpec(null, -1, -1, -1, true, id, EmbeddedZooKeeper.TICK_TIME_MS, -1));
+            int first = 3 * (id - 1);
+            specs.add(new InstanceSpec(null, ports.get(first), ports.get(first + 1), ports.get(first + 2), true, id,
+                    EmbeddedZooKeeper.TICK_TIME_MS, -1));
         }
         cluster = new TestingCluster(specs);
         cluster.start();
