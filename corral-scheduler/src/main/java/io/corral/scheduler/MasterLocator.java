@@ -26,6 +26,15 @@ public interface MasterLocator extends AutoCloseable {
     /** A request to {@code master} failed to connect; a locator should stop preferring it. */
     default void unreachable(URI master) {}
 
+    /**
+     * Calls {@code listener}, on a thread of the locator's, whenever it learns that a master leads (at once if one is
+     * known): a client waiting out a backoff after failed attempts may then go at once. Returns what stops the calls.
+     * A locator that learns of leaders only when asked (a fixed URL) never calls it.
+     */
+    default Runnable onLeader(Runnable listener) {
+        return () -> { };
+    }
+
     /** Human-readable description for messages, e.g. the URL or the zk:// address. */
     String describe();
 

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * <p>Life cycle: {@link #start()} subscribes in the background and returns at once; the listener hears
  * {@code subscribed} when the master accepts. When the stream ends, fails, or stays silent for five heartbeat
  * intervals, the listener hears {@code disconnected}, and the client asks the {@link MasterLocator} for the (possibly
- * new) leader and resubscribes with the same framework id, backing off exponentially with jitter between attempts. An
+ * new) leader and resubscribes with the same framework id, backing off exponentially with jitter between attempts
+ * (the wait is cut short when the locator names a leader, and a master's 503 is asked again after the first delay). An
  * ERROR event, a refused SUBSCRIBE (4xx), {@link #teardown()} or {@link #close()} end the subscription for good.
  * {@link #close()} does not tear the framework down: the master keeps its tasks for {@code failover_timeout}. The
  * client does not close the locator it was given.
@@ -92,6 +93,10 @@ public final class SchedulerClient implements AutoCloseable {
     private final Timers timers;
     private final AutoCloseable ownedTimers;
     private final Backoff backoff;
+    /** The next subscription attempt while it waits out its backoff; only the reader thread uses it. */
+    private Timers.Cancellable pendingAttempt;
+    /** Stops the locator's news of leaders ({@link MasterLocator#onLeader}), on close. */
+    private volatile Runnable stopWatchingLeaders = () -> { };
     private final EventLoop events;
     private final ExecutorService reader;
     private final HeartbeatWatchdog watchdog;
@@ -147,6 +152,7 @@ public final class SchedulerClient implements AutoCloseable {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("SchedulerClient.start() was already called");
         }
+        stopWatchingLeaders = locator.onLeader(this::leaderNamed);
         runOnReader(this::subscribe);
     }
 
@@ -261,6 +267,7 @@ public final class SchedulerClient implements AutoCloseable {
     @Override
     public void close() {
         stopped = true;
+        stopWatchingLeaders.run();
         session = null;
         watchdog.disarm();
         closeQuietly(currentStream);
@@ -470,8 +477,35 @@ public final class SchedulerClient implements AutoCloseable {
             return false;
         }
         LOG.debug("Resubscribing in {} ms: {}", delay.toMillis(), reason);
-        timers.schedule(delay, () -> runOnReader(this::subscribe));
+        pendingAttempt = timers.schedule(delay, () -> runOnReader(this::attemptDue));
         return true;
+    }
+
+    /** The scheduled attempt is due (reader thread): make it, unless a new leader made it go earlier. */
+    private void attemptDue() {
+        if (pendingAttempt != null) {
+            pendingAttempt = null;
+            subscribe();
+        }
+    }
+
+    /**
+     * The locator learned that a master leads (a locator thread). An attempt waiting out its backoff goes now, the
+     * backoff started over: after a failover the attempts against the dead master have grown it to seconds, and the
+     * new leader is worth asking at once.
+     */
+    private void leaderNamed() {
+        runOnReader(() -> {
+            Timers.Cancellable pending = pendingAttempt;
+            if (pending == null || stopped) {
+                return;
+            }
+            pending.cancel();
+            pendingAttempt = null;
+            backoff.reset();
+            LOG.info("A leading master is named; subscribing now instead of after the backoff");
+            subscribe();
+        });
     }
 
     /** Heartbeat timeout: closing the stream makes the reader's blocked read fail, which leads to a resubscription. */

@@ -93,6 +93,17 @@ public final class ZooKeeperMasterLocator implements MasterLocator {
     }
 
     @Override
+    public Runnable onLeader(Runnable listener) {
+        java.util.function.Consumer<java.util.Optional<MasterDetector.Leader>> watcher = leader -> {
+            if (leader.isPresent()) {
+                listener.run();
+            }
+        };
+        detector.addListener(watcher);
+        return () -> detector.removeListener(watcher);
+    }
+
+    @Override
     public String describe() {
         return url;
     }

@@ -170,6 +170,54 @@ class SchedulerClientTest {
     }
 
     @Test
+    void anAttemptWaitingOutItsBackoffGoesAtOnceWhenTheLocatorNamesALeader() throws Exception {
+        StubMaster master = stub();
+        for (int i = 0; i < 3; i++) {
+            master.then(new StubMaster.Status(500, "failed"));
+        }
+        master.then(new StubMaster.Stream("s"));
+        List<Runnable> watchers = new CopyOnWriteArrayList<>();
+        FixedMasterLocator fixed = new FixedMasterLocator(master.uri().toString());
+        MasterLocator locator = new MasterLocator() { // a fixed master, and news of leaders when the test says
+            @Override
+            public java.net.URI master(Duration timeout) throws InterruptedException {
+                return fixed.master(timeout);
+            }
+
+            @Override
+            public Runnable onLeader(Runnable listener) {
+                watchers.add(listener);
+                return () -> watchers.remove(listener);
+            }
+
+            @Override
+            public String describe() {
+                return fixed.describe();
+            }
+        };
+        ManualTimers timers = new ManualTimers(0);
+        SchedulerClient client = client(locator, Encoding.JSON, false, timers);
+        client.start();
+        for (int failed = 1; failed <= 3; failed++) {
+            master.nextSubscribe();
+            int seen = failed;
+            await().until(() -> recorder.failures.size() == seen);
+            if (failed < 3) {
+                timers.advance(Duration.ofSeconds(10));
+            }
+        }
+
+        watchers.forEach(Runnable::run); // a new leader is named while the fourth attempt waits (400-800 ms)
+        master.nextSubscribe(); // the clock did not move
+        StubMaster.push(master.awaitStream(), Encoding.JSON, StubMaster.subscribed("fw-1", 15));
+        await().until(client::isSubscribed);
+        timers.advance(Duration.ofSeconds(10));
+        assertThat(master.pendingSubscribes()).as("the waiting attempt was cancelled, not made twice").isZero();
+        client.close();
+        assertThat(watchers).as("the client stops listening when closed").isEmpty();
+    }
+
+    @Test
     void aRefusedSubscribeIsReportedAsAnErrorAndNotRetried() throws Exception {
         StubMaster master = stub().then(new StubMaster.Status(400, "'framework_id' differs"));
         ManualTimers timers = new ManualTimers(0);

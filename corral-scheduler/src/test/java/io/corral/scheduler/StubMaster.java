@@ -85,6 +85,11 @@ final class StubMaster implements AutoCloseable {
         return r;
     }
 
+    /** SUBSCRIBEs received and not yet taken by {@link #nextSubscribe}. */
+    int pendingSubscribes() {
+        return subscribes.size();
+    }
+
     /** Calls received so far and not yet taken by {@link #nextCall}. */
     List<Received> pendingCalls() {
         return List.copyOf(calls);

@@ -50,6 +50,28 @@ class ZooKeeperMasterLocatorTest {
     }
 
     @Test
+    void tellsItsListenersOfEachLeaderUntilTheyStop() throws Exception {
+        String first = announce("127.0.0.1", 5050);
+        try (ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(
+                "zk://" + zk.getConnectString() + "/corral")) {
+            java.util.concurrent.atomic.AtomicInteger told = new java.util.concurrent.atomic.AtomicInteger();
+            Runnable stop = locator.onLeader(told::incrementAndGet);
+            await().until(() -> told.get() == 1); // the leader known when it started listening
+
+            announce("127.0.0.2", 5051);
+            writer.delete().forPath(first); // a failover: the next master leads
+            await().until(() -> told.get() == 2);
+
+            stop.run();
+            announce("127.0.0.3", 5052);
+            writer.delete().forPath(writer.getChildren().forPath("/corral").stream().sorted().findFirst()
+                    .map(node -> "/corral/" + node).orElseThrow());
+            await().until(() -> locator.master(Duration.ofSeconds(10)).equals(URI.create("http://127.0.0.3:5052")));
+            assertThat(told.get()).as("not told after it stopped").isEqualTo(2);
+        }
+    }
+
+    @Test
     void noLeaderWithinTheTimeoutIsMasterNotFound() {
         try (ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(
                 "zk://" + zk.getConnectString() + "/empty")) {

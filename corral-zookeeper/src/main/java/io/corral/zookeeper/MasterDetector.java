@@ -104,6 +104,11 @@ public final class MasterDetector implements AutoCloseable {
         });
     }
 
+    /** Removes a listener added with {@link #addListener}; it is not called after this takes effect. */
+    public void removeListener(Consumer<Optional<Leader>> listener) {
+        refresher.execute(() -> listeners.remove(listener));
+    }
+
     /**
      * Waits until a leader is known and returns it.
      *
