@@ -117,6 +117,13 @@ final class ExecutorCalls {
         executor.pendingLaunches.removeIf(pending -> pending.tasks().stream().anyMatch(known::contains));
         LOG.info("{} subscribed", executor.describe());
         flushLaunches(executor);
+        executor.pendingKills.forEach((taskId, grace) -> {
+            TaskRun run = workload.task(taskId);
+            if (run != null && !run.isTerminal()) {
+                subscription.kill(taskId, grace);
+            }
+        });
+        executor.pendingKills.clear();
     }
 
     /** Hands the executor every task (LAUNCH) and task group (LAUNCH_GROUP) that waited for its subscription. */
@@ -177,7 +184,9 @@ final class ExecutorCalls {
             return;
         }
         if (!executor.isSubscribed()) {
-            LOG.warn("Kill of task {} not delivered: {} is not subscribed", taskId.getValue(), executor.describe());
+            // It will subscribe (again) or be destroyed by its registration timeout: the kill waits for it.
+            LOG.info("Kill of task {} waits for {} to subscribe", taskId.getValue(), executor.describe());
+            executor.pendingKills.put(taskId, gracePeriodNanos);
             return;
         }
         executor.subscription.kill(taskId, gracePeriodNanos);

@@ -40,6 +40,11 @@ final class ExecutorRun {
     /** The default executor's task groups: when one task of a group fails or is killed, the others are killed. */
     final List<Set<TaskID>> groups = new ArrayList<>();
     final List<PendingLaunch> pendingLaunches = new ArrayList<>();
+    /**
+     * KILLs of tasks it was already handed, which came while it was not subscribed (after an agent restart, before it
+     * subscribed again), with their grace periods in nanoseconds: handed to it right after SUBSCRIBED.
+     */
+    final java.util.Map<org.apache.mesos.v1.Protos.TaskID, Long> pendingKills = new java.util.LinkedHashMap<>();
     RunningContainer container;
     ExecutorSubscription subscription;
     /** The registration (or, after an agent restart, re-registration) deadline; null once subscribed. */

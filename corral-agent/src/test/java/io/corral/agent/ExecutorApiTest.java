@@ -506,6 +506,28 @@ class ExecutorApiTest {
     }
 
     @Test
+    void aKillThatComesBeforeTheRestartedAgentsExecutorSubscribesAgainWaitsForIt() throws Exception {
+        Incarnation first = new Incarnation();
+        ExecutorInfo executor = customExecutor("survivor", testExecutorCommand());
+        first.event(AgentEvent.launch(FRAMEWORK, task("long", "sleep 1000", executor)));
+        first.acknowledge(first.awaitUpdate("long", TaskState.TASK_RUNNING));
+        await().atMost(Duration.ofSeconds(30)).until(() -> first.channel.messages().contains("acknowledged long"));
+        int port = first.http.port();
+        first.crash();
+
+        // As the master sends the framework's KILL when the agent registers again: almost always before the executor
+        // (retrying every 200 ms) has subscribed to the new agent. Such a kill used to be dropped.
+        Incarnation second = new Incarnation(port, Duration.ofSeconds(60));
+        second.event(AgentEvent.kill(FRAMEWORK.getId(), TaskID.newBuilder().setValue("long").build(), 0));
+
+        TaskStatus killed = second.awaitUpdate("long", TaskState.TASK_KILLED);
+        assertThat(killed.getExecutorId().getValue()).isEqualTo("survivor");
+        second.acknowledge(killed);
+        second.event(AgentEvent.shutdownExecutor(FRAMEWORK.getId(), executor.getExecutorId()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> !second.channel.exits().isEmpty());
+    }
+
+    @Test
     void aCustomExecutorSubscribesAgainAfterTheAgentRestartsAndKeepsItsTasks() throws Exception {
         Incarnation first = new Incarnation();
         ExecutorInfo executor = customExecutor("survivor", testExecutorCommand());

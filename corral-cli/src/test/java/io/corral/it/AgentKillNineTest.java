@@ -177,10 +177,10 @@ class AgentKillNineTest {
 
                 // Only a re-subscribed executor can take the kill and report it.
                 client.kill(running.getTaskId(), running.getAgentId()).join();
-                // (The master may also tell the framework the state the re-registered agent reported.) The new agent
-                // JVM starts, recovers and re-registers, and the executor subscribes again, before the kill can go:
-                // on a busy CI machine that took over 30 s once.
-                TaskStatus killed = await().atMost(Duration.ofSeconds(90)).until(() -> scheduler.updates.stream()
+                // (The master may also tell the framework the state the re-registered agent reported.) The kill may
+                // reach the new agent before the executor subscribes to it again: it waits for the executor there
+                // (it was once dropped, and this test timed out in CI).
+                TaskStatus killed = await().atMost(Duration.ofSeconds(60)).until(() -> scheduler.updates.stream()
                         .filter(s -> s.getState() == TaskState.TASK_KILLED
                                 && s.getSource() == TaskStatus.Source.SOURCE_EXECUTOR).findFirst().orElse(null),
                         found -> found != null);
