@@ -78,6 +78,7 @@ public final class BenchSupport {
      * ({@link io.corral.protocol.net.FreePorts}): one at a time, two servers once got the same client port.
      */
     public static List<org.apache.curator.test.InstanceSpec> ensemble(int servers, int tickMillis) {
+        io.corral.zookeeper.EmbeddedZooKeeper.useFastElections(); // elect as Corral's own ensembles do
         List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(3 * servers);
         List<org.apache.curator.test.InstanceSpec> specs = new java.util.ArrayList<>();
         for (int id = 1; id <= servers; id++) {

@@ -28,13 +28,17 @@ import org.junit.jupiter.api.Test;
  * 20, with the masters' default session timeout. A leader election in the ensemble (0.3-1.3 s here) plus the
  * client's reconnection (ZooKeeper's client waits up to 1 s, at random, before each server it tries) took up to
  * 3.2 s: a 2 s or 3 s session lost the leader within the first three kills, and Curator declares a session lost once
- * it has been SUSPENDED for its timeout. Prints each kill's times (docs/failover.md).
+ * it has been SUSPENDED for its timeout. Rarely (2 in 150 kills beside two CPU hogs) a survivor follows a stale
+ * notification naming the dead leader, and the other survivor, already leading, waited out initLimit for it (5.4 s
+ * in CI, deposing the master); the ensemble now runs with Corral's {@link EmbeddedZooKeeper#useFastElections()}.
+ * Prints each kill's times (docs/failover.md); {@code -DargLine=-Dkills=150} kills more often.
  */
 class ZooKeeperLeaderKillTest {
-    private static final int KILLS = 20;
+    private static final int KILLS = Integer.getInteger("kills", 20);
 
     @Test
     void killingZooKeepersLeaderTwentyTimesNeverCostsTheMasterItsLeadership() throws Exception {
+        EmbeddedZooKeeper.useFastElections(); // elect as Corral's own ensembles do
         List<InstanceSpec> specs = new ArrayList<>();
         List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(9); // client, election, quorum per server
         for (int id = 1; id <= 3; id++) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -56,6 +57,21 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedZooKeeper.class);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final int FOUR_LETTER_WORD_TIMEOUT_MS = 5_000;
+    /**
+     * JVM-wide ZooKeeper properties that keep a re-election after the leader dies well inside the masters' 5 s
+     * sessions (an operator's own value wins):
+     * <ul>
+     *   <li>{@code zookeeper.fastleader.maxNotificationInterval}: a member back in LOOKING retries its notifications at
+     *       least every second instead of backing off to ZooKeeper's default minute.</li>
+     *   <li>{@code zookeeper.leader.maxTimeToWaitForEpoch}: a new leader whose voter changed its mind (it followed a
+     *       stale notification naming the dead leader, failed to connect and is LOOKING again) gives up after 1 s and
+     *       re-elects, instead of waiting out initLimit (10 s) for a quorum that cannot come: the voter cannot
+     *       rejoin a leader that only it would make a quorum. Off by default in ZooKeeper (ZOOKEEPER-3109).</li>
+     * </ul>
+     */
+    private static final Map<String, String> FAST_ELECTION_PROPERTIES = Map.of(
+            "zookeeper.fastleader.maxNotificationInterval", "1000",
+            "zookeeper.leader.maxTimeToWaitForEpoch", "1000");
 
     private final ZkServerConfig config;
     private final Runner runner;
@@ -73,13 +89,24 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
     }
 
     /**
+     * Sets {@link #FAST_ELECTION_PROPERTIES} that are not set yet. ZooKeeper reads them once per JVM, when its
+     * election and leader classes load, so an ensemble started some other way in this JVM (a test's) calls this
+     * first to behave as Corral's own.
+     */
+    public static void useFastElections() {
+        FAST_ELECTION_PROPERTIES.forEach((name, value) -> {
+            if (System.getProperty(name) == null) {
+                System.setProperty(name, value);
+            }
+        });
+    }
+
+    /**
      * Starts a server and returns once it listens on its client port. An ensemble member serves only after a
      * quorum of members runs: use {@link #awaitServing(Duration)}.
      *
      * @throws IOException if the data directory cannot be prepared or the server fails to start (e.g. port in use)
      */
-    private static final String MAX_NOTIFICATION_INTERVAL = "zookeeper.fastleader.maxNotificationInterval";
-
     public static EmbeddedZooKeeper start(ZkServerConfig config) throws IOException {
         Files.createDirectories(config.dataDir());
         if (!config.isStandalone()) {
@@ -88,11 +115,7 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         }
         System.setProperty("zookeeper.admin.enableServer", "false");
         System.setProperty("zookeeper.4lw.commands.whitelist", FOUR_LETTER_WORDS);
-        if (System.getProperty(MAX_NOTIFICATION_INTERVAL) == null) {
-            // A re-election after the leader dies retries its notifications at least every second, not backing off
-            // to ZooKeeper's default minute: an election that stalls once must not outlast the masters' sessions.
-            System.setProperty(MAX_NOTIFICATION_INTERVAL, "1000");
-        }
+        useFastElections();
         config.tls().ifPresent(tls -> JvmServerTls.claim(tls.checked()));
 
         QuorumPeerConfig peerConfig;

@@ -28,6 +28,7 @@ class RegistryEnsembleTest {
 
     @BeforeEach
     void start() throws Exception {
+        EmbeddedZooKeeper.useFastElections(); // elect as Corral's own ensembles do
         List<InstanceSpec> specs = new ArrayList<>();
         List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(9); // distinct: client, election, quorum
         for (int id = 1; id <= 3; id++) {
