@@ -94,10 +94,6 @@ final class DurableChanges {
         for (AgentModeRecord mode : snapshot.agentModes()) {
             apply(master, new DurableChange.AgentModeStored(mode));
         }
-        LOG.info("Recovered {} agents, {} frameworks, {} roles, {} agent modes and {} scheduled maintenance windows"
-                        + " from the registry (epoch {})", snapshot.agents().size(), snapshot.frameworks().size(),
-                snapshot.roles().size(), snapshot.agentModes().size(),
-                snapshot.maintenance().schedule().getWindowsCount(), snapshot.meta().epoch());
     }
 
     private static void applyAgent(Master master, AgentRecord record) {

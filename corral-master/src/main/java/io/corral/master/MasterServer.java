@@ -146,6 +146,8 @@ public final class MasterServer implements AutoCloseable {
     private MasterInfo info;
     /** The running leadership term's resources; null unless LEADING (or SUSPENDED after leading). */
     private Term term;
+    /** While following: reads and replays the registry now and then, so that a recovery runs warm. */
+    private RecoveryRehearsal rehearsal;
 
     /** The loop, timers and Master of one leadership term. */
     private record Term(EventLoop loop, SystemTimers timers, Master master, PresenceWatcher presence,
@@ -216,6 +218,8 @@ public final class MasterServer implements AutoCloseable {
         // Only now: every leader the detector reports can be compared with our own node.
         detector = new MasterDetector(zk, options.zk().rootPath());
         detector.addListener(leader -> onControl(() -> onLeaderChange(leader)));
+        rehearsal = RecoveryRehearsal.start(zk, options.zk().rootPath(), info, () -> masterConfig,
+                () -> isFollowingAnother(leadership.lifecycle()));
         LOG.info("Master {} serving on {}://{}:{}, contending as {}", info.getId(), http.scheme(),
                 options.hostname(), http.port(), contender.ownNodeName());
     }
@@ -336,6 +340,10 @@ public final class MasterServer implements AutoCloseable {
         return leadership.lifecycle();
     }
 
+    private static boolean isFollowingAnother(MasterLifecycle lifecycle) {
+        return lifecycle.phase() == MasterLifecycle.Phase.FOLLOWING && lifecycle.leaderAddress().isPresent();
+    }
+
     private void onLeaderChange(Optional<MasterDetector.Leader> leader) {
         MasterLifecycle now = leadership.lifecycle();
         if (now.phase() == MasterLifecycle.Phase.DEPOSED) {
@@ -389,12 +397,41 @@ public final class MasterServer implements AutoCloseable {
         LOG.info("Elected leader: master {} at {}; claiming and recovering the registry", info.getId(),
                 MasterInfos.httpAddress(info));
         RegistryStore store = new RegistryStore(zk, options.zk().rootPath());
+        RecoveryTimes times = new RecoveryTimes(System.nanoTime());
         store.claimLeadership(contender.ownNodePath(), info)
                 .thenCompose(claim -> {
+                    times.claimedNanos = System.nanoTime();
                     onControl(this::claimed);
                     return store.load();
                 })
-                .whenComplete((snapshot, failure) -> onControl(() -> recovered(store, snapshot, failure)));
+                .whenComplete((snapshot, failure) -> {
+                    times.loadedNanos = System.nanoTime();
+                    onControl(() -> recovered(store, snapshot, failure, times));
+                });
+    }
+
+    /**
+     * When each step of a recovery ended, for the "Leading" log line (operators compare failovers by it). Written by
+     * ZooKeeper's threads before the hand-over to the control thread, which reads it.
+     */
+    private static final class RecoveryTimes {
+        final long electedNanos;
+        volatile long claimedNanos;
+        volatile long loadedNanos;
+
+        RecoveryTimes(long electedNanos) {
+            this.electedNanos = electedNanos;
+        }
+
+        String describe(long leadingNanos) {
+            return String.format("recovered in %d ms: claim %d ms, registry read %d ms, replay %d ms",
+                    millis(leadingNanos - electedNanos), millis(claimedNanos - electedNanos),
+                    millis(loadedNanos - claimedNanos), millis(leadingNanos - loadedNanos));
+        }
+
+        private static long millis(long nanos) {
+            return nanos / 1_000_000;
+        }
     }
 
     /** Every earlier leader is fenced; the registry is being read. */
@@ -404,7 +441,7 @@ public final class MasterServer implements AutoCloseable {
         }
     }
 
-    private void recovered(RegistryStore store, RegistrySnapshot snapshot, Throwable failure) {
+    private void recovered(RegistryStore store, RegistrySnapshot snapshot, Throwable failure, RecoveryTimes times) {
         if (!leadership.lifecycle().isElected()) {
             store.close(); // deposed meanwhile
             return;
@@ -423,6 +460,10 @@ public final class MasterServer implements AutoCloseable {
             master.start();
             return null;
         }).join();
+        LOG.info("Recovered {} agents, {} frameworks, {} roles, {} agent modes and {} scheduled maintenance windows"
+                        + " from the registry (epoch {})", snapshot.agents().size(), snapshot.frameworks().size(),
+                snapshot.roles().size(), snapshot.agentModes().size(),
+                snapshot.maintenance().schedule().getWindowsCount(), snapshot.meta().epoch());
         PresenceWatcher presence = watchPresence(master);
         // The reason says which: this master's session ended (an overloaded machine, a partition) or another claimed.
         store.whenFenced().thenAccept(fenced -> onControl(
@@ -433,8 +474,8 @@ public final class MasterServer implements AutoCloseable {
             master.execute(() -> master.setPaused(true)); // suspended while recovering: no decisions yet
         }
         leadership.set(leading);
-        LOG.info("Leading: master {} serves at {} (registry epoch {})", info.getId(), MasterInfos.httpAddress(info),
-                snapshot.meta().epoch());
+        LOG.info("Leading: master {} serves at {} (registry epoch {}; {})", info.getId(),
+                MasterInfos.httpAddress(info), snapshot.meta().epoch(), times.describe(System.nanoTime()));
     }
 
     /** Agents' presence znodes: a vanished one (process died, host hung) makes the agent unreachable. */
@@ -500,7 +541,7 @@ public final class MasterServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Closeables.closeAll(contender, detector, zk, http, zkHealth);
+        Closeables.closeAll(rehearsal, contender, detector, zk, http, zkHealth);
         readers.shutdownNow();
     }
 

@@ -1,0 +1,98 @@
+package io.corral.master;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.corral.zookeeper.EmbeddedZooKeeper;
+import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.AgentState;
+import io.corral.zookeeper.registry.RegistryCodec;
+import io.corral.zookeeper.registry.RegistryPaths;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.MasterInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A standby rehearses its recovery from the real registry (a real ZooKeeper server): again when the agents have
+ * doubled, never by writing, and a registry it cannot read is reported while it only follows.
+ */
+class RecoveryRehearsalTest {
+    private static final String ROOT = "/corral";
+    private static final Duration QUICK = Duration.ofMillis(50);
+    private static final MasterInfo STANDBY = MasterInfo.newBuilder().setId("standby").setIp(0x7f000001)
+            .setPort(5050).build();
+
+    private final RegistryPaths paths = new RegistryPaths(ROOT);
+    private TestingServer server;
+    private CuratorFramework zk;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1),
+                true);
+        zk = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
+        zk.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        zk.close();
+        server.close();
+    }
+
+    @Test
+    void aStandbyRehearsesAndAgainWhenTheAgentsHaveDoubledWithoutWritingAnything() throws Exception {
+        writeAgents(0, 3);
+        long lastWrite = lastZxid();
+        try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, STANDBY, MasterConfig::defaults,
+                () -> true, QUICK)) {
+            await().atMost(Duration.ofSeconds(20)).until(rehearsal::rehearsedAgents, n -> n == 3);
+            assertThat(lastZxid()).as("nothing written by the rehearsal").isEqualTo(lastWrite);
+
+            writeAgents(3, 6);
+            await().atMost(Duration.ofSeconds(20)).until(rehearsal::rehearsedAgents, n -> n == 6);
+            assertThat(rehearsal.failures()).isZero();
+        }
+    }
+
+    @Test
+    void aRegistryTheStandbyCannotReadIsReportedWhileItOnlyFollows() throws Exception {
+        writeAgents(0, 1);
+        zk.create().forPath(paths.agent("broken-S9"), "{not json".getBytes(StandardCharsets.UTF_8));
+        try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, STANDBY, MasterConfig::defaults,
+                () -> true, QUICK)) {
+            await().atMost(Duration.ofSeconds(20)).until(rehearsal::failures, n -> n >= 1);
+            assertThat(rehearsal.rehearsedAgents()).isZero();
+        }
+    }
+
+    private void writeAgents(int from, int to) throws Exception {
+        Instant t0 = Instant.parse("2026-12-03T00:00:00Z");
+        for (int i = from; i < to; i++) {
+            AgentID id = AgentID.newBuilder().setValue("old-S" + i).build();
+            AgentRecord agent = new AgentRecord(MasterFixture.agentInfo("cpus:2;mem:1024").toBuilder().setId(id)
+                    .build(), AgentState.active(), t0, t0);
+            zk.create().creatingParentsIfNeeded().forPath(paths.agent(id.getValue()), RegistryCodec.encodeAgent(agent));
+        }
+    }
+
+    /** The zxid of the last change to anything under the Corral root. */
+    private long lastZxid() throws Exception {
+        long last = 0;
+        for (String path : java.util.List.of(ROOT, paths.registry(), paths.agents())) {
+            org.apache.zookeeper.data.Stat stat = zk.checkExists().forPath(path);
+            last = Math.max(last, Math.max(stat.getMzxid(), stat.getPzxid()));
+        }
+        return last;
+    }
+}
