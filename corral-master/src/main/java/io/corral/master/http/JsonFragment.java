@@ -50,8 +50,15 @@ final class JsonFragment implements SerializableString {
         return getValue().length();
     }
 
+    /**
+     * The fragment's bytes; its own array when it has one part (Jackson's {@code SerializedString} shares its array
+     * likewise, and generators only read it): a kept task's JSON is written without a copy.
+     */
     @Override
     public byte[] asUnquotedUTF8() {
+        if (second.length == 0) {
+            return first;
+        }
         byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
         System.arraycopy(second, 0, both, first.length, second.length);
         return both;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.corral.master.MasterView;
 import io.corral.master.OperatorResponses;
 import io.corral.master.OperatorResponses.TaskList;
+import io.corral.master.state.AgentView;
 import io.corral.master.state.TaskView;
 import io.corral.protocol.json.MesosJson;
 import java.io.ByteArrayOutputStream;
@@ -14,29 +15,35 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.mesos.v1.master.Protos.Response;
 
 /**
  * The operator API's {@code GET_STATE} and {@code GET_TASKS} answers in JSON, written piece by piece: the same JSON
  * as encoding {@link OperatorResponses#state} whole, but each task's {@code Task} object is rendered once per change
  * of the task and kept with its view ({@link TaskView#operatorJson}), since tasks are most of a large cluster's
- * state and most are unchanged from one read to the next. Agents, frameworks and executors are encoded afresh.
+ * state and most are unchanged from one read to the next; each agent's object is kept while its view is the same
+ * ({@link AgentView#operatorJson}). Frameworks and executors are encoded afresh.
  *
  * <p>Fields are written in MesosJson's order, so the bytes are those of the whole encoding.
  *
- * <p>Threading: stateless; runs on reader threads with a published (and reader-cut) view.
+ * <p>Threading: runs on reader threads with a published (and reader-cut) view; its only state is the size hints,
+ * atomic.
  */
 public final class OperatorStateJson {
     private static final JsonFactory FACTORY = new JsonFactory();
+    private static final int MIN_BYTES = 64 * 1024;
+    private static final AtomicInteger LAST_STATE_BYTES = new AtomicInteger(MIN_BYTES);
+    private static final AtomicInteger LAST_TASKS_BYTES = new AtomicInteger(MIN_BYTES);
 
     private OperatorStateJson() {
     }
 
     public static byte[] getState(MasterView view) {
-        return write(out -> { // fields in name order, as MesosJson writes every message
+        return write(LAST_STATE_BYTES, out -> { // fields in name order, as MesosJson writes every message
             out.writeObjectFieldStart("get_state");
             out.writeFieldName("get_agents");
-            MesosJson.write(out, OperatorResponses.getAgents(view));
+            writeAgents(out, view);
             out.writeFieldName("get_executors");
             MesosJson.write(out, OperatorResponses.getExecutors(view));
             out.writeFieldName("get_frameworks");
@@ -49,7 +56,7 @@ public final class OperatorStateJson {
     }
 
     static byte[] getTasks(MasterView view) {
-        return write(out -> {
+        return write(LAST_TASKS_BYTES, out -> {
             out.writeFieldName("get_tasks");
             writeTasks(out, view);
             out.writeStringField("type", Response.Type.GET_TASKS.name());
@@ -60,9 +67,13 @@ public final class OperatorStateJson {
         void write(JsonGenerator out) throws IOException;
     }
 
-    /** A JSON object holding {@code fields}. */
-    private static byte[] write(Fields fields) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 * 1024);
+    /**
+     * A JSON object holding {@code fields}, written into one array sized like the last answer of its kind ({@code
+     * lastSize}, a hint: a race only costs a resize): grown by doubling from a small one, a 72 MB state was copied
+     * eleven times over, and the garbage of those copies made the readers' p99 (bench/state-read --operator).
+     */
+    private static byte[] write(AtomicInteger lastSize, Fields fields) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(lastSize.get() + lastSize.get() / 16);
         try (JsonGenerator out = FACTORY.createGenerator(bytes)) {
             out.writeStartObject();
             fields.write(out);
@@ -70,7 +81,26 @@ public final class OperatorStateJson {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        lastSize.set(Math.max(MIN_BYTES, bytes.size()));
         return bytes.toByteArray();
+    }
+
+    /**
+     * {@code GetAgents}: each agent's object kept with the view it was rendered from ({@link AgentView#operatorJson}),
+     * so an agent whose resources and modes did not change is not encoded again; {@code recovered_agents} (never
+     * set) is left out, as MesosJson leaves out an empty list.
+     */
+    private static void writeAgents(JsonGenerator out, MasterView view) throws IOException {
+        out.writeStartObject();
+        if (!view.agents().isEmpty()) {
+            out.writeArrayFieldStart("agents");
+            for (AgentView agent : view.agents()) {
+                out.writeRawValue(JsonFragment.of(agent.operatorJson()
+                        .get(agent, () -> MesosJson.printBytes(OperatorResponses.agent(agent)))));
+            }
+            out.writeEndArray();
+        }
+        out.writeEndObject();
     }
 
     /** {@code GetTasks}: its lists in name order, each left out when empty, as MesosJson writes them. */

@@ -63,6 +63,8 @@ public final class Agent {
     private DrainInfo drain;
     /** Readers' rendering of what changes only with {@code info} and {@code total}; replaced when either changes. */
     private Derived<byte[]> infoJson = new Derived<>();
+    /** Readers' operator-API rendering of this agent, with the view it was made from; replaced with infoJson. */
+    private KeptRendering<AgentView> operatorJson = new KeptRendering<>();
 
     public Agent(AgentInfo info, long registeredMillis) {
         this.id = info.getId();
@@ -126,6 +128,7 @@ public final class Agent {
         this.checkpointed = List.copyOf(checkpointed);
         this.total = totalOf(info, this.checkpointed);
         this.infoJson = new Derived<>();
+        this.operatorJson = new KeptRendering<>();
         this.unreachableSinceMillis = 0;
         this.recovered = !isConnected();
     }
@@ -138,6 +141,7 @@ public final class Agent {
         this.info = info;
         this.total = totalOf(info, checkpointed);
         this.infoJson = new Derived<>();
+        this.operatorJson = new KeptRendering<>();
     }
 
     /** The registry now holds {@code checkpointed} as this agent's reservations and volumes. */
@@ -145,6 +149,7 @@ public final class Agent {
         this.checkpointed = List.copyOf(checkpointed);
         this.total = totalOf(info, this.checkpointed);
         this.infoJson = new Derived<>();
+        this.operatorJson = new KeptRendering<>();
     }
 
     /**
@@ -182,7 +187,7 @@ public final class Agent {
     /** What readers of the published state see of this agent now. */
     public AgentView view() {
         return new AgentView(info, total, used, offered, isConnected(), unreachableSinceMillis, registeredMillis,
-                tasks.size(), deactivated, drain(), infoJson);
+                tasks.size(), deactivated, drain(), infoJson, operatorJson);
     }
 
     /** A task on this agent; a live one uses its resources here until {@link #releaseTaskResources}. */

@@ -14,16 +14,18 @@ import java.util.Optional;
  * @param infoJson the part of its {@code /master/state} object that changes only with {@code info} and {@code total}
  *     (ids, resources, reservations, attributes), rendered by the first reader that needs it and kept by the master's
  *     agent until those change: most agents' descriptions are the same from one read to the next
+ * @param operatorJson its operator-API object ({@code GET_AGENTS}, {@code GET_STATE}), kept by the master's agent
+ *     with the rest of the view it was rendered from, until {@code info} or {@code total} change
  */
 public record AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                         long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
-                        Optional<DrainInfo> drain, Derived<byte[]> infoJson) {
+                        Optional<DrainInfo> drain, Derived<byte[]> infoJson, KeptRendering<AgentView> operatorJson) {
     /** A view whose description is rendered afresh (e.g. one cut to what a reader may see). */
     public AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                      long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
                      Optional<DrainInfo> drain) {
         this(info, total, used, offered, connected, unreachableSinceMillis, registeredMillis, tasks, deactivated, drain,
-                new Derived<>());
+                new Derived<>(), new KeptRendering<>());
     }
 
     public AgentID id() {

@@ -13,6 +13,7 @@ import io.corral.protocol.http.Encoding;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.Derived;
 import io.corral.master.state.FrameworkView;
+import io.corral.master.state.KeptRendering;
 import io.corral.master.state.TaskView;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.List;
@@ -59,8 +60,14 @@ class KeptRenderingsTest {
     }
 
     private static AgentView agent(ResourceSet used, boolean connected, Derived<byte[]> kept) {
+        return agent(used, connected, kept, new KeptRendering<>());
+    }
+
+    private static AgentView agent(ResourceSet used, boolean connected, Derived<byte[]> kept,
+                                   KeptRendering<AgentView> operatorKept) {
         return new AgentView(AGENT, AGENT_TOTAL, used, ResourceSet.empty(), connected,
-                connected ? 0 : 1_700_000_000_000L, 1_600_000_000_000L, 2, false, Optional.empty(), kept);
+                connected ? 0 : 1_700_000_000_000L, 1_600_000_000_000L, 2, false, Optional.empty(), kept,
+                operatorKept);
     }
 
     private static MasterView view(List<AgentView> agents, List<TaskView> tasks) {
@@ -180,6 +187,26 @@ class KeptRenderingsTest {
 
         assertThat(OperatorStateJson.getState(empty)).isEqualTo(Encoding.JSON.encode(OperatorResponses.state(empty)));
         assertThat(OperatorStateJson.getTasks(empty)).isEqualTo(Encoding.JSON.encode(OperatorResponses.tasks(empty)));
+    }
+
+    @Test
+    void anAgentKeptBetweenReadsShowsWhatChangedInTheNextGetStateAndIsTheWholeEncoding() throws Exception {
+        Derived<byte[]> kept = new Derived<>();
+        KeptRendering<AgentView> operatorKept = new KeptRendering<>();
+        MasterView before = view(List.of(agent(ResourceSet.parse("cpus:1;mem:128"), true, kept, operatorKept)),
+                List.of());
+        OperatorStateJson.getState(before);
+        assertThat(OperatorStateJson.getState(before)).as("kept and read again")
+                .isEqualTo(Encoding.JSON.encode(OperatorResponses.state(before)));
+
+        MasterView after = view(List.of(agent(ResourceSet.parse("cpus:3;mem:512"), false, kept, operatorKept)),
+                List.of());
+        byte[] bytes = OperatorStateJson.getState(after);
+
+        assertThat(bytes).isEqualTo(Encoding.JSON.encode(OperatorResponses.state(after)));
+        JsonNode agent = JSON.readTree(bytes).get("get_state").get("get_agents").get("agents").get(0);
+        assertThat(agent.get("active").asBoolean()).isFalse();
+        assertThat(agent.get("allocated_resources").toString()).contains("512");
     }
 
     @Test
