@@ -144,6 +144,7 @@ public final class Agents {
         agent.attach(link.streamId(), info);
         master.outbox().add(new Effect.OpenAgentStream(agent.id(), link)); // closes the replaced stream
         agent.heard(master.timers().nowMillis());
+        agent.pinged(master.timers().nowMillis()); // its pings start a ping interval from now: on its own phase
         adoptReportedTasks(agent, register);
         master.executors().reported(agent, register.executors());
         resendWantedKills(agent);

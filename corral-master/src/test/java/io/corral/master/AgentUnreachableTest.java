@@ -99,6 +99,24 @@ class AgentUnreachableTest {
     }
 
     @Test
+    void eachAgentIsPingedOnItsOwnPhaseFromWhenItRegistered() {
+        RecordingLink first = new RecordingLink();
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:128"), List.of(), List.of(), first);
+        fixture.advance(Duration.ofSeconds(5));
+        RecordingLink second = new RecordingLink();
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:128").toBuilder().setHostname("a2").build(),
+                List.of(), List.of(), second);
+
+        fixture.advance(Duration.ofSeconds(10)); // 15 s after the first registered, 10 s after the second
+        assertThat(first.agentEvents(AgentEvent.Type.PING)).hasSize(1);
+        assertThat(second.agentEvents(AgentEvent.Type.PING)).as("not at the same instant").isEmpty();
+
+        fixture.advance(Duration.ofSeconds(5));
+        assertThat(first.agentEvents(AgentEvent.Type.PING)).hasSize(1);
+        assertThat(second.agentEvents(AgentEvent.Type.PING)).hasSize(1);
+    }
+
+    @Test
     void frameworksThatAreNotPartitionAwareSeeTaskLost() {
         Running r = runningTask(false);
         fixture.advance(Duration.ofSeconds(75));

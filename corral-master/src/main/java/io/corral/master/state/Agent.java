@@ -53,6 +53,7 @@ public final class Agent {
     private String streamId;
     private final long registeredMillis;
     private long lastHeardMillis;
+    private long lastPingedMillis;
     /** Known from the registry after a master failover, not re-registered yet with this leader. */
     private boolean recovered;
     /** When the master marked the agent unreachable; 0 while it is reachable. */
@@ -72,6 +73,7 @@ public final class Agent {
         this.total = totalOf(info, checkpointed);
         this.registeredMillis = registeredMillis;
         this.lastHeardMillis = registeredMillis;
+        this.lastPingedMillis = registeredMillis;
     }
 
     public AgentID id() { return id; }
@@ -113,6 +115,9 @@ public final class Agent {
     /** Last time the agent registered or answered a PING. */
     public long lastHeardMillis() { return lastHeardMillis; }
     public void heard(long nowMillis) { lastHeardMillis = nowMillis; }
+    /** When it was last sent a PING, or attached to its stream: its pings follow on its own phase from there. */
+    public long lastPingedMillis() { return lastPingedMillis; }
+    public void pinged(long nowMillis) { lastPingedMillis = nowMillis; }
 
     public boolean isUnreachable() { return unreachableSinceMillis > 0; }
     public boolean isRecovered() { return recovered; }
