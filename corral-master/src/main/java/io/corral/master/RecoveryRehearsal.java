@@ -2,7 +2,7 @@ package io.corral.master;
 
 import io.corral.master.allocator.HierarchicalDrfAllocator;
 import io.corral.protocol.concurrent.EventLoop;
-import io.corral.protocol.concurrent.SystemTimers;
+import io.corral.protocol.concurrent.ManualTimers;
 import io.corral.zookeeper.registry.RegistryPaths;
 import io.corral.zookeeper.registry.RegistrySnapshot;
 import io.corral.zookeeper.registry.RegistryStore;
@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * {@link #WARM_AFTER_AGENTS} agents (enough calls for the JIT to have compiled the path; more teaches it nothing).
  * So a standby started with an empty cluster rehearses again as the cluster fills, a few times in all.
  *
- * <p>Threading: the checks and rehearsals run on one thread of this class; the throwaway master on a loop and timers
- * of its own, closed after each rehearsal. Nothing but the ZooKeeper client is shared with the server. A rehearsal
+ * <p>Threading: the checks and rehearsals run on one thread of this class; the throwaway master on a loop of its own
+ * (closed after each rehearsal) with a clock that never moves. Nothing but the ZooKeeper client is shared with the server. A rehearsal
  * writes nothing: the store it reads through is never claimed, so the registry would refuse any write. It stops
  * before the replay when this master is no longer following (elected: the real recovery needs the cores).
  */
@@ -133,15 +133,17 @@ final class RecoveryRehearsal implements AutoCloseable {
     }
 
     private void replay(RegistryStore store, RegistrySnapshot snapshot) {
-        try (EventLoop loop = new EventLoop("recovery-rehearsal-loop");
-             SystemTimers timers = new SystemTimers(loop, "recovery-rehearsal")) {
+        try (EventLoop loop = new EventLoop("recovery-rehearsal-loop")) {
+            // A clock that never moves: the timers the replay sets (re-registration, failover deadlines) must never
+            // fire, since what they do would be written to the registry.
+            ManualTimers timers = new ManualTimers(System.currentTimeMillis());
             Master master = new Master(info, config.get(), loop, timers, new HierarchicalDrfAllocator(), new Random(),
                     Registry.of(store));
             loop.submit(() -> {
                 master.recover(snapshot);
                 return null;
             }).join();
-            master.close(); // cancels the timers the replay set (re-registration, failover timeouts)
+            master.close();
         }
     }
 

@@ -8,7 +8,8 @@ import java.util.PriorityQueue;
 
 /**
  * A fake clock for tests: time moves only when {@link #advance} is called, which runs the timers that became due, in
- * order, on the calling thread.
+ * order, on the calling thread. Never advanced, it is also a clock that stands still, for work whose timers must
+ * never fire (a standby master's rehearsal of recovery).
  *
  * <p>Threading: synchronized; meant to be driven by one test thread.
  */
