@@ -29,7 +29,9 @@ class RoleSettingsFailoverTest {
 
     @Test
     void weightsAndQuotaSurviveAMasterFailover() throws Exception {
-        try (InProcessCluster cluster = InProcessCluster.start(workDir, 2, 1)) {
+        // A long session: the failover is forced (KillSession), and the new leader must not lose its own session to
+        // a slow disk (CI once saw ZooKeeper's fsync take 1.5 s, and a 2 s session deposed both masters).
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 2, 1, Duration.ofSeconds(10))) {
             await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent()
                     && call(cluster.leaderUrl(), Call.newBuilder().setType(Call.Type.GET_AGENTS).build()).statusCode()
                     == 200);
