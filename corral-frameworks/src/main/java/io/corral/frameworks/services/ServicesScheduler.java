@@ -73,6 +73,8 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
     private final Map<String, StoredDeployment> deployments = new TreeMap<>();
     private boolean subscribed;
     private Boolean suppressed;
+    /** The last DECLINE, REVIVE or SUPPRESS sent: the next waits for its answer (see {@link #inOrder}). */
+    private CompletableFuture<Void> lastOfferCall = CompletableFuture.completedFuture(null);
     private boolean ended;
     private Timers.Cancellable staleCheck;
 
@@ -515,10 +517,21 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
             return;
         }
         List<OfferID> ids = offers.stream().map(Offer::getId).toList();
-        client.decline(ids, refuseSeconds).exceptionally(f -> {
+        inOrder(() -> client.decline(ids, refuseSeconds)).exceptionally(f -> {
             LOG.debug("DECLINE failed: {}", f.getMessage());
             return null;
         });
+    }
+
+    /**
+     * Sends a DECLINE, REVIVE or SUPPRESS once the one before it was answered (on the loop): sent concurrently, the
+     * REVIVE for a new app could overtake the DECLINE of an idle moment (refuse 120 s) and reach the master first,
+     * which then filtered that agent for two minutes (ServicesConstraintsTest waited 30 s for an instance in CI).
+     */
+    private CompletableFuture<Void> inOrder(java.util.function.Supplier<CompletableFuture<Void>> call) {
+        CompletableFuture<Void> next = lastOfferCall.handle((ok, failure) -> null).thenCompose(previous -> call.get());
+        lastOfferCall = next;
+        return next;
     }
 
     private void onUpdate(TaskStatus status) {
@@ -619,7 +632,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
         }
         if (subscribed && client != null && (suppressed == null || suppressed == wanted)) {
             suppressed = !wanted;
-            (wanted ? client.revive() : client.suppress()).exceptionally(f -> {
+            inOrder(wanted ? client::revive : client::suppress).exceptionally(f -> {
                 LOG.debug("REVIVE/SUPPRESS failed: {}", f.getMessage());
                 loop.execute(() -> suppressed = null);
                 return null;
