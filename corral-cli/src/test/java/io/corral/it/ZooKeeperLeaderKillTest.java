@@ -8,6 +8,7 @@ import io.corral.cli.MasterCommand;
 import io.corral.master.MasterServer;
 import io.corral.protocol.Durations;
 import io.corral.zookeeper.EmbeddedZooKeeper;
+import io.corral.zookeeper.TestEnsembles;
 import io.corral.zookeeper.ZkUrl;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,7 +16,6 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -38,14 +38,7 @@ class ZooKeeperLeaderKillTest {
 
     @Test
     void killingZooKeepersLeaderTwentyTimesNeverCostsTheMasterItsLeadership() throws Exception {
-        EmbeddedZooKeeper.useFastElections(); // elect as Corral's own ensembles do
-        List<InstanceSpec> specs = new ArrayList<>();
-        List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(9); // client, election, quorum per server
-        for (int id = 1; id <= 3; id++) {
-            int first = 3 * (id - 1);
-            specs.add(new InstanceSpec(null, ports.get(first), ports.get(first + 1), ports.get(first + 2), true, id,
-                    EmbeddedZooKeeper.TICK_TIME_MS, -1));
-        }
+        List<InstanceSpec> specs = TestEnsembles.servers(3); // elect as Corral's own ensembles do
         List<MasterServer> deposed = new CopyOnWriteArrayList<>();
         try (TestingCluster ensemble = new TestingCluster(specs)) {
             ensemble.start();

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.corral.zookeeper.EmbeddedZooKeeper;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,15 +27,7 @@ class RegistryEnsembleTest {
 
     @BeforeEach
     void start() throws Exception {
-        EmbeddedZooKeeper.useFastElections(); // elect as Corral's own ensembles do
-        List<InstanceSpec> specs = new ArrayList<>();
-        List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(9); // distinct: client, election, quorum
-        for (int id = 1; id <= 3; id++) {
-            int first = 3 * (id - 1);
-            specs.add(new InstanceSpec(null, ports.get(first), ports.get(first + 1), ports.get(first + 2), true, id,
-                    EmbeddedZooKeeper.TICK_TIME_MS, -1));
-        }
-        cluster = new TestingCluster(specs);
+        cluster = new TestingCluster(io.corral.zookeeper.TestEnsembles.servers(3));
         cluster.start();
     }
 
