@@ -17,7 +17,8 @@ import java.util.Optional;
  * <ul>
  *   <li>FOLLOWING: another master leads ({@link #leaderAddress}), or none yet; requests are redirected (307).
  *   <li>CLAIMING: elected; fencing every earlier leader's registry writes. RECOVERING: reading and applying the
- *       registry. Both answer 503 "Master has not finished recovery", as Mesos does.
+ *       registry. In both, requests wait for the recovery (a few seconds at most, then 503 "Master has not
+ *       finished recovery", which Mesos answers at once).
  *   <li>LEADING: serves through {@link #master}.
  *   <li>SUSPENDED: elected, but the ZooKeeper connection is suspended: it may have lost the lead without knowing,
  *       so it decides nothing and answers 503 until the connection comes back (to the phase it left) or the session

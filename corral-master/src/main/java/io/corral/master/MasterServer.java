@@ -390,7 +390,8 @@ public final class MasterServer implements AutoCloseable {
 
     /**
      * Won the election: claim the registry (fencing every earlier leader), read it, replay it into a new Master, and
-     * only then serve; until then the APIs answer 503 "Master has not finished recovery", as Mesos does.
+     * only then serve; until then the APIs' requests wait for it, a few seconds at most, then hear 503 "Master has
+     * not finished recovery", as Mesos answers at once.
      */
     private void lead() {
         leadership.set(leadership.lifecycle().claim(MasterInfos.httpAddress(info)));
@@ -473,9 +474,10 @@ public final class MasterServer implements AutoCloseable {
         if (leading.phase() == MasterLifecycle.Phase.SUSPENDED) {
             master.execute(() -> master.setPaused(true)); // suspended while recovering: no decisions yet
         }
+        int waited = leadership.waitingForRecovery();
         leadership.set(leading);
-        LOG.info("Leading: master {} serves at {} (registry epoch {}; {})", info.getId(),
-                MasterInfos.httpAddress(info), snapshot.meta().epoch(), times.describe(System.nanoTime()));
+        LOG.info("Leading: master {} serves at {} (registry epoch {}; {}; {} requests waited for it)", info.getId(),
+                MasterInfos.httpAddress(info), snapshot.meta().epoch(), times.describe(System.nanoTime()), waited);
     }
 
     /** Agents' presence znodes: a vanished one (process died, host hung) makes the agent unreachable. */

@@ -111,7 +111,7 @@ public final class MasterHttp implements HttpHandler {
             case "/", "" -> home(exchange);
             default -> {
                 if (LEADER_PATHS.contains(path) || MaintenanceEndpoints.PATHS.contains(path)) {
-                    leaderOnly(exchange, path);
+                    leaderOnly(exchange, path, true);
                 } else {
                     exchange.respondText(404, "No such endpoint: " + exchange.path());
                 }
@@ -119,7 +119,8 @@ public final class MasterHttp implements HttpHandler {
         }
     }
 
-    private void leaderOnly(HttpExchange exchange, String path) {
+    /** @param mayWait whether a request that comes during the recovery may wait for its end (once) */
+    private void leaderOnly(HttpExchange exchange, String path, boolean mayWait) {
         MasterLifecycle lifecycle = leadership.lifecycle();
         switch (lifecycle.phase()) {
             case SUSPENDED -> {
@@ -128,7 +129,9 @@ public final class MasterHttp implements HttpHandler {
                 return;
             }
             case CLAIMING, RECOVERING -> {
-                exchange.respondText(503, "Master has not finished recovery");
+                if (!mayWait || !leadership.awaitRecovery(exchange, () -> leaderOnly(exchange, path, false))) {
+                    exchange.respondText(503, "Master has not finished recovery");
+                }
                 return;
             }
             case DEPOSED -> {

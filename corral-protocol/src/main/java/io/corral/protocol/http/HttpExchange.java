@@ -251,9 +251,10 @@ public final class HttpExchange {
 
     /**
      * Runs {@code task} on this connection's I/O thread after {@code delayNanos} (a request waiting for its turn
-     * under a rate limit). The connection reads nothing more meanwhile, as while any request is being answered.
+     * under a rate limit, or for its master to finish recovering). The connection reads nothing more meanwhile, as
+     * while any request is being answered. Nothing runs when the server is stopping.
      */
-    void runLater(long delayNanos, Runnable task) {
+    public void runLater(long delayNanos, Runnable task) {
         try {
             connection.channel().eventLoop().schedule(task, delayNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException serverStopping) {
