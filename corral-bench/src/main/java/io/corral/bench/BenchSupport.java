@@ -74,17 +74,19 @@ public final class BenchSupport {
     }
 
     /**
-     * A ZooKeeper ensemble's servers for curator-test's TestingCluster, with distinct ports picked at once
-     * ({@link io.corral.protocol.net.FreePorts}): one at a time, two servers once got the same client port.
+     * A ZooKeeper ensemble's servers for curator-test's TestingCluster (or one for a TestingServer), with distinct
+     * ports picked at once ({@link io.corral.protocol.net.FreePorts}): one at a time, two servers once got the same
+     * client port. They tick, time out and elect as Corral's own ensembles do.
      */
-    public static List<org.apache.curator.test.InstanceSpec> ensemble(int servers, int tickMillis) {
+    public static List<org.apache.curator.test.InstanceSpec> ensemble(int servers) {
         io.corral.zookeeper.EmbeddedZooKeeper.useFastElections(); // elect as Corral's own ensembles do
         List<Integer> ports = io.corral.protocol.net.FreePorts.loopback(3 * servers);
         List<org.apache.curator.test.InstanceSpec> specs = new java.util.ArrayList<>();
         for (int id = 1; id <= servers; id++) {
             int first = 3 * (id - 1);
             specs.add(new org.apache.curator.test.InstanceSpec(null, ports.get(first), ports.get(first + 1),
-                    ports.get(first + 2), true, id, tickMillis, -1));
+                    ports.get(first + 2), true, id, io.corral.zookeeper.EmbeddedZooKeeper.TICK_TIME_MS, -1,
+                    io.corral.zookeeper.EmbeddedZooKeeper.serverSettings()));
         }
         return specs;
     }

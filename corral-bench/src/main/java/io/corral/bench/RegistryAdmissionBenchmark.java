@@ -51,7 +51,7 @@ public final class RegistryAdmissionBenchmark {
     public static void main(String[] args) throws Exception {
         int agents = args.length > 0 ? Integer.parseInt(args[0]) : 10_000;
         int maxBatchBytes = args.length > 1 ? Integer.parseInt(args[1]) * 1024 : RegistryStore.DEFAULT_MAX_BATCH_BYTES;
-        try (TestingCluster ensemble = new TestingCluster(BenchSupport.ensemble(3, 500))) {
+        try (TestingCluster ensemble = new TestingCluster(BenchSupport.ensemble(3))) {
             ensemble.start();
             ZkUrl url = ZkUrl.parse("zk://" + ensemble.getConnectString() + ROOT);
             try (CuratorFramework zk = ZkClients.connect(url, Duration.ofSeconds(10), Duration.ofSeconds(30))) {

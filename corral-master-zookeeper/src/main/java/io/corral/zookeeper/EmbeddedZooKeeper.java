@@ -32,10 +32,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Settings and why:
  * <ul>
- *   <li>tickTime 500 ms: ZooKeeper only grants session timeouts between 2 and 20 ticks, so 500 ms allows 1 s to
- *       10 s. Mesos' default session is 10 s, and tests want 1-2 s sessions to see failover quickly; the stock
- *       2000 ms tick would force at least 4 s.</li>
- *   <li>initLimit 20 / syncLimit 10 ticks (10 s / 5 s): generous on loopback even on a loaded two-core machine.</li>
+ *   <li>tickTime 100 ms: ZooKeeper looks for expired sessions once a tick, so a dead leader's session ends within
+ *       100 ms of its timeout (with 500 ms ticks, up to half a second later: a sixth of a 3 s failover). Session
+ *       timeouts are allowed from 1 s to 60 s, set explicitly: ZooKeeper's own bounds (2 to 20 ticks) would cap them
+ *       at 2 s. Mesos' default session is 10 s; tests want 1-2 s sessions to see failover quickly.</li>
+ *   <li>initLimit 100 / syncLimit 50 ticks (10 s / 5 s): generous on loopback even on a loaded two-core machine.</li>
  *   <li>The admin HTTP server is off (it would claim port 8080 once per JVM) and the four-letter words that
  *       monitoring needs are allowed. Both are JVM-wide system properties in ZooKeeper, set before the start.</li>
  *   <li>Autopurge keeps the last 3 snapshots, checked every hour ({@code runFromConfig} does not start the purge
@@ -49,9 +50,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedZooKeeper implements AutoCloseable {
 
-    public static final int TICK_TIME_MS = 500;
-    public static final int MIN_SESSION_TIMEOUT_MS = 2 * TICK_TIME_MS;
-    public static final int MAX_SESSION_TIMEOUT_MS = 20 * TICK_TIME_MS;
+    public static final int TICK_TIME_MS = 100;
+    public static final int MIN_SESSION_TIMEOUT_MS = 1_000;
+    public static final int MAX_SESSION_TIMEOUT_MS = 60_000;
+    private static final int INIT_LIMIT_TICKS = 100;
+    private static final int SYNC_LIMIT_TICKS = 50;
     static final String FOUR_LETTER_WORDS = "mntr,ruok,srvr,stat,conf,cons,isro,envi";
 
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedZooKeeper.class);
@@ -283,13 +286,21 @@ public final class EmbeddedZooKeeper implements AutoCloseable {
         return config.isStandalone() ? "standalone server" : "member " + config.id() + " of " + config.servers().size();
     }
 
+    /**
+     * The settings beside {@link #TICK_TIME_MS} that Corral's servers run with (session bounds, initLimit,
+     * syncLimit), for ensembles that tests and benchmarks build with curator-test ({@code InstanceSpec}'s custom
+     * properties), so that they time out as Corral's own do.
+     */
+    public static Map<String, Object> serverSettings() {
+        return Map.of("minSessionTimeout", Integer.toString(MIN_SESSION_TIMEOUT_MS),
+                "maxSessionTimeout", Integer.toString(MAX_SESSION_TIMEOUT_MS),
+                "initLimit", Integer.toString(INIT_LIMIT_TICKS), "syncLimit", Integer.toString(SYNC_LIMIT_TICKS));
+    }
+
     private static QuorumPeerConfig parse(ZkServerConfig config) throws IOException {
         Properties properties = new Properties();
         properties.setProperty("tickTime", Integer.toString(TICK_TIME_MS));
-        properties.setProperty("minSessionTimeout", Integer.toString(MIN_SESSION_TIMEOUT_MS));
-        properties.setProperty("maxSessionTimeout", Integer.toString(MAX_SESSION_TIMEOUT_MS));
-        properties.setProperty("initLimit", "20");
-        properties.setProperty("syncLimit", "10");
+        serverSettings().forEach((key, value) -> properties.setProperty(key, value.toString()));
         properties.setProperty("dataDir", config.dataDir().toAbsolutePath().toString());
         if (config.servesPlain()) {
             properties.setProperty("clientPortAddress", config.clientHost());

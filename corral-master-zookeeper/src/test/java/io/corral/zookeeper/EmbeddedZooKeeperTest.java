@@ -52,12 +52,14 @@ class EmbeddedZooKeeperTest {
     }
 
     @Test
-    void grantsSessionsFromOneToTenSeconds() throws Exception {
+    void grantsSessionsFromOneToSixtySeconds() throws Exception {
         try (EmbeddedZooKeeper zk = EmbeddedZooKeeper.start(ZkServerConfig.standalone(tmp, InstanceSpec.getRandomPort()));
              CuratorFramework shortSession = connect(zk.connectString(), Duration.ofMillis(200));
-             CuratorFramework longSession = connect(zk.connectString(), Duration.ofSeconds(60))) {
+             CuratorFramework mesosSession = connect(zk.connectString(), Duration.ofSeconds(10));
+             CuratorFramework longSession = connect(zk.connectString(), Duration.ofMinutes(5))) {
             assertThat(shortSession.getZookeeperClient().getZooKeeper().getSessionTimeout()).isEqualTo(1_000);
-            assertThat(longSession.getZookeeperClient().getZooKeeper().getSessionTimeout()).isEqualTo(10_000);
+            assertThat(mesosSession.getZookeeperClient().getZooKeeper().getSessionTimeout()).isEqualTo(10_000);
+            assertThat(longSession.getZookeeperClient().getZooKeeper().getSessionTimeout()).isEqualTo(60_000);
         }
     }
 

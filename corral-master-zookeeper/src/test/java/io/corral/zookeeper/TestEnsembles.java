@@ -22,7 +22,8 @@ public final class TestEnsembles {
         for (int id = 1; id <= count; id++) {
             int first = 3 * (id - 1);
             specs.add(new InstanceSpec(null, ports.get(first), ports.get(first + 1), ports.get(first + 2), true, id,
-                    EmbeddedZooKeeper.TICK_TIME_MS, -1));
+                    EmbeddedZooKeeper.TICK_TIME_MS, -1,
+                    EmbeddedZooKeeper.serverSettings()));
         }
         return specs;
     }

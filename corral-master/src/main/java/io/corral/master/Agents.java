@@ -101,6 +101,10 @@ public final class Agents {
      * the tasks it reports, which keep running). The agent is recorded in the registry first; only once that write
      * is durable does {@code openStream} start its event stream, and is the agent attached (offers, launches) and
      * told REGISTERED. A write the registry refuses fails the returned future with a 503 and changes nothing.
+     *
+     * <p>An agent the registry already holds as reachable, with the very AgentInfo it reports now, is admitted
+     * without a write (as Mesos re-registers it): after a failover, 10,000 agents coming back would otherwise be
+     * 10,000 writes that change nothing, in the seconds when the new leader is busiest.
      */
     public CompletableFuture<Void> register(AgentCall.Register register, Function<AgentID, AgentLink> openStream) {
         validate(register);
@@ -110,6 +114,9 @@ public final class Agents {
         return master.agentWrites().commit(info.getId(), () -> {
             // Decided at its turn: the reservations and volumes are the ones recorded when it is written.
             Agent known = get(info.getId());
+            if (known != null && !known.isUnreachable() && known.info().equals(info)) {
+                return null; // the registry holds it as it is
+            }
             Instant now = Instant.ofEpochMilli(master.timers().nowMillis());
             Instant registeredAt = known != null ? Instant.ofEpochMilli(known.registeredMillis()) : now;
             return new DurableChange.AgentStored(new AgentRecord(info, AgentState.active(), registeredAt, now,

@@ -38,7 +38,8 @@ class RecoveryRehearsalTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1),
+        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
+                EmbeddedZooKeeper.serverSettings()),
                 true);
         zk = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
         zk.start();

@@ -85,8 +85,10 @@ class RegistryRecoveryTest {
     void aRecoveredAgentThatReregistersInTimeStaysActive() {
         AgentID id = AgentID.newBuilder().setValue("old-S1").build();
         AgentInfo info = MasterFixture.agentInfo("cpus:2;mem:1024").toBuilder().setId(id).build();
-        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED,
-                List.of(new AgentRecord(info, AgentState.active(), now(), now())), List.of(), List.of())));
+        AgentRecord recorded = new AgentRecord(info, AgentState.active(), now(), now());
+        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED, List.of(recorded),
+                List.of(), List.of())));
+        fixture.registry.agents.put(id.getValue(), recorded);
 
         fixture.advance(Duration.ofMinutes(1));
         RecordingLink link = new RecordingLink();
@@ -97,5 +99,27 @@ class RegistryRecoveryTest {
         }
         assertThat(fixture.onLoop(() -> fixture.master.agents().get(id).isUnreachable())).isFalse();
         assertThat(fixture.registry.agents.get(id.getValue()).state().kind()).isEqualTo(AgentState.Kind.ACTIVE);
+    }
+
+    @Test
+    void anAgentReregisteringAsTheRegistryHoldsItIsAdmittedWithoutAWriteAndAChangedOneIsWritten() {
+        AgentID id = AgentID.newBuilder().setValue("old-S2").build();
+        AgentInfo info = MasterFixture.agentInfo("cpus:2;mem:1024").toBuilder().setId(id).build();
+        AgentRecord recorded = new AgentRecord(info, AgentState.active(), now(), now());
+        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED, List.of(recorded),
+                List.of(), List.of())));
+        fixture.registry.agents.put(id.getValue(), recorded);
+        fixture.advance(Duration.ofMinutes(1));
+
+        fixture.registry.refuse = true; // a write now would fail the registration
+        fixture.registerAgent(info, List.of(), List.of(), new RecordingLink());
+        assertThat(fixture.registry.agents.get(id.getValue())).isSameAs(recorded);
+        assertThat(fixture.onLoop(() -> fixture.master.agents().get(id).isConnected())).isTrue();
+
+        fixture.registry.refuse = false;
+        AgentInfo grown = MasterFixture.agentInfo("cpus:4;mem:1024").toBuilder().setId(id).build();
+        fixture.registerAgent(grown, List.of(), List.of(), new RecordingLink());
+        assertThat(fixture.registry.agents.get(id.getValue()).info()).isEqualTo(grown);
+        assertThat(fixture.registry.agents.get(id.getValue()).registeredAt()).isEqualTo(recorded.registeredAt());
     }
 }

@@ -110,11 +110,11 @@ public final class Simulator {
         AutoCloseable zookeeper;
         String connect;
         if (zkServers == 1) {
-            TestingServer server = new TestingServer(true);
+            TestingServer server = new TestingServer(io.corral.bench.BenchSupport.ensemble(1).get(0), true);
             zookeeper = server;
             connect = server.getConnectString();
         } else {
-            TestingCluster ensemble = new TestingCluster(io.corral.bench.BenchSupport.ensemble(zkServers, 500));
+            TestingCluster ensemble = new TestingCluster(io.corral.bench.BenchSupport.ensemble(zkServers));
             ensemble.start();
             zookeeper = ensemble;
             connect = ensemble.getConnectString();

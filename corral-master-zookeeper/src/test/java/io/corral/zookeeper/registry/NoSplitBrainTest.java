@@ -46,7 +46,8 @@ class NoSplitBrainTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1), true);
+        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
+                EmbeddedZooKeeper.serverSettings()), true);
         for (int i = 1; i <= 3; i++) {
             candidates.add(new Candidate(server.getConnectString(), "m" + i, 5050 + i));
         }

@@ -36,8 +36,9 @@ class RegistryStoreTest {
 
     @BeforeEach
     void startServer() throws Exception {
-        // A 500 ms tick lets the server grant the 2 s sessions these tests use.
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1), true);
+        // Corral's tick and session bounds, so the server grants the 2 s sessions these tests use.
+        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
+                EmbeddedZooKeeper.serverSettings()), true);
         paths = new RegistryPaths(Candidate.ROOT);
     }
 
