@@ -66,6 +66,7 @@ final class DurableChanges {
             master.roleCalls().apply(stored.roles(), stored.cleared());
             master.offers.allocateSoon();
         } else if (change instanceof DurableChange.FrameworkRemoved removed) {
+            master.frameworks().unrecorded(removed.frameworkId());
             Framework framework = master.frameworks().get(removed.frameworkId());
             if (framework != null) {
                 removeFramework(master, framework, removed.why());
@@ -122,6 +123,7 @@ final class DurableChanges {
     }
 
     private static void applyFramework(Master master, FrameworkRecord record) {
+        master.frameworks().recorded(record);
         long now = master.timers().nowMillis();
         Framework framework = master.frameworks().get(record.info().getId());
         if (framework == null) {

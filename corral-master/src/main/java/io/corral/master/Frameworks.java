@@ -53,6 +53,10 @@ public final class Frameworks {
     private final Set<FrameworkID> pendingRemovals = new HashSet<>();
     /** Disconnected frameworks' failover timeouts, by framework. */
     private final Map<FrameworkID, Timers.Cancellable> failoverTimers = new HashMap<>();
+    /** Each framework's registry document as last applied (recovered or written in this term). */
+    private final Map<FrameworkID, FrameworkRecord> recorded = new HashMap<>();
+    /** How many writes of each framework's document are on their way to the registry. */
+    private final Map<FrameworkID, Integer> writing = new HashMap<>();
 
     Frameworks(Master master) {
         this.master = master;
@@ -101,11 +105,42 @@ public final class Frameworks {
         requireOwnPrincipal(requested, principal);
         requireOwnRoles(requested, call.getSubscribe().getSuppressedRolesList(), "SUBSCRIBE's suppressed_roles");
         FrameworkInfo info = subscribedInfo(requested);
-        return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(info)), () -> {
+        FrameworkRecord record = FrameworkRecord.connected(info);
+        Runnable afterApply = () -> {
             Framework framework = get(info.getId());
             framework.setSuppressedRoles(call.getSubscribe().getSuppressedRolesList());
             subscribed(framework, openStream.apply(info.getId()), !isNew(requested));
-        });
+        };
+        if (isRecordedAs(record)) {
+            // After a failover every framework resubscribes as the registry holds it: a write would change nothing
+            // and hold its first offers behind ZooKeeper in the new leader's busiest seconds.
+            return master.applyUnwritten(afterApply);
+        }
+        return commit(info.getId(), new DurableChange.FrameworkStored(record), afterApply);
+    }
+
+    /** Whether the registry holds exactly {@code record}, with no other write of it on its way. */
+    private boolean isRecordedAs(FrameworkRecord record) {
+        FrameworkID id = record.info().getId();
+        return !writing.containsKey(id) && record.equals(recorded.get(id)) && get(id) != null;
+    }
+
+    /** Commits a change to {@code id}'s registry document, counted in {@link #writing} until it is answered. */
+    private CompletableFuture<Void> commit(FrameworkID id, DurableChange change, Runnable afterApply) {
+        writing.merge(id, 1, Integer::sum);
+        CompletableFuture<Void> done = master.commit(change, afterApply);
+        done.whenComplete((ok, failure) -> writing.computeIfPresent(id, (key, n) -> n == 1 ? null : n - 1));
+        return done;
+    }
+
+    /** The registry now holds {@code record} for its framework (applied by {@link DurableChanges}). */
+    void recorded(FrameworkRecord record) {
+        recorded.put(record.info().getId(), record);
+    }
+
+    /** The registry no longer holds {@code id}. */
+    void unrecorded(FrameworkID id) {
+        recorded.remove(id);
     }
 
     /** A FrameworkInfo without an id, or with an empty one, subscribes a new framework (as in Mesos). */
@@ -122,10 +157,18 @@ public final class Frameworks {
             return requested.toBuilder().setId(master.ids().nextFramework()).build();
         }
         Framework known = get(requested.getId());
-        return known == null ? requested : requested.toBuilder()
-                .setUser(known.info().getUser())
-                .setCheckpoint(known.info().getCheckpoint())
-                .build();
+        if (known == null) {
+            return requested;
+        }
+        // Only what differs is set, so that a resubscription as before equals the recorded info (set fields count)
+        FrameworkInfo.Builder kept = requested.toBuilder();
+        if (!requested.getUser().equals(known.info().getUser())) {
+            kept.setUser(known.info().getUser());
+        }
+        if (requested.getCheckpoint() != known.info().getCheckpoint()) {
+            kept.setCheckpoint(known.info().getCheckpoint());
+        }
+        return kept.build();
     }
 
     /**
@@ -260,8 +303,8 @@ public final class Frameworks {
     }
 
     private void recordDisconnection(Framework framework, Instant deadline) {
-        master.commit(new DurableChange.FrameworkStored(FrameworkRecord.disconnected(framework.info(), deadline)),
-                () -> {}).whenComplete((ok, failure) -> {
+        commit(framework.id(), new DurableChange.FrameworkStored(FrameworkRecord.disconnected(framework.info(),
+                deadline)), () -> {}).whenComplete((ok, failure) -> {
                     if (failure != null) {
                         master.timers().schedule(Master.RETRY_AFTER_REFUSED_WRITE, () -> {
                             if (!framework.isConnected() && get(framework.id()) == framework) {
@@ -332,7 +375,8 @@ public final class Frameworks {
         }
         requireOwnRoles(requested, update.getSuppressedRolesList(), "UPDATE_FRAMEWORK's suppressed_roles");
         List<String> suppressed = update.getSuppressedRolesList();
-        return master.commit(new DurableChange.FrameworkStored(FrameworkRecord.connected(requested)), () -> {
+        return commit(requested.getId(), new DurableChange.FrameworkStored(FrameworkRecord.connected(requested)),
+                () -> {
             List<String> roles = rolesOf(requested);
             for (OfferID offerId : List.copyOf(framework.offers())) {
                 Offer offer = master.offers.get(offerId);
@@ -422,7 +466,7 @@ public final class Frameworks {
             return CompletableFuture.completedFuture(null); // already on its way
         }
         CompletableFuture<Void> removed =
-                master.commit(new DurableChange.FrameworkRemoved(framework.id(), why), () -> { });
+                commit(framework.id(), new DurableChange.FrameworkRemoved(framework.id(), why), () -> { });
         removed.whenComplete((ok, failure) -> {
             pendingRemovals.remove(framework.id());
             if (failure != null && !framework.isConnected() && get(framework.id()) == framework) {

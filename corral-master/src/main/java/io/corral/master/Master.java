@@ -278,6 +278,21 @@ public final class Master implements AutoCloseable {
     // ---- durable changes ----
 
     /**
+     * A decision the registry already holds (nothing to write): applied now, and answered as {@link #commit} answers,
+     * once its messages are out.
+     */
+    CompletableFuture<Void> applyUnwritten(Runnable afterApply) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            afterApply.run();
+            outbox.reply(done);
+        } catch (RuntimeException e) {
+            done.completeExceptionally(e);
+        }
+        return done;
+    }
+
+    /**
      * Decide, record, apply: writes {@code change} to the registry and, once ZooKeeper confirmed it, applies it on the
      * loop ({@link DurableChanges#apply}) and then runs {@code afterApply}, the live change's own effects (attach a
      * stream, answer REGISTERED...), in the same loop task; the returned future completes after those effects are

@@ -64,6 +64,8 @@ public final class Offers {
     private Set<AllocationInput.Filter> filterSnapshot = Set.of();
     private boolean filtersChanged;
     private boolean allocationPending;
+    /** When this term began allocating (System.nanoTime), until its first offers are logged; then 0. */
+    private long firstOffersAwaitedSinceNanos;
     private long allocationRuns;
     private Timers.Cancellable allocationTimer;
 
@@ -76,6 +78,7 @@ public final class Offers {
 
     /** Starts the periodic allocation of a leadership term. */
     void start() {
+        firstOffersAwaitedSinceNanos = System.nanoTime();
         scheduleTick();
     }
 
@@ -164,6 +167,11 @@ public final class Offers {
             byFramework.computeIfAbsent(offer.frameworkId(), k -> new ArrayList<>()).add(offer.proto());
         }
         allocationTimes.record(System.nanoTime() - started); // as Mesos times it: the algorithm, not the sending
+        if (firstOffersAwaitedSinceNanos != 0 && !byFramework.isEmpty()) { // how fast a failover serves again
+            LOG.info("First offers of this term: {} to {} frameworks, {} ms after it began", proposals.size(),
+                    byFramework.size(), (System.nanoTime() - firstOffersAwaitedSinceNanos) / 1_000_000);
+            firstOffersAwaitedSinceNanos = 0;
+        }
         byFramework.forEach((frameworkId, protos) -> master.outbox().toFramework(frameworkId, Event.newBuilder()
                 .setType(Event.Type.OFFERS)
                 .setOffers(Event.Offers.newBuilder().addAllOffers(protos))

@@ -122,4 +122,47 @@ class RegistryRecoveryTest {
         assertThat(fixture.registry.agents.get(id.getValue()).info()).isEqualTo(grown);
         assertThat(fixture.registry.agents.get(id.getValue()).registeredAt()).isEqualTo(recorded.registeredAt());
     }
+
+    @Test
+    void aFrameworkResubscribingAsTheRegistryHoldsItIsNotWrittenAgainButAChangedOneIs() {
+        FrameworkID id = FrameworkID.newBuilder().setValue("old-0002").build();
+        FrameworkInfo info = MasterFixture.frameworkInfo(60).toBuilder().setId(id).build();
+        FrameworkRecord recorded = FrameworkRecord.connected(info);
+        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED, List.of(),
+                List.of(recorded), List.of())));
+        fixture.registry.frameworks.put(id.getValue(), recorded);
+
+        fixture.registry.refuse = true; // a write now would fail the subscription
+        RecordingLink first = new RecordingLink();
+        assertThat(fixture.subscribe(info, first)).isEqualTo(id);
+        assertThat(fixture.registry.frameworks.get(id.getValue())).isSameAs(recorded);
+
+        fixture.registry.refuse = false;
+        FrameworkInfo renamed = info.toBuilder().setName("renamed").build();
+        fixture.subscribe(renamed, new RecordingLink());
+        assertThat(fixture.registry.frameworks.get(id.getValue()).info().getName()).isEqualTo("renamed");
+    }
+
+    @Test
+    void aResubscriptionWhileItsDisconnectionIsBeingWrittenIsWrittenAfterIt() {
+        RecordingLink link = new RecordingLink();
+        FrameworkInfo info = MasterFixture.frameworkInfo(30);
+        FrameworkID id = fixture.subscribe(info, link);
+        FrameworkInfo subscribed = info.toBuilder().setId(id).build();
+
+        fixture.registry.holdWrites();
+        link.open = false;
+        fixture.run(() -> fixture.master.frameworks().streamClosed(id, link)); // its deadline, on its way
+        var resubscribed = fixture.onLoop(() -> fixture.master.frameworks().subscribe(
+                org.apache.mesos.v1.scheduler.Protos.Call.newBuilder().setFrameworkId(id)
+                        .setType(org.apache.mesos.v1.scheduler.Protos.Call.Type.SUBSCRIBE)
+                        .setSubscribe(org.apache.mesos.v1.scheduler.Protos.Call.Subscribe.newBuilder()
+                                .setFrameworkInfo(subscribed)).build(),
+                java.util.Optional.empty(), frameworkId -> new RecordingLink()));
+        fixture.registry.releaseHeld();
+        resubscribed.join();
+
+        assertThat(fixture.registry.frameworks.get(id.getValue()).failoverDeadline())
+                .as("the registry must not keep the deadline of a framework that came back").isEmpty();
+    }
 }

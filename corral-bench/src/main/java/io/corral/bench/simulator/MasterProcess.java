@@ -31,9 +31,14 @@ final class MasterProcess implements AutoCloseable {
         this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
         String line = out.readLine();
-        if (line == null || !line.startsWith("PORT ")) {
+        List<String> before = new ArrayList<>();
+        while (line != null && !line.startsWith("PORT ")) { // JVM flags may print first (a JFR recording's start)
+            before.add(line);
+            line = out.readLine();
+        }
+        if (line == null) {
             process.destroyForcibly();
-            throw new IOException(name + " did not start (printed " + line + "); see its log");
+            throw new IOException(name + " did not start (printed " + before + "); see its log");
         }
         this.port = Integer.parseInt(line.substring("PORT ".length()).strip());
     }

@@ -244,10 +244,13 @@ public final class Simulator {
         long terminalBefore = frameworks.stream().mapToLong(f -> f.otherTerminal.sum()).sum();
         frameworks.forEach(SimulatedFramework::markOffers);
         fleet.startRound();
-        long killed = System.nanoTime();
         mustLive.remove(leader);
+        java.time.LocalTime killedAt = java.time.LocalTime.now();
+        long killed = System.nanoTime();
         leader.kill9();
-        System.out.printf("failover: kill -9 of the leader (%s, pid %d)%n", leader.name(), leader.pid());
+        System.out.printf("failover: kill -9 of the leader (%s, pid %d) at %s (to compare with the masters' logs;"
+                + " it was gone %d ms later)%n", leader.name(), leader.pid(), killedAt,
+                (System.nanoTime() - killed) / 1_000_000);
         await("an offer from the new leader", Duration.ofMinutes(5),
                 () -> frameworks.stream().anyMatch(f -> f.firstOfferAfterMarkNanos.get() != 0));
         long firstOffer = frameworks.stream().mapToLong(f -> f.firstOfferAfterMarkNanos.get()).filter(n -> n != 0)
