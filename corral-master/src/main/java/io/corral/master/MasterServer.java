@@ -29,6 +29,7 @@ import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
 import io.corral.zookeeper.health.EnsembleMonitor;
 import io.corral.zookeeper.presence.PresenceWatcher;
+import io.corral.zookeeper.registry.RegistryMirror;
 import io.corral.zookeeper.registry.RegistrySnapshot;
 import io.corral.zookeeper.registry.RegistryStore;
 import java.net.InetAddress;
@@ -148,6 +149,8 @@ public final class MasterServer implements AutoCloseable {
     private Term term;
     /** While following: reads and replays the registry now and then, so that a recovery runs warm. */
     private RecoveryRehearsal rehearsal;
+    /** Until it leads: a copy of the registry kept current, so that its recovery need not read it whole. */
+    private RegistryMirror mirror;
 
     /** The loop, timers and Master of one leadership term. */
     private record Term(EventLoop loop, SystemTimers timers, Master master, PresenceWatcher presence,
@@ -220,6 +223,7 @@ public final class MasterServer implements AutoCloseable {
         detector.addListener(leader -> onControl(() -> onLeaderChange(leader)));
         rehearsal = RecoveryRehearsal.start(zk, options.zk().rootPath(), info, () -> masterConfig,
                 () -> isFollowingAnother(leadership.lifecycle()));
+        mirror = RegistryMirror.start(zk, options.zk().rootPath());
         LOG.info("Master {} serving on {}://{}:{}, contending as {}", info.getId(), http.scheme(),
                 options.hostname(), http.port(), contender.ownNodeName());
     }
@@ -403,7 +407,7 @@ public final class MasterServer implements AutoCloseable {
                 .thenCompose(claim -> {
                     times.claimedNanos = System.nanoTime();
                     onControl(this::claimed);
-                    return store.load();
+                    return store.load(mirror);
                 })
                 .whenComplete((snapshot, failure) -> {
                     times.loadedNanos = System.nanoTime();
@@ -478,6 +482,7 @@ public final class MasterServer implements AutoCloseable {
         leadership.set(leading);
         LOG.info("Leading: master {} serves at {} (registry epoch {}; {}; {} requests waited for it)", info.getId(),
                 MasterInfos.httpAddress(info), snapshot.meta().epoch(), times.describe(System.nanoTime()), waited);
+        mirror.close(); // the leader writes the registry: it needs no copy, nor a notification of each write
     }
 
     /** Agents' presence znodes: a vanished one (process died, host hung) makes the agent unreachable. */
@@ -543,7 +548,7 @@ public final class MasterServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        Closeables.closeAll(rehearsal, contender, detector, zk, http, zkHealth);
+        Closeables.closeAll(rehearsal, mirror, contender, detector, zk, http, zkHealth);
         readers.shutdownNow();
     }
 
