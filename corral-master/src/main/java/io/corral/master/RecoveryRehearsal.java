@@ -3,11 +3,19 @@ package io.corral.master;
 import io.corral.master.allocator.HierarchicalDrfAllocator;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.ManualTimers;
+import io.corral.zookeeper.registry.AgentModeRecord;
+import io.corral.zookeeper.registry.AgentRecord;
+import io.corral.zookeeper.registry.FencedException;
+import io.corral.zookeeper.registry.FrameworkRecord;
+import io.corral.zookeeper.registry.MaintenanceRecord;
 import io.corral.zookeeper.registry.RegistryPaths;
 import io.corral.zookeeper.registry.RegistrySnapshot;
 import io.corral.zookeeper.registry.RegistryStore;
+import io.corral.zookeeper.registry.RoleRecord;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +64,8 @@ final class RecoveryRehearsal implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Offers the last rehearsal's allocation made (after its agents and frameworks came back). */
+    private volatile int rehearsedOffers;
     /** Agents replayed by the last rehearsal, -1 before the first. Written by {@link #thread} only. */
     private volatile int rehearsedAgents = -1;
     /** Rehearsals that failed. Written by {@link #thread} only. */
@@ -81,6 +91,11 @@ final class RecoveryRehearsal implements AutoCloseable {
         RecoveryRehearsal rehearsal = new RecoveryRehearsal(zk, rootPath, info, config, following);
         rehearsal.thread.scheduleWithFixedDelay(rehearsal::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         return rehearsal;
+    }
+
+    /** Offers the last rehearsal made once its agents re-registered and its frameworks resubscribed. */
+    int rehearsedOffers() {
+        return rehearsedOffers;
     }
 
     /** Agents the last rehearsal replayed; -1 before the first. */
@@ -119,11 +134,12 @@ final class RecoveryRehearsal implements AutoCloseable {
             if (!following.getAsBoolean()) {
                 return;
             }
-            replay(store, snapshot);
+            replay(snapshot);
             rehearsedAgents = snapshot.agents().size();
             LOG.info("Standby: rehearsed a recovery: read {} agents and {} frameworks from the registry in {} ms,"
-                            + " replayed them in {} ms", snapshot.agents().size(), snapshot.frameworks().size(),
-                    (read - started) / 1_000_000, (System.nanoTime() - read) / 1_000_000);
+                            + " replayed them, took them back and made {} offers in {} ms", snapshot.agents().size(),
+                    snapshot.frameworks().size(), (read - started) / 1_000_000, rehearsedOffers,
+                    (System.nanoTime() - read) / 1_000_000);
         } catch (Exception e) {
             rehearsedAgents = Math.max(rehearsedAgents, 0); // try again when the registry has grown
             failures++;
@@ -132,17 +148,18 @@ final class RecoveryRehearsal implements AutoCloseable {
         }
     }
 
-    private void replay(RegistryStore store, RegistrySnapshot snapshot) {
+    private void replay(RegistrySnapshot snapshot) {
         try (EventLoop loop = new EventLoop("recovery-rehearsal-loop")) {
             // A clock that never moves: the timers the replay sets (re-registration, failover deadlines) must never
             // fire, since what they do would be written to the registry.
             ManualTimers timers = new ManualTimers(System.currentTimeMillis());
             Master master = new Master(info, config.get(), loop, timers, new HierarchicalDrfAllocator(), new Random(),
-                    Registry.of(store));
+                    new NoWrites());
             loop.submit(() -> {
                 master.recover(snapshot);
                 return null;
             }).join();
+            rehearsedOffers = loop.submit(() -> FirstMinuteRehearsal.run(master, snapshot)).join();
             master.close();
         }
     }
@@ -150,5 +167,23 @@ final class RecoveryRehearsal implements AutoCloseable {
     @Override
     public void close() {
         thread.shutdownNow();
+    }
+
+    /** The throwaway master's registry: every write is refused, as a fenced ZooKeeper store refuses it. */
+    private static final class NoWrites implements Registry {
+        private static <T> CompletableFuture<T> refused() {
+            return CompletableFuture.failedFuture(new FencedException("a rehearsal writes nothing"));
+        }
+
+        @Override public CompletableFuture<Void> putAgent(AgentRecord agent) { return refused(); }
+        @Override public CompletableFuture<Void> putFramework(FrameworkRecord framework) { return refused(); }
+        @Override public CompletableFuture<Void> removeFramework(String frameworkId) { return refused(); }
+        @Override public CompletableFuture<Void> updateRoles(List<RoleRecord> roles, List<String> removed) {
+            return refused();
+        }
+        @Override public CompletableFuture<Void> putMaintenance(MaintenanceRecord maintenance) { return refused(); }
+        @Override public CompletableFuture<Void> putAgentMode(AgentModeRecord mode) { return refused(); }
+        @Override public CompletableFuture<Void> removeAgentMode(String agentId) { return refused(); }
+        @Override public CompletableFuture<Void> markAgentGone(AgentRecord gone) { return refused(); }
     }
 }

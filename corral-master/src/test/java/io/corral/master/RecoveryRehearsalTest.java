@@ -6,17 +6,21 @@ import static org.awaitility.Awaitility.await;
 import io.corral.zookeeper.EmbeddedZooKeeper;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
+import io.corral.zookeeper.registry.FrameworkRecord;
 import io.corral.zookeeper.registry.RegistryCodec;
 import io.corral.zookeeper.registry.RegistryPaths;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.FrameworkID;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.MasterInfo;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,11 +58,15 @@ class RecoveryRehearsalTest {
     @Test
     void aStandbyRehearsesAndAgainWhenTheAgentsHaveDoubledWithoutWritingAnything() throws Exception {
         writeAgents(0, 3);
+        writeFramework("old-0001", Optional.empty());
+        writeFramework("old-0002", Optional.of(Instant.parse("2026-12-03T01:00:00Z"))); // disconnected: rewritten
         long lastWrite = lastZxid();
         try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, STANDBY, MasterConfig::defaults,
                 () -> true, QUICK)) {
             await().atMost(Duration.ofSeconds(20)).until(rehearsal::rehearsedAgents, n -> n == 3);
             assertThat(lastZxid()).as("nothing written by the rehearsal").isEqualTo(lastWrite);
+            assertThat(rehearsal.rehearsedOffers()).as("its agents came back, a framework was offered them")
+                    .isEqualTo(3);
 
             writeAgents(3, 6);
             await().atMost(Duration.ofSeconds(20)).until(rehearsal::rehearsedAgents, n -> n == 6);
@@ -87,10 +95,18 @@ class RecoveryRehearsalTest {
         }
     }
 
+    private void writeFramework(String id, Optional<Instant> failoverDeadline) throws Exception {
+        FrameworkInfo info = MasterFixture.frameworkInfo(3600).toBuilder()
+                .setId(FrameworkID.newBuilder().setValue(id)).build();
+        zk.create().creatingParentsIfNeeded().forPath(paths.framework(id),
+                RegistryCodec.encodeFramework(new FrameworkRecord(info, failoverDeadline)));
+    }
+
     /** The zxid of the last change to anything under the Corral root. */
     private long lastZxid() throws Exception {
         long last = 0;
-        for (String path : java.util.List.of(ROOT, paths.registry(), paths.agents())) {
+        for (String path : java.util.List.of(ROOT, paths.registry(), paths.agents(), paths.frameworks(),
+                paths.framework("old-0001"), paths.framework("old-0002"))) {
             org.apache.zookeeper.data.Stat stat = zk.checkExists().forPath(path);
             last = Math.max(last, Math.max(stat.getMzxid(), stat.getPzxid()));
         }
