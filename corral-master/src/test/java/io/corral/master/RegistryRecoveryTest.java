@@ -38,6 +38,17 @@ class RegistryRecoveryTest {
         return fixture.onLoop(() -> fixture.master.frameworks().contains(id));
     }
 
+    /** A new leader recovers an active agent that the registry holds (here as there). */
+    private AgentRecord recoverActiveAgent(String agentId) {
+        AgentID id = AgentID.newBuilder().setValue(agentId).build();
+        AgentInfo info = MasterFixture.agentInfo("cpus:2;mem:1024").toBuilder().setId(id).build();
+        AgentRecord recorded = new AgentRecord(info, AgentState.active(), now(), now());
+        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED, List.of(recorded),
+                List.of(), List.of())));
+        fixture.registry.agents.put(id.getValue(), recorded);
+        return recorded;
+    }
+
     @Test
     void aDisconnectingFrameworksDeadlineIsWrittenToTheRegistry() {
         RecordingLink link = new RecordingLink();
@@ -83,12 +94,9 @@ class RegistryRecoveryTest {
 
     @Test
     void aRecoveredAgentThatReregistersInTimeStaysActive() {
-        AgentID id = AgentID.newBuilder().setValue("old-S1").build();
-        AgentInfo info = MasterFixture.agentInfo("cpus:2;mem:1024").toBuilder().setId(id).build();
-        AgentRecord recorded = new AgentRecord(info, AgentState.active(), now(), now());
-        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED, List.of(recorded),
-                List.of(), List.of())));
-        fixture.registry.agents.put(id.getValue(), recorded);
+        AgentRecord recorded = recoverActiveAgent("old-S1");
+        AgentID id = recorded.info().getId();
+        AgentInfo info = recorded.info();
 
         fixture.advance(Duration.ofMinutes(1));
         RecordingLink link = new RecordingLink();
@@ -103,12 +111,9 @@ class RegistryRecoveryTest {
 
     @Test
     void anAgentReregisteringAsTheRegistryHoldsItIsAdmittedWithoutAWriteAndAChangedOneIsWritten() {
-        AgentID id = AgentID.newBuilder().setValue("old-S2").build();
-        AgentInfo info = MasterFixture.agentInfo("cpus:2;mem:1024").toBuilder().setId(id).build();
-        AgentRecord recorded = new AgentRecord(info, AgentState.active(), now(), now());
-        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED, List.of(recorded),
-                List.of(), List.of())));
-        fixture.registry.agents.put(id.getValue(), recorded);
+        AgentRecord recorded = recoverActiveAgent("old-S2");
+        AgentID id = recorded.info().getId();
+        AgentInfo info = recorded.info();
         fixture.advance(Duration.ofMinutes(1));
 
         fixture.registry.refuse = true; // a write now would fail the registration

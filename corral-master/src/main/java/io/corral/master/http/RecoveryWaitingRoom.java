@@ -18,8 +18,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * come right after recovery.
  *
  * <p>Bounded: a request waits at most {@code patience}, and at most {@code capacity} wait at once; past either, the
- * request is answered as before (503 "Master has not finished recovery", which every client retries). Only
- * authenticated requests get here, so no one unknown can fill the room.
+ * request is answered as before (503 "Master has not finished recovery", which every client retries). Requests are
+ * authenticated (and rate-limited) before they get here, so on a secured master no one unknown can fill the room;
+ * the capacity bounds the memory held in any case.
  *
  * <p>Threading: thread-safe; {@link #await} is called on HTTP I/O threads, {@link #lifecycleChanged} by the leadership
  * control thread. A waiting request is resumed on its own connection's I/O thread, exactly once: when the recovery is
