@@ -160,9 +160,11 @@ public final class Agents {
         master.outbox().toAgent(agent.id(), AgentEvent.checkpointResources(agent.checkpointed()));
         master.operatorStreams.publish(() -> OperatorEvents.agentAdded(agent));
         master.agentModes().reregistered(agent);
-        LOG.info("Agent {} at {}:{} {} with {} ({} tasks)", agent.id().getValue(), info.getHostname(),
-                info.getPort(), register.agentInfo().hasId() ? "re-registered" : "registered", agent.total(),
-                agent.tasks().size());
+        if (master.logsDecisions()) {
+            LOG.info("Agent {} at {}:{} {} with {} ({} tasks)", agent.id().getValue(), info.getHostname(),
+                    info.getPort(), register.agentInfo().hasId() ? "re-registered" : "registered", agent.total(),
+                    agent.tasks().size());
+        }
         master.offers.allocateSoon();
     }
 

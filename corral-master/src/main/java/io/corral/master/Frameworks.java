@@ -185,8 +185,10 @@ public final class Frameworks {
         }
         master.offers.rescind(framework.offers(), false);
         cancelFailoverTimer(framework.id());
-        LOG.info("Framework {} ({}) {}", framework.id().getValue(), framework.info().getName(),
-                failover ? "failed over to a new subscription" : resubscription ? "resubscribed" : "subscribed");
+        if (master.logsDecisions()) {
+            LOG.info("Framework {} ({}) {}", framework.id().getValue(), framework.info().getName(),
+                    failover ? "failed over to a new subscription" : resubscription ? "resubscribed" : "subscribed");
+        }
         if (!link.isOpen()) { // the client left before its subscription was recorded
             framework.detach();
             master.operatorStreams.publish(() -> OperatorEvents.frameworkUpdated(master.frameworkView(framework)));

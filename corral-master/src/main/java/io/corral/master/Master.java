@@ -71,6 +71,8 @@ public final class Master implements AutoCloseable {
     private final Queue<CompletableFuture<MasterView>> viewWaiters = new ConcurrentLinkedQueue<>();
     /** While the ZooKeeper connection is suspended the master may no longer lead: it decides nothing. */
     private boolean paused;
+    /** A standby's throwaway master rehearsing a recovery: its decisions are not logged as the cluster's. */
+    private boolean rehearsal;
     private Timers.Cancellable pingTimer;
     /** What the current event decided to send; carried out by {@link #streams} after the event. */
     private final Outbox outbox = new Outbox();
@@ -200,6 +202,16 @@ public final class Master implements AutoCloseable {
         if (!paused) {
             offers.allocateSoon();
         }
+    }
+
+    /** Marks this master as a rehearsal (before it runs anything): agents and frameworks it takes back go unlogged. */
+    void rehearse() {
+        rehearsal = true;
+    }
+
+    /** Whether this master's decisions are the cluster's, to be logged as such. */
+    boolean logsDecisions() {
+        return !rehearsal;
     }
 
     boolean isPaused() {

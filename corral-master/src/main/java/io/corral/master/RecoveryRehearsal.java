@@ -28,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A standby master's rehearsals of the recovery it runs when elected: read the whole registry and replay it into a
- * {@link Master} that never serves, then drop that master.
+ * A standby master's rehearsals of the recovery it runs when elected: read the whole registry, replay it (at most
+ * {@link #MOST_REPLAYED} agents and frameworks of it) into a {@link Master} that never serves, take those agents and
+ * frameworks back and make offers ({@link FirstMinuteRehearsal}), then drop that master.
  *
  * <p>Why: a standby's JVM has never run the registry's decoding or the replay, and run cold they were most of a
  * failover's recovery (1,000 agents in {@code bench/simulate}: 1.4-1.8 s on the new leader; 0.9 s once rehearsed).
@@ -42,14 +43,16 @@ import org.slf4j.LoggerFactory;
  * So a standby started with an empty cluster rehearses again as the cluster fills, a few times in all.
  *
  * <p>Threading: the checks and rehearsals run on one thread of this class; the throwaway master on a loop of its own
- * (closed after each rehearsal) with a clock that never moves. Nothing but the ZooKeeper client is shared with the server. A rehearsal
- * writes nothing: the store it reads through is never claimed, so the registry would refuse any write. It stops
- * before the replay when this master is no longer following (elected: the real recovery needs the cores).
+ * (closed after each rehearsal) with a clock that never moves. Nothing but the ZooKeeper client is shared with the
+ * server. A rehearsal writes nothing: the throwaway master's registry refuses every write, and the store it reads
+ * through is never claimed. It stops before the replay when this master is no longer following (elected: the real
+ * recovery needs the cores).
  */
 final class RecoveryRehearsal implements AutoCloseable {
 
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(10);
     static final int WARM_AFTER_AGENTS = 1_000;
+    static final int MOST_REPLAYED = 2 * WARM_AFTER_AGENTS;
 
     private static final Logger LOG = LoggerFactory.getLogger(RecoveryRehearsal.class);
     private static final long READ_TIMEOUT_SECONDS = 60;
@@ -134,11 +137,13 @@ final class RecoveryRehearsal implements AutoCloseable {
             if (!following.getAsBoolean()) {
                 return;
             }
-            replay(snapshot);
-            rehearsedAgents = snapshot.agents().size();
-            LOG.info("Standby: rehearsed a recovery: read {} agents and {} frameworks from the registry in {} ms,"
-                            + " replayed them, took them back and made {} offers in {} ms", snapshot.agents().size(),
-                    snapshot.frameworks().size(), (read - started) / 1_000_000, rehearsedOffers,
+            RegistrySnapshot sample = sample(snapshot);
+            replay(sample);
+            rehearsedAgents = sample.agents().size();
+            LOG.info("Standby: rehearsed a recovery: read {} agents and {} frameworks from the registry in {} ms;"
+                            + " replayed {} agents and {} frameworks, took them back and made {} offers in {} ms",
+                    snapshot.agents().size(), snapshot.frameworks().size(), (read - started) / 1_000_000,
+                    sample.agents().size(), sample.frameworks().size(), rehearsedOffers,
                     (System.nanoTime() - read) / 1_000_000);
         } catch (Exception e) {
             rehearsedAgents = Math.max(rehearsedAgents, 0); // try again when the registry has grown
@@ -148,6 +153,18 @@ final class RecoveryRehearsal implements AutoCloseable {
         }
     }
 
+    /**
+     * At most {@link #MOST_REPLAYED} agents and frameworks of the registry: enough for the JIT, and a standby of a
+     * large cluster does not spend seconds of both cores (and a heap's worth of garbage) on a throwaway master while
+     * the leader and ZooKeeper need them.
+     */
+    private static RegistrySnapshot sample(RegistrySnapshot snapshot) {
+        return new RegistrySnapshot(snapshot.meta(),
+                snapshot.agents().subList(0, Math.min(MOST_REPLAYED, snapshot.agents().size())),
+                snapshot.frameworks().subList(0, Math.min(MOST_REPLAYED, snapshot.frameworks().size())),
+                snapshot.roles(), snapshot.maintenance(), snapshot.agentModes());
+    }
+
     private void replay(RegistrySnapshot snapshot) {
         try (EventLoop loop = new EventLoop("recovery-rehearsal-loop")) {
             // A clock that never moves: the timers the replay sets (re-registration, failover deadlines) must never
@@ -155,6 +172,7 @@ final class RecoveryRehearsal implements AutoCloseable {
             ManualTimers timers = new ManualTimers(System.currentTimeMillis());
             Master master = new Master(info, config.get(), loop, timers, new HierarchicalDrfAllocator(), new Random(),
                     new NoWrites());
+            master.rehearse();
             loop.submit(() -> {
                 master.recover(snapshot);
                 return null;
