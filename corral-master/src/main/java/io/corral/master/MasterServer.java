@@ -221,9 +221,9 @@ public final class MasterServer implements AutoCloseable {
         // Only now: every leader the detector reports can be compared with our own node.
         detector = new MasterDetector(zk, options.zk().rootPath());
         detector.addListener(leader -> onControl(() -> onLeaderChange(leader)));
-        rehearsal = RecoveryRehearsal.start(zk, options.zk().rootPath(), info, () -> masterConfig,
-                () -> isFollowingAnother(leadership.lifecycle()));
         mirror = RegistryMirror.start(zk, options.zk().rootPath());
+        rehearsal = RecoveryRehearsal.start(zk, options.zk().rootPath(), Optional.of(mirror), info, () -> masterConfig,
+                () -> isFollowingAnother(leadership.lifecycle()));
         LOG.info("Master {} serving on {}://{}:{}, contending as {}", info.getId(), http.scheme(),
                 options.hostname(), http.port(), contender.ownNodeName());
     }

@@ -8,12 +8,14 @@ import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.FencedException;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import io.corral.zookeeper.registry.MaintenanceRecord;
+import io.corral.zookeeper.registry.RegistryMirror;
 import io.corral.zookeeper.registry.RegistryPaths;
 import io.corral.zookeeper.registry.RegistrySnapshot;
 import io.corral.zookeeper.registry.RegistryStore;
 import io.corral.zookeeper.registry.RoleRecord;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -37,8 +39,9 @@ import org.slf4j.LoggerFactory;
  * Rehearsed, that code is compiled before it is needed. And a registry this master cannot read is logged while a
  * leader still serves, not found at failover.
  *
- * <p>When: every {@link #CHECK_INTERVAL} while following, this master counts the registry's agents (one stat) and
- * rehearses the first time, then each time the count has doubled, until a rehearsal has replayed
+ * <p>When: every {@link #CHECK_INTERVAL} while following, this master counts the registry's agents (one stat) and,
+ * once the count is the same as at the check before (not while agents register en masse: that needs the cores and
+ * ZooKeeper), rehearses the first time, then each time the count has doubled, until a rehearsal has replayed
  * {@link #WARM_AFTER_AGENTS} agents (enough calls for the JIT to have compiled the path; more teaches it nothing).
  * So a standby started with an empty cluster rehearses again as the cluster fills, a few times in all.
  *
@@ -59,6 +62,7 @@ final class RecoveryRehearsal implements AutoCloseable {
 
     private final CuratorFramework zk;
     private final String rootPath;
+    private final Optional<RegistryMirror> mirror;
     private final MasterInfo info;
     private final Supplier<MasterConfig> config;
     private final BooleanSupplier following;
@@ -71,27 +75,34 @@ final class RecoveryRehearsal implements AutoCloseable {
     private volatile int rehearsedOffers;
     /** Agents replayed by the last rehearsal, -1 before the first. Written by {@link #thread} only. */
     private volatile int rehearsedAgents = -1;
+    /** The registry's agents at the last check, -1 before the first. Used by {@link #thread} only. */
+    private int countAtLastCheck = -1;
     /** Rehearsals that failed. Written by {@link #thread} only. */
     private volatile int failures;
 
-    private RecoveryRehearsal(CuratorFramework zk, String rootPath, MasterInfo info, Supplier<MasterConfig> config,
-                              BooleanSupplier following) {
+    private RecoveryRehearsal(CuratorFramework zk, String rootPath, Optional<RegistryMirror> mirror, MasterInfo info,
+                              Supplier<MasterConfig> config, BooleanSupplier following) {
         this.zk = zk;
+        this.mirror = mirror;
         this.rootPath = rootPath;
         this.info = info;
         this.config = config;
         this.following = following;
     }
 
-    /** @param following whether this master follows another now (checked before each rehearsal and replay) */
-    static RecoveryRehearsal start(CuratorFramework zk, String rootPath, MasterInfo info,
-                                   Supplier<MasterConfig> config, BooleanSupplier following) {
-        return start(zk, rootPath, info, config, following, CHECK_INTERVAL);
+    /**
+     * @param mirror    the standby's registry mirror, read instead of ZooKeeper while it holds a copy
+     * @param following whether this master follows another now (checked before each rehearsal and replay)
+     */
+    static RecoveryRehearsal start(CuratorFramework zk, String rootPath, Optional<RegistryMirror> mirror,
+                                   MasterInfo info, Supplier<MasterConfig> config, BooleanSupplier following) {
+        return start(zk, rootPath, mirror, info, config, following, CHECK_INTERVAL);
     }
 
-    static RecoveryRehearsal start(CuratorFramework zk, String rootPath, MasterInfo info,
-                                   Supplier<MasterConfig> config, BooleanSupplier following, Duration interval) {
-        RecoveryRehearsal rehearsal = new RecoveryRehearsal(zk, rootPath, info, config, following);
+    static RecoveryRehearsal start(CuratorFramework zk, String rootPath, Optional<RegistryMirror> mirror,
+                                   MasterInfo info, Supplier<MasterConfig> config, BooleanSupplier following,
+                                   Duration interval) {
+        RecoveryRehearsal rehearsal = new RecoveryRehearsal(zk, rootPath, mirror, info, config, following);
         rehearsal.thread.scheduleWithFixedDelay(rehearsal::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         return rehearsal;
     }
@@ -121,7 +132,9 @@ final class RecoveryRehearsal implements AutoCloseable {
         try {
             Stat agents = zk.checkExists().forPath(new RegistryPaths(rootPath).agents());
             int count = agents == null ? 0 : agents.getNumChildren();
-            if (rehearsedAgents < 0 || count >= 2 * Math.max(1, rehearsedAgents)) {
+            boolean settled = count == countAtLastCheck; // agents registering en masse need the cores and ZooKeeper
+            countAtLastCheck = count;
+            if (settled && (rehearsedAgents < 0 || count >= 2 * Math.max(1, rehearsedAgents))) {
                 rehearse();
             }
         } catch (Exception e) {
@@ -131,8 +144,8 @@ final class RecoveryRehearsal implements AutoCloseable {
 
     private void rehearse() {
         long started = System.nanoTime();
-        try (RegistryStore store = new RegistryStore(zk, rootPath)) {
-            RegistrySnapshot snapshot = store.load().get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        try {
+            RegistrySnapshot snapshot = read();
             long read = System.nanoTime();
             if (!following.getAsBoolean()) {
                 return;
@@ -150,6 +163,22 @@ final class RecoveryRehearsal implements AutoCloseable {
             failures++;
             LOG.warn("Standby: a rehearsal of recovery failed ({}): elected now, this master would fail the same"
                     + " way; check the registry under {}/registry", e.toString(), rootPath);
+        }
+    }
+
+    /**
+     * The registry: the standby's mirror's copy when it has one (no burst of reads on ZooKeeper, and what a recovery
+     * from it would decode), else read whole.
+     */
+    private RegistrySnapshot read() throws Exception {
+        if (mirror.isPresent()) {
+            Optional<RegistrySnapshot> copy = mirror.get().copy().get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            if (copy.isPresent()) {
+                return copy.get();
+            }
+        }
+        try (RegistryStore store = new RegistryStore(zk, rootPath)) {
+            return store.load().get(READ_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         }
     }
 

@@ -8,6 +8,7 @@ import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import io.corral.zookeeper.registry.RegistryCodec;
+import io.corral.zookeeper.registry.RegistryMirror;
 import io.corral.zookeeper.registry.RegistryPaths;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -61,8 +62,8 @@ class RecoveryRehearsalTest {
         writeFramework("old-0001", Optional.empty());
         writeFramework("old-0002", Optional.of(Instant.parse("2026-12-03T01:00:00Z"))); // disconnected: rewritten
         long lastWrite = lastZxid();
-        try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, STANDBY, MasterConfig::defaults,
-                () -> true, QUICK)) {
+        try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, Optional.empty(), STANDBY,
+                MasterConfig::defaults, () -> true, QUICK)) {
             await().atMost(Duration.ofSeconds(20)).until(rehearsal::rehearsedAgents, n -> n == 3);
             assertThat(lastZxid()).as("nothing written by the rehearsal").isEqualTo(lastWrite);
             assertThat(rehearsal.rehearsedOffers()).as("its agents came back, a framework was offered them")
@@ -78,10 +79,25 @@ class RecoveryRehearsalTest {
     void aRegistryTheStandbyCannotReadIsReportedWhileItOnlyFollows() throws Exception {
         writeAgents(0, 1);
         zk.create().forPath(paths.agent("broken-S9"), "{not json".getBytes(StandardCharsets.UTF_8));
-        try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, STANDBY, MasterConfig::defaults,
-                () -> true, QUICK)) {
+        try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, Optional.empty(), STANDBY,
+                MasterConfig::defaults, () -> true, QUICK)) {
             await().atMost(Duration.ofSeconds(20)).until(rehearsal::failures, n -> n >= 1);
             assertThat(rehearsal.rehearsedAgents()).isZero();
+        }
+    }
+
+    @Test
+    void aStandbyWithARegistryMirrorRehearsesFromItsCopyAndReportsWhatItCannotDecode() throws Exception {
+        writeAgents(0, 2);
+        try (RegistryMirror mirror = RegistryMirror.start(zk, ROOT);
+             RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, Optional.of(mirror), STANDBY,
+                     MasterConfig::defaults, () -> true, QUICK)) {
+            await().atMost(Duration.ofSeconds(20)).until(rehearsal::rehearsedAgents, n -> n == 2);
+
+            zk.create().forPath(paths.agent("broken-S9"), "{not json".getBytes(StandardCharsets.UTF_8));
+            writeAgents(2, 4);
+            await().atMost(Duration.ofSeconds(20)).until(rehearsal::failures, n -> n >= 1);
+            assertThat(rehearsal.rehearsedAgents()).isEqualTo(2);
         }
     }
 

@@ -117,6 +117,26 @@ public final class RegistryMirror implements AutoCloseable {
         return result;
     }
 
+    /**
+     * The copy as it is now, for a standby's rehearsal (not vouched for: a change may be on its way); empty while the
+     * mirror is loading or was suspended. Fails with {@link RegistryFormatException} naming a document that cannot
+     * be decoded, as a recovery from it would.
+     */
+    public CompletableFuture<Optional<RegistrySnapshot>> copy() {
+        CompletableFuture<Optional<RegistrySnapshot>> result = new CompletableFuture<>();
+        boolean posted = post(() -> {
+            try {
+                result.complete(intact ? Optional.of(loaded().snapshot()) : Optional.empty());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        if (!posted) {
+            result.complete(Optional.empty());
+        }
+        return result;
+    }
+
     /** Posts {@code task}; a mirror closed meanwhile answers {@code result} empty instead. */
     private void whenPosted(CompletableFuture<Optional<RegistryReader.Loaded>> result, Runnable task) {
         if (!post(task)) {
