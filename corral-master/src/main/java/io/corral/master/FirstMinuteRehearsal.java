@@ -18,17 +18,24 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 
 /**
  * What a new leader does in its first second, rehearsed on a master that replayed the registry and never serves:
- * every connected framework resubscribes, every reachable agent re-registers as recorded (their calls encoded and
- * decoded as they arrive over HTTP), one allocation cycle makes offers, and every event is encoded as for its
- * stream. A standby's JVM has run none of this; run cold after a failover, it held the first offers about half a
+ * every connected framework resubscribes, reachable agents (at most {@link #MOST_AGENTS}) re-register as recorded
+ * (their calls encoded and decoded as they arrive over HTTP), one allocation cycle makes offers, and every event is
+ * encoded as for its stream. A standby's JVM has run none of this; run cold after a failover, it held the first offers about half a
  * second behind the recovery ({@code bench/simulate}, 1,000 agents).
  *
- * <p>Nothing leaves the process: the links encode and drop what they are sent, the master's registry was never
- * claimed (a write it tried would be refused), and its clock never moves, so no timer fires.
+ * <p>Nothing leaves the process: the links encode and drop what they are sent, the master's registry refuses every
+ * write, and its clock never moves, so no timer fires.
  *
  * <p>Threading: {@link #run} is called on the throwaway master's loop.
  */
 final class FirstMinuteRehearsal {
+    /**
+     * Agents taken back: enough for the JIT to compile the path (it compiles a method after a few hundred calls), few
+     * enough that a standby of a large cluster does not take both cores (and a heap of garbage) from the leader and
+     * ZooKeeper on a shared machine: 2,000 did, in {@code bench/simulate} at 10,000 agents.
+     */
+    static final int MOST_AGENTS = 500;
+
     private FirstMinuteRehearsal() {}
 
     /**
@@ -45,9 +52,13 @@ final class FirstMinuteRehearsal {
             Call received = roundTrip(subscribe);
             attempt(() -> master.frameworks().subscribe(received, Optional.empty(), id -> new DroppedFrameworkLink()));
         }
+        int agents = 0;
         for (AgentRecord agent : snapshot.agents()) {
             if (agent.state().kind() != AgentState.Kind.ACTIVE) {
                 continue;
+            }
+            if (++agents > MOST_AGENTS) {
+                break;
             }
             AgentCall register = AgentCall.register(new AgentCall.Register(AgentProtocol.VERSION, agent.info(),
                     List.of(), List.of()));
@@ -76,7 +87,7 @@ final class FirstMinuteRehearsal {
         private final String streamId = UUID.randomUUID().toString();
 
         @Override public String streamId() { return streamId; }
-        @Override public void send(Event event) { Encoding.JSON.encode(event); }
+        @Override public void send(Event event) { Encoding.PROTOBUF.encode(event); } // as the SDK asks
         @Override public boolean isOpen() { return true; }
         @Override public void close() { }
     }
