@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingServer;
 import org.apache.mesos.v1.Protos.MasterInfo;
@@ -44,8 +43,7 @@ class MasterElectionTest {
     @BeforeEach
     void startServer() throws Exception {
         // Corral's tick and session bounds, so the server grants the 2 s sessions these tests use.
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
-                EmbeddedZooKeeper.serverSettings()), true);
+        server = new TestingServer(TestEnsembles.standalone(), true);
     }
 
     @AfterEach

@@ -6,13 +6,19 @@ import java.util.List;
 import org.apache.curator.test.InstanceSpec;
 
 /**
- * Servers for curator-test's {@code TestingCluster} that elect as Corral's own ensembles do
+ * Servers for curator-test's {@code TestingCluster} and {@code TestingServer} that elect as Corral's own ensembles do
  * ({@link EmbeddedZooKeeper#useFastElections()}, {@link EmbeddedZooKeeper#TICK_TIME_MS}), with distinct ports picked
  * at once ({@link FreePorts}: picked one at a time, two servers once got the same client port). Shared with
  * corral-cli's tests through this module's test-jar.
  */
 public final class TestEnsembles {
     private TestEnsembles() {
+    }
+
+    /** One standalone server (for curator-test's {@code TestingServer}) that ticks and times out as Corral's do. */
+    public static InstanceSpec standalone() {
+        return new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
+                EmbeddedZooKeeper.serverSettings());
     }
 
     public static List<InstanceSpec> servers(int count) {

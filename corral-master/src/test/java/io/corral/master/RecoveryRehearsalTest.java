@@ -3,7 +3,7 @@ package io.corral.master;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.corral.zookeeper.EmbeddedZooKeeper;
+import io.corral.zookeeper.TestEnsembles;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import io.corral.zookeeper.registry.FrameworkRecord;
@@ -17,7 +17,6 @@ import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.FrameworkID;
@@ -43,9 +42,7 @@ class RecoveryRehearsalTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
-                EmbeddedZooKeeper.serverSettings()),
-                true);
+        server = new TestingServer(TestEnsembles.standalone(), true);
         zk = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
         zk.start();
     }

@@ -3,7 +3,7 @@ package io.corral.zookeeper.registry;
 import static io.corral.zookeeper.registry.TestRecords.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.corral.zookeeper.EmbeddedZooKeeper;
+import io.corral.zookeeper.TestEnsembles;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.data.Stat;
 import org.junit.jupiter.api.AfterEach;
@@ -46,8 +45,7 @@ class NoSplitBrainTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
-                EmbeddedZooKeeper.serverSettings()), true);
+        server = new TestingServer(TestEnsembles.standalone(), true);
         for (int i = 1; i <= 3; i++) {
             candidates.add(new Candidate(server.getConnectString(), "m" + i, 5050 + i));
         }

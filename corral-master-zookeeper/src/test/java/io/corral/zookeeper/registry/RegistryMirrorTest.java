@@ -4,13 +4,12 @@ import static io.corral.zookeeper.registry.TestRecords.T0;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.corral.zookeeper.EmbeddedZooKeeper;
+import io.corral.zookeeper.TestEnsembles;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,8 +28,7 @@ class RegistryMirrorTest {
 
     @BeforeEach
     void startServer() throws Exception {
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
-                EmbeddedZooKeeper.serverSettings()), true);
+        server = new TestingServer(TestEnsembles.standalone(), true);
     }
 
     @AfterEach

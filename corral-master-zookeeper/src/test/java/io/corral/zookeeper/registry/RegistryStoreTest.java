@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.corral.zookeeper.EmbeddedZooKeeper;
+import io.corral.zookeeper.TestEnsembles;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,7 +17,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.data.Stat;
@@ -37,8 +36,7 @@ class RegistryStoreTest {
     @BeforeEach
     void startServer() throws Exception {
         // Corral's tick and session bounds, so the server grants the 2 s sessions these tests use.
-        server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, EmbeddedZooKeeper.TICK_TIME_MS, -1,
-                EmbeddedZooKeeper.serverSettings()), true);
+        server = new TestingServer(TestEnsembles.standalone(), true);
         paths = new RegistryPaths(Candidate.ROOT);
     }
 
