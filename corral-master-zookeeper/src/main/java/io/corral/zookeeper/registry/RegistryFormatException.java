@@ -10,4 +10,10 @@ public final class RegistryFormatException extends RuntimeException {
     public RegistryFormatException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** {@code cause}, naming the znode it was read from and what an operator can do about it. */
+    static RegistryFormatException inZnode(String path, RegistryFormatException cause) {
+        return new RegistryFormatException(path + ": " + cause.getMessage()
+                + " (fix or remove this znode to let a master recover)", cause);
+    }
 }

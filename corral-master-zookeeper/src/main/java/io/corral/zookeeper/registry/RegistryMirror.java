@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.curator.framework.CuratorFramework;
@@ -44,7 +45,7 @@ public final class RegistryMirror implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RegistryMirror.class);
 
     /** A document as read, decoded once (or the reason it could not be). */
-    private record Document(DocumentKind kind, byte[] bytes, Object decoded, RegistryFormatException error) {
+    private record Document(DocumentKind kind, Object decoded, RegistryFormatException error) {
     }
 
     private final CuratorFramework zk;
@@ -52,7 +53,7 @@ public final class RegistryMirror implements AutoCloseable {
     private final ExecutorService mirror;
     private final ConnectionStateListener connectionListener = this::connectionChanged;
     private final Watcher watcher = this::notified;
-    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean closing = new AtomicBoolean();
     /** How many claims this mirror vouched for (its copy served as the registry). */
     private final AtomicInteger copiesServed = new AtomicInteger();
     /** The current load; notifications and replies of an older one are ignored. Written on the mirror thread. */
@@ -63,7 +64,6 @@ public final class RegistryMirror implements AutoCloseable {
     private final Map<String, Document> documents = new TreeMap<>();
     /** Whether the current generation's load is complete and nothing since could have been missed. */
     private boolean intact;
-    private boolean closed;
 
     private RegistryMirror(CuratorFramework zk, String rootPath) {
         this.zk = zk;
@@ -89,7 +89,7 @@ public final class RegistryMirror implements AutoCloseable {
      */
     CompletableFuture<Optional<RegistryReader.Loaded>> afterClaim(long claimSessionId) {
         CompletableFuture<Optional<RegistryReader.Loaded>> result = new CompletableFuture<>();
-        boolean posted = post(() -> {
+        whenPosted(result, () -> {
             if (!intact || handle == null || handle.getSessionId() != claimSessionId) {
                 result.complete(Optional.empty());
                 return;
@@ -111,9 +111,6 @@ public final class RegistryMirror implements AutoCloseable {
                 }
             }), null);
         });
-        if (!posted) {
-            result.complete(Optional.empty());
-        }
         return result;
     }
 
@@ -124,21 +121,18 @@ public final class RegistryMirror implements AutoCloseable {
      */
     public CompletableFuture<Optional<RegistrySnapshot>> copy() {
         CompletableFuture<Optional<RegistrySnapshot>> result = new CompletableFuture<>();
-        boolean posted = post(() -> {
+        whenPosted(result, () -> {
             try {
                 result.complete(intact ? Optional.of(loaded().snapshot()) : Optional.empty());
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
             }
         });
-        if (!posted) {
-            result.complete(Optional.empty());
-        }
         return result;
     }
 
     /** Posts {@code task}; a mirror closed meanwhile answers {@code result} empty instead. */
-    private void whenPosted(CompletableFuture<Optional<RegistryReader.Loaded>> result, Runnable task) {
+    private <T> void whenPosted(CompletableFuture<Optional<T>> result, Runnable task) {
         if (!post(task)) {
             result.complete(Optional.empty());
         }
@@ -161,8 +155,7 @@ public final class RegistryMirror implements AutoCloseable {
             return; // closed already
         }
         zk.getConnectionStateListenable().removeListener(connectionListener);
-        post(() -> {
-            closed = true;
+        post(() -> { // tasks posted before this one still run; later ones are refused
             intact = false;
             generation.incrementAndGet();
             documents.clear();
@@ -185,9 +178,6 @@ public final class RegistryMirror implements AutoCloseable {
 
     /** Loads the whole registry anew: watch first, then list and read, then a read that marks the end. */
     private void reload() {
-        if (closed) {
-            return;
-        }
         int current = generation.incrementAndGet();
         intact = false;
         documents.clear();
@@ -339,9 +329,9 @@ public final class RegistryMirror implements AutoCloseable {
             case AGENT_MODE -> RegistryCodec::decodeAgentMode;
         };
         try {
-            return new Document(kind, document, decoder.apply(document), null);
+            return new Document(kind, decoder.apply(document), null);
         } catch (RegistryFormatException e) {
-            return new Document(kind, document, null, e);
+            return new Document(kind, null, e);
         }
     }
 
@@ -357,8 +347,7 @@ public final class RegistryMirror implements AutoCloseable {
         for (Map.Entry<String, Document> entry : documents.entrySet()) {
             Document document = entry.getValue();
             if (document.error() != null) {
-                throw new RegistryFormatException(entry.getKey() + ": " + document.error().getMessage()
-                        + " (fix or remove this znode to let a master recover)", document.error());
+                throw RegistryFormatException.inZnode(entry.getKey(), document.error());
             }
             if (document.kind() != DocumentKind.META) {
                 entityPaths.add(entry.getKey());

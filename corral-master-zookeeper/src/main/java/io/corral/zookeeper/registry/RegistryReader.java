@@ -130,8 +130,7 @@ final class RegistryReader {
         try {
             return decoder.apply(document.bytes());
         } catch (RegistryFormatException e) {
-            throw new RegistryFormatException(document.path() + ": " + e.getMessage()
-                    + " (fix or remove this znode to let a master recover)", e);
+            throw RegistryFormatException.inZnode(document.path(), e);
         }
     }
 }

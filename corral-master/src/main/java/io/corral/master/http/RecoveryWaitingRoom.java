@@ -64,18 +64,21 @@ final class RecoveryWaitingRoom {
      */
     boolean await(HttpExchange exchange, Runnable resume) {
         Waiter waiter = new Waiter(exchange, resume);
+        boolean over;
         synchronized (this) {
-            if (recovering && waiting.size() >= capacity) {
+            over = !recovering;
+            if (!over && waiting.size() >= capacity) {
                 return false;
             }
-            if (recovering) {
+            if (!over) {
                 waiting.add(waiter);
             }
         }
-        if (!waiting(waiter)) {
-            waiter.resumeOnce();
+        if (over) {
+            resume.run();
             return true;
         }
+        // Released before this timer fires, the waiter is resumed by the release: the timer's resume does nothing
         exchange.runLater(patience.toNanos(), () -> {
             leave(waiter);
             waiter.resumeOnce();
@@ -104,15 +107,11 @@ final class RecoveryWaitingRoom {
         return waiting.size();
     }
 
-    private synchronized boolean waiting(Waiter waiter) {
-        return waiting.contains(waiter);
-    }
-
     private synchronized void leave(Waiter waiter) {
         waiting.remove(waiter);
     }
 
-    static boolean isRecovering(MasterLifecycle lifecycle) {
+    private static boolean isRecovering(MasterLifecycle lifecycle) {
         return lifecycle.phase() == MasterLifecycle.Phase.CLAIMING
                 || lifecycle.phase() == MasterLifecycle.Phase.RECOVERING;
     }
