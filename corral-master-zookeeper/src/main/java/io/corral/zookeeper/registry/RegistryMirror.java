@@ -212,8 +212,13 @@ public final class RegistryMirror implements AutoCloseable {
                     post(() -> broken(current, "listing " + directory + ": " + Code.get(rc)));
                 }
                 if (listing.decrementAndGet() == 0) { // replies come in order: this read answers after all others
-                    loading.exists(paths.registry(), false, (rc2, p, c, stat) -> post(() -> loaded(current)),
-                            null);
+                    loading.exists(paths.registry(), false, (rc2, p, c, stat) -> post(() -> {
+                        if (Code.get(rc2) == Code.OK) {
+                            loaded(current);
+                        } else {
+                            broken(current, "closing the load: " + Code.get(rc2));
+                        }
+                    }), null);
                 }
             }, null);
         }
@@ -250,6 +255,7 @@ public final class RegistryMirror implements AutoCloseable {
         }
         if (generation.get() == current) {
             intact = false;
+            generation.incrementAndGet(); // a load's end already on its way must not mark this copy intact
             post(this::reload);
         }
     }
