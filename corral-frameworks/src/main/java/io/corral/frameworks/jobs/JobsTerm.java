@@ -3,6 +3,7 @@ package io.corral.frameworks.jobs;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.frameworks.common.ApiException;
+import io.corral.frameworks.common.CallsInOrder;
 import io.corral.frameworks.common.Caller;
 import io.corral.frameworks.common.FencedException;
 import io.corral.frameworks.common.FrameworkRunner;
@@ -87,8 +88,8 @@ final class JobsTerm implements FrameworkRunner.Term {
     private Instant storeRetryAt;
     /** The agent (base URL) of each task launched in this term, to ask for its sandbox once it runs. */
     private final Map<String, URI> agentOfTask = new HashMap<>();
-    /** The latest call to the master: each call is sent once the one before it was answered (see inOrder). */
-    private CompletableFuture<Void> lastCall = CompletableFuture.completedFuture(null);
+    /** Calls to the master, each sent once the one before it was answered. */
+    private final CallsInOrder calls = new CallsInOrder();
 
     private JobsTerm(Leadership leadership, FrameworkRunner runner, Timers timers, JobsConfig config,
                      Supplier<String> uniqueSuffix, SandboxLookup sandboxes, Runnable onEnd,
@@ -568,10 +569,7 @@ final class JobsTerm implements FrameworkRunner.Term {
      */
     private CompletableFuture<Void> inOrder(Function<SchedulerClient, CompletableFuture<Void>> call) {
         SchedulerClient target = client;
-        CompletableFuture<Void> next = lastCall.handle((ok, failure) -> null)
-                .thenCompose(previous -> call.apply(target));
-        lastCall = next;
-        return next;
+        return calls.send(() -> call.apply(target));
     }
 
     private static Void logged(String call, Throwable failure) {

@@ -2,6 +2,7 @@ package io.corral.frameworks.services;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.corral.frameworks.common.ApiException;
+import io.corral.frameworks.common.CallsInOrder;
 import io.corral.frameworks.common.Caller;
 import io.corral.frameworks.common.FencedException;
 import io.corral.frameworks.common.FrameworkRunner;
@@ -73,8 +74,8 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
     private final Map<String, StoredDeployment> deployments = new TreeMap<>();
     private boolean subscribed;
     private Boolean suppressed;
-    /** The last DECLINE, REVIVE or SUPPRESS sent: the next waits for its answer (see {@link #inOrder}). */
-    private CompletableFuture<Void> lastOfferCall = CompletableFuture.completedFuture(null);
+    /** DECLINE, REVIVE and SUPPRESS, each sent once the one before it was answered (see {@link #inOrder}). */
+    private final CallsInOrder offerCalls = new CallsInOrder();
     private boolean ended;
     private Timers.Cancellable staleCheck;
 
@@ -529,9 +530,7 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
      * which then filtered that agent for two minutes (ServicesConstraintsTest waited 30 s for an instance in CI).
      */
     private CompletableFuture<Void> inOrder(java.util.function.Supplier<CompletableFuture<Void>> call) {
-        CompletableFuture<Void> next = lastOfferCall.handle((ok, failure) -> null).thenCompose(previous -> call.get());
-        lastOfferCall = next;
-        return next;
+        return offerCalls.send(call);
     }
 
     private void onUpdate(TaskStatus status) {
