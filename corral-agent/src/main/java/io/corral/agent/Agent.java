@@ -73,6 +73,11 @@ public final class Agent implements MasterLink.Subscriber {
     /** Group commit of the task records: see {@link CheckpointBatch}. */
     private final CheckpointBatch checkpoints;
     private MasterChannel connection;
+    private final Consumer<Runnable> loop;
+    /** Updates whose records are on disk, sent together at the end of this turn of the loop. */
+    private final List<AgentCall.Update> outgoingUpdates = new ArrayList<>();
+    /** Whether the master this agent registered with takes UPDATES calls (masters before them do not). */
+    private boolean masterTakesUpdates;
 
     /**
      * @param info this agent's hostname, port and resources (its id, if it had one, is read from {@code workDir})
@@ -98,6 +103,7 @@ public final class Agent implements MasterLink.Subscriber {
     Agent(AgentInfo info, Path workDir, ProcessContainerizer containerizer, Timers timers, Consumer<Runnable> loop,
           Consumer<AgentID> onRegistered, Duration executorRegistrationTimeout, AgentServices services) {
         this.onRegistered = onRegistered;
+        this.loop = loop;
         this.info = info.toBuilder();
         this.workDir = workDir;
         this.idFile = new AgentIdFile(workDir);
@@ -195,6 +201,7 @@ public final class Agent implements MasterLink.Subscriber {
             idFile.write(registered.agentId());
         }
         connection.registered(registered.agentId());
+        masterTakesUpdates = registered.takesUpdates();
         onRegistered.accept(registered.agentId());
         LOG.info("Registered with master {} as agent {}", registered.masterInfo().getId(),
                 registered.agentId().getValue());
@@ -283,13 +290,26 @@ public final class Agent implements MasterLink.Subscriber {
         }
     }
 
-    /** Sends once the update's checkpoint is on disk (a retry, already checkpointed, goes at once). */
+    /**
+     * Sends once the update's checkpoint is on disk (a retry, already checkpointed, goes at once), together with the
+     * other updates that became ready in this turn of the loop: one UPDATES call instead of one call each.
+     */
     private void sendUpdate(FrameworkID frameworkId, TaskStatus status) {
         checkpoints.afterCommit(() -> {
-            if (connection != null && connection.isRegistered()) {
-                connection.send(AgentCall.update(info.getId(), frameworkId, status));
+            if (outgoingUpdates.isEmpty()) {
+                loop.accept(this::sendOutgoingUpdates);
             }
+            outgoingUpdates.add(new AgentCall.Update(frameworkId, status));
         });
+    }
+
+    private void sendOutgoingUpdates() {
+        List<AgentCall.Update> ready = List.copyOf(outgoingUpdates);
+        outgoingUpdates.clear();
+        if (connection == null || !connection.isRegistered()) {
+            return; // resent once registered (StatusUpdates.resendAll)
+        }
+        AgentCall.updateCalls(info.getId(), ready, masterTakesUpdates).forEach(connection::send);
     }
 
     /** Sends a call to the master if this agent is registered with one; otherwise it is dropped (the caller's choice). */

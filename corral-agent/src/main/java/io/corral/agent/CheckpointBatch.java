@@ -41,8 +41,11 @@ final class CheckpointBatch {
     private final List<Runnable> afterCommit = new ArrayList<>();
     private boolean flushPosted;
 
-    /** A record: its content, made at the flush, and what to do if it cannot be written (on the loop). */
-    private record Record(Supplier<byte[]> content, Consumer<IOException> failed) {}
+    /**
+     * A record: its content, made at the flush, what to do if it cannot be written (on the loop), and whether it is
+     * forced to disk or only needs to survive the agent's crash (the page cache does).
+     */
+    private record Record(Supplier<byte[]> content, Consumer<IOException> failed, boolean forced) {}
 
     CheckpointBatch(Consumer<Runnable> loop) {
         this.loop = loop;
@@ -61,7 +64,17 @@ final class CheckpointBatch {
      * the loop if it cannot be written.
      */
     void write(Path file, Supplier<byte[]> content, Consumer<IOException> failed) {
-        records.put(file, new Record(content, failed));
+        records.put(file, new Record(content, failed, true));
+        postFlush();
+    }
+
+    /**
+     * As {@link #write}, but not forced to disk unless the same file is also asked for forced in this batch: for a
+     * record whose loss to a power cut costs nothing but repeated work ({@link AtomicFiles#writeUnsynced}).
+     */
+    void writeUnforced(Path file, Supplier<byte[]> content, Consumer<IOException> failed) {
+        Record earlier = records.get(file);
+        records.put(file, new Record(content, failed, earlier != null && earlier.forced()));
         postFlush();
     }
 
@@ -96,13 +109,9 @@ final class CheckpointBatch {
         List<Future<?>> writes = new ArrayList<>(batch.size());
         for (Map.Entry<Path, Record> entry : batch) {
             byte[] content = entry.getValue().content().get();
-            if (batch.size() == 1) {
-                writes.add(null); // one record: written here, no hand-over
-                try {
-                    AtomicFiles.write(entry.getKey(), content);
-                } catch (IOException e) {
-                    entry.getValue().failed().accept(e);
-                }
+            if (batch.size() == 1 || !entry.getValue().forced()) {
+                writes.add(null); // one record, or one not forced (microseconds): written here, no hand-over
+                writeHere(entry.getKey(), content, entry.getValue());
             } else {
                 writes.add(writers.submit(() -> {
                     AtomicFiles.write(entry.getKey(), content);
@@ -116,6 +125,18 @@ final class CheckpointBatch {
             }
         }
         actions.forEach(Runnable::run);
+    }
+
+    private static void writeHere(Path file, byte[] content, Record record) {
+        try {
+            if (record.forced()) {
+                AtomicFiles.write(file, content);
+            } else {
+                AtomicFiles.writeUnsynced(file, content);
+            }
+        } catch (IOException e) {
+            record.failed().accept(e);
+        }
     }
 
     private static void awaitWrite(Future<?> write, Record record) {

@@ -8,7 +8,6 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 import java.util.function.BiConsumer;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.TaskID;
@@ -20,9 +19,10 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * flight; it is resent after 10 s, then 20 s, 40 s... up to 10 min, until the framework's acknowledgement of its uuid
  * comes back; then the next one goes.
  *
- * <p>Every change to a task's queue is handed to the journal (the agent's checkpoint, {@link AgentStore}) before
- * anything of it is sent, so an update the framework may have seen is never lost to an agent crash: a restarted
- * agent {@link #restore}s the queues and resends their heads once registered.
+ * <p>Every change to a task's queue is handed to the {@link Journal} (the agent's checkpoint, {@link AgentStore}): a
+ * new update before anything of it is sent, so an update the framework may have seen is never lost to an agent crash
+ * (a restarted agent {@link #restore}s the queues and resends their heads once registered); an acknowledgement after
+ * the fact, since losing one only means an update sent again.
  *
  * <p>Threading: owned by the agent's event loop; timers fire on it.
  */
@@ -33,11 +33,23 @@ final class StatusUpdates {
     /** Where updates go: (framework, status), sent when a master connection exists, else kept for later. */
     private final BiConsumer<FrameworkID, TaskStatus> sender;
     private final Timers timers;
-    /** Told the task whose queue changed, before anything is sent; it reads the queue with {@link #pending}. */
-    private final Consumer<TaskID> journal;
+    private final Journal journal;
     private final Map<TaskID, Stream> streams = new HashMap<>();
     /** Told of every update queued (the HTTP views count terminal ones); see {@link AgentObserver}. */
     private BiConsumer<FrameworkID, TaskStatus> observer = (frameworkId, status) -> { };
+
+    /** Records a task's queue; it reads the queue with {@link #pending}. */
+    interface Journal {
+        /** An update was queued: record the queue, forced to disk, before anything is sent. */
+        void queued(TaskID taskId);
+
+        /**
+         * The head was acknowledged: record the shorter queue so a restarted agent does not send it again. Need not be
+         * forced to disk: the next update queued is, and an acknowledgement lost to a power cut only means the update
+         * goes again, which a framework must accept anyway (delivery is at least once). Three fsyncs fewer per task.
+         */
+        void acknowledged(TaskID taskId);
+    }
 
     private final class Stream {
         final FrameworkID frameworkId;
@@ -68,7 +80,7 @@ final class StatusUpdates {
         }
     }
 
-    StatusUpdates(BiConsumer<FrameworkID, TaskStatus> sender, Timers timers, Consumer<TaskID> journal) {
+    StatusUpdates(BiConsumer<FrameworkID, TaskStatus> sender, Timers timers, Journal journal) {
         this.sender = sender;
         this.timers = timers;
         this.journal = journal;
@@ -82,7 +94,7 @@ final class StatusUpdates {
         Stream stream = streams.computeIfAbsent(status.getTaskId(), id -> new Stream(frameworkId));
         stream.pending.addLast(status);
         observer.accept(frameworkId, status);
-        journal.accept(status.getTaskId());
+        journal.queued(status.getTaskId());
         if (stream.pending.size() == 1) {
             stream.backoff = FIRST_RETRY;
             stream.sendHead();
@@ -105,7 +117,7 @@ final class StatusUpdates {
         if (stream.pending.isEmpty()) {
             streams.remove(taskId);
         }
-        journal.accept(taskId);
+        journal.acknowledged(taskId);
         if (!stream.pending.isEmpty()) {
             stream.sendHead();
         }
@@ -147,7 +159,7 @@ final class StatusUpdates {
                 .filter(entry -> entry.getValue().frameworkId.equals(frameworkId)).map(Map.Entry::getKey).toList();
         for (TaskID taskId : dropped) {
             streams.remove(taskId).cancelRetry();
-            journal.accept(taskId);
+            journal.queued(taskId);
         }
     }
 }

@@ -56,7 +56,20 @@ final class TaskJournal {
         this.checkpoints = checkpoints;
         this.timers = timers;
         this.agentId = agentId;
-        this.updates = new StatusUpdates(sender, timers, this::checkpointUpdates);
+        this.updates = new StatusUpdates(sender, timers, new StatusUpdates.Journal() {
+            @Override
+            public void queued(TaskID taskId) {
+                checkpointUpdates(taskId);
+            }
+
+            @Override
+            public void acknowledged(TaskID taskId) {
+                TaskRun run = workload.task(taskId);
+                if (run != null) {
+                    checkpoints.writeUnforced(store.updatesFile(run), updatesRecord(run), failedUpdatesRecord(taskId));
+                }
+            }
+        });
     }
 
     /** The tasks' queues of unacknowledged updates. */
@@ -168,9 +181,16 @@ final class TaskJournal {
             return; // an unreadable task's TASK_LOST: its broken record stays until the update is acknowledged
         }
         // Written with this burst's other records; sends and kills wait for it (checkpoints.afterCommit).
-        checkpoints.write(store.updatesFile(run), () -> store.updatesRecord(run, updates.pending(taskId)),
-                e -> LOG.error("Task {}: cannot checkpoint its status updates ({}); they would not survive a restart",
-                        taskId.getValue(), e.getMessage()));
+        checkpoints.write(store.updatesFile(run), updatesRecord(run), failedUpdatesRecord(taskId));
+    }
+
+    private Supplier<byte[]> updatesRecord(TaskRun run) {
+        return () -> store.updatesRecord(run, updates.pending(run.task.getTaskId()));
+    }
+
+    private static Consumer<java.io.IOException> failedUpdatesRecord(TaskID taskId) {
+        return e -> LOG.error("Task {}: cannot checkpoint its status updates ({}); they would not survive a restart",
+                taskId.getValue(), e.getMessage());
     }
 
     private TaskStatus.Builder newStatus(TaskID taskId, ExecutorID executorId, TaskState state, String message,

@@ -38,6 +38,11 @@ final class Workload {
 
     /** In launch order, so REGISTER and the views list tasks as they came. */
     private final Map<TaskID, TaskRun> tasks = new LinkedHashMap<>();
+    /**
+     * How many known tasks keep their records in each run directory (a command task has its own; an executor's
+     * tasks share the executor's): {@link #runDirInUse} is asked at every task's end, so it must not scan them all.
+     */
+    private final Map<Path, Integer> runDirUsers = new HashMap<>();
     private final Map<FrameworkID, FrameworkInfo> frameworks = new HashMap<>();
     /** The custom and default executors that have not ended. */
     private final Map<ExecutorKey, ExecutorRun> executors = new LinkedHashMap<>();
@@ -55,11 +60,22 @@ final class Workload {
     }
 
     void addTask(TaskRun run) {
-        tasks.put(run.task.getTaskId(), run);
+        TaskRun replaced = tasks.put(run.task.getTaskId(), run);
+        if (replaced != null) {
+            releaseRunDir(replaced);
+        }
+        runDirUsers.merge(run.runDir, 1, Integer::sum);
     }
 
     void removeTask(TaskID taskId) {
-        tasks.remove(taskId);
+        TaskRun removed = tasks.remove(taskId);
+        if (removed != null) {
+            releaseRunDir(removed);
+        }
+    }
+
+    private void releaseRunDir(TaskRun run) {
+        runDirUsers.computeIfPresent(run.runDir, (dir, users) -> users == 1 ? null : users - 1);
     }
 
     /** The live collection, in launch order: copy it before changing tasks while iterating. */
@@ -151,7 +167,7 @@ final class Workload {
 
     /** Whether a known task keeps its records (or its launcher's files) in {@code runDir}. */
     boolean runDirInUse(Path runDir) {
-        return tasks.values().stream().anyMatch(other -> other.runDir.equals(runDir));
+        return runDirUsers.containsKey(runDir);
     }
 
     /** The volume directories of executors and of tasks that have not ended: never deleted under them. */

@@ -56,6 +56,11 @@ class AgentRecoveryTest {
         final Agent agent;
 
         Incarnation() {
+            this(AgentEvent.registered(AGENT_ID, MASTER, 15));
+        }
+
+        /** @param registered the master's REGISTERED event (what it takes: {@code capabilities}) */
+        Incarnation(AgentEvent registered) {
             incarnations.add(this);
             AgentInfo info = AgentInfo.newBuilder().setHostname("localhost").setPort(5051).build();
             agent = new Agent(info, workDir, new ProcessContainerizer(killTimers), new ManualTimers(0),
@@ -63,7 +68,7 @@ class AgentRecoveryTest {
             onLoop(() -> {
                 agent.recover();
                 agent.connected(channel);
-                agent.handle(AgentEvent.registered(AGENT_ID, MASTER, 15), channel);
+                agent.handle(registered, channel);
             });
         }
 
@@ -131,8 +136,7 @@ class AgentRecoveryTest {
         }
 
         List<TaskStatus> updates(String taskId) {
-            return sent.stream().filter(call -> call.type() == AgentCall.Type.UPDATE)
-                    .map(call -> call.update().status())
+            return sent.stream().flatMap(call -> call.statusUpdates().stream()).map(AgentCall.Update::status)
                     .filter(status -> status.getTaskId().getValue().equals(taskId)).toList();
         }
 
@@ -214,6 +218,59 @@ class AgentRecoveryTest {
         await().until(() -> second.task("t1") == null);
         assertThat(second.channel.updates("t1")).extracting(TaskStatus::getState)
                 .containsExactly(TaskState.TASK_STARTING, TaskState.TASK_RUNNING, TaskState.TASK_FINISHED);
+    }
+
+    @Test
+    void updatesAcknowledgedBeforeTheCrashAreNotSentAgain() {
+        Incarnation first = new Incarnation();
+        first.launch("long", "sleep 1000");
+        first.acknowledge("long", TaskState.TASK_STARTING);
+        first.acknowledge("long", TaskState.TASK_RUNNING);
+        first.onLoop(() -> { }); // the acknowledgement's record (not forced to disk) is written by the next flush
+        first.crash();
+
+        Incarnation second = new Incarnation();
+        second.onLoop(() -> { }); // registered: every pending update would have been resent by now
+
+        assertThat(second.task("long")).isNotNull();
+        assertThat(second.channel.updates("long")).isEmpty();
+        second.event(AgentEvent.kill(FRAMEWORK.getId(), TaskID.newBuilder().setValue("long").build(), 0));
+        second.acknowledge("long", TaskState.TASK_KILLED);
+    }
+
+    @Test
+    void theUpdatesResentAfterARestartGoToTheMasterInOneCall() {
+        List<String> tasks = List.of("a", "b", "c");
+        Incarnation first = new Incarnation();
+        tasks.forEach(task -> first.launch(task, "sleep 1000"));
+        tasks.forEach(task -> await().until(() -> first.channel.update(task, TaskState.TASK_STARTING) != null));
+        first.crash();
+
+        Incarnation second = new Incarnation();
+        second.onLoop(() -> { }); // registered: the pending heads were resent together
+
+        assertThat(second.channel.sent).singleElement().satisfies(call -> {
+            assertThat(call.type()).isEqualTo(AgentCall.Type.UPDATES);
+            assertThat(call.updates()).extracting(update -> update.status().getTaskId().getValue())
+                    .containsExactlyInAnyOrderElementsOf(tasks);
+        });
+    }
+
+    @Test
+    void aMasterThatDoesNotTakeUpdatesCallsGetsOneUpdateACall() {
+        List<String> tasks = List.of("a", "b");
+        Incarnation first = new Incarnation();
+        tasks.forEach(task -> first.launch(task, "sleep 1000"));
+        tasks.forEach(task -> await().until(() -> first.channel.update(task, TaskState.TASK_STARTING) != null));
+        first.crash();
+
+        // A master from before UPDATES: its REGISTERED names no capabilities.
+        Incarnation second = new Incarnation(new AgentEvent(AgentEvent.Type.REGISTERED,
+                new AgentEvent.Registered(AGENT_ID, MASTER, 15, null), null, null, null, null, null));
+        second.onLoop(() -> { });
+
+        assertThat(second.channel.sent).hasSize(2).allSatisfy(call ->
+                assertThat(call.type()).isEqualTo(AgentCall.Type.UPDATE));
     }
 
     @Test

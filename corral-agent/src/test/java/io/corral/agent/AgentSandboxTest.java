@@ -98,8 +98,7 @@ class AgentSandboxTest {
         }
 
         List<TaskStatus> updates(String taskId) {
-            return sent.stream().filter(call -> call.type() == AgentCall.Type.UPDATE)
-                    .map(call -> call.update().status())
+            return sent.stream().flatMap(call -> call.statusUpdates().stream()).map(AgentCall.Update::status)
                     .filter(status -> status.getTaskId().getValue().equals(taskId)).toList();
         }
 

@@ -66,8 +66,8 @@ class AgentViewsTest {
         channel = new MasterChannel() {
             @Override
             public void send(AgentCall call) {
-                if (call.type() == AgentCall.Type.UPDATE) {
-                    TaskStatus status = call.update().status();
+                for (AgentCall.Update update : call.statusUpdates()) {
+                    TaskStatus status = update.status();
                     sent.add(status);
                     if (acknowledging) {
                         loop.execute(() -> agent.handle(AgentEvent.acknowledge(FRAMEWORK.getId(),

@@ -149,8 +149,8 @@ class ExecutorApiTest {
         @Override
         public void send(AgentCall call) {
             sent.add(call);
-            if (call.type() == AgentCall.Type.UPDATE && autoAcknowledge != null) {
-                autoAcknowledge.accept(call.update().status());
+            if (autoAcknowledge != null) {
+                call.statusUpdates().forEach(update -> autoAcknowledge.accept(update.status()));
             }
         }
 
@@ -163,8 +163,7 @@ class ExecutorApiTest {
         }
 
         TaskStatus update(String taskId, TaskState state) {
-            return sent.stream().filter(call -> call.type() == AgentCall.Type.UPDATE)
-                    .map(call -> call.update().status())
+            return sent.stream().flatMap(call -> call.statusUpdates().stream()).map(AgentCall.Update::status)
                     .filter(status -> status.getTaskId().getValue().equals(taskId) && status.getState() == state)
                     .findFirst().orElse(null);
         }
@@ -643,7 +642,7 @@ class ExecutorApiTest {
         assertThat(acknowledged.getType()).isEqualTo(org.apache.mesos.v1.executor.Protos.Event.Type.ACKNOWLEDGED);
         assertThat(acknowledged.getAcknowledged().getTaskId().getValue()).isEqualTo("t");
         assertThat(acknowledged.getAcknowledged().getUuid().toByteArray()).isEqualTo(uuid);
-        assertThat(agent.channel.sent.stream().filter(c -> c.type() == AgentCall.Type.UPDATE).count()).isEqualTo(1);
+        assertThat(agent.channel.sent.stream().mapToLong(c -> c.statusUpdates().size()).sum()).isEqualTo(1);
 
         agent.event(AgentEvent.kill(FRAMEWORK.getId(), TaskID.newBuilder().setValue("t").build(),
                 Duration.ofSeconds(2).toNanos()));

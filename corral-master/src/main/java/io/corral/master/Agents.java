@@ -370,13 +370,39 @@ public final class Agents {
 
     /** A status update from the agent: recorded, then forwarded to the framework (the agent resends until acked). */
     public void update(Agent agent, AgentCall.Update update) {
+        validate(update, "update");
+        apply(agent, update);
+    }
+
+    /**
+     * UPDATES: several updates in one call, handled as that many UPDATEs in order. Every one is checked before any is
+     * handled, so a call with a bad one is refused whole and changes nothing (the agent resends them all anyway).
+     */
+    public void updates(Agent agent, List<AgentCall.Update> updates) {
+        if (updates == null || updates.isEmpty()) {
+            throw Rejected.invalid("Expecting 'updates' to hold at least one update");
+        }
+        if (updates.size() > AgentCall.MAX_UPDATES) {
+            throw Rejected.invalid("Expecting at most " + AgentCall.MAX_UPDATES + " updates in one call, not "
+                    + updates.size());
+        }
+        for (int i = 0; i < updates.size(); i++) {
+            validate(updates.get(i), "updates[" + i + "]");
+        }
+        updates.forEach(update -> apply(agent, update));
+    }
+
+    private static void validate(AgentCall.Update update, String name) {
         if (update == null || update.status() == null || update.frameworkId() == null) {
-            throw Rejected.invalid("Expecting 'update.status' and 'update.framework_id' to be present");
+            throw Rejected.invalid("Expecting '" + name + ".status' and '" + name + ".framework_id' to be present");
         }
         if (update.status().hasUuid() && update.status().getUuid().size() != 16) {
             // The framework could not acknowledge it, and the agent would resend it for ever.
-            throw Rejected.invalid("Expecting 'update.status.uuid' to be a UUID (16 bytes)");
+            throw Rejected.invalid("Expecting '" + name + ".status.uuid' to be a UUID (16 bytes)");
         }
+    }
+
+    private void apply(Agent agent, AgentCall.Update update) {
         Framework framework = master.frameworks().get(update.frameworkId());
         if (framework == null) {
             // The framework was torn down: make the agent stop its tasks and its retries.

@@ -13,6 +13,7 @@ import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import io.corral.protocol.http.ClientThreads;
 import java.net.http.HttpClient;
 import javax.net.ssl.SSLContext;
 import java.net.http.HttpRequest;
@@ -124,6 +125,7 @@ public final class SchedulerClient implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: masters speak HTTP/1.1
                 .followRedirects(HttpClient.Redirect.NEVER) // 307s are followed by hand, to learn the leader
                 .connectTimeout(b.connectTimeout)
+                .executor(ClientThreads.of("corral-scheduler-http", 2))
                 .build();
         this.events = new EventLoop("corral-scheduler-events");
         this.reader = Executors.newSingleThreadExecutor(runnable -> {

@@ -32,7 +32,11 @@ public final class AtomicFiles {
      * that mean nothing after a reboot anyway (a process's pid), where two fsyncs would be most of a launch's cost.
      */
     public static void writeUnsynced(Path file, String content) throws IOException {
-        write(file, content.getBytes(StandardCharsets.UTF_8), false);
+        writeUnsynced(file, content.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static void writeUnsynced(Path file, byte[] content) throws IOException {
+        write(file, content, false);
     }
 
     private static void write(Path file, byte[] content, boolean sync) throws IOException {

@@ -86,6 +86,8 @@ final class SimulatedAgent {
     private final Map<String, SimTask> tasks = new LinkedHashMap<>();
     private final Map<String, FrameworkInfo> frameworks = new HashMap<>();
     private Stream current;
+    /** Updates to send, together in one call (UPDATES), at the end of the batch of events or retries at hand. */
+    private final List<AgentCall.Update> outgoing = new ArrayList<>();
     private int failures;
     /** The master the last registration went to: another one starts the backoff over. */
     private String lastTried;
@@ -150,6 +152,7 @@ final class SimulatedAgent {
                 send(task, head, now);
             }
         }
+        flushUpdates();
     }
 
     /** ZooKeeper names {@code leader}: drop a stream to another master and connect now (the backoff cut short). */
@@ -323,7 +326,20 @@ final class SimulatedAgent {
     private void send(SimTask task, TaskStatus status, long now) {
         task.sentAtNanos = now;
         fleet.stats.updates.increment();
-        fleet.call(current.address, current.streamId, AgentCall.update(info.getId(), task.frameworkId, status));
+        outgoing.add(new AgentCall.Update(task.frameworkId, status));
+    }
+
+    /** Sends the updates gathered since the last time, as the agent does: one call for all of them. */
+    private synchronized void flushUpdates() {
+        if (outgoing.isEmpty()) {
+            return;
+        }
+        if (current != null && current.registered) {
+            for (AgentCall call : AgentCall.updateCalls(info.getId(), outgoing, true)) {
+                fleet.call(current.address, current.streamId, call);
+            }
+        }
+        outgoing.clear(); // without a stream: resent after the next registration, as every pending head is
     }
 
     private ByteString uuid() {
@@ -394,6 +410,7 @@ final class SimulatedAgent {
                     handle(this, AgentProtocol.decodeEvent(record));
                 }
             }
+            flushUpdates();
         }
 
         @Override

@@ -15,7 +15,7 @@ import java.util.UUID;
 
 /**
  * {@code POST /api/v1/corral/agent}: the agent protocol ({@code docs/architecture.md}, "Protocols";
- * {@code docs/agent-protocol.md}). REGISTER opens the agent's event stream; UPDATE and PONG are answered 202.
+ * {@code docs/agent-protocol.md}). REGISTER opens the agent's event stream; the other calls are answered 202.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state.
  */
@@ -49,6 +49,7 @@ final class AgentEndpoint {
                 master.agents().heard(agent);
                 switch (call.type()) {
                     case UPDATE -> master.agents().update(agent, call.update());
+                    case UPDATES -> master.agents().updates(agent, call.updates());
                     case EXECUTOR_EXITED -> master.executors().exited(agent, call.executorExited());
                     case MESSAGE -> master.executors().fromExecutor(agent, call.message());
                     case RESTARTING -> master.agents().restarting(agent);
@@ -65,7 +66,7 @@ final class AgentEndpoint {
         try {
             AgentCall call = AgentProtocol.decodeCall(body);
             if (call.type() == null) {
-                throw new HttpError(400, "Expecting 'type' to be present (REGISTER, UPDATE, PONG, EXECUTOR_EXITED, MESSAGE or RESTARTING)");
+                throw new HttpError(400, "Expecting 'type' to be present (REGISTER, UPDATE, UPDATES, PONG, EXECUTOR_EXITED, MESSAGE or RESTARTING)");
             }
             return call;
         } catch (IllegalArgumentException e) {

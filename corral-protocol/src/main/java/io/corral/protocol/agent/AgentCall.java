@@ -17,17 +17,29 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record AgentCall(Type type, AgentID agentId, Register register, Update update, ExecutorExited executorExited,
-                        ExecutorMessage message) {
+                        ExecutorMessage message, List<Update> updates) {
 
     /**
      * RESTARTING: the agent is stopping and leaves its tasks running for its next start to recover; the master keeps
      * them (no TASK_LOST when its presence ends) until the agent comes back or stays silent past the ping limit.
      */
-    public enum Type { REGISTER, UPDATE, PONG, EXECUTOR_EXITED, MESSAGE, RESTARTING }
+    public enum Type { REGISTER, UPDATE, UPDATES, PONG, EXECUTOR_EXITED, MESSAGE, RESTARTING }
+
+    /**
+     * The most updates one UPDATES call may carry: an agent sends what became ready together (hundreds at most); the
+     * bound keeps one call's work on the master's loop short.
+     */
+    public static final int MAX_UPDATES = 1024;
 
     /** The calls that existed before executors. */
     public AgentCall(Type type, AgentID agentId, Register register, Update update) {
-        this(type, agentId, register, update, null, null);
+        this(type, agentId, register, update, null, null, null);
+    }
+
+    /** The calls that existed before UPDATES. */
+    public AgentCall(Type type, AgentID agentId, Register register, Update update, ExecutorExited executorExited,
+                     ExecutorMessage message) {
+        this(type, agentId, register, update, executorExited, message, null);
     }
 
     /**
@@ -66,6 +78,14 @@ public record AgentCall(Type type, AgentID agentId, Register register, Update up
     /** A status update; the agent resends it until the framework acknowledges its uuid. */
     public record Update(FrameworkID frameworkId, TaskStatus status) {}
 
+    /** The status updates this call carries: UPDATE's one, UPDATES's, none for other calls. */
+    public List<Update> statusUpdates() {
+        if (type == Type.UPDATE && update != null) {
+            return List.of(update);
+        }
+        return type == Type.UPDATES && updates != null ? updates : List.of();
+    }
+
     public static AgentCall register(Register register) {
         return new AgentCall(Type.REGISTER, register.agentInfo().hasId() ? register.agentInfo().getId() : null,
                 register, null);
@@ -73,6 +93,29 @@ public record AgentCall(Type type, AgentID agentId, Register register, Update up
 
     public static AgentCall update(AgentID agentId, FrameworkID frameworkId, TaskStatus status) {
         return new AgentCall(Type.UPDATE, agentId, null, new Update(frameworkId, status));
+    }
+
+    /**
+     * Several status updates in one call (UPDATES), each as UPDATE would carry it: an agent sends the updates that
+     * became ready together in one request instead of one each. At most {@link #MAX_UPDATES}.
+     */
+    public static AgentCall updates(AgentID agentId, List<Update> updates) {
+        return new AgentCall(Type.UPDATES, agentId, null, null, null, null, List.copyOf(updates));
+    }
+
+    /**
+     * The calls that carry {@code updates}, in order: UPDATES of at most {@link #MAX_UPDATES} each, or UPDATE for one
+     * alone; one UPDATE each when the master does not take UPDATES ({@code AgentEvent.Registered#takesUpdates}).
+     */
+    public static List<AgentCall> updateCalls(AgentID agentId, List<Update> updates, boolean masterTakesUpdates) {
+        List<AgentCall> calls = new java.util.ArrayList<>();
+        int perCall = masterTakesUpdates ? MAX_UPDATES : 1;
+        for (int from = 0; from < updates.size(); from += perCall) {
+            List<Update> chunk = updates.subList(from, Math.min(updates.size(), from + perCall));
+            calls.add(chunk.size() == 1 ? update(agentId, chunk.get(0).frameworkId(), chunk.get(0).status())
+                    : updates(agentId, chunk));
+        }
+        return calls;
     }
 
     public static AgentCall pong(AgentID agentId) {

@@ -73,7 +73,24 @@ public record AgentEvent(Type type, Registered registered, Launch launch, Kill k
                 new CheckpointResources(java.util.List.copyOf(resources)), null, null, null);
     }
 
-    public record Registered(AgentID agentId, MasterInfo masterInfo, double pingIntervalSeconds) {}
+    /**
+     * {@code capabilities}: what this master takes beyond protocol version 1's first calls, so an agent newer than
+     * its master uses only what the master knows ({@link #UPDATES_CAPABILITY}). Absent from masters before it.
+     */
+    public record Registered(AgentID agentId, MasterInfo masterInfo, double pingIntervalSeconds,
+                             java.util.List<String> capabilities) {
+        public Registered(AgentID agentId, MasterInfo masterInfo, double pingIntervalSeconds) {
+            this(agentId, masterInfo, pingIntervalSeconds, java.util.List.of(UPDATES_CAPABILITY));
+        }
+
+        /** True when the master takes UPDATES calls (several status updates in one). */
+        public boolean takesUpdates() {
+            return capabilities != null && capabilities.contains(UPDATES_CAPABILITY);
+        }
+    }
+
+    /** The master takes the UPDATES call ({@link AgentCall#updates}). */
+    public static final String UPDATES_CAPABILITY = "UPDATES";
 
     public record Launch(FrameworkInfo frameworkInfo, TaskInfo task) {}
 
