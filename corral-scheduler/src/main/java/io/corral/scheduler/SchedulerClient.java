@@ -8,19 +8,21 @@ import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.concurrent.Timers;
 import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.http.Encoding;
-import io.corral.protocol.http.InFlightLimit;
 import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
 import io.corral.protocol.http.ClientThreads;
+import io.corral.protocol.http.KeptAliveClient;
 import java.net.http.HttpClient;
 import javax.net.ssl.SSLContext;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
@@ -81,7 +83,13 @@ public final class SchedulerClient implements AutoCloseable {
     private final MasterLocator locator;
     private final FrameworkInfo frameworkInfo;
     private final Encoding encoding;
-    private final InFlightLimit callsInFlight = new InFlightLimit(MAX_CALLS_IN_FLIGHT);
+    /** The calls' connections to the master: at most {@link #MAX_CALLS_IN_FLIGHT}, more calls wait in order. */
+    private final KeptAliveClient calls;
+    /**
+     * Where the calls' answers complete, off the client's I/O thread: a caller's own completions may block (a
+     * framework waiting for another call's answer) without stopping every other answer.
+     */
+    private final ExecutorService completions = ClientThreads.of("corral-scheduler-answers", 1);
     private final SchedulerListener listener;
     private final boolean autoAcknowledge;
     private final Duration locateTimeout;
@@ -125,8 +133,8 @@ public final class SchedulerClient implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: masters speak HTTP/1.1
                 .followRedirects(HttpClient.Redirect.NEVER) // 307s are followed by hand, to learn the leader
                 .connectTimeout(b.connectTimeout)
-                .executor(ClientThreads.of("corral-scheduler-http", 2))
                 .build();
+        this.calls = new KeptAliveClient("corral-scheduler-calls", tls, b.connectTimeout, MAX_CALLS_IN_FLIGHT);
         this.events = new EventLoop("corral-scheduler-events");
         this.reader = Executors.newSingleThreadExecutor(runnable -> {
             Thread t = new Thread(runnable, "corral-scheduler-reader");
@@ -189,26 +197,25 @@ public final class SchedulerClient implements AutoCloseable {
                     new SchedulerCallException(type, 0, "not subscribed to a master (the client is (re)subscribing)"));
         }
         Call filled = call.hasFrameworkId() ? call : call.toBuilder().setFrameworkId(s.frameworkId()).build();
-        HttpRequest request = authorized(HttpRequest.newBuilder(MasterAddresses.resolve(s.master(), SCHEDULER_PATH))
-                .timeout(requestTimeout)
-                .header("Content-Type", encoding.mediaType())
-                .header("Accept", encoding.mediaType())
-                .header(STREAM_ID_HEADER, s.streamId())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(filled))))
-                .build();
-        return callsInFlight.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()))
-                .handle((response, failure) -> {
+        Map<String, String> headers = new HashMap<>();
+        headers.put("Content-Type", encoding.mediaType());
+        headers.put("Accept", encoding.mediaType());
+        headers.put(STREAM_ID_HEADER, s.streamId());
+        authorization.ifPresent(value -> headers.put("Authorization", value));
+        return calls.post(MasterAddresses.resolve(s.master(), SCHEDULER_PATH), headers, encoding.encode(filled),
+                        requestTimeout)
+                .handleAsync((answer, failure) -> {
                     if (failure != null) {
                         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                                 ? failure.getCause() : failure;
                         throw new SchedulerCallException(type, "cannot reach the master at " + s.master() + ": "
                                 + describe(cause), cause);
                     }
-                    if (response.statusCode() != 202) {
-                        throw new SchedulerCallException(type, response.statusCode(), bodyText(response.body()));
+                    if (answer.status() != 202) {
+                        throw new SchedulerCallException(type, answer.status(), bodyText(answer.body()));
                     }
                     return null;
-                });
+                }, completions);
     }
 
     /** ACCEPT the offers (all on one agent) with one LAUNCH of {@code tasks}. */
@@ -274,6 +281,8 @@ public final class SchedulerClient implements AutoCloseable {
         watchdog.disarm();
         closeQuietly(currentStream);
         reader.shutdownNow();
+        calls.close();
+        completions.shutdown();
         events.close();
         if (ownedTimers != null) {
             try {

@@ -1,6 +1,7 @@
 package io.corral.protocol.http;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -36,6 +37,8 @@ public final class HttpServer implements AutoCloseable {
     private static final int MAX_REQUEST_LINE_BYTES = 8 * 1024;
     private static final int MAX_HEADER_BYTES = 64 * 1024;
     private static final int MAX_CHUNK_BYTES = 64 * 1024;
+    /** At most this many flushes are merged into one, so a long burst still reaches the client as it goes. */
+    private static final int FLUSHES_MERGED = 64;
 
     private final EventLoopGroup ioThreads;
     private final Channel listener;
@@ -143,6 +146,10 @@ public final class HttpServer implements AutoCloseable {
     static void addConnectionHandlers(io.netty.channel.ChannelPipeline pipeline, HttpHandler handler,
             HttpServerOptions options, ClientQuotas quotas) {
         options.tls().ifPresent(tls -> pipeline.addLast("tls", new TlsOnly(tls)));
+        // Event streams write one chunk per event, each flushed: a burst of events (a master's offers and updates to
+        // a framework, launches and acknowledgements to an agent) cost one write system call each. Flushes asked for
+        // while the connection's I/O thread has more queued work are merged into one after it.
+        pipeline.addLast("flushes", new FlushConsolidationHandler(FLUSHES_MERGED, true));
         pipeline.addLast("codec", new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
                 .addLast("aggregator", new RequestAggregator(options.maxRequestBytes()))
                 .addLast("connection", new ServerConnection(handler, options.maxPendingStreamBytes(), quotas));
