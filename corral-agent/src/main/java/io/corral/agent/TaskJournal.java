@@ -174,6 +174,12 @@ final class TaskJournal {
      * Writes a task's latest status, unacknowledged updates and kill request to the checkpoint. Called by
      * {@link StatusUpdates} before it sends anything, and for a kill request. A failed write is logged and the agent
      * carries on: the task is not harmed, but that change would not survive an agent restart.
+     *
+     * <p>Every record survives the agent's crash (the page cache does), but only a task's end is forced to disk to
+     * survive a power cut: after a reboot the task's processes are gone whatever was recorded, so a record that it
+     * starts, runs or is to be killed tells a restarted agent nothing it needs (it reports the task ended with its
+     * launcher), while how the task ended (its state, its exit code) is known nowhere else. Two fsyncs instead of
+     * four per short task's updates ({@code task.info}, written at launch, stays forced).
      */
     void checkpointUpdates(TaskID taskId) {
         TaskRun run = workload.task(taskId);
@@ -181,7 +187,11 @@ final class TaskJournal {
             return; // an unreadable task's TASK_LOST: its broken record stays until the update is acknowledged
         }
         // Written with this burst's other records; sends and kills wait for it (checkpoints.afterCommit).
-        checkpoints.write(store.updatesFile(run), updatesRecord(run), failedUpdatesRecord(taskId));
+        if (run.isTerminal()) {
+            checkpoints.write(store.updatesFile(run), updatesRecord(run), failedUpdatesRecord(taskId));
+        } else {
+            checkpoints.writeUnforced(store.updatesFile(run), updatesRecord(run), failedUpdatesRecord(taskId));
+        }
     }
 
     private Supplier<byte[]> updatesRecord(TaskRun run) {

@@ -133,6 +133,7 @@ public final class SchedulerClient implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: masters speak HTTP/1.1
                 .followRedirects(HttpClient.Redirect.NEVER) // 307s are followed by hand, to learn the leader
                 .connectTimeout(b.connectTimeout)
+                .executor(ClientThreads.of("corral-scheduler-stream", 1)) // the event stream only: see ClientThreads
                 .build();
         this.calls = new KeptAliveClient("corral-scheduler-calls", tls, b.connectTimeout, MAX_CALLS_IN_FLIGHT);
         this.events = new EventLoop("corral-scheduler-events");
