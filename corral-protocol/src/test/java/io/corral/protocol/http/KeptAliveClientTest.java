@@ -1,0 +1,169 @@
+package io.corral.protocol.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The SDK's call client against Corral's own HTTP server on loopback. */
+class KeptAliveClientTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final KeptAliveClient client = new KeptAliveClient("test-calls", Optional.empty(), Duration.ofSeconds(2),
+            4);
+    private final List<HttpServer> servers = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        client.close();
+        servers.forEach(HttpServer::close);
+    }
+
+    @Test
+    void manyCallsShareAFewKeptAliveConnectionsAndEachGetsItsOwnAnswer() throws Exception {
+        Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+        HttpServer server = serve(exchange -> {
+            clientPorts.add(exchange.remoteAddress().getPort());
+            exchange.respond(202, "text/plain", exchange.body()); // echo: each answer names its request
+        });
+
+        List<CompletableFuture<KeptAliveClient.Answer>> answers = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            answers.add(client.post(uri(server, "/api/v1/scheduler?x=1"), Map.of("Content-Type", "text/plain"),
+                    ("call " + i).getBytes(StandardCharsets.UTF_8), TIMEOUT));
+        }
+
+        for (int i = 0; i < 500; i++) {
+            KeptAliveClient.Answer answer = answers.get(i).get(10, TimeUnit.SECONDS);
+            assertThat(answer.status()).isEqualTo(202);
+            assertThat(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo("call " + i);
+        }
+        assertThat(clientPorts).hasSizeBetween(1, 4); // at most 4 connections, kept alive
+    }
+
+    @Test
+    void sendsTheHeadersAndPathGivenAndReturnsAnErrorAnswerAsIs() throws Exception {
+        HttpServer server = serve(exchange -> exchange.respondText(400, exchange.method() + " " + exchange.uri()
+                + " " + exchange.header("Mesos-Stream-Id") + " " + exchange.header("Host")));
+
+        KeptAliveClient.Answer answer = client.post(uri(server, "/p?q=a%20b"), Map.of("Mesos-Stream-Id", "s1"),
+                new byte[0], TIMEOUT).get(10, TimeUnit.SECONDS);
+
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(new String(answer.body(), StandardCharsets.UTF_8))
+                .isEqualTo("POST /p?q=a%20b s1 127.0.0.1:" + server.port());
+    }
+
+    @Test
+    void aCallUnansweredInTimeFailsAndTheNextGoesOnAFreshConnection() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = serve(exchange -> {
+            if (new String(exchange.body(), StandardCharsets.UTF_8).equals("slow")) {
+                new Thread(() -> { // answered from another thread, once the client has given up
+                    awaitQuietly(release);
+                    exchange.respondText(202, "late");
+                }).start();
+            } else {
+                exchange.respondText(202, "ok");
+            }
+        });
+
+        CompletableFuture<KeptAliveClient.Answer> slow = client.post(uri(server, "/"), Map.of(),
+                "slow".getBytes(StandardCharsets.UTF_8), Duration.ofMillis(200));
+        assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(HttpTimeoutException.class);
+        release.countDown();
+
+        // A late answer must never be taken for the next call's.
+        for (int i = 0; i < 8; i++) {
+            KeptAliveClient.Answer next = client.post(uri(server, "/"), Map.of(),
+                    "fast".getBytes(StandardCharsets.UTF_8), TIMEOUT).get(10, TimeUnit.SECONDS);
+            assertThat(new String(next.body(), StandardCharsets.UTF_8)).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void aServerThatIsNotThereFailsTheCallWithWhereItDialled() throws Exception {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort(); // closed again: nothing listens there
+        }
+        CompletableFuture<KeptAliveClient.Answer> answer = client.post(URI.create("http://127.0.0.1:" + port + "/"),
+                Map.of(), new byte[0], TIMEOUT);
+
+        assertThatThrownBy(() -> answer.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .cause().isInstanceOf(IOException.class).hasMessageContaining("127.0.0.1:" + port);
+    }
+
+    @Test
+    void aServerThatRestartsIsReachedAgainOnNewConnections() throws Exception {
+        HttpServer first = serve(exchange -> exchange.respondText(202, "first"));
+        int port = first.port();
+        assertThat(client.post(uri(first, "/"), Map.of(), new byte[0], TIMEOUT).get(10, TimeUnit.SECONDS).status())
+                .isEqualTo(202);
+        first.close(); // the kept-alive connection breaks
+
+        HttpServer second = HttpServer.start("127.0.0.1", port, exchange -> exchange.respondText(202, "second"));
+        servers.add(second);
+        KeptAliveClient.Answer answer = retryOnce(() -> client.post(uri(second, "/"), Map.of(), new byte[0],
+                TIMEOUT));
+
+        assertThat(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo("second");
+    }
+
+    @Test
+    void aClosedClientFailsCallsAtOnce() {
+        client.close();
+        assertThatThrownBy(() -> client.post(URI.create("http://127.0.0.1:1/"), Map.of(), new byte[0], TIMEOUT)
+                .get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                .hasCauseInstanceOf(IOException.class);
+    }
+
+    /**
+     * The first call after the server went away may meet the old connection closing (as with any kept-alive client,
+     * that one fails); the next must reach the new server.
+     */
+    private static KeptAliveClient.Answer retryOnce(
+            java.util.function.Supplier<CompletableFuture<KeptAliveClient.Answer>> call) throws Exception {
+        try {
+            return call.get().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return call.get().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private HttpServer serve(HttpHandler handler) {
+        HttpServer server = HttpServer.start("127.0.0.1", 0, handler);
+        servers.add(server);
+        return server;
+    }
+
+    private static URI uri(HttpServer server, String target) {
+        return URI.create("http://127.0.0.1:" + server.port() + target);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
