@@ -74,7 +74,7 @@ public final class Agent implements MasterLink.Subscriber {
     private final CheckpointBatch checkpoints;
     private MasterChannel connection;
     private final Consumer<Runnable> loop;
-    /** Updates whose records are on disk, sent together at the end of this turn of the loop. */
+    /** Updates already recorded, sent together at the end of this turn of the loop. */
     private final List<AgentCall.Update> outgoingUpdates = new ArrayList<>();
     /** Whether the master this agent registered with takes UPDATES calls (masters before them do not). */
     private boolean masterTakesUpdates;
@@ -291,7 +291,7 @@ public final class Agent implements MasterLink.Subscriber {
     }
 
     /**
-     * Sends once the update's checkpoint is on disk (a retry, already checkpointed, goes at once), together with the
+     * Sends once the update's checkpoint is written (a retry, already checkpointed, goes at once), together with the
      * other updates that became ready in this turn of the loop: one UPDATES call instead of one call each.
      */
     private void sendUpdate(FrameworkID frameworkId, TaskStatus status) {

@@ -3,15 +3,12 @@ package io.corral.agent;
 import io.corral.agent.fetcher.Fetcher;
 import io.corral.agent.fetcher.FetcherCache;
 import io.corral.agent.image.ImageStore;
+import io.corral.protocol.concurrent.DaemonPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -67,21 +64,8 @@ record AgentServices(Fetcher fetcher, Executor worker, SandboxGc.Policy gcPolicy
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot set up the fetcher cache in " + workDir, e);
         }
-        Fetcher fetcher = new Fetcher(daemonPool("agent-fetcher", 4), cache, fetchTimeout, fetchMaxBytes);
-        return new AgentServices(fetcher, daemonPool("agent-worker", 8), gcPolicy,
+        Fetcher fetcher = new Fetcher(DaemonPool.of("agent-fetcher", 4), cache, fetchTimeout, fetchMaxBytes);
+        return new AgentServices(fetcher, DaemonPool.of("agent-worker", 8), gcPolicy,
                 () -> SandboxGc.diskUsageOf(workDir));
-    }
-
-    /** Up to {@code threads} daemon threads, started on demand and gone when idle for a minute. */
-    private static Executor daemonPool(String name, int threads) {
-        AtomicInteger count = new AtomicInteger();
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 1, TimeUnit.MINUTES,
-                new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
     }
 }

@@ -1,6 +1,7 @@
 package io.corral.agent;
 
 import io.corral.agent.containerizer.AtomicFiles;
+import io.corral.protocol.concurrent.DaemonPool;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,9 +11,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -49,14 +47,7 @@ final class CheckpointBatch {
 
     CheckpointBatch(Consumer<Runnable> loop) {
         this.loop = loop;
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(WRITERS, WRITERS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "agent-checkpoint");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true); // an agent thrown away (tests) leaves no thread behind
-        this.writers = pool;
+        this.writers = DaemonPool.of("agent-checkpoint", WRITERS); // an agent thrown away (tests) leaves none behind
     }
 
     /**

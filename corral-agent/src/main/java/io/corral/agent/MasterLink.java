@@ -5,7 +5,7 @@ import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.http.Authentication;
-import io.corral.protocol.http.ClientThreads;
+import io.corral.protocol.concurrent.DaemonPool;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.recordio.RecordIODecoder;
 import io.corral.protocol.security.Credentials.Credential;
@@ -109,7 +109,7 @@ final class MasterLink implements AutoCloseable {
         this.http = ClientTls.builder(tls)
                 .connectTimeout(Duration.ofSeconds(5))
                 .version(HttpClient.Version.HTTP_1_1)
-                .executor(ClientThreads.of("agent-master-http", 2))
+                .executor(DaemonPool.of("agent-master-http", 2))
                 .build();
         this.leaderAddress = leaderAddress;
         this.loop = loop;

@@ -40,13 +40,13 @@ final class StatusUpdates {
 
     /** Records a task's queue; it reads the queue with {@link #pending}. */
     interface Journal {
-        /** An update was queued: record the queue, forced to disk, before anything is sent. */
-        void queued(TaskID taskId);
+        /** An update was queued (or the queue dropped): record the queue before anything of it is sent. */
+        void changed(TaskID taskId);
 
         /**
-         * The head was acknowledged: record the shorter queue so a restarted agent does not send it again. Need not be
-         * forced to disk: the next update queued is, and an acknowledgement lost to a power cut only means the update
-         * goes again, which a framework must accept anyway (delivery is at least once). Three fsyncs fewer per task.
+         * The head was acknowledged: record the shorter queue so a restarted agent does not send it again. Never
+         * forced to disk: an acknowledgement lost to a power cut only means the update goes again, which a framework
+         * must accept anyway (delivery is at least once).
          */
         void acknowledged(TaskID taskId);
     }
@@ -94,7 +94,7 @@ final class StatusUpdates {
         Stream stream = streams.computeIfAbsent(status.getTaskId(), id -> new Stream(frameworkId));
         stream.pending.addLast(status);
         observer.accept(frameworkId, status);
-        journal.queued(status.getTaskId());
+        journal.changed(status.getTaskId());
         if (stream.pending.size() == 1) {
             stream.backoff = FIRST_RETRY;
             stream.sendHead();
@@ -159,7 +159,7 @@ final class StatusUpdates {
                 .filter(entry -> entry.getValue().frameworkId.equals(frameworkId)).map(Map.Entry::getKey).toList();
         for (TaskID taskId : dropped) {
             streams.remove(taskId).cancelRetry();
-            journal.queued(taskId);
+            journal.changed(taskId);
         }
     }
 }

@@ -58,7 +58,7 @@ final class TaskJournal {
         this.agentId = agentId;
         this.updates = new StatusUpdates(sender, timers, new StatusUpdates.Journal() {
             @Override
-            public void queued(TaskID taskId) {
+            public void changed(TaskID taskId) {
                 checkpointUpdates(taskId);
             }
 

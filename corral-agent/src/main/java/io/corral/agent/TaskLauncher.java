@@ -5,6 +5,7 @@ import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.agent.containerizer.RunningContainer;
 import io.corral.agent.image.ProvisionedImage;
 import io.corral.protocol.MesosIds;
+import io.corral.protocol.concurrent.DaemonPool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,9 +20,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.mesos.v1.Protos.AgentInfoOrBuilder;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
@@ -72,7 +70,7 @@ final class TaskLauncher {
      * exec, the cgroup moves, the launcher's handshake), and several at once keep both the cores and the kernel
      * busy. Idle threads end, so an agent that is thrown away leaves none behind.
      */
-    private final ExecutorService spawner = spawnThreads();
+    private final ExecutorService spawner = DaemonPool.of("agent-spawn", SPAWN_THREADS);
 
     TaskLauncher(Workload workload, TaskJournal journal, TaskCleanup cleanup, TaskExits exits, TaskChecks checks,
                  DefaultExecutorGroups groups, AgentStore store, CheckpointBatch checkpoints,
@@ -92,17 +90,6 @@ final class TaskLauncher {
         this.loop = loop;
         this.workDir = workDir;
         this.info = info;
-    }
-
-    private static ExecutorService spawnThreads() {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(SPAWN_THREADS, SPAWN_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), runnable -> {
-                    Thread thread = new Thread(runnable, "agent-spawn");
-                    thread.setDaemon(true);
-                    return thread;
-                });
-        pool.allowCoreThreadTimeOut(true);
-        return pool;
     }
 
     /**

@@ -148,14 +148,23 @@ class AgentRecoveryTest {
     @AfterEach
     void stopEverything() {
         incarnations.forEach(Incarnation::crash);
-        // Tasks are not the agent's children's business once it is gone: kill what the tests left running.
+        // Tasks are not the agent's children's business once it is gone: kill what the tests left running, and wait
+        // for their launchers, which record the exit in the work dir, to end before it is deleted.
+        List<ProcessHandle> launchers = files("launcher.pid").stream().flatMap(file -> pid(file).stream())
+                .flatMap(pid -> ProcessHandle.of(pid).stream()).toList();
         for (Path pidFile : files("task.pid")) {
-            try {
-                long pid = Long.parseLong(Files.readString(pidFile).trim());
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            } catch (Exception ignored) {
-                // already gone
-            }
+            pid(pidFile).flatMap(ProcessHandle::of).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        launchers.forEach(launcher -> launcher.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                .exceptionally(timedOut -> launcher).join());
+    }
+
+    /** The pid a pid file (the task's, or the launcher's "pid start-ticks boot-id") begins with. */
+    private static java.util.Optional<Long> pid(Path pidFile) {
+        try {
+            return java.util.Optional.of(Long.parseLong(Files.readString(pidFile).trim().split(" ")[0]));
+        } catch (Exception gone) {
+            return java.util.Optional.empty();
         }
     }
 

@@ -7,13 +7,13 @@ import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.protocol.concurrent.Timers;
 import io.corral.protocol.http.ClientAuthorization;
+import io.corral.protocol.concurrent.DaemonPool;
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.KeptAliveClient;
 import io.corral.protocol.security.Credentials.Credential;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import io.corral.protocol.http.ClientThreads;
-import io.corral.protocol.http.KeptAliveClient;
 import java.net.http.HttpClient;
 import javax.net.ssl.SSLContext;
 import java.net.http.HttpRequest;
@@ -65,8 +65,9 @@ import org.slf4j.LoggerFactory;
  *   <li>One <b>event</b> thread runs every listener callback, in event order (see {@link SchedulerListener}).</li>
  *   <li>Timers (heartbeat timeout, resubscription delay) fire on the injected {@link Timers}; they only close the
  *       stream or hand work to the reader thread.</li>
- *   <li>All public methods are thread-safe. The futures returned by {@link #send} complete on the HTTP client's
- *       threads, not on the event thread.</li>
+ *   <li>All public methods are thread-safe. The futures returned by {@link #send} complete on one thread of their
+ *       own ({@code corral-scheduler-answers}), not on the event thread; the calls themselves go over at most
+ *       {@link #MAX_CALLS_IN_FLIGHT} kept-alive connections ({@link KeptAliveClient}).</li>
  * </ul>
  */
 public final class SchedulerClient implements AutoCloseable {
@@ -89,7 +90,7 @@ public final class SchedulerClient implements AutoCloseable {
      * Where the calls' answers complete, off the client's I/O thread: a caller's own completions may block (a
      * framework waiting for another call's answer) without stopping every other answer.
      */
-    private final ExecutorService completions = ClientThreads.of("corral-scheduler-answers", 1);
+    private final ExecutorService completions = DaemonPool.of("corral-scheduler-answers", 1);
     private final SchedulerListener listener;
     private final boolean autoAcknowledge;
     private final Duration locateTimeout;
@@ -133,7 +134,7 @@ public final class SchedulerClient implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: masters speak HTTP/1.1
                 .followRedirects(HttpClient.Redirect.NEVER) // 307s are followed by hand, to learn the leader
                 .connectTimeout(b.connectTimeout)
-                .executor(ClientThreads.of("corral-scheduler-stream", 1)) // the event stream only: see ClientThreads
+                .executor(DaemonPool.of("corral-scheduler-stream", 1)) // the event stream only: see DaemonPool
                 .build();
         this.calls = new KeptAliveClient("corral-scheduler-calls", tls, b.connectTimeout, MAX_CALLS_IN_FLIGHT);
         this.events = new EventLoop("corral-scheduler-events");
