@@ -283,8 +283,7 @@ public final class SchedulerClient implements AutoCloseable {
         watchdog.disarm();
         closeQuietly(currentStream);
         reader.shutdownNow();
-        calls.close();
-        completions.shutdown();
+        calls.close(); // fails the calls in flight; their answers still complete on `completions`, whose idle thread ends
         events.close();
         if (ownedTimers != null) {
             try {
@@ -453,8 +452,10 @@ public final class SchedulerClient implements AutoCloseable {
         listener.update(status);
         if (autoAcknowledge) {
             acknowledge(status).exceptionally(failure -> {
-                LOG.warn("Could not acknowledge {} of task {}: {}", status.getState(),
-                        status.getTaskId().getValue(), failure.getMessage());
+                if (!stopped) { // after close() every call fails: nothing to report
+                    LOG.warn("Could not acknowledge {} of task {}: {}", status.getState(),
+                            status.getTaskId().getValue(), failure.getMessage());
+                }
                 return null;
             });
         }

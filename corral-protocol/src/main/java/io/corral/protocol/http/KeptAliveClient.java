@@ -86,8 +86,8 @@ public final class KeptAliveClient implements AutoCloseable {
     /**
      * POSTs {@code body} to {@code uri} with {@code headers} (Host, Content-Length and keep-alive are added). The answer
      * completes with any status; it fails with an {@link IOException} when the server cannot be reached, the
-     * connection breaks before the answer, or no answer came within {@code timeout} (an
-     * {@link HttpTimeoutException}).
+     * connection breaks before the answer, or no answer came within {@code timeout} of the request being sent (an
+     * {@link HttpTimeoutException}; the wait for a free connection does not count).
      */
     public CompletableFuture<Answer> post(URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
         CompletableFuture<Answer> answer = new CompletableFuture<>();
@@ -120,7 +120,6 @@ public final class KeptAliveClient implements AutoCloseable {
             exchange.fail(new IOException("the client is closed"));
             return;
         }
-        exchange.timer = io.schedule(() -> exchange.timedOut(), exchange.timeout.toNanos(), TimeUnit.NANOSECONDS);
         pools.computeIfAbsent(exchange.serverKey(), key -> new Pool(exchange.uri)).submit(exchange);
     }
 
@@ -181,12 +180,15 @@ public final class KeptAliveClient implements AutoCloseable {
         }
 
         private void send(Channel channel, Exchange exchange) {
-            if (exchange.answer.isDone()) { // timed out while waiting for a connection
+            if (exchange.answer.isDone()) { // given up by its caller (cancelled) while it waited
                 release(channel, true);
                 return;
             }
             channel.attr(CURRENT).set(exchange);
             exchange.channel = channel;
+            // Timed from here, not from post(): a burst of calls waits for a connection in order, and none of them
+            // should fail for the calls queued before it.
+            exchange.timer = io.schedule(exchange::timedOut, exchange.timeout.toNanos(), TimeUnit.NANOSECONDS);
             channel.writeAndFlush(exchange.request()).addListener((ChannelFutureListener) written -> {
                 if (!written.isSuccess()) {
                     channel.close(); // the close fails the exchange
@@ -299,7 +301,9 @@ public final class KeptAliveClient implements AutoCloseable {
         }
 
         void complete(Answer result) {
-            timer.cancel(false);
+            if (timer != null) {
+                timer.cancel(false);
+            }
             answer.complete(result);
         }
 

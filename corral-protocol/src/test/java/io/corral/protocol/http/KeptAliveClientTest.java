@@ -59,6 +59,23 @@ class KeptAliveClientTest {
     }
 
     @Test
+    void theTimeoutCountsFromTheSendingNotTheWaitForAConnection() throws Exception {
+        HttpServer server = serve(exchange -> exchange.runLater(TimeUnit.MILLISECONDS.toNanos(50),
+                () -> exchange.respondText(202, "ok")));
+
+        // 100 calls over 4 connections, 50 ms each: the last waits about 1.2 s for a connection, longer than its
+        // 500 ms timeout; it must not fail for the calls queued before it (a burst of acknowledgements once did).
+        List<CompletableFuture<KeptAliveClient.Answer>> answers = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            answers.add(client.post(uri(server, "/"), Map.of(), new byte[0], Duration.ofMillis(500)));
+        }
+
+        for (CompletableFuture<KeptAliveClient.Answer> answer : answers) {
+            assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+        }
+    }
+
+    @Test
     void sendsTheHeadersAndPathGivenAndReturnsAnErrorAnswerAsIs() throws Exception {
         HttpServer server = serve(exchange -> exchange.respondText(400, exchange.method() + " " + exchange.uri()
                 + " " + exchange.header("Mesos-Stream-Id") + " " + exchange.header("Host")));
