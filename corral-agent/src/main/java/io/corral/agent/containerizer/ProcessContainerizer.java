@@ -286,7 +286,7 @@ public final class ProcessContainerizer {
         // The launcher's "end" line is the prompt notice (then it exits in a moment: gone once it has, so a restarted
         // agent never finds it running); the poll covers a launcher killed before it could say so.
         CompletableFuture<Void> gone = new CompletableFuture<>();
-        launch.ended().thenRun(() -> completeWhenGone(record, gone, 0));
+        launch.ended().thenRun(() -> completeWhenGone(record, gone, 1));
         gone.whenComplete((ignored, error) -> launch.ended().complete(null));
         watch(record, gone, SERVER_LAUNCHER_POLL);
         RunningContainer container = new RunningContainer(spec.containerId(), runDir, started.launcherPid(),
@@ -297,14 +297,17 @@ public final class ProcessContainerizer {
     }
 
     /**
-     * Completes {@code gone} once a launcher that said it is ending has exited, checked every millisecond for a
-     * while (it exits right after saying so; one stopped there is left to the slow poll).
+     * Completes {@code gone} once a launcher that said it is ending has exited: checked now, then after 1, 2, 4 ...
+     * 512 ms (it exits right after saying so: within a millisecond on an idle machine, tens of them on a busy one,
+     * where a check every millisecond kept a thread of the agent busy). One stopped there for a second is left to the
+     * slow poll.
      */
-    private void completeWhenGone(LauncherRecord launcher, CompletableFuture<Void> gone, int checks) {
+    private void completeWhenGone(LauncherRecord launcher, CompletableFuture<Void> gone, long nextDelayMillis) {
         if (!launcher.isRunning()) {
             gone.complete(null);
-        } else if (!gone.isDone() && checks < 1000) {
-            timers.schedule(() -> completeWhenGone(launcher, gone, checks + 1), 1, TimeUnit.MILLISECONDS);
+        } else if (!gone.isDone() && nextDelayMillis <= 512) {
+            timers.schedule(() -> completeWhenGone(launcher, gone, nextDelayMillis * 2), nextDelayMillis,
+                    TimeUnit.MILLISECONDS);
         }
     }
 
