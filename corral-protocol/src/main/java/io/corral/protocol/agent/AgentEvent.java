@@ -79,6 +79,7 @@ public record AgentEvent(Type type, Registered registered, Launch launch, Kill k
      */
     public record Registered(AgentID agentId, MasterInfo masterInfo, double pingIntervalSeconds,
                              java.util.List<String> capabilities) {
+        /** As this master sends it: with every capability it has. */
         public Registered(AgentID agentId, MasterInfo masterInfo, double pingIntervalSeconds) {
             this(agentId, masterInfo, pingIntervalSeconds, java.util.List.of(UPDATES_CAPABILITY));
         }

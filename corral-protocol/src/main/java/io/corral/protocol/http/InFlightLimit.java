@@ -13,8 +13,9 @@ import java.util.function.Supplier;
  * in flight. A scheduler acknowledging hundreds of status updates at once, or an agent sending hundreds of them, would
  * open hundreds of connections to the master, overrun its accept queue and its per-client connection limit, and see
  * calls fail with connect timeouts, which the agent then retries only after {@code 10 s}. Bounded, the calls share a
- * few kept-alive connections and queue in the client instead, where waiting costs nothing. (Mesos's scheduler library
- * goes further and pipelines every call on one connection.)
+ * few kept-alive connections and queue in the client instead, where waiting costs nothing. (The SDK's calls go
+ * through {@link KeptAliveClient}, which bounds its connections itself; Mesos's scheduler library goes further and
+ * pipelines every call on one connection.)
  *
  * <p>Threading: thread-safe; the queue and the count are guarded by {@code this}. A call is started outside the lock,
  * on the thread that submitted it or the one that completed the call before it.
