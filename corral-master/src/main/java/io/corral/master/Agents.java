@@ -13,6 +13,7 @@ import io.corral.protocol.task.TaskTransitions;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -370,7 +371,7 @@ public final class Agents {
 
     /** A status update from the agent: recorded, then forwarded to the framework (the agent resends until acked). */
     public void update(Agent agent, AgentCall.Update update) {
-        validate(update, "update");
+        validate(agent, update, "update");
         apply(agent, update);
     }
 
@@ -387,14 +388,18 @@ public final class Agents {
                     + updates.size());
         }
         for (int i = 0; i < updates.size(); i++) {
-            validate(updates.get(i), "updates[" + i + "]");
+            validate(agent, updates.get(i), "updates[" + i + "]");
         }
         updates.forEach(update -> apply(agent, update));
     }
 
-    private static void validate(AgentCall.Update update, String name) {
+    private static void validate(Agent agent, AgentCall.Update update, String name) {
         if (update == null || update.status() == null || update.frameworkId() == null) {
             throw Rejected.invalid("Expecting '" + name + ".status' and '" + name + ".framework_id' to be present");
+        }
+        if (update.status().hasAgentId() && !update.status().getAgentId().equals(agent.id())) {
+            throw Rejected.forbidden("'" + name + ".status.agent_id' is " + update.status().getAgentId().getValue()
+                    + ": an agent reports only its own tasks (" + agent.id().getValue() + ")");
         }
         if (update.status().hasUuid() && update.status().getUuid().size() != 16) {
             // The framework could not acknowledge it, and the agent would resend it for ever.
@@ -409,11 +414,30 @@ public final class Agents {
             master.outbox().toAgent(agent.id(), AgentEvent.shutdownFramework(update.frameworkId()));
             return;
         }
-        Task task = agent.task(update.frameworkId(), update.status().getTaskId());
-        if (task != null) {
-            recordStatus(task, update.status());
+        TaskStatus status = update.status().hasAgentId() ? update.status()
+                : update.status().toBuilder().setAgentId(agent.id()).build();
+        Task task = agent.task(update.frameworkId(), status.getTaskId());
+        Task elsewhere = task == null ? framework.tasks().get(status.getTaskId()) : null;
+        if (elsewhere != null && !elsewhere.agentId().equals(agent.id())) {
+            // The framework's task of that id lives on another agent: this one may not speak for it. Acknowledged
+            // here so that an agent resending a stale update of a reused task id stops.
+            LOG.warn("Agent {} sent {} for task {} of framework {}, which runs on agent {}: not forwarded",
+                    agent.id().getValue(), status.getState(), status.getTaskId().getValue(),
+                    framework.id().getValue(), elsewhere.agentId().getValue());
+            acknowledgeForFramework(agent, update.frameworkId(), status);
+            return;
         }
-        master.tasks().forwardUpdate(framework, update.status());
+        if (task != null) {
+            recordStatus(task, status);
+        }
+        master.tasks().forwardUpdate(framework, status);
+    }
+
+    private void acknowledgeForFramework(Agent agent, FrameworkID frameworkId, TaskStatus status) {
+        if (status.hasUuid()) {
+            master.outbox().toAgent(agent.id(), AgentEvent.acknowledge(frameworkId, status.getTaskId(),
+                    Base64.getEncoder().encodeToString(status.getUuid().toByteArray())));
+        }
     }
 
     private void recordStatus(Task task, TaskStatus status) {

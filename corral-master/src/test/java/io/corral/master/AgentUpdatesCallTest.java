@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The agent protocol's UPDATES call: several status updates in one call, each handled as its own UPDATE would be, or
- * none of them when one is bad; and the REGISTERED event that tells agents the master takes it.
+ * none of them when one is bad; an agent speaking only for its own tasks; and the REGISTERED event that tells agents
+ * the master takes UPDATES.
  */
 class AgentUpdatesCallTest {
     private final MasterFixture fixture = new MasterFixture();
@@ -85,8 +86,7 @@ class AgentUpdatesCallTest {
                 .hasMessage("Expecting 'updates[1].status.uuid' to be a UUID (16 bytes)");
 
         assertThat(framework.schedulerEvents(Event.Type.UPDATE)).isEmpty();
-        assertThat(fixture.onLoop(() -> fixture.master.agents().get(agentId).task(frameworkId,
-                TaskID.newBuilder().setValue("t1").build()).state())).isEqualTo(TaskState.TASK_STAGING);
+        assertThat(stateOf("t1")).isEqualTo(TaskState.TASK_STAGING);
     }
 
     @Test
@@ -100,6 +100,58 @@ class AgentUpdatesCallTest {
             })).rootCause().isInstanceOf(Rejected.class);
         }
         assertThat(framework.schedulerEvents(Event.Type.UPDATE)).isEmpty();
+    }
+
+    @Test
+    void anAgentCannotReportAnotherAgentsTaskByNamingThatAgent() {
+        AgentID other = fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1024").toBuilder().setHostname("a2").build(),
+                List.of(), List.of(),
+                new RecordingLink());
+
+        assertThatThrownBy(() -> fixture.onLoop(() -> {
+            fixture.master.agents().updates(fixture.master.agents().get(other),
+                    List.of(update("t1", TaskState.TASK_FAILED, 16)));
+            return null;
+        })).rootCause().isInstanceOfSatisfying(Rejected.class,
+                        e -> assertThat(e.reason()).isEqualTo(Rejected.Reason.FORBIDDEN))
+                .hasMessageContaining("'updates[0].status.agent_id' is " + agentId.getValue());
+
+        assertThat(framework.schedulerEvents(Event.Type.UPDATE)).isEmpty();
+        assertThat(stateOf("t1")).isEqualTo(TaskState.TASK_STAGING);
+    }
+
+    @Test
+    void anAgentsUpdateOfATaskRunningElsewhereIsNotForwardedButAcknowledgedSoItStops() {
+        RecordingLink otherLink = new RecordingLink();
+        AgentID other = fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1024").toBuilder().setHostname("a2").build(),
+                List.of(), List.of(),
+                otherLink);
+        AgentCall.Update noAgentId = new AgentCall.Update(frameworkId, update("t1", TaskState.TASK_FAILED, 16)
+                .status().toBuilder().clearAgentId().build());
+
+        fixture.run(() -> fixture.master.agents().update(fixture.master.agents().get(other), noAgentId));
+
+        assertThat(framework.schedulerEvents(Event.Type.UPDATE)).isEmpty();
+        assertThat(stateOf("t1")).isEqualTo(TaskState.TASK_STAGING);
+        assertThat(otherLink.agentEvents(AgentEvent.Type.ACKNOWLEDGE)).singleElement()
+                .satisfies(ack -> assertThat(ack.acknowledge().taskId().getValue()).isEqualTo("t1"));
+    }
+
+    @Test
+    void anUpdateWithoutAnAgentIdReachesTheFrameworkNamingTheAgentThatSentIt() {
+        AgentCall.Update noAgentId = new AgentCall.Update(frameworkId, update("t1", TaskState.TASK_RUNNING, 16)
+                .status().toBuilder().clearAgentId().build());
+
+        fixture.run(() -> fixture.master.agents().update(fixture.master.agents().get(agentId), noAgentId));
+
+        assertThat(framework.schedulerEvents(Event.Type.UPDATE)).singleElement()
+                .satisfies(event -> assertThat(event.getUpdate().getStatus().getAgentId()).isEqualTo(agentId));
+        assertThat(stateOf("t1")).isEqualTo(TaskState.TASK_RUNNING);
+    }
+
+    private TaskState stateOf(String taskId) {
+        return fixture.onLoop(() -> fixture.master.agents().get(agentId).task(frameworkId,
+                TaskID.newBuilder().setValue(taskId).build()).state());
     }
 
     private AgentCall.Update update(String taskId, TaskState state, int uuidBytes) {
