@@ -11,7 +11,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * Small files that a crash can never leave half-written: the content goes to {@code <name>.tmp} in the same
  * directory, is forced to disk, then renamed over {@code <name>} (rename is atomic within a file system), and the
- * directory is forced so the rename itself survives a power cut. A reader sees the old content or the new one.
+ * directory is forced so the rename itself survives a power cut (with the parents of any directory the write
+ * created). A reader sees the old content or the new one.
  *
  * <p>Stateless and thread-safe (two writers of the same file must not race: each file has one owner).
  */
@@ -41,6 +42,7 @@ public final class AtomicFiles {
 
     private static void write(Path file, byte[] content, boolean sync) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
+        Path existing = firstExisting(directory);
         Files.createDirectories(directory);
         Path temporary = directory.resolve(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -56,6 +58,25 @@ public final class AtomicFiles {
         Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         if (sync) {
             forceDirectory(directory);
+            forceNewEntries(existing, directory);
+        }
+    }
+
+    private static Path firstExisting(Path directory) {
+        Path existing = directory;
+        while (existing != null && !Files.isDirectory(existing)) {
+            existing = existing.getParent();
+        }
+        return existing;
+    }
+
+    /**
+     * The directories this write created (below {@code existing}, down to {@code directory}) are entries in their
+     * parents, which must be forced too, or a power cut could lose the new directory with the file in it.
+     */
+    private static void forceNewEntries(Path existing, Path directory) throws IOException {
+        for (Path created = directory; existing != null && !created.equals(existing); created = created.getParent()) {
+            forceDirectory(created.getParent());
         }
     }
 
