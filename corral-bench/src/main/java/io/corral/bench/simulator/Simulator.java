@@ -29,16 +29,14 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingCluster;
-import org.apache.curator.test.TestingServer;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.zookeeper.data.Stat;
 
 /**
  * The master at scale (issue 9, "A simulator and the master at scale"): the real master ({@link SimulatorMaster}, in
- * JVMs of its own, a second one contending as standby), a real ZooKeeper (curator-test, in this JVM: one server or
- * an ensemble of three), and thousands of {@link SimulatedAgent}s and a few {@link SimulatedFramework}s in this JVM
- * speaking the real protocols over loopback HTTP. It measures, in order:
+ * JVMs of its own, a second one contending as standby), a real ZooKeeper (curator-test, in a JVM of its own: one
+ * server or an ensemble of three), and thousands of {@link SimulatedAgent}s and a few {@link SimulatedFramework}s in
+ * this JVM speaking the real protocols over loopback HTTP. It measures, in order:
  * <ol>
  *   <li>agents registering (REGISTER, presence znode);</li>
  *   <li>task launches through the scheduler API to the simulated agents, until every task is TASK_RUNNING with every
@@ -107,18 +105,11 @@ public final class Simulator {
         Path logs = Files.createTempDirectory("corral-simulator");
         ResultsDirectory results = ResultsDirectory.create("simulator", Clock.systemUTC(), options.get("results"));
 
-        AutoCloseable zookeeper;
-        String connect;
-        if (zkServers == 1) {
-            TestingServer server = new TestingServer(io.corral.bench.BenchSupport.ensemble(1).get(0), true);
-            zookeeper = server;
-            connect = server.getConnectString();
-        } else {
-            TestingCluster ensemble = new TestingCluster(io.corral.bench.BenchSupport.ensemble(zkServers));
-            ensemble.start();
-            zookeeper = ensemble;
-            connect = ensemble.getConnectString();
-        }
+        ChildJvm zookeeper = ChildJvm.start("zookeeper", List.of("-Xmx1g"), "ZOOKEEPER_JAVA_OPTS",
+                SimulatorZooKeeper.class, List.of(Integer.toString(zkServers)), logs.resolve("zookeeper.log"),
+                "CONNECT");
+        Runtime.getRuntime().addShutdownHook(new Thread(zookeeper::destroy));
+        String connect = zookeeper.readyValue();
         String zkUrl = "zk://" + connect + ROOT;
         List<SimulatedFramework> frameworks = new ArrayList<>();
         List<MasterProcess> masters = new ArrayList<>();
@@ -126,7 +117,7 @@ public final class Simulator {
              AgentFleet fleet = new AgentFleet(ZkUrl.parse(zkUrl), sessions, Duration.ofSeconds(10));
              ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(zkUrl)) {
             System.out.printf("simulator: %d agents, %d tasks (%.1f cpu, %.0f MB each), %d frameworks; ZooKeeper: %d"
-                            + " server(s) in this JVM; masters: %s in JVMs of their own (-Xmx%s, ZooKeeper session"
+                            + " server(s) in a JVM of their own; masters: %s in JVMs of their own (-Xmx%s, ZooKeeper session"
                             + " %d s); %d cores, load average %.1f; logs in %s%n",
                     agents, tasks, TASK_CPUS, TASK_MEM, frameworkCount, zkServers, failover ? "2 (one standby)" : "1",
                     masterHeap, masterSession.toSeconds(), Runtime.getRuntime().availableProcessors(),
