@@ -10,14 +10,12 @@ import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.concurrent.DaemonPool;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.KeptAliveClient;
+import io.corral.protocol.http.StreamingPost;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.corral.protocol.security.Credentials.Credential;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import javax.net.ssl.SSLContext;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -28,6 +26,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -95,7 +94,9 @@ public final class SchedulerClient implements AutoCloseable {
     private final boolean autoAcknowledge;
     private final Duration locateTimeout;
     private final Duration requestTimeout;
-    private final HttpClient http;
+    private final Duration connectTimeout;
+    /** The event stream's I/O thread: it reads and decodes the events ({@link StreamingPost}). */
+    private final NioEventLoopGroup stream;
     /** When present, every master is spoken to over HTTPS and its certificate checked this way. */
     private final Optional<ClientTls> tls;
     /** HTTP Basic for every request, when the framework authenticates (masters not started --insecure). */
@@ -116,7 +117,7 @@ public final class SchedulerClient implements AutoCloseable {
     private volatile boolean tearingDown;
     private volatile Session session;
     private volatile FrameworkID frameworkId;
-    private volatile InputStream currentStream;
+    private volatile StreamingPost currentStream;
 
     private SchedulerClient(Builder b) {
         this.locator = b.locator;
@@ -130,12 +131,8 @@ public final class SchedulerClient implements AutoCloseable {
         this.requestTimeout = b.requestTimeout;
         this.frameworkId = b.frameworkInfo.hasId() ? b.frameworkInfo.getId() : null;
         this.tls = Optional.ofNullable(b.tls);
-        this.http = ClientTls.builder(tls)
-                .version(HttpClient.Version.HTTP_1_1) // no h2c upgrade attempt: masters speak HTTP/1.1
-                .followRedirects(HttpClient.Redirect.NEVER) // 307s are followed by hand, to learn the leader
-                .connectTimeout(b.connectTimeout)
-                .executor(DaemonPool.of("corral-scheduler-stream", 1)) // the event stream only: see DaemonPool
-                .build();
+        this.connectTimeout = b.connectTimeout;
+        this.stream = new NioEventLoopGroup(1, new DefaultThreadFactory("corral-scheduler-stream", true));
         this.calls = new KeptAliveClient("corral-scheduler-calls", tls, b.connectTimeout, MAX_CALLS_IN_FLIGHT);
         this.events = new EventLoop("corral-scheduler-events");
         this.reader = Executors.newSingleThreadExecutor(runnable -> {
@@ -285,6 +282,7 @@ public final class SchedulerClient implements AutoCloseable {
         reader.shutdownNow();
         calls.close(); // fails the calls in flight; their answers still complete on `completions`, whose idle thread ends
         events.close();
+        stream.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
         if (ownedTimers != null) {
             try {
                 ownedTimers.close();
@@ -316,25 +314,30 @@ public final class SchedulerClient implements AutoCloseable {
             return;
         }
         for (int hop = 0; hop <= MAX_REDIRECTS && !stopped; hop++) {
-            HttpResponse<InputStream> response;
+            URI asked = master;
+            SubscribeAnswer answer = new SubscribeAnswer(encoding, (streamId, event) -> onEvent(asked, streamId, event));
+            StreamingPost post = StreamingPost.open(stream.next(), tls, connectTimeout,
+                    MasterAddresses.resolve(master, SCHEDULER_PATH), subscribeHeaders(), subscribeBody(),
+                    requestTimeout, answer);
+            SubscribeAnswer.Head head;
             try {
-                response = http.send(subscribeRequest(master), HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException e) {
+                head = answer.head().get();
+            } catch (ExecutionException e) {
                 locator.unreachable(master);
-                URI refused = master;
-                retryLater(tls.flatMap(t -> TlsFailures.describe(e, refused.getAuthority(), t.trusts()))
-                        .orElseGet(() -> "cannot reach the master at " + refused + ": " + describe(e)));
+                Throwable cause = e.getCause();
+                retryLater(tls.flatMap(t -> TlsFailures.describe(cause, asked.getAuthority(), t.trusts()))
+                        .orElseGet(() -> "cannot reach the master at " + asked + ": " + describe(cause)));
                 return;
             } catch (InterruptedException e) {
+                post.close();
                 Thread.currentThread().interrupt();
                 return;
             }
-            int status = response.statusCode();
+            int status = head.status();
             if (status == 307) {
-                String location = response.headers().firstValue("Location").orElse(null);
-                drain(response.body());
+                post.close();
                 try {
-                    URI leader = MasterAddresses.redirectTarget(location, master);
+                    URI leader = MasterAddresses.redirectTarget(head.location(), master);
                     locator.redirected(master, leader);
                     LOG.debug("master {} redirected to leader {}", master, leader);
                     master = leader;
@@ -345,7 +348,7 @@ public final class SchedulerClient implements AutoCloseable {
                 }
             }
             if (status != 200) {
-                String body = bodyText(drain(response.body()));
+                String body = bodyText(head.body());
                 if (status == 503) { // elected and recovering, or its ZooKeeper connection suspended: soon ready
                     retry("master at " + master + " is not ready: " + status + " " + body, backoff.initialDelay());
                 } else if (status >= 500) {
@@ -355,13 +358,12 @@ public final class SchedulerClient implements AutoCloseable {
                 }
                 return;
             }
-            Optional<String> streamId = response.headers().firstValue(STREAM_ID_HEADER);
-            if (streamId.isEmpty()) {
-                drain(response.body());
+            if (head.streamId() == null) {
+                post.close();
                 retryLater("master at " + master + " answered SUBSCRIBE without a " + STREAM_ID_HEADER + " header");
                 return;
             }
-            readStream(master, streamId.get(), response.body());
+            readStream(master, post, answer);
             return;
         }
         if (!stopped) {
@@ -369,38 +371,35 @@ public final class SchedulerClient implements AutoCloseable {
         }
     }
 
-    private HttpRequest subscribeRequest(URI master) {
-        FrameworkID id = frameworkId;
-        return authorized(HttpRequest.newBuilder(MasterAddresses.resolve(master, SCHEDULER_PATH))
-                .timeout(requestTimeout) // for a streaming body this bounds the wait for the headers only
-                .header("Content-Type", encoding.mediaType())
-                .header("Accept", encoding.mediaType())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(encoding.encode(Calls.subscribe(frameworkInfo, id)))))
-                .build();
+    private Map<String, String> subscribeHeaders() {
+        Map<String, String> headers = new HashMap<>();
+        headers.put("Content-Type", encoding.mediaType());
+        headers.put("Accept", encoding.mediaType());
+        authorization.ifPresent(value -> headers.put("Authorization", value));
+        return headers;
     }
 
-    /** Adds the {@code Authorization} header when the framework authenticates. */
-    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
-        authorization.ifPresent(value -> request.header("Authorization", value));
-        return request;
+    private byte[] subscribeBody() {
+        return encoding.encode(Calls.subscribe(frameworkInfo, frameworkId));
     }
 
-    private void readStream(URI master, String streamId, InputStream body) {
-        currentStream = body;
+    /** Waits on the reader thread while the stream's events are handled on its I/O thread, until it ends. */
+    private void readStream(URI master, StreamingPost post, SubscribeAnswer answer) {
+        currentStream = post;
         if (stopped) {
-            closeQuietly(body); // close() ran before the stream was published
+            post.close(); // close() ran before the stream was published
         }
         String reason = "the master closed the event stream";
-        boolean[] wasSubscribed = {false};
-        try (body) {
-            EventStreamReader.read(body, encoding, event -> {
-                if (event.getType() == Event.Type.SUBSCRIBED) {
-                    wasSubscribed[0] = true;
-                }
-                onEvent(master, streamId, event);
-            });
-        } catch (IOException | RuntimeException e) {
-            reason = "event stream from " + master + " failed: " + describe(e);
+        try {
+            Optional<Throwable> failure = answer.ended().get();
+            if (failure.isPresent()) {
+                reason = "event stream from " + master + " failed: " + describe(failure.get());
+            }
+        } catch (InterruptedException e) {
+            post.close();
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            reason = "event stream from " + master + " failed: " + describe(e.getCause());
         } finally {
             currentStream = null;
             session = null;
@@ -411,7 +410,7 @@ public final class SchedulerClient implements AutoCloseable {
             return;
         }
         LOG.info("Disconnected from {}: {}", master, reason);
-        if (wasSubscribed[0]) {
+        if (answer.wasSubscribed()) {
             // Scheduled before the listener hears of it (tests rely on this); it still hears disconnected() before
             // the next subscribed(), since this thread posts both.
             scheduleResubscribe(reason, backoff.next());
@@ -421,7 +420,10 @@ public final class SchedulerClient implements AutoCloseable {
         }
     }
 
-    /** Runs on the reader thread for each event, before the listener sees it. */
+    /**
+     * Runs for each event before the listener sees it, on the stream's I/O thread while the reader thread waits for
+     * the stream to end (so on the reader's behalf: the subscription's state changes here too).
+     */
     private void onEvent(URI master, String streamId, Event event) {
         watchdog.eventSeen();
         switch (event.getType()) {
@@ -538,14 +540,6 @@ public final class SchedulerClient implements AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------- helpers
 
-    private static byte[] drain(InputStream body) {
-        try (body) {
-            return body.readNBytes(64 * 1024);
-        } catch (IOException e) {
-            return new byte[0];
-        }
-    }
-
     private static String bodyText(byte[] body) {
         String text = new String(body, StandardCharsets.UTF_8).strip();
         if (text.isEmpty()) {
@@ -559,14 +553,9 @@ public final class SchedulerClient implements AutoCloseable {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 
-    private static void closeQuietly(InputStream stream) {
-        if (stream == null) {
-            return;
-        }
-        try {
+    private static void closeQuietly(StreamingPost stream) {
+        if (stream != null) {
             stream.close();
-        } catch (IOException e) {
-            LOG.debug("closing event stream", e);
         }
     }
 

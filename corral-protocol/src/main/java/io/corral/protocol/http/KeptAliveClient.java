@@ -3,7 +3,6 @@ package io.corral.protocol.http;
 import io.corral.protocol.tls.ClientTls;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,15 +13,11 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -38,7 +33,6 @@ import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLEngine;
 
 /**
  * POSTs small requests (a scheduler's calls: ACCEPT, ACKNOWLEDGE, ...) over a few kept-alive HTTP/1.1 connections per
@@ -147,14 +141,15 @@ public final class KeptAliveClient implements AutoCloseable {
 
         private void connect(Exchange exchange) {
             open++;
-            int port = port(server);
+            int port = ClientParts.port(server);
             new Bootstrap().group(io).channel(NioSocketChannel.class)
                     .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
                     .option(ChannelOption.TCP_NODELAY, true)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel channel) {
-                            tls.ifPresent(t -> channel.pipeline().addLast(new SslHandler(engine(t, port))));
+                            tls.ifPresent(t -> channel.pipeline().addLast(
+                                    new SslHandler(ClientParts.engine(t, server.getHost(), port))));
                             channel.pipeline().addLast(new HttpClientCodec())
                                     .addLast(new HttpObjectAggregator(MAX_ANSWER_BYTES))
                                     .addLast(new AnswerHandler(Pool.this));
@@ -170,13 +165,6 @@ public final class KeptAliveClient implements AutoCloseable {
                             next();
                         }
                     });
-        }
-
-        private SSLEngine engine(ClientTls t, int port) {
-            SSLEngine engine = t.sslContext().createSSLEngine(server.getHost(), port);
-            engine.setUseClientMode(true);
-            engine.setSSLParameters(t.sslParameters());
-            return engine;
         }
 
         private void send(Channel channel, Exchange exchange) {
@@ -286,16 +274,11 @@ public final class KeptAliveClient implements AutoCloseable {
         }
 
         String serverKey() {
-            return uri.getScheme() + "://" + uri.getHost() + ":" + port(uri);
+            return uri.getScheme() + "://" + uri.getHost() + ":" + ClientParts.port(uri);
         }
 
         FullHttpRequest request() {
-            String target = uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-            FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, target,
-                    Unpooled.wrappedBuffer(body));
-            headers.forEach((name, value) -> request.headers().set(name, value));
-            request.headers().set(HttpHeaderNames.HOST, uri.getHost() + ":" + port(uri));
-            HttpUtil.setContentLength(request, body.length);
+            FullHttpRequest request = ClientParts.post(uri, headers, body);
             HttpUtil.setKeepAlive(request, true);
             return request;
         }
@@ -323,10 +306,4 @@ public final class KeptAliveClient implements AutoCloseable {
         }
     }
 
-    private static int port(URI uri) {
-        if (uri.getPort() != -1) {
-            return uri.getPort();
-        }
-        return "https".equals(uri.getScheme()) ? 443 : 80;
-    }
 }
