@@ -27,6 +27,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -189,6 +190,11 @@ public final class SchedulerClient implements AutoCloseable {
      * on any other answer, or when there is no live subscription.
      */
     public CompletableFuture<Void> send(Call call) {
+        return send(call, completions);
+    }
+
+    /** As {@link #send(Call)}, the answer judged and the future completed on {@code completeOn}. */
+    private CompletableFuture<Void> send(Call call, Executor completeOn) {
         Session s = session;
         String type = call.getType().name();
         if (s == null) {
@@ -214,7 +220,7 @@ public final class SchedulerClient implements AutoCloseable {
                         throw new SchedulerCallException(type, answer.status(), bodyText(answer.body()));
                     }
                     return null;
-                }, completions);
+                }, completeOn);
     }
 
     /** ACCEPT the offers (all on one agent) with one LAUNCH of {@code tasks}. */
@@ -452,8 +458,10 @@ public final class SchedulerClient implements AutoCloseable {
 
     private void deliverUpdate(TaskStatus status) {
         listener.update(status);
-        if (autoAcknowledge) {
-            acknowledge(status).exceptionally(failure -> {
+        if (autoAcknowledge && status.hasUuid() && status.hasAgentId()) {
+            // Judged on the calls' I/O thread: nobody else waits on this answer, and only a failure is logged, so
+            // waking the answers thread for each of a task's three acknowledgements would be wasted.
+            send(Calls.acknowledge(status), Runnable::run).exceptionally(failure -> {
                 if (!stopped) { // after close() every call fails: nothing to report
                     LOG.warn("Could not acknowledge {} of task {}: {}", status.getState(),
                             status.getTaskId().getValue(), failure.getMessage());
