@@ -8,6 +8,7 @@ import io.corral.agent.containerizer.cgroups.Cgroups.Controller;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -88,6 +89,26 @@ class CgroupMemoryIsolatorTest {
         long escaped = Long.parseLong(Files.readString(workDir.resolve("c1/escaped")).trim());
         assertThat(ProcessTable.isLive(escaped)).isFalse();
         assertThat(fixture.cgroups.cgroup(Controller.MEMORY, "c1")).doesNotExist();
+    }
+
+    @Test
+    void aRemovedContainerLeavesNoMemoryChargedToTheAgentsCgroups() throws Exception {
+        // 4 MB of page cache charged to the task's cgroup, kept after the task ends (a file in its sandbox).
+        RunningContainer container = launch("c1", "head -c 4194304 /dev/zero > written", 64);
+        Path parent = fixture.cgroups.cgroup(Controller.MEMORY, "c1").getParent();
+        assertThat(container.exit().orTimeout(20, TimeUnit.SECONDS).join().succeeded()).isTrue();
+
+        assertThat(fixture.cgroups.cgroup(Controller.MEMORY, "c1")).doesNotExist();
+        // Without the reclaim the removed cgroup lingers in the kernel, dying, its cache still counted in its
+        // parent's usage until that cache is evicted; the agent's cgroups would carry every finished task's files.
+        assertThat(Files.size(workDir.resolve("c1/written"))).isEqualTo(4 * 1024 * 1024); // reclaimed, not lost
+        assertThat(chargedBytes(parent)).isLessThan(1024 * 1024);
+    }
+
+    /** What the kernel charges to a memory cgroup and its descendants, removed ones still dying included. */
+    private static long chargedBytes(Path cgroup) throws IOException {
+        Path v1 = cgroup.resolve("memory.usage_in_bytes");
+        return Long.parseLong(Files.readString(Files.exists(v1) ? v1 : cgroup.resolve("memory.current")).trim());
     }
 
     @Test

@@ -27,12 +27,25 @@ final class CgroupRemoval {
 
     /** {@code killMembers} gets the members still inside and SIGKILLs them (atomically, where it can). */
     static void remove(Path cgroup, Consumer<List<Long>> killMembers) {
+        remove(cgroup, killMembers, () -> { });
+    }
+
+    /**
+     * As above; {@code release} runs once the cgroup is empty, just before it is removed (to hand back what the
+     * kernel still charges to it: see {@link #releaseMemory}).
+     */
+    static void remove(Path cgroup, Consumer<List<Long>> killMembers, Runnable release) {
+        boolean released = false;
         for (int round = 0; round < ROUNDS; round++) {
             if (!Files.isDirectory(cgroup)) {
                 return;
             }
             List<Long> members = CgroupFiles.processes(cgroup);
             if (members.isEmpty()) {
+                if (!released) {
+                    release.run();
+                    released = true;
+                }
                 try {
                     Files.delete(cgroup);
                     return;
@@ -51,6 +64,25 @@ final class CgroupRemoval {
             LockSupport.parkNanos(ROUND_NANOS);
         }
         LOG.warn("Could not remove cgroup {} (processes keep appearing or it is busy)", cgroup);
+    }
+
+    /**
+     * Reclaims the page cache an empty memory cgroup is still charged with (the files its task wrote: its sandbox's
+     * stdout and stderr at least) by writing {@code value} to {@code file} ({@code memory.force_empty} in v1,
+     * {@code memory.reclaim} in v2). Without it the removed cgroup lingers in the kernel, dying, until that cache is
+     * evicted: an agent running many short tasks left thousands behind, and every later cgroup creation and memory
+     * reclaim walks them (the same launch benchmark ran slower each run). Best effort: a kernel without the file or
+     * that cannot reclaim it all changes nothing else.
+     */
+    static void releaseMemory(Path file, String value) {
+        if (!Files.isRegularFile(file)) {
+            return;
+        }
+        try {
+            CgroupFiles.write(file, value);
+        } catch (IOException e) {
+            LOG.debug("{}: {} not fully reclaimed: {}", file.getParent(), file.getFileName(), e.toString());
+        }
     }
 
     /** SIGKILL, or SIGTERM when not {@code forcibly}, to each pid but {@code spare} (ignores those already gone). */

@@ -132,6 +132,10 @@ final class CgroupsV1 implements Cgroups {
             } else {
                 CgroupRemoval.signal(members, true, -1);
             }
+        }, () -> {
+            if (controller == Controller.MEMORY) {
+                CgroupRemoval.releaseMemory(cgroup.resolve("memory.force_empty"), "0");
+            }
         });
     }
 

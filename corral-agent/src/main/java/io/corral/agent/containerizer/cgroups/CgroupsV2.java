@@ -149,7 +149,19 @@ final class CgroupsV2 implements Cgroups {
                 }
             }
             frozen(cgroup, () -> CgroupRemoval.signal(CgroupFiles.processes(cgroup), true, -1));
-        });
+        }, () -> releaseMemory(cgroup));
+    }
+
+    /** memory.reclaim (Linux 5.19+) of all the cgroup still holds: see {@link CgroupRemoval#releaseMemory}. */
+    private static void releaseMemory(Path cgroup) {
+        try {
+            long charged = Long.parseLong(Files.readString(cgroup.resolve("memory.current")).trim());
+            if (charged > 0) {
+                CgroupRemoval.releaseMemory(cgroup.resolve("memory.reclaim"), Long.toString(charged));
+            }
+        } catch (IOException | NumberFormatException e) {
+            LOG.debug("{}: no memory accounting to release ({})", cgroup, e.toString());
+        }
     }
 
     /** Not cgroup.kill: it would kill the launcher too, which must live to record the task's exit. */
