@@ -19,11 +19,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import io.corral.protocol.http.InFlightLimit;
+import io.corral.protocol.http.KeptAliveClient;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * limit of calls in flight, so calls stuck on a broken connection never hold back those of the next one.
  *
  * <p>Threading: one daemon thread connects and reads; events go to the agent's {@link EventLoop}. {@link
- * #leaderChanged()} and {@link Connection#send} may be called from any thread.
+ * #leaderChanged()} and {@link Connection#send} may be called from any thread; calls are answered on the
+ * {@link KeptAliveClient}'s I/O thread.
  */
 final class MasterLink implements AutoCloseable {
     /** What the link asks of the agent and tells it; called on the agent's event loop. */
@@ -78,7 +82,10 @@ final class MasterLink implements AutoCloseable {
     private final Optional<String> authorization;
     /** How the masters are spoken to: HTTPS verified against the agent's CA, or plain HTTP. */
     private final Optional<ClientTls> tls;
+    /** REGISTER and its event stream. */
     private final HttpClient http;
+    /** Every other call, on a few kept-alive connections ({@link KeptAliveClient}). */
+    private final KeptAliveClient calls;
     private final Random random = new Random();
     private final Object wakeUp = new Object();
     private final java.util.concurrent.ScheduledExecutorService watchdogs =
@@ -109,8 +116,11 @@ final class MasterLink implements AutoCloseable {
         this.http = ClientTls.builder(tls)
                 .connectTimeout(Duration.ofSeconds(5))
                 .version(HttpClient.Version.HTTP_1_1)
-                .executor(DaemonPool.of("agent-master-http", 2))
+                .executor(DaemonPool.of("agent-master-http", 1)) // REGISTER and its event stream only
                 .build();
+        // More connections than one connection's calls in flight: an ended connection's calls, waiting for their
+        // answers, never hold back those of the next one to the same master.
+        this.calls = new KeptAliveClient("agent-master-calls", tls, Duration.ofSeconds(5), 64);
         this.leaderAddress = leaderAddress;
         this.loop = loop;
         this.agent = agent;
@@ -209,6 +219,7 @@ final class MasterLink implements AutoCloseable {
     public void close() {
         closed = true;
         watchdogs.shutdownNow();
+        calls.close();
         Connection connection = current;
         if (connection != null) {
             connection.abort();
@@ -239,7 +250,8 @@ final class MasterLink implements AutoCloseable {
         boolean run() {
             try {
                 AgentCall register = loop.submit(agent::registerCall).get(10, TimeUnit.SECONDS);
-                HttpResponse<InputStream> response = http.send(post(register, null).build(), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> response = http.send(registerRequest(register).build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
                 body = response.body();
                 if (aborted) {
                     // Given up while the answer was on its way (the leader vanished from ZooKeeper for a moment, the
@@ -326,20 +338,20 @@ final class MasterLink implements AutoCloseable {
          */
         java.util.concurrent.CompletableFuture<Integer> call(AgentCall call) {
             return callsInFlight.submit(() -> aborted
-                            ? java.util.concurrent.CompletableFuture.<HttpResponse<String>>failedFuture(
+                            ? java.util.concurrent.CompletableFuture.<KeptAliveClient.Answer>failedFuture(
                                     new IOException("connection to the master ended"))
-                            : http.sendAsync(post(call, streamId).timeout(callTimeout).build(),
-                                    HttpResponse.BodyHandlers.ofString()))
-                    .handle((response, failure) -> {
+                            : calls.post(URI.create(ClientTls.scheme(tls) + "://" + address + AgentProtocol.PATH),
+                                    callHeaders(), AgentProtocol.encode(call), callTimeout))
+                    .handle((answer, failure) -> {
                         if (failure != null) {
                             lost(call, failure);
                             return 0;
                         }
-                        if (response.statusCode() != 202) {
-                            LOG.warn("{} refused by master at {}: {} {}", call.type(), address,
-                                    response.statusCode(), response.body());
+                        if (answer.status() != 202) {
+                            LOG.warn("{} refused by master at {}: {} {}", call.type(), address, answer.status(),
+                                    new String(answer.body(), StandardCharsets.UTF_8));
                         }
-                        return response.statusCode();
+                        return answer.status();
                     });
         }
 
@@ -355,15 +367,21 @@ final class MasterLink implements AutoCloseable {
             abort();
         }
 
-        private HttpRequest.Builder post(AgentCall call, String stream) {
+        private Map<String, String> callHeaders() {
+            Map<String, String> headers = new HashMap<>();
+            headers.put("Content-Type", MediaTypes.APPLICATION_JSON);
+            headers.put("Accept", MediaTypes.APPLICATION_JSON);
+            headers.put(AgentProtocol.STREAM_ID_HEADER, streamId);
+            authorization.ifPresent(header -> headers.put("Authorization", header));
+            return headers;
+        }
+
+        private HttpRequest.Builder registerRequest(AgentCall register) {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(ClientTls.scheme(tls) + "://" + address
                             + AgentProtocol.PATH))
                     .header("Content-Type", MediaTypes.APPLICATION_JSON)
                     .header("Accept", MediaTypes.APPLICATION_JSON)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(AgentProtocol.encode(call)));
-            if (stream != null) {
-                request.header(AgentProtocol.STREAM_ID_HEADER, stream);
-            }
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(AgentProtocol.encode(register)));
             authorization.ifPresent(header -> request.header("Authorization", header));
             return request;
         }
