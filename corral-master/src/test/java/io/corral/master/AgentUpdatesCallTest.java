@@ -104,9 +104,7 @@ class AgentUpdatesCallTest {
 
     @Test
     void anAgentCannotReportAnotherAgentsTaskByNamingThatAgent() {
-        AgentID other = fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1024").toBuilder().setHostname("a2").build(),
-                List.of(), List.of(),
-                new RecordingLink());
+        AgentID other = registerSecondAgent(new RecordingLink());
 
         assertThatThrownBy(() -> fixture.onLoop(() -> {
             fixture.master.agents().updates(fixture.master.agents().get(other),
@@ -123,9 +121,7 @@ class AgentUpdatesCallTest {
     @Test
     void anAgentsUpdateOfATaskRunningElsewhereIsNotForwardedButAcknowledgedSoItStops() {
         RecordingLink otherLink = new RecordingLink();
-        AgentID other = fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1024").toBuilder().setHostname("a2").build(),
-                List.of(), List.of(),
-                otherLink);
+        AgentID other = registerSecondAgent(otherLink);
         AgentCall.Update noAgentId = new AgentCall.Update(frameworkId, update("t1", TaskState.TASK_FAILED, 16)
                 .status().toBuilder().clearAgentId().build());
 
@@ -147,6 +143,11 @@ class AgentUpdatesCallTest {
         assertThat(framework.schedulerEvents(Event.Type.UPDATE)).singleElement()
                 .satisfies(event -> assertThat(event.getUpdate().getStatus().getAgentId()).isEqualTo(agentId));
         assertThat(stateOf("t1")).isEqualTo(TaskState.TASK_RUNNING);
+    }
+
+    private AgentID registerSecondAgent(RecordingLink link) {
+        return fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1024").toBuilder().setHostname("a2").build(),
+                List.of(), List.of(), link);
     }
 
     private TaskState stateOf(String taskId) {

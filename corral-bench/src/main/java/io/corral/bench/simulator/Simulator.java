@@ -117,8 +117,8 @@ public final class Simulator {
              AgentFleet fleet = new AgentFleet(ZkUrl.parse(zkUrl), sessions, Duration.ofSeconds(10));
              ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(zkUrl)) {
             System.out.printf("simulator: %d agents, %d tasks (%.1f cpu, %.0f MB each), %d frameworks; ZooKeeper: %d"
-                            + " server(s) in a JVM of their own; masters: %s in JVMs of their own (-Xmx%s, ZooKeeper session"
-                            + " %d s); %d cores, load average %.1f; logs in %s%n",
+                            + " server(s) in a JVM of their own; masters: %s in JVMs of their own (-Xmx%s, ZooKeeper"
+                            + " session %d s); %d cores, load average %.1f; logs in %s%n",
                     agents, tasks, TASK_CPUS, TASK_MEM, frameworkCount, zkServers, failover ? "2 (one standby)" : "1",
                     masterHeap, masterSession.toSeconds(), Runtime.getRuntime().availableProcessors(),
                     loadAverage(), logs);

@@ -1,24 +1,18 @@
 package io.corral.protocol.http;
 
 import io.corral.protocol.tls.ClientTls;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -142,20 +136,9 @@ public final class KeptAliveClient implements AutoCloseable {
         private void connect(Exchange exchange) {
             open++;
             int port = ClientParts.port(server);
-            new Bootstrap().group(io).channel(NioSocketChannel.class)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel channel) {
-                            tls.ifPresent(t -> channel.pipeline().addLast(
-                                    new SslHandler(ClientParts.engine(t, server.getHost(), port))));
-                            channel.pipeline().addLast(new HttpClientCodec())
-                                    .addLast(new HttpObjectAggregator(MAX_ANSWER_BYTES))
-                                    .addLast(new AnswerHandler(Pool.this));
-                        }
-                    })
-                    .connect(server.getHost(), port).addListener((ChannelFutureListener) connected -> {
+            ClientParts.connect(io, tls, connectTimeout, server.getHost(), port, pipeline -> pipeline
+                            .addLast(new HttpObjectAggregator(MAX_ANSWER_BYTES)).addLast(new AnswerHandler(Pool.this)))
+                    .addListener((ChannelFutureListener) connected -> {
                         if (connected.isSuccess()) {
                             send(connected.channel(), exchange);
                         } else {

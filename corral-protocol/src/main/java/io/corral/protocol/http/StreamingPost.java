@@ -1,25 +1,19 @@
 package io.corral.protocol.http;
 
 import io.corral.protocol.tls.ClientTls;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.URI;
@@ -103,18 +97,9 @@ public final class StreamingPost implements AutoCloseable {
             return;
         }
         int port = ClientParts.port(uri);
-        new Bootstrap().group(io).channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        tls.ifPresent(t -> ch.pipeline().addLast(
-                                new SslHandler(ClientParts.engine(t, uri.getHost(), port))));
-                        ch.pipeline().addLast(new HttpClientCodec()).addLast(new AnswerHandler());
-                    }
-                })
-                .connect(uri.getHost(), port).addListener((ChannelFutureListener) connected -> {
+        ClientParts.connect(io, tls, connectTimeout, uri.getHost(), port,
+                        pipeline -> pipeline.addLast(new AnswerHandler()))
+                .addListener((ChannelFutureListener) connected -> {
                     if (!connected.isSuccess()) {
                         request.release();
                         end(new IOException("cannot connect to " + uri.getHost() + ":" + port + ": "
