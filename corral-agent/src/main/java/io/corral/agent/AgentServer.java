@@ -535,6 +535,7 @@ public final class AgentServer implements AutoCloseable {
         }
         if (containerizer != null) {
             containerizer.close(); // tasks and their launchers run on
+            containerizer.releaseIsolation(); // the agent's cgroups, unless tasks are left in them
         }
     }
 }

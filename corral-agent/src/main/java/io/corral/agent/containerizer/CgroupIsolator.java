@@ -73,6 +73,11 @@ abstract class CgroupIsolator implements Isolator {
     }
 
     @Override
+    public void release() {
+        controllers.forEach(cgroups::removeRootIfEmpty);
+    }
+
+    @Override
     public void recover(Set<String> live) {
         for (Controller controller : controllers) {
             try {

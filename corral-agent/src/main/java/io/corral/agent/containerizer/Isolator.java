@@ -92,4 +92,11 @@ public interface Isolator {
 
     /** {@code live} are the containers a restarted agent recovered; anything else this isolator left is cleaned up. */
     void recover(Set<String> live);
+
+    /**
+     * The agent is stopping: give back what this isolator made for the agent as a whole, if no container still uses
+     * it (containers left running for the next start keep it). Nothing by default; never throws.
+     */
+    default void release() {
+    }
 }

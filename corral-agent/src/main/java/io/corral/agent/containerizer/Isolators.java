@@ -137,4 +137,9 @@ public final class Isolators {
     public void recover(Set<String> live) {
         isolators.forEach(isolator -> isolator.recover(live));
     }
+
+    /** The agent is stopping: see {@link Isolator#release}. */
+    void release() {
+        isolators.forEach(Isolator::release);
+    }
 }

@@ -150,6 +150,14 @@ public final class ProcessContainerizer {
         }
     }
 
+    /**
+     * The agent stops for good: the isolators give back the agent's own cgroups if no container is left in them
+     * (containers left running for the next start keep them). Launch nothing after this.
+     */
+    public void releaseIsolation() {
+        isolators.release();
+    }
+
     /** The launcher server's pid, -1 when none runs (tests kill it). */
     long launcherServerPid() {
         return server == null ? -1 : server.pid();

@@ -44,10 +44,13 @@ final class CgroupFixture implements AutoCloseable {
     @Override
     public void close() throws IOException {
         for (Cgroups.Controller controller : cgroups.available()) {
+            Path root = cgroups.cgroup(controller, "x").getParent();
+            if (!Files.isDirectory(root)) {
+                continue; // removed by the containerizer's close
+            }
             for (String containerId : cgroups.containers(controller)) {
                 cgroups.destroy(controller, containerId);
             }
-            Path root = cgroups.cgroup(controller, "x").getParent();
             Files.deleteIfExists(root);
         }
     }

@@ -105,6 +105,21 @@ class CgroupMemoryIsolatorTest {
         assertThat(chargedBytes(parent)).isLessThan(1024 * 1024);
     }
 
+    @Test
+    void aStoppingAgentRemovesItsOwnCgroupUnlessAContainerIsLeftInIt() throws Exception {
+        Path root = fixture.cgroups.cgroup(Controller.MEMORY, "c1").getParent();
+        RunningContainer running = launch("c1", "touch ready; while [ ! -e release ]; do sleep 0.05; done", 64);
+        await().until(() -> Files.exists(workDir.resolve("c1/ready")));
+
+        containerizer.releaseIsolation(); // a restart: the task runs on
+        assertThat(root).isDirectory();
+
+        Files.createFile(workDir.resolve("c1/release"));
+        assertThat(running.exit().orTimeout(10, TimeUnit.SECONDS).join().succeeded()).isTrue();
+        containerizer.releaseIsolation(); // nothing left in it
+        assertThat(root).doesNotExist();
+    }
+
     /** What the kernel charges to a memory cgroup and its descendants, removed ones still dying included. */
     private static long chargedBytes(Path cgroup) throws IOException {
         Path v1 = cgroup.resolve("memory.usage_in_bytes");

@@ -66,6 +66,15 @@ final class CgroupRemoval {
         LOG.warn("Could not remove cgroup {} (processes keep appearing or it is busy)", cgroup);
     }
 
+    /** rmdir(2) of a cgroup, refused by the kernel while it has members or child cgroups: then it stays. */
+    static void removeIfEmpty(Path cgroup) {
+        try {
+            Files.deleteIfExists(cgroup);
+        } catch (IOException e) {
+            LOG.debug("{} stays: {}", cgroup, e.toString());
+        }
+    }
+
     /**
      * Reclaims the page cache an empty memory cgroup is still charged with (the files its task wrote: its sandbox's
      * stdout and stderr at least) by writing {@code value} to {@code file} ({@code memory.force_empty} in v1,

@@ -73,6 +73,12 @@ public interface Cgroups {
     /** The container ids that have a cgroup for this controller, for recovery. */
     List<String> containers(Controller controller) throws IOException;
 
+    /**
+     * Removes the agent's own cgroup for the controller if no container's cgroup is left in it (the kernel refuses
+     * otherwise, which changes nothing); for an agent that stops with nothing running. Never throws.
+     */
+    void removeRootIfEmpty(Controller controller);
+
     /** The processes in the container's cgroup for the controller; empty when it has none or is gone. */
     default List<Long> processes(Controller controller, String containerId) {
         return CgroupFiles.processes(cgroup(controller, containerId));

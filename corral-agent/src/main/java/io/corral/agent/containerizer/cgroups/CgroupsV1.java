@@ -124,6 +124,14 @@ final class CgroupsV1 implements Cgroups {
     }
 
     @Override
+    public void removeRootIfEmpty(Controller controller) {
+        Path root = roots.get(controller);
+        if (root != null) {
+            CgroupRemoval.removeIfEmpty(root);
+        }
+    }
+
+    @Override
     public void destroy(Controller controller, String containerId) {
         Path cgroup = cgroup(controller, containerId);
         CgroupRemoval.remove(cgroup, members -> {

@@ -134,6 +134,11 @@ final class CgroupsV2 implements Cgroups {
         }
     }
 
+    @Override
+    public void removeRootIfEmpty(Controller controller) {
+        CgroupRemoval.removeIfEmpty(root);
+    }
+
     /** {@code cgroup.kill} (Linux 5.14+) SIGKILLs every member at once; before it, freeze and signal each. */
     @Override
     public void destroy(Controller controller, String containerId) {
