@@ -5,18 +5,18 @@ import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.http.Authentication;
-import io.corral.protocol.concurrent.DaemonPool;
+import io.corral.protocol.http.InFlightLimit;
+import io.corral.protocol.http.KeptAliveClient;
 import io.corral.protocol.http.MediaTypes;
-import io.corral.protocol.recordio.RecordIODecoder;
+import io.corral.protocol.http.RecordStreamAnswer;
+import io.corral.protocol.http.StreamingPost;
 import io.corral.protocol.security.Credentials.Credential;
 import io.corral.protocol.tls.ClientTls;
 import io.corral.protocol.tls.TlsFailures;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
@@ -25,8 +25,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import io.corral.protocol.http.InFlightLimit;
-import io.corral.protocol.http.KeptAliveClient;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +41,9 @@ import org.slf4j.LoggerFactory;
  * registration is how the agent is heard again, with every pending status update resent. Each connection has its own
  * limit of calls in flight, so calls stuck on a broken connection never hold back those of the next one.
  *
- * <p>Threading: one daemon thread connects and reads; events go to the agent's {@link EventLoop}. {@link
- * #leaderChanged()} and {@link Connection#send} may be called from any thread; calls are answered on the
+ * <p>Threading: one daemon thread ({@code agent-master-link}) registers and waits for each stream's end; the stream's
+ * Netty I/O thread ({@code agent-master-stream}) decodes its events and posts them to the agent's {@link EventLoop}.
+ * {@link #leaderChanged()} and {@link Connection#send} may be called from any thread; calls are answered on the
  * {@link KeptAliveClient}'s I/O thread.
  */
 final class MasterLink implements AutoCloseable {
@@ -62,6 +61,7 @@ final class MasterLink implements AutoCloseable {
 
     /** How long a call may wait for the master's answer (the master answers in milliseconds). */
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private static final Logger LOG = LoggerFactory.getLogger(MasterLink.class);
     private static final Duration MAX_BACKOFF = Duration.ofMinutes(1);
@@ -82,8 +82,8 @@ final class MasterLink implements AutoCloseable {
     private final Optional<String> authorization;
     /** How the masters are spoken to: HTTPS verified against the agent's CA, or plain HTTP. */
     private final Optional<ClientTls> tls;
-    /** REGISTER and its event stream. */
-    private final HttpClient http;
+    /** REGISTER and its event stream ({@link StreamingPost}): the stream's I/O thread decodes the events. */
+    private final NioEventLoopGroup streams;
     /** Every other call, on a few kept-alive connections ({@link KeptAliveClient}). */
     private final KeptAliveClient calls;
     private final Random random = new Random();
@@ -113,14 +113,10 @@ final class MasterLink implements AutoCloseable {
         this.callTimeout = callTimeout;
         this.authorization = credential.map(Authentication::basicHeader);
         this.tls = tls;
-        this.http = ClientTls.builder(tls)
-                .connectTimeout(Duration.ofSeconds(5))
-                .version(HttpClient.Version.HTTP_1_1)
-                .executor(DaemonPool.of("agent-master-http", 1)) // REGISTER and its event stream only
-                .build();
+        this.streams = new NioEventLoopGroup(1, new DefaultThreadFactory("agent-master-stream", true));
         // More connections than one connection's calls in flight: an ended connection's calls, waiting for their
         // answers, never hold back those of the next one to the same master.
-        this.calls = new KeptAliveClient("agent-master-calls", tls, Duration.ofSeconds(5), 64);
+        this.calls = new KeptAliveClient("agent-master-calls", tls, CONNECT_TIMEOUT, 64);
         this.leaderAddress = leaderAddress;
         this.loop = loop;
         this.agent = agent;
@@ -220,6 +216,7 @@ final class MasterLink implements AutoCloseable {
         closed = true;
         watchdogs.shutdownNow();
         calls.close();
+        streams.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         Connection connection = current;
         if (connection != null) {
             connection.abort();
@@ -234,7 +231,7 @@ final class MasterLink implements AutoCloseable {
         final String address;
         private volatile String streamId;
         private volatile AgentID agentId;
-        private volatile InputStream body;
+        private volatile StreamingPost stream;
         private volatile long lastHeardNanos = System.nanoTime();
         private volatile boolean aborted;
         /** The master answered REGISTER with 503: it leads but is not ready yet ({@link #NOT_READY_RETRY}). */
@@ -250,37 +247,35 @@ final class MasterLink implements AutoCloseable {
         boolean run() {
             try {
                 AgentCall register = loop.submit(agent::registerCall).get(10, TimeUnit.SECONDS);
-                HttpResponse<InputStream> response = http.send(registerRequest(register).build(),
-                        HttpResponse.BodyHandlers.ofInputStream());
-                body = response.body();
+                RecordStreamAnswer<AgentEvent> answer = new RecordStreamAnswer<>(AgentProtocol.STREAM_ID_HEADER,
+                        AgentProtocol::decodeEvent, this::streamStarts, (id, event) -> {
+                            lastHeardNanos = System.nanoTime();
+                            loop.execute(() -> agent.handle(event, this));
+                        });
+                // The head may take as long as the master's registry write: bounded by the silence limit, as the
+                // stream is.
+                stream = StreamingPost.open(streams.next(), tls, CONNECT_TIMEOUT, uri(), requestHeaders(false),
+                        AgentProtocol.encode(register), silenceLimit, answer);
                 if (aborted) {
-                    // Given up while the answer was on its way (the leader vanished from ZooKeeper for a moment, the
-                    // link closed): abort() found no body to close, so close it here, or this connection would read
+                    // Given up while the request was on its way (the leader vanished from ZooKeeper for a moment, the
+                    // link closed): abort() found no stream to close, so close it here, or this connection would read
                     // events while every call it sends is dropped as sent on an ended connection.
-                    body.close();
+                    stream.close();
+                }
+                RecordStreamAnswer.Head head = answer.head().get();
+                if (head.status() != 200 || head.streamId() == null) {
+                    refused(head);
                     return false;
                 }
-                if (response.statusCode() != 200) {
-                    String reason = new String(body.readAllBytes(), StandardCharsets.UTF_8);
-                    if (response.statusCode() == 503) {
-                        masterNotReady = true;
-                        LOG.info("Master at {} is not ready ({}); registering again within {}", address, reason,
-                                NOT_READY_RETRY);
-                        return false;
-                    }
-                    LOG.warn("Master at {} refused registration: {} {}", address, response.statusCode(), reason);
-                    return false;
-                }
-                streamId = response.headers().firstValue(AgentProtocol.STREAM_ID_HEADER).orElse(null);
-                loop.execute(() -> agent.connected(this));
-                readEvents();
-                return true;
+                return readEvents(answer);
             } catch (Exception e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null
+                        ? e.getCause() : e;
                 if (!aborted && !closed) {
                     // A refused certificate is a configuration error an operator must see, not a routine reconnect.
-                    tls.flatMap(t -> TlsFailures.describe(e, address, t.trusts())).ifPresentOrElse(
+                    tls.flatMap(t -> TlsFailures.describe(cause, address, t.trusts())).ifPresentOrElse(
                             why -> LOG.warn("Cannot register with the master: {}", why),
-                            () -> LOG.info("Connection to master at {} ended: {}", address, e.toString()));
+                            () -> LOG.info("Connection to master at {} ended: {}", address, cause.toString()));
                 }
                 return agentId != null;
             } finally {
@@ -288,19 +283,37 @@ final class MasterLink implements AutoCloseable {
             }
         }
 
-        private void readEvents() throws IOException {
-            RecordIODecoder decoder = new RecordIODecoder();
-            byte[] buffer = new byte[16384];
+        /** On the stream's I/O thread, before its first event: the agent hears of the connection first. */
+        private void streamStarts(String id) {
+            streamId = id;
+            loop.execute(() -> agent.connected(this));
+        }
+
+        private void refused(RecordStreamAnswer.Head head) {
+            String reason = new String(head.body(), StandardCharsets.UTF_8);
+            if (head.status() == 503) {
+                masterNotReady = true;
+                LOG.info("Master at {} is not ready ({}); registering again within {}", address, reason,
+                        NOT_READY_RETRY);
+            } else if (head.status() == 200) {
+                LOG.warn("Master at {} answered REGISTER without a {} header", address, AgentProtocol.STREAM_ID_HEADER);
+            } else {
+                LOG.warn("Master at {} refused registration: {} {}", address, head.status(), reason);
+            }
+        }
+
+        /**
+         * Waits while the stream's I/O thread posts its events to the agent's loop, until it ends; true, as
+         * registration succeeded. A broken stream is logged as the end of the connection.
+         */
+        private boolean readEvents(RecordStreamAnswer<AgentEvent> answer) throws Exception {
             java.util.concurrent.ScheduledFuture<?> watchdog = startWatchdog();
             try {
-                int n;
-                while ((n = body.read(buffer)) >= 0) {
-                    lastHeardNanos = System.nanoTime();
-                    for (byte[] record : decoder.feed(buffer, 0, n)) {
-                        AgentEvent event = AgentProtocol.decodeEvent(record);
-                        loop.execute(() -> agent.handle(event, this));
-                    }
+                Optional<Throwable> failure = answer.ended().get();
+                if (failure.isPresent() && !aborted && !closed) {
+                    LOG.info("Connection to master at {} ended: {}", address, failure.get().toString());
                 }
+                return true;
             } finally {
                 watchdog.cancel(false);
             }
@@ -340,8 +353,7 @@ final class MasterLink implements AutoCloseable {
             return callsInFlight.submit(() -> aborted
                             ? java.util.concurrent.CompletableFuture.<KeptAliveClient.Answer>failedFuture(
                                     new IOException("connection to the master ended"))
-                            : calls.post(URI.create(ClientTls.scheme(tls) + "://" + address + AgentProtocol.PATH),
-                                    callHeaders(), AgentProtocol.encode(call), callTimeout))
+                            : calls.post(uri(), requestHeaders(true), AgentProtocol.encode(call), callTimeout))
                     .handle((answer, failure) -> {
                         if (failure != null) {
                             lost(call, failure);
@@ -367,38 +379,31 @@ final class MasterLink implements AutoCloseable {
             abort();
         }
 
-        private Map<String, String> callHeaders() {
+        private URI uri() {
+            return URI.create(ClientTls.scheme(tls) + "://" + address + AgentProtocol.PATH);
+        }
+
+        /** JSON both ways, the agent's credential, and (for calls) the stream they belong to. */
+        private Map<String, String> requestHeaders(boolean onStream) {
             Map<String, String> headers = new HashMap<>();
             headers.put("Content-Type", MediaTypes.APPLICATION_JSON);
             headers.put("Accept", MediaTypes.APPLICATION_JSON);
-            headers.put(AgentProtocol.STREAM_ID_HEADER, streamId);
+            if (onStream) {
+                headers.put(AgentProtocol.STREAM_ID_HEADER, streamId);
+            }
             authorization.ifPresent(header -> headers.put("Authorization", header));
             return headers;
         }
 
-        private HttpRequest.Builder registerRequest(AgentCall register) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(ClientTls.scheme(tls) + "://" + address
-                            + AgentProtocol.PATH))
-                    .header("Content-Type", MediaTypes.APPLICATION_JSON)
-                    .header("Accept", MediaTypes.APPLICATION_JSON)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(AgentProtocol.encode(register)));
-            authorization.ifPresent(header -> request.header("Authorization", header));
-            return request;
-        }
-
         /**
-         * Ends the connection from any thread. {@code aborted} is written before {@code body} is read, and {@link #run}
-         * writes {@code body} before it reads {@code aborted} (both volatile): whichever comes second closes the body.
+         * Ends the connection from any thread. {@code aborted} is written before {@code stream} is read, and {@link #run}
+         * writes {@code stream} before it reads {@code aborted} (both volatile): whichever comes second closes it.
          */
         void abort() {
             aborted = true;
-            InputStream stream = body;
-            if (stream != null) {
-                try {
-                    stream.close();
-                } catch (IOException ignored) {
-                    // closing is all we want
-                }
+            StreamingPost open = stream;
+            if (open != null) {
+                open.close();
             }
         }
     }

@@ -10,6 +10,7 @@ import io.corral.protocol.http.ClientAuthorization;
 import io.corral.protocol.concurrent.DaemonPool;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.KeptAliveClient;
+import io.corral.protocol.http.RecordStreamAnswer;
 import io.corral.protocol.http.StreamingPost;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -321,11 +322,19 @@ public final class SchedulerClient implements AutoCloseable {
         }
         for (int hop = 0; hop <= MAX_REDIRECTS && !stopped; hop++) {
             URI asked = master;
-            SubscribeAnswer answer = new SubscribeAnswer(encoding, (streamId, event) -> onEvent(asked, streamId, event));
+            AtomicBoolean subscribed = new AtomicBoolean();
+            RecordStreamAnswer<Event> answer = new RecordStreamAnswer<>(STREAM_ID_HEADER,
+                    record -> encoding.decode(record, Event.getDefaultInstance()), streamId -> { },
+                    (streamId, event) -> {
+                        if (event.getType() == Event.Type.SUBSCRIBED) {
+                            subscribed.set(true);
+                        }
+                        onEvent(asked, streamId, event);
+                    });
             StreamingPost post = StreamingPost.open(stream.next(), tls, connectTimeout,
                     MasterAddresses.resolve(master, SCHEDULER_PATH), subscribeHeaders(), subscribeBody(),
                     requestTimeout, answer);
-            SubscribeAnswer.Head head;
+            RecordStreamAnswer.Head head;
             try {
                 head = answer.head().get();
             } catch (ExecutionException e) {
@@ -369,7 +378,7 @@ public final class SchedulerClient implements AutoCloseable {
                 retryLater("master at " + master + " answered SUBSCRIBE without a " + STREAM_ID_HEADER + " header");
                 return;
             }
-            readStream(master, post, answer);
+            readStream(master, post, answer, subscribed);
             return;
         }
         if (!stopped) {
@@ -390,7 +399,8 @@ public final class SchedulerClient implements AutoCloseable {
     }
 
     /** Waits on the reader thread while the stream's events are handled on its I/O thread, until it ends. */
-    private void readStream(URI master, StreamingPost post, SubscribeAnswer answer) {
+    private void readStream(URI master, StreamingPost post, RecordStreamAnswer<Event> answer,
+                            AtomicBoolean subscribed) {
         currentStream = post;
         if (stopped) {
             post.close(); // close() ran before the stream was published
@@ -416,7 +426,7 @@ public final class SchedulerClient implements AutoCloseable {
             return;
         }
         LOG.info("Disconnected from {}: {}", master, reason);
-        if (answer.wasSubscribed()) {
+        if (subscribed.get()) {
             // Scheduled before the listener hears of it (tests rely on this); it still hears disconnected() before
             // the next subscribed(), since this thread posts both.
             scheduleResubscribe(reason, backoff.next());

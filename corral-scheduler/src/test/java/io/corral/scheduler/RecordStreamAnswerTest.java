@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.RecordStreamAnswer;
 import io.corral.protocol.recordio.RecordIO;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -20,8 +21,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The answer to SUBSCRIBE as its pieces arrive: the head the reader judges, the events, and how the stream ended. */
-class SubscribeAnswerTest {
+/**
+ * The answer to SUBSCRIBE as its pieces arrive ({@link RecordStreamAnswer}, as the SDK uses it): the head the reader
+ * judges, the events, and how the stream ended.
+ */
+class RecordStreamAnswerTest {
     private final List<String> seen = new ArrayList<>();
 
     @ParameterizedTest
@@ -30,7 +34,7 @@ class SubscribeAnswerTest {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         wire.write(RecordIO.frame(encoding.encode(StubMaster.subscribed("fw-1", 15))));
         wire.write(RecordIO.frame(encoding.encode(Event.newBuilder().setType(Event.Type.HEARTBEAT).build())));
-        SubscribeAnswer answer = answer(encoding);
+        RecordStreamAnswer<Event> answer = answer(encoding);
 
         answer.onHead(200, streamHeaders("stream-7"));
         for (byte b : wire.toByteArray()) {
@@ -39,8 +43,7 @@ class SubscribeAnswerTest {
         answer.onEnd(null);
 
         assertThat(answer.head().get().streamId()).isEqualTo("stream-7");
-        assertThat(seen).containsExactly("stream-7 SUBSCRIBED fw-1", "stream-7 HEARTBEAT");
-        assertThat(answer.wasSubscribed()).isTrue();
+        assertThat(seen).containsExactly("start stream-7", "stream-7 SUBSCRIBED fw-1", "stream-7 HEARTBEAT");
         assertThat(answer.ended().get()).isEmpty();
     }
 
@@ -51,16 +54,16 @@ class SubscribeAnswerTest {
                 + "\"port\":5050,\"pid\":\"master@172.28.128.9:5050\",\"hostname\":\"172.28.128.9\","
                 + "\"version\":\"1.3.0\",\"address\":{\"hostname\":\"172.28.128.9\",\"ip\":\"172.28.128.9\","
                 + "\"port\":5050}}}}";
-        SubscribeAnswer answer = answer(Encoding.JSON);
+        RecordStreamAnswer<Event> answer = answer(Encoding.JSON);
         answer.onHead(200, streamHeaders("s"));
         answer.onContent(Unpooled.wrappedBuffer(RecordIO.frame(json.getBytes(StandardCharsets.UTF_8))));
-        assertThat(seen).containsExactly("s SUBSCRIBED 88b2-0002");
+        assertThat(seen).containsExactly("start s", "s SUBSCRIBED 88b2-0002");
     }
 
     @Test
     void aStreamCutInsideARecordEndsInFailure() throws Exception {
         byte[] framed = RecordIO.frame(Encoding.JSON.encode(StubMaster.subscribed("fw-1", 15)));
-        SubscribeAnswer answer = answer(Encoding.JSON);
+        RecordStreamAnswer<Event> answer = answer(Encoding.JSON);
         answer.onHead(200, streamHeaders("s"));
         answer.onContent(Unpooled.wrappedBuffer(Arrays.copyOf(framed, framed.length - 3)));
         answer.onEnd(null);
@@ -68,12 +71,11 @@ class SubscribeAnswerTest {
         Optional<Throwable> failure = answer.ended().get();
         assertThat(failure).get().isInstanceOf(IOException.class);
         assertThat(failure.get()).hasMessageContaining("middle of a record");
-        assertThat(answer.wasSubscribed()).isFalse();
     }
 
     @Test
     void aRecordThatIsNotAnEventIsThrownSoTheStreamEnds() {
-        SubscribeAnswer answer = answer(Encoding.JSON);
+        RecordStreamAnswer<Event> answer = answer(Encoding.JSON);
         answer.onHead(200, streamHeaders("s"));
         assertThatThrownBy(() -> answer.onContent(Unpooled.wrappedBuffer(
                 RecordIO.frame("[1,2]".getBytes(StandardCharsets.UTF_8)))))
@@ -83,7 +85,7 @@ class SubscribeAnswerTest {
 
     @Test
     void aRefusalKeepsItsStatusLocationAndAtMost64KiBOfItsMessage() throws Exception {
-        SubscribeAnswer answer = answer(Encoding.JSON);
+        RecordStreamAnswer<Event> answer = answer(Encoding.JSON);
         HttpHeaders headers = new DefaultHttpHeaders().set("Location", "//leader:5050/api/v1/scheduler");
         answer.onHead(307, headers);
         answer.onContent(Unpooled.wrappedBuffer(new byte[40_000]));
@@ -91,7 +93,7 @@ class SubscribeAnswerTest {
         assertThat(answer.head()).isNotDone(); // judged once the body is in
         answer.onEnd(null);
 
-        SubscribeAnswer.Head head = answer.head().get();
+        RecordStreamAnswer.Head head = answer.head().get();
         assertThat(head.status()).isEqualTo(307);
         assertThat(head.location()).isEqualTo("//leader:5050/api/v1/scheduler");
         assertThat(head.body()).hasSize(64 * 1024);
@@ -100,7 +102,7 @@ class SubscribeAnswerTest {
 
     @Test
     void noHeadAtAllFailsTheHeadWithTheCause() {
-        SubscribeAnswer answer = answer(Encoding.JSON);
+        RecordStreamAnswer<Event> answer = answer(Encoding.JSON);
         answer.onEnd(new IOException("cannot connect to m:5050: Connection refused"));
         assertThatThrownBy(() -> answer.head().get()).hasRootCauseMessage(
                 "cannot connect to m:5050: Connection refused");
@@ -108,7 +110,7 @@ class SubscribeAnswerTest {
 
     @Test
     void aStreamWithoutAnIdCarriesNoEvents() throws Exception {
-        SubscribeAnswer answer = answer(Encoding.JSON);
+        RecordStreamAnswer<Event> answer = answer(Encoding.JSON);
         answer.onHead(200, new DefaultHttpHeaders());
         answer.onContent(Unpooled.wrappedBuffer(RecordIO.frame(Encoding.JSON.encode(
                 StubMaster.subscribed("fw-1", 15)))));
@@ -116,9 +118,11 @@ class SubscribeAnswerTest {
         assertThat(seen).isEmpty();
     }
 
-    private SubscribeAnswer answer(Encoding encoding) {
-        return new SubscribeAnswer(encoding, (streamId, event) -> seen.add(streamId + " " + event.getType()
-                + (event.hasSubscribed() ? " " + event.getSubscribed().getFrameworkId().getValue() : "")));
+    private RecordStreamAnswer<Event> answer(Encoding encoding) {
+        return new RecordStreamAnswer<>(SchedulerClient.STREAM_ID_HEADER,
+                record -> encoding.decode(record, Event.getDefaultInstance()), streamId -> seen.add("start " + streamId),
+                (streamId, event) -> seen.add(streamId + " " + event.getType()
+                        + (event.hasSubscribed() ? " " + event.getSubscribed().getFrameworkId().getValue() : "")));
     }
 
     private static HttpHeaders streamHeaders(String streamId) {
