@@ -216,11 +216,11 @@ final class MasterLink implements AutoCloseable {
         closed = true;
         watchdogs.shutdownNow();
         calls.close();
-        streams.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         Connection connection = current;
         if (connection != null) {
-            connection.abort();
+            connection.abort(); // before its I/O thread stops, so the close reaches the stream
         }
+        streams.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         synchronized (wakeUp) {
             wakeUp.notifyAll();
         }
