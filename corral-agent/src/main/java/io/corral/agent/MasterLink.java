@@ -388,16 +388,18 @@ final class MasterLink implements AutoCloseable {
             Map<String, String> headers = new HashMap<>();
             headers.put("Content-Type", MediaTypes.APPLICATION_JSON);
             headers.put("Accept", MediaTypes.APPLICATION_JSON);
-            if (onStream) {
-                headers.put(AgentProtocol.STREAM_ID_HEADER, streamId);
+            String id = streamId;
+            if (onStream && id != null) { // a call goes only once the stream started: never null then
+                headers.put(AgentProtocol.STREAM_ID_HEADER, id);
             }
             authorization.ifPresent(header -> headers.put("Authorization", header));
             return headers;
         }
 
         /**
-         * Ends the connection from any thread. {@code aborted} is written before {@code stream} is read, and {@link #run}
-         * writes {@code stream} before it reads {@code aborted} (both volatile): whichever comes second closes it.
+         * Ends the connection from any thread. {@code aborted} is written before {@code stream} is read, and
+         * {@link #run} writes {@code stream} before it reads {@code aborted} (both volatile): whichever comes second
+         * closes it.
          */
         void abort() {
             aborted = true;
