@@ -42,7 +42,7 @@ public final class AtomicFiles {
 
     private static void write(Path file, byte[] content, boolean sync) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
-        Path existing = firstExisting(directory);
+        Path existing = sync ? firstExisting(directory) : null; // only a forced write forces new parents
         Files.createDirectories(directory);
         Path temporary = directory.resolve(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,

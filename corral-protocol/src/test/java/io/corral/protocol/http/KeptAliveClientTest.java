@@ -28,12 +28,12 @@ class KeptAliveClientTest {
 
     private final KeptAliveClient client = new KeptAliveClient("test-calls", Optional.empty(), Duration.ofSeconds(2),
             4);
-    private final List<HttpServer> servers = new ArrayList<>();
+    private final LoopbackServers servers = new LoopbackServers();
 
     @AfterEach
     void stop() {
         client.close();
-        servers.forEach(HttpServer::close);
+        servers.close();
     }
 
     @Test
@@ -167,13 +167,11 @@ class KeptAliveClientTest {
     }
 
     private HttpServer serve(HttpHandler handler) {
-        HttpServer server = HttpServer.start("127.0.0.1", 0, handler);
-        servers.add(server);
-        return server;
+        return servers.serve(handler);
     }
 
     private static URI uri(HttpServer server, String target) {
-        return URI.create("http://127.0.0.1:" + server.port() + target);
+        return LoopbackServers.uri(server, target);
     }
 
     private static void awaitQuietly(CountDownLatch latch) {

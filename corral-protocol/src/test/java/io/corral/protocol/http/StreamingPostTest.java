@@ -11,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,11 +26,11 @@ class StreamingPostTest {
 
     private final NioEventLoopGroup group = new NioEventLoopGroup(1);
     private final EventLoop io = group.next();
-    private final List<HttpServer> servers = new ArrayList<>();
+    private final LoopbackServers servers = new LoopbackServers();
 
     @AfterEach
     void stop() {
-        servers.forEach(HttpServer::close);
+        servers.close();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
 
@@ -165,13 +164,11 @@ class StreamingPostTest {
     }
 
     private HttpServer serve(HttpHandler handler) {
-        HttpServer server = HttpServer.start("127.0.0.1", 0, handler);
-        servers.add(server);
-        return server;
+        return servers.serve(handler);
     }
 
     private static URI uri(HttpServer server, String target) {
-        return URI.create("http://127.0.0.1:" + server.port() + target);
+        return LoopbackServers.uri(server, target);
     }
 
     private static byte[] bytes(String text) {
