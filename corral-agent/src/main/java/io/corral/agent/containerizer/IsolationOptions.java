@@ -141,9 +141,8 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
                            Path gpuState) throws IOException {
         List<Isolator> built = new ArrayList<>();
         Cgroups cgroups = null;
-        boolean unified = Files.isRegularFile(cgroupMount.resolve("cgroup.controllers"));
-        // v1's devices controller keeps tasks off each other's GPUs; v2 has none (NvidiaGpuIsolator.create warns).
-        boolean gpuDevices = isolators.contains(GPU) && !gpus.machine().gpus().isEmpty() && !unified;
+        // The cgroups' device control (v1's devices controller, v2's eBPF programs) keeps tasks off each other's GPUs.
+        boolean gpuDevices = isolators.contains(GPU) && !gpus.machine().gpus().isEmpty();
         if (isolators.stream().anyMatch(name -> name.startsWith("cgroups/")) || gpuDevices) {
             cgroups = Cgroups.detect(cgroupMount, cgroupRoot);
             if (cgroups.has(Cgroups.Controller.FREEZER)) {
@@ -156,7 +155,7 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
                 case MEM -> built.add(new CgroupMemoryIsolator(cgroups));
                 case PIDS -> built.add(new CgroupPidsIsolator(cgroups, pidsLimit));
                 case DISK -> built.add(new DiskUsageIsolator(diskTimers, diskWatchInterval, diskState));
-                case GPU -> built.add(NvidiaGpuIsolator.create(gpus, cgroups, unified, gpuState));
+                case GPU -> built.add(NvidiaGpuIsolator.create(gpus, cgroups, gpuState));
                 case FILESYSTEM, PID_NAMESPACE, DOCKER_RUNTIME -> { } // the agent adds the image isolator
                 default -> throw new IllegalStateException(name); // the constructor checked the names
             }

@@ -1,6 +1,7 @@
 package io.corral.agent.containerizer;
 
 import io.corral.agent.containerizer.cgroups.Cgroups;
+import io.corral.agent.containerizer.cgroups.DeviceRule;
 import io.corral.agent.containerizer.cgroups.Cgroups.Controller;
 import io.corral.agent.resources.GpuResources;
 import io.corral.agent.resources.NvidiaGpu;
@@ -23,20 +24,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Mesos's {@code gpu/nvidia}: hands each container the whole GPUs its {@code gpus} resource asks for, from the
- * agent's free ones ({@link GpuAllocator}), and keeps it away from every other GPU of the machine through its cgroup v1
- * devices controller; tells the task which GPUs are its own in {@code NVIDIA_VISIBLE_DEVICES} (their indices, comma
+ * agent's free ones ({@link GpuAllocator}), and keeps it away from every other GPU of the machine through its cgroup
+ * (v1's devices controller, or a v2 eBPF device program); tells the task which GPUs are its own in {@code NVIDIA_VISIBLE_DEVICES} (their indices, comma
  * separated; {@code none} when it has none, as the NVIDIA container runtime spells it).
  *
  * <p>The rules ({@link #rules}): the GPU device nodes not handed to the container are denied ({@code c 195:<minor>
- * rwm} in {@code devices.deny}); its own GPUs and the control devices ({@code /dev/nvidiactl}, {@code nvidia-uvm},
+ * rwm} in v1's {@code devices.deny}); its own GPUs and the control devices ({@code /dev/nvidiactl}, {@code nvidia-uvm},
  * {@code nvidia-uvm-tools}, which even {@code nvidia-smi} needs) are allowed. The agent's devices cgroup allows every
  * device by default, so a task keeps every other device (Mesos's {@code cgroups/devices} whitelist is not built); in
  * that mode the kernel lists only {@code a *:* rwm} in {@code devices.list} and the denials show when a task opens a
- * device ("Operation not permitted").
+ * device ("Operation not permitted"). On cgroup v2 the same rules become the container's eBPF device program,
+ * which allows what it does not name too.
  *
- * <p>Where the kernel has no devices controller (cgroup v2, whose device control is an eBPF program) GPUs are still
- * handed out and named in {@code NVIDIA_VISIBLE_DEVICES}, but a task can open the others: the agent warns at start.
- * A machine without GPUs gets no cgroup at all (nothing to deny).
+ * <p>An agent that cannot control devices (no v1 devices controller, no eBPF device programs on v2) refuses to start
+ * with GPUs to hand out. A machine without GPUs gets no cgroup at all (nothing to deny).
  *
  * <p>Each container's GPUs are written to {@code stateDir/<container id>} ("index:minor" list) when they are handed
  * out, so a restarted agent gives its recovered containers the same GPUs again (the task resources only say how many).
@@ -50,15 +51,12 @@ public final class NvidiaGpuIsolator implements Isolator {
 
     private final NvidiaGpuDetector.Machine machine;
     private final GpuAllocator allocator;
-    /** Present when the kernel has a devices controller and the machine GPUs to deny. */
+    /** Present when the kernel controls devices and the machine has GPUs to deny. */
     private final Optional<Cgroups> devices;
     private final Path stateDir;
 
-    /** One rule of a devices cgroup: {@code rule} ("c 195:0 rwm") goes to {@code devices.allow} or {@code .deny}. */
-    public record DeviceRule(boolean allow, String rule) {}
-
     /**
-     * @param devices the cgroups whose devices controller isolates GPUs; empty to hand out GPUs without isolating them
+     * @param devices the cgroups whose device control isolates GPUs; empty to hand out GPUs without isolating them
      */
     public NvidiaGpuIsolator(GpuResources gpus, Optional<Cgroups> devices, Path stateDir) throws IOException {
         this.machine = gpus.machine();
@@ -66,32 +64,29 @@ public final class NvidiaGpuIsolator implements Isolator {
         this.devices = machine.gpus().isEmpty() ? Optional.empty() : devices;
         this.stateDir = stateDir;
         if (this.devices.isPresent() && !this.devices.get().has(Controller.DEVICES)) {
-            throw new IOException(name() + " needs the devices controller, which " + this.devices.get().describe()
+            throw new IOException(name() + " needs device control, which " + this.devices.get().describe()
                     + " does not offer");
         }
         Files.createDirectories(stateDir);
     }
 
     /**
-     * Makes the isolator for an agent whose cgroups are {@code cgroups} (null when no cgroup isolator asked for them):
-     * without a v1 devices controller, only a cgroup v2 machine may go on (warned); anything else refuses to start.
+     * Makes the isolator for an agent whose cgroups are {@code cgroups} (null when none could be had): with GPUs to
+     * hand out, it refuses to start unless the cgroups control devices, since tasks would reach each other's GPUs.
      */
-    static NvidiaGpuIsolator create(GpuResources gpus, Cgroups cgroups, boolean unified, Path stateDir)
-            throws IOException {
+    static NvidiaGpuIsolator create(GpuResources gpus, Cgroups cgroups, Path stateDir) throws IOException {
         if (gpus.machine().gpus().isEmpty()) {
             LOG.info("{}: this machine has no NVIDIA GPU: no gpus resource", "gpu/nvidia");
             return new NvidiaGpuIsolator(gpus, Optional.empty(), stateDir);
         }
-        if (cgroups != null && cgroups.has(Controller.DEVICES)) {
-            return new NvidiaGpuIsolator(gpus, Optional.of(cgroups), stateDir);
+        if (cgroups == null || !cgroups.has(Controller.DEVICES)) {
+            throw new IOException("gpu/nvidia needs device control to keep tasks off each other's GPUs (cgroup v1's "
+                    + "devices controller, or eBPF device programs on cgroup v2, which need root and a kernel with "
+                    + "CONFIG_CGROUP_BPF), and " + (cgroups == null ? "no cgroup" : cgroups.describe())
+                    + " offers neither (the agent's log says why); leave gpu/nvidia out of --isolation to run without "
+                    + "GPU isolation");
         }
-        if (!unified) {
-            throw new IOException("gpu/nvidia needs the cgroup v1 devices controller to keep tasks off each other's "
-                    + "GPUs, and " + (cgroups == null ? "no cgroup" : cgroups.describe()) + " does not offer it");
-        }
-        LOG.warn("gpu/nvidia: cgroup v2 has no devices controller (Corral does not attach eBPF device programs): "
-                + "tasks are told their GPUs in {} but are NOT kept off the others", ENVIRONMENT_VARIABLE);
-        return new NvidiaGpuIsolator(gpus, Optional.empty(), stateDir);
+        return new NvidiaGpuIsolator(gpus, Optional.of(cgroups), stateDir);
     }
 
     @Override
@@ -138,9 +133,7 @@ public final class NvidiaGpuIsolator implements Isolator {
         try {
             writeRecord(containerId, gpus);
             if (devices.isPresent()) {
-                for (DeviceRule rule : rules(machine, gpus)) {
-                    devices.get().writeDeviceRule(containerId, rule.allow(), rule.rule());
-                }
+                devices.get().setDeviceRules(containerId, rules(machine, gpus));
             }
         } catch (IOException e) {
             allocator.resize(containerId, before.size());
@@ -167,10 +160,10 @@ public final class NvidiaGpuIsolator implements Isolator {
     public static List<DeviceRule> rules(NvidiaGpuDetector.Machine machine, List<NvidiaGpu> gpus) {
         List<DeviceRule> rules = new ArrayList<>();
         for (NvidiaGpuDetector.DeviceNode control : machine.controlDevices()) {
-            rules.add(new DeviceRule(true, "c " + control.major() + ":" + control.minor() + " rwm"));
+            rules.add(DeviceRule.character(true, control.major(), control.minor()));
         }
         for (NvidiaGpu gpu : machine.gpus()) {
-            rules.add(new DeviceRule(gpus.contains(gpu), "c " + NvidiaGpu.MAJOR + ":" + gpu.minor() + " rwm"));
+            rules.add(DeviceRule.character(gpus.contains(gpu), NvidiaGpu.MAJOR, gpu.minor()));
         }
         return rules;
     }

@@ -27,10 +27,25 @@ final class CgroupFixture implements AutoCloseable {
     }
 
     static CgroupFixture open(Cgroups.Controller... needed) {
+        return open(Cgroups.DEFAULT_MOUNT, needed);
+    }
+
+    /**
+     * The unified (v2) hierarchy: the cgroup mount itself on a v2 machine, its {@code unified} directory on a hybrid
+     * one (whose v2 hierarchy holds no controllers, but takes eBPF device programs); skipped where there is none.
+     */
+    static CgroupFixture openUnified(Cgroups.Controller... needed) {
+        Path hybrid = Cgroups.DEFAULT_MOUNT.resolve("unified");
+        Path mount = Files.isRegularFile(hybrid.resolve("cgroup.controllers")) ? hybrid : Cgroups.DEFAULT_MOUNT;
+        assumeThat(mount.resolve("cgroup.controllers")).as("a cgroup v2 hierarchy").isRegularFile();
+        return open(mount, needed);
+    }
+
+    private static CgroupFixture open(Path mount, Cgroups.Controller... needed) {
         CgroupFixture fixture = null;
         String rootName = "corral-test-" + UUID.randomUUID().toString().substring(0, 8);
         try {
-            fixture = new CgroupFixture(Cgroups.detect(Cgroups.DEFAULT_MOUNT, rootName));
+            fixture = new CgroupFixture(Cgroups.detect(mount, rootName));
         } catch (IOException e) {
             assumeThat(e).as("writable cgroups on this machine").isNull();
         }

@@ -2,10 +2,11 @@ package io.corral.agent.containerizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
-import io.corral.agent.containerizer.NvidiaGpuIsolator.DeviceRule;
 import io.corral.agent.containerizer.cgroups.Cgroups.Controller;
+import io.corral.agent.containerizer.cgroups.DeviceRule;
 import io.corral.agent.resources.FakeNvidiaDevices;
 import io.corral.agent.resources.GpuResources;
 import io.corral.agent.resources.NvidiaGpu;
@@ -28,9 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code gpu/nvidia} on this machine's cgroup v1 devices controller, with a machine of two GPUs whose device nodes are
- * made for the test (no driver behind them: an allowed open fails "No such device or address", a denied one
- * "Operation not permitted"). Skipped without a writable devices cgroup or without root (mknod).
+ * {@code gpu/nvidia} on this machine's cgroups (v1's devices controller, or v2's eBPF device programs where the mount is
+ * v2; {@link NvidiaGpuIsolatorOnCgroupV2Test} runs the same tests on the v2 hierarchy of a hybrid machine), with a machine of two GPUs whose
+ * device nodes are made for the test (no driver behind them: an allowed open fails "No such device or address", a
+ * denied one "Operation not permitted"). Skipped without device control or without root (mknod).
  */
 class NvidiaGpuIsolatorTest {
     private static final String ALLOWED = "No such device or address";
@@ -45,9 +47,13 @@ class NvidiaGpuIsolatorTest {
     private NvidiaGpuIsolator isolator;
     private ProcessContainerizer containerizer;
 
+    CgroupFixture openCgroups() {
+        return CgroupFixture.open(Controller.DEVICES);
+    }
+
     @BeforeEach
     void twoGpus() throws Exception {
-        fixture = CgroupFixture.open(Controller.DEVICES);
+        fixture = openCgroups();
         dev = workDir.resolve("dev");
         FakeNvidiaDevices.create(dev, 0, 1);
         machine = new NvidiaGpuDetector(Optional.empty(), dev).detect();
@@ -102,13 +108,53 @@ class NvidiaGpuIsolatorTest {
                 line -> assertThat(line).contains("nvidia0: " + DENIED),
                 line -> assertThat(line).contains("nvidia1: " + ALLOWED),
                 line -> assertThat(line).contains("nvidiactl: " + ALLOWED));
-        // The agent's devices cgroup allows by default, so the kernel lists no denials: they show when opening.
-        assertThat(fixture.cgroups.deviceList("c1")).containsExactly("a *:* rwm");
-
         stop(first);
         stop(second);
         assertThat(fixture.cgroups.cgroup(Controller.DEVICES, "c1")).doesNotExist();
         assertThat(isolator.freeGpus()).containsExactlyElementsOf(machine.gpus());
+    }
+
+    @Test
+    void onV1TheKernelListsNoDenialsBecauseTheAgentsDevicesCgroupAllowsByDefault() throws Exception {
+        assumeThat(fixture.cgroups.describe()).startsWith("cgroup v1");
+        RunningContainer container = containerizer.launch(CgroupFixture.spec(workDir, "c1", tryAllDevices(),
+                CgroupFixture.scalar("gpus", 1)));
+        awaitStderrLines("c1", 3);
+
+        assertThat(stderr("c1")).contains("nvidia1: " + DENIED);
+        assertThat(fixture.cgroups.deviceList("c1")).containsExactly("a *:* rwm");
+        stop(container);
+    }
+
+    @Test
+    void aContainerGivenAnotherGpuMayOpenItFromThenOn() throws Exception {
+        Path again = workDir.resolve("again");
+        String script = "for d in nvidia0 nvidia1; do cat " + dev + "/$d; done; "
+                + "while [ ! -e " + again + " ]; do sleep 0.05; done; "
+                + "for d in nvidia0 nvidia1; do cat " + dev + "/$d; done; sleep 1000";
+        RunningContainer container = containerizer.launch(CgroupFixture.spec(workDir, "c1", script,
+                CgroupFixture.scalar("gpus", 1)));
+        awaitStderrLines("c1", 2);
+
+        containerizer.isolators().update("c1", List.of(CgroupFixture.scalar("gpus", 2)));
+        Files.createFile(again);
+        awaitStderrLines("c1", 4);
+
+        assertThat(stderr("c1").lines()).satisfiesExactly(
+                line -> assertThat(line).contains("nvidia0: " + ALLOWED),
+                line -> assertThat(line).contains("nvidia1: " + DENIED),
+                line -> assertThat(line).contains("nvidia0: " + ALLOWED),
+                line -> assertThat(line).contains("nvidia1: " + ALLOWED));
+        assertThat(isolator.freeGpus()).isEmpty();
+        stop(container);
+    }
+
+    @Test
+    void anAgentThatCannotControlDevicesRefusesToHandOutGpus() {
+        assertThatThrownBy(() -> NvidiaGpuIsolator.create(new GpuResources(true, machine.gpus(), machine), null,
+                workDir.resolve("other-state")))
+                .isInstanceOf(IOException.class).hasMessageContaining("needs device control")
+                .hasMessageContaining("leave gpu/nvidia out of --isolation");
     }
 
     @Test
@@ -183,26 +229,9 @@ class NvidiaGpuIsolatorTest {
     @Test
     void theRulesDenyEveryOtherGpuAndAllowTheControlDevices() {
         assertThat(NvidiaGpuIsolator.rules(machine, List.of(new NvidiaGpu(1, 1)))).containsExactly(
-                new DeviceRule(true, "c 195:255 rwm"),
-                new DeviceRule(false, "c 195:0 rwm"),
-                new DeviceRule(true, "c 195:1 rwm"));
-    }
-
-    @Test
-    void withoutADevicesControllerGpusAreStillHandedOutAndNamed() throws Exception {
-        NvidiaGpuIsolator unisolated = new NvidiaGpuIsolator(new GpuResources(true, machine.gpus(), machine),
-                Optional.empty(), workDir.resolve("other-state"));
-        ProcessContainerizer plain = new ProcessContainerizer(timers, new Isolators(List.of(unisolated)));
-
-        RunningContainer container = plain.launch(CgroupFixture.spec(workDir, "c1", tryAllDevices(),
-                CgroupFixture.scalar("gpus", 1)));
-        awaitStderrLines("c1", 3);
-
-        assertThat(unisolated.isolatesDevices()).isFalse();
-        assertThat(stdout("c1")).isEqualTo("visible=0\n");
-        assertThat(stderr("c1")).contains("nvidia1: " + ALLOWED); // v2: not kept off the other GPU
-        stop(container);
-        assertThat(unisolated.freeGpus()).hasSize(2);
+                DeviceRule.character(true, 195, 255),
+                DeviceRule.character(false, 195, 0),
+                DeviceRule.character(true, 195, 1));
     }
 
     private static void stop(RunningContainer container) {

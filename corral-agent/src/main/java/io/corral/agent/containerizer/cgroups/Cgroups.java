@@ -31,7 +31,7 @@ public interface Cgroups {
         PIDS,
         /** freezing a container to signal all of it at once (v1's freezer; v2's cgroup.freeze, always there). */
         FREEZER,
-        /** which device nodes a container may open (v1 only: v2 has no devices controller, only eBPF programs). */
+        /** which device nodes a container may open (v1's devices controller; in v2 an eBPF program on the cgroup). */
         DEVICES
     }
 
@@ -119,11 +119,12 @@ public interface Cgroups {
     long pidsCurrent(String containerId) throws IOException;
 
     /**
-     * Writes one rule ({@code "c 195:1 rwm"}) to the container's {@code devices.allow} ({@code allow}) or
-     * {@code devices.deny}. Only cgroup v1 has the devices controller.
+     * Makes {@code rules} the devices the container may open: a rule decides for the devices it names (rules name
+     * distinct devices: v1 and v2 would read overlapping ones differently), a device no rule names may be opened. v1 writes them to {@code devices.allow} and {@code devices.deny};
+     * v2 attaches them as an eBPF device program.
      */
-    default void writeDeviceRule(String containerId, boolean allow, String rule) throws IOException {
-        throw new IOException(describe() + " has no devices controller");
+    default void setDeviceRules(String containerId, List<DeviceRule> rules) throws IOException {
+        throw new IOException(describe() + " cannot control devices");
     }
 
     /** The container's {@code devices.list}: what it may open ({@code "a *:* rwm"} while it may open anything). */

@@ -232,9 +232,11 @@ final class CgroupsV1 implements Cgroups {
     }
 
     @Override
-    public void writeDeviceRule(String containerId, boolean allow, String rule) throws IOException {
-        CgroupFiles.write(cgroup(Controller.DEVICES, containerId).resolve(allow ? "devices.allow" : "devices.deny"),
-                rule);
+    public void setDeviceRules(String containerId, List<DeviceRule> rules) throws IOException {
+        Path cgroup = cgroup(Controller.DEVICES, containerId);
+        for (DeviceRule rule : rules) {
+            CgroupFiles.write(cgroup.resolve(rule.allow() ? "devices.allow" : "devices.deny"), rule.v1Text());
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@code cgroup.subtree_control} (and the mount's root for it, when they are not yet); it never holds a process
  * itself, as v2's "no internal processes" rule wants. Files: {@code cpu.weight}, {@code cpu.max}, {@code cpu.stat},
  * {@code memory.max}, {@code memory.current}, {@code memory.peak}, {@code memory.stat}, {@code memory.events},
- * {@code pids.max}, {@code pids.current}, {@code cgroup.freeze}, {@code cgroup.events}, {@code cgroup.kill}.
+ * {@code pids.max}, {@code pids.current}, {@code cgroup.freeze}, {@code cgroup.events}, {@code cgroup.kill}. v2 has
+ * no devices files: {@link Controller#DEVICES} is an eBPF program attached to the container's cgroup
+ * ({@link CgroupDeviceFilter}), offered when this process may attach one.
  *
  * <p>Stateless in memory beyond what start found; thread-safe.
  */
@@ -37,10 +40,13 @@ final class CgroupsV2 implements Cgroups {
 
     private final Path root;
     private final Set<Controller> available;
+    /** Present when the kernel lets this process attach device programs to the agent's cgroups. */
+    private final Optional<CgroupDeviceFilter> devices;
 
-    private CgroupsV2(Path root, Set<Controller> available) {
+    private CgroupsV2(Path root, Set<Controller> available, Optional<CgroupDeviceFilter> devices) {
         this.root = root;
         this.available = available;
+        this.devices = devices;
     }
 
     static CgroupsV2 create(Path mount, String rootName) throws IOException {
@@ -68,7 +74,18 @@ final class CgroupsV2 implements Cgroups {
         if (Files.isRegularFile(root.resolve("cgroup.freeze"))) { // Linux 5.2+
             available.add(Controller.FREEZER);
         }
-        return new CgroupsV2(root, available);
+        Optional<CgroupDeviceFilter> devices = deviceFilter(root);
+        devices.ifPresent(filter -> available.add(Controller.DEVICES));
+        return new CgroupsV2(root, available, devices);
+    }
+
+    private static Optional<CgroupDeviceFilter> deviceFilter(Path root) {
+        try {
+            return Optional.of(CgroupDeviceFilter.probe(root));
+        } catch (IOException e) {
+            LOG.info("cgroup v2 at {}: no device control ({})", root, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /** The controller names in a {@code cgroup.controllers} or {@code cgroup.subtree_control} file. */
@@ -266,6 +283,14 @@ final class CgroupsV2 implements Cgroups {
     private static long limit(Path cgroup) throws IOException {
         String max = CgroupFiles.read(cgroup.resolve("memory.max"));
         return max.equals("max") ? -1 : Long.parseLong(max);
+    }
+
+    @Override
+    public void setDeviceRules(String containerId, List<DeviceRule> rules) throws IOException {
+        if (devices.isEmpty()) {
+            throw new IOException(describe() + " cannot attach device programs (see the agent's log at start)");
+        }
+        devices.get().replace(root.resolve(containerId), rules);
     }
 
     @Override
