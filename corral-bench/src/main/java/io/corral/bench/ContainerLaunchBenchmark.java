@@ -2,9 +2,12 @@ package io.corral.bench;
 
 import io.corral.agent.containerizer.ContainerExit;
 import io.corral.agent.containerizer.ContainerSpec;
+import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.agent.containerizer.ProcessContainerizer;
 import io.corral.agent.containerizer.RunningContainer;
 import io.corral.agent.containerizer.SpawnMechanism;
+import io.corral.agent.containerizer.cgroups.Cgroups;
+import io.corral.protocol.resources.ResourceSet;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,19 +24,26 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.Resource;
 
 /**
- * The containerizer alone, no master, no agent loop, no isolation: {@code ProcessContainerizer.launch} of a
- * {@code true} task from {@code threads} threads at once, {@code launches} per round. Prints per round the launches
- * per second (first call to last return), the time until every task's exit was known, the launch call's p50/p99, and
- * the CPU per launch of this JVM and every process it started (its own CPU and its reaped children's, plus that of
- * its children still alive, e.g. the launcher server with the launchers it reaped), from {@code /proc}.
+ * The containerizer alone, no master, no agent loop: {@code ProcessContainerizer.launch} of a {@code true} task of 0.1
+ * cpus and 32 MB from {@code threads} threads at once, {@code launches} per round, each in a cgroup of its own with
+ * those limits ({@code cgroups/cpu,cgroups/mem,cgroups/pids}) where this process may write cgroups, unless
+ * {@code BENCH_ISOLATION=none}. Prints per round the launches per second (first call to last return), the time until
+ * every task's exit was known, the launch call's p50/p99, and the CPU per launch of this JVM and every process it
+ * started (its own CPU and its reaped children's, plus that of its children still alive, e.g. the launcher server
+ * with the launchers it reaped), from {@code /proc}. Then the same number of spawns of this machine's own limit
+ * ({@link SpawnBaseline}: plain Java starting {@code true} in a fresh cgroup), and the containerizer's rate as a
+ * share of it.
  *
  * <p>Usage: {@code bench/container-launch [launches] [threads] [rounds]} (defaults 400, 4, 3; round 0 warms up).
  */
 public final class ContainerLaunchBenchmark {
 
     private static final CommandInfo TRUE = CommandInfo.newBuilder().setValue("true").build();
+    private static final List<Resource> TASK_RESOURCES = ResourceSet.parse("cpus:" + SpawnBaseline.TASK_CPUS
+            + ";mem:" + SpawnBaseline.TASK_MEMORY_MB).toList();
     /** USER_HZ: the unit of /proc's CPU times on every Linux the agent runs on. */
     private static final double TICKS_PER_SECOND = 100.0;
 
@@ -46,23 +56,50 @@ public final class ContainerLaunchBenchmark {
         SpawnMechanism.preferVfork(); // as the agent does
         ScheduledExecutorService timers = Executors.newScheduledThreadPool(1);
         ExecutorService callers = Executors.newFixedThreadPool(threads);
-        ProcessContainerizer containerizer = new ProcessContainerizer(timers);
         Path root = Files.createTempDirectory("corral-container-launch");
-        System.out.printf("%d launches of `true` per round from %d threads, no isolation%n", launches, threads);
+        List<String> isolation = BenchSupport.isolation();
+        String cgroupRoot = "corral-bench-" + ProcessHandle.current().pid();
+        ProcessContainerizer containerizer = new ProcessContainerizer(timers, IsolationOptions.of(isolation)
+                .build(Cgroups.DEFAULT_MOUNT, cgroupRoot, root.resolve("disk"), null));
+        System.out.printf("%d launches of `true` per round from %d threads, isolation %s%n", launches, threads,
+                isolation.isEmpty() ? "none" : String.join(",", isolation));
+        double best = 0;
         try {
             for (int round = 0; round < rounds; round++) {
-                runRound(containerizer, callers, root, round, launches);
+                best = Math.max(best, runRound(containerizer, callers, root, round, launches));
             }
+            SpawnBaseline baseline = new SpawnBaseline(isolation.isEmpty() ? null
+                    : Cgroups.detect(Cgroups.DEFAULT_MOUNT, cgroupRoot + "-baseline"));
+            double limit = runBaseline(baseline, callers, launches);
+            System.out.printf("the containerizer's best round: %.0f launches/s, %.0f%% of this machine's limit%n",
+                    best, 100 * best / limit);
         } finally {
             containerizer.close();
+            containerizer.releaseIsolation();
             callers.shutdownNow();
             timers.shutdownNow();
             deleteRecursively(root);
         }
     }
 
-    private static void runRound(ProcessContainerizer containerizer, ExecutorService callers, Path root, int round,
-                                 int launches) throws Exception {
+    /** Two rounds of the baseline (the first warms up); returns the second's spawns per second. */
+    private static double runBaseline(SpawnBaseline baseline, ExecutorService callers, int spawns) throws Exception {
+        double perSecond = 0;
+        for (int round = 0; round < 2; round++) {
+            double cpuBefore = treeCpuSeconds();
+            double seconds = baseline.run(callers, "b" + round + "-", spawns);
+            perSecond = spawns / seconds;
+            System.out.printf("baseline-%d%s, %s: %d spawns in %.2f s (%.0f/s); CPU %.1f ms per spawn%n", round,
+                    round == 0 ? " (warm-up)" : "", baseline.describe(), spawns, seconds, perSecond,
+                    (treeCpuSeconds() - cpuBefore) * 1000 / spawns);
+        }
+        baseline.close();
+        return perSecond;
+    }
+
+    /** Returns the round's launches per second. */
+    private static double runRound(ProcessContainerizer containerizer, ExecutorService callers, Path root, int round,
+                                   int launches) throws Exception {
         double cpuBefore = treeCpuSeconds();
         long start = System.nanoTime();
         List<Future<Long>> calls = new ArrayList<>();
@@ -72,7 +109,8 @@ public final class ContainerLaunchBenchmark {
             calls.add(callers.submit(() -> {
                 long callStart = System.nanoTime();
                 RunningContainer container = containerizer.launch(new ContainerSpec(id, id, "bench", id, TRUE,
-                        root.resolve(id).resolve("sandbox"), root.resolve(id).resolve("run"), Map.of(), List.of()));
+                        root.resolve(id).resolve("sandbox"), root.resolve(id).resolve("run"), Map.of(),
+                        TASK_RESOURCES));
                 exits.add(container.exit());
                 return System.nanoTime() - callStart;
             }));
@@ -90,6 +128,7 @@ public final class ContainerLaunchBenchmark {
                         + " ms, p99 %.1f ms; CPU %.1f ms per launch%n", round, round == 0 ? " (warm-up)" : "",
                 launches, launched, launches / launched, ended, nanos[launches / 2] / 1e6,
                 nanos[launches * 99 / 100] / 1e6, cpu * 1000 / launches);
+        return launches / launched;
     }
 
     private static void deleteRecursively(Path root) throws IOException {

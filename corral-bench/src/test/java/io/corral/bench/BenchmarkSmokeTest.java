@@ -121,7 +121,9 @@ class BenchmarkSmokeTest {
     @Timeout(120)
     void containerLaunchesRunToTheirReport() throws Exception {
         String report = printedBy(() -> ContainerLaunchBenchmark.main(new String[] {"4", "2", "2"}));
-        assertThat(report).containsPattern("round-1: 4 launches in [0-9.]+ s").contains("CPU");
+        assertThat(report).containsPattern("round-1: 4 launches in [0-9.]+ s").contains("CPU")
+                .containsPattern("baseline-1, .*: 4 spawns in [0-9.]+ s")
+                .containsPattern("best round: [0-9]+ launches/s, [0-9]+% of this machine's limit");
     }
 
     @Test
