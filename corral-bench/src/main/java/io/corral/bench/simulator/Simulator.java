@@ -56,7 +56,8 @@ import org.apache.zookeeper.data.Stat;
  *
  * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
  * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
- * [--master-session=2] [--results=DIR]} (the masters' ZooKeeper session timeout in seconds; where the charts go).
+ * [--master-session=2] [--memory=true] [--results=DIR]} (the masters' ZooKeeper session timeout in seconds; whether
+ * to measure the leader's heap, whose full collections stop it for seconds at 10,000 agents; where the charts go).
  *
  * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
  */
@@ -98,6 +99,7 @@ public final class Simulator {
         Duration readTime = Duration.ofSeconds(intOption("read-seconds", 15));
         int zkServers = intOption("zk-servers", 1);
         boolean failover = Boolean.parseBoolean(options.getOrDefault("failover", "true"));
+        boolean memory = Boolean.parseBoolean(options.getOrDefault("memory", "true"));
         String masterHeap = options.getOrDefault("master-heap", "2g");
         int ramp = intOption("ramp", 1000);
         int sessions = intOption("sessions", 4);
@@ -135,7 +137,7 @@ public final class Simulator {
                         logs.resolve("master-2.log")));
                 mustLive.add(masters.get(1));
             }
-            long heapEmpty = first.heapAfterGc();
+            long heapEmpty = memory ? first.heapAfterGc() : 0;
 
             // 1. Agents register.
             int perAgent = (tasks + agents - 1) / agents;
@@ -147,7 +149,7 @@ public final class Simulator {
                     () -> fleet.registeredNow() + " registered; last refusal: " + fleet.lastRefusal());
             System.out.printf("agents: %d registered in %.1f s (paced at %d a second; presence znodes in %d ZooKeeper"
                     + " sessions)%n", agents, seconds(start), ramp, sessions);
-            long heapAgents = first.heapAfterGc();
+            long heapAgents = memory ? first.heapAfterGc() : 0;
 
             // 2. Launches through the scheduler API.
             int quota = tasks / frameworkCount;
@@ -182,11 +184,11 @@ public final class Simulator {
                     () -> fleet.stats.acknowledged.sum() >= 2L * tasks);
 
             // 3. Memory and ZooKeeper.
-            long heapTasks = first.heapAfterGc();
-            System.out.printf("memory: master heap after a full GC: %.1f MiB empty, %.1f MiB with %d agents, %.1f MiB"
-                            + " with %d tasks too: %.1f KiB per agent, %.2f KiB per task%n", heapEmpty / 1048576.0,
-                    heapAgents / 1048576.0, agents, heapTasks / 1048576.0, tasks,
-                    (heapAgents - heapEmpty) / 1024.0 / agents, (heapTasks - heapAgents) / 1024.0 / tasks);
+            if (memory) {
+                printMemory(heapEmpty, heapAgents, first.heapAfterGc(), agents, tasks);
+            } else {
+                System.out.println("memory: not measured (--memory=false)");
+            }
             reportZooKeeper(zkUrl);
 
             // 4. State under readers, and allocation meanwhile.
@@ -226,6 +228,13 @@ public final class Simulator {
                 master.close();
             }
         }
+    }
+
+    private static void printMemory(long heapEmpty, long heapAgents, long heapTasks, int agents, int tasks) {
+        System.out.printf("memory: master heap after a full GC: %.1f MiB empty, %.1f MiB with %d agents, %.1f MiB"
+                        + " with %d tasks too: %.1f KiB per agent, %.2f KiB per task%n", heapEmpty / 1048576.0,
+                heapAgents / 1048576.0, agents, heapTasks / 1048576.0, tasks,
+                (heapAgents - heapEmpty) / 1024.0 / agents, (heapTasks - heapAgents) / 1024.0 / tasks);
     }
 
     private void failover(MasterProcess leader, MasterProcess standby, AgentFleet fleet,
