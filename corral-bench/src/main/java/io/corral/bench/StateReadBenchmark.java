@@ -103,7 +103,7 @@ public final class StateReadBenchmark {
     private static void readers(ClusterViews cluster, Function<MasterView, byte[]> render, int seconds, int churn,
                                 boolean unshared, boolean report) throws Exception {
         ExecutorService renderers = Executors.newFixedThreadPool(2); // as MasterServer's "master-reader" pool
-        SharedReads shared = new SharedReads();
+        SharedReads<byte[]> shared = new SharedReads<>();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         long[] renderings = new long[1];

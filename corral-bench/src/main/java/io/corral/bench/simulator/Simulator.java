@@ -321,10 +321,10 @@ public final class Simulator {
     }
 
     private static void printReads(String what, int readers, Duration time, StateReaders.Result result) {
-        System.out.printf("state: %s, %d readers for %d s: %d reads (%d failed) of %.1f MB, p50 %.0f ms, p99 %.0f ms,"
-                        + " max %.0f ms; load average %.1f%n", what, readers, time.toSeconds(), result.reads(),
-                result.failures(), result.bytesPerRead() / 1e6, result.p50Ms(), result.p99Ms(), result.maxMs(),
-                loadAverage());
+        System.out.printf("state: %s, %d readers for %d s: %d reads (%d failed) of %.1f MB (%.1f MB on the wire),"
+                        + " p50 %.0f ms, p99 %.0f ms, max %.0f ms; load average %.1f%n", what, readers,
+                time.toSeconds(), result.reads(), result.failures(), result.bytesPerRead() / 1e6,
+                result.wireBytesPerRead() / 1e6, result.p50Ms(), result.p99Ms(), result.maxMs(), loadAverage());
     }
 
     /** Znodes and bytes of data under the root, per top-level child (registry, presence, leader election...). */

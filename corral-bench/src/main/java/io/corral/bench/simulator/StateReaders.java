@@ -1,5 +1,7 @@
 package io.corral.bench.simulator;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,32 +13,35 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Concurrent readers of the master's whole state, as dashboards and tools read it: each reader sends its next
- * request as soon as the previous answer is read, for a fixed time. One HTTP client, one connection per reader.
+ * request as soon as the previous answer is read and decoded, for a fixed time. They take gzip
+ * ({@code Accept-Encoding: gzip}), as browsers and most HTTP libraries do, and inflate what comes compressed. One
+ * HTTP client, one connection per reader.
  *
  * <p>Threading: {@link #run} blocks its caller and uses one thread per reader.
  */
 final class StateReaders {
     /** What a round of reading measured; {@code latenciesNanos} are every successful read's, sorted. */
-    record Result(int reads, int failures, long bytesPerRead, double p50Ms, double p99Ms, double maxMs,
-                  List<Long> latenciesNanos) {}
+    record Result(int reads, int failures, long bytesPerRead, long wireBytesPerRead, double p50Ms, double p99Ms,
+                  double maxMs, List<Long> latenciesNanos) {}
 
     private StateReaders() {
     }
 
     /** GET {@code url} with {@code readers} readers for {@code duration}. */
     static Result get(String url, int readers, Duration duration) throws InterruptedException {
-        return run(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/json").GET().build(),
-                readers, duration);
+        return run(HttpRequest.newBuilder(URI.create(url)).header("Accept", "application/json")
+                .header("Accept-Encoding", "gzip").GET().build(), readers, duration);
     }
 
     /** The operator API's GET_STATE ({@code POST /api/v1}, JSON) with {@code readers} readers for {@code duration}. */
     static Result getState(String masterUrl, int readers, Duration duration) throws InterruptedException {
         return run(HttpRequest.newBuilder(URI.create(masterUrl + "/api/v1"))
                 .header("Content-Type", "application/json").header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"GET_STATE\"}")).build(), readers, duration);
+                .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"GET_STATE\"}")).build(), readers, duration);
     }
 
     private static Result run(HttpRequest request, int readers, Duration duration) throws InterruptedException {
@@ -44,6 +49,7 @@ final class StateReaders {
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         LongAdder failures = new LongAdder();
         AtomicLong bytes = new AtomicLong();
+        AtomicLong wireBytes = new AtomicLong();
         long deadline = System.nanoTime() + duration.toNanos();
         CountDownLatch done = new CountDownLatch(readers);
         for (int r = 0; r < readers; r++) {
@@ -57,8 +63,10 @@ final class StateReaders {
                                 failures.increment();
                                 continue;
                             }
+                            byte[] body = decoded(response);
                             latencies.add(System.nanoTime() - start);
-                            bytes.set(response.body().length);
+                            bytes.set(body.length);
+                            wireBytes.set(response.body().length);
                         } catch (java.io.IOException e) {
                             failures.increment();
                         }
@@ -78,8 +86,17 @@ final class StateReaders {
             sorted = new ArrayList<>(latencies);
         }
         Collections.sort(sorted);
-        return new Result(sorted.size(), failures.intValue(), bytes.get(), percentileMs(sorted, 0.50),
+        return new Result(sorted.size(), failures.intValue(), bytes.get(), wireBytes.get(), percentileMs(sorted, 0.50),
                 percentileMs(sorted, 0.99), sorted.isEmpty() ? 0 : sorted.get(sorted.size() - 1) / 1e6, sorted);
+    }
+
+    private static byte[] decoded(HttpResponse<byte[]> response) throws java.io.IOException {
+        if (!response.headers().firstValue("Content-Encoding").orElse("").equalsIgnoreCase("gzip")) {
+            return response.body();
+        }
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(response.body()))) {
+            return in.readAllBytes();
+        }
     }
 
     /** Nearest-rank percentile of sorted nanosecond values, in milliseconds. */

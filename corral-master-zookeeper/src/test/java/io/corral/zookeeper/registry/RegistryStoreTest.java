@@ -141,8 +141,12 @@ class RegistryStoreTest {
         assertFenced(first.store.putAgent(agent("S3")), "session");
         assertThat(admin().getChildren().forPath(paths.agents())).containsExactly("S1");
 
-        // Once the server has expired the old session, its json.info_ znode is gone and the next master claims.
-        await().atMost(WAIT).until(() -> admin().checkExists().forPath(first.contender.ownNodePath()) == null);
+        // Once the server has expired the old session, its json.info_ znode is gone and the next master claims. The
+        // kill is client-side only: the server ends the session 2 s after its last ping, later on a loaded machine
+        // (one CI run took more than 15 s), so this wait is longer than the others.
+        String claimedWith = first.contender.ownNodePath();
+        await("the server expiring the killed session, which removes " + claimedWith).atMost(WAIT.multipliedBy(3))
+                .until(() -> admin().checkExists().forPath(claimedWith) == null);
         second.claim();
         assertThat(join(second.store.load()).agents()).containsExactly(agent("S1"));
     }

@@ -7,6 +7,7 @@ import io.corral.master.ViewApprover;
 import io.corral.master.VisibleView;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.http.HttpHandler;
 import io.corral.protocol.security.Acls;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,7 @@ public final class MasterHttp implements HttpHandler {
     /** Serializes published views for readers, off the master's loop and off the I/O threads. */
     private final Executor readers;
     /** Readers of the same legacy JSON at the same time share one rendering. */
-    private final SharedReads sharedReads = new SharedReads();
+    private final SharedReads<ResponseBody> sharedReads = new SharedReads<>();
     private final SchedulerEndpoint scheduler;
     private final AgentEndpoint agents;
     private final TaskKillEndpoint kills = new TaskKillEndpoint();
@@ -174,12 +175,12 @@ public final class MasterHttp implements HttpHandler {
                         ViewApprover.of(acls, exchange.principal()));
                 // The same question from the same reader shares one rendering with others asking it now
                 List<Object> question = List.of("legacy", exchange.uri(), exchange.principal().orElse(""));
-                sharedReads.read(question, () -> master.view().thenApplyAsync(render, readers))
-                        .whenComplete((json, failure) -> {
+                sharedReads.read(question, () -> master.view().thenApplyAsync(render.andThen(ResponseBody::of), readers))
+                        .whenComplete((body, failure) -> {
                             if (failure != null) {
                                 Responses.fail(exchange, failure);
                             } else {
-                                exchange.respond(200, "application/json", json);
+                                exchange.respond(200, "application/json", body);
                             }
                         });
             }

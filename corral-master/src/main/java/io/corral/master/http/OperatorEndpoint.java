@@ -9,6 +9,7 @@ import io.corral.master.VisibleView;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.HttpExchange;
+import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.http.HttpStream;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.security.Acls;
@@ -53,7 +54,7 @@ final class OperatorEndpoint {
      */
     private static final java.util.Set<Call.Type> SHARED_READS = java.util.EnumSet.of(Call.Type.GET_STATE,
             Call.Type.GET_AGENTS, Call.Type.GET_FRAMEWORKS, Call.Type.GET_TASKS, Call.Type.GET_EXECUTORS);
-    private final SharedReads sharedReads = new SharedReads();
+    private final SharedReads<ResponseBody> sharedReads = new SharedReads<>();
     private final Executor readers;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
@@ -285,12 +286,13 @@ final class OperatorEndpoint {
     /** A large read: the same read by the same principal in the same encoding shares one answer with others now. */
     private void sharedRead(Master master, Call call, HttpExchange exchange, ViewApprover approver, Encoding encoding) {
         List<Object> question = List.of(call.getType(), encoding, exchange.principal().orElse(""));
-        sharedReads.read(question, () -> encodedRead(master, call, exchange.principal(), approver, encoding))
-                .whenComplete((bytes, failure) -> {
+        sharedReads.read(question, () -> encodedRead(master, call, exchange.principal(), approver, encoding)
+                        .thenApply(ResponseBody::of))
+                .whenComplete((body, failure) -> {
                     if (failure != null) {
                         Responses.fail(exchange, failure);
                     } else {
-                        exchange.respond(200, encoding.mediaType(), bytes);
+                        exchange.respond(200, encoding.mediaType(), body);
                     }
                 });
     }

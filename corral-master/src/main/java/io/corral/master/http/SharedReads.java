@@ -18,23 +18,25 @@ import java.util.concurrent.CompletableFuture;
  * <p>Two questions are the same when their keys are equal: callers put in the key everything the answer depends on
  * (path and query, the reader's principal, since view ACLs cut what each reader sees, and the encoding).
  *
+ * <p>{@code T} is the answer: a response body, or bytes.
+ *
  * <p>Threading: any thread; the map of rounds is guarded by this object's monitor, and answers are begun outside it.
  */
-public final class SharedReads {
+public final class SharedReads<T> {
     /** The rounds of questions being answered, by key; a key is absent when nothing runs for it. */
     private final Map<Object, Round> rounds = new HashMap<>();
 
     /** A question being answered, and the readers who asked it since (null until one did). */
-    private static final class Round {
-        CompletableFuture<byte[]> next;
-        Supplier<CompletableFuture<byte[]>> nextAnswer;
+    private final class Round {
+        CompletableFuture<T> next;
+        Supplier<CompletableFuture<T>> nextAnswer;
     }
 
     /**
      * The answer to the question {@code key}: begun now by {@code answer} if no round of it runs, else shared with the
      * readers who asked since the current round began, once it ends.
      */
-    public CompletableFuture<byte[]> read(Object key, Supplier<CompletableFuture<byte[]>> answer) {
+    public CompletableFuture<T> read(Object key, Supplier<CompletableFuture<T>> answer) {
         synchronized (this) {
             Round round = rounds.get(key);
             if (round != null) {
@@ -49,8 +51,8 @@ public final class SharedReads {
         return begin(key, answer);
     }
 
-    private CompletableFuture<byte[]> begin(Object key, Supplier<CompletableFuture<byte[]>> answer) {
-        CompletableFuture<byte[]> answered;
+    private CompletableFuture<T> begin(Object key, Supplier<CompletableFuture<T>> answer) {
+        CompletableFuture<T> answered;
         try {
             answered = answer.get();
         } catch (RuntimeException e) { // e.g. the master stopped leading: this round fails, the next may not
@@ -62,8 +64,8 @@ public final class SharedReads {
 
     /** A round ended: the readers who asked meanwhile get a round of their own, or the question is forgotten. */
     private void nextRound(Object key) {
-        CompletableFuture<byte[]> waiting;
-        Supplier<CompletableFuture<byte[]>> answer;
+        CompletableFuture<T> waiting;
+        Supplier<CompletableFuture<T>> answer;
         synchronized (this) {
             Round round = rounds.get(key);
             if (round.next == null) {

@@ -135,11 +135,33 @@ public final class HttpExchange {
 
     /** Answers with a complete body and extra headers (e.g. {@code Mesos-Stream-Id}, {@code Location}). */
     public void respond(int status, String contentType, byte[] body, Map<String, String> extraHeaders) {
-        Objects.requireNonNull(body, "body");
+        respond(status, contentType, ResponseBody.of(body), extraHeaders);
+    }
+
+    /** Answers with a body whose gzip form other answers may share ({@link ResponseBody}). */
+    public void respond(int status, String contentType, ResponseBody body) {
+        respond(status, contentType, body, Map.of());
+    }
+
+    /**
+     * The one way a complete answer goes out: gzip-compressed when it is large enough and the client takes gzip
+     * ({@link GzipEncoding}), as Mesos answers.
+     */
+    public void respond(int status, String contentType, ResponseBody body, Map<String, String> extraHeaders) {
+        byte[] bytes = body.bytes();
+        boolean compressible = bytes.length >= GzipEncoding.MINIMUM_LENGTH;
+        boolean gzip = compressible && GzipEncoding.accepted(headers(HttpHeaderNames.ACCEPT_ENCODING.toString()));
+        byte[] wire = gzip ? body.gzipped() : bytes;
         FullHttpResponse response =
-                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(status), Unpooled.wrappedBuffer(body));
+                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(status), Unpooled.wrappedBuffer(wire));
         addHeaders(response.headers(), contentType, extraHeaders); // throws on bad headers, before claiming
-        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        if (compressible) {
+            response.headers().set(HttpHeaderNames.VARY, "Accept-Encoding");
+        }
+        if (gzip) {
+            response.headers().set(HttpHeaderNames.CONTENT_ENCODING, HttpHeaderValues.GZIP);
+        }
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, wire.length);
         setConnectionHeader(response.headers());
         claimAnswer();
         ClientQuotas.Lease slot = streamSlot;

@@ -5,10 +5,10 @@ import com.sun.jna.Library;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -123,7 +123,7 @@ final class CgroupDeviceFilter {
             query.setInt(24, MAX_QUERIED_PROGRAMS);
             bpf(BPF_PROG_QUERY, query, "query the device programs of " + cgroup);
             int count = Math.min(query.getInt(24), MAX_QUERIED_PROGRAMS);
-            return java.util.Arrays.stream(ids.getIntArray(0, count)).boxed().toList();
+            return Arrays.stream(ids.getIntArray(0, count)).boxed().toList();
         }
     }
 

@@ -1,0 +1,103 @@
+package io.corral.protocol.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Mesos's response compression over real HTTP: gzip for a client that takes it, for complete answers of 1 KiB+. */
+class GzipResponsesTest {
+    private static final byte[] LARGE = "{\"tasks\":[{\"state\":\"TASK_RUNNING\"}]}".repeat(200)
+            .getBytes(StandardCharsets.UTF_8);
+    private static final byte[] SMALL = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpServer server = HttpServer.start("127.0.0.1", 0, exchange -> {
+        switch (exchange.path()) {
+            case "/large" -> exchange.respond(200, "application/json", LARGE);
+            case "/small" -> exchange.respond(200, "application/json", SMALL);
+            default -> exchange.startStream(200, "application/json", Map.of()).close();
+        }
+    });
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private HttpResponse<byte[]> get(String path, String... acceptEncoding) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                .timeout(Duration.ofSeconds(10));
+        for (String value : acceptEncoding) {
+            request.header("Accept-Encoding", value);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static byte[] gunzip(byte[] body) throws Exception {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void aLargeAnswerGoesOutCompressedToAClientThatTakesGzip() throws Exception {
+        HttpResponse<byte[]> response = get("/large", "gzip, deflate");
+
+        assertThat(response.headers().firstValue("Content-Encoding")).contains("gzip");
+        assertThat(response.headers().firstValue("Vary")).contains("Accept-Encoding");
+        assertThat(response.headers().firstValue("Content-Type")).contains("application/json");
+        assertThat(response.body().length).isLessThan(LARGE.length / 10);
+        assertThat(gunzip(response.body())).isEqualTo(LARGE);
+    }
+
+    @Test
+    void everyOtherClientGetsTheBytesAsTheyAre() throws Exception {
+        for (List<String> refusing : List.of(List.<String>of(), List.of("identity"), List.of("gzip;q=0"),
+                List.of("br, deflate"), List.of("*;q=0.5, gzip;q=0"), List.of("gzip;q=zero"))) {
+            HttpResponse<byte[]> response = get("/large", refusing.toArray(String[]::new));
+
+            assertThat(response.headers().firstValue("Content-Encoding")).as("%s", refusing).isEmpty();
+            assertThat(response.body()).as("%s", refusing).isEqualTo(LARGE);
+        }
+    }
+
+    @Test
+    void wildcardsQualitiesAndSecondHeaderLinesAreRead() throws Exception {
+        for (List<String> taking : List.of(List.of("*"), List.of("identity;q=1, GZIP;q=0.3"), List.of("br", "x-gzip"),
+                List.of("deflate , gzip ; q=0.8"))) {
+            HttpResponse<byte[]> response = get("/large", taking.toArray(String[]::new));
+
+            assertThat(response.headers().firstValue("Content-Encoding")).as("%s", taking).contains("gzip");
+            assertThat(gunzip(response.body())).isEqualTo(LARGE);
+        }
+    }
+
+    @Test
+    void smallAnswersAndStreamsAreNeverCompressed() throws Exception {
+        HttpResponse<byte[]> small = get("/small", "gzip");
+        HttpResponse<byte[]> stream = get("/stream", "gzip");
+
+        assertThat(small.headers().firstValue("Content-Encoding")).isEmpty();
+        assertThat(small.body()).isEqualTo(SMALL);
+        assertThat(stream.headers().firstValue("Content-Encoding")).isEmpty();
+        assertThat(stream.headers().firstValue("Transfer-Encoding")).contains("chunked");
+    }
+
+    @Test
+    void readersSharingABodyShareOneCompression() {
+        ResponseBody body = ResponseBody.of(LARGE);
+
+        assertThat(body.gzipped()).isSameAs(body.gzipped());
+    }
+}
