@@ -17,6 +17,8 @@ public final class EventLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EventLoop.class);
 
     private final java.util.concurrent.ThreadPoolExecutor executor;
+    /** The executor's queue: {@link #readNext} puts events at its head. */
+    private final java.util.concurrent.LinkedBlockingDeque<Runnable> queue = new java.util.concurrent.LinkedBlockingDeque<>();
     private volatile Thread thread;
     /**
      * Events that have started running; written by the loop thread only, before each event runs, so a thread that an
@@ -27,13 +29,14 @@ public final class EventLoop implements AutoCloseable {
     private volatile Runnable afterEachEvent = () -> { };
 
     public EventLoop(String name) {
-        this.executor = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
-                new java.util.concurrent.LinkedBlockingQueue<>(), runnable -> {
+        this.executor = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, queue,
+                runnable -> {
                     Thread t = new Thread(runnable, name);
                     t.setDaemon(true);
                     thread = t;
                     return t;
                 });
+        executor.prestartCoreThread(); // so that an event put in the queue directly (readNext) finds it running
     }
 
     /** Runs {@code event} on the loop, later. */
@@ -56,23 +59,48 @@ public final class EventLoop implements AutoCloseable {
     public <T> CompletableFuture<T> submit(Supplier<T> event) {
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
-            executor.execute(() -> {
-                startedEvents++;
-                T value;
-                try {
-                    value = event.get();
-                } catch (Throwable t) {
-                    runLogged(afterEachEvent);
-                    result.completeExceptionally(t);
-                    return;
-                }
-                runLogged(afterEachEvent);
-                result.complete(value);
-            });
+            executor.execute(completing(event, result, true));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             result.completeExceptionally(closed);
         }
         return result;
+    }
+
+    /**
+     * As {@link #submit}, for an event that only reads what the loop owns (a reader's request for a fresh view of the
+     * state): it runs next, before every event already waiting, so a long queue does not delay it, and it is not
+     * counted in {@link #startedEvents}, since nothing changes while it runs.
+     */
+    public <T> CompletableFuture<T> readNext(Supplier<T> event) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Runnable task = completing(event, result, false);
+        if (executor.isShutdown()) {
+            result.completeExceptionally(new java.util.concurrent.RejectedExecutionException("loop closed"));
+            return result;
+        }
+        queue.offerFirst(task);
+        if (executor.isShutdown() && queue.remove(task)) { // closed meanwhile: nothing will take it
+            result.completeExceptionally(new java.util.concurrent.RejectedExecutionException("loop closed"));
+        }
+        return result;
+    }
+
+    private <T> Runnable completing(Supplier<T> event, CompletableFuture<T> result, boolean counted) {
+        return () -> {
+            if (counted) {
+                startedEvents++;
+            }
+            T value;
+            try {
+                value = event.get();
+            } catch (Throwable t) {
+                runLogged(afterEachEvent);
+                result.completeExceptionally(t);
+                return;
+            }
+            runLogged(afterEachEvent);
+            result.complete(value);
+        };
     }
 
     /**
