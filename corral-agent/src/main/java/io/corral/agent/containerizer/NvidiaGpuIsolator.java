@@ -1,8 +1,8 @@
 package io.corral.agent.containerizer;
 
 import io.corral.agent.containerizer.cgroups.Cgroups;
-import io.corral.agent.containerizer.cgroups.DeviceRule;
 import io.corral.agent.containerizer.cgroups.Cgroups.Controller;
+import io.corral.agent.containerizer.cgroups.DeviceRule;
 import io.corral.agent.resources.GpuResources;
 import io.corral.agent.resources.NvidiaGpu;
 import io.corral.agent.resources.NvidiaGpuDetector;
@@ -25,16 +25,17 @@ import org.slf4j.LoggerFactory;
 /**
  * Mesos's {@code gpu/nvidia}: hands each container the whole GPUs its {@code gpus} resource asks for, from the
  * agent's free ones ({@link GpuAllocator}), and keeps it away from every other GPU of the machine through its cgroup
- * (v1's devices controller, or a v2 eBPF device program); tells the task which GPUs are its own in {@code NVIDIA_VISIBLE_DEVICES} (their indices, comma
- * separated; {@code none} when it has none, as the NVIDIA container runtime spells it).
+ * (v1's devices controller, or a v2 eBPF device program); tells the task which GPUs are its own in
+ * {@code NVIDIA_VISIBLE_DEVICES} (their indices, comma separated; {@code none} when it has none, as the NVIDIA
+ * container runtime spells it).
  *
  * <p>The rules ({@link #rules}): the GPU device nodes not handed to the container are denied ({@code c 195:<minor>
- * rwm} in v1's {@code devices.deny}); its own GPUs and the control devices ({@code /dev/nvidiactl}, {@code nvidia-uvm},
- * {@code nvidia-uvm-tools}, which even {@code nvidia-smi} needs) are allowed. The agent's devices cgroup allows every
- * device by default, so a task keeps every other device (Mesos's {@code cgroups/devices} whitelist is not built); in
- * that mode the kernel lists only {@code a *:* rwm} in {@code devices.list} and the denials show when a task opens a
- * device ("Operation not permitted"). On cgroup v2 the same rules become the container's eBPF device program,
- * which allows what it does not name too.
+ * rwm} in v1's {@code devices.deny}); its own GPUs and the control devices ({@code /dev/nvidiactl},
+ * {@code nvidia-uvm}, {@code nvidia-uvm-tools}, which even {@code nvidia-smi} needs) are allowed. The agent's devices
+ * cgroup allows every device by default, so a task keeps every other device (Mesos's {@code cgroups/devices}
+ * whitelist is not built); in that mode the kernel lists only {@code a *:* rwm} in {@code devices.list} and the
+ * denials show when a task opens a device ("Operation not permitted"). On cgroup v2 the same rules become the
+ * container's eBPF device program, which allows what it does not name too.
  *
  * <p>An agent that cannot control devices (no v1 devices controller, no eBPF device programs on v2) refuses to start
  * with GPUs to hand out. A machine without GPUs gets no cgroup at all (nothing to deny).

@@ -29,10 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code gpu/nvidia} on this machine's cgroups (v1's devices controller, or v2's eBPF device programs where the mount is
- * v2; {@link NvidiaGpuIsolatorOnCgroupV2Test} runs the same tests on the v2 hierarchy of a hybrid machine), with a machine of two GPUs whose
- * device nodes are made for the test (no driver behind them: an allowed open fails "No such device or address", a
- * denied one "Operation not permitted"). Skipped without device control or without root (mknod).
+ * {@code gpu/nvidia} on this machine's cgroups (v1's devices controller, or v2's eBPF device programs where the mount
+ * is v2; {@link NvidiaGpuIsolatorOnCgroupV2Test} runs the same tests on the v2 hierarchy of a hybrid machine), with a
+ * machine of two GPUs whose device nodes are made for the test (no driver behind them: an allowed open fails "No such
+ * device or address", a denied one "Operation not permitted"). Skipped without device control or without root (mknod).
  */
 class NvidiaGpuIsolatorTest {
     private static final String ALLOWED = "No such device or address";

@@ -41,7 +41,8 @@ final class StateReaders {
     static Result getState(String masterUrl, int readers, Duration duration) throws InterruptedException {
         return run(HttpRequest.newBuilder(URI.create(masterUrl + "/api/v1"))
                 .header("Content-Type", "application/json").header("Accept", "application/json")
-                .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"GET_STATE\"}")).build(), readers, duration);
+                .header("Accept-Encoding", "gzip").POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"GET_STATE\"}"))
+                .build(), readers, duration);
     }
 
     private static Result run(HttpRequest request, int readers, Duration duration) throws InterruptedException {

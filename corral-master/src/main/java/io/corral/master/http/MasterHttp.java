@@ -175,7 +175,8 @@ public final class MasterHttp implements HttpHandler {
                         ViewApprover.of(acls, exchange.principal()));
                 // The same question from the same reader shares one rendering with others asking it now
                 List<Object> question = List.of("legacy", exchange.uri(), exchange.principal().orElse(""));
-                sharedReads.read(question, () -> master.view().thenApplyAsync(render.andThen(ResponseBody::of), readers))
+                Function<MasterView, ResponseBody> answer = render.andThen(ResponseBody::of);
+                sharedReads.read(question, () -> master.view().thenApplyAsync(answer, readers))
                         .whenComplete((body, failure) -> {
                             if (failure != null) {
                                 Responses.fail(exchange, failure);

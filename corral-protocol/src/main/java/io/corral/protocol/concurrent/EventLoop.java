@@ -1,6 +1,7 @@
 package io.corral.protocol.concurrent;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -18,7 +19,7 @@ public final class EventLoop implements AutoCloseable {
 
     private final java.util.concurrent.ThreadPoolExecutor executor;
     /** The executor's queue: {@link #readNext} puts events at its head. */
-    private final java.util.concurrent.LinkedBlockingDeque<Runnable> queue = new java.util.concurrent.LinkedBlockingDeque<>();
+    private final LinkedBlockingDeque<Runnable> queue = new LinkedBlockingDeque<>();
     private volatile Thread thread;
     /**
      * Events that have started running; written by the loop thread only, before each event runs, so a thread that an

@@ -120,8 +120,8 @@ public interface Cgroups {
 
     /**
      * Makes {@code rules} the devices the container may open: a rule decides for the devices it names (rules name
-     * distinct devices: v1 and v2 would read overlapping ones differently), a device no rule names may be opened. v1 writes them to {@code devices.allow} and {@code devices.deny};
-     * v2 attaches them as an eBPF device program.
+     * distinct devices: v1 and v2 would read overlapping ones differently), a device no rule names may be opened.
+     * v1 writes them to {@code devices.allow} and {@code devices.deny}; v2 attaches them as an eBPF device program.
      */
     default void setDeviceRules(String containerId, List<DeviceRule> rules) throws IOException {
         throw new IOException(describe() + " cannot control devices");

@@ -129,7 +129,7 @@ final class DeviceProgram {
         return bits;
     }
 
-    /** eBPF's 8-byte instruction: opcode, destination and source register nibbles, a 16-bit jump offset, a 32-bit immediate. */
+    /** eBPF's 8-byte instruction: opcode, destination and source register nibbles, jump offset (16 bits), immediate. */
     private static final class Instructions {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 

@@ -62,8 +62,8 @@ class CgroupDeviceFilterTest {
 
     /** Runs {@code script} in a shell moved into the cgroup first; its output and errors together. */
     private String runInCgroup(String script) throws Exception {
-        Process process = new ProcessBuilder("sh", "-c", "echo $$ > " + cgroup.resolve("cgroup.procs") + " && " + script)
-                .redirectErrorStream(true).start();
+        String join = "echo $$ > " + cgroup.resolve("cgroup.procs");
+        Process process = new ProcessBuilder("sh", "-c", join + " && " + script).redirectErrorStream(true).start();
         assertThat(process.waitFor(10, TimeUnit.SECONDS)).isTrue();
         return new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     }
