@@ -1,6 +1,7 @@
 package io.corral.cli;
 
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.InflatingBodyHandler;
 import io.corral.scheduler.MasterAddresses;
 import io.corral.scheduler.MasterLocator;
 import java.io.IOException;
@@ -150,7 +151,8 @@ final class OperatorClient {
     /** POSTs a JSON body (the operator API's calls, Corral's own endpoints) and accepts JSON back. */
     private static HttpResponse<byte[]> post(HttpClient http, ClusterLocator.Target target, URI master, String path,
                                              byte[] json) throws InterruptedException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, path))
+        HttpRequest.Builder builder = InflatingBodyHandler.ask(HttpRequest.newBuilder(
+                        MasterAddresses.resolve(master, path)))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Content-Type", Encoding.JSON.mediaType())
                 .header("Accept", Encoding.JSON.mediaType())
@@ -158,7 +160,7 @@ final class OperatorClient {
         target.authorize(builder);
         HttpRequest request = builder.build();
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request, InflatingBodyHandler.bytes());
         } catch (IOException e) {
             throw new OperatorException(target.whyUnreachable(e, master), 1);
         }

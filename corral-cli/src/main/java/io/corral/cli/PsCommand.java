@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.corral.cli.output.Table;
+import io.corral.protocol.http.InflatingBodyHandler;
 import io.corral.protocol.task.TaskTransitions;
 import io.corral.scheduler.MasterAddresses;
 import java.io.IOException;
@@ -130,14 +131,15 @@ public final class PsCommand extends ClusterCommand implements Callable<Integer>
 
     private static HttpResponse<byte[]> get(HttpClient http, ClusterLocator.Target target, URI master)
             throws InterruptedException {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(MasterAddresses.resolve(master, "/master/state"))
+        HttpRequest.Builder builder = InflatingBodyHandler.ask(HttpRequest.newBuilder(
+                        MasterAddresses.resolve(master, "/master/state")))
                 .timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json")
                 .GET();
         target.authorize(builder);
         HttpRequest request = builder.build();
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            return http.send(request, InflatingBodyHandler.bytes());
         } catch (IOException e) {
             throw new StateUnavailableException(target.whyUnreachable(e, master));
         }

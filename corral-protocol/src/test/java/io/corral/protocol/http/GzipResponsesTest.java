@@ -95,6 +95,19 @@ class GzipResponsesTest {
     }
 
     @Test
+    void theJdkClientAsksForGzipAndGetsTheBytesBackInflated() throws Exception {
+        for (String path : List.of("/large", "/small")) {
+            HttpResponse<byte[]> response = client.send(InflatingBodyHandler.ask(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + server.port() + path))).build(), InflatingBodyHandler.bytes());
+
+            assertThat(response.body()).isEqualTo(path.equals("/large") ? LARGE : SMALL);
+        }
+        assertThat(client.send(InflatingBodyHandler.ask(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.port() + "/large"))).build(), HttpResponse.BodyHandlers.ofByteArray()).headers()
+                .firstValue("Content-Encoding")).as("it did ask").contains("gzip");
+    }
+
+    @Test
     void readersSharingABodyShareOneCompression() {
         ResponseBody body = ResponseBody.of(LARGE);
 
