@@ -9,10 +9,13 @@ import org.apache.mesos.v1.Protos.FrameworkInfo;
 /**
  * A framework as readers see it in a published {@code MasterView}, with its live and completed tasks and the offers
  * it holds. Immutable.
+ *
+ * @param allocatedSum {@link #allocated()} once computed; not part of the view's value ({@link Derived})
  */
 public record FrameworkView(FrameworkInfo info, String role, boolean connected, long registeredMillis,
                             List<TaskView> tasks, List<TaskView> completedTasks,
-                            List<org.apache.mesos.v1.Protos.Offer> offers, List<Executor> executors) {
+                            List<org.apache.mesos.v1.Protos.Offer> offers, List<Executor> executors,
+                            Derived<ResourceSet> allocatedSum) {
     public FrameworkView {
         executors = List.copyOf(executors);
         tasks = List.copyOf(tasks);
@@ -20,8 +23,21 @@ public record FrameworkView(FrameworkInfo info, String role, boolean connected, 
         offers = List.copyOf(offers);
     }
 
-    /** What its live tasks and its executors use. */
+    public FrameworkView(FrameworkInfo info, String role, boolean connected, long registeredMillis,
+                         List<TaskView> tasks, List<TaskView> completedTasks,
+                         List<org.apache.mesos.v1.Protos.Offer> offers, List<Executor> executors) {
+        this(info, role, connected, registeredMillis, tasks, completedTasks, offers, executors, new Derived<>());
+    }
+
+    /**
+     * What its live tasks and its executors use: summed once per view (a rendering of the state asks for it more than
+     * once, and a framework may hold 10,000 tasks).
+     */
     public ResourceSet allocated() {
+        return allocatedSum.get(this::sumAllocated);
+    }
+
+    private ResourceSet sumAllocated() {
         List<ResourceSet> parts = new ArrayList<>(tasks.size() + executors.size());
         for (TaskView task : tasks) {
             if (!task.isTerminal()) {
