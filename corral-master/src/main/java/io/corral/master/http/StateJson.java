@@ -290,8 +290,9 @@ public final class StateJson {
 
     /**
      * An agent's JSON object in {@code /master/state}: its description is rendered once per change of its info or
-     * resources and kept ({@link AgentView#infoJson}) as the object's opening and fields with a trailing comma; only
-     * what changes often (used, offered, modes) is rendered per read, as the remaining fields and the closing brace.
+     * resources and kept ({@link AgentView#infoJson}) as the object's opening and fields with a trailing comma; what
+     * changes often (used, offered, modes) follows as the remaining fields and the closing brace, kept while the
+     * agent's view stays equal ({@link AgentView#stateJson}).
      */
     private static RawValue agentJson(AgentView agent) {
         byte[] described = agent.infoJson().get(() -> {
@@ -299,8 +300,11 @@ public final class StateJson {
             object[object.length - 1] = ','; // "{...}" -> "{...,"
             return object;
         });
-        byte[] now = utf8(agentNow(agent));
-        return JsonFragment.value(described, java.util.Arrays.copyOfRange(now, 1, now.length)); // "{...}" -> "...}"
+        byte[] now = agent.stateJson().get(agent, () -> {
+            byte[] object = utf8(agentNow(agent));
+            return java.util.Arrays.copyOfRange(object, 1, object.length); // "{...}" -> "...}"
+        });
+        return JsonFragment.value(described, now);
     }
 
     /** What changes only with the agent's info and total resources. */

@@ -66,6 +66,8 @@ public final class Agent {
     private Derived<byte[]> infoJson = new Derived<>();
     /** Readers' operator-API rendering of this agent, with the view it was made from; replaced with infoJson. */
     private KeptRendering<AgentView> operatorJson = new KeptRendering<>();
+    /** The changing part of its {@code /master/state} object, reused while its view stays equal. */
+    private final KeptRendering<AgentView> stateJson = new KeptRendering<>();
 
     public Agent(AgentInfo info, long registeredMillis) {
         this.id = info.getId();
@@ -192,7 +194,7 @@ public final class Agent {
     /** What readers of the published state see of this agent now. */
     public AgentView view() {
         return new AgentView(info, total, used, offered, isConnected(), unreachableSinceMillis, registeredMillis,
-                tasks.size(), deactivated, drain(), infoJson, operatorJson);
+                tasks.size(), deactivated, drain(), infoJson, operatorJson, stateJson);
     }
 
     /** A task on this agent; a live one uses its resources here until {@link #releaseTaskResources}. */

@@ -16,16 +16,19 @@ import java.util.Optional;
  *     agent until those change: most agents' descriptions are the same from one read to the next
  * @param operatorJson its operator-API object ({@code GET_AGENTS}, {@code GET_STATE}), kept by the master's agent
  *     with the rest of the view it was rendered from, until {@code info} or {@code total} change
+ * @param stateJson the rest of its {@code /master/state} object (used and offered resources, modes), kept by the
+ *     master's agent with the view it was rendered from and reused while an equal view asks again
  */
 public record AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                         long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
-                        Optional<DrainInfo> drain, Derived<byte[]> infoJson, KeptRendering<AgentView> operatorJson) {
+                        Optional<DrainInfo> drain, Derived<byte[]> infoJson, KeptRendering<AgentView> operatorJson,
+                        KeptRendering<AgentView> stateJson) {
     /** A view whose description is rendered afresh (e.g. one cut to what a reader may see). */
     public AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                      long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
                      Optional<DrainInfo> drain) {
         this(info, total, used, offered, connected, unreachableSinceMillis, registeredMillis, tasks, deactivated, drain,
-                new Derived<>(), new KeptRendering<>());
+                new Derived<>(), new KeptRendering<>(), new KeptRendering<>());
     }
 
     public AgentID id() {

@@ -65,9 +65,14 @@ class KeptRenderingsTest {
 
     private static AgentView agent(ResourceSet used, boolean connected, Derived<byte[]> kept,
                                    KeptRendering<AgentView> operatorKept) {
+        return agent(used, connected, kept, operatorKept, new KeptRendering<>());
+    }
+
+    private static AgentView agent(ResourceSet used, boolean connected, Derived<byte[]> kept,
+                                   KeptRendering<AgentView> operatorKept, KeptRendering<AgentView> stateKept) {
         return new AgentView(AGENT, AGENT_TOTAL, used, ResourceSet.empty(), connected,
                 connected ? 0 : 1_700_000_000_000L, 1_600_000_000_000L, 2, false, Optional.empty(), kept,
-                operatorKept);
+                operatorKept, stateKept);
     }
 
     private static MasterView view(List<AgentView> agents, List<TaskView> tasks) {
@@ -97,14 +102,15 @@ class KeptRenderingsTest {
     @Test
     void aStateRenderedFromKeptPartsIsTheFreshRenderingByteForByte() throws Exception {
         Derived<byte[]> agentKept = new Derived<>();
+        KeptRendering<AgentView> agentNowKept = new KeptRendering<>();
         TaskView running = task("t-1", TaskState.TASK_RUNNING, 1.0, 2.0);
         TaskView starting = task("t-2", TaskState.TASK_STARTING, 3.0);
-        MasterView first = view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept)),
-                List.of(running, starting));
+        MasterView first = view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept,
+                new KeptRendering<>(), agentNowKept)), List.of(running, starting));
         StateJson.render(first, Map.of()); // keeps every part
 
-        MasterView again = view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept)),
-                List.of(running, starting));
+        MasterView again = view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept,
+                new KeptRendering<>(), agentNowKept)), List.of(running, starting));
         byte[] kept = StateJson.render(again, Map.of("port", "5050"));
 
         assertThat(new String(kept, UTF_8)).isEqualTo(new String(
@@ -124,15 +130,17 @@ class KeptRenderingsTest {
     @Test
     void whatChangedShowsInTheNextReadAndWhatDidNotIsKept() throws Exception {
         Derived<byte[]> agentKept = new Derived<>();
+        KeptRendering<AgentView> agentNowKept = new KeptRendering<>();
         TaskView unchanged = task("t-1", TaskState.TASK_RUNNING, 1.0, 2.0);
         TaskView starting = task("t-2", TaskState.TASK_STARTING, 3.0);
-        StateJson.render(view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept)),
-                List.of(unchanged, starting)), Map.of());
+        StateJson.render(view(List.of(agent(ResourceSet.parse("cpus:2;mem:256"), true, agentKept,
+                new KeptRendering<>(), agentNowKept)), List.of(unchanged, starting)), Map.of());
 
         // t-2 ran and finished, the agent lost its connection and uses less: new views, as the master makes them
         TaskView finished = task("t-2", TaskState.TASK_FINISHED, 3.0, 4.0);
         JsonNode state = JSON.readTree(StateJson.render(view(
-                List.of(agent(ResourceSet.parse("cpus:1;mem:128"), false, agentKept)),
+                List.of(agent(ResourceSet.parse("cpus:1;mem:128"), false, agentKept, new KeptRendering<>(),
+                        agentNowKept)),
                 List.of(unchanged, finished)), Map.of()));
 
         JsonNode slave = state.get("slaves").get(0);
