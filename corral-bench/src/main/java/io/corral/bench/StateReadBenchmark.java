@@ -8,6 +8,7 @@ import io.corral.master.http.SharedReads;
 import io.corral.master.http.StateJson;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
+import io.corral.master.state.KeptSum;
 import io.corral.master.state.TaskView;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayList;
@@ -156,6 +157,8 @@ public final class StateReadBenchmark {
         private final List<AgentView> agents = new ArrayList<>();
         private final List<FrameworkInfo> frameworks = new ArrayList<>();
         private final List<List<TaskView>> tasks = new ArrayList<>();
+        /** Each framework's allocated sum, kept across views as the master's framework keeps it. */
+        private final List<KeptSum> allocated = new ArrayList<>();
         private final MasterInfo master = MasterInfo.newBuilder().setId("bench-master").setIp(0x7f000001)
                 .setPort(5050).setHostname("localhost").setVersion("corral").setPid("master@127.0.0.1:5050").build();
         private long version;
@@ -173,6 +176,7 @@ public final class StateReadBenchmark {
                 frameworks.add(FrameworkInfo.newBuilder().setId(FrameworkID.newBuilder().setValue("framework-" + f))
                         .setName("bench-" + f).setUser("nobody").setRole("*").build());
                 tasks.add(new ArrayList<>());
+                allocated.add(new KeptSum());
             }
             for (int t = 0; t < taskCount; t++) {
                 FrameworkInfo framework = frameworks.get(t % FRAMEWORKS);
@@ -212,7 +216,7 @@ public final class StateReadBenchmark {
             List<FrameworkView> views = new ArrayList<>();
             for (int f = 0; f < FRAMEWORKS; f++) {
                 views.add(new FrameworkView(frameworks.get(f), "*", true, 1_700_000_000_000L, tasks.get(f),
-                        List.of(), List.of(), List.of()));
+                        List.of(), List.of(), List.of(), allocated.get(f)));
             }
             return new MasterView(++version, version, master, 1_700_000_000_000L, agents, views, List.of(),
                     List.of(), MasterCounts.TaskCounters.NONE, MasterCounts.AgentCounters.NONE, 0, 0, 0, Map.of(),

@@ -42,6 +42,8 @@ public final class Framework {
      * taken back one task at a time.
      */
     private final Map<String, ResourceSet> held = new java.util.HashMap<>();
+    /** Its live tasks' and executors' resources summed, kept across its views while they stay the same. */
+    private final KeptSum allocatedSum = new KeptSum();
     /** Its executors (not command tasks'), on every agent. */
     private final Map<Executor.Key, Map<org.apache.mesos.v1.Protos.AgentID, Executor>> executors =
             new LinkedHashMap<>();
@@ -134,7 +136,7 @@ public final class Framework {
     public FrameworkView view(List<org.apache.mesos.v1.Protos.Offer> heldOffers) {
         return new FrameworkView(info, role(), isConnected(), registeredMillis,
                 tasks.values().stream().map(Task::view).toList(),
-                completedTasks.stream().map(Task::view).toList(), heldOffers, executors());
+                completedTasks.stream().map(Task::view).toList(), heldOffers, executors(), allocatedSum);
     }
 
     /** Remembers the latest status of an operation, for reconciliation. */

@@ -10,12 +10,13 @@ import org.apache.mesos.v1.Protos.FrameworkInfo;
  * A framework as readers see it in a published {@code MasterView}, with its live and completed tasks and the offers
  * it holds. Immutable.
  *
- * @param allocatedSum {@link #allocated()} once computed; not part of the view's value ({@link Derived})
+ * @param allocatedSum {@link #allocated()}'s sum, kept by the master's framework across views while its live tasks and
+ *     executors are the same ({@link KeptSum}); not part of the view's value
  */
 public record FrameworkView(FrameworkInfo info, String role, boolean connected, long registeredMillis,
                             List<TaskView> tasks, List<TaskView> completedTasks,
                             List<org.apache.mesos.v1.Protos.Offer> offers, List<Executor> executors,
-                            Derived<ResourceSet> allocatedSum) {
+                            KeptSum allocatedSum) {
     public FrameworkView {
         executors = List.copyOf(executors);
         tasks = List.copyOf(tasks);
@@ -26,18 +27,15 @@ public record FrameworkView(FrameworkInfo info, String role, boolean connected, 
     public FrameworkView(FrameworkInfo info, String role, boolean connected, long registeredMillis,
                          List<TaskView> tasks, List<TaskView> completedTasks,
                          List<org.apache.mesos.v1.Protos.Offer> offers, List<Executor> executors) {
-        this(info, role, connected, registeredMillis, tasks, completedTasks, offers, executors, new Derived<>());
+        this(info, role, connected, registeredMillis, tasks, completedTasks, offers, executors, new KeptSum());
     }
 
     /**
-     * What its live tasks and its executors use: summed once per view (a rendering of the state asks for it more than
-     * once, and a framework may hold 10,000 tasks).
+     * What its live tasks and its executors use: summed again only when they are not the same as at the last sum
+     * ({@link KeptSum}), since a rendering of the state asks for it more than once and a framework may hold 10,000
+     * tasks.
      */
     public ResourceSet allocated() {
-        return allocatedSum.get(this::sumAllocated);
-    }
-
-    private ResourceSet sumAllocated() {
         List<ResourceSet> parts = new ArrayList<>(tasks.size() + executors.size());
         for (TaskView task : tasks) {
             if (!task.isTerminal()) {
@@ -47,7 +45,7 @@ public record FrameworkView(FrameworkInfo info, String role, boolean connected, 
         for (Executor executor : executors) {
             parts.add(executor.resources());
         }
-        return ResourceSet.sumAtMost(parts); // over many agents: may pass 1e12
+        return allocatedSum.get(parts); // over many agents: may pass 1e12
     }
 
     public FrameworkID id() {
