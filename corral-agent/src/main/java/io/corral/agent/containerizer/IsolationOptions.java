@@ -144,7 +144,7 @@ public record IsolationOptions(List<String> isolators, long pidsLimit, Duration 
         // The cgroups' device control (v1's devices controller, v2's eBPF programs) keeps tasks off each other's GPUs.
         boolean gpuDevices = isolators.contains(GPU) && !gpus.machine().gpus().isEmpty();
         if (isolators.stream().anyMatch(name -> name.startsWith("cgroups/")) || gpuDevices) {
-            cgroups = Cgroups.detect(cgroupMount, cgroupRoot);
+            cgroups = Cgroups.detect(cgroupMount, cgroupRoot, gpuDevices);
             if (cgroups.has(Cgroups.Controller.FREEZER)) {
                 built.add(new CgroupKillIsolator(cgroups));
             }

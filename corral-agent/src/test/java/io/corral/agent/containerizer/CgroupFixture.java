@@ -45,7 +45,8 @@ final class CgroupFixture implements AutoCloseable {
         CgroupFixture fixture = null;
         String rootName = "corral-test-" + UUID.randomUUID().toString().substring(0, 8);
         try {
-            fixture = new CgroupFixture(Cgroups.detect(mount, rootName));
+            fixture = new CgroupFixture(Cgroups.detect(mount, rootName,
+                    List.of(needed).contains(Cgroups.Controller.DEVICES)));
         } catch (IOException e) {
             assumeThat(e).as("writable cgroups on this machine").isNull();
         }

@@ -1,7 +1,6 @@
 package io.corral.bench.simulator;
 
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
+import io.corral.protocol.http.InflatingBodyHandler;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Concurrent readers of the master's whole state, as dashboards and tools read it: each reader sends its next
@@ -92,12 +90,8 @@ final class StateReaders {
     }
 
     private static byte[] decoded(HttpResponse<byte[]> response) throws java.io.IOException {
-        if (!response.headers().firstValue("Content-Encoding").orElse("").equalsIgnoreCase("gzip")) {
-            return response.body();
-        }
-        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(response.body()))) {
-            return in.readAllBytes();
-        }
+        boolean gzip = response.headers().firstValue("Content-Encoding").orElse("").equalsIgnoreCase("gzip");
+        return gzip ? InflatingBodyHandler.inflate(response.body()) : response.body();
     }
 
     /** Nearest-rank percentile of sorted nanosecond values, in milliseconds. */

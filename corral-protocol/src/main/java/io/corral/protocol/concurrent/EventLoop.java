@@ -75,14 +75,13 @@ public final class EventLoop implements AutoCloseable {
     public <T> CompletableFuture<T> readNext(Supplier<T> event) {
         CompletableFuture<T> result = new CompletableFuture<>();
         Runnable task = completing(event, result, false);
-        if (executor.isShutdown()) {
-            result.completeExceptionally(new java.util.concurrent.RejectedExecutionException("loop closed"));
-            return result;
+        if (!executor.isShutdown()) {
+            queue.offerFirst(task);
+            if (!executor.isShutdown() || !queue.remove(task)) { // else closed meanwhile: nothing will take it
+                return result;
+            }
         }
-        queue.offerFirst(task);
-        if (executor.isShutdown() && queue.remove(task)) { // closed meanwhile: nothing will take it
-            result.completeExceptionally(new java.util.concurrent.RejectedExecutionException("loop closed"));
-        }
+        result.completeExceptionally(new java.util.concurrent.RejectedExecutionException("loop closed"));
         return result;
     }
 

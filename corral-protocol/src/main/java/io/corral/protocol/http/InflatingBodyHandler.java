@@ -28,13 +28,20 @@ public final class InflatingBodyHandler {
         return info -> {
             HttpResponse.BodySubscriber<byte[]> raw = HttpResponse.BodySubscribers.ofByteArray();
             boolean gzip = info.headers().firstValue("Content-Encoding").orElse("").trim().equalsIgnoreCase("gzip");
-            return gzip ? HttpResponse.BodySubscribers.mapping(raw, InflatingBodyHandler::inflate) : raw;
+            return gzip ? HttpResponse.BodySubscribers.mapping(raw, InflatingBodyHandler::inflateOrFail) : raw;
         };
     }
 
-    private static byte[] inflate(byte[] compressed) {
+    /** A gzip body inflated. */
+    public static byte[] inflate(byte[] compressed) throws IOException {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(compressed))) {
             return in.readAllBytes();
+        }
+    }
+
+    private static byte[] inflateOrFail(byte[] compressed) {
+        try {
+            return inflate(compressed);
         } catch (IOException e) {
             throw new UncheckedIOException("the answer said gzip but is not: " + e.getMessage(), e);
         }

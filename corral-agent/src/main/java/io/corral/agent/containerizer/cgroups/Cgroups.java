@@ -152,8 +152,17 @@ public interface Cgroups {
      * @throws IOException when the kernel offers no cgroup the agent may write (not root, read-only, none mounted)
      */
     static Cgroups detect(Path mount, String rootName) throws IOException {
+        return detect(mount, rootName, false);
+    }
+
+    /**
+     * As {@link #detect(Path, String)}, and with {@code deviceControl} (only GPU isolation needs it) v2 also finds out
+     * whether this process may attach eBPF device programs, which loads a native library and a program into the
+     * kernel: not done at every agent's start for nothing. v1's devices controller is found with the others.
+     */
+    static Cgroups detect(Path mount, String rootName, boolean deviceControl) throws IOException {
         if (Files.isRegularFile(mount.resolve("cgroup.controllers"))) {
-            return CgroupsV2.create(mount, rootName);
+            return CgroupsV2.create(mount, rootName, deviceControl);
         }
         return CgroupsV1.create(mount, rootName);
     }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * {@code memory.max}, {@code memory.current}, {@code memory.peak}, {@code memory.stat}, {@code memory.events},
  * {@code pids.max}, {@code pids.current}, {@code cgroup.freeze}, {@code cgroup.events}, {@code cgroup.kill}. v2 has
  * no devices files: {@link Controller#DEVICES} is an eBPF program attached to the container's cgroup
- * ({@link CgroupDeviceFilter}), offered when this process may attach one.
+ * ({@link CgroupDeviceFilter}), offered when asked for and this process may attach one.
  *
  * <p>Stateless in memory beyond what start found; thread-safe.
  */
@@ -49,7 +49,7 @@ final class CgroupsV2 implements Cgroups {
         this.devices = devices;
     }
 
-    static CgroupsV2 create(Path mount, String rootName) throws IOException {
+    static CgroupsV2 create(Path mount, String rootName, boolean deviceControl) throws IOException {
         Set<String> offered = controllers(mount.resolve("cgroup.controllers"));
         List<String> wanted = WANTED.stream().filter(offered::contains).toList();
         enable(mount.resolve("cgroup.subtree_control"), wanted);
@@ -74,7 +74,7 @@ final class CgroupsV2 implements Cgroups {
         if (Files.isRegularFile(root.resolve("cgroup.freeze"))) { // Linux 5.2+
             available.add(Controller.FREEZER);
         }
-        Optional<CgroupDeviceFilter> devices = deviceFilter(root);
+        Optional<CgroupDeviceFilter> devices = deviceControl ? deviceFilter(root) : Optional.empty();
         devices.ifPresent(filter -> available.add(Controller.DEVICES));
         return new CgroupsV2(root, available, devices);
     }
@@ -288,7 +288,8 @@ final class CgroupsV2 implements Cgroups {
     @Override
     public void setDeviceRules(String containerId, List<DeviceRule> rules) throws IOException {
         if (devices.isEmpty()) {
-            throw new IOException(describe() + " cannot attach device programs (see the agent's log at start)");
+            throw new IOException(describe() + " cannot attach device programs (not asked for, or see the agent's log"
+                    + " at start)");
         }
         devices.get().replace(root.resolve(containerId), rules);
     }
