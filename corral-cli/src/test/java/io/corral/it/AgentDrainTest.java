@@ -160,7 +160,7 @@ class AgentDrainTest {
     /** A framework with one running task ("sleeper") on the cluster's only agent. */
     record Fixture(String url, RecordingScheduler scheduler, SchedulerClient client, AgentID agent) {
         static Fixture withRunningTask(InProcessCluster cluster) throws Exception {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            cluster.awaitLeader();
             String url = cluster.leaderUrl();
             RecordingScheduler scheduler = new RecordingScheduler();
             SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(url),

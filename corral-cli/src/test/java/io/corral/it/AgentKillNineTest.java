@@ -66,7 +66,7 @@ class AgentKillNineTest {
     void tasksOutliveTheAgentsKillNineAndTheRestartedAgentReportsTheirRealEnds() throws Exception {
         Path release = workDir.resolve("release");
         try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            cluster.awaitLeader();
             Process first = startAgent(cluster, "agent-1.log");
             RecordingScheduler scheduler = new RecordingScheduler();
             FrameworkInfo framework = Tasks.framework("kill-nine", 600).toBuilder()
@@ -108,7 +108,7 @@ class AgentKillNineTest {
     void anUpdateIsNotLostWhenTheAgentIsKilledAndTheLeaderFailsOverWhileItIsDown() throws Exception {
         Path release = workDir.resolve("release");
         try (InProcessCluster cluster = InProcessCluster.start(workDir, 2, 0)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            cluster.awaitLeader();
             Process first = startAgent(cluster, "agent-1.log");
             RecordingScheduler scheduler = new RecordingScheduler();
             // The client does not close its locator: closed here, so its ZooKeeper client does not outlive the test.
@@ -145,7 +145,7 @@ class AgentKillNineTest {
             port = probe.getLocalPort(); // the executor finds the restarted agent at the same host:port
         }
         try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            cluster.awaitLeader();
             Process first = startAgent(cluster, "agent-1.log", port);
             RecordingScheduler scheduler = new RecordingScheduler();
             try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()),

@@ -58,7 +58,7 @@ class AgentUsageWithCgroupsTest {
             return;
         }
         cluster.agents.add(agent);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
 
         RecordingScheduler scheduler = new RecordingScheduler();
         try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()),

@@ -1,7 +1,6 @@
 package io.corral.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.corral.protocol.http.Encoding;
 import io.corral.scheduler.FixedMasterLocator;
@@ -11,7 +10,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.OfferID;
@@ -35,7 +33,7 @@ class BadInputTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = InProcessCluster.start(workDir, 1, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
     }
 
     @AfterAll

@@ -2,7 +2,6 @@ package io.corral.it;
 
 import static io.corral.it.CliRun.corral;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.corral.agent.containerizer.IsolationOptions;
 import io.corral.agent.image.ImageOptions;
@@ -37,7 +36,7 @@ class ContainerImagesTest {
         cluster.startAgent(0, new IsolationOptions(List.of(IsolationOptions.FILESYSTEM,
                 IsolationOptions.PID_NAMESPACE, IsolationOptions.DOCKER_RUNTIME), 4096, Duration.ofSeconds(15), true,
                 ImageOptions.docker(Set.of(registry.address()))));
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
     }
 
     @AfterAll

@@ -36,7 +36,7 @@ class FailoverDeadlineTest {
         // running, logged reconnection attempts into the stderr that later tests' CLI runs capture.
         try (InProcessCluster cluster = InProcessCluster.start(workDir, 2, 0);
              ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(cluster.zk.toString())) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            cluster.awaitLeader();
             RecordingScheduler scheduler = new RecordingScheduler();
             SchedulerClient client = SchedulerClient.builder(locator,
                     Tasks.framework("deadline", 8), scheduler).encoding(Encoding.JSON).build();

@@ -1,5 +1,7 @@
 package io.corral.it;
 
+import static org.awaitility.Awaitility.await;
+
 import io.corral.agent.AgentServer;
 import io.corral.master.MasterConfig;
 import io.corral.master.MasterServer;
@@ -11,6 +13,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.curator.test.TestingServer;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 
 /**
  * A real cluster inside the test JVM: a ZooKeeper server (curator-test), masters and agents serving real HTTP on
@@ -19,6 +23,11 @@ import org.apache.curator.test.TestingServer;
 final class InProcessCluster implements AutoCloseable {
     static final String AGENT_RESOURCES = "cpus:2;mem:1024;disk:1000;ports:[31000-32000]";
     static final Duration SESSION_TIMEOUT = Duration.ofSeconds(2);
+    /**
+     * For tests of logic, not of failure timing: a lone master whose 2 s session expires while a busy CI machine
+     * stalls the test JVM is deposed for good and leaves the test without a leader.
+     */
+    static final Duration LOGIC_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
     final TestingServer zookeeper;
     final ZkUrl zk;
@@ -87,6 +96,26 @@ final class InProcessCluster implements AutoCloseable {
                 Duration.ofMinutes(1), AgentServer.SandboxOptions.DEFAULT, AgentServer.Security.INSECURE));
         agents.add(agent);
         return agent;
+    }
+
+    /**
+     * Waits for a leader; if none comes, the failure names where each master stands (e.g. deposed, and why), so a
+     * failed run explains itself.
+     */
+    MasterServer awaitLeader() {
+        try {
+            await().atMost(Duration.ofSeconds(30))
+                    .failFast("every master was deposed", () -> !masters.isEmpty() && deposed.containsAll(masters))
+                    .until(() -> leader().isPresent());
+        } catch (ConditionTimeoutException | TerminalFailureException e) {
+            throw new AssertionError("no master leads; where they stand: " + whereMastersStand(), e);
+        }
+        return leader().orElseThrow();
+    }
+
+    private String whereMastersStand() {
+        return masters.stream().map(m -> m.lifecycle().phase() + m.lifecycle().reason().map(r -> " (" + r + ")")
+                .orElse("")).toList().toString();
     }
 
     Optional<MasterServer> leader() {

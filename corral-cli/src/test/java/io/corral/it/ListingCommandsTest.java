@@ -2,14 +2,12 @@ package io.corral.it;
 
 import static io.corral.it.CliRun.corral;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.TaskState;
@@ -32,7 +30,7 @@ class ListingCommandsTest {
     @BeforeAll
     static void startClusterWithARunningTask() throws Exception {
         cluster = InProcessCluster.start(workDir, 2, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
         scheduler = new RecordingScheduler();
         client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()), Tasks.framework("lister", 60),
                 scheduler).autoAcknowledge(true).build();

@@ -31,7 +31,7 @@ class LogsAgentGoneTest {
     @Test
     void followingStopsWithTheReasonWhenTheAgentGoesAway() throws Exception {
         cluster = InProcessCluster.start(workDir, 1, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
         RecordingScheduler scheduler = new RecordingScheduler();
         try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()),
                 Tasks.framework("orphaned", 60), scheduler).autoAcknowledge(true).build()) {

@@ -32,7 +32,7 @@ class LogsCommandsTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = InProcessCluster.start(workDir, 1, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
     }
 
     @AfterAll

@@ -43,8 +43,9 @@ class MaintenanceApiTest {
 
     @Test
     void badSchedulesAndMachineListsAreRefusedWithMesossMessagesAndChangeNothing() throws Exception {
-        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0,
+                InProcessCluster.LOGIC_SESSION_TIMEOUT)) {
+            cluster.awaitLeader();
             String url = cluster.leaderUrl();
 
             refused(url, schedule(window(100, 3600)), 400, "List of machines in the maintenance window is empty");
@@ -84,8 +85,9 @@ class MaintenanceApiTest {
 
     @Test
     void theLegacyEndpointsSpeakMesossJson() throws Exception {
-        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0,
+                InProcessCluster.LOGIC_SESSION_TIMEOUT)) {
+            cluster.awaitLeader();
             String url = cluster.leaderUrl();
             String schedule = "{\"windows\":[{\"machine_ids\":[{\"hostname\":\"node1\",\"ip\":\"10.0.0.1\"}],"
                     + "\"unavailability\":{\"start\":{\"nanoseconds\":1443830400000000000},"
@@ -113,8 +115,9 @@ class MaintenanceApiTest {
 
     @Test
     void randomMaintenanceAndDrainCallsNeverGetA500AndAlwaysSayWhy() throws Exception {
-        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0,
+                InProcessCluster.LOGIC_SESSION_TIMEOUT)) {
+            cluster.awaitLeader();
             String url = cluster.leaderUrl();
             java.util.Random random = new java.util.Random(Long.getLong("corral.fuzz.seed", 7L));
             String[] strings = {"", "a", "NODE", "10.0.0.1", "::1", "1.2.3.4.5", "a/b", "..", ".", "\u0000",
@@ -153,7 +156,7 @@ class MaintenanceApiTest {
     @Test
     void aFrameworkWithATaskOnADrainingMachineGetsInverseOffersAndItsAnswersShowInTheStatus() throws Exception {
         try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 1)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            cluster.awaitLeader();
             String url = cluster.leaderUrl();
             RecordingScheduler scheduler = new RecordingScheduler();
             try (SchedulerClient client = SchedulerClient.builder(new FixedMasterLocator(url),

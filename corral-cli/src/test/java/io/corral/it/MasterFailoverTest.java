@@ -30,7 +30,7 @@ class MasterFailoverTest {
     @Test
     void taskKeepsRunningAndItsFinalUpdateArrivesAfterLeaderDies() throws Exception {
         try (InProcessCluster cluster = InProcessCluster.start(workDir, 3, 1)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            cluster.awaitLeader();
             RecordingScheduler scheduler = new RecordingScheduler();
             Path go = workDir.resolve("go");
             // The client does not close its locator: its ZooKeeper client, left running, logged reconnection

@@ -1,6 +1,5 @@
 package io.corral.it;
 
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -98,7 +97,7 @@ class MasterFuzzTest {
         forceSyncBefore = System.setProperty("zookeeper.forceSync", "no");
         // A long session: the fuzz tests the master's decisions, and a starved machine must not end its session.
         cluster = InProcessCluster.start(workDir, 1, 0, java.time.Duration.ofSeconds(20));
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
         int port = cluster.leader().orElseThrow().port();
         world = new FuzzWorld("127.0.0.1", port);
         client = new FuzzHttp("127.0.0.1", port);

@@ -48,7 +48,7 @@ class MetricsAndLoggingApiTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = InProcessCluster.start(workDir, 2, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
         await().atMost(Duration.ofSeconds(30)).until(() -> snapshot().path("master/slaves_active").asInt() == 1);
     }
 

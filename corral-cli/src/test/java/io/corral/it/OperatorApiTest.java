@@ -47,7 +47,7 @@ class OperatorApiTest {
     @BeforeAll
     static void startClusterWithARunningTask() throws Exception {
         cluster = InProcessCluster.start(workDir, 2, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
         scheduler = new RecordingScheduler();
         client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()), Tasks.framework("ops", 60),
                 scheduler).autoAcknowledge(true).build();

@@ -40,7 +40,7 @@ class PersistentVolumesTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = InProcessCluster.start(workDir, 1, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
         agentId = await().atMost(Duration.ofSeconds(30)).until(() -> {
             JsonNode agents = new ObjectMapper().readTree(corral("agents", "--json", "--master",
                     cluster.leaderUrl()).out());

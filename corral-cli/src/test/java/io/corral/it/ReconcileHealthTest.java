@@ -32,7 +32,7 @@ class ReconcileHealthTest {
     @BeforeEach
     void start() throws Exception {
         cluster = InProcessCluster.start(dir, 1, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
     }
 
     @AfterEach

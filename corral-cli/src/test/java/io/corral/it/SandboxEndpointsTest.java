@@ -53,7 +53,7 @@ class SandboxEndpointsTest {
     @BeforeAll
     static void startATaskWithTrapsInItsSandbox() throws Exception {
         cluster = InProcessCluster.start(workDir, 1, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
         scheduler = new RecordingScheduler();
         client = SchedulerClient.builder(new FixedMasterLocator(cluster.leaderUrl()), Tasks.framework("sandboxer", 60),
                 scheduler).autoAcknowledge(true).build();

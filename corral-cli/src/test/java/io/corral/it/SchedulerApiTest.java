@@ -8,7 +8,6 @@ import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.apache.mesos.v1.Protos.Offer;
 import org.apache.mesos.v1.Protos.TaskState;
@@ -31,7 +30,7 @@ class SchedulerApiTest {
     @BeforeAll
     static void startCluster() throws Exception {
         cluster = InProcessCluster.start(workDir, 2, 1);
-        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+        cluster.awaitLeader();
     }
 
     @AfterAll

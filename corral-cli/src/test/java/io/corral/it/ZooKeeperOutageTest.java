@@ -28,7 +28,7 @@ class ZooKeeperOutageTest {
         // The outage (stop, the 503 seen, restart, reconnect) must end within the session: with the tests' 2 s
         // session a slow restart on a busy CI machine expired it (Curator injects the expiry), deposing the leader.
         try (InProcessCluster cluster = InProcessCluster.start(workDir, 1, 0, Duration.ofSeconds(15))) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> cluster.leader().isPresent());
+            cluster.awaitLeader();
             MasterServer leader = cluster.leader().orElseThrow();
             String state = "http://127.0.0.1:" + leader.port() + "/master/state";
             assertThat(get(state).statusCode()).isEqualTo(200);
