@@ -398,7 +398,7 @@ final class Acceptance {
     /** What no operation used goes back to the agent, declined for the ACCEPT's refuse_seconds. */
     private void releaseUnused() {
         if (pool.isEmpty() || master.agents().get(agent.id()) != agent) {
-            master.offers.allocateSoon();
+            master.offers.allocateSoon(agent.id());
             return;
         }
         // Re-enter through an offer so one code path returns resources and installs the decline filter.

@@ -89,7 +89,7 @@ final class AgentWrites {
         Runnable following = queue.pollFirst();
         if (following == null) {
             waiting.remove(agentId);
-            master.offers.allocateSoon(); // the allocator left the agent out while it was being written
+            master.offers.allocateSoon(agentId); // the allocator left the agent out while it was being written
         } else {
             following.run();
         }

@@ -166,7 +166,7 @@ public final class Agents {
                     info.getPort(), register.agentInfo().hasId() ? "re-registered" : "registered", agent.total(),
                     agent.tasks().size());
         }
-        master.offers.allocateSoon();
+        master.offers.allocateSoon(agent.id());
     }
 
     /**

@@ -58,7 +58,7 @@ final class DurableChanges {
             Agent agent = master.agents().get(stored.agent().info().getId());
             if (agent != null) {
                 agent.checkpointed(stored.agent().checkpointed());
-                master.offers.allocateSoon();
+                master.offers.allocateSoon(agent.id());
             }
         } else if (change instanceof DurableChange.FrameworkStored stored) {
             applyFramework(master, stored.framework());

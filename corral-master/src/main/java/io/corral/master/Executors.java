@@ -75,7 +75,7 @@ public final class Executors {
                             .setExecutorId(executor.id()).setStatus(exited.status()))
                     .build());
         }
-        master.offers.allocateSoon();
+        master.offers.allocateSoon(agent.id());
     }
 
     /**

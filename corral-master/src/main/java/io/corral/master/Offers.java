@@ -39,9 +39,14 @@ import org.slf4j.LoggerFactory;
  * pure allocator's proposals into offers. An agent's books ({@link Agent#offered()}) and a framework's offer ids
  * are kept in step here; nothing else adds or removes offers.
  *
- * <p>Allocation runs every {@code allocation_interval} and, coalesced, right after events that free or need
- * resources ({@link #allocateSoon}). A cycle reads the master's agents, frameworks and roles into an immutable
- * {@link AllocationInput}; the allocator decides without I/O; the proposals become offers sent per framework.
+ * <p>Allocation runs every {@code allocation_interval} over every agent and, coalesced, right after events that free
+ * or need resources. An event of one agent (an ACCEPT's leftovers, a decline, a task's end) asks for a cycle over the
+ * agents that changed ({@link #allocateSoon(AgentID)}), as Mesos's event-driven allocations do: at 10,000 agents a
+ * cycle over all of them after every ACCEPT took most of the loop. Events that change what frameworks want or may
+ * have (a subscription, REVIVE, roles, maintenance) ask for a cycle over every agent ({@link #allocateSoon()}); so
+ * does any cycle while a role has a quota guarantee, whose headroom is reckoned over every agent's free resources.
+ * A cycle reads the master's agents, frameworks and roles into an immutable {@link AllocationInput}; the allocator
+ * decides without I/O; the proposals become offers sent per framework.
  *
  * <p>Threading: owned by the master's event loop, like every class of the master's state.
  */
@@ -64,6 +69,14 @@ public final class Offers {
     private Set<AllocationInput.Filter> filterSnapshot = Set.of();
     private boolean filtersChanged;
     private boolean allocationPending;
+    /** Agents changed since the last cycle, for the next event-driven one; ignored when {@code everyAgent}. */
+    private final Set<AgentID> changedAgents = new HashSet<>();
+    /** The next event-driven cycle is over every agent. */
+    private boolean everyAgent;
+    /** Each agent's fair totals, kept while its total is the same object: every cycle sums the cluster's. */
+    private final Map<AgentID, KeptTotals> agentTotals = new HashMap<>();
+
+    private record KeptTotals(ResourceSet of, AllocationInput.FairTotals totals) {}
     /** When this term began allocating (System.nanoTime), until its first offers are logged; then 0. */
     private long firstOffersAwaitedSinceNanos;
     private long allocationRuns;
@@ -128,11 +141,41 @@ public final class Offers {
         return active;
     }
 
-    /** Asks for an allocation after the events already queued: many changes in a burst cost one allocation. */
+    /**
+     * Asks for an allocation over every agent after the events already queued: many changes in a burst cost one
+     * allocation.
+     */
     void allocateSoon() {
+        everyAgent = true;
+        changedAgents.clear();
+        schedulePending();
+    }
+
+    /** Asks for an allocation after the events already queued, over {@code agent} and the other agents changed. */
+    void allocateSoon(AgentID agent) {
+        if (!everyAgent) {
+            changedAgents.add(agent);
+        }
+        schedulePending();
+    }
+
+    private void schedulePending() {
         if (!allocationPending) {
             allocationPending = true;
-            master.execute(this::allocate);
+            master.execute(this::allocatePending);
+        }
+    }
+
+    /** The cycle events asked for: over the agents that changed, or every agent. */
+    private void allocatePending() {
+        if (!everyAgent && changedAgents.isEmpty()) {
+            allocationPending = false; // a cycle over every agent ran meanwhile
+        } else if (everyAgent) {
+            allocate();
+        } else {
+            Set<AgentID> changed = Set.copyOf(changedAgents);
+            changedAgents.clear();
+            allocate(changed);
         }
     }
 
@@ -150,8 +193,18 @@ public final class Offers {
         });
     }
 
-    /** One allocation cycle: snapshot, ask the pure allocator, turn its proposals into offers. */
+    /** One allocation cycle over every agent. */
     void allocate() {
+        everyAgent = false;
+        changedAgents.clear();
+        allocate(null);
+    }
+
+    /**
+     * One allocation cycle: snapshot, ask the pure allocator, turn its proposals into offers. {@code only}: the
+     * agents to offer (null: every agent).
+     */
+    private void allocate(Set<AgentID> only) {
         allocationPending = false;
         if (master.isPaused()) {
             return;
@@ -160,7 +213,7 @@ public final class Offers {
         long started = System.nanoTime(); // a duration for the metrics only: decisions use the injected clock
         long now = master.timers().nowMillis();
         filtersChanged |= filters.values().removeIf(expiry -> expiry <= now);
-        List<OfferProposal> proposals = allocator.allocate(allocationInput(), random);
+        List<OfferProposal> proposals = allocator.allocate(allocationInput(only), random);
         Map<FrameworkID, List<org.apache.mesos.v1.Protos.Offer>> byFramework = new LinkedHashMap<>();
         for (OfferProposal proposal : proposals) {
             Offer offer = createOffer(proposal);
@@ -184,16 +237,27 @@ public final class Offers {
      * frameworks that want offers, filters, role policies.
      */
     AllocationInput allocationInput() {
+        return allocationInput(null);
+    }
+
+    /** The same, offering only the agents in {@code only} (null: every agent); shares stay over the whole cluster. */
+    private AllocationInput allocationInput(Set<AgentID> only) {
+        Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
+        master.roles().forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
+        boolean guarantees = policies.values().stream().anyMatch(policy -> !policy.guarantees().isEmpty());
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
+        AllocationInput.FairTotals clusterTotals = AllocationInput.FairTotals.ZERO;
         for (Agent agent : master.agents().all()) {
-            // An agent whose registry document is being written may be about to change its total (a reservation):
-            // offered now, its offers could hold resources the new total no longer has. AgentWrites allocates again
-            // once its writes are done.
-            if (agent.isConnected() && !agent.isDeactivated() && !master.maintenance().isDown(agent.info())
-                    && !master.agentWrites().isBusy(agent.id())) {
-                slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
-                        agent.free(), agent.total()));
+            if (offerable(agent)) {
+                clusterTotals = clusterTotals.plus(fairTotals(agent));
+                if (only == null || guarantees || only.contains(agent.id())) {
+                    slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
+                            agent.free(), agent.total()));
+                }
             }
+        }
+        if (only == null && agentTotals.size() > master.agents().all().size()) {
+            agentTotals.keySet().removeIf(id -> master.agents().get(id) == null); // agents gone for good
         }
         List<AllocationInput.FrameworkDemand> demands = new ArrayList<>();
         List<AllocationInput.RoleHolding> idle = new ArrayList<>();
@@ -210,13 +274,30 @@ public final class Offers {
                 }
             }
         }
-        Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
-        master.roles().forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
         if (filtersChanged) {
             filterSnapshot = Set.copyOf(filters.keySet());
             filtersChanged = false;
         }
-        return new AllocationInput(slots, demands, filterSnapshot, policies, idle);
+        return new AllocationInput(slots, demands, filterSnapshot, policies, idle, clusterTotals);
+    }
+
+    /**
+     * Whether offers may be made of {@code agent}'s resources now. Not while its registry document is being written:
+     * it may be about to change its total (a reservation), and offered now its offers could hold resources the new
+     * total no longer has; AgentWrites allocates again once its writes are done.
+     */
+    private boolean offerable(Agent agent) {
+        return agent.isConnected() && !agent.isDeactivated() && !master.maintenance().isDown(agent.info())
+                && !master.agentWrites().isBusy(agent.id());
+    }
+
+    private AllocationInput.FairTotals fairTotals(Agent agent) {
+        KeptTotals kept = agentTotals.get(agent.id());
+        if (kept == null || kept.of() != agent.total()) {
+            kept = new KeptTotals(agent.total(), AllocationInput.FairTotals.of(agent.total()));
+            agentTotals.put(agent.id(), kept);
+        }
+        return kept.totals();
     }
 
     private Offer createOffer(OfferProposal proposal) {
@@ -306,7 +387,7 @@ public final class Offers {
             filtersChanged |= filters.put(new AllocationInput.Filter(offer.frameworkId().getValue(),
                     offer.agentId().getValue()), master.timers().nowMillis() + refuse.toMillis()) == null;
         }
-        allocateSoon();
+        allocateSoon(offer.agentId());
     }
 
     /** Removes every filter of {@code framework} (REVIVE). */

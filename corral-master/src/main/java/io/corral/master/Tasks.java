@@ -67,7 +67,7 @@ public final class Tasks {
             Agent agent = master.agents().get(task.agentId());
             if (agent != null && agent.task(task.frameworkId(), task.id()) == task) {
                 agent.releaseTaskResources(task);
-                master.offers.allocateSoon();
+                master.offers.allocateSoon(agent.id());
             }
         }
         if (transition.has(SideEffect.COUNT_TERMINAL)) {

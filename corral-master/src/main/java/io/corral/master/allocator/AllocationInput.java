@@ -6,14 +6,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An immutable snapshot of what the allocator needs: the free resources of every connected agent, the frameworks
- * that want offers with what they hold now, the (framework, agent) pairs a framework declined recently, the roles an
- * operator gave a weight or quota (a role not in {@code roles} has weight 1 and no quota), and what frameworks that
- * want no offers now (suppressed, or disconnected) hold by role ({@code idle}): it counts towards their role's share
- * and quota consumption, as in Mesos, though they are offered nothing.
+ * An immutable snapshot of what the allocator needs: the free resources of the connected agents it may offer now,
+ * the frameworks that want offers with what they hold now, the (framework, agent) pairs a framework declined
+ * recently, the roles an operator gave a weight or quota (a role not in {@code roles} has weight 1 and no quota),
+ * what frameworks that want no offers now (suppressed, or disconnected) hold by role ({@code idle}): it counts
+ * towards their role's share and quota consumption, as in Mesos, though they are offered nothing; and the cluster's
+ * total ({@code clusterTotals}), which shares are computed over.
+ *
+ * <p>{@code agents} may be a part of the cluster: a cycle run because a few agents changed (an ACCEPT left resources
+ * over, a task ended) looks at those only, as Mesos's event-driven allocations do, while shares stay over the whole
+ * cluster's total.
  */
 public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters,
-                              Map<String, RolePolicy> roles, List<RoleHolding> idle) {
+                              Map<String, RolePolicy> roles, List<RoleHolding> idle, FairTotals clusterTotals) {
 
     public AllocationInput {
         agents = List.copyOf(agents);
@@ -21,6 +26,13 @@ public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> fram
         filters = Set.copyOf(filters);
         roles = Map.copyOf(roles);
         idle = List.copyOf(idle);
+        java.util.Objects.requireNonNull(clusterTotals, "clusterTotals");
+    }
+
+    /** The cluster is {@code agents}. */
+    public AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters,
+                           Map<String, RolePolicy> roles, List<RoleHolding> idle) {
+        this(agents, frameworks, filters, roles, idle, FairTotals.sum(agents));
     }
 
     /** Nobody holds resources without wanting offers. */
@@ -32,6 +44,40 @@ public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> fram
     /** No role has a weight or quota set. */
     public AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters) {
         this(agents, frameworks, filters, Map.of());
+    }
+
+    /**
+     * The total {@code cpus}, {@code mem}, {@code disk} and {@code gpus}, in thousandths (as {@link ResourceSet}
+     * keeps scalars, so sums are exact), over all roles: what dominant shares are computed over.
+     */
+    public record FairTotals(long cpus, long mem, long disk, long gpus) {
+        public static final FairTotals ZERO = new FairTotals(0, 0, 0, 0);
+
+        public static FairTotals of(ResourceSet resources) {
+            return new FairTotals(millis(resources, "cpus"), millis(resources, "mem"), millis(resources, "disk"),
+                    millis(resources, "gpus"));
+        }
+
+        static FairTotals sum(List<AgentSlot> agents) {
+            FairTotals sum = ZERO;
+            for (AgentSlot agent : agents) {
+                sum = sum.plus(of(agent.total()));
+            }
+            return sum;
+        }
+
+        public FairTotals plus(FairTotals other) {
+            return new FairTotals(cpus + other.cpus, mem + other.mem, disk + other.disk, gpus + other.gpus);
+        }
+
+        /** In the order of {@link ScalarKinds}' first kinds. */
+        long[] toArray() {
+            return new long[] {cpus, mem, disk, gpus};
+        }
+
+        private static long millis(ResourceSet resources, String name) {
+            return ScalarKinds.millis(resources.scalar(name));
+        }
     }
 
     /** What frameworks of {@code role} that want no offers now hold (used and offered). */

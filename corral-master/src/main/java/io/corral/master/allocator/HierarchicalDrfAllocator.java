@@ -124,14 +124,7 @@ public final class HierarchicalDrfAllocator implements Allocator {
                 }
             }
             int size = kinds.size();
-            long[] fairTotals = new long[ScalarKinds.FAIR];
-            for (AgentSlot agent : input.agents()) {
-                long[] total = kinds.millis(agent.total());
-                for (int k = 0; k < ScalarKinds.FAIR; k++) {
-                    fairTotals[k] += total[k];
-                }
-            }
-            tree = new ShareTree(input, kinds, fairTotals);
+            tree = new ShareTree(input, kinds, input.clusterTotals().toArray());
 
             available = new long[size];
             for (AgentSlot slot : input.agents()) {

@@ -135,6 +135,22 @@ class HierarchicalDrfAllocatorTest {
     @Nested
     class Fairness {
         @Test
+        void sharesAreOverTheWholeClusterWhenOnlySomeAgentsAreOffered() {
+            // A cycle over agent a1 alone (the others did not change) in a cluster of cpus:20, mem:100: f1 holds
+            // 20% of the memory, f2 30% of the cpus, so f1 is further below its share. Over a1's total alone
+            // (cpus:10, mem:10) f1 would hold 200% and f2 60%, and f2 would get a1.
+            AgentSlot a1 = agent("a1", "cpus:10;mem:10");
+            List<FrameworkDemand> frameworks = List.of(framework("f1", "a", "mem:20"), framework("f2", "a", "cpus:6"));
+            AllocationInput cluster = new AllocationInput(List.of(a1), frameworks, Set.of(), Map.of(), List.of(),
+                    AllocationInput.FairTotals.of(ResourceSet.parse("cpus:20;mem:100")));
+
+            assertThat(allocator.allocate(cluster, new Random(42))).singleElement()
+                    .satisfies(offer -> assertThat(offer.frameworkId()).isEqualTo("f1"));
+            assertThat(allocate(List.of(a1), frameworks, Map.of())).as("a1 alone as the cluster").singleElement()
+                    .satisfies(offer -> assertThat(offer.frameworkId()).isEqualTo("f2"));
+        }
+
+        @Test
         void theFrameworkWithTheLowestDominantShareGoesFirst() {
             // Cluster: 10 cpus, 10000 mem. f1 holds 4 cpus (share 0.4); f2 holds 3000 mem (share 0.3).
             List<OfferProposal> proposals = allocate(
