@@ -427,10 +427,15 @@ public final class Agents {
             acknowledgeForFramework(agent, update.frameworkId(), status);
             return;
         }
+        if (task != null && task.isResentOn(status, framework.streamId())) {
+            return; // the framework's stream carries it already; the agent resends until the framework acknowledges
+        }
         if (task != null) {
             recordStatus(task, status);
         }
-        master.tasks().forwardUpdate(framework, status);
+        if (master.tasks().forwardUpdate(framework, status) && task != null) {
+            task.sentOn(status, framework.streamId());
+        }
     }
 
     private void acknowledgeForFramework(Agent agent, FrameworkID frameworkId, TaskStatus status) {

@@ -95,15 +95,19 @@ public final class Tasks {
         agent.addTask(task);
     }
 
-    /** Forwards an update to its framework, if connected; an update with a uuid keeps coming until acknowledged. */
-    void forwardUpdate(Framework framework, TaskStatus status) {
+    /**
+     * Forwards an update to its framework, if connected (then true); an update with a uuid keeps coming until
+     * acknowledged.
+     */
+    boolean forwardUpdate(Framework framework, TaskStatus status) {
         if (framework == null || !framework.isConnected()) {
-            return;
+            return false;
         }
         TaskState visible = TaskStates.visibleTo(status.getState(), framework.isPartitionAware());
         TaskStatus shown = visible == status.getState() ? status : status.toBuilder().setState(visible).build();
         master.outbox().toFramework(framework.id(), Event.newBuilder().setType(Event.Type.UPDATE)
                 .setUpdate(Event.Update.newBuilder().setStatus(shown)).build());
+        return true;
     }
 
     /**

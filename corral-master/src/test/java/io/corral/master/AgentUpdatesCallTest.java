@@ -145,6 +145,25 @@ class AgentUpdatesCallTest {
         assertThat(stateOf("t1")).isEqualTo(TaskState.TASK_RUNNING);
     }
 
+    @Test
+    void anUpdateResentBeforeItsAcknowledgementReachesTheFrameworksStreamOnceAndANewStreamAgain() {
+        AgentCall.Update running = new AgentCall.Update(frameworkId, update("t1", TaskState.TASK_RUNNING, 16).status()
+                .toBuilder().setUuid(ByteString.copyFrom(new byte[] {7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}))
+                .build());
+        for (int sent = 0; sent < 3; sent++) {
+            fixture.run(() -> fixture.master.agents().update(fixture.master.agents().get(agentId), running));
+        }
+        assertThat(framework.schedulerEvents(Event.Type.UPDATE)).as("the stream carries it once").hasSize(1);
+
+        RecordingLink resubscribed = new RecordingLink();
+        fixture.subscribe(MasterFixture.frameworkInfo(60).toBuilder().setId(frameworkId).build(), resubscribed);
+        fixture.run(() -> fixture.master.agents().update(fixture.master.agents().get(agentId), running));
+
+        assertThat(resubscribed.schedulerEvents(Event.Type.UPDATE)).as("a new stream gets the next resend")
+                .singleElement().satisfies(event -> assertThat(event.getUpdate().getStatus()).isEqualTo(
+                        running.status()));
+    }
+
     private AgentID registerSecondAgent(RecordingLink link) {
         return fixture.registerAgent(MasterFixture.agentInfo("cpus:1;mem:1024").toBuilder().setHostname("a2").build(),
                 List.of(), List.of(), link);

@@ -36,6 +36,12 @@ public final class Task {
     private long killGraceNanos = -1;
     /** The immutable view of the task as it is now, made when first asked for after a change. */
     private TaskView view;
+    /**
+     * The framework stream the latest status went out on, or null (not sent since it came, or not on a stream):
+     * an agent resends an update until the framework acknowledges it, and under load resends come faster than
+     * acknowledgements; one the framework's stream carries already is not sent again.
+     */
+    private String latestSentOn;
 
     public Task(TaskInfo info, FrameworkID frameworkId, TaskState initialState) {
         this.info = info;
@@ -108,8 +114,26 @@ public final class Task {
             statuses.set(statuses.size() - 1, status);
         }
         view = null;
+        latestSentOn = null;
         state = status.getState();
         return transition;
+    }
+
+    /**
+     * Whether {@code status} is the latest status come again (the agent resending it: equal, uuid included) and went
+     * out on {@code streamId} already. A stream delivers in order, so the framework has it or will; a framework on another
+     * stream (resubscribed) gets the agent's next resend, and delivery stays at least once.
+     */
+    public boolean isResentOn(TaskStatus status, String streamId) {
+        TaskStatus latest = latestStatus();
+        return streamId != null && streamId.equals(latestSentOn) && status.hasUuid() && status.equals(latest);
+    }
+
+    /** {@code status} went out on the framework's stream {@code streamId}; remembered if it is the latest status. */
+    public void sentOn(TaskStatus status, String streamId) {
+        if (status.hasUuid() && status.equals(latestStatus())) {
+            latestSentOn = streamId;
+        }
     }
 
     /** What readers of the published state see of this task; cached until the task changes. */
