@@ -48,6 +48,9 @@ public final class InverseOffers {
     /** Sends an inverse offer to every connected framework with live tasks on a draining agent not asked yet. */
     void send() {
         outstanding.values().removeIf(offer -> !master.frameworks().contains(offer.getFrameworkId()));
+        if (!master.maintenance().anyScheduled()) {
+            return; // every allocation cycle ends here: no walk over every agent when nothing is scheduled
+        }
         Map<FrameworkID, List<InverseOffer>> batches = new LinkedHashMap<>();
         for (Agent agent : master.agents().all()) {
             Optional<Unavailability> unavailability = master.maintenance().unavailability(agent.info());

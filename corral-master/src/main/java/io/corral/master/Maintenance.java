@@ -50,6 +50,11 @@ public final class Maintenance {
 
     // ---- what the rest of the master asks ----
 
+    /** Whether any machine is scheduled for maintenance. */
+    boolean anyScheduled() {
+        return !scheduled.isEmpty();
+    }
+
     /** The scheduled machine that hosts {@code agent}, if any. */
     Optional<MachineID> machineOf(AgentInfo agent) {
         if (byAgentName.isEmpty()) {

@@ -42,9 +42,12 @@ import org.slf4j.LoggerFactory;
  * <p>Allocation runs every {@code allocation_interval} over every agent and, coalesced, right after events that free
  * or need resources. An event of one agent (an ACCEPT's leftovers, a decline, a task's end) asks for a cycle over the
  * agents that changed ({@link #allocateSoon(AgentID)}), as Mesos's event-driven allocations do: at 10,000 agents a
- * cycle over all of them after every ACCEPT took most of the loop. Events that change what frameworks want or may
- * have (a subscription, REVIVE, roles, maintenance) ask for a cycle over every agent ({@link #allocateSoon()}); so
- * does any cycle while a role has a quota guarantee, whose headroom is reckoned over every agent's free resources.
+ * cycle over all of them after every ACCEPT took most of the loop. Such a cycle reads the changed agents only, and
+ * computes shares over the cluster's total as the last cycle over every agent found it (at most
+ * {@code allocation_interval} old: agents come and go far more rarely than cycles run). Events that change what
+ * frameworks want or may have (a subscription, REVIVE, roles, maintenance) ask for a cycle over every agent
+ * ({@link #allocateSoon()}); so does any cycle while a role has a quota guarantee, whose headroom is reckoned over
+ * every agent's free resources.
  * A cycle reads the master's agents, frameworks and roles into an immutable {@link AllocationInput}; the allocator
  * decides without I/O; the proposals become offers sent per framework.
  *
@@ -73,10 +76,8 @@ public final class Offers {
     private final Set<AgentID> changedAgents = new HashSet<>();
     /** The next event-driven cycle is over every agent. */
     private boolean everyAgent;
-    /** Each agent's fair totals, kept while its total is the same object: every cycle sums the cluster's. */
-    private final Map<AgentID, KeptTotals> agentTotals = new HashMap<>();
-
-    private record KeptTotals(ResourceSet of, AllocationInput.FairTotals totals) {}
+    /** The cluster's total as the last cycle over every agent summed it; null before the first. */
+    private AllocationInput.FairTotals clusterTotals;
     /** When this term began allocating (System.nanoTime), until its first offers are logged; then 0. */
     private long firstOffersAwaitedSinceNanos;
     private long allocationRuns;
@@ -240,24 +241,32 @@ public final class Offers {
         return allocationInput(null);
     }
 
-    /** The same, offering only the agents in {@code only} (null: every agent); shares stay over the whole cluster. */
+    /**
+     * The same, offering only the agents in {@code only} (null: every agent). Shares stay over the whole cluster's
+     * total, as the last cycle over every agent summed it; the first cycle, and any while a role has a quota
+     * guarantee, are over every agent.
+     */
     private AllocationInput allocationInput(Set<AgentID> only) {
         Map<String, AllocationInput.RolePolicy> policies = new HashMap<>();
         master.roles().forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
         boolean guarantees = policies.values().stream().anyMatch(policy -> !policy.guarantees().isEmpty());
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
-        AllocationInput.FairTotals clusterTotals = AllocationInput.FairTotals.ZERO;
-        for (Agent agent : master.agents().all()) {
-            if (offerable(agent)) {
-                clusterTotals = clusterTotals.plus(fairTotals(agent));
-                if (only == null || guarantees || only.contains(agent.id())) {
-                    slots.add(new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(),
-                            agent.free(), agent.total()));
+        if (only == null || guarantees || clusterTotals == null) {
+            AllocationInput.FairTotals sum = AllocationInput.FairTotals.ZERO;
+            for (Agent agent : master.agents().all()) {
+                if (offerable(agent)) {
+                    sum = sum.plus(AllocationInput.FairTotals.of(agent.total()));
+                    slots.add(slot(agent));
                 }
             }
-        }
-        if (only == null && agentTotals.size() > master.agents().all().size()) {
-            agentTotals.keySet().removeIf(id -> master.agents().get(id) == null); // agents gone for good
+            clusterTotals = sum;
+        } else {
+            for (AgentID id : only) {
+                Agent agent = master.agents().get(id);
+                if (agent != null && offerable(agent)) {
+                    slots.add(slot(agent));
+                }
+            }
         }
         List<AllocationInput.FrameworkDemand> demands = new ArrayList<>();
         List<AllocationInput.RoleHolding> idle = new ArrayList<>();
@@ -291,13 +300,9 @@ public final class Offers {
                 && !master.agentWrites().isBusy(agent.id());
     }
 
-    private AllocationInput.FairTotals fairTotals(Agent agent) {
-        KeptTotals kept = agentTotals.get(agent.id());
-        if (kept == null || kept.of() != agent.total()) {
-            kept = new KeptTotals(agent.total(), AllocationInput.FairTotals.of(agent.total()));
-            agentTotals.put(agent.id(), kept);
-        }
-        return kept.totals();
+    private static AllocationInput.AgentSlot slot(Agent agent) {
+        return new AllocationInput.AgentSlot(agent.id().getValue(), agent.info().getHostname(), agent.free(),
+                agent.total());
     }
 
     private Offer createOffer(OfferProposal proposal) {

@@ -2,14 +2,16 @@ package io.corral.zookeeper.presence;
 
 import io.corral.zookeeper.RefreshThread;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -45,6 +47,9 @@ import org.slf4j.LoggerFactory;
  *   <li>A disappearance is seen when ZooKeeper deletes the agent's ephemeral znode, i.e. within the agent's session
  *       timeout (plus one server tick) of its last contact, then one watch notification later. A listing every
  *       {@value #SAFETY_REREAD_SECONDS} s guards against a lost notification; there is no other polling.</li>
+ *   <li>A notification costs a listing of every agent (ZooKeeper's child watches say only "changed"), so listings
+ *       start at least {@link #LISTING_SPACING} apart: while 10,000 agents register, the master and the ZooKeeper
+ *       server do not list 10,000 children back to back. A change is reported that much later at most.</li>
  * </ul>
  *
  * <p>Threading: every ZooKeeper read and every listener call happens on one private thread, so the listener sees
@@ -65,6 +70,7 @@ public final class PresenceWatcher implements AutoCloseable {
     }
 
     static final long SAFETY_REREAD_SECONDS = 60;
+    static final Duration LISTING_SPACING = Duration.ofMillis(250);
 
     private static final Logger LOG = LoggerFactory.getLogger(PresenceWatcher.class);
     private static final Duration RETRY_DELAY = Duration.ofSeconds(2);
@@ -80,14 +86,16 @@ public final class PresenceWatcher implements AutoCloseable {
     private final ConnectionStateListener connectionListener = this::onConnectionStateChanged;
 
     // Confined to the watcher thread.
-    private SortedMap<String, AgentNode> reported = new TreeMap<>();
+    /** As last reported; a new map each time, never changed once reported. */
+    private Map<String, AgentNode> reported = Map.of();
     private final Set<String> toReread = new HashSet<>();
     private final Set<AgentNode> warnedUnreadable = new HashSet<>();
     private boolean snapshotReported;
     private boolean sessionLost;
     private long watchedSession = NO_SESSION;
 
-    private volatile Map<String, String> current = Map.of();
+    /** {@code reported}, for {@link #current()}. */
+    private volatile Map<String, AgentNode> published = Map.of();
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -104,7 +112,7 @@ public final class PresenceWatcher implements AutoCloseable {
         this.zk = Objects.requireNonNull(zk, "zk").newWatcherRemoveCuratorFramework();
         this.parentPath = PresencePaths.parent(rootPath);
         this.listener = Objects.requireNonNull(listener, "listener");
-        this.refresher = new RefreshThread("presence-watcher" + rootPath, this::refresh);
+        this.refresher = new RefreshThread("presence-watcher" + rootPath, this::refresh, LISTING_SPACING);
     }
 
     /** Starts watching; the listener's {@link Listener#present} follows as soon as ZooKeeper answers. */
@@ -120,7 +128,9 @@ public final class PresenceWatcher implements AutoCloseable {
 
     /** The agents present as last reported to the listener, with their addresses (empty before the snapshot). */
     public Map<String, String> current() {
-        return current;
+        Map<String, String> addresses = new TreeMap<>();
+        published.forEach((agentId, node) -> addresses.put(agentId, node.address()));
+        return Collections.unmodifiableMap(addresses);
     }
 
     @Override
@@ -247,8 +257,8 @@ public final class PresenceWatcher implements AutoCloseable {
     }
 
     /** Listed agents: as just read if re-read, else as reported before. Re-read ones that vanished are left out. */
-    private SortedMap<String, AgentNode> nextState(List<String> listed, Set<String> stale, Map<String, AgentNode> read) {
-        SortedMap<String, AgentNode> next = new TreeMap<>();
+    private Map<String, AgentNode> nextState(List<String> listed, Set<String> stale, Map<String, AgentNode> read) {
+        Map<String, AgentNode> next = new HashMap<>(listed.size() * 4 / 3 + 1);
         for (String agentId : listed) {
             AgentNode node = stale.contains(agentId) ? read.get(agentId) : reported.get(agentId);
             if (node != null) {
@@ -258,32 +268,41 @@ public final class PresenceWatcher implements AutoCloseable {
         return next;
     }
 
-    private void report(SortedMap<String, AgentNode> next) {
+    private void report(Map<String, AgentNode> next) {
         warnAboutUnreadableData(next.values());
-        SortedMap<String, AgentNode> previous = reported;
+        Map<String, AgentNode> previous = reported;
         reported = next;
-        current = addresses(next);
+        published = next;
         if (!snapshotReported) {
             snapshotReported = true;
-            LOG.info("Agents present under {}: {}", parentPath, next.keySet());
-            call(() -> listener.present(Collections.unmodifiableSet(new TreeSet<>(next.keySet()))));
+            Set<String> present = Collections.unmodifiableSet(new TreeSet<>(next.keySet()));
+            LOG.info("Agents present under {}: {}", parentPath, present);
+            call(() -> listener.present(present));
             return;
         }
-        // Disappearances first: a re-created znode reads "disappeared, then appeared", in that order.
-        for (AgentNode before : previous.values()) {
-            AgentNode now = next.get(before.agentId());
-            if (now == null || now.czxid() != before.czxid()) {
-                LOG.info("Agent {} is no longer present", before.agentId());
-                call(() -> listener.disappeared(before.agentId()));
+        // Disappearances first: a re-created znode reads "disappeared, then appeared", in that order. Each kind in
+        // the order of agent ids, so that logs and listeners see the same order every time.
+        for (AgentNode before : changed(previous, next)) {
+            LOG.info("Agent {} is no longer present", before.agentId());
+            call(() -> listener.disappeared(before.agentId()));
+        }
+        for (AgentNode now : changed(next, previous)) {
+            LOG.info("Agent {} is present at {}", now.agentId(), now.address());
+            call(() -> listener.appeared(now.agentId(), now.address()));
+        }
+    }
+
+    /** The nodes of {@code these} that {@code others} lacks or holds as another znode (czxid), by agent id. */
+    private static List<AgentNode> changed(Map<String, AgentNode> these, Map<String, AgentNode> others) {
+        List<AgentNode> changed = new ArrayList<>();
+        for (AgentNode node : these.values()) {
+            AgentNode other = others.get(node.agentId());
+            if (other == null || other.czxid() != node.czxid()) {
+                changed.add(node);
             }
         }
-        for (AgentNode now : next.values()) {
-            AgentNode before = previous.get(now.agentId());
-            if (before == null || before.czxid() != now.czxid()) {
-                LOG.info("Agent {} is present at {}", now.agentId(), now.address());
-                call(() -> listener.appeared(now.agentId(), now.address()));
-            }
-        }
+        changed.sort(Comparator.comparing(AgentNode::agentId));
+        return changed;
     }
 
     private void warnAboutUnreadableData(Collection<AgentNode> nodes) {
@@ -293,12 +312,6 @@ public final class PresenceWatcher implements AutoCloseable {
                         parentPath, node.agentId());
             }
         }
-    }
-
-    private static Map<String, String> addresses(SortedMap<String, AgentNode> nodes) {
-        Map<String, String> addresses = new TreeMap<>();
-        nodes.forEach((agentId, node) -> addresses.put(agentId, node.address()));
-        return Collections.unmodifiableMap(addresses);
     }
 
     private void call(Runnable listenerCall) {
