@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.Filters;
 import org.apache.mesos.v1.Protos.FrameworkID;
@@ -63,14 +64,7 @@ public final class Offers {
     private final Random random;
     private final AllocationTimes allocationTimes;
     private final Map<OfferID, Offer> offers = new HashMap<>();
-    /** Declined (framework, agent) pairs and when each filter expires. */
-    private final Map<AllocationInput.Filter, Long> filters = new HashMap<>();
-    /**
-     * The filters' keys as cycles read them, copied again only after a filter came or went: a cluster whose frameworks
-     * declined for long holds many (10 frameworks x 1,000 agents: 10,000), and cycles run after most ACCEPTs.
-     */
-    private Set<AllocationInput.Filter> filterSnapshot = Set.of();
-    private boolean filtersChanged;
+    private final DeclineFilters filters = new DeclineFilters();
     private boolean allocationPending;
     /** Agents changed since the last cycle, for the next event-driven one; ignored when {@code everyAgent}. */
     private final Set<AgentID> changedAgents = new HashSet<>();
@@ -132,14 +126,7 @@ public final class Offers {
 
     /** Decline filters not yet expired, counted by framework id (expired ones are dropped only when allocating). */
     Map<String, Long> activeFilters() {
-        long now = master.timers().nowMillis();
-        Map<String, Long> active = new HashMap<>();
-        filters.forEach((filter, expiry) -> {
-            if (expiry > now) {
-                active.merge(filter.frameworkId(), 1L, Long::sum);
-            }
-        });
-        return active;
+        return filters.activeByFramework(master.timers().nowMillis());
     }
 
     /**
@@ -212,8 +199,6 @@ public final class Offers {
         }
         allocationRuns++;
         long started = System.nanoTime(); // a duration for the metrics only: decisions use the injected clock
-        long now = master.timers().nowMillis();
-        filtersChanged |= filters.values().removeIf(expiry -> expiry <= now);
         List<OfferProposal> proposals = allocator.allocate(allocationInput(only), random);
         Map<FrameworkID, List<org.apache.mesos.v1.Protos.Offer>> byFramework = new LinkedHashMap<>();
         for (OfferProposal proposal : proposals) {
@@ -251,7 +236,8 @@ public final class Offers {
         master.roles().forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
         boolean guarantees = policies.values().stream().anyMatch(policy -> !policy.guarantees().isEmpty());
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
-        if (only == null || guarantees || clusterTotals == null) {
+        boolean everyAgent = only == null || guarantees || clusterTotals == null;
+        if (everyAgent) {
             AllocationInput.FairTotals sum = AllocationInput.FairTotals.ZERO;
             for (Agent agent : master.agents().all()) {
                 if (offerable(agent)) {
@@ -283,11 +269,10 @@ public final class Offers {
                 }
             }
         }
-        if (filtersChanged) {
-            filterSnapshot = Set.copyOf(filters.keySet());
-            filtersChanged = false;
-        }
-        return new AllocationInput(slots, demands, filterSnapshot, policies, idle, clusterTotals);
+        long now = master.timers().nowMillis();
+        Set<AllocationInput.Filter> declined = everyAgent ? filters.all(now)
+                : filters.of(slots.stream().map(AllocationInput.AgentSlot::agentId).collect(Collectors.toSet()), now);
+        return new AllocationInput(slots, demands, declined, policies, idle, clusterTotals);
     }
 
     /**
@@ -389,15 +374,15 @@ public final class Offers {
             }
         }
         if (!refuse.isZero() && !refuse.isNegative()) {
-            filtersChanged |= filters.put(new AllocationInput.Filter(offer.frameworkId().getValue(),
-                    offer.agentId().getValue()), master.timers().nowMillis() + refuse.toMillis()) == null;
+            filters.add(offer.frameworkId().getValue(), offer.agentId().getValue(),
+                    master.timers().nowMillis() + refuse.toMillis());
         }
         allocateSoon(offer.agentId());
     }
 
     /** Removes every filter of {@code framework} (REVIVE). */
     void clearFilters(Framework framework) {
-        filtersChanged |= filters.keySet().removeIf(f -> f.frameworkId().equals(framework.id().getValue()));
+        filters.clear(framework.id().getValue());
     }
 
     void rescind(Collection<OfferID> offerIds, boolean notify) {
