@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * frameworks want or may have (a subscription, REVIVE, roles, maintenance) ask for a cycle over every agent
  * ({@link #allocateSoon()}); so does any cycle while a role has a quota guarantee, whose headroom is reckoned over
  * every agent's free resources.
- * A cycle reads the master's agents, frameworks and roles into an immutable {@link AllocationInput}; the allocator
+ *
+ * <p>A cycle reads the master's agents, frameworks and roles into an immutable {@link AllocationInput}; the allocator
  * decides without I/O; the proposals become offers sent per framework.
  *
  * <p>Threading: owned by the master's event loop, like every class of the master's state.
@@ -236,8 +237,8 @@ public final class Offers {
         master.roles().forEach((name, role) -> policies.put(name, RoleSettings.policy(role)));
         boolean guarantees = policies.values().stream().anyMatch(policy -> !policy.guarantees().isEmpty());
         List<AllocationInput.AgentSlot> slots = new ArrayList<>();
-        boolean everyAgent = only == null || guarantees || clusterTotals == null;
-        if (everyAgent) {
+        boolean wholeCluster = only == null || guarantees || clusterTotals == null;
+        if (wholeCluster) {
             AllocationInput.FairTotals sum = AllocationInput.FairTotals.ZERO;
             for (Agent agent : master.agents().all()) {
                 if (offerable(agent)) {
@@ -270,7 +271,7 @@ public final class Offers {
             }
         }
         long now = master.timers().nowMillis();
-        Set<AllocationInput.Filter> declined = everyAgent ? filters.all(now)
+        Set<AllocationInput.Filter> declined = wholeCluster ? filters.all(now)
                 : filters.of(slots.stream().map(AllocationInput.AgentSlot::agentId).collect(Collectors.toSet()), now);
         return new AllocationInput(slots, demands, declined, policies, idle, clusterTotals);
     }
