@@ -121,8 +121,8 @@ public final class Task {
 
     /**
      * Whether {@code status} is the latest status come again (the agent resending it: equal, uuid included) and went
-     * out on {@code streamId} already. A stream delivers in order, so the framework has it or will; a framework on another
-     * stream (resubscribed) gets the agent's next resend, and delivery stays at least once.
+     * out on {@code streamId} already. A stream delivers in order, so the framework has it or will; a framework on
+     * another stream (resubscribed) gets the agent's next resend, and delivery stays at least once.
      */
     public boolean isResentOn(TaskStatus status, String streamId) {
         TaskStatus latest = latestStatus();
