@@ -1,8 +1,10 @@
 package io.corral.master;
 
 import io.corral.master.allocator.AllocationInput.Filter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -54,10 +56,10 @@ final class DeclineFilters {
             return frameworks.isEmpty();
         });
         if (changed) {
-            Set<Filter> filters = new HashSet<>();
+            List<Filter> filters = new ArrayList<>();
             byAgent.forEach((agentId, frameworks) -> frameworks.keySet().forEach(
                     frameworkId -> filters.add(new Filter(frameworkId, agentId))));
-            everyFilter = Set.copyOf(filters);
+            everyFilter = Set.copyOf(filters); // one hash table, which AllocationInput takes as it is
             changed = false;
         }
         return everyFilter;

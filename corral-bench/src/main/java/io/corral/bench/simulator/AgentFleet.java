@@ -3,7 +3,7 @@ package io.corral.bench.simulator;
 import io.corral.protocol.MasterInfos;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentProtocol;
-import io.corral.protocol.http.InFlightLimit;
+import io.corral.protocol.http.KeptAliveClient;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
@@ -16,7 +16,9 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,14 +34,17 @@ import org.apache.mesos.v1.Protos.Value;
 
 /**
  * Thousands of {@link SimulatedAgent}s in this JVM, sharing what a real agent owns alone: one non-blocking
- * {@link HttpClient} (a few threads, one connection per agent's event stream plus a bounded pool for calls), one
- * {@link MasterDetector}, and a few ZooKeeper sessions that hold every agent's presence znode
- * ({@link AgentPresence}: one instance per agent, many per session).
+ * {@link HttpClient} (a few threads, one connection per agent's event stream), two {@link KeptAliveClient}s for
+ * calls (a bounded pool for updates, a small one of its own for PONGs), one {@link MasterDetector}, and a few
+ * ZooKeeper sessions that hold every agent's presence znode ({@link AgentPresence}: one instance per agent, many per
+ * session). Calls do not go through the JDK client: its connection pool keeps idle connections in a linked list
+ * searched on every return, which took a tenth of this JVM's CPU with 1,024 connections.
  *
  * <p>What sharing a session means: an expired session ends the presence of every agent on it at once, as a rack
  * switch failing would; the simulator never lets that happen on purpose.
  *
- * <p>Threading: thread-safe. HTTP completions run on the client's {@value #HTTP_THREADS} threads, the once-a-second
+ * <p>Threading: thread-safe. Event streams complete on the JDK client's {@value #HTTP_THREADS} threads, calls on
+ * the call clients' I/O threads, the once-a-second
  * {@link SimulatedAgent#tick} on one timer thread, presence announcements on {@value #PRESENCE_THREADS} threads;
  * counters are atomic.
  */
@@ -47,12 +52,15 @@ final class AgentFleet implements AutoCloseable {
     static final int HTTP_THREADS = 2;
     static final int PRESENCE_THREADS = 2;
     /**
-     * Calls (UPDATE, PONG) in flight at once over all agents; the rest queue here (see {@link InFlightLimit}). A real
-     * agent has 16 of its own; one limit for thousands of agents must be far larger, or updates wait in this queue
-     * (their resend timer running) for a bottleneck no real cluster has. 1,024 kept-alive connections fit the file
-     * descriptors next to 10,000 event streams.
+     * Calls (UPDATE, UPDATES) in flight at once over all agents; the rest queue in the client. A real agent has 16 of
+     * its own; one limit for thousands of agents must be far larger, or updates wait in this queue (their resend timer
+     * running) for a bottleneck no real cluster has. 1,024 kept-alive connections fit the file descriptors next to
+     * 10,000 event streams.
      */
     static final int CALLS_IN_FLIGHT = 1024;
+    /** PONGs in flight at once, on connections of their own (see {@link #call}). */
+    static final int PONGS_IN_FLIGHT = 64;
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
     /** How often agents look at their backoff, silence and (every fourth time) unacknowledged updates. */
     private static final Duration TICK = Duration.ofMillis(250);
 
@@ -82,7 +90,10 @@ final class AgentFleet implements AutoCloseable {
             Executors.newFixedThreadPool(PRESENCE_THREADS, daemon("sim-agents-presence"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sim-agents-tick"));
     private final HttpClient http;
-    private final InFlightLimit calls = new InFlightLimit(CALLS_IN_FLIGHT);
+    private final KeptAliveClient calls =
+            new KeptAliveClient("sim-agents-calls", Optional.empty(), Duration.ofSeconds(10), CALLS_IN_FLIGHT);
+    private final KeptAliveClient pongs =
+            new KeptAliveClient("sim-agents-pongs", Optional.empty(), Duration.ofSeconds(10), PONGS_IN_FLIGHT);
     private final List<CuratorFramework> sessions = new ArrayList<>();
     private final MasterDetector detector;
     private final List<SimulatedAgent> agents = new ArrayList<>();
@@ -217,12 +228,15 @@ final class AgentFleet implements AutoCloseable {
      * behind thousands of other agents' updates (queued here, a PONG would make the master judge agents silent).
      */
     void call(String address, String streamId, AgentCall call) {
-        HttpRequest request = post(address, call, streamId).timeout(Duration.ofSeconds(30)).build();
-        java.util.concurrent.CompletableFuture<HttpResponse<Void>> sent = call.type() == AgentCall.Type.PONG
-                ? http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                : calls.submit(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding()));
-        sent.whenComplete((response, failure) -> {
-                    if (failure != null || response.statusCode() != 202) {
+        Map<String, String> headers = new HashMap<>(Map.of("Content-Type", MediaTypes.APPLICATION_JSON,
+                "Accept", MediaTypes.APPLICATION_JSON));
+        if (streamId != null) {
+            headers.put(AgentProtocol.STREAM_ID_HEADER, streamId);
+        }
+        KeptAliveClient client = call.type() == AgentCall.Type.PONG ? pongs : calls;
+        client.post(URI.create("http://" + address + AgentProtocol.PATH), headers, AgentProtocol.encode(call),
+                CALL_TIMEOUT).whenComplete((answer, failure) -> {
+                    if (failure != null || answer.status() != 202) {
                         stats.callFailures.increment();
                     }
                 });
@@ -284,6 +298,8 @@ final class AgentFleet implements AutoCloseable {
         for (AgentPresence presence : all) {
             presence.close();
         }
+        calls.close();
+        pongs.close();
         httpThreads.shutdownNow();
         presenceThreads.shutdownNow();
     }
