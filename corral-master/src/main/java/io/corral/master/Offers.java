@@ -157,14 +157,14 @@ public final class Offers {
 
     /** The cycle events asked for: over the agents that changed, or every agent. */
     private void allocatePending() {
-        if (!everyAgent && changedAgents.isEmpty()) {
-            allocationPending = false; // a cycle over every agent ran meanwhile
-        } else if (everyAgent) {
+        if (everyAgent) {
             allocate();
-        } else {
+        } else if (!changedAgents.isEmpty()) {
             Set<AgentID> changed = Set.copyOf(changedAgents);
             changedAgents.clear();
             allocate(changed);
+        } else {
+            allocationPending = false; // a cycle over every agent ran meanwhile
         }
     }
 

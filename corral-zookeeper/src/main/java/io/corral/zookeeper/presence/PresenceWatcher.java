@@ -85,17 +85,18 @@ public final class PresenceWatcher implements AutoCloseable {
     private final CuratorWatcher agentNodeWatcher = this::onAgentNodeEvent;
     private final ConnectionStateListener connectionListener = this::onConnectionStateChanged;
 
+    /**
+     * As last reported; a new map each time, never changed once reported. Written on the watcher thread only, read by
+     * {@link #current()} from any thread.
+     */
+    private volatile Map<String, AgentNode> reported = Map.of();
     // Confined to the watcher thread.
-    /** As last reported; a new map each time, never changed once reported. */
-    private Map<String, AgentNode> reported = Map.of();
     private final Set<String> toReread = new HashSet<>();
     private final Set<AgentNode> warnedUnreadable = new HashSet<>();
     private boolean snapshotReported;
     private boolean sessionLost;
     private long watchedSession = NO_SESSION;
 
-    /** {@code reported}, for {@link #current()}. */
-    private volatile Map<String, AgentNode> published = Map.of();
     private volatile boolean started;
     private volatile boolean closed;
 
@@ -129,7 +130,7 @@ public final class PresenceWatcher implements AutoCloseable {
     /** The agents present as last reported to the listener, with their addresses (empty before the snapshot). */
     public Map<String, String> current() {
         Map<String, String> addresses = new TreeMap<>();
-        published.forEach((agentId, node) -> addresses.put(agentId, node.address()));
+        reported.forEach((agentId, node) -> addresses.put(agentId, node.address()));
         return Collections.unmodifiableMap(addresses);
     }
 
@@ -272,7 +273,6 @@ public final class PresenceWatcher implements AutoCloseable {
         warnAboutUnreadableData(next.values());
         Map<String, AgentNode> previous = reported;
         reported = next;
-        published = next;
         if (!snapshotReported) {
             snapshotReported = true;
             Set<String> present = Collections.unmodifiableSet(new TreeSet<>(next.keySet()));
