@@ -122,7 +122,7 @@ public final class Frameworks {
     /** Whether the registry holds exactly {@code record}, with no other write of it on its way. */
     private boolean isRecordedAs(FrameworkRecord record) {
         FrameworkID id = record.info().getId();
-        return !writing.containsKey(id) && record.equals(recorded.get(id)) && get(id) != null;
+        return !writing.containsKey(id) && record.storesAs(recorded.get(id)) && get(id) != null;
     }
 
     /** Commits a change to {@code id}'s registry document, counted in {@link #writing} until it is answered. */

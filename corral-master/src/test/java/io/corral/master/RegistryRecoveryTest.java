@@ -6,6 +6,7 @@ import io.corral.master.MasterFixture.RecordingLink;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import io.corral.zookeeper.registry.FrameworkRecord;
+import io.corral.zookeeper.registry.RegistryCodec;
 import io.corral.zookeeper.registry.RegistryMeta;
 import io.corral.zookeeper.registry.RegistrySnapshot;
 import java.time.Duration;
@@ -146,6 +147,22 @@ class RegistryRecoveryTest {
         FrameworkInfo renamed = info.toBuilder().setName("renamed").build();
         fixture.subscribe(renamed, new RecordingLink());
         assertThat(fixture.registry.frameworks.get(id.getValue()).info().getName()).isEqualTo("renamed");
+    }
+
+    @Test
+    void aFrameworkResubscribingWithItsOwnInfoIsNotWrittenAgainThoughTheRegistryReadsItBackWithDefaultsSet() {
+        FrameworkID id = FrameworkID.newBuilder().setValue("old-0003").build();
+        FrameworkInfo own = MasterFixture.frameworkInfo(60).toBuilder().setId(id).build(); // checkpoint unset
+        FrameworkRecord readBack = RegistryCodec.decodeFramework(
+                RegistryCodec.encodeFramework(FrameworkRecord.connected(own)));
+        assertThat(readBack.info().hasCheckpoint()).as("the registry's JSON writes explicit defaults").isTrue();
+        fixture.run(() -> fixture.master.recover(new RegistrySnapshot(RegistryMeta.UNCLAIMED, List.of(),
+                List.of(readBack), List.of())));
+        fixture.registry.frameworks.put(id.getValue(), readBack);
+
+        fixture.registry.refuse = true; // a write now would fail the subscription, and hold it behind ZooKeeper
+        assertThat(fixture.subscribe(own, new RecordingLink())).isEqualTo(id);
+        assertThat(fixture.registry.frameworks.get(id.getValue())).isSameAs(readBack);
     }
 
     @Test

@@ -5,14 +5,14 @@ import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.KeptAliveClient;
 import io.corral.protocol.http.MediaTypes;
+import io.corral.protocol.http.StreamingPost;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
 import io.corral.zookeeper.presence.AgentPresence;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,23 +33,25 @@ import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.Value;
 
 /**
- * Thousands of {@link SimulatedAgent}s in this JVM, sharing what a real agent owns alone: one non-blocking
- * {@link HttpClient} (a few threads, one connection per agent's event stream), two {@link KeptAliveClient}s for
- * calls (a bounded pool for updates, a small one of its own for PONGs), one {@link MasterDetector}, and a few
- * ZooKeeper sessions that hold every agent's presence znode ({@link AgentPresence}: one instance per agent, many per
- * session). Calls do not go through the JDK client: its connection pool keeps idle connections in a linked list
- * searched on every return, which took a tenth of this JVM's CPU with 1,024 connections.
+ * Thousands of {@link SimulatedAgent}s in this JVM, sharing what a real agent owns alone: a few Netty I/O threads
+ * for the agents' REGISTER event streams ({@link StreamingPost}, one connection each, as the real agent's
+ * {@code MasterLink} reads its stream), two {@link KeptAliveClient}s for calls (a bounded pool for updates, a small
+ * one of its own for PONGs), one {@link MasterDetector}, and a few ZooKeeper sessions that hold every agent's presence
+ * znode ({@link AgentPresence}: one instance per agent, many per session). Nothing goes through the JDK's
+ * {@code HttpClient}: its connection pool keeps idle connections in a linked list searched on every return (a tenth
+ * of this JVM's CPU with 1,024 connections), and after a failover, opening 10,000 streams through it held the
+ * thread that told the agents of the new leader for 11 s.
  *
  * <p>What sharing a session means: an expired session ends the presence of every agent on it at once, as a rack
  * switch failing would; the simulator never lets that happen on purpose.
  *
- * <p>Threading: thread-safe. Event streams complete on the JDK client's {@value #HTTP_THREADS} threads, calls on
+ * <p>Threading: thread-safe. Event streams are read on {@value #STREAM_THREADS} Netty I/O threads, calls on
  * the call clients' I/O threads, the once-a-second
  * {@link SimulatedAgent#tick} on one timer thread, presence announcements on {@value #PRESENCE_THREADS} threads;
  * counters are atomic.
  */
 final class AgentFleet implements AutoCloseable {
-    static final int HTTP_THREADS = 2;
+    static final int STREAM_THREADS = 2;
     static final int PRESENCE_THREADS = 2;
     /**
      * Calls (UPDATE, UPDATES) in flight at once over all agents; the rest queue in the client. A real agent has 16 of
@@ -61,6 +63,9 @@ final class AgentFleet implements AutoCloseable {
     /** PONGs in flight at once, on connections of their own (see {@link #call}). */
     static final int PONGS_IN_FLIGHT = 64;
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** How long REGISTER's answer may take: as long as the stream may stay silent (a recovering master holds it). */
+    private static final Duration REGISTER_TIMEOUT = SimulatedAgent.SILENCE_LIMIT;
     /** How often agents look at their backoff, silence and (every fourth time) unacknowledged updates. */
     private static final Duration TICK = Duration.ofMillis(250);
 
@@ -85,11 +90,11 @@ final class AgentFleet implements AutoCloseable {
 
     final Stats stats = new Stats();
     private final String rootPath;
-    private final ExecutorService httpThreads = Executors.newFixedThreadPool(HTTP_THREADS, daemon("sim-agents-http"));
+    private final NioEventLoopGroup streams =
+            new NioEventLoopGroup(STREAM_THREADS, new DefaultThreadFactory("sim-agents-streams", true));
     private final ExecutorService presenceThreads =
             Executors.newFixedThreadPool(PRESENCE_THREADS, daemon("sim-agents-presence"));
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(daemon("sim-agents-tick"));
-    private final HttpClient http;
     private final KeptAliveClient calls =
             new KeptAliveClient("sim-agents-calls", Optional.empty(), Duration.ofSeconds(10), CALLS_IN_FLIGHT);
     private final KeptAliveClient pongs =
@@ -107,6 +112,9 @@ final class AgentFleet implements AutoCloseable {
     private final AtomicInteger round = new AtomicInteger();
     private final AtomicInteger registeredInRound = new AtomicInteger();
     private volatile long roundCompletedNanos;
+    /** When each agent registered in the current round (System.nanoTime), in the order they did. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> roundRegistrations =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /**
      * @param sessions how many ZooKeeper sessions hold the agents' presence znodes (agent i uses session i % n)
@@ -116,11 +124,6 @@ final class AgentFleet implements AutoCloseable {
         for (int i = 0; i < sessions; i++) {
             this.sessions.add(ZkClients.connect(zk, sessionTimeout, Duration.ofSeconds(15)));
         }
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10))
-                .executor(httpThreads)
-                .build();
         this.detector = new MasterDetector(this.sessions.get(0), rootPath);
         detector.addListener(found -> {
             leader = found.map(l -> MasterInfos.httpAddress(l.info()));
@@ -177,11 +180,24 @@ final class AgentFleet implements AutoCloseable {
     void startRound() {
         registeredInRound.set(0);
         roundCompletedNanos = 0;
+        roundRegistrations.clear();
         round.incrementAndGet();
     }
 
     int registeredInRound() {
         return registeredInRound.get();
+    }
+
+    /** When the {@code fraction} of the fleet had registered in the current round (System.nanoTime), 0 if not yet. */
+    long roundReachedNanos(double fraction) {
+        int needed = (int) Math.ceil(fraction * size());
+        int seen = 0;
+        for (long at : roundRegistrations) {
+            if (++seen >= needed) {
+                return at;
+            }
+        }
+        return 0;
     }
 
     /** When the current round's last agent registered (System.nanoTime), 0 while some have not. */
@@ -198,8 +214,12 @@ final class AgentFleet implements AutoCloseable {
     /** An agent registered; it was last counted in {@code agentRound}. Returns the round it is now counted in. */
     int registered(int agentRound) {
         int now = round.get();
-        if (agentRound != now && registeredInRound.incrementAndGet() == size()) {
-            roundCompletedNanos = System.nanoTime();
+        if (agentRound != now) {
+            long at = System.nanoTime();
+            roundRegistrations.add(at);
+            if (registeredInRound.incrementAndGet() == size()) {
+                roundCompletedNanos = at;
+            }
         }
         return now;
     }
@@ -213,14 +233,12 @@ final class AgentFleet implements AutoCloseable {
         presence.announce(agentId, "sim-agent-" + agent.index() + ":5051");
     }
 
-    /** POSTs REGISTER and feeds the answer to {@code stream}; {@code ended} runs when it fails or ends. */
-    void openStream(String address, AgentCall register, SimulatedAgent.Stream stream, Consumer<Throwable> ended) {
-        HttpRequest request = post(address, register, null).build();
-        http.sendAsync(request, answer -> {
-            stream.answered(answer.statusCode(),
-                    answer.headers().firstValue(AgentProtocol.STREAM_ID_HEADER).orElse(null));
-            return HttpResponse.BodySubscribers.fromSubscriber(stream);
-        }).whenComplete((response, failure) -> ended.accept(failure));
+    /** POSTs REGISTER and hands the answer to {@code stream}, on one of the fleet's I/O threads. */
+    void openStream(String address, AgentCall register, SimulatedAgent.Stream stream) {
+        stream.opened(StreamingPost.open(streams.next(), Optional.empty(), CONNECT_TIMEOUT,
+                URI.create("http://" + address + AgentProtocol.PATH),
+                Map.of("Content-Type", MediaTypes.APPLICATION_JSON, "Accept", MediaTypes.APPLICATION_JSON),
+                AgentProtocol.encode(register), REGISTER_TIMEOUT, stream));
     }
 
     /**
@@ -245,17 +263,6 @@ final class AgentFleet implements AutoCloseable {
     void refused(int status, String body) {
         stats.refusals.increment();
         lastRefusal = status + " " + (body.length() > 200 ? body.substring(0, 200) + "..." : body);
-    }
-
-    private static HttpRequest.Builder post(String address, AgentCall call, String streamId) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + address + AgentProtocol.PATH))
-                .header("Content-Type", MediaTypes.APPLICATION_JSON)
-                .header("Accept", MediaTypes.APPLICATION_JSON)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(AgentProtocol.encode(call)));
-        if (streamId != null) {
-            request.header(AgentProtocol.STREAM_ID_HEADER, streamId);
-        }
-        return request;
     }
 
     private void tick() {
@@ -300,7 +307,7 @@ final class AgentFleet implements AutoCloseable {
         }
         calls.close();
         pongs.close();
-        httpThreads.shutdownNow();
+        streams.shutdownGracefully(0, 0, TimeUnit.SECONDS);
         presenceThreads.shutdownNow();
     }
 }

@@ -4,8 +4,10 @@ import com.google.protobuf.ByteString;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
+import io.corral.protocol.http.StreamingPost;
 import io.corral.protocol.recordio.RecordIODecoder;
-import java.nio.ByteBuffer;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -18,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.Flow;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.ExecutorID;
 import org.apache.mesos.v1.Protos.FrameworkID;
@@ -50,7 +51,10 @@ final class SimulatedAgent {
     static final String FINISH_LABEL = "corral.simulator/finish";
     private static final long FIRST_RETRY_NANOS = Duration.ofSeconds(10).toNanos();
     private static final long MAX_RETRY_NANOS = Duration.ofMinutes(10).toNanos();
-    private static final long SILENCE_LIMIT_NANOS = Duration.ofSeconds(45).toNanos();
+    static final Duration SILENCE_LIMIT = Duration.ofSeconds(45);
+    private static final long SILENCE_LIMIT_NANOS = SILENCE_LIMIT.toNanos();
+    /** Most of a refusal's body kept for the report. */
+    private static final int MAX_REFUSAL_CHARS = 4096;
     private static final long BACKOFF_FACTOR_NANOS = Duration.ofSeconds(1).toNanos();
     private static final long MAX_BACKOFF_NANOS = Duration.ofMinutes(1).toNanos();
     private static final long NOT_READY_RETRY_NANOS = Duration.ofSeconds(1).toNanos();
@@ -178,11 +182,11 @@ final class SimulatedAgent {
         }
         AgentCall register = AgentCall.register(new AgentCall.Register(AgentProtocol.VERSION, info.build(), running,
                 List.copyOf(frameworks.values())));
-        fleet.openStream(address, register, stream, failure -> streamFailed(stream, failure));
+        fleet.openStream(address, register, stream);
     }
 
     private synchronized void streamFailed(Stream stream, Throwable failure) {
-        if (failure != null) {
+        if (failure != null && !stream.cancelled) {
             fleet.stats.streamFailures.increment();
         }
         endStream(stream, false);
@@ -353,77 +357,75 @@ final class SimulatedAgent {
     }
 
     /**
-     * One registration's event stream: the response body of REGISTER, RecordIO records of {@link AgentEvent}s,
-     * delivered by the fleet's HTTP client without a thread of its own.
+     * One registration's event stream: the answer to REGISTER, RecordIO records of {@link AgentEvent}s, read and
+     * decoded on one of the fleet's I/O threads as the real agent reads its own.
      */
-    final class Stream implements Flow.Subscriber<List<ByteBuffer>> {
+    final class Stream implements StreamingPost.Receiver {
         final String address;
         private final RecordIODecoder decoder = new RecordIODecoder();
-        private volatile Flow.Subscription subscription;
+        private volatile StreamingPost post;
         private volatile boolean cancelled;
         volatile String streamId;
         volatile int status;
         volatile long lastHeardNanos = System.nanoTime();
         /** Guarded by the agent. */
         boolean registered;
+        /** A refusal's body; touched on the I/O thread only. */
         private final StringBuilder refusal = new StringBuilder();
 
         Stream(String address) {
             this.address = address;
         }
 
-        /** The REGISTER answer's status and headers (called by the fleet before the body flows). */
-        void answered(int statusCode, String streamIdHeader) {
-            status = statusCode;
-            streamId = streamIdHeader;
+        /** The exchange carrying this stream has begun. */
+        void opened(StreamingPost exchange) {
+            post = exchange;
+            if (cancelled) {
+                exchange.close();
+            }
         }
 
         void cancel() {
             cancelled = true;
-            Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
+            StreamingPost exchange = post;
+            if (exchange != null) {
+                exchange.close();
             }
         }
 
         @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (cancelled) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> buffers) {
+        public void onHead(int statusCode, HttpHeaders headers) {
             lastHeardNanos = System.nanoTime();
-            for (ByteBuffer buffer : buffers) {
-                byte[] bytes = new byte[buffer.remaining()];
-                buffer.get(bytes);
-                if (status != 200) {
-                    refusal.append(new String(bytes, StandardCharsets.UTF_8));
-                    continue;
+            status = statusCode;
+            streamId = headers.get(AgentProtocol.STREAM_ID_HEADER);
+        }
+
+        @Override
+        public void onContent(ByteBuf content) {
+            lastHeardNanos = System.nanoTime();
+            if (status != 200) {
+                if (refusal.length() < MAX_REFUSAL_CHARS) {
+                    refusal.append(content.toString(StandardCharsets.UTF_8));
                 }
-                for (byte[] record : decoder.feed(bytes)) {
-                    handle(this, AgentProtocol.decodeEvent(record));
-                }
+                return;
             }
+            for (byte[] record : decoder.feed(io.netty.buffer.ByteBufUtil.getBytes(content))) {
+                handle(this, AgentProtocol.decodeEvent(record));
+            }
+        }
+
+        /** The events of one read are handled: their updates go in one call, as before the next read. */
+        @Override
+        public void onReadComplete() {
             flushUpdates();
         }
 
         @Override
-        public void onError(Throwable failure) {
-            streamFailed(this, failure);
-        }
-
-        @Override
-        public void onComplete() {
-            if (status != 200) {
+        public void onEnd(Throwable failure) {
+            if (failure == null && status != 200) {
                 fleet.refused(status, refusal.toString());
             }
-            streamFailed(this, null);
+            streamFailed(this, failure);
         }
     }
 }

@@ -260,6 +260,9 @@ public final class Simulator {
         System.out.printf("failover: first offer from the new leader %.2f s after the kill; all %d agents"
                         + " re-registered %.2f s after it; load average %.1f%n", (firstOffer - killed) / 1e9, agents,
                 (fleet.roundCompletedNanos() - killed) / 1e9, loadAverage());
+        System.out.printf("failover: agents re-registered after the kill: half %.2f s, 90%% %.2f s, 99%% %.2f s%n",
+                (fleet.roundReachedNanos(0.5) - killed) / 1e9, (fleet.roundReachedNanos(0.9) - killed) / 1e9,
+                (fleet.roundReachedNanos(0.99) - killed) / 1e9);
         // What the new leader lists: every task once, RUNNING, on the agent it ran on.
         Map<String, Integer> listed = new HashMap<>();
         int runningListed = 0;

@@ -2,6 +2,7 @@ package io.corral.zookeeper.registry;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
@@ -32,6 +33,17 @@ public record FrameworkRecord(FrameworkInfo info, Optional<Instant> failoverDead
 
     public static FrameworkRecord disconnected(FrameworkInfo info, Instant failoverDeadline) {
         return new FrameworkRecord(info, Optional.of(failoverDeadline));
+    }
+
+    /**
+     * Whether the registry would hold the same document for this record as for {@code other}. Not {@link #equals}: a
+     * FrameworkInfo read back from the registry has its fields with explicit defaults set ({@code checkpoint},
+     * {@code failover_timeout}: Mesos's JSON writes them), while the framework's own may leave them unset, and
+     * protobuf's equality tells set from unset. After a failover, every framework resubscribes with its own info.
+     */
+    public boolean storesAs(FrameworkRecord other) {
+        return other != null
+                && Arrays.equals(RegistryCodec.encodeFramework(this), RegistryCodec.encodeFramework(other));
     }
 
     /** The framework's id, which is also its znode's name. */

@@ -48,6 +48,13 @@ public final class StreamingPost implements AutoCloseable {
         void onContent(ByteBuf content);
 
         /**
+         * The pieces that one read from the connection brought have all been handed over: a receiver that answers
+         * records (a simulated agent's status updates) can send what they called for in one go.
+         */
+        default void onReadComplete() {
+        }
+
+        /**
          * The exchange is over: {@code failure} is null when the server ended the answer; otherwise it says why it
          * ended early (the server unreachable, no head within the timeout, the connection lost, {@link #close}).
          */
@@ -157,6 +164,13 @@ public final class StreamingPost implements AutoCloseable {
                 if (part instanceof LastHttpContent) {
                     end(null);
                 }
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (headSeen && !ended) {
+                receiver.onReadComplete();
             }
         }
 

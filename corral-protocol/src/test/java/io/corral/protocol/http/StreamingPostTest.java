@@ -58,6 +58,32 @@ class StreamingPostTest {
     }
 
     @Test
+    void theEndOfEachReadIsToldAfterItsPieces() throws Exception {
+        CountDownLatch firstPieceSeen = new CountDownLatch(1);
+        HttpServer server = serve(exchange -> {
+            HttpStream stream = exchange.startStream(200, "text/plain", Map.of("Mesos-Stream-Id", "s-2"));
+            stream.send(bytes("one;"));
+            Thread rest = new Thread(() -> {
+                awaitQuietly(firstPieceSeen);
+                stream.send(bytes("two;"));
+                stream.close();
+            });
+            rest.setDaemon(true);
+            rest.start();
+        });
+        Recorder recorder = new Recorder(firstPieceSeen);
+        recorder.logsReads = true;
+
+        StreamingPost.open(io, Optional.empty(), TIMEOUT, uri(server, "/api/v1/scheduler"), Map.of(),
+                bytes("subscribe"), TIMEOUT, recorder);
+
+        assertThat(recorder.end.get(10, TimeUnit.SECONDS)).isEqualTo("ended");
+        // The head may come in a read of its own; each piece is followed by the end of its read before the next.
+        String afterHead = String.join(" ", recorder.log.subList(1, recorder.log.size()));
+        assertThat(afterHead).matches("(read )?one; read two;( read)?");
+    }
+
+    @Test
     void aRefusalArrivesWithItsBody() throws Exception {
         HttpServer server = serve(exchange -> exchange.respondText(403, exchange.method() + " " + exchange.uri()
                 + " " + new String(exchange.body(), StandardCharsets.UTF_8)));
@@ -140,6 +166,8 @@ class StreamingPostTest {
         final List<String> log = new java.util.concurrent.CopyOnWriteArrayList<>();
         final CompletableFuture<String> end = new CompletableFuture<>();
         private final CountDownLatch firstPiece;
+        /** Whether the end of each read is logged too, as "read". */
+        volatile boolean logsReads;
 
         Recorder(CountDownLatch firstPiece) {
             this.firstPiece = firstPiece;
@@ -154,6 +182,13 @@ class StreamingPostTest {
         public void onContent(ByteBuf content) {
             log.add(content.toString(StandardCharsets.UTF_8));
             firstPiece.countDown();
+        }
+
+        @Override
+        public void onReadComplete() {
+            if (logsReads) {
+                log.add("read");
+            }
         }
 
         @Override
