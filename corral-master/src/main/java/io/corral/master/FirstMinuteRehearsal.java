@@ -1,5 +1,6 @@
 package io.corral.master;
 
+import com.google.protobuf.ByteString;
 import io.corral.master.state.AgentLink;
 import io.corral.master.state.FrameworkLink;
 import io.corral.protocol.agent.AgentCall;
@@ -10,18 +11,29 @@ import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import io.corral.zookeeper.registry.RegistrySnapshot;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.apache.mesos.v1.Protos.AgentInfo;
+import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.TaskID;
+import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
+import org.apache.mesos.v1.Protos.Value;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 
 /**
  * What a new leader does in its first second, rehearsed on a master that replayed the registry and never serves:
- * every connected framework resubscribes, reachable agents (at most {@link #MOST_AGENTS}) re-register as recorded
- * (their calls encoded and decoded as they arrive over HTTP), one allocation cycle makes offers, and every event is
- * encoded as for its stream. A standby's JVM has run none of this; run cold after a failover, it held the first offers about half a
- * second behind the recovery ({@code bench/simulate}, 1,000 agents).
+ * every connected framework resubscribes, reachable agents (at most {@link #MOST_AGENTS}) re-register as recorded,
+ * each reporting a running task of one of those frameworks as agents do after a failover (their calls encoded and
+ * decoded as they arrive over HTTP), one allocation cycle makes offers, and every event is encoded as for its stream.
+ * A standby's JVM has run none of this; run cold after a failover, it held the first offers about half a second behind
+ * the recovery ({@code bench/simulate}, 1,000 agents).
  *
  * <p>Nothing leaves the process: the links encode and drop what they are sent, the master's registry refuses every
  * write, and its clock never moves, so no timer fires.
@@ -35,6 +47,9 @@ final class FirstMinuteRehearsal {
      * ZooKeeper on a shared machine: 2,000 did, in {@code bench/simulate} at 10,000 agents.
      */
     static final int MOST_AGENTS = 500;
+    /** What the rehearsal's task of each agent uses, when the agent has that much. */
+    private static final double TASK_CPUS = 0.1;
+    private static final double TASK_MEM = 32;
 
     private FirstMinuteRehearsal() {}
 
@@ -52,6 +67,8 @@ final class FirstMinuteRehearsal {
             Call received = roundTrip(subscribe);
             attempt(() -> master.frameworks().subscribe(received, Optional.empty(), id -> new DroppedFrameworkLink()));
         }
+        List<FrameworkInfo> connected = snapshot.frameworks().stream()
+                .filter(framework -> framework.failoverDeadline().isEmpty()).map(FrameworkRecord::info).toList();
         int agents = 0;
         for (AgentRecord agent : snapshot.agents()) {
             if (agent.state().kind() != AgentState.Kind.ACTIVE) {
@@ -60,13 +77,48 @@ final class FirstMinuteRehearsal {
             if (++agents > MOST_AGENTS) {
                 break;
             }
-            AgentCall register = AgentCall.register(new AgentCall.Register(AgentProtocol.VERSION, agent.info(),
-                    List.of(), List.of()));
-            AgentCall received = AgentProtocol.decodeCall(AgentProtocol.encode(register));
-            attempt(() -> master.agents().register(received.register(), id -> new DroppedAgentLink()));
+            AgentCall received = AgentProtocol.decodeCall(AgentProtocol.encode(registration(agent.info(), agents,
+                    connected)));
+            AgentCall.Register registered = received.register();
+            attempt(() -> master.agents().register(registered, id -> new DroppedAgentLink()));
         }
         master.offers.allocate();
         return master.offers.size();
+    }
+
+    /**
+     * REGISTER as an agent sends it after a failover: its recorded info and, when it has room and a framework is
+     * connected, one running task of that framework (so the task messages' decoding and the adoption of reported tasks
+     * are rehearsed too, and their classes loaded).
+     */
+    private static AgentCall registration(AgentInfo agent, int index, List<FrameworkInfo> frameworks) {
+        List<AgentCall.RunningTask> tasks = new ArrayList<>();
+        List<FrameworkInfo> reported = new ArrayList<>();
+        if (!frameworks.isEmpty() && has(agent, "cpus", TASK_CPUS) && has(agent, "mem", TASK_MEM)) {
+            FrameworkInfo framework = frameworks.get(index % frameworks.size());
+            TaskInfo task = TaskInfo.newBuilder().setName("rehearsal").setAgentId(agent.getId())
+                    .setTaskId(TaskID.newBuilder().setValue("corral-rehearsal-" + index))
+                    .setCommand(CommandInfo.newBuilder().setValue("true"))
+                    .addResources(scalar("cpus", TASK_CPUS)).addResources(scalar("mem", TASK_MEM)).build();
+            TaskStatus running = TaskStatus.newBuilder().setTaskId(task.getTaskId()).setAgentId(agent.getId())
+                    .setState(TaskState.TASK_RUNNING).setSource(TaskStatus.Source.SOURCE_EXECUTOR)
+                    .setUuid(ByteString.copyFrom(new byte[16])).build();
+            tasks.add(new AgentCall.RunningTask(framework.getId(), task, running));
+            reported.add(framework);
+        }
+        return AgentCall.register(new AgentCall.Register(AgentProtocol.VERSION, agent, tasks, reported));
+    }
+
+    /** Whether the agent offers at least {@code amount} of the unreserved scalar {@code name}. */
+    private static boolean has(AgentInfo agent, String name, double amount) {
+        return agent.getResourcesList().stream().anyMatch(resource -> resource.getName().equals(name)
+                && resource.getType() == Value.Type.SCALAR && !resource.hasReservation()
+                && resource.getReservationsCount() == 0 && resource.getScalar().getValue() >= amount);
+    }
+
+    private static Resource scalar(String name, double amount) {
+        return Resource.newBuilder().setName(name).setType(Value.Type.SCALAR)
+                .setScalar(Value.Scalar.newBuilder().setValue(amount)).build();
     }
 
     /** The call as the scheduler API decodes it, after encoding it as a client would. */

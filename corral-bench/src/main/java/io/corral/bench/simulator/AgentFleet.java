@@ -200,6 +200,19 @@ final class AgentFleet implements AutoCloseable {
         return 0;
     }
 
+    /** How many agents registered in the current round in each whole second after {@code sinceNanos}. */
+    List<Integer> roundPerSecond(long sinceNanos) {
+        List<Integer> perSecond = new ArrayList<>();
+        for (long at : roundRegistrations) {
+            int second = (int) Math.max(0, (at - sinceNanos) / 1_000_000_000L);
+            while (perSecond.size() <= second) {
+                perSecond.add(0);
+            }
+            perSecond.set(second, perSecond.get(second) + 1);
+        }
+        return perSecond;
+    }
+
     /** When the current round's last agent registered (System.nanoTime), 0 while some have not. */
     long roundCompletedNanos() {
         return roundCompletedNanos;

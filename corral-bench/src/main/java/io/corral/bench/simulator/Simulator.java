@@ -263,6 +263,8 @@ public final class Simulator {
         System.out.printf("failover: agents re-registered after the kill: half %.2f s, 90%% %.2f s, 99%% %.2f s%n",
                 (fleet.roundReachedNanos(0.5) - killed) / 1e9, (fleet.roundReachedNanos(0.9) - killed) / 1e9,
                 (fleet.roundReachedNanos(0.99) - killed) / 1e9);
+        System.out.printf("failover: agents re-registered in each second after the kill: %s%n",
+                fleet.roundPerSecond(killed));
         // What the new leader lists: every task once, RUNNING, on the agent it ran on.
         Map<String, Integer> listed = new HashMap<>();
         int runningListed = 0;

@@ -51,18 +51,20 @@ final class ProtobufJacksonModule extends SimpleModule {
             if (!Message.class.isAssignableFrom(raw)) {
                 return null;
             }
+            Message prototype = defaultInstance(raw);
             return new JsonDeserializer<Message>() {
                 @Override
                 public Message deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
                     JsonNode node = p.readValueAsTree();
-                    return MesosJson.merge(node, newBuilder(raw)).build();
+                    return MesosJson.merge(node, prototype.newBuilderForType()).build();
                 }
             };
         }
 
-        private static Message.Builder newBuilder(Class<?> messageClass) {
+        /** Looked up once per type (Jackson keeps the deserializer): a reflective lookup per message was not free. */
+        private static Message defaultInstance(Class<?> messageClass) {
             try {
-                return (Message.Builder) messageClass.getMethod("newBuilder").invoke(null);
+                return (Message) messageClass.getMethod("getDefaultInstance").invoke(null);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException("not a generated protobuf message: " + messageClass, e);
             }
