@@ -328,7 +328,13 @@ public final class Master implements AutoCloseable {
      */
     CompletableFuture<Void> commit(DurableChange change, Runnable afterApply) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        change.writeTo(registry).whenComplete((ok, failure) -> {
+        CompletableFuture<Void> written;
+        try {
+            written = change.writeTo(registry);
+        } catch (RuntimeException e) { // the store closed with the term (deposed): refused like any other write
+            written = CompletableFuture.failedFuture(e);
+        }
+        written.whenComplete((ok, failure) -> {
             try {
                 loop.execute(() -> {
                     if (failure != null) {

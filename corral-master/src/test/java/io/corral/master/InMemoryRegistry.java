@@ -21,6 +21,8 @@ final class InMemoryRegistry implements Registry {
     final Map<String, AgentModeRecord> agentModes = new ConcurrentHashMap<>();
     volatile MaintenanceRecord maintenance = MaintenanceRecord.NONE;
     volatile boolean refuse;
+    /** While set, every write throws at once, as the ZooKeeper store does once it is closed (its term ended). */
+    volatile boolean closed;
     /** While set, writes wait in here (as a slow ZooKeeper keeps them) until {@link #releaseHeld}. */
     private volatile java.util.Queue<Runnable> held;
 
@@ -71,6 +73,9 @@ final class InMemoryRegistry implements Registry {
     }
 
     private CompletableFuture<Void> write(Runnable change) {
+        if (closed) {
+            throw new IllegalStateException("the registry store is closed");
+        }
         if (refuse) {
             return CompletableFuture.failedFuture(new IllegalStateException("ZooKeeper refused the write (test)"));
         }

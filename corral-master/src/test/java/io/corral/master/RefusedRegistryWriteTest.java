@@ -63,6 +63,22 @@ class RefusedRegistryWriteTest {
     }
 
     @Test
+    void aWriteToAClosedRegistryIsRefusedLikeAnyOtherAndLeavesNoFramework() {
+        fixture.registry.closed = true; // the term's store closed while the loop still runs (deposed)
+        Call subscribe = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
+                .setFrameworkInfo(MasterFixture.frameworkInfo(60))).build();
+
+        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().subscribe(subscribe,
+                java.util.Optional.empty(), id -> new RecordingLink())).join());
+
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        assertThat(cause).isInstanceOf(Rejected.class);
+        assertThat(((Rejected) cause).reason()).isEqualTo(Rejected.Reason.UNAVAILABLE);
+        assertThat(cause.getMessage()).contains("could not record").contains("the registry store is closed");
+        assertThat(fixture.onLoop(() -> master.frameworks().all().size())).isZero();
+    }
+
+    @Test
     void aRefusedRegistrationLeavesNoAgent() {
         fixture.registry.refuse = true;
         AgentCall.Register register = new AgentCall.Register(AgentProtocol.VERSION,
