@@ -6,12 +6,12 @@ import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.KeptAliveClient;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.http.StreamingPost;
-import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
 import io.corral.zookeeper.ZkUrl;
 import io.corral.zookeeper.presence.AgentPresence;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,13 +20,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.Resource;
@@ -113,8 +113,7 @@ final class AgentFleet implements AutoCloseable {
     private final AtomicInteger registeredInRound = new AtomicInteger();
     private volatile long roundCompletedNanos;
     /** When each agent registered in the current round (System.nanoTime), in the order they did. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Long> roundRegistrations =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Long> roundRegistrations = new ConcurrentLinkedQueue<>();
 
     /**
      * @param sessions how many ZooKeeper sessions hold the agents' presence znodes (agent i uses session i % n)

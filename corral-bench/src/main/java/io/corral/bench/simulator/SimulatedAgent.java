@@ -7,6 +7,7 @@ import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.StreamingPost;
 import io.corral.protocol.recordio.RecordIODecoder;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,7 +42,7 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * {@code MasterLink}, the count n starts over with each new leader (failures against the dead one do not count), and
  * a master that answers 503 (recovering) is asked again within a second without n growing.
  *
- * <p>It holds no thread: the fleet's HTTP threads deliver its stream, the fleet's timer calls {@link #tick}.
+ * <p>It holds no thread: the fleet's I/O threads deliver its stream, the fleet's timer calls {@link #tick}.
  *
  * <p>Threading: every method may be called from any thread; the agent's state is guarded by {@code this}. HTTP
  * calls are only started under the lock (they are asynchronous), never waited for.
@@ -409,7 +410,7 @@ final class SimulatedAgent {
                 }
                 return;
             }
-            for (byte[] record : decoder.feed(io.netty.buffer.ByteBufUtil.getBytes(content))) {
+            for (byte[] record : decoder.feed(ByteBufUtil.getBytes(content))) {
                 handle(this, AgentProtocol.decodeEvent(record));
             }
         }
