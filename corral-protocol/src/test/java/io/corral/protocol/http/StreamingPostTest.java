@@ -37,17 +37,7 @@ class StreamingPostTest {
     @Test
     void theHeadThenEachPieceAsItIsSentThenTheEnd() throws Exception {
         CountDownLatch firstPieceSeen = new CountDownLatch(1);
-        HttpServer server = serve(exchange -> {
-            HttpStream stream = exchange.startStream(200, "text/plain", Map.of("Mesos-Stream-Id", "s-1"));
-            stream.send(bytes("one;"));
-            Thread rest = new Thread(() -> { // the rest only once the client has the first: it is not buffered
-                awaitQuietly(firstPieceSeen);
-                stream.send(bytes("two;"));
-                stream.close();
-            });
-            rest.setDaemon(true);
-            rest.start();
-        });
+        HttpServer server = serveOneThenTwo("s-1", firstPieceSeen);
         Recorder recorder = new Recorder(firstPieceSeen);
 
         StreamingPost.open(io, Optional.empty(), TIMEOUT, uri(server, "/api/v1/scheduler?x=1"),
@@ -60,17 +50,7 @@ class StreamingPostTest {
     @Test
     void theEndOfEachReadIsToldAfterItsPieces() throws Exception {
         CountDownLatch firstPieceSeen = new CountDownLatch(1);
-        HttpServer server = serve(exchange -> {
-            HttpStream stream = exchange.startStream(200, "text/plain", Map.of("Mesos-Stream-Id", "s-2"));
-            stream.send(bytes("one;"));
-            Thread rest = new Thread(() -> {
-                awaitQuietly(firstPieceSeen);
-                stream.send(bytes("two;"));
-                stream.close();
-            });
-            rest.setDaemon(true);
-            rest.start();
-        });
+        HttpServer server = serveOneThenTwo("s-2", firstPieceSeen);
         Recorder recorder = new Recorder(firstPieceSeen);
         recorder.logsReads = true;
 
@@ -196,6 +176,24 @@ class StreamingPostTest {
             end.complete(failure == null ? "ended" : failure.getClass().getSimpleName() + ": "
                     + failure.getMessage());
         }
+    }
+
+    /**
+     * Answers with stream {@code streamId}: "one;", then "two;" and the end only once the client has the first (it is
+     * not buffered, and the two never arrive in one read).
+     */
+    private HttpServer serveOneThenTwo(String streamId, CountDownLatch firstPieceSeen) {
+        return serve(exchange -> {
+            HttpStream stream = exchange.startStream(200, "text/plain", Map.of("Mesos-Stream-Id", streamId));
+            stream.send(bytes("one;"));
+            Thread rest = new Thread(() -> {
+                awaitQuietly(firstPieceSeen);
+                stream.send(bytes("two;"));
+                stream.close();
+            });
+            rest.setDaemon(true);
+            rest.start();
+        });
     }
 
     private HttpServer serve(HttpHandler handler) {
