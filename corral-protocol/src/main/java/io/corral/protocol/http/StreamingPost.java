@@ -34,8 +34,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Threading contract.</b> {@link #open} and {@link #close} may be called from any thread. The receiver is
  * called on the I/O thread only, in order: {@link Receiver#onHead} at most once, then {@link Receiver#onContent} for
- * each piece of the body, then {@link Receiver#onEnd} exactly once (also when no head came). The fields below are
- * touched on the I/O thread only.
+ * each piece of the body ({@link Receiver#onReadComplete} after the pieces of each read from the connection), then
+ * {@link Receiver#onEnd} exactly once (also when no head came). The fields below are touched on the I/O thread only.
  */
 public final class StreamingPost implements AutoCloseable {
 
