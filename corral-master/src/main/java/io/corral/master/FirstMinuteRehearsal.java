@@ -7,6 +7,7 @@ import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.Encoding;
+import io.corral.protocol.resources.ResourceSet;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import io.corral.zookeeper.registry.FrameworkRecord;
@@ -18,12 +19,10 @@ import java.util.UUID;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.CommandInfo;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
-import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
 import org.apache.mesos.v1.Protos.TaskStatus;
-import org.apache.mesos.v1.Protos.Value;
 import org.apache.mesos.v1.scheduler.Protos.Call;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 
@@ -48,8 +47,7 @@ final class FirstMinuteRehearsal {
      */
     static final int MOST_AGENTS = 500;
     /** What the rehearsal's task of each agent uses, when the agent has that much. */
-    private static final double TASK_CPUS = 0.1;
-    private static final double TASK_MEM = 32;
+    private static final ResourceSet TASK_RESOURCES = ResourceSet.parse("cpus:0.1;mem:32");
 
     private FirstMinuteRehearsal() {}
 
@@ -94,12 +92,12 @@ final class FirstMinuteRehearsal {
     private static AgentCall registration(AgentInfo agent, int index, List<FrameworkInfo> frameworks) {
         List<AgentCall.RunningTask> tasks = new ArrayList<>();
         List<FrameworkInfo> reported = new ArrayList<>();
-        if (!frameworks.isEmpty() && has(agent, "cpus", TASK_CPUS) && has(agent, "mem", TASK_MEM)) {
+        if (!frameworks.isEmpty() && ResourceSet.of(agent.getResourcesList()).contains(TASK_RESOURCES)) {
             FrameworkInfo framework = frameworks.get(index % frameworks.size());
             TaskInfo task = TaskInfo.newBuilder().setName("rehearsal").setAgentId(agent.getId())
                     .setTaskId(TaskID.newBuilder().setValue("corral-rehearsal-" + index))
                     .setCommand(CommandInfo.newBuilder().setValue("true"))
-                    .addResources(scalar("cpus", TASK_CPUS)).addResources(scalar("mem", TASK_MEM)).build();
+                    .addAllResources(TASK_RESOURCES.toList()).build();
             TaskStatus running = TaskStatus.newBuilder().setTaskId(task.getTaskId()).setAgentId(agent.getId())
                     .setState(TaskState.TASK_RUNNING).setSource(TaskStatus.Source.SOURCE_EXECUTOR)
                     .setUuid(ByteString.copyFrom(new byte[16])).build();
@@ -107,18 +105,6 @@ final class FirstMinuteRehearsal {
             reported.add(framework);
         }
         return AgentCall.register(new AgentCall.Register(AgentProtocol.VERSION, agent, tasks, reported));
-    }
-
-    /** Whether the agent offers at least {@code amount} of the unreserved scalar {@code name}. */
-    private static boolean has(AgentInfo agent, String name, double amount) {
-        return agent.getResourcesList().stream().anyMatch(resource -> resource.getName().equals(name)
-                && resource.getType() == Value.Type.SCALAR && !resource.hasReservation()
-                && resource.getReservationsCount() == 0 && resource.getScalar().getValue() >= amount);
-    }
-
-    private static Resource scalar(String name, double amount) {
-        return Resource.newBuilder().setName(name).setType(Value.Type.SCALAR)
-                .setScalar(Value.Scalar.newBuilder().setValue(amount)).build();
     }
 
     /** The call as the scheduler API decodes it, after encoding it as a client would. */

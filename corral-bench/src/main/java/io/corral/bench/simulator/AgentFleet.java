@@ -189,14 +189,10 @@ final class AgentFleet implements AutoCloseable {
 
     /** When the {@code fraction} of the fleet had registered in the current round (System.nanoTime), 0 if not yet. */
     long roundReachedNanos(double fraction) {
+        // Sorted: agents registering on different threads add their times in nearly, not exactly, their order
+        long[] times = roundRegistrations.stream().mapToLong(Long::longValue).sorted().toArray();
         int needed = (int) Math.ceil(fraction * size());
-        int seen = 0;
-        for (long at : roundRegistrations) {
-            if (++seen >= needed) {
-                return at;
-            }
-        }
-        return 0;
+        return needed >= 1 && times.length >= needed ? times[needed - 1] : 0;
     }
 
     /** How many agents registered in the current round in each whole second after {@code sinceNanos}. */
