@@ -215,13 +215,15 @@ public final class MasterServer implements AutoCloseable {
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
         zk.getConnectionStateListenable().addListener((client, state) -> onControl(() -> onConnection(state)));
+        // Before the candidacy: once the detector reports this master elected, the control thread's lead() reads the
+        // mirror. Started after it, an election in the gap read null and deposed this master for good (CI saw it).
+        mirror = RegistryMirror.start(zk, options.zk().rootPath());
         contender = new MasterContender(zk, options.zk().rootPath(), MesosJson.printBytes(info));
         contender.addListener(() -> onControl(() -> loseLeadership("candidacy lost (ZooKeeper session ended)")));
         contender.start();
         // Only now: every leader the detector reports can be compared with our own node.
         detector = new MasterDetector(zk, options.zk().rootPath());
         detector.addListener(leader -> onControl(() -> onLeaderChange(leader)));
-        mirror = RegistryMirror.start(zk, options.zk().rootPath());
         rehearsal = RecoveryRehearsal.start(zk, options.zk().rootPath(), Optional.of(mirror), info, () -> masterConfig,
                 () -> isFollowingAnother(leadership.lifecycle()));
         LOG.info("Master {} serving on {}://{}:{}, contending as {}", info.getId(), http.scheme(),
