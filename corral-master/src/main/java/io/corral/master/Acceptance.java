@@ -358,8 +358,9 @@ final class Acceptance {
     private void refused(Throwable failure) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        String why = decided ? "Master could not record the agent's reservations and volumes ("
-                + cause.getMessage() + "); retry" : cause.getMessage();
+        // The registry's refusal already says whether a retry can help (Master.commit).
+        String why = !decided || cause instanceof Rejected ? cause.getMessage()
+                : "Master could not record the agent's reservations and volumes (" + cause.getMessage() + "); retry";
         releaseOffers();
         pool = offeredPool();
         if (!decided) { // refused before its turn came (the agent went away): nothing was tried

@@ -10,6 +10,7 @@ import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.Timers;
 import io.corral.protocol.security.Acls;
 import io.corral.zookeeper.registry.RoleRecord;
+import io.corral.zookeeper.registry.UnstorableDocumentException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -338,10 +339,7 @@ public final class Master implements AutoCloseable {
             try {
                 loop.execute(() -> {
                     if (failure != null) {
-                        String why = rootMessage(failure);
-                        LOG.warn("The registry refused the {} ({}); nothing changed", change.describe(), why);
-                        done.completeExceptionally(Rejected.unavailable("Master could not record the "
-                                + change.describe() + " in its registry (" + why + "); retry"));
+                        done.completeExceptionally(refusedWrite(change, failure));
                         return;
                     }
                     try {
@@ -359,13 +357,29 @@ public final class Master implements AutoCloseable {
         return done;
     }
 
-    private static String rootMessage(Throwable failure) {
+    /**
+     * Why a write the registry refused is refused to its caller: a document that can never be stored is the caller's
+     * to change (400, no retry); anything else (fenced, no quorum) may pass later (503, retry).
+     */
+    private static Rejected refusedWrite(DurableChange change, Throwable failure) {
+        Throwable cause = rootCause(failure);
+        String why = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        if (cause instanceof UnstorableDocumentException) {
+            LOG.info("Not recording the {}: {}", change.describe(), why);
+            return Rejected.invalid("Master cannot record the " + change.describe() + " in its registry: " + why);
+        }
+        LOG.warn("The registry refused the {} ({}); nothing changed", change.describe(), why);
+        return Rejected.unavailable("Master could not record the " + change.describe() + " in its registry (" + why
+                + "); retry");
+    }
+
+    private static Throwable rootCause(Throwable failure) {
         Throwable cause = failure;
         while ((cause instanceof java.util.concurrent.CompletionException
                 || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {
             cause = cause.getCause();
         }
-        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        return cause;
     }
 
     /**

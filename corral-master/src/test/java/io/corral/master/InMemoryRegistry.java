@@ -5,6 +5,7 @@ import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.MaintenanceRecord;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import io.corral.zookeeper.registry.RoleRecord;
+import io.corral.zookeeper.registry.UnstorableDocumentException;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -21,6 +22,8 @@ final class InMemoryRegistry implements Registry {
     final Map<String, AgentModeRecord> agentModes = new ConcurrentHashMap<>();
     volatile MaintenanceRecord maintenance = MaintenanceRecord.NONE;
     volatile boolean refuse;
+    /** While set, every write fails as the ZooKeeper store fails a document too large to store. */
+    volatile boolean tooLarge;
     /** While set, every write throws at once, as the ZooKeeper store does once it is closed (its term ended). */
     volatile boolean closed;
     /** While set, writes wait in here (as a slow ZooKeeper keeps them) until {@link #releaseHeld}. */
@@ -78,6 +81,10 @@ final class InMemoryRegistry implements Registry {
         }
         if (refuse) {
             return CompletableFuture.failedFuture(new IllegalStateException("ZooKeeper refused the write (test)"));
+        }
+        if (tooLarge) {
+            return CompletableFuture.failedFuture(new UnstorableDocumentException("the document is 2000184 bytes;"
+                    + " registry documents must stay under 785792 bytes (test)"));
         }
         java.util.Queue<Runnable> waiting = held;
         if (waiting != null) {

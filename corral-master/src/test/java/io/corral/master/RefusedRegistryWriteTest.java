@@ -41,6 +41,28 @@ class RefusedRegistryWriteTest {
     }
 
     @Test
+    void aSubscriptionTooLargeToRecordIsABadRequestNotARetry() {
+        fixture.registry.tooLarge = true;
+        AtomicBoolean streamOpened = new AtomicBoolean();
+        Call subscribe = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
+                .setFrameworkInfo(MasterFixture.frameworkInfo(60))).build();
+
+        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().subscribe(subscribe,
+                java.util.Optional.empty(), id -> {
+                    streamOpened.set(true);
+                    return new RecordingLink();
+                })).join());
+
+        Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
+        assertThat(cause).isInstanceOf(Rejected.class);
+        assertThat(((Rejected) cause).reason()).as("400: retrying cannot help").isEqualTo(Rejected.Reason.INVALID);
+        assertThat(cause.getMessage()).contains("cannot record the framework").contains("must stay under")
+                .doesNotContain("retry");
+        assertThat(streamOpened).isFalse();
+        assertThat(fixture.onLoop(() -> master.frameworks().all().size())).isZero();
+    }
+
+    @Test
     void aRefusedSubscribeLeavesNoFrameworkAndOpensNoStream() {
         fixture.registry.refuse = true;
         AtomicBoolean streamOpened = new AtomicBoolean();

@@ -217,12 +217,12 @@ final class FencedWriter implements AutoCloseable {
             try {
                 data = change.isRemoval() ? null : change.encoder().get();
             } catch (RuntimeException e) {
-                done.completeExceptionally(new IllegalArgumentException("could not encode " + path + ": "
+                done.completeExceptionally(new UnstorableDocumentException("could not encode " + path + ": "
                         + e.getMessage(), e));
                 return;
             }
             if (FENCE_BYTES + estimate(path, data) > maxBatchBytes) {
-                done.completeExceptionally(new IllegalArgumentException("the document for " + path + " is "
+                done.completeExceptionally(new UnstorableDocumentException("the document for " + path + " is "
                         + data.length + " bytes; registry documents must stay under " + (maxBatchBytes - FENCE_BYTES
                         - OP_OVERHEAD_BYTES) + " bytes: keep large data out of the registry"));
                 return;

@@ -230,7 +230,7 @@ class RegistryStoreTest {
         var huge = TestRecords.agentInfo("S1").toBuilder().setHostname("h".repeat(10_000)).build();
 
         assertThatThrownBy(() -> join(leader.store.putAgent(new AgentRecord(huge, AgentState.active(), T0, T0))))
-                .hasRootCauseInstanceOf(IllegalArgumentException.class).hasMessageContaining("must stay under");
+                .hasRootCauseInstanceOf(UnstorableDocumentException.class).hasMessageContaining("must stay under");
         join(leader.store.putAgent(agent("S2"))); // the store goes on
     }
 
