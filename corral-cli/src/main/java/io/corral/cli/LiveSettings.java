@@ -62,7 +62,8 @@ public final class LiveSettings {
                 settings.count(ConfigSchema.MAX_AGENT_PING_TIMEOUTS),
                 settings.duration(ConfigSchema.ALLOCATION_INTERVAL),
                 settings.optionalDuration(ConfigSchema.OFFER_TIMEOUT),
-                settings.duration(ConfigSchema.AGENT_REREGISTER_TIMEOUT));
+                settings.duration(ConfigSchema.AGENT_REREGISTER_TIMEOUT),
+                settings.count(ConfigSchema.MAX_FRAMEWORKS_PER_PRINCIPAL));
     }
 
     private static void applyLogLevel(ConfigSnapshot settings) {

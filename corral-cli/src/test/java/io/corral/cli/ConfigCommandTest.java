@@ -69,9 +69,10 @@ class ConfigCommandTest {
         assertThat(err.toString()).isEmpty();
         List<String> lines = lines();
         assertThat(lines.get(0)).matches("KEY +VALUE +DEFAULT\\? +VERSION +DESCRIPTION");
-        assertThat(lines).hasSize(8);
+        assertThat(lines).hasSize(9);
         assertThat(lines.get(1)).matches("agent_ping_timeout +15secs +yes +- +How long the master waits .*");
-        assertThat(lines.get(7)).matches("offer_timeout +none +yes +- +How long an offer stays outstanding .*");
+        assertThat(lines.get(7)).matches("max_frameworks_per_principal +1000 +yes +- +Frameworks one principal .*");
+        assertThat(lines.get(8)).matches("offer_timeout +none +yes +- +How long an offer stays outstanding .*");
     }
 
     @Test
@@ -110,10 +111,10 @@ class ConfigCommandTest {
         assertThat(config("list", "--json", "--zk", zkUrl)).isZero();
 
         JsonNode settings = JSON.readTree(out.toString());
-        assertThat(settings).hasSize(7);
-        assertThat(settings.get(6).path("key").asText()).isEqualTo("offer_timeout");
-        assertThat(settings.get(6).path("value").isNull()).isTrue();
-        assertThat(settings.get(6).path("version").asInt()).isEqualTo(Setting.NEVER_SET);
+        assertThat(settings).hasSize(8);
+        assertThat(settings.get(7).path("key").asText()).isEqualTo("offer_timeout");
+        assertThat(settings.get(7).path("value").isNull()).isTrue();
+        assertThat(settings.get(7).path("version").asInt()).isEqualTo(Setting.NEVER_SET);
     }
 
     @Test
@@ -137,7 +138,7 @@ class ConfigCommandTest {
         assertThat(config("get", "offer_timout", "--zk", zkUrl)).isEqualTo(2);
         assertThat(err.toString()).isEqualTo("config get: unknown setting 'offer_timout': known settings are "
                 + "agent_ping_timeout, agent_reregister_timeout, allocation_interval, gc_delay, logging_level, "
-                + "max_agent_ping_timeouts, offer_timeout\n");
+                + "max_agent_ping_timeouts, max_frameworks_per_principal, offer_timeout\n");
         assertThat(zk.checkExists().forPath(root)).isNull();
     }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.OfferID;
@@ -57,6 +58,8 @@ public final class Frameworks {
     private final Map<FrameworkID, FrameworkRecord> recorded = new HashMap<>();
     /** How many writes of each framework's document are on their way to the registry. */
     private final Map<FrameworkID, Integer> writing = new HashMap<>();
+    /** Subscriptions of frameworks not known yet whose write is on its way, by principal (see {@link #admitNew}). */
+    private final Map<String, Integer> newOnTheirWay = new HashMap<>();
 
     Frameworks(Master master) {
         this.master = master;
@@ -116,7 +119,33 @@ public final class Frameworks {
             // and hold its first offers behind ZooKeeper in the new leader's busiest seconds.
             return master.applyUnwritten(afterApply);
         }
+        if (get(info.getId()) == null) {
+            return admitNew(info, () -> commit(info.getId(), new DurableChange.FrameworkStored(record), afterApply));
+        }
         return commit(info.getId(), new DurableChange.FrameworkStored(record), afterApply);
+    }
+
+    /**
+     * A framework the master does not know yet is recorded only while its principal has fewer than
+     * {@link MasterConfig#maxFrameworksPerPrincipal()} frameworks, counting those whose subscription is on its way
+     * to the registry: each one is a registry document that outlives its connection for its failover timeout.
+     */
+    private CompletableFuture<Void> admitNew(FrameworkInfo info, Supplier<CompletableFuture<Void>> subscribe) {
+        String principal = info.getPrincipal();
+        int most = master.config().maxFrameworksPerPrincipal();
+        long registered = byId.values().stream().filter(f -> f.info().getPrincipal().equals(principal)).count();
+        if (registered + newOnTheirWay.getOrDefault(principal, 0) >= most) {
+            throw Rejected.forbidden((principal.isEmpty() ? "Frameworks without a principal" : "Principal '"
+                    + principal + "'") + " already " + (principal.isEmpty() ? "have " : "has ") + registered
+                    + " frameworks registered, the most one principal may have (max_frameworks_per_principal = "
+                    + most + "); tear down the frameworks it no longer uses (TEARDOWN), or let a disconnected one's"
+                    + " failover timeout pass");
+        }
+        newOnTheirWay.merge(principal, 1, Integer::sum);
+        CompletableFuture<Void> done = subscribe.get();
+        done.whenComplete((ok, failure) ->
+                newOnTheirWay.computeIfPresent(principal, (key, n) -> n == 1 ? null : n - 1));
+        return done;
     }
 
     /** Whether the registry holds exactly {@code record}, with no other write of it on its way. */

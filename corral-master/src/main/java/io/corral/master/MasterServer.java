@@ -302,6 +302,7 @@ public final class MasterServer implements AutoCloseable {
         flags.put("agent_ping_timeout", Durations.format(config.agentPingInterval()));
         flags.put("max_agent_ping_timeouts", Integer.toString(config.maxAgentPingTimeouts()));
         flags.put("agent_reregister_timeout", Durations.format(config.agentReregisterTimeout()));
+        flags.put("max_frameworks_per_principal", Integer.toString(config.maxFrameworksPerPrincipal()));
         return flags;
     }
 

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class EventDrivenAllocationTest {
     private static final MasterConfig HOURLY = new MasterConfig(Duration.ofSeconds(15), Duration.ofSeconds(15), 5,
-            Duration.ofHours(1), Optional.empty(), Duration.ofMinutes(10));
+            Duration.ofHours(1), Optional.empty(), Duration.ofMinutes(10),
+            MasterConfig.DEFAULT_MAX_FRAMEWORKS_PER_PRINCIPAL);
 
     private final MasterFixture fixture = new MasterFixture(HOURLY);
     private final RecordingLink framework = new RecordingLink();

@@ -15,7 +15,7 @@ class OfferTimeoutTest {
     private static MasterConfig withOfferTimeout(Optional<Duration> timeout) {
         MasterConfig d = MasterConfig.defaults();
         return new MasterConfig(d.heartbeatInterval(), d.agentPingInterval(), d.maxAgentPingTimeouts(),
-                d.allocationInterval(), timeout, d.agentReregisterTimeout());
+                d.allocationInterval(), timeout, d.agentReregisterTimeout(), d.maxFrameworksPerPrincipal());
     }
 
     private static RecordingLink offered(MasterFixture fixture) {

@@ -23,6 +23,7 @@ public final class ConfigSchema {
     public static final String AGENT_PING_TIMEOUT = "agent_ping_timeout";
     public static final String MAX_AGENT_PING_TIMEOUTS = "max_agent_ping_timeouts";
     public static final String AGENT_REREGISTER_TIMEOUT = "agent_reregister_timeout";
+    public static final String MAX_FRAMEWORKS_PER_PRINCIPAL = "max_frameworks_per_principal";
     public static final String LOGGING_LEVEL = "logging_level";
     public static final String GC_DELAY = "gc_delay";
 
@@ -41,6 +42,10 @@ public final class ConfigSchema {
                     Set.of(Component.MASTER)),
             new ConfigKey(AGENT_REREGISTER_TIMEOUT, durations("1secs", "1days"), Optional.of("10mins"),
                     "How long a new leading master waits for agents to re-register before marking them unreachable",
+                    Set.of(Component.MASTER)),
+            new ConfigKey(MAX_FRAMEWORKS_PER_PRINCIPAL, new CountType(1, 1_000_000), Optional.of("1000"),
+                    "Frameworks one principal may have registered at once (subscribed, or disconnected within their"
+                            + " failover timeout); a SUBSCRIBE over it gets 403",
                     Set.of(Component.MASTER)),
             new ConfigKey(LOGGING_LEVEL, new EnumType(List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR")),
                     Optional.of("INFO"),

@@ -21,7 +21,8 @@ class ConfigSchemaTest {
     @Test
     void knowsTheSettingsNamedAfterMesosFlagsWithTheirDefaults() {
         assertThat(schema.names()).containsExactly("agent_ping_timeout", "agent_reregister_timeout",
-                "allocation_interval", "gc_delay", "logging_level", "max_agent_ping_timeouts", "offer_timeout");
+                "allocation_interval", "gc_delay", "logging_level", "max_agent_ping_timeouts",
+                "max_frameworks_per_principal", "offer_timeout");
         assertThat(schema.keys()).extracting(ConfigKey::name, ConfigKey::defaultValue).containsExactly(
                 tuple("agent_ping_timeout", Optional.of("15secs")),
                 tuple("agent_reregister_timeout", Optional.of("10mins")),
@@ -29,6 +30,7 @@ class ConfigSchemaTest {
                 tuple("gc_delay", Optional.of("1weeks")),
                 tuple("logging_level", Optional.of("INFO")),
                 tuple("max_agent_ping_timeouts", Optional.of("5")),
+                tuple("max_frameworks_per_principal", Optional.of("1000")),
                 tuple("offer_timeout", Optional.empty()));
         assertThat(schema.key("offer_timeout").usedBy()).containsExactly(Component.MASTER);
         assertThat(schema.key("gc_delay").usedBy()).containsExactly(Component.AGENT);
@@ -108,7 +110,7 @@ class ConfigSchemaTest {
                 .isInstanceOf(InvalidSettingException.class)
                 .hasMessage("unknown setting 'offer_timout': known settings are agent_ping_timeout, "
                         + "agent_reregister_timeout, allocation_interval, gc_delay, logging_level, "
-                        + "max_agent_ping_timeouts, offer_timeout");
+                        + "max_agent_ping_timeouts, max_frameworks_per_principal, offer_timeout");
     }
 
     @Test
