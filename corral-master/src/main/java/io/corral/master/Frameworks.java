@@ -135,11 +135,11 @@ public final class Frameworks {
         int most = master.config().maxFrameworksPerPrincipal();
         long registered = byId.values().stream().filter(f -> f.info().getPrincipal().equals(principal)).count();
         if (registered + newOnTheirWay.getOrDefault(principal, 0) >= most) {
-            throw Rejected.forbidden((principal.isEmpty() ? "Frameworks without a principal" : "Principal '"
-                    + principal + "'") + " already " + (principal.isEmpty() ? "have " : "has ") + registered
-                    + " frameworks registered, the most one principal may have (max_frameworks_per_principal = "
-                    + most + "); tear down the frameworks it no longer uses (TEARDOWN), or let a disconnected one's"
-                    + " failover timeout pass");
+            String who = principal.isEmpty() ? "Frameworks without a principal already have"
+                    : "Principal '" + principal + "' already has";
+            throw Rejected.forbidden(who + " " + registered + " frameworks registered, the most one principal may"
+                    + " have (max_frameworks_per_principal = " + most + "); tear down the frameworks it no longer"
+                    + " uses (TEARDOWN), or let a disconnected one's failover timeout pass");
         }
         newOnTheirWay.merge(principal, 1, Integer::sum);
         CompletableFuture<Void> done = subscribe.get();
