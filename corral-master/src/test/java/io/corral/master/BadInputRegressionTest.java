@@ -344,12 +344,7 @@ class BadInputRegressionTest {
     }
 
     private static Call subscribe(FrameworkInfo info) {
-        Call.Builder call = Call.newBuilder().setType(Call.Type.SUBSCRIBE)
-                .setSubscribe(Call.Subscribe.newBuilder().setFrameworkInfo(info));
-        if (info.hasId()) {
-            call.setFrameworkId(info.getId());
-        }
-        return call.build();
+        return MasterFixture.subscribeCall(info);
     }
 
     private static Call.Accept accept(Offer offer, TaskInfo task) {

@@ -89,12 +89,7 @@ class FrameworksPerPrincipalTest {
     }
 
     private static Call call(FrameworkInfo info) {
-        Call.Builder call = Call.newBuilder().setType(Call.Type.SUBSCRIBE)
-                .setSubscribe(Call.Subscribe.newBuilder().setFrameworkInfo(info));
-        if (info.hasId()) {
-            call.setFrameworkId(info.getId());
-        }
-        return call.build();
+        return MasterFixture.subscribeCall(info);
     }
 
     private static FrameworkInfo info(String principal) {

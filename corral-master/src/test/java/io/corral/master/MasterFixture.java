@@ -119,12 +119,8 @@ final class MasterFixture implements AutoCloseable {
     }
 
     FrameworkID subscribe(FrameworkInfo info, RecordingLink link) {
-        Call.Builder call = Call.newBuilder().setType(Call.Type.SUBSCRIBE)
-                .setSubscribe(Call.Subscribe.newBuilder().setFrameworkInfo(info));
-        if (info.hasId()) {
-            call.setFrameworkId(info.getId());
-        }
-        onLoop(() -> master.frameworks().subscribe(call.build(), java.util.Optional.empty(), id -> link)).join(); // durable, then SUBSCRIBED
+        onLoop(() -> master.frameworks().subscribe(subscribeCall(info), java.util.Optional.empty(), id -> link))
+                .join(); // durable, then SUBSCRIBED
         Event subscribed = link.schedulerEvents(Event.Type.SUBSCRIBED).get(0);
         return subscribed.getSubscribed().getFrameworkId();
     }
@@ -136,6 +132,16 @@ final class MasterFixture implements AutoCloseable {
         List<AgentEvent> registered = link.agentEvents(AgentEvent.Type.REGISTERED);
         assertThat(registered).isNotEmpty();
         return registered.get(registered.size() - 1).registered().agentId();
+    }
+
+    /** A SUBSCRIBE of {@code info}, naming its framework id when it has one (a resubscription). */
+    static Call subscribeCall(FrameworkInfo info) {
+        Call.Builder call = Call.newBuilder().setType(Call.Type.SUBSCRIBE)
+                .setSubscribe(Call.Subscribe.newBuilder().setFrameworkInfo(info));
+        if (info.hasId()) {
+            call.setFrameworkId(info.getId());
+        }
+        return call.build();
     }
 
     static AgentInfo agentInfo(String resources) {

@@ -44,14 +44,8 @@ class RefusedRegistryWriteTest {
     void aSubscriptionTooLargeToRecordIsABadRequestNotARetry() {
         fixture.registry.tooLarge = true;
         AtomicBoolean streamOpened = new AtomicBoolean();
-        Call subscribe = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
-                .setFrameworkInfo(MasterFixture.frameworkInfo(60))).build();
 
-        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().subscribe(subscribe,
-                java.util.Optional.empty(), id -> {
-                    streamOpened.set(true);
-                    return new RecordingLink();
-                })).join());
+        Throwable failure = catchThrowable(() -> subscribeNoting(streamOpened));
 
         Throwable cause = failure instanceof CompletionException ? failure.getCause() : failure;
         assertThat(cause).isInstanceOf(Rejected.class);
@@ -66,14 +60,8 @@ class RefusedRegistryWriteTest {
     void aRefusedSubscribeLeavesNoFrameworkAndOpensNoStream() {
         fixture.registry.refuse = true;
         AtomicBoolean streamOpened = new AtomicBoolean();
-        Call subscribe = Call.newBuilder().setType(Call.Type.SUBSCRIBE).setSubscribe(Call.Subscribe.newBuilder()
-                .setFrameworkInfo(MasterFixture.frameworkInfo(60))).build();
 
-        Throwable failure = catchThrowable(() -> fixture.onLoop(() -> master.frameworks().subscribe(subscribe, java.util.Optional.empty(),
-                id -> {
-                    streamOpened.set(true);
-                    return new RecordingLink();
-                })).join());
+        Throwable failure = catchThrowable(() -> subscribeNoting(streamOpened));
 
         assertServiceUnavailable(failure);
         assertThat(streamOpened).isFalse();
@@ -175,6 +163,15 @@ class RefusedRegistryWriteTest {
         fixture.onLoop(() -> master.frameworks().teardown(master.frameworks().get(r.frameworkId))).join();
         assertThat(known(r.frameworkId)).isFalse();
         assertThat(r.agent.agentEvents(AgentEvent.Type.SHUTDOWN_FRAMEWORK)).hasSize(1);
+    }
+
+    /** A new framework's SUBSCRIBE, noting whether the master opened its stream. */
+    private void subscribeNoting(AtomicBoolean streamOpened) {
+        Call subscribe = MasterFixture.subscribeCall(MasterFixture.frameworkInfo(60));
+        fixture.onLoop(() -> master.frameworks().subscribe(subscribe, java.util.Optional.empty(), id -> {
+            streamOpened.set(true);
+            return new RecordingLink();
+        })).join();
     }
 
     private static void assertServiceUnavailable(Throwable failure) {
