@@ -127,7 +127,10 @@ public final class PlacementBenchmark {
              SystemTimers timers = new SystemTimers(loop, "placement-timers")) {
             contender.start();
             store.claimLeadership(contender.ownNodePath(), info).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            Master master = new Master(info, MasterConfig.defaults(), loop, timers, new HierarchicalDrfAllocator(),
+            // Its frameworks share one (absent) principal: as many as asked for may register.
+            MasterConfig config = MasterConfig.defaults().withMaxFrameworksPerPrincipal(
+                    Math.max(MasterConfig.DEFAULT_MAX_FRAMEWORKS_PER_PRINCIPAL, frameworkCount));
+            Master master = new Master(info, config, loop, timers, new HierarchicalDrfAllocator(),
                     new Random(number), Registry.of(store), AllocationTimes.unregistered());
             try {
                 master.submit(() -> {
