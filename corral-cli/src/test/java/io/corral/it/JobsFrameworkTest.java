@@ -53,10 +53,14 @@ class JobsFrameworkTest {
 
     /** One Jobs process, as {@code corral jobs} runs it: its own ZooKeeper client, REST server, election. */
     private FrameworkProcess startJobs() {
+        return startJobs(JobsConfig.DEFAULTS);
+    }
+
+    private FrameworkProcess startJobs(JobsConfig config) {
         FrameworkProcess process = FrameworkProcess.start(new FrameworkProcess.Options(JobsFramework.NAME,
                 cluster.zk, Duration.ofSeconds(2), FrameworkHttp.Options.of("127.0.0.1", 0, Optional.empty()),
                 "127.0.0.1", Optional.empty(), Optional.empty(), "*", System.getProperty("user.name")),
-                JobsFramework.parts(clock, JobsConfig.DEFAULTS));
+                JobsFramework.parts(clock, config));
         processes.add(process);
         return process;
     }
@@ -326,6 +330,21 @@ class JobsFrameworkTest {
 
         assertThat(request(jobs, "POST", "/v1/jobs", "{not json").statusCode()).isEqualTo(400);
         assertThat(request(jobs, "POST", "/v1/jobs/nope/runs", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void noMoreJobsThanTheMostKeptAreCreatedAndARemovalMakesRoom() throws Exception {
+        FrameworkProcess jobs = leading(startJobs(JobsConfig.DEFAULTS.withMaxJobs(2)));
+        create(jobs, "{'id': 'first', 'cmd': 'true'}");
+        create(jobs, "{'id': 'second', 'cmd': 'true'}");
+
+        HttpResponse<String> refused = request(jobs, "POST", "/v1/jobs", "{'id': 'third', 'cmd': 'true'}");
+
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(refused.body()).contains("already keeps 2 jobs").contains("--max-jobs");
+        assertThat(request(jobs, "GET", "/v1/jobs/third", null).statusCode()).isEqualTo(404);
+        assertThat(request(jobs, "DELETE", "/v1/jobs/first", null).statusCode()).isEqualTo(204);
+        create(jobs, "{'id': 'third', 'cmd': 'true'}");
     }
 
     @Test

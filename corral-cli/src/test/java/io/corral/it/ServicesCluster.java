@@ -29,10 +29,15 @@ final class ServicesCluster implements AutoCloseable {
     }
 
     FrameworkProcess startServices() {
+        return startServices(ServicesFramework.DEFAULT_MAX_APPS);
+    }
+
+    /** A Services process keeping at most {@code maxApps} apps. */
+    FrameworkProcess startServices(int maxApps) {
         FrameworkProcess process = FrameworkProcess.start(new FrameworkProcess.Options(ServicesFramework.NAME,
                 cluster.zk, Duration.ofSeconds(2),
                 FrameworkHttp.Options.of("127.0.0.1", 0, Optional.empty()), "127.0.0.1", Optional.empty(),
-                Optional.empty(), "*", System.getProperty("user.name")), ServicesFramework.parts());
+                Optional.empty(), "*", System.getProperty("user.name")), ServicesFramework.parts(maxApps));
         processes.add(process);
         return process;
     }

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The Services framework on a real in-process cluster: apps kept at their instance count. */
 class ServicesTest {
+    /** Apps the Services process keeps at most: no test here needs more, and the last test fills them. */
+    private static final int MAX_APPS = 2;
+
     @TempDir
     Path dir;
     private ServicesCluster services;
@@ -22,7 +25,7 @@ class ServicesTest {
     @BeforeEach
     void start() throws Exception {
         services = new ServicesCluster(InProcessCluster.start(dir.resolve("cluster"), 1, 2));
-        services.startServices();
+        services.startServices(MAX_APPS);
         await().atMost(Duration.ofSeconds(20)).until(() -> services.processes.get(0).isLeader());
     }
 
@@ -141,6 +144,23 @@ class ServicesTest {
         assertThat(services.get("/v1/apps").get("apps")).isEmpty();
         assertThat(services.get("/v1/deployments").get("deployments")).isEmpty();
         assertThat(services.send("GET", "/v1/apps/nope", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void noMoreAppsThanTheMostKeptAreCreatedAndARemovalMakesRoom() throws Exception {
+        String idle = ", \"cmd\": \"true\", \"instances\": 0}";
+        for (int i = 0; i < MAX_APPS; i++) {
+            assertThat(services.send("POST", "/v1/apps", "{\"id\": \"a" + i + "\"" + idle).status()).isEqualTo(201);
+        }
+
+        ServicesCluster.Response refused = services.send("POST", "/v1/apps", "{\"id\": \"one-more\"" + idle);
+
+        assertThat(refused.status()).isEqualTo(409);
+        assertThat(refused.json().toString()).contains("already keeps 2 apps").contains("--max-apps");
+        assertThat(services.get("/v1/apps").get("apps")).hasSize(MAX_APPS);
+        assertThat(services.send("DELETE", "/v1/apps/a0", null).status()).isLessThan(300);
+        await().atMost(Duration.ofSeconds(30)).until(() -> services.send("POST", "/v1/apps",
+                "{\"id\": \"one-more\"" + idle).status() == 201);
     }
 
     @Test

@@ -26,6 +26,11 @@ public final class JobsCommand extends FrameworkProcessCommand {
             description = "Finished runs kept per job (default: ${DEFAULT-VALUE}); active runs are always kept.")
     int history;
 
+    @Option(names = "--max-jobs", paramLabel = "N", defaultValue = "10000",
+            description = "Jobs kept at most (default: ${DEFAULT-VALUE}); creating one more gets 409, so no caller can"
+                    + " fill ZooKeeper with jobs.")
+    int maxJobs;
+
     @Override
     protected String name() {
         return JobsFramework.NAME;
@@ -43,8 +48,11 @@ public final class JobsCommand extends FrameworkProcessCommand {
         if (history < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--history must be at least 1");
         }
+        if (maxJobs < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-jobs must be at least 1");
+        }
         JobsConfig defaults = JobsConfig.DEFAULTS;
         return JobsFramework.parts(timers, new JobsConfig(history, defaults.idleRefuse(), defaults.busyRefuse(),
-                defaults.maxWake()), credential.map(ClientAuthorization::basic));
+                defaults.maxWake(), maxJobs), credential.map(ClientAuthorization::basic));
     }
 }

@@ -18,6 +18,11 @@ public final class ServicesCommand extends FrameworkProcessCommand {
     /** The REST API's default port. */
     public static final int DEFAULT_PORT = 8090;
 
+    @picocli.CommandLine.Option(names = "--max-apps", paramLabel = "N", defaultValue = "10000",
+            description = "Apps kept at most (default: ${DEFAULT-VALUE}); creating one more gets 409, so no caller can"
+                    + " fill ZooKeeper with apps.")
+    int maxApps;
+
     @Override
     protected String name() {
         return ServicesFramework.NAME;
@@ -30,6 +35,9 @@ public final class ServicesCommand extends FrameworkProcessCommand {
 
     @Override
     protected FrameworkProcess.Parts parts(Optional<Credentials.Credential> credential) {
-        return ServicesFramework.parts();
+        if (maxApps < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--max-apps must be at least 1");
+        }
+        return ServicesFramework.parts(maxApps);
     }
 }

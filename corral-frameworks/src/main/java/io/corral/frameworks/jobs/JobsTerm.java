@@ -240,6 +240,10 @@ final class JobsTerm implements FrameworkRunner.Term {
             throw ApiException.conflict("job " + definition.id() + " already exists (PUT /v1/jobs/"
                     + definition.id() + " replaces it)");
         }
+        if (jobs.size() >= config.maxJobs()) {
+            throw ApiException.conflict("the Jobs framework already keeps " + jobs.size() + " jobs, the most it"
+                    + " keeps (corral jobs --max-jobs); remove jobs no longer needed (DELETE /v1/jobs/ID) first");
+        }
         JobState created = JobState.created(definition, now());
         commit(Map.of(definition.id(), created));
         LOG.info("jobs: created {}{}", definition.id(),

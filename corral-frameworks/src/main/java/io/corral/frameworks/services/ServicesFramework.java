@@ -14,8 +14,18 @@ import io.corral.protocol.concurrent.SystemTimers;
  */
 public final class ServicesFramework implements FrameworkRunner.Framework {
     public static final String NAME = "services";
+    public static final int DEFAULT_MAX_APPS = 10_000;
 
+    private final int maxApps;
     private volatile ServicesScheduler current;
+
+    /** @param maxApps apps kept at most; creating one more gets 409 */
+    private ServicesFramework(int maxApps) {
+        if (maxApps < 1) {
+            throw new IllegalArgumentException("maxApps must be at least 1, not " + maxApps);
+        }
+        this.maxApps = maxApps;
+    }
 
     @Override
     public FrameworkRunner.Term lead(Leadership leadership, FrameworkRunner runner) {
@@ -23,7 +33,7 @@ public final class ServicesFramework implements FrameworkRunner.Framework {
         SystemTimers timers = new SystemTimers(loop, "services-timers-" + leadership.term());
         ServicesScheduler scheduler;
         try {
-            scheduler = new ServicesScheduler(leadership, runner, loop, timers, AppIds::newTaskId);
+            scheduler = new ServicesScheduler(leadership, runner, loop, timers, AppIds::newTaskId, maxApps);
         } catch (RuntimeException e) {
             timers.close();
             loop.close();
@@ -35,7 +45,12 @@ public final class ServicesFramework implements FrameworkRunner.Framework {
 
     /** What a {@link io.corral.frameworks.common.FrameworkProcess} of Services runs: this framework and its API. */
     public static io.corral.frameworks.common.FrameworkProcess.Parts parts() {
-        ServicesFramework framework = new ServicesFramework();
+        return parts(DEFAULT_MAX_APPS);
+    }
+
+    /** As {@link #parts()}, keeping at most {@code maxApps} apps. */
+    public static io.corral.frameworks.common.FrameworkProcess.Parts parts(int maxApps) {
+        ServicesFramework framework = new ServicesFramework(maxApps);
         io.corral.frameworks.common.Routes routes = new ServicesApi(framework).routes();
         return new io.corral.frameworks.common.FrameworkProcess.Parts() {
             @Override

@@ -68,6 +68,8 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
     private final EventLoop loop;
     private final Timers timers;
     private final Function<String, String> newTaskId;
+    /** Apps kept at most: each is documents in ZooKeeper, which callers must not be able to fill. */
+    private final int maxApps;
     private volatile SchedulerClient client;
 
     private final Map<String, AppRuntime> apps = new TreeMap<>();
@@ -104,13 +106,14 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
      * @param timers on {@code loop}; also the clock
      */
     ServicesScheduler(Leadership leadership, FrameworkRunner runner, EventLoop loop, Timers timers,
-                      Function<String, String> newTaskId) {
+                      Function<String, String> newTaskId, int maxApps) {
         this.leadership = leadership;
         this.runner = runner;
         this.store = runner.store();
         this.loop = loop;
         this.timers = timers;
         this.newTaskId = newTaskId;
+        this.maxApps = maxApps;
         load();
     }
 
@@ -230,6 +233,11 @@ public final class ServicesScheduler implements FrameworkRunner.Term {
             if (apps.containsKey(definition.id())) {
                 throw ApiException.conflict("app '" + definition.id() + "' exists; change it with PUT /v1/apps/"
                         + definition.id());
+            }
+            if (apps.size() >= maxApps) {
+                throw ApiException.conflict("the Services framework already keeps " + apps.size() + " apps, the most"
+                        + " it keeps (corral services --max-apps); remove apps no longer needed (DELETE /v1/apps/ID)"
+                        + " first");
             }
             AppDefinition first = definition.withVersion(1, now());
             StoredApp stored = new StoredApp(first, 1, false);
