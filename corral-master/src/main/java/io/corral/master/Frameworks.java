@@ -119,10 +119,9 @@ public final class Frameworks {
             // and hold its first offers behind ZooKeeper in the new leader's busiest seconds.
             return master.applyUnwritten(afterApply);
         }
-        if (get(info.getId()) == null) {
-            return admitNew(info, () -> commit(info.getId(), new DurableChange.FrameworkStored(record), afterApply));
-        }
-        return commit(info.getId(), new DurableChange.FrameworkStored(record), afterApply);
+        Supplier<CompletableFuture<Void>> write =
+                () -> commit(info.getId(), new DurableChange.FrameworkStored(record), afterApply);
+        return get(info.getId()) == null ? admitNew(info.getPrincipal(), write) : write.get();
     }
 
     /**
@@ -130,8 +129,7 @@ public final class Frameworks {
      * {@link MasterConfig#maxFrameworksPerPrincipal()} frameworks, counting those whose subscription is on its way
      * to the registry: each one is a registry document that outlives its connection for its failover timeout.
      */
-    private CompletableFuture<Void> admitNew(FrameworkInfo info, Supplier<CompletableFuture<Void>> subscribe) {
-        String principal = info.getPrincipal();
+    private CompletableFuture<Void> admitNew(String principal, Supplier<CompletableFuture<Void>> write) {
         int most = master.config().maxFrameworksPerPrincipal();
         long registered = byId.values().stream().filter(f -> f.info().getPrincipal().equals(principal)).count();
         if (registered + newOnTheirWay.getOrDefault(principal, 0) >= most) {
@@ -142,7 +140,7 @@ public final class Frameworks {
                     + " uses (TEARDOWN), or let a disconnected one's failover timeout pass");
         }
         newOnTheirWay.merge(principal, 1, Integer::sum);
-        CompletableFuture<Void> done = subscribe.get();
+        CompletableFuture<Void> done = write.get();
         done.whenComplete((ok, failure) ->
                 newOnTheirWay.computeIfPresent(principal, (key, n) -> n == 1 ? null : n - 1));
         return done;
