@@ -21,16 +21,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's launcher server ({@code corral-forker.sh}, next to this class): one long-lived {@code /bin/sh} in a
- * session of its own that forks a per-task launcher for each request, so the agent JVM spawns nothing per task and
- * a launch costs one fork of a shell (no exec) and the execs of {@code setsid}, {@code env} and the task. The script
- * describes the per-task launcher; it writes the same run-directory records as {@code corral-launcher.sh}
- * ({@link LauncherRecord}), so a restarted agent recovers its containers the same way.
+ * The agent's launcher server: one long-lived process in a session of its own that forks a per-task launcher for each
+ * request, so the agent JVM spawns nothing per task. Two programs speak its protocol ({@link Program}): the native
+ * {@code corral-forker} ({@link NativeForker}), where a launch costs two small forks and the task's own exec, and
+ * {@code corral-forker.sh} (next to this class) on {@code /bin/sh}, where it costs a fork of a shell and the execs of
+ * {@code setsid}, {@code env} and the task. Both describe the per-task launcher and write the same run-directory
+ * records as {@code corral-launcher.sh} ({@link LauncherRecord}), so a restarted agent recovers its containers the
+ * same way, whichever started them.
  *
  * <p>The server is started at the first request, not in any container's cgroup, with an empty environment, and again
  * at the next request whenever it died (a {@code kill -9} touches no task: the per-task launchers are in their
  * own sessions). When the agent dies the server reads end-of-input and exits; its launchers run on. A request is one
- * line, "{@code <token> <run dir>}", sent once {@code <run dir>/launch.sh} is written. The answers come back on the
+ * line, "{@code <token> <run dir>}", sent once the run directory's launch file is written. The answers come back on the
  * server's stdout, shared by the server and every launcher it forked: "{@code ok}" with the launcher's pid and start
  * time and the task's pid, or "{@code fail}" with a reason, and "{@code end <token>}" once the task ended and its
  * exit status is recorded. A launch whose server died before answering is cancelled by creating
@@ -44,9 +46,24 @@ import org.slf4j.LoggerFactory;
 final class LauncherServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(LauncherServer.class);
-    /** The per-task file the agent writes in the run directory and the launcher sources. */
-    static final String LAUNCH_FILE = "launch.sh";
     private static final String SCRIPT = ProcessContainerizer.bundledScript("corral-forker.sh");
+
+    /**
+     * Which server runs: the command that starts it and the per-task file in the run directory its launchers read.
+     * The shell server ({@code corral-forker.sh}) sources {@code launch.sh} ({@link LaunchFile#render}); the native
+     * one ({@link NativeForker}) reads {@code launch.args} ({@link LaunchFile#renderArgs}).
+     */
+    record Program(List<String> command, String launchFile, boolean isNative) {
+        /** {@code setsid}: the absolute path of util-linux's setsid, which the server starts through. */
+        static Program shell(Path setsid) {
+            return new Program(List.of(setsid.toString(), TaskCommandLine.SHELL, "-c", SCRIPT, "corral-forker"),
+                    "launch.sh", false);
+        }
+
+        static Program nativeForker(Path program) {
+            return new Program(List.of(program.toString()), "launch.args", true);
+        }
+    }
 
     /** What a per-task launcher answered: it started the task. */
     record Started(long launcherPid, long startTicks, long taskPid) {}
@@ -60,7 +77,7 @@ final class LauncherServer {
 
     private record Pending(Path runDir, Process server, CompletableFuture<Started> answer) {}
 
-    private final List<String> command;
+    private final Program program;
     private final AtomicLong tokens = new AtomicLong();
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Void>> running = new ConcurrentHashMap<>();
@@ -69,13 +86,17 @@ final class LauncherServer {
     private Process server;
     private Writer requests;
 
-    /** {@code setsid}: the absolute path of util-linux's setsid, which the server and every task start through. */
-    LauncherServer(Path setsid) {
-        this.command = List.of(setsid.toString(), TaskCommandLine.SHELL, "-c", SCRIPT, "corral-forker");
+    LauncherServer(Program program) {
+        this.program = program;
+    }
+
+    Program program() {
+        return program;
     }
 
     /**
-     * Asks the server (started now if it does not run) to launch what {@code runDir}'s {@link #LAUNCH_FILE} says.
+     * Asks the server (started now if it does not run) to launch what {@code runDir}'s
+     * {@linkplain Program#launchFile() launch file} says.
      *
      * @throws IOException when the server cannot be started or takes no request even after a restart
      */
@@ -158,7 +179,7 @@ final class LauncherServer {
         if (server != null && server.isAlive()) {
             return server;
         }
-        ProcessBuilder builder = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(program.command())
                 .directory(Path.of("/").toFile())
                 .redirectInput(Redirect.PIPE)
                 .redirectOutput(Redirect.PIPE)

@@ -108,17 +108,24 @@ public final class ProcessContainerizer {
         this(timers, isolators, TaskUsers.agentUser());
     }
 
+    /** Launches through the native launcher server where it runs ({@link NativeForker}), else the shell one. */
     public ProcessContainerizer(ScheduledExecutorService timers, Isolators isolators, TaskUsers users) {
-        this(timers, HostPrograms.find("setsid"), isolators, users);
+        this(timers, HostPrograms.find("setsid"), isolators, users, NativeForker.find());
     }
 
     /** For tests: choose the {@code setsid} program (empty forces the process-tree fallback). */
     ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Isolators isolators) {
-        this(timers, setsid, isolators, TaskUsers.agentUser());
+        this(timers, setsid, isolators, TaskUsers.agentUser(), NativeForker.find());
+    }
+
+    /** For tests: launches through the shell launcher server even where the native one runs. */
+    static ProcessContainerizer withShellServer(ScheduledExecutorService timers, Isolators isolators) {
+        return new ProcessContainerizer(timers, HostPrograms.find("setsid"), isolators, TaskUsers.agentUser(),
+                Optional.empty());
     }
 
     private ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Isolators isolators,
-                                 TaskUsers users) {
+                                 TaskUsers users, Optional<Path> nativeForker) {
         this.timers = Objects.requireNonNull(timers, "timers");
         this.isolators = Objects.requireNonNull(isolators, "isolators");
         this.users = Objects.requireNonNull(users, "users");
@@ -133,7 +140,13 @@ public final class ProcessContainerizer {
         }
         this.restoreSignals = HostPrograms.restoreSignalsPrefix();
         Optional<Path> env = HostPrograms.find("env");
-        this.server = this.setsid.isPresent() && env.isPresent() ? new LauncherServer(this.setsid.get()) : null;
+        if (this.setsid.isEmpty()) {
+            this.server = null;
+        } else if (nativeForker.isPresent()) {
+            this.server = new LauncherServer(LauncherServer.Program.nativeForker(nativeForker.get()));
+        } else {
+            this.server = env.isPresent() ? new LauncherServer(LauncherServer.Program.shell(this.setsid.get())) : null;
+        }
         List<String> clean = new ArrayList<>(List.of(env.map(Path::toString).orElse("env"), "-i"));
         clean.addAll(restoreSignals.stream().skip(1).toList());
         clean.add("--");
@@ -227,11 +240,7 @@ public final class ProcessContainerizer {
         TaskEnvironment.addIsolatorEnvironment(environment, isolators.environment(spec.containerId()), command);
         Optional<List<Path>> joinFiles = isolators.joinFiles(spec.containerId());
         if (server != null && root == null && joinFiles.isPresent()) {
-            List<String> serverArgv = new ArrayList<>();
-            serverArgv.add(setsid.orElseThrow().toString());
-            user.ifPresent(u -> serverArgv.addAll(users.commandPrefix(u)));
-            serverArgv.addAll(cleanEnv);
-            return launchThroughServer(spec, sandbox, runDir, joinFiles.get(), serverArgv, environment, taskArgv);
+            return launchThroughServer(spec, sandbox, runDir, joinFiles.get(), user, environment, taskArgv);
         }
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .directory(sandbox.toFile())
@@ -265,12 +274,11 @@ public final class ProcessContainerizer {
     }
 
     /**
-     * The launch through the {@link LauncherServer}: writes {@link LauncherServer#LAUNCH_FILE}, asks the server and
-     * waits for its launcher's answer. {@code prefix} starts the task's command line ({@code setsid}, the user switch,
-     * {@code env -i ... --}); the environment follows it as {@code NAME=value} operands of {@code env}.
+     * The launch through the {@link LauncherServer}: writes its launch file, asks the server and waits for its
+     * launcher's answer.
      */
     private RunningContainer launchThroughServer(ContainerSpec spec, Path sandbox, Path runDir, List<Path> joinFiles,
-                                                 List<String> prefix, Map<String, String> environment,
+                                                 Optional<TaskUser> user, Map<String, String> environment,
                                                  List<String> taskArgv) throws IOException {
         LauncherServer.Launch launch;
         LauncherServer.Started started;
@@ -278,8 +286,8 @@ public final class ProcessContainerizer {
             // A run directory used before (tests do) must not look claimed or ended already.
             Files.deleteIfExists(runDir.resolve(LauncherRecord.LAUNCHER_PID));
             Files.deleteIfExists(runDir.resolve(LauncherRecord.EXIT_STATUS));
-            Files.writeString(runDir.resolve(LauncherServer.LAUNCH_FILE),
-                    LaunchFile.render(sandbox, joinFiles, prefix, environment, taskArgv));
+            Files.write(runDir.resolve(server.program().launchFile()),
+                    launchFile(sandbox, joinFiles, user, environment, taskArgv));
             launch = server.request(runDir);
             started = awaitAnswer(spec, runDir, launch);
         } catch (IOException | RuntimeException e) {
@@ -302,6 +310,21 @@ public final class ProcessContainerizer {
                 launcherVanished(started.launcherPid(), runDir));
         rotateLogs(container, sandbox);
         return container;
+    }
+
+    /** The launch file in the form the server reads ({@link LaunchFile}). */
+    private byte[] launchFile(Path sandbox, List<Path> joinFiles, Optional<TaskUser> user,
+                              Map<String, String> environment, List<String> taskArgv) {
+        if (server.program().isNative()) {
+            return LaunchFile.renderArgs(sandbox, joinFiles, user, environment, taskArgv);
+        }
+        // The task's command line starts with setsid, the user switch and env -i ... --; the environment follows as
+        // NAME=value operands of env.
+        List<String> prefix = new ArrayList<>();
+        prefix.add(setsid.orElseThrow().toString());
+        user.ifPresent(u -> prefix.addAll(users.commandPrefix(u)));
+        prefix.addAll(cleanEnv);
+        return LaunchFile.render(sandbox, joinFiles, prefix, environment, taskArgv).getBytes(StandardCharsets.UTF_8);
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,10 +32,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Launches through the agent's launcher server ({@code corral-forker.sh}) with real processes: what the task gets
- * (environment, argv, signals), the server dying under running tasks, and a restarted agent finding the tasks again.
+ * Launches through the agent's launcher server with real processes: what the task gets (environment, argv, signals),
+ * the server dying under running tasks, and a restarted agent finding the tasks again. Run for each server program:
+ * {@link Shell} ({@code corral-forker.sh}) everywhere, {@link Native} ({@code corral-forker}) where the build compiled
+ * it.
  */
-class LauncherServerTest {
+abstract class LauncherServerContract {
+
+    /** A containerizer launching through this test's server program. */
+    abstract ProcessContainerizer containerizer(Isolators isolators);
+
+    abstract LauncherServer.Program program();
+
+    /** The launch file of {@link #program()} for {@code argv} run in {@code sandbox}, with no environment. */
+    abstract byte[] launchFile(Path sandbox, List<String> argv);
 
     /** Every awkward thing a word can hold: quotes, spaces, a newline, {@code $}, a backslash, a glob. */
     private static final List<String> AWKWARD = List.of("it's", "a \"b\" c", "line 1\nline 2", "$HOME ${X} `id`",
@@ -42,8 +53,8 @@ class LauncherServerTest {
 
     @TempDir Path workDir;
 
-    private final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
-    private final ProcessContainerizer containerizer = new ProcessContainerizer(timers);
+    final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
+    private final ProcessContainerizer containerizer = containerizer(Isolators.none());
     private final List<Long> taskPids = new ArrayList<>();
 
     @AfterEach
@@ -112,7 +123,8 @@ class LauncherServerTest {
 
     @Test
     void theTaskHasTheDefaultSigintSigquitAndSigpipe() throws Exception {
-        assumeThat(HostPrograms.restoreSignalsPrefix()).as("env --default-signal (coreutils 8.31+)").isNotEmpty();
+        assumeThat(program().isNative() || !HostPrograms.restoreSignalsPrefix().isEmpty())
+                .as("env --default-signal (coreutils 8.31+)").isTrue();
         RunningContainer container = launch("c1", CommandInfo.newBuilder().setShell(false).setValue("sleep")
                 .addArguments("sleep").addArguments("100").build());
 
@@ -164,7 +176,7 @@ class LauncherServerTest {
                 && !new LauncherRecord(endsWhileDown.launcherPid(), ProcStat.read(endsWhileDown.launcherPid())
                         .map(ProcStat::startTicks).orElse(-1L), ProcStat.bootId()).isRunning());
 
-        ProcessContainerizer after = new ProcessContainerizer(timers);
+        ProcessContainerizer after = containerizer(Isolators.none());
         try {
             assertThat(after.recover("ended", runDir("ended"), null).exit().getNow(null).exitCode()).hasValue(3);
             assertThat(after.recover("down", runDir("down"), null).exit().getNow(null).exitCode()).hasValue(0);
@@ -182,7 +194,7 @@ class LauncherServerTest {
     @Test
     void theLauncherJoinsWhatTheIsolatorsNameBeforeTheTaskStarts() throws Exception {
         Path procs = Files.createFile(workDir.resolve("cgroup.procs"));
-        ProcessContainerizer joining = new ProcessContainerizer(timers, new Isolators(List.of(joining(procs))));
+        ProcessContainerizer joining = containerizer(new Isolators(List.of(joining(procs))));
         try {
             RunningContainer container = joining.launch(spec("c1", shell("exit 0")));
             assertThat(awaitExit(container).exitCode()).hasValue(0);
@@ -195,7 +207,7 @@ class LauncherServerTest {
     @Test
     void aLaunchWhoseCgroupCannotBeJoinedFailsAndStartsNothing() {
         Path missing = workDir.resolve("no-such-cgroup").resolve("cgroup.procs");
-        ProcessContainerizer joining = new ProcessContainerizer(timers, new Isolators(List.of(joining(missing))));
+        ProcessContainerizer joining = containerizer(new Isolators(List.of(joining(missing))));
         try {
             assertThatThrownBy(() -> joining.launch(spec("c1", shell("touch started"))))
                     .isInstanceOf(IOException.class)
@@ -212,10 +224,9 @@ class LauncherServerTest {
         // What the agent does when the server died before answering: it claims launcher.pid before the launcher.
         Files.createDirectories(sandbox("c1"));
         Files.createDirectories(runDir("c1"));
-        Files.writeString(runDir("c1").resolve(LauncherServer.LAUNCH_FILE), LaunchFile.render(sandbox("c1"),
-                List.of(), List.of(HostPrograms.find("setsid").orElseThrow().toString()), Map.of(),
-                List.of("touch", sandbox("c1").resolve("started").toString())));
-        LauncherServer server = new LauncherServer(HostPrograms.find("setsid").orElseThrow());
+        Files.write(runDir("c1").resolve(program().launchFile()),
+                launchFile(sandbox("c1"), List.of("touch", sandbox("c1").resolve("started").toString())));
+        LauncherServer server = new LauncherServer(program());
         try {
             assertThat(LauncherServer.cancel(runDir("c1"))).isTrue();
             LauncherServer.Launch launch = server.request(runDir("c1"));
@@ -232,7 +243,7 @@ class LauncherServerTest {
 
     @Test
     void aRunDirectoryWithALineBreakIsRefused() {
-        LauncherServer server = new LauncherServer(HostPrograms.find("setsid").orElseThrow());
+        LauncherServer server = new LauncherServer(program());
 
         assertThatThrownBy(() -> server.request(workDir.resolve("a\nb"))).isInstanceOf(IOException.class)
                 .hasMessageContaining("line break");
@@ -241,7 +252,7 @@ class LauncherServerTest {
 
     // --- helpers ---
 
-    private RunningContainer launch(String id, CommandInfo command) throws IOException {
+    RunningContainer launch(String id, CommandInfo command) throws IOException {
         RunningContainer container = containerizer.launch(spec(id, command));
         synchronized (taskPids) {
             taskPids.add(container.pid());

@@ -1,0 +1,93 @@
+package io.corral.agent.containerizer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The native launcher server ({@code src/main/c/corral-forker.c}), when this agent's jar carries one that runs here.
+ * The build compiles it where a C compiler is installed (the {@code native-forker} profile of the agent's pom,
+ * active when {@code /usr/bin/cc} exists); a build on a machine with only a JDK carries none, and the agent uses the
+ * shell server ({@code corral-forker.sh}) instead, which does the same with more processes per launch.
+ *
+ * <p>The program is copied out of the jar once per JVM, into a directory of its own that only this user can write
+ * (the agent runs as root: nobody else may swap the program it starts), and asked its version before it is trusted:
+ * a jar built for another architecture or C library falls back to the shell server with a warning. The system
+ * property {@code corral.launcher=shell} makes the agent use the shell server even where the native one runs.
+ *
+ * <p>Threading: thread-safe; {@link #find} looks once and remembers.
+ */
+final class NativeForker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NativeForker.class);
+    static final String RESOURCE = "corral-forker";
+    static final String CHOICE_PROPERTY = "corral.launcher";
+    private static final String VERSION = "corral-forker 1";
+
+    private NativeForker() {}
+
+    private static final class Found {
+        static final Optional<Path> PROGRAM = locate();
+    }
+
+    /** The native launcher server, ready to start, or empty where the shell server must do. */
+    static Optional<Path> find() {
+        if ("shell".equals(System.getProperty(CHOICE_PROPERTY))) {
+            return Optional.empty();
+        }
+        return Found.PROGRAM;
+    }
+
+    private static Optional<Path> locate() {
+        try (InputStream in = NativeForker.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                LOG.info("This agent was built without its native launcher (no C compiler at build time): tasks"
+                        + " start through the shell launcher server");
+                return Optional.empty();
+            }
+            Path directory = Files.createTempDirectory("corral-forker-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path program = directory.resolve("corral-forker");
+            Files.copy(in, program);
+            Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("r-x------"));
+            program.toFile().deleteOnExit(); // a running server keeps its program: Linux unlinks it when it ends
+            directory.toFile().deleteOnExit();
+            if (!answersItsVersion(program)) {
+                return Optional.empty();
+            }
+            LOG.info("Tasks start through the native launcher server {}", program);
+            return Optional.of(program);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("The native launcher cannot be installed ({}): tasks start through the shell launcher server",
+                    e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private static boolean answersItsVersion(Path program) {
+        try {
+            Process probe = new ProcessBuilder(program.toString(), "--version").redirectErrorStream(true).start();
+            byte[] said = probe.getInputStream().readNBytes(256);
+            if (probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0
+                    && new String(said, StandardCharsets.UTF_8).trim().equals(VERSION)) {
+                return true;
+            }
+            probe.destroyForcibly();
+            LOG.warn("The native launcher {} does not run here (it said '{}'): tasks start through the shell"
+                    + " launcher server", program, new String(said, StandardCharsets.UTF_8).trim());
+        } catch (IOException e) {
+            LOG.warn("The native launcher {} does not run here ({}): tasks start through the shell launcher server",
+                    program, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return false;
+    }
+}
