@@ -395,13 +395,26 @@ static void read_boot_id(void) {
     }
 }
 
+static void reap_launchers(int signal) {
+    (void) signal;
+    int saved = errno;
+    while (waitpid(-1, NULL, WNOHANG) > 0) {
+    }
+    errno = saved;
+}
+
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
         puts("corral-forker 1");
         return 0;
     }
     setsid();
-    signal(SIGCHLD, SIG_IGN); /* the launchers are reaped by the kernel: the server waits for none of them */
+    /* Reaps each launcher as it ends (their CPU time is then the server's children's, as a shell server's is). */
+    struct sigaction reap;
+    memset(&reap, 0, sizeof(reap));
+    reap.sa_handler = reap_launchers;
+    reap.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &reap, NULL);
     read_boot_id();
     char *request = NULL;
     size_t capacity = 0;
