@@ -48,7 +48,7 @@ final class TaskLauncher {
     /** Mesos's {@code DEFAULT_EXECUTOR_CPUS}: what its command executor adds to a command task's container. */
     static final double COMMAND_EXECUTOR_CPUS = 0.1;
     /** How many containers start at once (see {@link #spawner}). */
-    static final int SPAWN_THREADS = 4;
+    static final int SPAWN_THREADS = 8;
 
     private final Workload workload;
     private final TaskJournal journal;
@@ -66,9 +66,10 @@ final class TaskLauncher {
     /** This agent's id, hostname and port, read live (the id comes with the first registration). */
     private final AgentInfoOrBuilder info;
     /**
-     * Starts task containers off the loop ({@link #launchContainer}). A few threads: spawns are mostly waits (fork,
-     * exec, the cgroup moves, the launcher's handshake), and several at once keep both the cores and the kernel
-     * busy. Idle threads end, so an agent that is thrown away leaves none behind.
+     * Starts task containers off the loop ({@link #launchContainer}). Several threads: a spawn is mostly a wait for
+     * the launcher's answer (its fork, the cgroup moves, the task's fork), and eight at once keep two cores busy
+     * where four left a third of them idle (docs/benchmarks.md, "One agent against this machine's own limit"). Idle
+     * threads end, so an agent that is thrown away leaves none behind.
      */
     private final ExecutorService spawner = DaemonPool.of("agent-spawn", SPAWN_THREADS);
 
