@@ -42,10 +42,12 @@ import org.slf4j.LoggerFactory;
  * launcher that reads end-of-input and starts nothing: no task ever runs without a checkpoint naming its launcher.
  *
  * <p>Where it can, a launch skips that handshake and the JVM spawns nothing: the agent's {@link LauncherServer}, one
- * long-lived shell started at the first launch, forks the task's launcher (a subshell, no exec), which joins the
- * container's cgroups itself ({@link Isolator#joinFiles}), writes {@code launcher.pid} and starts the task through
- * {@code setsid} and {@code env -i} with the environment and argv the agent wrote in {@code <run dir>/launch.sh}
- * ({@link LaunchFile}); the same records, so {@link #recover} cannot tell the paths apart. The launcher tells the
+ * long-lived process started at the first launch, forks the task's launcher, which joins the container's cgroups
+ * itself ({@link Isolator#joinFiles}), writes {@code launcher.pid} and starts the task with the environment and argv
+ * the agent wrote in the run directory ({@link LaunchFile}): the native server ({@link NativeForker}) where this
+ * agent's jar carries one that runs here, else a shell ({@code corral-forker.sh}) starting the task through
+ * {@code setsid} and {@code env -i}. The same records either way, so {@link #recover} cannot tell the paths apart.
+ * The launcher tells the
  * agent the task's end on the server's pipe (the exit is known in milliseconds), and a slow poll of its pid covers a
  * launcher killed before it could. The agent's own path above stays for what the server cannot do: no
  * {@code setsid} or {@code env} on the machine, a task with its own root filesystem ({@link RootedLaunch}), an
