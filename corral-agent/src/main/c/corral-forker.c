@@ -43,6 +43,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifndef SOURCE_SHA256
+#define SOURCE_SHA256 "unknown" /* build.sh gives the SHA-256 of this file */
+#endif
+
 #define ANSWER_MAX 500
 #define LAUNCH_ARGS_MAX (64 * 1024 * 1024)
 
@@ -405,7 +409,7 @@ static void reap_launchers(int signal) {
 
 int main(int argc, char **argv) {
     if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-        puts("corral-forker 1");
+        puts("corral-forker 1 " SOURCE_SHA256);
         return 0;
     }
     setsid();

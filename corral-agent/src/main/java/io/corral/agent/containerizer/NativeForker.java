@@ -12,10 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The native launcher server ({@code src/main/c/corral-forker.c}), when this agent's jar carries one that runs here.
- * The build compiles it where a C compiler is installed (the {@code native-forker} profile of the agent's pom,
- * active when {@code /usr/bin/cc} exists); a build on a machine with only a JDK carries none, and the agent uses the
- * shell server ({@code corral-forker.sh}) instead, which does the same with more processes per launch.
+ * The native launcher server ({@code src/main/c/corral-forker.c}), when this agent's jar carries one for this
+ * machine's architecture that runs here. The jar carries the x86-64 Linux build committed with its source (checked
+ * against it by {@code NativeForkerBinaryTest}), or the one the build compiled where a C compiler is installed (the
+ * {@code native-forker} profile of the agent's pom, active when {@code /usr/bin/cc} exists). Elsewhere the agent uses
+ * the shell server ({@code corral-forker.sh}), which does the same with more processes per launch.
  *
  * <p>The program is copied out of the jar once per JVM, into a directory of its own that only this user can write
  * (the agent runs as root: nobody else may swap the program it starts), and asked its version before it is trusted:
@@ -27,9 +28,11 @@ import org.slf4j.LoggerFactory;
 final class NativeForker {
 
     private static final Logger LOG = LoggerFactory.getLogger(NativeForker.class);
-    static final String RESOURCE = "corral-forker";
+    /** Where the jar carries the program for this machine: {@code linux-amd64/corral-forker} on x86-64 Linux. */
+    static final String RESOURCE = "linux-" + System.getProperty("os.arch") + "/corral-forker";
     static final String CHOICE_PROPERTY = "corral.launcher";
-    private static final String VERSION = "corral-forker 1";
+    /** What {@code --version} starts with: the protocol's version (the SHA-256 of its source follows). */
+    static final String VERSION = "corral-forker 1 ";
 
     private NativeForker() {}
 
@@ -47,9 +50,9 @@ final class NativeForker {
 
     private static Optional<Path> locate() {
         try (InputStream in = NativeForker.class.getResourceAsStream(RESOURCE)) {
-            if (in == null) {
-                LOG.info("This agent was built without its native launcher (no C compiler at build time): tasks"
-                        + " start through the shell launcher server");
+            if (in == null || !System.getProperty("os.name", "").equals("Linux")) {
+                LOG.info("This agent carries no native launcher for {} on {}: tasks start through the shell launcher"
+                        + " server", System.getProperty("os.name"), System.getProperty("os.arch"));
                 return Optional.empty();
             }
             Path directory = Files.createTempDirectory("corral-forker-",
@@ -76,7 +79,7 @@ final class NativeForker {
             Process probe = new ProcessBuilder(program.toString(), "--version").redirectErrorStream(true).start();
             byte[] said = probe.getInputStream().readNBytes(256);
             if (probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0
-                    && new String(said, StandardCharsets.UTF_8).trim().equals(VERSION)) {
+                    && new String(said, StandardCharsets.UTF_8).startsWith(VERSION)) {
                 return true;
             }
             probe.destroyForcibly();
