@@ -135,8 +135,10 @@ static char *read_file(const char *path, size_t *length) {
     char *bytes = malloc(capacity + 1);
     for (;;) {
         if (bytes == NULL || used > LAUNCH_ARGS_MAX) {
+            int why = bytes == NULL ? ENOMEM : EFBIG;
             free(bytes);
             close(fd);
+            errno = why;
             return NULL;
         }
         if (used == capacity) {
@@ -145,6 +147,7 @@ static char *read_file(const char *path, size_t *length) {
             if (larger == NULL) {
                 free(bytes);
                 close(fd);
+                errno = ENOMEM;
                 return NULL;
             }
             bytes = larger;
@@ -154,8 +157,10 @@ static char *read_file(const char *path, size_t *length) {
             continue;
         }
         if (got < 0) {
+            int why = errno;
             free(bytes);
             close(fd);
+            errno = why;
             return NULL;
         }
         if (got == 0) {
@@ -329,7 +334,7 @@ static void launcher(long token, const char *run) {
     char *bytes = read_file(path, &length);
     if (bytes == NULL) {
         char why[PATH_MAX + 32];
-        snprintf(why, sizeof(why), "%s is missing", path);
+        snprintf(why, sizeof(why), "cannot read %s: %s", path, strerror(errno));
         launch_failed(token, why);
     }
     struct launch launch;
