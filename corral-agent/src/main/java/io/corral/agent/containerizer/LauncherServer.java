@@ -53,16 +53,21 @@ final class LauncherServer {
      * The shell server ({@code corral-forker.sh}) sources {@code launch.sh} ({@link LaunchFile#render}); the native
      * one ({@link NativeForker}) reads {@code launch.args} ({@link LaunchFile#renderArgs}).
      */
-    record Program(List<String> command, String launchFile, boolean isNative) {
+    record Program(CommandLine command, String launchFile, boolean isNative) {
         /** {@code setsid}: the absolute path of util-linux's setsid, which the server starts through. */
         static Program shell(Path setsid) {
-            return new Program(List.of(setsid.toString(), TaskCommandLine.SHELL, "-c", SCRIPT, "corral-forker"),
-                    "launch.sh", false);
+            List<String> command = List.of(setsid.toString(), TaskCommandLine.SHELL, "-c", SCRIPT, "corral-forker");
+            return new Program(() -> command, "launch.sh", false);
         }
 
-        static Program nativeForker(Path program) {
-            return new Program(List.of(program.toString()), "launch.args", true);
+        static Program nativeForker(NativeForker forker) {
+            return new Program(() -> List.of(forker.program().toString()), "launch.args", true);
         }
+    }
+
+    /** The server's command line, asked at each start (the native program may have to be installed again). */
+    interface CommandLine {
+        List<String> get() throws IOException;
     }
 
     /** What a per-task launcher answered: it started the task. */
@@ -179,7 +184,7 @@ final class LauncherServer {
         if (server != null && server.isAlive()) {
             return server;
         }
-        ProcessBuilder builder = new ProcessBuilder(program.command())
+        ProcessBuilder builder = new ProcessBuilder(program.command().get())
                 .directory(Path.of("/").toFile())
                 .redirectInput(Redirect.PIPE)
                 .redirectOutput(Redirect.PIPE)

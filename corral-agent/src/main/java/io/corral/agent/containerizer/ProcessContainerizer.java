@@ -127,7 +127,7 @@ public final class ProcessContainerizer {
     }
 
     private ProcessContainerizer(ScheduledExecutorService timers, Optional<Path> setsid, Isolators isolators,
-                                 TaskUsers users, Optional<Path> nativeForker) {
+                                 TaskUsers users, Optional<NativeForker> nativeForker) {
         this.timers = Objects.requireNonNull(timers, "timers");
         this.isolators = Objects.requireNonNull(isolators, "isolators");
         this.users = Objects.requireNonNull(users, "users");

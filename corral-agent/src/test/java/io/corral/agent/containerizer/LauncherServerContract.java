@@ -54,7 +54,7 @@ abstract class LauncherServerContract {
     @TempDir Path workDir;
 
     final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
-    private final ProcessContainerizer containerizer = containerizer(Isolators.none());
+    final ProcessContainerizer containerizer = containerizer(Isolators.none());
     private final List<Long> taskPids = new ArrayList<>();
 
     @AfterEach
@@ -283,7 +283,7 @@ abstract class LauncherServerContract {
     }
 
     /** Waits until the process is gone (reaped: it is this JVM's child). */
-    private static void awaitGone(long pid) {
+    static void awaitGone(long pid) {
         await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.of(pid).isEmpty());
     }
 
@@ -294,11 +294,11 @@ abstract class LauncherServerContract {
                 .findFirst().orElseThrow();
     }
 
-    private static ContainerExit awaitExit(RunningContainer container) {
+    static ContainerExit awaitExit(RunningContainer container) {
         return container.exit().orTimeout(10, TimeUnit.SECONDS).join();
     }
 
-    private static CommandInfo shell(String script) {
+    static CommandInfo shell(String script) {
         return CommandInfo.newBuilder().setValue(script).build();
     }
 

@@ -46,6 +46,23 @@ class NativeLauncherServerTest extends LauncherServerContract {
     }
 
     @Test
+    void aProgramRemovedFromUnderTheAgentIsInstalledAgainInAFreshDirectory() throws Exception {
+        NativeForker forker = NativeForker.find().orElseThrow();
+        assertThat(awaitExit(launch("c1", shell("exit 0"))).exitCode()).hasValue(0);
+        Path removed = forker.program();
+        long server = containerizer.launcherServerPid();
+
+        Files.delete(removed); // what a cleaner of /tmp does to a file nobody opened for ten days
+        Files.delete(removed.getParent());
+        ProcessHandle.of(server).orElseThrow().destroyForcibly();
+        awaitGone(server);
+
+        assertThat(awaitExit(launch("c2", shell("exit 4"))).exitCode()).hasValue(4);
+        assertThat(forker.program()).isExecutable().isNotEqualTo(removed);
+        assertThat(removed.getParent()).doesNotExist();
+    }
+
+    @Test
     void theTaskIsTheLaunchersOwnChildWithNoHelperProgramBetween() throws Exception {
         RunningContainer container = launch("c1", CommandInfo.newBuilder().setShell(false).setValue("sleep")
                 .addArguments("sleep").addArguments("100").build());
