@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.apache.curator.test.TestingServer;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
@@ -44,7 +45,7 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * is stopped without killing them and started again on the same work dir. Reports:
  * <ul>
  *   <li>the heap that N running tasks cost this JVM (master and agent together, after a full GC) and the resident
- *       memory of one task's launcher shell, the only process Corral keeps per task;</li>
+ *       memory of the tasks' launchers, the only process Corral keeps per task;</li>
  *   <li>how long the new agent takes to recover its checkpoints and containers ({@code AgentServer.start}), and until
  *       the master lists the agent active again with all N tasks TASK_RUNNING;</li>
  *   <li>whether any task was lost: the framework must hear no terminal update, and the master must list exactly N
@@ -100,9 +101,9 @@ public final class AgentRestartBenchmark {
                         Map.of("TASK_RUNNING", framework.runningAt));
                 long heapRunning = heapAfterGc();
                 System.out.printf("memory: %.1f KiB of heap per running task (master and agent together, after a"
-                                + " full GC: %d -> %d MiB); a launcher shell's resident memory: %s%n",
+                                + " full GC: %d -> %d MiB); launchers' memory: %s%n",
                         (heapRunning - heapBefore) / 1024.0 / tasks, heapBefore >> 20, heapRunning >> 20,
-                        launcherRss(workDir));
+                        launcherMemory(workDir));
 
                 agent.stopForRestart(); // the tasks keep running; the master is told
                 long restart = System.nanoTime();
@@ -161,20 +162,47 @@ public final class AgentRestartBenchmark {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
-    /** VmRSS of one launcher (a {@code corral-launcher} shell among this JVM's children). */
-    private static String launcherRss(Path workDir) {
-        return ProcessHandle.current().children()
-                .filter(child -> child.info().commandLine().orElse("").contains("corral-launcher"))
-                .findFirst()
-                .map(child -> {
-                    try {
-                        return Files.readAllLines(Path.of("/proc", Long.toString(child.pid()), "status")).stream()
-                                .filter(line -> line.startsWith("VmRSS:")).findFirst()
-                                .map(line -> line.substring("VmRSS:".length()).strip()).orElse("unknown");
-                    } catch (java.io.IOException e) {
-                        return "unreadable (" + e.getMessage() + ")";
-                    }
-                }).orElse("no launcher found");
+    /**
+     * The memory of the per-task launchers, found by the {@code launcher.pid} of every run directory under the agent's
+     * work dir (whichever launcher server started them): how many run, the resident set of one ({@code VmRSS}, which
+     * counts the C library's pages every launcher shares) and the mean proportional set ({@code Pss}: shared pages
+     * divided among their sharers), the memory a launcher really adds.
+     */
+    private static String launcherMemory(Path workDir) {
+        List<Long> pids;
+        try (Stream<Path> files = Files.walk(workDir)) {
+            pids = files.filter(file -> file.getFileName().toString().equals("launcher.pid"))
+                    .map(AgentRestartBenchmark::launcherPid).filter(pid -> pid > 0)
+                    .filter(pid -> Files.exists(Path.of("/proc", Long.toString(pid)))).toList();
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return "unreadable (" + e.getMessage() + ")";
+        }
+        if (pids.isEmpty()) {
+            return "no launcher found";
+        }
+        long pssSum = pids.stream().mapToLong(pid -> procKib(pid, "smaps_rollup", "Pss:")).sum();
+        return String.format("%d launchers; one's VmRSS %d KiB, mean Pss %d KiB", pids.size(),
+                procKib(pids.get(0), "status", "VmRSS:"), pssSum / pids.size());
+    }
+
+    private static long launcherPid(Path record) {
+        try {
+            return Long.parseLong(Files.readString(record).trim().split(" ")[0]);
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** A "{@code Name: N kB}" line of {@code /proc/<pid>/<file>}, in KiB; 0 when unreadable. */
+    private static long procKib(long pid, String file, String name) {
+        try {
+            return Files.readAllLines(Path.of("/proc", Long.toString(pid), file)).stream()
+                    .filter(line -> line.startsWith(name)).findFirst()
+                    .map(line -> Long.parseLong(line.substring(name.length()).replace("kB", "").strip()))
+                    .orElse(0L);
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
     }
 
     private static double seconds(long sinceNanos) {
