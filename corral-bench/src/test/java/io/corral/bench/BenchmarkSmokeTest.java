@@ -112,7 +112,7 @@ class BenchmarkSmokeTest {
     void anAgentRestartLosesNoTask() throws Exception {
         String report = printedBy(() -> AgentRestartBenchmark.main(new String[] {"3"}));
         assertThat(report).contains("launched: 3 tasks RUNNING").contains("all 3 tasks RUNNING")
-                .contains("lost: 0 terminal updates");
+                .contains("lost: 0 terminal updates").contains("launchers' memory: 3 launchers");
         assertThroughput(chartAndCsv(resultsOf(report), "agent-restart-launch-throughput"),
                 "second,task_running_per_s,task_running_total", 3);
     }
