@@ -47,12 +47,11 @@ import org.slf4j.LoggerFactory;
  * the agent wrote in the run directory ({@link LaunchFile}): the native server ({@link NativeForker}) where this
  * agent's jar carries one that runs here, else a shell ({@code corral-forker.sh}) starting the task through
  * {@code setsid} and {@code env -i}. The same records either way, so {@link #recover} cannot tell the paths apart.
- * The launcher tells the
- * agent the task's end on the server's pipe (the exit is known in milliseconds), and a slow poll of its pid covers a
- * launcher killed before it could. The agent's own path above stays for what the server cannot do: no
- * {@code setsid} or {@code env} on the machine, a task with its own root filesystem ({@link RootedLaunch}), an
- * isolator whose {@code isolate} does more than join cgroups. Tasks on the server path get variables whose names are
- * no shell identifiers (as in Mesos); the agent's own path loses them in its launcher shell.
+ * The launcher tells the agent the task's end on the server's pipe (the exit is known in milliseconds), and a slow
+ * poll of its pid covers a launcher killed before it could. The agent's own path above stays for what the server
+ * cannot do: no {@code setsid} or {@code env} on the machine, a task with its own root filesystem
+ * ({@link RootedLaunch}), an isolator whose {@code isolate} does more than join cgroups. Tasks on the server path get
+ * variables whose names are no shell identifiers (as in Mesos); the agent's own path loses them in its launcher shell.
  *
  * <p>Without {@code setsid} on the machine, launchers and tasks stay in the agent's process group and kills walk the
  * process tree instead ({@link ProcessTreeSignaller}); a warning says so once. The shell starts a background job with
