@@ -92,7 +92,10 @@ public final class ProcessContainerizer {
     private final Isolators isolators;
     private final List<String> restoreSignals;
     private final TaskUsers users;
-    /** Null where tasks cannot be launched through it (no {@code setsid} or {@code env}): see the class comment. */
+    /**
+     * Null where tasks cannot be launched through it (no {@code setsid}; or no native server and no {@code env}): see
+     * the class comment.
+     */
     private final LauncherServer server;
     /** {@code env -i}, with {@code --default-signal=INT,QUIT} where it can: the server path's environment. */
     private final List<String> cleanEnv;
