@@ -7,6 +7,7 @@ import io.corral.master.http.MetricsEndpoint;
 import io.corral.master.http.TokenEndpoint;
 import io.corral.protocol.Durations;
 import io.corral.protocol.MasterInfos;
+import io.corral.protocol.concurrent.BackgroundPriority;
 import io.corral.protocol.concurrent.Closeables;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.SystemTimers;
@@ -129,9 +130,20 @@ public final class MasterServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Serializes published views (state, metrics) for HTTP readers, so neither the loop nor I/O threads do. */
+    /** The readers' nice value; {@code -Dcorral.master.reader-nice=0} keeps them at the loop's priority. */
+    private static final int READER_NICE = Integer.getInteger("corral.master.reader-nice", 10);
+    /**
+     * Serializes published views (state, metrics) for HTTP readers, so neither the loop nor I/O threads do. Its threads
+     * run at a lower CPU priority ({@link #READER_NICE}): twenty dashboards reading a large state back to back would
+     * otherwise take the cores the loop needs to allocate and launch.
+     */
     private final ExecutorService readers = Executors.newFixedThreadPool(2, r -> {
-        Thread t = new Thread(r, "master-reader");
+        Thread t = new Thread(() -> {
+            if (READER_NICE > 0) {
+                BackgroundPriority.lowerCurrentThread(READER_NICE);
+            }
+            r.run();
+        }, "master-reader");
         t.setDaemon(true);
         return t;
     });

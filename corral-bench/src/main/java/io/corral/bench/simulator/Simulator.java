@@ -195,15 +195,20 @@ public final class Simulator {
             Allocation idle = allocationDuring(first, readTime, () -> null);
             System.out.printf("allocation idle: %s%n", idle);
             StateReaders.Result[] result = new StateReaders.Result[1];
+            HttpRequest masterState = StateReaders.get(first.url() + "/master/state");
+            System.out.printf("state: /master/state, the first read after the launch alone: %.0f ms%n",
+                    StateReaders.once(masterState));
             Allocation duringState = allocationDuring(first, readTime,
-                    () -> result[0] = StateReaders.get(first.url() + "/master/state", readers, readTime));
+                    () -> result[0] = StateReaders.read(masterState, readers, readTime));
             printReads("/master/state", readers, readTime, result[0]);
             Map<String, List<Long>> reads = new LinkedHashMap<>();
             reads.put("/master/state", result[0].latenciesNanos());
             System.out.printf("allocation during /master/state reads: %s (%+.0f%% mean cycle time against idle)%n",
                     duringState, 100 * (duringState.meanMs() / idle.meanMs() - 1));
+            HttpRequest getState = StateReaders.getState(first.url());
+            System.out.printf("state: GET_STATE, the first read alone: %.0f ms%n", StateReaders.once(getState));
             Allocation duringGetState = allocationDuring(first, readTime,
-                    () -> result[0] = StateReaders.getState(first.url(), readers, readTime));
+                    () -> result[0] = StateReaders.read(getState, readers, readTime));
             printReads("GET_STATE", readers, readTime, result[0]);
             reads.put("GET_STATE", result[0].latenciesNanos());
             LatencyChart.write(results, "simulator-state-reads", String.format(
