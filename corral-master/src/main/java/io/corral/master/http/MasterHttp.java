@@ -171,11 +171,11 @@ public final class MasterHttp implements HttpHandler {
                             + RoleJson.changedBy(path) + " call (POST /api/v1)");
                     return;
                 }
-                Function<MasterView, byte[]> render = legacyJson(path, exchange, flags.get(),
-                        ViewApprover.of(acls, exchange.principal()));
-                // The same question from the same reader shares one rendering with others asking it now
-                List<Object> question = List.of("legacy", exchange.uri(), exchange.principal().orElse(""));
-                Function<MasterView, ResponseBody> answer = render.andThen(ResponseBody::of);
+                boolean gzip = exchange.takesGzip();
+                Function<MasterView, ResponseBody> answer = legacyJson(path, exchange, flags.get(),
+                        ViewApprover.of(acls, exchange.principal()), gzip);
+                // The same question from the same reader, in the same encoding, shares one rendering with others
+                List<Object> question = List.of("legacy", exchange.uri(), exchange.principal().orElse(""), gzip);
                 sharedReads.read(question, () -> master.view().thenApplyAsync(answer, readers))
                         .whenComplete((body, failure) -> {
                             if (failure != null) {
@@ -190,23 +190,30 @@ public final class MasterHttp implements HttpHandler {
 
     /**
      * The renderer of a legacy JSON path, showing what {@code approver} lets the reader see (as Mesos filters these
-     * endpoints); a bad query is answered 400 (thrown) before the view is asked for.
+     * endpoints); a bad query is answered 400 (thrown) before the view is asked for. The whole state, the one large
+     * answer, is written gzip-compressed as it goes for readers who take gzip.
      */
-    private static Function<MasterView, byte[]> legacyJson(String path, HttpExchange exchange,
-                                                           Map<String, String> flags, ViewApprover approver) {
+    private static Function<MasterView, ResponseBody> legacyJson(String path, HttpExchange exchange,
+                                                                 Map<String, String> flags, ViewApprover approver,
+                                                                 boolean gzip) {
         return switch (path) {
-            case "/state-summary" -> view -> StateJson.summary(view, approver);
-            case "/frameworks" -> view -> StateJson.frameworks(VisibleView.of(view, approver));
-            case "/slaves" -> view -> StateJson.slaves(VisibleView.of(view, approver));
-            case "/roles", "/roles.json" -> view -> StateJson.roles(view, approver);
-            case "/quota" -> view -> RoleJson.quota(view, approver);
-            case "/weights" -> view -> RoleJson.weights(view, approver);
+            case "/state-summary" -> bytes(view -> StateJson.summary(view, approver));
+            case "/frameworks" -> bytes(view -> StateJson.frameworks(VisibleView.of(view, approver)));
+            case "/slaves" -> bytes(view -> StateJson.slaves(VisibleView.of(view, approver)));
+            case "/roles", "/roles.json" -> bytes(view -> StateJson.roles(view, approver));
+            case "/quota" -> bytes(view -> RoleJson.quota(view, approver));
+            case "/weights" -> bytes(view -> RoleJson.weights(view, approver));
             case "/tasks", "/tasks.json" -> {
                 StateJson.TasksQuery query = StateJson.TasksQuery.parse(exchange::queryParam);
-                yield view -> StateJson.tasks(VisibleView.of(view, approver), query);
+                yield bytes(view -> StateJson.tasks(VisibleView.of(view, approver), query));
             }
-            default -> view -> StateJson.render(VisibleView.of(view, approver), approver.flags() ? flags : Map.of());
+            default -> view -> StateJson.render(VisibleView.of(view, approver), approver.flags() ? flags : Map.of(),
+                    gzip);
         };
+    }
+
+    private static Function<MasterView, ResponseBody> bytes(Function<MasterView, byte[]> render) {
+        return render.andThen(ResponseBody::of);
     }
 
     /**

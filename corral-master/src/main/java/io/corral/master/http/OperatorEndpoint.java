@@ -285,9 +285,9 @@ final class OperatorEndpoint {
 
     /** A large read: the same read by the same principal in the same encoding shares one answer with others now. */
     private void sharedRead(Master master, Call call, HttpExchange exchange, ViewApprover approver, Encoding encoding) {
-        List<Object> question = List.of(call.getType(), encoding, exchange.principal().orElse(""));
-        sharedReads.read(question, () -> encodedRead(master, call, exchange.principal(), approver, encoding)
-                        .thenApply(ResponseBody::of))
+        boolean gzip = exchange.takesGzip();
+        List<Object> question = List.of(call.getType(), encoding, exchange.principal().orElse(""), gzip);
+        sharedReads.read(question, () -> encodedRead(master, call, exchange.principal(), approver, encoding, gzip))
                 .whenComplete((body, failure) -> {
                     if (failure != null) {
                         Responses.fail(exchange, failure);
@@ -299,19 +299,20 @@ final class OperatorEndpoint {
 
     /**
      * A shared read's answer, encoded. {@code GET_STATE} and {@code GET_TASKS} in JSON keep each task's rendering
-     * between reads ({@link OperatorStateJson}); the rest are built and encoded whole.
+     * between reads ({@link OperatorStateJson}) and are written gzip-compressed as they go for readers who take gzip;
+     * the rest are built and encoded whole.
      */
-    private CompletableFuture<byte[]> encodedRead(Master master, Call call, Optional<String> principal,
-                                                  ViewApprover approver, Encoding encoding) {
+    private CompletableFuture<ResponseBody> encodedRead(Master master, Call call, Optional<String> principal,
+                                                        ViewApprover approver, Encoding encoding, boolean gzip) {
         if (encoding == Encoding.JSON && call.getType() == Call.Type.GET_STATE) {
-            return master.view().thenApplyAsync(view -> OperatorStateJson.getState(VisibleView.of(view, approver)),
-                    readers);
+            return master.view().thenApplyAsync(
+                    view -> OperatorStateJson.getState(VisibleView.of(view, approver), gzip), readers);
         }
         if (encoding == Encoding.JSON && call.getType() == Call.Type.GET_TASKS) {
-            return master.view().thenApplyAsync(view -> OperatorStateJson.getTasks(VisibleView.of(view, approver)),
-                    readers);
+            return master.view().thenApplyAsync(
+                    view -> OperatorStateJson.getTasks(VisibleView.of(view, approver), gzip), readers);
         }
-        return answer(master, call, principal, approver).thenApply(encoding::encode);
+        return answer(master, call, principal, approver).thenApply(encoding::encode).thenApply(ResponseBody::of);
     }
 
     private LoggingLevels logging(Call call) {

@@ -7,10 +7,9 @@ import io.corral.master.OperatorResponses;
 import io.corral.master.OperatorResponses.TaskList;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.TaskView;
+import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.json.MesosJson;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -40,7 +39,12 @@ public final class OperatorStateJson {
     }
 
     public static byte[] getState(MasterView view) {
-        return write(LAST_STATE_BYTES, out -> { // fields in name order, as MesosJson writes every message
+        return getState(view, false).bytes();
+    }
+
+    /** {@code GET_STATE}, written gzip-compressed as it goes when {@code gzip} (its readers take gzip). */
+    static ResponseBody getState(MasterView view, boolean gzip) {
+        return write(LAST_STATE_BYTES, gzip, out -> { // fields in name order, as MesosJson writes every message
             out.writeObjectFieldStart("get_state");
             out.writeFieldName("get_agents");
             writeAgents(out, view);
@@ -56,7 +60,12 @@ public final class OperatorStateJson {
     }
 
     static byte[] getTasks(MasterView view) {
-        return write(LAST_TASKS_BYTES, out -> {
+        return getTasks(view, false).bytes();
+    }
+
+    /** {@code GET_TASKS}, written gzip-compressed as it goes when {@code gzip} (its readers take gzip). */
+    static ResponseBody getTasks(MasterView view, boolean gzip) {
+        return write(LAST_TASKS_BYTES, gzip, out -> {
             out.writeFieldName("get_tasks");
             writeTasks(out, view);
             out.writeStringField("type", Response.Type.GET_TASKS.name());
@@ -68,21 +77,21 @@ public final class OperatorStateJson {
     }
 
     /**
-     * A JSON object holding {@code fields}, written into one array sized like the last answer of its kind ({@code
-     * lastSize}, a hint: a race only costs a resize): grown by doubling from a small one, a 72 MB state was copied
-     * eleven times over, and the garbage of those copies made the readers' p99 (bench/state-read --operator).
+     * A JSON object holding {@code fields}: gzip-compressed as it is written when {@code gzip}, else written into one
+     * array sized like the last answer of its kind ({@code lastSize}, a hint: a race only costs a resize). Grown by
+     * doubling from a small one, a 72 MB state was copied eleven times over, and the garbage of those copies made the
+     * readers' p99 (bench/state-read --operator).
      */
-    private static byte[] write(AtomicInteger lastSize, Fields fields) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(lastSize.get() + lastSize.get() / 16);
-        try (JsonGenerator out = FACTORY.createGenerator(bytes)) {
-            out.writeStartObject();
-            fields.write(out);
-            out.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        lastSize.set(Math.max(MIN_BYTES, bytes.size()));
-        return bytes.toByteArray();
+    private static ResponseBody write(AtomicInteger lastSize, boolean gzip, Fields fields) {
+        ResponseBody body = ResponseBody.written(gzip, lastSize.get() + lastSize.get() / 16, target -> {
+            try (JsonGenerator out = FACTORY.createGenerator(target)) {
+                out.writeStartObject();
+                fields.write(out);
+                out.writeEndObject();
+            }
+        });
+        lastSize.set((int) Math.max(MIN_BYTES, Math.min(body.length(), Integer.MAX_VALUE - 8)));
+        return body;
     }
 
     /**

@@ -11,6 +11,7 @@ import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.TaskView;
 import io.corral.protocol.http.HttpError;
+import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
@@ -54,19 +55,21 @@ public final class StateJson {
 
     /** {@code /master/state} with this master's flags (Mesos's names), as Mesos shows them there. */
     public static byte[] render(MasterView master, Map<String, String> flags) {
-        try {
-            ObjectNode state = state(master);
-            ObjectNode shown = state.putObject("flags");
-            new java.util.TreeMap<>(flags).forEach(shown::put);
-            // Into one array grown by doubling, sized like the last state: Jackson's writeValueAsBytes chains blocks,
-            // which cost a large state (100,000 tasks, 39 MB) more than rendering it (bench/state-read)
-            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(lastStateBytes);
-            MAPPER.writeValue(bytes, state);
-            lastStateBytes = Math.max(1024, bytes.size());
-            return bytes.toByteArray();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return render(master, flags, false).bytes();
+    }
+
+    /**
+     * {@code /master/state} as {@link #render(MasterView, Map)}, written gzip-compressed as it goes when {@code gzip}
+     * (its readers take gzip), else into one array sized like the last state: Jackson's writeValueAsBytes chains
+     * blocks, which cost a large state (100,000 tasks, 39 MB) more than rendering it (bench/state-read).
+     */
+    static ResponseBody render(MasterView master, Map<String, String> flags, boolean gzip) {
+        ObjectNode state = state(master);
+        ObjectNode shown = state.putObject("flags");
+        new java.util.TreeMap<>(flags).forEach(shown::put);
+        ResponseBody body = ResponseBody.written(gzip, lastStateBytes, out -> MAPPER.writeValue(out, state));
+        lastStateBytes = (int) Math.max(1024, Math.min(body.length(), Integer.MAX_VALUE - 8));
+        return body;
     }
 
     /** {@code /master/slaves}: the agents, as in {@code /master/state}. */

@@ -1,11 +1,14 @@
 package io.corral.protocol.http;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.zip.Deflater;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -60,13 +63,33 @@ final class GzipEncoding {
     }
 
     static byte[] compress(byte[] body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, body.length / 8));
-        try (GZIPOutputStream gzip = new FastGzipStream(out)) {
-            gzip.write(body);
+        try {
+            return compress(out -> out.write(body), body.length / 8).bytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array stream does not fail
         }
-        return out.toByteArray();
+    }
+
+    /** What {@link #compress(ResponseBody.Writer, int)} made, and the length of what went in. */
+    record Compressed(byte[] bytes, long length) {}
+
+    /** What {@code writer} writes, compressed as it goes, into an array of about {@code sizeHint} bytes. */
+    static Compressed compress(ResponseBody.Writer writer, int sizeHint) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, sizeHint));
+        try (FastGzipStream gzip = new FastGzipStream(out)) {
+            Counted counted = new Counted(gzip);
+            writer.writeTo(counted);
+            gzip.finish();
+            return new Compressed(out.toByteArray(), counted.count);
+        }
+    }
+
+    static byte[] decompress(byte[] gzipped) {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped))) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // made here from a byte array: cannot be corrupt
+        }
     }
 
     /** GZIPOutputStream at {@link Deflater#BEST_SPEED} (its constructor has no level). */
@@ -74,6 +97,35 @@ final class GzipEncoding {
         FastGzipStream(ByteArrayOutputStream out) throws IOException {
             super(out, 64 * 1024);
             def.setLevel(Deflater.BEST_SPEED);
+        }
+    }
+
+    /**
+     * What a writer writes into, counted; its close does nothing, since the compression is finished after the writer
+     * (a JSON generator closes its target when it is closed).
+     */
+    private static final class Counted extends OutputStream {
+        private final OutputStream out;
+        long count;
+
+        Counted(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            count += length;
+        }
+
+        @Override
+        public void close() {
         }
     }
 }

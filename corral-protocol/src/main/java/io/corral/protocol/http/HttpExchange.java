@@ -128,6 +128,14 @@ public final class HttpExchange {
         return answered.get();
     }
 
+    /**
+     * Whether the client takes gzip ({@code Accept-Encoding}): a complete answer of 1 KiB or more goes out compressed
+     * to it. A renderer of a large answer asks, to write it compressed as it goes ({@link ResponseBody#written}).
+     */
+    public boolean takesGzip() {
+        return GzipEncoding.accepted(headers(HttpHeaderNames.ACCEPT_ENCODING.toString()));
+    }
+
     /** Answers with a complete body; {@code contentType} null means no Content-Type header. */
     public void respond(int status, String contentType, byte[] body) {
         respond(status, contentType, body, Map.of());
@@ -148,10 +156,9 @@ public final class HttpExchange {
      * ({@link GzipEncoding}), as Mesos answers.
      */
     public void respond(int status, String contentType, ResponseBody body, Map<String, String> extraHeaders) {
-        byte[] bytes = body.bytes();
-        boolean compressible = bytes.length >= GzipEncoding.MINIMUM_LENGTH;
-        boolean gzip = compressible && GzipEncoding.accepted(headers(HttpHeaderNames.ACCEPT_ENCODING.toString()));
-        byte[] wire = gzip ? body.gzipped() : bytes;
+        boolean compressible = body.length() >= GzipEncoding.MINIMUM_LENGTH;
+        boolean gzip = compressible && takesGzip();
+        byte[] wire = gzip ? body.gzipped() : body.bytes();
         FullHttpResponse response =
                 new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(status), Unpooled.wrappedBuffer(wire));
         addHeaders(response.headers(), contentType, extraHeaders); // throws on bad headers, before claiming

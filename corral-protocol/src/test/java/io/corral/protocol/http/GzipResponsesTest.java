@@ -26,6 +26,10 @@ class GzipResponsesTest {
         switch (exchange.path()) {
             case "/large" -> exchange.respond(200, "application/json", LARGE);
             case "/small" -> exchange.respond(200, "application/json", SMALL);
+            case "/written" -> exchange.respond(200, "application/json",
+                    ResponseBody.written(exchange.takesGzip(), 16, out -> out.write(LARGE)));
+            case "/written-small" -> exchange.respond(200, "application/json",
+                    ResponseBody.written(exchange.takesGzip(), 16, out -> out.write(SMALL)));
             default -> exchange.startStream(200, "application/json", Map.of()).close();
         }
     });
@@ -112,5 +116,31 @@ class GzipResponsesTest {
         ResponseBody body = ResponseBody.of(LARGE);
 
         assertThat(body.gzipped()).isSameAs(body.gzipped());
+    }
+
+    @Test
+    void anAnswerWrittenForItsReaderReachesEveryKindOfClientWhole() throws Exception {
+        HttpResponse<byte[]> compressed = get("/written", "gzip");
+        HttpResponse<byte[]> plain = get("/written");
+        HttpResponse<byte[]> small = get("/written-small", "gzip");
+
+        assertThat(compressed.headers().firstValue("Content-Encoding")).contains("gzip");
+        assertThat(gunzip(compressed.body())).isEqualTo(LARGE);
+        assertThat(plain.headers().firstValue("Content-Encoding")).isEmpty();
+        assertThat(plain.body()).isEqualTo(LARGE);
+        assertThat(small.headers().firstValue("Content-Encoding")).as("under 1 KiB: sent as it is").isEmpty();
+        assertThat(small.body()).isEqualTo(SMALL);
+    }
+
+    @Test
+    void aBodyWrittenCompressedKnowsItsLengthAndGivesItsBytesToAClientWithoutGzip() {
+        ResponseBody body = ResponseBody.written(true, 1024, out -> {
+            out.write(LARGE);
+            out.close(); // as a JSON generator closes its target
+        });
+
+        assertThat(body.length()).isEqualTo(LARGE.length);
+        assertThat(body.gzipped().length).isLessThan(LARGE.length / 10);
+        assertThat(body.bytes()).isEqualTo(LARGE);
     }
 }
