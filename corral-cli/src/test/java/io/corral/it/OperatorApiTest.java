@@ -9,13 +9,16 @@ import io.corral.protocol.http.Encoding;
 import io.corral.protocol.json.MesosJson;
 import io.corral.scheduler.FixedMasterLocator;
 import io.corral.scheduler.SchedulerClient;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.zip.GZIPInputStream;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.Metric;
 import org.apache.mesos.v1.Protos.Offer;
@@ -88,6 +91,28 @@ class OperatorApiTest {
             assertThat(task.getStatusUpdateState()).isEqualTo(TaskState.TASK_RUNNING);
             assertThat(task.getFrameworkId()).isEqualTo(frameworkId);
         });
+    }
+
+    @Test
+    void theWholeStateGoesCompressedToAReaderWhoTakesGzipAndReadsTheSame() throws Exception {
+        HttpRequest.Builder masterState = HttpRequest.newBuilder(URI.create(cluster.leaderUrl() + "/master/state"));
+        HttpRequest.Builder getState = HttpRequest.newBuilder(URI.create(cluster.leaderUrl() + "/api/v1"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"GET_STATE\"}"));
+        for (HttpRequest.Builder request : List.of(masterState, getState)) {
+            HttpResponse<byte[]> plain = HTTP.send(request.copy().build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> zipped = HTTP.send(request.copy().header("Accept-Encoding", "gzip").build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+
+            assertThat(plain.headers().firstValue("Content-Encoding")).isEmpty();
+            assertThat(zipped.headers().firstValue("Content-Encoding")).contains("gzip");
+            byte[] inflated = new GZIPInputStream(new ByteArrayInputStream(zipped.body())).readAllBytes();
+            assertThat(zipped.body().length).isLessThan(inflated.length);
+            for (byte[] body : List.of(plain.body(), inflated)) {
+                assertThat(new String(body, StandardCharsets.UTF_8)).contains("\"sleeper\"", "TASK_RUNNING");
+                assertThat(new ObjectMapper().readTree(body).isObject()).isTrue();
+            }
+        }
     }
 
     @Test
