@@ -31,21 +31,23 @@ public record FrameworkView(FrameworkInfo info, String role, boolean connected, 
     }
 
     /**
-     * What its live tasks and its executors use: summed again only when they are not the same as at the last sum
-     * ({@link KeptSum}), since a rendering of the state asks for it more than once and a framework may hold 10,000
+     * What its live tasks and its executors use: summed again only when they are not the same objects as at the last
+     * sum ({@link KeptSum}), since a rendering of the state asks for it more than once and a framework may hold 10,000
      * tasks.
      */
     public ResourceSet allocated() {
-        List<ResourceSet> parts = new ArrayList<>(tasks.size() + executors.size());
-        for (TaskView task : tasks) {
-            if (!task.isTerminal()) {
-                parts.add(task.resources());
+        return allocatedSum.get(tasks, executors, () -> { // over many agents: may pass 1e12
+            List<ResourceSet> parts = new ArrayList<>(tasks.size() + executors.size());
+            for (TaskView task : tasks) {
+                if (!task.isTerminal()) {
+                    parts.add(task.resources());
+                }
             }
-        }
-        for (Executor executor : executors) {
-            parts.add(executor.resources());
-        }
-        return allocatedSum.get(parts); // over many agents: may pass 1e12
+            for (Executor executor : executors) {
+                parts.add(executor.resources());
+            }
+            return parts;
+        });
     }
 
     public FrameworkID id() {

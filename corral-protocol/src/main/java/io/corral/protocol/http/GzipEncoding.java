@@ -3,7 +3,6 @@ package io.corral.protocol.http;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
@@ -63,24 +62,35 @@ final class GzipEncoding {
     }
 
     static byte[] compress(byte[] body) {
-        try {
-            return compress(out -> out.write(body), body.length / 8).bytes();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, body.length / 8));
+        try (GZIPOutputStream gzip = new FastGzipStream(out)) {
+            gzip.write(body);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array stream does not fail
         }
+        return out.toByteArray();
     }
 
     /** What {@link #compress(ResponseBody.Writer, int)} made, and the length of what went in. */
     record Compressed(byte[] bytes, long length) {}
 
-    /** What {@code writer} writes, compressed as it goes, into an array of about {@code sizeHint} bytes. */
+    /**
+     * What {@code writer} writes, compressed as it goes (on another thread, overlapping the writing, when it is large:
+     * {@link OverlappedCompression}), into an array of about {@code sizeHint} bytes.
+     */
     static Compressed compress(ResponseBody.Writer writer, int sizeHint) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, sizeHint));
         try (FastGzipStream gzip = new FastGzipStream(out)) {
-            Counted counted = new Counted(gzip);
-            writer.writeTo(counted);
+            OverlappedCompression written = new OverlappedCompression(gzip);
+            try {
+                writer.writeTo(written);
+            } catch (IOException | RuntimeException e) {
+                written.abandon(); // no chunk is left being compressed into a closed stream
+                throw e;
+            }
+            written.drain();
             gzip.finish();
-            return new Compressed(out.toByteArray(), counted.count);
+            return new Compressed(out.toByteArray(), written.count());
         }
     }
 
@@ -97,35 +107,6 @@ final class GzipEncoding {
         FastGzipStream(ByteArrayOutputStream out) throws IOException {
             super(out, 64 * 1024);
             def.setLevel(Deflater.BEST_SPEED);
-        }
-    }
-
-    /**
-     * What a writer writes into, counted; its close does nothing, since the compression is finished after the writer
-     * (a JSON generator closes its target when it is closed).
-     */
-    private static final class Counted extends OutputStream {
-        private final OutputStream out;
-        long count;
-
-        Counted(OutputStream out) {
-            this.out = out;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            out.write(bytes, offset, length);
-            count += length;
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.corral.protocol.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.net.URI;
@@ -142,5 +143,36 @@ class GzipResponsesTest {
         assertThat(body.length()).isEqualTo(LARGE.length);
         assertThat(body.gzipped().length).isLessThan(LARGE.length / 10);
         assertThat(body.bytes()).isEqualTo(LARGE);
+    }
+
+    @Test
+    void aLargeAnswerCompressedWhileItIsWrittenInflatesToEveryByteInOrder() {
+        byte[] large = new byte[OverlappedCompression.CHUNK * 20 + 12_345]; // many chunks and a part of one
+        java.util.Random random = new java.util.Random(7);
+        String alphabet = "{}[],:\"abcdefgh0123";
+        for (int i = 0; i < large.length; i++) {
+            large[i] = (byte) alphabet.charAt(random.nextInt(alphabet.length()));
+        }
+        ResponseBody body = ResponseBody.written(true, 1024, out -> {
+            for (int offset = 0; offset < large.length; offset += 1000) { // in uneven pieces, and single bytes
+                out.write(large, offset, Math.min(999, large.length - offset));
+                if (offset + 999 < large.length) {
+                    out.write(large[offset + 999]);
+                }
+            }
+        });
+
+        assertThat(body.length()).isEqualTo(large.length);
+        assertThat(GzipEncoding.decompress(body.gzipped())).isEqualTo(large);
+    }
+
+    @Test
+    void aRendererThatFailsHalfwayFailsItsAnswerAndTheNextStillWorks() {
+        assertThatThrownBy(() -> ResponseBody.written(true, 1024, out -> {
+            out.write(new byte[OverlappedCompression.CHUNK * 3]);
+            throw new IllegalStateException("the view went away");
+        })).hasMessageContaining("the view went away");
+
+        assertThat(ResponseBody.written(true, 1024, out -> out.write(LARGE)).bytes()).isEqualTo(LARGE);
     }
 }
