@@ -3,6 +3,7 @@ package io.corral.protocol.http;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
@@ -74,23 +75,14 @@ final class GzipEncoding {
     /** What {@link #compress(ResponseBody.Writer, int)} made, and the length of what went in. */
     record Compressed(byte[] bytes, long length) {}
 
-    /**
-     * What {@code writer} writes, compressed as it goes (on another thread, overlapping the writing, when it is large:
-     * {@link OverlappedCompression}), into an array of about {@code sizeHint} bytes.
-     */
+    /** What {@code writer} writes, compressed as it goes, into an array of about {@code sizeHint} bytes. */
     static Compressed compress(ResponseBody.Writer writer, int sizeHint) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, sizeHint));
         try (FastGzipStream gzip = new FastGzipStream(out)) {
-            OverlappedCompression written = new OverlappedCompression(gzip);
-            try {
-                writer.writeTo(written);
-            } catch (IOException | RuntimeException e) {
-                written.abandon(); // no chunk is left being compressed into a closed stream
-                throw e;
-            }
-            written.drain();
+            Counted counted = new Counted(gzip);
+            writer.writeTo(counted);
             gzip.finish();
-            return new Compressed(out.toByteArray(), written.count());
+            return new Compressed(out.toByteArray(), counted.count);
         }
     }
 
@@ -107,6 +99,35 @@ final class GzipEncoding {
         FastGzipStream(ByteArrayOutputStream out) throws IOException {
             super(out, 64 * 1024);
             def.setLevel(Deflater.BEST_SPEED);
+        }
+    }
+
+    /**
+     * What a writer writes into, counted; its close does nothing, since the compression is finished after the writer
+     * (a JSON generator closes its target when it is closed).
+     */
+    private static final class Counted extends OutputStream {
+        private final OutputStream out;
+        long count;
+
+        Counted(OutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            count++;
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            count += length;
+        }
+
+        @Override
+        public void close() {
         }
     }
 }
