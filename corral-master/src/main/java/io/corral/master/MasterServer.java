@@ -130,7 +130,10 @@ public final class MasterServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** The readers' nice value; {@code -Dcorral.master.reader-nice=0} keeps them at the loop's priority. */
+    /**
+     * How many steps of nice the readers run below the process (10: nice 10 for a master started at 0);
+     * {@code -Dcorral.master.reader-nice=0} keeps them at the loop's priority.
+     */
     private static final int READER_NICE = Integer.getInteger("corral.master.reader-nice", 10);
     /**
      * Serializes published views (state, metrics) for HTTP readers, so neither the loop nor I/O threads do. Its threads

@@ -29,26 +29,35 @@ public final class BackgroundPriority {
     private BackgroundPriority() {}
 
     /**
-     * Makes the calling thread's nice value {@code nice} (1 to 19; higher yields more). Returns whether it took;
-     * never throws.
+     * Raises the calling thread's nice value by {@code steps} (1 to 19; at most to 19, the lowest priority), from the
+     * value it has now, so that a master the operator started at nice 5 puts its readers at 15, not back at 10.
+     * Returns whether it took; never throws for a system that cannot.
      */
-    public static boolean lowerCurrentThread(int nice) {
-        if (nice < 1 || nice > 19) {
-            throw new IllegalArgumentException("a background nice value is 1 to 19, not " + nice);
+    public static boolean lowerCurrentThread(int steps) {
+        if (steps < 1 || steps > 19) {
+            throw new IllegalArgumentException("a thread's priority is lowered by 1 to 19 steps, not " + steps);
         }
         OptionalInt tid = currentThreadId();
-        if (tid.isEmpty()) {
+        OptionalInt now = currentNice();
+        if (tid.isEmpty() || now.isEmpty()) {
             return warnOnce("this system has no /proc/thread-self");
         }
+        int target = Math.min(19, now.getAsInt() + steps);
+        if (target == now.getAsInt()) {
+            return true; // already the lowest
+        }
         try {
-            Process renice = new ProcessBuilder("renice", "-n", Integer.toString(nice), "-p",
+            // "renice N -p ID" sets N in util-linux and BusyBox alike; "-n N" adds N in some and sets it in others
+            Process renice = new ProcessBuilder("renice", Integer.toString(target), "-p",
                     Integer.toString(tid.getAsInt())).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             if (!renice.waitFor(10, TimeUnit.SECONDS)) {
                 renice.destroyForcibly();
                 return warnOnce("renice did not finish within 10 s");
             }
-            return renice.exitValue() == 0 || warnOnce("renice exited with " + renice.exitValue());
+            return currentNice().equals(OptionalInt.of(target))
+                    || warnOnce("renice exited with " + renice.exitValue() + " and left the thread at "
+                    + currentNice());
         } catch (IOException e) {
             return warnOnce("renice could not run: " + e.getMessage());
         } catch (InterruptedException e) {

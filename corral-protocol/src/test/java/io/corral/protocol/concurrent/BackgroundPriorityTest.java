@@ -13,20 +13,28 @@ import org.junit.jupiter.api.Test;
 class BackgroundPriorityTest {
 
     @Test
-    void lowersTheCallingThreadOnlyAndTheKernelShowsIt() throws Exception {
+    void lowersTheCallingThreadOnlyFromWhereItWasAndTheKernelShowsIt() throws Exception {
         assumeTrue(Files.exists(Path.of("/proc/thread-self")), "Linux only");
         OptionalInt before = BackgroundPriority.currentNice();
-        assumeTrue(before.isPresent() && before.getAsInt() < 10, "this JVM already runs at nice 10 or more");
+        assumeTrue(before.isPresent() && before.getAsInt() <= 5, "this JVM already runs at nice 6 or more");
 
-        CompletableFuture<OptionalInt> lowered = new CompletableFuture<>();
+        assertThat(niceAfter(() -> BackgroundPriority.lowerCurrentThread(10))).hasValue(before.getAsInt() + 10);
+        assertThat(niceAfter(() -> {
+            BackgroundPriority.lowerCurrentThread(10);
+            BackgroundPriority.lowerCurrentThread(10); // from where it is: up to 19, no further
+        })).hasValue(19);
+        assertThat(BackgroundPriority.currentNice()).isEqualTo(before); // the caller's own thread is untouched
+    }
+
+    /** The nice value a new thread has after running {@code lowering}. */
+    private static OptionalInt niceAfter(Runnable lowering) throws Exception {
+        CompletableFuture<OptionalInt> nice = new CompletableFuture<>();
         Thread background = new Thread(() -> {
-            boolean took = BackgroundPriority.lowerCurrentThread(10);
-            lowered.complete(took ? BackgroundPriority.currentNice() : OptionalInt.empty());
+            lowering.run();
+            nice.complete(BackgroundPriority.currentNice());
         }, "background-test");
         background.start();
-
-        assertThat(lowered.get()).hasValue(10);
-        assertThat(BackgroundPriority.currentNice()).isEqualTo(before); // the caller's own thread is untouched
+        return nice.get();
     }
 
     @Test
