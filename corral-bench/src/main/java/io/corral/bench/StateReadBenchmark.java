@@ -10,6 +10,7 @@ import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
 import io.corral.master.state.KeptSum;
 import io.corral.master.state.TaskView;
+import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -44,10 +45,11 @@ import org.apache.mesos.v1.maintenance.Protos.Schedule;
  * as a master publishes a new view for readers after events, so only those tasks are rendered again. Prints one
  * rendering's size and time alone, then (after 5 s of the same as warm-up) the readers' latency p50/p99/max and
  * renderings per second. {@code --unshared} makes every reader render for itself, as the master did before;
- * {@code --operator} reads the operator API's {@code GET_STATE} (JSON, {@link OperatorStateJson}) instead.
+ * {@code --operator} reads the operator API's {@code GET_STATE} (JSON, {@link OperatorStateJson}) instead;
+ * {@code --gzip} renders for readers who take gzip, compressed as it is written, as the master answers them.
  *
- * <p>Usage: {@code bench/state-read [agents] [tasks] [seconds] [churn] [--unshared] [--operator]}, defaults 10000
- * 100000 15 1000.
+ * <p>Usage: {@code bench/state-read [agents] [tasks] [seconds] [churn] [--unshared] [--operator] [--gzip]},
+ * defaults 10000 100000 15 1000.
  */
 public final class StateReadBenchmark {
     private static final int READERS = 20;
@@ -65,17 +67,21 @@ public final class StateReadBenchmark {
     static void run(String[] args) throws Exception {
         List<String> positional = new ArrayList<>();
         boolean unshared = false;
-        // What a reader reads: /master/state, or with --operator the operator API's GET_STATE as JSON
-        Function<MasterView, byte[]> render = view -> StateJson.render(view, Map.of());
+        boolean operator = false;
+        boolean gzip = false;
         for (String arg : args) {
-            if (arg.equals("--operator")) {
-                render = OperatorStateJson::getState;
-            } else if (arg.equals("--unshared")) {
-                unshared = true;
-            } else {
-                positional.add(arg);
+            switch (arg) {
+                case "--operator" -> operator = true;
+                case "--unshared" -> unshared = true;
+                case "--gzip" -> gzip = true;
+                default -> positional.add(arg);
             }
         }
+        // What a reader reads: /master/state, or with --operator the operator API's GET_STATE as JSON
+        boolean compressed = gzip;
+        Function<MasterView, ResponseBody> render = operator
+                ? view -> OperatorStateJson.getState(view, compressed)
+                : view -> StateJson.render(view, Map.of(), compressed);
         int agents = positional.size() > 0 ? Integer.parseInt(positional.get(0)) : 10_000;
         int tasks = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 100_000;
         int seconds = positional.size() > 2 ? Integer.parseInt(positional.get(2)) : 15;
@@ -83,10 +89,10 @@ public final class StateReadBenchmark {
         ClusterViews cluster = new ClusterViews(agents, tasks);
         MasterView first = cluster.publish(0);
         long start = System.nanoTime();
-        byte[] once = render.apply(first);
+        ResponseBody once = render.apply(first);
         double firstMillis = (System.nanoTime() - start) / 1e6;
-        System.out.printf("state of %,d agents and %,d tasks: %,.1f MB; first rendering %.0f ms%n", agents, tasks,
-                once.length / 1e6, firstMillis);
+        System.out.printf("state of %,d agents and %,d tasks: %,.1f MB%s; first rendering %.0f ms%n", agents, tasks,
+                once.length() / 1e6, gzip ? ", compressed as it is written" : "", firstMillis);
         for (int i = 0; i < 5; i++) { // a leading master has rendered its state before: warm the JIT up likewise
             render.apply(cluster.publish(tasks));
         }
@@ -101,10 +107,10 @@ public final class StateReadBenchmark {
         readers(cluster, render, seconds, churn, unshared, true);
     }
 
-    private static void readers(ClusterViews cluster, Function<MasterView, byte[]> render, int seconds, int churn,
+    private static void readers(ClusterViews cluster, Function<MasterView, ResponseBody> render, int seconds, int churn,
                                 boolean unshared, boolean report) throws Exception {
         ExecutorService renderers = Executors.newFixedThreadPool(2); // as MasterServer's "master-reader" pool
-        SharedReads<byte[]> shared = new SharedReads<>();
+        SharedReads<ResponseBody> shared = new SharedReads<>();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         long[] renderings = new long[1];
@@ -113,7 +119,7 @@ public final class StateReadBenchmark {
             Thread reader = new Thread(() -> {
                 while (System.nanoTime() < end) {
                     long asked = System.nanoTime();
-                    Supplier<CompletableFuture<byte[]>> rendering = () -> CompletableFuture
+                    Supplier<CompletableFuture<ResponseBody>> rendering = () -> CompletableFuture
                             .supplyAsync(() -> {
                                 synchronized (renderings) {
                                     renderings[0]++;

@@ -38,4 +38,11 @@ class StateReadSmokeTest {
         String report = printedBy("20", "200", "1", "10", "--operator", "--unshared");
         assertThat(report).contains("each renders for itself").contains("latency p50");
     }
+
+    @Test
+    @Timeout(60)
+    void readersWhoTakeGzipRunToTheirReport() throws Exception {
+        String report = printedBy("20", "200", "1", "10", "--gzip");
+        assertThat(report).contains("compressed as it is written").contains("latency p50");
+    }
 }

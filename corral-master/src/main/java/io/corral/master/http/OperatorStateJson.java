@@ -43,7 +43,7 @@ public final class OperatorStateJson {
     }
 
     /** {@code GET_STATE}, written gzip-compressed as it goes when {@code gzip} (its readers take gzip). */
-    static ResponseBody getState(MasterView view, boolean gzip) {
+    public static ResponseBody getState(MasterView view, boolean gzip) {
         return write(LAST_STATE_BYTES, gzip, out -> { // fields in name order, as MesosJson writes every message
             out.writeObjectFieldStart("get_state");
             out.writeFieldName("get_agents");

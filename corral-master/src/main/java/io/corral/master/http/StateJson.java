@@ -63,7 +63,7 @@ public final class StateJson {
      * (its readers take gzip), else into one array sized like the last state: Jackson's writeValueAsBytes chains
      * blocks, which cost a large state (100,000 tasks, 39 MB) more than rendering it (bench/state-read).
      */
-    static ResponseBody render(MasterView master, Map<String, String> flags, boolean gzip) {
+    public static ResponseBody render(MasterView master, Map<String, String> flags, boolean gzip) {
         ObjectNode state = state(master);
         ObjectNode shown = state.putObject("flags");
         new java.util.TreeMap<>(flags).forEach(shown::put);
