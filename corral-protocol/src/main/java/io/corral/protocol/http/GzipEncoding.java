@@ -3,7 +3,6 @@ package io.corral.protocol.http;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
@@ -75,15 +74,20 @@ final class GzipEncoding {
     /** What {@link #compress(ResponseBody.Writer, int)} made, and the length of what went in. */
     record Compressed(byte[] bytes, long length) {}
 
-    /** What {@code writer} writes, compressed as it goes, into an array of about {@code sizeHint} bytes. */
+    /**
+     * What {@code writer} writes, compressed as it goes into an array of about {@code sizeHint} bytes; the
+     * {@link CompressedPart}s it writes are copied in as they were compressed before.
+     */
     static Compressed compress(ResponseBody.Writer writer, int sizeHint) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, sizeHint));
-        try (FastGzipStream gzip = new FastGzipStream(out)) {
-            Counted counted = new Counted(gzip);
-            writer.writeTo(counted);
+        SplicingGzipStream gzip = new SplicingGzipStream(out);
+        try {
+            writer.writeTo(gzip);
             gzip.finish();
-            return new Compressed(out.toByteArray(), counted.count);
+        } finally {
+            gzip.end(); // the deflater's native memory, at once rather than when collected
         }
+        return new Compressed(out.toByteArray(), gzip.length());
     }
 
     static byte[] decompress(byte[] gzipped) {
@@ -99,35 +103,6 @@ final class GzipEncoding {
         FastGzipStream(ByteArrayOutputStream out) throws IOException {
             super(out, 64 * 1024);
             def.setLevel(Deflater.BEST_SPEED);
-        }
-    }
-
-    /**
-     * What a writer writes into, counted; its close does nothing, since the compression is finished after the writer
-     * (a JSON generator closes its target when it is closed).
-     */
-    private static final class Counted extends OutputStream {
-        private final OutputStream out;
-        long count;
-
-        Counted(OutputStream out) {
-            this.out = out;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            out.write(b);
-            count++;
-        }
-
-        @Override
-        public void write(byte[] bytes, int offset, int length) throws IOException {
-            out.write(bytes, offset, length);
-            count += length;
-        }
-
-        @Override
-        public void close() {
         }
     }
 }

@@ -1,0 +1,116 @@
+package io.corral.protocol.http;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+
+/**
+ * A piece of a large answer kept compressed on its own, so that an answer which holds it again unchanged is not
+ * compressed again: the tasks of a cluster are most of its 51 MB {@code /master/state}, and most are unchanged from one
+ * reading to the next. Its pieces (say, 64 tasks' JSON objects) are joined by a separator and deflated from an empty
+ * window, ending byte-aligned (a sync flush, not the last block), so the bytes can be copied into any deflate stream
+ * that has just been fully flushed (its window forgotten), as pigz joins blocks compressed apart
+ * ({@link SplicingGzipStream}). The pieces are kept too, by reference, for readers who do not take gzip and for the
+ * answer's CRC.
+ *
+ * <p>Compressing small parts apart costs some ratio (each starts with an empty window): a 51 MB state in parts of about
+ * 64 tasks is a few hundred KB larger compressed than in one stream.
+ *
+ * <p>Immutable; don't modify the pieces given.
+ */
+public final class CompressedPart {
+    private final List<byte[]> pieces;
+    private final byte separator;
+    private final byte[] deflated;
+    private final long length;
+
+    private CompressedPart(List<byte[]> pieces, byte separator, byte[] deflated, long length) {
+        this.pieces = pieces;
+        this.separator = separator;
+        this.deflated = deflated;
+        this.length = length;
+    }
+
+    /** {@code pieces} joined by {@code separator}, compressed now (on the caller's thread). */
+    public static CompressedPart of(List<byte[]> pieces, byte separator) {
+        List<byte[]> kept = List.copyOf(pieces);
+        Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+            byte[] buffer = new byte[8192];
+            long length = 0;
+            byte[] separatorBytes = {separator};
+            for (int i = 0; i < kept.size(); i++) {
+                if (i > 0) {
+                    length += deflate(deflater, separatorBytes, buffer, out);
+                }
+                length += deflate(deflater, kept.get(i), buffer, out);
+            }
+            drain(deflater, Deflater.SYNC_FLUSH, buffer, out);
+            return new CompressedPart(kept, separator, out.toByteArray(), length);
+        } finally {
+            deflater.end();
+        }
+    }
+
+    /** How many bytes the part is before compression. */
+    public long length() {
+        return length;
+    }
+
+    /**
+     * Writes the part into {@code target}: spliced compressed into an answer being compressed as it is written, else
+     * as its plain bytes. Whatever was written into {@code target} before must have reached it (a JSON generator
+     * flushed first).
+     */
+    public void writeTo(OutputStream target) throws IOException {
+        if (target instanceof SplicingGzipStream gzip) {
+            gzip.splice(this);
+        } else {
+            writePlain(target);
+        }
+    }
+
+    void writePlain(OutputStream out) throws IOException {
+        for (int i = 0; i < pieces.size(); i++) {
+            if (i > 0) {
+                out.write(separator);
+            }
+            out.write(pieces.get(i));
+        }
+    }
+
+    /** The part's plain bytes added to {@code crc}, without joining them. */
+    void addTo(CRC32 crc) {
+        for (int i = 0; i < pieces.size(); i++) {
+            if (i > 0) {
+                crc.update(separator);
+            }
+            crc.update(pieces.get(i));
+        }
+    }
+
+    byte[] deflated() {
+        return deflated;
+    }
+
+    private static int deflate(Deflater deflater, byte[] input, byte[] buffer, ByteArrayOutputStream out) {
+        deflater.setInput(input);
+        while (!deflater.needsInput()) {
+            out.write(buffer, 0, deflater.deflate(buffer, 0, buffer.length, Deflater.NO_FLUSH));
+        }
+        return input.length;
+    }
+
+    /** Deflates until the flush is complete: the output is done when it does not fill the buffer. */
+    static void drain(Deflater deflater, int flush, byte[] buffer, ByteArrayOutputStream out) {
+        int n;
+        do {
+            n = deflater.deflate(buffer, 0, buffer.length, flush);
+            out.write(buffer, 0, n);
+        } while (n == buffer.length);
+    }
+}
