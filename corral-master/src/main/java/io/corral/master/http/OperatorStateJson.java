@@ -6,7 +6,9 @@ import io.corral.master.MasterView;
 import io.corral.master.OperatorResponses;
 import io.corral.master.OperatorResponses.TaskList;
 import io.corral.master.state.AgentView;
+import io.corral.master.state.TaskRuns;
 import io.corral.master.state.TaskView;
+import io.corral.protocol.http.CompressedPart;
 import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.json.MesosJson;
 import java.io.IOException;
@@ -124,12 +126,17 @@ public final class OperatorStateJson {
                 continue;
             }
             out.writeArrayFieldStart(list.name().toLowerCase(java.util.Locale.ROOT));
-            for (TaskView task : tasks) {
-                out.writeRawValue(JsonFragment.of(task.operatorJson()
-                        .get(() -> MesosJson.printBytes(OperatorResponses.task(task)))));
+            for (List<TaskView> run : TaskRuns.of(tasks)) { // each run kept compressed while its tasks are the same
+                CompressedTasks.write(out, run.get(0).operatorPart().get(run,
+                        () -> CompressedPart.of(run.stream().map(OperatorStateJson::taskBytes).toList(), (byte) ',')));
             }
             out.writeEndArray();
         }
         out.writeEndObject();
+    }
+
+    /** A task's {@code Task} object, rendered once per change of the task and kept with its view. */
+    private static byte[] taskBytes(TaskView task) {
+        return task.operatorJson().get(() -> MesosJson.printBytes(OperatorResponses.task(task)));
     }
 }

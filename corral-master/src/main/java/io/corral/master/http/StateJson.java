@@ -9,14 +9,15 @@ import io.corral.master.ViewApprover;
 import io.corral.master.VisibleView;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
+import io.corral.master.state.TaskRuns;
 import io.corral.master.state.TaskView;
+import io.corral.protocol.http.CompressedPart;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -410,10 +411,16 @@ public final class StateJson {
         return node;
     }
 
-    private static ArrayNode tasks(Collection<TaskView> tasks) {
+    /**
+     * A framework's tasks: runs of about 64 tasks ({@link TaskRuns}), each kept compressed with the view of its first
+     * task while its tasks are the same ({@link TaskView#statePart}), so a reader who takes gzip gets the unchanged
+     * runs copied, not compressed again; every task's object is its kept rendering ({@link #taskJson}).
+     */
+    private static ArrayNode tasks(List<TaskView> tasks) {
         ArrayNode array = MAPPER.createArrayNode();
-        for (TaskView task : tasks) {
-            array.addRawValue(taskJson(task));
+        for (List<TaskView> run : TaskRuns.of(tasks)) {
+            array.addPOJO(new CompressedTasks(run.get(0).statePart().get(run,
+                    () -> CompressedPart.of(run.stream().map(StateJson::taskBytes).toList(), (byte) ','))));
         }
         return array;
     }
@@ -423,7 +430,11 @@ public final class StateJson {
      * tasks are most of a large state, and most of them are unchanged between two reads.
      */
     private static RawValue taskJson(TaskView task) {
-        return JsonFragment.value(task.stateJson().get(() -> utf8(task(task))));
+        return JsonFragment.value(taskBytes(task));
+    }
+
+    private static byte[] taskBytes(TaskView task) {
+        return task.stateJson().get(() -> utf8(task(task)));
     }
 
     private static ObjectNode task(TaskView task) {

@@ -16,17 +16,22 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * @param stateJson this task's object in {@code /master/state} (UTF-8 JSON), rendered by the first reader that needs it
  * @param operatorJson this task's {@code Task} in the operator API's JSON answers ({@code GET_STATE}, {@code GET_TASKS}),
  *     likewise
+ * @param statePart the compressed run of tasks that starts at this one in {@code /master/state} ({@link TaskRuns}),
+ *     kept while its tasks are the same
+ * @param operatorPart likewise in the operator API's JSON answers
  */
 public record TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
                        List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId,
-                       Derived<byte[]> stateJson, Derived<byte[]> operatorJson) {
+                       Derived<byte[]> stateJson, Derived<byte[]> operatorJson, KeptPart statePart,
+                       KeptPart operatorPart) {
     public TaskView {
         statuses = List.copyOf(statuses);
     }
 
     public TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
                     List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId) {
-        this(info, frameworkId, resources, state, statuses, executorId, new Derived<>(), new Derived<>());
+        this(info, frameworkId, resources, state, statuses, executorId, new Derived<>(), new Derived<>(),
+                new KeptPart(), new KeptPart());
     }
 
     public TaskID id() {

@@ -100,6 +100,31 @@ class KeptRenderingsTest {
     }
 
     @Test
+    void aStateCompressedFromKeptRunsInflatesToTheFreshRenderingAndShowsEveryChange() throws Exception {
+        List<TaskView> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < 1_000; i++) { // about 16 runs, cut where the ids say
+            tasks.add(task("t-" + i, TaskState.TASK_RUNNING, 1.0, 2.0));
+        }
+        MasterView first = view(List.of(), tasks);
+        StateJson.render(first, Map.of(), true); // keeps every run compressed
+
+        tasks.set(500, task("t-500", TaskState.TASK_FINISHED, 1.0, 2.0, 9.0)); // one run changes
+        tasks.remove(10); // and another loses a task
+        tasks.add(task("t-new", TaskState.TASK_STAGING, 5.0));
+        MasterView again = view(List.of(), tasks);
+        io.corral.protocol.http.ResponseBody compressed = StateJson.render(again, Map.of(), true);
+
+        byte[] fresh = StateJson.render(fresh(again), Map.of());
+        assertThat(new String(compressed.bytes(), UTF_8)).isEqualTo(new String(fresh, UTF_8));
+        assertThat(new String(StateJson.render(again, Map.of()), UTF_8)).as("plain, from the kept runs")
+                .isEqualTo(new String(fresh, UTF_8));
+        JsonNode listed = JSON.readTree(compressed.bytes()).get("frameworks").get(0).get("tasks");
+        assertThat(listed).hasSize(1_000);
+        assertThat(listed.get(499).get("state").asText()).isEqualTo("TASK_FINISHED");
+        assertThat(listed.get(999).get("id").asText()).isEqualTo("t-new");
+    }
+
+    @Test
     void aStateRenderedFromKeptPartsIsTheFreshRenderingByteForByte() throws Exception {
         Derived<byte[]> agentKept = new Derived<>();
         KeptRendering<AgentView> agentNowKept = new KeptRendering<>();
@@ -187,6 +212,25 @@ class KeptRenderingsTest {
         assertThat(lists.get("unreachable_tasks")).hasSize(1);
         assertThat(lists.get("completed_tasks")).hasSize(1);
         assertThat(OperatorStateJson.getTasks(view)).isEqualTo(Encoding.JSON.encode(OperatorResponses.tasks(view)));
+    }
+
+    @Test
+    void getStateCompressedFromKeptRunsInflatesToTheWholeEncodingAndShowsAChange() throws Exception {
+        List<TaskView> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            tasks.add(task("t-" + i, i % 50 == 0 ? TaskState.TASK_FAILED : TaskState.TASK_RUNNING, 1.0, 2.0));
+        }
+        OperatorStateJson.getState(view(List.of(), tasks), true); // keeps every run compressed
+        tasks.set(301, task("t-301", TaskState.TASK_KILLED, 1.0, 2.0, 7.0));
+        MasterView after = view(List.of(), tasks);
+
+        byte[] inflated = OperatorStateJson.getState(after, true).bytes();
+
+        assertThat(new String(inflated, UTF_8)).isEqualTo(new String(Encoding.JSON.encode(OperatorResponses.state(after)),
+                UTF_8));
+        JsonNode lists = JSON.readTree(inflated).get("get_state").get("get_tasks");
+        assertThat(lists.get("tasks")).hasSize(587);
+        assertThat(lists.get("completed_tasks")).hasSize(13);
     }
 
     @Test

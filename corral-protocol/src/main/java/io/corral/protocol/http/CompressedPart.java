@@ -74,6 +74,17 @@ public final class CompressedPart {
         }
     }
 
+    /** The part's plain bytes, joined (a copy). */
+    public byte[] plain() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, length));
+        try {
+            writePlain(out);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array stream does not fail
+        }
+        return out.toByteArray();
+    }
+
     void writePlain(OutputStream out) throws IOException {
         for (int i = 0; i < pieces.size(); i++) {
             if (i > 0) {

@@ -1,0 +1,47 @@
+package io.corral.master.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonSerializable;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
+import io.corral.protocol.http.CompressedPart;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A run of tasks in a tasks array ({@code /master/state}, {@code GET_STATE}), written as one element that holds the run's task objects
+ * separated by commas: copied compressed into an answer being gzip-compressed as it is written, else written as its
+ * plain bytes ({@link CompressedPart#writeTo}).
+ *
+ * <p>Threading: immutable.
+ */
+final class CompressedTasks implements JsonSerializable {
+    private final CompressedPart part;
+
+    CompressedTasks(CompressedPart part) {
+        this.part = part;
+    }
+
+    @Override
+    public void serialize(JsonGenerator gen, SerializerProvider serializers) throws IOException {
+        write(gen, part);
+    }
+
+    /** Writes {@code part} into the array {@code gen} is writing, as one element. */
+    static void write(JsonGenerator gen, CompressedPart part) throws IOException {
+        gen.writeRawValue(""); // the array's comma before the run, as before its first task
+        if (gen.getOutputTarget() instanceof OutputStream out) {
+            gen.flush(); // what the generator holds goes first
+            part.writeTo(out);
+        } else { // a character target (a node's toString): the plain text
+            gen.writeRaw(new String(part.plain(), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Override
+    public void serializeWithType(JsonGenerator gen, SerializerProvider serializers, TypeSerializer typeSer)
+            throws IOException {
+        serialize(gen, serializers);
+    }
+}
