@@ -24,7 +24,9 @@ import org.apache.mesos.v1.master.Protos.Response;
  * as encoding {@link OperatorResponses#state} whole, but each task's {@code Task} object is rendered once per change
  * of the task and kept with its view ({@link TaskView#operatorJson}), since tasks are most of a large cluster's
  * state and most are unchanged from one read to the next; each agent's object is kept while its view is the same
- * ({@link AgentView#operatorJson}). Frameworks and executors are encoded afresh.
+ * ({@link AgentView#operatorJson}). Frameworks and executors are encoded afresh. For readers who take gzip, the task
+ * lists go as runs of about 64 tasks ({@link TaskRuns}), each kept compressed while its tasks are the same
+ * ({@link TaskView#operatorPart}), so only runs with a changed task are compressed again.
  *
  * <p>Fields are written in MesosJson's order, so the bytes are those of the whole encoding.
  *
