@@ -6,9 +6,8 @@ import io.corral.master.MasterView;
 import io.corral.master.OperatorResponses;
 import io.corral.master.OperatorResponses.TaskList;
 import io.corral.master.state.AgentView;
-import io.corral.master.state.TaskRuns;
+import io.corral.master.state.Runs;
 import io.corral.master.state.TaskView;
-import io.corral.protocol.http.CompressedPart;
 import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.json.MesosJson;
 import java.io.IOException;
@@ -25,7 +24,7 @@ import org.apache.mesos.v1.master.Protos.Response;
  * of the task and kept with its view ({@link TaskView#operatorJson}), since tasks are most of a large cluster's
  * state and most are unchanged from one read to the next; each agent's object is kept while its view is the same
  * ({@link AgentView#operatorJson}). Frameworks and executors are encoded afresh. For readers who take gzip, the task
- * lists go as runs of about 64 tasks ({@link TaskRuns}), each kept compressed while its tasks are the same
+ * lists go as runs of about 64 tasks ({@link Runs}), each kept compressed while its tasks are the same
  * ({@link TaskView#operatorPart}), so only runs with a changed task are compressed again.
  *
  * <p>Fields are written in MesosJson's order, so the bytes are those of the whole encoding.
@@ -128,9 +127,9 @@ public final class OperatorStateJson {
                 continue;
             }
             out.writeArrayFieldStart(list.name().toLowerCase(java.util.Locale.ROOT));
-            for (List<TaskView> run : TaskRuns.of(tasks)) { // each run kept compressed while its tasks are the same
-                CompressedTasks.write(out, run.get(0).operatorPart().get(run,
-                        () -> CompressedPart.of(run.stream().map(OperatorStateJson::taskBytes).toList(), (byte) ',')));
+            for (List<TaskView> run : Runs.of(tasks, task -> task.id().getValue())) { // kept compressed while same
+                CompressedRun.write(out, run.get(0).operatorPart().get(
+                        CompressedRun.pieces(run, task -> List.of(taskBytes(task)))));
             }
             out.writeEndArray();
         }

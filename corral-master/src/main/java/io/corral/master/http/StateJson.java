@@ -9,9 +9,8 @@ import io.corral.master.ViewApprover;
 import io.corral.master.VisibleView;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
-import io.corral.master.state.TaskRuns;
+import io.corral.master.state.Runs;
 import io.corral.master.state.TaskView;
-import io.corral.protocol.http.CompressedPart;
 import io.corral.protocol.http.HttpError;
 import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.json.MesosJson;
@@ -76,8 +75,11 @@ public final class StateJson {
     /** {@code /master/slaves}: the agents, as in {@code /master/state}. */
     static byte[] slaves(MasterView master) {
         ObjectNode root = MAPPER.createObjectNode();
-        ArrayNode slaves = root.putArray("slaves");
-        master.agents().forEach(agent -> slaves.addRawValue(agentJson(agent)));
+        ArrayNode slaves = root.putArray("slaves"); // runs of agents kept compressed, as the tasks are
+        for (List<AgentView> run : Runs.of(master.agents(), agent -> agent.id().getValue())) {
+            slaves.addPOJO(new CompressedRun(run.get(0).statePart().get(CompressedRun.pieces(run,
+                    StateJson::agentPieces))));
+        }
         root.putArray("recovered_slaves");
         return bytes(root);
     }
@@ -276,8 +278,11 @@ public final class StateJson {
         root.put("deactivated_slaves", master.agents().size() - active - unreachable);
         root.put("unreachable_slaves", unreachable);
         root.putObject("flags");
-        ArrayNode slaves = root.putArray("slaves");
-        master.agents().forEach(agent -> slaves.addRawValue(agentJson(agent)));
+        ArrayNode slaves = root.putArray("slaves"); // runs of agents kept compressed, as the tasks are
+        for (List<AgentView> run : Runs.of(master.agents(), agent -> agent.id().getValue())) {
+            slaves.addPOJO(new CompressedRun(run.get(0).statePart().get(CompressedRun.pieces(run,
+                    StateJson::agentPieces))));
+        }
         root.putArray("recovered_slaves");
         ArrayNode frameworks = root.putArray("frameworks");
         master.frameworks().forEach(framework -> frameworks.add(framework(framework, true)));
@@ -299,6 +304,12 @@ public final class StateJson {
      * agent's view stays equal ({@link AgentView#stateJson}).
      */
     private static RawValue agentJson(AgentView agent) {
+        List<byte[]> pieces = agentPieces(agent);
+        return JsonFragment.value(pieces.get(0), pieces.get(1));
+    }
+
+    /** An agent's object as its two kept arrays: its description's opening and fields, then the rest. */
+    private static List<byte[]> agentPieces(AgentView agent) {
         byte[] described = agent.infoJson().get(() -> {
             byte[] object = utf8(agentInfo(agent));
             object[object.length - 1] = ','; // "{...}" -> "{...,"
@@ -308,7 +319,7 @@ public final class StateJson {
             byte[] object = utf8(agentNow(agent));
             return java.util.Arrays.copyOfRange(object, 1, object.length); // "{...}" -> "...}"
         });
-        return JsonFragment.value(described, now);
+        return List.of(described, now);
     }
 
     /** What changes only with the agent's info and total resources. */
@@ -412,15 +423,15 @@ public final class StateJson {
     }
 
     /**
-     * A framework's tasks: runs of about 64 tasks ({@link TaskRuns}), each kept compressed with the view of its first
+     * A framework's tasks: runs of about 64 tasks ({@link Runs}), each kept compressed with the view of its first
      * task while its tasks are the same ({@link TaskView#statePart}), so a reader who takes gzip gets the unchanged
      * runs copied, not compressed again; every task's object is its kept rendering ({@link #taskJson}).
      */
     private static ArrayNode tasks(List<TaskView> tasks) {
         ArrayNode array = MAPPER.createArrayNode();
-        for (List<TaskView> run : TaskRuns.of(tasks)) {
-            array.addPOJO(new CompressedTasks(run.get(0).statePart().get(run,
-                    () -> CompressedPart.of(run.stream().map(StateJson::taskBytes).toList(), (byte) ','))));
+        for (List<TaskView> run : Runs.of(tasks, task -> task.id().getValue())) {
+            array.addPOJO(new CompressedRun(run.get(0).statePart().get(
+                    CompressedRun.pieces(run, task -> List.of(taskBytes(task))))));
         }
         return array;
     }

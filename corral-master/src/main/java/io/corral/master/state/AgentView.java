@@ -18,17 +18,19 @@ import java.util.Optional;
  *     with the rest of the view it was rendered from, until {@code info} or {@code total} change
  * @param stateJson the rest of its {@code /master/state} object (used and offered resources, modes), kept by the
  *     master's agent with the view it was rendered from and reused while an equal view asks again
+ * @param statePart the compressed run of agents that starts at this one in {@code /master/state} ({@link Runs}),
+ *     kept by the master's agent while the run's renderings are the same
  */
 public record AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                         long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
                         Optional<DrainInfo> drain, Derived<byte[]> infoJson, KeptRendering<AgentView> operatorJson,
-                        KeptRendering<AgentView> stateJson) {
+                        KeptRendering<AgentView> stateJson, KeptPart statePart) {
     /** A view whose description is rendered afresh (e.g. one cut to what a reader may see). */
     public AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                      long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
                      Optional<DrainInfo> drain) {
         this(info, total, used, offered, connected, unreachableSinceMillis, registeredMillis, tasks, deactivated, drain,
-                new Derived<>(), new KeptRendering<>(), new KeptRendering<>());
+                new Derived<>(), new KeptRendering<>(), new KeptRendering<>(), new KeptPart());
     }
 
     public AgentID id() {

@@ -2,46 +2,32 @@ package io.corral.master.state;
 
 import io.corral.protocol.http.CompressedPart;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
- * The compressed part of a tasks array that starts at a task ({@link TaskRuns}), kept with that task's view, as
- * {@link Derived} keeps the task's own JSON: a run of tasks unchanged from one reading to the next is not compressed
- * again ({@link CompressedPart}). The run's tasks are compared by identity, in order: a task unchanged between two
- * published views keeps its view object, so any task of the run added, changed, ended or replaced makes a new part.
- * A missed change cannot show a stale part.
+ * The compressed form of a run of a large answer's elements ({@link Runs}: tasks, agents), kept with the view of the
+ * run's first element by the master's object across published views, as {@link Derived} keeps an element's own
+ * JSON: a run whose elements are unchanged from one reading to the next is not compressed again
+ * ({@link CompressedPart}). The run is known by its pieces, the elements' kept renderings (and the commas between
+ * them), compared by identity, in order: an unchanged element keeps its rendering's array, so any element of the run
+ * added, changed, ended or replaced makes a new part. A missed change cannot show a stale part.
  *
  * <p>Not part of the view's value: every {@code KeptPart} equals every other.
  *
  * <p>Threading: any thread. Readers racing with different runs may replace each other's part; each gets the part of
- * the run it asked with.
+ * the pieces it asked with.
  */
 public final class KeptPart {
-    private record Kept(List<TaskView> run, CompressedPart part) {}
+    private volatile CompressedPart kept;
 
-    private volatile Kept kept;
-
-    /** The part of {@code run}: the kept one if made from the same task views, else {@code make}'s, kept. */
-    public CompressedPart get(List<TaskView> run, Supplier<CompressedPart> make) {
-        Kept known = kept;
-        if (known != null && sameViews(known.run(), run)) {
-            return known.part();
+    /** The compressed form of {@code pieces}: the kept one if made of the same arrays, else made now and kept. */
+    public CompressedPart get(List<byte[]> pieces) {
+        CompressedPart known = kept;
+        if (known != null && known.isMadeOf(pieces)) {
+            return known;
         }
-        CompressedPart part = make.get();
-        kept = new Kept(List.copyOf(run), part);
-        return part;
-    }
-
-    private static boolean sameViews(List<TaskView> kept, List<TaskView> asked) {
-        if (kept.size() != asked.size()) {
-            return false;
-        }
-        for (int i = 0; i < kept.size(); i++) {
-            if (kept.get(i) != asked.get(i)) {
-                return false;
-            }
-        }
-        return true;
+        CompressedPart made = CompressedPart.of(pieces);
+        kept = made;
+        return made;
     }
 
     @Override

@@ -16,7 +16,7 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * @param stateJson this task's object in {@code /master/state} (UTF-8 JSON), rendered by the first reader that needs it
  * @param operatorJson this task's {@code Task} in the operator API's JSON answers ({@code GET_STATE}, {@code GET_TASKS}),
  *     likewise
- * @param statePart the compressed run of tasks that starts at this one in {@code /master/state} ({@link TaskRuns}),
+ * @param statePart the compressed run of tasks that starts at this one in {@code /master/state} ({@link Runs}),
  *     kept while its tasks are the same
  * @param operatorPart likewise in the operator API's JSON answers
  */

@@ -72,7 +72,7 @@ class KeptRenderingsTest {
                                    KeptRendering<AgentView> operatorKept, KeptRendering<AgentView> stateKept) {
         return new AgentView(AGENT, AGENT_TOTAL, used, ResourceSet.empty(), connected,
                 connected ? 0 : 1_700_000_000_000L, 1_600_000_000_000L, 2, false, Optional.empty(), kept,
-                operatorKept, stateKept);
+                operatorKept, stateKept, new io.corral.master.state.KeptPart());
     }
 
     private static MasterView view(List<AgentView> agents, List<TaskView> tasks) {
@@ -122,6 +122,44 @@ class KeptRenderingsTest {
         assertThat(listed).hasSize(1_000);
         assertThat(listed.get(499).get("state").asText()).isEqualTo("TASK_FINISHED");
         assertThat(listed.get(999).get("id").asText()).isEqualTo("t-new");
+    }
+
+    /** One agent's holders, kept across views as the master's agent keeps them. */
+    private record KeptAgent(AgentInfo info, Derived<byte[]> described, KeptRendering<AgentView> now,
+                             io.corral.master.state.KeptPart part) {
+        static KeptAgent named(String id) {
+            return new KeptAgent(AGENT.toBuilder().setId(AgentID.newBuilder().setValue(id)).build(), new Derived<>(),
+                    new KeptRendering<>(), new io.corral.master.state.KeptPart());
+        }
+
+        AgentView view(ResourceSet used) {
+            return new AgentView(info, AGENT_TOTAL, used, ResourceSet.empty(), true, 0, 1_600_000_000_000L, 1,
+                    false, Optional.empty(), described, new KeptRendering<>(), now, part);
+        }
+    }
+
+    @Test
+    void agentsCompressedInKeptRunsShowTheOneThatChanged() throws Exception {
+        List<KeptAgent> kept = java.util.stream.IntStream.range(0, 300).mapToObj(i -> KeptAgent.named("agent-" + i))
+                .toList();
+        ResourceSet idle = ResourceSet.parse("cpus:1;mem:128");
+        StateJson.render(view(kept.stream().map(a -> a.view(idle)).toList(), List.of()), Map.of(), true);
+
+        List<AgentView> agents = new java.util.ArrayList<>(kept.stream().map(a -> a.view(idle)).toList());
+        agents.set(150, kept.get(150).view(ResourceSet.parse("cpus:4;mem:512")));
+        MasterView again = view(agents, List.of());
+        byte[] inflated = StateJson.render(again, Map.of(), true).bytes();
+
+        List<AgentView> fresh = new java.util.ArrayList<>();
+        for (int i = 0; i < agents.size(); i++) { // the same agents with nothing kept
+            fresh.add(KeptAgent.named("agent-" + i).view(agents.get(i).used()));
+        }
+        assertThat(new String(inflated, UTF_8)).isEqualTo(new String(StateJson.render(view(fresh, List.of()),
+                Map.of()), UTF_8));
+        JsonNode slaves = JSON.readTree(inflated).get("slaves");
+        assertThat(slaves).hasSize(300);
+        assertThat(slaves.get(150).get("used_resources").get("cpus").asDouble()).isEqualTo(4.0);
+        assertThat(slaves.get(151).get("used_resources").get("cpus").asDouble()).isEqualTo(1.0);
     }
 
     @Test

@@ -10,8 +10,8 @@ import java.util.zip.Deflater;
 /**
  * A piece of a large answer kept compressed on its own, so that an answer which holds it again unchanged is not
  * compressed again: the tasks of a cluster are most of its 51 MB {@code /master/state}, and most are unchanged from one
- * reading to the next. Its pieces (say, 64 tasks' JSON objects) are joined by a separator and deflated from an empty
- * window, ending byte-aligned (a sync flush, not the last block), so the bytes can be copied into any deflate stream
+ * reading to the next. Its pieces (say, 64 tasks' JSON objects and the commas between them) are deflated one after
+ * the other from an empty window, ending byte-aligned (a sync flush, not the last block), so the bytes can be copied into any deflate stream
  * that has just been fully flushed (its window forgotten), as pigz joins blocks compressed apart
  * ({@link SplicingGzipStream}). The pieces are kept too, by reference, for readers who do not take gzip and for the
  * answer's CRC.
@@ -29,19 +29,17 @@ public final class CompressedPart {
     private static final ThreadLocal<Deflater> DEFLATERS =
             ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED, true));
     private final List<byte[]> pieces;
-    private final byte separator;
     private final byte[] deflated;
     private final long length;
 
-    private CompressedPart(List<byte[]> pieces, byte separator, byte[] deflated, long length) {
+    private CompressedPart(List<byte[]> pieces, byte[] deflated, long length) {
         this.pieces = pieces;
-        this.separator = separator;
         this.deflated = deflated;
         this.length = length;
     }
 
-    /** {@code pieces} joined by {@code separator}, compressed now (on the caller's thread). */
-    public static CompressedPart of(List<byte[]> pieces, byte separator) {
+    /** {@code pieces} one after the other, compressed now (on the caller's thread). */
+    public static CompressedPart of(List<byte[]> pieces) {
         List<byte[]> kept = List.copyOf(pieces);
         Deflater deflater = DEFLATERS.get();
         deflater.reset();
@@ -49,15 +47,11 @@ public final class CompressedPart {
             ByteArrayOutputStream out = new ByteArrayOutputStream(256);
             byte[] buffer = new byte[8192];
             long length = 0;
-            byte[] separatorBytes = {separator};
-            for (int i = 0; i < kept.size(); i++) {
-                if (i > 0) {
-                    length += deflate(deflater, separatorBytes, buffer, out);
-                }
-                length += deflate(deflater, kept.get(i), buffer, out);
+            for (byte[] piece : kept) {
+                length += deflate(deflater, piece, buffer, out);
             }
             drain(deflater, Deflater.SYNC_FLUSH, buffer, out);
-            return new CompressedPart(kept, separator, out.toByteArray(), length);
+            return new CompressedPart(kept, out.toByteArray(), length);
         } finally {
             deflater.reset(); // drops the input's reference
         }
@@ -93,22 +87,29 @@ public final class CompressedPart {
     }
 
     void writePlain(OutputStream out) throws IOException {
-        for (int i = 0; i < pieces.size(); i++) {
-            if (i > 0) {
-                out.write(separator);
-            }
-            out.write(pieces.get(i));
+        for (byte[] piece : pieces) {
+            out.write(piece);
         }
     }
 
     /** The part's plain bytes added to {@code crc}, without joining them. */
     void addTo(CRC32 crc) {
-        for (int i = 0; i < pieces.size(); i++) {
-            if (i > 0) {
-                crc.update(separator);
-            }
-            crc.update(pieces.get(i));
+        for (byte[] piece : pieces) {
+            crc.update(piece);
         }
+    }
+
+    /** Whether this part was made of exactly these arrays, in order (compared by identity, not content). */
+    public boolean isMadeOf(List<byte[]> asked) {
+        if (pieces.size() != asked.size()) {
+            return false;
+        }
+        for (int i = 0; i < pieces.size(); i++) {
+            if (pieces.get(i) != asked.get(i)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     byte[] deflated() {

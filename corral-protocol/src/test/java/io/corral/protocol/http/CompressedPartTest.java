@@ -20,12 +20,18 @@ class CompressedPartTest {
                 + (i * 37 % 4096) + "}}").getBytes(UTF_8);
     }
 
+    private static final byte[] COMMA = {','};
+
+    /** Tasks' objects and the commas between them. */
     private List<byte[]> tasks(int from, int count) {
-        List<byte[]> tasks = new ArrayList<>();
+        List<byte[]> pieces = new ArrayList<>();
         for (int i = from; i < from + count; i++) {
-            tasks.add(task(i));
+            if (i > from) {
+                pieces.add(COMMA);
+            }
+            pieces.add(task(i));
         }
-        return tasks;
+        return pieces;
     }
 
     private static byte[] plain(ResponseBody.Writer writer) throws IOException {
@@ -42,9 +48,9 @@ class CompressedPartTest {
 
     @Test
     void anAnswerOfPartsAndFreshBytesInflatesToWhatItsPlainFormIs() throws Exception {
-        CompressedPart first = CompressedPart.of(tasks(0, 64), (byte) ',');
-        CompressedPart second = CompressedPart.of(tasks(64, 3), (byte) ',');
-        CompressedPart empty = CompressedPart.of(List.of(), (byte) ',');
+        CompressedPart first = CompressedPart.of(tasks(0, 64));
+        CompressedPart second = CompressedPart.of(tasks(64, 3));
+        CompressedPart empty = CompressedPart.of(List.of());
         ResponseBody.Writer writer = out -> {
             out.write("{\"tasks\":[".getBytes(UTF_8));
             first.writeTo(out);
@@ -68,7 +74,7 @@ class CompressedPartTest {
     void aPartIsCopiedIntoEveryAnswerThatHoldsItAndEachStillInflates() throws Exception {
         List<CompressedPart> parts = new ArrayList<>();
         for (int p = 0; p < 50; p++) {
-            parts.add(CompressedPart.of(tasks(p * 40, 1 + random.nextInt(80)), (byte) ','));
+            parts.add(CompressedPart.of(tasks(p * 40, 1 + random.nextInt(80))));
         }
         for (int answer = 0; answer < 3; answer++) {
             int shift = answer;
@@ -90,5 +96,16 @@ class CompressedPartTest {
 
         assertThat(inflate(compressed.bytes())).isEmpty();
         assertThat(compressed.length()).isZero();
+    }
+
+    @Test
+    void aPartKnowsTheArraysItWasMadeOfButNotEqualCopies() {
+        List<byte[]> pieces = tasks(0, 5);
+        CompressedPart part = CompressedPart.of(pieces);
+
+        assertThat(part.isMadeOf(new ArrayList<>(pieces))).isTrue();
+        List<byte[]> copies = pieces.stream().map(byte[]::clone).toList();
+        assertThat(part.isMadeOf(copies)).isFalse();
+        assertThat(part.isMadeOf(pieces.subList(0, 3))).isFalse();
     }
 }
