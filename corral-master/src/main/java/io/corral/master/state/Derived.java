@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  *
  * @param <T> what is derived; must not be null
  */
-public final class Derived<T> {
+public final class Derived<T> extends ReaderCache {
     private volatile T value;
 
     /** The value, computed by {@code compute} the first time. */
@@ -27,20 +27,5 @@ public final class Derived<T> {
             value = known;
         }
         return known;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof Derived;
-    }
-
-    @Override
-    public int hashCode() {
-        return 0;
-    }
-
-    @Override
-    public String toString() {
-        return "Derived";
     }
 }

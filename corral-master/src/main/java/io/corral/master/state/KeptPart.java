@@ -16,7 +16,7 @@ import java.util.List;
  * <p>Threading: any thread. Readers racing with different runs may replace each other's part; each gets the part of
  * the pieces it asked with.
  */
-public final class KeptPart {
+public final class KeptPart extends ReaderCache {
     private volatile CompressedPart kept;
 
     /** The compressed form of {@code pieces}: the kept one if made of the same arrays, else made now and kept. */
@@ -28,20 +28,5 @@ public final class KeptPart {
         CompressedPart made = CompressedPart.of(pieces);
         kept = made;
         return made;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof KeptPart;
-    }
-
-    @Override
-    public int hashCode() {
-        return 0;
-    }
-
-    @Override
-    public String toString() {
-        return "KeptPart";
     }
 }

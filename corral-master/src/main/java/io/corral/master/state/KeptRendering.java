@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  *
  * @param <K> the inputs; compared with {@code equals}
  */
-public final class KeptRendering<K> {
+public final class KeptRendering<K> extends ReaderCache {
     private record Kept<K>(K inputs, byte[] rendering) {}
 
     private volatile Kept<K> kept;
@@ -30,20 +30,5 @@ public final class KeptRendering<K> {
         byte[] rendering = Objects.requireNonNull(render.get(), "rendering");
         kept = new Kept<>(inputs, rendering);
         return rendering;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof KeptRendering;
-    }
-
-    @Override
-    public int hashCode() {
-        return 0;
-    }
-
-    @Override
-    public String toString() {
-        return "KeptRendering";
     }
 }

@@ -18,7 +18,7 @@ import java.util.function.Supplier;
  * <p>Threading: any thread. Readers racing with different objects may replace each other's sum; each gets the sum
  * of the objects it asked with. The lists given must not change (a view's are immutable).
  */
-public final class KeptSum {
+public final class KeptSum extends ReaderCache {
     private record Kept(List<?> objects, List<?> moreObjects, ResourceSet sum) {}
 
     private volatile Kept kept;
@@ -51,20 +51,5 @@ public final class KeptSum {
             }
         }
         return true;
-    }
-
-    @Override
-    public boolean equals(Object other) {
-        return other instanceof KeptSum;
-    }
-
-    @Override
-    public int hashCode() {
-        return 0;
-    }
-
-    @Override
-    public String toString() {
-        return "KeptSum";
     }
 }
