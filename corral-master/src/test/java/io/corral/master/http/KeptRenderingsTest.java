@@ -264,8 +264,8 @@ class KeptRenderingsTest {
 
         byte[] inflated = OperatorStateJson.getState(after, true).bytes();
 
-        assertThat(new String(inflated, UTF_8)).isEqualTo(new String(Encoding.JSON.encode(OperatorResponses.state(after)),
-                UTF_8));
+        assertThat(new String(inflated, UTF_8))
+                .isEqualTo(new String(Encoding.JSON.encode(OperatorResponses.state(after)), UTF_8));
         JsonNode lists = JSON.readTree(inflated).get("get_state").get("get_tasks");
         assertThat(lists.get("tasks")).hasSize(587);
         assertThat(lists.get("completed_tasks")).hasSize(13);

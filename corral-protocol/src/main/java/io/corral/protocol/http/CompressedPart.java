@@ -11,10 +11,10 @@ import java.util.zip.Deflater;
  * A piece of a large answer kept compressed on its own, so that an answer which holds it again unchanged is not
  * compressed again: the tasks of a cluster are most of its 51 MB {@code /master/state}, and most are unchanged from one
  * reading to the next. Its pieces (say, 64 tasks' JSON objects and the commas between them) are deflated one after
- * the other from an empty window, ending byte-aligned (a sync flush, not the last block), so the bytes can be copied into any deflate stream
- * that has just been fully flushed (its window forgotten), as pigz joins blocks compressed apart
- * ({@link SplicingGzipStream}). The pieces are kept too, by reference, for readers who do not take gzip and for the
- * answer's CRC.
+ * the other from an empty window, ending byte-aligned (a sync flush, not the last block), so the bytes can be copied
+ * into any deflate stream that has just been fully flushed (its window forgotten), as pigz joins blocks compressed
+ * apart ({@link SplicingGzipStream}). The pieces are kept too, by reference, for readers who do not take gzip and for
+ * the answer's CRC.
  *
  * <p>Compressing small parts apart costs some ratio (each starts with an empty window): a 51 MB state in parts of about
  * 64 tasks is a few hundred KB larger compressed than in one stream.
@@ -28,6 +28,7 @@ public final class CompressedPart {
      */
     private static final ThreadLocal<Deflater> DEFLATERS =
             ThreadLocal.withInitial(() -> new Deflater(Deflater.BEST_SPEED, true));
+
     private final List<byte[]> pieces;
     private final byte[] deflated;
     private final long length;

@@ -11,7 +11,7 @@ import java.util.Random;
 import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.Test;
 
-/** Parts compressed once and copied into later answers: the answers inflate, with any gzip reader, to the same bytes. */
+/** Parts compressed once and copied into later answers: the answers inflate, with any gzip reader, to their bytes. */
 class CompressedPartTest {
     private final Random random = new Random(11);
 
