@@ -99,16 +99,18 @@ public final class OperatorStateJson {
 
     /**
      * {@code GetAgents}: each agent's object kept with the view it was rendered from ({@link AgentView#operatorJson}),
-     * so an agent whose resources and modes did not change is not encoded again; {@code recovered_agents} (never
-     * set) is left out, as MesosJson leaves out an empty list.
+     * so an agent whose resources and modes did not change is not encoded again, and runs of them kept compressed
+     * ({@link AgentView#operatorPart}); {@code recovered_agents} (never set) is left out, as MesosJson leaves out an
+     * empty list.
      */
     private static void writeAgents(JsonGenerator out, MasterView view) throws IOException {
         out.writeStartObject();
         if (!view.agents().isEmpty()) {
             out.writeArrayFieldStart("agents");
-            for (AgentView agent : view.agents()) {
-                out.writeRawValue(JsonFragment.of(agent.operatorJson()
-                        .get(agent, () -> MesosJson.printBytes(OperatorResponses.agent(agent)))));
+            for (List<AgentView> run : Runs.of(view.agents(), agent -> agent.id().getValue())) { // kept compressed
+                CompressedRun.write(out, run.get(0).operatorPart().get(CompressedRun.pieces(run,
+                        agent -> List.of(agent.operatorJson()
+                                .get(agent, () -> MesosJson.printBytes(OperatorResponses.agent(agent)))))));
             }
             out.writeEndArray();
         }

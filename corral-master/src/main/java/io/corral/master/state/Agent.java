@@ -68,8 +68,9 @@ public final class Agent {
     private KeptRendering<AgentView> operatorJson = new KeptRendering<>();
     /** The changing part of its {@code /master/state} object, reused while its view stays equal. */
     private final KeptRendering<AgentView> stateJson = new KeptRendering<>();
-    /** The compressed run of agents starting at this one, for readers ({@link AgentView#statePart}). */
+    /** The compressed runs of agents starting at this one, for readers ({@link AgentView#statePart}). */
     private final KeptPart statePart = new KeptPart();
+    private final KeptPart operatorPart = new KeptPart();
 
     public Agent(AgentInfo info, long registeredMillis) {
         this.id = info.getId();
@@ -196,7 +197,8 @@ public final class Agent {
     /** What readers of the published state see of this agent now. */
     public AgentView view() {
         return new AgentView(info, total, used, offered, isConnected(), unreachableSinceMillis, registeredMillis,
-                tasks.size(), deactivated, drain(), infoJson, operatorJson, stateJson, statePart);
+                tasks.size(), deactivated, drain(), infoJson, operatorJson, stateJson, statePart,
+                operatorPart);
     }
 
     /** A task on this agent; a live one uses its resources here until {@link #releaseTaskResources}. */

@@ -20,17 +20,18 @@ import java.util.Optional;
  *     master's agent with the view it was rendered from and reused while an equal view asks again
  * @param statePart the compressed run of agents that starts at this one in {@code /master/state} ({@link Runs}),
  *     kept by the master's agent while the run's renderings are the same
+ * @param operatorPart likewise in the operator API's JSON answers
  */
 public record AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                         long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
                         Optional<DrainInfo> drain, Derived<byte[]> infoJson, KeptRendering<AgentView> operatorJson,
-                        KeptRendering<AgentView> stateJson, KeptPart statePart) {
+                        KeptRendering<AgentView> stateJson, KeptPart statePart, KeptPart operatorPart) {
     /** A view whose description is rendered afresh (e.g. one cut to what a reader may see). */
     public AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                      long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
                      Optional<DrainInfo> drain) {
         this(info, total, used, offered, connected, unreachableSinceMillis, registeredMillis, tasks, deactivated, drain,
-                new Derived<>(), new KeptRendering<>(), new KeptRendering<>(), new KeptPart());
+                new Derived<>(), new KeptRendering<>(), new KeptRendering<>(), new KeptPart(), new KeptPart());
     }
 
     public AgentID id() {

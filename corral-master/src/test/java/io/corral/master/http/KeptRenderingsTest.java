@@ -13,6 +13,7 @@ import io.corral.protocol.http.Encoding;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.Derived;
 import io.corral.master.state.FrameworkView;
+import io.corral.master.state.KeptPart;
 import io.corral.master.state.KeptRendering;
 import io.corral.master.state.TaskView;
 import io.corral.protocol.resources.ResourceSet;
@@ -72,7 +73,7 @@ class KeptRenderingsTest {
                                    KeptRendering<AgentView> operatorKept, KeptRendering<AgentView> stateKept) {
         return new AgentView(AGENT, AGENT_TOTAL, used, ResourceSet.empty(), connected,
                 connected ? 0 : 1_700_000_000_000L, 1_600_000_000_000L, 2, false, Optional.empty(), kept,
-                operatorKept, stateKept, new io.corral.master.state.KeptPart());
+                operatorKept, stateKept, new KeptPart(), new KeptPart());
     }
 
     private static MasterView view(List<AgentView> agents, List<TaskView> tasks) {
@@ -125,16 +126,18 @@ class KeptRenderingsTest {
     }
 
     /** One agent's holders, kept across views as the master's agent keeps them. */
-    private record KeptAgent(AgentInfo info, Derived<byte[]> described, KeptRendering<AgentView> now,
-                             io.corral.master.state.KeptPart part) {
+    private record KeptAgent(AgentInfo info, Derived<byte[]> described, KeptRendering<AgentView> operator,
+                             KeptRendering<AgentView> now, KeptPart part,
+                             KeptPart operatorPart) {
         static KeptAgent named(String id) {
             return new KeptAgent(AGENT.toBuilder().setId(AgentID.newBuilder().setValue(id)).build(), new Derived<>(),
-                    new KeptRendering<>(), new io.corral.master.state.KeptPart());
+                    new KeptRendering<>(), new KeptRendering<>(), new KeptPart(),
+                    new KeptPart());
         }
 
         AgentView view(ResourceSet used) {
             return new AgentView(info, AGENT_TOTAL, used, ResourceSet.empty(), true, 0, 1_600_000_000_000L, 1,
-                    false, Optional.empty(), described, new KeptRendering<>(), now, part);
+                    false, Optional.empty(), described, operator, now, part, operatorPart);
         }
     }
 
@@ -160,6 +163,26 @@ class KeptRenderingsTest {
         assertThat(slaves).hasSize(300);
         assertThat(slaves.get(150).get("used_resources").get("cpus").asDouble()).isEqualTo(4.0);
         assertThat(slaves.get(151).get("used_resources").get("cpus").asDouble()).isEqualTo(1.0);
+    }
+
+    @Test
+    void agentsInGetStateCompressedInKeptRunsShowTheOneThatChanged() throws Exception {
+        List<KeptAgent> kept = java.util.stream.IntStream.range(0, 300).mapToObj(i -> KeptAgent.named("agent-" + i))
+                .toList();
+        ResourceSet idle = ResourceSet.parse("cpus:1;mem:128");
+        OperatorStateJson.getState(view(kept.stream().map(a -> a.view(idle)).toList(), List.of()), true);
+
+        List<AgentView> agents = new java.util.ArrayList<>(kept.stream().map(a -> a.view(idle)).toList());
+        agents.set(7, kept.get(7).view(ResourceSet.parse("cpus:4;mem:512")));
+        MasterView again = view(agents, List.of());
+        byte[] inflated = OperatorStateJson.getState(again, true).bytes();
+
+        assertThat(new String(inflated, UTF_8))
+                .isEqualTo(new String(Encoding.JSON.encode(OperatorResponses.state(again)), UTF_8));
+        JsonNode listed = JSON.readTree(inflated).get("get_state").get("get_agents").get("agents");
+        assertThat(listed).hasSize(300);
+        assertThat(listed.get(7).toString()).contains("\"value\":4.0");
+        assertThat(listed.get(8).toString()).doesNotContain("\"value\":4.0");
     }
 
     @Test
