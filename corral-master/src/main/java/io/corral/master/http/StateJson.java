@@ -75,11 +75,7 @@ public final class StateJson {
     /** {@code /master/slaves}: the agents, as in {@code /master/state}. */
     static byte[] slaves(MasterView master) {
         ObjectNode root = MAPPER.createObjectNode();
-        ArrayNode slaves = root.putArray("slaves"); // runs of agents kept compressed, as the tasks are
-        for (List<AgentView> run : Runs.of(master.agents(), agent -> agent.id().getValue())) {
-            slaves.addPOJO(new CompressedRun(run.get(0).statePart().get(CompressedRun.pieces(run,
-                    StateJson::agentPieces))));
-        }
+        root.set("slaves", agents(master.agents()));
         root.putArray("recovered_slaves");
         return bytes(root);
     }
@@ -278,11 +274,7 @@ public final class StateJson {
         root.put("deactivated_slaves", master.agents().size() - active - unreachable);
         root.put("unreachable_slaves", unreachable);
         root.putObject("flags");
-        ArrayNode slaves = root.putArray("slaves"); // runs of agents kept compressed, as the tasks are
-        for (List<AgentView> run : Runs.of(master.agents(), agent -> agent.id().getValue())) {
-            slaves.addPOJO(new CompressedRun(run.get(0).statePart().get(CompressedRun.pieces(run,
-                    StateJson::agentPieces))));
-        }
+        root.set("slaves", agents(master.agents()));
         root.putArray("recovered_slaves");
         ArrayNode frameworks = root.putArray("frameworks");
         master.frameworks().forEach(framework -> frameworks.add(framework(framework, true)));
@@ -298,14 +290,19 @@ public final class StateJson {
     }
 
     /**
-     * An agent's JSON object in {@code /master/state}: its description is rendered once per change of its info or
-     * resources and kept ({@link AgentView#infoJson}) as the object's opening and fields with a trailing comma; what
-     * changes often (used, offered, modes) follows as the remaining fields and the closing brace, kept while the
+     * The agents in {@code /master/state} and {@code /master/slaves}, in runs of about 64 kept compressed as the tasks'
+     * are ({@link AgentView#statePart}). An agent's JSON object: its description is rendered once per change of its
+     * info or resources and kept ({@link AgentView#infoJson}) as the object's opening and fields with a trailing comma;
+     * what changes often (used, offered, modes) follows as the remaining fields and the closing brace, kept while the
      * agent's view stays equal ({@link AgentView#stateJson}).
      */
-    private static RawValue agentJson(AgentView agent) {
-        List<byte[]> pieces = agentPieces(agent);
-        return JsonFragment.value(pieces.get(0), pieces.get(1));
+    private static ArrayNode agents(List<AgentView> agents) {
+        ArrayNode array = MAPPER.createArrayNode();
+        for (List<AgentView> run : Runs.of(agents, agent -> agent.id().getValue())) {
+            array.addPOJO(new CompressedRun(run.get(0).statePart().get(CompressedRun.pieces(run,
+                    StateJson::agentPieces))));
+        }
+        return array;
     }
 
     /** An agent's object as its two kept arrays: its description's opening and fields, then the rest. */
