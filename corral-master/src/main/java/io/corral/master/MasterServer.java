@@ -187,6 +187,9 @@ public final class MasterServer implements AutoCloseable {
 
     /** Starts serving and contending; returns once the candidacy is registered in ZooKeeper. */
     public static MasterServer start(Options options, Runnable onLeadershipLost) throws Exception {
+        if (READER_NICE < 0 || READER_NICE > 19) { // else each reader thread would fail before its first reading
+            throw new IllegalArgumentException("-Dcorral.master.reader-nice must be 0 (off) to 19, not " + READER_NICE);
+        }
         MasterServer server = new MasterServer(options, onLeadershipLost);
         try {
             server.startAll();

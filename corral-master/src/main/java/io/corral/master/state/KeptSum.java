@@ -1,5 +1,6 @@
 package io.corral.master.state;
 
+import io.corral.protocol.IdentityLists;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.List;
 import java.util.function.Supplier;
@@ -29,27 +30,12 @@ public final class KeptSum extends ReaderCache {
      */
     public ResourceSet get(List<?> objects, List<?> moreObjects, Supplier<List<ResourceSet>> parts) {
         Kept known = kept;
-        if (known != null && sameObjects(known.objects(), objects)
-                && sameObjects(known.moreObjects(), moreObjects)) {
+        if (known != null && IdentityLists.sameElements(known.objects(), objects)
+                && IdentityLists.sameElements(known.moreObjects(), moreObjects)) {
             return known.sum();
         }
         ResourceSet sum = ResourceSet.sumAtMost(parts.get());
         kept = new Kept(objects, moreObjects, sum);
         return sum;
-    }
-
-    private static boolean sameObjects(List<?> kept, List<?> asked) {
-        if (kept == asked) {
-            return true;
-        }
-        if (kept.size() != asked.size()) {
-            return false;
-        }
-        for (int i = 0; i < kept.size(); i++) {
-            if (kept.get(i) != asked.get(i)) {
-                return false;
-            }
-        }
-        return true;
     }
 }

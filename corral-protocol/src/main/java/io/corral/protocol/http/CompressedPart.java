@@ -1,5 +1,6 @@
 package io.corral.protocol.http;
 
+import io.corral.protocol.IdentityLists;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -102,15 +103,7 @@ public final class CompressedPart {
 
     /** Whether this part was made of exactly these arrays, in order (compared by identity, not content). */
     public boolean isMadeOf(List<byte[]> asked) {
-        if (pieces.size() != asked.size()) {
-            return false;
-        }
-        for (int i = 0; i < pieces.size(); i++) {
-            if (pieces.get(i) != asked.get(i)) {
-                return false;
-            }
-        }
-        return true;
+        return IdentityLists.sameElements(pieces, asked);
     }
 
     byte[] deflated() {
