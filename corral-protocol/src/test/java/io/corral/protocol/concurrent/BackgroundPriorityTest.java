@@ -15,6 +15,8 @@ class BackgroundPriorityTest {
     @Test
     void lowersTheCallingThreadOnlyFromWhereItWasAndTheKernelShowsIt() throws Exception {
         assumeTrue(Files.exists(Path.of("/proc/thread-self")), "Linux only");
+        assumeTrue(java.util.Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, "renice"))), "no renice on this machine");
         OptionalInt before = BackgroundPriority.currentNice();
         assumeTrue(before.isPresent() && before.getAsInt() <= 5, "this JVM already runs at nice 6 or more");
 
