@@ -108,6 +108,14 @@ class BenchmarkSmokeTest {
     }
 
     @Test
+    @Timeout(60)
+    void theWireRunsToItsReport() throws Exception {
+        String report = printedBy(() -> WireBenchmark.main(new String[] {"1", "2", "1"}));
+        assertThat(report).containsPattern("wire: 2 readers of a 1 MB answer for [0-9]+ s: [1-9][0-9]* reads, [0-9]+ MB/s")
+                .containsPattern("CPU per MB moved: server [0-9.]+ ms, client [0-9.]+ ms");
+    }
+
+    @Test
     @Timeout(120)
     void anAgentRestartLosesNoTask() throws Exception {
         String report = printedBy(() -> AgentRestartBenchmark.main(new String[] {"3"}));

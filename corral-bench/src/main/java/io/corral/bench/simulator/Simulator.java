@@ -192,29 +192,11 @@ public final class Simulator {
             reportZooKeeper(zkUrl);
 
             // 4. State under readers, and allocation meanwhile.
-            Allocation idle = allocationDuring(first, readTime, () -> null);
-            System.out.printf("allocation idle: %s%n", idle);
-            StateReaders.Result[] result = new StateReaders.Result[1];
-            HttpRequest masterState = StateReaders.get(first.url() + "/master/state");
-            System.out.printf("state: /master/state, the first read after the launch alone: %.0f ms%n",
-                    StateReaders.once(masterState));
-            Allocation duringState = allocationDuring(first, readTime,
-                    () -> result[0] = StateReaders.read(masterState, readers, readTime));
-            printReads("/master/state", readers, readTime, result[0]);
-            Map<String, List<Long>> reads = new LinkedHashMap<>();
-            reads.put("/master/state", result[0].latenciesNanos());
-            System.out.printf("allocation during /master/state reads: %s (%+.0f%% mean cycle time against idle)%n",
-                    duringState, 100 * (duringState.meanMs() / idle.meanMs() - 1));
-            HttpRequest getState = StateReaders.getState(first.url());
-            System.out.printf("state: GET_STATE, the first read alone: %.0f ms%n", StateReaders.once(getState));
-            Allocation duringGetState = allocationDuring(first, readTime,
-                    () -> result[0] = StateReaders.read(getState, readers, readTime));
-            printReads("GET_STATE", readers, readTime, result[0]);
-            reads.put("GET_STATE", result[0].latenciesNanos());
-            LatencyChart.write(results, "simulator-state-reads", String.format(
-                    "Simulator: state reads, %d readers, %,d agents, %,d tasks", readers, agents, tasks), reads);
-            System.out.printf("allocation during GET_STATE reads: %s (%+.0f%% mean cycle time against idle)%n",
-                    duringGetState, 100 * (duringGetState.meanMs() / idle.meanMs() - 1));
+            if (readers > 0) {
+                readState(first, readers, readTime, results, agents, tasks);
+            } else {
+                System.out.println("state: not read (--readers=0)");
+            }
 
             // 5. kill -9 of the leader.
             if (failover) {
@@ -408,6 +390,37 @@ public final class Simulator {
 
     private static double seconds(long sinceNanos) {
         return (System.nanoTime() - sinceNanos) / 1e9;
+    }
+
+    /**
+     * {@code /master/state}, then GET_STATE, read by {@code readers} for {@code readTime} each, with the allocation
+     * cycles meanwhile against {@code readTime} of no readers.
+     */
+    private void readState(MasterProcess first, int readers, Duration readTime, ResultsDirectory results, int agents,
+                           int tasks) throws Exception {
+        Allocation idle = allocationDuring(first, readTime, () -> null);
+        System.out.printf("allocation idle: %s%n", idle);
+        StateReaders.Result[] result = new StateReaders.Result[1];
+        HttpRequest masterState = StateReaders.get(first.url() + "/master/state");
+        System.out.printf("state: /master/state, the first read after the launch alone: %.0f ms%n",
+                StateReaders.once(masterState));
+        Allocation duringState = allocationDuring(first, readTime,
+                () -> result[0] = StateReaders.read(masterState, readers, readTime));
+        printReads("/master/state", readers, readTime, result[0]);
+        Map<String, List<Long>> reads = new LinkedHashMap<>();
+        reads.put("/master/state", result[0].latenciesNanos());
+        System.out.printf("allocation during /master/state reads: %s (%+.0f%% mean cycle time against idle)%n",
+                duringState, 100 * (duringState.meanMs() / idle.meanMs() - 1));
+        HttpRequest getState = StateReaders.getState(first.url());
+        System.out.printf("state: GET_STATE, the first read alone: %.0f ms%n", StateReaders.once(getState));
+        Allocation duringGetState = allocationDuring(first, readTime,
+                () -> result[0] = StateReaders.read(getState, readers, readTime));
+        printReads("GET_STATE", readers, readTime, result[0]);
+        reads.put("GET_STATE", result[0].latenciesNanos());
+        LatencyChart.write(results, "simulator-state-reads", String.format(
+                "Simulator: state reads, %d readers, %,d agents, %,d tasks", readers, agents, tasks), reads);
+        System.out.printf("allocation during GET_STATE reads: %s (%+.0f%% mean cycle time against idle)%n",
+                duringGetState, 100 * (duringGetState.meanMs() / idle.meanMs() - 1));
     }
 
     private static double loadAverage() {

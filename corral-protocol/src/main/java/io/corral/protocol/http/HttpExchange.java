@@ -1,6 +1,6 @@
 package io.corral.protocol.http;
 
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -158,9 +158,8 @@ public final class HttpExchange {
     public void respond(int status, String contentType, ResponseBody body, Map<String, String> extraHeaders) {
         boolean compressible = body.length() >= GzipEncoding.MINIMUM_LENGTH;
         boolean gzip = compressible && takesGzip();
-        byte[] wire = gzip ? body.gzipped() : body.bytes();
-        FullHttpResponse response =
-                new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(status), Unpooled.wrappedBuffer(wire));
+        ByteBuf wire = body.content(gzip);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status(status), wire);
         addHeaders(response.headers(), contentType, extraHeaders); // throws on bad headers, before claiming
         if (compressible) {
             response.headers().set(HttpHeaderNames.VARY, "Accept-Encoding");
@@ -168,7 +167,7 @@ public final class HttpExchange {
         if (gzip) {
             response.headers().set(HttpHeaderNames.CONTENT_ENCODING, HttpHeaderValues.GZIP);
         }
-        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, wire.length);
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, wire.readableBytes());
         setConnectionHeader(response.headers());
         claimAnswer();
         ClientQuotas.Lease slot = streamSlot;

@@ -1,9 +1,12 @@
 package io.corral.protocol.http;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Objects;
 
 /**
@@ -16,10 +19,17 @@ import java.util.Objects;
  * and rendering it into an array first cost the master two 51 MB arrays per reading and the garbage collections
  * that came with them.
  *
- * <p>Threading: thread-safe; the other form is made under this object's monitor, on the thread of the first answer
- * that needs it. Don't modify the bytes given.
+ * <p>A large body sent more than once (twenty readers sharing one rendering) is sent from one copy in direct memory,
+ * made at its second sending ({@link #content}): from a Java array, the socket layer would copy every answer into
+ * native memory of its own first, a 9 MB compressed {@code GET_STATE} twenty times a round.
+ *
+ * <p>Threading: thread-safe; the other form and the direct copy are made under this object's monitor, on the thread
+ * of the first answer that needs them. Don't modify the bytes given.
  */
 public final class ResponseBody {
+    /** The smallest body worth a direct copy when shared: below it, the socket layer's pooled copy costs less. */
+    static final int SHARED_DIRECT_MIN_BYTES = 256 * 1024;
+
     /** Writes an answer's bytes into {@code out}. */
     @FunctionalInterface
     public interface Writer {
@@ -32,6 +42,11 @@ public final class ResponseBody {
     private byte[] bytes;
     /** Guarded by this; null until first needed. */
     private byte[] gzipped;
+    /** Guarded by this: whether each form was sent yet, and its direct copy once it was sent twice (else null). */
+    private boolean bytesSent;
+    private boolean gzippedSent;
+    private ByteBuffer directBytes;
+    private ByteBuffer directGzipped;
 
     private ResponseBody(long length, byte[] bytes, byte[] gzipped) {
         this.length = length;
@@ -73,6 +88,34 @@ public final class ResponseBody {
             bytes = GzipEncoding.decompress(gzipped);
         }
         return bytes;
+    }
+
+    /**
+     * What an answer sends: the body's bytes, or their gzip form when {@code gzip}. A large form sent before is sent
+     * from its direct copy, made now if this is its second sending and freed with the body (by the collector): a
+     * read-only view of it, so answers on different connections don't share a position.
+     */
+    synchronized ByteBuf content(boolean gzip) {
+        byte[] wire = gzip ? gzipped() : bytes();
+        boolean sentBefore = gzip ? gzippedSent : bytesSent;
+        if (wire.length < SHARED_DIRECT_MIN_BYTES || !sentBefore) { // the socket layer copies it, as any array
+            if (gzip) {
+                gzippedSent = true;
+            } else {
+                bytesSent = true;
+            }
+            return Unpooled.wrappedBuffer(wire);
+        }
+        ByteBuffer direct = gzip ? directGzipped : directBytes;
+        if (direct == null) {
+            direct = ByteBuffer.allocateDirect(wire.length).put(wire).flip();
+            if (gzip) {
+                directGzipped = direct;
+            } else {
+                directBytes = direct;
+            }
+        }
+        return Unpooled.wrappedBuffer(direct.asReadOnlyBuffer());
     }
 
     synchronized byte[] gzipped() {

@@ -23,12 +23,15 @@ class GzipResponsesTest {
     /** A size well past the compressor's own buffers. */
     private static final int CHUNK = 256 * 1024;
     private static final byte[] SMALL = "{\"ok\":true}".getBytes(StandardCharsets.UTF_8);
+    /** One body answered again and again, as readers sharing one rendering of a large state are. */
+    private static final ResponseBody SHARED = ResponseBody.of(randomJson(3 * ResponseBody.SHARED_DIRECT_MIN_BYTES));
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final HttpServer server = HttpServer.start("127.0.0.1", 0, exchange -> {
         switch (exchange.path()) {
             case "/large" -> exchange.respond(200, "application/json", LARGE);
             case "/small" -> exchange.respond(200, "application/json", SMALL);
+            case "/shared" -> exchange.respond(200, "application/json", SHARED);
             case "/written" -> exchange.respond(200, "application/json",
                     ResponseBody.written(exchange.takesGzip(), 16, out -> out.write(LARGE)));
             case "/written-small" -> exchange.respond(200, "application/json",
@@ -55,6 +58,39 @@ class GzipResponsesTest {
         try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(body))) {
             return in.readAllBytes();
         }
+    }
+
+    /** JSON that compresses only about twofold (random digits), so its gzip form is large too. */
+    private static byte[] randomJson(int size) {
+        java.util.Random random = new java.util.Random(7);
+        StringBuilder json = new StringBuilder(size + 16).append("[");
+        while (json.length() < size) {
+            json.append(random.nextLong()).append(',');
+        }
+        return json.append("0]").toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aLargeBodyAnsweredToManyReadersAtOnceReachesEachWhole() throws Exception {
+        byte[] plain = SHARED.bytes();
+        List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> answers = new java.util.ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+                    + "/shared")).timeout(Duration.ofSeconds(20));
+            if (i % 2 == 0) {
+                request.header("Accept-Encoding", "gzip");
+            }
+            answers.add(client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofByteArray()));
+        }
+
+        for (int i = 0; i < answers.size(); i++) {
+            HttpResponse<byte[]> response = answers.get(i).get(20, java.util.concurrent.TimeUnit.SECONDS);
+            byte[] body = i % 2 == 0 ? gunzip(response.body()) : response.body();
+            assertThat(body).as("answer %d", i).isEqualTo(plain);
+        }
+        // Sent more than once in each form, it goes out from one copy in direct memory, not from the array.
+        assertThat(SHARED.content(true).isDirect()).isTrue();
+        assertThat(SHARED.content(true).readableBytes()).isEqualTo(SHARED.gzipped().length);
     }
 
     @Test
