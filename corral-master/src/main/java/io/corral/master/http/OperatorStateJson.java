@@ -107,8 +107,8 @@ public final class OperatorStateJson {
         out.writeStartObject();
         if (!view.agents().isEmpty()) {
             out.writeArrayFieldStart("agents");
-            for (List<AgentView> run : Runs.of(view.agents(), agent -> agent.id().getValue())) { // kept compressed
-                CompressedRun.write(out, run.get(0).operatorPart().get(CompressedRun.pieces(run,
+            for (List<AgentView> run : Runs.of(view.agents(), agent -> agent.id().getValue().hashCode())) {
+                CompressedRun.write(out, run.get(0).operatorPart().get(run, () -> CompressedRun.pieces(run, // kept
                         agent -> List.of(agent.operatorJson()
                                 .get(agent, () -> MesosJson.printBytes(OperatorResponses.agent(agent)))))));
             }
@@ -129,9 +129,9 @@ public final class OperatorStateJson {
                 continue;
             }
             out.writeArrayFieldStart(list.name().toLowerCase(java.util.Locale.ROOT));
-            for (List<TaskView> run : Runs.of(tasks, task -> task.id().getValue())) { // kept compressed while same
-                CompressedRun.write(out, run.get(0).operatorPart().get(
-                        CompressedRun.pieces(run, task -> List.of(taskBytes(task)))));
+            for (List<TaskView> run : Runs.of(tasks, TaskView::idHash)) { // kept compressed while the same
+                CompressedRun.write(out, run.get(0).operatorPart().get(run,
+                        () -> CompressedRun.pieces(run, task -> List.of(taskBytes(task)))));
             }
             out.writeEndArray();
         }

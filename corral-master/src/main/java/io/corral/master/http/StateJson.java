@@ -298,9 +298,9 @@ public final class StateJson {
      */
     private static ArrayNode agents(List<AgentView> agents) {
         ArrayNode array = MAPPER.createArrayNode();
-        for (List<AgentView> run : Runs.of(agents, agent -> agent.id().getValue())) {
-            array.addPOJO(new CompressedRun(run.get(0).statePart().get(CompressedRun.pieces(run,
-                    StateJson::agentPieces))));
+        for (List<AgentView> run : Runs.of(agents, agent -> agent.id().getValue().hashCode())) {
+            array.addPOJO(new CompressedRun(run.get(0).statePart().get(run,
+                    () -> CompressedRun.pieces(run, StateJson::agentPieces))));
         }
         return array;
     }
@@ -426,9 +426,9 @@ public final class StateJson {
      */
     private static ArrayNode tasks(List<TaskView> tasks) {
         ArrayNode array = MAPPER.createArrayNode();
-        for (List<TaskView> run : Runs.of(tasks, task -> task.id().getValue())) {
-            array.addPOJO(new CompressedRun(run.get(0).statePart().get(
-                    CompressedRun.pieces(run, task -> List.of(taskBytes(task))))));
+        for (List<TaskView> run : Runs.of(tasks, TaskView::idHash)) {
+            array.addPOJO(new CompressedRun(run.get(0).statePart().get(run,
+                    () -> CompressedRun.pieces(run, task -> List.of(taskBytes(task))))));
         }
         return array;
     }

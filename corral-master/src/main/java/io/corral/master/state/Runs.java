@@ -2,7 +2,7 @@ package io.corral.master.state;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * A long list of a large answer's elements (a framework's tasks, the agents) cut into runs of about {@link #MEAN}
@@ -19,13 +19,16 @@ public final class Runs {
     private Runs() {
     }
 
-    /** The runs of {@code elements}, in order, each a list of its own; {@code id} names an element. */
-    public static <T> List<List<T>> of(List<T> elements, Function<T, String> id) {
+    /**
+     * The runs of {@code elements}, in order, each a list of its own; {@code idHash} is the hash code of an element's
+     * id (a task view keeps its own: {@link TaskView#idHash}).
+     */
+    public static <T> List<List<T>> of(List<T> elements, ToIntFunction<T> idHash) {
         List<List<T>> runs = new ArrayList<>(elements.size() / MEAN + 1);
         int start = 0;
         for (int i = 0; i < elements.size(); i++) {
             boolean last = i == elements.size() - 1;
-            boolean cut = Math.floorMod(id.apply(elements.get(i)).hashCode(), MEAN) == MEAN - 1;
+            boolean cut = Math.floorMod(idHash.applyAsInt(elements.get(i)), MEAN) == MEAN - 1;
             if (last || cut || i - start + 1 == MAX) {
                 runs.add(List.copyOf(elements.subList(start, i + 1)));
                 start = i + 1;

@@ -19,11 +19,12 @@ import org.apache.mesos.v1.Protos.TaskStatus;
  * @param statePart the compressed run of tasks that starts at this one in {@code /master/state} ({@link Runs}),
  *     kept while its tasks are the same
  * @param operatorPart likewise in the operator API's JSON answers
+ * @param idHashCode {@link #idHash}, computed by the first reader that needs it
  */
 public record TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
                        List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId,
                        Derived<byte[]> stateJson, Derived<byte[]> operatorJson, KeptPart statePart,
-                       KeptPart operatorPart) {
+                       KeptPart operatorPart, Derived<Integer> idHashCode) {
     public TaskView {
         statuses = List.copyOf(statuses);
     }
@@ -31,7 +32,15 @@ public record TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resou
     public TaskView(TaskInfo info, FrameworkID frameworkId, ResourceSet resources, TaskState state,
                     List<TaskStatus> statuses, org.apache.mesos.v1.Protos.ExecutorID executorId) {
         this(info, frameworkId, resources, state, statuses, executorId, new Derived<>(), new Derived<>(),
-                new KeptPart(), new KeptPart());
+                new KeptPart(), new KeptPart(), new Derived<>());
+    }
+
+    /**
+     * Its id's hash code, where large answers cut their runs of tasks ({@link Runs}): kept, since every reading asks
+     * it of every task, and a protobuf string field can make its {@code String} again from bytes when asked.
+     */
+    public int idHash() {
+        return idHashCode.get(() -> id().getValue().hashCode());
     }
 
     public TaskID id() {
