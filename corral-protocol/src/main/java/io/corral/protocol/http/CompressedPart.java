@@ -14,8 +14,8 @@ import java.util.zip.Deflater;
  * reading to the next. Its pieces (say, 64 tasks' JSON objects and the commas between them) are deflated one after
  * the other from an empty window, ending byte-aligned (a sync flush, not the last block), so the bytes can be copied
  * into any deflate stream that has just been fully flushed (its window forgotten), as pigz joins blocks compressed
- * apart ({@link SplicingGzipStream}). The pieces are kept too, by reference, for readers who do not take gzip and for
- * the answer's CRC.
+ * apart ({@link SplicingGzipStream}). The pieces are kept too, by reference, for readers who do not take gzip; their
+ * CRC-32 and its shift past them ({@link Crc32Shift}) are kept for the CRCs of the answers they join.
  *
  * <p>Compressing small parts apart costs some ratio (each starts with an empty window): a 51 MB state in parts of about
  * 64 tasks is a few hundred KB larger compressed than in one stream.
@@ -33,11 +33,15 @@ public final class CompressedPart {
     private final List<byte[]> pieces;
     private final byte[] deflated;
     private final long length;
+    private final long crc;
+    private final int pastIt;
 
-    private CompressedPart(List<byte[]> pieces, byte[] deflated, long length) {
+    private CompressedPart(List<byte[]> pieces, byte[] deflated, long length, long crc) {
         this.pieces = pieces;
         this.deflated = deflated;
         this.length = length;
+        this.crc = crc;
+        this.pastIt = Crc32Shift.past(length);
     }
 
     /** {@code pieces} one after the other, compressed now (on the caller's thread). */
@@ -49,11 +53,13 @@ public final class CompressedPart {
             ByteArrayOutputStream out = new ByteArrayOutputStream(256);
             byte[] buffer = new byte[8192];
             long length = 0;
+            CRC32 crc = new CRC32();
             for (byte[] piece : kept) {
                 length += deflate(deflater, piece, buffer, out);
+                crc.update(piece);
             }
             drain(deflater, Deflater.SYNC_FLUSH, buffer, out);
-            return new CompressedPart(kept, out.toByteArray(), length);
+            return new CompressedPart(kept, out.toByteArray(), length, crc.getValue());
         } finally {
             deflater.reset(); // drops the input's reference
         }
@@ -94,11 +100,9 @@ public final class CompressedPart {
         }
     }
 
-    /** The part's plain bytes added to {@code crc}, without joining them. */
-    void addTo(CRC32 crc) {
-        for (byte[] piece : pieces) {
-            crc.update(piece);
-        }
+    /** The CRC-32 of whatever came before the part ({@code crcBefore}) and then the part. */
+    long crcAfter(long crcBefore) {
+        return Crc32Shift.join(crcBefore, crc, pastIt);
     }
 
     /** Whether this part was made of exactly these arrays, in order (compared by identity, not content). */

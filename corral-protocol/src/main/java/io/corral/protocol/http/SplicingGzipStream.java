@@ -9,8 +9,9 @@ import java.util.zip.Deflater;
  * A gzip member written as an answer renders, into which {@link CompressedPart}s kept from earlier answers are copied
  * as they are instead of being compressed again. Before a part, the deflate stream is fully flushed (byte-aligned,
  * its window forgotten), so nothing after the part refers back across it; the part itself was deflated from an empty
- * window. The member's CRC-32 and length cover the plain bytes of everything, parts included, as gzip requires:
- * a part's CRC is computed over its pieces again, which costs far less than compressing them.
+ * window. The member's CRC-32 and length cover the plain bytes of everything, parts included, as gzip requires: the
+ * bytes written here are summed as they come, and each part's CRC, kept with it, is joined to theirs
+ * ({@link Crc32Shift}), so a part's bytes are not read again.
  *
  * <p>Compressed at {@link Deflater#BEST_SPEED}: a large state is mostly repeated keys, so even that shrinks it about
  * tenfold.
@@ -24,7 +25,11 @@ final class SplicingGzipStream extends OutputStream {
 
     private final ByteArrayOutputStream out;
     private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
-    private final CRC32 crc = new CRC32();
+    /** The CRC-32 of everything up to the last part spliced in, that part included. */
+    private long crcToLastPart;
+    /** The CRC-32 of what was written since (or from the start), and its length. */
+    private final CRC32 crcSince = new CRC32();
+    private long lengthSince;
     private final byte[] buffer = new byte[64 * 1024];
     private final byte[] one = new byte[1];
     private long length;
@@ -50,7 +55,8 @@ final class SplicingGzipStream extends OutputStream {
         if (count == 0) {
             return;
         }
-        crc.update(bytes, offset, count);
+        crcSince.update(bytes, offset, count);
+        lengthSince += count;
         length += count;
         deflater.setInput(bytes, offset, count);
         while (!deflater.needsInput()) {
@@ -63,7 +69,9 @@ final class SplicingGzipStream extends OutputStream {
         CompressedPart.drain(deflater, Deflater.FULL_FLUSH, buffer, out);
         byte[] deflated = part.deflated();
         out.write(deflated, 0, deflated.length);
-        part.addTo(crc);
+        crcToLastPart = part.crcAfter(crcWritten());
+        crcSince.reset();
+        lengthSince = 0;
         length += part.length();
     }
 
@@ -73,8 +81,13 @@ final class SplicingGzipStream extends OutputStream {
         while (!deflater.finished()) {
             out.write(buffer, 0, deflater.deflate(buffer, 0, buffer.length));
         }
-        writeLittleEndian((int) crc.getValue());
+        writeLittleEndian((int) crcWritten());
         writeLittleEndian((int) length);
+    }
+
+    /** The CRC-32 of everything so far. */
+    private long crcWritten() {
+        return Crc32Shift.join(crcToLastPart, crcSince.getValue(), Crc32Shift.past(lengthSince));
     }
 
     /** Frees the deflater; nothing can be written after. */
