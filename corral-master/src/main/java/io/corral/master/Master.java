@@ -395,11 +395,12 @@ public final class Master implements AutoCloseable {
         pingTimer = timers.schedule(tick, () -> {
             long now = timers.nowMillis();
             long interval = config.agentPingInterval().toMillis();
+            long silenceLimit = config.agentSilenceLimit().toMillis(); // once a tick, not once an agent
             for (Agent agent : List.copyOf(agents.all())) {
                 if (agent.isUnreachable() || agent.isRecovered()) {
                     continue; // a recovered agent has agent_reregister_timeout to come back
                 }
-                if (now - agent.lastHeardMillis() >= config.agentSilenceLimit().toMillis() && !paused) {
+                if (now - agent.lastHeardMillis() >= silenceLimit && !paused) {
                     agents.markUnreachable(agent, "no PONG for " + config.agentSilenceLimit().toSeconds() + "s");
                 } else if (agent.isConnected() && now - agent.lastPingedMillis() >= interval) {
                     outbox.toAgent(agent.id(), AgentEvent.ping());

@@ -3,11 +3,13 @@ package io.corral.master.state;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
 import org.apache.mesos.v1.Protos.OfferID;
@@ -44,6 +46,8 @@ public final class Framework {
     private final Map<String, ResourceSet> held = new java.util.HashMap<>();
     /** Its live tasks' and executors' resources summed, kept across its views while they stay the same. */
     private final KeptSum allocatedSum = new KeptSum();
+    /** Its live tasks' views as last published, given again while they are the same objects ({@link #taskViews}). */
+    private List<TaskView> taskViews = List.of();
     /** Its executors (not command tasks'), on every agent. */
     private final Map<Executor.Key, Map<org.apache.mesos.v1.Protos.AgentID, Executor>> executors =
             new LinkedHashMap<>();
@@ -134,9 +138,32 @@ public final class Framework {
      * {@code heldOffers}, the offers it holds.
      */
     public FrameworkView view(List<org.apache.mesos.v1.Protos.Offer> heldOffers) {
-        return new FrameworkView(info, role(), isConnected(), registeredMillis,
-                tasks.values().stream().map(Task::view).toList(),
+        return new FrameworkView(info, role(), isConnected(), registeredMillis, taskViews(),
                 completedTasks.stream().map(Task::view).toList(), heldOffers, executors(), allocatedSum);
+    }
+
+    /**
+     * Its live tasks' views, in order: the list last published if every task's view is still the same object (a
+     * task's view is kept until the task changes), else a new one. Readers ask for a fresh view after any event, so
+     * the loop publishes many views a second under 20 readers; a framework of 10,000 running tasks then costs a pass
+     * of pointer comparisons instead of a new list (and the readers' identity checks find the same list).
+     */
+    private List<TaskView> taskViews() {
+        if (taskViews.size() == tasks.size()) {
+            Iterator<TaskView> last = taskViews.iterator();
+            boolean same = true;
+            for (Task task : tasks.values()) {
+                if (task.view() != last.next()) {
+                    same = false;
+                    break;
+                }
+            }
+            if (same) {
+                return taskViews;
+            }
+        }
+        taskViews = tasks.values().stream().map(Task::view).collect(Collectors.toUnmodifiableList());
+        return taskViews;
     }
 
     /** Remembers the latest status of an operation, for reconciliation. */
