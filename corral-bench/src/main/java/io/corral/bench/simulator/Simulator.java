@@ -117,7 +117,10 @@ public final class Simulator {
         List<MasterProcess> masters = new ArrayList<>();
         try (zookeeper;
              AgentFleet fleet = new AgentFleet(ZkUrl.parse(zkUrl), sessions, Duration.ofSeconds(10));
-             ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(zkUrl)) {
+             ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(zkUrl);
+             // Closed first (resources close in reverse): agents stopping before their frameworks would end their
+             // presence while frameworks still listen, and the run's output would end with news of tasks lost.
+             AutoCloseable frameworksFirst = () -> frameworks.forEach(SimulatedFramework::close)) {
             System.out.printf("simulator: %d agents, %d tasks (%.1f cpu, %.0f MB each), %d frameworks; ZooKeeper: %d"
                             + " server(s) in a JVM of their own; masters: %s in JVMs of their own (-Xmx%s, ZooKeeper"
                             + " session %d s); %d cores, load average %.1f; logs in %s%n",
@@ -210,7 +213,6 @@ public final class Simulator {
                     fleet.lastRefusal().isEmpty() ? "" : " (last: " + fleet.lastRefusal().strip() + ")");
             System.out.println("simulation done");
         } finally {
-            frameworks.forEach(SimulatedFramework::close);
             for (MasterProcess master : masters) {
                 master.close();
             }
