@@ -6,9 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Mesos's response compression: a complete (non-stream) answer of at least {@link #MINIMUM_LENGTH} bytes goes out
@@ -62,13 +60,11 @@ final class GzipEncoding {
     }
 
     static byte[] compress(byte[] body) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, body.length / 8));
-        try (GZIPOutputStream gzip = new FastGzipStream(out)) {
-            gzip.write(body);
+        try {
+            return compress(out -> out.write(body), body.length / 8).bytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte array stream does not fail
         }
-        return out.toByteArray();
     }
 
     /** What {@link #compress(ResponseBody.Writer, int)} made, and the length of what went in. */
@@ -95,14 +91,6 @@ final class GzipEncoding {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // made here from a byte array: cannot be corrupt
-        }
-    }
-
-    /** GZIPOutputStream at {@link Deflater#BEST_SPEED} (its constructor has no level). */
-    private static final class FastGzipStream extends GZIPOutputStream {
-        FastGzipStream(ByteArrayOutputStream out) throws IOException {
-            super(out, 64 * 1024);
-            def.setLevel(Deflater.BEST_SPEED);
         }
     }
 }
