@@ -8,7 +8,6 @@ import io.corral.master.http.SharedReads;
 import io.corral.master.http.StateJson;
 import io.corral.master.state.AgentView;
 import io.corral.master.state.FrameworkView;
-import io.corral.master.state.KeptSum;
 import io.corral.master.state.TaskView;
 import io.corral.protocol.http.ResponseBody;
 import io.corral.protocol.resources.ResourceSet;
@@ -163,8 +162,11 @@ public final class StateReadBenchmark {
         private final List<AgentView> agents = new ArrayList<>();
         private final List<FrameworkInfo> frameworks = new ArrayList<>();
         private final List<List<TaskView>> tasks = new ArrayList<>();
-        /** Each framework's allocated sum, kept across views as the master's framework keeps it. */
-        private final List<KeptSum> allocated = new ArrayList<>();
+        /**
+         * Each framework's used resources, as the master's framework keeps them: summed once here, since a change of
+         * status does not change them (the master's tally changes when a task starts or ends).
+         */
+        private final List<ResourceSet> allocated = new ArrayList<>();
         private final MasterInfo master = MasterInfo.newBuilder().setId("bench-master").setIp(0x7f000001)
                 .setPort(5050).setHostname("localhost").setVersion("corral").setPid("master@127.0.0.1:5050").build();
         private long version;
@@ -182,11 +184,13 @@ public final class StateReadBenchmark {
                 frameworks.add(FrameworkInfo.newBuilder().setId(FrameworkID.newBuilder().setValue("framework-" + f))
                         .setName("bench-" + f).setUser("nobody").setRole("*").build());
                 tasks.add(new ArrayList<>());
-                allocated.add(new KeptSum());
             }
             for (int t = 0; t < taskCount; t++) {
                 FrameworkInfo framework = frameworks.get(t % FRAMEWORKS);
                 tasks.get(t % FRAMEWORKS).add(task(framework, t, "agent-" + (t % Math.max(1, agentCount))));
+            }
+            for (List<TaskView> ofFramework : tasks) {
+                allocated.add(ResourceSet.sumAtMost(ofFramework.stream().map(TaskView::resources).toList()));
             }
         }
 

@@ -1,6 +1,7 @@
 package io.corral.master.state;
 
 import io.corral.protocol.resources.ResourceSet;
+import io.corral.protocol.resources.ResourceTally;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Iterator;
@@ -44,8 +45,11 @@ public final class Framework {
      * taken back one task at a time.
      */
     private final Map<String, ResourceSet> held = new java.util.HashMap<>();
-    /** Its live tasks' and executors' resources summed, kept across its views while they stay the same. */
-    private final KeptSum allocatedSum = new KeptSum();
+    /**
+     * What its live tasks and executors use, all of it (ranges and sets too), counted as they come and go like
+     * {@link #held}: the used resources readers see, which a reading would otherwise sum over all its tasks.
+     */
+    private final ResourceTally allocated = new ResourceTally();
     /** Its live tasks' views as last published, given again while they are the same objects ({@link #taskViews}). */
     private List<TaskView> taskViews = List.of();
     /** Its executors (not command tasks'), on every agent. */
@@ -70,7 +74,11 @@ public final class Framework {
     public void updateInfo(FrameworkInfo info) { this.info = info; }
     /** Its current stream's id (every call must name it), or null while disconnected. */
     public String streamId() { return streamId; }
-    public Map<TaskID, Task> tasks() { return tasks; }
+    /**
+     * Its tasks by id (read-only): {@link #addTask}, {@link #taskEnded} and {@link #completeTask} change them, so that
+     * what it holds and uses is kept with them.
+     */
+    public Map<TaskID, Task> tasks() { return java.util.Collections.unmodifiableMap(tasks); }
     public Deque<Task> completedTasks() { return completedTasks; }
     /** The ids of its outstanding offers (read-only): {@link #addOffer} and {@link #removeOffer} change them. */
     public Set<OfferID> offers() { return java.util.Collections.unmodifiableSet(offers); }
@@ -139,7 +147,7 @@ public final class Framework {
      */
     public FrameworkView view(List<org.apache.mesos.v1.Protos.Offer> heldOffers) {
         return new FrameworkView(info, role(), isConnected(), registeredMillis, taskViews(),
-                completedTasks.stream().map(Task::view).toList(), heldOffers, executors(), allocatedSum);
+                completedTasks.stream().map(Task::view).toList(), heldOffers, executors(), allocated.sum());
     }
 
     /**
@@ -192,11 +200,16 @@ public final class Framework {
 
     /** A task of this framework; a live one holds its resources until {@link #taskEnded}. */
     public void addTask(Task task) {
+        Task replaced = tasks.get(task.id());
+        if (replaced != null) {
+            taskEnded(replaced); // what it held is the new task's to hold, not held twice
+        }
         tasks.put(task.id(), task);
         if (!task.isTerminal()) {
             String role = task.roleOr(role());
             heldTaskRoles.put(task.id(), role);
             hold(role, task.resources());
+            allocated.add(task.resources());
         }
     }
 
@@ -205,6 +218,7 @@ public final class Framework {
         String role = tasks.get(task.id()) == task ? heldTaskRoles.remove(task.id()) : null;
         if (role != null) {
             release(role, task.resources());
+            allocated.remove(task.resources());
         }
     }
 
@@ -213,6 +227,7 @@ public final class Framework {
         if (executors.computeIfAbsent(executor.key(), k -> new LinkedHashMap<>())
                 .putIfAbsent(executor.agentId(), executor) == null) {
             hold(executor.role(), executor.resources());
+            allocated.add(executor.resources());
         }
     }
 
@@ -220,6 +235,7 @@ public final class Framework {
         Map<org.apache.mesos.v1.Protos.AgentID, Executor> byAgent = executors.get(executor.key());
         if (byAgent != null && byAgent.remove(executor.agentId()) != null) {
             release(executor.role(), executor.resources());
+            allocated.remove(executor.resources());
             if (byAgent.isEmpty()) {
                 executors.remove(executor.key());
             }

@@ -10,13 +10,13 @@ import org.apache.mesos.v1.Protos.FrameworkInfo;
  * A framework as readers see it in a published {@code MasterView}, with its live and completed tasks and the offers
  * it holds. Immutable.
  *
- * @param allocatedSum {@link #allocated()}'s sum, kept by the master's framework across views while its live tasks and
- *     executors are the same ({@link KeptSum}); not part of the view's value
+ * @param allocated what its live tasks and executors use: the master's framework keeps it as they come and go, so a
+ *     reading does not sum 10,000 tasks
  */
 public record FrameworkView(FrameworkInfo info, String role, boolean connected, long registeredMillis,
                             List<TaskView> tasks, List<TaskView> completedTasks,
                             List<org.apache.mesos.v1.Protos.Offer> offers, List<Executor> executors,
-                            KeptSum allocatedSum) {
+                            ResourceSet allocated) {
     public FrameworkView {
         executors = List.copyOf(executors);
         tasks = List.copyOf(tasks);
@@ -24,30 +24,26 @@ public record FrameworkView(FrameworkInfo info, String role, boolean connected, 
         offers = List.copyOf(offers);
     }
 
+    /** A view whose used resources are summed now from {@code tasks} and {@code executors} (a reader's part of one). */
     public FrameworkView(FrameworkInfo info, String role, boolean connected, long registeredMillis,
                          List<TaskView> tasks, List<TaskView> completedTasks,
                          List<org.apache.mesos.v1.Protos.Offer> offers, List<Executor> executors) {
-        this(info, role, connected, registeredMillis, tasks, completedTasks, offers, executors, new KeptSum());
+        this(info, role, connected, registeredMillis, tasks, completedTasks, offers, executors,
+                allocatedBy(tasks, executors));
     }
 
-    /**
-     * What its live tasks and its executors use: summed again only when they are not the same objects as at the last
-     * sum ({@link KeptSum}), since a rendering of the state asks for it more than once and a framework may hold 10,000
-     * tasks.
-     */
-    public ResourceSet allocated() {
-        return allocatedSum.get(tasks, executors, () -> { // over many agents: may pass 1e12
-            List<ResourceSet> parts = new ArrayList<>(tasks.size() + executors.size());
-            for (TaskView task : tasks) {
-                if (!task.isTerminal()) {
-                    parts.add(task.resources());
-                }
+    /** What the live ones of {@code tasks} and {@code executors} use (over many agents: may pass 1e12). */
+    private static ResourceSet allocatedBy(List<TaskView> tasks, List<Executor> executors) {
+        List<ResourceSet> parts = new ArrayList<>(tasks.size() + executors.size());
+        for (TaskView task : tasks) {
+            if (!task.isTerminal()) {
+                parts.add(task.resources());
             }
-            for (Executor executor : executors) {
-                parts.add(executor.resources());
-            }
-            return parts;
-        });
+        }
+        for (Executor executor : executors) {
+            parts.add(executor.resources());
+        }
+        return ResourceSet.sumAtMost(parts);
     }
 
     public FrameworkID id() {

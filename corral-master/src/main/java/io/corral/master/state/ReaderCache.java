@@ -2,7 +2,7 @@ package io.corral.master.state;
 
 /**
  * What readers keep with an immutable view to spare work on the next reading ({@link Derived}, {@link KeptRendering},
- * {@link KeptSum}, {@link KeptPart}): not part of the view's value, so every cache equals every other of its kind and
+ * {@link KeptPart}): not part of the view's value, so every cache equals every other of its kind and
  * a view's equality (a record's) stays its content's.
  *
  * <p>Threading: stateless here; each subclass says its own.

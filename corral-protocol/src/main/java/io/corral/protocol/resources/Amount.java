@@ -21,6 +21,14 @@ sealed interface Amount {
         return plus(other);
     }
 
+    /**
+     * This amount added to itself {@code times} times ({@code times >= 1}) as {@link #plusAtMost} adds: a scalar
+     * multiplied, at most the largest; ranges and items as they are, since a set added to itself is itself.
+     */
+    default Amount timesAtMost(long times) {
+        return this;
+    }
+
     /** Callers check {@link #contains} first; the result is never negative. */
     Amount minus(Amount other);
 
@@ -80,6 +88,11 @@ sealed interface Amount {
         @Override
         public Amount plusAtMost(Amount other) {
             return new Scalar(Math.min(MAX_MILLIS, millis + ((Scalar) other).millis)); // each at most MAX_MILLIS
+        }
+
+        @Override
+        public Amount timesAtMost(long times) {
+            return new Scalar(millis > MAX_MILLIS / times ? MAX_MILLIS : millis * times);
         }
 
         @Override

@@ -11,6 +11,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
+import net.jqwik.api.constraints.IntRange;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.Value;
 
@@ -72,6 +73,14 @@ class ResourceSetPropertyTest {
         }
     }
 
+    @Property(tries = 300)
+    void aSetTimesNIsTheSetAddedNTimes(@ForAll("any") ResourceSet a, @ForAll @IntRange(min = 1, max = 40) int times) {
+        List<ResourceSet> copies = java.util.Collections.nCopies(times, a);
+
+        assertThat(a.timesAtMost(times)).isEqualTo(ResourceSet.sumAtMost(copies));
+        assertThat(a.timesAtMost(1)).isSameAs(a);
+    }
+
     @Property(tries = 200)
     void textFormRoundTrips(@ForAll("any") ResourceSet a) {
         ResourceSet unallocated = a.withoutAllocationInfo();
@@ -99,6 +108,11 @@ class ResourceSetPropertyTest {
 
     @Provide
     Arbitrary<ResourceSet> any() {
+        return anyResourceSets();
+    }
+
+    /** Scalars (1e11 among them, so a few sums pass 1e12), ranges and sets, of several roles. */
+    static Arbitrary<ResourceSet> anyResourceSets() {
         return resourceSets(0, 2_000, List.of("a", "b", "c", "x", "y"));
     }
 
