@@ -15,28 +15,54 @@ import java.util.function.Supplier;
  * made again equal to the last (an agent's) keeps its rendering's array, while any element of the run added, changed,
  * ended or replaced makes a new part. A missed change cannot show a stale part.
  *
+ * <p>Two parts are kept, the last made and the one before: readers whose view ACLs cut a task list differently (one
+ * sees all of a framework's tasks, another only some) ask for different runs starting at the same task, and with one
+ * part kept each would replace the other's at every reading.
+ *
  * <p>Not part of the view's value: every {@code KeptPart} equals every other.
  *
- * <p>Threading: any thread. Readers racing with different runs may replace each other's part; each gets the part of
- * the pieces it asked with.
+ * <p>Threading: any thread. The two kept parts are published together (one immutable record); readers racing with
+ * different runs may replace each other's parts; each gets the part of the pieces it asked with.
  */
 public final class KeptPart extends ReaderCache {
-    private record Kept(List<?> elements, CompressedPart part) {}
+    /** A part with the elements it was made from, and the part kept before it (which keeps none before it). */
+    private record Kept(List<?> elements, CompressedPart part, Kept before) {
+        Kept madeFrom(List<?> asked) {
+            for (Kept known = this; known != null; known = known.before()) {
+                if (IdentityLists.sameElements(known.elements(), asked)) {
+                    return known;
+                }
+            }
+            return null;
+        }
+
+        CompressedPart madeOf(List<byte[]> asked) {
+            for (Kept known = this; known != null; known = known.before()) {
+                if (known.part().isMadeOf(asked)) {
+                    return known.part();
+                }
+            }
+            return null;
+        }
+    }
 
     private volatile Kept kept;
 
     /**
      * The compressed form of the run {@code elements}, whose pieces {@code pieces} renders (from the elements alone):
-     * the kept one if made from the same elements or of the same arrays, else made now and kept.
+     * a kept one if made from the same elements or of the same arrays, else made now and kept.
      */
     public CompressedPart get(List<?> elements, Supplier<List<byte[]>> pieces) {
         Kept known = kept;
-        if (known != null && IdentityLists.sameElements(known.elements(), elements)) {
-            return known.part();
+        Kept same = known == null ? null : known.madeFrom(elements);
+        if (same != null) {
+            return same.part();
         }
         List<byte[]> asked = pieces.get();
-        CompressedPart part = known != null && known.part().isMadeOf(asked) ? known.part() : CompressedPart.of(asked);
-        kept = new Kept(List.copyOf(elements), part);
+        CompressedPart equal = known == null ? null : known.madeOf(asked);
+        CompressedPart part = equal != null ? equal : CompressedPart.of(asked);
+        Kept previous = known == null ? null : new Kept(known.elements(), known.part(), null);
+        kept = new Kept(List.copyOf(elements), part, previous);
         return part;
     }
 }

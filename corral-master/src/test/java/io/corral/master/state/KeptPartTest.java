@@ -66,4 +66,29 @@ class KeptPartTest {
 
         assertThat(text(part)).isEqualTo("{\"id\":1}{\"id\":2,\"state\":\"TASK_RUNNING\"}");
     }
+
+    @Test
+    void twoReadersCuttingTheSameTasksDifferentlyKeepTheirPartsAndAThirdCutReplacesTheOlder() {
+        Element one = Element.of("{\"id\":1}");
+        Element two = Element.of("{\"id\":2}");
+        Element three = Element.of("{\"id\":3}");
+        List<Element> all = List.of(one, two, three);
+        List<Element> seenBySome = List.of(one, three); // a reader whose ACLs hide task 2
+        CompressedPart whole = kept.get(all, pieces(all));
+        CompressedPart cut = kept.get(seenBySome, pieces(seenBySome));
+
+        for (int reading = 0; reading < 3; reading++) {
+            assertThat(kept.get(all, pieces(all))).isSameAs(whole);
+            assertThat(kept.get(seenBySome, pieces(seenBySome))).isSameAs(cut);
+        }
+        assertThat(renderings).hasValue(2);
+        assertThat(text(cut)).isEqualTo("{\"id\":1}{\"id\":3}");
+
+        List<Element> third = List.of(one);
+        kept.get(third, pieces(third));
+        kept.get(seenBySome, pieces(seenBySome));
+        assertThat(renderings).hasValue(3);
+        assertThat(kept.get(all, pieces(all))).as("the oldest was let go").isNotSameAs(whole)
+                .satisfies(part -> assertThat(text(part)).isEqualTo("{\"id\":1}{\"id\":2}{\"id\":3}"));
+    }
 }
