@@ -2,7 +2,9 @@ package io.corral.master;
 
 import io.corral.master.state.Agent;
 import io.corral.master.state.AgentLink;
+import io.corral.master.state.AgentView;
 import io.corral.master.state.Framework;
+import io.corral.master.state.PublishedList;
 import io.corral.master.state.Task;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.agent.AgentCall;
@@ -48,6 +50,8 @@ public final class Agents {
 
     private final Master master;
     private final Map<AgentID, Agent> byId = new java.util.LinkedHashMap<>();
+    /** The agents' views as last published ({@link #views}). */
+    private final PublishedList<Agent, AgentView> views = new PublishedList<>(Agent::view);
     private MasterCounts.AgentCounters counters = MasterCounts.AgentCounters.NONE;
     private final Map<String, io.corral.protocol.concurrent.Timers.Cancellable> presenceGrace = new HashMap<>();
     /** Agents that said they are restarting (RESTARTING) and have not registered again since. */
@@ -73,6 +77,11 @@ public final class Agents {
     /** Every known agent, in the order they became known (read-only). */
     public java.util.Collection<Agent> all() {
         return java.util.Collections.unmodifiableCollection(byId.values());
+    }
+
+    /** Every agent's view, in order, for the published view: the last list while no agent's view changed. */
+    List<AgentView> views() {
+        return views.of(byId.values());
     }
 
     /** The agent with this id, made by {@code create} if it is not known yet (a registry document applied). */

@@ -292,7 +292,7 @@ public final class Master implements AutoCloseable {
         MasterView view = new MasterView(published == null ? 1 : published.version() + 1,
                 loop.startedEvents(), // this event included: the view is current until another one starts
                 info, startMillis,
-                agents.all().stream().map(Agent::view).toList(),
+                agents.views(),
                 frameworks.all().stream().map(f -> f.view(offers.heldBy(f))).toList(),
                 frameworks.completed(), List.copyOf(roles().values()),
                 tasks.counters(), agents.counters(), offers.size(), loop.pendingEvents(), offers.allocationRuns(),

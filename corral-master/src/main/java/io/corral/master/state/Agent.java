@@ -71,6 +71,8 @@ public final class Agent {
     /** The compressed runs of agents starting at this one, for readers ({@link AgentView#statePart}). */
     private final KeptPart statePart = new KeptPart();
     private final KeptPart operatorPart = new KeptPart();
+    /** Its view as last given ({@link #view}), given again while nothing it shows changed. */
+    private AgentView view;
 
     public Agent(AgentInfo info, long registeredMillis) {
         this.id = info.getId();
@@ -194,11 +196,22 @@ public final class Agent {
         this.drain = drain;
     }
 
-    /** What readers of the published state see of this agent now. */
+    /**
+     * What readers of the published state see of this agent now: the view last given while everything it shows is the
+     * same (the same objects, as its fields are replaced when they change), else a new one. The loop publishes the
+     * agents' views many times a second under readers; 10,000 agents then cost comparisons, not 10,000 new views.
+     */
     public AgentView view() {
-        return new AgentView(info, total, used, offered, isConnected(), unreachableSinceMillis, registeredMillis,
-                tasks.size(), deactivated, drain(), infoJson, operatorJson, stateJson, statePart,
-                operatorPart);
+        AgentView last = view;
+        if (last == null || last.info() != info || last.total() != total || last.used() != used
+                || last.offered() != offered || last.connected() != isConnected()
+                || last.unreachableSinceMillis() != unreachableSinceMillis || last.tasks() != tasks.size()
+                || last.deactivated() != deactivated || last.drain().orElse(null) != drain
+                || last.infoJson() != infoJson || last.operatorJson() != operatorJson) {
+            view = new AgentView(info, total, used, offered, isConnected(), unreachableSinceMillis, registeredMillis,
+                    tasks.size(), deactivated, drain(), infoJson, operatorJson, stateJson, statePart, operatorPart);
+        }
+        return view;
     }
 
     /** A task on this agent; a live one uses its resources here until {@link #releaseTaskResources}. */

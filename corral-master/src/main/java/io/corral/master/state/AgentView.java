@@ -21,6 +21,9 @@ import java.util.Optional;
  * @param statePart the compressed run of agents that starts at this one in {@code /master/state} ({@link Runs}),
  *     kept by the master's agent while the run's renderings are the same
  * @param operatorPart likewise in the operator API's JSON answers
+ *
+ * <p>The master's agent gives its last view again while each component is the same ({@code Agent#view}): a component
+ * added here must be compared there too ({@code AgentViewsTest} changes each and expects a new view).
  */
 public record AgentView(AgentInfo info, ResourceSet total, ResourceSet used, ResourceSet offered, boolean connected,
                         long unreachableSinceMillis, long registeredMillis, int tasks, boolean deactivated,
