@@ -517,7 +517,7 @@ public final class Frameworks {
         if (removed.size() > MAX_REMEMBERED_REMOVALS) {
             removed.remove(removed.iterator().next());
         }
-        completed.addLast(framework.view(List.of()));
+        completed.addLast(framework.view()); // its offers were rescinded before
         while (completed.size() > MAX_COMPLETED_FRAMEWORKS) {
             completed.removeFirst();
         }

@@ -272,7 +272,7 @@ public final class Master implements AutoCloseable {
 
     /** What subscribed operators are told of {@code framework} as it is now: its view with the offers it holds. */
     FrameworkView frameworkView(Framework framework) {
-        return framework.view(offers.heldBy(framework));
+        return framework.view();
     }
 
     /** For readers: a new view, unless nothing ran since the last (one asked while it was being built). */
@@ -293,7 +293,7 @@ public final class Master implements AutoCloseable {
                 loop.startedEvents(), // this event included: the view is current until another one starts
                 info, startMillis,
                 agents.views(),
-                frameworks.all().stream().map(f -> f.view(offers.heldBy(f))).toList(),
+                frameworks.all().stream().map(Framework::view).toList(),
                 frameworks.completed(), List.copyOf(roles().values()),
                 tasks.counters(), agents.counters(), offers.size(), loop.pendingEvents(), offers.allocationRuns(),
                 offers.activeFilters(), offers.isAllocationPending(), maintenance.view());

@@ -17,7 +17,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -118,11 +117,6 @@ public final class Offers {
 
     boolean isAllocationPending() {
         return allocationPending;
-    }
-
-    /** The offers {@code framework} holds, as sent. */
-    List<org.apache.mesos.v1.Protos.Offer> heldBy(Framework framework) {
-        return framework.offers().stream().map(offers::get).filter(Objects::nonNull).map(Offer::proto).toList();
     }
 
     /** Decline filters not yet expired, counted by framework id (expired ones are dropped only when allocating). */

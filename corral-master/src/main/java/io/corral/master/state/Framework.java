@@ -5,7 +5,6 @@ import io.corral.protocol.resources.ResourceTally;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,7 +34,8 @@ public final class Framework {
     private String streamId;
     private final Map<TaskID, Task> tasks = new LinkedHashMap<>();
     private final Deque<Task> completedTasks = new ArrayDeque<>();
-    private final Set<OfferID> offers = new LinkedHashSet<>();
+    /** Its outstanding offers, in the order made. */
+    private final Map<OfferID, Offer> offers = new LinkedHashMap<>();
     /**
      * What it holds per role, kept up to date as tasks and offers come and go (the allocator reads it every cycle
      * instead of summing every task): the scalar resources of its live tasks and outstanding offers. Only scalars,
@@ -50,6 +50,11 @@ public final class Framework {
     private final ResourceTally allocated = new ResourceTally();
     /** Its live tasks' views as last published, given again while they are the same objects. */
     private final PublishedList<Task, TaskView> taskViews = new PublishedList<>(Task::view);
+    /** Its completed tasks' views as last published. */
+    private final PublishedList<Task, TaskView> completedTaskViews = new PublishedList<>(Task::view);
+    /** Its outstanding offers as last published. */
+    private final PublishedList<Offer, org.apache.mesos.v1.Protos.Offer> offerViews =
+            new PublishedList<>(Offer::proto);
     /** Its executors (not command tasks'), on every agent. */
     private final Map<Executor.Key, Map<org.apache.mesos.v1.Protos.AgentID, Executor>> executors =
             new LinkedHashMap<>();
@@ -79,7 +84,7 @@ public final class Framework {
     public Map<TaskID, Task> tasks() { return java.util.Collections.unmodifiableMap(tasks); }
     public Deque<Task> completedTasks() { return completedTasks; }
     /** The ids of its outstanding offers (read-only): {@link #addOffer} and {@link #removeOffer} change them. */
-    public Set<OfferID> offers() { return java.util.Collections.unmodifiableSet(offers); }
+    public Set<OfferID> offers() { return java.util.Collections.unmodifiableSet(offers.keySet()); }
     public boolean isSuppressed(String role) { return suppressedRoles.contains(role); }
 
     /** Suppresses offers in {@code roles}; no roles means all its roles, as in Mesos. */
@@ -140,17 +145,12 @@ public final class Framework {
     }
 
     /**
-     * What readers of the published state see of this framework now, with its tasks' (cached) views and
-     * {@code heldOffers}, the offers it holds.
+     * What readers of the published state see of this framework now, with its tasks' (cached) views and the offers
+     * it holds: each list the one last published while its views are the same ({@link PublishedList}).
      */
-    public FrameworkView view(List<org.apache.mesos.v1.Protos.Offer> heldOffers) {
-        return new FrameworkView(info, role(), isConnected(), registeredMillis, taskViews(),
-                completedTasks.stream().map(Task::view).toList(), heldOffers, executors(), allocated.sum());
-    }
-
-    /** Its live tasks' views, in order: the list last published if every task's view is still the same object. */
-    private List<TaskView> taskViews() {
-        return taskViews.of(tasks.values());
+    public FrameworkView view() {
+        return new FrameworkView(info, role(), isConnected(), registeredMillis, taskViews.of(tasks.values()),
+                completedTaskViews.of(completedTasks), offerViews.of(offers.values()), executors(), allocated.sum());
     }
 
     /** Remembers the latest status of an operation, for reconciliation. */
@@ -227,13 +227,13 @@ public final class Framework {
     }
 
     public void addOffer(Offer offer) {
-        if (offers.add(offer.id())) {
+        if (offers.putIfAbsent(offer.id(), offer) == null) {
             hold(offer.role(), offer.resources());
         }
     }
 
     public void removeOffer(Offer offer) {
-        if (offers.remove(offer.id())) {
+        if (offers.remove(offer.id()) != null) {
             release(offer.role(), offer.resources());
         }
     }

@@ -45,7 +45,7 @@ class FrameworkViewsTest {
     }
 
     private FrameworkView published() {
-        return framework.view(List.of());
+        return framework.view();
     }
 
     @Test
@@ -93,5 +93,28 @@ class FrameworkViewsTest {
 
         framework.completeTask(batch);
         assertThat(published().allocated()).isEqualTo(ResourceSet.empty());
+    }
+
+    @Test
+    void itsOffersAndCompletedTasksAreListedAsTheyAreAndTheListsGivenAgainWhileTheSame() {
+        ResourceSet resources = ResourceSet.parse("cpus:1");
+        Offer offer = new Offer(org.apache.mesos.v1.Protos.Offer.newBuilder()
+                .setId(org.apache.mesos.v1.Protos.OfferID.newBuilder().setValue("o-1"))
+                .setAgentId(AgentID.newBuilder().setValue("a-1")).setFrameworkId(ID).setHostname("h")
+                .addAllResources(resources.toList()).build(), resources, "*");
+        framework.addOffer(offer);
+        Task done = add("t-1");
+        framework.completeTask(done);
+        FrameworkView before = published();
+
+        assertThat(before.offers()).containsExactly(offer.proto());
+        assertThat(before.completedTasks()).extracting(view -> view.id().getValue()).containsExactly("t-1");
+        assertThat(published().offers()).isSameAs(before.offers());
+        assertThat(published().completedTasks()).isSameAs(before.completedTasks());
+
+        framework.removeOffer(offer);
+        assertThat(published().offers()).isEmpty();
+        framework.completeTask(add("t-2"));
+        assertThat(published().completedTasks()).extracting(view -> view.id().getValue()).containsExactly("t-1", "t-2");
     }
 }
