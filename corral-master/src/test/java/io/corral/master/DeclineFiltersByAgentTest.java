@@ -46,4 +46,23 @@ class DeclineFiltersByAgentTest {
         assertThat(filters.activeByFramework(2_000)).isEqualTo(Map.of("f1", 1L, "f2", 1L));
         assertThat(filters.activeByFramework(0)).isEqualTo(Map.of("f1", 2L, "f2", 1L));
     }
+
+    @Test
+    void theCountIsMadeAgainOnlyWhenAFilterCameWentOrExpired() {
+        filters.add("f1", "a1", 1_000);
+        filters.add("f1", "a2", 5_000);
+        Map<String, Long> counted = filters.activeByFramework(0);
+
+        assertThat(filters.activeByFramework(999)).as("nothing changed, nothing expired").isSameAs(counted);
+        assertThat(filters.activeByFramework(1_000)).as("a1's filter expired").isEqualTo(Map.of("f1", 1L));
+        assertThat(filters.activeByFramework(0)).as("asked for an earlier time").isEqualTo(Map.of("f1", 2L));
+
+        filters.add("f2", "a1", 9_000);
+        assertThat(filters.activeByFramework(0)).isEqualTo(Map.of("f1", 2L, "f2", 1L));
+        filters.add("f1", "a2", 500); // declined again, for less time
+        assertThat(filters.activeByFramework(600)).isEqualTo(Map.of("f1", 1L, "f2", 1L));
+        filters.clear("f2");
+        assertThat(filters.activeByFramework(600)).isEqualTo(Map.of("f1", 1L));
+        assertThat(filters.activeByFramework(5_000)).isEmpty();
+    }
 }
