@@ -205,9 +205,16 @@ public final class StateReadBenchmark {
             return new TaskView(info, framework.getId(), resources, TaskState.TASK_RUNNING, statuses, null);
         }
 
+        /** A status as an agent sends it: with the task's executor (a command task's is named after it) and a uuid. */
         private static TaskStatus status(TaskInfo task, TaskState state, double timestamp) {
+            java.util.UUID uuid = java.util.UUID.randomUUID();
+            byte[] uuidBytes = java.nio.ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
+                    .putLong(uuid.getLeastSignificantBits()).array();
             return TaskStatus.newBuilder().setTaskId(task.getTaskId()).setAgentId(task.getAgentId()).setState(state)
-                    .setTimestamp(timestamp).setSource(TaskStatus.Source.SOURCE_EXECUTOR).build();
+                    .setExecutorId(org.apache.mesos.v1.Protos.ExecutorID.newBuilder()
+                            .setValue(task.getTaskId().getValue()))
+                    .setTimestamp(timestamp).setSource(TaskStatus.Source.SOURCE_EXECUTOR)
+                    .setUuid(com.google.protobuf.ByteString.copyFrom(uuidBytes)).build();
         }
 
         /** A new view in which {@code changed} tasks got a new status (a health check's, say). */
