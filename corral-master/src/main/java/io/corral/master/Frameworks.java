@@ -2,7 +2,9 @@ package io.corral.master;
 
 import io.corral.master.state.Framework;
 import io.corral.master.state.FrameworkLink;
+import io.corral.master.state.FrameworkView;
 import io.corral.master.state.Offer;
+import io.corral.master.state.PublishedList;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.concurrent.Timers;
 import io.corral.zookeeper.registry.FrameworkRecord;
@@ -47,7 +49,11 @@ public final class Frameworks {
     private final Master master;
     private final Map<FrameworkID, Framework> byId = new java.util.LinkedHashMap<>();
     /** Completed frameworks as readers see them: frozen when they are removed. */
-    private final java.util.Deque<io.corral.master.state.FrameworkView> completed = new java.util.ArrayDeque<>();
+    private final java.util.Deque<FrameworkView> completed = new java.util.ArrayDeque<>();
+    /** The views of every framework as last published ({@link #views}). */
+    private final PublishedList<Framework, FrameworkView> views = new PublishedList<>(Framework::view);
+    /** The completed ones as last published. */
+    private final PublishedList<FrameworkView, FrameworkView> completedViews = new PublishedList<>(view -> view);
     /** Ids of frameworks removed in this term (the latest {@link #MAX_REMEMBERED_REMOVALS}), oldest first. */
     private final Set<FrameworkID> removed = new java.util.LinkedHashSet<>();
     /** Frameworks whose removal is being written to the registry. */
@@ -81,9 +87,17 @@ public final class Frameworks {
         return java.util.Collections.unmodifiableCollection(byId.values());
     }
 
-    /** Frameworks removed in this term, as readers see them (the latest {@link #MAX_COMPLETED_FRAMEWORKS}). */
-    List<io.corral.master.state.FrameworkView> completed() {
-        return List.copyOf(completed);
+    /**
+     * Frameworks removed in this term, as readers see them (the latest {@link #MAX_COMPLETED_FRAMEWORKS}): the list
+     * last published while they are the same.
+     */
+    List<FrameworkView> completed() {
+        return completedViews.of(completed);
+    }
+
+    /** Every framework's view, in order, for the published view: the last list while no framework's view changed. */
+    List<FrameworkView> views() {
+        return views.of(byId.values());
     }
 
     /** A framework becomes known: subscribed (applied from the registry), or recovered from an agent's report. */

@@ -293,7 +293,7 @@ public final class Master implements AutoCloseable {
                 loop.startedEvents(), // this event included: the view is current until another one starts
                 info, startMillis,
                 agents.views(),
-                frameworks.all().stream().map(Framework::view).toList(),
+                frameworks.views(),
                 frameworks.completed(), List.copyOf(roles().values()),
                 tasks.counters(), agents.counters(), offers.size(), loop.pendingEvents(), offers.allocationRuns(),
                 offers.activeFilters(), offers.isAllocationPending(), maintenance.view());

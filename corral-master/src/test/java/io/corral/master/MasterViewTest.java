@@ -43,6 +43,27 @@ class MasterViewTest {
     }
 
     @Test
+    void anEventThatChangesNothingShownGivesANewViewOfTheSameListsAndAChangeNewOnes() {
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:4;mem:4096"), List.of(), List.of(), new RecordingLink());
+        fixture.subscribe(MasterFixture.frameworkInfo(60), new RecordingLink());
+        fixture.run(() -> { });
+        MasterView before = master.view().join();
+
+        fixture.run(() -> { }); // an event, as an agent's PONG is, that changes nothing a reader sees
+        MasterView after = master.view().join();
+
+        assertThat(after.version()).isGreaterThan(before.version());
+        assertThat(after.agents()).as("the same list: a kept answer rendered from it still holds")
+                .isSameAs(before.agents());
+        assertThat(after.frameworks()).isSameAs(before.frameworks());
+        assertThat(after.completedFrameworks()).isSameAs(before.completedFrameworks());
+
+        fixture.registerAgent(MasterFixture.agentInfo("cpus:2;mem:2048"), List.of(), List.of(), new RecordingLink());
+        MasterView changed = master.view().join();
+        assertThat(changed.agents()).isNotSameAs(before.agents()).hasSize(2);
+    }
+
+    @Test
     void whileNothingChangesEveryReaderGetsTheSameViewWithoutTouchingTheLoop() throws Exception {
         fixture.registerAgent(MasterFixture.agentInfo("cpus:4;mem:4096"), List.of(), List.of(), new RecordingLink());
         fixture.run(() -> { }); // the allocation cycle the registration asked for runs now, not among the reads

@@ -48,6 +48,8 @@ public final class MasterHttp implements HttpHandler {
     private final Executor readers;
     /** Readers of the same legacy JSON at the same time share one rendering. */
     private final SharedReads<ResponseBody> sharedReads = new SharedReads<>();
+    /** The last {@code /master/state} answers, given again while the state they show is the same. */
+    private final KeptAnswer states = new KeptAnswer();
     private final SchedulerEndpoint scheduler;
     private final AgentEndpoint agents;
     private final TaskKillEndpoint kills = new TaskKillEndpoint();
@@ -173,7 +175,7 @@ public final class MasterHttp implements HttpHandler {
                 }
                 boolean gzip = exchange.takesGzip();
                 Function<MasterView, ResponseBody> answer = legacyJson(path, exchange, flags.get(),
-                        ViewApprover.of(acls, exchange.principal()), gzip);
+                        ViewApprover.of(acls, exchange.principal()), gzip, states);
                 // The same question from the same reader, in the same encoding, shares one rendering with others
                 List<Object> question = List.of("legacy", exchange.uri(), exchange.principal().orElse(""), gzip);
                 sharedReads.read(question, () -> master.view().thenApplyAsync(answer, readers))
@@ -195,7 +197,7 @@ public final class MasterHttp implements HttpHandler {
      */
     private static Function<MasterView, ResponseBody> legacyJson(String path, HttpExchange exchange,
                                                                  Map<String, String> flags, ViewApprover approver,
-                                                                 boolean gzip) {
+                                                                 boolean gzip, KeptAnswer states) {
         return switch (path) {
             case "/state-summary" -> bytes(view -> StateJson.summary(view, approver));
             case "/frameworks" -> bytes(view -> StateJson.frameworks(VisibleView.of(view, approver)));
@@ -207,8 +209,11 @@ public final class MasterHttp implements HttpHandler {
                 StateJson.TasksQuery query = StateJson.TasksQuery.parse(exchange::queryParam);
                 yield bytes(view -> StateJson.tasks(VisibleView.of(view, approver), query));
             }
-            default -> view -> StateJson.render(VisibleView.of(view, approver), approver.flags() ? flags : Map.of(),
-                    gzip);
+            default -> view -> {
+                MasterView visible = VisibleView.of(view, approver);
+                Map<String, String> shown = approver.flags() ? flags : Map.of();
+                return states.get(visible, List.of(shown, gzip), () -> StateJson.render(visible, shown, gzip));
+            };
         };
     }
 

@@ -55,6 +55,8 @@ final class OperatorEndpoint {
     private static final java.util.Set<Call.Type> SHARED_READS = java.util.EnumSet.of(Call.Type.GET_STATE,
             Call.Type.GET_AGENTS, Call.Type.GET_FRAMEWORKS, Call.Type.GET_TASKS, Call.Type.GET_EXECUTORS);
     private final SharedReads<ResponseBody> sharedReads = new SharedReads<>();
+    /** The last {@code GET_STATE} answers in JSON, given again while the state they show is the same. */
+    private final KeptAnswer states = new KeptAnswer();
     private final Executor readers;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
@@ -305,8 +307,10 @@ final class OperatorEndpoint {
     private CompletableFuture<ResponseBody> encodedRead(Master master, Call call, Optional<String> principal,
                                                         ViewApprover approver, Encoding encoding, boolean gzip) {
         if (encoding == Encoding.JSON && call.getType() == Call.Type.GET_STATE) {
-            return master.view().thenApplyAsync(
-                    view -> OperatorStateJson.getState(VisibleView.of(view, approver), gzip), readers);
+            return master.view().thenApplyAsync(view -> {
+                MasterView visible = VisibleView.of(view, approver);
+                return states.get(visible, gzip, () -> OperatorStateJson.getState(visible, gzip));
+            }, readers);
         }
         if (encoding == Encoding.JSON && call.getType() == Call.Type.GET_TASKS) {
             return master.view().thenApplyAsync(

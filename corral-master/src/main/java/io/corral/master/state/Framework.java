@@ -58,6 +58,10 @@ public final class Framework {
     /** Its executors (not command tasks'), on every agent. */
     private final Map<Executor.Key, Map<org.apache.mesos.v1.Protos.AgentID, Executor>> executors =
             new LinkedHashMap<>();
+    /** {@link #executors()} as last made; null after an executor came or went, until asked for again. */
+    private List<Executor> executorList = List.of();
+    /** Its view as last given ({@link #view}), given again while nothing it shows changed. */
+    private FrameworkView view;
     /** The role each held task's resources count in, as booked (its role may be inferred from the framework's). */
     private final Map<TaskID, String> heldTaskRoles = new java.util.HashMap<>();
     /** The latest status of each offer operation that asked for feedback (it had an id), oldest first. */
@@ -149,8 +153,17 @@ public final class Framework {
      * it holds: each list the one last published while its views are the same ({@link PublishedList}).
      */
     public FrameworkView view() {
-        return new FrameworkView(info, role(), isConnected(), registeredMillis, taskViews.of(tasks.values()),
-                completedTaskViews.of(completedTasks), offerViews.of(offers.values()), executors(), allocated.sum());
+        List<TaskView> live = taskViews.of(tasks.values());
+        List<TaskView> completed = completedTaskViews.of(completedTasks);
+        List<org.apache.mesos.v1.Protos.Offer> held = offerViews.of(offers.values());
+        FrameworkView last = view;
+        if (last == null || last.info() != info || last.connected() != isConnected() || last.tasks() != live
+                || last.completedTasks() != completed || last.offers() != held || last.executors() != executors()
+                || last.allocated() != allocated.sum()) {
+            view = new FrameworkView(info, role(), isConnected(), registeredMillis, live, completed, held, executors(),
+                    allocated.sum());
+        }
+        return view;
     }
 
     /** Remembers the latest status of an operation, for reconciliation. */
@@ -207,6 +220,7 @@ public final class Framework {
                 .putIfAbsent(executor.agentId(), executor) == null) {
             hold(executor.role(), executor.resources());
             allocated.add(executor.resources());
+            executorList = null;
         }
     }
 
@@ -215,15 +229,20 @@ public final class Framework {
         if (byAgent != null && byAgent.remove(executor.agentId()) != null) {
             release(executor.role(), executor.resources());
             allocated.remove(executor.resources());
+            executorList = null;
             if (byAgent.isEmpty()) {
                 executors.remove(executor.key());
             }
         }
     }
 
-    /** Its executors on every agent (a copy). */
+    /** Its executors on every agent (immutable; the same list until one comes or goes). */
     public List<Executor> executors() {
-        return executors.values().stream().flatMap(byAgent -> byAgent.values().stream()).toList();
+        if (executorList == null) {
+            executorList = executors.values().stream().flatMap(byAgent -> byAgent.values().stream())
+                    .collect(java.util.stream.Collectors.toUnmodifiableList());
+        }
+        return executorList;
     }
 
     public void addOffer(Offer offer) {
