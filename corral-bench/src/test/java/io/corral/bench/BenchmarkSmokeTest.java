@@ -180,7 +180,7 @@ class BenchmarkSmokeTest {
                 .containsPattern("zookeeper: [0-9]+ znodes")
                 .containsPattern("state: /master/state, 2 readers for 1 s: [0-9]+ reads")
                 .containsPattern("state: GET_STATE, 2 readers for 1 s: [0-9]+ reads")
-                .contains("allocation during /master/state reads")
+                .contains("allocation during /master/state reads").contains("allocation idle after the reads")
                 .containsPattern("all 20 agents re-registered")
                 .contains("of the 50 running before: 0 lost, 0 duplicated")
                 .contains("simulation done");
