@@ -49,7 +49,7 @@ public final class MasterHttp implements HttpHandler {
     /** Readers of the same legacy JSON at the same time share one rendering. */
     private final SharedReads<ResponseBody> sharedReads = new SharedReads<>();
     /** The last {@code /master/state} answers, given again while the state they show is the same. */
-    private final KeptAnswer states = new KeptAnswer();
+    private final KeptAnswer states;
     private final SchedulerEndpoint scheduler;
     private final AgentEndpoint agents;
     private final TaskKillEndpoint kills = new TaskKillEndpoint();
@@ -82,6 +82,7 @@ public final class MasterHttp implements HttpHandler {
         this.leadership = leadership;
         this.metrics = metrics;
         this.readers = readers;
+        this.states = new KeptAnswer(readers);
         this.flags = flags;
         this.version = version;
         this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot, logging, acls);

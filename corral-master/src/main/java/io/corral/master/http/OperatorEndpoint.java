@@ -56,7 +56,7 @@ final class OperatorEndpoint {
             Call.Type.GET_AGENTS, Call.Type.GET_FRAMEWORKS, Call.Type.GET_TASKS, Call.Type.GET_EXECUTORS);
     private final SharedReads<ResponseBody> sharedReads = new SharedReads<>();
     /** The last {@code GET_STATE} answers in JSON, given again while the state they show is the same. */
-    private final KeptAnswer states = new KeptAnswer();
+    private final KeptAnswer states;
     private final Executor readers;
     private final Supplier<Map<String, String>> flags;
     private final VersionInfo version;
@@ -72,6 +72,7 @@ final class OperatorEndpoint {
                      Optional<LoggingLevels> logging, Acls acls) {
         this.acls = acls;
         this.readers = readers;
+        this.states = new KeptAnswer(readers);
         this.flags = flags;
         this.version = version;
         this.metrics = metrics;

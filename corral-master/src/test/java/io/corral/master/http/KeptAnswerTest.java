@@ -39,7 +39,7 @@ class KeptAnswerTest {
             .setId(FrameworkID.newBuilder().setValue("f-1")).setUser("u").setName("f").build(), "*", true,
             1_700_000_000_000L, List.of(), List.of(), List.of(), List.of()));
 
-    private final KeptAnswer kept = new KeptAnswer();
+    private final KeptAnswer kept = new KeptAnswer(Runnable::run); // compressed harder at once, on the reader
     private final AtomicInteger renderings = new AtomicInteger();
 
     private static MasterView view(long version, List<AgentView> agents, List<FrameworkView> frameworks) {
@@ -94,5 +94,28 @@ class KeptAnswerTest {
         read(cut, true);
         assertThat(read(whole, true)).isNotSameAs(wholeAnswer);
         assertThat(renderings).hasValue(4);
+    }
+
+    @Test
+    void anAnswerReadOftenIsKeptCompressedHarderInItsPlace() {
+        MasterView view = view(1, AGENTS, FRAMEWORKS);
+        StringBuilder json = new StringBuilder("[");
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < 40_000; i++) { // with a status uuid each, so that the answer is large compressed too
+            json.append(i == 0 ? "" : ",").append("{\"id\":\"task-").append(i).append("\",\"uuid\":\"")
+                    .append(Long.toHexString(random.nextLong())).append(Long.toHexString(random.nextLong()))
+                    .append("\",\"state\":\"TASK_RUNNING\"}");
+        }
+        byte[] plain = json.append(']').toString().getBytes(StandardCharsets.UTF_8);
+        ResponseBody first = kept.get(view, true, () -> ResponseBody.written(true, 1 << 20, out -> out.write(plain)));
+
+        for (int reading = 1; reading < KeptAnswer.HARDER_AFTER; reading++) {
+            assertThat(kept.get(view, true, () -> ResponseBody.of(new byte[0]))).isSameAs(first);
+        }
+        ResponseBody harder = kept.get(view, true, () -> ResponseBody.of(new byte[0]));
+
+        assertThat(harder).as("the same answer, compressed again").isNotSameAs(first);
+        assertThat(harder.bytes()).isEqualTo(plain);
+        assertThat(kept.get(view, true, () -> ResponseBody.of(new byte[0]))).isSameAs(harder);
     }
 }

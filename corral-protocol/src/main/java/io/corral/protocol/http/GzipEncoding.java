@@ -75,8 +75,13 @@ final class GzipEncoding {
      * {@link CompressedPart}s it writes are copied in as they were compressed before.
      */
     static Compressed compress(ResponseBody.Writer writer, int sizeHint) throws IOException {
+        return compress(writer, sizeHint, java.util.zip.Deflater.BEST_SPEED);
+    }
+
+    /** {@link #compress(ResponseBody.Writer, int)} with what the writer writes itself deflated at {@code level}. */
+    static Compressed compress(ResponseBody.Writer writer, int sizeHint, int level) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(Math.max(64, sizeHint));
-        SplicingGzipStream gzip = new SplicingGzipStream(out);
+        SplicingGzipStream gzip = new SplicingGzipStream(out, level);
         try {
             writer.writeTo(gzip);
             gzip.finish();
@@ -84,6 +89,18 @@ final class GzipEncoding {
             gzip.end(); // the deflater's native memory, at once rather than when collected
         }
         return new Compressed(out.toByteArray(), gzip.length());
+    }
+
+    /**
+     * {@code gzipped} inflated and compressed again as one stream at {@code level}, a piece at a time (the plain bytes
+     * are never held whole).
+     */
+    static Compressed recompress(byte[] gzipped, int level) {
+        try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(gzipped), 64 * 1024)) {
+            return compress(in::transferTo, gzipped.length, level);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // made here from a byte array: cannot be corrupt
+        }
     }
 
     static byte[] decompress(byte[] gzipped) {

@@ -24,7 +24,7 @@ final class SplicingGzipStream extends OutputStream {
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, Deflater.DEFLATED, 0, 0, 0, 0, 0, 0, (byte) 0xff};
 
     private final ByteArrayOutputStream out;
-    private final Deflater deflater = new Deflater(Deflater.BEST_SPEED, true);
+    private final Deflater deflater;
     /** The CRC-32 of everything up to the last part spliced in, that part included. */
     private long crcToLastPart;
     /** The CRC-32 of what was written since (or from the start), and its length. */
@@ -35,7 +35,13 @@ final class SplicingGzipStream extends OutputStream {
     private long length;
 
     SplicingGzipStream(ByteArrayOutputStream out) {
+        this(out, Deflater.BEST_SPEED);
+    }
+
+    /** A stream whose own bytes are deflated at {@code level} (parts spliced in stay as they were compressed). */
+    SplicingGzipStream(ByteArrayOutputStream out, int level) {
         this.out = out;
+        this.deflater = new Deflater(level, true);
         out.write(HEADER, 0, HEADER.length);
     }
 

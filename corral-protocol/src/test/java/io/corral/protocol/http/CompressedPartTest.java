@@ -108,4 +108,39 @@ class CompressedPartTest {
         assertThat(part.isMadeOf(copies)).isFalse();
         assertThat(part.isMadeOf(pieces.subList(0, 3))).isFalse();
     }
+
+    @Test
+    void anAnswerOfPartsCompressedHarderIsSmallerAndInflatesToTheSameBytes() throws Exception {
+        List<CompressedPart> parts = new ArrayList<>();
+        for (int from = 0; from < 40_000; from += 64) { // tasks with a status uuid each, as GET_STATE's are
+            List<byte[]> pieces = new ArrayList<>();
+            for (int i = from; i < from + 64; i++) {
+                pieces.add(i == from ? new byte[0] : COMMA);
+                pieces.add(("{\"id\":\"task-" + i + "\",\"uuid\":\"" + Long.toHexString(random.nextLong())
+                        + Long.toHexString(random.nextLong()) + "\",\"state\":\"TASK_RUNNING\"}").getBytes(UTF_8));
+            }
+            parts.add(CompressedPart.of(pieces));
+        }
+        ResponseBody.Writer writer = out -> {
+            out.write('[');
+            for (int p = 0; p < parts.size(); p++) {
+                out.write(p == 0 ? new byte[0] : COMMA);
+                parts.get(p).writeTo(out);
+            }
+            out.write(']');
+        };
+        ResponseBody body = ResponseBody.written(true, 1 << 20, writer);
+
+        ResponseBody harder = body.compressedHarder();
+
+        assertThat(body.gzipped().length).as("worth it: a shared answer").isGreaterThan(ResponseBody.SHARED_DIRECT_MIN_BYTES);
+        assertThat(harder).isNotSameAs(body);
+        assertThat(harder.gzipped().length).isLessThan(body.gzipped().length);
+        assertThat(inflate(harder.gzipped())).isEqualTo(plain(writer)); // the JDK's reader checks the CRC and length
+        assertThat(harder.length()).isEqualTo(body.length());
+        ResponseBody small = ResponseBody.written(true, 64, out -> out.write(task(1)));
+        assertThat(small.compressedHarder()).as("too small to be worth it").isSameAs(small);
+        ResponseBody plainOnly = ResponseBody.of(plain(writer));
+        assertThat(plainOnly.compressedHarder()).as("never compressed").isSameAs(plainOnly);
+    }
 }
