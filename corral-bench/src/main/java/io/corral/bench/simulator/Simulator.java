@@ -423,13 +423,16 @@ public final class Simulator {
                 "Simulator: state reads, %d readers, %,d agents, %,d tasks", readers, agents, tasks), reads);
         Allocation idleAfter = allocationDuring(first, readTime, () -> null);
         System.out.printf("allocation idle after the reads: %s%n", idleAfter);
-        double baseline = (idle.meanMs() + idleAfter.meanMs()) / 2;
-        System.out.printf("allocation during /master/state reads: %s (%+.0f%% mean cycle time against idle before"
-                        + " and after, %+.0f%% against idle before)%n", duringState,
-                100 * (duringState.meanMs() / baseline - 1), 100 * (duringState.meanMs() / idle.meanMs() - 1));
-        System.out.printf("allocation during GET_STATE reads: %s (%+.0f%% mean cycle time against idle before and"
-                        + " after, %+.0f%% against idle before)%n", duringGetState,
-                100 * (duringGetState.meanMs() / baseline - 1), 100 * (duringGetState.meanMs() / idle.meanMs() - 1));
+        printAllocation("/master/state", duringState, idle, idleAfter);
+        printAllocation("GET_STATE", duringGetState, idle, idleAfter);
+    }
+
+    /** The allocation cycles during {@code what}'s reads against the mean of the idle phases around them. */
+    private static void printAllocation(String what, Allocation during, Allocation idleBefore, Allocation idleAfter) {
+        double baseline = (idleBefore.meanMs() + idleAfter.meanMs()) / 2;
+        System.out.printf("allocation during %s reads: %s (%+.0f%% mean cycle time against idle before and after,"
+                        + " %+.0f%% against idle before)%n", what, during, 100 * (during.meanMs() / baseline - 1),
+                100 * (during.meanMs() / idleBefore.meanMs() - 1));
     }
 
     private static double loadAverage() {

@@ -2,10 +2,10 @@ package io.corral.protocol.http;
 
 /**
  * Joins CRC-32s (gzip's, {@link java.util.zip.CRC32}) of byte strings computed apart: the CRC of {@code A} followed by
- * {@code B} is the CRC of {@code A} shifted past {@code B}'s length, added (XOR) to the CRC of {@code B}. Shifting a CRC
- * past {@code n} bytes is multiplying it by x^(8n) modulo the CRC's polynomial, so a part of a large answer kept with
- * its CRC and its shift ({@link CompressedPart}) joins an answer's CRC at the cost of one multiplication, instead of
- * its bytes being read again at every answer.
+ * {@code B} is the CRC of {@code A} shifted past {@code B}'s length, added (XOR) to the CRC of {@code B}. Shifting a
+ * CRC past {@code n} bytes is multiplying it by x^(8n) modulo the CRC's polynomial, so a part of a large answer kept
+ * with its CRC and its shift ({@link CompressedPart}) joins an answer's CRC at the cost of one multiplication, instead
+ * of its bytes being read again at every answer.
  *
  * <p>Polynomials are 32-bit values in the CRC's reflected bit order: x^0 is the top bit.
  *

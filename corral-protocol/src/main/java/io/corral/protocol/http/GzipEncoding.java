@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -75,7 +76,7 @@ final class GzipEncoding {
      * {@link CompressedPart}s it writes are copied in as they were compressed before.
      */
     static Compressed compress(ResponseBody.Writer writer, int sizeHint) throws IOException {
-        return compress(writer, sizeHint, java.util.zip.Deflater.BEST_SPEED);
+        return compress(writer, sizeHint, Deflater.BEST_SPEED);
     }
 
     /** {@link #compress(ResponseBody.Writer, int)} with what the writer writes itself deflated at {@code level}. */

@@ -29,7 +29,7 @@ import java.util.Objects;
 public final class ResponseBody {
     /** The smallest body worth a direct copy when shared: below it, the socket layer's pooled copy costs less. */
     static final int SHARED_DIRECT_MIN_BYTES = 256 * 1024;
-    /** The deflate level of {@link #compressedHarder}: zlib's default, most of level 9's gain for a quarter of its time. */
+    /** {@link #compressedHarder}'s deflate level: zlib's default, most of level 9's gain in a quarter of the time. */
     static final int HARDER_LEVEL = 6;
 
     /** Writes an answer's bytes into {@code out}. */

@@ -13,8 +13,9 @@ import java.util.zip.Deflater;
  * bytes written here are summed as they come, and each part's CRC, kept with it, is joined to theirs
  * ({@link Crc32Shift}), so a part's bytes are not read again.
  *
- * <p>Compressed at {@link Deflater#BEST_SPEED}: a large state is mostly repeated keys, so even that shrinks it about
- * tenfold.
+ * <p>Answers are rendered at {@link Deflater#BEST_SPEED}: a large state is mostly repeated keys, so even that shrinks
+ * it about tenfold. An answer sent many times is compressed again at a higher level
+ * ({@link ResponseBody#compressedHarder}).
  *
  * <p>Threading: one writer thread. {@link #flush} does nothing (a JSON generator flushes its target often; a deflate
  * flush each time would only cost bytes), and {@link #close} does nothing either: {@link #finish} ends the member and
@@ -33,10 +34,6 @@ final class SplicingGzipStream extends OutputStream {
     private final byte[] buffer = new byte[64 * 1024];
     private final byte[] one = new byte[1];
     private long length;
-
-    SplicingGzipStream(ByteArrayOutputStream out) {
-        this(out, Deflater.BEST_SPEED);
-    }
 
     /** A stream whose own bytes are deflated at {@code level} (parts spliced in stay as they were compressed). */
     SplicingGzipStream(ByteArrayOutputStream out, int level) {
