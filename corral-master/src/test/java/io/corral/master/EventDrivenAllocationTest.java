@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Allocation cycles asked for by events (fake clock, no periodic cycle in the test's hour): an agent's event offers
  * that agent at once and leaves the others to the periodic cycle, as Mesos's event-driven allocations do; a
- * framework's event looks at every agent.
+ * framework's event looks at every agent; a decline waits for the periodic cycle.
  */
 class EventDrivenAllocationTest {
     private static final MasterConfig HOURLY = new MasterConfig(Duration.ofSeconds(15), Duration.ofSeconds(15), 5,
@@ -66,6 +66,18 @@ class EventDrivenAllocationTest {
         framework.events.clear();
         fixture.run(() -> fixture.master.offers.allocate()); // the periodic cycle
         assertThat(offeredAgents()).containsOnly(b);
+    }
+
+    @Test
+    void aDeclinedOfferComesBackWithThePeriodicCycleNotAtOnceAsInMesos() {
+        decline(lastOffer(a), 0); // no filter: a framework that will take a's resources later, not now
+        framework.events.clear();
+        fixture.run(() -> { }); // anything queued behind the decline
+
+        assertThat(offeredAgents()).as("no cycle follows a decline: it would offer a straight back").isEmpty();
+
+        fixture.run(() -> fixture.master.offers.allocate()); // the periodic cycle
+        assertThat(offeredAgents()).containsOnly(a);
     }
 
     @Test
