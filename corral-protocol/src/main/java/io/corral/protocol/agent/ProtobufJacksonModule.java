@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.DeserializationConfig;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonDeserializer;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.deser.Deserializers;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -55,8 +54,7 @@ final class ProtobufJacksonModule extends SimpleModule {
             return new JsonDeserializer<Message>() {
                 @Override
                 public Message deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-                    JsonNode node = p.readValueAsTree();
-                    return MesosJson.merge(node, prototype.newBuilderForType()).build();
+                    return MesosJson.merge(p, prototype.newBuilderForType()).build(); // token by token, no tree
                 }
             };
         }

@@ -1,11 +1,14 @@
 package io.corral.protocol.json;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.TokenBuffer;
 import com.google.protobuf.Message;
@@ -36,6 +39,9 @@ public final class MesosJson {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS) // keeps 64-bit values in exponent form exact
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** One value of a larger document: the tokens after it are the document's. */
+    private static final ObjectReader VALUE_READER =
+            MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     /** Builds trees for {@link #toJson}: doubles become DoubleNodes, as callers building documents expect. */
     private static final ObjectMapper TREE_MAPPER = new ObjectMapper();
 
@@ -91,15 +97,44 @@ public final class MesosJson {
     /** Merges a JSON object into {@code builder} without checking required fields; returns {@code builder}. */
     public static <B extends Message.Builder> B merge(JsonNode json, B builder) {
         if (json == null || !json.isObject()) {
-            throw new MesosJsonException("Expected a JSON object for " + builder.getDescriptorForType().getFullName()
-                    + ", got " + (json == null || json.isMissingNode() ? "nothing" : json.getNodeType()));
+            throw notAnObject(builder, json == null || json.isMissingNode() ? "nothing" : json.getNodeType());
+        }
+        try (JsonParser tokens = json.traverse(MAPPER)) {
+            tokens.nextToken();
+            return merge(tokens, builder);
+        } catch (IOException e) { // a tree's tokens are never unreadable
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Merges the JSON object {@code p} is at (its current token) into {@code builder} without checking required
+     * fields, reading its tokens as they come (no tree); leaves {@code p} at the object's end and returns
+     * {@code builder}. For decoders of larger documents that hold Mesos messages (the agent protocol's).
+     *
+     * @throws IOException if {@code p} cannot read its input (malformed JSON)
+     */
+    public static <B extends Message.Builder> B merge(JsonParser p, B builder) throws IOException {
+        if (p.currentToken() != JsonToken.START_OBJECT) {
+            JsonNode value = p.currentToken() == null ? null : VALUE_READER.readTree(p);
+            throw notAnObject(builder, value == null ? "nothing" : value.getNodeType());
         }
         try {
-            MesosJsonReader.mergeObject(json, builder);
+            MesosJsonReader.mergeObject(p, builder);
         } catch (MesosJsonReader.FieldError e) {
             throw new MesosJsonException(e.describe());
         }
         return builder;
+    }
+
+    private static MesosJsonException notAnObject(Message.Builder builder, Object got) {
+        return new MesosJsonException("Expected a JSON object for " + builder.getDescriptorForType().getFullName()
+                + ", got " + got);
+    }
+
+    /** Reads one value into a tree as this class's readers would (floats exact), where a parser stands. */
+    static ObjectReader valueReader() {
+        return VALUE_READER;
     }
 
     /** Parses JSON text into a complete message of {@code defaultInstance}'s type; all required fields must be set. */

@@ -2,8 +2,14 @@ package io.corral.protocol.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -44,6 +50,21 @@ class MesosJsonRoundTripPropertyTest {
         assertThat(MesosJson.print(parsed)).isEqualTo(json);
         assertThat(MesosJson.parse(MesosJson.printBytes(message), message.getDefaultInstanceForType()))
                 .isEqualTo(message);
+        assertThat(streamedTwice(json, message)).containsExactly(message, message);
+    }
+
+    /** Read token by token twice from one document, as the agent protocol's decoder reads embedded messages. */
+    private static List<Message> streamedTwice(String json, Message message) {
+        try (JsonParser p = new ObjectMapper().createParser("[" + json + "," + json + "]")) {
+            p.nextToken();
+            List<Message> read = new ArrayList<>();
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+                read.add(MesosJson.merge(p, message.newBuilderForType()).build());
+            }
+            return read;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Provide
