@@ -53,6 +53,8 @@ final class SimulatedFramework implements SchedulerListener {
     final LongAdder runningUpdates = new LongAdder();
     final LongAdder otherTerminal = new LongAdder();
     final LongAdder offersSeen = new LongAdder();
+    /** OFFERS events received (each may carry many offers). */
+    final LongAdder offerEvents = new LongAdder();
     final ConcurrentHashMap<String, Long> acceptedAtNanos = new ConcurrentHashMap<>();
     final ConcurrentHashMap<String, Long> launchToRunningNanos = new ConcurrentHashMap<>();
     final AtomicLong firstAcceptNanos = new AtomicLong();
@@ -110,6 +112,7 @@ final class SimulatedFramework implements SchedulerListener {
     public void offers(List<Offer> offers) {
         long now = System.nanoTime();
         offersSeen.add(offers.size());
+        offerEvents.increment();
         if (awaitingOffer) {
             awaitingOffer = false;
             firstOfferAfterMarkNanos.compareAndSet(0, now);

@@ -232,6 +232,8 @@ public final class Simulator {
         frameworks.forEach(f -> expected.addAll(f.running));
         long terminalBefore = frameworks.stream().mapToLong(f -> f.otherTerminal.sum()).sum();
         frameworks.forEach(SimulatedFramework::markOffers);
+        long offersBefore = frameworks.stream().mapToLong(f -> f.offersSeen.sum()).sum();
+        long offerEventsBefore = frameworks.stream().mapToLong(f -> f.offerEvents.sum()).sum();
         fleet.startRound();
         mustLive.remove(leader);
         java.time.LocalTime killedAt = java.time.LocalTime.now();
@@ -252,8 +254,12 @@ public final class Simulator {
         System.out.printf("failover: agents re-registered after the kill: half %.2f s, 90%% %.2f s, 99%% %.2f s%n",
                 (fleet.roundReachedNanos(0.5) - killed) / 1e9, (fleet.roundReachedNanos(0.9) - killed) / 1e9,
                 (fleet.roundReachedNanos(0.99) - killed) / 1e9);
-        System.out.printf("failover: agents re-registered in each second after the kill: %s%n",
-                fleet.roundPerSecond(killed));
+        System.out.printf("failover: agents re-registered in each second after the kill: %s (the simulator told its"
+                + " agents of the new leader in %d ms)%n", fleet.roundPerSecond(killed), fleet.lastToldNanos() / 1_000_000);
+        System.out.printf("failover: the frameworks got %d offers in %d OFFERS events from the kill until every agent"
+                        + " was back (each declines what it is offered, for an hour)%n",
+                frameworks.stream().mapToLong(f -> f.offersSeen.sum()).sum() - offersBefore,
+                frameworks.stream().mapToLong(f -> f.offerEvents.sum()).sum() - offerEventsBefore);
         // What the new leader lists: every task once, RUNNING, on the agent it ran on.
         Map<String, Integer> listed = new HashMap<>();
         int runningListed = 0;
