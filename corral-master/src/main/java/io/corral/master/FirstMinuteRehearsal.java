@@ -12,13 +12,17 @@ import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.AgentState;
 import io.corral.zookeeper.registry.FrameworkRecord;
 import io.corral.zookeeper.registry.RegistrySnapshot;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.mesos.v1.Protos.AgentInfo;
 import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.ExecutorID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
+import org.apache.mesos.v1.Protos.Label;
+import org.apache.mesos.v1.Protos.Labels;
 import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
 import org.apache.mesos.v1.Protos.TaskState;
@@ -29,7 +33,7 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
 /**
  * What a new leader does in its first second, rehearsed on a master that replayed the registry and never serves:
  * every connected framework resubscribes, reachable agents (at most {@link #MOST_AGENTS}) re-register as recorded,
- * each reporting a running task of one of those frameworks as agents do after a failover (their calls encoded and
+ * each reporting running tasks of one of those frameworks as agents do after a failover (their calls encoded and
  * decoded as they arrive over HTTP), one allocation cycle makes offers, and every event is encoded as for its stream.
  * A standby's JVM has run none of this; run cold after a failover, it held the first offers about half a second behind
  * the recovery ({@code bench/simulate}, 1,000 agents).
@@ -46,8 +50,10 @@ final class FirstMinuteRehearsal {
      * ZooKeeper on a shared machine: 2,000 did, in {@code bench/simulate} at 10,000 agents.
      */
     static final int MOST_AGENTS = 500;
-    /** What the rehearsal's task of each agent uses, when the agent has that much. */
+    /** What each of the rehearsal's tasks uses, while the agent has that much. */
     private static final ResourceSet TASK_RESOURCES = ResourceSet.parse("cpus:0.1;mem:32");
+    /** Tasks reported by each agent taken back: a REGISTER as long as real ones, a few thousand tasks in all. */
+    static final int TASKS_PER_AGENT = 8;
 
     private FirstMinuteRehearsal() {}
 
@@ -86,25 +92,46 @@ final class FirstMinuteRehearsal {
 
     /**
      * REGISTER as an agent sends it after a failover: its recorded info and, when it has room and a framework is
-     * connected, one running task of that framework (so the task messages' decoding and the adoption of reported tasks
-     * are rehearsed too, and their classes loaded).
+     * connected, up to {@link #TASKS_PER_AGENT} running tasks of that framework, each with the status an agent keeps
+     * (timestamp, executor, uuid, health). So the task messages' decoding and the adoption of reported tasks are
+     * rehearsed too, on JSON with every kind of value the real ones carry: the JIT compiles the decoder for what it
+     * has seen, and the first REGISTER with a value of a kind never seen undid that compilation (in
+     * {@code bench/simulate}, 1.5 s of the new leader's compiler for the tokenizer alone).
      */
     private static AgentCall registration(AgentInfo agent, int index, List<FrameworkInfo> frameworks) {
         List<AgentCall.RunningTask> tasks = new ArrayList<>();
         List<FrameworkInfo> reported = new ArrayList<>();
-        if (!frameworks.isEmpty() && ResourceSet.of(agent.getResourcesList()).contains(TASK_RESOURCES)) {
+        ResourceSet room = ResourceSet.of(agent.getResourcesList());
+        if (!frameworks.isEmpty() && room.contains(TASK_RESOURCES)) {
             FrameworkInfo framework = frameworks.get(index % frameworks.size());
-            TaskInfo task = TaskInfo.newBuilder().setName("rehearsal").setAgentId(agent.getId())
-                    .setTaskId(TaskID.newBuilder().setValue("corral-rehearsal-" + index))
-                    .setCommand(CommandInfo.newBuilder().setValue("true"))
-                    .addAllResources(TASK_RESOURCES.toList()).build();
-            TaskStatus running = TaskStatus.newBuilder().setTaskId(task.getTaskId()).setAgentId(agent.getId())
-                    .setState(TaskState.TASK_RUNNING).setSource(TaskStatus.Source.SOURCE_EXECUTOR)
-                    .setUuid(ByteString.copyFrom(new byte[16])).build();
-            tasks.add(new AgentCall.RunningTask(framework.getId(), task, running));
+            for (int i = 0; i < TASKS_PER_AGENT && room.contains(TASK_RESOURCES); i++) {
+                tasks.add(new AgentCall.RunningTask(framework.getId(), task(agent, index, i), status(agent, index, i)));
+                room = room.minus(TASK_RESOURCES);
+            }
             reported.add(framework);
         }
         return AgentCall.register(new AgentCall.Register(AgentProtocol.VERSION, agent, tasks, reported));
+    }
+
+    private static TaskInfo task(AgentInfo agent, int index, int i) {
+        return TaskInfo.newBuilder().setName("rehearsal").setAgentId(agent.getId())
+                .setTaskId(taskId(index, i))
+                .setCommand(CommandInfo.newBuilder().setValue("true"))
+                .setLabels(Labels.newBuilder().addLabels(Label.newBuilder().setKey("corral.rehearsal").setValue("1")))
+                .addAllResources(TASK_RESOURCES.withAllocationRole("*").toList()).build();
+    }
+
+    private static TaskStatus status(AgentInfo agent, int index, int i) {
+        return TaskStatus.newBuilder().setTaskId(taskId(index, i)).setAgentId(agent.getId())
+                .setExecutorId(ExecutorID.newBuilder().setValue(taskId(index, i).getValue()))
+                .setState(TaskState.TASK_RUNNING).setSource(TaskStatus.Source.SOURCE_EXECUTOR)
+                .setTimestamp(1.7e9 + index + i / 8.0).setHealthy(i % 2 == 0)
+                .setUuid(ByteString.copyFrom(ByteBuffer.allocate(16).putLong(index).putLong(i).array()))
+                .build();
+    }
+
+    private static TaskID taskId(int index, int i) {
+        return TaskID.newBuilder().setValue("corral-rehearsal-" + index + "-" + i).build();
     }
 
     /** The call as the scheduler API decodes it, after encoding it as a client would. */

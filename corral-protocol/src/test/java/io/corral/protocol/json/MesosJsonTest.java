@@ -175,6 +175,11 @@ class MesosJsonTest {
                 + urlSafe + "\"}", TaskStatus.getDefaultInstance());
 
         assertThat(status.getUuid().toByteArray()).isEqualTo(UUID_BYTES);
+        String broken = Base64.getEncoder().encodeToString(UUID_BYTES).substring(0, 12) + "\\r\\n "
+                + Base64.getEncoder().encodeToString(UUID_BYTES).substring(12);
+        TaskStatus withLineBreaks = MesosJson.parse("{\"task_id\":{\"value\":\"t\"},\"state\":\"TASK_LOST\","
+                + "\"uuid\":\"" + broken + "\"}", TaskStatus.getDefaultInstance());
+        assertThat(withLineBreaks.getUuid().toByteArray()).as("line breaks ignored").isEqualTo(UUID_BYTES);
     }
 
     @Test
