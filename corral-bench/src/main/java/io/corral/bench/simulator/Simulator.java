@@ -255,7 +255,8 @@ public final class Simulator {
                 (fleet.roundReachedNanos(0.5) - killed) / 1e9, (fleet.roundReachedNanos(0.9) - killed) / 1e9,
                 (fleet.roundReachedNanos(0.99) - killed) / 1e9);
         System.out.printf("failover: agents re-registered in each second after the kill: %s (the simulator told its"
-                + " agents of the new leader in %d ms)%n", fleet.roundPerSecond(killed), fleet.lastToldNanos() / 1_000_000);
+                + " agents of the new leader in %d ms)%n", fleet.roundPerSecond(killed),
+                fleet.lastToldNanos() / 1_000_000);
         System.out.printf("failover: the frameworks got %d offers in %d OFFERS events from the kill until every agent"
                         + " was back (each declines what it is offered, for an hour)%n",
                 frameworks.stream().mapToLong(f -> f.offersSeen.sum()).sum() - offersBefore,
