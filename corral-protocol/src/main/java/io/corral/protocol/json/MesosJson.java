@@ -37,11 +37,9 @@ import java.util.List;
  */
 public final class MesosJson {
     private static final ObjectMapper MAPPER = new ObjectMapper()
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS) // keeps 64-bit values in exponent form exact
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    /** One value of a larger document: the tokens after it are the document's. */
-    private static final ObjectReader VALUE_READER =
-            MAPPER.reader().without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS); // keeps 64-bit values in exponent form exact
+    /** One value of a larger document, into a tree: the tokens after it are the document's. */
+    private static final ObjectReader VALUE_READER = MAPPER.reader();
     /** Builds trees for {@link #toJson}: doubles become DoubleNodes, as callers building documents expect. */
     private static final ObjectMapper TREE_MAPPER = new ObjectMapper();
 
@@ -86,12 +84,42 @@ public final class MesosJson {
 
     /** Merges JSON text into {@code builder} without checking required fields; returns {@code builder}. */
     public static <B extends Message.Builder> B merge(String json, B builder) {
-        return merge(readTree(json, null), builder);
+        try (JsonParser tokens = MAPPER.createParser(json)) {
+            return mergeWhole(tokens, builder);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Merges UTF-8 JSON into {@code builder} without checking required fields; returns {@code builder}. */
     public static <B extends Message.Builder> B merge(byte[] utf8, B builder) {
-        return merge(readTree(null, utf8), builder);
+        try (JsonParser tokens = MAPPER.createParser(utf8)) {
+            return mergeWhole(tokens, builder);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A document that is one JSON object and nothing after it, read token by token (no tree: a scheduler's calls). */
+    private static <B extends Message.Builder> B mergeWhole(JsonParser tokens, B builder) {
+        try {
+            tokens.nextToken();
+            merge(tokens, builder);
+            if (tokens.nextToken() != null) {
+                throw malformed("Trailing token (of type " + tokens.currentToken() + ") found after the object",
+                        tokens.currentLocation(), null);
+            }
+            return builder;
+        } catch (JsonProcessingException e) {
+            throw malformed(e.getOriginalMessage(), e.getLocation(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static MesosJsonException malformed(String problem, JsonLocation at, Exception cause) {
+        String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+        return new MesosJsonException("Malformed JSON: " + problem + where, cause);
     }
 
     /** Merges a JSON object into {@code builder} without checking required fields; returns {@code builder}. */
@@ -155,17 +183,5 @@ public final class MesosJson {
             throw new MesosJsonException("Missing required fields: " + String.join(", ", missing));
         }
         return (M) message;
-    }
-
-    private static JsonNode readTree(String text, byte[] utf8) {
-        try {
-            return text != null ? MAPPER.readTree(text) : MAPPER.readTree(utf8);
-        } catch (JsonProcessingException e) {
-            JsonLocation at = e.getLocation();
-            String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
-            throw new MesosJsonException("Malformed JSON: " + e.getOriginalMessage() + where, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

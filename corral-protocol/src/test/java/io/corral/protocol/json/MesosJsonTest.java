@@ -352,7 +352,7 @@ class MesosJsonTest {
                 .isInstanceOf(MesosJsonException.class)
                 .hasMessageStartingWith("Malformed JSON: ");
         assertThatThrownBy(() -> MesosJson.parse("{} {}", Call.getDefaultInstance()))
-                .hasMessageStartingWith("Malformed JSON: ");
+                .hasMessageStartingWith("Malformed JSON: ").hasMessageEndingWith("(line 1, column 5)");
         assertThatThrownBy(() -> MesosJson.parse(new byte[0], Call.getDefaultInstance()))
                 .hasMessage("Expected a JSON object for mesos.v1.scheduler.Call, got nothing");
         assertThatThrownBy(() -> MesosJson.parse("[1]", Call.getDefaultInstance()))
