@@ -194,6 +194,18 @@ class BenchmarkSmokeTest {
 
     @Test
     @Timeout(120)
+    void theJsonCodecIsMeasuredForEachOfItsMessages() throws Exception {
+        Collection<RunResult> results = new Runner(new OptionsBuilder()
+                .include(JsonCodecBenchmark.class.getSimpleName()).param("tasks", "2")
+                .forks(0).warmupIterations(0).measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(200)).build()).run();
+        assertThat(results).extracting(result -> result.getParams().getBenchmark().replaceAll(".*\\.", ""))
+                .containsExactlyInAnyOrder("decodeRegister", "encodeRegister", "decodeAcceptJson");
+        assertThat(results).allSatisfy(result -> assertThat(result.getPrimaryResult().getScore()).isPositive());
+    }
+
+    @Test
+    @Timeout(120)
     void allocatorCycleMeasuresTinyClustersAndDrawsThem(@TempDir Path dir) throws Exception {
         Path json = dir.resolve("allocator-jmh.json");
         Collection<RunResult> results = new Runner(new OptionsBuilder()
