@@ -50,7 +50,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 3)
 @Fork(value = 1, jvmArgs = {"-Xms1g", "-Xmx1g"})
 public class JsonCodecBenchmark {
-    private static final AgentID AGENT = AgentID.newBuilder().setValue("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-S7").build();
+    private static final AgentID AGENT =
+            AgentID.newBuilder().setValue("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-S7").build();
     private static final FrameworkID FRAMEWORK =
             FrameworkID.newBuilder().setValue("0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0-0001").build();
 
