@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * every agent's free resources. A DECLINE asks for no cycle: what it gave back waits for the periodic one, as in Mesos
  * (which allocates nothing upon a decline). Re-offered at once, an offer declined with {@code refuse_seconds} 0 came
  * straight back to the framework that declined it, as fast as the two could talk; and after a failover, ten
- * frameworks declining 10,000 agents one after the other made 100,000 offers in small cycles while the agents were
- * still coming back.
+ * frameworks declining 10,000 agents one after the other made 41,356 offers in 3,952 small cycles while the agents
+ * were still coming back ({@code bench/simulate}, 20,000 tasks).
  *
  * <p>A cycle reads the master's agents, frameworks and roles into an immutable {@link AllocationInput}; the allocator
  * decides without I/O; the proposals become offers sent per framework.
