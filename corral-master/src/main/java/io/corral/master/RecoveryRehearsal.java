@@ -42,8 +42,15 @@ import org.slf4j.LoggerFactory;
  * <p>When: every {@link #CHECK_INTERVAL} while following, this master counts the registry's agents (one stat) and,
  * once the count is the same as at the check before (not while agents register en masse: that needs the cores and
  * ZooKeeper), rehearses the first time, then each time the count has doubled, until a rehearsal has replayed
- * {@link #WARM_AFTER_AGENTS} agents (enough calls for the JIT to have compiled the path; more teaches it nothing).
- * So a standby started with an empty cluster rehearses again as the cluster fills, a few times in all.
+ * {@link #WARM_AFTER_AGENTS} agents (enough calls for the JIT to have compiled the path; more teaches it nothing);
+ * then once more, and no more. So a standby started with an empty cluster rehearses again as the cluster fills, a few
+ * times in all.
+ *
+ * <p>Why once more: the JIT compiles a method hot enough only when its queue is short. During the first large
+ * rehearsal its queue is long (thousands of methods run for the first time), so it asks many times more calls of
+ * each, and some of the hottest were still not compiled when the rehearsal ended: in {@code bench/simulate} (10,000
+ * agents) the JSON writer was compiled only after the failover, a second of a core while agents re-registered. The
+ * second rehearsal runs with the queue drained.
  *
  * <p>Threading: the checks and rehearsals run on one thread of this class; the throwaway master on a loop of its own
  * (closed after each rehearsal) with a clock that never moves. Nothing but the ZooKeeper client is shared with the
@@ -55,6 +62,8 @@ final class RecoveryRehearsal implements AutoCloseable {
 
     static final Duration CHECK_INTERVAL = Duration.ofSeconds(10);
     static final int WARM_AFTER_AGENTS = 1_000;
+    /** Rehearsals of at least {@link #WARM_AFTER_AGENTS} agents before the standby stops rehearsing. */
+    static final int WARM_REHEARSALS = 2;
     static final int MOST_REPLAYED = 2 * WARM_AFTER_AGENTS;
 
     private static final Logger LOG = LoggerFactory.getLogger(RecoveryRehearsal.class);
@@ -66,6 +75,7 @@ final class RecoveryRehearsal implements AutoCloseable {
     private final MasterInfo info;
     private final Supplier<MasterConfig> config;
     private final BooleanSupplier following;
+    private final int warmAfterAgents;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "recovery-rehearsal");
         t.setDaemon(true);
@@ -75,19 +85,22 @@ final class RecoveryRehearsal implements AutoCloseable {
     private volatile int rehearsedOffers;
     /** Agents replayed by the last rehearsal, -1 before the first. Written by {@link #thread} only. */
     private volatile int rehearsedAgents = -1;
+    /** Rehearsals that replayed at least {@link #warmAfterAgents} agents. Written by {@link #thread} only. */
+    private volatile int warmRehearsals;
     /** The registry's agents at the last check, -1 before the first. Used by {@link #thread} only. */
     private int countAtLastCheck = -1;
     /** Rehearsals that failed. Written by {@link #thread} only. */
     private volatile int failures;
 
     private RecoveryRehearsal(CuratorFramework zk, String rootPath, Optional<RegistryMirror> mirror, MasterInfo info,
-                              Supplier<MasterConfig> config, BooleanSupplier following) {
+                              Supplier<MasterConfig> config, BooleanSupplier following, int warmAfterAgents) {
         this.zk = zk;
         this.mirror = mirror;
         this.rootPath = rootPath;
         this.info = info;
         this.config = config;
         this.following = following;
+        this.warmAfterAgents = warmAfterAgents;
     }
 
     /**
@@ -96,13 +109,14 @@ final class RecoveryRehearsal implements AutoCloseable {
      */
     static RecoveryRehearsal start(CuratorFramework zk, String rootPath, Optional<RegistryMirror> mirror,
                                    MasterInfo info, Supplier<MasterConfig> config, BooleanSupplier following) {
-        return start(zk, rootPath, mirror, info, config, following, CHECK_INTERVAL);
+        return start(zk, rootPath, mirror, info, config, following, CHECK_INTERVAL, WARM_AFTER_AGENTS);
     }
 
     static RecoveryRehearsal start(CuratorFramework zk, String rootPath, Optional<RegistryMirror> mirror,
                                    MasterInfo info, Supplier<MasterConfig> config, BooleanSupplier following,
-                                   Duration interval) {
-        RecoveryRehearsal rehearsal = new RecoveryRehearsal(zk, rootPath, mirror, info, config, following);
+                                   Duration interval, int warmAfterAgents) {
+        RecoveryRehearsal rehearsal = new RecoveryRehearsal(zk, rootPath, mirror, info, config, following,
+                warmAfterAgents);
         rehearsal.thread.scheduleWithFixedDelay(rehearsal::check, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
         return rehearsal;
     }
@@ -121,8 +135,18 @@ final class RecoveryRehearsal implements AutoCloseable {
         return failures;
     }
 
+    /** Rehearsals that replayed enough agents to warm the JIT; at {@link #WARM_REHEARSALS} they stop. */
+    int warmRehearsals() {
+        return warmRehearsals;
+    }
+
+    /** Whether this standby has stopped rehearsing (warm, or closed). */
+    boolean stopped() {
+        return thread.isShutdown();
+    }
+
     private void check() {
-        if (rehearsedAgents >= WARM_AFTER_AGENTS) {
+        if (warmRehearsals >= WARM_REHEARSALS) {
             thread.shutdown(); // warm: nothing more to learn
             return;
         }
@@ -134,7 +158,8 @@ final class RecoveryRehearsal implements AutoCloseable {
             int count = agents == null ? 0 : agents.getNumChildren();
             boolean settled = count == countAtLastCheck; // agents registering en masse need the cores and ZooKeeper
             countAtLastCheck = count;
-            if (settled && (rehearsedAgents < 0 || count >= 2 * Math.max(1, rehearsedAgents))) {
+            boolean warm = rehearsedAgents >= warmAfterAgents; // once more, with the JIT's queue drained
+            if (settled && (rehearsedAgents < 0 || warm || count >= 2 * Math.max(1, rehearsedAgents))) {
                 rehearse();
             }
         } catch (Exception e) {
@@ -153,6 +178,9 @@ final class RecoveryRehearsal implements AutoCloseable {
             RegistrySnapshot sample = sample(snapshot);
             replay(sample);
             rehearsedAgents = sample.agents().size();
+            if (rehearsedAgents >= warmAfterAgents) {
+                warmRehearsals++;
+            }
             LOG.info("Standby: rehearsed a recovery: read {} agents and {} frameworks from the registry in {} ms;"
                             + " replayed {} agents and {} frameworks, took them back and made {} offers in {} ms",
                     snapshot.agents().size(), snapshot.frameworks().size(), (read - started) / 1_000_000,

@@ -60,7 +60,7 @@ class RecoveryRehearsalTest {
         writeFramework("old-0002", Optional.of(Instant.parse("2026-12-03T01:00:00Z"))); // disconnected: rewritten
         long lastWrite = lastZxid();
         try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, Optional.empty(), STANDBY,
-                MasterConfig::defaults, () -> true, QUICK)) {
+                MasterConfig::defaults, () -> true, QUICK, RecoveryRehearsal.WARM_AFTER_AGENTS)) {
             await().atMost(Duration.ofSeconds(20)).until(rehearsal::rehearsedAgents, n -> n == 3);
             assertThat(lastZxid()).as("nothing written by the rehearsal").isEqualTo(lastWrite);
             assertThat(rehearsal.rehearsedOffers()).as("its agents came back, a framework was offered them")
@@ -73,11 +73,24 @@ class RecoveryRehearsalTest {
     }
 
     @Test
+    void aWarmStandbyRehearsesOnceMoreThenStops() throws Exception {
+        writeAgents(0, 3);
+        writeFramework("old-0001", Optional.empty());
+        try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, Optional.empty(), STANDBY,
+                MasterConfig::defaults, () -> true, QUICK, 3)) {
+            await().atMost(Duration.ofSeconds(20)).until(rehearsal::stopped);
+            assertThat(rehearsal.warmRehearsals()).as("the second one with the JIT's queue drained")
+                    .isEqualTo(RecoveryRehearsal.WARM_REHEARSALS);
+            assertThat(rehearsal.failures()).isZero();
+        }
+    }
+
+    @Test
     void aRegistryTheStandbyCannotReadIsReportedWhileItOnlyFollows() throws Exception {
         writeAgents(0, 1);
         zk.create().forPath(paths.agent("broken-S9"), "{not json".getBytes(StandardCharsets.UTF_8));
         try (RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, Optional.empty(), STANDBY,
-                MasterConfig::defaults, () -> true, QUICK)) {
+                MasterConfig::defaults, () -> true, QUICK, RecoveryRehearsal.WARM_AFTER_AGENTS)) {
             await().atMost(Duration.ofSeconds(20)).until(rehearsal::failures, n -> n >= 1);
             assertThat(rehearsal.rehearsedAgents()).isZero();
         }
@@ -88,7 +101,7 @@ class RecoveryRehearsalTest {
         writeAgents(0, 2);
         try (RegistryMirror mirror = RegistryMirror.start(zk, ROOT);
              RecoveryRehearsal rehearsal = RecoveryRehearsal.start(zk, ROOT, Optional.of(mirror), STANDBY,
-                     MasterConfig::defaults, () -> true, QUICK)) {
+                     MasterConfig::defaults, () -> true, QUICK, RecoveryRehearsal.WARM_AFTER_AGENTS)) {
             await().atMost(Duration.ofSeconds(20)).until(rehearsal::rehearsedAgents, n -> n == 2);
 
             zk.create().forPath(paths.agent("broken-S9"), "{not json".getBytes(StandardCharsets.UTF_8));

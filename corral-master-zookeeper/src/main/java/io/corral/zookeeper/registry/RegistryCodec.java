@@ -63,8 +63,8 @@ public final class RegistryCodec {
     }
 
     // ---- writing ----
-    // Documents are streamed, with the Mesos messages spliced in as MesosJson prints them: building a Jackson tree
-    // first costs several times more, and a master admitting thousands of agents at once pays it per agent.
+    // Documents are streamed, the Mesos messages written by MesosJson into the same generator: building a Jackson
+    // tree first costs several times more, and a master admitting thousands of agents at once pays it per agent.
 
     public static byte[] encodeMeta(RegistryMeta meta) {
         return write(out -> {
@@ -81,7 +81,7 @@ public final class RegistryCodec {
     public static byte[] encodeAgent(AgentRecord agent) {
         return write(out -> {
             out.writeFieldName("agent_info");
-            out.writeRawValue(MesosJson.print(agent.info()));
+            MesosJson.write(out, agent.info());
             out.writeObjectFieldStart("state");
             out.writeStringField("kind", agent.state().kind().name());
             if (agent.state().since().isPresent()) {
@@ -93,7 +93,7 @@ public final class RegistryCodec {
             if (!agent.checkpointed().isEmpty()) {
                 out.writeArrayFieldStart("checkpointed_resources");
                 for (Resource resource : agent.checkpointed()) {
-                    out.writeRawValue(MesosJson.print(resource));
+                    MesosJson.write(out, resource);
                 }
                 out.writeEndArray();
             }
@@ -103,7 +103,7 @@ public final class RegistryCodec {
     public static byte[] encodeFramework(FrameworkRecord framework) {
         return write(out -> {
             out.writeFieldName("framework_info");
-            out.writeRawValue(MesosJson.print(framework.info()));
+            MesosJson.write(out, framework.info());
             if (framework.failoverDeadline().isPresent()) {
                 out.writeNumberField("failover_deadline", framework.failoverDeadline().get().toEpochMilli());
             }
@@ -116,7 +116,7 @@ public final class RegistryCodec {
             out.writeNumberField("weight", role.weight());
             if (role.quota().isPresent()) {
                 out.writeFieldName("quota");
-                out.writeRawValue(MesosJson.print(role.quota().get()));
+                MesosJson.write(out, role.quota().get());
             }
         });
     }
@@ -124,10 +124,10 @@ public final class RegistryCodec {
     public static byte[] encodeMaintenance(MaintenanceRecord maintenance) {
         return write(out -> {
             out.writeFieldName("schedule");
-            out.writeRawValue(MesosJson.print(maintenance.schedule()));
+            MesosJson.write(out, maintenance.schedule());
             out.writeArrayFieldStart("down");
             for (MachineID machine : maintenance.down()) {
-                out.writeRawValue(MesosJson.print(machine));
+                MesosJson.write(out, machine);
             }
             out.writeEndArray();
         });
@@ -139,7 +139,7 @@ public final class RegistryCodec {
             out.writeBooleanField("deactivated", mode.deactivated());
             if (mode.drain().isPresent()) {
                 out.writeFieldName("drain_info");
-                out.writeRawValue(MesosJson.print(mode.drain().get()));
+                MesosJson.write(out, mode.drain().get());
             }
         });
     }

@@ -15,8 +15,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.MessageOrBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -45,15 +45,13 @@ public final class MesosJson {
 
     private MesosJson() {}
 
-    /** Compact JSON text. */
+    /**
+     * Compact JSON text. Written as UTF-8 bytes, like every other message: a third kind of generator (one writing
+     * chars) at the writer's calls made the JIT throw its compiled writer away when a new leader first printed a
+     * message this way, and compile it again (a second of a core, {@code bench/simulate}).
+     */
     public static String print(MessageOrBuilder message) {
-        StringWriter text = new StringWriter();
-        try (JsonGenerator out = MAPPER.getFactory().createGenerator(text)) {
-            MesosJsonWriter.writeMessage(out, message);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return text.toString();
+        return new String(printBytes(message), StandardCharsets.UTF_8);
     }
 
     /** Compact JSON as UTF-8 bytes, ready for an HTTP body or a RecordIO record. */
