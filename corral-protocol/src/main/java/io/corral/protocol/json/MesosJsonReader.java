@@ -5,17 +5,19 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.EnumDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Deque;
 import java.util.HashMap;
@@ -30,9 +32,13 @@ import java.util.function.Function;
  * non-required field is dropped), bytes as base64, and a proto {@code map<>} as a JSON object. A key given twice
  * counts once, with its last value, as in a parsed tree.
  *
- * <p>It reads tokens as they come ({@link JsonParser}) instead of a tree first: an agent's REGISTER of 10 tasks took
- * 96 us through a tree and takes 59 us so ({@code bench/json-codec}), with less garbage; a tree is read through
- * {@link JsonNode#traverse}. Only a bad value is made into a tree, to show it in the error.
+ * <p>It reads tokens as they come ({@link JsonParser}) instead of a tree first, and writes what they say as protobuf's
+ * wire format, which the message's own generated parser then merges into the builder: protobuf's reflective setters
+ * (a {@code Method.invoke} per field) were a tenth of a new leader's HTTP threads while 10,000 agents re-registered.
+ * An agent's REGISTER of 10 tasks took 96 us through a tree, 59 us token by token through the setters, and 49 us so;
+ * a scheduler's JSON ACCEPT of 10 tasks 56, 39 and 27 us ({@code bench/json-codec}). A tree is read through
+ * {@link JsonNode#traverse}. Only a bad value is made into a tree, to show it in the error; a bad value anywhere
+ * leaves the builder as it was.
  *
  * <p>Threading: stateless; safe from any thread (each call works on the caller's parser and builder).
  */
@@ -59,14 +65,36 @@ final class MesosJsonReader {
 
     /**
      * Merges the JSON object {@code p} is at (its current token) into {@code builder}, leaving {@code p} at the
-     * object's end; throws {@link FieldError} naming the field on bad input.
+     * object's end; throws {@link FieldError} naming the field on bad input, and then {@code builder} is unchanged.
      */
     static void mergeObject(JsonParser p, Message.Builder builder) throws IOException {
+        Scratch scratch = Scratch.take();
+        try {
+            writeObject(p, builder.getDescriptorForType(), scratch, true);
+            for (FieldDescriptor field : scratch.topLevelTwice) {
+                builder.clearField(field); // the last value counts, even over what the builder held
+            }
+            builder.mergeFrom(scratch.out.array(), 0, scratch.out.size());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("wrote wire format protobuf cannot read for "
+                    + builder.getDescriptorForType().getFullName(), e);
+        } finally {
+            Scratch.give(scratch);
+        }
+    }
+
+    /**
+     * Writes the object's fields as wire format. A key given again drops what its earlier value wrote in this
+     * object (wire format would merge or append it instead); at the top level it is also cleared in the builder.
+     */
+    private static void writeObject(JsonParser p, Descriptor type, Scratch scratch, boolean topLevel)
+            throws IOException {
         if (p.currentToken() != JsonToken.START_OBJECT) {
             throw new FieldError("expected a JSON object, got " + show(p));
         }
-        Map<String, FieldDescriptor> fields = fieldsOf(builder.getDescriptorForType());
-        List<FieldDescriptor> seen = new ArrayList<>(8);
+        Map<String, FieldDescriptor> fields = fieldsOf(type);
+        int firstKey = scratch.keyCount;
+        long seen = 0; // fields by index (the first 64), so the keys are searched only for one given again
         for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
             JsonToken value = p.nextToken();
             FieldDescriptor field = fields.get(key);
@@ -74,20 +102,162 @@ final class MesosJsonReader {
                 p.skipChildren();
                 continue;
             }
-            if (seen.contains(field)) { // the last value counts, as a tree keeps it
-                builder.clearField(field);
-            } else {
-                seen.add(field);
+            long bit = field.getIndex() < 64 ? 1L << field.getIndex() : 0;
+            if ((bit == 0 || (seen & bit) != 0) && scratch.dropEarlier(firstKey, field.getIndex()) && topLevel) {
+                scratch.topLevelTwice.add(field);
             }
-            if (value == JsonToken.VALUE_NULL) {
+            seen |= bit;
+            int start = scratch.out.size();
+            if (value != JsonToken.VALUE_NULL) {
+                try {
+                    writeField(p, field, scratch);
+                } catch (FieldError e) {
+                    throw e.under(field.getName());
+                }
+            }
+            scratch.addKey(field.getIndex(), start, scratch.out.size());
+        }
+        scratch.keyCount = firstKey;
+    }
+
+    private static void writeField(JsonParser p, FieldDescriptor field, Scratch scratch) throws IOException {
+        if (field.isMapField() && p.currentToken() == JsonToken.START_OBJECT) {
+            writeMap(p, field, scratch);
+        } else if (field.isRepeated()) {
+            writeRepeated(p, field, scratch);
+        } else {
+            writeElement(p, field, scratch);
+        }
+    }
+
+    /** Elements are appended, as protobuf's own merge does; like stout, a lone non-array value is one element. */
+    private static void writeRepeated(JsonParser p, FieldDescriptor field, Scratch scratch) throws IOException {
+        if (p.currentToken() != JsonToken.START_ARRAY) {
+            writeElement(p, field, scratch);
+            return;
+        }
+        int i = 0;
+        for (JsonToken element = p.nextToken(); element != JsonToken.END_ARRAY && element != null;
+                element = p.nextToken(), i++) {
+            if (element == JsonToken.VALUE_NULL) {
                 continue;
             }
             try {
-                mergeField(p, builder, field);
+                writeElement(p, field, scratch);
             } catch (FieldError e) {
-                throw e.under(field.getName());
+                throw e.under("[" + i + "]");
             }
         }
+    }
+
+    /** One value of the field, tagged; a message's length is written once its content is. */
+    private static void writeElement(JsonParser p, FieldDescriptor field, Scratch scratch) throws IOException {
+        WireBuffer out = scratch.out;
+        if (field.getType() == FieldDescriptor.Type.MESSAGE) {
+            out.tag(field.getNumber(), WireBuffer.LENGTH_DELIMITED);
+            int mark = out.beginLength();
+            writeObject(p, field.getMessageType(), scratch, false);
+            out.endLength(mark);
+        } else if (field.getType() == FieldDescriptor.Type.GROUP) {
+            out.tag(field.getNumber(), WireBuffer.START_GROUP);
+            writeObject(p, field.getMessageType(), scratch, false);
+            out.tag(field.getNumber(), WireBuffer.END_GROUP);
+        } else {
+            writeScalar(p, field, out);
+        }
+    }
+
+    /** {@code {"k": v, ...}} becomes one map entry per key; the key text is converted to the key field's type. */
+    private static void writeMap(JsonParser p, FieldDescriptor field, Scratch scratch) throws IOException {
+        FieldDescriptor keyField = field.getMessageType().findFieldByNumber(1);
+        FieldDescriptor valueField = field.getMessageType().findFieldByNumber(2);
+        WireBuffer out = scratch.out;
+        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+            if (p.nextToken() == JsonToken.VALUE_NULL) {
+                continue;
+            }
+            try {
+                out.tag(field.getNumber(), WireBuffer.LENGTH_DELIMITED);
+                int mark = out.beginLength();
+                writeScalar(textParser(key), keyField, out);
+                writeElement(p, valueField, scratch);
+                out.endLength(mark);
+            } catch (FieldError e) {
+                throw e.under("[\"" + key + "\"]");
+            }
+        }
+    }
+
+    /** A parser at the string {@code text}, for a map key read as its field's type. */
+    private static JsonParser textParser(String text) throws IOException {
+        JsonParser key = TextNode.valueOf(text).traverse(SHOWN);
+        key.nextToken();
+        return key;
+    }
+
+    /**
+     * Converts the value {@code p} is at for a non-message field and writes it with its tag, as protobuf encodes
+     * that type; an unknown enum name writes nothing (dropped).
+     */
+    private static void writeScalar(JsonParser p, FieldDescriptor field, WireBuffer out) throws IOException {
+        int number = field.getNumber();
+        switch (field.getType()) {
+            case INT32 -> varint(out, number, (int) integerIn(p, INT32_MIN, INT32_MAX)); // negative: ten bytes
+            case SINT32 -> {
+                int value = (int) integerIn(p, INT32_MIN, INT32_MAX);
+                out.tag(number, WireBuffer.VARINT);
+                out.varint32((value << 1) ^ (value >> 31));
+            }
+            case SFIXED32 -> fixed32(out, number, (int) integerIn(p, INT32_MIN, INT32_MAX));
+            case UINT32 -> {
+                int value = (int) integerIn(p, BigInteger.ZERO, UINT32_MAX);
+                out.tag(number, WireBuffer.VARINT);
+                out.varint32(value);
+            }
+            case FIXED32 -> fixed32(out, number, (int) integerIn(p, BigInteger.ZERO, UINT32_MAX));
+            case INT64 -> varint(out, number, integerIn(p, INT64_MIN, INT64_MAX));
+            case SINT64 -> {
+                long value = integerIn(p, INT64_MIN, INT64_MAX);
+                varint(out, number, (value << 1) ^ (value >> 63));
+            }
+            case SFIXED64 -> fixed64(out, number, integerIn(p, INT64_MIN, INT64_MAX));
+            case UINT64 -> varint(out, number, integerIn(p, BigInteger.ZERO, UINT64_MAX));
+            case FIXED64 -> fixed64(out, number, integerIn(p, BigInteger.ZERO, UINT64_MAX));
+            // A JSON number's double is its text's, correctly rounded, without an exact decimal made first.
+            case DOUBLE -> fixed64(out, number, Double.doubleToRawLongBits(
+                    finite(p.currentToken().isNumeric() ? p.getDoubleValue() : number(p).doubleValue(), p)));
+            case FLOAT -> fixed32(out, number, Float.floatToRawIntBits((float) finite(number(p).floatValue(), p)));
+            case BOOL -> varint(out, number, bool(p) ? 1 : 0);
+            case STRING -> lengthDelimited(out, number, unicode(text(p, "a string")).getBytes(StandardCharsets.UTF_8));
+            case BYTES -> lengthDelimited(out, number, bytes(p));
+            case ENUM -> {
+                EnumValueDescriptor value = enumValue(field, p);
+                if (value != null) {
+                    varint(out, number, value.getNumber());
+                }
+            }
+            default -> throw new IllegalStateException("unhandled protobuf field type " + field.getType());
+        }
+    }
+
+    private static void varint(WireBuffer out, int number, long value) {
+        out.tag(number, WireBuffer.VARINT);
+        out.varint64(value);
+    }
+
+    private static void fixed32(WireBuffer out, int number, int value) {
+        out.tag(number, WireBuffer.FIXED32);
+        out.fixed32(value);
+    }
+
+    private static void fixed64(WireBuffer out, int number, long value) {
+        out.tag(number, WireBuffer.FIXED64);
+        out.fixed64(value);
+    }
+
+    private static void lengthDelimited(WireBuffer out, int number, byte[] value) {
+        out.tag(number, WireBuffer.LENGTH_DELIMITED);
+        out.lengthDelimited(value);
     }
 
     private static Map<String, FieldDescriptor> fieldsOf(Descriptor type) {
@@ -106,120 +276,6 @@ final class MesosJsonReader {
         Map<String, T> byName = new HashMap<>(); // read-only once published; faster to probe than Map.copyOf's
         items.forEach(item -> byName.put(name.apply(item), item));
         return byName;
-    }
-
-    private static void mergeField(JsonParser p, Message.Builder builder, FieldDescriptor field) throws IOException {
-        if (field.isMapField() && p.currentToken() == JsonToken.START_OBJECT) {
-            mergeMap(p, builder, field);
-        } else if (field.isRepeated()) {
-            mergeRepeated(p, builder, field);
-        } else if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
-            Message.Builder child = builder.hasField(field)
-                    ? ((Message) builder.getField(field)).toBuilder()
-                    : builder.newBuilderForField(field);
-            mergeObject(p, child);
-            builder.setField(field, child.buildPartial());
-        } else {
-            Object value = scalar(field, p);
-            if (value != null) {
-                builder.setField(field, value);
-            }
-        }
-    }
-
-    /** Elements are appended, as protobuf's own merge does; like stout, a lone non-array value is one element. */
-    private static void mergeRepeated(JsonParser p, Message.Builder builder, FieldDescriptor field)
-            throws IOException {
-        if (p.currentToken() != JsonToken.START_ARRAY) {
-            addElement(p, builder, field);
-            return;
-        }
-        int i = 0;
-        for (JsonToken element = p.nextToken(); element != JsonToken.END_ARRAY && element != null;
-                element = p.nextToken(), i++) {
-            if (element == JsonToken.VALUE_NULL) {
-                continue;
-            }
-            try {
-                addElement(p, builder, field);
-            } catch (FieldError e) {
-                throw e.under("[" + i + "]");
-            }
-        }
-    }
-
-    private static void addElement(JsonParser p, Message.Builder builder, FieldDescriptor field) throws IOException {
-        if (field.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
-            Message.Builder child = builder.newBuilderForField(field);
-            mergeObject(p, child);
-            builder.addRepeatedField(field, child.buildPartial());
-        } else {
-            Object value = scalar(field, p);
-            if (value != null) {
-                builder.addRepeatedField(field, value);
-            }
-        }
-    }
-
-    /** {@code {"k": v, ...}} becomes one map entry per key; the key text is converted to the key field's type. */
-    private static void mergeMap(JsonParser p, Message.Builder builder, FieldDescriptor field) throws IOException {
-        FieldDescriptor keyField = field.getMessageType().findFieldByNumber(1);
-        FieldDescriptor valueField = field.getMessageType().findFieldByNumber(2);
-        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
-            if (p.nextToken() == JsonToken.VALUE_NULL) {
-                continue;
-            }
-            try {
-                Message.Builder mapEntry = builder.newBuilderForField(field);
-                mapEntry.setField(keyField, scalar(keyField, textParser(key)));
-                mergeField(p, mapEntry, valueField);
-                builder.addRepeatedField(field, mapEntry.buildPartial());
-            } catch (FieldError e) {
-                throw e.under("[\"" + key + "\"]");
-            }
-        }
-    }
-
-    /** A parser at the string {@code text}, for a map key read as its field's type. */
-    private static JsonParser textParser(String text) throws IOException {
-        JsonParser key = TextNode.valueOf(text).traverse(SHOWN);
-        key.nextToken();
-        return key;
-    }
-
-    /** Converts the value {@code p} is at for a non-message field; null means "drop it" (an unknown enum name). */
-    private static Object scalar(FieldDescriptor field, JsonParser p) throws IOException {
-        switch (field.getType()) {
-            case INT32:
-            case SINT32:
-            case SFIXED32:
-                return (int) integerIn(p, INT32_MIN, INT32_MAX);
-            case UINT32:
-            case FIXED32:
-                return (int) integerIn(p, BigInteger.ZERO, UINT32_MAX);
-            case INT64:
-            case SINT64:
-            case SFIXED64:
-                return integerIn(p, INT64_MIN, INT64_MAX);
-            case UINT64:
-            case FIXED64:
-                return integerIn(p, BigInteger.ZERO, UINT64_MAX);
-            case DOUBLE:
-                // A JSON number's double is its text's, correctly rounded, without an exact decimal made first.
-                return finite(p.currentToken().isNumeric() ? p.getDoubleValue() : number(p).doubleValue(), p);
-            case FLOAT:
-                return (float) finite(number(p).floatValue(), p);
-            case BOOL:
-                return bool(p);
-            case STRING:
-                return unicode(text(p, "a string"));
-            case BYTES:
-                return bytes(p);
-            case ENUM:
-                return enumValue(field, p);
-            default:
-                throw new IllegalStateException("unhandled protobuf field type " + field.getType());
-        }
     }
 
     /** An exact number: a JSON number, or a string holding one. */
@@ -317,10 +373,10 @@ final class MesosJsonReader {
     }
 
     /** Standard or URL-safe alphabet, padding optional, line breaks ignored: whatever clients' encoders produce. */
-    private static ByteString bytes(JsonParser p) throws IOException {
+    private static byte[] bytes(JsonParser p) throws IOException {
         String text = text(p, "a base64 string");
         try {
-            return ByteString.copyFrom(Base64.getDecoder().decode(standardBase64(text)));
+            return Base64.getDecoder().decode(standardBase64(text));
         } catch (IllegalArgumentException e) {
             throw new FieldError("expected a base64 string, got " + show(p));
         }
@@ -406,4 +462,74 @@ final class MesosJsonReader {
             return where.length() == 0 ? problem : "field '" + where + "': " + problem;
         }
     }
+
+    /**
+     * What one reading writes into: the wire buffer, and the keys of the objects being read (field index, and where
+     * the key's value starts and ends in the buffer), to drop a key's earlier value when it is given again.
+     *
+     * <p>Threading: one per thread, reused by its readings; a reading while the thread's is in use gets its own.
+     */
+    private static final class Scratch {
+        private static final ThreadLocal<Scratch> KEPT = ThreadLocal.withInitial(Scratch::new);
+        /** A buffer grown past this (a huge document) is not kept for the thread's next reading. */
+        private static final int MOST_KEPT_BYTES = 1 << 20;
+
+        private WireBuffer out = new WireBuffer(4096);
+        private final List<FieldDescriptor> topLevelTwice = new ArrayList<>(2);
+        /** Three ints per key: field index, start, end. */
+        private int[] keys = new int[3 * 64];
+        private int keyCount;
+        private boolean inUse;
+
+        static Scratch take() {
+            Scratch kept = KEPT.get();
+            if (kept.inUse) {
+                return new Scratch();
+            }
+            kept.inUse = true;
+            return kept;
+        }
+
+        static void give(Scratch scratch) {
+            scratch.inUse = false;
+            scratch.out.clear();
+            scratch.topLevelTwice.clear();
+            scratch.keyCount = 0;
+            if (scratch.out.capacity() > MOST_KEPT_BYTES) {
+                scratch.out = new WireBuffer(4096);
+            }
+        }
+
+        void addKey(int field, int start, int end) {
+            if (3 * keyCount + 3 > keys.length) {
+                keys = Arrays.copyOf(keys, keys.length * 2);
+            }
+            keys[3 * keyCount] = field;
+            keys[3 * keyCount + 1] = start;
+            keys[3 * keyCount + 2] = end;
+            keyCount++;
+        }
+
+        /** Drops what earlier values of {@code field} among the keys from {@code firstKey} on wrote; any there? */
+        boolean dropEarlier(int firstKey, int field) {
+            boolean dropped = false;
+            for (int k = firstKey; k < keyCount; k++) {
+                if (keys[3 * k] != field) {
+                    continue;
+                }
+                int length = keys[3 * k + 2] - keys[3 * k + 1];
+                out.remove(keys[3 * k + 1], keys[3 * k + 2]);
+                for (int later = k + 1; later < keyCount; later++) {
+                    keys[3 * later + 1] -= length;
+                    keys[3 * later + 2] -= length;
+                }
+                System.arraycopy(keys, 3 * (k + 1), keys, 3 * k, 3 * (keyCount - k - 1));
+                keyCount--;
+                k--;
+                dropped = true;
+            }
+            return dropped;
+        }
+    }
+
 }
