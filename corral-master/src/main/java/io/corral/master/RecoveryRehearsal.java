@@ -13,6 +13,8 @@ import io.corral.zookeeper.registry.RegistryPaths;
 import io.corral.zookeeper.registry.RegistrySnapshot;
 import io.corral.zookeeper.registry.RegistryStore;
 import io.corral.zookeeper.registry.RoleRecord;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -43,14 +45,16 @@ import org.slf4j.LoggerFactory;
  * once the count is the same as at the check before (not while agents register en masse: that needs the cores and
  * ZooKeeper), rehearses the first time, then each time the count has doubled, until a rehearsal has replayed
  * {@link #WARM_AFTER_AGENTS} agents (enough calls for the JIT to have compiled the path; more teaches it nothing);
- * then once more, and no more. So a standby started with an empty cluster rehearses again as the cluster fills, a few
- * times in all.
+ * then once more, and no more ({@link #WARM_REHEARSALS}). So a standby started with an empty cluster rehearses again
+ * as the cluster fills, a few times in all. Each rehearsal logs how long the JIT compiled meanwhile.
  *
- * <p>Why once more: the JIT compiles a method hot enough only when its queue is short. During the first large
- * rehearsal its queue is long (thousands of methods run for the first time), so it asks many times more calls of
- * each, and some of the hottest were still not compiled when the rehearsal ended: in {@code bench/simulate} (10,000
- * agents) the JSON writer was compiled only after the failover, a second of a core while agents re-registered. The
- * second rehearsal runs with the queue drained.
+ * <p>Why again: the JIT compiles a method hot enough only when its queue is short. During the first large rehearsal
+ * its queue is long (thousands of methods run for the first time), so it asks many times more calls of each, and
+ * some of the hottest were still not compiled when the rehearsal ended: in {@code bench/simulate} (10,000 agents) the
+ * JSON writer, the task messages' parsers and the adoption of reported tasks were compiled only after the failover,
+ * 1-1.5 s of a core each while agents re-registered. The second rehearsal runs with the queue drained. More did not
+ * help: the JIT still compiled 1.5-4 s in a third and a fourth, and the new leader still compiled as much after the
+ * failover (other methods).
  *
  * <p>Threading: the checks and rehearsals run on one thread of this class; the throwaway master on a loop of its own
  * (closed after each rehearsal) with a clock that never moves. Nothing but the ZooKeeper client is shared with the
@@ -158,8 +162,8 @@ final class RecoveryRehearsal implements AutoCloseable {
             int count = agents == null ? 0 : agents.getNumChildren();
             boolean settled = count == countAtLastCheck; // agents registering en masse need the cores and ZooKeeper
             countAtLastCheck = count;
-            boolean warm = rehearsedAgents >= warmAfterAgents; // once more, with the JIT's queue drained
-            if (settled && (rehearsedAgents < 0 || warm || count >= 2 * Math.max(1, rehearsedAgents))) {
+            boolean again = rehearsedAgents >= warmAfterAgents; // at that size, with the JIT's queue drained
+            if (settled && (rehearsedAgents < 0 || again || count >= 2 * Math.max(1, rehearsedAgents))) {
                 rehearse();
             }
         } catch (Exception e) {
@@ -169,6 +173,7 @@ final class RecoveryRehearsal implements AutoCloseable {
 
     private void rehearse() {
         long started = System.nanoTime();
+        long compiledBefore = compilationMillis();
         try {
             RegistrySnapshot snapshot = read();
             long read = System.nanoTime();
@@ -178,14 +183,15 @@ final class RecoveryRehearsal implements AutoCloseable {
             RegistrySnapshot sample = sample(snapshot);
             replay(sample);
             rehearsedAgents = sample.agents().size();
+            long compiled = compilationMillis() - compiledBefore;
             if (rehearsedAgents >= warmAfterAgents) {
                 warmRehearsals++;
             }
             LOG.info("Standby: rehearsed a recovery: read {} agents and {} frameworks from the registry in {} ms;"
-                            + " replayed {} agents and {} frameworks, took them back and made {} offers in {} ms",
-                    snapshot.agents().size(), snapshot.frameworks().size(), (read - started) / 1_000_000,
-                    sample.agents().size(), sample.frameworks().size(), rehearsedOffers,
-                    (System.nanoTime() - read) / 1_000_000);
+                            + " replayed {} agents and {} frameworks, took them back and made {} offers in {} ms;"
+                            + " the JIT compiled for {} ms meanwhile", snapshot.agents().size(),
+                    snapshot.frameworks().size(), (read - started) / 1_000_000, sample.agents().size(),
+                    sample.frameworks().size(), rehearsedOffers, (System.nanoTime() - read) / 1_000_000, compiled);
         } catch (Exception e) {
             rehearsedAgents = Math.max(rehearsedAgents, 0); // try again when the registry has grown
             failures++;
@@ -237,6 +243,12 @@ final class RecoveryRehearsal implements AutoCloseable {
             rehearsedOffers = loop.submit(() -> FirstMinuteRehearsal.run(master, snapshot)).join();
             master.close();
         }
+    }
+
+    /** The JIT's compilation time so far, all compiler threads together (ms); -1 where the JVM does not say. */
+    private static long compilationMillis() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     @Override
