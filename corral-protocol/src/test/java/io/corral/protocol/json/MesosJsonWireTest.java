@@ -14,14 +14,18 @@ import com.google.protobuf.DynamicMessage;
 import org.apache.mesos.v1.Protos.Label;
 import org.apache.mesos.v1.Protos.Labels;
 import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.TaskID;
 import org.apache.mesos.v1.Protos.TaskInfo;
+import org.apache.mesos.v1.Protos.TaskState;
+import org.apache.mesos.v1.Protos.TaskStatus;
 import org.apache.mesos.v1.Protos.Value;
 import org.junit.jupiter.api.Test;
 
 /**
- * JSON is read by writing protobuf's wire format and letting the message's own parser merge it (no reflective
- * setters). These check each scalar kind's encoding, including those Mesos's protos do not use (zigzag, fixed, signed
- * fixed), against values set directly, and that a key given again inside a nested object counts with its last value.
+ * JSON is read by writing protobuf's wire format and letting the message's own parser merge it, and written from the
+ * message's wire format (no reflective setters or getters). These check each scalar kind, including those Mesos's
+ * protos do not use (zigzag, fixed, signed fixed, packed), against values set directly, that a key given again inside
+ * a nested object counts with its last value, and that what this build does not know is not written.
  */
 class MesosJsonWireTest {
     private static final Descriptor EVERY_KIND = everyKind();
@@ -109,6 +113,38 @@ class MesosJsonWireTest {
         assertThat(MesosJson.parse(json.toString(), Labels.getDefaultInstance())).isEqualTo(expected.build());
     }
 
+    @Test
+    void everyScalarKindIsWrittenFromTheWireInNameOrderAndReadsBack() {
+        DynamicMessage message = DynamicMessage.newBuilder(EVERY_KIND)
+                .setField(field("i32"), -5).setField(field("u32"), -1).setField(field("s64"), -1L)
+                .setField(field("u64"), -1L).setField(field("fl"), 0.1f).setField(field("d"), 1.7e9)
+                .setField(field("by"), ByteString.copyFrom(new byte[] {0, 1, 2, -1}))
+                .addRepeatedField(field("r32"), -1).addRepeatedField(field("r32"), 3)
+                .addRepeatedField(field("packed"), 7L).addRepeatedField(field("packed"), -7L).build();
+
+        String json = MesosJson.print(message);
+
+        assertThat(json).isEqualTo("{\"by\":\"AAEC/w==\",\"d\":1700000000.0,\"fl\":0.1,\"i32\":-5,"
+                + "\"packed\":[7,-7],\"r32\":[-1,3],\"s64\":-1,\"u32\":4294967295,\"u64\":18446744073709551615}");
+        assertThat(MesosJson.merge(json, DynamicMessage.newBuilder(EVERY_KIND)).build()).isEqualTo(message);
+    }
+
+    @Test
+    void whatThisBuildDoesNotKnowIsNotWritten() throws Exception {
+        byte[] wire = TaskStatus.newBuilder().setTaskId(TaskID.newBuilder().setValue("t"))
+                .setState(TaskState.TASK_RUNNING).setMessage("m").build().toByteArray();
+        byte[] unknown = {(2 << 3) | 0, 0x7F, (4 << 3) | 0, 0x7F, (byte) ((9999 << 3 | 2) & 0x7F | 0x80),
+            (byte) ((9999 << 3 | 2) >>> 7 & 0x7F | 0x80), (byte) ((9999 << 3 | 2) >>> 14), 1, 'x'};
+        byte[] both = java.util.Arrays.copyOf(wire, wire.length + unknown.length);
+        System.arraycopy(unknown, 0, both, wire.length, unknown.length);
+        // state 127 (no such TaskState), message (a string) as a varint, and a field 9999: kept as unknown fields
+        TaskStatus status = TaskStatus.parser().parsePartialFrom(both);
+
+        assertThat(status.getUnknownFields().asMap()).containsKeys(2, 4, 9999);
+        assertThat(MesosJson.print(status)).isEqualTo("{\"message\":\"m\",\"state\":\"TASK_RUNNING\","
+                + "\"task_id\":{\"value\":\"t\"}}");
+    }
+
     private static FieldDescriptor field(String name) {
         return EVERY_KIND.findFieldByName(name);
     }
@@ -133,8 +169,11 @@ class MesosJsonWireTest {
         }
         type.addField(FieldDescriptorProto.newBuilder().setName("r32").setNumber(number++)
                 .setType(FieldDescriptorProto.Type.TYPE_SINT32).setLabel(FieldDescriptorProto.Label.LABEL_REPEATED));
-        type.addField(FieldDescriptorProto.newBuilder().setName("rs").setNumber(number)
+        type.addField(FieldDescriptorProto.newBuilder().setName("rs").setNumber(number++)
                 .setType(FieldDescriptorProto.Type.TYPE_STRING).setLabel(FieldDescriptorProto.Label.LABEL_REPEATED));
+        type.addField(FieldDescriptorProto.newBuilder().setName("packed").setNumber(number)
+                .setType(FieldDescriptorProto.Type.TYPE_SINT64).setLabel(FieldDescriptorProto.Label.LABEL_REPEATED)
+                .setOptions(com.google.protobuf.DescriptorProtos.FieldOptions.newBuilder().setPacked(true)));
         try {
             return FileDescriptor.buildFrom(FileDescriptorProto.newBuilder().setName("every_kind.proto")
                     .setSyntax("proto2").addMessageType(type).build(), new FileDescriptor[0])
