@@ -40,7 +40,8 @@ import java.util.function.Function;
  * {@link JsonNode#traverse}. Only a bad value is made into a tree, to show it in the error; a bad value anywhere
  * leaves the builder as it was.
  *
- * <p>Threading: stateless; safe from any thread (each call works on the caller's parser and builder).
+ * <p>Threading: safe from any thread: each call works on the caller's parser and builder, and writes into its
+ * thread's reused {@link Scratch}.
  */
 final class MesosJsonReader {
     private static final BigInteger INT32_MIN = BigInteger.valueOf(Integer.MIN_VALUE);
