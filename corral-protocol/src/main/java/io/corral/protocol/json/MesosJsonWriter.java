@@ -12,6 +12,7 @@ import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.math.BigInteger;
+import java.util.AbstractMap.SimpleImmutableEntry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -198,7 +199,7 @@ final class MesosJsonWriter {
             Slice slice = (Slice) value;
             Object[] parts = gather(entry, wire, slice.start, slice.length);
             Object key = parts[keyPlace] != null ? parts[keyPlace] : keyField.getDefaultValue();
-            sorted.add(new java.util.AbstractMap.SimpleImmutableEntry<>(mapKey(keyField, key), parts[valuePlace]));
+            sorted.add(new SimpleImmutableEntry<>(mapKey(keyField, key), parts[valuePlace])); // a value may be absent
         }
         sorted.sort(Map.Entry.comparingByKey());
         out.writeStartObject();
