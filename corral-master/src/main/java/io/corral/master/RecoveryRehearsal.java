@@ -183,7 +183,7 @@ final class RecoveryRehearsal implements AutoCloseable {
             RegistrySnapshot sample = sample(snapshot);
             replay(sample);
             rehearsedAgents = sample.agents().size();
-            long compiled = compilationMillis() - compiledBefore;
+            long compiled = compiledBefore < 0 ? -1 : compilationMillis() - compiledBefore; // -1: not known
             if (rehearsedAgents >= warmAfterAgents) {
                 warmRehearsals++;
             }

@@ -206,15 +206,10 @@ final class MesosJsonReader {
             case INT32 -> varint(out, number, (int) integerIn(p, INT32_MIN, INT32_MAX)); // negative: ten bytes
             case SINT32 -> {
                 int value = (int) integerIn(p, INT32_MIN, INT32_MAX);
-                out.tag(number, WireBuffer.VARINT);
-                out.varint32((value << 1) ^ (value >> 31));
+                varint(out, number, Integer.toUnsignedLong((value << 1) ^ (value >> 31))); // zigzag, 32 bits
             }
             case SFIXED32 -> fixed32(out, number, (int) integerIn(p, INT32_MIN, INT32_MAX));
-            case UINT32 -> {
-                int value = (int) integerIn(p, BigInteger.ZERO, UINT32_MAX);
-                out.tag(number, WireBuffer.VARINT);
-                out.varint32(value);
-            }
+            case UINT32 -> varint(out, number, integerIn(p, BigInteger.ZERO, UINT32_MAX));
             case FIXED32 -> fixed32(out, number, (int) integerIn(p, BigInteger.ZERO, UINT32_MAX));
             case INT64 -> varint(out, number, integerIn(p, INT64_MIN, INT64_MAX));
             case SINT64 -> {

@@ -190,10 +190,10 @@ final class MesosJsonWriter {
     private static void writeMap(JsonGenerator out, FieldDescriptor field, List<Object> entries, byte[] wire)
             throws IOException {
         Layout entry = layoutOf(field.getMessageType());
-        FieldDescriptor keyField = field.getMessageType().findFieldByNumber(1);
-        FieldDescriptor valueField = field.getMessageType().findFieldByNumber(2);
         int keyPlace = entry.placeOf(1);
         int valuePlace = entry.placeOf(2);
+        FieldDescriptor keyField = entry.byName[keyPlace];
+        FieldDescriptor valueField = entry.byName[valuePlace];
         List<Map.Entry<String, Object>> sorted = new ArrayList<>(entries.size());
         for (Object value : entries) {
             Slice slice = (Slice) value;
