@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -31,11 +30,11 @@ class ContainerRecoveryTest {
     private final ProcessContainerizer before = new ProcessContainerizer(timers);
     /** The restarted agent's. */
     private final ProcessContainerizer after = new ProcessContainerizer(timers);
-    private final List<Long> taskPids = new ArrayList<>();
+    private final LaunchedContainers launched = new LaunchedContainers();
 
     @AfterEach
     void killLeftovers() {
-        taskPids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        launched.killAndAwaitLaunchers();
         before.close();
         after.close();
         timers.shutdownNow();
@@ -200,8 +199,7 @@ class ContainerRecoveryTest {
         RunningContainer container = before.launch(new ContainerSpec(containerId, "task-" + containerId, "F1",
                 "task-" + containerId, CommandInfo.newBuilder().setValue(script).build(), sandbox(containerId),
                 runDir(containerId), Map.of(), List.of()));
-        taskPids.add(container.pid());
-        return container;
+        return launched.add(container);
     }
 
     private Path sandbox(String containerId) {

@@ -55,11 +55,11 @@ abstract class LauncherServerContract {
 
     final ScheduledExecutorService timers = Executors.newScheduledThreadPool(2);
     final ProcessContainerizer containerizer = containerizer(Isolators.none());
-    private final List<Long> taskPids = new ArrayList<>();
+    private final LaunchedContainers launched = new LaunchedContainers();
 
     @AfterEach
     void killLeftovers() {
-        taskPids.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        launched.killAndAwaitLaunchers();
         containerizer.close();
         timers.shutdownNow();
     }
@@ -253,11 +253,7 @@ abstract class LauncherServerContract {
     // --- helpers ---
 
     RunningContainer launch(String id, CommandInfo command) throws IOException {
-        RunningContainer container = containerizer.launch(spec(id, command));
-        synchronized (taskPids) {
-            taskPids.add(container.pid());
-        }
-        return container;
+        return launched.add(containerizer.launch(spec(id, command)));
     }
 
     private ContainerSpec spec(String id, CommandInfo command) {
