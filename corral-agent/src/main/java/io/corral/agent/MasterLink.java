@@ -5,9 +5,9 @@ import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.http.Authentication;
+import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.InFlightLimit;
 import io.corral.protocol.http.KeptAliveClient;
-import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.http.RecordStreamAnswer;
 import io.corral.protocol.http.StreamingPost;
 import io.corral.protocol.security.Credentials.Credential;
@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * REGISTER to the leader ZooKeeper names, read the event stream, and when it ends (master died, leader changed,
  * nothing heard for three ping intervals) register again, with the agent's id and its tasks, after a random backoff
  * as Mesos agents do (uniform in [0, 1 s * 2^n], at most 1 min), cut short when the leader changes; a master that
- * answers 503 (elected, still recovering) is asked again within a second.
+ * answers 503 (elected, still recovering) is asked again within a second. It speaks protobuf's wire format, and JSON
+ * to a master that refuses it (415: a master older than the agent).
  *
  * <p>A call (UPDATE, PONG, ...) that fails or gets no answer within {@code callTimeout} ends the connection too: the
  * master may no longer hear this agent (it marks an agent it has not heard from for 75 s unreachable), and a fresh
@@ -97,6 +98,8 @@ final class MasterLink implements AutoCloseable {
     private final Thread thread;
     private volatile Connection current;
     private volatile boolean closed;
+    /** PROTOBUF until a master answers REGISTER 415 (it speaks JSON only); then JSON, which every master speaks. */
+    private volatile Encoding encoding = Encoding.PROTOBUF;
 
     /**
      * @param leaderAddress host:port of the current leader, if known (read from ZooKeeper)
@@ -247,15 +250,16 @@ final class MasterLink implements AutoCloseable {
         boolean run() {
             try {
                 AgentCall register = loop.submit(agent::registerCall).get(10, TimeUnit.SECONDS);
+                Encoding speaks = encoding;
                 RecordStreamAnswer<AgentEvent> answer = new RecordStreamAnswer<>(AgentProtocol.STREAM_ID_HEADER,
-                        AgentProtocol::decodeEvent, this::streamStarts, (id, event) -> {
+                        bytes -> AgentProtocol.decodeEvent(bytes, speaks), this::streamStarts, (id, event) -> {
                             lastHeardNanos = System.nanoTime();
                             loop.execute(() -> agent.handle(event, this));
                         });
                 // The head may take as long as the master's registry write: bounded by the silence limit, as the
                 // stream is.
-                stream = StreamingPost.open(streams.next(), tls, CONNECT_TIMEOUT, uri(), requestHeaders(false),
-                        AgentProtocol.encode(register), silenceLimit, answer);
+                stream = StreamingPost.open(streams.next(), tls, CONNECT_TIMEOUT, uri(), requestHeaders(false, speaks),
+                        AgentProtocol.encode(register, speaks), silenceLimit, answer);
                 if (aborted) {
                     // Given up while the request was on its way (the leader vanished from ZooKeeper for a moment, the
                     // link closed): abort() found no stream to close, so close it here, or this connection would read
@@ -264,7 +268,7 @@ final class MasterLink implements AutoCloseable {
                 }
                 RecordStreamAnswer.Head head = answer.head().get();
                 if (head.status() != 200 || head.streamId() == null) {
-                    refused(head);
+                    refused(head, speaks);
                     return false;
                 }
                 return readEvents(answer);
@@ -289,9 +293,13 @@ final class MasterLink implements AutoCloseable {
             loop.execute(() -> agent.connected(this));
         }
 
-        private void refused(RecordStreamAnswer.Head head) {
+        private void refused(RecordStreamAnswer.Head head, Encoding spoken) {
             String reason = new String(head.body(), StandardCharsets.UTF_8);
-            if (head.status() == 503) {
+            if (head.status() == 415 && spoken == Encoding.PROTOBUF) {
+                encoding = Encoding.JSON;
+                masterNotReady = true; // ask again soon, in JSON
+                LOG.info("Master at {} does not take protobuf ({}): speaking JSON to it", address, reason);
+            } else if (head.status() == 503) {
                 masterNotReady = true;
                 LOG.info("Master at {} is not ready ({}); registering again within {}", address, reason,
                         NOT_READY_RETRY);
@@ -350,10 +358,12 @@ final class MasterLink implements AutoCloseable {
          * call that fails so, on a connection the master accepted, ends the connection (see the class comment).
          */
         java.util.concurrent.CompletableFuture<Integer> call(AgentCall call) {
+            Encoding speaks = encoding;
             return callsInFlight.submit(() -> aborted
                             ? java.util.concurrent.CompletableFuture.<KeptAliveClient.Answer>failedFuture(
                                     new IOException("connection to the master ended"))
-                            : calls.post(uri(), requestHeaders(true), AgentProtocol.encode(call), callTimeout))
+                            : calls.post(uri(), requestHeaders(true, speaks), AgentProtocol.encode(call, speaks),
+                                    callTimeout))
                     .handle((answer, failure) -> {
                         if (failure != null) {
                             lost(call, failure);
@@ -383,11 +393,11 @@ final class MasterLink implements AutoCloseable {
             return URI.create(ClientTls.scheme(tls) + "://" + address + AgentProtocol.PATH);
         }
 
-        /** JSON both ways, the agent's credential, and (for calls) the stream they belong to. */
-        private Map<String, String> requestHeaders(boolean onStream) {
+        /** {@code encoding} both ways, the agent's credential, and (for calls) the stream they belong to. */
+        private Map<String, String> requestHeaders(boolean onStream, Encoding encoding) {
             Map<String, String> headers = new HashMap<>();
-            headers.put("Content-Type", MediaTypes.APPLICATION_JSON);
-            headers.put("Accept", MediaTypes.APPLICATION_JSON);
+            headers.put("Content-Type", encoding.mediaType());
+            headers.put("Accept", encoding.mediaType());
             String id = streamId;
             if (onStream && id != null) { // a call goes only once the stream started: never null then
                 headers.put(AgentProtocol.STREAM_ID_HEADER, id);

@@ -9,9 +9,12 @@ import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentEvent;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.concurrent.EventLoop;
+import io.corral.protocol.http.Encoding;
+import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.recordio.RecordIO;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +46,10 @@ class MasterLinkTest {
     private final AtomicBoolean leaderKnown = new AtomicBoolean(true);
     /** REGISTERs still to be answered 503, as a master recovering its registry answers them. */
     private final AtomicInteger notReadyAnswers = new AtomicInteger();
+    /** The Content-Type of each call the master got. */
+    private final List<Encoding> contentTypes = new CopyOnWriteArrayList<>();
+    /** When set, the master answers protobuf 415, as masters before the protobuf agent protocol did. */
+    private volatile boolean jsonOnly;
     private HttpServer master;
     private EventLoop loop;
     private MasterLink link;
@@ -66,6 +73,26 @@ class MasterLinkTest {
         held.forEach(HttpExchange::close);
         master.stop(0);
         loop.close();
+    }
+
+    @Test
+    void speaksProtobufAndJsonToAMasterThatTakesOnlyJson() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(() -> registered().isPresent());
+        assertThat(registered().orElseThrow().call(AgentCall.pong(AGENT_ID)).get()).isEqualTo(202);
+        assertThat(contentTypes).containsExactly(Encoding.PROTOBUF, Encoding.PROTOBUF);
+
+        link.close(); // a new agent, and the leader is an older master
+        jsonOnly = true;
+        contentTypes.clear();
+        registrations.set(0);
+        link = new MasterLink(() -> Optional.of("127.0.0.1:" + master.getAddress().getPort()), loop, new Recorder(),
+                Duration.ofSeconds(30), Duration.ofMillis(500), Optional.empty(), Optional.empty());
+        link.start();
+
+        await("registered in JSON after the 415").atMost(Duration.ofSeconds(10))
+                .until(() -> registered().filter(c -> registrations.get() == 1).isPresent());
+        assertThat(registered().orElseThrow().call(AgentCall.pong(AGENT_ID)).get()).isEqualTo(202);
+        assertThat(contentTypes).containsExactly(Encoding.PROTOBUF, Encoding.JSON, Encoding.JSON);
     }
 
     @Test
@@ -153,11 +180,21 @@ class MasterLinkTest {
     }
 
     private void serve(HttpExchange exchange) throws IOException {
-        AgentCall call = AgentProtocol.decodeCall(exchange.getRequestBody().readAllBytes());
+        Encoding encoding = MediaTypes.requestEncoding(exchange.getRequestHeaders().getFirst("Content-Type"));
+        contentTypes.add(encoding);
+        if (jsonOnly && encoding != Encoding.JSON) { // as masters before the protobuf agent protocol answered
+            byte[] body = "The agent protocol speaks application/json only".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(415, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+            return;
+        }
+        AgentCall call = AgentProtocol.decodeCall(exchange.getRequestBody().readAllBytes(), encoding);
+        Encoding events = MediaTypes.responseEncoding(exchange.getRequestHeaders().get("Accept"));
         switch (call.type()) {
             case REGISTER -> {
                 if (notReadyAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
-                    byte[] body = "Master has not finished recovery".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    byte[] body = "Master has not finished recovery".getBytes(StandardCharsets.UTF_8);
                     exchange.sendResponseHeaders(503, body.length);
                     exchange.getResponseBody().write(body);
                     exchange.close();
@@ -171,7 +208,7 @@ class MasterLinkTest {
                 exchange.getResponseHeaders().add(AgentProtocol.STREAM_ID_HEADER, stream);
                 exchange.sendResponseHeaders(200, 0);
                 exchange.getResponseBody().write(RecordIO.frame(AgentProtocol.encode(AgentEvent.registered(
-                        AGENT_ID, MasterInfo.newBuilder().setId("m").setIp(0).setPort(1).build(), 15))));
+                        AGENT_ID, MasterInfo.newBuilder().setId("m").setIp(0).setPort(1).build(), 15), events)));
                 exchange.getResponseBody().flush();
                 held.add(exchange); // the event stream stays open
             }

@@ -3,6 +3,7 @@ package io.corral.bench;
 import com.google.protobuf.ByteString;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentProtocol;
+import io.corral.protocol.http.Encoding;
 import io.corral.protocol.json.MesosJson;
 import io.corral.protocol.resources.ResourceSet;
 import java.nio.ByteBuffer;
@@ -36,8 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The JSON a master reads and writes most: an agent's REGISTER after a failover (its running tasks with the status
- * an agent keeps), decoded by the agent protocol and encoded as the agent sends it, and a scheduler's ACCEPT launching
- * tasks, decoded as the scheduler API reads JSON. After a failover at 10,000 agents the new leader decodes 10,000
+ * an agent keeps), decoded by the agent protocol and encoded as an agent sends it, in JSON and in the protobuf wire
+ * format Corral's agents speak, and a scheduler's ACCEPT launching tasks, decoded as the scheduler API reads JSON. After a failover at 10,000 agents the new leader decodes 10,000
  * REGISTERs in the seconds it has ({@code docs/benchmarks.md}, "The failover with 100,000 tasks").
  *
  * <p>{@code tasks} is the tasks in each message. Run on purpose with {@code bench/json-codec} (not in
@@ -60,12 +61,16 @@ public class JsonCodecBenchmark {
 
     private AgentCall register;
     private byte[] registerJson;
+    private byte[] registerWire;
     private byte[] acceptJson;
 
     @Setup
     public void messages() {
         register = registration(tasks);
         registerJson = AgentProtocol.encode(register);
+        registerWire = AgentProtocol.encode(register, Encoding.PROTOBUF);
+        System.out.printf("%nREGISTER of %d tasks: %,d bytes of JSON, %,d of protobuf%n", tasks, registerJson.length,
+                registerWire.length);
         acceptJson = MesosJson.printBytes(accept(tasks));
     }
 
@@ -77,6 +82,17 @@ public class JsonCodecBenchmark {
     @Benchmark
     public byte[] encodeRegister() {
         return AgentProtocol.encode(register);
+    }
+
+    /** The same REGISTER in the agent protocol's protobuf wire format, as Corral's agents send it. */
+    @Benchmark
+    public AgentCall decodeRegisterProtobuf() {
+        return AgentProtocol.decodeCall(registerWire, Encoding.PROTOBUF);
+    }
+
+    @Benchmark
+    public byte[] encodeRegisterProtobuf() {
+        return AgentProtocol.encode(register, Encoding.PROTOBUF);
     }
 
     @Benchmark

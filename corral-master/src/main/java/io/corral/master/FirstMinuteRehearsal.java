@@ -86,7 +86,7 @@ final class FirstMinuteRehearsal {
                 break;
             }
             AgentCall received = AgentProtocol.decodeCall(AgentProtocol.encode(registration(agent.info(), agents,
-                    connected)));
+                    connected), Encoding.PROTOBUF), Encoding.PROTOBUF);
             AgentCall.Register registered = received.register();
             attempt(() -> master.agents().register(registered, id -> new DroppedAgentLink()));
         }
@@ -98,9 +98,10 @@ final class FirstMinuteRehearsal {
      * REGISTER as an agent sends it after a failover: its recorded info and, when it has room and a framework is
      * connected, up to {@link #TASKS_PER_AGENT} running tasks of that framework, each with the status an agent keeps
      * (timestamp, executor, uuid, health). So the task messages' decoding and the adoption of reported tasks are
-     * rehearsed too, on JSON with every kind of value the real ones carry: the JIT compiles the decoder for what it
-     * has seen, and the first REGISTER with a value of a kind never seen undid that compilation (in
-     * {@code bench/simulate}, 1.5 s of the new leader's compiler for the tokenizer alone).
+     * rehearsed too, in the wire format Corral's agents speak (protobuf), with every kind of value the real ones
+     * carry: the JIT compiles the decoder for what it has seen, and the first REGISTER with a value of a kind never
+     * seen undid that compilation (in {@code bench/simulate}, 1.5 s of the new leader's compiler for the JSON
+     * tokenizer alone, when agents spoke JSON).
      */
     private static AgentCall registration(AgentInfo agent, int index, List<FrameworkInfo> frameworks) {
         List<AgentCall.RunningTask> tasks = new ArrayList<>();
@@ -165,7 +166,7 @@ final class FirstMinuteRehearsal {
         private final String streamId = UUID.randomUUID().toString();
 
         @Override public String streamId() { return streamId; }
-        @Override public void send(AgentEvent event) { AgentProtocol.encode(event); }
+        @Override public void send(AgentEvent event) { AgentProtocol.encode(event, Encoding.PROTOBUF); }
         @Override public boolean isOpen() { return true; }
         @Override public void close() { }
     }

@@ -3,6 +3,7 @@ package io.corral.master;
 import io.corral.master.allocator.HierarchicalDrfAllocator;
 import io.corral.protocol.concurrent.EventLoop;
 import io.corral.protocol.concurrent.ManualTimers;
+import io.corral.protocol.concurrent.SystemTimers;
 import io.corral.zookeeper.registry.AgentModeRecord;
 import io.corral.zookeeper.registry.AgentRecord;
 import io.corral.zookeeper.registry.FencedException;
@@ -231,7 +232,11 @@ final class RecoveryRehearsal implements AutoCloseable {
     private void replay(RegistrySnapshot snapshot) {
         try (EventLoop loop = new EventLoop("recovery-rehearsal-loop")) {
             // A clock that never moves: the timers the replay sets (re-registration, failover deadlines) must never
-            // fire, since what they do would be written to the registry.
+            // fire, since what they do would be written to the registry. The leader's own clock is loaded first: were
+            // ManualTimers the only Timers loaded, the JIT would inline its calls as the only ones possible, and
+            // loading SystemTimers at the failover would throw away all code compiled so (-XX:+LogCompilation:
+            // "dependency_failed ... ManualTimers", Agents.adoptTask and DurableChanges.applyAgent among it).
+            SystemTimers.class.getName();
             ManualTimers timers = new ManualTimers(System.currentTimeMillis());
             Master master = new Master(info, config.get(), loop, timers, new HierarchicalDrfAllocator(), new Random(),
                     new NoWrites());

@@ -4,7 +4,7 @@ import io.corral.protocol.MasterInfos;
 import io.corral.protocol.agent.AgentCall;
 import io.corral.protocol.agent.AgentProtocol;
 import io.corral.protocol.http.KeptAliveClient;
-import io.corral.protocol.http.MediaTypes;
+import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.StreamingPost;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
@@ -53,6 +53,8 @@ import org.apache.mesos.v1.Protos.Value;
  * counters are atomic.
  */
 final class AgentFleet implements AutoCloseable {
+    /** What the simulated agents speak: protobuf, as Corral's agents do. */
+    static final Encoding ENCODING = Encoding.PROTOBUF;
     static final int STREAM_THREADS = 2;
     static final int PRESENCE_THREADS = 2;
     static final int NEWS_THREADS = 4;
@@ -269,8 +271,8 @@ final class AgentFleet implements AutoCloseable {
     void openStream(String address, AgentCall register, SimulatedAgent.Stream stream) {
         stream.opened(StreamingPost.open(streams.next(), Optional.empty(), CONNECT_TIMEOUT,
                 URI.create("http://" + address + AgentProtocol.PATH),
-                Map.of("Content-Type", MediaTypes.APPLICATION_JSON, "Accept", MediaTypes.APPLICATION_JSON),
-                AgentProtocol.encode(register), REGISTER_TIMEOUT, stream));
+                Map.of("Content-Type", ENCODING.mediaType(), "Accept", ENCODING.mediaType()),
+                AgentProtocol.encode(register, ENCODING), REGISTER_TIMEOUT, stream));
     }
 
     /**
@@ -278,13 +280,13 @@ final class AgentFleet implements AutoCloseable {
      * behind thousands of other agents' updates (queued here, a PONG would make the master judge agents silent).
      */
     void call(String address, String streamId, AgentCall call) {
-        Map<String, String> headers = new HashMap<>(Map.of("Content-Type", MediaTypes.APPLICATION_JSON,
-                "Accept", MediaTypes.APPLICATION_JSON));
+        Map<String, String> headers = new HashMap<>(Map.of("Content-Type", ENCODING.mediaType(),
+                "Accept", ENCODING.mediaType()));
         if (streamId != null) {
             headers.put(AgentProtocol.STREAM_ID_HEADER, streamId);
         }
         KeptAliveClient client = call.type() == AgentCall.Type.PONG ? pongs : calls;
-        client.post(URI.create("http://" + address + AgentProtocol.PATH), headers, AgentProtocol.encode(call),
+        client.post(URI.create("http://" + address + AgentProtocol.PATH), headers, AgentProtocol.encode(call, ENCODING),
                 CALL_TIMEOUT).whenComplete((answer, failure) -> {
                     if (failure != null || answer.status() != 202) {
                         stats.callFailures.increment();

@@ -411,7 +411,7 @@ final class SimulatedAgent {
                 return;
             }
             for (byte[] record : decoder.feed(ByteBufUtil.getBytes(content))) {
-                handle(this, AgentProtocol.decodeEvent(record));
+                handle(this, AgentProtocol.decodeEvent(record, AgentFleet.ENCODING));
             }
         }
 

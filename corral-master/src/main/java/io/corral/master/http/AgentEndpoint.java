@@ -15,7 +15,8 @@ import java.util.UUID;
 
 /**
  * {@code POST /api/v1/corral/agent}: the agent protocol ({@code docs/architecture.md}, "Protocols";
- * {@code docs/agent-protocol.md}). REGISTER opens the agent's event stream; the other calls are answered 202.
+ * {@code docs/agent-protocol.md}). REGISTER opens the agent's event stream; the other calls are answered 202. Calls
+ * come in JSON or protobuf ({@code Content-Type}); the stream's events go in what REGISTER's {@code Accept} asked.
  *
  * <p>Threading: called on HTTP I/O threads; holds no state.
  */
@@ -35,12 +36,9 @@ final class AgentEndpoint {
                 throw new HttpError(403, "Principal '" + exchange.principal().orElse("") + "' is not authorized"
                         + " to register agents (ACL register_agents)");
             }
-            if (MediaTypes.requestEncoding(exchange) != Encoding.JSON) {
-                throw new HttpError(415, "The agent protocol speaks application/json only");
-            }
-            AgentCall call = parse(exchange.body());
+            AgentCall call = parse(exchange.body(), MediaTypes.requestEncoding(exchange));
             if (call.type() == AgentCall.Type.REGISTER) {
-                register(master, exchange, call);
+                register(master, exchange, call, MediaTypes.responseEncoding(exchange));
                 return;
             }
             String streamId = exchange.header(AgentProtocol.STREAM_ID_HEADER);
@@ -62,9 +60,9 @@ final class AgentEndpoint {
         }
     }
 
-    private static AgentCall parse(byte[] body) {
+    private static AgentCall parse(byte[] body, Encoding encoding) {
         try {
-            AgentCall call = AgentProtocol.decodeCall(body);
+            AgentCall call = AgentProtocol.decodeCall(body, encoding);
             if (call.type() == null) {
                 throw new HttpError(400, "Expecting 'type' to be present (REGISTER, UPDATE, UPDATES, PONG, EXECUTOR_EXITED, MESSAGE or RESTARTING)");
             }
@@ -74,15 +72,16 @@ final class AgentEndpoint {
         }
     }
 
-    private static void register(Master master, HttpExchange exchange, AgentCall call) {
+    /** Opens the agent's event stream, its events in {@code events} (what its {@code Accept} asked for). */
+    private static void register(Master master, HttpExchange exchange, AgentCall call, Encoding events) {
         if (!exchange.reserveStream()) {
             return; // the client has its most event streams open: answered 429, nothing subscribed
         }
         master.submit(() -> master.agents().register(call.register(), agentId -> {
             String streamId = UUID.randomUUID().toString();
-            HttpStream stream = exchange.startStream(200, MediaTypes.APPLICATION_JSON,
+            HttpStream stream = exchange.startStream(200, events.mediaType(),
                     Map.of(AgentProtocol.STREAM_ID_HEADER, streamId));
-            StreamLinks.Agent link = new StreamLinks.Agent(streamId, stream);
+            StreamLinks.Agent link = new StreamLinks.Agent(streamId, stream, events);
             stream.onClose(() -> master.execute(() -> master.agents().streamClosed(agentId, link)));
             return link;
         })).thenCompose(registered -> registered).exceptionally(failure -> {

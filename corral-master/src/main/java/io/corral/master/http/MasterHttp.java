@@ -87,6 +87,7 @@ public final class MasterHttp implements HttpHandler {
         this.version = version;
         this.operator = new OperatorEndpoint(readers, flags, version, metrics::snapshot, logging, acls);
         this.maintenance = new MaintenanceEndpoints(readers);
+        StreamLinks.load();
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.corral.protocol.http.HttpStream;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.http.MediaTypes;
 import io.corral.protocol.recordio.RecordIO;
+import java.util.List;
 import org.apache.mesos.v1.scheduler.Protos.Event;
 
 /**
@@ -19,6 +20,15 @@ import org.apache.mesos.v1.scheduler.Protos.Event;
  */
 final class StreamLinks {
     private StreamLinks() {}
+
+    /**
+     * Loads the links' classes, at the master's start: a standby's recovery rehearsal sends through links of its
+     * own, and were those the only links loaded, the JIT would compile calls to them as the only ones possible, then
+     * throw that code away when the new leader opens its first stream (RecoveryRehearsal, on SystemTimers).
+     */
+    static void load() {
+        List.of(Framework.class, Operator.class, Agent.class).forEach(Class::getName);
+    }
 
     record Framework(String streamId, HttpStream stream, Encoding encoding) implements FrameworkLink {
         @Override
@@ -54,10 +64,10 @@ final class StreamLinks {
         }
     }
 
-    record Agent(String streamId, HttpStream stream) implements AgentLink {
+    record Agent(String streamId, HttpStream stream, Encoding encoding) implements AgentLink {
         @Override
         public void send(AgentEvent event) {
-            stream.sendEncoded(() -> RecordIO.frame(AgentProtocol.encode(event)));
+            stream.sendEncoded(() -> RecordIO.frame(AgentProtocol.encode(event, encoding)));
         }
 
         @Override
