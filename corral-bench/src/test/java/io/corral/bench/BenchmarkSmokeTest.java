@@ -200,7 +200,8 @@ class BenchmarkSmokeTest {
                 .forks(0).warmupIterations(0).measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(200)).build()).run();
         assertThat(results).extracting(result -> result.getParams().getBenchmark().replaceAll(".*\\.", ""))
-                .containsExactlyInAnyOrder("decodeRegister", "encodeRegister", "decodeAcceptJson");
+                .containsExactlyInAnyOrder("decodeRegister", "encodeRegister", "decodeRegisterProtobuf",
+                        "encodeRegisterProtobuf", "decodeAcceptJson");
         assertThat(results).allSatisfy(result -> assertThat(result.getPrimaryResult().getScore()).isPositive());
     }
 
