@@ -52,16 +52,8 @@ public final class RefreshThread implements AutoCloseable {
 
     /** Requests a refresh every {@code period} too, as a safety net under the watches. */
     public void requestEvery(Duration period) {
-        requestEvery(period, () -> { });
-    }
-
-    /** As {@link #requestEvery(Duration)}, running {@code first} (say, marking what the refresh must read) before. */
-    public void requestEvery(Duration period, Runnable first) {
         try {
-            thread.scheduleWithFixedDelay(() -> {
-                first.run();
-                request();
-            }, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+            thread.scheduleWithFixedDelay(this::request, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException closed) {
             // closed
         }

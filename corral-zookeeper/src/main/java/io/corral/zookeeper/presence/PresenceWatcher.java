@@ -18,7 +18,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.WatcherRemoveCuratorFramework;
@@ -48,14 +47,10 @@ import org.slf4j.LoggerFactory;
  *   <li>A disappearance is seen when ZooKeeper deletes the agent's ephemeral znode, i.e. within the agent's session
  *       timeout (plus one server tick) of its last contact, then one watch notification later. A listing every
  *       {@value #SAFETY_REREAD_SECONDS} s guards against a lost notification; there is no other polling.</li>
- *   <li>A child notification costs a listing of every agent (ZooKeeper's child watches say only "changed"),
- *       compared with the last one in hash maps: with 10,000 agents each listing is linear, not a rebuild of sorted
- *       maps. Listings are not spaced out: an agent whose znode lived a moment between two spaced listings would
- *       never be seen, nor its disappearance. A notification on agents' own znodes alone (their data set again, as
- *       Curator's PersistentNode does on each reconnection of the agent's client) re-reads those znodes only, with
- *       no listing: thousands of agents reconnecting to a loaded ZooKeeper cost the master as many reads, not a
- *       listing of every agent for each batch of them (17% of a leader's CPU in {@code bench/simulate}'s launch of
- *       100,000 tasks on 10,000 agents).</li>
+ *   <li>A notification costs a listing of every agent (ZooKeeper's child watches say only "changed"), compared
+ *       with the last one in hash maps: with 10,000 agents each listing is linear, not a rebuild of sorted maps.
+ *       Listings are not spaced out: an agent whose znode lived a moment between two spaced listings would never be
+ *       seen, nor its disappearance.</li>
  * </ul>
  *
  * <p>Threading: every ZooKeeper read and every listener call happens on one private thread, so the listener sees
@@ -76,7 +71,6 @@ public final class PresenceWatcher implements AutoCloseable {
     }
 
     static final long SAFETY_REREAD_SECONDS = 60;
-    private static final Comparator<AgentNode> BY_AGENT_ID = Comparator.comparing(AgentNode::agentId);
 
     private static final Logger LOG = LoggerFactory.getLogger(PresenceWatcher.class);
     private static final Duration RETRY_DELAY = Duration.ofSeconds(2);
@@ -96,8 +90,6 @@ public final class PresenceWatcher implements AutoCloseable {
      * {@link #current()} from any thread.
      */
     private volatile Map<String, AgentNode> reported = Map.of();
-    /** Set by a child notification, a reconnection or a failed listing: the next refresh lists every agent. */
-    private final AtomicBoolean listingNeeded = new AtomicBoolean(true);
     // Confined to the watcher thread.
     private final Set<String> toReread = new HashSet<>();
     private final Set<AgentNode> warnedUnreadable = new HashSet<>();
@@ -132,7 +124,7 @@ public final class PresenceWatcher implements AutoCloseable {
         started = true;
         zk.getConnectionStateListenable().addListener(connectionListener);
         refresher.request();
-        refresher.requestEvery(Duration.ofSeconds(SAFETY_REREAD_SECONDS), () -> listingNeeded.set(true));
+        refresher.requestEvery(Duration.ofSeconds(SAFETY_REREAD_SECONDS));
     }
 
     /** The agents present as last reported to the listener, with their addresses (empty before the snapshot). */
@@ -153,7 +145,6 @@ public final class PresenceWatcher implements AutoCloseable {
     private void onParentEvent(WatchedEvent event) {
         // Connection events (type None) come through the connection state listener instead.
         if (event.getType() != Watcher.Event.EventType.None) {
-            listingNeeded.set(true);
             refresher.request();
         }
     }
@@ -177,7 +168,6 @@ public final class PresenceWatcher implements AutoCloseable {
             // Refresh right here: a refresh queued while the session was lost would run (and be skipped) first.
             refresher.execute(() -> {
                 sessionLost = false;
-                listingNeeded.set(true);
                 refresh(); // changes may have happened while disconnected
             });
         }
@@ -187,79 +177,30 @@ public final class PresenceWatcher implements AutoCloseable {
         if (closed || sessionLost) {
             return;
         }
-        // A refresh with nothing to re-read came from a child notification, the start, the safety net or a retry: it
-        // lists.
-        boolean listing = listingNeeded.getAndSet(false) || toReread.isEmpty();
         try {
             long session = zk.getZookeeperClient().getZooKeeper().getSessionId();
             // Watches belong to a session: in a new one every znode must be read (and watched) again.
-            if (listing || session != watchedSession) {
-                refreshAll(session);
-            } else {
-                refreshReread();
+            boolean newSession = session != watchedSession;
+            List<String> listed = listChildrenOrWatchParent();
+            Set<String> stale = new HashSet<>();
+            for (String agentId : listed) {
+                if (newSession || !reported.containsKey(agentId) || toReread.contains(agentId)) {
+                    stale.add(agentId);
+                }
             }
+            Map<String, AgentNode> read = readAgentNodes(stale);
+            toReread.clear();
+            watchedSession = session;
+            report(nextState(listed, stale, read));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // closing
         } catch (Exception e) {
             if (!closed) {
-                if (listing) {
-                    listingNeeded.set(true); // the retry must list too
-                }
                 LOG.warn("Cannot read agent presence under {} ({}); retrying in {} s", parentPath, e.toString(),
                         RETRY_DELAY.toSeconds());
                 refresher.retryAfter(RETRY_DELAY);
             }
         }
-    }
-
-    /** Lists every agent, reads the znodes not read before (or changed since), and reports the difference. */
-    private void refreshAll(long session) throws Exception {
-        boolean newSession = session != watchedSession;
-        List<String> listed = listChildrenOrWatchParent();
-        Set<String> stale = new HashSet<>();
-        for (String agentId : listed) {
-            if (newSession || !reported.containsKey(agentId) || toReread.contains(agentId)) {
-                stale.add(agentId);
-            }
-        }
-        Map<String, AgentNode> read = readAgentNodes(stale);
-        toReread.clear();
-        watchedSession = session;
-        Map<String, AgentNode> previous = reported;
-        Map<String, AgentNode> next = nextState(listed, stale, read);
-        report(previous, next, changed(previous, next), changed(next, previous));
-    }
-
-    /**
-     * Reads again (and watches) only the znodes whose watches fired: one deleted since is gone (its parent's
-     * notification follows, and the listing it brings finds the same), one re-created is gone, then back.
-     */
-    private void refreshReread() throws Exception {
-        List<String> reread = new ArrayList<>(toReread);
-        Map<String, AgentNode> read = readAgentNodes(reread);
-        toReread.clear();
-        Map<String, AgentNode> previous = reported;
-        Map<String, AgentNode> next = new HashMap<>(previous);
-        List<AgentNode> gone = new ArrayList<>();
-        List<AgentNode> came = new ArrayList<>();
-        for (String agentId : reread) {
-            AgentNode before = previous.get(agentId);
-            AgentNode now = read.get(agentId);
-            if (now == null) {
-                next.remove(agentId);
-            } else {
-                next.put(agentId, now);
-            }
-            if (before != null && (now == null || now.czxid() != before.czxid())) {
-                gone.add(before);
-            }
-            if (now != null && (before == null || now.czxid() != before.czxid())) {
-                came.add(now);
-            }
-        }
-        gone.sort(BY_AGENT_ID);
-        came.sort(BY_AGENT_ID);
-        report(previous, next, gone, came);
     }
 
     /** The parent's children (and a watch on them), or none if it does not exist yet (and a watch on its creation). */
@@ -328,28 +269,24 @@ public final class PresenceWatcher implements AutoCloseable {
         return next;
     }
 
-    /**
-     * Publishes {@code next} and tells the listener who went ({@code gone}) and who came ({@code came}), each in the
-     * order of agent ids; the first report is the snapshot.
-     */
-    private void report(Map<String, AgentNode> previous, Map<String, AgentNode> next, List<AgentNode> gone,
-                        List<AgentNode> came) {
+    private void report(Map<String, AgentNode> next) {
+        warnAboutUnreadableData(next.values());
+        Map<String, AgentNode> previous = reported;
         reported = next;
         if (!snapshotReported) {
             snapshotReported = true;
-            warnAboutUnreadableData(next.values());
             Set<String> present = Collections.unmodifiableSet(new TreeSet<>(next.keySet()));
             LOG.info("Agents present under {}: {}", parentPath, present);
             call(() -> listener.present(present));
             return;
         }
-        warnAboutUnreadableData(came);
-        // Disappearances first: a re-created znode reads "disappeared, then appeared", in that order.
-        for (AgentNode before : gone) {
+        // Disappearances first: a re-created znode reads "disappeared, then appeared", in that order. Each kind in
+        // the order of agent ids, so that logs and listeners see the same order every time.
+        for (AgentNode before : changed(previous, next)) {
             LOG.info("Agent {} is no longer present", before.agentId());
             call(() -> listener.disappeared(before.agentId()));
         }
-        for (AgentNode now : came) {
+        for (AgentNode now : changed(next, previous)) {
             LOG.info("Agent {} is present at {}", now.agentId(), now.address());
             call(() -> listener.appeared(now.agentId(), now.address()));
         }
@@ -364,7 +301,7 @@ public final class PresenceWatcher implements AutoCloseable {
                 changed.add(node);
             }
         }
-        changed.sort(BY_AGENT_ID);
+        changed.sort(Comparator.comparing(AgentNode::agentId));
         return changed;
     }
 

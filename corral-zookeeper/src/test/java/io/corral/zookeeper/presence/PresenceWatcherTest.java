@@ -169,35 +169,6 @@ class PresenceWatcherTest {
     }
 
     @Test
-    void znodesWhoseDataIsSetAgainStayPresentAndWhatChangesAfterIsSeen() throws Exception {
-        CuratorFramework admin = zk.client();
-        for (String agent : List.of("a1", "a2")) {
-            admin.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL).forPath(ROOT + "/presence/"
-                    + agent, new PresenceDocument(agent, "10.0.0.1:5051", 1).toJson());
-        }
-        RecordingListener events = new RecordingListener();
-        PresenceWatcher watcher = zk.track(new PresenceWatcher(zk.client(), ROOT, events));
-        watcher.start();
-        await().atMost(WAIT).until(() -> events.events().equals(List.of("present [a1, a2]")));
-
-        // What Curator's PersistentNode does on each reconnection of an agent's client: its data set again. Only
-        // those znodes are read again; nothing is reported for them.
-        for (int round = 0; round < 3; round++) {
-            admin.setData().forPath(ROOT + "/presence/a1", new PresenceDocument("a1", "10.0.0.1:5051", 1).toJson());
-            admin.setData().forPath(ROOT + "/presence/a2", new PresenceDocument("a2", "10.0.0.1:5051", 1).toJson());
-        }
-        admin.create().withMode(CreateMode.EPHEMERAL).forPath(ROOT + "/presence/a3",
-                new PresenceDocument("a3", "10.0.0.3:5051", 1).toJson());
-        admin.setData().forPath(ROOT + "/presence/a1", new PresenceDocument("a1", "10.0.0.1:5051", 1).toJson());
-        admin.delete().forPath(ROOT + "/presence/a1");
-
-        await().atMost(WAIT).until(() -> events.events().size() == 3);
-        assertThat(events.events()).containsExactly("present [a1, a2]", "appeared a3 at 10.0.0.3:5051",
-                "disappeared a1");
-        assertThat(watcher.current()).containsOnlyKeys("a2", "a3");
-    }
-
-    @Test
     void aZnodeWithoutPresenceJsonStillCountsAsPresentWithoutAnAddress() throws Exception {
         RecordingListener events = watch(zk.client());
         await().atMost(WAIT).until(() -> events.events().equals(List.of("present []")));
