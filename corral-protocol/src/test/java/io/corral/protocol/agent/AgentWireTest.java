@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
 import io.corral.protocol.http.Encoding;
 import io.corral.protocol.resources.ResourceSet;
 import java.io.ByteArrayOutputStream;
@@ -106,6 +107,12 @@ class AgentWireTest {
         assertRefused(bytes(out -> out.writeString(1, "REGISTER")), "field type (1) has wire type 2, not 0");
         assertRefused(bytes(out -> out.writeEnum(1, 1_000)), "field type has no value 1000");
         assertRefused(bytes(out -> out.writeEnum(1, -1)), "field type has no value -1");
+        // unknown fields nested as groups deeper than protobuf's recursion limit (CVE-2024-7254's shape)
+        assertRefused(bytes(out -> {
+            for (int depth = 0; depth < 100_000; depth++) {
+                out.writeTag(100, WireFormat.WIRETYPE_START_GROUP);
+            }
+        }), "invalid AgentCall");
         // a Mesos message inside is checked by its own parser: an AgentInfo without its required hostname
         assertRefused(bytes(out -> {
             out.writeEnum(1, AgentCall.Type.REGISTER.ordinal());
