@@ -38,8 +38,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The JSON a master reads and writes most: an agent's REGISTER after a failover (its running tasks with the status
  * an agent keeps), decoded by the agent protocol and encoded as an agent sends it, in JSON and in the protobuf wire
- * format Corral's agents speak, and a scheduler's ACCEPT launching tasks, decoded as the scheduler API reads JSON. After a failover at 10,000 agents the new leader decodes 10,000
- * REGISTERs in the seconds it has ({@code docs/benchmarks.md}, "The failover with 100,000 tasks").
+ * format Corral's agents speak, and a scheduler's ACCEPT launching tasks, decoded as the scheduler API reads JSON.
+ * After a failover at 10,000 agents the new leader decodes 10,000 REGISTERs in the seconds it has
+ * ({@code docs/benchmarks.md}, "The failover with 100,000 tasks").
  *
  * <p>{@code tasks} is the tasks in each message. Run on purpose with {@code bench/json-codec} (not in
  * {@code ./mvnw verify}). Threading: JMH's; one benchmark thread.

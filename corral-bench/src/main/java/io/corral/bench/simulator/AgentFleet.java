@@ -305,8 +305,8 @@ final class AgentFleet implements AutoCloseable {
             headers.put(AgentProtocol.STREAM_ID_HEADER, streamId);
         }
         KeptAliveClient client = call.type() == AgentCall.Type.PONG ? pongs : calls;
-        client.post(URI.create("http://" + address + AgentProtocol.PATH), headers, AgentProtocol.encode(call, ENCODING),
-                CALL_TIMEOUT).whenComplete((answer, failure) -> {
+        client.post(URI.create("http://" + address + AgentProtocol.PATH), headers,
+                AgentProtocol.encode(call, ENCODING), CALL_TIMEOUT).whenComplete((answer, failure) -> {
                     if (failure != null || answer.status() != 202) {
                         stats.callFailures.increment();
                     }

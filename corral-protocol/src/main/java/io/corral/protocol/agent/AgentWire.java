@@ -204,7 +204,8 @@ public final class AgentWire {
     }
 
     /** One component as a field: its number, kind, and what reading it needs (a parser, enum constants, a shape). */
-    private record Field(String name, int number, Kind kind, boolean repeated, Parser<? extends Message> parser, Object[] enumConstants, Shape nested) {
+    private record Field(String name, int number, Kind kind, boolean repeated, Parser<? extends Message> parser,
+                         Object[] enumConstants, Shape nested) {
 
         Object enumConstant(int ordinal) throws InvalidProtocolBufferException {
             if (ordinal < 0 || ordinal >= enumConstants.length) {
