@@ -393,11 +393,11 @@ final class MasterLink implements AutoCloseable {
             return URI.create(ClientTls.scheme(tls) + "://" + address + AgentProtocol.PATH);
         }
 
-        /** {@code encoding} both ways, the agent's credential, and (for calls) the stream they belong to. */
-        private Map<String, String> requestHeaders(boolean onStream, Encoding encoding) {
+        /** {@code speaks} both ways, the agent's credential, and (for calls) the stream they belong to. */
+        private Map<String, String> requestHeaders(boolean onStream, Encoding speaks) {
             Map<String, String> headers = new HashMap<>();
-            headers.put("Content-Type", encoding.mediaType());
-            headers.put("Accept", encoding.mediaType());
+            headers.put("Content-Type", speaks.mediaType());
+            headers.put("Accept", speaks.mediaType());
             String id = streamId;
             if (onStream && id != null) { // a call goes only once the stream started: never null then
                 headers.put(AgentProtocol.STREAM_ID_HEADER, id);

@@ -69,10 +69,7 @@ public final class AgentWire {
      */
     public static <T extends Record> T decode(byte[] bytes, Class<T> type) {
         try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            T message = type.cast(read(in, SHAPES.get(type)));
-            in.checkLastTagWas(0);
-            return message;
+            return type.cast(read(CodedInputStream.newInstance(bytes), SHAPES.get(type)));
         } catch (IOException e) { // InvalidProtocolBufferException among them
             throw new IllegalArgumentException("invalid " + type.getSimpleName() + ": " + e.getMessage(), e);
         }
@@ -183,8 +180,7 @@ public final class AgentWire {
     private static Object readNested(CodedInputStream in, Shape nested) throws IOException {
         int length = in.readRawVarint32();
         int limit = in.pushLimit(length);
-        Object value = read(in, nested);
-        in.checkLastTagWas(0);
+        Object value = read(in, nested); // reads to the limit: a tag of 0 before it is refused by readTag
         in.popLimit(limit);
         return value;
     }
