@@ -110,7 +110,7 @@ public final class Agent implements MasterLink.Subscriber {
         idFile.read().ifPresent(this.info::setId);
         this.volumes = new PersistentVolumes(workDir);
         AgentStore store = new AgentStore(workDir);
-        this.checkpoints = new CheckpointBatch(loop);
+        this.checkpoints = new CheckpointBatch(loop, store);
         this.journal = new TaskJournal(workload, store, checkpoints, timers, this.info::getId, this::sendUpdate);
         TaskChecks checks = new TaskChecks(journal, timers, loop, services.worker());
         this.gc = new SandboxGc(workDir, services.gcPolicy(), timers, loop, services.worker(), services.diskUsage(),

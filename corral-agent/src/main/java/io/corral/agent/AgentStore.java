@@ -4,17 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.corral.agent.containerizer.AtomicFiles;
 import io.corral.protocol.MesosIds;
 import io.corral.protocol.json.MesosJson;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.mesos.v1.Protos.ExecutorInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
@@ -26,31 +30,31 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's checkpoint: everything a restarted agent needs to carry on, in small files under
- * {@code <work dir>/meta}, laid out as Mesos lays out its own ({@code docs/architecture.md}, "Checkpoint and
- * recovery"):
+ * The agent's checkpoint: everything a restarted agent needs to carry on, as keyed records in one append-only file,
+ * {@code <work dir>/meta/checkpoint.log} ({@link CheckpointLog}). The keys name the records as Mesos lays out its own
+ * checkpoint's files ({@code docs/architecture.md}, "Checkpoint and recovery"):
  *
  * <pre>
- * meta/frameworks/&lt;framework&gt;/framework.info                         FrameworkInfo
- * meta/frameworks/&lt;framework&gt;/executors/&lt;executor&gt;/executor.info     a custom or default executor: ExecutorInfo,
- *                                                                      its container id and sandbox (absent for a
- *                                                                      command task's executor, or once it ended)
- * meta/frameworks/&lt;framework&gt;/executors/&lt;executor&gt;/runs/&lt;container&gt;/  the container's run dir: launcher.pid,
- *                                                                      task.pid, exit_status (the launcher's)
- *     .../runs/&lt;container&gt;/tasks/&lt;task&gt;/task.info                      TaskInfo and sandbox path
- *     .../runs/&lt;container&gt;/tasks/&lt;task&gt;/task.updates                   latest status, unacknowledged updates,
- *                                                                      kill requested, framework shut down
+ * frameworks/&lt;framework&gt;/framework.info                         FrameworkInfo
+ * frameworks/&lt;framework&gt;/executors/&lt;executor&gt;/executor.info     a custom or default executor: ExecutorInfo, its
+ *                                                                 container id and sandbox (absent for a command
+ *                                                                 task's executor, or once it ended)
+ * .../executors/&lt;executor&gt;/runs/&lt;container&gt;/tasks/&lt;task&gt;/task.info     TaskInfo and sandbox path
+ * .../executors/&lt;executor&gt;/runs/&lt;container&gt;/tasks/&lt;task&gt;/task.updates  latest status, unacknowledged updates,
+ *                                                                 kill requested, framework shut down
  * </pre>
  *
- * <p>Each file is JSON (Mesos types in Mesos's JSON) and replaced whole and atomically ({@link AtomicFiles}), so a
- * crash leaves the old content or the new one. The agent writes a record before the action it records: the task
- * before its launch, an update before it is sent, a kill request before the signal. {@link #replay} reads it all back
- * and validates every file: what cannot be read is returned as {@link Unreadable}, never thrown.
+ * <p>A container's run directory is a real directory at the same path under {@code meta} (its launcher's files:
+ * launcher.pid, task.pid, exit_status), made by the containerizer and removed with the container's records.
+ *
+ * <p>Each record is JSON (Mesos types in Mesos's JSON), replaced whole. The agent writes a record before the action it
+ * records: the task before its launch, an update before it is sent, a kill request before the signal. {@link #replay}
+ * validates every record: what cannot be read is returned as {@link Unreadable}, never thrown. A checkpoint of the
+ * earlier layout (one file per record under {@code meta/frameworks}) is read into the log when the store opens.
  *
  * <p>The agent id stays in {@code <work dir>/agent.id} ({@link AgentIdFile}), where agents before this store kept it.
  *
- * <p>Threading: used on the agent's event loop (and by a {@link CheckpointBatch}'s writers while the loop waits for
- * them). Holds no state besides its root path.
+ * <p>Threading: used on the agent's event loop only (and before it runs, to recover); it owns the log.
  */
 final class AgentStore {
     private static final Logger LOG = LoggerFactory.getLogger(AgentStore.class);
@@ -59,18 +63,31 @@ final class AgentStore {
     static final String TASK_INFO = "task.info";
     static final String TASK_UPDATES = "task.updates";
     static final String EXECUTOR_INFO = "executor.info";
+    private static final Set<String> RECORD_NAMES = Set.of(FRAMEWORK_INFO, TASK_INFO, TASK_UPDATES, EXECUTOR_INFO);
 
+    private final Path meta;
     private final Path frameworks;
+    private final CheckpointLog log;
 
+    /** Opens (or creates) the checkpoint of the agent whose work directory is {@code workDir}. */
     AgentStore(Path workDir) {
-        this.frameworks = workDir.resolve("meta").resolve("frameworks");
+        this.meta = workDir.resolve("meta");
+        this.frameworks = meta.resolve("frameworks");
+        try {
+            Files.createDirectories(meta);
+            boolean fresh = !Files.exists(meta.resolve(CheckpointLog.FILE));
+            this.log = CheckpointLog.open(meta.resolve(CheckpointLog.FILE));
+            importFiles(fresh);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the agent's checkpoint in " + meta + ": " + e.getMessage(), e);
+        }
     }
 
     /** A task read back with everything the agent had checkpointed for it. */
     record StoredTask(FrameworkID frameworkId, TaskInfo task, String containerId, Path sandbox, Path runDir,
                       TaskStatus latest, List<TaskStatus> pending, Duration killGracePeriod, boolean orphaned) {}
 
-    /** A task whose records could not be read: its ids come from the directory names. */
+    /** A task whose records could not be read: its ids come from the records' keys. */
     record Unreadable(FrameworkID frameworkId, TaskID taskId, String containerId, Path runDir, String reason) {}
 
     /** A custom or default executor that had not ended when the agent stopped. */
@@ -89,8 +106,31 @@ final class AgentStore {
                 .resolve("runs").resolve(containerId);
     }
 
-    private static Path taskDir(Path runDir, TaskID taskId) {
-        return runDir.resolve("tasks").resolve(taskId.getValue());
+    /** The key of whatever lies at {@code path} under {@code meta} (a run directory, a record). */
+    private String key(Path path) {
+        return meta.relativize(path).toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    private String taskKey(Path runDir, TaskID taskId, String record) {
+        return key(runDir) + "/tasks/" + taskId.getValue() + "/" + record;
+    }
+
+    private static String frameworkKey(FrameworkID frameworkId) {
+        return "frameworks/" + frameworkId.getValue() + "/" + FRAMEWORK_INFO;
+    }
+
+    private static String executorKey(FrameworkID frameworkId, String executorId) {
+        return "frameworks/" + frameworkId.getValue() + "/executors/" + executorId + "/" + EXECUTOR_INFO;
+    }
+
+    /** Closes the log: what is asked of the store after fails (an agent thrown away, in tests). */
+    void close() throws IOException {
+        log.close();
+    }
+
+    /** Appends {@code changes} (a {@link CheckpointBatch}'s flush): all or nothing. */
+    void commit(List<CheckpointLog.Change> changes, boolean force) throws IOException {
+        log.append(changes, force);
     }
 
     /** A custom or default executor, written before its container starts (or its first task, for the default). */
@@ -99,8 +139,20 @@ final class AgentStore {
         json.set("executor", MesosJson.toJson(executor.info));
         json.put("container_id", executor.containerId);
         json.put("sandbox", executor.sandbox.toString());
-        AtomicFiles.write(executorDir(executor.frameworkId, executor.info.getExecutorId().getValue())
-                .resolve(EXECUTOR_INFO), JSON.writeValueAsBytes(json));
+        put(executorKey(executor.frameworkId, executor.info.getExecutorId().getValue()), bytes(json));
+    }
+
+    private void put(String key, byte[] value) throws IOException {
+        log.append(List.of(CheckpointLog.Change.put(key, value)), true);
+    }
+
+    /** Deletions need not be forced: a record a power cut brings back is one of an ended task, reported again. */
+    private void delete(Collection<String> keys) {
+        try {
+            log.append(keys.stream().map(CheckpointLog.Change::delete).toList(), false);
+        } catch (IOException e) {
+            LOG.warn("Could not delete {} from the agent's checkpoint: {}", keys, e.getMessage());
+        }
     }
 
     /**
@@ -108,41 +160,41 @@ final class AgentStore {
      * are acknowledged ({@link #removeTask}, {@link #remove}).
      */
     void removeExecutor(FrameworkID frameworkId, String executorId) {
-        try {
-            Files.deleteIfExists(executorDir(frameworkId, executorId).resolve(EXECUTOR_INFO));
-        } catch (IOException e) {
-            LOG.warn("Could not delete the record of executor {}: {}", executorId, e.getMessage());
+        String key = executorKey(frameworkId, executorId);
+        if (log.get(key) != null || log.damaged().containsKey(key)) {
+            delete(List.of(key));
         }
-    }
-
-    private Path executorDir(FrameworkID frameworkId, String executorId) {
-        return frameworks.resolve(frameworkId.getValue()).resolve("executors").resolve(executorId);
     }
 
     /** Forgets one task of a container that other tasks (or a live executor) still use. */
     void removeTask(Path runDir, TaskID taskId) {
-        deleteTree(taskDir(runDir, taskId));
-        deleteIfEmpty(runDir.resolve("tasks"));
+        delete(keysUnder(key(runDir) + "/tasks/" + taskId.getValue() + "/"));
     }
 
-    /** Whether the framework's record is on disk ({@link #remove} deletes it with the framework's last task). */
+    /** Every key under {@code prefix}, readable or damaged. */
+    private List<String> keysUnder(String prefix) {
+        List<String> keys = new ArrayList<>(log.under(prefix).keySet());
+        log.damaged().keySet().stream().filter(key -> key.startsWith(prefix)).forEach(keys::add);
+        return keys;
+    }
+
+    /** Whether the framework's record is kept ({@link #remove} deletes it with the framework's last task). */
     boolean hasFramework(FrameworkID frameworkId) {
-        return Files.exists(frameworks.resolve(frameworkId.getValue()).resolve(FRAMEWORK_INFO));
+        return log.get(frameworkKey(frameworkId)) != null;
     }
 
     void saveFramework(FrameworkInfo framework) throws IOException {
-        AtomicFiles.write(frameworks.resolve(framework.getId().getValue()).resolve(FRAMEWORK_INFO),
-                MesosJson.printBytes(framework));
+        put(frameworkKey(framework.getId()), MesosJson.printBytes(framework));
     }
 
     /** The task as launched; written before its container starts. */
     void saveTask(TaskRun run) throws IOException {
-        AtomicFiles.write(taskInfoFile(run), taskRecord(run));
+        put(taskInfoKey(run), taskRecord(run));
     }
 
-    /** Where {@link #saveTask} writes (for a {@link CheckpointBatch}). */
-    Path taskInfoFile(TaskRun run) {
-        return taskDir(run.runDir, run.task.getTaskId()).resolve(TASK_INFO);
+    /** The key {@link #saveTask} writes (for a {@link CheckpointBatch}). */
+    String taskInfoKey(TaskRun run) {
+        return taskKey(run.runDir, run.task.getTaskId(), TASK_INFO);
     }
 
     /** What {@link #saveTask} writes. */
@@ -153,14 +205,9 @@ final class AgentStore {
         return bytes(json);
     }
 
-    /** What changes over the task's life: its latest status, its unacknowledged updates (oldest first), a kill. */
-    void saveUpdates(TaskRun run, List<TaskStatus> pending) throws IOException {
-        AtomicFiles.write(updatesFile(run), updatesRecord(run, pending));
-    }
-
-    /** Where {@link #saveUpdates} writes (for a {@link CheckpointBatch}). */
-    Path updatesFile(TaskRun run) {
-        return taskDir(run.runDir, run.task.getTaskId()).resolve(TASK_UPDATES);
+    /** The key of what changes over the task's life (for a {@link CheckpointBatch}): {@link #updatesRecord}. */
+    String updatesKey(TaskRun run) {
+        return taskKey(run.runDir, run.task.getTaskId(), TASK_UPDATES);
     }
 
     private static byte[] bytes(ObjectNode json) {
@@ -171,7 +218,7 @@ final class AgentStore {
         }
     }
 
-    /** What {@link #saveUpdates} writes. */
+    /** Its latest status, its unacknowledged updates (oldest first), a kill requested, its framework shut down. */
     byte[] updatesRecord(TaskRun run, List<TaskStatus> pending) {
         ObjectNode json = JSON.createObjectNode();
         if (run.latestStatus != null) {
@@ -189,116 +236,163 @@ final class AgentStore {
     }
 
     /**
-     * Forgets a container and its task (ended, all its updates acknowledged), then its executor and framework
-     * directories once empty. The sandbox is not touched.
+     * Forgets a container and its tasks (ended, all their updates acknowledged) and its run directory, then its
+     * framework's record once no executor or task of it is left. The sandbox is not touched.
      */
     void remove(FrameworkID frameworkId, Path runDir) {
+        List<String> gone = keysUnder(key(runDir) + "/");
+        String framework = "frameworks/" + frameworkId.getValue() + "/";
+        boolean lastOfFramework = keysUnder(framework + "executors/").size() == gone.size();
+        if (lastOfFramework) {
+            gone.add(frameworkKey(frameworkId));
+        }
+        delete(gone);
         deleteTree(runDir);
         Path executor = runDir.getParent().getParent();
         deleteIfEmpty(runDir.getParent());
         deleteIfEmpty(executor);
-        Path framework = frameworks.resolve(frameworkId.getValue());
-        deleteIfEmpty(framework.resolve("executors"));
-        if (!Files.exists(framework.resolve("executors"))) {
-            deleteTree(framework);
-        }
+        deleteIfEmpty(executor.getParent());
+        deleteIfEmpty(frameworks.resolve(frameworkId.getValue()));
     }
 
     /** Reads the whole checkpoint back. Never throws: damaged records come back as {@link Unreadable}. */
     Replay replay() {
+        Map<String, Map<String, Map<String, Set<String>>>> layout = layout(); // framework, executor, container, task
         List<FrameworkInfo> infos = new ArrayList<>();
         List<StoredTask> tasks = new ArrayList<>();
         List<Unreadable> unreadable = new ArrayList<>();
         List<StoredExecutor> executors = new ArrayList<>();
-        for (Path frameworkDir : children(frameworks)) {
-            FrameworkID frameworkId = FrameworkID.newBuilder().setValue(name(frameworkDir)).build();
+        layout.forEach((framework, executorsOfFramework) -> {
+            FrameworkID frameworkId = FrameworkID.newBuilder().setValue(framework).build();
             String frameworkProblem = null;
             try {
-                FrameworkInfo info = readFramework(frameworkDir, frameworkId);
-                infos.add(info);
+                infos.add(readFramework(frameworkId));
             } catch (IOException | RuntimeException e) {
                 frameworkProblem = "its framework's record is unreadable: " + e.getMessage();
             }
-            for (Path executorDir : children(frameworkDir.resolve("executors"))) {
-                if (frameworkProblem == null && Files.exists(executorDir.resolve(EXECUTOR_INFO))) {
+            for (var executor : executorsOfFramework.entrySet()) {
+                String executorKey = executorKey(frameworkId, executor.getKey());
+                if (frameworkProblem == null && (log.get(executorKey) != null
+                        || log.damaged().containsKey(executorKey))) {
                     try {
-                        executors.add(readExecutor(frameworkId, executorDir));
+                        executors.add(readExecutor(frameworkId, executor.getKey()));
                     } catch (IOException | RuntimeException e) {
                         // Its tasks are reported failed (their executor is unknown); its container is not found.
-                        LOG.error("Executor record {} is unreadable: {}", executorDir, e.getMessage());
+                        LOG.error("Executor record {} is unreadable: {}", executorKey, e.getMessage());
                     }
                 }
-                for (Path runDir : children(executorDir.resolve("runs"))) {
-                    for (Path taskDir : children(runDir.resolve("tasks"))) {
-                        TaskID taskId = TaskID.newBuilder().setValue(name(taskDir)).build();
+                for (var run : executor.getValue().entrySet()) {
+                    Path runDir = runDir(frameworkId, executor.getKey(), run.getKey());
+                    for (String task : run.getValue()) {
+                        TaskID taskId = TaskID.newBuilder().setValue(task).build();
                         if (frameworkProblem != null) {
-                            unreadable.add(new Unreadable(frameworkId, taskId, name(runDir), runDir,
+                            unreadable.add(new Unreadable(frameworkId, taskId, run.getKey(), runDir,
                                     frameworkProblem));
                             continue;
                         }
                         try {
-                            tasks.add(readTask(frameworkId, taskId, name(runDir), runDir));
+                            tasks.add(readTask(frameworkId, taskId, run.getKey(), runDir));
                         } catch (IOException | RuntimeException e) {
-                            unreadable.add(new Unreadable(frameworkId, taskId, name(runDir), runDir,
+                            unreadable.add(new Unreadable(frameworkId, taskId, run.getKey(), runDir,
                                     e.getMessage()));
                         }
                     }
                 }
             }
-        }
+        });
         return new Replay(infos, tasks, unreadable, executors);
     }
 
-    private StoredExecutor readExecutor(FrameworkID frameworkId, Path executorDir) throws IOException {
-        Path file = executorDir.resolve(EXECUTOR_INFO);
-        JsonNode json = readJson(file);
-        ExecutorInfo info = MesosJson.merge(require(json, "executor", file), ExecutorInfo.newBuilder()).build();
-        if (!info.getExecutorId().getValue().equals(name(executorDir))) {
-            throw new IOException(file + " names executor '" + info.getExecutorId().getValue() + "'");
+    /**
+     * The frameworks, executors, containers and tasks the records' keys name (readable or damaged), in key order.
+     * A key with a segment that is not a valid Mesos id was not written by this agent: ignored.
+     */
+    private Map<String, Map<String, Map<String, Set<String>>>> layout() {
+        Map<String, Map<String, Map<String, Set<String>>>> layout = new TreeMap<>();
+        Set<String> keys = new TreeSet<>(log.under("frameworks/").keySet());
+        keys.addAll(log.damaged().keySet());
+        for (String key : keys) {
+            String[] parts = key.split("/", -1);
+            boolean framework = parts.length == 3 && parts[2].equals(FRAMEWORK_INFO);
+            boolean executor = parts.length == 5 && parts[2].equals("executors") && parts[4].equals(EXECUTOR_INFO);
+            boolean task = parts.length == 9 && parts[2].equals("executors") && parts[4].equals("runs")
+                    && parts[6].equals("tasks") && (parts[8].equals(TASK_INFO) || parts[8].equals(TASK_UPDATES));
+            if (!parts[0].equals("frameworks") || !(framework || executor || task)
+                    || !validIds(key, parts, parts.length - 1)) {
+                LOG.warn("Ignoring record {} in the agent's checkpoint: not one this agent writes", key);
+                continue;
+            }
+            var executors = layout.computeIfAbsent(parts[1], f -> new TreeMap<>());
+            if (!framework) {
+                var runs = executors.computeIfAbsent(parts[3], e -> new TreeMap<>());
+                if (task) {
+                    runs.computeIfAbsent(parts[5], c -> new TreeSet<>()).add(parts[7]);
+                }
+            }
         }
-        String containerId = require(json, "container_id", file).asText();
-        String invalid = MesosIds.invalidReason(containerId);
-        if (invalid != null) {
-            throw new IOException(file + " has an invalid container id: " + invalid);
-        }
-        Path sandbox = Path.of(require(json, "sandbox", file).asText());
-        return new StoredExecutor(frameworkId, info, containerId, sandbox,
-                executorDir.resolve("runs").resolve(containerId));
+        return layout;
     }
 
-    private static FrameworkInfo readFramework(Path frameworkDir, FrameworkID id) throws IOException {
-        FrameworkInfo info = MesosJson.merge(readJson(frameworkDir.resolve(FRAMEWORK_INFO)),
-                FrameworkInfo.newBuilder()).build();
+    /** Whether the id segments of {@code parts} (odd places before {@code end}) are valid Mesos ids. */
+    private static boolean validIds(String key, String[] parts, int end) {
+        for (int i = 1; i < end; i += 2) {
+            String invalid = MesosIds.invalidReason(parts[i]);
+            if (invalid != null) {
+                LOG.warn("Ignoring {} in the agent's checkpoint: {}", key, invalid);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private StoredExecutor readExecutor(FrameworkID frameworkId, String executorId) throws IOException {
+        String key = executorKey(frameworkId, executorId);
+        JsonNode json = readJson(key);
+        ExecutorInfo info = MesosJson.merge(require(json, "executor", key), ExecutorInfo.newBuilder()).build();
+        if (!info.getExecutorId().getValue().equals(executorId)) {
+            throw new IOException(key + " names executor '" + info.getExecutorId().getValue() + "'");
+        }
+        String containerId = require(json, "container_id", key).asText();
+        String invalid = MesosIds.invalidReason(containerId);
+        if (invalid != null) {
+            throw new IOException(key + " has an invalid container id: " + invalid);
+        }
+        Path sandbox = Path.of(require(json, "sandbox", key).asText());
+        return new StoredExecutor(frameworkId, info, containerId, sandbox, runDir(frameworkId, executorId,
+                containerId));
+    }
+
+    private FrameworkInfo readFramework(FrameworkID id) throws IOException {
+        String key = frameworkKey(id);
+        FrameworkInfo info = MesosJson.merge(readJson(key), FrameworkInfo.newBuilder()).build();
         if (!info.getId().equals(id)) {
-            throw new IOException(frameworkDir.resolve(FRAMEWORK_INFO) + " names framework '"
-                    + info.getId().getValue() + "'");
+            throw new IOException(key + " names framework '" + info.getId().getValue() + "'");
         }
         return info;
     }
 
-    private static StoredTask readTask(FrameworkID frameworkId, TaskID taskId, String containerId, Path runDir)
+    private StoredTask readTask(FrameworkID frameworkId, TaskID taskId, String containerId, Path runDir)
             throws IOException {
-        Path taskDir = taskDir(runDir, taskId);
-        Path infoFile = taskDir.resolve(TASK_INFO);
-        JsonNode info = readJson(infoFile);
-        TaskInfo task = MesosJson.merge(require(info, "task", infoFile), TaskInfo.newBuilder()).build();
+        String infoKey = taskKey(runDir, taskId, TASK_INFO);
+        JsonNode info = readJson(infoKey);
+        TaskInfo task = MesosJson.merge(require(info, "task", infoKey), TaskInfo.newBuilder()).build();
         if (!task.getTaskId().equals(taskId)) {
-            throw new IOException(infoFile + " names task '" + task.getTaskId().getValue() + "'");
+            throw new IOException(infoKey + " names task '" + task.getTaskId().getValue() + "'");
         }
-        Path sandbox = Path.of(require(info, "sandbox", infoFile).asText());
+        Path sandbox = Path.of(require(info, "sandbox", infoKey).asText());
 
-        Path updatesFile = taskDir.resolve(TASK_UPDATES);
-        if (!Files.exists(updatesFile)) {
+        String updatesKey = taskKey(runDir, taskId, TASK_UPDATES);
+        if (log.get(updatesKey) == null && !log.damaged().containsKey(updatesKey)) {
             // The agent stopped between writing the task and its first update: the container was never started.
             return new StoredTask(frameworkId, task, containerId, sandbox, runDir, null, List.of(), null, false);
         }
-        JsonNode updates = readJson(updatesFile);
-        TaskStatus latest = updates.has("latest") ? status(updates.get("latest"), taskId, updatesFile) : null;
+        JsonNode updates = readJson(updatesKey);
+        TaskStatus latest = updates.has("latest") ? status(updates.get("latest"), taskId, updatesKey) : null;
         List<TaskStatus> pending = new ArrayList<>();
-        for (JsonNode update : require(updates, "pending", updatesFile)) {
-            TaskStatus status = status(update, taskId, updatesFile);
+        for (JsonNode update : require(updates, "pending", updatesKey)) {
+            TaskStatus status = status(update, taskId, updatesKey);
             if (status.getUuid().size() != 16) {
-                throw new IOException(updatesFile + " holds an update without a valid uuid");
+                throw new IOException(updatesKey + " holds an update without a valid uuid");
             }
             pending.add(status);
         }
@@ -309,62 +403,82 @@ final class AgentStore {
                 orphaned);
     }
 
-    private static TaskStatus status(JsonNode json, TaskID taskId, Path file) throws IOException {
+    private static TaskStatus status(JsonNode json, TaskID taskId, String key) throws IOException {
         TaskStatus status = MesosJson.merge(json, TaskStatus.newBuilder()).build();
         if (!status.getTaskId().equals(taskId)) {
-            throw new IOException(file + " holds a status of task '" + status.getTaskId().getValue() + "'");
+            throw new IOException(key + " holds a status of task '" + status.getTaskId().getValue() + "'");
         }
         return status;
     }
 
-    private static JsonNode readJson(Path file) throws IOException {
+    private JsonNode readJson(String key) throws IOException {
+        String damage = log.damaged().get(key);
+        if (damage != null) {
+            throw new IOException(key + ": " + damage);
+        }
+        byte[] value = log.get(key);
+        if (value == null) {
+            throw new IOException(key + " is missing");
+        }
         try {
-            JsonNode json = JSON.readTree(Files.readAllBytes(file));
+            JsonNode json = JSON.readTree(value);
             if (json == null || !json.isObject()) {
-                throw new IOException(file + " is empty or not a JSON object");
+                throw new IOException(key + " is empty or not a JSON object");
             }
             return json;
-        } catch (NoSuchFileException e) {
-            throw new IOException(file + " is missing");
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(file + " is damaged: " + e.getOriginalMessage());
+            throw new IOException(key + " is damaged: " + e.getOriginalMessage());
         }
     }
 
-    private static JsonNode require(JsonNode json, String field, Path file) throws IOException {
+    private static JsonNode require(JsonNode json, String field, String key) throws IOException {
         JsonNode value = json.get(field);
         if (value == null || value.isNull()) {
-            throw new IOException(file + " has no '" + field + "'");
+            throw new IOException(key + " has no '" + field + "'");
         }
         return value;
     }
 
-    private static String name(Path path) {
-        return path.getFileName().toString();
-    }
-
-    /** The subdirectories whose names are valid Mesos ids (anything else was not written by this agent). */
-    private static List<Path> children(Path directory) {
-        if (!Files.isDirectory(directory)) {
-            return List.of();
+    /**
+     * The earlier layout's record files under {@code meta/frameworks}, read into a new log whole (one forced append)
+     * and then deleted; their run directories stay (their launchers' files). A log that already existed may still
+     * find some, left by a crash during their import: the log holds them, so they only go.
+     */
+    private void importFiles(boolean freshLog) throws IOException {
+        List<Path> files = recordFiles();
+        if (files.isEmpty()) {
+            return;
         }
-        try (Stream<Path> entries = Files.list(directory)) {
-            List<Path> children = new ArrayList<>();
-            for (Path entry : entries.sorted().toList()) {
-                if (!Files.isDirectory(entry)) {
-                    continue;
-                }
-                String invalid = MesosIds.invalidReason(name(entry));
-                if (invalid != null) {
-                    LOG.warn("Ignoring {} in the agent's checkpoint: {}", entry, invalid);
-                } else {
-                    children.add(entry);
+        if (freshLog) {
+            List<CheckpointLog.Change> records = new ArrayList<>();
+            for (Path file : files) {
+                if (RECORD_NAMES.contains(file.getFileName().toString())) { // not a write a crash cut short
+                    records.add(CheckpointLog.Change.put(key(file), Files.readAllBytes(file)));
                 }
             }
-            return children;
-        } catch (IOException e) {
-            LOG.error("Cannot list {} in the agent's checkpoint: {}", directory, e.getMessage());
+            log.append(records, true);
+            LOG.info("Read {} record file(s) of the earlier checkpoint layout into {}", files.size(), CheckpointLog.FILE);
+        }
+        for (Path file : files) {
+            Files.deleteIfExists(file);
+            if (file.getFileName().toString().startsWith("task.")) {
+                deleteIfEmpty(file.getParent());
+                deleteIfEmpty(file.getParent().getParent());
+            }
+        }
+    }
+
+    /** Record files (and temporary files a crash left) of the earlier layout. */
+    private List<Path> recordFiles() throws IOException {
+        if (!Files.isDirectory(frameworks)) {
             return List.of();
+        }
+        try (Stream<Path> walk = Files.walk(frameworks)) {
+            return walk.filter(Files::isRegularFile).filter(file -> {
+                String name = file.getFileName().toString();
+                return RECORD_NAMES.contains(name) || (name.endsWith(".tmp")
+                        && RECORD_NAMES.contains(name.substring(0, name.length() - 4)));
+            }).sorted().toList();
         }
     }
 

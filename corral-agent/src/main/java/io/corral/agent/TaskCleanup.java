@@ -42,8 +42,8 @@ final class TaskCleanup {
             executor.tasks.remove(run.task.getTaskId());
         }
         // A custom executor's tasks share its run dir (its launcher's files): that goes with its last user.
-        checkpoints.cancel(store.updatesFile(run));
-        checkpoints.cancel(store.taskInfoFile(run));
+        checkpoints.cancel(store.updatesKey(run));
+        checkpoints.cancel(store.taskInfoKey(run));
         store.removeTask(run.runDir, run.task.getTaskId());
         boolean inUse = (executor != null && executor.runDir.equals(run.runDir)) || workload.runDirInUse(run.runDir);
         if (!inUse) {

@@ -66,7 +66,7 @@ final class TaskJournal {
             public void acknowledged(TaskID taskId) {
                 TaskRun run = workload.task(taskId);
                 if (run != null) {
-                    checkpoints.writeUnforced(store.updatesFile(run), updatesRecord(run), failedUpdatesRecord(taskId));
+                    checkpoints.writeUnforced(store.updatesKey(run), updatesRecord(run), failedUpdatesRecord(taskId));
                 }
             }
         });
@@ -188,9 +188,9 @@ final class TaskJournal {
         }
         // Written with this burst's other records; sends and kills wait for it (checkpoints.afterCommit).
         if (run.isTerminal()) {
-            checkpoints.write(store.updatesFile(run), updatesRecord(run), failedUpdatesRecord(taskId));
+            checkpoints.write(store.updatesKey(run), updatesRecord(run), failedUpdatesRecord(taskId));
         } else {
-            checkpoints.writeUnforced(store.updatesFile(run), updatesRecord(run), failedUpdatesRecord(taskId));
+            checkpoints.writeUnforced(store.updatesKey(run), updatesRecord(run), failedUpdatesRecord(taskId));
         }
     }
 

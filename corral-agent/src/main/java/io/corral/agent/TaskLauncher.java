@@ -134,7 +134,7 @@ final class TaskLauncher {
             return;
         }
         run.launching = true;
-        checkpoints.write(store.taskInfoFile(run), () -> store.taskRecord(run), e -> notCheckpointed(run, e));
+        checkpoints.write(store.taskInfoKey(run), () -> store.taskRecord(run), e -> notCheckpointed(run, e));
         checkpoints.afterCommit(() -> recorded(framework, run));
     }
 

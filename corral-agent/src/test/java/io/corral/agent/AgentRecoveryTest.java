@@ -207,7 +207,8 @@ class AgentRecoveryTest {
         second.event(AgentEvent.kill(FRAMEWORK.getId(), TaskID.newBuilder().setValue("long").build(), 0));
         second.acknowledge("long", TaskState.TASK_KILLED);
         await().until(() -> second.task("long") == null);
-        assertThat(workDir.resolve("meta/frameworks")).isEmptyDirectory();
+        assertThat(checkpointKeys()).isEmpty();
+        assertThat(workDir.resolve("meta/frameworks")).isEmptyDirectory(); // no run directory left
     }
 
     @Test
@@ -315,7 +316,8 @@ class AgentRecoveryTest {
 
         await().until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true)); // SIGKILL after 3 s
         await().until(() -> second.task("orphan") == null);
-        assertThat(workDir.resolve("meta/frameworks")).isEmptyDirectory();
+        assertThat(checkpointKeys()).isEmpty();
+        assertThat(workDir.resolve("meta/frameworks")).isEmptyDirectory(); // no run directory left
         assertThat(second.channel.updates("orphan")).isEmpty();
     }
 
@@ -327,8 +329,7 @@ class AgentRecoveryTest {
         first.acknowledge("t1", TaskState.TASK_RUNNING);
         long pid = first.task("t1").container.pid();
         first.crash();
-        Path info = files("task.info").get(0);
-        Files.writeString(info, Files.readString(info).substring(0, 20)); // torn, as by a failing disk
+        damageRecordHolding("sleep 1000"); // t1's task.info, one bit flipped as by a failing disk
 
         Incarnation second = new Incarnation();
         TaskStatus lost = second.acknowledge("t1", TaskState.TASK_LOST);
@@ -336,13 +337,37 @@ class AgentRecoveryTest {
         assertThat(lost.getReason()).isEqualTo(TaskStatus.Reason.REASON_AGENT_RESTARTED);
         assertThat(lost.getMessage()).contains("could not read this task's checkpoint").contains("damaged");
         await().until(() -> ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true));
-        await().until(() -> files("task.info").isEmpty());
+        await().until(() -> checkpointKeys().stream().noneMatch(key -> key.contains("/tasks/t1/")));
         second.launch("t2", "exit 0"); // and the agent carries on
         second.acknowledge("t2", TaskState.TASK_STARTING);
         second.acknowledge("t2", TaskState.TASK_RUNNING);
         second.acknowledge("t2", TaskState.TASK_FINISHED);
         await().until(() -> second.task("t2") == null);
         second.crash(); // nothing more is written into the work dir the test removes
+    }
+
+    /** The keys of the checkpoint's records, read from a copy of its log (the agent may be appending). */
+    private java.util.Set<String> checkpointKeys() throws java.io.IOException {
+        Path copy = Files.createTempFile("checkpoint", ".log");
+        try {
+            Files.copy(workDir.resolve("meta").resolve(CheckpointLog.FILE), copy,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            try (CheckpointLog log = CheckpointLog.open(copy)) {
+                return java.util.Set.copyOf(log.under("").keySet());
+            }
+        } finally {
+            Files.deleteIfExists(copy);
+        }
+    }
+
+    /** Flips a bit of the first record in the checkpoint's log that holds {@code text}. */
+    private void damageRecordHolding(String text) throws java.io.IOException {
+        Path log = workDir.resolve("meta").resolve(CheckpointLog.FILE);
+        byte[] bytes = Files.readAllBytes(log);
+        int at = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf(text);
+        assertThat(at).isPositive();
+        bytes[at] ^= 0x01;
+        Files.write(log, bytes);
     }
 
     private List<Path> files(String name) {

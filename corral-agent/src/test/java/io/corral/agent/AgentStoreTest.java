@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.corral.protocol.json.MesosJson;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,8 +37,9 @@ class AgentStoreTest {
                     .setAgentId(org.apache.mesos.v1.Protos.AgentID.newBuilder().setValue("S1"))
                     .setCommand(CommandInfo.newBuilder().setValue("sleep 1")).build();
             String container = "c-" + id;
+            // Where AgentStore.runDir puts it, spelled out: a store opened here would make the log early.
             return new TaskRun(FRAMEWORK, task, container, workDir.resolve("sandboxes").resolve(id),
-                    store().runDir(FRAMEWORK, id, container));
+                    workDir.resolve("meta/frameworks/F1/executors").resolve(id).resolve("runs").resolve(container));
         }
     }
 
@@ -52,6 +54,20 @@ class AgentStoreTest {
         return FrameworkInfo.newBuilder().setId(FRAMEWORK).setUser("u").setName("the framework").build();
     }
 
+    /** What the agent's loop writes for a task's updates (through a {@link CheckpointBatch}). */
+    private static void saveUpdates(AgentStore store, TaskRun run, List<TaskStatus> pending) throws Exception {
+        store.commit(List.of(CheckpointLog.Change.put(store.updatesKey(run), store.updatesRecord(run, pending))), true);
+    }
+
+    /** A record with the content given, under {@code key}: what a damaged or hand-edited checkpoint may hold. */
+    private static void putRaw(AgentStore store, String key, String content) throws Exception {
+        store.commit(List.of(CheckpointLog.Change.put(key, content.getBytes(StandardCharsets.UTF_8))), true);
+    }
+
+    private Path logFile() {
+        return workDir.resolve("meta").resolve(CheckpointLog.FILE);
+    }
+
     @Test
     void whatIsWrittenIsReadBack() throws Exception {
         AgentStore store = fixture.store();
@@ -61,7 +77,7 @@ class AgentStoreTest {
         run.latestStatus = status(run, TaskState.TASK_RUNNING, 2);
         run.killGracePeriod = Duration.ofMillis(1500);
         run.orphaned = true;
-        store.saveUpdates(run, List.of(status(run, TaskState.TASK_STARTING, 1), run.latestStatus));
+        saveUpdates(store, run, List.of(status(run, TaskState.TASK_STARTING, 1), run.latestStatus));
 
         AgentStore.Replay replay = fixture.store().replay();
 
@@ -77,6 +93,7 @@ class AgentStoreTest {
         assertThat(stored.pending()).containsExactly(status(run, TaskState.TASK_STARTING, 1), run.latestStatus);
         assertThat(stored.killGracePeriod()).isEqualTo(Duration.ofMillis(1500));
         assertThat(stored.orphaned()).isTrue();
+        assertThat(workDir.resolve("meta/frameworks")).as("records are in the log, not files").doesNotExist();
     }
 
     @Test
@@ -94,30 +111,32 @@ class AgentStoreTest {
     }
 
     @Test
-    void truncatedOrGarbledRecordsComeBackUnreadableWithTheirIdsAndAReason() throws Exception {
+    void aDamagedOrGarbledRecordComesBackUnreadableWithItsIdsAndAReason() throws Exception {
         AgentStore store = fixture.store();
         store.saveFramework(framework());
-        TaskRun truncated = fixture.task("truncated");
+        TaskRun damaged = fixture.task("damaged");
         TaskRun garbled = fixture.task("garbled");
         TaskRun fine = fixture.task("fine");
-        for (TaskRun run : List.of(truncated, garbled, fine)) {
+        for (TaskRun run : List.of(damaged, garbled, fine)) {
             store.saveTask(run);
             run.latestStatus = status(run, TaskState.TASK_RUNNING, 1);
-            store.saveUpdates(run, List.of());
+            saveUpdates(store, run, List.of());
         }
-        Path info = truncated.runDir.resolve("tasks/truncated/task.info");
-        byte[] whole = Files.readAllBytes(info);
-        Files.write(info, java.util.Arrays.copyOf(whole, whole.length / 2));
-        Files.writeString(garbled.runDir.resolve("tasks/garbled/task.updates"), "\u0000\u0001 not json");
+        putRaw(store, store.updatesKey(garbled), "\u0000\u0001 not json");
+        byte[] log = Files.readAllBytes(logFile());
+        int at = indexOf(log, "\"damaged\"", indexOf(log, store.taskInfoKey(damaged), 0)); // inside its value
+        log[at] ^= 0x20; // one flipped bit on a failing disk
+        Files.write(logFile(), log);
 
-        AgentStore.Replay replay = store.replay();
+        AgentStore.Replay replay = fixture.store().replay();
 
         assertThat(replay.tasks()).extracting(task -> task.task().getTaskId().getValue()).containsExactly("fine");
         assertThat(replay.unreadable()).extracting(task -> task.taskId().getValue())
-                .containsExactlyInAnyOrder("truncated", "garbled");
+                .containsExactlyInAnyOrder("damaged", "garbled");
         assertThat(replay.unreadable()).allSatisfy(task -> {
             assertThat(task.frameworkId()).isEqualTo(FRAMEWORK);
             assertThat(task.containerId()).isEqualTo("c-" + task.taskId().getValue());
+            assertThat(task.runDir()).isEqualTo(fixture.task(task.taskId().getValue()).runDir);
             assertThat(task.reason()).contains("damaged");
         });
     }
@@ -130,12 +149,10 @@ class AgentStoreTest {
         store.saveTask(run);
         TaskStatus noUuid = TaskStatus.newBuilder().setTaskId(run.task.getTaskId())
                 .setState(TaskState.TASK_RUNNING).build();
-        store.saveUpdates(run, List.of(noUuid));
+        saveUpdates(store, run, List.of(noUuid));
         TaskRun other = fixture.task("t2");
-        store.saveTask(other);
-        // t2's directory now holds t1's record, as if files were moved around by hand.
-        Files.copy(run.runDir.resolve("tasks/t1/task.info"), other.runDir.resolve("tasks/t2/task.info"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // t2's key holds t1's record, as if records were moved around by hand.
+        putRaw(store, store.taskInfoKey(other), new String(store.taskRecord(run), StandardCharsets.UTF_8));
 
         AgentStore.Replay replay = store.replay();
 
@@ -150,7 +167,7 @@ class AgentStoreTest {
         AgentStore store = fixture.store();
         store.saveFramework(framework());
         store.saveTask(fixture.task("t1"));
-        Files.writeString(workDir.resolve("meta/frameworks/F1/framework.info"), "");
+        putRaw(store, "frameworks/F1/framework.info", "");
 
         AgentStore.Replay replay = store.replay();
 
@@ -160,26 +177,37 @@ class AgentStoreTest {
     }
 
     @Test
-    void aCrashBetweenWritingTheTemporaryFileAndRenamingLeavesTheOldRecord() throws Exception {
+    void aCrashDuringAnAppendLeavesTheRecordsBeforeIt() throws Exception {
         AgentStore store = fixture.store();
         store.saveFramework(framework());
         TaskRun run = fixture.task("t1");
         store.saveTask(run);
         run.latestStatus = status(run, TaskState.TASK_RUNNING, 1);
-        store.saveUpdates(run, List.of());
-        // What a crash in the middle of the next write leaves: a partial temporary file beside the record.
-        Files.writeString(run.runDir.resolve("tasks/t1/task.updates.tmp"), "{\"latest\":{\"task_id\"");
+        saveUpdates(store, run, List.of());
+        long whole = Files.size(logFile());
+        run.latestStatus = status(run, TaskState.TASK_FINISHED, 2);
+        saveUpdates(store, run, List.of(run.latestStatus));
+        // What a crash in the middle of the last append leaves: part of its record.
+        try (var channel = java.nio.channels.FileChannel.open(logFile(), java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(whole + 20);
+        }
 
-        AgentStore.Replay replay = store.replay();
+        AgentStore reopened = fixture.store();
+        AgentStore.Replay replay = reopened.replay();
 
         assertThat(replay.unreadable()).isEmpty();
         assertThat(replay.tasks().get(0).latest().getState()).isEqualTo(TaskState.TASK_RUNNING);
+        assertThat(Files.size(logFile())).as("the torn tail is cut off").isEqualTo(whole);
+        saveUpdates(reopened, run, List.of(run.latestStatus)); // and appends after it read back
+        assertThat(fixture.store().replay().tasks().get(0).latest().getState()).isEqualTo(TaskState.TASK_FINISHED);
     }
 
     @Test
-    void directoriesThatAreNotValidIdsAreIgnored() throws Exception {
+    void recordsWhoseKeysAreNotValidIdsAreIgnored() throws Exception {
         AgentStore store = fixture.store();
-        Files.createDirectories(workDir.resolve("meta/frameworks/bad\u0001id/executors/e/runs/c/tasks/t"));
+        putRaw(store, "frameworks/bad\u0001id/framework.info", "{}");
+        putRaw(store, "frameworks/F1/executors/../runs/c/tasks/t/task.info", "{}");
+        putRaw(store, "frameworks/F1/somewhere/else", "{}");
 
         assertThat(store.replay().isEmpty()).isTrue();
     }
@@ -193,16 +221,20 @@ class AgentStoreTest {
         store.saveTask(first);
         store.saveTask(second);
         Files.createDirectories(first.sandbox);
+        Files.createDirectories(first.runDir); // what the containerizer makes for the launcher's files
+        Files.writeString(first.runDir.resolve("task.pid"), "1\n");
 
         store.remove(FRAMEWORK, first.runDir);
         assertThat(first.runDir).doesNotExist();
-        assertThat(store.replay().tasks()).hasSize(1);
-        assertThat(workDir.resolve("meta/frameworks/F1/framework.info")).exists();
+        assertThat(fixture.store().replay().tasks()).hasSize(1);
+        assertThat(store.hasFramework(FRAMEWORK)).isTrue();
 
         store.remove(FRAMEWORK, second.runDir);
+        assertThat(store.hasFramework(FRAMEWORK)).isFalse();
         assertThat(workDir.resolve("meta/frameworks/F1")).doesNotExist();
         assertThat(first.sandbox).exists();
-        assertThat(store.replay().isEmpty()).isTrue();
+        assertThat(fixture.store().replay().isEmpty()).isTrue();
+        assertThat(fixture.store().replay().frameworks()).isEmpty();
     }
 
     @Test
@@ -223,15 +255,58 @@ class AgentStoreTest {
         assertThat(stored.sandbox()).isEqualTo(executor.sandbox);
         assertThat(stored.runDir()).isEqualTo(executor.runDir);
 
-        Path record = workDir.resolve("meta/frameworks/F1/executors/e1/executor.info");
-        Files.writeString(record, "{\"executor\": {\"executor_id\": {\"value\": \"e1\"}}, \"container_id\": \"../x\"");
+        String key = "frameworks/F1/executors/e1/executor.info";
+        putRaw(store, key, "{\"executor\": {\"executor_id\": {\"value\": \"e1\"}}, \"container_id\": \"../x\"");
         assertThat(fixture.store().replay().executors()).isEmpty(); // damaged: skipped, never thrown
-        Files.writeString(record, "{\"executor\": {\"executor_id\": {\"value\": \"e1\"}}, \"container_id\":"
+        putRaw(store, key, "{\"executor\": {\"executor_id\": {\"value\": \"e1\"}}, \"container_id\":"
                 + " \"../../elsewhere\", \"sandbox\": \"/tmp\"}");
         assertThat(fixture.store().replay().executors()).isEmpty(); // a container id that is no id: refused
 
         store.saveExecutor(executor);
         store.removeExecutor(FRAMEWORK, "e1");
         assertThat(fixture.store().replay().executors()).isEmpty();
+    }
+
+    @Test
+    void aCheckpointOfTheEarlierLayoutIsReadIntoTheLogAndItsFilesGo() throws Exception {
+        // An agent of the earlier release left one file per record; its task's launcher files sit in the run dir.
+        TaskRun run = fixture.task("t1");
+        Path frameworkDir = workDir.resolve("meta/frameworks/F1");
+        Files.createDirectories(frameworkDir);
+        Files.write(frameworkDir.resolve("framework.info"), MesosJson.printBytes(framework()));
+        Path taskDir = Files.createDirectories(run.runDir.resolve("tasks/t1"));
+        run.latestStatus = status(run, TaskState.TASK_RUNNING, 1);
+        AgentStore scratch = new AgentStore(workDir.resolve("scratch")); // only to make the records' content
+        Files.write(taskDir.resolve("task.info"), scratch.taskRecord(run));
+        Files.write(taskDir.resolve("task.updates"), scratch.updatesRecord(run, List.of(run.latestStatus)));
+        Files.writeString(taskDir.resolve("task.updates.tmp"), "{\"latest\""); // a write a crash cut short
+        Files.writeString(run.runDir.resolve("task.pid"), "4242\n");
+
+        AgentStore.Replay replay = fixture.store().replay();
+
+        assertThat(replay.frameworks()).extracting(MesosJson::print).containsExactly(MesosJson.print(framework()));
+        assertThat(replay.unreadable()).isEmpty();
+        AgentStore.StoredTask stored = replay.tasks().get(0);
+        assertThat(stored.runDir()).isEqualTo(run.runDir);
+        assertThat(stored.latest()).isEqualTo(run.latestStatus);
+        assertThat(stored.pending()).containsExactly(run.latestStatus);
+        assertThat(frameworkDir.resolve("framework.info")).doesNotExist();
+        assertThat(run.runDir.resolve("tasks")).doesNotExist();
+        assertThat(run.runDir.resolve("task.pid")).hasContent("4242");
+        assertThat(fixture.store().replay().tasks()).hasSize(1); // read from the log from now on
+    }
+
+    private static int indexOf(byte[] haystack, String needle, int from) {
+        byte[] n = needle.getBytes(StandardCharsets.UTF_8);
+        outer:
+        for (int i = from; i <= haystack.length - n.length; i++) {
+            for (int j = 0; j < n.length; j++) {
+                if (haystack[i + j] != n[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new AssertionError(needle + " not found");
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -15,31 +14,38 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's group commit of checkpoint records, driven by hand as the agent's loop would run it. */
 class CheckpointBatchTest {
-    @TempDir Path dir;
+    @TempDir Path workDir;
 
     /** The loop: what the batch posts waits here until the test runs it. */
     private final Queue<Runnable> loop = new ArrayDeque<>();
-    private final CheckpointBatch batch = new CheckpointBatch(loop::add);
+    private AgentStore store;
+    private CheckpointBatch batch;
     private final List<String> happened = new ArrayList<>();
+
+    private void open() {
+        store = new AgentStore(workDir);
+        batch = new CheckpointBatch(loop::add, store);
+    }
 
     @Test
     void whatWaitsForARecordRunsOnlyOnceItIsOnDiskWithItsLatestContent() throws Exception {
-        Path task = dir.resolve("task.info");
+        open();
         String[] content = {"first"};
-        batch.write(task, () -> bytes(content[0]), e -> happened.add("failed"));
-        batch.afterCommit(() -> happened.add("sent, file says " + read(task)));
+        batch.write("task", () -> bytes(content[0]), e -> happened.add("failed"));
+        batch.afterCommit(() -> happened.add("sent, the log says " + readBackUnchecked("task")));
         content[0] = "second"; // changed before the flush: the record is made at the flush
-        batch.write(task, () -> bytes(content[0]), e -> happened.add("failed"));
+        batch.write("task", () -> bytes(content[0]), e -> happened.add("failed"));
 
         assertThat(happened).as("nothing before the loop flushes").isEmpty();
-        assertThat(task).doesNotExist();
+        assertThat(readBack("task")).isNull();
         runLoop();
 
-        assertThat(happened).containsExactly("sent, file says second");
+        assertThat(happened).containsExactly("sent, the log says second");
     }
 
     @Test
     void withNothingWaitingAnActionRunsAtOnce() {
+        open();
         batch.afterCommit(() -> happened.add("at once"));
         assertThat(happened).containsExactly("at once");
         assertThat(loop).isEmpty();
@@ -47,33 +53,35 @@ class CheckpointBatchTest {
 
     @Test
     void aCancelledRecordIsNotWrittenAndSeveralAreWrittenTogether() throws Exception {
-        Path gone = dir.resolve("gone");
-        batch.write(gone, () -> bytes("x"), e -> happened.add("failed"));
+        open();
+        batch.write("gone", () -> bytes("x"), e -> happened.add("failed"));
         for (int i = 0; i < 20; i++) {
             int n = i;
-            batch.write(dir.resolve("record-" + i), () -> bytes("r" + n), e -> happened.add("failed " + n));
+            batch.write("record-" + i, () -> bytes("r" + n), e -> happened.add("failed " + n));
         }
-        batch.cancel(gone);
+        batch.cancel("gone");
         batch.afterCommit(() -> happened.add("after"));
         runLoop();
 
-        assertThat(gone).doesNotExist();
+        assertThat(readBack("gone")).isNull();
         for (int i = 0; i < 20; i++) {
-            assertThat(read(dir.resolve("record-" + i))).isEqualTo("r" + i);
+            assertThat(readBack("record-" + i)).isEqualTo("r" + i);
         }
         assertThat(happened).containsExactly("after");
     }
 
     @Test
-    void aRecordThatCannotBeWrittenIsReportedBeforeWhatWaitedForIt() throws Exception {
-        Path blocked = Files.writeString(dir.resolve("not-a-directory"), "file");
-        batch.write(blocked.resolve("record"), () -> bytes("x"), e -> happened.add("failed"));
-        batch.write(dir.resolve("fine"), () -> bytes("y"), e -> happened.add("failed fine"));
+    void aBatchThatCannotBeWrittenIsReportedForEachRecordBeforeWhatWaitedAndLeavesNothing() throws Exception {
+        open();
+        batch.write("a", () -> bytes("x"), e -> happened.add("failed a"));
+        batch.writeUnforced("b", () -> bytes("y"), e -> happened.add("failed b"));
         batch.afterCommit(() -> happened.add("after"));
+        store.close(); // every write fails from here
         runLoop();
 
-        assertThat(happened).containsExactly("failed", "after");
-        assertThat(read(dir.resolve("fine"))).isEqualTo("y");
+        assertThat(happened).containsExactly("failed a", "failed b", "after");
+        assertThat(readBack("a")).isNull();
+        assertThat(readBack("b")).isNull();
     }
 
     private void runLoop() {
@@ -86,11 +94,19 @@ class CheckpointBatchTest {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String read(Path file) {
+    private String readBackUnchecked(String key) {
         try {
-            return Files.readString(file);
+            return readBack(key);
         } catch (IOException e) {
             return "unreadable: " + e;
+        }
+    }
+
+    /** The record as a restarted agent would read it from the file. */
+    private String readBack(String key) throws IOException {
+        try (CheckpointLog log = CheckpointLog.open(workDir.resolve("meta").resolve(CheckpointLog.FILE))) {
+            byte[] value = log.get(key);
+            return value == null ? null : new String(value, StandardCharsets.UTF_8);
         }
     }
 }
