@@ -251,7 +251,7 @@ final class CheckpointLog implements Closeable {
                 out.write(content);
             }
             out.force(true);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
             LOG.warn("{}: cannot compact it, appending on: {}", file, e.getMessage());
             return;
         }
@@ -266,13 +266,14 @@ final class CheckpointLog implements Closeable {
         }
     }
 
-    private static ByteBuffer encode(List<Change> changes) {
+    private static ByteBuffer encode(List<Change> changes) throws IOException {
         ByteBuffer out = ByteBuffer.allocate(changes.stream().mapToInt(CheckpointLog::recordSize).sum());
         for (Change change : changes) {
             byte[] key = change.key().getBytes(StandardCharsets.UTF_8);
             byte[] value = change.value() == null ? new byte[0] : change.value();
             if (key.length == 0 || key.length > 0xffff || 3 + key.length + value.length > MAX_PAYLOAD) {
-                throw new IllegalArgumentException("a checkpoint record out of bounds: key " + change.key());
+                throw new IOException("a checkpoint record is out of bounds (" + key.length + "-byte key, "
+                        + value.length + "-byte value)");
             }
             int start = out.position();
             out.putInt(3 + key.length + value.length).putInt(0);

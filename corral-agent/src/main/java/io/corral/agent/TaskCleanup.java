@@ -44,10 +44,11 @@ final class TaskCleanup {
         // A custom executor's tasks share its run dir (its launcher's files): that goes with its last user.
         checkpoints.cancel(store.updatesKey(run));
         checkpoints.cancel(store.taskInfoKey(run));
-        store.removeTask(run.runDir, run.task.getTaskId());
         boolean inUse = (executor != null && executor.runDir.equals(run.runDir)) || workload.runDirInUse(run.runDir);
-        if (!inUse) {
-            store.remove(run.frameworkId, run.runDir);
+        if (inUse) {
+            store.removeTask(run.runDir, run.task.getTaskId());
+        } else {
+            store.remove(run.frameworkId, run.runDir); // the task's records with the rest of its container's
         }
         checks.stop(run);
         gc.schedule(run.sandbox); // removed after gc_delay, unless a task or executor still uses it then

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The two things the agent tells or does to a task that a restarted agent must finish: its status updates and its
  * kill request. Both are recorded first and acted on after: a new state is checkpointed with the task's queue of
  * unacknowledged updates before {@link StatusUpdates} sends it, and a kill request (with its grace period) before the
- * container is signalled. The record is the task's {@code task.updates} file ({@link AgentStore#updatesRecord}),
+ * container is signalled. The record is the task's {@code task.updates} ({@link AgentStore#updatesRecord}),
  * written with the loop's other records of the same burst ({@link CheckpointBatch}).
  *
  * <p>Which states may be reported is the shared task table's decision ({@link TaskTransitions}): a state already

@@ -141,7 +141,8 @@ class CheckpointLogTest {
             changes.add(put("fine", "1"));
             changes.add(put("k".repeat(70_000), "2"));
 
-            assertThatThrownBy(() -> log.append(changes, true)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> log.append(changes, true)).isInstanceOf(IOException.class)
+                    .hasMessageContaining("out of bounds");
             assertThat(Files.size(file())).isEqualTo(before);
             assertThat(log.get("fine")).isNull();
         }
