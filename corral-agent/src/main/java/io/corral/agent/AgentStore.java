@@ -16,6 +16,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -133,13 +134,24 @@ final class AgentStore {
         log.append(changes, force);
     }
 
-    /** A custom or default executor, written before its container starts (or its first task, for the default). */
-    void saveExecutor(ExecutorRun executor) throws IOException {
+    /**
+     * What a launch must record before anything starts, in one forced append (all of it or none): a new custom or
+     * default executor, if any (its ExecutorInfo, container id and sandbox), and its tasks.
+     */
+    void saveLaunch(Optional<ExecutorRun> newExecutor, List<TaskRun> tasks) throws IOException {
+        List<CheckpointLog.Change> changes = new ArrayList<>();
+        newExecutor.ifPresent(executor -> changes.add(CheckpointLog.Change.put(
+                executorKey(executor.frameworkId, executor.info.getExecutorId().getValue()), executorRecord(executor))));
+        tasks.forEach(run -> changes.add(CheckpointLog.Change.put(taskInfoKey(run), taskRecord(run))));
+        log.append(changes, true);
+    }
+
+    private static byte[] executorRecord(ExecutorRun executor) {
         ObjectNode json = JSON.createObjectNode();
         json.set("executor", MesosJson.toJson(executor.info));
         json.put("container_id", executor.containerId);
         json.put("sandbox", executor.sandbox.toString());
-        put(executorKey(executor.frameworkId, executor.info.getExecutorId().getValue()), bytes(json));
+        return bytes(json);
     }
 
     private void put(String key, byte[] value) throws IOException {
@@ -187,17 +199,12 @@ final class AgentStore {
         put(frameworkKey(framework.getId()), MesosJson.printBytes(framework));
     }
 
-    /** The task as launched; written before its container starts. */
-    void saveTask(TaskRun run) throws IOException {
-        put(taskInfoKey(run), taskRecord(run));
-    }
-
-    /** The key {@link #saveTask} writes (for a {@link CheckpointBatch}). */
+    /** The key of the task as launched (for a {@link CheckpointBatch}): {@link #taskRecord}. */
     String taskInfoKey(TaskRun run) {
         return taskKey(run.runDir, run.task.getTaskId(), TASK_INFO);
     }
 
-    /** What {@link #saveTask} writes. */
+    /** The task as launched, written before its container starts: TaskInfo and sandbox. */
     byte[] taskRecord(TaskRun run) {
         ObjectNode json = JSON.createObjectNode();
         json.set("task", MesosJson.toJson(run.task));

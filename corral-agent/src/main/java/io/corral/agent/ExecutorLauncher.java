@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -191,12 +192,7 @@ final class ExecutorLauncher {
     private boolean checkpoint(FrameworkInfo framework, ExecutorRun executor, List<TaskRun> runs, boolean start) {
         try {
             taskLauncher.recordFramework(framework);
-            if (start) {
-                store.saveExecutor(executor);
-            }
-            for (TaskRun run : runs) {
-                store.saveTask(run);
-            }
+            store.saveLaunch(start ? Optional.of(executor) : Optional.empty(), runs);
             return true;
         } catch (IOException e) {
             LOG.error("Executor {}: cannot checkpoint its tasks, so not starting them: {}",

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.apache.mesos.v1.Protos.CommandInfo;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.FrameworkInfo;
@@ -54,6 +55,10 @@ class AgentStoreTest {
         return FrameworkInfo.newBuilder().setId(FRAMEWORK).setUser("u").setName("the framework").build();
     }
 
+    private static void saveTask(AgentStore store, TaskRun run) throws Exception {
+        store.saveLaunch(Optional.empty(), List.of(run));
+    }
+
     /** What the agent's loop writes for a task's updates (through a {@link CheckpointBatch}). */
     private static void saveUpdates(AgentStore store, TaskRun run, List<TaskStatus> pending) throws Exception {
         store.commit(List.of(CheckpointLog.Change.put(store.updatesKey(run), store.updatesRecord(run, pending))), true);
@@ -73,7 +78,7 @@ class AgentStoreTest {
         AgentStore store = fixture.store();
         TaskRun run = fixture.task("t1");
         store.saveFramework(framework());
-        store.saveTask(run);
+        saveTask(store, run);
         run.latestStatus = status(run, TaskState.TASK_RUNNING, 2);
         run.killGracePeriod = Duration.ofMillis(1500);
         run.orphaned = true;
@@ -100,7 +105,7 @@ class AgentStoreTest {
     void aTaskWithoutUpdatesYetIsReadBackAsNeverStarted() throws Exception {
         AgentStore store = fixture.store();
         store.saveFramework(framework());
-        store.saveTask(fixture.task("t1"));
+        saveTask(store, fixture.task("t1"));
 
         AgentStore.StoredTask stored = store.replay().tasks().get(0);
 
@@ -118,7 +123,7 @@ class AgentStoreTest {
         TaskRun garbled = fixture.task("garbled");
         TaskRun fine = fixture.task("fine");
         for (TaskRun run : List.of(damaged, garbled, fine)) {
-            store.saveTask(run);
+            saveTask(store, run);
             run.latestStatus = status(run, TaskState.TASK_RUNNING, 1);
             saveUpdates(store, run, List.of());
         }
@@ -146,7 +151,7 @@ class AgentStoreTest {
         AgentStore store = fixture.store();
         store.saveFramework(framework());
         TaskRun run = fixture.task("t1");
-        store.saveTask(run);
+        saveTask(store, run);
         TaskStatus noUuid = TaskStatus.newBuilder().setTaskId(run.task.getTaskId())
                 .setState(TaskState.TASK_RUNNING).build();
         saveUpdates(store, run, List.of(noUuid));
@@ -166,7 +171,7 @@ class AgentStoreTest {
     void anUnreadableFrameworkMakesEachOfItsTasksUnreadable() throws Exception {
         AgentStore store = fixture.store();
         store.saveFramework(framework());
-        store.saveTask(fixture.task("t1"));
+        saveTask(store, fixture.task("t1"));
         putRaw(store, "frameworks/F1/framework.info", "");
 
         AgentStore.Replay replay = store.replay();
@@ -181,7 +186,7 @@ class AgentStoreTest {
         AgentStore store = fixture.store();
         store.saveFramework(framework());
         TaskRun run = fixture.task("t1");
-        store.saveTask(run);
+        saveTask(store, run);
         run.latestStatus = status(run, TaskState.TASK_RUNNING, 1);
         saveUpdates(store, run, List.of());
         long whole = Files.size(logFile());
@@ -218,8 +223,8 @@ class AgentStoreTest {
         store.saveFramework(framework());
         TaskRun first = fixture.task("t1");
         TaskRun second = fixture.task("t2");
-        store.saveTask(first);
-        store.saveTask(second);
+        saveTask(store, first);
+        saveTask(store, second);
         Files.createDirectories(first.sandbox);
         Files.createDirectories(first.runDir); // what the containerizer makes for the launcher's files
         Files.writeString(first.runDir.resolve("task.pid"), "1\n");
@@ -247,7 +252,7 @@ class AgentStoreTest {
                 .setFrameworkId(FRAMEWORK).setCommand(CommandInfo.newBuilder().setValue("./executor")).build();
         ExecutorRun executor = new ExecutorRun(FRAMEWORK, info, "c-e1", workDir.resolve("sandboxes/e1"),
                 store.runDir(FRAMEWORK, "e1", "c-e1"));
-        store.saveExecutor(executor);
+        store.saveLaunch(Optional.of(executor), List.of());
 
         AgentStore.StoredExecutor stored = fixture.store().replay().executors().get(0);
         assertThat(MesosJson.print(stored.info())).isEqualTo(MesosJson.print(info));
@@ -262,7 +267,7 @@ class AgentStoreTest {
                 + " \"../../elsewhere\", \"sandbox\": \"/tmp\"}");
         assertThat(fixture.store().replay().executors()).isEmpty(); // a container id that is no id: refused
 
-        store.saveExecutor(executor);
+        store.saveLaunch(Optional.of(executor), List.of());
         store.removeExecutor(FRAMEWORK, "e1");
         assertThat(fixture.store().replay().executors()).isEmpty();
     }
