@@ -195,7 +195,7 @@ final class CheckpointLog implements Closeable {
             return;
         }
         ByteBuffer records = encode(changes);
-        long before = size;
+        long before = channel.size(); // where this append starts, whoever else appended (an older incarnation)
         int length = records.remaining();
         try {
             while (records.hasRemaining()) {
