@@ -190,6 +190,16 @@ final class AgentStore {
         return keys;
     }
 
+    /** Whether a record under {@code prefix} is not under {@code except}: stops at the first (keys are sorted). */
+    private boolean anyKeyUnderBut(String prefix, String except) {
+        for (String key : log.under(prefix).keySet()) {
+            if (!key.startsWith(except)) {
+                return true;
+            }
+        }
+        return log.damaged().keySet().stream().anyMatch(key -> key.startsWith(prefix) && !key.startsWith(except));
+    }
+
     /** Whether the framework's record is kept ({@link #remove} deletes it with the framework's last task). */
     boolean hasFramework(FrameworkID frameworkId) {
         return log.get(frameworkKey(frameworkId)) != null;
@@ -247,11 +257,10 @@ final class AgentStore {
      * framework's record once no executor or task of it is left. The sandbox is not touched.
      */
     void remove(FrameworkID frameworkId, Path runDir) {
-        List<String> gone = keysUnder(key(runDir) + "/");
-        String framework = "frameworks/" + frameworkId.getValue() + "/";
-        boolean lastOfFramework = keysUnder(framework + "executors/").size() == gone.size();
-        if (lastOfFramework) {
-            gone.add(frameworkKey(frameworkId));
+        String run = key(runDir) + "/";
+        List<String> gone = keysUnder(run);
+        if (!anyKeyUnderBut("frameworks/" + frameworkId.getValue() + "/executors/", run)) {
+            gone.add(frameworkKey(frameworkId)); // its last executor or task
         }
         delete(gone);
         deleteTree(runDir);
