@@ -140,7 +140,7 @@ final class CheckpointLog implements Closeable {
         }
     }
 
-    /** The key of a damaged record, if its length and characters still make sense. */
+    /** The key of a damaged record, if its length and characters still make sense (UTF-8, no control character). */
     private static String legibleKey(ByteBuffer payload) {
         if (payload.remaining() < 3) {
             return null;
@@ -149,10 +149,13 @@ final class CheckpointLog implements Closeable {
         if (keyLength == 0 || keyLength > payload.remaining() - 3) {
             return null;
         }
-        byte[] key = new byte[keyLength];
-        payload.get(2, key);
-        String text = new String(key, StandardCharsets.UTF_8);
-        return text.chars().allMatch(c -> c >= 0x20 && c < 0x7f) ? text : null;
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder()
+                    .decode(payload.duplicate().position(2).limit(2 + keyLength)).toString();
+            return text.chars().noneMatch(Character::isISOControl) ? text : null;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null; // not UTF-8 any more
+        }
     }
 
     private static Change decode(ByteBuffer payload) throws IOException {
