@@ -14,11 +14,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.apache.mesos.v1.Protos.ExecutorInfo;
@@ -173,7 +173,7 @@ final class AgentStore {
      */
     void removeExecutor(FrameworkID frameworkId, String executorId) {
         String key = executorKey(frameworkId, executorId);
-        if (log.get(key) != null || log.damaged().containsKey(key)) {
+        if (log.holds(key)) {
             delete(List.of(key));
         }
     }
@@ -273,58 +273,69 @@ final class AgentStore {
 
     /** Reads the whole checkpoint back. Never throws: damaged records come back as {@link Unreadable}. */
     Replay replay() {
-        Map<String, Map<String, Map<String, Set<String>>>> layout = layout(); // framework, executor, container, task
+        Layout layout = layout();
         List<FrameworkInfo> infos = new ArrayList<>();
+        Map<String, String> frameworkProblems = new HashMap<>();
+        for (String framework : layout.frameworks()) {
+            try {
+                infos.add(readFramework(FrameworkID.newBuilder().setValue(framework).build()));
+            } catch (IOException | RuntimeException e) {
+                frameworkProblems.put(framework, "its framework's record is unreadable: " + e.getMessage());
+            }
+        }
+        List<StoredExecutor> executors = new ArrayList<>();
+        for (RunKey executor : layout.executors()) {
+            if (frameworkProblems.containsKey(executor.framework())) {
+                continue;
+            }
+            try {
+                executors.add(readExecutor(executor.frameworkId(), executor.executor()));
+            } catch (IOException | RuntimeException e) {
+                // Its tasks are reported failed (their executor is unknown); its container is not found.
+                LOG.error("Executor record {} is unreadable: {}",
+                        executorKey(executor.frameworkId(), executor.executor()), e.getMessage());
+            }
+        }
         List<StoredTask> tasks = new ArrayList<>();
         List<Unreadable> unreadable = new ArrayList<>();
-        List<StoredExecutor> executors = new ArrayList<>();
-        layout.forEach((framework, executorsOfFramework) -> {
-            FrameworkID frameworkId = FrameworkID.newBuilder().setValue(framework).build();
-            String frameworkProblem = null;
+        for (RunKey task : layout.tasks()) {
+            Path runDir = runDir(task.frameworkId(), task.executor(), task.container());
+            TaskID taskId = TaskID.newBuilder().setValue(task.task()).build();
+            String frameworkProblem = frameworkProblems.get(task.framework());
+            if (frameworkProblem != null) {
+                unreadable.add(new Unreadable(task.frameworkId(), taskId, task.container(), runDir, frameworkProblem));
+                continue;
+            }
             try {
-                infos.add(readFramework(frameworkId));
+                tasks.add(readTask(task.frameworkId(), taskId, task.container(), runDir));
             } catch (IOException | RuntimeException e) {
-                frameworkProblem = "its framework's record is unreadable: " + e.getMessage();
+                unreadable.add(new Unreadable(task.frameworkId(), taskId, task.container(), runDir, e.getMessage()));
             }
-            for (var executor : executorsOfFramework.entrySet()) {
-                String executorKey = executorKey(frameworkId, executor.getKey());
-                if (frameworkProblem == null && (log.get(executorKey) != null
-                        || log.damaged().containsKey(executorKey))) {
-                    try {
-                        executors.add(readExecutor(frameworkId, executor.getKey()));
-                    } catch (IOException | RuntimeException e) {
-                        // Its tasks are reported failed (their executor is unknown); its container is not found.
-                        LOG.error("Executor record {} is unreadable: {}", executorKey, e.getMessage());
-                    }
-                }
-                for (var run : executor.getValue().entrySet()) {
-                    Path runDir = runDir(frameworkId, executor.getKey(), run.getKey());
-                    for (String task : run.getValue()) {
-                        TaskID taskId = TaskID.newBuilder().setValue(task).build();
-                        if (frameworkProblem != null) {
-                            unreadable.add(new Unreadable(frameworkId, taskId, run.getKey(), runDir,
-                                    frameworkProblem));
-                            continue;
-                        }
-                        try {
-                            tasks.add(readTask(frameworkId, taskId, run.getKey(), runDir));
-                        } catch (IOException | RuntimeException e) {
-                            unreadable.add(new Unreadable(frameworkId, taskId, run.getKey(), runDir,
-                                    e.getMessage()));
-                        }
-                    }
-                }
-            }
-        });
+        }
         return new Replay(infos, tasks, unreadable, executors);
     }
 
+    /** The ids a record's key names; {@code container} and {@code task} are null for an executor's record. */
+    private record RunKey(String framework, String executor, String container, String task) {
+        static final Comparator<RunKey> ORDER = Comparator.comparing(RunKey::framework)
+                .thenComparing(RunKey::executor)
+                .thenComparing(RunKey::container, Comparator.nullsFirst(Comparator.naturalOrder()))
+                .thenComparing(RunKey::task, Comparator.nullsFirst(Comparator.naturalOrder()));
+
+        FrameworkID frameworkId() {
+            return FrameworkID.newBuilder().setValue(framework).build();
+        }
+    }
+
+    /** What the records' keys name, each in key order: every framework, the executors with a record, the tasks. */
+    private record Layout(Set<String> frameworks, Set<RunKey> executors, Set<RunKey> tasks) {}
+
     /**
-     * The frameworks, executors, containers and tasks the records' keys name (readable or damaged), in key order.
-     * A key with a segment that is not a valid Mesos id was not written by this agent: ignored.
+     * The frameworks, executors and tasks the records' keys name (readable or damaged). A key this agent does not
+     * write, or with a segment that is not a valid Mesos id, is ignored.
      */
-    private Map<String, Map<String, Map<String, Set<String>>>> layout() {
-        Map<String, Map<String, Map<String, Set<String>>>> layout = new TreeMap<>();
+    private Layout layout() {
+        Layout layout = new Layout(new TreeSet<>(), new TreeSet<>(RunKey.ORDER), new TreeSet<>(RunKey.ORDER));
         Set<String> keys = new TreeSet<>(log.under("frameworks/").keySet());
         keys.addAll(log.damaged().keySet());
         for (String key : keys) {
@@ -333,16 +344,14 @@ final class AgentStore {
             boolean executor = parts.length == 5 && parts[2].equals("executors") && parts[4].equals(EXECUTOR_INFO);
             boolean task = parts.length == 9 && parts[2].equals("executors") && parts[4].equals("runs")
                     && parts[6].equals("tasks") && (parts[8].equals(TASK_INFO) || parts[8].equals(TASK_UPDATES));
-            if (!parts[0].equals("frameworks") || !(framework || executor || task)
-                    || !validIds(key, parts, parts.length - 1)) {
+            if (!parts[0].equals("frameworks") || !(framework || executor || task)) {
                 LOG.warn("Ignoring record {} in the agent's checkpoint: not one this agent writes", key);
-                continue;
-            }
-            var executors = layout.computeIfAbsent(parts[1], f -> new TreeMap<>());
-            if (!framework) {
-                var runs = executors.computeIfAbsent(parts[3], e -> new TreeMap<>());
-                if (task) {
-                    runs.computeIfAbsent(parts[5], c -> new TreeSet<>()).add(parts[7]);
+            } else if (validIds(key, parts, parts.length - 1)) {
+                layout.frameworks().add(parts[1]);
+                if (executor) {
+                    layout.executors().add(new RunKey(parts[1], parts[3], null, null));
+                } else if (task) {
+                    layout.tasks().add(new RunKey(parts[1], parts[3], parts[5], parts[7]));
                 }
             }
         }
@@ -398,7 +407,7 @@ final class AgentStore {
         Path sandbox = Path.of(require(info, "sandbox", infoKey).asText());
 
         String updatesKey = taskKey(runDir, taskId, TASK_UPDATES);
-        if (log.get(updatesKey) == null && !log.damaged().containsKey(updatesKey)) {
+        if (!log.holds(updatesKey)) {
             // The agent stopped between writing the task and its first update: the container was never started.
             return new StoredTask(frameworkId, task, containerId, sandbox, runDir, null, List.of(), null, false);
         }

@@ -179,6 +179,11 @@ final class CheckpointLog implements Closeable {
         return live.get(key);
     }
 
+    /** Whether {@code key} has a record, readable or {@link #damaged}. */
+    boolean holds(String key) {
+        return live.containsKey(key) || damaged.containsKey(key);
+    }
+
     /** Every live record whose key starts with {@code prefix}, in key order (a read-only view). */
     SortedMap<String, byte[]> under(String prefix) {
         return Collections.unmodifiableSortedMap(live.subMap(prefix, prefix + Character.MAX_VALUE));
@@ -248,9 +253,8 @@ final class CheckpointLog implements Closeable {
         List<Change> records = live.entrySet().stream().map(e -> new Change(e.getKey(), e.getValue())).toList();
         try (FileChannel out = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer content = ByteBuffer.allocate(MAGIC.length + (int) Math.min(Integer.MAX_VALUE - 64, liveBytes));
-            content.put(MAGIC).put(encode(records)).flip();
-            while (content.hasRemaining()) {
+            ByteBuffer[] content = {ByteBuffer.wrap(MAGIC), encode(records)};
+            while (content[1].hasRemaining()) {
                 out.write(content);
             }
             out.force(true);
