@@ -178,6 +178,7 @@ class BenchmarkSmokeTest {
         assertThat(report).contains("agents: 20 registered").contains("launch: 50 tasks RUNNING")
                 .containsPattern("memory: master heap .* KiB per agent, -?[0-9.]+ KiB per task")
                 .containsPattern("zookeeper: [0-9]+ znodes")
+                .containsPattern("allocation settled after [0-9]+ s")
                 .containsPattern("state: /master/state, 2 readers for 1 s: [0-9]+ reads")
                 .containsPattern("state: GET_STATE, 2 readers for 1 s: [0-9]+ reads")
                 .contains("allocation during /master/state reads").contains("allocation idle after the reads")
