@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.mesos.v1.Protos.Resource;
@@ -68,6 +69,8 @@ public final class Simulator {
     private static final double TASK_MEM = 32;
     /** The windows in which the allocation cycle is watched until it settles, before its idle baseline. */
     private static final Duration SETTLE_WINDOW = Duration.ofSeconds(5);
+    /** How often the allocation cycles are polled from the master's metrics to time each. */
+    private static final Duration CYCLE_POLL = Duration.ofMillis(100);
 
     private final Map<String, String> options;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -290,28 +293,68 @@ public final class Simulator {
                 runningListed, tasks, lost, duplicated, terminalAfter - terminalBefore);
     }
 
-    /** Allocation cycles (count, mean) while {@code work} runs, at least {@code time} long. */
+    /**
+     * Allocation cycles while {@code work} runs, at least {@code time} long: their count and mean from the master's
+     * metrics before and after, and each cycle's time from polling the metrics every {@link #CYCLE_POLL} (cycles
+     * come once a second, so a poll's difference is nearly always one cycle; two are shared out evenly). The
+     * median is the figure to compare: one cycle stopped by a collection pause moves the mean of fifteen by 5-10%.
+     */
     private Allocation allocationDuring(MasterProcess master, Duration time, Work work) throws Exception {
         double[] before = allocationRuns(master);
+        List<Double> cyclesMs = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean polling = new AtomicBoolean(true);
+        Thread poller = new Thread(() -> pollCycles(master, before, polling, cyclesMs), "allocation-poller");
+        poller.setDaemon(true);
+        poller.start();
         long start = System.nanoTime();
         Object done = work.run();
         if (done == null) {
             TimeUnit.NANOSECONDS.sleep(Math.max(0, time.toNanos() - (System.nanoTime() - start)));
         }
+        polling.set(false);
+        poller.join();
         double[] after = allocationRuns(master);
         long cycles = Math.round(after[0] - before[0]);
-        return new Allocation(cycles, cycles == 0 ? 0 : (after[1] - before[1]) * 1000 / cycles, seconds(start));
+        List<Double> sorted;
+        synchronized (cyclesMs) {
+            sorted = new ArrayList<>(cyclesMs);
+        }
+        Collections.sort(sorted);
+        double median = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
+        return new Allocation(cycles, cycles == 0 ? 0 : (after[1] - before[1]) * 1000 / cycles, median,
+                seconds(start));
+    }
+
+    /** Adds each allocation cycle's time to {@code cyclesMs}, from {@code first} on, while {@code polling}. */
+    private void pollCycles(MasterProcess master, double[] first, AtomicBoolean polling, List<Double> cyclesMs) {
+        double[] last = first;
+        while (polling.get()) {
+            try {
+                TimeUnit.NANOSECONDS.sleep(CYCLE_POLL.toNanos());
+                double[] now = allocationRuns(master);
+                long cycles = Math.round(now[0] - last[0]);
+                for (long c = 0; c < cycles; c++) {
+                    cyclesMs.add((now[1] - last[1]) * 1000 / cycles);
+                }
+                last = now;
+            } catch (InterruptedException e) {
+                return;
+            } catch (Exception e) {
+                // a poll that failed: the next one takes its cycles with its own
+            }
+        }
     }
 
     private interface Work {
         Object run() throws Exception;
     }
 
-    /** Allocation cycles: how many, their mean time and over how long. */
-    private record Allocation(long cycles, double meanMs, double seconds) {
+    /** Allocation cycles: how many, their mean and median time, and over how long. */
+    private record Allocation(long cycles, double meanMs, double medianMs, double seconds) {
         @Override
         public String toString() {
-            return String.format("%d cycles in %.1f s, mean %.2f ms a cycle", cycles, seconds, meanMs);
+            return String.format("%d cycles in %.1f s, mean %.2f ms, median %.2f ms a cycle", cycles, seconds, meanMs,
+                    medianMs);
         }
     }
 
@@ -456,7 +499,7 @@ public final class Simulator {
         Allocation last = allocationDuring(master, SETTLE_WINDOW, () -> null);
         while (seconds(start) < 60) {
             Allocation next = allocationDuring(master, SETTLE_WINDOW, () -> null);
-            boolean settled = Math.abs(next.meanMs() - last.meanMs()) <= Math.max(1, 0.10 * last.meanMs());
+            boolean settled = Math.abs(next.medianMs() - last.medianMs()) <= Math.max(1, 0.10 * last.medianMs());
             last = next;
             if (settled) {
                 break;
@@ -465,12 +508,14 @@ public final class Simulator {
         System.out.printf("allocation settled after %.0f s: the last 5 s %s%n", seconds(start), last);
     }
 
-    /** The allocation cycles during {@code what}'s reads against the mean of the idle phases around them. */
+    /** The allocation cycles during {@code what}'s reads against the idle phases around them. */
     private static void printAllocation(String what, Allocation during, Allocation idleBefore, Allocation idleAfter) {
-        double baseline = (idleBefore.meanMs() + idleAfter.meanMs()) / 2;
-        System.out.printf("allocation during %s reads: %s (%+.0f%% mean cycle time against idle before and after,"
-                        + " %+.0f%% against idle before)%n", what, during, 100 * (during.meanMs() / baseline - 1),
-                100 * (during.meanMs() / idleBefore.meanMs() - 1));
+        double meanBaseline = (idleBefore.meanMs() + idleAfter.meanMs()) / 2;
+        double medianBaseline = (idleBefore.medianMs() + idleAfter.medianMs()) / 2;
+        System.out.printf("allocation during %s reads: %s (median %+.0f%%, mean %+.0f%% against idle before and after;"
+                        + " median %+.0f%% against idle before)%n", what, during,
+                100 * (during.medianMs() / medianBaseline - 1), 100 * (during.meanMs() / meanBaseline - 1),
+                100 * (during.medianMs() / idleBefore.medianMs() - 1));
     }
 
     private static double loadAverage() {
