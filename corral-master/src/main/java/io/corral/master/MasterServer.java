@@ -162,6 +162,11 @@ public final class MasterServer implements AutoCloseable {
     private MasterInfo info;
     /** The running leadership term's resources; null unless LEADING (or SUSPENDED after leading). */
     private Term term;
+    /**
+     * The last term's loop, for the HTTP threads: large answers wait while it runs an event (a closed one runs none).
+     * Null before the first term.
+     */
+    private volatile EventLoop lastLoop;
     /** While following: reads and replays the registry now and then, so that a recovery runs warm. */
     private RecoveryRehearsal rehearsal;
     /** Until it leads: a copy of the registry kept current, so that its recovery need not read it whole. */
@@ -228,7 +233,8 @@ public final class MasterServer implements AutoCloseable {
         }
         warnIfPlainOnNetwork(options);
         http = HttpServer.start(options.bindHost(), options.port(), routes,
-                HttpServerOptions.defaults().withTls(options.tls()), new ClientQuotas(options.rateLimits()));
+                HttpServerOptions.defaults().withTls(options.tls()).withLargeAnswersWaitingWhile(this::loopIsDeciding),
+                new ClientQuotas(options.rateLimits()));
         info = MasterInfos.create(UUID.randomUUID().toString(), options.hostname(), resolveIp(options.hostname()),
                 http.port(), MESOS_VERSION);
         zk = ZkClients.connect(options.zk(), options.zkSessionTimeout(), Duration.ofSeconds(15));
@@ -495,6 +501,7 @@ public final class MasterServer implements AutoCloseable {
         store.whenFenced().thenAccept(fenced -> onControl(
                 () -> loseLeadership("the registry fenced this master: " + fenced.getMessage())));
         term = new Term(loop, timers, master, presence, store);
+        lastLoop = loop;
         MasterLifecycle leading = leadership.lifecycle().lead(master);
         if (leading.phase() == MasterLifecycle.Phase.SUSPENDED) {
             master.execute(() -> master.setPaused(true)); // suspended while recovering: no decisions yet
@@ -504,6 +511,15 @@ public final class MasterServer implements AutoCloseable {
         LOG.info("Leading: master {} serves at {} (registry epoch {}; {}; {} requests waited for it)", info.getId(),
                 MasterInfos.httpAddress(info), snapshot.meta().epoch(), times.describe(System.nanoTime()), waited);
         mirror.close(); // the leader writes the registry: it needs no copy, nor a notification of each write
+    }
+
+    /**
+     * Whether the leading master's loop is running an event: large answers (whole states for dashboards) wait
+     * meanwhile, so that the loop's decisions, an allocation cycle over 10,000 agents say, get a core of their own.
+     */
+    private boolean loopIsDeciding() {
+        EventLoop loop = lastLoop;
+        return loop != null && loop.isRunningEvent();
     }
 
     /** Agents' presence znodes: a vanished one (process died, host hung) makes the agent unreachable. */

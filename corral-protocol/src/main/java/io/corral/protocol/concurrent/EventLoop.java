@@ -26,6 +26,8 @@ public final class EventLoop implements AutoCloseable {
      * event releases (a completed future) never sees the count of before that event.
      */
     private volatile long startedEvents;
+    /** Whether the loop thread is running an event (its effects included) right now; see {@link #isRunningEvent}. */
+    private volatile boolean runningEvent;
     /** Runs on the loop after each event, before a {@link #submit}'s future completes; see {@link #afterEachEvent}. */
     private volatile Runnable afterEachEvent = () -> { };
 
@@ -43,11 +45,11 @@ public final class EventLoop implements AutoCloseable {
     /** Runs {@code event} on the loop, later. */
     public void execute(Runnable event) {
         try {
-            executor.execute(() -> {
+            executor.execute(() -> running(() -> {
                 startedEvents++;
                 runLogged(event);
                 runLogged(afterEachEvent);
-            });
+            }));
         } catch (java.util.concurrent.RejectedExecutionException closed) {
             LOG.debug("event dropped: loop closed");
         }
@@ -86,7 +88,7 @@ public final class EventLoop implements AutoCloseable {
     }
 
     private <T> Runnable completing(Supplier<T> event, CompletableFuture<T> result, boolean counted) {
-        return () -> {
+        return () -> running(() -> {
             if (counted) {
                 startedEvents++;
             }
@@ -100,7 +102,16 @@ public final class EventLoop implements AutoCloseable {
             }
             runLogged(afterEachEvent);
             result.complete(value);
-        };
+        });
+    }
+
+    private void running(Runnable event) {
+        runningEvent = true;
+        try {
+            event.run();
+        } finally {
+            runningEvent = false;
+        }
     }
 
     /**
@@ -118,6 +129,14 @@ public final class EventLoop implements AutoCloseable {
      */
     public long startedEvents() {
         return startedEvents;
+    }
+
+    /**
+     * Whether the loop is running an event right now. Readable from any thread: work that can wait and would take a
+     * core from the loop (sending a large answer to a reader) waits while this is true.
+     */
+    public boolean isRunningEvent() {
+        return runningEvent;
     }
 
     /** Events waiting to run (Mesos's {@code event_queue_messages}). */

@@ -152,7 +152,8 @@ public final class HttpServer implements AutoCloseable {
         pipeline.addLast("flushes", new FlushConsolidationHandler(FLUSHES_MERGED, true));
         pipeline.addLast("codec", new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
                 .addLast("aggregator", new RequestAggregator(options.maxRequestBytes()))
-                .addLast("connection", new ServerConnection(handler, options.maxPendingStreamBytes(), quotas));
+                .addLast("connection", new ServerConnection(handler, options.maxPendingStreamBytes(), quotas,
+                        options.largeAnswersWait()));
     }
 
     private static InetAddress ipv4AddressOf(String host) {

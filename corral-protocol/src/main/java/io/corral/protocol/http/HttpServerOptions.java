@@ -2,6 +2,7 @@ package io.corral.protocol.http;
 
 import io.corral.protocol.tls.ServerTls;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * Limits of an {@link HttpServer}. Immutable.
@@ -10,9 +11,11 @@ import java.util.Optional;
  * @param maxPendingStreamBytes how many bytes of a stream may wait for a slow client before the stream is closed
  * @param ioThreads             Netty I/O threads (they accept connections too)
  * @param tls                   when present, the server speaks HTTPS only (plain HTTP gets a one-line 400)
+ * @param largeAnswersWait      while true, large answers wait between their slices ({@link LargeAnswer}): the
+ *                              server's owner says so while its loop runs an event
  */
 public record HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes, int ioThreads,
-                                Optional<ServerTls> tls) {
+                                Optional<ServerTls> tls, BooleanSupplier largeAnswersWait) {
     public static final int DEFAULT_MAX_REQUEST_BYTES = 16 * 1024 * 1024;
     public static final long DEFAULT_MAX_PENDING_STREAM_BYTES = 64L * 1024 * 1024;
     /** The machines Corral targets have 2 cores. */
@@ -29,10 +32,11 @@ public record HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes,
             throw new IllegalArgumentException("ioThreads must be positive, not " + ioThreads);
         }
         java.util.Objects.requireNonNull(tls, "tls");
+        java.util.Objects.requireNonNull(largeAnswersWait, "largeAnswersWait");
     }
 
     public HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes, int ioThreads) {
-        this(maxRequestBytes, maxPendingStreamBytes, ioThreads, Optional.empty());
+        this(maxRequestBytes, maxPendingStreamBytes, ioThreads, Optional.empty(), () -> false);
     }
 
     public static HttpServerOptions defaults() {
@@ -40,19 +44,24 @@ public record HttpServerOptions(int maxRequestBytes, long maxPendingStreamBytes,
     }
 
     public HttpServerOptions withMaxRequestBytes(int bytes) {
-        return new HttpServerOptions(bytes, maxPendingStreamBytes, ioThreads, tls);
+        return new HttpServerOptions(bytes, maxPendingStreamBytes, ioThreads, tls, largeAnswersWait);
     }
 
     public HttpServerOptions withMaxPendingStreamBytes(long bytes) {
-        return new HttpServerOptions(maxRequestBytes, bytes, ioThreads, tls);
+        return new HttpServerOptions(maxRequestBytes, bytes, ioThreads, tls, largeAnswersWait);
     }
 
     public HttpServerOptions withIoThreads(int threads) {
-        return new HttpServerOptions(maxRequestBytes, maxPendingStreamBytes, threads, tls);
+        return new HttpServerOptions(maxRequestBytes, maxPendingStreamBytes, threads, tls, largeAnswersWait);
     }
 
     /** The same limits, serving HTTPS with {@code tls} when present. */
     public HttpServerOptions withTls(Optional<ServerTls> tls) {
-        return new HttpServerOptions(maxRequestBytes, maxPendingStreamBytes, ioThreads, tls);
+        return new HttpServerOptions(maxRequestBytes, maxPendingStreamBytes, ioThreads, tls, largeAnswersWait);
+    }
+
+    /** The same limits, large answers waiting between their slices while {@code wait} says so. */
+    public HttpServerOptions withLargeAnswersWaitingWhile(BooleanSupplier wait) {
+        return new HttpServerOptions(maxRequestBytes, maxPendingStreamBytes, ioThreads, tls, wait);
     }
 }

@@ -1,7 +1,6 @@
 package io.corral.protocol.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -13,6 +12,7 @@ import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +40,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final long maxPendingStreamBytes;
     /** Null: this server counts no client's connections or streams. */
     private final ClientQuotas quotas;
+    /** While true, a large answer waits between its slices ({@link LargeAnswer}). */
+    private final BooleanSupplier largeAnswersWait;
     /** Who this connection is counted against; null until active, or without quotas. Guarded by this. */
     private ClientQuotas.Lease lease;
     private final Queue<ReceivedRequest> waiting = new ArrayDeque<>();
@@ -48,10 +50,12 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private boolean streaming;
     private boolean closing;
 
-    ServerConnection(HttpHandler handler, long maxPendingStreamBytes, ClientQuotas quotas) {
+    ServerConnection(HttpHandler handler, long maxPendingStreamBytes, ClientQuotas quotas,
+                     BooleanSupplier largeAnswersWait) {
         this.handler = handler;
         this.maxPendingStreamBytes = maxPendingStreamBytes;
         this.quotas = quotas;
+        this.largeAnswersWait = largeAnswersWait;
     }
 
     Channel channel() {
@@ -184,14 +188,20 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     /** Writes a complete answer to {@code exchange}, then serves the next waiting request. Any thread. */
     void sendResponse(HttpExchange exchange, FullHttpResponse response, boolean keepAlive) {
         onIoThread(() -> {
-            ChannelFuture written = ctx.writeAndFlush(response);
-            if (keepAlive) {
-                written.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-            } else {
+            ChannelFutureListener afterWritten = keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
+                    : ChannelFutureListener.CLOSE;
+            if (!keepAlive) {
                 closing = true;
                 waiting.clear();
-                written.addListener(ChannelFutureListener.CLOSE);
             }
+            if (response.content().readableBytes() >= LargeAnswer.MIN_BYTES) {
+                LargeAnswer.send(ctx, response, largeAnswersWait, written -> {
+                    afterWritten.operationComplete(written);
+                    finished(exchange); // the next answer is written after this one's last slice
+                });
+                return;
+            }
+            ctx.writeAndFlush(response).addListener(afterWritten);
             finished(exchange);
         }, () -> ReferenceCountUtil.release(response));
     }

@@ -59,6 +59,24 @@ class EventLoopTest {
     }
 
     @Test
+    void saysWhetherItIsRunningAnEvent() throws Exception {
+        CountDownLatch running = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        assertThat(loop.isRunningEvent()).isFalse();
+
+        loop.execute(() -> {
+            running.countDown();
+            await(release);
+        });
+        assertThat(running.await(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(loop.isRunningEvent()).isTrue();
+        release.countDown();
+
+        assertThat(loop.submit(loop::isRunningEvent).get(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(loop.readNext(loop::isRunningEvent).get(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
     void aClosedLoopRefusesReadsAndEvents() {
         loop.close();
 
