@@ -491,8 +491,9 @@ public final class Simulator {
     /**
      * Waits until the allocation cycle no longer drifts, so the idle phase is a baseline: right after a launch the
      * cycles still offer what the launch left and the frameworks decline it (at 10,000 agents the first seconds'
-     * cycles took 90-300 ms, the settled ones 37-40 ms, which made readers look free). Settled when two 5 s windows
-     * in a row differ by at most 10% (or 1 ms, for the tiny cycles of a small cluster), or after a minute.
+     * cycles took 90-300 ms, the settled ones 37-40 ms, which made readers look free). Settled when the medians of
+     * two {@link #SETTLE_WINDOW}s in a row differ by at most 10% (or 1 ms, for the tiny cycles of a small cluster), or
+     * after a minute.
      */
     private void settleAllocation(MasterProcess master) throws Exception {
         long start = System.nanoTime();
@@ -505,7 +506,8 @@ public final class Simulator {
                 break;
             }
         }
-        System.out.printf("allocation settled after %.0f s: the last 5 s %s%n", seconds(start), last);
+        System.out.printf("allocation settled after %.0f s: the last %d s %s%n", seconds(start),
+                SETTLE_WINDOW.toSeconds(), last);
     }
 
     /** The allocation cycles during {@code what}'s reads against the idle phases around them. */
