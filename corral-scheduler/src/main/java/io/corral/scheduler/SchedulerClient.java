@@ -208,8 +208,14 @@ public final class SchedulerClient implements AutoCloseable {
         headers.put("Accept", encoding.mediaType());
         headers.put(STREAM_ID_HEADER, s.streamId());
         authorization.ifPresent(value -> headers.put("Authorization", value));
-        return calls.post(MasterAddresses.resolve(s.master(), SCHEDULER_PATH), headers, encoding.encode(filled),
-                        requestTimeout)
+        URI uri = MasterAddresses.resolve(s.master(), SCHEDULER_PATH);
+        byte[] body = encoding.encode(filled);
+        // Acknowledgements go ahead of other waiting calls: each lets the agent send its task's next update, and
+        // one held behind a burst of ACCEPTs (a framework launching thousands of tasks) makes the agent resend.
+        CompletableFuture<KeptAliveClient.Answer> answered = call.getType() == Call.Type.ACKNOWLEDGE
+                ? calls.postAhead(uri, headers, body, requestTimeout)
+                : calls.post(uri, headers, body, requestTimeout);
+        return answered
                 .handleAsync((answer, failure) -> {
                     if (failure != null) {
                         Throwable cause = failure instanceof CompletionException && failure.getCause() != null

@@ -22,6 +22,7 @@ import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
@@ -78,8 +79,21 @@ public final class KeptAliveClient implements AutoCloseable {
      * {@link HttpTimeoutException}; the wait for a free connection does not count).
      */
     public CompletableFuture<Answer> post(URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
-        CompletableFuture<Answer> answer = new CompletableFuture<>();
-        Exchange exchange = new Exchange(uri, headers, body, timeout, answer);
+        return post(new Exchange(uri, headers, body, timeout, false, new CompletableFuture<>()));
+    }
+
+    /**
+     * As {@link #post(URI, Map, byte[], Duration)}, but ahead of every request still waiting for a connection (in
+     * order among those posted ahead); requests already sent keep their place. For calls that let the server's other
+     * work go on, such as a framework's acknowledgements: each frees the agent to send its task's next update, and
+     * one kept waiting behind a burst of other calls for ten seconds makes the agent send the update again.
+     */
+    public CompletableFuture<Answer> postAhead(URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
+        return post(new Exchange(uri, headers, body, timeout, true, new CompletableFuture<>()));
+    }
+
+    private CompletableFuture<Answer> post(Exchange exchange) {
+        CompletableFuture<Answer> answer = exchange.answer;
         try {
             io.execute(() -> start(exchange));
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
@@ -115,6 +129,8 @@ public final class KeptAliveClient implements AutoCloseable {
     private final class Pool {
         private final URI server;
         private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+        /** Requests posted ahead, then the others, each in the order posted. */
+        private final Queue<Exchange> waitingAhead = new ArrayDeque<>();
         private final Queue<Exchange> waiting = new ArrayDeque<>();
         private int open; // connections open or opening
 
@@ -129,8 +145,13 @@ public final class KeptAliveClient implements AutoCloseable {
             } else if (open < connectionsPerServer) {
                 connect(exchange);
             } else {
-                waiting.add(exchange);
+                (exchange.ahead ? waitingAhead : waiting).add(exchange);
             }
+        }
+
+        private Exchange nextWaiting() {
+            Exchange next = waitingAhead.poll();
+            return next != null ? next : waiting.poll();
         }
 
         private void connect(Exchange exchange) {
@@ -171,7 +192,7 @@ public final class KeptAliveClient implements AutoCloseable {
         void release(Channel channel, boolean reusable) {
             channel.attr(CURRENT).set(null);
             if (reusable && channel.isActive() && !closed) {
-                Exchange next = waiting.poll();
+                Exchange next = nextWaiting();
                 if (next != null) {
                     send(channel, next);
                 } else {
@@ -194,7 +215,7 @@ public final class KeptAliveClient implements AutoCloseable {
         }
 
         private void next() {
-            Exchange next = waiting.poll();
+            Exchange next = nextWaiting();
             if (next != null && !closed) {
                 submit(next);
             }
@@ -202,8 +223,10 @@ public final class KeptAliveClient implements AutoCloseable {
 
         void closeAll() {
             idle.forEach(Channel::close);
-            waiting.forEach(exchange -> exchange.fail(new IOException("the client is closed")));
-            waiting.clear();
+            for (Queue<Exchange> queue : List.of(waitingAhead, waiting)) {
+                queue.forEach(exchange -> exchange.fail(new IOException("the client is closed")));
+                queue.clear();
+            }
         }
     }
 
@@ -243,16 +266,19 @@ public final class KeptAliveClient implements AutoCloseable {
         final Map<String, String> headers;
         final byte[] body;
         final Duration timeout;
+        /** Whether it goes ahead of the requests waiting for a connection ({@link #postAhead}). */
+        final boolean ahead;
         final CompletableFuture<Answer> answer;
         ScheduledFuture<?> timer;
         Channel channel;
 
-        Exchange(URI uri, Map<String, String> headers, byte[] body, Duration timeout,
+        Exchange(URI uri, Map<String, String> headers, byte[] body, Duration timeout, boolean ahead,
                  CompletableFuture<Answer> answer) {
             this.uri = uri;
             this.headers = headers;
             this.body = body;
             this.timeout = timeout;
+            this.ahead = ahead;
             this.answer = answer;
         }
 

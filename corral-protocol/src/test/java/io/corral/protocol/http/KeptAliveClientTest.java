@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +74,52 @@ class KeptAliveClientTest {
         for (CompletableFuture<KeptAliveClient.Answer> answer : answers) {
             assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
         }
+    }
+
+    @Test
+    void callsPostedAheadGoBeforeTheCallsWaitingForAConnectionInTheirOwnOrder() throws Exception {
+        List<String> arrived = new CopyOnWriteArrayList<>();
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        HttpServer server = serve(exchange -> {
+            String body = new String(exchange.body(), StandardCharsets.UTF_8);
+            arrived.add(body);
+            if (body.equals("first")) { // holds the only connection until the others wait for it
+                holding.countDown();
+                new Thread(() -> {
+                    awaitQuietly(release);
+                    exchange.respondText(202, body);
+                }).start();
+            } else {
+                exchange.respondText(202, body);
+            }
+        });
+        HttpServer other = serve(exchange -> exchange.respondText(202, "other"));
+        try (KeptAliveClient oneConnection = new KeptAliveClient("test-one", Optional.empty(), Duration.ofSeconds(2),
+                1)) {
+            CompletableFuture<KeptAliveClient.Answer> first = post(oneConnection, server, "first", false);
+            assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+            List<CompletableFuture<KeptAliveClient.Answer>> waiting = List.of(
+                    post(oneConnection, server, "call 1", false), post(oneConnection, server, "ack 1", true),
+                    post(oneConnection, server, "call 2", false), post(oneConnection, server, "ack 2", true));
+            // Handed to the client's I/O thread after the four: once it is answered, they all wait in its queues.
+            assertThat(post(oneConnection, other, "elsewhere", false).get(10, TimeUnit.SECONDS).status())
+                    .isEqualTo(202);
+            release.countDown();
+
+            first.get(10, TimeUnit.SECONDS);
+            for (CompletableFuture<KeptAliveClient.Answer> answer : waiting) {
+                assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+            }
+        }
+        assertThat(arrived).containsExactly("first", "ack 1", "ack 2", "call 1", "call 2");
+    }
+
+    private static CompletableFuture<KeptAliveClient.Answer> post(KeptAliveClient client, HttpServer server,
+                                                                  String body, boolean ahead) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return ahead ? client.postAhead(uri(server, "/"), Map.of(), bytes, TIMEOUT)
+                : client.post(uri(server, "/"), Map.of(), bytes, TIMEOUT);
     }
 
     @Test
