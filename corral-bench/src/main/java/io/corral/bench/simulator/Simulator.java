@@ -190,9 +190,11 @@ public final class Simulator {
                     launchSeconds, tasks / launchSeconds, StateReaders.percentileMs(launchToRunning, 0.5),
                     StateReaders.percentileMs(launchToRunning, 0.99), loadAverage(), lostDuringLaunch);
             printLaunchPath(frameworks, fleet);
+            EventTimes running = EventTimes.merged(frameworks.stream().map(f -> f.runningAt).toList());
+            printLaunchByTenths(firstAccept, running.snapshot());
             ThroughputChart.write(results, "simulator-launch-throughput", String.format(
                     "Simulator: %,d agents, %,d tasks, %d frameworks", agents, tasks, frameworkCount), firstAccept,
-                    Map.of("TASK_RUNNING", EventTimes.merged(frameworks.stream().map(f -> f.runningAt).toList())));
+                    Map.of("TASK_RUNNING", running));
             LatencyChart.write(results, "simulator-launch-to-running", String.format(
                     "Simulator: ACCEPT to TASK_RUNNING, %,d agents, %,d tasks", agents, tasks),
                     Map.of("launch-to-RUNNING", launchToRunning));
@@ -522,6 +524,27 @@ public final class Simulator {
 
     private static double loadAverage() {
         return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    }
+
+    /**
+     * Whether the launch rate holds: tasks per second over each tenth of the tasks, in the order they reached
+     * TASK_RUNNING (the first tenth counted from the first ACCEPT). A rate that falls from tenth to tenth is a master
+     * slowing as it fills; one that rises is mostly the JVMs still compiling at the start.
+     */
+    private static void printLaunchByTenths(long firstAcceptNanos, long[] runningNanos) {
+        if (runningNanos.length < 10) {
+            return;
+        }
+        List<String> rates = new ArrayList<>();
+        long from = firstAcceptNanos;
+        for (int tenth = 1; tenth <= 10; tenth++) {
+            int fromIndex = runningNanos.length * (tenth - 1) / 10;
+            int toIndex = runningNanos.length * tenth / 10;
+            long until = runningNanos[toIndex - 1];
+            rates.add(String.format("%,.0f", (toIndex - fromIndex) / Math.max((until - from) / 1e9, 1e-3)));
+            from = until;
+        }
+        System.out.printf("launch by tenths of the tasks: %s tasks/s%n", String.join(" ", rates));
     }
 
     /**
