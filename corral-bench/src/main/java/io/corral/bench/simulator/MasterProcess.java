@@ -26,10 +26,12 @@ final class MasterProcess implements AutoCloseable {
      */
     static MasterProcess start(String name, String zkUrl, Duration zkSession, String heap, Path log)
             throws IOException {
-        // G1, as `corral master` runs with the JVM's defaults. The parallel collector, used here before to measure
+        // G1, as `corral master` runs with the JVM's defaults, and with bin/corral's one option for a master:
+        // survivors of a young collection promoted at once. The parallel collector, used here before to measure
         // the heap without G1's region padding, paused the master for 1.2-1.8 s (young) and 4.1 s (full) while
         // 10,000 agents registered on these 2 cores, and the master's 5 s ZooKeeper session expired.
-        return new MasterProcess(ChildJvm.start(name, List.of("-Xmx" + heap, "-XX:+UseG1GC"),
+        return new MasterProcess(ChildJvm.start(name, List.of("-Xmx" + heap, "-XX:+UseG1GC",
+                "-XX:MaxTenuringThreshold=0"),
                 "MASTER_JAVA_OPTS", SimulatorMaster.class, List.of(zkUrl, Long.toString(zkSession.toMillis())), log,
                 "PORT"));
     }
