@@ -37,6 +37,11 @@ public final class HttpServer implements AutoCloseable {
     private static final int MAX_REQUEST_LINE_BYTES = 8 * 1024;
     private static final int MAX_HEADER_BYTES = 64 * 1024;
     private static final int MAX_CHUNK_BYTES = 64 * 1024;
+    /**
+     * The handler just below the HTTP codec: {@link HttpStream} writes its chunks, framed already, from there, past
+     * the codec's per-message work.
+     */
+    static final String BELOW_HTTP_CODEC = "flushes";
     /** At most this many flushes are merged into one, so a long burst still reaches the client as it goes. */
     private static final int FLUSHES_MERGED = 64;
 
@@ -146,10 +151,10 @@ public final class HttpServer implements AutoCloseable {
     static void addConnectionHandlers(io.netty.channel.ChannelPipeline pipeline, HttpHandler handler,
             HttpServerOptions options, ClientQuotas quotas) {
         options.tls().ifPresent(tls -> pipeline.addLast("tls", new TlsOnly(tls)));
-        // Event streams write one chunk per event, each flushed: a burst of events (a master's offers and updates to
-        // a framework, launches and acknowledgements to an agent) cost one write system call each. Flushes asked for
-        // while the connection's I/O thread has more queued work are merged into one after it.
-        pipeline.addLast("flushes", new FlushConsolidationHandler(FLUSHES_MERGED, true));
+        // Answers written one by one (pipelined requests, streams' heads) each ask for a flush: flushes asked for
+        // while the connection's I/O thread has more queued work are merged into one after it. Event streams batch
+        // their chunks themselves, below the codec (HttpStream).
+        pipeline.addLast(BELOW_HTTP_CODEC, new FlushConsolidationHandler(FLUSHES_MERGED, true));
         pipeline.addLast("codec", new HttpServerCodec(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, MAX_CHUNK_BYTES))
                 .addLast("aggregator", new RequestAggregator(options.maxRequestBytes()))
                 .addLast("connection", new ServerConnection(handler, options.maxPendingStreamBytes(), quotas,
