@@ -142,40 +142,49 @@ public final class HttpStream implements AutoCloseable {
         Batch batch = new Batch();
         Outgoing next;
         for (int taken = 0; taken < EVENTS_PER_DRAIN && (next = outbox.poll()) != null; taken++) {
-            if (ended) { // handed over as close() was called: the body has ended
-                next.written.completeExceptionally(new ClosedChannelException());
-                continue;
-            }
-            if (next == Outgoing.END) {
-                ended = true;
-                batch.write();
-                channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
-                channel.eventLoop().schedule(() -> channel.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
-                continue;
-            }
-            byte[] data = next.bytes();
-            if (data == null) { // the encoding failed: what came before it goes out, then the stream closes
-                batch.write();
-                channel.close();
-                continue;
-            }
-            if (!channel.isActive()) {
-                if (next.data != null) {
-                    pendingBytes.addAndGet(-ChunkFraming.framedSize(data.length));
-                }
-                next.written.completeExceptionally(new ClosedChannelException());
-                continue;
-            }
-            int framed = ChunkFraming.framedSize(data.length);
-            if (next.data == null && !countPending(framed)) { // an encoded event is counted once it has a size
-                next.written.completeExceptionally(new ClosedChannelException());
-                continue;
-            }
-            batch.add(data, framed, next.written);
+            take(next, batch);
         }
         batch.write();
         if (!outbox.isEmpty()) { // the I/O thread serves other connections too: the rest in a drain of its own
             scheduleDrain();
+        }
+    }
+
+    /** One event of a drain: into the batch; or failed (the body ended, the client too far behind); or the end. */
+    private void take(Outgoing next, Batch batch) {
+        if (ended) { // handed over as close() was called: the body has ended
+            next.written.completeExceptionally(new ClosedChannelException());
+        } else if (next == Outgoing.END) {
+            ended = true;
+            batch.write();
+            endBody();
+        } else {
+            byte[] data = next.bytes();
+            if (data == null) { // the encoding failed: what came before it goes out, then the stream closes
+                batch.write();
+                channel.close();
+                return;
+            }
+            int framed = ChunkFraming.framedSize(data.length);
+            boolean counted = next.data != null; // an encoded event is counted once it has a size
+            if (!channel.isActive() || (!counted && !countPending(framed))) {
+                if (counted) {
+                    pendingBytes.addAndGet(-framed);
+                }
+                next.written.completeExceptionally(new ClosedChannelException());
+                return;
+            }
+            batch.add(data, framed, next.written);
+        }
+    }
+
+    /** The last chunk, through the HTTP codec (whose state it resets), then the connection's close. */
+    private void endBody() {
+        channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+        try {
+            channel.eventLoop().schedule(() -> channel.close(), CLOSE_GRACE_SECONDS, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException serverStopping) {
+            channel.close();
         }
     }
 
