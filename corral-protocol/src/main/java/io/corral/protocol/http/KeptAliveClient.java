@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * POSTs small requests (a scheduler's calls: ACCEPT, ACKNOWLEDGE, ...) over a few kept-alive HTTP/1.1 connections per
  * server, all on one Netty I/O thread, one request at a time per connection; requests beyond the connections wait in
- * order for the next one free.
+ * order for the next one free, those posted with {@link #postAhead} before the others.
  *
  * <p>Why not the JDK's {@link java.net.http.HttpClient}: it hands every step of every exchange between its selector
  * thread and its executor, about a millisecond of CPU per call on a small machine. A framework acknowledging three
