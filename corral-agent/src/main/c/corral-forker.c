@@ -1,8 +1,8 @@
 /*
  * corral-forker: one agent's launcher server, native. The same protocol and run-directory records as
  * corral-forker.sh (the agent's LauncherServer speaks to either), without a shell or any helper program: a launch
- * costs two small forks and the task's own exec, where the script's costs a fork of a shell and the execs of setsid,
- * env (and setpriv for another user) before the task's.
+ * costs one small fork, one vfork and the task's own exec, where the script's costs a fork of a shell and the execs
+ * of setsid, env (and setpriv for another user) before the task's.
  *
  * Run by the agent once, with an empty environment, stdin and stdout piped to the agent. It starts a session of its
  * own, then reads one request a line, "<token> <run dir>", and forks a per-task launcher for it. End of input (the
@@ -16,7 +16,7 @@
  *   2. enters the sandbox and joins the container's cgroups (writing its own pid, so the task it forks is in them);
  *   3. creates <run dir>/launcher.pid exclusively (the agent creates it first to cancel a launch whose server died)
  *      with its pid, start time and boot id, the record a restarted agent recognises it by;
- *   4. forks the task: a session of its own, every signal's default disposition and none blocked, stdin from
+ *   4. starts the task (vfork): a session of its own, every signal's default disposition and none blocked, stdin from
  *      /dev/null, output appended to the sandbox's stdout and stderr, the user's groups and ids, exactly the
  *      environment the agent wrote plus PWD, then execvp of the argv (status 127 when there is no such program, 126
  *      when it cannot run, 125 when the set-up before it failed; the reason in the sandbox's stderr); records
@@ -253,27 +253,47 @@ static const char *parse(char *bytes, size_t length, struct launch *launch) {
     return NULL;
 }
 
+/*
+ * The task's child runs between vfork and exec on the launcher's memory and stack (the launcher waits meanwhile), so
+ * it only makes system calls: no allocation, no stdio, no change to a global the launcher reads afterwards.
+ */
+
+/* What the task's child needs, all worked out by the launcher before the vfork. */
+struct task_setup {
+    const struct launch *launch;
+    char stdout_path[PATH_MAX];
+    char stderr_path[PATH_MAX];
+    gid_t *groups; /* the user's supplementary groups; NULL when there is no user or they could not be listed */
+    int group_count;
+    int groups_errno; /* why they could not be listed */
+};
+
 /* In the task's child, before the exec: a failure is reported on the sandbox's stderr and ends the child. */
-static void task_setup_failed(const char *what, const char *detail) {
-    fprintf(stderr, "corral: %s%s: %s\n", what, detail, strerror(errno));
+static void task_setup_failed(const char *what, const char *detail, int error) {
+    char message[PATH_MAX + 256];
+    int length = snprintf(message, sizeof(message), "corral: %s%s: %s\n", what, detail, strerror(error));
+    if (length > 0) {
+        write_all(STDERR_FILENO, message, length < (int) sizeof(message) ? (size_t) length : sizeof(message) - 1);
+    }
     _exit(125);
 }
 
 static void open_as(int target, const char *path, int flags) {
     int fd = open(path, flags, 0644);
     if (fd < 0) {
-        task_setup_failed("cannot open ", path);
+        task_setup_failed("cannot open ", path, errno);
     }
     if (fd != target) {
         if (dup2(fd, target) < 0) {
-            task_setup_failed("cannot redirect to ", path);
+            task_setup_failed("cannot redirect to ", path, errno);
         }
         close(fd);
     }
 }
 
-/* The task's process, from its fork to its exec. Never returns. */
-static void run_task(const struct launch *launch, char *const *environment) {
+/* The task's process, from its vfork to its exec. Never returns. */
+static void run_task(const struct task_setup *setup) {
+    const struct launch *launch = setup->launch;
     setsid();
     struct sigaction defaults;
     memset(&defaults, 0, sizeof(defaults));
@@ -285,27 +305,86 @@ static void run_task(const struct launch *launch, char *const *environment) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 
-    char path[PATH_MAX];
     open_as(STDIN_FILENO, "/dev/null", O_RDONLY);
-    snprintf(path, sizeof(path), "%s/stdout", launch->sandbox);
-    open_as(STDOUT_FILENO, path, O_WRONLY | O_CREAT | O_APPEND);
-    snprintf(path, sizeof(path), "%s/stderr", launch->sandbox);
-    open_as(STDERR_FILENO, path, O_WRONLY | O_CREAT | O_APPEND);
+    open_as(STDOUT_FILENO, setup->stdout_path, O_WRONLY | O_CREAT | O_APPEND);
+    open_as(STDERR_FILENO, setup->stderr_path, O_WRONLY | O_CREAT | O_APPEND);
 
     if (launch->user != NULL) {
-        if (initgroups(launch->user, (gid_t) launch->gid) != 0) {
-            task_setup_failed("cannot take the groups of user ", launch->user);
+        if (setup->groups == NULL || setgroups((size_t) setup->group_count, setup->groups) != 0) {
+            task_setup_failed("cannot take the groups of user ", launch->user,
+                    setup->groups == NULL ? setup->groups_errno : errno);
         }
         if (setresgid((gid_t) launch->gid, (gid_t) launch->gid, (gid_t) launch->gid) != 0
                 || setresuid((uid_t) launch->uid, (uid_t) launch->uid, (uid_t) launch->uid) != 0) {
-            task_setup_failed("cannot become user ", launch->user);
+            task_setup_failed("cannot become user ", launch->user, errno);
         }
     }
-    environ = (char **) environment;
-    execvp(launch->argv[0], launch->argv);
-    int code = errno == ENOENT ? 127 : 126;
-    fprintf(stderr, "corral: cannot run '%s': %s\n", launch->argv[0], strerror(errno));
-    _exit(code);
+    execvp(launch->argv[0], launch->argv); /* the launcher made environ the task's environment */
+    int error = errno;
+    char message[PATH_MAX + 256];
+    int length = snprintf(message, sizeof(message), "corral: cannot run '%s': %s\n", launch->argv[0],
+            strerror(error));
+    if (length > 0) {
+        write_all(STDERR_FILENO, message, length < (int) sizeof(message) ? (size_t) length : sizeof(message) - 1);
+    }
+    _exit(error == ENOENT ? 127 : 126);
+}
+
+/*
+ * Lists the supplementary groups of setup's user, as initgroups(3) would set them, into setup (in the launcher:
+ * this reads the group database and allocates, which the task's child must not).
+ */
+static void list_groups(struct task_setup *setup) {
+    const struct launch *launch = setup->launch;
+    if (launch->user == NULL) {
+        return;
+    }
+    int count = 64;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        gid_t *groups = malloc((size_t) count * sizeof(gid_t));
+        if (groups == NULL) {
+            setup->groups_errno = ENOMEM;
+            return;
+        }
+        int wanted = count;
+        if (getgrouplist(launch->user, (gid_t) launch->gid, groups, &wanted) >= 0) {
+            setup->groups = groups;
+            setup->group_count = wanted;
+            return;
+        }
+        free(groups);
+        if (wanted <= count) {
+            break;
+        }
+        count = wanted;
+    }
+    setup->groups_errno = EINVAL;
+}
+
+/*
+ * Starts the task with vfork: the child borrows the launcher's memory until its exec, so no page table is copied
+ * and no page written twice (a fork here cost most of a launch's CPU on a virtual machine whose page-table updates
+ * trap). Every signal is blocked around it, so no handler of the launcher's runs in the child before it has reset
+ * them. Returns the task's pid, or -1.
+ */
+static pid_t start_task(struct launch *launch, const char *sandbox) {
+    struct task_setup setup;
+    memset(&setup, 0, sizeof(setup));
+    setup.launch = launch;
+    snprintf(setup.stdout_path, sizeof(setup.stdout_path), "%s/stdout", sandbox);
+    snprintf(setup.stderr_path, sizeof(setup.stderr_path), "%s/stderr", sandbox);
+    list_groups(&setup);
+    environ = launch->env; /* execvp searches the task's PATH, as the task would */
+    sigset_t all, saved;
+    sigfillset(&all);
+    sigprocmask(SIG_SETMASK, &all, &saved);
+    pid_t child = vfork();
+    if (child == 0) {
+        run_task(&setup);
+    }
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+    free(setup.groups);
+    return child;
 }
 
 /* The per-task launcher, forked by the server. Never returns. */
@@ -369,12 +448,9 @@ static void launcher(long token, const char *run) {
         launch_failed(token, "the launch was cancelled (launcher.pid exists)");
     }
 
-    pid_t child = fork();
+    pid_t child = start_task(&launch, launch.sandbox);
     if (child < 0) {
         launch_failed(token, "cannot fork the task");
-    }
-    if (child == 0) {
-        run_task(&launch, launch.env);
     }
     snprintf(path, sizeof(path), "%s/task.pid", run);
     snprintf(number, sizeof(number), "%ld\n", (long) child);

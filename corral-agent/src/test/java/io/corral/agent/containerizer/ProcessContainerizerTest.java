@@ -113,6 +113,8 @@ class ProcessContainerizerTest {
         if (containerizer.usesProcessGroups()) {
             // setsid starts, then cannot exec the program: the shell convention for "command not found".
             assertThat(awaitExit(launch(command)).exitCode()).hasValue(127);
+            assertThat(Files.readString(sandboxOf(1).resolve("stderr"))).contains("'/no/such/program'")
+                    .contains("No such file or directory");
         } else {
             assertThatThrownBy(() -> launch(command)).isInstanceOf(IOException.class);
         }

@@ -50,12 +50,14 @@ class TaskUsersTest {
 
     @Test
     void aTaskRunsAsTheFrameworksUserInASandboxItOwns() throws Exception {
-        ContainerExit exit = run(spec("c1", command("id -u; id -g; echo $USER $HOME; touch mine")).withFrameworkUser(
-                "nobody"));
+        ContainerExit exit = run(spec("c1", command("id -u; id -g; id -G; echo $USER $HOME; touch mine"))
+                .withFrameworkUser("nobody"));
 
         assertThat(exit.succeeded()).isTrue();
+        // id -G: the user's own groups only, none of the root agent's (here: root's group 0) carried over.
         assertThat(Files.readAllLines(workDir.resolve("c1/stdout"))).containsExactly(
-                Long.toString(nobody.uid()), Long.toString(nobody.gid()), "nobody " + nobody.home());
+                Long.toString(nobody.uid()), Long.toString(nobody.gid()), groupsOf("nobody"),
+                "nobody " + nobody.home());
         assertThat(Files.getAttribute(workDir.resolve("c1"), "unix:uid", LinkOption.NOFOLLOW_LINKS))
                 .isEqualTo((int) nobody.uid());
         assertThat(Files.getAttribute(workDir.resolve("c1/mine"), "unix:uid")).isEqualTo((int) nobody.uid());
@@ -113,5 +115,13 @@ class TaskUsersTest {
 
     private static CommandInfo command(String script) {
         return CommandInfo.newBuilder().setValue(script).build();
+    }
+
+    /** What {@code id -G user} prints: the user's groups as the group database lists them. */
+    private static String groupsOf(String user) throws Exception {
+        Process id = new ProcessBuilder("id", "-G", user).redirectErrorStream(true).start();
+        String groups = new String(id.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        assertThat(id.waitFor()).as("id -G %s: %s", user, groups).isZero();
+        return groups;
     }
 }
