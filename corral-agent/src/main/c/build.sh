@@ -12,5 +12,5 @@ here="$(cd "$(dirname "$0")" && pwd)"
 output="$1"
 source_sha256="$(sha256sum "$here/corral-forker.c" | cut -d' ' -f1)"
 mkdir -p "$(dirname "$output")"
-cc -std=c11 -O2 -Wall -Wextra -ffile-prefix-map="$here"=. -DSOURCE_SHA256="\"$source_sha256\"" \
+cc -std=c11 -O2 -Wall -Wextra -Wl,-z,now,-z,relro -ffile-prefix-map="$here"=. -DSOURCE_SHA256="\"$source_sha256\"" \
     -o "$output" "$here/corral-forker.c"
