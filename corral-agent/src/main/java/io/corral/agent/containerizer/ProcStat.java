@@ -36,12 +36,27 @@ public record ProcStat(long pid, char state, long processGroup, long startTicks)
         }
     }
 
-    /** The kernel's id of this boot: a process recorded under another boot id is gone, whatever its pid. */
+    /**
+     * The kernel's id of this boot: a process recorded under another boot id is gone, whatever its pid. Read once: it
+     * cannot change while this JVM runs, and a launch and each liveness check asked for it.
+     */
     public static String bootId() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
-        } catch (IOException e) {
-            return "unknown";
+        return BootId.VALUE;
+    }
+
+    /** Holds the boot id, read on first use. */
+    private static final class BootId {
+        static final String VALUE = read();
+
+        private BootId() {}
+
+        private static String read() {
+            try {
+                return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII)
+                        .trim();
+            } catch (IOException e) {
+                return "unknown";
+            }
         }
     }
 }
