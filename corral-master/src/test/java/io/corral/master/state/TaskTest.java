@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import io.corral.protocol.task.Transition;
 import org.apache.mesos.v1.Protos.AgentID;
+import org.apache.mesos.v1.Protos.ExecutorID;
 import org.apache.mesos.v1.Protos.FrameworkID;
 import org.apache.mesos.v1.Protos.Resource;
 import org.apache.mesos.v1.Protos.TaskID;
@@ -53,6 +54,39 @@ class TaskTest {
         assertThat(task.isTerminal()).isTrue();
         assertThat(task.statuses()).extracting(TaskStatus::getState).containsExactly(TaskState.TASK_STAGING,
                 TaskState.TASK_RUNNING, TaskState.TASK_FINISHED);
+    }
+
+    @Test
+    void keptStatusesEqualTheUpdatesAndShareTheTasksIdsInsteadOfCopies() throws Exception {
+        Task task = launched();
+        ExecutorID executor = ExecutorID.newBuilder().setValue("t-1").build();
+        // As off the wire: every update parsed from bytes, with ids of its own.
+        TaskStatus starting = TaskStatus.parseFrom(status(TaskState.TASK_STARTING, 1).toBuilder()
+                .setAgentId(INFO.getAgentId()).setExecutorId(executor).setMessage("starting").build().toByteArray());
+        TaskStatus running = TaskStatus.parseFrom(status(TaskState.TASK_RUNNING, 2).toBuilder()
+                .setAgentId(INFO.getAgentId()).setExecutorId(executor).build().toByteArray());
+
+        task.apply(starting);
+        task.apply(running);
+
+        assertThat(task.statuses().subList(1, 3)).containsExactly(starting, running);
+        for (TaskStatus kept : task.statuses().subList(1, 3)) {
+            assertThat(kept.getTaskId()).isSameAs(INFO.getTaskId());
+            assertThat(kept.getAgentId()).isSameAs(INFO.getAgentId());
+        }
+        assertThat(task.statuses().get(2).getExecutorId()).isSameAs(task.statuses().get(1).getExecutorId());
+        assertThat(task.latestStatus().getMessage()).isEmpty();
+    }
+
+    @Test
+    void aStatusNamingOtherIdsIsKeptAsItCame() {
+        Task task = launched();
+        TaskStatus odd = status(TaskState.TASK_RUNNING, 1).toBuilder()
+                .setAgentId(AgentID.newBuilder().setValue("another-agent")).build();
+
+        task.apply(odd);
+
+        assertThat(task.latestStatus()).isSameAs(odd);
     }
 
     @Test
