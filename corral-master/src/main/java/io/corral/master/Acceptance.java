@@ -71,6 +71,8 @@ final class Acceptance {
     private ResourceSet launching = ResourceSet.empty();
     /** Operations with an id that changed the pool: they finish when it is recorded. */
     private final List<Operation> applied = new ArrayList<>();
+    /** The tasks' resources and commands, one copy of each that they share. */
+    private final SharedTaskParts sharedParts = new SharedTaskParts();
     private boolean checkpointChanged;
     /** The operations were applied to the pool (at the agent's turn); false when refused before that. */
     private boolean decided;
@@ -201,7 +203,7 @@ final class Acceptance {
                     + role + "'");
             return;
         }
-        TaskInfo task = TaskValidation.allocated(requested, role, framework.id());
+        TaskInfo task = sharedParts.share(TaskValidation.allocated(requested, role, framework.id()));
         String deniedUser = deniedUser(task);
         if (deniedUser != null) {
             unauthorized(task, deniedUser);

@@ -1,0 +1,47 @@
+package io.corral.master;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.mesos.v1.Protos.CommandInfo;
+import org.apache.mesos.v1.Protos.Resource;
+import org.apache.mesos.v1.Protos.TaskInfo;
+
+/**
+ * Keeps one copy of what the tasks of one ACCEPT have in common. A framework packing an offer sends the same
+ * resources and command for each of its tasks, and each arrives parsed into messages, strings and bytes of its own;
+ * the master keeps every task's TaskInfo for as long as the task lives, so at 1,000,000 tasks those copies were a
+ * fifth of its objects. A task whose resource or command equals one seen earlier in the ACCEPT is kept with that one
+ * instead (equal by value: what is rendered or sent is the same).
+ *
+ * <p>Threading: one per ACCEPT, used on the master's loop only.
+ */
+final class SharedTaskParts {
+    private final Map<Resource, Resource> resources = new HashMap<>();
+    private final Map<CommandInfo, CommandInfo> commands = new HashMap<>();
+
+    /** {@code task}, or an equal one whose resources and command are the first equal ones this ACCEPT had. */
+    TaskInfo share(TaskInfo task) {
+        List<Resource> kept = new ArrayList<>(task.getResourcesCount());
+        boolean replaced = false;
+        for (Resource resource : task.getResourcesList()) {
+            Resource first = resources.putIfAbsent(resource, resource);
+            kept.add(first != null ? first : resource);
+            replaced |= first != null && first != resource;
+        }
+        CommandInfo command = task.hasCommand() ? commands.putIfAbsent(task.getCommand(), task.getCommand()) : null;
+        boolean commandReplaced = command != null && command != task.getCommand();
+        if (!replaced && !commandReplaced) {
+            return task;
+        }
+        TaskInfo.Builder shared = task.toBuilder();
+        if (replaced) {
+            shared.clearResources().addAllResources(kept);
+        }
+        if (commandReplaced) {
+            shared.setCommand(command);
+        }
+        return shared.buildPartial(); // as the task came: what it lacks is refused by the checks, not by building
+    }
+}
