@@ -255,7 +255,7 @@ static const char *parse(char *bytes, size_t length, struct launch *launch) {
 
 /*
  * The task's child runs between vfork and exec on the launcher's memory and stack (the launcher waits meanwhile), so
- * it only makes system calls: no allocation, no stdio, no change to a global the launcher reads afterwards.
+ * it only makes system calls: no allocation, no stdio stream, no change to a global the launcher reads afterwards.
  */
 
 /* What the task's child needs, all worked out by the launcher before the vfork. */
@@ -363,9 +363,9 @@ static void list_groups(struct task_setup *setup) {
 
 /*
  * Starts the task with vfork: the child borrows the launcher's memory until its exec, so no page table is copied
- * and no page written twice (a fork here cost most of a launch's CPU on a virtual machine whose page-table updates
- * trap). Every signal is blocked around it, so no handler of the launcher's runs in the child before it has reset
- * them. Returns the task's pid, or -1.
+ * and no page written twice (the fork this replaced was about a third of a launch's CPU on a virtual machine whose
+ * page-table updates trap). Every signal is blocked around it, so no handler of the launcher's runs in the child
+ * before it has reset them. Returns the task's pid, or -1.
  */
 static pid_t start_task(struct launch *launch, const char *sandbox) {
     struct task_setup setup;
