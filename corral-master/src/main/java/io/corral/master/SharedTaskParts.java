@@ -18,6 +18,13 @@ import org.apache.mesos.v1.Protos.TaskInfo;
  * <p>Threading: one per ACCEPT, used on the master's loop only.
  */
 final class SharedTaskParts {
+    /**
+     * Distinct resources (and, apart, commands) kept for sharing, at most: an ACCEPT of tasks alike has a handful, and
+     * a hostile one of many resources whose hash codes collide (a string's are easy to make) must not make each
+     * lookup a long walk on the master's loop. Past it, a part not kept yet stays the task's own.
+     */
+    static final int MAX_KEPT = 256;
+
     private final Map<Resource, Resource> resources = new HashMap<>();
     private final Map<CommandInfo, CommandInfo> commands = new HashMap<>();
 
@@ -26,11 +33,11 @@ final class SharedTaskParts {
         List<Resource> kept = new ArrayList<>(task.getResourcesCount());
         boolean replaced = false;
         for (Resource resource : task.getResourcesList()) {
-            Resource first = resources.putIfAbsent(resource, resource);
+            Resource first = firstOf(resources, resource);
             kept.add(first != null ? first : resource);
             replaced |= first != null && first != resource;
         }
-        CommandInfo command = task.hasCommand() ? commands.putIfAbsent(task.getCommand(), task.getCommand()) : null;
+        CommandInfo command = task.hasCommand() ? firstOf(commands, task.getCommand()) : null;
         boolean commandReplaced = command != null && command != task.getCommand();
         if (!replaced && !commandReplaced) {
             return task;
@@ -43,5 +50,10 @@ final class SharedTaskParts {
             shared.setCommand(command);
         }
         return shared.buildPartial(); // as the task came: what it lacks is refused by the checks, not by building
+    }
+
+    /** The first part equal to {@code part} kept before, or null (then {@code part} is kept, while there is room). */
+    private static <T> T firstOf(Map<T, T> kept, T part) {
+        return kept.size() < MAX_KEPT ? kept.putIfAbsent(part, part) : kept.get(part);
     }
 }

@@ -56,6 +56,21 @@ class SharedTaskPartsTest {
     }
 
     @Test
+    void pastTheLimitOfDistinctPartsANewOneStaysEachTasksOwn() throws Exception {
+        for (int i = 0; i < SharedTaskParts.MAX_KEPT; i++) {
+            parts.share(task("t-" + i, 1 + i, "true"));
+        }
+        TaskInfo known = task("known", 1, "true");
+        TaskInfo newFirst = parts.share(task("new-1", 0.5, "true"));
+        TaskInfo newSecond = task("new-2", 0.5, "true");
+
+        assertThat(parts.share(known).getResources(0)).as("kept before the limit: shared").isNotSameAs(
+                known.getResources(0));
+        assertThat(parts.share(newSecond).getResources(0)).as("first seen past it: the task's own")
+                .isSameAs(newSecond.getResources(0)).isNotSameAs(newFirst.getResources(0));
+    }
+
+    @Test
     void theFirstTaskIsKeptAsItCame() throws Exception {
         TaskInfo first = task("t-1", 0.1, "true");
 
