@@ -339,7 +339,7 @@ final class Acceptance {
             master.executors().started(framework, agent, launch.executor(), role);
         }
         for (TaskInfo task : launch.tasks()) {
-            Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING);
+            Task launched = new Task(task, framework.id(), TaskState.TASK_STAGING, sharedParts.bookedResources(task));
             launched.apply(master.tasks().masterStatus(task.getTaskId(), agent.id(), TaskState.TASK_STAGING, null,
                     null));
             master.tasks().addTask(framework, agent, launched);

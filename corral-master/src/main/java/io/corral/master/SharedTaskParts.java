@@ -1,5 +1,7 @@
 package io.corral.master;
 
+import io.corral.master.state.Task;
+import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +15,8 @@ import org.apache.mesos.v1.Protos.TaskInfo;
  * resources and command for each of its tasks, and each arrives parsed into messages, strings and bytes of its own;
  * the master keeps every task's TaskInfo for as long as the task lives, so at 1,000,000 tasks those copies were a
  * fifth of its objects. A task whose resource or command equals one seen earlier in the ACCEPT is kept with that one
- * instead (equal by value: what is rendered or sent is the same).
+ * instead (equal by value: what is rendered or sent is the same), and tasks with the same resources share the set
+ * they book on their agent.
  *
  * <p>Threading: one per ACCEPT, used on the master's loop only.
  */
@@ -27,6 +30,7 @@ final class SharedTaskParts {
 
     private final Map<Resource, Resource> resources = new HashMap<>();
     private final Map<CommandInfo, CommandInfo> commands = new HashMap<>();
+    private final Map<List<Resource>, ResourceSet> booked = new HashMap<>();
 
     /** {@code task}, or an equal one whose resources and command are the first equal ones this ACCEPT had. */
     TaskInfo share(TaskInfo task) {
@@ -50,6 +54,23 @@ final class SharedTaskParts {
             shared.setCommand(command);
         }
         return shared.buildPartial(); // as the task came: what it lacks is refused by the checks, not by building
+    }
+
+    /**
+     * {@link Task#bookedResources} of a task this ACCEPT shared: one set for the tasks whose resources are the same
+     * (immutable, so the tasks may share it).
+     */
+    ResourceSet bookedResources(TaskInfo task) {
+        List<Resource> resources = task.getResourcesList();
+        ResourceSet known = booked.get(resources);
+        if (known != null) {
+            return known;
+        }
+        ResourceSet made = Task.bookedResources(task);
+        if (booked.size() < MAX_KEPT) {
+            booked.put(resources, made);
+        }
+        return made;
     }
 
     /** The first part equal to {@code part} kept before, or null (then {@code part} is kept, while there is room). */

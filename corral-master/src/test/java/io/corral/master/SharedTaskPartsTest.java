@@ -2,6 +2,7 @@ package io.corral.master;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.corral.master.state.Task;
 import org.apache.mesos.v1.Protos.AgentID;
 import org.apache.mesos.v1.Protos.CommandInfo;
 import org.apache.mesos.v1.Protos.Resource;
@@ -40,6 +41,20 @@ class SharedTaskPartsTest {
         assertThat(kept.getResources(1)).isSameAs(first.getResources(1));
         assertThat(kept.getCommand()).isSameAs(first.getCommand());
         assertThat(kept.getTaskId()).isSameAs(second.getTaskId());
+    }
+
+    @Test
+    void tasksWithTheSameResourcesShareTheSetTheyBook() throws Exception {
+        TaskInfo first = parts.share(task("t-1", 0.1, "true"));
+        TaskInfo second = parts.share(task("t-2", 0.1, "true"));
+        TaskInfo other = parts.share(task("t-3", 0.2, "true"));
+
+        assertThat(parts.bookedResources(second)).isSameAs(parts.bookedResources(first))
+                .isEqualTo(Task.bookedResources(second));
+        assertThat(parts.bookedResources(other)).isEqualTo(Task.bookedResources(other))
+                .isNotEqualTo(parts.bookedResources(first));
+        assertThat(Task.bookedResources(first).toList()).as("booked without allocation info")
+                .noneMatch(Resource::hasAllocationInfo);
     }
 
     @Test

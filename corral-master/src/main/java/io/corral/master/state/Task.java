@@ -44,13 +44,22 @@ public final class Task {
     private String latestSentOn;
 
     public Task(TaskInfo info, FrameworkID frameworkId, TaskState initialState) {
+        this(info, frameworkId, initialState, bookedResources(info));
+    }
+
+    /** @param resources {@link #bookedResources} of {@code info}, shared with tasks whose resources are the same */
+    public Task(TaskInfo info, FrameworkID frameworkId, TaskState initialState, ResourceSet resources) {
         this.info = info;
         this.frameworkId = frameworkId;
-        // Without allocation info: the agent's books (total, used, offered) count unallocated resources.
-        this.resources = ResourceSet.of(info.getResourcesList()).withoutAllocationInfo();
+        this.resources = resources;
         this.role = info.getResourcesList().stream().filter(r -> r.hasAllocationInfo())
                 .map(r -> r.getAllocationInfo().getRole()).findFirst().orElse(null);
         this.state = initialState;
+    }
+
+    /** What a task's resources take from its agent's books: without allocation info, as those count them. */
+    public static ResourceSet bookedResources(TaskInfo info) {
+        return ResourceSet.of(info.getResourcesList()).withoutAllocationInfo();
     }
 
     public TaskInfo info() { return info; }
