@@ -300,10 +300,10 @@ final class Acceptance {
     }
 
     /** What {@code tasks} (and {@code startingExecutor}, when they start it) take from the pool. */
-    private static ResourceSet taken(List<TaskInfo> tasks, ExecutorInfo startingExecutor) {
+    private ResourceSet taken(List<TaskInfo> tasks, ExecutorInfo startingExecutor) {
         ResourceSet taken = ResourceSet.empty();
         for (TaskInfo task : tasks) {
-            taken = taken.plus(ResourceSet.of(task.getResourcesList()).withoutAllocationInfo());
+            taken = taken.plus(sharedParts.bookedResources(task)); // made once for the ACCEPT's tasks alike
         }
         return startingExecutor == null ? taken
                 : taken.plus(ResourceSet.of(startingExecutor.getResourcesList()).withoutAllocationInfo());

@@ -57,8 +57,8 @@ final class SharedTaskParts {
     }
 
     /**
-     * {@link Task#bookedResources} of a task this ACCEPT shared: one set for the tasks whose resources are the same
-     * (immutable, so the tasks may share it).
+     * {@link Task#bookedResources} of a task of this ACCEPT: one set for the tasks whose resources are the same
+     * (immutable, so the tasks may share it), made once for what they take from the offers and what they book.
      */
     ResourceSet bookedResources(TaskInfo task) {
         List<Resource> resources = task.getResourcesList();
