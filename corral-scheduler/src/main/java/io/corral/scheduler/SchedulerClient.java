@@ -68,7 +68,8 @@ import org.slf4j.LoggerFactory;
  *       stream or hand work to the reader thread.</li>
  *   <li>All public methods are thread-safe. The futures returned by {@link #send} complete on one thread of their
  *       own ({@code corral-scheduler-answers}), not on the event thread; the calls themselves go over at most
- *       {@link #MAX_CALLS_IN_FLIGHT} kept-alive connections ({@link KeptAliveClient}).</li>
+ *       {@link #CALL_CONNECTIONS} kept-alive connections, {@link #CALLS_PER_CONNECTION} pipelined on each
+ *       ({@link KeptAliveClient}).</li>
  * </ul>
  */
 public final class SchedulerClient implements AutoCloseable {
@@ -76,8 +77,13 @@ public final class SchedulerClient implements AutoCloseable {
     static final String SCHEDULER_PATH = "/api/v1/scheduler";
     static final String STREAM_ID_HEADER = "Mesos-Stream-Id";
     private static final int MAX_REDIRECTS = 3;
-    /** Calls sent at once; more wait in the client, so that a burst of acknowledgements cannot flood the master. */
-    static final int MAX_CALLS_IN_FLIGHT = 16;
+    /**
+     * Calls sent at once are at most {@code CALL_CONNECTIONS * CALLS_PER_CONNECTION}; more wait in the client, so that
+     * a burst of acknowledgements cannot flood the master. Pipelined, a burst goes out in a few writes and is answered
+     * in a few reads (the master begins a connection's next call once its loop has the one before).
+     */
+    static final int CALL_CONNECTIONS = 4;
+    static final int CALLS_PER_CONNECTION = 16;
 
     /** The stream this client is subscribed on: calls go to this master with this stream id. */
     private record Session(URI master, String streamId, FrameworkID frameworkId) {}
@@ -85,7 +91,7 @@ public final class SchedulerClient implements AutoCloseable {
     private final MasterLocator locator;
     private final FrameworkInfo frameworkInfo;
     private final Encoding encoding;
-    /** The calls' connections to the master: at most {@link #MAX_CALLS_IN_FLIGHT}, more calls wait in order. */
+    /** The calls' connections to the master: at most {@link #CALL_CONNECTIONS}; more calls wait in order. */
     private final KeptAliveClient calls;
     /**
      * Where the calls' answers complete, off the client's I/O thread: a caller's own completions may block (a
@@ -135,7 +141,8 @@ public final class SchedulerClient implements AutoCloseable {
         this.tls = Optional.ofNullable(b.tls);
         this.connectTimeout = b.connectTimeout;
         this.stream = new NioEventLoopGroup(1, new DefaultThreadFactory("corral-scheduler-stream", true));
-        this.calls = new KeptAliveClient("corral-scheduler-calls", tls, b.connectTimeout, MAX_CALLS_IN_FLIGHT);
+        this.calls = new KeptAliveClient("corral-scheduler-calls", tls, b.connectTimeout, CALL_CONNECTIONS,
+                CALLS_PER_CONNECTION);
         this.events = new EventLoop("corral-scheduler-events");
         this.reader = Executors.newSingleThreadExecutor(runnable -> {
             Thread t = new Thread(runnable, "corral-scheduler-reader");

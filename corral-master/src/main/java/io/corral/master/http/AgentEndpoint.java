@@ -42,7 +42,7 @@ final class AgentEndpoint {
                 return;
             }
             String streamId = exchange.header(AgentProtocol.STREAM_ID_HEADER);
-            Responses.acceptedOrFailed(exchange, master.submit(() -> {
+            java.util.concurrent.CompletableFuture<Void> done = master.submit(() -> {
                 Agent agent = master.agents().authorize(call.agentId(), streamId);
                 master.agents().heard(agent);
                 switch (call.type()) {
@@ -54,7 +54,9 @@ final class AgentEndpoint {
                     default -> { } // PONG: heard
                 }
                 return null;
-            }));
+            });
+            exchange.handedOff(); // the loop has the call in order: the next one pipelined may begin
+            Responses.acceptedOrFailed(exchange, done);
         } catch (HttpError error) {
             exchange.respondText(error.status(), error.getMessage());
         }

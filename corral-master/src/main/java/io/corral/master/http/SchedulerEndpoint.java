@@ -48,10 +48,14 @@ final class SchedulerEndpoint {
                 subscribe(master, exchange, call, responseEncoding);
             } else {
                 String streamId = exchange.header(STREAM_ID_HEADER);
+                CompletableFuture<Void> done = master.submit(() -> dispatch(master, call, streamId,
+                        exchange.principal())).thenCompose(f -> f);
+                // The loop has the call, in the order the framework sent it: a call pipelined behind it on the same
+                // connection may begin now (a burst of acknowledgements is read and answered in batches).
+                exchange.handedOff();
                 // A call that changes the registry (TEARDOWN) is answered once ZooKeeper confirmed it.
                 // Mesos answers UPDATE_FRAMEWORK 200, every other call 202.
-                Responses.answeredOrFailed(exchange, call.getType() == Call.Type.UPDATE_FRAMEWORK ? 200 : 202,
-                        master.submit(() -> dispatch(master, call, streamId, exchange.principal())).thenCompose(f -> f));
+                Responses.answeredOrFailed(exchange, call.getType() == Call.Type.UPDATE_FRAMEWORK ? 200 : 202, done);
             }
         } catch (HttpError error) {
             exchange.respondText(error.status(), error.getMessage());

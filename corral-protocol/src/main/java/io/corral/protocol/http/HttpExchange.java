@@ -39,6 +39,7 @@ public final class HttpExchange {
     private final ServerConnection connection;
     private final QueryStringDecoder query;
     private final AtomicBoolean answered = new AtomicBoolean();
+    private final AtomicBoolean handedOff = new AtomicBoolean();
     private volatile HttpStream stream;
     /** Who sent the request, once {@link Authentication} checked it; null on open routes and insecure servers. */
     private volatile String principal;
@@ -218,6 +219,9 @@ public final class HttpExchange {
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status(status));
         addHeaders(head.headers(), contentType, extraHeaders);
         head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        if (handedOff.get()) {
+            throw new IllegalStateException(method() + " " + uri() + " was handed off: it cannot become a stream");
+        }
         claimAnswer();
         ClientQuotas.Client client = connection.client();
         if (streamSlot == null && client != null) {
@@ -226,8 +230,22 @@ public final class HttpExchange {
         }
         HttpStream started = new HttpStream(connection.channel(), connection.maxPendingStreamBytes());
         stream = started;
-        connection.sendStreamHead(head);
+        connection.sendStreamHead(this, head, started);
         return started;
+    }
+
+    /**
+     * Says that the handler has passed this request on to what orders it (the master's event loop, which sees the
+     * requests of a connection in the order they were handed over) and will only answer it: the connection may begin
+     * its next pipelined request now instead of after this answer. Answers are still written in the order of the
+     * requests. Call it only for an answer that is not a stream; without it a request holds its connection until it
+     * is answered.
+     */
+    public void handedOff() {
+        if (!handedOff.compareAndSet(false, true)) {
+            return;
+        }
+        connection.handedOff(this);
     }
 
     /**

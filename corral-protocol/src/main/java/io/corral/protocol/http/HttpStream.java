@@ -48,6 +48,11 @@ public final class HttpStream implements AutoCloseable {
     /** Events handed over and not yet drained to the wire, in order; drained on the I/O thread only. */
     private final Queue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /**
+     * The stream's head is on the wire; on the I/O thread only. Until then nothing is drained: a stream whose request
+     * was pipelined behind others waits for their answers to be written before its head.
+     */
+    private boolean headWritten;
     /** The last chunk is written; on the I/O thread only. */
     private boolean ended;
     private final List<Runnable> closeCallbacks = new ArrayList<>(); // guarded by itself
@@ -139,6 +144,9 @@ public final class HttpStream implements AutoCloseable {
      */
     private void drain() {
         drainScheduled.set(false);
+        if (!headWritten) {
+            return; // headWritten() drains what came meanwhile
+        }
         Batch batch = new Batch();
         Outgoing next;
         for (int taken = 0; taken < EVENTS_PER_DRAIN && (next = outbox.poll()) != null; taken++) {
@@ -175,6 +183,14 @@ public final class HttpStream implements AutoCloseable {
                 return;
             }
             batch.add(data, framed, next.written);
+        }
+    }
+
+    /** On the I/O thread, once the stream's head is written: the chunks handed over may follow it now. */
+    void headWritten() {
+        headWritten = true;
+        if (!outbox.isEmpty()) {
+            scheduleDrain();
         }
     }
 

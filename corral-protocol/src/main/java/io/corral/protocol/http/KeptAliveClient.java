@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -21,6 +22,7 @@ import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,22 +33,29 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * POSTs small requests (a scheduler's calls: ACCEPT, ACKNOWLEDGE, ...) over a few kept-alive HTTP/1.1 connections per
- * server, all on one Netty I/O thread, one request at a time per connection; requests beyond the connections wait in
- * order for the next one free, those posted with {@link #postAhead} before the others.
+ * server, all on one Netty I/O thread. Each connection carries up to {@code requestsPerConnection} requests at once,
+ * pipelined (sent without waiting for the answers before them, answered in order), and a connection is filled before
+ * another is opened, so a burst of calls goes out in a few writes and its answers come back in a few reads; requests
+ * beyond every connection's room wait in order for the next free place, those posted with {@link #postAhead} before
+ * the others.
  *
  * <p>Why not the JDK's {@link java.net.http.HttpClient}: it hands every step of every exchange between its selector
  * thread and its executor, about a millisecond of CPU per call on a small machine. A framework acknowledging three
- * updates per task spent more CPU on its client than the master spent deciding; here a call is one write and one read
- * on a thread that stays awake while there is work.
+ * updates per task spent more CPU on its client than the master spent deciding; here a call is a share of one write
+ * and one read on a thread that stays awake while there is work. Why pipelined: a call of its own write and read
+ * was, on loopback, half of a framework's CPU in the kernel's TCP path (a million tasks' acknowledgements); Mesos's
+ * own scheduler library pipelines every call on one connection.
  *
- * <p><b>Threading contract.</b> {@link #post} may be called from any thread; it hands the request to the I/O thread,
+ * <p>Threading contract. {@link #post} may be called from any thread; it hands the request to the I/O thread,
  * which owns every pool, connection and queue. Answers complete on the I/O thread: callers must not block in their
  * completions.
  */
 public final class KeptAliveClient implements AutoCloseable {
     /** Largest answer body taken: calls are answered with an empty body or a short error message. */
     private static final int MAX_ANSWER_BYTES = 1 << 20;
-    private static final AttributeKey<Exchange> CURRENT = AttributeKey.valueOf("corral.exchange");
+    /** Flushes merged into one write at most: requests posted together go out together. */
+    private static final int FLUSHES_MERGED = 64;
+    private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("corral.connection");
 
     /** An answer: its status and body. */
     public record Answer(int status, byte[] body) {}
@@ -55,20 +64,33 @@ public final class KeptAliveClient implements AutoCloseable {
     private final EventLoop io;
     private final Optional<ClientTls> tls;
     private final int connectionsPerServer;
+    private final int requestsPerConnection;
     private final Duration connectTimeout;
     private final Map<String, Pool> pools = new HashMap<>(); // on io only
     private boolean closed; // on io only
 
-    /** @param connectionsPerServer at most this many connections to one server; more requests wait for one */
+    /** One request at a time per connection: {@code connectionsPerServer} requests in flight at most per server. */
     public KeptAliveClient(String threadName, Optional<ClientTls> tls, Duration connectTimeout,
                            int connectionsPerServer) {
-        if (connectionsPerServer < 1) {
-            throw new IllegalArgumentException("at least one connection per server, not " + connectionsPerServer);
+        this(threadName, tls, connectTimeout, connectionsPerServer, 1);
+    }
+
+    /**
+     * @param connectionsPerServer  at most this many connections to one server
+     * @param requestsPerConnection at most this many requests in flight on one connection (1: no pipelining); more
+     *                              requests wait for room
+     */
+    public KeptAliveClient(String threadName, Optional<ClientTls> tls, Duration connectTimeout,
+                           int connectionsPerServer, int requestsPerConnection) {
+        if (connectionsPerServer < 1 || requestsPerConnection < 1) {
+            throw new IllegalArgumentException("at least one connection per server and one request per connection, not "
+                    + connectionsPerServer + " and " + requestsPerConnection);
         }
         this.group = new NioEventLoopGroup(1, new DefaultThreadFactory(threadName, true));
         this.io = group.next();
         this.tls = tls;
         this.connectionsPerServer = connectionsPerServer;
+        this.requestsPerConnection = requestsPerConnection;
         this.connectTimeout = connectTimeout;
     }
 
@@ -76,17 +98,18 @@ public final class KeptAliveClient implements AutoCloseable {
      * POSTs {@code body} to {@code uri} with {@code headers} (Host, Content-Length and keep-alive are added). The answer
      * completes with any status; it fails with an {@link IOException} when the server cannot be reached, the
      * connection breaks before the answer, or no answer came within {@code timeout} of the request being sent (an
-     * {@link HttpTimeoutException}; the wait for a free connection does not count).
+     * {@link HttpTimeoutException}; the wait for a free place does not count). A request that times out closes its
+     * connection (a late answer would be taken for the next request's), failing the requests pipelined behind it.
      */
     public CompletableFuture<Answer> post(URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
         return post(new Exchange(uri, headers, body, timeout, false, new CompletableFuture<>()));
     }
 
     /**
-     * As {@link #post(URI, Map, byte[], Duration)}, but ahead of every request still waiting for a connection (in
-     * order among those posted ahead); requests already sent keep their place. For calls that let the server's other
-     * work go on, such as a framework's acknowledgements: each frees the agent to send its task's next update, and
-     * one kept waiting behind a burst of other calls for ten seconds makes the agent send the update again.
+     * As {@link #post(URI, Map, byte[], Duration)}, but ahead of every request still waiting for a place (in order
+     * among those posted ahead); requests already sent keep their place. For calls that let the server's other work
+     * go on, such as a framework's acknowledgements: each frees the agent to send its task's next update, and one
+     * kept waiting behind a burst of other calls for ten seconds makes the agent send the update again.
      */
     public CompletableFuture<Answer> postAhead(URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
         return post(new Exchange(uri, headers, body, timeout, true, new CompletableFuture<>()));
@@ -125,28 +148,46 @@ public final class KeptAliveClient implements AutoCloseable {
         pools.computeIfAbsent(exchange.serverKey(), key -> new Pool(exchange.uri)).submit(exchange);
     }
 
-    /** The connections to one server (scheme, host and port), and the requests waiting for one. */
+    /** The connections to one server (scheme, host and port), and the requests waiting for a place on one. */
     private final class Pool {
         private final URI server;
-        private final ArrayDeque<Channel> idle = new ArrayDeque<>();
+        /** Open connections, in the order they were opened: the first with room takes the next request. */
+        private final List<Connection> connections = new ArrayList<>();
         /** Requests posted ahead, then the others, each in the order posted. */
         private final Queue<Exchange> waitingAhead = new ArrayDeque<>();
         private final Queue<Exchange> waiting = new ArrayDeque<>();
-        private int open; // connections open or opening
+        private int opening;
 
         Pool(URI server) {
             this.server = server;
         }
 
         void submit(Exchange exchange) {
-            Channel channel = idle.pollLast();
-            if (channel != null) {
-                send(channel, exchange);
-            } else if (open < connectionsPerServer) {
-                connect(exchange);
-            } else {
-                (exchange.ahead ? waitingAhead : waiting).add(exchange);
+            Connection connection = withRoom();
+            if (connection != null) {
+                connection.send(exchange);
+                return;
             }
+            (exchange.ahead ? waitingAhead : waiting).add(exchange);
+            openIfNeeded();
+        }
+
+        /** Opens a connection if the requests waiting are more than those opening will take, and the limit allows. */
+        private void openIfNeeded() {
+            int waitingCount = waitingAhead.size() + waiting.size();
+            if (!closed && waitingCount > opening * requestsPerConnection
+                    && connections.size() + opening < connectionsPerServer) {
+                connect();
+            }
+        }
+
+        private Connection withRoom() {
+            for (Connection connection : connections) {
+                if (connection.inFlight.size() < requestsPerConnection) {
+                    return connection;
+                }
+            }
+            return null;
         }
 
         private Exchange nextWaiting() {
@@ -154,75 +195,69 @@ public final class KeptAliveClient implements AutoCloseable {
             return next != null ? next : waiting.poll();
         }
 
-        private void connect(Exchange exchange) {
-            open++;
+        private void connect() {
+            opening++;
             int port = ClientParts.port(server);
             ClientParts.connect(io, tls, connectTimeout, server.getHost(), port, pipeline -> pipeline
+                            .addLast(new FlushConsolidationHandler(FLUSHES_MERGED, true))
                             .addLast(new HttpObjectAggregator(MAX_ANSWER_BYTES)).addLast(new AnswerHandler(Pool.this)))
                     .addListener((ChannelFutureListener) connected -> {
+                        opening--;
                         if (connected.isSuccess()) {
-                            send(connected.channel(), exchange);
+                            Connection connection = new Connection(connected.channel());
+                            connected.channel().attr(CONNECTION).set(connection);
+                            connections.add(connection);
+                            fill(connection);
                         } else {
-                            open--;
-                            exchange.fail(new IOException("cannot connect to " + server.getHost() + ":" + port + ": "
-                                    + connected.cause().getMessage(), connected.cause()));
-                            next();
+                            // The requests it was opened for fail; any more waiting try a connection of their own.
+                            IOException failure = new IOException("cannot connect to " + server.getHost() + ":"
+                                    + port + ": " + connected.cause().getMessage(), connected.cause());
+                            Exchange next;
+                            for (int i = 0; i < requestsPerConnection && (next = nextWaiting()) != null; i++) {
+                                next.fail(failure);
+                            }
+                            openIfNeeded();
                         }
                     });
         }
 
-        private void send(Channel channel, Exchange exchange) {
-            if (exchange.answer.isDone()) { // given up by its caller (cancelled) while it waited
-                release(channel, true);
+        /** Sends waiting requests on {@code connection} while it has room. */
+        private void fill(Connection connection) {
+            while (connection.inFlight.size() < requestsPerConnection && !closed) {
+                Exchange next = nextWaiting();
+                if (next == null) {
+                    return;
+                }
+                connection.send(next);
+            }
+        }
+
+        /** An answer came on {@code connection}: the head of its line is answered. */
+        void answered(Connection connection, Answer answer, boolean keepAlive) {
+            Exchange exchange = connection.inFlight.poll();
+            if (exchange == null) {
+                connection.channel.close(); // an answer nobody asked for: the connection is out of step
                 return;
             }
-            channel.attr(CURRENT).set(exchange);
-            exchange.channel = channel;
-            // Timed from here, not from post(): a burst of calls waits for a connection in order, and none of them
-            // should fail for the calls queued before it.
-            exchange.timer = io.schedule(exchange::timedOut, exchange.timeout.toNanos(), TimeUnit.NANOSECONDS);
-            channel.writeAndFlush(exchange.request()).addListener((ChannelFutureListener) written -> {
-                if (!written.isSuccess()) {
-                    channel.close(); // the close fails the exchange
-                }
-            });
-        }
-
-        /** The exchange on {@code channel} ended: reuse the connection (if it may be) for the next request. */
-        void release(Channel channel, boolean reusable) {
-            channel.attr(CURRENT).set(null);
-            if (reusable && channel.isActive() && !closed) {
-                Exchange next = nextWaiting();
-                if (next != null) {
-                    send(channel, next);
-                } else {
-                    idle.addLast(channel);
-                }
+            exchange.complete(answer);
+            if (!keepAlive || closed) {
+                connection.channel.close(); // the close fails what was pipelined behind it
             } else {
-                channel.close();
+                fill(connection);
             }
         }
 
-        /** A connection ended: forget it, and start a waiting request on a new one if any waits. */
-        void closed(Channel channel) {
-            open--;
-            idle.remove(channel);
-            Exchange current = channel.attr(CURRENT).getAndSet(null);
-            if (current != null) {
-                current.fail(new IOException("the connection to " + server.getHost() + " closed before the answer"));
+        /** A connection ended: fail what it carried, and open another if requests wait. */
+        void closed(Connection connection) {
+            connections.remove(connection);
+            for (Exchange exchange; (exchange = connection.inFlight.poll()) != null; ) {
+                exchange.fail(new IOException("the connection to " + server.getHost() + " closed before the answer"));
             }
-            next();
-        }
-
-        private void next() {
-            Exchange next = nextWaiting();
-            if (next != null && !closed) {
-                submit(next);
-            }
+            openIfNeeded();
         }
 
         void closeAll() {
-            idle.forEach(Channel::close);
+            connections.forEach(connection -> connection.channel.close());
             for (Queue<Exchange> queue : List.of(waitingAhead, waiting)) {
                 queue.forEach(exchange -> exchange.fail(new IOException("the client is closed")));
                 queue.clear();
@@ -230,7 +265,35 @@ public final class KeptAliveClient implements AutoCloseable {
         }
     }
 
-    /** Completes the exchange of its connection with each answer. */
+    /** One kept-alive connection and the requests sent on it, in the order their answers will come. */
+    private static final class Connection {
+        final Channel channel;
+        final ArrayDeque<Exchange> inFlight = new ArrayDeque<>();
+
+        Connection(Channel channel) {
+            this.channel = channel;
+        }
+
+        void send(Exchange exchange) {
+            if (exchange.answer.isDone()) { // given up by its caller (cancelled) while it waited
+                return;
+            }
+            inFlight.add(exchange);
+            exchange.connection = this;
+            // Timed from here, not from post(): a burst of calls waits for a place in order, and none of them
+            // should fail for the calls queued before it.
+            exchange.timer = channel.eventLoop().schedule(exchange::timedOut, exchange.timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
+            // The flushes of requests sent together are merged into one write (FlushConsolidationHandler).
+            channel.writeAndFlush(exchange.request()).addListener((ChannelFutureListener) written -> {
+                if (!written.isSuccess()) {
+                    channel.close(); // the close fails the exchange
+                }
+            });
+        }
+    }
+
+    /** Completes the exchange at the head of its connection's line with each answer. */
     private static final class AnswerHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
         private final Pool pool;
 
@@ -240,18 +303,17 @@ public final class KeptAliveClient implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse response) {
-            Exchange exchange = ctx.channel().attr(CURRENT).get();
-            if (exchange == null) {
-                ctx.close(); // an answer nobody asked for: the connection is out of step
-                return;
-            }
-            exchange.complete(new Answer(response.status().code(), ByteBufUtil.getBytes(response.content())));
-            pool.release(ctx.channel(), HttpUtil.isKeepAlive(response));
+            pool.answered(ctx.channel().attr(CONNECTION).get(),
+                    new Answer(response.status().code(), ByteBufUtil.getBytes(response.content())),
+                    HttpUtil.isKeepAlive(response));
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            pool.closed(ctx.channel());
+            Connection connection = ctx.channel().attr(CONNECTION).get();
+            if (connection != null) {
+                pool.closed(connection);
+            }
         }
 
         @Override
@@ -266,11 +328,11 @@ public final class KeptAliveClient implements AutoCloseable {
         final Map<String, String> headers;
         final byte[] body;
         final Duration timeout;
-        /** Whether it goes ahead of the requests waiting for a connection ({@link #postAhead}). */
+        /** Whether it goes ahead of the requests waiting for a place ({@link #postAhead}). */
         final boolean ahead;
         final CompletableFuture<Answer> answer;
         ScheduledFuture<?> timer;
-        Channel channel;
+        Connection connection;
 
         Exchange(URI uri, Map<String, String> headers, byte[] body, Duration timeout, boolean ahead,
                  CompletableFuture<Answer> answer) {
@@ -306,11 +368,14 @@ public final class KeptAliveClient implements AutoCloseable {
             answer.completeExceptionally(failure);
         }
 
-        /** No answer in time: fail it, and close its connection (a late answer would come to the next request). */
+        /**
+         * No answer in time: fail it, and close its connection (a late answer would be taken for the next request's;
+         * the requests pipelined behind it fail with the close).
+         */
         void timedOut() {
             if (answer.completeExceptionally(new HttpTimeoutException("no answer within " + timeout.toMillis()
-                    + " ms")) && channel != null && channel.attr(CURRENT).get() == this) {
-                channel.close();
+                    + " ms")) && connection != null && connection.inFlight.contains(this)) {
+                connection.channel.close();
             }
         }
     }

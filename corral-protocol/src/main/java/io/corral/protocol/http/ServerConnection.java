@@ -17,19 +17,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One HTTP connection: hands its requests to the {@link HttpHandler} one at a time and writes the answers in the
- * order the requests came (HTTP/1.1 pipelining), whichever thread answers and whenever it does.
+ * One HTTP connection: hands its requests to the {@link HttpHandler} in the order they came and writes the answers in
+ * that order (HTTP/1.1 pipelining), whichever thread answers and whenever it does.
  *
  * <p>Threading: the fields are touched only on the connection's Netty I/O thread. The methods an
- * {@link HttpExchange} calls ({@link #sendResponse}, {@link #sendStreamHead}) may be called from any thread and hop
- * onto the I/O thread.
+ * {@link HttpExchange} calls ({@link #sendResponse}, {@link #sendStreamHead}, {@link #handedOff}) may be called from
+ * any thread and hop onto the I/O thread.
  *
- * <p>While a request is being answered, later requests wait in a queue and the connection stops reading, so a
- * client cannot pile up requests. A stream keeps reading (that is how a client's disconnect is noticed) and owns the
- * connection until it ends, which closes the connection; requests sent behind a stream are dropped.
+ * <p>A request holds the connection until it is answered: later requests wait in a queue and the connection stops
+ * reading, so a client cannot pile up requests. A handler that has passed its request on to what orders it (the
+ * master's event loop) says so ({@link HttpExchange#handedOff}), and the next request begins while the first waits
+ * for its answer, up to {@value #MAX_UNANSWERED} at a time, as Mesos serves a framework that pipelines its calls on
+ * one connection: a burst of acknowledgements is then read, handed on and answered in batches, a few system calls
+ * for many, instead of one round trip through the loop each. A stream owns the connection once its head is written
+ * (reading goes on: that is how a client's disconnect is noticed) until it ends, which closes the connection;
+ * requests sent behind a stream are dropped.
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+    /** Most requests of one connection begun and not yet answered on the wire; the rest wait, unread. */
+    static final int MAX_UNANSWERED = 32;
     /**
      * Errors no request should cause (anything but an I/O error on the connection, or a handler failing with other
      * than {@link HttpError}), since the start: each is a bug. Read by the protocol fuzz test.
@@ -44,9 +51,17 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final BooleanSupplier largeAnswersWait;
     /** Who this connection is counted against; null until active, or without quotas. Guarded by this. */
     private ClientQuotas.Lease lease;
+    /** Requests read and not begun yet. */
     private final Queue<ReceivedRequest> waiting = new ArrayDeque<>();
+    /** Requests begun whose answers are not on the wire yet, in the order they came. */
+    private final ArrayDeque<Turn> unanswered = new ArrayDeque<>();
+    /** The request begun last, while it holds the connection: neither answered nor handed off. */
+    private HttpExchange holding;
     private ChannelHandlerContext ctx;
-    private HttpExchange current;
+    /** A handler is running: answers it gives meanwhile don't begin the next request (that would recurse). */
+    private boolean beginning;
+    /** A large answer is being written in slices: the answers after it wait. */
+    private boolean writingLarge;
     private boolean streaming;
     private boolean closing;
 
@@ -89,12 +104,10 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         if (streaming || closing) {
             log.debug("Dropping {} {} from {}: its connection is streaming or closing",
                     request.method(), request.uri(), ctx.channel().remoteAddress());
-        } else if (current == null) {
-            begin(request);
-        } else {
-            waiting.add(request);
-            ctx.channel().config().setAutoRead(false);
+            return;
         }
+        waiting.add(request);
+        beginWaiting();
     }
 
     /**
@@ -123,6 +136,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closing = true;
         waiting.clear();
+        dropUnanswered();
         synchronized (this) {
             if (lease != null) {
                 lease.release();
@@ -185,50 +199,66 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Writes a complete answer to {@code exchange}, then serves the next waiting request. Any thread. */
+    /** Writes a complete answer to {@code exchange} in its turn, then begins the next waiting request. Any thread. */
     void sendResponse(HttpExchange exchange, FullHttpResponse response, boolean keepAlive) {
-        onIoThread(() -> {
-            ChannelFutureListener afterWritten = keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE
-                    : ChannelFutureListener.CLOSE;
-            if (!keepAlive) {
-                closing = true;
-                waiting.clear();
-            }
-            if (response.content().readableBytes() >= LargeAnswer.MIN_BYTES) {
-                LargeAnswer.send(ctx, response, largeAnswersWait, written -> {
-                    afterWritten.operationComplete(written);
-                    finished(exchange); // the next answer is written after this one's last slice
-                });
-                return;
-            }
-            ctx.writeAndFlush(response).addListener(afterWritten);
-            finished(exchange);
-        }, () -> ReferenceCountUtil.release(response));
+        onIoThread(() -> answered(exchange, new Answer(response, keepAlive, null, null)),
+                () -> ReferenceCountUtil.release(response));
     }
 
-    /** Writes the status line and headers of a stream at once; the connection is the stream's from now on. */
-    void sendStreamHead(HttpResponse head) {
+    /**
+     * Writes the status line and headers of a stream in its turn (after the answers of the requests before it); the
+     * connection is the stream's from now on: no request after it begins. Any thread.
+     */
+    void sendStreamHead(HttpExchange exchange, HttpResponse head, HttpStream stream) {
         onIoThread(() -> {
             streaming = true;
             waiting.clear();
             ctx.channel().config().setAutoRead(true);
-            ctx.writeAndFlush(head).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            answered(exchange, new Answer(null, true, head, stream));
         }, () -> { });
+    }
+
+    /**
+     * {@code exchange}'s handler has passed it on to what orders it and will only answer it: the next request may
+     * begin now. Any thread.
+     */
+    void handedOff(HttpExchange exchange) {
+        onIoThread(() -> {
+            if (holding == exchange) {
+                holding = null;
+                if (!beginning) {
+                    beginWaiting();
+                }
+            }
+        }, () -> { });
+    }
+
+    /** Begins waiting requests while none holds the connection, at most {@link #MAX_UNANSWERED} unanswered. */
+    private void beginWaiting() {
+        ReceivedRequest next;
+        while (holding == null && !streaming && !closing && unanswered.size() < MAX_UNANSWERED
+                && (next = waiting.poll()) != null) {
+            begin(next);
+        }
+        // Read on only when nothing waits: a client sending faster than it is answered is held back by TCP.
+        ctx.channel().config().setAutoRead(waiting.isEmpty() || streaming);
     }
 
     private void begin(ReceivedRequest request) {
         HttpExchange exchange = new HttpExchange(request, this);
-        current = exchange;
-        if (request.rejection() != null) {
-            exchange.respondError(request.rejection());
-            return;
-        }
-        String badTarget = exchange.targetProblem();
-        if (badTarget != null) {
-            exchange.respondError(new HttpError(400, "Malformed request target: " + badTarget));
-            return;
-        }
+        unanswered.add(new Turn(exchange));
+        holding = exchange;
+        beginning = true;
         try {
+            if (request.rejection() != null) {
+                exchange.respondError(request.rejection());
+                return;
+            }
+            String badTarget = exchange.targetProblem();
+            if (badTarget != null) {
+                exchange.respondError(new HttpError(400, "Malformed request target: " + badTarget));
+                return;
+            }
             handler.handle(exchange);
         } catch (Throwable e) {
             if (!(e instanceof HttpError)) {
@@ -236,27 +266,98 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                 log.warn("Handler failed on {} {}", request.method(), request.uri(), e);
             }
             exchange.respondError(e);
+        } finally {
+            beginning = false;
         }
     }
 
-    private void finished(HttpExchange exchange) {
-        if (current != exchange) {
+    /** On the I/O thread: {@code exchange} has its answer; write every answer whose turn has come. */
+    private void answered(HttpExchange exchange, Answer answer) {
+        Turn turn = turnOf(exchange);
+        if (turn == null) { // the connection ended, or an answer before it closed the connection
+            answer.release();
             return;
         }
-        current = null;
-        // Not inline: an exchange answered inside handle() would otherwise recurse into the next one.
-        ctx.executor().execute(this::beginNextWaiting);
+        turn.answer = answer;
+        if (holding == exchange) {
+            holding = null;
+        }
+        writeAnswers();
+        if (!beginning) {
+            beginWaiting();
+        }
     }
 
-    private void beginNextWaiting() {
-        if (current != null || closing) {
-            return;
+    private Turn turnOf(HttpExchange exchange) {
+        for (Turn turn : unanswered) {
+            if (turn.exchange == exchange) {
+                return turn;
+            }
         }
-        ReceivedRequest next = waiting.poll();
-        if (next == null) {
-            ctx.channel().config().setAutoRead(true);
-        } else {
-            begin(next);
+        return null;
+    }
+
+    /** Writes the answers at the head of the line that have come, in order, until one has not come yet. */
+    private void writeAnswers() {
+        while (!writingLarge && !unanswered.isEmpty() && unanswered.peek().answer != null) {
+            Answer answer = unanswered.poll().answer;
+            if (answer.streamHead() != null) {
+                ctx.writeAndFlush(answer.streamHead()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+                answer.stream().headWritten();
+                dropUnanswered(); // none: no request begins after a stream's
+                return;
+            }
+            FullHttpResponse response = answer.response();
+            ChannelFutureListener afterWritten = answer.keepAlive() ? ChannelFutureListener.CLOSE_ON_FAILURE
+                    : ChannelFutureListener.CLOSE;
+            if (!answer.keepAlive()) {
+                closing = true;
+                waiting.clear();
+                dropUnanswered(); // the connection closes after this answer: later ones are never written
+            }
+            if (response.content().readableBytes() >= LargeAnswer.MIN_BYTES) {
+                writingLarge = true;
+                LargeAnswer.send(ctx, response, largeAnswersWait, written -> {
+                    afterWritten.operationComplete(written);
+                    writingLarge = false; // the next answer is written after this one's last slice
+                    writeAnswers();
+                    if (!beginning) {
+                        beginWaiting();
+                    }
+                });
+                return;
+            }
+            ctx.writeAndFlush(response).addListener(afterWritten);
+        }
+    }
+
+    /** Forgets the requests begun and not answered on the wire: their answers, come or to come, are never written. */
+    private void dropUnanswered() {
+        for (Turn turn : unanswered) {
+            if (turn.answer != null) {
+                turn.answer.release();
+            }
+        }
+        unanswered.clear();
+        holding = null;
+    }
+
+    /** A request begun on this connection, and its answer once given. */
+    private static final class Turn {
+        final HttpExchange exchange;
+        Answer answer;
+
+        Turn(HttpExchange exchange) {
+            this.exchange = exchange;
+        }
+    }
+
+    /** An answer waiting for its turn: a complete response, or a stream's head. */
+    private record Answer(FullHttpResponse response, boolean keepAlive, HttpResponse streamHead, HttpStream stream) {
+        void release() {
+            if (response != null) {
+                ReferenceCountUtil.release(response);
+            }
         }
     }
 

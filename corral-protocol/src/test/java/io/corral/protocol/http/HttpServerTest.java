@@ -206,6 +206,103 @@ class HttpServerTest {
     }
 
     @Test
+    void beginsHandedOffRequestsAtOnceAndStillAnswersThemInOrder() throws Exception {
+        BlockingQueue<HttpExchange> begun = new LinkedBlockingQueue<>();
+        HttpServer server = serve(exchange -> {
+            exchange.handedOff();
+            begun.add(exchange);
+        });
+
+        try (RawHttpConnection connection = new RawHttpConnection(server.port())) {
+            connection.write("POST /a HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+                    + "POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+                    + "POST /c HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+            List<HttpExchange> all = new ArrayList<>();
+            for (int i = 0; i < 3; i++) { // all three begin before any is answered
+                all.add(begun.poll(5, TimeUnit.SECONDS));
+            }
+            assertThat(all).extracting(HttpExchange::path).containsExactly("/a", "/b", "/c");
+            all.get(2).respondText(200, "c");
+            all.get(1).respondText(200, "b");
+            all.get(0).respondText(200, "a");
+
+            assertThat(connection.readResponse().bodyText()).isEqualTo("a");
+            assertThat(connection.readResponse().bodyText()).isEqualTo("b");
+            assertThat(connection.readResponse().bodyText()).isEqualTo("c");
+        }
+    }
+
+    @Test
+    void beginsAtMost32UnansweredRequestsOfAConnectionAndTheRestAsAnswersGoOut() throws Exception {
+        BlockingQueue<HttpExchange> begun = new LinkedBlockingQueue<>();
+        HttpServer server = serve(exchange -> {
+            exchange.handedOff();
+            begun.add(exchange);
+        });
+
+        try (RawHttpConnection connection = new RawHttpConnection(server.port())) {
+            connection.write("GET /r HTTP/1.1\r\nHost: t\r\n\r\n".repeat(40));
+            List<HttpExchange> first = new ArrayList<>();
+            for (int i = 0; i < ServerConnection.MAX_UNANSWERED; i++) {
+                first.add(begun.poll(5, TimeUnit.SECONDS));
+            }
+            assertThat(begun.poll(200, TimeUnit.MILLISECONDS)).as("a 33rd begun before any answer").isNull();
+
+            first.forEach(exchange -> exchange.respondText(200, "first"));
+            for (int i = 0; i < 8; i++) {
+                begun.poll(5, TimeUnit.SECONDS).respondText(200, "rest");
+            }
+            for (int i = 0; i < 40; i++) {
+                assertThat(connection.readResponse().bodyText()).isEqualTo(i < 32 ? "first" : "rest");
+            }
+        }
+    }
+
+    @Test
+    void aStreamPipelinedBehindAnUnansweredRequestStartsAfterItsAnswer() throws Exception {
+        BlockingQueue<HttpExchange> calls = new LinkedBlockingQueue<>();
+        HttpServer server = serve(exchange -> {
+            if (exchange.path().equals("/call")) {
+                exchange.handedOff();
+                calls.add(exchange);
+            } else {
+                HttpStream stream = exchange.startStream(200, "application/json", Map.of());
+                stream.send(utf8("event"));
+            }
+        });
+
+        try (RawHttpConnection connection = new RawHttpConnection(server.port())) {
+            connection.write("POST /call HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+                    + "GET /stream HTTP/1.1\r\nHost: t\r\n\r\n");
+            HttpExchange call = calls.poll(5, TimeUnit.SECONDS);
+            call.respondText(202, "");
+
+            assertThat(connection.readResponse().status()).isEqualTo(202);
+            RawHttpConnection.Head head = connection.readHead();
+            assertThat(head.status()).isEqualTo(200);
+            assertThat(head.header("Transfer-Encoding")).isEqualTo("chunked");
+            assertThat(new String(connection.readChunk(), StandardCharsets.UTF_8)).isEqualTo("event");
+        }
+    }
+
+    @Test
+    void aRequestHandedOffCannotBecomeAStream() throws Exception {
+        BlockingQueue<Throwable> refused = new LinkedBlockingQueue<>();
+        HttpServer server = serve(exchange -> {
+            exchange.handedOff();
+            try {
+                exchange.startStream(200, "application/json", Map.of());
+            } catch (IllegalStateException e) {
+                refused.add(e);
+                exchange.respondText(500, "no stream");
+            }
+        });
+
+        assertThat(get(server, "/").body()).isEqualTo("no stream");
+        assertThat(refused.poll(5, TimeUnit.SECONDS)).hasMessageContaining("handed off");
+    }
+
+    @Test
     void refusesASecondAnswer() throws Exception {
         BlockingQueue<Throwable> secondAnswer = new LinkedBlockingQueue<>();
         HttpServer server = serve(exchange -> {

@@ -14,11 +14,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -113,6 +115,77 @@ class KeptAliveClientTest {
             }
         }
         assertThat(arrived).containsExactly("first", "ack 1", "ack 2", "call 1", "call 2");
+    }
+
+    @Test
+    void pipelinesCallsOnOneConnectionUntilItIsFullAndTakesEachAnswerInOrder() throws Exception {
+        BlockingQueue<HttpExchange> begun = new LinkedBlockingQueue<>();
+        Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
+        HttpServer server = serve(exchange -> {
+            clientPorts.add(exchange.remoteAddress().getPort());
+            exchange.handedOff();
+            begun.add(exchange);
+        });
+        try (KeptAliveClient pipelining = new KeptAliveClient("test-pipelined", Optional.empty(),
+                Duration.ofSeconds(2), 2, 8)) {
+            List<CompletableFuture<KeptAliveClient.Answer>> answers = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                answers.add(post(pipelining, server, "call " + i, false));
+            }
+            List<HttpExchange> all = new ArrayList<>();
+            for (int i = 0; i < 8; i++) { // all eight reach the server before any is answered
+                all.add(begun.poll(10, TimeUnit.SECONDS));
+            }
+            assertThat(clientPorts).hasSize(1); // on one connection: it had room for them all
+            for (int i = 7; i >= 0; i--) { // answered last to first; written, and taken, in order
+                all.get(i).respond(202, "text/plain", all.get(i).body());
+            }
+
+            for (int i = 0; i < 8; i++) {
+                assertThat(new String(answers.get(i).get(10, TimeUnit.SECONDS).body(), StandardCharsets.UTF_8))
+                        .isEqualTo("call " + i);
+            }
+            // A ninth while the first connection is full opens the second.
+            List<CompletableFuture<KeptAliveClient.Answer>> more = new ArrayList<>();
+            for (int i = 0; i < 9; i++) {
+                more.add(post(pipelining, server, "more " + i, false));
+            }
+            for (int i = 0; i < 9; i++) {
+                begun.poll(10, TimeUnit.SECONDS).respondText(202, "ok");
+            }
+            for (CompletableFuture<KeptAliveClient.Answer> answer : more) {
+                assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+            }
+            assertThat(clientPorts).hasSize(2);
+        }
+    }
+
+    @Test
+    void aPipelinedCallUnansweredInTimeFailsThoseBehindItAndTheNextGoesOnAFreshConnection() throws Exception {
+        BlockingQueue<HttpExchange> held = new LinkedBlockingQueue<>();
+        HttpServer server = serve(exchange -> {
+            exchange.handedOff();
+            if (new String(exchange.body(), StandardCharsets.UTF_8).equals("slow")) {
+                held.add(exchange); // never answered in time
+            } else {
+                exchange.respondText(202, "ok");
+            }
+        });
+        try (KeptAliveClient pipelining = new KeptAliveClient("test-pipelined", Optional.empty(),
+                Duration.ofSeconds(2), 1, 4)) {
+            CompletableFuture<KeptAliveClient.Answer> slow = pipelining.post(uri(server, "/"), Map.of(),
+                    "slow".getBytes(StandardCharsets.UTF_8), Duration.ofMillis(300));
+            CompletableFuture<KeptAliveClient.Answer> behind = post(pipelining, server, "behind", false);
+
+            assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(HttpTimeoutException.class);
+            assertThatThrownBy(() -> behind.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+                    .cause().isInstanceOf(IOException.class).hasMessageContaining("closed before the answer");
+            held.poll(10, TimeUnit.SECONDS).respondText(202, "late"); // to a closed connection: dropped
+
+            assertThat(new String(post(pipelining, server, "next", false).get(10, TimeUnit.SECONDS).body(),
+                    StandardCharsets.UTF_8)).isEqualTo("ok");
+        }
     }
 
     private static CompletableFuture<KeptAliveClient.Answer> post(KeptAliveClient client, HttpServer server,
