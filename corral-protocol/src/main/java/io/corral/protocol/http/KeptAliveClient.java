@@ -156,6 +156,8 @@ public final class KeptAliveClient implements AutoCloseable {
         /** Requests posted ahead, then the others, each in the order posted. */
         private final Queue<Exchange> waitingAhead = new ArrayDeque<>();
         private final Queue<Exchange> waiting = new ArrayDeque<>();
+        /** Requests not posted ahead that are sent and not answered: at most {@link #ordinaryLimit()}. */
+        private int ordinaryInFlight;
         private int opening;
 
         Pool(URI server) {
@@ -164,20 +166,43 @@ public final class KeptAliveClient implements AutoCloseable {
 
         void submit(Exchange exchange) {
             Connection connection = withRoom();
-            if (connection != null) {
-                connection.send(exchange);
+            if (connection != null && (exchange.ahead || ordinaryInFlight < ordinaryLimit())) {
+                send(connection, exchange);
                 return;
             }
             (exchange.ahead ? waitingAhead : waiting).add(exchange);
             openIfNeeded();
         }
 
-        /** Opens a connection if the requests waiting are more than those opening will take, and the limit allows. */
+        /**
+         * Requests not posted ahead take at most a quarter of the room (at least one place per connection), so that
+         * those posted ahead always find room: a server hands a connection's requests to its work in the order they
+         * came, and an acknowledgement sent behind sixty-four ACCEPTs of a hundred tasks each waits for all of them.
+         */
+        private int ordinaryLimit() {
+            return Math.max(connectionsPerServer, connectionsPerServer * requestsPerConnection / 4);
+        }
+
+        /** Opens a connection if the requests that may be sent are more than those opening will take. */
         private void openIfNeeded() {
-            int waitingCount = waitingAhead.size() + waiting.size();
-            if (!closed && waitingCount > opening * requestsPerConnection
+            int sendable = waitingAhead.size() + Math.min(waiting.size(),
+                    Math.max(0, ordinaryLimit() - ordinaryInFlight));
+            if (!closed && sendable > opening * requestsPerConnection
                     && connections.size() + opening < connectionsPerServer) {
                 connect();
+            }
+        }
+
+        private void send(Connection connection, Exchange exchange) {
+            if (connection.send(exchange) && !exchange.ahead) {
+                ordinaryInFlight++;
+            }
+        }
+
+        /** {@code exchange}, sent, is answered or failed with its connection. */
+        private void done(Exchange exchange) {
+            if (!exchange.ahead) {
+                ordinaryInFlight--;
             }
         }
 
@@ -190,9 +215,10 @@ public final class KeptAliveClient implements AutoCloseable {
             return null;
         }
 
+        /** The next request that may be sent: one posted ahead, else another while they are under their limit. */
         private Exchange nextWaiting() {
             Exchange next = waitingAhead.poll();
-            return next != null ? next : waiting.poll();
+            return next != null || ordinaryInFlight >= ordinaryLimit() ? next : waiting.poll();
         }
 
         private void connect() {
@@ -228,7 +254,7 @@ public final class KeptAliveClient implements AutoCloseable {
                 if (next == null) {
                     return;
                 }
-                connection.send(next);
+                send(connection, next);
             }
         }
 
@@ -239,6 +265,7 @@ public final class KeptAliveClient implements AutoCloseable {
                 connection.channel.close(); // an answer nobody asked for: the connection is out of step
                 return;
             }
+            done(exchange);
             exchange.complete(answer);
             if (!keepAlive || closed) {
                 connection.channel.close(); // the close fails what was pipelined behind it
@@ -251,8 +278,10 @@ public final class KeptAliveClient implements AutoCloseable {
         void closed(Connection connection) {
             connections.remove(connection);
             for (Exchange exchange; (exchange = connection.inFlight.poll()) != null; ) {
+                done(exchange);
                 exchange.fail(new IOException("the connection to " + server.getHost() + " closed before the answer"));
             }
+            connections.forEach(this::fill); // what its requests held back may go on the others
             openIfNeeded();
         }
 
@@ -274,9 +303,10 @@ public final class KeptAliveClient implements AutoCloseable {
             this.channel = channel;
         }
 
-        void send(Exchange exchange) {
+        /** Sends {@code exchange}; false, and nothing sent, when its caller has given it up already. */
+        boolean send(Exchange exchange) {
             if (exchange.answer.isDone()) { // given up by its caller (cancelled) while it waited
-                return;
+                return false;
             }
             inFlight.add(exchange);
             exchange.connection = this;
@@ -290,6 +320,7 @@ public final class KeptAliveClient implements AutoCloseable {
                     channel.close(); // the close fails the exchange
                 }
             });
+            return true;
         }
     }
 

@@ -129,8 +129,8 @@ class KeptAliveClientTest {
         try (KeptAliveClient pipelining = new KeptAliveClient("test-pipelined", Optional.empty(),
                 Duration.ofSeconds(2), 2, 8)) {
             List<CompletableFuture<KeptAliveClient.Answer>> answers = new ArrayList<>();
-            for (int i = 0; i < 8; i++) {
-                answers.add(post(pipelining, server, "call " + i, false));
+            for (int i = 0; i < 8; i++) { // posted ahead: they may take every place
+                answers.add(post(pipelining, server, "call " + i, true));
             }
             List<HttpExchange> all = new ArrayList<>();
             for (int i = 0; i < 8; i++) { // all eight reach the server before any is answered
@@ -148,15 +148,51 @@ class KeptAliveClientTest {
             // A ninth while the first connection is full opens the second.
             List<CompletableFuture<KeptAliveClient.Answer>> more = new ArrayList<>();
             for (int i = 0; i < 9; i++) {
-                more.add(post(pipelining, server, "more " + i, false));
+                more.add(post(pipelining, server, "more " + i, true));
             }
-            for (int i = 0; i < 9; i++) {
-                begun.poll(10, TimeUnit.SECONDS).respondText(202, "ok");
+            List<HttpExchange> nine = new ArrayList<>();
+            for (int i = 0; i < 9; i++) { // all nine reach the server before any is answered
+                nine.add(begun.poll(10, TimeUnit.SECONDS));
             }
+            nine.forEach(exchange -> exchange.respondText(202, "ok"));
             for (CompletableFuture<KeptAliveClient.Answer> answer : more) {
                 assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
             }
             assertThat(clientPorts).hasSize(2);
+        }
+    }
+
+    @Test
+    void callsPostedAheadFindRoomWhileOtherCallsFillTheirQuarter() throws Exception {
+        BlockingQueue<HttpExchange> begun = new LinkedBlockingQueue<>();
+        HttpServer server = serve(exchange -> {
+            exchange.handedOff();
+            begun.add(exchange);
+        });
+        try (KeptAliveClient pipelining = new KeptAliveClient("test-pipelined", Optional.empty(),
+                Duration.ofSeconds(2), 2, 4)) {
+            List<CompletableFuture<KeptAliveClient.Answer>> answers = new ArrayList<>();
+            for (int i = 0; i < 10; i++) { // a flood of ordinary calls: two of the eight places
+                answers.add(post(pipelining, server, "call " + i, false));
+            }
+            for (int i = 0; i < 3; i++) {
+                answers.add(post(pipelining, server, "ack " + i, true));
+            }
+            List<String> arrived = new ArrayList<>();
+            List<HttpExchange> held = new ArrayList<>();
+            for (int i = 0; i < 5; i++) { // all sent before any answer
+                held.add(begun.poll(10, TimeUnit.SECONDS));
+                arrived.add(new String(held.get(i).body(), StandardCharsets.UTF_8));
+            }
+            assertThat(arrived).containsExactlyInAnyOrder("call 0", "call 1", "ack 0", "ack 1", "ack 2");
+
+            held.forEach(exchange -> exchange.respondText(202, "ok"));
+            for (int i = 0; i < 8; i++) {
+                begun.poll(10, TimeUnit.SECONDS).respondText(202, "ok");
+            }
+            for (CompletableFuture<KeptAliveClient.Answer> answer : answers) {
+                assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
+            }
         }
     }
 
@@ -175,13 +211,14 @@ class KeptAliveClientTest {
                 Duration.ofSeconds(2), 1, 4)) {
             CompletableFuture<KeptAliveClient.Answer> slow = pipelining.post(uri(server, "/"), Map.of(),
                     "slow".getBytes(StandardCharsets.UTF_8), Duration.ofMillis(300));
-            CompletableFuture<KeptAliveClient.Answer> behind = post(pipelining, server, "behind", false);
+            HttpExchange slowAtTheServer = held.poll(10, TimeUnit.SECONDS);
+            CompletableFuture<KeptAliveClient.Answer> behind = post(pipelining, server, "behind", true);
 
             assertThatThrownBy(() -> slow.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(HttpTimeoutException.class);
             assertThatThrownBy(() -> behind.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOf(IOException.class).hasMessageContaining("closed before the answer");
-            held.poll(10, TimeUnit.SECONDS).respondText(202, "late"); // to a closed connection: dropped
+            slowAtTheServer.respondText(202, "late"); // to a closed connection: dropped
 
             assertThat(new String(post(pipelining, server, "next", false).get(10, TimeUnit.SECONDS).body(),
                     StandardCharsets.UTF_8)).isEqualTo("ok");
