@@ -29,9 +29,11 @@ final class MasterProcess implements AutoCloseable {
         // G1, as `corral master` runs with the JVM's defaults, and with bin/corral's one option for a master:
         // survivors of a young collection promoted at once. The parallel collector, used here before to measure
         // the heap without G1's region padding, paused the master for 1.2-1.8 s (young) and 4.1 s (full) while
-        // 10,000 agents registered on these 2 cores, and the master's 5 s ZooKeeper session expired.
-        return new MasterProcess(ChildJvm.start(name, List.of("-Xmx" + heap, "-XX:+UseG1GC",
-                "-XX:MaxTenuringThreshold=0"),
+        // 10,000 agents registered on these 2 cores, and the master's 5 s ZooKeeper session expired. The heap is
+        // fixed and touched at start, as CORRAL_MASTER_HEAP gives `corral master`: growing into fresh pages took a
+        // sixth of the leader's CPU during a million-task launch (every master's JVM commits all of it).
+        return new MasterProcess(ChildJvm.start(name, List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
+                "-XX:+UseG1GC", "-XX:MaxTenuringThreshold=0"),
                 "MASTER_JAVA_OPTS", SimulatorMaster.class, List.of(zkUrl, Long.toString(zkSession.toMillis())), log,
                 "PORT"));
     }

@@ -1,0 +1,63 @@
+package io.corral.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code CORRAL_MASTER_HEAP} through {@code bin/corral}, as an operator sets it: a size gives {@code corral master} a
+ * fixed, pre-touched heap; anything else is refused before a JVM (or a build) starts. Runs after {@code package}
+ * (failsafe), on the distribution {@code bin/corral} runs.
+ */
+class MasterHeapIT {
+
+    @Test
+    void aMistypedHeapSizeIsRefusedWithTheFixAndExitTwo() throws Exception {
+        Result result = corralMaster("8 g", "--help");
+
+        assertThat(result.exit()).isEqualTo(2);
+        assertThat(result.output()).contains("CORRAL_MASTER_HEAP='8 g' is not a heap size; give one like 4g or 8192m");
+    }
+
+    @Test
+    void aHeapSizeIsGivenToTheMastersJvmWhichStarts() throws Exception {
+        // -XshowSettings:vm and -XX:+PrintFlagsFinal (after the script's options) print what the JVM was given.
+        Result result = corralMaster("96m", "--help");
+
+        assertThat(result.exit()).isZero();
+        assertThat(result.output()).contains("Min. Heap Size: 96.00M", "Max. Heap Size: 96.00M", "Usage: corral master")
+                .containsPattern("bool AlwaysPreTouch\\s+= true");
+    }
+
+    private record Result(int exit, String output) {}
+
+    private static Result corralMaster(String heap, String... args) throws IOException, InterruptedException {
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                repositoryRoot().resolve("bin/corral").toString(), "master"));
+        command.addAll(java.util.List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("CORRAL_NO_BUILD", "1");
+        builder.environment().put("CORRAL_MASTER_HEAP", heap);
+        builder.environment().put("CORRAL_JAVA_OPTS", "-XshowSettings:vm -XX:+PrintFlagsFinal");
+        Process process = builder.start();
+        byte[] output = process.getInputStream().readAllBytes(); // until the process closes it: it has ended
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+        return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+    }
+
+    private static Path repositoryRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isExecutable(dir.resolve("bin/corral"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("bin/corral not found above " + Path.of("").toAbsolutePath());
+    }
+}
