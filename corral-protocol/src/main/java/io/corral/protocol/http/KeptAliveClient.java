@@ -286,7 +286,7 @@ public final class KeptAliveClient implements AutoCloseable {
         }
 
         void closeAll() {
-            connections.forEach(connection -> connection.channel.close());
+            List.copyOf(connections).forEach(connection -> connection.channel.close()); // each close removes it
             for (Queue<Exchange> queue : List.of(waitingAhead, waiting)) {
                 queue.forEach(exchange -> exchange.fail(new IOException("the client is closed")));
                 queue.clear();

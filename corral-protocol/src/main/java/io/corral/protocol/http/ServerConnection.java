@@ -27,16 +27,22 @@ import org.slf4j.LoggerFactory;
  * <p>A request holds the connection until it is answered: later requests wait in a queue and the connection stops
  * reading, so a client cannot pile up requests. A handler that has passed its request on to what orders it (the
  * master's event loop) says so ({@link HttpExchange#handedOff}), and the next request begins while the first waits
- * for its answer, up to {@value #MAX_UNANSWERED} at a time, as Mesos serves a framework that pipelines its calls on
- * one connection: a burst of acknowledgements is then read, handed on and answered in batches, a few system calls
- * for many, instead of one round trip through the loop each. A stream owns the connection once its head is written
- * (reading goes on: that is how a client's disconnect is noticed) until it ends, which closes the connection;
- * requests sent behind a stream are dropped.
+ * for its answer, up to {@value #MAX_UNANSWERED} at a time (and, beside others, while their bodies hold under
+ * {@value #MAX_UNANSWERED_BYTES} bytes), as Mesos serves a framework that pipelines its calls on one connection: a
+ * burst of acknowledgements is then read, handed on and answered in batches, a few system calls for many, instead of
+ * one round trip through the loop each. A stream owns the connection once its head is written (reading goes on: that
+ * is how a client's disconnect is noticed) until it ends, which closes the connection; requests sent behind a stream
+ * are dropped.
  */
 final class ServerConnection extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
     /** Most requests of one connection begun and not yet answered on the wire; the rest wait, unread. */
     static final int MAX_UNANSWERED = 32;
+    /**
+     * A request begins beside unanswered ones only while their bodies, kept until answered, hold less than this: a
+     * client pipelining 32 requests of the largest size accepted would otherwise pin 32 times that per connection.
+     */
+    static final int MAX_UNANSWERED_BYTES = 1 << 20;
     /**
      * Errors no request should cause (anything but an I/O error on the connection, or a handler failing with other
      * than {@link HttpError}), since the start: each is a bug. Read by the protocol fuzz test.
@@ -55,6 +61,8 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     private final Queue<ReceivedRequest> waiting = new ArrayDeque<>();
     /** Requests begun whose answers are not on the wire yet, in the order they came. */
     private final ArrayDeque<Turn> unanswered = new ArrayDeque<>();
+    /** The body bytes of the {@link #unanswered} requests. */
+    private long unansweredBytes;
     /** The request begun last, while it holds the connection: neither answered nor handed off. */
     private HttpExchange holding;
     private ChannelHandlerContext ctx;
@@ -233,20 +241,25 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
         }, () -> { });
     }
 
-    /** Begins waiting requests while none holds the connection, at most {@link #MAX_UNANSWERED} unanswered. */
+    /** Begins waiting requests while none holds the connection and the unanswered ones leave room. */
     private void beginWaiting() {
         ReceivedRequest next;
-        while (holding == null && !streaming && !closing && unanswered.size() < MAX_UNANSWERED
-                && (next = waiting.poll()) != null) {
+        while (holding == null && !streaming && !closing && hasRoom() && (next = waiting.poll()) != null) {
             begin(next);
         }
         // Read on only when nothing waits: a client sending faster than it is answered is held back by TCP.
         ctx.channel().config().setAutoRead(waiting.isEmpty() || streaming);
     }
 
+    private boolean hasRoom() {
+        return unanswered.isEmpty()
+                || (unanswered.size() < MAX_UNANSWERED && unansweredBytes < MAX_UNANSWERED_BYTES);
+    }
+
     private void begin(ReceivedRequest request) {
         HttpExchange exchange = new HttpExchange(request, this);
-        unanswered.add(new Turn(exchange));
+        unanswered.add(new Turn(exchange, request.body().length));
+        unansweredBytes += request.body().length;
         holding = exchange;
         beginning = true;
         try {
@@ -300,7 +313,9 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     /** Writes the answers at the head of the line that have come, in order, until one has not come yet. */
     private void writeAnswers() {
         while (!writingLarge && !unanswered.isEmpty() && unanswered.peek().answer != null) {
-            Answer answer = unanswered.poll().answer;
+            Turn turn = unanswered.poll();
+            unansweredBytes -= turn.bodyBytes;
+            Answer answer = turn.answer;
             if (answer.streamHead() != null) {
                 ctx.writeAndFlush(answer.streamHead()).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
                 answer.stream().headWritten();
@@ -339,16 +354,19 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             }
         }
         unanswered.clear();
+        unansweredBytes = 0;
         holding = null;
     }
 
     /** A request begun on this connection, and its answer once given. */
     private static final class Turn {
         final HttpExchange exchange;
+        final int bodyBytes;
         Answer answer;
 
-        Turn(HttpExchange exchange) {
+        Turn(HttpExchange exchange, int bodyBytes) {
             this.exchange = exchange;
+            this.bodyBytes = bodyBytes;
         }
     }
 

@@ -259,6 +259,33 @@ class HttpServerTest {
     }
 
     @Test
+    void pipelinedRequestsBeginBesideUnansweredOnesOnlyWhileTheirBodiesHoldUnderAMebibyte() throws Exception {
+        BlockingQueue<HttpExchange> begun = new LinkedBlockingQueue<>();
+        HttpServer server = serve(exchange -> {
+            exchange.handedOff();
+            begun.add(exchange);
+        });
+        String body = "x".repeat(600 * 1024);
+        String request = "POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
+
+        try (RawHttpConnection connection = new RawHttpConnection(server.port())) {
+            connection.write(request.repeat(3));
+            HttpExchange first = begun.poll(5, TimeUnit.SECONDS);
+            HttpExchange second = begun.poll(5, TimeUnit.SECONDS); // 600 KiB unanswered: room for one more
+            assertThat(second).isNotNull();
+            assertThat(begun.poll(200, TimeUnit.MILLISECONDS)).as("a third beside 1.2 MB unanswered").isNull();
+
+            first.respondText(200, "1");
+            assertThat(connection.readResponse().bodyText()).isEqualTo("1");
+            HttpExchange third = begun.poll(5, TimeUnit.SECONDS);
+            second.respondText(200, "2");
+            third.respondText(200, "3");
+            assertThat(connection.readResponse().bodyText()).isEqualTo("2");
+            assertThat(connection.readResponse().bodyText()).isEqualTo("3");
+        }
+    }
+
+    @Test
     void aStreamPipelinedBehindAnUnansweredRequestStartsAfterItsAnswer() throws Exception {
         BlockingQueue<HttpExchange> calls = new LinkedBlockingQueue<>();
         HttpServer server = serve(exchange -> {
