@@ -66,7 +66,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
     /** The request begun last, while it holds the connection: neither answered nor handed off. */
     private HttpExchange holding;
     private ChannelHandlerContext ctx;
-    /** A handler is running: answers it gives meanwhile don't begin the next request (that would recurse). */
+    /** A handler is running: its own hand-off does not begin the next request (the loop in beginWaiting does). */
     private boolean beginning;
     /** A large answer is being written in slices: the answers after it wait. */
     private boolean writingLarge;
@@ -296,8 +296,16 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
             holding = null;
         }
         writeAnswers();
-        if (!beginning) {
-            beginWaiting();
+        beginWaitingLater();
+    }
+
+    /**
+     * Begins the waiting requests in a task of their own: an answer can be given inside a handler (this connection's,
+     * or another's on the same I/O thread), which must not run the next request's handler within it.
+     */
+    private void beginWaitingLater() {
+        if (!waiting.isEmpty()) {
+            ctx.executor().execute(this::beginWaiting);
         }
     }
 
@@ -336,9 +344,7 @@ final class ServerConnection extends ChannelInboundHandlerAdapter {
                     afterWritten.operationComplete(written);
                     writingLarge = false; // the next answer is written after this one's last slice
                     writeAnswers();
-                    if (!beginning) {
-                        beginWaiting();
-                    }
+                    beginWaitingLater();
                 });
                 return;
             }
