@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -37,9 +37,8 @@ class MasterHeapIT {
     private record Result(int exit, String output) {}
 
     private static Result corralMaster(String heap, String... args) throws IOException, InterruptedException {
-        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
-                repositoryRoot().resolve("bin/corral").toString(), "master"));
-        command.addAll(java.util.List.of(args));
+        List<String> command = new ArrayList<>(List.of(BinCorral.command(), "master"));
+        command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("CORRAL_NO_BUILD", "1");
         builder.environment().put("CORRAL_MASTER_HEAP", heap);
@@ -50,14 +49,5 @@ class MasterHeapIT {
             process.destroyForcibly();
         }
         return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isExecutable(dir.resolve("bin/corral"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("bin/corral not found above " + Path.of("").toAbsolutePath());
     }
 }

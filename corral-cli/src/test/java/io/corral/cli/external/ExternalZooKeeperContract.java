@@ -3,6 +3,7 @@ package io.corral.cli.external;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.corral.cli.BinCorral;
 import io.corral.cli.local.ProcessTree;
 import io.corral.zookeeper.MasterDetector;
 import io.corral.zookeeper.ZkClients;
@@ -177,7 +178,7 @@ abstract class ExternalZooKeeperContract {
     /** {@code bin/corral ARGS} with its output in {@code logName}, without rebuilding: this build just packaged it. */
     ProcessBuilder corral(String logName, String... args) throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(repositoryRoot().resolve("bin/corral").toString());
+        command.add(BinCorral.command());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log(logName).toFile());
@@ -192,15 +193,6 @@ abstract class ExternalZooKeeperContract {
         Path log = tmp.resolve(name);
         logs.add(log);
         return log;
-    }
-
-    static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isExecutable(dir.resolve("bin/corral"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("bin/corral not found above " + Path.of("").toAbsolutePath());
     }
 
     static int freePort() throws IOException {

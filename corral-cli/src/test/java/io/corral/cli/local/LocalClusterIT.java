@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.corral.agent.containerizer.GroupKill;
+import io.corral.cli.BinCorral;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -613,21 +614,12 @@ class LocalClusterIT {
     private ProcessBuilder corral(String... args) throws IOException {
         Path javaTmp = Files.createDirectories(tmp.resolve("java-tmp"));
         List<String> command = new ArrayList<>();
-        command.add(repositoryRoot().resolve("bin/corral").toString());
+        command.add(BinCorral.command());
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("CORRAL_NO_BUILD", "1");
         builder.environment().put("CORRAL_JAVA_OPTS", "-Djava.io.tmpdir=" + javaTmp);
         return builder;
-    }
-
-    private static Path repositoryRoot() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.isExecutable(dir.resolve("bin/corral"))) {
-                return dir;
-            }
-        }
-        throw new IllegalStateException("bin/corral not found above " + Path.of("").toAbsolutePath());
     }
 
     private static Thread readLinesInto(Process process, List<String> lines) {

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioEventLoopGroup;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -151,8 +150,14 @@ public final class KeptAliveClient implements AutoCloseable {
     /** The connections to one server (scheme, host and port), and the requests waiting for a place on one. */
     private final class Pool {
         private final URI server;
-        /** Open connections, in the order they were opened: the first with room takes the next request. */
+        /** Open connections. */
         private final List<Connection> connections = new ArrayList<>();
+        /**
+         * Open connections that may have room, the one last given room first, so that one is filled before another
+         * takes requests; each listed at most once, and dropped when found full or closed (a pool of a thousand
+         * connections finds a place without looking at each).
+         */
+        private final ArrayDeque<Connection> withRoom = new ArrayDeque<>();
         /** Requests posted ahead, then the others, each in the order posted. */
         private final Queue<Exchange> waitingAhead = new ArrayDeque<>();
         private final Queue<Exchange> waiting = new ArrayDeque<>();
@@ -207,12 +212,20 @@ public final class KeptAliveClient implements AutoCloseable {
         }
 
         private Connection withRoom() {
-            for (Connection connection : connections) {
-                if (connection.inFlight.size() < requestsPerConnection) {
-                    return connection;
-                }
+            Connection first;
+            while ((first = withRoom.peekFirst()) != null
+                    && (first.closed || first.inFlight.size() >= requestsPerConnection)) {
+                withRoom.pollFirst().listed = false;
             }
-            return null;
+            return first;
+        }
+
+        /** {@code connection} has room again (or is new): it takes the next request. */
+        private void hasRoom(Connection connection) {
+            if (!connection.listed && !connection.closed) {
+                connection.listed = true;
+                withRoom.addFirst(connection);
+            }
         }
 
         /** The next request that may be sent: one posted ahead, else another while they are under their limit. */
@@ -234,6 +247,7 @@ public final class KeptAliveClient implements AutoCloseable {
                             connected.channel().attr(CONNECTION).set(connection);
                             connections.add(connection);
                             fill(connection);
+                            hasRoom(connection);
                         } else {
                             // The requests it was opened for fail; any more waiting try a connection of their own.
                             IOException failure = new IOException("cannot connect to " + server.getHost() + ":"
@@ -271,12 +285,14 @@ public final class KeptAliveClient implements AutoCloseable {
                 connection.channel.close(); // the close fails what was pipelined behind it
             } else {
                 fill(connection);
+                hasRoom(connection);
             }
         }
 
         /** A connection ended: fail what it carried, and open another if requests wait. */
         void closed(Connection connection) {
             connections.remove(connection);
+            connection.closed = true; // dropped from withRoom when next found there
             for (Exchange exchange; (exchange = connection.inFlight.poll()) != null; ) {
                 done(exchange);
                 exchange.fail(new IOException("the connection to " + server.getHost() + " closed before the answer"));
@@ -298,6 +314,9 @@ public final class KeptAliveClient implements AutoCloseable {
     private static final class Connection {
         final Channel channel;
         final ArrayDeque<Exchange> inFlight = new ArrayDeque<>();
+        /** In its pool's {@code withRoom}. */
+        boolean listed;
+        boolean closed;
 
         Connection(Channel channel) {
             this.channel = channel;
