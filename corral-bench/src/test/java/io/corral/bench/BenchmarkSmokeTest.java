@@ -174,8 +174,11 @@ class BenchmarkSmokeTest {
     @Timeout(180)
     void theSimulatorRunsAMasterAtTinyScaleThroughAFailover() throws Exception {
         String report = printedBy(() -> io.corral.bench.simulator.Simulator.main(new String[] {"--agents=20",
-                "--tasks=50", "--frameworks=2", "--readers=2", "--read-seconds=1", "--master-session=5"}));
-        assertThat(report).contains("agents: 20 registered").contains("launch: 50 tasks RUNNING")
+                "--tasks=50", "--frameworks=2", "--readers=2", "--read-seconds=1", "--master-session=5",
+                "--warmup=30"}));
+        assertThat(report).contains("agents: 20 registered")
+                .contains("warm-up: 30 tasks launched and FINISHED").contains("by 2 frameworks now torn down")
+                .contains("launch: 50 tasks RUNNING")
                 .containsPattern("launch by tenths of the tasks: ([0-9,]+ ){10}tasks/s")
                 .containsPattern("memory: master heap .* KiB per agent, -?[0-9.]+ KiB per task")
                 .containsPattern("zookeeper: [0-9]+ znodes")

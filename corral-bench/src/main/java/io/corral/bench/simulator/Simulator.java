@@ -40,6 +40,8 @@ import org.apache.zookeeper.data.Stat;
  * this JVM speaking the real protocols over loopback HTTP. It measures, in order:
  * <ol>
  *   <li>agents registering (REGISTER, presence znode);</li>
+ *   <li>with {@code --warmup=N}, a warm-up ({@link #warmUp}): N tasks launched and finished through frameworks of
+ *       their own, then torn down, so that the launch measured next runs on compiled code;</li>
  *   <li>task launches through the scheduler API to the simulated agents, until every task is TASK_RUNNING with every
  *       update acknowledged: tasks/s and launch-to-RUNNING p50/p99;</li>
  *   <li>the master's heap per agent and per task (after a full GC in the master's JVM), and what ZooKeeper holds;</li>
@@ -57,7 +59,8 @@ import org.apache.zookeeper.data.Stat;
  *
  * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
  * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
- * [--master-session=2] [--memory=true] [--results=DIR]} (the masters' ZooKeeper session timeout in seconds; whether
+ * [--master-session=2] [--memory=true] [--warmup=0] [--results=DIR]} (the masters' ZooKeeper session timeout in
+ * seconds; whether
  * to measure the leader's heap, whose full collections stop it for seconds at 10,000 agents; where the charts go).
  *
  * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
@@ -109,6 +112,7 @@ public final class Simulator {
         int ramp = intOption("ramp", 1000);
         int sessions = intOption("sessions", 4);
         Duration masterSession = Duration.ofSeconds(intOption("master-session", 2));
+        int warmup = intOption("warmup", 0);
         Path logs = Files.createTempDirectory("corral-simulator");
         ResultsDirectory results = ResultsDirectory.create("simulator", Clock.systemUTC(), options.get("results"));
 
@@ -167,7 +171,10 @@ public final class Simulator {
                     seconds(start));
             long heapAgents = memory ? first.heapAfterGc() : 0;
 
-            // 2. Launches through the scheduler API.
+            // 2. Launches through the scheduler API (after a warm-up, when asked).
+            if (warmup > 0) {
+                warmUp(locator, frameworkCount, warmup, agents, fleet);
+            }
             int quota = tasks / frameworkCount;
             for (int f = 0; f < frameworkCount; f++) {
                 frameworks.add(new SimulatedFramework("sim-f" + f, quota + (f < tasks % frameworkCount ? 1 : 0),
@@ -199,7 +206,7 @@ public final class Simulator {
                     "Simulator: ACCEPT to TASK_RUNNING, %,d agents, %,d tasks", agents, tasks),
                     Map.of("launch-to-RUNNING", launchToRunning));
             await("agents' updates all acknowledged", Duration.ofMinutes(2),
-                    () -> fleet.stats.acknowledged.sum() >= 2L * tasks);
+                    () -> fleet.stats.acknowledged.sum() >= 2L * tasks + 3L * warmup);
 
             // 3. Memory and ZooKeeper.
             if (memory) {
@@ -423,6 +430,37 @@ public final class Simulator {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /**
+     * Launches {@code tasks} tasks that finish once running (STARTING, RUNNING, FINISHED, each acknowledged) through
+     * {@code frameworkCount} frameworks of their own, then tears those frameworks down, so the master forgets them.
+     * Both JVMs have then compiled the launch path, as a master that has served a while has: from cold, the two
+     * compilers took about a third of the two cores during the first minute of a million-task launch.
+     */
+    private void warmUp(ZooKeeperMasterLocator locator, int frameworkCount, int tasks, int agents, AgentFleet fleet)
+            throws Exception {
+        List<SimulatedFramework> warm = new ArrayList<>();
+        for (int f = 0; f < frameworkCount; f++) {
+            warm.add(new SimulatedFramework("sim-warmup-f" + f, tasks / frameworkCount
+                    + (f < tasks % frameworkCount ? 1 : 0), (tasks + agents - 1) / agents, TASK_CPUS, TASK_MEM, true));
+        }
+        long start = System.nanoTime();
+        warm.forEach(framework -> framework.start(locator));
+        await(tasks + " warm-up tasks FINISHED", Duration.ofMinutes(30), () -> finished(warm) >= tasks,
+                () -> finished(warm) + " finished");
+        double seconds = seconds(start);
+        for (SimulatedFramework framework : warm) {
+            framework.tearDown();
+        }
+        await("warm-up updates acknowledged", Duration.ofMinutes(2),
+                () -> fleet.stats.acknowledged.sum() >= 3L * tasks);
+        System.out.printf("warm-up: %d tasks launched and FINISHED in %.1f s (%.0f tasks/s), by %d frameworks now"
+                + " torn down%n", tasks, seconds, tasks / seconds, frameworkCount);
+    }
+
+    private static int finished(List<SimulatedFramework> frameworks) {
+        return frameworks.stream().mapToInt(f -> f.finished.size()).sum();
     }
 
     private static int running(List<SimulatedFramework> frameworks) {

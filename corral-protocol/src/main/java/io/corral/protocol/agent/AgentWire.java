@@ -50,10 +50,11 @@ public final class AgentWire {
 
     /** {@code message} (an agent protocol record) in wire format. */
     public static byte[] encode(Record message) {
-        byte[] bytes = new byte[sizeOf(message)];
+        NestedSizes nested = new NestedSizes();
+        byte[] bytes = new byte[sizeOf(message, nested)];
         CodedOutputStream out = CodedOutputStream.newInstance(bytes);
         try {
-            write(out, message);
+            write(out, message, nested);
         } catch (IOException e) {
             throw new IllegalStateException("the size computed for " + message.getClass().getSimpleName()
                     + " was too small", e);
@@ -75,20 +76,28 @@ public final class AgentWire {
         }
     }
 
-    /** The bytes {@link #write} writes for {@code message}: nested records are written after their length. */
-    private static int sizeOf(Record message) {
+    /**
+     * The bytes {@link #write} writes for {@code message}; the size of each nested record (written before it) goes
+     * into {@code nested} in the order {@link #write} meets them.
+     */
+    private static int sizeOf(Record message, NestedSizes nested) {
         Shape shape = SHAPES.get(message.getClass());
         int size = 0;
         for (int i = 0; i < shape.fields.length; i++) {
             Field field = shape.fields[i];
-            for (Object value : shape.written(message, i)) {
-                size += CodedOutputStream.computeTagSize(field.number) + valueSize(field.kind, value);
+            Object value = shape.written(message, i);
+            if (value instanceof List<?> list) {
+                for (Object element : list) {
+                    size += CodedOutputStream.computeTagSize(field.number) + valueSize(field.kind, element, nested);
+                }
+            } else if (value != null) {
+                size += CodedOutputStream.computeTagSize(field.number) + valueSize(field.kind, value, nested);
             }
         }
         return size;
     }
 
-    private static int valueSize(Kind kind, Object value) {
+    private static int valueSize(Kind kind, Object value, NestedSizes nested) {
         return switch (kind) {
             case INT -> CodedOutputStream.computeInt32SizeNoTag((Integer) value);
             case LONG -> CodedOutputStream.computeInt64SizeNoTag((Long) value);
@@ -98,23 +107,31 @@ public final class AgentWire {
             case STRING -> CodedOutputStream.computeStringSizeNoTag((String) value);
             case MESSAGE -> CodedOutputStream.computeMessageSizeNoTag((Message) value);
             case RECORD -> {
-                int nested = sizeOf((Record) value);
-                yield CodedOutputStream.computeUInt32SizeNoTag(nested) + nested;
+                int slot = nested.reserve(); // before the records inside it, as write meets them
+                int size = sizeOf((Record) value, nested);
+                nested.set(slot, size);
+                yield CodedOutputStream.computeUInt32SizeNoTag(size) + size;
             }
         };
     }
 
-    private static void write(CodedOutputStream out, Record message) throws IOException {
+    private static void write(CodedOutputStream out, Record message, NestedSizes nested) throws IOException {
         Shape shape = SHAPES.get(message.getClass());
         for (int i = 0; i < shape.fields.length; i++) {
             Field field = shape.fields[i];
-            for (Object value : shape.written(message, i)) {
-                writeValue(out, field.number, field.kind, value);
+            Object value = shape.written(message, i);
+            if (value instanceof List<?> list) {
+                for (Object element : list) {
+                    writeValue(out, field.number, field.kind, element, nested);
+                }
+            } else if (value != null) {
+                writeValue(out, field.number, field.kind, value, nested);
             }
         }
     }
 
-    private static void writeValue(CodedOutputStream out, int number, Kind kind, Object value) throws IOException {
+    private static void writeValue(CodedOutputStream out, int number, Kind kind, Object value, NestedSizes nested)
+            throws IOException {
         switch (kind) {
             case INT -> out.writeInt32(number, (Integer) value);
             case LONG -> out.writeInt64(number, (Long) value);
@@ -125,9 +142,34 @@ public final class AgentWire {
             case MESSAGE -> out.writeMessage(number, (Message) value);
             case RECORD -> {
                 out.writeTag(number, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-                out.writeUInt32NoTag(sizeOf((Record) value));
-                write(out, (Record) value);
+                out.writeUInt32NoTag(nested.next());
+                write(out, (Record) value, nested);
             }
+        }
+    }
+
+    /**
+     * The sizes of one encoding's nested records, counted once: {@link #sizeOf} keeps each in the order
+     * {@link #write} takes them (counting them again as they were written took a quarter of encoding a LAUNCH).
+     */
+    private static final class NestedSizes {
+        private int[] sizes = new int[4];
+        private int count;
+        private int taken;
+
+        int reserve() {
+            if (count == sizes.length) {
+                sizes = Arrays.copyOf(sizes, count * 2);
+            }
+            return count++;
+        }
+
+        void set(int slot, int size) {
+            sizes[slot] = size;
+        }
+
+        int next() {
+            return sizes[taken++];
         }
     }
 
@@ -255,10 +297,10 @@ public final class AgentWire {
         }
 
         /**
-         * What component {@code index} of {@code message} writes: nothing for null, zero, false or an empty list
-         * (which read back as they were), else its value or its list's elements.
+         * What component {@code index} of {@code message} writes: null for null, zero, false or an empty list
+         * (which read back as they were), else its value (a list's elements are each a field).
          */
-        List<?> written(Record message, int index) {
+        Object written(Record message, int index) {
             Object value;
             try {
                 value = (Object) accessors[index].invokeExact((Object) message);
@@ -271,9 +313,9 @@ public final class AgentWire {
                         throw new IllegalArgumentException(fields[index].name + " holds null");
                     }
                 }
-                return list;
+                return list.isEmpty() ? null : list;
             }
-            return value == null || value.equals(defaults[index]) ? List.of() : List.of(value);
+            return value == null || value.equals(defaults[index]) ? null : value;
         }
 
         /** The record from the fields read; an absent list is empty, an absent number zero. */
