@@ -60,8 +60,8 @@ import org.apache.zookeeper.data.Stat;
  * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
  * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
  * [--master-session=2] [--memory=true] [--warmup=0] [--results=DIR]} (the masters' ZooKeeper session timeout in
- * seconds; whether
- * to measure the leader's heap, whose full collections stop it for seconds at 10,000 agents; where the charts go).
+ * seconds; whether to measure the leader's heap, whose full collections stop it for seconds at 10,000 agents; the
+ * tasks of the warm-up; where the charts go).
  *
  * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
  */
@@ -450,11 +450,13 @@ public final class Simulator {
         await(tasks + " warm-up tasks FINISHED", Duration.ofMinutes(30), () -> finished(warm) >= tasks,
                 () -> finished(warm) + " finished");
         double seconds = seconds(start);
+        // Every update acknowledged at the agents before the TEARDOWN, which could overtake the last
+        // acknowledgements on another of the SDK's connections.
+        await("warm-up updates acknowledged", Duration.ofMinutes(2),
+                () -> fleet.stats.acknowledged.sum() >= 3L * tasks);
         for (SimulatedFramework framework : warm) {
             framework.tearDown();
         }
-        await("warm-up updates acknowledged", Duration.ofMinutes(2),
-                () -> fleet.stats.acknowledged.sum() >= 3L * tasks);
         System.out.printf("warm-up: %d tasks launched and FINISHED in %.1f s (%.0f tasks/s), by %d frameworks now"
                 + " torn down%n", tasks, seconds, tasks / seconds, frameworkCount);
     }
