@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -106,7 +107,7 @@ final class SimulatedFramework implements SchedulerListener {
     void tearDown() throws Exception {
         SchedulerClient c = client;
         if (c != null) {
-            c.teardown().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            c.teardown().get(30, TimeUnit.SECONDS);
             c.close();
         }
     }
