@@ -1,8 +1,10 @@
 package io.corral.bench.simulator;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -31,11 +33,25 @@ final class MasterProcess implements AutoCloseable {
         // the heap without G1's region padding, paused the master for 1.2-1.8 s (young) and 4.1 s (full) while
         // 10,000 agents registered on these 2 cores, and the master's 5 s ZooKeeper session expired. The heap is
         // fixed and touched at start, as CORRAL_MASTER_HEAP gives `corral master`: growing into fresh pages took a
-        // sixth of the leader's CPU during a million-task launch (every master's JVM commits all of it).
-        return new MasterProcess(ChildJvm.start(name, List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
-                "-XX:+UseG1GC", "-XX:MaxTenuringThreshold=0"),
-                "MASTER_JAVA_OPTS", SimulatorMaster.class, List.of(zkUrl, Long.toString(zkSession.toMillis())), log,
-                "PORT"));
+        // sixth of the leader's CPU during a million-task launch (every master's JVM commits all of it). In huge pages
+        // where the kernel offers them, as bin/corral maps such a heap.
+        List<String> flags = new ArrayList<>(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch",
+                "-XX:+UseG1GC", "-XX:MaxTenuringThreshold=0"));
+        if (hugePagesOffered()) {
+            flags.add("-XX:+UseTransparentHugePages");
+        }
+        return new MasterProcess(ChildJvm.start(name, flags, "MASTER_JAVA_OPTS", SimulatorMaster.class,
+                List.of(zkUrl, Long.toString(zkSession.toMillis())), log, "PORT"));
+    }
+
+    /** Whether the kernel maps a heap in transparent huge pages when asked ({@code always} or {@code madvise}). */
+    static boolean hugePagesOffered() {
+        try {
+            String enabled = Files.readString(Path.of("/sys/kernel/mm/transparent_hugepage/enabled"));
+            return enabled.contains("[always]") || enabled.contains("[madvise]");
+        } catch (IOException noSuchFile) { // not Linux, or a kernel without them
+            return false;
+        }
     }
 
     String name() {
