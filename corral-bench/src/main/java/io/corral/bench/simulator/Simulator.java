@@ -74,6 +74,8 @@ public final class Simulator {
     private static final Duration SETTLE_WINDOW = Duration.ofSeconds(5);
     /** How often the allocation cycles are polled from the master's metrics to time each. */
     private static final Duration CYCLE_POLL = Duration.ofMillis(100);
+    /** The launch's first seconds, reported one by one. */
+    private static final int START_SECONDS = 20;
 
     private final Map<String, String> options;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -198,7 +200,9 @@ public final class Simulator {
                     StateReaders.percentileMs(launchToRunning, 0.99), loadAverage(), lostDuringLaunch);
             printLaunchPath(frameworks, fleet);
             EventTimes running = EventTimes.merged(frameworks.stream().map(f -> f.runningAt).toList());
-            printLaunchByTenths(firstAccept, running.snapshot());
+            long[] runningNanos = running.snapshot();
+            printLaunchByTenths(firstAccept, runningNanos);
+            printLaunchStart(firstAccept, frameworks, fleet, runningNanos);
             ThroughputChart.write(results, "simulator-launch-throughput", String.format(
                     "Simulator: %,d agents, %,d tasks, %d frameworks", agents, tasks, frameworkCount), firstAccept,
                     Map.of("TASK_RUNNING", running));
@@ -610,5 +614,41 @@ public final class Simulator {
                         + " the framework p50 %.0f ms, p99 %.0f ms%n", StateReaders.percentileMs(toAgent, 0.5),
                 StateReaders.percentileMs(toAgent, 0.99), StateReaders.percentileMs(toRunning, 0.5),
                 StateReaders.percentileMs(toRunning, 0.99));
+    }
+
+    /**
+     * The launch's first {@link #START_SECONDS} seconds, second by second: tasks in ACCEPTs sent, LAUNCHes reaching
+     * agents, tasks reaching RUNNING (from the times kept per task). Where the slow start of a launch goes.
+     */
+    private static void printLaunchStart(long firstAcceptNanos, List<SimulatedFramework> frameworks,
+                                         AgentFleet fleet, long[] runningNanos) {
+        long[] accepted = new long[START_SECONDS];
+        long[] launched = new long[START_SECONDS];
+        long[] running = new long[START_SECONDS];
+        for (SimulatedFramework framework : frameworks) {
+            framework.acceptedAtNanos.forEach((id, at) -> {
+                countSecond(accepted, firstAcceptNanos, at);
+                Long launchedAt = fleet.stats.launchedAtNanos.get(id);
+                if (launchedAt != null) {
+                    countSecond(launched, firstAcceptNanos, launchedAt);
+                }
+            });
+        }
+        for (long at : runningNanos) {
+            countSecond(running, firstAcceptNanos, at);
+        }
+        List<String> seconds = new ArrayList<>();
+        for (int second = 0; second < START_SECONDS; second++) {
+            seconds.add(String.format("%d/%d/%d", accepted[second], launched[second], running[second]));
+        }
+        System.out.printf("launch's first %d s, tasks ACCEPTed/LAUNCHed at agents/RUNNING in each second: %s%n",
+                START_SECONDS, String.join(" ", seconds));
+    }
+
+    private static void countSecond(long[] perSecond, long fromNanos, long atNanos) {
+        long second = (atNanos - fromNanos) / 1_000_000_000L;
+        if (second >= 0 && second < perSecond.length) {
+            perSecond[(int) second]++;
+        }
     }
 }
