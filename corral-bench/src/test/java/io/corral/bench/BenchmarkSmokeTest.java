@@ -180,6 +180,7 @@ class BenchmarkSmokeTest {
                 .contains("warm-up: 30 tasks launched and FINISHED").contains("by 2 frameworks now torn down")
                 .contains("launch: 50 tasks RUNNING")
                 .containsPattern("launch by tenths of the tasks: ([0-9,]+ ){10}tasks/s")
+                .containsPattern("frameworks: 2000 ACCEPTs of 3 tasks built and encoded in [0-9.]+ s, then dropped")
                 .containsPattern("memory: master heap .* KiB per agent, -?[0-9.]+ KiB per task")
                 .containsPattern("zookeeper: [0-9]+ znodes")
                 .containsPattern("allocation settled after [0-9]+ s")
@@ -189,6 +190,18 @@ class BenchmarkSmokeTest {
                 .containsPattern("all 20 agents re-registered")
                 .contains("of the 50 running before: 0 lost, 0 duplicated")
                 .contains("simulation done");
+        // A tiny launch is over within its first 20 s: every task ACCEPTed and RUNNING once in those seconds.
+        Matcher start = Pattern.compile("launch's first 20 s, tasks ACCEPTed/LAUNCHed at agents/RUNNING in each"
+                + " second: ((?:[0-9]+/[0-9]+/[0-9]+ ?){20})\n").matcher(report);
+        assertThat(start.find()).as(report).isTrue();
+        int[] sums = new int[3];
+        for (String second : start.group(1).trim().split(" ")) {
+            String[] counts = second.split("/");
+            for (int i = 0; i < 3; i++) {
+                sums[i] += Integer.parseInt(counts[i]);
+            }
+        }
+        assertThat(sums).containsExactly(50, 50, 50);
         Path results = resultsOf(report);
         assertThroughput(chartAndCsv(results, "simulator-launch-throughput"),
                 "second,task_running_per_s,task_running_total", 50);
