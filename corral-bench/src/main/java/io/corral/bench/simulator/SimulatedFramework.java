@@ -141,18 +141,28 @@ final class SimulatedFramework implements SchedulerListener {
             awaitingOffer = false;
             firstOfferAfterMarkNanos.compareAndSet(0, now);
         }
-        List<org.apache.mesos.v1.Protos.OfferID> declined = new ArrayList<>();
+        List<OfferID> declined = new ArrayList<>();
+        List<Offer> taken = new ArrayList<>();
+        List<Integer> fits = new ArrayList<>();
+        int placing = launched;
         for (Offer offer : offers) {
-            int fit = Math.min(Math.min(quota - launched, perOffer), tasksThatFit(offer));
+            int fit = Math.min(Math.min(quota - placing, perOffer), tasksThatFit(offer));
             if (fit <= 0) {
                 declined.add(offer.getId());
-                declinedForGood |= launched >= quota;
+                declinedForGood |= placing >= quota;
                 continue;
             }
-            accept(offer, fit, now);
+            taken.add(offer);
+            fits.add(fit);
+            placing += fit;
         }
+        // What it does not need goes back first, for the other frameworks: sent after its ACCEPTs, the DECLINE
+        // waited behind up to a thousand of them in the SDK's queue, and the other frameworks for their offers.
         if (!declined.isEmpty()) {
             client.decline(declined, 3600);
+        }
+        for (int i = 0; i < taken.size(); i++) {
+            accept(taken.get(i), fits.get(i), now);
         }
     }
 
