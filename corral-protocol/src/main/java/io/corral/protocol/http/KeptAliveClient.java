@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * pipelined (sent without waiting for the answers before them, answered in order), and a connection is filled before
  * another is opened, so a burst of calls goes out in a few writes and its answers come back in a few reads; requests
  * beyond every connection's room wait in order for the next free place, those posted with {@link #postAhead} before
- * the others (but for one of the others after every {@value #AHEAD_PER_ORDINARY} of them).
+ * the others.
  *
  * <p>Why not the JDK's {@link java.net.http.HttpClient}: it hands every step of every exchange between its selector
  * thread and its executor, about a millisecond of CPU per call on a small machine. A framework acknowledging three
@@ -52,13 +52,6 @@ import java.util.concurrent.TimeUnit;
 public final class KeptAliveClient implements AutoCloseable {
     /** Largest answer body taken: calls are answered with an empty body or a short error message. */
     private static final int MAX_ANSWER_BYTES = 1 << 20;
-    /**
-     * Requests posted ahead sent, while others wait under their limit, before one of the others goes: the room's
-     * split (a quarter for requests not posted ahead). With strict precedence a framework's ACCEPTs waited while
-     * its acknowledgements flowed, and a million-task launch went in turns: seconds of launches with no updates,
-     * then seconds of updates with no launch ({@code bench/simulate}).
-     */
-    static final int AHEAD_PER_ORDINARY = 3;
     /** Flushes merged into one write at most: requests posted together go out together. */
     private static final int FLUSHES_MERGED = 64;
     private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("corral.connection");
@@ -112,13 +105,10 @@ public final class KeptAliveClient implements AutoCloseable {
     }
 
     /**
-     * As {@link #post(URI, Map, byte[], Duration)}, but ahead of the requests still waiting for a place (in order
+     * As {@link #post(URI, Map, byte[], Duration)}, but ahead of every request still waiting for a place (in order
      * among those posted ahead); requests already sent keep their place. For calls that let the server's other work
      * go on, such as a framework's acknowledgements: each frees the agent to send its task's next update, and one
-     * kept waiting behind a burst of other calls for ten seconds makes the agent send the update again. Not ahead of
-     * all of them for ever: while the others are under their quarter of the room, one of them goes after every
-     * {@value #AHEAD_PER_ORDINARY} posted ahead, so that a stream of acknowledgements cannot hold an ACCEPT or a KILL
-     * back.
+     * kept waiting behind a burst of other calls for ten seconds makes the agent send the update again.
      */
     public CompletableFuture<Answer> postAhead(URI uri, Map<String, String> headers, byte[] body, Duration timeout) {
         return post(new Exchange(uri, headers, body, timeout, true, new CompletableFuture<>()));
@@ -173,8 +163,6 @@ public final class KeptAliveClient implements AutoCloseable {
         private final Queue<Exchange> waiting = new ArrayDeque<>();
         /** Requests not posted ahead that are sent and not answered: at most {@link #ordinaryLimit()}. */
         private int ordinaryInFlight;
-        /** Requests posted ahead sent since the last one not posted ahead. */
-        private int aheadSinceOrdinary;
         private int opening;
 
         Pool(URI server) {
@@ -211,14 +199,8 @@ public final class KeptAliveClient implements AutoCloseable {
         }
 
         private void send(Connection connection, Exchange exchange) {
-            if (!connection.send(exchange)) {
-                return;
-            }
-            if (exchange.ahead) {
-                aheadSinceOrdinary++;
-            } else {
+            if (connection.send(exchange) && !exchange.ahead) {
                 ordinaryInFlight++;
-                aheadSinceOrdinary = 0;
             }
         }
 
@@ -246,16 +228,10 @@ public final class KeptAliveClient implements AutoCloseable {
             }
         }
 
-        /**
-         * The next request that may be sent: one posted ahead, else another while they are under their limit; but
-         * one of the others, under their limit, after every {@link #AHEAD_PER_ORDINARY} posted ahead.
-         */
+        /** The next request that may be sent: one posted ahead, else another while they are under their limit. */
         private Exchange nextWaiting() {
-            boolean ordinaryMayGo = !waiting.isEmpty() && ordinaryInFlight < ordinaryLimit();
-            if (ordinaryMayGo && (waitingAhead.isEmpty() || aheadSinceOrdinary >= AHEAD_PER_ORDINARY)) {
-                return waiting.poll();
-            }
-            return waitingAhead.poll();
+            Exchange next = waitingAhead.poll();
+            return next != null || ordinaryInFlight >= ordinaryLimit() ? next : waiting.poll();
         }
 
         private void connect() {

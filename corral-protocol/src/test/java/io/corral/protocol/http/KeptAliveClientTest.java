@@ -80,33 +80,6 @@ class KeptAliveClientTest {
 
     @Test
     void callsPostedAheadGoBeforeTheCallsWaitingForAConnectionInTheirOwnOrder() throws Exception {
-        List<String> arrived = arrivalsBehindAHeldCall(List.of(new Queued("call 1", false), new Queued("ack 1", true),
-                new Queued("call 2", false), new Queued("ack 2", true)));
-
-        assertThat(arrived).containsExactly("first", "ack 1", "ack 2", "call 1", "call 2");
-    }
-
-    @Test
-    void aCallWaitingBehindAStreamOfCallsPostedAheadGoesAfterEveryThirdOfThem() throws Exception {
-        List<Queued> queued = new ArrayList<>(List.of(new Queued("accept 1", false), new Queued("kill 2", false)));
-        for (int i = 1; i <= 6; i++) {
-            queued.add(new Queued("ack " + i, true));
-        }
-
-        List<String> arrived = arrivalsBehindAHeldCall(queued);
-
-        assertThat(arrived).containsExactly("first", "ack 1", "ack 2", "ack 3", "accept 1", "ack 4", "ack 5",
-                "ack 6", "kill 2");
-    }
-
-    /** A call to post, and whether ahead. */
-    private record Queued(String body, boolean ahead) {}
-
-    /**
-     * The order in which a server took {@code queued}, posted in that order on a client of one connection while its
-     * call "first" was held: they all waited in the client's queues for that one place.
-     */
-    private List<String> arrivalsBehindAHeldCall(List<Queued> queued) throws Exception {
         List<String> arrived = new CopyOnWriteArrayList<>();
         CountDownLatch holding = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
@@ -128,11 +101,10 @@ class KeptAliveClientTest {
                 1)) {
             CompletableFuture<KeptAliveClient.Answer> first = post(oneConnection, server, "first", false);
             assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
-            List<CompletableFuture<KeptAliveClient.Answer>> waiting = new ArrayList<>();
-            for (Queued call : queued) {
-                waiting.add(post(oneConnection, server, call.body(), call.ahead()));
-            }
-            // Handed to the client's I/O thread after the others: once it is answered, they all wait in its queues.
+            List<CompletableFuture<KeptAliveClient.Answer>> waiting = List.of(
+                    post(oneConnection, server, "call 1", false), post(oneConnection, server, "ack 1", true),
+                    post(oneConnection, server, "call 2", false), post(oneConnection, server, "ack 2", true));
+            // Handed to the client's I/O thread after the four: once it is answered, they all wait in its queues.
             assertThat(post(oneConnection, other, "elsewhere", false).get(10, TimeUnit.SECONDS).status())
                     .isEqualTo(202);
             release.countDown();
@@ -142,7 +114,7 @@ class KeptAliveClientTest {
                 assertThat(answer.get(10, TimeUnit.SECONDS).status()).isEqualTo(202);
             }
         }
-        return arrived;
+        assertThat(arrived).containsExactly("first", "ack 1", "ack 2", "call 1", "call 2");
     }
 
     @Test
