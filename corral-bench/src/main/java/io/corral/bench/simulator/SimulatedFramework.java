@@ -219,7 +219,7 @@ final class SimulatedFramework implements SchedulerListener {
                     false)).length;
         }
         if (bytes == 0) {
-            throw new IllegalStateException("no ACCEPT was encoded"); // keeps the encoding from being optimised away
+            throw new IllegalStateException("no ACCEPT was encoded"); // the rehearsal would have compiled nothing
         }
     }
 
