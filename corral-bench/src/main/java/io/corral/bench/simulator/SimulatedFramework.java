@@ -142,8 +142,7 @@ final class SimulatedFramework implements SchedulerListener {
             firstOfferAfterMarkNanos.compareAndSet(0, now);
         }
         List<OfferID> declined = new ArrayList<>();
-        List<Offer> taken = new ArrayList<>();
-        List<Integer> fits = new ArrayList<>();
+        List<Taken> taken = new ArrayList<>();
         int placing = launched;
         for (Offer offer : offers) {
             int fit = Math.min(Math.min(quota - placing, perOffer), tasksThatFit(offer));
@@ -152,8 +151,7 @@ final class SimulatedFramework implements SchedulerListener {
                 declinedForGood |= placing >= quota;
                 continue;
             }
-            taken.add(offer);
-            fits.add(fit);
+            taken.add(new Taken(offer, fit));
             placing += fit;
         }
         // What it does not need goes back first, for the other frameworks: sent after its ACCEPTs, the DECLINE
@@ -161,10 +159,11 @@ final class SimulatedFramework implements SchedulerListener {
         if (!declined.isEmpty()) {
             client.decline(declined, 3600);
         }
-        for (int i = 0; i < taken.size(); i++) {
-            accept(taken.get(i), fits.get(i), now);
-        }
+        taken.forEach(each -> accept(each.offer(), each.tasks(), now));
     }
+
+    /** An offer this framework accepts, with the number of tasks it launches there. */
+    private record Taken(Offer offer, int tasks) {}
 
     private void accept(Offer offer, int count, long now) {
         Call call = acceptCall(name, nextId, offer, count, taskCpus, taskMem, finish);
