@@ -175,8 +175,10 @@ class BenchmarkSmokeTest {
     void theSimulatorRunsAMasterAtTinyScaleThroughAFailover() throws Exception {
         String report = printedBy(() -> io.corral.bench.simulator.Simulator.main(new String[] {"--agents=20",
                 "--tasks=50", "--frameworks=2", "--readers=2", "--read-seconds=1", "--master-session=5",
-                "--warmup=30"}));
-        assertThat(report).contains("agents: 20 registered")
+                "--warmup=30", "--warm-clients=20"}));
+        assertThat(report).containsPattern("clients' warm-up \\(20 agents and a master of their own, stopped after it;"
+                        + " the measured master starts cold\\): 20 tasks launched and FINISHED")
+                .contains("agents: 20 registered")
                 .contains("warm-up: 30 tasks launched and FINISHED").contains("by 2 frameworks now torn down")
                 .contains("launch: 50 tasks RUNNING")
                 .containsPattern("launch by tenths of the tasks: ([0-9,]+ ){10}tasks/s")

@@ -39,6 +39,9 @@ import org.apache.zookeeper.data.Stat;
  * server or an ensemble of three), and thousands of {@link SimulatedAgent}s and a few {@link SimulatedFramework}s in
  * this JVM speaking the real protocols over loopback HTTP. It measures, in order:
  * <ol>
+ *   <li>with {@code --warm-clients=N}, before the measured master starts, the simulator's own agents and frameworks
+ *       warmed on a master of their own ({@link #warmClients}): N tasks launched and finished, then that master, its
+ *       agents and frameworks stopped, so that a cold master meets warm clients, as in a real cluster;</li>
  *   <li>agents registering (REGISTER, presence znode);</li>
  *   <li>with {@code --warmup=N}, a warm-up ({@link #warmUp}): N tasks launched and finished through frameworks of
  *       their own, then torn down, so that the launch measured next runs on compiled code;</li>
@@ -59,15 +62,23 @@ import org.apache.zookeeper.data.Stat;
  *
  * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
  * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
- * [--master-session=2] [--memory=true] [--warmup=0] [--results=DIR]} (the masters' ZooKeeper session timeout in
- * seconds; whether to measure the leader's heap, whose full collections stop it for seconds at 10,000 agents; the
- * tasks of the warm-up; where the charts go).
+ * [--master-session=2] [--memory=true] [--warmup=0] [--warm-clients=0] [--results=DIR]} (the masters' ZooKeeper
+ * session timeout in seconds; whether to measure the leader's heap, whose full collections stop it for seconds at
+ * 10,000 agents; the tasks of the warm-up, and of the clients' warm-up; where the charts go).
  *
  * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
  */
 public final class Simulator {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ROOT = "/corral";
+    /** Where the clients' warm-up master ({@code --warm-clients}) keeps its state: apart from the measured cluster. */
+    private static final String WARM_ROOT = "/corral-warm-clients";
+    /** Agents of the clients' warm-up: enough calls for the JIT, few enough to register in a second or two. */
+    private static final int WARM_AGENTS = 1_000;
+    /** Its master's heap: the warm-up's tasks finish, so it holds little. */
+    private static final String WARM_MASTER_HEAP = "3g";
+    private static final List<Resource> AGENT_RESOURCES = List.of(AgentFleet.scalar("cpus", 32),
+            AgentFleet.scalar("mem", 131_072), AgentFleet.scalar("disk", 1_000_000));
     private static final double TASK_CPUS = 0.1;
     private static final double TASK_MEM = 32;
     /** The windows in which the allocation cycle is watched until it settles, before its idle baseline. */
@@ -120,6 +131,7 @@ public final class Simulator {
         int sessions = intOption("sessions", 4);
         Duration masterSession = Duration.ofSeconds(intOption("master-session", 2));
         int warmup = intOption("warmup", 0);
+        int warmClients = intOption("warm-clients", 0);
         Path logs = Files.createTempDirectory("corral-simulator");
         ResultsDirectory results = ResultsDirectory.create("simulator", Clock.systemUTC(), options.get("results"));
 
@@ -145,6 +157,10 @@ public final class Simulator {
                     loadAverage(), logs);
             // A benchmark stopped with Ctrl-C or kill must not leave its masters running.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> masters.forEach(MasterProcess::destroy)));
+            if (warmClients > 0) {
+                warmClients(connect, frameworkCount, warmClients, Math.min(agents, WARM_AGENTS), sessions, logs,
+                        masters);
+            }
             MasterProcess first = MasterProcess.start("master-1", zkUrl, masterSession, masterHeap,
                     logs.resolve("master-1.log"));
             masters.add(first);
@@ -160,10 +176,8 @@ public final class Simulator {
 
             // 1. Agents register.
             int perAgent = (tasks + agents - 1) / agents;
-            List<Resource> resources = List.of(AgentFleet.scalar("cpus", 32), AgentFleet.scalar("mem", 131_072),
-                    AgentFleet.scalar("disk", 1_000_000));
             long start = System.nanoTime();
-            fleet.add(agents, resources, ramp);
+            fleet.add(agents, AGENT_RESOURCES, ramp);
             await(agents + " agents registered", Duration.ofMinutes(10), () -> fleet.registeredNow() == agents,
                     () -> fleet.registeredNow() + " registered; last refusal: " + fleet.lastRefusal());
             System.out.printf("agents: %d registered in %.1f s (paced at %d a second; presence znodes in %d ZooKeeper"
@@ -180,7 +194,7 @@ public final class Simulator {
 
             // 2. Launches through the scheduler API (after a warm-up, when asked).
             if (warmup > 0) {
-                warmUp(locator, frameworkCount, warmup, agents, fleet);
+                warmUp(locator, frameworkCount, warmup, agents, fleet, "warm-up");
             }
             long rehearsal = System.nanoTime();
             SimulatedFramework.rehearseAccepts(REHEARSED_OFFERS, perAgent, TASK_CPUS, TASK_MEM);
@@ -452,8 +466,8 @@ public final class Simulator {
      * Both JVMs have then compiled the launch path, as a master that has served a while has: from cold, the two
      * compilers took about a third of the two cores during the first minute of a million-task launch.
      */
-    private void warmUp(ZooKeeperMasterLocator locator, int frameworkCount, int tasks, int agents, AgentFleet fleet)
-            throws Exception {
+    private void warmUp(ZooKeeperMasterLocator locator, int frameworkCount, int tasks, int agents, AgentFleet fleet,
+                        String label) throws Exception {
         List<SimulatedFramework> warm = new ArrayList<>();
         for (int f = 0; f < frameworkCount; f++) {
             warm.add(new SimulatedFramework("sim-warmup-f" + f, tasks / frameworkCount
@@ -471,8 +485,42 @@ public final class Simulator {
         for (SimulatedFramework framework : warm) {
             framework.tearDown();
         }
-        System.out.printf("warm-up: %d tasks launched and FINISHED in %.1f s (%.0f tasks/s), by %d frameworks now"
-                + " torn down%n", tasks, seconds, tasks / seconds, frameworkCount);
+        System.out.printf("%s: %d tasks launched and FINISHED in %.1f s (%.0f tasks/s), by %d frameworks now"
+                + " torn down%n", label, tasks, seconds, tasks / seconds, frameworkCount);
+    }
+
+    /**
+     * Warms this JVM's clients, not the measured master: a master of its own (its own JVM and ZooKeeper root),
+     * {@code agentCount} agents and {@code frameworkCount} frameworks launch and finish {@code tasks} tasks through
+     * it ({@link #warmUp}); then all of them stop, and the measured master starts cold. In a real cluster the agents
+     * and frameworks are long-running processes on machines of their own, so a master just started meets warm
+     * clients; here they share one JVM with two cores, and compiling their code took about a third of this JVM's CPU
+     * in a cold launch's first minute, beside the cold master's own compiling.
+     */
+    private void warmClients(String connect, int frameworkCount, int tasks, int agentCount, int sessions, Path logs,
+                             List<MasterProcess> masters) throws Exception {
+        String zkUrl = "zk://" + connect + WARM_ROOT;
+        MasterProcess master = MasterProcess.start("warm-clients-master", zkUrl, Duration.ofSeconds(10),
+                WARM_MASTER_HEAP, logs.resolve("warm-clients-master.log"));
+        masters.add(master); // destroyed by the shutdown hook if the run stops here
+        mustLive.add(master);
+        try (AgentFleet fleet = new AgentFleet(ZkUrl.parse(zkUrl), sessions, Duration.ofSeconds(10));
+             ZooKeeperMasterLocator locator = ZooKeeperMasterLocator.connect(zkUrl)) {
+            await("the clients' warm-up master leading", Duration.ofSeconds(60), () -> fleet.leader()
+                    .map(address -> address.endsWith(":" + master.port())).orElse(false) && health(master));
+            fleet.add(agentCount, AGENT_RESOURCES, WARM_AGENTS);
+            await(agentCount + " warm-up agents registered", Duration.ofMinutes(5),
+                    () -> fleet.registeredNow() == agentCount);
+            if (!fleet.awaitPresences(Duration.ofMinutes(5))) {
+                throw new IllegalStateException("the warm-up agents' presence znodes were not all created");
+            }
+            warmUp(locator, frameworkCount, tasks, agentCount, fleet, String.format("clients' warm-up (%d agents and"
+                    + " a master of their own, stopped after it; the measured master starts cold)", agentCount));
+        } finally {
+            mustLive.remove(master);
+            masters.remove(master);
+            master.close();
+        }
     }
 
     private static int finished(List<SimulatedFramework> frameworks) {
