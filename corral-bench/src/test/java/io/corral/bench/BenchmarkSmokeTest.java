@@ -175,7 +175,7 @@ class BenchmarkSmokeTest {
     void theSimulatorRunsAMasterAtTinyScaleThroughAFailover() throws Exception {
         String report = printedBy(() -> io.corral.bench.simulator.Simulator.main(new String[] {"--agents=20",
                 "--tasks=50", "--frameworks=2", "--readers=2", "--read-seconds=1", "--master-session=5",
-                "--warmup=30", "--warm-clients=20"}));
+                "--warmup=30", "--warm-clients=20", "--alternations=1"}));
         assertThat(report).containsPattern("clients' warm-up \\(20 agents and a master of their own, stopped after it;"
                         + " the measured master starts cold\\): 20 tasks launched and FINISHED")
                 .contains("agents: 20 registered")
@@ -189,6 +189,7 @@ class BenchmarkSmokeTest {
                 .containsPattern("state: /master/state, 2 readers for 1 s: [0-9]+ reads")
                 .containsPattern("state: GET_STATE, 2 readers for 1 s: [0-9]+ reads")
                 .contains("allocation during /master/state reads").contains("allocation idle after the reads")
+                .containsPattern("allocation alternated, 1 x \\(1 s idle, 1 s of GET_STATE reads\\): median")
                 .containsPattern("all 20 agents re-registered")
                 .contains("of the 50 running before: 0 lost, 0 duplicated")
                 .contains("simulation done");

@@ -50,7 +50,7 @@ import org.apache.zookeeper.data.Stat;
  *   <li>the master's heap per agent and per task (after a full GC in the master's JVM), and what ZooKeeper holds;</li>
  *   <li>{@code /master/state} and the operator API's GET_STATE under concurrent readers (p50/p99), and the
  *       allocation cycle time (the master's {@code corral_allocator_allocation_run_seconds} on {@code /metrics})
- *       while idle and while being read;</li>
+ *       while idle and while being read (with {@code --alternations=N}, also in N rounds of idle then reading);</li>
  *   <li>a {@code kill -9} (SIGKILL) of the leading master's JVM: time to the first offer from the new leader, until
  *       every agent re-registered with it, and the tasks it then lists: none lost, none twice.</li>
  * </ol>
@@ -62,9 +62,10 @@ import org.apache.zookeeper.data.Stat;
  *
  * <p>Usage: {@code bench/simulate [--agents=1000] [--tasks=10000] [--frameworks=10] [--readers=20]
  * [--read-seconds=15] [--zk-servers=1|3] [--failover=true] [--master-heap=2g] [--ramp=1000] [--sessions=4]
- * [--master-session=2] [--memory=true] [--warmup=0] [--warm-clients=0] [--results=DIR]} (the masters' ZooKeeper
- * session timeout in seconds; whether to measure the leader's heap, whose full collections stop it for seconds at
- * 10,000 agents; the tasks of the warm-up, and of the clients' warm-up; where the charts go).
+ * [--master-session=2] [--memory=true] [--warmup=0] [--warm-clients=0] [--alternations=0] [--results=DIR]} (the
+ * masters' ZooKeeper session timeout in seconds; whether to measure the leader's heap, whose full collections stop
+ * it for seconds at 10,000 agents; the tasks of the warm-up, and of the clients' warm-up; rounds of idle and
+ * GET_STATE reading, {@code --read-seconds} each, taken in turn after the readers' phases; where the charts go).
  *
  * <p>Threading: the main thread drives the phases and polls; the fleet, frameworks and readers run on their own.
  */
@@ -132,6 +133,7 @@ public final class Simulator {
         Duration masterSession = Duration.ofSeconds(intOption("master-session", 2));
         int warmup = intOption("warmup", 0);
         int warmClients = intOption("warm-clients", 0);
+        int alternations = intOption("alternations", 0);
         Path logs = Files.createTempDirectory("corral-simulator");
         ResultsDirectory results = ResultsDirectory.create("simulator", Clock.systemUTC(), options.get("results"));
 
@@ -246,7 +248,7 @@ public final class Simulator {
 
             // 4. State under readers, and allocation meanwhile.
             if (readers > 0) {
-                readState(first, readers, readTime, results, agents, tasks);
+                readState(first, readers, readTime, results, agents, tasks, alternations);
             } else {
                 System.out.println("state: not read (--readers=0)");
             }
@@ -352,14 +354,12 @@ public final class Simulator {
         poller.join();
         double[] after = allocationRuns(master);
         long cycles = Math.round(after[0] - before[0]);
-        List<Double> sorted;
+        List<Double> times;
         synchronized (cyclesMs) {
-            sorted = new ArrayList<>(cyclesMs);
+            times = List.copyOf(cyclesMs);
         }
-        Collections.sort(sorted);
-        double median = sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
-        return new Allocation(cycles, cycles == 0 ? 0 : (after[1] - before[1]) * 1000 / cycles, median,
-                seconds(start));
+        return new Allocation(cycles, cycles == 0 ? 0 : (after[1] - before[1]) * 1000 / cycles, median(times),
+                seconds(start), times);
     }
 
     /** Adds each allocation cycle's time to {@code cyclesMs}, from {@code first} on, while {@code polling}. */
@@ -386,8 +386,8 @@ public final class Simulator {
         Object run() throws Exception;
     }
 
-    /** Allocation cycles: how many, their mean and median time, and over how long. */
-    private record Allocation(long cycles, double meanMs, double medianMs, double seconds) {
+    /** Allocation cycles: how many, their mean and median time, over how long, and each one's time (ms). */
+    private record Allocation(long cycles, double meanMs, double medianMs, double seconds, List<Double> cyclesMs) {
         @Override
         public String toString() {
             return String.format("%d cycles in %.1f s, mean %.2f ms, median %.2f ms a cycle", cycles, seconds, meanMs,
@@ -565,7 +565,7 @@ public final class Simulator {
      * with the mean of the idle phase on each side.
      */
     private void readState(MasterProcess first, int readers, Duration readTime, ResultsDirectory results, int agents,
-                           int tasks) throws Exception {
+                           int tasks, int alternations) throws Exception {
         settleAllocation(first);
         Allocation idle = allocationDuring(first, readTime, () -> null);
         System.out.printf("allocation idle: %s%n", idle);
@@ -590,6 +590,42 @@ public final class Simulator {
         System.out.printf("allocation idle after the reads: %s%n", idleAfter);
         printAllocation("/master/state", duringState, idle, idleAfter);
         printAllocation("GET_STATE", duringGetState, idle, idleAfter);
+        if (alternations > 0) {
+            alternateReads(first, getState, readers, readTime, alternations);
+        }
+    }
+
+    /**
+     * The allocation cycle under GET_STATE readers against idle, alternated: {@code rounds} pairs of {@code phase}
+     * idle then {@code phase} of reading, every cycle pooled by kind. The idle cycle drifts over a run's minutes (from
+     * 38 to 50 ms between the idle phases before and after the reads in one run), by more than the 10% the readers
+     * may cost; short phases taken in turn put both kinds under the same drift.
+     */
+    private void alternateReads(MasterProcess master, StateReaders.Request getState, int readers, Duration phase,
+                                int rounds) throws Exception {
+        List<Double> idle = new ArrayList<>();
+        List<Double> reading = new ArrayList<>();
+        List<String> byRound = new ArrayList<>();
+        for (int round = 0; round < rounds; round++) {
+            Allocation quiet = allocationDuring(master, phase, () -> null);
+            Allocation read = allocationDuring(master, phase, () -> StateReaders.read(getState, readers, phase));
+            idle.addAll(quiet.cyclesMs());
+            reading.addAll(read.cyclesMs());
+            byRound.add(quiet.cyclesMs().isEmpty() || read.cyclesMs().isEmpty() ? "-"
+                    : String.format("%+.0f%%", 100 * (read.medianMs() / quiet.medianMs() - 1)));
+        }
+        double idleMedian = median(idle);
+        double readingMedian = median(reading);
+        System.out.printf("allocation alternated, %d x (%d s idle, %d s of GET_STATE reads): median %.2f ms idle (%d"
+                        + " cycles), %.2f ms reading (%d cycles): %+.0f%%; by round: %s%n", rounds,
+                phase.toSeconds(), phase.toSeconds(), idleMedian, idle.size(), readingMedian, reading.size(),
+                100 * (readingMedian / idleMedian - 1), String.join(" ", byRound));
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.isEmpty() ? 0 : sorted.get(sorted.size() / 2);
     }
 
     /**
