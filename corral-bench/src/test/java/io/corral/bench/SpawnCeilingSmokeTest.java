@@ -33,13 +33,14 @@ class SpawnCeilingSmokeTest {
         for (int workers : new int[] {1, 2, 4}) {
             assertThat(report).containsPattern("none: 20 launches from " + workers + " workers in [0-9.]+ s: [0-9]+/s");
         }
-        if (cgroupsWritable()) { // as the agent runs tasks: root, and cgroups it may write
-            for (String mode : new String[] {"cgroups", "launcher"}) {
-                assertThat(report).containsPattern(mode + " \\((v1: cpu, memory, pids|v2)\\): 20 launches from 4 workers"
-                        + " in [0-9.]+ s: [0-9]+/s");
-            }
-            assertThat(leftGroups()).as("cgroups the measurement made and did not remove").isZero();
+        if (report.contains("no cgroups measured: this user cannot make a cgroup")) {
+            return; // said why, as a user without root sees it
         }
+        for (String mode : new String[] {"cgroups", "launcher"}) {
+            assertThat(report).containsPattern(mode + " \\((v1: cpu, memory, pids|v2)\\): 20 launches from 4 workers"
+                    + " in [0-9.]+ s: [0-9]+/s");
+        }
+        assertThat(leftGroups()).as("cgroups the measurement made and did not remove").isZero();
     }
 
     private static Path script() {
@@ -49,11 +50,6 @@ class SpawnCeilingSmokeTest {
             }
         }
         throw new IllegalStateException("bench/spawn-ceiling not found above " + Path.of("").toAbsolutePath());
-    }
-
-    private static boolean cgroupsWritable() {
-        return "root".equals(System.getProperty("user.name")) && (Files.isWritable(Path.of("/sys/fs/cgroup/cpu"))
-                || Files.isWritable(Path.of("/sys/fs/cgroup/cgroup.procs")));
     }
 
     private static long leftGroups() throws IOException {
