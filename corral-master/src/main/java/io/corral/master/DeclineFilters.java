@@ -1,19 +1,19 @@
 package io.corral.master;
 
-import io.corral.master.allocator.AllocationInput.Filter;
-import java.util.ArrayList;
+import io.corral.master.allocator.Declined;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The master's decline filters: which framework declined which agent, until when (Mesos's offer filters, one per
- * framework and agent). Kept by agent, because a cycle asked for by an agent's event reads that agent's filters only:
- * frameworks that decline every offer for long hold one filter per agent each (10 frameworks x 10,000 agents:
- * 100,000), and such cycles run after most ACCEPTs. A cycle over every agent reads them all, as a set copied again
- * only after a filter came or went.
+ * framework and agent). Kept by agent, because a cycle asked for by an agent's event reads that agent's filters only,
+ * and the allocator asks each agent once which frameworks declined it ({@link Declined}): frameworks that decline
+ * every offer for long hold one filter per agent each (10 frameworks x 10,000 agents: 100,000), and such cycles run
+ * after most ACCEPTs. A cycle over every agent reads them all, as a map made again only after a filter came or went,
+ * and only for the agents whose filters did (each agent's set is kept between cycles); filters are swept for expiry
+ * only once the first of them has expired.
  *
  * <p>Times are the master's clock in milliseconds ({@code Timers.nowMillis}). Threading: owned by the master's event
  * loop.
@@ -21,8 +21,13 @@ import java.util.Set;
 final class DeclineFilters {
     /** Agent id to framework id to when the filter expires. */
     private final Map<String, Map<String, Long>> byAgent = new HashMap<>();
-    private Set<Filter> everyFilter = Set.of();
-    private boolean changed;
+    /** Agent id to the frameworks that declined it, as the last cycle over every agent read it (immutable sets). */
+    private final Map<String, Set<String>> declinedSets = new HashMap<>();
+    /** Agents whose filters came or went since {@link #declinedSets} was brought up to date. */
+    private final Set<String> changedAgents = new HashSet<>();
+    private Declined everyFilter = Declined.NONE;
+    /** No filter expires before this (earlier than the first expiry or equal, never later): none is swept before. */
+    private long firstExpiry = Long.MAX_VALUE;
     /**
      * {@link #activeByFramework}'s last count, which holds from the time it was made until the first of its filters
      * expires, unless a filter comes or goes ({@code activeStale}): the loop publishes a view for readers many times
@@ -36,15 +41,20 @@ final class DeclineFilters {
     /** {@code frameworkId} declined {@code agentId} until {@code expiresMillis}. */
     void add(String frameworkId, String agentId, long expiresMillis) {
         Long before = byAgent.computeIfAbsent(agentId, id -> new HashMap<>()).put(frameworkId, expiresMillis);
-        changed |= before == null;
+        if (before == null) {
+            changedAgents.add(agentId);
+        }
+        firstExpiry = Math.min(firstExpiry, expiresMillis);
         activeStale = true;
     }
 
     /** Every filter of {@code frameworkId} is gone (REVIVE, or the framework left). */
     void clear(String frameworkId) {
-        byAgent.values().removeIf(frameworks -> {
-            changed |= frameworks.remove(frameworkId) != null;
-            return frameworks.isEmpty();
+        byAgent.entrySet().removeIf(agent -> {
+            if (agent.getValue().remove(frameworkId) != null) {
+                changedAgents.add(agent.getKey());
+            }
+            return agent.getValue().isEmpty();
         });
         activeStale = true;
     }
@@ -53,51 +63,74 @@ final class DeclineFilters {
     Map<String, Long> activeByFramework(long now) {
         if (activeStale || now < activeFrom || now >= activeUntil) {
             Map<String, Long> counted = new HashMap<>();
-            long[] firstExpiry = {Long.MAX_VALUE};
+            long[] soonest = {Long.MAX_VALUE};
             byAgent.values().forEach(frameworks -> frameworks.forEach((frameworkId, expiry) -> {
                 if (expiry > now) {
                     counted.merge(frameworkId, 1L, Long::sum);
-                    firstExpiry[0] = Math.min(firstExpiry[0], expiry);
+                    soonest[0] = Math.min(soonest[0], expiry);
                 }
             }));
             active = Map.copyOf(counted);
             activeFrom = now;
-            activeUntil = firstExpiry[0];
+            activeUntil = soonest[0];
             activeStale = false;
         }
         return active;
     }
 
     /** For a cycle over every agent: drops the filters expired at {@code now} and returns the others. */
-    Set<Filter> all(long now) {
-        byAgent.values().removeIf(frameworks -> {
-            changed |= frameworks.values().removeIf(expiry -> expiry <= now);
-            return frameworks.isEmpty();
-        });
-        if (changed) {
-            List<Filter> filters = new ArrayList<>();
-            byAgent.forEach((agentId, frameworks) -> frameworks.keySet().forEach(
-                    frameworkId -> filters.add(new Filter(frameworkId, agentId))));
-            everyFilter = Set.copyOf(filters); // one hash table, which AllocationInput takes as it is
-            changed = false;
+    Declined all(long now) {
+        if (now >= firstExpiry) {
+            sweep(now);
+        }
+        if (!changedAgents.isEmpty()) {
+            for (String agentId : changedAgents) {
+                Map<String, Long> frameworks = byAgent.get(agentId);
+                if (frameworks == null) {
+                    declinedSets.remove(agentId);
+                } else {
+                    declinedSets.put(agentId, Set.copyOf(frameworks.keySet()));
+                }
+            }
+            changedAgents.clear();
+            everyFilter = new Declined(Map.copyOf(declinedSets)); // one table, which AllocationInput keeps as it is
         }
         return everyFilter;
     }
 
+    /** Drops every filter expired at {@code now} and notes when the first of the others expires. */
+    private void sweep(long now) {
+        long[] next = {Long.MAX_VALUE};
+        byAgent.entrySet().removeIf(agent -> {
+            boolean dropped = agent.getValue().values().removeIf(expiry -> {
+                next[0] = expiry > now ? Math.min(next[0], expiry) : next[0];
+                return expiry <= now;
+            });
+            if (dropped) {
+                changedAgents.add(agent.getKey());
+            }
+            return agent.getValue().isEmpty();
+        });
+        firstExpiry = next[0];
+    }
+
     /** For a cycle over {@code agentIds}: their filters not expired at {@code now} (expired ones are dropped). */
-    Set<Filter> of(Set<String> agentIds, long now) {
-        Set<Filter> filters = new HashSet<>();
+    Declined of(Set<String> agentIds, long now) {
+        Map<String, Set<String>> declined = new HashMap<>();
         for (String agentId : agentIds) {
             Map<String, Long> frameworks = byAgent.get(agentId);
             if (frameworks == null) {
                 continue;
             }
-            changed |= frameworks.values().removeIf(expiry -> expiry <= now);
-            frameworks.keySet().forEach(frameworkId -> filters.add(new Filter(frameworkId, agentId)));
+            if (frameworks.values().removeIf(expiry -> expiry <= now)) {
+                changedAgents.add(agentId);
+            }
             if (frameworks.isEmpty()) {
                 byAgent.remove(agentId);
+            } else {
+                declined.put(agentId, Set.copyOf(frameworks.keySet()));
             }
         }
-        return filters;
+        return new Declined(declined);
     }
 }

@@ -2,6 +2,7 @@ package io.corral.master;
 
 import io.corral.master.allocator.AllocationInput;
 import io.corral.master.allocator.Allocator;
+import io.corral.master.allocator.Declined;
 import io.corral.master.allocator.OfferProposal;
 import io.corral.master.state.Agent;
 import io.corral.master.state.Framework;
@@ -269,7 +270,7 @@ public final class Offers {
             }
         }
         long now = master.timers().nowMillis();
-        Set<AllocationInput.Filter> declined = wholeCluster ? filters.all(now)
+        Declined declined = wholeCluster ? filters.all(now)
                 : filters.of(slots.stream().map(AllocationInput.AgentSlot::agentId).collect(Collectors.toSet()), now);
         return new AllocationInput(slots, demands, declined, policies, idle, clusterTotals);
     }

@@ -1,7 +1,6 @@
 package io.corral.master.allocator;
 
 import io.corral.master.allocator.AllocationInput.AgentSlot;
-import io.corral.master.allocator.AllocationInput.Filter;
 import io.corral.protocol.resources.Reservations;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayList;
@@ -43,12 +42,13 @@ final class AgentSpace {
     private final long[] initial;
     private boolean nonScalarsLeft;
     private final boolean hasGpus;
-    private final Set<Filter> filters;
+    /** The frameworks that declined this agent. */
+    private final Set<String> declinedBy;
     private final List<Grant> grants = new ArrayList<>(2);
 
-    AgentSpace(AgentSlot slot, ScalarKinds kinds, Set<Filter> filters) {
+    AgentSpace(AgentSlot slot, ScalarKinds kinds, Set<String> declinedBy) {
         this.slot = slot;
-        this.filters = filters;
+        this.declinedBy = declinedBy;
         this.hasGpus = slot.total().scalar("gpus") > 0;
         List<Resource> unreserved = new ArrayList<>();
         Map<String, List<Resource>> reservedByRole = new LinkedHashMap<>();
@@ -94,7 +94,7 @@ final class AgentSpace {
         if (hasGpus && !framework.demand.gpus()) {
             return true;
         }
-        return !filters.isEmpty() && filters.contains(new Filter(framework.demand.frameworkId(), slot.agentId()));
+        return !declinedBy.isEmpty() && declinedBy.contains(framework.demand.frameworkId());
     }
 
     /**

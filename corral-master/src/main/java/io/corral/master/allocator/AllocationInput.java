@@ -7,23 +7,23 @@ import java.util.Set;
 
 /**
  * An immutable snapshot of what the allocator needs: the free resources of the connected agents it may offer now,
- * the frameworks that want offers with what they hold now, the (framework, agent) pairs a framework declined
- * recently, the roles an operator gave a weight or quota (a role not in {@code roles} has weight 1 and no quota),
- * what frameworks that want no offers now (suppressed, or disconnected) hold by role ({@code idle}): it counts
- * towards their role's share and quota consumption, as in Mesos, though they are offered nothing; and the cluster's
- * total ({@code clusterTotals}), which shares are computed over.
+ * the frameworks that want offers with what they hold now, the agents each framework declined recently
+ * ({@link Declined}), the roles an operator gave a weight or quota (a role not in {@code roles} has weight 1 and no
+ * quota), what frameworks that want no offers now (suppressed, or disconnected) hold by role ({@code idle}): it
+ * counts towards their role's share and quota consumption, as in Mesos, though they are offered nothing; and the
+ * cluster's total ({@code clusterTotals}), which shares are computed over.
  *
  * <p>{@code agents} may be a part of the cluster: a cycle run because a few agents changed (an ACCEPT left resources
  * over, a task ended) looks at those only, as Mesos's event-driven allocations do, while shares stay over the whole
  * cluster's total.
  */
-public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters,
+public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Declined declined,
                               Map<String, RolePolicy> roles, List<RoleHolding> idle, FairTotals clusterTotals) {
 
     public AllocationInput {
         agents = List.copyOf(agents);
         frameworks = List.copyOf(frameworks);
-        filters = Set.copyOf(filters);
+        java.util.Objects.requireNonNull(declined, "declined");
         roles = Map.copyOf(roles);
         idle = List.copyOf(idle);
         java.util.Objects.requireNonNull(clusterTotals, "clusterTotals");
@@ -32,7 +32,7 @@ public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> fram
     /** The cluster is {@code agents}. */
     public AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> frameworks, Set<Filter> filters,
                            Map<String, RolePolicy> roles, List<RoleHolding> idle) {
-        this(agents, frameworks, filters, roles, idle, FairTotals.sum(agents));
+        this(agents, frameworks, Declined.of(filters), roles, idle, FairTotals.sum(agents));
     }
 
     /** Nobody holds resources without wanting offers. */
@@ -115,11 +115,14 @@ public record AllocationInput(List<AgentSlot> agents, List<FrameworkDemand> fram
         }
     }
 
-    /** The framework declined this agent's resources and asked not to see them for a while. */
+    /**
+     * The framework declined this agent's resources and asked not to see them for a while: one pair, as tests and
+     * benchmarks write them ({@link Declined#of} groups them by agent).
+     */
     public record Filter(String frameworkId, String agentId) {
         /**
          * Mixed, unlike a record's own (31 * a + b): ids differ in their last characters ("...-S17", "...-S18"), so
-         * their hashes are nearly consecutive, and the open-addressed sets that hold the filters (Set.copyOf) probed
+         * their hashes are nearly consecutive, and the open-addressed sets that held the filters (Set.copyOf) probed
          * long runs of them: with 10,000 filters, comparing filters was 40% of the master's loop.
          */
         @Override

@@ -1,7 +1,6 @@
 package io.corral.master.allocator;
 
 import io.corral.master.allocator.AllocationInput.AgentSlot;
-import io.corral.master.allocator.AllocationInput.Filter;
 import io.corral.master.allocator.AllocationInput.RolePolicy;
 import io.corral.protocol.resources.ResourceSet;
 import java.util.ArrayList;
@@ -38,10 +37,11 @@ import java.util.Random;
  *   <li>A pure function of the {@link AllocationInput} and the {@link Random} (used only to shuffle agents): no I/O,
  *       no threads, no clock; the same seed gives the same proposals.</li>
  *   <li>Offers as the master makes them: per (agent, framework, role) at most one proposal a cycle (a MULTI_ROLE
- *       framework is one demand per role), every resource's allocation role set to that role; never more of an agent than it has free; never a pair the
- *       framework declined ({@link Filter}); never an agent with GPUs to a framework without GPU_RESOURCES, as
- *       Mesos keeps GPU machines for GPU work; never a slice below Mesos's minimum allocatable resources
- *       ({@code cpus:0.01} or {@code mem:32}). Suppressed frameworks are not among the demands and get nothing.</li>
+ *       framework is one demand per role), every resource's allocation role set to that role; never more of an agent
+ *       than it has free; never a pair the framework declined ({@link Declined}); never an agent with GPUs to a
+ *       framework without GPU_RESOURCES, as Mesos keeps GPU machines for GPU work; never a slice below Mesos's
+ *       minimum allocatable resources ({@code cpus:0.01} or {@code mem:32}). Suppressed frameworks are not among the
+ *       demands and get nothing.</li>
  *   <li>Fast: 2,000 agents by 200 frameworks within milliseconds. Nothing is quadratic in agents x frameworks: each
  *       tree node keeps its active children sorted by share, an agent's grant walks down the tree to the lowest
  *       eligible framework and then moves only the nodes on that framework's path, O(depth x log(siblings)). Quota
@@ -83,7 +83,7 @@ import java.util.Random;
  * Every grant updates at once the shares, the quota consumption, the required headroom and the free resources
  * left, so later choices in the same cycle see it.
  *
- * <p>Not implemented: per-resource filters (a {@link Filter} covers the whole agent), frameworks in several roles (one
+ * <p>Not implemented: per-resource filters (a decline covers the whole agent), frameworks in several roles (one
  * role each), reservations counted towards quota consumption while nobody uses them (Mesos counts them).
  */
 public final class HierarchicalDrfAllocator implements Allocator {
@@ -128,7 +128,7 @@ public final class HierarchicalDrfAllocator implements Allocator {
 
             available = new long[size];
             for (AgentSlot slot : input.agents()) {
-                AgentSpace agent = new AgentSpace(slot, kinds, input.filters());
+                AgentSpace agent = new AgentSpace(slot, kinds, input.declined().on(slot.agentId()));
                 agents.add(agent);
                 for (int k = 0; k < size; k++) {
                     available[k] += agent.free[k];

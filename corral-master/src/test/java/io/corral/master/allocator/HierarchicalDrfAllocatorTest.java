@@ -141,7 +141,7 @@ class HierarchicalDrfAllocatorTest {
             // (cpus:10, mem:10) f1 would hold 200% and f2 60%, and f2 would get a1.
             AgentSlot a1 = agent("a1", "cpus:10;mem:10");
             List<FrameworkDemand> frameworks = List.of(framework("f1", "a", "mem:20"), framework("f2", "a", "cpus:6"));
-            AllocationInput cluster = new AllocationInput(List.of(a1), frameworks, Set.of(), Map.of(), List.of(),
+            AllocationInput cluster = new AllocationInput(List.of(a1), frameworks, Declined.NONE, Map.of(), List.of(),
                     AllocationInput.FairTotals.of(ResourceSet.parse("cpus:20;mem:100")));
 
             assertThat(allocator.allocate(cluster, new Random(42))).singleElement()
