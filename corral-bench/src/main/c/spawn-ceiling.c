@@ -30,7 +30,7 @@ struct limit {
     const char *value;
 };
 
-/* The groups of one task and the limits written into them. */
+/* The cgroup directories of one task (none without cgroups). */
 struct groups {
     int count;
     char dirs[MOST_GROUPS][256];

@@ -93,7 +93,7 @@ final class DeclineFilters {
                 }
             }
             changedAgents.clear();
-            everyFilter = new Declined(Map.copyOf(declinedSets)); // one table, which AllocationInput keeps as it is
+            everyFilter = new Declined(declinedSets); // copied into one immutable table, which AllocationInput keeps
         }
         return everyFilter;
     }
